@@ -1,0 +1,446 @@
+/**
+ * The error family of hutong. Every error thrown by `@hutong/*` packages is a {@link HutongError}
+ * with a stable {@link HutongError.code}; match on the code or use the static `isInstance` checks,
+ * which work even when two copies of `@hutong/core` are installed side by side.
+ *
+ * Messages never contain secrets (keys, signatures, API keys): adapters put identifiers and
+ * provider codes in errors, never key material.
+ *
+ * @packageDocumentation
+ */
+
+const MARKER_PREFIX = 'hutong.error.';
+
+/** Stable codes of every hutong error; safe to persist, log and switch on. */
+export type HutongErrorCode =
+  | 'validation_error'
+  | 'signature_invalid'
+  | 'provider_error'
+  | 'network_error'
+  | 'timeout'
+  | 'invalid_transition'
+  | 'amount_mismatch'
+  | 'refund_exceeds_paid'
+  | 'version_conflict'
+  | 'duplicate_order'
+  | 'order_not_found'
+  | 'unsupported_operation';
+
+/** Options accepted by every hutong error constructor. */
+export interface HutongErrorOptions {
+  /** The underlying error, kept for debugging; never shown to buyers. */
+  cause?: unknown;
+}
+
+function mark(target: object, name: string): void {
+  Object.defineProperty(target, Symbol.for(MARKER_PREFIX + name), { value: true });
+}
+
+function hasMark(value: unknown, name: string): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[Symbol.for(MARKER_PREFIX + name)] === true
+  );
+}
+
+/**
+ * Base class of every error raised by hutong.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await payments.refund(orderId, { amount: 500 });
+ * } catch (error) {
+ *   if (HutongError.isInstance(error)) console.error(error.code, error.message);
+ * }
+ * ```
+ */
+export class HutongError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: HutongErrorCode;
+
+  constructor(code: HutongErrorCode, message: string, options: HutongErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = 'HutongError';
+    mark(this, 'HutongError');
+  }
+
+  /** True for any hutong error, from this copy of the package or another. */
+  static isInstance(error: unknown): error is HutongError {
+    return hasMark(error, 'HutongError');
+  }
+}
+
+/**
+ * Input that breaks a rule: a float or negative amount, a malformed option, an over-long order id.
+ * {@link ValidationError.field} names the offending field (dotted path).
+ *
+ * @example
+ * ```ts
+ * fenFromYuan('9.999', 'amount'); // throws ValidationError { field: 'amount' }
+ * ```
+ */
+export class ValidationError extends HutongError {
+  /** Dotted path of the field that failed validation, e.g. `amount` or `options.privateKey`. */
+  readonly field: string;
+
+  constructor(field: string, message: string, options: HutongErrorOptions = {}) {
+    super('validation_error', `${field}: ${message}`, options);
+    this.name = 'ValidationError';
+    this.field = field;
+    mark(this, 'ValidationError');
+  }
+
+  /** True for a {@link ValidationError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is ValidationError {
+    return hasMark(error, 'ValidationError');
+  }
+}
+
+/** Why a signed message was refused. */
+export type SignatureFailureReason =
+  | 'bad_signature'
+  | 'missing_signature'
+  | 'unknown_key'
+  | 'expired_timestamp'
+  | 'replayed'
+  | 'probe'
+  | 'untrusted_certificate'
+  | 'malformed'
+  | 'decryption_failed'
+  | 'wrong_recipient';
+
+/**
+ * A response or notification whose signature, certificate, timestamp or encryption did not check out.
+ * Such a message changes nothing.
+ *
+ * @example
+ * ```ts
+ * if (SignatureVerificationError.isInstance(result.error)) log.warn(result.error.reason);
+ * ```
+ */
+export class SignatureVerificationError extends HutongError {
+  /** Which check failed. */
+  readonly reason: SignatureFailureReason;
+  /** The provider whose message failed verification. */
+  readonly provider: string;
+
+  constructor(provider: string, reason: SignatureFailureReason, message: string, options: HutongErrorOptions = {}) {
+    super('signature_invalid', `${provider}: ${message}`, options);
+    this.name = 'SignatureVerificationError';
+    this.provider = provider;
+    this.reason = reason;
+    mark(this, 'SignatureVerificationError');
+  }
+
+  /** True for a {@link SignatureVerificationError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is SignatureVerificationError {
+    return hasMark(error, 'SignatureVerificationError');
+  }
+}
+
+/**
+ * The provider-neutral vocabulary for provider API failures. Adapters map every provider error
+ * code they know onto one of these; anything else is `unknown`.
+ */
+export type NormalizedProviderCode =
+  | 'not_found'
+  | 'already_paid'
+  | 'closed'
+  | 'insufficient_balance'
+  | 'invalid_signature'
+  | 'invalid_request'
+  | 'permission_denied'
+  | 'refund_rejected'
+  | 'system_busy'
+  | 'rate_limited'
+  | 'unknown';
+
+/** Fields of a {@link ProviderApiError}. */
+export interface ProviderApiErrorDetails extends HutongErrorOptions {
+  /** Provider id, e.g. `alipay`. */
+  provider: string;
+  /** The provider's own error code (Alipay `sub_code`, WeChat `code`, UnionPay `respCode`). */
+  providerCode: string;
+  /** The provider's own message, safe to log. */
+  providerMessage?: string;
+  /** The provider-neutral code. */
+  normalizedCode: NormalizedProviderCode;
+  /** Whether repeating the same request later may succeed. Defaults from `normalizedCode`. */
+  retryable?: boolean;
+  /** HTTP status, when the provider answered over HTTP. */
+  httpStatus?: number;
+}
+
+const RETRYABLE_CODES: ReadonlySet<NormalizedProviderCode> = new Set(['system_busy', 'rate_limited']);
+
+/**
+ * The provider answered, verifiably, with an error. Whether to retry is decided once, here.
+ *
+ * @example
+ * ```ts
+ * if (ProviderApiError.isInstance(e) && e.retryable) await retryLater();
+ * ```
+ */
+export class ProviderApiError extends HutongError {
+  /** Provider id. */
+  readonly provider: string;
+  /** The provider's own code. */
+  readonly providerCode: string;
+  /** The provider's own message. */
+  readonly providerMessage: string | undefined;
+  /** The provider-neutral code. */
+  readonly normalizedCode: NormalizedProviderCode;
+  /** Whether the same request may succeed later. */
+  readonly retryable: boolean;
+  /** HTTP status of the reply, when there was one. */
+  readonly httpStatus: number | undefined;
+
+  constructor(details: ProviderApiErrorDetails) {
+    const text = details.providerMessage ? ` (${details.providerMessage})` : '';
+    super('provider_error', `${details.provider} error ${details.providerCode}${text}`, details);
+    this.name = 'ProviderApiError';
+    this.provider = details.provider;
+    this.providerCode = details.providerCode;
+    this.providerMessage = details.providerMessage;
+    this.normalizedCode = details.normalizedCode;
+    this.retryable = details.retryable ?? RETRYABLE_CODES.has(details.normalizedCode);
+    this.httpStatus = details.httpStatus;
+    mark(this, 'ProviderApiError');
+  }
+
+  /** True for a {@link ProviderApiError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is ProviderApiError {
+    return hasMark(error, 'ProviderApiError');
+  }
+}
+
+/**
+ * The request may or may not have reached the provider (connection failure, reset, unreadable
+ * reply). Always retryable; the outcome of the operation is unknown until queried.
+ *
+ * @example
+ * ```ts
+ * if (NetworkError.isInstance(e)) await payments.sync(orderId);
+ * ```
+ */
+export class NetworkError extends HutongError {
+  /** Always true: a network failure may succeed on a later attempt. */
+  readonly retryable = true;
+
+  constructor(message: string, options: HutongErrorOptions = {}) {
+    super('network_error', message, options);
+    this.name = 'NetworkError';
+    mark(this, 'NetworkError');
+  }
+
+  /** True for a {@link NetworkError} (or {@link TimeoutError}) from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is NetworkError {
+    return hasMark(error, 'NetworkError');
+  }
+}
+
+/**
+ * The provider did not answer within the configured time. A kind of {@link NetworkError}.
+ *
+ * @example
+ * ```ts
+ * createHttpClient({ provider: 'alipay', timeoutMs: 5_000 });
+ * ```
+ */
+export class TimeoutError extends NetworkError {
+  /** The limit that was exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, message: string, options: HutongErrorOptions = {}) {
+    super(message, options);
+    (this as { code: HutongErrorCode }).code = 'timeout';
+    this.name = 'TimeoutError';
+    this.timeoutMs = timeoutMs;
+    mark(this, 'TimeoutError');
+  }
+
+  /** True for a {@link TimeoutError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is TimeoutError {
+    return hasMark(error, 'TimeoutError');
+  }
+}
+
+/**
+ * An event or command that the order's current status does not allow, such as refunding an unpaid
+ * order or a refund notification for an order not yet paid.
+ *
+ * @example
+ * ```ts
+ * // InvalidTransitionError: order o1 cannot take refund.requested in status pending
+ * ```
+ */
+export class InvalidTransitionError extends HutongError {
+  /** The order id. */
+  readonly orderId: string;
+  /** The status the order was in. */
+  readonly from: string;
+  /** The event or command that was refused. */
+  readonly event: string;
+
+  constructor(orderId: string, from: string, event: string) {
+    super('invalid_transition', `order ${orderId} cannot take ${event} in status ${from}`);
+    this.name = 'InvalidTransitionError';
+    this.orderId = orderId;
+    this.from = from;
+    this.event = event;
+    mark(this, 'InvalidTransitionError');
+  }
+
+  /** True for an {@link InvalidTransitionError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is InvalidTransitionError {
+    return hasMark(error, 'InvalidTransitionError');
+  }
+}
+
+/**
+ * A verified payment whose amount differs from the order's. The order is not marked paid; the
+ * anomaly is recorded on the order and emitted as `order.anomaly`.
+ *
+ * @example
+ * ```ts
+ * payments.on('order.anomaly', ({ anomaly }) => alertOps(anomaly));
+ * ```
+ */
+export class AmountMismatchError extends HutongError {
+  /** The order id. */
+  readonly orderId: string;
+  /** The amount the order expects, in fen. */
+  readonly expected: number;
+  /** The amount the provider reported, in fen. */
+  readonly actual: number;
+
+  constructor(orderId: string, expected: number, actual: number) {
+    super('amount_mismatch', `order ${orderId} expects ${expected} fen but the provider reported ${actual} fen`);
+    this.name = 'AmountMismatchError';
+    this.orderId = orderId;
+    this.expected = expected;
+    this.actual = actual;
+    mark(this, 'AmountMismatchError');
+  }
+
+  /** True for an {@link AmountMismatchError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is AmountMismatchError {
+    return hasMark(error, 'AmountMismatchError');
+  }
+}
+
+/**
+ * A refund that would take the refunded total (pending refunds included) above the paid amount.
+ *
+ * @example
+ * ```ts
+ * await payments.refund(orderId, { amount: 10_000 }); // paid 5_000: RefundExceedsPaidError
+ * ```
+ */
+export class RefundExceedsPaidError extends HutongError {
+  /** The order id. */
+  readonly orderId: string;
+  /** The refund asked for, in fen. */
+  readonly requested: number;
+  /** What can still be refunded, in fen (paid minus succeeded and pending refunds). */
+  readonly refundable: number;
+
+  constructor(orderId: string, requested: number, refundable: number) {
+    super(
+      'refund_exceeds_paid',
+      `order ${orderId}: refund of ${requested} fen exceeds the ${refundable} fen still refundable`,
+    );
+    this.name = 'RefundExceedsPaidError';
+    this.orderId = orderId;
+    this.requested = requested;
+    this.refundable = refundable;
+    mark(this, 'RefundExceedsPaidError');
+  }
+
+  /** True for a {@link RefundExceedsPaidError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is RefundExceedsPaidError {
+    return hasMark(error, 'RefundExceedsPaidError');
+  }
+}
+
+/**
+ * A store write lost a race: the order changed since it was read. The facade retries these itself;
+ * one escaping means the order was contended beyond the retry budget.
+ *
+ * @example
+ * ```ts
+ * if (ConflictError.isInstance(e) && e.code === 'version_conflict') retry();
+ * ```
+ */
+export class ConflictError extends HutongError {
+  /** The order id. */
+  readonly orderId: string;
+
+  constructor(code: 'version_conflict' | 'duplicate_order', orderId: string, message: string) {
+    super(code, message);
+    this.name = 'ConflictError';
+    this.orderId = orderId;
+    mark(this, 'ConflictError');
+  }
+
+  /** True for a {@link ConflictError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is ConflictError {
+    return hasMark(error, 'ConflictError');
+  }
+}
+
+/**
+ * No order with that id exists in the store.
+ *
+ * @example
+ * ```ts
+ * await payments.getOrder('nope'); // throws OrderNotFoundError
+ * ```
+ */
+export class OrderNotFoundError extends HutongError {
+  /** The order id that was looked up. */
+  readonly orderId: string;
+
+  constructor(orderId: string) {
+    super('order_not_found', `order ${orderId} does not exist`);
+    this.name = 'OrderNotFoundError';
+    this.orderId = orderId;
+    mark(this, 'OrderNotFoundError');
+  }
+
+  /** True for an {@link OrderNotFoundError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is OrderNotFoundError {
+    return hasMark(error, 'OrderNotFoundError');
+  }
+}
+
+/**
+ * The provider does not offer this operation or payment method (see its `capabilities`).
+ *
+ * @example
+ * ```ts
+ * await payments.createPayment({ provider: 'unionpay', method: 'jsapi', ... }); // UnsupportedOperationError
+ * ```
+ */
+export class UnsupportedOperationError extends HutongError {
+  /** Provider id. */
+  readonly provider: string;
+  /** The operation or method asked for. */
+  readonly operation: string;
+
+  constructor(provider: string, operation: string) {
+    super('unsupported_operation', `${provider} does not support ${operation}`);
+    this.name = 'UnsupportedOperationError';
+    this.provider = provider;
+    this.operation = operation;
+    mark(this, 'UnsupportedOperationError');
+  }
+
+  /** True for an {@link UnsupportedOperationError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is UnsupportedOperationError {
+    return hasMark(error, 'UnsupportedOperationError');
+  }
+}

@@ -1,0 +1,520 @@
+/**
+ * The order lifecycle, in one place: which event each status takes, and what it does.
+ *
+ * `transition(order, event, now)` is pure: it returns the next order (a new object with `version`
+ * one higher) or the same order object when the event changes nothing (a duplicate, or a stale
+ * event that arrived after a later one). Illegal events throw {@link InvalidTransitionError}.
+ *
+ * ```text
+ *            payment.initiated / payment.pending
+ *  created ───────────────────────────────────▶ pending
+ *     │  ╲                                        │ │ │
+ *     │   ╲ payment.succeeded                     │ │ │ payment.closed / payment.failed
+ *     │    ╲──────────────────────▶ paid ◀────────┘ │ ▼
+ *     │                             │  ▲            │ closed / failed ──payment.succeeded──▶ paid (+ anomaly)
+ *     │                 refund.succeeded             │
+ *     │                             ▼               │
+ *     │                 partially_refunded ──▶ refunded
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { AmountMismatchError, InvalidTransitionError, RefundExceedsPaidError, ValidationError } from './errors.js';
+import type { Order, OrderAnomaly, OrderAnomalyCode, OrderStatus, Refund } from './order.js';
+
+/** The provider says the buyer has not paid yet. */
+export interface PaymentPendingEvent {
+  type: 'payment.pending';
+  orderId: string;
+  providerTransactionId?: string;
+}
+
+/** The provider verifiably reports a payment. */
+export interface PaymentSucceededEvent {
+  type: 'payment.succeeded';
+  orderId: string;
+  /** The paid amount in fen, as the provider reported it. */
+  amount: number;
+  providerTransactionId: string;
+  /** ISO-8601 payment time, when the provider reports one. */
+  paidAt?: string;
+  /** The buyer's id at the provider, when reported. */
+  buyerId?: string;
+}
+
+/** The provider closed the payment unpaid (timeout, merchant close, cancellation). */
+export interface PaymentClosedEvent {
+  type: 'payment.closed';
+  orderId: string;
+}
+
+/** The provider refused the payment. */
+export interface PaymentFailedEvent {
+  type: 'payment.failed';
+  orderId: string;
+  reason?: string;
+}
+
+/** The provider accepted a refund that has not settled yet. */
+export interface RefundPendingEvent {
+  type: 'refund.pending';
+  orderId: string;
+  refundId: string;
+  amount: number;
+  providerRefundId?: string;
+}
+
+/** The provider verifiably reports a settled refund. */
+export interface RefundSucceededEvent {
+  type: 'refund.succeeded';
+  orderId: string;
+  refundId: string;
+  amount: number;
+  providerRefundId?: string;
+}
+
+/** The provider reports that a refund failed (the amount becomes refundable again). */
+export interface RefundFailedEvent {
+  type: 'refund.failed';
+  orderId: string;
+  refundId: string;
+  reason?: string;
+}
+
+/**
+ * A normalised provider event: what adapters produce from notifications and queries.
+ *
+ * @example
+ * ```ts
+ * const event: PaymentEvent = { type: 'payment.succeeded', orderId, amount: 100, providerTransactionId: 't1' };
+ * ```
+ */
+export type PaymentEvent =
+  | PaymentPendingEvent
+  | PaymentSucceededEvent
+  | PaymentClosedEvent
+  | PaymentFailedEvent
+  | RefundPendingEvent
+  | RefundSucceededEvent
+  | RefundFailedEvent;
+
+/** The facade handed the payment to the provider. */
+export interface PaymentInitiatedCommand {
+  type: 'payment.initiated';
+  orderId: string;
+}
+
+/** The merchant asks for a refund; checked against what is still refundable. */
+export interface RefundRequestedCommand {
+  type: 'refund.requested';
+  orderId: string;
+  refundId: string;
+  amount: number;
+  reason?: string;
+}
+
+/**
+ * Everything the state machine takes: provider events and the facade's own commands.
+ *
+ * @example
+ * ```ts
+ * transition(order, { type: 'refund.requested', orderId: order.id, refundId: 'r1', amount: 100 }, new Date());
+ * ```
+ */
+export type OrderEvent = PaymentEvent | PaymentInitiatedCommand | RefundRequestedCommand;
+
+/** The type names of every {@link OrderEvent}. */
+export type OrderEventType = OrderEvent['type'];
+
+/**
+ * What a transition means for the outside world; the facade turns these into typed events once the
+ * new order is stored.
+ */
+export type OrderEffect =
+  | { type: 'order.pending' }
+  | { type: 'order.paid' }
+  | { type: 'order.closed' }
+  | { type: 'order.failed' }
+  | { type: 'order.refunded'; refund: Refund; fully: boolean }
+  | { type: 'refund.failed'; refund: Refund }
+  | { type: 'order.anomaly'; anomaly: OrderAnomaly; error?: AmountMismatchError };
+
+/**
+ * The result of {@link transition}:
+ * - `applied`: `order` is new, `version` one higher;
+ * - `duplicate`: the event was already applied, `order` is the same object;
+ * - `stale`: the event is older than the order's state (pending after paid), `order` is the same object.
+ */
+export interface TransitionResult {
+  order: Order;
+  outcome: 'applied' | 'duplicate' | 'stale';
+  effects: OrderEffect[];
+}
+
+/**
+ * How each status handles each event:
+ * - a status name: move there;
+ * - `duplicate` / `stale`: no change;
+ * - `illegal`: {@link InvalidTransitionError};
+ * - `pay`, `pay_again`, `pay_late`, `refund`: the rules below, which need the event's data.
+ */
+type Rule = OrderStatus | 'duplicate' | 'stale' | 'illegal' | 'pay' | 'pay_again' | 'pay_late' | 'refund';
+
+const PAID_STATE = {
+  'payment.initiated': 'illegal',
+  'payment.pending': 'stale',
+  'payment.succeeded': 'pay_again',
+  'payment.closed': 'stale',
+  'payment.failed': 'stale',
+  'refund.requested': 'refund',
+  'refund.pending': 'refund',
+  'refund.succeeded': 'refund',
+  'refund.failed': 'refund',
+} as const satisfies Record<OrderEventType, Rule>;
+
+const UNPAID_REFUNDS = {
+  'refund.requested': 'illegal',
+  'refund.pending': 'illegal',
+  'refund.succeeded': 'illegal',
+  'refund.failed': 'illegal',
+} as const satisfies Partial<Record<OrderEventType, Rule>>;
+
+/**
+ * The transition table: every status against every event, with no defaults. A refund event for an
+ * unpaid order is illegal (so a webhook carrying one is refused and redelivered after the payment
+ * notification); a payment after close or failure is applied, because a verified payment is never
+ * dropped.
+ */
+export const TRANSITIONS = {
+  created: {
+    'payment.initiated': 'pending',
+    'payment.pending': 'pending',
+    'payment.succeeded': 'pay',
+    'payment.closed': 'closed',
+    'payment.failed': 'failed',
+    ...UNPAID_REFUNDS,
+  },
+  pending: {
+    'payment.initiated': 'duplicate',
+    'payment.pending': 'duplicate',
+    'payment.succeeded': 'pay',
+    'payment.closed': 'closed',
+    'payment.failed': 'failed',
+    ...UNPAID_REFUNDS,
+  },
+  paid: PAID_STATE,
+  partially_refunded: PAID_STATE,
+  refunded: PAID_STATE,
+  closed: {
+    'payment.initiated': 'illegal',
+    'payment.pending': 'stale',
+    'payment.succeeded': 'pay_late',
+    'payment.closed': 'duplicate',
+    'payment.failed': 'stale',
+    ...UNPAID_REFUNDS,
+  },
+  failed: {
+    'payment.initiated': 'illegal',
+    'payment.pending': 'stale',
+    'payment.succeeded': 'pay_late',
+    'payment.closed': 'stale',
+    'payment.failed': 'duplicate',
+    ...UNPAID_REFUNDS,
+  },
+} as const satisfies Record<OrderStatus, Record<OrderEventType, Rule>>;
+
+const STATUS_EFFECTS: Partial<Record<OrderStatus, OrderEffect>> = {
+  pending: { type: 'order.pending' },
+  closed: { type: 'order.closed' },
+  failed: { type: 'order.failed' },
+};
+
+const CLOSABLE: ReadonlySet<OrderStatus> = new Set(['created', 'pending']);
+
+/**
+ * Throws {@link InvalidTransitionError} unless the order may be closed (only unpaid orders can).
+ *
+ * @example
+ * ```ts
+ * assertCanClose(order); // before asking the provider to close it
+ * ```
+ */
+export function assertCanClose(order: Order): void {
+  if (!CLOSABLE.has(order.status)) throw new InvalidTransitionError(order.id, order.status, 'close');
+}
+
+/**
+ * What can still be refunded, in fen: paid minus succeeded and pending refunds.
+ *
+ * @example
+ * ```ts
+ * refundableAmount(order); // 1999 for a fresh paid order of 19.99 yuan
+ * ```
+ */
+export function refundableAmount(order: Order): number {
+  let committed = 0;
+  for (const refund of order.refunds) if (refund.status !== 'failed') committed += refund.amount;
+  return order.paidAmount - committed;
+}
+
+/**
+ * Applies one event to an order. Pure: the input order is never modified.
+ *
+ * @param now - the time of the change, recorded in `updatedAt`.
+ * @throws {@link InvalidTransitionError} when the status does not take the event.
+ * @throws {@link RefundExceedsPaidError} when a refund request exceeds what is refundable.
+ * @throws {@link ValidationError} when a refund id is reused for another amount, or the event is
+ *   for another order.
+ *
+ * @example
+ * ```ts
+ * const { order: next, outcome } = transition(order, { type: 'payment.succeeded', orderId: order.id,
+ *   amount: order.amount, providerTransactionId: '2024...' }, new Date());
+ * ```
+ */
+export function transition(order: Order, event: OrderEvent, now: Date): TransitionResult {
+  if (event.orderId !== order.id) {
+    throw new ValidationError('event.orderId', `event for order ${event.orderId} applied to order ${order.id}`);
+  }
+  const rule: Rule = TRANSITIONS[order.status][event.type];
+  const at = now.toISOString();
+  switch (rule) {
+    case 'duplicate':
+      return unchanged(order, 'duplicate');
+    case 'stale':
+      return unchanged(order, 'stale');
+    case 'illegal':
+      throw new InvalidTransitionError(order.id, order.status, event.type);
+    case 'pay':
+    case 'pay_late':
+      return pay(order, event as PaymentSucceededEvent, at);
+    case 'pay_again':
+      return payAgain(order, event as PaymentSucceededEvent, at);
+    case 'refund':
+      return refund(order, event as RefundEvent, at);
+    default: {
+      const next = change(order, at, {
+        status: rule,
+        providerTransactionId:
+          order.providerTransactionId ?? (event as PaymentPendingEvent).providerTransactionId ?? null,
+      });
+      const effect = STATUS_EFFECTS[rule];
+      return { order: next, outcome: 'applied', effects: effect ? [effect] : [] };
+    }
+  }
+}
+
+type RefundEvent = RefundRequestedCommand | RefundPendingEvent | RefundSucceededEvent | RefundFailedEvent;
+
+function unchanged(order: Order, outcome: 'duplicate' | 'stale'): TransitionResult {
+  return { order, outcome, effects: [] };
+}
+
+function change(order: Order, at: string, patch: Partial<Order>): Order {
+  return { ...order, ...patch, version: order.version + 1, updatedAt: at };
+}
+
+function anomaly(
+  order: Order,
+  at: string,
+  code: OrderAnomalyCode,
+  key: string,
+  message: string,
+  details: { providerTransactionId?: string | null; amount?: number | null } = {},
+): OrderAnomaly | undefined {
+  if (order.anomalies.some((existing) => existing.key === key)) return undefined;
+  return {
+    code,
+    key,
+    message,
+    detectedAt: at,
+    providerTransactionId: details.providerTransactionId ?? null,
+    amount: details.amount ?? null,
+  };
+}
+
+function recordAnomaly(order: Order, at: string, found: OrderAnomaly | undefined, error?: AmountMismatchError) {
+  if (!found) return unchanged(order, 'duplicate');
+  const next = change(order, at, { anomalies: [...order.anomalies, found] });
+  const effect: OrderEffect = error
+    ? { type: 'order.anomaly', anomaly: found, error }
+    : { type: 'order.anomaly', anomaly: found };
+  return { order: next, outcome: 'applied' as const, effects: [effect] };
+}
+
+function pay(order: Order, event: PaymentSucceededEvent, at: string): TransitionResult {
+  const txn = event.providerTransactionId;
+  if (event.amount !== order.amount) {
+    const error = new AmountMismatchError(order.id, order.amount, event.amount);
+    const found = anomaly(order, at, 'amount_mismatch', `amount_mismatch:${txn}`, error.message, {
+      providerTransactionId: txn,
+      amount: event.amount,
+    });
+    return recordAnomaly(order, at, found, error);
+  }
+  const anomalies = [...order.anomalies];
+  const effects: OrderEffect[] = [];
+  if (order.status === 'closed' || order.status === 'failed') {
+    const code = order.status === 'closed' ? 'paid_after_closed' : 'paid_after_failed';
+    const late = anomaly(
+      order,
+      at,
+      code,
+      `${code}:${txn}`,
+      `order ${order.id} was paid after it was ${order.status}: refund or fulfil it`,
+      {
+        providerTransactionId: txn,
+        amount: event.amount,
+      },
+    );
+    if (late) {
+      anomalies.push(late);
+      effects.push({ type: 'order.anomaly', anomaly: late });
+    }
+  }
+  const next = change(order, at, {
+    status: 'paid',
+    paidAmount: event.amount,
+    providerTransactionId: txn,
+    paidAt: event.paidAt ?? at,
+    buyerId: order.buyerId ?? event.buyerId ?? null,
+    anomalies,
+  });
+  effects.unshift({ type: 'order.paid' });
+  return { order: next, outcome: 'applied', effects };
+}
+
+function payAgain(order: Order, event: PaymentSucceededEvent, at: string): TransitionResult {
+  if (event.providerTransactionId === order.providerTransactionId) return unchanged(order, 'duplicate');
+  const txn = event.providerTransactionId;
+  const found = anomaly(
+    order,
+    at,
+    'duplicate_payment',
+    `duplicate_payment:${txn}`,
+    `order ${order.id} is already paid by ${order.providerTransactionId}; ${txn} paid it again: refund one`,
+    { providerTransactionId: txn, amount: event.amount },
+  );
+  return recordAnomaly(order, at, found);
+}
+
+function statusForRefunds(order: Order, refundedAmount: number): OrderStatus {
+  if (refundedAmount === 0) return 'paid';
+  return refundedAmount < order.paidAmount ? 'partially_refunded' : 'refunded';
+}
+
+function withRefund(order: Order, at: string, refund: Refund, extra: Partial<Order> = {}): Order {
+  const exists = order.refunds.some((r) => r.id === refund.id);
+  const refunds = exists ? order.refunds.map((r) => (r.id === refund.id ? refund : r)) : [...order.refunds, refund];
+  let refundedAmount = 0;
+  for (const r of refunds) if (r.status === 'succeeded') refundedAmount += r.amount;
+  return change(order, at, { ...extra, refunds, refundedAmount, status: statusForRefunds(order, refundedAmount) });
+}
+
+function refund(order: Order, event: RefundEvent, at: string): TransitionResult {
+  const existing = order.refunds.find((r) => r.id === event.refundId);
+  switch (event.type) {
+    case 'refund.requested': {
+      if (existing) {
+        if (existing.amount === event.amount) return unchanged(order, 'duplicate');
+        throw new ValidationError(
+          'refundId',
+          `refund ${event.refundId} of order ${order.id} was already requested for ${existing.amount} fen`,
+        );
+      }
+      const refundable = refundableAmount(order);
+      if (event.amount > refundable) throw new RefundExceedsPaidError(order.id, event.amount, refundable);
+      const created = newRefund(event.refundId, event.amount, 'pending', at, null, event.reason ?? null);
+      return { order: withRefund(order, at, created), outcome: 'applied', effects: [] };
+    }
+    case 'refund.pending': {
+      if (existing) {
+        if (existing.status !== 'pending') return unchanged(order, 'stale');
+        if (!event.providerRefundId || existing.providerRefundId === event.providerRefundId) {
+          return unchanged(order, 'duplicate');
+        }
+        const updated = { ...existing, providerRefundId: event.providerRefundId, updatedAt: at };
+        return { order: withRefund(order, at, updated), outcome: 'applied', effects: [] };
+      }
+      return externalRefund(order, event, 'pending', at);
+    }
+    case 'refund.succeeded': {
+      if (!existing) return externalRefund(order, event, 'succeeded', at);
+      if (existing.status === 'succeeded') return unchanged(order, 'duplicate');
+      const others = refundableAmount(order) + (existing.status === 'failed' ? 0 : existing.amount);
+      if (event.amount > others) return refundBeyondPaid(order, event, at);
+      const settled: Refund = {
+        ...existing,
+        amount: event.amount,
+        status: 'succeeded',
+        providerRefundId: event.providerRefundId ?? existing.providerRefundId,
+        updatedAt: at,
+      };
+      let next = withRefund(order, at, settled);
+      const effects: OrderEffect[] = [{ type: 'order.refunded', refund: settled, fully: next.status === 'refunded' }];
+      if (event.amount !== existing.amount) {
+        const found = anomaly(
+          order,
+          at,
+          'refund_amount_mismatch',
+          `refund_amount_mismatch:${event.refundId}`,
+          `refund ${event.refundId} of order ${order.id} settled for ${event.amount} fen, not ${existing.amount}`,
+          { amount: event.amount },
+        );
+        if (found) {
+          next = { ...next, anomalies: [...next.anomalies, found] };
+          effects.push({ type: 'order.anomaly', anomaly: found });
+        }
+      }
+      return { order: next, outcome: 'applied', effects };
+    }
+    case 'refund.failed': {
+      if (!existing || existing.status === 'succeeded') return unchanged(order, 'stale');
+      if (existing.status === 'failed') return unchanged(order, 'duplicate');
+      const failed: Refund = { ...existing, status: 'failed', updatedAt: at };
+      return {
+        order: withRefund(order, at, failed),
+        outcome: 'applied',
+        effects: [{ type: 'refund.failed', refund: failed }],
+      };
+    }
+  }
+}
+
+function newRefund(
+  id: string,
+  amount: number,
+  status: Refund['status'],
+  at: string,
+  providerRefundId: string | null,
+  reason: string | null,
+): Refund {
+  return { id, amount, status, providerRefundId, reason, createdAt: at, updatedAt: at };
+}
+
+/** A refund the provider reports that was not requested through hutong (e.g. from the merchant portal). */
+function externalRefund(
+  order: Order,
+  event: RefundPendingEvent | RefundSucceededEvent,
+  status: 'pending' | 'succeeded',
+  at: string,
+): TransitionResult {
+  if (event.amount > refundableAmount(order)) return refundBeyondPaid(order, event, at);
+  const created = newRefund(event.refundId, event.amount, status, at, event.providerRefundId ?? null, null);
+  const next = withRefund(order, at, created);
+  const effects: OrderEffect[] =
+    status === 'succeeded' ? [{ type: 'order.refunded', refund: created, fully: next.status === 'refunded' }] : [];
+  return { order: next, outcome: 'applied', effects };
+}
+
+function refundBeyondPaid(order: Order, event: RefundPendingEvent | RefundSucceededEvent, at: string) {
+  const found = anomaly(
+    order,
+    at,
+    'refund_exceeds_paid',
+    `refund_exceeds_paid:${event.refundId}:${event.type}`,
+    `the provider reports refund ${event.refundId} of ${event.amount} fen for order ${order.id}, beyond what was paid and refunded`,
+    { amount: event.amount },
+  );
+  return recordAnomaly(order, at, found);
+}

@@ -1,0 +1,78 @@
+/**
+ * The typed events the payments facade emits for the merchant's fulfilment code. Every `order.*`
+ * event is emitted once, after the change it reports has been stored.
+ *
+ * @packageDocumentation
+ */
+import type { AmountMismatchError } from './errors.js';
+import type { Order, OrderAnomaly, Refund } from './order.js';
+
+/**
+ * Event names and their payloads.
+ *
+ * @example
+ * ```ts
+ * payments.on('order.paid', async ({ order }) => fulfil(order.id));
+ * ```
+ */
+export interface PaymentsEventMap {
+  /** An order was recorded. */
+  'order.created': { order: Order };
+  /** The provider has the payment; the buyer has not paid yet. */
+  'order.pending': { order: Order };
+  /** A verified payment of the full amount: ship. */
+  'order.paid': { order: Order };
+  /** A refund settled; `fully` when nothing is left to refund. */
+  'order.refunded': { order: Order; refund: Refund; fully: boolean };
+  /** Closed or expired unpaid. */
+  'order.closed': { order: Order };
+  /** The provider refused the payment. */
+  'order.failed': { order: Order };
+  /** A verified fact that needs a person: see {@link OrderAnomaly}. */
+  'order.anomaly': { order: Order; anomaly: OrderAnomaly; error?: AmountMismatchError };
+  /** A refund failed; its amount is refundable again. */
+  'refund.failed': { order: Order; refund: Refund };
+  /** A notification was refused (bad signature, replay, unknown order, store failure, ...). */
+  'notification.rejected': { provider: string; error: unknown };
+}
+
+/** Name of a facade event. */
+export type PaymentsEventType = keyof PaymentsEventMap;
+
+/** A listener; it may be async, and is awaited. */
+export type PaymentsListener<T extends PaymentsEventType> = (payload: PaymentsEventMap[T]) => void | Promise<void>;
+
+/** A tiny typed emitter whose listener errors never undo a stored change. */
+export class PaymentsEmitter {
+  readonly #listeners = new Map<PaymentsEventType, Set<PaymentsListener<never>>>();
+  readonly #onError: (error: unknown, type: PaymentsEventType) => void;
+
+  /** @param onError - receives errors thrown by listeners. */
+  constructor(onError: (error: unknown, type: PaymentsEventType) => void) {
+    this.#onError = onError;
+  }
+
+  /** Adds a listener; returns a function that removes it. */
+  on<T extends PaymentsEventType>(type: T, listener: PaymentsListener<T>): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
+    set.add(listener as PaymentsListener<never>);
+    return () => set.delete(listener as PaymentsListener<never>);
+  }
+
+  /** Calls the listeners of `type` in order, awaiting each; errors go to `onError`. */
+  async emit<T extends PaymentsEventType>(type: T, payload: PaymentsEventMap[T]): Promise<void> {
+    const set = this.#listeners.get(type);
+    if (!set || set.size === 0) return;
+    for (const listener of set) {
+      try {
+        await (listener as PaymentsListener<T>)(payload);
+      } catch (error) {
+        this.#onError(error, type);
+      }
+    }
+  }
+}

@@ -1,0 +1,413 @@
+/**
+ * A complete provider that keeps its "gateway" in memory: the reference implementation of the
+ * provider spec for adapter authors, and the provider of the core's own tests and demo.
+ *
+ * Its wire protocol is small but strict, like a real wallet's: notifications are JSON signed with
+ * HMAC-SHA256 over `timestamp.body`, checked in constant time inside a 300-second window, and
+ * its statuses map exhaustively onto core events.
+ *
+ * @packageDocumentation
+ */
+import { randomBytes } from 'node:crypto';
+import type {
+  CreatePaymentResult,
+  NotificationInput,
+  NotificationRequest,
+  PaymentEvent,
+  PaymentProvider,
+  PaymentStatusEvent,
+  ProviderCapabilities,
+  RefundStatusEvent,
+  WebhookResponse,
+} from '@hutong/core';
+import {
+  generateId,
+  PAYMENT_METHODS,
+  ProviderApiError,
+  SignatureVerificationError,
+  ValidationError,
+} from '@hutong/core';
+import {
+  FAKE_SIGNATURE_HEADER,
+  FAKE_TIMESTAMP_HEADER,
+  isFakeSignatureValid,
+  signFakeMessage,
+} from './fake-signature.js';
+
+/** The fake gateway's payment statuses. */
+export type FakePaymentStatus = 'WAITING' | 'PAID' | 'CLOSED' | 'REFUSED';
+/** The fake gateway's refund statuses. */
+export type FakeRefundStatus = 'PROCESSING' | 'DONE' | 'REJECTED';
+
+/** Exhaustive map of fake payment statuses to core event types. */
+export const FAKE_PAYMENT_STATUS_MAP = {
+  WAITING: 'payment.pending',
+  PAID: 'payment.succeeded',
+  CLOSED: 'payment.closed',
+  REFUSED: 'payment.failed',
+} as const satisfies Record<FakePaymentStatus, PaymentStatusEvent['type']>;
+
+/** Exhaustive map of fake refund statuses to core event types. */
+export const FAKE_REFUND_STATUS_MAP = {
+  PROCESSING: 'refund.pending',
+  DONE: 'refund.succeeded',
+  REJECTED: 'refund.failed',
+} as const satisfies Record<FakeRefundStatus, RefundStatusEvent['type']>;
+
+/** A payment as the fake gateway keeps it. */
+export interface FakePayment {
+  orderId: string;
+  amount: number;
+  status: FakePaymentStatus;
+  transactionId: string | null;
+  notifyUrl: string | null;
+  refunds: Map<string, { amount: number; status: FakeRefundStatus; providerRefundId: string }>;
+}
+
+/** The operations whose next call can be made to fail. */
+export type FakeOperation = 'createPayment' | 'queryPayment' | 'closePayment' | 'refund' | 'queryRefund';
+
+/** Options of {@link createFakeProvider}. */
+export interface FakeProviderOptions {
+  /** Provider id. Default `fake`. */
+  id?: string;
+  /** HMAC secret of notifications. Default: random per provider. */
+  secret?: string;
+  /** The clock used to check notification timestamps. Default `() => new Date()`. */
+  now?: () => Date;
+  /** Allowed clock difference of notifications, in seconds. Default 300. */
+  toleranceSeconds?: number;
+  /** Settle refunds at once (Alipay style) instead of `PROCESSING` then a notification. Default false. */
+  instantRefunds?: boolean;
+}
+
+/** Test controls of the fake gateway: act as the buyer, the provider and the network. */
+export interface FakeSandbox {
+  /** The buyer pays; returns the signed notification the gateway would post. */
+  pay(orderId: string, options?: { amount?: number; transactionId?: string }): NotificationInput;
+  /** The payment expires unpaid; returns the signed notification. */
+  expire(orderId: string): NotificationInput;
+  /** Settles a pending refund; returns the signed notification. */
+  settleRefund(orderId: string, refundId: string, options?: { fail?: boolean }): NotificationInput;
+  /** Signs any body, for tests that forge or replay notifications. */
+  notification(body: string, options?: { timestamp?: number }): NotificationInput;
+  /** Makes the next call of `operation` throw `error`. */
+  failNext(operation: FakeOperation, error: Error): void;
+  /** The gateway's record of a payment. */
+  payment(orderId: string): FakePayment | undefined;
+  /** How many calls each operation received. */
+  readonly calls: Readonly<Record<FakeOperation, number>>;
+}
+
+/** A fake provider and its sandbox controls. */
+export interface FakeProvider extends PaymentProvider {
+  readonly sandbox: FakeSandbox;
+}
+
+const CAPABILITIES: ProviderCapabilities = {
+  methods: PAYMENT_METHODS,
+  query: true,
+  close: true,
+  refund: true,
+  partialRefund: true,
+  multipleRefunds: true,
+  refundQuery: true,
+  refundNotifications: true,
+};
+
+interface FakeNotificationBody {
+  id: string;
+  type: PaymentEvent['type'];
+  order_id: string;
+  amount?: number;
+  transaction_id?: string;
+  refund_id?: string;
+  provider_refund_id?: string;
+}
+
+const NOTIFICATION_TYPES: ReadonlySet<string> = new Set([
+  'payment.pending',
+  'payment.succeeded',
+  'payment.closed',
+  'payment.failed',
+  'refund.pending',
+  'refund.succeeded',
+  'refund.failed',
+]);
+
+function field<T>(value: T | undefined, name: string, check: (v: unknown) => boolean): T {
+  if (value === undefined || !check(value))
+    throw new ValidationError(`notification.${name}`, 'is missing or malformed');
+  return value;
+}
+
+const isString = (v: unknown) => typeof v === 'string' && v.length > 0;
+const isAmount = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
+
+/** Parses a verified fake notification body into a core event; unknown types are errors. */
+function parseFakeNotification(text: string): PaymentEvent {
+  let body: FakeNotificationBody;
+  try {
+    body = JSON.parse(text) as FakeNotificationBody;
+  } catch (cause) {
+    throw new ValidationError('notification.body', 'is not JSON', { cause });
+  }
+  const type = field(body.type, 'type', (v) => NOTIFICATION_TYPES.has(v as string));
+  const orderId = field(body.order_id, 'order_id', isString);
+  switch (type) {
+    case 'payment.succeeded':
+      return {
+        type,
+        orderId,
+        amount: field(body.amount, 'amount', isAmount),
+        providerTransactionId: field(body.transaction_id, 'transaction_id', isString),
+      };
+    case 'payment.pending':
+    case 'payment.closed':
+    case 'payment.failed':
+      return { type, orderId };
+    case 'refund.pending':
+    case 'refund.succeeded':
+      return {
+        type,
+        orderId,
+        refundId: field(body.refund_id, 'refund_id', isString),
+        amount: field(body.amount, 'amount', isAmount),
+        providerRefundId: field(body.provider_refund_id, 'provider_refund_id', isString),
+      };
+    case 'refund.failed':
+      return { type, orderId, refundId: field(body.refund_id, 'refund_id', isString) };
+  }
+}
+
+function providerError(code: string, normalizedCode: ProviderApiError['normalizedCode'], id: string): ProviderApiError {
+  return new ProviderApiError({ provider: id, providerCode: code, normalizedCode });
+}
+
+/**
+ * Creates a fake provider with an in-memory gateway.
+ *
+ * @example
+ * ```ts
+ * const fake = createFakeProvider();
+ * const payments = createPayments({ providers: [fake] });
+ * const { order } = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 100, subject: 'Tea' });
+ * const result = await payments.handleNotification('fake', fake.sandbox.pay(order.id));
+ * result.order?.status; // 'paid'
+ * ```
+ */
+export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvider {
+  const id = options.id ?? 'fake';
+  const secret = options.secret ?? randomBytes(32).toString('hex');
+  const now = options.now ?? (() => new Date());
+  const tolerance = options.toleranceSeconds ?? 300;
+  const payments = new Map<string, FakePayment>();
+  const failures = new Map<FakeOperation, Error>();
+  const calls: Record<FakeOperation, number> = {
+    createPayment: 0,
+    queryPayment: 0,
+    closePayment: 0,
+    refund: 0,
+    queryRefund: 0,
+  };
+
+  function enter(operation: FakeOperation): void {
+    calls[operation]++;
+    const failure = failures.get(operation);
+    if (failure) {
+      failures.delete(operation);
+      throw failure;
+    }
+  }
+
+  function find(orderId: string): FakePayment {
+    const payment = payments.get(orderId);
+    if (!payment) throw providerError('NO_SUCH_PAYMENT', 'not_found', id);
+    return payment;
+  }
+
+  function signed(body: string, timestamp = Math.floor(now().getTime() / 1000)): NotificationInput {
+    return {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [FAKE_TIMESTAMP_HEADER]: String(timestamp),
+        [FAKE_SIGNATURE_HEADER]: signFakeMessage(secret, timestamp, body),
+      },
+      body,
+    };
+  }
+
+  function notify(body: Omit<FakeNotificationBody, 'id'>): NotificationInput {
+    return signed(JSON.stringify({ id: `evt${generateId()}`, ...body }));
+  }
+
+  function paymentEvent(payment: FakePayment): PaymentStatusEvent {
+    const type = FAKE_PAYMENT_STATUS_MAP[payment.status];
+    if (type === 'payment.succeeded') {
+      return {
+        type,
+        orderId: payment.orderId,
+        amount: payment.amount,
+        providerTransactionId: payment.transactionId as string,
+      };
+    }
+    return { type, orderId: payment.orderId };
+  }
+
+  function refundEvent(orderId: string, refundId: string): RefundStatusEvent {
+    const refund = find(orderId).refunds.get(refundId);
+    if (!refund) throw providerError('NO_SUCH_REFUND', 'not_found', id);
+    const type = FAKE_REFUND_STATUS_MAP[refund.status];
+    if (type === 'refund.failed') return { type, orderId, refundId };
+    return { type, orderId, refundId, amount: refund.amount, providerRefundId: refund.providerRefundId };
+  }
+
+  const sandbox: FakeSandbox = {
+    pay(orderId, payOptions = {}) {
+      const payment = find(orderId);
+      payment.status = 'PAID';
+      payment.transactionId ??= payOptions.transactionId ?? `txn${generateId()}`;
+      const amount = payOptions.amount ?? payment.amount;
+      return notify({ type: 'payment.succeeded', order_id: orderId, amount, transaction_id: payment.transactionId });
+    },
+    expire(orderId) {
+      const payment = find(orderId);
+      if (payment.status === 'WAITING') payment.status = 'CLOSED';
+      return notify({ type: 'payment.closed', order_id: orderId });
+    },
+    settleRefund(orderId, refundId, settle = {}) {
+      const refund = find(orderId).refunds.get(refundId);
+      if (!refund) throw providerError('NO_SUCH_REFUND', 'not_found', id);
+      refund.status = settle.fail ? 'REJECTED' : 'DONE';
+      return settle.fail
+        ? notify({ type: 'refund.failed', order_id: orderId, refund_id: refundId })
+        : notify({
+            type: 'refund.succeeded',
+            order_id: orderId,
+            refund_id: refundId,
+            amount: refund.amount,
+            provider_refund_id: refund.providerRefundId,
+          });
+    },
+    notification: (body, notificationOptions = {}) => signed(body, notificationOptions.timestamp),
+    failNext(operation, error) {
+      failures.set(operation, error);
+    },
+    payment: (orderId) => payments.get(orderId),
+    calls,
+  };
+
+  return {
+    specificationVersion: 'v1',
+    id,
+    capabilities: CAPABILITIES,
+    sandbox,
+
+    async createPayment(request): Promise<CreatePaymentResult> {
+      enter('createPayment');
+      if (payments.has(request.orderId)) throw providerError('DUPLICATE_ORDER', 'invalid_request', id);
+      const payment: FakePayment = {
+        orderId: request.orderId,
+        amount: request.amount,
+        status: 'WAITING',
+        transactionId: null,
+        notifyUrl: request.notifyUrl,
+        refunds: new Map(),
+      };
+      payments.set(request.orderId, payment);
+      const url = `https://fake.hutong.invalid/pay/${request.orderId}`;
+      switch (request.method) {
+        case 'qr':
+          return { action: { type: 'qr', content: url } };
+        case 'page':
+          return {
+            action: {
+              type: 'form',
+              method: 'POST',
+              url,
+              fields: { order: request.orderId, amount: String(request.amount) },
+            },
+          };
+        case 'h5':
+          return { action: { type: 'redirect', url } };
+        case 'jsapi':
+          if (!request.buyerId) throw new ValidationError('buyerId', 'is required for jsapi payments');
+          return { action: { type: 'jsapi', params: { orderId: request.orderId, buyerId: request.buyerId } } };
+        case 'app':
+          return { action: { type: 'app', payload: `order=${request.orderId}` } };
+        case 'pos':
+          payment.status = 'PAID';
+          payment.transactionId = `txn${generateId()}`;
+          return { action: { type: 'none' }, status: paymentEvent(payment) };
+      }
+    },
+
+    async queryPayment({ orderId }) {
+      enter('queryPayment');
+      return paymentEvent(find(orderId));
+    },
+
+    async closePayment({ orderId }) {
+      enter('closePayment');
+      const payment = find(orderId);
+      if (payment.status === 'PAID') throw providerError('ALREADY_PAID', 'already_paid', id);
+      payment.status = 'CLOSED';
+    },
+
+    async refund({ orderId, refundId, amount }) {
+      enter('refund');
+      const payment = find(orderId);
+      if (payment.status !== 'PAID') throw providerError('NOT_PAID', 'refund_rejected', id);
+      const existing = payment.refunds.get(refundId);
+      if (!existing) {
+        let committed = 0;
+        for (const r of payment.refunds.values()) if (r.status !== 'REJECTED') committed += r.amount;
+        if (committed + amount > payment.amount) throw providerError('REFUND_TOO_LARGE', 'refund_rejected', id);
+        payment.refunds.set(refundId, {
+          amount,
+          status: options.instantRefunds ? 'DONE' : 'PROCESSING',
+          providerRefundId: `rf${generateId()}`,
+        });
+      }
+      return refundEvent(orderId, refundId);
+    },
+
+    async queryRefund({ orderId, refundId }) {
+      enter('queryRefund');
+      return refundEvent(orderId, refundId);
+    },
+
+    async verifyNotification(request: NotificationRequest) {
+      const timestampText = request.headers[FAKE_TIMESTAMP_HEADER];
+      const signature = request.headers[FAKE_SIGNATURE_HEADER];
+      if (!timestampText || !signature)
+        throw new SignatureVerificationError(id, 'missing_signature', 'signature headers are missing');
+      const timestamp = Number(timestampText);
+      if (!Number.isSafeInteger(timestamp))
+        throw new SignatureVerificationError(id, 'malformed', 'timestamp is not a number');
+      if (Math.abs(now().getTime() / 1000 - timestamp) >= tolerance) {
+        throw new SignatureVerificationError(
+          id,
+          'expired_timestamp',
+          `timestamp is outside the ${tolerance}-second window`,
+        );
+      }
+      if (!isFakeSignatureValid(secret, timestamp, request.body, signature)) {
+        throw new SignatureVerificationError(id, 'bad_signature', 'signature does not match the body');
+      }
+      const event = parseFakeNotification(request.body);
+      return { event, notificationId: (JSON.parse(request.body) as FakeNotificationBody).id };
+    },
+
+    acknowledgeNotification(outcome): WebhookResponse {
+      if (outcome.accepted) return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+      const code = (outcome.error as { code?: unknown })?.code;
+      return {
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: typeof code === 'string' ? code : 'rejected' }),
+      };
+    },
+  };
+}

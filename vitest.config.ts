@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Tests run against the packages' TypeScript sources, so `pnpm test:unit` needs no build.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@hutong\/core\/testing$/, replacement: source('./packages/core/src/testing/index.ts') },
+      { find: /^@hutong\/core$/, replacement: source('./packages/core/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 20_000,
+    pool: 'threads',
+  },
+});
