@@ -7,6 +7,7 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@hutong\/core\/conformance$/, replacement: source('./packages/core/src/conformance/index.ts') },
       { find: /^@hutong\/core\/testing$/, replacement: source('./packages/core/src/testing/index.ts') },
       { find: /^@hutong\/core$/, replacement: source('./packages/core/src/index.ts') },
     ],

@@ -1,23 +1,32 @@
 import { defineConfig } from 'tsup';
 
+// `@hutong/core` is external inside its own subpath entries, so `testing` and `conformance` share
+// the main entry's classes instead of carrying copies.
+const external = ['vitest', '@hutong/core', '@hutong/core/testing'];
+
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      'testing/index': 'src/testing/index.ts',
+      'conformance/index': 'src/conformance/index.ts',
+    },
     format: ['esm'],
     dts: true,
     sourcemap: true,
     clean: true,
     target: 'node20',
-    external: ['vitest', '@hutong/core'],
+    external,
   },
   {
     // nanoid is ESM-only; the CommonJS build carries its few lines so `require` works on every Node 20.
+    // The conformance suites are ESM-only, like vitest itself.
     entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
     format: ['cjs'],
     dts: true,
     sourcemap: true,
     target: 'node20',
-    external: ['vitest', '@hutong/core'],
+    external,
     noExternal: ['nanoid'],
   },
 ]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { runOrderStoreTests } from '../src/conformance/index.js';
 import { MemoryOrderStore } from '../src/index.js';
-import { runOrderStoreTests, sampleOrder } from '../src/testing/index.js';
+import { sampleOrder } from '../src/testing/index.js';
 
 runOrderStoreTests({ name: 'MemoryOrderStore', createStore: () => new MemoryOrderStore() });
 

@@ -1,16 +1,16 @@
 /**
- * `@hutong/core/testing`: the fake provider (the reference adapter), the provider conformance
- * suite and the order store suite. The suites register vitest tests, so `vitest` must be installed.
+ * `@hutong/core/testing`: the fake provider (the reference adapter, with an in-memory gateway),
+ * its signature helpers and sample orders. Needs no test runner; the conformance suites that run
+ * under vitest are in `@hutong/core/conformance`.
  *
  * @example
  * ```ts
- * import { createFakeProvider, runProviderConformanceTests } from '@hutong/core/testing';
+ * import { createFakeProvider } from '@hutong/core/testing';
+ * const fake = createFakeProvider();
  * ```
  *
  * @packageDocumentation
  */
 export * from './fake-provider.js';
 export * from './fake-signature.js';
-export * from './order-store-tests.js';
-export * from './provider-conformance.js';
 export * from './sample-order.js';

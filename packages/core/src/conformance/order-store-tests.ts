@@ -6,8 +6,8 @@
 
 import type { Order, OrderStore } from '@hutong/core';
 import { ConflictError } from '@hutong/core';
+import { sampleOrder } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
-import { sampleOrder } from './sample-order.js';
 
 /** Options of {@link runOrderStoreTests}. */
 export interface OrderStoreTestOptions {

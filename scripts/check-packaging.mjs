@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Packs every public package the way `pnpm publish` would and checks the tarball:
+// publint (exports map, files, module formats) and @arethetypeswrong/cli (types resolve for
+// ESM and CommonJS consumers under node16 and bundler resolution). Any problem fails the run.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const packDir = join(root, '.pack');
+rmSync(packDir, { recursive: true, force: true });
+mkdirSync(packDir);
+
+const run = (command, args, cwd = root) => execFileSync(command, args, { cwd, stdio: 'inherit' });
+let failed = false;
+
+for (const name of readdirSync(join(root, 'packages')).sort()) {
+  const dir = join(root, 'packages', name);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  if (manifest.private) continue;
+  console.log(`\n── ${manifest.name}`);
+  try {
+    run('pnpm', ['pack', '--pack-destination', packDir], dir);
+    const tarball = readdirSync(packDir).find((file) =>
+      file.startsWith(manifest.name.replace('@', '').replace('/', '-')),
+    );
+    if (!tarball) throw new Error(`no tarball for ${manifest.name}`);
+    run('pnpm', ['exec', 'publint', 'run', join(packDir, tarball), '--strict']);
+    // Entry points without a `require` condition are ESM-only on purpose (they import vitest).
+    const esmOnly = Object.entries(manifest.exports ?? {})
+      .filter(([, target]) => typeof target === 'object' && !('require' in target) && 'import' in target)
+      .map(([entry]) => entry);
+    const file = join(packDir, tarball);
+    const excluded = esmOnly.length ? ['--exclude-entrypoints', ...esmOnly] : [];
+    run('pnpm', ['exec', 'attw', file, '--profile', 'node16', ...excluded]);
+    if (esmOnly.length) run('pnpm', ['exec', 'attw', file, '--profile', 'esm-only', '--entrypoints', ...esmOnly]);
+  } catch (error) {
+    failed = true;
+    console.error(`packaging check failed for ${manifest.name}: ${error.message}`);
+  }
+}
+
+rmSync(packDir, { recursive: true, force: true });
+if (failed) process.exit(1);
+console.log('\npackaging checks passed');
