@@ -223,6 +223,8 @@ export const TRANSITIONS = {
   },
 } as const satisfies Record<OrderStatus, Record<OrderEventType, Rule>>;
 
+const PAID_EFFECT: OrderEffect = Object.freeze({ type: 'order.paid' });
+
 const STATUS_EFFECTS: Partial<Record<OrderStatus, OrderEffect>> = {
   pending: { type: 'order.pending' },
   closed: { type: 'order.closed' },
@@ -352,23 +354,17 @@ function pay(order: Order, event: PaymentSucceededEvent, at: string): Transition
     });
     return recordAnomaly(order, at, found, error);
   }
-  const anomalies = [...order.anomalies];
-  const effects: OrderEffect[] = [];
+  let anomalies = order.anomalies;
+  const effects: OrderEffect[] = [PAID_EFFECT];
   if (order.status === 'closed' || order.status === 'failed') {
     const code = order.status === 'closed' ? 'paid_after_closed' : 'paid_after_failed';
-    const late = anomaly(
-      order,
-      at,
-      code,
-      `${code}:${txn}`,
-      `order ${order.id} was paid after it was ${order.status}: refund or fulfil it`,
-      {
-        providerTransactionId: txn,
-        amount: event.amount,
-      },
-    );
+    const message = `order ${order.id} was paid after it was ${order.status}: refund or fulfil it`;
+    const late = anomaly(order, at, code, `${code}:${txn}`, message, {
+      providerTransactionId: txn,
+      amount: event.amount,
+    });
     if (late) {
-      anomalies.push(late);
+      anomalies = [...anomalies, late];
       effects.push({ type: 'order.anomaly', anomaly: late });
     }
   }
@@ -380,7 +376,6 @@ function pay(order: Order, event: PaymentSucceededEvent, at: string): Transition
     buyerId: order.buyerId ?? event.buyerId ?? null,
     anomalies,
   });
-  effects.unshift({ type: 'order.paid' });
   return { order: next, outcome: 'applied', effects };
 }
 

@@ -35,12 +35,22 @@ export interface OrderStore {
   update(order: Order, expectedVersion: number): Promise<boolean>;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
+function freezeList<T extends object>(list: readonly T[]): void {
+  if (Object.isFrozen(list)) return;
+  for (const item of list) Object.freeze(item);
+  Object.freeze(list);
+}
+
+/**
+ * Freezes an order and everything it holds. Only the parts the state machine can replace are
+ * walked (an order's fields are otherwise strings, numbers and null), and parts already frozen are
+ * skipped, so freezing a new version of an order costs a handful of checks.
+ */
+function freezeOrder(order: Order): Order {
+  freezeList(order.refunds);
+  freezeList(order.anomalies);
+  Object.freeze(order.metadata);
+  return Object.freeze(order);
 }
 
 /**
@@ -61,7 +71,7 @@ export class MemoryOrderStore implements OrderStore {
     if (this.#orders.has(order.id)) {
       throw new ConflictError('duplicate_order', order.id, `order ${order.id} already exists`);
     }
-    this.#orders.set(order.id, deepFreeze(structuredClone(order)));
+    this.#orders.set(order.id, freezeOrder(structuredClone(order)));
   }
 
   /** {@inheritDoc OrderStore.get} */
@@ -73,7 +83,7 @@ export class MemoryOrderStore implements OrderStore {
   async update(order: Order, expectedVersion: number): Promise<boolean> {
     const current = this.#orders.get(order.id);
     if (!current || current.version !== expectedVersion) return false;
-    this.#orders.set(order.id, deepFreeze(order));
+    this.#orders.set(order.id, freezeOrder(order));
     return true;
   }
 

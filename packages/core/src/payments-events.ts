@@ -63,6 +63,11 @@ export class PaymentsEmitter {
     return () => set.delete(listener as PaymentsListener<never>);
   }
 
+  /** Whether any listener is registered for `type` (lets callers skip building payloads). */
+  has(type: PaymentsEventType): boolean {
+    return (this.#listeners.get(type)?.size ?? 0) > 0;
+  }
+
   /** Calls the listeners of `type` in order, awaiting each; errors go to `onError`. */
   async emit<T extends PaymentsEventType>(type: T, payload: PaymentsEventMap[T]): Promise<void> {
     const set = this.#listeners.get(type);

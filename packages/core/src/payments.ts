@@ -246,6 +246,7 @@ export function createPayments(options: PaymentsOptions): Payments {
 
   async function emitEffects(order: Order, effects: readonly OrderEffect[]): Promise<void> {
     for (const effect of effects) {
+      if (!emitter.has(effect.type)) continue;
       switch (effect.type) {
         case 'order.refunded':
           await emitter.emit(effect.type, { order, refund: effect.refund, fully: effect.fully });
@@ -268,11 +269,12 @@ export function createPayments(options: PaymentsOptions): Payments {
   /** Applies an event with compare-and-set, re-reading and re-applying when another writer won. */
   async function apply(event: OrderEvent): Promise<TransitionResult> {
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
-      const current = await getOrder(event.orderId);
+      const current = await store.get(event.orderId);
+      if (!current) throw new OrderNotFoundError(event.orderId);
       const result = transition(current, event, now());
       if (result.outcome !== 'applied') return result;
       if (await store.update(result.order, current.version)) {
-        await emitEffects(result.order, result.effects);
+        if (result.effects.length > 0) await emitEffects(result.order, result.effects);
         return result;
       }
     }

@@ -87,8 +87,10 @@ export function normalizeHeaders(input: HeadersInput): Record<string, string> {
   } else if (input instanceof Map || Symbol.iterator in (input as object)) {
     for (const [name, value] of input as Iterable<readonly [string, string]>) add(name, value);
   } else {
-    for (const [name, value] of Object.entries(input as Record<string, string | readonly string[] | undefined>)) {
-      if (value === undefined) continue;
+    const record = input as Record<string, string | readonly string[] | undefined>;
+    for (const name in record) {
+      const value = record[name];
+      if (value === undefined || !Object.hasOwn(record, name)) continue;
       if (typeof value === 'string') add(name, value);
       else for (const item of value) add(name, item);
     }

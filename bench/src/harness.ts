@@ -1,0 +1,94 @@
+/** A small benchmark runner: time-boxed batches, median of several samples, ops per second. */
+
+export interface Measurement {
+  name: string;
+  opsPerSecond: number;
+  nsPerOp: number;
+}
+
+export interface MeasureOptions {
+  /** Samples to take; the median is reported. Default 5. */
+  samples?: number;
+  /** Minimum time per sample in ms. Default 300. */
+  sampleMs?: number;
+  /**
+   * Fixed operations per sample (and for the warm-up) instead of a time box, for benchmarks that
+   * consume pre-built inputs.
+   */
+  iterations?: number;
+}
+
+/**
+ * Measures `fn` (sync or async). `fn` receives the iteration number, so a benchmark can walk through
+ * pre-built inputs.
+ */
+export async function measure(
+  name: string,
+  fn: (i: number) => unknown,
+  options: MeasureOptions = {},
+): Promise<Measurement> {
+  const samples = options.samples ?? 5;
+  const sampleMs = options.sampleMs ?? 300;
+  let i = 0;
+  const rates: number[] = [];
+  if (options.iterations !== undefined) {
+    const n = options.iterations;
+    for (let k = 0; k < n; k++) await fn(i++); // warm-up
+    for (let s = 0; s < samples; s++) {
+      const start = performance.now();
+      for (let k = 0; k < n; k++) await fn(i++);
+      rates.push((n * 1000) / (performance.now() - start));
+    }
+    return median(name, rates);
+  }
+  // Warm-up: let the JIT settle.
+  const warmEnd = performance.now() + sampleMs;
+  while (performance.now() < warmEnd) await fn(i++);
+  for (let s = 0; s < samples; s++) {
+    let count = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < sampleMs) {
+      for (let k = 0; k < 64; k++) await fn(i++);
+      count += 64;
+      elapsed = performance.now() - start;
+    }
+    rates.push((count * 1000) / elapsed);
+  }
+  return median(name, rates);
+}
+
+function median(name: string, rates: number[]): Measurement {
+  rates.sort((a, b) => a - b);
+  const opsPerSecond = rates[Math.floor(rates.length / 2)] as number;
+  return { name, opsPerSecond, nsPerOp: 1e9 / opsPerSecond };
+}
+
+export function formatRate(m: Measurement): string {
+  const ops = m.opsPerSecond >= 1000 ? `${(m.opsPerSecond / 1000).toFixed(1)}k` : m.opsPerSecond.toFixed(0);
+  return `${ops.padStart(9)} ops/s  ${(m.nsPerOp / 1000).toFixed(2).padStart(9)} µs/op`;
+}
+
+/** One printed comparison: a figure, what it is compared to, the ratio and the target. */
+export interface Comparison {
+  label: string;
+  ratio: number;
+  /** `min`: ratio must be at least target; `max`: at most. */
+  kind: 'min' | 'max';
+  target: number;
+}
+
+export function report(title: string, measurements: Measurement[], comparisons: Comparison[]): boolean {
+  console.log(`\n${title}`);
+  for (const m of measurements) console.log(`  ${m.name.padEnd(58)} ${formatRate(m)}`);
+  let ok = true;
+  for (const c of comparisons) {
+    const pass = c.kind === 'min' ? c.ratio >= c.target : c.ratio <= c.target;
+    ok &&= pass;
+    const sign = c.kind === 'min' ? '≥' : '≤';
+    console.log(
+      `  ${c.label.padEnd(58)} ${c.ratio.toFixed(3).padStart(9)}   target ${sign} ${c.target}   ${pass ? 'PASS' : 'FAIL'}`,
+    );
+  }
+  return ok;
+}

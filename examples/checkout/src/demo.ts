@@ -1,0 +1,100 @@
+import { createPayments, formatYuan, type NotificationInput, type Order, type PaymentProvider } from '@hutong/core';
+import { createFakeProvider } from '@hutong/core/testing';
+import { startWebhookServer } from './webhook-server.js';
+
+/** One wallet in the demo: its provider, how the buyer pays, how a pending refund settles. */
+export interface DemoWallet {
+  provider: PaymentProvider;
+  method: 'qr' | 'page' | 'h5';
+  /** Acts as the buyer in the wallet's sandbox; returns the notification the sandbox posts. */
+  pay(orderId: string): Promise<NotificationInput>;
+  /** Settles a pending refund in the sandbox; returns its notification, if the wallet sends one. */
+  settleRefund?(orderId: string, refundId: string): Promise<NotificationInput | undefined>;
+}
+
+/** The wallets the demo runs; each adapter adds its sandbox here. */
+export function demoWallets(): DemoWallet[] {
+  const fake = createFakeProvider();
+  return [
+    {
+      provider: fake,
+      method: 'qr',
+      pay: async (orderId) => fake.sandbox.pay(orderId),
+      settleRefund: async (orderId, refundId) => fake.sandbox.settleRefund(orderId, refundId),
+    },
+  ];
+}
+
+/** What a run of the demo ends with, per wallet. */
+export interface DemoResult {
+  provider: string;
+  order: Order;
+}
+
+async function post(url: string, notification: NotificationInput): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: notification.headers as Record<string, string>,
+    body: notification.body as string,
+  });
+}
+
+/**
+ * Runs the whole checkout on every wallet: create → buyer pays → webhook → paid → partial refund →
+ * refund webhook → full refund. Webhooks travel over real HTTP to a merchant server on loopback.
+ */
+export async function runDemo(log: (line: string) => void, wallets = demoWallets()): Promise<DemoResult[]> {
+  const ids = wallets.map((wallet) => wallet.provider.id);
+  let server: Awaited<ReturnType<typeof startWebhookServer>> | undefined;
+  const payments = createPayments({
+    providers: wallets.map((wallet) => wallet.provider),
+    notifyUrl: (provider) => `${server?.url}/webhooks/${provider}`,
+  });
+  server = await startWebhookServer(payments, ids);
+  payments.on('order.paid', ({ order }) => log(`    ✓ event order.paid: ship order ${order.id}`));
+  payments.on('order.refunded', ({ refund, fully }) =>
+    log(`    ✓ event order.refunded: ${formatYuan(refund.amount)} yuan${fully ? ' (fully refunded)' : ''}`),
+  );
+  payments.on('notification.rejected', ({ error }) => log(`    ✗ notification rejected: ${String(error)}`));
+
+  const results: DemoResult[] = [];
+  try {
+    for (const wallet of wallets) {
+      const id = wallet.provider.id;
+      log(`\n── ${id}: checkout of 19.99 yuan by ${wallet.method}`);
+      const { order, action } = await payments.createPayment({
+        provider: id,
+        method: wallet.method,
+        amount: 1999,
+        subject: '西湖龙井 250g',
+        returnUrl: 'https://shop.example/thanks',
+      });
+      log(`  1. created order ${order.id} (${order.status}); next action: ${action.type}`);
+
+      const paid = await post(`${server.url}/webhooks/${id}`, await wallet.pay(order.id));
+      log(`  2. buyer paid; the sandbox posted the notification; merchant answered HTTP ${paid.status}`);
+      log(`  3. order is ${(await payments.getOrder(order.id)).status}`);
+
+      const { refund } = await payments.refund(order.id, { amount: 500, reason: '少发一盒' });
+      log(`  4. refund of ${formatYuan(refund.amount)} yuan requested (${refund.status})`);
+      await settle(wallet, server.url, order.id, refund.id, log);
+      log(`  5. order is ${(await payments.getOrder(order.id)).status}`);
+
+      const rest = await payments.refund(order.id, { amount: 1499 });
+      await settle(wallet, server.url, order.id, rest.refund.id, log);
+      const final = await payments.getOrder(order.id);
+      log(`  6. refunded the rest; order is ${final.status}, refunded ${formatYuan(final.refundedAmount)} yuan`);
+      results.push({ provider: id, order: final });
+    }
+  } finally {
+    await server.close();
+  }
+  return results;
+}
+
+async function settle(wallet: DemoWallet, base: string, orderId: string, refundId: string, log: (l: string) => void) {
+  const notification = await wallet.settleRefund?.(orderId, refundId);
+  if (!notification) return;
+  const response = await post(`${base}/webhooks/${wallet.provider.id}`, notification);
+  log(`     refund notification answered HTTP ${response.status}`);
+}
