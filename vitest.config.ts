@@ -16,5 +16,6 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     pool: 'threads',
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

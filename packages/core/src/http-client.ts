@@ -54,8 +54,11 @@ export interface RedactedResponse {
 
 /** Logging and metrics hooks; they receive redacted copies only. */
 export interface HttpHooks {
+  /** Called before each attempt. */
   onRequest?(request: RedactedRequest): void;
+  /** Called with each response read whole, retried ones included. */
   onResponse?(response: RedactedResponse): void;
+  /** Called when an attempt fails on the network or times out. */
   onError?(error: NetworkError, request: RedactedRequest): void;
 }
 

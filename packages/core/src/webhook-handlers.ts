@@ -11,7 +11,8 @@ import type { NotificationInput, WebhookResponse } from './webhook-request.js';
 /** The largest notification body accepted (1 MiB); real ones are a few KiB. */
 export const MAX_NOTIFICATION_BYTES = 1024 * 1024;
 
-type Handle = (input: NotificationInput) => Promise<{ response: WebhookResponse }>;
+/** What the endpoints wrap: `payments.handleNotification` bound to one provider. */
+export type NotificationHandlerFunction = (input: NotificationInput) => Promise<{ response: WebhookResponse }>;
 
 /**
  * A Node request handler, optionally given a raw body that a framework has already read (Express
@@ -31,7 +32,7 @@ export type NodeWebhookHandler = (
  * export const POST = payments.webhookHandler('alipay');
  * ```
  */
-export function createWebhookHandler(handle: Handle): (request: Request) => Promise<Response> {
+export function createWebhookHandler(handle: NotificationHandlerFunction): (request: Request) => Promise<Response> {
   return async (request) => {
     const length = Number(request.headers.get('content-length') ?? 0);
     if (length > MAX_NOTIFICATION_BYTES) return new Response(null, { status: 413 });
@@ -72,7 +73,7 @@ async function readBody(request: IncomingMessage): Promise<Uint8Array | undefine
  * createServer(payments.nodeWebhookHandler('wechatpay')).listen(3000);
  * ```
  */
-export function createNodeWebhookHandler(handle: Handle): NodeWebhookHandler {
+export function createNodeWebhookHandler(handle: NotificationHandlerFunction): NodeWebhookHandler {
   return async (request, response) => {
     let body = rawBodyOf(request);
     if (body === undefined) {
