@@ -69,7 +69,14 @@ export interface RefundSucceededEvent {
   type: 'refund.succeeded';
   orderId: string;
   refundId: string;
-  amount: number;
+  /**
+   * This refund's amount in fen. Providers that only report the order's cumulative refunded amount
+   * (Alipay's `refund_fee`) leave it out and set {@link RefundSucceededEvent.refundedTotal}: a known
+   * refund then settles for its requested amount, an unknown one for the difference.
+   */
+  amount?: number;
+  /** The order's total refunded amount in fen after this refund, as the provider reports it. */
+  refundedTotal?: number;
   providerRefundId?: string;
 }
 
@@ -434,27 +441,31 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
       return externalRefund(order, event, 'pending', at);
     }
     case 'refund.succeeded': {
-      if (!existing) return externalRefund(order, event, 'succeeded', at);
-      if (existing.status === 'succeeded') return unchanged(order, 'duplicate');
+      if (existing?.status === 'succeeded') return unchanged(order, 'duplicate');
+      const amount = event.amount ?? existing?.amount ?? amountFromTotal(order, event.refundedTotal);
+      // No amount and a total already accounted for: an older report of refunds we have.
+      if (amount === undefined) return unchanged(order, 'stale');
+      const settledEvent = { ...event, amount };
+      if (!existing) return externalRefund(order, settledEvent, 'succeeded', at);
       const others = refundableAmount(order) + (existing.status === 'failed' ? 0 : existing.amount);
-      if (event.amount > others) return refundBeyondPaid(order, event, at);
+      if (amount > others) return refundBeyondPaid(order, settledEvent, at);
       const settled: Refund = {
         ...existing,
-        amount: event.amount,
+        amount,
         status: 'succeeded',
         providerRefundId: event.providerRefundId ?? existing.providerRefundId,
         updatedAt: at,
       };
       let next = withRefund(order, at, settled);
       const effects: OrderEffect[] = [{ type: 'order.refunded', refund: settled, fully: next.status === 'refunded' }];
-      if (event.amount !== existing.amount) {
+      if (amount !== existing.amount) {
         const found = anomaly(
           order,
           at,
           'refund_amount_mismatch',
           `refund_amount_mismatch:${event.refundId}`,
-          `refund ${event.refundId} of order ${order.id} settled for ${event.amount} fen, not ${existing.amount}`,
-          { amount: event.amount },
+          `refund ${event.refundId} of order ${order.id} settled for ${amount} fen, not ${existing.amount}`,
+          { amount },
         );
         if (found) {
           next = { ...next, anomalies: [...next.anomalies, found] };
@@ -488,9 +499,18 @@ function newRefund(
 }
 
 /** A refund the provider reports that was not requested through hutong (e.g. from the merchant portal). */
+/** The part of a reported cumulative refund total that the order does not account for yet. */
+function amountFromTotal(order: Order, refundedTotal: number | undefined): number | undefined {
+  if (refundedTotal === undefined) return undefined;
+  const difference = refundedTotal - order.refundedAmount;
+  return difference > 0 ? difference : undefined;
+}
+
+type SettledRefundEvent = RefundPendingEvent | (RefundSucceededEvent & { amount: number });
+
 function externalRefund(
   order: Order,
-  event: RefundPendingEvent | RefundSucceededEvent,
+  event: SettledRefundEvent,
   status: 'pending' | 'succeeded',
   at: string,
 ): TransitionResult {
@@ -502,7 +522,7 @@ function externalRefund(
   return { order: next, outcome: 'applied', effects };
 }
 
-function refundBeyondPaid(order: Order, event: RefundPendingEvent | RefundSucceededEvent, at: string) {
+function refundBeyondPaid(order: Order, event: SettledRefundEvent, at: string) {
   const found = anomaly(
     order,
     at,

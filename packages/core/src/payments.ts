@@ -7,8 +7,7 @@
 import { z } from 'zod';
 import {
   ConflictError,
-  HutongError,
-  NetworkError,
+  type HutongError,
   OrderNotFoundError,
   ProviderApiError,
   UnsupportedOperationError,
@@ -291,11 +290,19 @@ export function createPayments(options: PaymentsOptions): Payments {
     return options.notifyUrl ?? null;
   }
 
-  /** Marks an order failed when the provider definitively refused it; unknown outcomes stay as they are. */
-  async function failUnlessUnknown(orderId: string, error: unknown): Promise<void> {
-    if (NetworkError.isInstance(error) || (ProviderApiError.isInstance(error) && error.retryable)) return;
-    const reason = HutongError.isInstance(error) ? error.code : 'error';
-    await apply({ type: 'payment.failed', orderId, reason });
+  /**
+   * Whether an error is a definitive refusal: a verified, non-retryable provider error, or input the
+   * adapter refused before sending. Anything else (network failure, timeout, a reply that failed
+   * verification) leaves the outcome unknown, and the order or refund as it was, for `sync` to settle.
+   */
+  function isDefinitiveRefusal(error: unknown): boolean {
+    return (ProviderApiError.isInstance(error) && !error.retryable) || ValidationError.isInstance(error);
+  }
+
+  async function failIfRefused(orderId: string, error: unknown): Promise<void> {
+    if (isDefinitiveRefusal(error)) {
+      await apply({ type: 'payment.failed', orderId, reason: (error as HutongError).code });
+    }
   }
 
   const payments: Payments = {
@@ -353,7 +360,7 @@ export function createPayments(options: PaymentsOptions): Payments {
           providerOptions: parsed.providerOptions ?? {},
         });
       } catch (error) {
-        await failUnlessUnknown(orderId, error);
+        await failIfRefused(orderId, error);
         throw error;
       }
       let result = await apply({ type: 'payment.initiated', orderId });
@@ -451,13 +458,8 @@ export function createPayments(options: PaymentsOptions): Payments {
           reason: parsed.reason ?? null,
         });
       } catch (error) {
-        if (!NetworkError.isInstance(error) && !(ProviderApiError.isInstance(error) && error.retryable)) {
-          await apply({
-            type: 'refund.failed',
-            orderId,
-            refundId,
-            reason: HutongError.isInstance(error) ? error.code : 'error',
-          });
+        if (isDefinitiveRefusal(error)) {
+          await apply({ type: 'refund.failed', orderId, refundId, reason: (error as HutongError).code });
         }
         throw error;
       }

@@ -214,6 +214,29 @@ describe('transition', () => {
     expect(tooMuch.order.anomalies.map((a) => a.code)).toEqual(['refund_exceeds_paid']);
   });
 
+  it('settles refunds reported only as a cumulative total (Alipay refund_fee)', () => {
+    const requested = apply(paidOrder, refundRequested('r1', 500));
+    const known = transition(
+      requested,
+      { type: 'refund.succeeded', orderId: ID, refundId: 'r1', refundedTotal: 500 },
+      NOW,
+    );
+    expect(known.order.refunds[0]).toMatchObject({ id: 'r1', amount: 500, status: 'succeeded' });
+    const portal = transition(
+      known.order,
+      { type: 'refund.succeeded', orderId: ID, refundId: 'portal1', refundedTotal: 1999 },
+      NOW,
+    );
+    expect(portal.order.refunds[1]).toMatchObject({ id: 'portal1', amount: 1499, status: 'succeeded' });
+    expect(portal.order.status).toBe('refunded');
+    const older = transition(
+      portal.order,
+      { type: 'refund.succeeded', orderId: ID, refundId: 'old1', refundedTotal: 500 },
+      NOW,
+    );
+    expect(older.outcome).toBe('stale');
+  });
+
   it('raises InvalidTransitionError with the from-status and event for illegal moves', () => {
     const error = errorOf(() => transition(pending, refundRequested('r1', 100), NOW));
     expect(InvalidTransitionError.isInstance(error)).toBe(true);

@@ -164,6 +164,18 @@ describe('createPayment', () => {
     expect((await store.get('shop00000002'))?.status).toBe('created');
   });
 
+  it('keeps the order as created when the provider reply fails verification (it proves nothing)', async () => {
+    const { payments, fake } = setup();
+    fake.sandbox.failNext(
+      'createPayment',
+      new SignatureVerificationError('fake', 'missing_signature', 'unsigned reply'),
+    );
+    await caught(
+      payments.createPayment({ provider: 'fake', method: 'qr', amount: 100, subject: 'x', orderId: 'shop00000004' }),
+    );
+    expect((await payments.getOrder('shop00000004')).status).toBe('created');
+  });
+
   it('marks the order failed when the provider definitively refuses it', async () => {
     const { payments, fake } = setup();
     fake.sandbox.failNext(
