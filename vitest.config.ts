@@ -9,6 +9,11 @@ export default defineConfig({
     alias: [
       { find: /^@hutong\/core\/conformance$/, replacement: source('./packages/core/src/conformance/index.ts') },
       { find: /^@hutong\/core\/testing$/, replacement: source('./packages/core/src/testing/index.ts') },
+      {
+        find: /^@hutong\/adapter-alipay\/sandbox$/,
+        replacement: source('./packages/adapter-alipay/src/sandbox/index.ts'),
+      },
+      { find: /^@hutong\/adapter-alipay$/, replacement: source('./packages/adapter-alipay/src/index.ts') },
       { find: /^@hutong\/core$/, replacement: source('./packages/core/src/index.ts') },
     ],
   },

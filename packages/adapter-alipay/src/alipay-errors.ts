@@ -1,0 +1,75 @@
+/**
+ * Alipay's error codes, mapped once onto hutong's normalised vocabulary. `code` is the gateway
+ * result (10000 success, 10003 waiting for the buyer, 20000 service unavailable, 40004 business
+ * failure, ...); `sub_code` names the business reason.
+ *
+ * @packageDocumentation
+ */
+import { type NormalizedProviderCode, ProviderApiError } from '@hutong/core';
+
+/** Business reasons (`sub_code`) with a normalised meaning. */
+export const ALIPAY_SUB_CODES: Readonly<Record<string, NormalizedProviderCode>> = {
+  'ACQ.TRADE_NOT_EXIST': 'not_found',
+  'ACQ.TRADE_HAS_SUCCESS': 'already_paid',
+  'ACQ.TRADE_HAS_FINISHED': 'already_paid',
+  'ACQ.TRADE_HAS_CLOSE': 'closed',
+  'ACQ.BUYER_BALANCE_NOT_ENOUGH': 'insufficient_balance',
+  'ACQ.BUYER_BANKCARD_BALANCE_NOT_ENOUGH': 'insufficient_balance',
+  'ACQ.SELLER_BALANCE_NOT_ENOUGH': 'insufficient_balance',
+  'isv.invalid-signature': 'invalid_signature',
+  'isv.invalid-app-id': 'invalid_request',
+  'isv.missing-signature': 'invalid_signature',
+  'ACQ.INVALID_PARAMETER': 'invalid_request',
+  'ACQ.CONTEXT_INCONSISTENT': 'invalid_request',
+  'ACQ.PAYMENT_AUTH_CODE_INVALID': 'invalid_request',
+  'ACQ.EXIST_FORBIDDEN_WORD': 'invalid_request',
+  'ACQ.TOTAL_FEE_EXCEED': 'invalid_request',
+  'ACQ.ACCESS_FORBIDDEN': 'permission_denied',
+  'ACQ.PARTNER_ERROR': 'permission_denied',
+  'ACQ.TRADE_NOT_ALLOW_REFUND': 'refund_rejected',
+  'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL': 'refund_rejected',
+  'ACQ.REASON_TRADE_BEEN_FREEZEN': 'refund_rejected',
+  'ACQ.TRADE_STATUS_ERROR': 'refund_rejected',
+  'ACQ.SYSTEM_ERROR': 'system_busy',
+  'aop.ACQ.SYSTEM_ERROR': 'system_busy',
+  'isp.unknow-error': 'system_busy',
+  'ACQ.REQUEST_TOO_FAST': 'rate_limited',
+};
+
+/** Gateway result codes with a normalised meaning when no `sub_code` decides. */
+export const ALIPAY_CODES: Readonly<Record<string, NormalizedProviderCode>> = {
+  '20000': 'system_busy',
+  '20001': 'permission_denied',
+  '40001': 'invalid_request',
+  '40002': 'invalid_request',
+  '40006': 'permission_denied',
+};
+
+/** A verified Alipay error body. */
+export interface AlipayErrorBody {
+  code?: string;
+  msg?: string;
+  sub_code?: string;
+  sub_msg?: string;
+}
+
+/**
+ * Turns a verified error body into a {@link ProviderApiError}.
+ *
+ * @example
+ * ```ts
+ * alipayError({ code: '40004', sub_code: 'ACQ.TRADE_NOT_EXIST' }).normalizedCode; // 'not_found'
+ * ```
+ */
+export function alipayError(body: AlipayErrorBody, httpStatus?: number): ProviderApiError {
+  const code = body.code ?? 'unknown';
+  const normalizedCode =
+    (body.sub_code && ALIPAY_SUB_CODES[body.sub_code]) || ALIPAY_CODES[code] || ('unknown' as const);
+  return new ProviderApiError({
+    provider: 'alipay',
+    providerCode: body.sub_code ?? code,
+    providerMessage: [body.msg, body.sub_msg].filter(Boolean).join(': ') || undefined,
+    normalizedCode,
+    httpStatus,
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * Asynchronous notifications (`notify_url`): a form POST. The body is form-decoded exactly once
+ * (values may contain `%`, `+`, spaces, Chinese text, emoji), verified over the sorted parameters
+ * without `sign` and `sign_type` (and, for the notification types signed that way, with
+ * `sign_type` kept), then checked against this app and seller before it becomes an event.
+ *
+ * @packageDocumentation
+ */
+import type { KeyObject } from 'node:crypto';
+import {
+  type NotificationRequest,
+  type PaymentEvent,
+  type PaymentSucceededEvent,
+  parseYuan,
+  SignatureVerificationError,
+  ValidationError,
+  type WebhookResponse,
+} from '@hutong/core';
+import { alipaySigningString, verifyAlipayContent } from './alipay-signature.js';
+import { alipayTradeStatus } from './alipay-status.js';
+import { parseAlipayTime } from './alipay-time.js';
+
+/** What notification verification needs of the configuration. */
+export interface AlipayNotificationConfig {
+  appId: string;
+  sellerId: string | undefined;
+  alipayKeys: ReadonlyMap<string, KeyObject>;
+}
+
+/**
+ * Decodes a form body once into parameters (`+` is a space, `%XX` a byte, nothing else).
+ *
+ * @example
+ * ```ts
+ * decodeAlipayForm('subject=a%2Bb+c'); // { subject: 'a+b c' }
+ * ```
+ */
+export function decodeAlipayForm(body: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(body)) params[key] = value;
+  return params;
+}
+
+/**
+ * Verifies notification parameters with any of `keys`: first without `sign_type` (trade
+ * notifications), then with it (notifications such as `servicemarket_order_notify`).
+ *
+ * @example
+ * ```ts
+ * verifyAlipayNotificationParams(decodeAlipayForm(body), [alipayPublicKey]); // true or false
+ * ```
+ */
+export function verifyAlipayNotificationParams(params: Record<string, string>, keys: Iterable<KeyObject>): boolean {
+  const sign = params.sign;
+  if (!sign) return false;
+  const withoutType = alipaySigningString(params, ['sign', 'sign_type']);
+  const withType = alipaySigningString(params, ['sign']);
+  for (const key of keys) {
+    if (verifyAlipayContent(withoutType, sign, key) || verifyAlipayContent(withType, sign, key)) return true;
+  }
+  return false;
+}
+
+/**
+ * Verifies an Alipay notification and turns it into a core event.
+ *
+ * @throws SignatureVerificationError for a missing or wrong signature, an unsupported `sign_type`,
+ *   or a notification addressed to another app or seller.
+ * @throws ValidationError for a verified notification that is malformed or of an unknown status.
+ * @example
+ * ```ts
+ * const { event } = verifyAlipayNotification(request, config);
+ * ```
+ */
+export function verifyAlipayNotification(
+  request: NotificationRequest,
+  config: AlipayNotificationConfig,
+): { event: PaymentEvent; notificationId?: string } {
+  const params = decodeAlipayForm(request.body);
+  if (!params.sign) throw new SignatureVerificationError('alipay', 'missing_signature', 'the notification has no sign');
+  if (params.sign_type && params.sign_type !== 'RSA2') {
+    throw new SignatureVerificationError(
+      'alipay',
+      'malformed',
+      `sign_type ${params.sign_type} is not supported (use RSA2)`,
+    );
+  }
+  if (!verifyAlipayNotificationParams(params, config.alipayKeys.values())) {
+    throw new SignatureVerificationError('alipay', 'bad_signature', 'the notification signature does not verify');
+  }
+  if (params.app_id !== config.appId) {
+    throw new SignatureVerificationError('alipay', 'wrong_recipient', `the notification is for app ${params.app_id}`);
+  }
+  if (config.sellerId && params.seller_id !== config.sellerId) {
+    throw new SignatureVerificationError('alipay', 'wrong_recipient', 'the notification is for another seller');
+  }
+  if (params.notify_type && params.notify_type !== 'trade_status_sync') {
+    throw new ValidationError('notification.notify_type', `${params.notify_type} is not a payment notification`);
+  }
+  const orderId = params.out_trade_no;
+  if (!orderId) throw new ValidationError('notification.out_trade_no', 'is missing');
+  const notificationId = params.notify_id;
+  // A refund (partial: TRADE_SUCCESS; full: TRADE_CLOSED) carries the merchant's refund id in
+  // out_biz_no and the order's cumulative refunded amount in refund_fee.
+  if (params.out_biz_no && params.refund_fee) {
+    return {
+      event: {
+        type: 'refund.succeeded',
+        orderId,
+        refundId: params.out_biz_no,
+        refundedTotal: parseYuan(params.refund_fee, 'notification.refund_fee'),
+      },
+      notificationId,
+    };
+  }
+  const type = alipayTradeStatus(params.trade_status, 'notification.trade_status');
+  switch (type) {
+    case 'payment.succeeded': {
+      const tradeNo = params.trade_no;
+      if (!tradeNo) throw new ValidationError('notification.trade_no', 'is missing');
+      const event: PaymentSucceededEvent = {
+        type,
+        orderId,
+        amount: parseYuan(params.total_amount ?? '', 'notification.total_amount'),
+        providerTransactionId: tradeNo,
+      };
+      if (params.gmt_payment) event.paidAt = parseAlipayTime(params.gmt_payment, 'notification.gmt_payment');
+      const buyer = params.buyer_id ?? params.buyer_open_id;
+      if (buyer) event.buyerId = buyer;
+      return { event, notificationId };
+    }
+    case 'payment.pending':
+      return { event: { type, orderId, providerTransactionId: params.trade_no }, notificationId };
+    default:
+      return { event: { type, orderId }, notificationId };
+  }
+}
+
+/**
+ * The replies Alipay expects: exactly `success` to stop redelivery; anything else makes Alipay
+ * retry (4m, 10m, 10m, 1h, 2h, 6h, 15h).
+ *
+ * @example
+ * ```ts
+ * alipayAcknowledgement(true); // { status: 200, headers: {...}, body: 'success' }
+ * ```
+ */
+export function alipayAcknowledgement(accepted: boolean): WebhookResponse {
+  return accepted
+    ? { status: 200, headers: { 'content-type': 'text/plain;charset=utf-8' }, body: 'success' }
+    : { status: 400, headers: { 'content-type': 'text/plain;charset=utf-8' }, body: 'failure' };
+}

@@ -1,0 +1,165 @@
+/**
+ * The options of `alipay(options)`, validated once when the provider is created: keys parsed into
+ * `KeyObject`s, certificate SNs computed, the gateway URL resolved.
+ *
+ * @packageDocumentation
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { parseWithSchema, ValidationError } from '@hutong/core';
+import { z } from 'zod';
+import {
+  alipayCertificateKey,
+  alipayCertificateSn,
+  alipayRootCertificateSn,
+  splitPemCertificates,
+} from './alipay-cert.js';
+import { loadRsaPrivateKey, loadRsaPublicKey } from './alipay-keys.js';
+
+/** Alipay's gateways. */
+export const ALIPAY_GATEWAYS = {
+  production: 'https://openapi.alipay.com/gateway.do',
+  sandbox: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
+} as const;
+
+/**
+ * Options of `alipay()`. Give either `alipayPublicKey` (public-key mode) or `appCert`,
+ * `alipayPublicCert` and `alipayRootCert` (certificate mode), not both.
+ *
+ * @example
+ * ```ts
+ * alipay({ appId: '2021000122671080', privateKey: process.env.ALIPAY_PRIVATE_KEY!,
+ *   alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY! });
+ * ```
+ */
+export interface AlipayOptions {
+  /** The 16-digit app id. */
+  appId: string;
+  /** The app private key: PEM (PKCS#1 or PKCS#8), or the bare base64 Alipay's key tool prints. */
+  privateKey: string;
+  /** Public-key mode: Alipay's public key, PEM or bare base64. */
+  alipayPublicKey?: string;
+  /** Certificate mode: the app's public-key certificate (`appCertPublicKey_<appId>.crt`), PEM. */
+  appCert?: string;
+  /**
+   * Certificate mode: Alipay's public-key certificate (`alipayCertPublicKey_RSA2.crt`), PEM. Give
+   * several (an array) while Alipay rotates; responses pick one by `alipay_cert_sn`.
+   */
+  alipayPublicCert?: string | readonly string[];
+  /** Certificate mode: Alipay's root certificate bundle (`alipayRootCert.crt`), PEM. */
+  alipayRootCert?: string;
+  /** The merchant's Alipay user id (`2088...`); notifications for another seller are refused. */
+  sellerId?: string;
+  /** `'production'` (default), `'sandbox'` (Alipay's own sandbox), or a gateway URL. */
+  endpoint?: 'production' | 'sandbox' | (string & {});
+  /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
+  fetch?: typeof globalThis.fetch;
+  /** Time limit per request in ms. Default 10 000. */
+  timeoutMs?: number;
+  /** The clock (request timestamps). Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+/** Options after validation, with keys parsed. */
+export interface AlipayConfig {
+  appId: string;
+  privateKey: KeyObject;
+  /** Keys that may have signed Alipay's messages, by certificate SN (`''` in public-key mode). */
+  alipayKeys: ReadonlyMap<string, KeyObject>;
+  /** The key used when a message names none. */
+  defaultAlipayKey: KeyObject;
+  appCertSn: string | undefined;
+  rootCertSn: string | undefined;
+  sellerId: string | undefined;
+  gateway: string;
+  fetch: typeof globalThis.fetch | undefined;
+  timeoutMs: number;
+  now: () => Date;
+}
+
+const isFunction = (value: unknown) => typeof value === 'function';
+
+const optionsSchema = z.object({
+  appId: z.string().regex(/^\d{16}$/, 'must be the 16-digit Alipay app id'),
+  privateKey: z.string({ error: 'is required' }),
+  alipayPublicKey: z.string().optional(),
+  appCert: z.string().optional(),
+  alipayPublicCert: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+  alipayRootCert: z.string().optional(),
+  sellerId: z
+    .string()
+    .regex(/^2088\d{12}$/, 'must be the 16-digit Alipay user id starting with 2088')
+    .optional(),
+  endpoint: z
+    .union([
+      z.enum(['production', 'sandbox']),
+      z.url({ protocol: /^https?$/, error: 'must be production, sandbox or a URL' }),
+    ])
+    .optional(),
+  fetch: z.custom<typeof globalThis.fetch>(isFunction, 'must be a function').optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  now: z.custom<() => Date>(isFunction, 'must be a function').optional(),
+});
+
+/**
+ * Validates options and parses keys; every problem is a `ValidationError` naming the field.
+ *
+ * @example
+ * ```ts
+ * const config = resolveAlipayOptions(options);
+ * ```
+ */
+export function resolveAlipayOptions(input: AlipayOptions): AlipayConfig {
+  const options = parseWithSchema(optionsSchema, input, 'options');
+  const privateKey = loadRsaPrivateKey(options.privateKey, 'options.privateKey');
+  const certMode =
+    options.appCert !== undefined || options.alipayPublicCert !== undefined || options.alipayRootCert !== undefined;
+  if (certMode && options.alipayPublicKey !== undefined) {
+    throw new ValidationError(
+      'options',
+      'give alipayPublicKey (public-key mode) or the certificates (certificate mode), not both',
+    );
+  }
+  if (!certMode && options.alipayPublicKey === undefined) {
+    throw new ValidationError('options', 'give alipayPublicKey, or appCert, alipayPublicCert and alipayRootCert');
+  }
+  const alipayKeys = new Map<string, KeyObject>();
+  let appCertSn: string | undefined;
+  let rootCertSn: string | undefined;
+  let defaultAlipayKey: KeyObject;
+  if (certMode) {
+    for (const field of ['appCert', 'alipayPublicCert', 'alipayRootCert'] as const) {
+      if (options[field] === undefined)
+        throw new ValidationError(`options.${field}`, 'is required in certificate mode');
+    }
+    const [appCertificate] = splitPemCertificates(options.appCert as string, 'options.appCert');
+    if (!appCertificate?.publicKey.equals(createPublicKey(privateKey))) {
+      throw new ValidationError('options.appCert', 'does not hold the public half of privateKey');
+    }
+    appCertSn = alipayCertificateSn(appCertificate);
+    rootCertSn = alipayRootCertificateSn(options.alipayRootCert as string);
+    const certs =
+      typeof options.alipayPublicCert === 'string' ? [options.alipayPublicCert] : (options.alipayPublicCert ?? []);
+    certs.forEach((pem, index) => {
+      const { sn, key } = alipayCertificateKey(pem, `options.alipayPublicCert${certs.length > 1 ? `.${index}` : ''}`);
+      alipayKeys.set(sn, key);
+    });
+    defaultAlipayKey = alipayKeys.values().next().value as KeyObject;
+  } else {
+    defaultAlipayKey = loadRsaPublicKey(options.alipayPublicKey, 'options.alipayPublicKey');
+    alipayKeys.set('', defaultAlipayKey);
+  }
+  const endpoint = options.endpoint ?? 'production';
+  return {
+    appId: options.appId,
+    privateKey,
+    alipayKeys,
+    defaultAlipayKey,
+    appCertSn,
+    rootCertSn,
+    sellerId: options.sellerId,
+    gateway: endpoint === 'production' || endpoint === 'sandbox' ? ALIPAY_GATEWAYS[endpoint] : endpoint,
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    now: options.now ?? (() => new Date()),
+  };
+}

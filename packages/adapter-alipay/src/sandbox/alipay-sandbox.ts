@@ -1,0 +1,449 @@
+/**
+ * A local fake of the Alipay gateway, faithful to the protocol: it holds its own key pair, checks
+ * every request's RSA2 signature with the app's public key (a bad one gets Alipay's own
+ * `isv.invalid-signature` reply), keeps trades and refunds, answers every method hutong uses with
+ * signed responses (with `/` escaped as `\/`, like Alipay, so raw-text verification is exercised),
+ * and lets a test or demo act as the buyer and post signed notifications.
+ *
+ * @packageDocumentation
+ */
+import { generateKeyPairSync, type KeyObject, randomInt } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  alipaySigningString,
+  decodeAlipayForm,
+  formatAlipayTime,
+  loadRsaPublicKey,
+  responseNodeName,
+  signAlipayContent,
+  verifyAlipayContent,
+} from '@hutong/adapter-alipay';
+import { formatYuan, type NextAction, type NotificationInput, parseYuan } from '@hutong/core';
+
+/** Options of {@link createAlipaySandbox}. */
+export interface AlipaySandboxOptions {
+  /** The app id the sandbox serves. */
+  appId: string;
+  /** The app's public key (PEM or base64): requests are checked with it, as Alipay does. */
+  appPublicKey: string;
+  /** The seller (merchant) user id put in notifications. Default `2088000000000001`. */
+  sellerId?: string;
+  /** The sandbox clock. Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+/** A trade as the sandbox keeps it. */
+export interface AlipaySandboxTrade {
+  outTradeNo: string;
+  tradeNo: string;
+  amount: number;
+  subject: string;
+  status: 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED' | 'TRADE_FINISHED';
+  notifyUrl: string | undefined;
+  buyerId: string;
+  paidAt: Date | undefined;
+  /** Refunds by `out_request_no`, in fen. */
+  refunds: Map<string, number>;
+}
+
+/** A running HTTP sandbox. */
+export interface AlipaySandboxServer {
+  /** The gateway URL to pass as `endpoint`. */
+  gatewayUrl: string;
+  close(): Promise<void>;
+}
+
+/** The sandbox and its controls. */
+export interface AlipaySandbox {
+  /** The sandbox's public key (PEM): pass it as `alipayPublicKey`. */
+  readonly alipayPublicKey: string;
+  /** The in-process gateway URL, for use with {@link AlipaySandbox.fetch}. */
+  readonly gatewayUrl: string;
+  readonly sellerId: string;
+  /** An in-process `fetch` that answers as the gateway: pass it as the provider's `fetch`. */
+  readonly fetch: typeof globalThis.fetch;
+  /** Serves the gateway over HTTP on 127.0.0.1 (`port` 0 picks a free one). */
+  listen(port?: number): Promise<AlipaySandboxServer>;
+  /**
+   * The buyer opens what the merchant's front end was given (a `form`, `redirect` or `app` action):
+   * the sandbox checks its signature, as Alipay's cashier does, and creates the trade.
+   */
+  open(action: NextAction): void;
+  /** The buyer pays; returns the signed notification Alipay would post. */
+  pay(orderId: string, options?: { amount?: number }): NotificationInput;
+  /** The trade times out unpaid; returns the signed `TRADE_CLOSED` notification. */
+  expire(orderId: string): NotificationInput;
+  /** The signed notification Alipay posts after a refund (`out_biz_no`, cumulative `refund_fee`). */
+  refundNotification(orderId: string, refundId: string): NotificationInput;
+  /** Posts a notification to `url` (default: the trade's `notify_url`), as Alipay does. */
+  deliver(notification: NotificationInput, url: string): Promise<Response>;
+  /** The sandbox's record of a trade. */
+  trade(orderId: string): AlipaySandboxTrade | undefined;
+}
+
+/** The sandbox's in-process gateway address (never resolved: requests go to the in-process fetch). */
+export const ALIPAY_SANDBOX_GATEWAY = 'https://alipay.sandbox.hutong.invalid/gateway.do';
+
+type Node = Record<string, unknown>;
+
+class AlipayReply {
+  constructor(
+    readonly name: string,
+    readonly node: Node,
+  ) {}
+}
+
+function failure(code: string, msg: string, subCode: string, subMsg: string): Node {
+  return { code, msg, sub_code: subCode, sub_msg: subMsg };
+}
+
+const NOT_EXIST = failure('40004', 'Business Failed', 'ACQ.TRADE_NOT_EXIST', '交易不存在');
+
+/**
+ * Creates an Alipay sandbox.
+ *
+ * @example
+ * ```ts
+ * const sandbox = createAlipaySandbox({ appId, appPublicKey });
+ * const provider = alipay({ appId, privateKey, alipayPublicKey: sandbox.alipayPublicKey,
+ *   endpoint: sandbox.gatewayUrl, fetch: sandbox.fetch });
+ * ```
+ */
+export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbox {
+  const appKey: KeyObject = loadRsaPublicKey(options.appPublicKey, 'options.appPublicKey');
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const sellerId = options.sellerId ?? '2088000000000001';
+  const now = options.now ?? (() => new Date());
+  const trades = new Map<string, AlipaySandboxTrade>();
+  let sequence = 0;
+
+  const tradeNo = () =>
+    `${formatAlipayTime(now()).replace(/\D/g, '').slice(0, 8)}22001${String(++sequence).padStart(8, '0')}${randomInt(1e6)}`;
+
+  function signedReply(reply: AlipayReply): string {
+    // Alipay escapes "/" in its JSON; the signature covers the text exactly as sent.
+    const text = JSON.stringify(reply.node).replaceAll('/', '\\/');
+    const sign = signAlipayContent(text, privateKey);
+    return `{"${reply.name}":${text},"sign":"${sign}"}`;
+  }
+
+  function checkSignature(params: Record<string, string>): Node | undefined {
+    if (params.app_id !== options.appId)
+      return failure('40002', 'Invalid Arguments', 'isv.invalid-app-id', '无效的AppID参数');
+    if (!params.sign) return failure('40001', 'Missing Required Arguments', 'isv.missing-signature', '缺少签名参数');
+    if (params.sign_type !== 'RSA2' || !verifyAlipayContent(alipaySigningString(params), params.sign, appKey)) {
+      return failure(
+        '40002',
+        'Invalid Arguments',
+        'isv.invalid-signature',
+        '验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配',
+      );
+    }
+    return undefined;
+  }
+
+  function createTrade(biz: Node, params: Record<string, string>): { trade: AlipaySandboxTrade } | { error: Node } {
+    const outTradeNo = String(biz.out_trade_no ?? '');
+    const existing = trades.get(outTradeNo);
+    if (existing) {
+      if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED') {
+        return { error: failure('40004', 'Business Failed', 'ACQ.TRADE_HAS_SUCCESS', '交易已被支付') };
+      }
+      return { trade: existing };
+    }
+    const trade: AlipaySandboxTrade = {
+      outTradeNo,
+      tradeNo: tradeNo(),
+      amount: parseYuan(String(biz.total_amount), 'total_amount'),
+      subject: String(biz.subject ?? ''),
+      status: 'WAIT_BUYER_PAY',
+      notifyUrl: params.notify_url,
+      buyerId: String(
+        biz.buyer_id ??
+          biz.buyer_open_id ??
+          `2088${String(randomInt(2 ** 40))
+            .padStart(12, '0')
+            .slice(0, 12)}`,
+      ),
+      paidAt: undefined,
+      refunds: new Map(),
+    };
+    trades.set(outTradeNo, trade);
+    return { trade };
+  }
+
+  function refunded(trade: AlipaySandboxTrade): number {
+    let total = 0;
+    for (const amount of trade.refunds.values()) total += amount;
+    return total;
+  }
+
+  function markPaid(trade: AlipaySandboxTrade): void {
+    trade.status = 'TRADE_SUCCESS';
+    trade.paidAt = now();
+  }
+
+  function answer(method: string, biz: Node, params: Record<string, string>): Node {
+    const trade = trades.get(String(biz.out_trade_no ?? ''));
+    const ok = { code: '10000', msg: 'Success' };
+    switch (method) {
+      case 'alipay.trade.precreate': {
+        const result = createTrade(biz, params);
+        if ('error' in result) return result.error;
+        const created = result.trade;
+        return { ...ok, out_trade_no: created.outTradeNo, qr_code: `https://qr.alipay.com/sandbox${created.tradeNo}` };
+      }
+      case 'alipay.trade.create': {
+        if (!biz.buyer_id && !biz.buyer_open_id) {
+          return failure('40004', 'Business Failed', 'ACQ.INVALID_PARAMETER', '买家id不能为空');
+        }
+        const result = createTrade(biz, params);
+        if ('error' in result) return result.error;
+        const created = result.trade;
+        return { ...ok, out_trade_no: created.outTradeNo, trade_no: created.tradeNo };
+      }
+      case 'alipay.trade.pay': {
+        const result = createTrade(biz, params);
+        if ('error' in result) return result.error;
+        const created = result.trade;
+        const reply = {
+          out_trade_no: created.outTradeNo,
+          trade_no: created.tradeNo,
+          total_amount: formatYuan(created.amount),
+        };
+        // Payment codes starting 26 make the buyer confirm with a password first (code 10003).
+        if (String(biz.auth_code).startsWith('26'))
+          return { code: '10003', msg: 'order success pay inprocess', ...reply };
+        markPaid(created);
+        return {
+          ...ok,
+          ...reply,
+          buyer_user_id: created.buyerId,
+          gmt_payment: formatAlipayTime(created.paidAt as Date),
+        };
+      }
+      case 'alipay.trade.query': {
+        if (!trade) return NOT_EXIST;
+        return {
+          ...ok,
+          out_trade_no: trade.outTradeNo,
+          trade_no: trade.tradeNo,
+          trade_status: trade.status,
+          total_amount: formatYuan(trade.amount),
+          buyer_user_id: trade.buyerId,
+          ...(trade.paidAt ? { send_pay_date: formatAlipayTime(trade.paidAt) } : {}),
+        };
+      }
+      case 'alipay.trade.close': {
+        if (!trade) return NOT_EXIST;
+        if (trade.status !== 'WAIT_BUYER_PAY' && trade.status !== 'TRADE_CLOSED') {
+          return failure('40004', 'Business Failed', 'ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
+        }
+        trade.status = 'TRADE_CLOSED';
+        return { ...ok, out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo };
+      }
+      case 'alipay.trade.cancel': {
+        if (!trade) return { ...ok, retry_flag: 'N', action: 'close', out_trade_no: biz.out_trade_no };
+        const action = trade.status === 'TRADE_SUCCESS' ? 'refund' : 'close';
+        if (action === 'refund') trade.refunds.set(`cancel-${trade.tradeNo}`, trade.amount - refunded(trade));
+        trade.status = 'TRADE_CLOSED';
+        return { ...ok, retry_flag: 'N', action, out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo };
+      }
+      case 'alipay.trade.refund': {
+        if (!trade) return NOT_EXIST;
+        const requestNo = String(biz.out_request_no ?? trade.outTradeNo);
+        const amount = parseYuan(String(biz.refund_amount), 'refund_amount');
+        const repeated = trade.refunds.has(requestNo);
+        if (!repeated) {
+          if (trade.status !== 'TRADE_SUCCESS')
+            return failure('40004', 'Business Failed', 'ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
+          if (refunded(trade) + amount > trade.amount) {
+            return failure('40004', 'Business Failed', 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
+          }
+          trade.refunds.set(requestNo, amount);
+          if (refunded(trade) === trade.amount) trade.status = 'TRADE_CLOSED';
+        }
+        return {
+          ...ok,
+          out_trade_no: trade.outTradeNo,
+          trade_no: trade.tradeNo,
+          fund_change: repeated ? 'N' : 'Y',
+          refund_fee: formatYuan(refunded(trade)),
+          gmt_refund_pay: formatAlipayTime(now()),
+        };
+      }
+      case 'alipay.trade.fastpay.refund.query': {
+        if (!trade) return NOT_EXIST;
+        const requestNo = String(biz.out_request_no ?? '');
+        const amount = trade.refunds.get(requestNo);
+        if (amount === undefined) return { ...ok };
+        return {
+          ...ok,
+          out_trade_no: trade.outTradeNo,
+          trade_no: trade.tradeNo,
+          out_request_no: requestNo,
+          total_amount: formatYuan(trade.amount),
+          refund_amount: formatYuan(amount),
+          refund_status: 'REFUND_SUCCESS',
+        };
+      }
+      case 'alipay.data.dataservice.bill.downloadurl.query':
+        return {
+          ...ok,
+          bill_download_url: `https://dwbillcenter.alipay.com/sandbox?bill_date=${String(biz.bill_date)}&bill_type=${String(biz.bill_type)}`,
+        };
+      default:
+        return failure('40002', 'Invalid Arguments', 'isv.invalid-method', '不存在的方法名');
+    }
+  }
+
+  function handle(url: string, body: string): string {
+    const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+    const params = { ...decodeAlipayForm(query), ...decodeAlipayForm(body) };
+    const method = params.method ?? '';
+    const refused = checkSignature(params);
+    if (refused) return signedReply(new AlipayReply('error_response', refused));
+    let biz: Node;
+    try {
+      biz = JSON.parse(params.biz_content ?? '{}') as Node;
+    } catch {
+      return signedReply(
+        new AlipayReply(
+          'error_response',
+          failure('40002', 'Invalid Arguments', 'isv.invalid-biz-content', 'biz_content不是JSON'),
+        ),
+      );
+    }
+    return signedReply(new AlipayReply(responseNodeName(method), answer(method, biz, params)));
+  }
+
+  function signedNotification(trade: AlipaySandboxTrade, extra: Record<string, string> = {}): NotificationInput {
+    const at = now();
+    const params: Record<string, string> = {
+      gmt_create: formatAlipayTime(at),
+      charset: 'utf-8',
+      seller_email: 'sandbox-seller@hutong.invalid',
+      subject: trade.subject,
+      buyer_id: trade.buyerId,
+      invoice_amount: formatYuan(trade.amount),
+      notify_id: `${Date.now()}${randomInt(1e9)}`,
+      fund_bill_list: `[{"amount":"${formatYuan(trade.amount)}","fundChannel":"ALIPAYACCOUNT"}]`,
+      notify_type: 'trade_status_sync',
+      trade_status: trade.status,
+      receipt_amount: formatYuan(trade.amount),
+      app_id: options.appId,
+      buyer_pay_amount: formatYuan(trade.amount),
+      sign_type: 'RSA2',
+      seller_id: sellerId,
+      notify_time: formatAlipayTime(at),
+      version: '1.0',
+      out_trade_no: trade.outTradeNo,
+      total_amount: formatYuan(trade.amount),
+      trade_no: trade.tradeNo,
+      auth_app_id: options.appId,
+      point_amount: '0.00',
+      ...(trade.paidAt ? { gmt_payment: formatAlipayTime(trade.paidAt) } : {}),
+      ...extra,
+    };
+    params.sign = signAlipayContent(alipaySigningString(params, ['sign', 'sign_type']), privateKey);
+    return {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
+      body: new URLSearchParams(params).toString(),
+    };
+  }
+
+  function requireTrade(orderId: string): AlipaySandboxTrade {
+    const trade = trades.get(orderId);
+    if (!trade) throw new Error(`the Alipay sandbox has no trade ${orderId}`);
+    return trade;
+  }
+
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const body = typeof init?.body === 'string' ? init.body : '';
+    return new Response(handle(url, body), {
+      status: 200,
+      headers: { 'content-type': 'application/json;charset=utf-8' },
+    });
+  };
+
+  return {
+    alipayPublicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    gatewayUrl: ALIPAY_SANDBOX_GATEWAY,
+    sellerId,
+    fetch,
+
+    async listen(port = 0) {
+      const server = createServer(async (request, response) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of request) chunks.push(chunk as Buffer);
+        const text = handle(request.url ?? '', Buffer.concat(chunks).toString('utf8'));
+        response.writeHead(200, { 'content-type': 'application/json;charset=utf-8' }).end(text);
+      });
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+      const address = server.address() as AddressInfo;
+      return {
+        gatewayUrl: `http://127.0.0.1:${address.port}/gateway.do`,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      };
+    },
+
+    open(action) {
+      let params: Record<string, string>;
+      if (action.type === 'form') params = { ...action.fields };
+      else if (action.type === 'redirect') params = decodeAlipayForm(new URL(action.url).search.slice(1));
+      else if (action.type === 'app' && typeof action.payload === 'string') params = decodeAlipayForm(action.payload);
+      else throw new Error(`the Alipay sandbox cannot open a ${action.type} action`);
+      const refused = checkSignature(params);
+      if (refused) throw new Error(`Alipay cashier refused the request: ${String(refused.sub_code)}`);
+      const result = createTrade(JSON.parse(params.biz_content ?? '{}') as Node, params);
+      if ('error' in result) throw new Error(`Alipay cashier refused the request: ${String(result.error.sub_code)}`);
+    },
+
+    pay(orderId, payOptions = {}) {
+      const trade = requireTrade(orderId);
+      if (trade.status === 'WAIT_BUYER_PAY') markPaid(trade);
+      const extra: Record<string, string> = {};
+      if (payOptions.amount !== undefined) {
+        const paid = formatYuan(payOptions.amount);
+        Object.assign(extra, {
+          total_amount: paid,
+          receipt_amount: paid,
+          buyer_pay_amount: paid,
+          invoice_amount: paid,
+        });
+      }
+      return signedNotification(trade, extra);
+    },
+
+    expire(orderId) {
+      const trade = requireTrade(orderId);
+      if (trade.status === 'WAIT_BUYER_PAY') trade.status = 'TRADE_CLOSED';
+      return signedNotification(trade);
+    },
+
+    refundNotification(orderId, refundId) {
+      const trade = requireTrade(orderId);
+      if (!trade.refunds.has(refundId)) throw new Error(`the Alipay sandbox has no refund ${refundId} of ${orderId}`);
+      return signedNotification(trade, {
+        out_biz_no: refundId,
+        refund_fee: formatYuan(refunded(trade)),
+        gmt_refund: formatAlipayTime(now()),
+      });
+    },
+
+    async deliver(notification, url) {
+      return globalThis.fetch(url, {
+        method: 'POST',
+        headers: notification.headers as Record<string, string>,
+        body: notification.body as string,
+      });
+    },
+
+    trade: (orderId) => trades.get(orderId),
+  };
+}
