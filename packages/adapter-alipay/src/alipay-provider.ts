@@ -154,11 +154,7 @@ export function alipay(options: AlipayOptions): AlipayProvider {
   const config = resolveAlipayOptions(options);
   const gateway: AlipayGateway = createAlipayGateway(config);
 
-  function browserAction(
-    method: 'page' | 'h5',
-    params: Record<string, string>,
-    formMethod: 'GET' | 'POST',
-  ): NextAction {
+  function browserAction(params: Record<string, string>, formMethod: 'GET' | 'POST'): NextAction {
     if (formMethod === 'GET') {
       const separator = gateway.url.includes('?') ? '&' : '?';
       return { type: 'redirect', url: `${gateway.url}${separator}${encodeAlipayForm(params)}` };
@@ -191,7 +187,7 @@ export function alipay(options: AlipayOptions): AlipayProvider {
       case 'h5': {
         if (request.method === 'h5' && extra.quitUrl) biz.quit_url = extra.quitUrl;
         const params = gateway.signedParams(BROWSER_METHODS[request.method], biz, call);
-        return { action: browserAction(request.method, params, extra.formMethod ?? 'POST') };
+        return { action: browserAction(params, extra.formMethod ?? 'POST') };
       }
       case 'app': {
         const params = gateway.signedParams('alipay.trade.app.pay', biz, call);

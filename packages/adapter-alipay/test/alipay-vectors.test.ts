@@ -18,10 +18,10 @@ import {
   verifyAlipayResponse,
   verifyAlipayV3Response,
 } from '../src/index.js';
-import { fixture, formBody, vectors } from './helpers.js';
+import { fixture, formBody, type Vector, vectors } from './helpers.js';
 
 const V = vectors();
-const vector = (id: string) => V.get(id) as Record<string, any>;
+const vector = (id: string) => V.get(id) as Vector;
 const flip = (text: string) =>
   text[10] === 'A' ? `${text.slice(0, 10)}B${text.slice(11)}` : `${text.slice(0, 10)}A${text.slice(11)}`;
 
@@ -49,7 +49,7 @@ describe('ALIPAY-S1/S2: certificate SNs (official Node SDK and yansongda/pay)', 
     expect(alipayCertificateSn(new X509Certificate(fixture(inputs.app_cert)))).toBe(expected.app_cert_sn);
     expect(alipayRootCertificateSn(fixture(inputs.root_cert))).toBe(expected.alipay_root_cert_sn);
     expect(alipayCertificateKey(fixture('yansongda-pay/alipayPublicCert.crt'), 'cert').sn).toBe(
-      computed_here_extra['alipay_cert_sn_of_alipayPublicCert.crt(first cert)'],
+      computed_here_extra['alipay_cert_sn_of_alipayPublicCert.crt(first cert)'] as string,
     );
   });
 });
@@ -115,11 +115,12 @@ describe('notification verification', () => {
       expect(alipaySigningString(params, keepsSignType ? ['sign'] : ['sign', 'sign_type']), id).toBe(
         v.string_to_verify,
       );
-      const keyText =
-        v.verify_key_b64 ?? (v.verify_key.endsWith('.crt') ? undefined : fixture(v.verify_key.split(' ')[0]));
-      const key = keyText
-        ? loadRsaPublicKey(keyText, 'key')
-        : alipayCertificateKey(fixture(v.verify_key.split(' ')[0]), 'cert').key;
+      const keyFile = v.verify_key?.split(' ')[0];
+      const key = v.verify_key_b64
+        ? loadRsaPublicKey(v.verify_key_b64, 'key')
+        : keyFile?.endsWith('.crt')
+          ? alipayCertificateKey(fixture(keyFile), 'cert').key
+          : loadRsaPublicKey(fixture(keyFile), 'key');
       expect(verifyAlipayNotificationParams(params, [key]), id).toBe(true);
       expect(verifyAlipayNotificationParams({ ...params, total_amount: '999.00' }, [key]), `${id} tampered`).toBe(
         false,
@@ -201,7 +202,7 @@ describe('OpenAPI v3 signatures (C2, C3, C4)', () => {
       method: 'GET',
       requestUri: '/v3/alipay/trade/query?out_trade_no=20240101000001',
       body: '',
-      appAuthToken: v.extra_headers['alipay-app-auth-token'],
+      appAuthToken: v.extra_headers['alipay-app-auth-token'] as string,
     };
     expect(alipayV3SigningString(request)).toBe(v.string_to_sign);
     expect(alipayV3Authorization(request, privateKey)).toBe(v.authorization_header);
@@ -211,9 +212,9 @@ describe('OpenAPI v3 signatures (C2, C3, C4)', () => {
     const v = vector('ALIPAY-C4');
     const key = createPublicKey(fixture(v.verify_key));
     const response = {
-      timestamp: v.headers['alipay-timestamp'],
-      nonce: v.headers['alipay-nonce'],
-      signature: v.headers['alipay-signature'],
+      timestamp: v.headers['alipay-timestamp'] as string,
+      nonce: v.headers['alipay-nonce'] as string,
+      signature: v.headers['alipay-signature'] as string,
       body: v.body,
     };
     expect(verifyAlipayV3Response(response, key)).toBe(true);

@@ -1,0 +1,87 @@
+import { ValidationError } from '@hutong/core';
+import { describe, expect, it } from 'vitest';
+import { type AlipayOptions, alipay } from '../src/index.js';
+import { fixture } from './helpers.js';
+
+const base: AlipayOptions = {
+  appId: '2021000122671080',
+  privateKey: fixture('alipay-sdk-nodejs-all/app-private-key.pem'),
+  alipayPublicKey: fixture('alipay-sdk-nodejs-all/alipay-public-key.pem'),
+};
+
+function fieldOf(options: AlipayOptions): string | undefined {
+  try {
+    alipay(options);
+  } catch (error) {
+    if (ValidationError.isInstance(error)) return error.field;
+    throw error;
+  }
+  return undefined;
+}
+
+const certMode = {
+  appId: '9021000122682882',
+  privateKey: fixture('yansongda-pay/alipayAppSecretCert.pem'),
+  appCert: fixture('yansongda-pay/alipayAppPublicCert.crt'),
+  alipayPublicCert: fixture('yansongda-pay/alipayPublicCert.crt'),
+  alipayRootCert: fixture('yansongda-pay/alipayRootCert.crt'),
+};
+
+describe('alipay(options) validation', () => {
+  it('accepts every key form: PEM PKCS#1 and PKCS#8, and bare base64 of both', () => {
+    for (const file of [
+      'app-private-key.pem',
+      'app-private-key-pkcs8.pem',
+      'app-private-key-no-wrapper.pem',
+      'app-private-key-pkcs8-no-wrapper.pem',
+    ]) {
+      expect(fieldOf({ ...base, privateKey: fixture(`alipay-sdk-nodejs-all/${file}`) }), file).toBeUndefined();
+    }
+    expect(
+      fieldOf({ ...base, alipayPublicKey: fixture('alipay-sdk-nodejs-all/alipay-public-key-no-wrapper.pem') }),
+    ).toBeUndefined();
+  });
+
+  it('names the field when a public key is passed as the private key, PEM or bare', () => {
+    expect(fieldOf({ ...base, privateKey: fixture('alipay-sdk-nodejs-all/app-public-key.pem') })).toBe(
+      'options.privateKey',
+    );
+    expect(fieldOf({ ...base, privateKey: fixture('alipay-sdk-nodejs-all/app-public-key-no-wrapper.pem') })).toBe(
+      'options.privateKey',
+    );
+    expect(fieldOf({ ...base, privateKey: 'not a key' })).toBe('options.privateKey');
+  });
+
+  it('never puts key material in the error message', () => {
+    const privateKey = fixture('alipay-sdk-nodejs-all/app-private-key.pem');
+    try {
+      alipay({ ...base, alipayPublicKey: privateKey });
+      expect.unreachable();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('options.alipayPublicKey');
+      expect(message).not.toContain(privateKey.split('\n')[1]?.slice(0, 20));
+    }
+  });
+
+  it.each([
+    ['an app id of the wrong shape', { appId: '12345' }, 'options.appId'],
+    ['a seller id of the wrong shape', { sellerId: '1234' }, 'options.sellerId'],
+    ['a non-URL endpoint', { endpoint: 'staging' }, 'options.endpoint'],
+    ['a negative timeout', { timeoutMs: -1 }, 'options.timeoutMs'],
+  ])('refuses %s', (_label, patch, field) => {
+    expect(fieldOf({ ...base, ...patch } as AlipayOptions)).toBe(field);
+  });
+
+  it('refuses both key modes at once, and neither', () => {
+    expect(fieldOf({ ...certMode, alipayPublicKey: base.alipayPublicKey })).toBe('options');
+    expect(fieldOf({ appId: base.appId, privateKey: base.privateKey })).toBe('options');
+  });
+
+  it('accepts certificate mode and refuses it incomplete or with an app certificate of another key', () => {
+    expect(fieldOf(certMode)).toBeUndefined();
+    expect(fieldOf({ ...certMode, alipayRootCert: undefined })).toBe('options.alipayRootCert');
+    expect(fieldOf({ ...certMode, privateKey: base.privateKey })).toBe('options.appCert');
+    expect(fieldOf({ ...certMode, alipayRootCert: 'not a certificate' })).toBe('options.alipayRootCert');
+  });
+});
