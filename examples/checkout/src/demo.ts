@@ -1,4 +1,14 @@
-import { createPayments, formatYuan, type NotificationInput, type Order, type PaymentProvider } from '@hutong/core';
+import { generateKeyPairSync } from 'node:crypto';
+import { alipay } from '@hutong/adapter-alipay';
+import { createAlipaySandbox } from '@hutong/adapter-alipay/sandbox';
+import {
+  createPayments,
+  formatYuan,
+  type NextAction,
+  type NotificationInput,
+  type Order,
+  type PaymentProvider,
+} from '@hutong/core';
 import { createFakeProvider } from '@hutong/core/testing';
 import { startWebhookServer } from './webhook-server.js';
 
@@ -7,19 +17,53 @@ export interface DemoWallet {
   provider: PaymentProvider;
   method: 'qr' | 'page' | 'h5';
   /** Acts as the buyer in the wallet's sandbox; returns the notification the sandbox posts. */
-  pay(orderId: string): Promise<NotificationInput>;
+  pay(order: Order, action: NextAction): Promise<NotificationInput>;
   /** Settles a pending refund in the sandbox; returns its notification, if the wallet sends one. */
   settleRefund?(orderId: string, refundId: string): Promise<NotificationInput | undefined>;
 }
 
-/** The wallets the demo runs; each adapter adds its sandbox here. */
+/** A fresh RSA-2048 key pair, as a merchant generates with the wallet's key tool. */
+function merchantKeys() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string,
+  };
+}
+
+function alipayWallet(): DemoWallet {
+  const appId = '2021000122671080';
+  const keys = merchantKeys();
+  const sandbox = createAlipaySandbox({ appId, appPublicKey: keys.publicKey });
+  const provider = alipay({
+    appId,
+    privateKey: keys.privateKey,
+    alipayPublicKey: sandbox.alipayPublicKey,
+    sellerId: sandbox.sellerId,
+    endpoint: sandbox.gatewayUrl,
+    fetch: sandbox.fetch,
+  });
+  return {
+    provider,
+    method: 'page',
+    pay: async (order, action) => {
+      sandbox.open(action); // the buyer's browser submits the signed form to the cashier
+      return sandbox.pay(order.id);
+    },
+    // Alipay refunds settle at once; its refund notification then confirms the refund.
+    settleRefund: async (orderId, refundId) => sandbox.refundNotification(orderId, refundId),
+  };
+}
+
+/** The wallets the demo runs, each on its local sandbox, plus the core's fake provider. */
 export function demoWallets(): DemoWallet[] {
   const fake = createFakeProvider();
   return [
+    alipayWallet(),
     {
       provider: fake,
       method: 'qr',
-      pay: async (orderId) => fake.sandbox.pay(orderId),
+      pay: async (order) => fake.sandbox.pay(order.id),
       settleRefund: async (orderId, refundId) => fake.sandbox.settleRefund(orderId, refundId),
     },
   ];
@@ -71,7 +115,7 @@ export async function runDemo(log: (line: string) => void, wallets = demoWallets
       });
       log(`  1. created order ${order.id} (${order.status}); next action: ${action.type}`);
 
-      const paid = await post(`${server.url}/webhooks/${id}`, await wallet.pay(order.id));
+      const paid = await post(`${server.url}/webhooks/${id}`, await wallet.pay(order, action));
       log(`  2. buyer paid; the sandbox posted the notification; merchant answered HTTP ${paid.status}`);
       log(`  3. order is ${(await payments.getOrder(order.id)).status}`);
 

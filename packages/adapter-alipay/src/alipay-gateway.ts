@@ -9,7 +9,7 @@ import { createHttpClient, type HttpClient, SignatureVerificationError, Validati
 import { type AlipayErrorBody, alipayError } from './alipay-errors.js';
 import type { AlipayConfig } from './alipay-options.js';
 import { responseNodeName, splitAlipayResponse } from './alipay-response.js';
-import { type AlipayParams, alipaySigningString, signAlipayContent, verifyAlipayContent } from './alipay-signature.js';
+import { alipaySigningString, signAlipayContent, verifyAlipayContent } from './alipay-signature.js';
 import { formatAlipayTime } from './alipay-time.js';
 
 /** Per-call parameters besides `biz_content`. */
@@ -35,7 +35,7 @@ const OK_CODES = new Set(['10000', '10003']);
  * encodeAlipayForm({ a: 'x y' }); // 'a=x%20y'
  * ```
  */
-export function encodeAlipayForm(params: AlipayParams): string {
+export function encodeAlipayForm(params: Readonly<Record<string, string | undefined>>): string {
   const parts: string[] = [];
   for (const key in params) {
     const value = params[key];

@@ -28,7 +28,9 @@ export interface AlipayNotificationConfig {
 }
 
 /**
- * Decodes a form body once into parameters (`+` is a space, `%XX` a byte, nothing else).
+ * Decodes a form body once into parameters: `+` is a space and `%XX` a UTF-8 byte, nothing else.
+ * A malformed escape is a {@link ValidationError} (a lenient decoder would verify one string and
+ * read another). Repeated keys keep the last value.
  *
  * @example
  * ```ts
@@ -36,9 +38,43 @@ export interface AlipayNotificationConfig {
  * ```
  */
 export function decodeAlipayForm(body: string): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(body)) params[key] = value;
+  return Object.fromEntries(decodeAlipayFormEntries(body));
+}
+
+/**
+ * {@link decodeAlipayForm} into a `Map` (faster to build, and what verification uses).
+ *
+ * @example
+ * ```ts
+ * decodeAlipayFormEntries('a=1&b=x+y').get('b'); // 'x y'
+ * ```
+ */
+export function decodeAlipayFormEntries(body: string): Map<string, string> {
+  const params = new Map<string, string>();
+  const length = body.length;
+  let start = 0;
+  while (start < length) {
+    let end = body.indexOf('&', start);
+    if (end === -1) end = length;
+    const equals = body.indexOf('=', start);
+    if (equals !== -1 && equals < end) {
+      params.set(decodeComponent(body.slice(start, equals)), decodeComponent(body.slice(equals + 1, end)));
+    } else if (end > start) {
+      params.set(decodeComponent(body.slice(start, end)), '');
+    }
+    start = end + 1;
+  }
   return params;
+}
+
+function decodeComponent(text: string): string {
+  const spaced = text.indexOf('+') === -1 ? text : text.replace(/\+/g, ' ');
+  if (spaced.indexOf('%') === -1) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch (cause) {
+    throw new ValidationError('notification.body', 'has a malformed %-escape', { cause });
+  }
 }
 
 /**
@@ -50,14 +86,20 @@ export function decodeAlipayForm(body: string): Record<string, string> {
  * verifyAlipayNotificationParams(decodeAlipayForm(body), [alipayPublicKey]); // true or false
  * ```
  */
-export function verifyAlipayNotificationParams(params: Record<string, string>, keys: Iterable<KeyObject>): boolean {
-  const sign = params.sign;
+export function verifyAlipayNotificationParams(
+  params: Record<string, string> | ReadonlyMap<string, string>,
+  keys: Iterable<KeyObject>,
+): boolean {
+  const get = (key: string) => (params instanceof Map ? params.get(key) : (params as Record<string, string>)[key]);
+  const sign = get('sign');
   if (!sign) return false;
+  const candidates = [...keys];
   const withoutType = alipaySigningString(params, ['sign', 'sign_type']);
+  for (const key of candidates) if (verifyAlipayContent(withoutType, sign, key)) return true;
+  // Only some notification types keep sign_type in the signed string; build it only when needed.
+  if (!get('sign_type')) return false;
   const withType = alipaySigningString(params, ['sign']);
-  for (const key of keys) {
-    if (verifyAlipayContent(withoutType, sign, key) || verifyAlipayContent(withType, sign, key)) return true;
-  }
+  for (const key of candidates) if (verifyAlipayContent(withType, sign, key)) return true;
   return false;
 }
 
@@ -76,18 +118,18 @@ export function verifyAlipayNotification(
   request: NotificationRequest,
   config: AlipayNotificationConfig,
 ): { event: PaymentEvent; notificationId?: string } {
-  const params = decodeAlipayForm(request.body);
-  if (!params.sign) throw new SignatureVerificationError('alipay', 'missing_signature', 'the notification has no sign');
-  if (params.sign_type && params.sign_type !== 'RSA2') {
-    throw new SignatureVerificationError(
-      'alipay',
-      'malformed',
-      `sign_type ${params.sign_type} is not supported (use RSA2)`,
-    );
+  const entries = decodeAlipayFormEntries(request.body);
+  if (!entries.get('sign'))
+    throw new SignatureVerificationError('alipay', 'missing_signature', 'the notification has no sign');
+  const signType = entries.get('sign_type');
+  if (signType && signType !== 'RSA2') {
+    throw new SignatureVerificationError('alipay', 'malformed', `sign_type ${signType} is not supported (use RSA2)`);
   }
-  if (!verifyAlipayNotificationParams(params, config.alipayKeys.values())) {
+  if (!verifyAlipayNotificationParams(entries, config.alipayKeys.values())) {
     throw new SignatureVerificationError('alipay', 'bad_signature', 'the notification signature does not verify');
   }
+  // Verified: from here on the values are Alipay's.
+  const params = Object.fromEntries(entries) as Record<string, string | undefined>;
   if (params.app_id !== config.appId) {
     throw new SignatureVerificationError('alipay', 'wrong_recipient', `the notification is for app ${params.app_id}`);
   }

@@ -5,10 +5,10 @@
  *
  * @packageDocumentation
  */
-import { createSign, createVerify, type KeyObject } from 'node:crypto';
+import { type KeyObject, sign, verify } from 'node:crypto';
 
 /** Parameters as sent or received: text values; absent and empty ones are not signed. */
-export type AlipayParams = Readonly<Record<string, string | undefined>>;
+export type AlipayParams = Readonly<Record<string, string | undefined>> | ReadonlyMap<string, string>;
 
 /**
  * Builds the string to sign from parameters.
@@ -20,16 +20,20 @@ export type AlipayParams = Readonly<Record<string, string | undefined>>;
  * ```
  */
 export function alipaySigningString(params: AlipayParams, omit: readonly string[] = ['sign']): string {
+  const map = params instanceof Map ? (params as ReadonlyMap<string, string>) : undefined;
+  const record = params as Readonly<Record<string, string | undefined>>;
   const keys: string[] = [];
-  for (const key in params) {
-    const value = params[key];
-    if (value === undefined || value === '' || omit.includes(key)) continue;
-    keys.push(key);
+  for (const key of map ? map.keys() : Object.keys(record)) {
+    const value = map ? map.get(key) : record[key];
+    if (value !== undefined && value !== '' && !omit.includes(key)) keys.push(key);
   }
-  // Keys are ASCII, so UTF-16 code-unit order (the default sort) is ASCII byte order.
+  // Keys are ASCII, so the default (UTF-16 code-unit) order is ASCII byte order.
   keys.sort();
   let text = '';
-  for (const key of keys) text += `${text ? '&' : ''}${key}=${params[key]}`;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    text += `${i === 0 ? '' : '&'}${key}=${map ? map.get(key) : record[key]}`;
+  }
   return text;
 }
 
@@ -42,7 +46,8 @@ export function alipaySigningString(params: AlipayParams, omit: readonly string[
  * ```
  */
 export function signAlipayContent(content: string, key: KeyObject): string {
-  return createSign('RSA-SHA256').update(content, 'utf8').sign(key, 'base64');
+  // One-shot sign: no stream object per call.
+  return sign('sha256', Buffer.from(content, 'utf8'), key).toString('base64');
 }
 
 /**
@@ -55,7 +60,7 @@ export function signAlipayContent(content: string, key: KeyObject): string {
  */
 export function verifyAlipayContent(content: string, signature: string, key: KeyObject): boolean {
   try {
-    return createVerify('RSA-SHA256').update(content, 'utf8').verify(key, signature, 'base64');
+    return verify('sha256', Buffer.from(content, 'utf8'), key, Buffer.from(signature, 'base64'));
   } catch {
     return false;
   }

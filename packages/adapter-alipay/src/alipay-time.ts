@@ -8,6 +8,8 @@ import { ValidationError } from '@hutong/core';
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 
+const TIME_PATTERN = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
 const pad = (value: number) => String(value).padStart(2, '0');
 
 /**
@@ -35,8 +37,8 @@ export function formatAlipayTime(date: Date): string {
  * ```
  */
 export function parseAlipayTime(text: string, field: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
-  if (!match) throw new ValidationError(field, 'is not an Alipay time (yyyy-MM-dd HH:mm:ss)');
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  return new Date(Date.UTC(y as number, (mo as number) - 1, d, h, mi, s) - CHINA_OFFSET_MS).toISOString();
+  if (!TIME_PATTERN.test(text)) throw new ValidationError(field, 'is not an Alipay time (yyyy-MM-dd HH:mm:ss)');
+  const at = (from: number, to: number) => Number(text.slice(from, to));
+  const utc = Date.UTC(at(0, 4), at(5, 7) - 1, at(8, 10), at(11, 13), at(14, 16), at(17, 19));
+  return new Date(utc - CHINA_OFFSET_MS).toISOString();
 }

@@ -1,0 +1,172 @@
+/**
+ * Alipay: notification handling (parse, verify, transition in the memory store) and request
+ * signing, each beside raw node:crypto with a parsed key and the official `alipay-sdk` (v4), all in
+ * the same run.
+ */
+import { createSign, createVerify, generateKeyPairSync } from 'node:crypto';
+import {
+  alipaySigningString,
+  alipay as createAlipay,
+  createAlipayGateway,
+  encodeAlipayForm,
+  resolveAlipayOptions,
+  signAlipayContent,
+} from '@hutong/adapter-alipay';
+import { createPayments, MemoryOrderStore } from '@hutong/core';
+import { sampleOrder } from '@hutong/core/testing';
+import { AlipaySdk } from 'alipay-sdk';
+import { type Comparison, measure, report } from './harness.js';
+
+const PER_SAMPLE = 4_000;
+const SAMPLES = 5;
+const ORDERS = PER_SAMPLE * (SAMPLES + 1);
+const APP_ID = '2021000122671080';
+
+function pem() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey,
+    publicKey,
+    privatePem: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
+  };
+}
+
+function notificationParams(orderId: string, i: number): Record<string, string> {
+  return {
+    gmt_create: '2024-05-01 12:00:00',
+    charset: 'utf-8',
+    seller_email: 'seller@example.com',
+    subject: '西湖龙井 250g',
+    buyer_id: '2088102534368455',
+    invoice_amount: '19.99',
+    notify_id: `2024050100222155624068450559${String(i).padStart(6, '0')}`,
+    fund_bill_list: '[{"amount":"19.99","fundChannel":"ALIPAYACCOUNT"}]',
+    notify_type: 'trade_status_sync',
+    trade_status: 'TRADE_SUCCESS',
+    receipt_amount: '19.99',
+    app_id: APP_ID,
+    buyer_pay_amount: '19.99',
+    sign_type: 'RSA2',
+    seller_id: '2088531891668739',
+    gmt_payment: '2024-05-01 12:00:05',
+    notify_time: '2024-05-01 12:00:06',
+    version: '1.0',
+    out_trade_no: orderId,
+    total_amount: '19.99',
+    trade_no: `20240501220014684505${String(i).padStart(8, '0')}`,
+    auth_app_id: APP_ID,
+    point_amount: '0.00',
+  };
+}
+
+export async function benchAlipay(): Promise<boolean> {
+  const app = pem();
+  const gatewayKeys = pem();
+  const sampleParams = notificationParams('bench0000000001', 0);
+  const sampleContent = alipaySigningString(sampleParams, ['sign', 'sign_type']);
+  const sampleSign = signAlipayContent(sampleContent, gatewayKeys.privateKey);
+
+  // Ceilings: raw node:crypto with parsed keys.
+  const rawVerify = await measure('raw node:crypto RSA-2048 verify (parsed key)', () => {
+    createVerify('RSA-SHA256').update(sampleContent, 'utf8').verify(gatewayKeys.publicKey, sampleSign, 'base64');
+  });
+  const bizContent = {
+    out_trade_no: 'bench0000000001',
+    total_amount: '19.99',
+    subject: '西湖龙井 250g',
+    product_code: 'QUICK_MSECURITY_PAY',
+  };
+  const requestContent = alipaySigningString({
+    app_id: APP_ID,
+    method: 'alipay.trade.app.pay',
+    format: 'JSON',
+    charset: 'utf-8',
+    sign_type: 'RSA2',
+    timestamp: '2024-05-01 12:00:00',
+    version: '1.0',
+    notify_url: 'https://shop.example/webhooks/alipay',
+    biz_content: JSON.stringify(bizContent),
+  });
+  const rawSign = await measure('raw node:crypto RSA-2048 sign (parsed key)', () => {
+    createSign('RSA-SHA256').update(requestContent, 'utf8').sign(app.privateKey, 'base64');
+  });
+
+  // hutong: full notification handling through the facade, each notification paying another order.
+  const provider = createAlipay({ appId: APP_ID, privateKey: app.privatePem, alipayPublicKey: gatewayKeys.publicPem });
+  const store = new MemoryOrderStore();
+  const payments = createPayments({ providers: [provider], store });
+  const bodies: string[] = [];
+  const postData: Record<string, string>[] = [];
+  for (let i = 0; i < ORDERS; i++) {
+    const id = `bench${String(i).padStart(10, '0')}`;
+    await store.create(sampleOrder({ id, provider: 'alipay', status: 'pending', version: 2, amount: 1999 }));
+    const params = notificationParams(id, i);
+    params.sign = signAlipayContent(alipaySigningString(params, ['sign', 'sign_type']), gatewayKeys.privateKey);
+    bodies.push(new URLSearchParams(params).toString());
+    postData.push(params);
+  }
+  const headers = { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' };
+  const hutongNotify = await measure(
+    'hutong handleNotification (parse + verify + transition)',
+    async (i) => {
+      const result = await payments.handleNotification('alipay', { headers, body: bodies[i] as string });
+      if (result.outcome !== 'applied') throw new Error(`not applied: ${String(result.error)}`);
+    },
+    { samples: SAMPLES, iterations: PER_SAMPLE },
+  );
+
+  const sdk = new AlipaySdk({ appId: APP_ID, privateKey: app.privatePem, alipayPublicKey: gatewayKeys.publicPem });
+  const sdkNotify = await measure(
+    'alipay-sdk checkNotifySign (verify only, parsed input)',
+    (i) => {
+      if (!sdk.checkNotifySign(postData[i % ORDERS] as Record<string, string>)) throw new Error('alipay-sdk refused');
+    },
+    { samples: SAMPLES, iterations: PER_SAMPLE },
+  );
+
+  // Request signing: build, sign and encode an app.pay order string.
+  const gateway = createAlipayGateway(
+    resolveAlipayOptions({ appId: APP_ID, privateKey: app.privatePem, alipayPublicKey: gatewayKeys.publicPem }),
+  );
+  const hutongSign = await measure('hutong app.pay order string (build + sign + encode)', () => {
+    encodeAlipayForm(
+      gateway.signedParams('alipay.trade.app.pay', bizContent, { notifyUrl: 'https://shop.example/webhooks/alipay' }),
+    );
+  });
+  const sdkSign = await measure('alipay-sdk sdkExecute (build + sign + encode)', () => {
+    sdk.sdkExecute('alipay.trade.app.pay', { bizContent, notify_url: 'https://shop.example/webhooks/alipay' });
+  });
+
+  const comparisons: Comparison[] = [
+    {
+      label: 'notification: hutong ÷ raw verify (rate)',
+      ratio: hutongNotify.opsPerSecond / rawVerify.opsPerSecond,
+      kind: 'min',
+      target: 0.8,
+    },
+    {
+      label: 'notification: hutong ÷ alipay-sdk checkNotifySign (rate)',
+      ratio: hutongNotify.opsPerSecond / sdkNotify.opsPerSecond,
+      kind: 'min',
+      target: 8,
+    },
+    {
+      label: 'signing: hutong ÷ raw sign (rate)',
+      ratio: hutongSign.opsPerSecond / rawSign.opsPerSecond,
+      kind: 'min',
+      target: 0.9,
+    },
+    {
+      label: 'signing: hutong ÷ alipay-sdk sdkExecute (rate)',
+      ratio: hutongSign.opsPerSecond / sdkSign.opsPerSecond,
+      kind: 'min',
+      target: 3,
+    },
+  ];
+  return report(
+    '@hutong/adapter-alipay',
+    [rawVerify, hutongNotify, sdkNotify, rawSign, hutongSign, sdkSign],
+    comparisons,
+  );
+}
