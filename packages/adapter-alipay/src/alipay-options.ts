@@ -71,8 +71,10 @@ export interface AlipayConfig {
   rootCertSn: string | undefined;
   sellerId: string | undefined;
   gateway: string;
+  /** The `fetch` requests go through (`undefined`: the global one). */
   fetch: typeof globalThis.fetch | undefined;
   timeoutMs: number;
+  /** The clock of request timestamps. */
   now: () => Date;
 }
 

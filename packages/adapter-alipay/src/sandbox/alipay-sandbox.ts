@@ -52,6 +52,7 @@ export interface AlipaySandboxTrade {
 export interface AlipaySandboxServer {
   /** The gateway URL to pass as `endpoint`. */
   gatewayUrl: string;
+  /** Stops the server. */
   close(): Promise<void>;
 }
 
