@@ -14,3 +14,4 @@
 export * from './fake-provider.js';
 export * from './fake-signature.js';
 export * from './sample-order.js';
+export * from './test-certificate.js';
