@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { parseWithSchema, ValidationError } from '@hutong/core';
+import { loadRsaPrivateKey, loadRsaPublicKey, parseWithSchema, ValidationError } from '@hutong/core';
 import { z } from 'zod';
 import {
   alipayCertificateKey,
@@ -13,7 +13,6 @@ import {
   alipayRootCertificateSn,
   splitPemCertificates,
 } from './alipay-cert.js';
-import { loadRsaPrivateKey, loadRsaPublicKey } from './alipay-keys.js';
 
 /** Alipay's gateways. */
 export const ALIPAY_GATEWAYS = {

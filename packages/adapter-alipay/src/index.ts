@@ -14,7 +14,6 @@
 export * from './alipay-cert.js';
 export * from './alipay-errors.js';
 export * from './alipay-gateway.js';
-export * from './alipay-keys.js';
 export * from './alipay-notification.js';
 export * from './alipay-options.js';
 export * from './alipay-provider.js';

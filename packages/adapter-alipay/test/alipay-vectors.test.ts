@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { toNotificationRequest } from '@hutong/core';
+import { loadRsaPrivateKey, loadRsaPublicKey, toNotificationRequest } from '@hutong/core';
 import { describe, expect, it } from 'vitest';
 import {
   alipay,
@@ -10,8 +10,6 @@ import {
   alipayV3Authorization,
   alipayV3SigningString,
   decodeAlipayForm,
-  loadRsaPrivateKey,
-  loadRsaPublicKey,
   signAlipayContent,
   verifyAlipayContent,
   verifyAlipayNotificationParams,

@@ -28,8 +28,10 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: Headers;
-  /** The body as UTF-8 text, exactly as received (what the provider signed). */
+  /** The body as UTF-8 text, exactly as received, a byte-order mark included (what the provider signed). */
   text: string;
+  /** The body's bytes. */
+  bytes: Uint8Array;
 }
 
 /** What hooks see of a request: secrets already redacted. */
@@ -95,6 +97,8 @@ export interface HttpClient {
 
 const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 const decoder = new TextDecoder('utf-8');
+/** Keeps a leading BOM: a signature or hash covers it. */
+const bodyDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -167,7 +171,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         signal,
         redirect: 'manual',
       });
-      const text = await response.text();
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const text = bodyDecoder.decode(bytes);
       if (redacted) {
         hooks.onResponse?.({
           provider,
@@ -178,7 +183,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           durationMs: performance.now() - started,
         });
       }
-      return { status: response.status, headers: response.headers, text };
+      return { status: response.status, headers: response.headers, text, bytes };
     } catch (cause) {
       const where = `${request.method} ${describeUrl(request.url)}`;
       const error =

@@ -23,6 +23,7 @@ export * from './payments.js';
 export * from './payments-events.js';
 export * from './provider-spec.js';
 export * from './redaction.js';
+export * from './rsa-keys.js';
 export * from './validation.js';
 export * from './webhook-handlers.js';
 export * from './webhook-request.js';

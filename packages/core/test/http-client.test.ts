@@ -29,6 +29,17 @@ describe('createHttpClient', () => {
     expect(calls[0]).toMatchObject({ method: 'POST', body: 'a=1', headers: { 'x-a': '1' } });
   });
 
+  it('keeps the exact bytes, a byte-order mark included', async () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, 0x61]);
+    const { fetch } = scriptedFetch(new Response(bytes));
+    const response = await createHttpClient({ provider: 'test', fetch }).send({
+      method: 'GET',
+      url: 'https://api.example/bill',
+    });
+    expect(response.text).toBe('\ufeffa');
+    expect([...response.bytes]).toEqual([...bytes]);
+  });
+
   it('retries an idempotent request after network errors and 503s, with jittered backoff', async () => {
     const { fetch } = scriptedFetch(
       new TypeError('fetch failed'),

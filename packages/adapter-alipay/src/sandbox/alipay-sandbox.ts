@@ -15,12 +15,11 @@ import {
   alipaySigningString,
   decodeAlipayForm,
   formatAlipayTime,
-  loadRsaPublicKey,
   responseNodeName,
   signAlipayContent,
   verifyAlipayContent,
 } from '@hutong/adapter-alipay';
-import { formatYuan, type NextAction, type NotificationInput, parseYuan } from '@hutong/core';
+import { formatYuan, loadRsaPublicKey, type NextAction, type NotificationInput, parseYuan } from '@hutong/core';
 
 /** Options of {@link createAlipaySandbox}. */
 export interface AlipaySandboxOptions {

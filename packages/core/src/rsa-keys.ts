@@ -1,11 +1,12 @@
 /**
- * Key loading: Alipay's key tool prints bare base64 without PEM armour, merchants paste PEM, and
- * both PKCS#1 and PKCS#8 occur. Every form is parsed once into a `KeyObject`.
+ * RSA key loading for adapters: merchants paste PEM (PKCS#1 or PKCS#8), Alipay's key tool prints
+ * bare base64, and keys end up in the wrong option. Every form is parsed once into a `KeyObject`;
+ * every mistake is a {@link ValidationError} naming the option, never echoing the key.
  *
  * @packageDocumentation
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { ValidationError } from '@hutong/core';
+import { ValidationError } from './errors.js';
 
 const PEM_HEADER = /-----BEGIN ([A-Z0-9 ]+)-----/;
 
@@ -22,7 +23,7 @@ function bareBase64(text: string): Buffer | undefined {
  *
  * @example
  * ```ts
- * const key = loadRsaPrivateKey(process.env.ALIPAY_PRIVATE_KEY, 'options.privateKey');
+ * const key = loadRsaPrivateKey(process.env.MERCHANT_PRIVATE_KEY, 'options.privateKey');
  * ```
  */
 export function loadRsaPrivateKey(text: unknown, field: string): KeyObject {
@@ -59,7 +60,7 @@ export function loadRsaPrivateKey(text: unknown, field: string): KeyObject {
  *
  * @example
  * ```ts
- * const alipayKey = loadRsaPublicKey(options.alipayPublicKey, 'options.alipayPublicKey');
+ * const platformKey = loadRsaPublicKey(options.publicKey, 'options.publicKey');
  * ```
  */
 export function loadRsaPublicKey(text: unknown, field: string): KeyObject {
