@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadRsaPrivateKey, loadRsaPublicKey, ValidationError } from '../src/index.js';
 import { createTestIdentity } from '../src/testing/index.js';
@@ -23,7 +23,7 @@ describe('loadRsaPrivateKey', () => {
     for (const text of [pem('pkcs1'), pem('pkcs8'), bare(pem('pkcs1')), bare(pem('pkcs8'))]) {
       const key = loadRsaPrivateKey(text, 'options.privateKey');
       expect(key.type).toBe('private');
-      expect(publicKey.export({ type: 'spki', format: 'pem' })).toBe(expected);
+      expect(createPublicKey(key).export({ type: 'spki', format: 'pem' })).toBe(expected);
     }
   });
 
