@@ -14,6 +14,11 @@ export default defineConfig({
         replacement: source('./packages/adapter-alipay/src/sandbox/index.ts'),
       },
       { find: /^@hutong\/adapter-alipay$/, replacement: source('./packages/adapter-alipay/src/index.ts') },
+      {
+        find: /^@hutong\/adapter-wechatpay\/sandbox$/,
+        replacement: source('./packages/adapter-wechatpay/src/sandbox/index.ts'),
+      },
+      { find: /^@hutong\/adapter-wechatpay$/, replacement: source('./packages/adapter-wechatpay/src/index.ts') },
       { find: /^@hutong\/core$/, replacement: source('./packages/core/src/index.ts') },
     ],
   },

@@ -1,0 +1,85 @@
+/**
+ * The parameters the buyer's WeChat client needs, signed with the merchant key: JSAPI / mini
+ * program (`WeixinJSBridge.invoke('getBrandWCPayRequest')`, `wx.requestPayment`) and the APP SDK.
+ *
+ * @packageDocumentation
+ */
+import type { KeyObject } from 'node:crypto';
+import { signWechatpayMessage, wechatpayNonce, wechatpaySigningMessage } from './wechatpay-signature.js';
+
+/** JSAPI / mini program payment parameters. */
+export interface WechatpayJsapiParams {
+  appId: string;
+  timeStamp: string;
+  nonceStr: string;
+  package: string;
+  signType: 'RSA';
+  paySign: string;
+}
+
+/** APP SDK payment parameters (`PayReq`). */
+export interface WechatpayAppParams {
+  appid: string;
+  partnerid: string;
+  prepayid: string;
+  package: 'Sign=WXPay';
+  noncestr: string;
+  timestamp: string;
+  sign: string;
+}
+
+/** Inputs of the client-side signatures; `timestamp` and `nonce` are generated when absent. */
+export interface WechatpayClientSignatureInput {
+  appId: string;
+  prepayId: string;
+  privateKey: KeyObject;
+  /** Unix seconds, as text. */
+  timestamp?: string;
+  nonce?: string;
+}
+
+/**
+ * Parameters for `wx.requestPayment` / `getBrandWCPayRequest`: `paySign` over
+ * `appId\ntimeStamp\nnonceStr\nprepay_id=...\n` (`signType` is not signed).
+ *
+ * @example
+ * ```ts
+ * wx.requestPayment(wechatpayJsapiParams({ appId, prepayId, privateKey }));
+ * ```
+ */
+export function wechatpayJsapiParams(input: WechatpayClientSignatureInput): WechatpayJsapiParams {
+  const timeStamp = input.timestamp ?? String(Math.floor(Date.now() / 1000));
+  const nonceStr = input.nonce ?? wechatpayNonce();
+  const pkg = `prepay_id=${input.prepayId}`;
+  const paySign = signWechatpayMessage(
+    wechatpaySigningMessage([input.appId, timeStamp, nonceStr, pkg]),
+    input.privateKey,
+  );
+  return { appId: input.appId, timeStamp, nonceStr, package: pkg, signType: 'RSA', paySign };
+}
+
+/**
+ * Parameters for the APP SDK: `sign` over `appid\ntimestamp\nnoncestr\nprepayid\n`.
+ *
+ * @example
+ * ```ts
+ * const req = wechatpayAppParams({ appId, mchId, prepayId, privateKey });
+ * ```
+ */
+export function wechatpayAppParams(input: WechatpayClientSignatureInput & { mchId: string }): WechatpayAppParams {
+  const timestamp = input.timestamp ?? String(Math.floor(Date.now() / 1000));
+  const noncestr = input.nonce ?? wechatpayNonce();
+  const sign = signWechatpayMessage(
+    wechatpaySigningMessage([input.appId, timestamp, noncestr, input.prepayId]),
+    input.privateKey,
+  );
+  return {
+    appid: input.appId,
+    partnerid: input.mchId,
+    prepayid: input.prepayId,
+    package: 'Sign=WXPay',
+    noncestr,
+    timestamp,
+    sign,
+  };
+}

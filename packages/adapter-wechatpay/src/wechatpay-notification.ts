@@ -1,0 +1,186 @@
+/**
+ * Notifications: the signature over the raw body (probe, window and key checked first), then
+ * AEAD_AES_256_GCM decryption of the resource with the tag checked, then the merchant and app
+ * checked, then the event. Replies: 204 with no body when accepted; a 4xx/5xx with
+ * `{"code":"FAIL","message":...}` otherwise, so WeChat Pay redelivers.
+ *
+ * @packageDocumentation
+ */
+import {
+  HutongError,
+  type NotificationRequest,
+  type PaymentEvent,
+  SignatureVerificationError,
+  ValidationError,
+  type WebhookResponse,
+} from '@hutong/core';
+import { decryptWechatpayResource, type WechatpayEncryptedResource } from './wechatpay-aead.js';
+import { wechatpayRefundStatus, wechatpayTradeState } from './wechatpay-status.js';
+import { parseWechatpayTime } from './wechatpay-time.js';
+import {
+  signedMessageFromHeaders,
+  verifyWechatpaySignedMessage,
+  type WechatpayKeySource,
+} from './wechatpay-verifier.js';
+
+/** What notification handling needs of the configuration. */
+export interface WechatpayNotificationConfig {
+  mchId: string;
+  appId: string;
+  apiV3Key: Buffer;
+  keys: WechatpayKeySource;
+  now: () => Date;
+}
+
+interface NotificationBody {
+  id?: string;
+  event_type?: string;
+  resource?: WechatpayEncryptedResource;
+}
+
+/** A decrypted transaction resource (`TRANSACTION.SUCCESS`). */
+export interface WechatpayTransactionResource {
+  mchid: string;
+  appid: string;
+  out_trade_no: string;
+  transaction_id: string;
+  trade_state: string;
+  success_time?: string;
+  payer?: { openid?: string };
+  amount: { total: number; payer_total?: number; currency?: string };
+}
+
+/** A decrypted refund resource (`REFUND.*`). */
+export interface WechatpayRefundResource {
+  mchid: string;
+  out_trade_no: string;
+  out_refund_no: string;
+  refund_id: string;
+  refund_status: string;
+  amount: { total: number; refund: number };
+}
+
+function integer(value: unknown, field: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) <= 0)
+    throw new ValidationError(field, 'is not a positive integer amount');
+  return value as number;
+}
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw new ValidationError(field, 'is missing');
+  return value;
+}
+
+/**
+ * Verifies, decrypts and parses a notification into a core event.
+ *
+ * @example
+ * ```ts
+ * const { event } = await verifyWechatpayNotification(request, config);
+ * ```
+ */
+export async function verifyWechatpayNotification(
+  request: NotificationRequest,
+  config: WechatpayNotificationConfig,
+): Promise<{ event: PaymentEvent; notificationId?: string }> {
+  await verifyWechatpaySignedMessage(
+    signedMessageFromHeaders(request.headers, request.body),
+    config.keys,
+    config.now(),
+  );
+  let body: NotificationBody;
+  try {
+    body = JSON.parse(request.body) as NotificationBody;
+  } catch (cause) {
+    throw new ValidationError('notification.body', 'is not JSON', { cause });
+  }
+  if (!body.resource) throw new ValidationError('notification.resource', 'is missing');
+  const plaintext = decryptWechatpayResource(body.resource, config.apiV3Key);
+  let resource: Record<string, unknown>;
+  try {
+    resource = JSON.parse(plaintext) as Record<string, unknown>;
+  } catch (cause) {
+    throw new ValidationError('notification.resource', 'does not decrypt to JSON', { cause });
+  }
+  if (resource.mchid !== config.mchId) {
+    throw new SignatureVerificationError(
+      'wechatpay',
+      'wrong_recipient',
+      `the notification is for merchant ${String(resource.mchid)}`,
+    );
+  }
+  const notificationId = body.id;
+  switch (body.event_type) {
+    case 'TRANSACTION.SUCCESS': {
+      const transaction = resource as unknown as WechatpayTransactionResource;
+      if (transaction.appid !== config.appId) {
+        throw new SignatureVerificationError(
+          'wechatpay',
+          'wrong_recipient',
+          `the notification is for app ${String(transaction.appid)}`,
+        );
+      }
+      const type = wechatpayTradeState(transaction.trade_state, 'notification.trade_state');
+      const orderId = text(transaction.out_trade_no, 'notification.out_trade_no');
+      if (type !== 'payment.succeeded') return { event: { type, orderId } as PaymentEvent, notificationId };
+      const event: PaymentEvent = {
+        type,
+        orderId,
+        amount: integer(transaction.amount?.total, 'notification.amount.total'),
+        providerTransactionId: text(transaction.transaction_id, 'notification.transaction_id'),
+      };
+      if (transaction.success_time)
+        event.paidAt = parseWechatpayTime(transaction.success_time, 'notification.success_time');
+      if (transaction.payer?.openid) event.buyerId = transaction.payer.openid;
+      return { event, notificationId };
+    }
+    case 'REFUND.SUCCESS':
+    case 'REFUND.ABNORMAL':
+    case 'REFUND.CLOSED': {
+      const refund = resource as unknown as WechatpayRefundResource;
+      const type = wechatpayRefundStatus(refund.refund_status, 'notification.refund_status');
+      const orderId = text(refund.out_trade_no, 'notification.out_trade_no');
+      const refundId = text(refund.out_refund_no, 'notification.out_refund_no');
+      if (type === 'refund.failed')
+        return { event: { type, orderId, refundId, reason: refund.refund_status }, notificationId };
+      return {
+        event: {
+          type,
+          orderId,
+          refundId,
+          amount: integer(refund.amount?.refund, 'notification.amount.refund'),
+          providerRefundId: text(refund.refund_id, 'notification.refund_id'),
+        },
+        notificationId,
+      };
+    }
+    default:
+      throw new ValidationError(
+        'notification.event_type',
+        `${String(body.event_type)} is not a payment or refund notification`,
+      );
+  }
+}
+
+/**
+ * The replies WeChat Pay expects: 204 with no body to stop redelivery; otherwise a 4xx (refused
+ * message) or 500 (our failure) with `{"code":"FAIL","message":...}`.
+ *
+ * @example
+ * ```ts
+ * wechatpayAcknowledgement({ accepted: true }); // { status: 204, headers: {}, body: '' }
+ * ```
+ */
+export function wechatpayAcknowledgement(
+  outcome: { accepted: true } | { accepted: false; error: unknown },
+): WebhookResponse {
+  if (outcome.accepted) return { status: 204, headers: {}, body: '' };
+  const error = outcome.error;
+  const refused = SignatureVerificationError.isInstance(error) || ValidationError.isInstance(error);
+  const message = HutongError.isInstance(error) ? error.code : 'internal_error';
+  return {
+    status: refused ? 400 : 500,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: 'FAIL', message }),
+  };
+}
