@@ -1,0 +1,56 @@
+import { type WechatpayOptions, wechatpay } from '../src/index.js';
+import { createWechatpaySandbox, type WechatpaySandboxOptions } from '../src/sandbox/index.js';
+import { fixture } from './helpers.js';
+
+export const MERCHANT = {
+  mchId: '1234567891',
+  appId: 'wxd678efh567hg6787',
+  privateKey: fixture('wechatpay-java/merchant_private_key.pem'),
+  merchantSerialNo: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115',
+  apiV3Key: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb',
+};
+
+/** A sandbox and a provider wired to it in process; `requests` records what was sent. */
+export function sandboxed(
+  options: {
+    mode?: WechatpaySandboxOptions['mode'];
+    provider?: Partial<WechatpayOptions>;
+    now?: () => Date;
+    rewrite?: (response: Response) => Promise<Response>;
+  } = {},
+) {
+  const sandbox = createWechatpaySandbox({
+    mchId: MERCHANT.mchId,
+    appId: MERCHANT.appId,
+    apiV3Key: MERCHANT.apiV3Key,
+    merchantSerialNo: MERCHANT.merchantSerialNo,
+    merchantPublicKey: fixture('wechatpay-java/merchant_certificate.pem'),
+    mode: options.mode,
+    now: options.now,
+  });
+  const requests: { method: string; url: string; body: string; headers: Headers }[] = [];
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const request = new Request(input, init);
+    requests.push({
+      method: request.method,
+      url: request.url,
+      body: await request.clone().text(),
+      headers: request.headers,
+    });
+    const response = await sandbox.fetch(request);
+    return options.rewrite ? options.rewrite(response) : response;
+  };
+  const keys =
+    options.mode === 'certificate'
+      ? { platformCertificates: 'auto' as const }
+      : { wechatpayPublicKey: sandbox.wechatpayPublicKey, wechatpayPublicKeyId: sandbox.wechatpayPublicKeyId };
+  const provider = wechatpay({
+    ...MERCHANT,
+    ...keys,
+    endpoint: sandbox.baseUrl,
+    fetch,
+    now: options.now,
+    ...options.provider,
+  });
+  return { sandbox, provider, requests };
+}
