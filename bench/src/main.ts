@@ -1,6 +1,7 @@
 import { benchAlipay } from './alipay.bench.js';
 import { benchCore } from './core.bench.js';
+import { benchWechatpay } from './wechatpay.bench.js';
 
 console.log(`hutong benchmarks: node ${process.version}, ${process.platform}/${process.arch}`);
-const results = [await benchCore(), await benchAlipay()];
+const results = [await benchCore(), await benchAlipay(), await benchWechatpay()];
 console.log(results.every(Boolean) ? '\nAll targets met.' : '\nSome targets missed (see FAIL above).');

@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { alipay } from '@hutong/adapter-alipay';
 import { createAlipaySandbox } from '@hutong/adapter-alipay/sandbox';
+import { wechatpay } from '@hutong/adapter-wechatpay';
+import { createWechatpaySandbox } from '@hutong/adapter-wechatpay/sandbox';
 import {
   createPayments,
   formatYuan,
@@ -55,11 +57,38 @@ function alipayWallet(): DemoWallet {
   };
 }
 
+function wechatpayWallet(): DemoWallet {
+  const merchant = {
+    mchId: '1230000109',
+    appId: 'wxd678efh567hg6787',
+    merchantSerialNo: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115',
+  };
+  const keys = merchantKeys();
+  const apiV3Key = 'hutongDemoApiV3Key0123456789abcd';
+  const sandbox = createWechatpaySandbox({ ...merchant, apiV3Key, merchantPublicKey: keys.publicKey });
+  const provider = wechatpay({
+    ...merchant,
+    apiV3Key,
+    privateKey: keys.privateKey,
+    wechatpayPublicKey: sandbox.wechatpayPublicKey,
+    wechatpayPublicKeyId: sandbox.wechatpayPublicKeyId,
+    endpoint: sandbox.baseUrl,
+    fetch: sandbox.fetch,
+  });
+  return {
+    provider,
+    method: 'qr',
+    pay: async (order) => sandbox.pay(order.id), // the buyer scans the code_url and pays
+    settleRefund: async (orderId, refundId) => sandbox.settleRefund(orderId, refundId),
+  };
+}
+
 /** The wallets the demo runs, each on its local sandbox, plus the core's fake provider. */
 export function demoWallets(): DemoWallet[] {
   const fake = createFakeProvider();
   return [
     alipayWallet(),
+    wechatpayWallet(),
     {
       provider: fake,
       method: 'qr',

@@ -6,6 +6,7 @@
 import { ValidationError } from '@hutong/core';
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)$/;
 
 /**
  * Formats a time as WeChat Pay expects (`time_expire`), in UTC+8 whatever the host's `TZ`.
@@ -28,8 +29,9 @@ export function formatWechatpayTime(date: Date): string {
  * ```
  */
 export function parseWechatpayTime(text: unknown, field: string): string {
+  // Date.parse alone would accept other shapes ("2024-01-01", "Jan 1 2024"): require the RFC 3339 one.
   const time =
-    typeof text === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$/.test(text)
+    typeof text === 'string' && text.length >= 20 && text[10] === 'T' && RFC3339.test(text)
       ? Date.parse(text)
       : Number.NaN;
   if (Number.isNaN(time)) throw new ValidationError(field, 'is not an RFC 3339 time');

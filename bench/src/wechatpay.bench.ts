@@ -1,0 +1,226 @@
+/**
+ * WeChat Pay: notification handling (verify + decrypt + transition) beside one raw RSA-2048 verify
+ * plus one raw AES-256-GCM decrypt, and beside wechatpay-node-v3 and wechatpay-axios-plugin doing
+ * the same verification and decryption; Authorization header building beside a raw sign.
+ */
+import { constants, createDecipheriv, generateKeyPairSync, sign, verify } from 'node:crypto';
+import {
+  encryptWechatpayResource,
+  signWechatpayMessage,
+  wechatpay,
+  wechatpayAuthorization,
+  wechatpaySigningMessage,
+} from '@hutong/adapter-wechatpay';
+import { createPayments, MemoryOrderStore } from '@hutong/core';
+import { sampleOrder } from '@hutong/core/testing';
+import { Aes, Formatter, Rsa } from 'wechatpay-axios-plugin';
+import WxPay from 'wechatpay-node-v3';
+import { type Comparison, measure, report } from './harness.js';
+
+const PER_SAMPLE = 4_000;
+const SAMPLES = 5;
+const ORDERS = PER_SAMPLE * (SAMPLES + 1);
+const MCH_ID = '1230000109';
+const APP_ID = 'wxd678efh567hg6787';
+const API_V3_KEY = 'benchApiV3Key0123456789abcdefghi';
+const PUB_KEY_ID = 'PUB_KEY_ID_0112300001092024';
+const TIMESTAMP = '1714550400';
+
+interface Signed {
+  headers: Record<string, string>;
+  body: string;
+  resource: { ciphertext: string; nonce: string; associated_data: string };
+}
+
+export async function benchWechatpay(): Promise<boolean> {
+  const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const platformPem = platform.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  const key = Buffer.from(API_V3_KEY);
+
+  const notifications: Signed[] = [];
+  const store = new MemoryOrderStore();
+  for (let i = 0; i < ORDERS; i++) {
+    const id = `bench${String(i).padStart(10, '0')}`;
+    await store.create(sampleOrder({ id, provider: 'wechatpay', status: 'pending', version: 2, amount: 1999 }));
+    const resource = encryptWechatpayResource(
+      JSON.stringify({
+        mchid: MCH_ID,
+        appid: APP_ID,
+        out_trade_no: id,
+        transaction_id: `42000${String(i).padStart(23, '0')}`,
+        trade_type: 'NATIVE',
+        trade_state: 'SUCCESS',
+        trade_state_desc: '支付成功',
+        bank_type: 'OTHERS',
+        attach: '',
+        success_time: '2024-05-01T16:00:00+08:00',
+        payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+        amount: { total: 1999, payer_total: 1999, currency: 'CNY', payer_currency: 'CNY' },
+      }),
+      key,
+      'transaction',
+    );
+    const body = JSON.stringify({
+      id: `EV-${i}`,
+      create_time: '2024-05-01T16:00:01+08:00',
+      resource_type: 'encrypt-resource',
+      event_type: 'TRANSACTION.SUCCESS',
+      summary: '支付成功',
+      resource: { original_type: 'transaction', ...resource },
+    });
+    const nonce = `nonce${i}`;
+    const signature = signWechatpayMessage(wechatpaySigningMessage([TIMESTAMP, nonce, body]), platform.privateKey);
+    notifications.push({
+      headers: {
+        'wechatpay-timestamp': TIMESTAMP,
+        'wechatpay-nonce': nonce,
+        'wechatpay-serial': PUB_KEY_ID,
+        'wechatpay-signature': signature,
+        'wechatpay-signature-type': 'WECHATPAY2-SHA256-RSA2048',
+      },
+      body,
+      resource,
+    });
+  }
+
+  // Ceiling: one raw verify (parsed key) plus one raw AES-256-GCM decrypt.
+  const sample = notifications[0] as Signed;
+  const rawCeiling = await measure('raw node:crypto RSA-2048 verify + AES-256-GCM decrypt', () => {
+    const message = Buffer.from(`${TIMESTAMP}\n${sample.headers['wechatpay-nonce']}\n${sample.body}\n`);
+    if (
+      !verify(
+        'sha256',
+        message,
+        { key: platform.publicKey, padding: constants.RSA_PKCS1_PADDING },
+        Buffer.from(sample.headers['wechatpay-signature'] as string, 'base64'),
+      )
+    )
+      throw new Error('verify');
+    const data = Buffer.from(sample.resource.ciphertext, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', key, sample.resource.nonce);
+    decipher.setAAD(Buffer.from(sample.resource.associated_data));
+    decipher.setAuthTag(data.subarray(data.length - 16));
+    Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8');
+  });
+
+  const provider = wechatpay({
+    mchId: MCH_ID,
+    appId: APP_ID,
+    privateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    merchantSerialNo: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115',
+    apiV3Key: API_V3_KEY,
+    wechatpayPublicKey: platformPem,
+    wechatpayPublicKeyId: PUB_KEY_ID,
+    now: () => new Date(Number(TIMESTAMP) * 1000),
+  });
+  const payments = createPayments({ providers: [provider], store });
+  const hutong = await measure(
+    'hutong handleNotification (verify + decrypt + transition)',
+    async (i) => {
+      const n = notifications[i] as Signed;
+      const result = await payments.handleNotification('wechatpay', { headers: n.headers, body: n.body });
+      if (result.outcome !== 'applied') throw new Error(`not applied: ${String(result.error)}`);
+    },
+    { samples: SAMPLES, iterations: PER_SAMPLE },
+  );
+
+  const wxpay = new WxPay({
+    appid: APP_ID,
+    mchid: MCH_ID,
+    publicKey: Buffer.from(platformPem),
+    privateKey: Buffer.from(merchant.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string),
+    serial_no: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115',
+    key: API_V3_KEY,
+  });
+  (WxPay as unknown as { certificates: Record<string, string> }).certificates[PUB_KEY_ID] = platformPem;
+  const nodeV3 = await measure(
+    'wechatpay-node-v3 verifySign + decipher_gcm',
+    async (i) => {
+      const n = notifications[i % ORDERS] as Signed;
+      const ok = await wxpay.verifySign({
+        timestamp: TIMESTAMP,
+        nonce: n.headers['wechatpay-nonce'] as string,
+        body: n.body,
+        serial: PUB_KEY_ID,
+        signature: n.headers['wechatpay-signature'] as string,
+      });
+      if (!ok) throw new Error('wechatpay-node-v3 refused');
+      wxpay.decipher_gcm(n.resource.ciphertext, n.resource.associated_data, n.resource.nonce, API_V3_KEY);
+    },
+    { samples: SAMPLES, iterations: PER_SAMPLE },
+  );
+
+  const axiosPlugin = await measure(
+    'wechatpay-axios-plugin Rsa.verify + AesGcm.decrypt',
+    (i) => {
+      const n = notifications[i % ORDERS] as Signed;
+      const message = Formatter.joinedByLineFeed(TIMESTAMP, n.headers['wechatpay-nonce'] as string, n.body);
+      if (!Rsa.verify(message, n.headers['wechatpay-signature'] as string, platformPem))
+        throw new Error('axios-plugin refused');
+      JSON.parse(Aes.AesGcm.decrypt(n.resource.ciphertext, API_V3_KEY, n.resource.nonce, n.resource.associated_data));
+    },
+    { samples: SAMPLES, iterations: PER_SAMPLE },
+  );
+
+  // Authorization header building.
+  const body = JSON.stringify({
+    appid: APP_ID,
+    mchid: MCH_ID,
+    description: '西湖龙井 250g',
+    out_trade_no: 'bench0000000001',
+    notify_url: 'https://shop.example/webhooks/wechatpay',
+    amount: { total: 1999, currency: 'CNY' },
+  });
+  const rawSign = await measure('raw node:crypto RSA-2048 sign (parsed key)', () => {
+    sign(
+      'sha256',
+      Buffer.from(`POST\n/v3/pay/transactions/native\n${TIMESTAMP}\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n${body}\n`),
+      merchant.privateKey,
+    );
+  });
+  const hutongSign = await measure('hutong Authorization header', () => {
+    wechatpayAuthorization(
+      {
+        method: 'POST',
+        canonicalUrl: '/v3/pay/transactions/native',
+        timestamp: TIMESTAMP,
+        nonce: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+        body,
+      },
+      { mchId: MCH_ID, serialNo: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115', privateKey: merchant.privateKey },
+    );
+  });
+
+  const comparisons: Comparison[] = [
+    {
+      label: 'notification: hutong ÷ raw verify+decrypt (rate)',
+      ratio: hutong.opsPerSecond / rawCeiling.opsPerSecond,
+      kind: 'min',
+      target: 0.75,
+    },
+    {
+      label: 'notification: hutong ÷ wechatpay-node-v3 (rate)',
+      ratio: hutong.opsPerSecond / nodeV3.opsPerSecond,
+      kind: 'min',
+      target: 1,
+    },
+    {
+      label: 'notification: hutong ÷ wechatpay-axios-plugin (rate)',
+      ratio: hutong.opsPerSecond / axiosPlugin.opsPerSecond,
+      kind: 'min',
+      target: 1,
+    },
+    {
+      label: 'Authorization: hutong ÷ raw sign (rate)',
+      ratio: hutongSign.opsPerSecond / rawSign.opsPerSecond,
+      kind: 'min',
+      target: 0.9,
+    },
+  ];
+  return report(
+    '@hutong/adapter-wechatpay',
+    [rawCeiling, hutong, nodeV3, axiosPlugin, rawSign, hutongSign],
+    comparisons,
+  );
+}
