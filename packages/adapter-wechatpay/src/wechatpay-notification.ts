@@ -29,6 +29,7 @@ export interface WechatpayNotificationConfig {
   appId: string;
   apiV3Key: Buffer;
   keys: WechatpayKeySource;
+  /** The clock of the 300-second window. */
   now: () => Date;
 }
 
