@@ -19,6 +19,11 @@ export default defineConfig({
         replacement: source('./packages/adapter-wechatpay/src/sandbox/index.ts'),
       },
       { find: /^@hutong\/adapter-wechatpay$/, replacement: source('./packages/adapter-wechatpay/src/index.ts') },
+      {
+        find: /^@hutong\/adapter-unionpay\/sandbox$/,
+        replacement: source('./packages/adapter-unionpay/src/sandbox/index.ts'),
+      },
+      { find: /^@hutong\/adapter-unionpay$/, replacement: source('./packages/adapter-unionpay/src/index.ts') },
       { find: /^@hutong\/core$/, replacement: source('./packages/core/src/index.ts') },
     ],
   },

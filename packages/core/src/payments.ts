@@ -347,6 +347,7 @@ export function createPayments(options: PaymentsOptions): Payments {
       try {
         created = await provider.createPayment({
           orderId,
+          createdAt: at,
           method,
           amount: order.amount,
           currency: CURRENCY,

@@ -52,6 +52,8 @@ export interface ProviderCapabilities {
 /** Everything a provider needs to create a payment; validated by the facade before the call. */
 export interface CreatePaymentRequest {
   orderId: string;
+  /** When the order was recorded (`order.createdAt`); providers that key payments by time use it. */
+  createdAt: Date;
   method: PaymentMethod;
   /** Amount in fen. */
   amount: number;
