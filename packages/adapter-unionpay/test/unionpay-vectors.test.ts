@@ -122,7 +122,7 @@ describe('verification against the UnionPay chain', () => {
       notBefore: new Date('2020-01-01'),
       notAfter: new Date('2040-01-01'),
     });
-    const fields = { ...s2.params, signPubKeyCert: forged.pem };
+    const fields: Record<string, string> = { ...s2.params, signPubKeyCert: forged.pem };
     fields.signature = signUnionpayFields(fields, forged.privateKey);
     expect(reason(() => verifyUnionpayMessage(fields, trust(), new Map(), validAt))).toBe('untrusted_certificate');
   });
@@ -133,7 +133,7 @@ describe('verification against the UnionPay chain', () => {
       notBefore: new Date('2020-01-01'),
       notAfter: new Date('2040-01-01'),
     });
-    const fields = { ...s2.params, signPubKeyCert: self.pem };
+    const fields: Record<string, string> = { ...s2.params, signPubKeyCert: self.pem };
     fields.signature = signUnionpayFields(fields, self.privateKey);
     expect(reason(() => verifyUnionpayMessage(fields, trust(), new Map(), validAt))).toBe('untrusted_certificate');
   });
