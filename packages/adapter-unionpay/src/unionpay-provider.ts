@@ -173,19 +173,50 @@ export function unionpay(options: UnionpayOptions): UnionpayProvider {
       throw new ValidationError('order.providerTransactionId', 'is unknown: the payment has no UnionPay queryId yet');
     const requested = order.refunds.find((refund) => refund.id === refundId);
     const txnTime = formatUnionpayTime(requested ? new Date(requested.createdAt) : config.now());
-    const reply = await gateway.post('backTransReq.do', {
-      txnType,
-      txnSubType: '00',
-      bizType: bizOf(order),
-      channelType: order.method === 'page' ? '07' : '08',
-      orderId: refundId,
-      origQryId: order.providerTransactionId,
-      txnTime,
-      txnAmt: String(amount),
-      backUrl: order.notifyUrl ?? undefined,
-      reqReserved: order.id,
-    });
+    let reply: Record<string, string>;
+    try {
+      reply = await gateway.post('backTransReq.do', {
+        txnType,
+        txnSubType: '00',
+        bizType: bizOf(order),
+        channelType: order.method === 'page' ? '07' : '08',
+        orderId: refundId,
+        origQryId: order.providerTransactionId,
+        txnTime,
+        txnAmt: String(amount),
+        backUrl: order.notifyUrl ?? undefined,
+        reqReserved: order.id,
+      });
+    } catch (error) {
+      // 12: a duplicate, i.e. a retry of a refund UnionPay already has: report what it became.
+      if (ProviderApiError.isInstance(error) && error.providerCode === '12')
+        return refundStatus(order, refundId, txnTime, amount);
+      throw error;
+    }
     return { type: 'refund.pending', orderId: order.id, refundId, amount, providerRefundId: reply.queryId };
+  }
+
+  async function refundStatus(
+    order: Order,
+    refundId: string,
+    txnTime: string,
+    amount: number,
+  ): Promise<RefundStatusEvent> {
+    const reply = await query(refundId, txnTime, bizOf(order));
+    switch (outcome(reply)) {
+      case 'pending':
+        return { type: 'refund.pending', orderId: order.id, refundId, amount };
+      case 'failed':
+        return { type: 'refund.failed', orderId: order.id, refundId, reason: reply?.origRespCode };
+      case 'succeeded':
+        return {
+          type: 'refund.succeeded',
+          orderId: order.id,
+          refundId,
+          amount: Number(reply?.txnAmt) || amount,
+          providerRefundId: reply?.queryId,
+        };
+    }
   }
 
   return {
@@ -227,21 +258,7 @@ export function unionpay(options: UnionpayOptions): UnionpayProvider {
     async queryRefund({ orderId, order, refundId }) {
       const refund = order.refunds.find((r) => r.id === refundId);
       if (!refund) throw new ValidationError('refundId', `order ${orderId} has no refund ${refundId}`);
-      const reply = await query(refundId, formatUnionpayTime(new Date(refund.createdAt)), bizOf(order));
-      switch (outcome(reply)) {
-        case 'pending':
-          return { type: 'refund.pending', orderId, refundId, amount: refund.amount };
-        case 'failed':
-          return { type: 'refund.failed', orderId, refundId, reason: reply?.origRespCode };
-        case 'succeeded':
-          return {
-            type: 'refund.succeeded',
-            orderId,
-            refundId,
-            amount: Number(reply?.txnAmt) || refund.amount,
-            providerRefundId: reply?.queryId,
-          };
-      }
+      return refundStatus(order, refundId, formatUnionpayTime(new Date(refund.createdAt)), refund.amount);
     },
 
     async verifyNotification(request) {

@@ -1,0 +1,450 @@
+/**
+ * A local fake of the UnionPay ACP gateway. It has its own root, middle and signing certificates
+ * (generated, with the UnionPay CN form), checks every request's signature against the merchant's
+ * certificate (and its `certId`), keeps transactions, answers consume, QR, app, refund, undo and
+ * query with signed raw `k=v&...` replies, renders `frontTransReq.do` as a cashier page where a
+ * buyer (a test, or the demo) pays, and posts signed form notifications to `backUrl`.
+ *
+ * @packageDocumentation
+ */
+import { randomInt, X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  decodeUnionpayForm,
+  encodeUnionpayForm,
+  formatUnionpayTime,
+  signUnionpayFields,
+  unionpayCertId,
+  verifyUnionpayFields,
+} from '@hutong/adapter-unionpay';
+import { escapeHtml, type FormAction, type NotificationInput, renderAutoSubmitForm } from '@hutong/core';
+import { createTestIdentity, type TestIdentity } from '@hutong/core/testing';
+
+/** Options of {@link createUnionpaySandbox}. */
+export interface UnionpaySandboxOptions {
+  /** The merchant id the sandbox serves. */
+  merId: string;
+  /** The merchant's signing certificate (PEM): requests are checked with it. */
+  merchantCertificate: string;
+  /** The sandbox clock. Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+/** A transaction (consume, refund or undo) as the sandbox keeps it. */
+export interface UnionpaySandboxTransaction {
+  orderId: string;
+  txnType: '01' | '04' | '31';
+  txnSubType: string;
+  bizType: string;
+  txnTime: string;
+  amount: number;
+  queryId: string;
+  /** `created`: not yet paid (consume) or settled (refund). */
+  state: 'created' | 'succeeded' | 'failed';
+  backUrl: string | undefined;
+  frontUrl: string | undefined;
+  reqReserved: string | undefined;
+  /** For refunds and undos: the consume they reverse. */
+  origQryId: string | undefined;
+}
+
+/** A running HTTP sandbox. */
+export interface UnionpaySandboxServer {
+  /** The gateway base URL to pass as `endpoint`. */
+  gatewayUrl: string;
+  /** Stops the server. */
+  close(): Promise<void>;
+}
+
+/** The sandbox and its controls. */
+export interface UnionpaySandbox {
+  /** The sandbox's root certificate (PEM): pass it as `rootCert`. */
+  readonly rootCert: string;
+  /** The sandbox's middle certificate (PEM): pass it as `middleCert`. */
+  readonly middleCert: string;
+  /** The in-process gateway base URL. */
+  readonly gatewayUrl: string;
+  /** An in-process `fetch` answering as the gateway. */
+  readonly fetch: typeof globalThis.fetch;
+  /** Serves the gateway, and its cashier page, over HTTP on 127.0.0.1. */
+  listen(port?: number): Promise<UnionpaySandboxServer>;
+  /** The buyer's browser submits the `frontTransReq.do` form: the signature is checked, the order created. */
+  open(action: FormAction): void;
+  /** The buyer pays (card, Cloud QuickPass or a QR scan); returns the signed `backUrl` notification. */
+  pay(orderId: string, options?: { amount?: number; fail?: boolean }): NotificationInput;
+  /** The signed post the buyer's browser makes to `frontUrl` after paying. */
+  frontReturn(orderId: string): NotificationInput;
+  /** Settles a refund or undo; returns its signed `backUrl` notification. */
+  settleRefund(refundId: string, options?: { fail?: boolean }): NotificationInput;
+  /** Posts a notification to `url`, as UnionPay does. */
+  deliver(notification: NotificationInput, url: string): Promise<Response>;
+  /** The sandbox's record of a transaction, by its orderId. */
+  transaction(orderId: string): UnionpaySandboxTransaction | undefined;
+}
+
+/** The sandbox's in-process gateway base (never resolved). */
+export const UNIONPAY_SANDBOX_GATEWAY = 'https://unionpay.sandbox.hutong.invalid/gateway/api';
+
+type Fields = Record<string, string>;
+
+/**
+ * Creates a UnionPay sandbox.
+ *
+ * @example
+ * ```ts
+ * const sandbox = createUnionpaySandbox({ merId, merchantCertificate });
+ * const provider = unionpay({ merId, signCert, rootCert: sandbox.rootCert, middleCert: sandbox.middleCert,
+ *   endpoint: sandbox.gatewayUrl, fetch: sandbox.fetch });
+ * ```
+ */
+export function createUnionpaySandbox(options: UnionpaySandboxOptions): UnionpaySandbox {
+  const merchant = new X509Certificate(options.merchantCertificate);
+  const merchantCertId = unionpayCertId(merchant);
+  const now = options.now ?? (() => new Date());
+  const notBefore = new Date(now().getTime() - 86_400_000);
+  const notAfter = new Date(now().getTime() + 5 * 365 * 86_400_000);
+  const root: TestIdentity = createTestIdentity({
+    subject: [
+      ['C', 'CN'],
+      ['O', 'hutong sandbox'],
+      ['CN', 'hutong UnionPay Sandbox Root'],
+    ],
+    isCA: true,
+    notBefore,
+    notAfter,
+  });
+  const middle: TestIdentity = createTestIdentity({
+    subject: [
+      ['C', 'CN'],
+      ['O', 'hutong sandbox'],
+      ['CN', 'hutong UnionPay Sandbox OCA'],
+    ],
+    issuer: root,
+    isCA: true,
+    notBefore,
+    notAfter,
+  });
+  const signer: TestIdentity = createTestIdentity({
+    subject: [
+      ['C', 'CN'],
+      ['O', 'hutong sandbox'],
+      ['OU', 'UnionPay'],
+      ['CN', '041@8310000000083040@中国银联股份有限公司@00000001'],
+    ],
+    issuer: middle,
+    notBefore,
+    notAfter,
+  });
+  const transactions = new Map<string, UnionpaySandboxTransaction>();
+  let sequence = 0;
+
+  const queryId = () => `${formatUnionpayTime(now()).slice(2)}${String(++sequence).padStart(6, '0')}${randomInt(10)}`;
+
+  function signed(fields: Fields): Fields {
+    const all: Fields = { ...fields, signPubKeyCert: signer.pem };
+    all.signature = signUnionpayFields(all, signer.privateKey);
+    return all;
+  }
+
+  /** Sync replies: raw `k=v&...`, not URL-encoded. */
+  function raw(fields: Fields): string {
+    return Object.entries(signed(fields))
+      .map(([key, value]) => `${key}=${value}`)
+      .join('&');
+  }
+
+  function common(request: Fields): Fields {
+    return {
+      version: '5.1.0',
+      encoding: request.encoding ?? 'UTF-8',
+      signMethod: '01',
+      accessType: '0',
+      merId: options.merId,
+      txnType: request.txnType ?? '',
+      txnSubType: request.txnSubType ?? '',
+      bizType: request.bizType ?? '',
+      orderId: request.orderId ?? '',
+      txnTime: request.txnTime ?? '',
+    };
+  }
+
+  function refused(request: Fields, code: string, message: string): Fields {
+    return { ...common(request), respCode: code, respMsg: message };
+  }
+
+  function checkRequest(request: Fields): Fields | undefined {
+    if (request.merId !== options.merId) return refused(request, '31', '商户状态不正确');
+    if (request.certId !== merchantCertId) return refused(request, '11', '验证签名失败[certId]');
+    if (!verifyUnionpayFields(request, merchant.publicKey)) return refused(request, '11', '验证签名失败');
+    if (!/^[0-9A-Za-z]{8,40}$/.test(request.orderId ?? '')) return refused(request, '10', '报文格式错误[orderId]');
+    return undefined;
+  }
+
+  function create(request: Fields): { transaction: UnionpaySandboxTransaction } | { refusal: Fields } {
+    if (transactions.has(request.orderId as string)) return { refusal: refused(request, '12', '重复交易') };
+    const amount = Number(request.txnAmt);
+    if (!/^\d+$/.test(request.txnAmt ?? '') || amount <= 0)
+      return { refusal: refused(request, '10', '报文格式错误[txnAmt]') };
+    const transaction: UnionpaySandboxTransaction = {
+      orderId: request.orderId as string,
+      txnType: request.txnType as '01',
+      txnSubType: request.txnSubType ?? '',
+      bizType: request.bizType ?? '',
+      txnTime: request.txnTime ?? '',
+      amount,
+      queryId: queryId(),
+      state: 'created',
+      backUrl: request.backUrl,
+      frontUrl: request.frontUrl,
+      reqReserved: request.reqReserved,
+      origQryId: request.origQryId,
+    };
+    transactions.set(transaction.orderId, transaction);
+    return { transaction };
+  }
+
+  function reversed(origQryId: string): number {
+    let total = 0;
+    for (const t of transactions.values()) if (t.origQryId === origQryId && t.state !== 'failed') total += t.amount;
+    return total;
+  }
+
+  function back(request: Fields): Fields {
+    if (request.txnType === '01') {
+      const made = create(request);
+      if ('refusal' in made) return made.refusal;
+      const t = made.transaction;
+      if (request.txnSubType === '07')
+        return {
+          ...common(request),
+          respCode: '00',
+          respMsg: '成功[0000000]',
+          qrCode: `https://qr.95516.com/00010000/${t.queryId}`,
+        };
+      // Buyer-presented QR (06): accepted; the buyer's app pays at once in the sandbox.
+      if (request.txnSubType === '06') {
+        t.state = 'succeeded';
+        return { ...common(request), respCode: '00', respMsg: '成功[0000000]', queryId: t.queryId };
+      }
+      return refused(request, '10', '报文格式错误[txnSubType]');
+    }
+    if (request.txnType === '04' || request.txnType === '31') {
+      const original = [...transactions.values()].find((t) => t.txnType === '01' && t.queryId === request.origQryId);
+      if (!original || original.state !== 'succeeded') return refused(request, '35', '原交易不存在或状态不正确');
+      const amount = Number(request.txnAmt);
+      if (request.txnType === '31' && amount !== original.amount) return refused(request, '36', '与原交易信息不符');
+      if (reversed(original.queryId) + amount > original.amount) return refused(request, '36', '退货金额超限');
+      const made = create(request);
+      if ('refusal' in made) return made.refusal;
+      return {
+        ...common(request),
+        respCode: '00',
+        respMsg: '成功[0000000]',
+        queryId: made.transaction.queryId,
+        origQryId: original.queryId,
+      };
+    }
+    return refused(request, '10', '报文格式错误[txnType]');
+  }
+
+  function query(request: Fields): Fields {
+    const t = transactions.get(request.orderId ?? '');
+    if (!t || t.txnTime !== request.txnTime || (t.txnType === '01' && t.state === 'created'))
+      return refused(request, '34', '查无此交易');
+    const orig = t.state === 'succeeded' ? '00' : t.state === 'failed' ? '01' : '05';
+    return {
+      ...common(request),
+      respCode: '00',
+      respMsg: '成功[0000000]',
+      origRespCode: orig,
+      origRespMsg: orig === '00' ? '成功[0000000]' : orig,
+      queryId: t.queryId,
+      txnAmt: String(t.amount),
+      settleAmt: String(t.amount),
+      settleCurrencyCode: '156',
+      settleDate: t.txnTime.slice(4, 8),
+      traceNo: t.queryId.slice(-6),
+      traceTime: t.txnTime.slice(4),
+    };
+  }
+
+  function cashierPage(request: Fields, base: string): string {
+    const amount = (Number(request.txnAmt) / 100).toFixed(2);
+    return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>银联在线支付 (hutong sandbox)</title></head><body>
+<h1>UnionPay sandbox cashier</h1>
+<p>Merchant ${escapeHtml(options.merId)}, order ${escapeHtml(request.orderId ?? '')}: ¥${escapeHtml(amount)}</p>
+<form method="post" action="${escapeHtml(base)}/sandbox/pay"><input type="hidden" name="orderId" value="${escapeHtml(request.orderId ?? '')}">
+<button type="submit">Pay ¥${escapeHtml(amount)}</button></form></body></html>`;
+  }
+
+  function handle(
+    path: string,
+    body: string,
+    base: string,
+  ): { status: number; type: string; text: string; after?: () => Promise<void> } {
+    const request = decodeUnionpayForm(body);
+    const endpoint = path.slice(path.lastIndexOf('/') + 1);
+    if (endpoint === 'pay' && path.endsWith('/sandbox/pay')) {
+      // The buyer pressed "pay" on the cashier page: notify backUrl, return the browser to frontUrl.
+      const notification = sandbox.pay(request.orderId ?? '');
+      const t = transactions.get(request.orderId ?? '') as UnionpaySandboxTransaction;
+      const back = t.backUrl;
+      const front = sandbox.frontReturn(t.orderId);
+      const page = t.frontUrl
+        ? renderAutoSubmitForm({
+            type: 'form',
+            method: 'POST',
+            url: t.frontUrl,
+            fields: decodeUnionpayForm(front.body as string),
+          })
+        : '<p>paid</p>';
+      return {
+        status: 200,
+        type: 'text/html;charset=utf-8',
+        text: page,
+        after: back ? async () => void (await sandbox.deliver(notification, back).catch(() => undefined)) : undefined,
+      };
+    }
+    const problem = checkRequest(request);
+    if (endpoint === 'frontTransReq.do') {
+      if (problem)
+        return { status: 200, type: 'text/html;charset=utf-8', text: `<p>${escapeHtml(problem.respMsg ?? '')}</p>` };
+      const made = create(request);
+      if ('refusal' in made)
+        return {
+          status: 200,
+          type: 'text/html;charset=utf-8',
+          text: `<p>${escapeHtml(made.refusal.respMsg ?? '')}</p>`,
+        };
+      return { status: 200, type: 'text/html;charset=utf-8', text: cashierPage(request, base) };
+    }
+    let reply: Fields;
+    if (problem) reply = problem;
+    else if (endpoint === 'backTransReq.do') reply = back(request);
+    else if (endpoint === 'appTransReq.do') {
+      const made = create(request);
+      reply =
+        'refusal' in made
+          ? made.refusal
+          : { ...common(request), respCode: '00', respMsg: '成功[0000000]', tn: made.transaction.queryId };
+    } else if (endpoint === 'queryTrans.do') reply = query(request);
+    else return { status: 404, type: 'text/plain', text: 'not found' };
+    return { status: 200, type: 'text/plain;charset=UTF-8', text: raw(reply) };
+  }
+
+  function notification(t: UnionpaySandboxTransaction, respCode: string, amount = t.amount): NotificationInput {
+    const fields: Fields = {
+      version: '5.1.0',
+      encoding: 'UTF-8',
+      signMethod: '01',
+      accessType: '0',
+      merId: options.merId,
+      txnType: t.txnType,
+      txnSubType: t.txnSubType,
+      bizType: t.bizType,
+      orderId: t.orderId,
+      txnTime: t.txnTime,
+      txnAmt: String(amount),
+      currencyCode: '156',
+      queryId: t.queryId,
+      respCode,
+      respMsg: respCode === '00' ? 'success' : 'failure',
+      settleAmt: String(amount),
+      settleCurrencyCode: '156',
+      settleDate: t.txnTime.slice(4, 8),
+      traceNo: t.queryId.slice(-6),
+      traceTime: t.txnTime.slice(4),
+    };
+    if (t.reqReserved) fields.reqReserved = t.reqReserved;
+    if (t.origQryId) fields.origQryId = t.origQryId;
+    return {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+      body: encodeUnionpayForm(signed(fields)),
+    };
+  }
+
+  function requireTransaction(orderId: string): UnionpaySandboxTransaction {
+    const t = transactions.get(orderId);
+    if (!t) throw new Error(`the UnionPay sandbox has no transaction ${orderId}`);
+    return t;
+  }
+
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const reply = handle(
+      url.pathname,
+      await request.text(),
+      `${url.origin}${url.pathname.slice(0, url.pathname.lastIndexOf('/'))}`,
+    );
+    await reply.after?.();
+    return new Response(reply.text, { status: reply.status, headers: { 'content-type': reply.type } });
+  };
+
+  const sandbox: UnionpaySandbox = {
+    rootCert: root.pem,
+    middleCert: middle.pem,
+    gatewayUrl: UNIONPAY_SANDBOX_GATEWAY,
+    fetch,
+
+    async listen(port = 0) {
+      const server = createServer(async (request, response) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of request) chunks.push(chunk as Buffer);
+        const { port: bound } = server.address() as AddressInfo;
+        const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+        const reply = handle(path, Buffer.concat(chunks).toString('utf8'), `http://127.0.0.1:${bound}/gateway/api`);
+        // The back notification goes out before the buyer's browser is sent back to frontUrl.
+        await reply.after?.();
+        response.writeHead(reply.status, { 'content-type': reply.type }).end(reply.text);
+      });
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+      const { port: bound } = server.address() as AddressInfo;
+      return {
+        gatewayUrl: `http://127.0.0.1:${bound}/gateway/api`,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      };
+    },
+
+    open(action) {
+      const request = { ...action.fields } as Fields;
+      const problem = checkRequest(request);
+      if (problem) throw new Error(`the UnionPay cashier refused the request: ${problem.respCode} ${problem.respMsg}`);
+      const made = create(request);
+      if ('refusal' in made) throw new Error(`the UnionPay cashier refused the request: ${made.refusal.respMsg}`);
+    },
+
+    pay(orderId, payOptions = {}) {
+      const t = requireTransaction(orderId);
+      if (t.state === 'created') t.state = payOptions.fail ? 'failed' : 'succeeded';
+      return notification(t, t.state === 'succeeded' ? '00' : '01', payOptions.amount);
+    },
+
+    frontReturn(orderId) {
+      const t = requireTransaction(orderId);
+      return notification(t, t.state === 'succeeded' ? '00' : '01');
+    },
+
+    settleRefund(refundId, settle = {}) {
+      const t = requireTransaction(refundId);
+      if (t.txnType === '01') throw new Error(`${refundId} is a payment, not a refund`);
+      if (t.state === 'created') t.state = settle.fail ? 'failed' : 'succeeded';
+      return notification(t, t.state === 'succeeded' ? '00' : '01');
+    },
+
+    async deliver(input, url) {
+      return globalThis.fetch(url, {
+        method: 'POST',
+        headers: input.headers as Record<string, string>,
+        body: input.body as string,
+      });
+    },
+
+    transaction: (orderId) => transactions.get(orderId),
+  };
+  return sandbox;
+}

@@ -1,0 +1,49 @@
+import { X509Certificate } from 'node:crypto';
+import { readPfx, type UnionpayOptions, unionpay } from '../src/index.js';
+import { createUnionpaySandbox } from '../src/sandbox/index.js';
+import { PFX } from './helpers.js';
+
+export const MER_ID = '777290058110048';
+export const MERCHANT = readPfx(PFX, '000000', 'signCert');
+
+/** A sandbox and a provider (signing with the test PFX) wired to it in process. */
+export function sandboxed(
+  options: {
+    provider?: Partial<UnionpayOptions>;
+    rewrite?: (text: string, url: string) => string;
+    now?: () => Date;
+  } = {},
+) {
+  const sandbox = createUnionpaySandbox({
+    merId: MER_ID,
+    merchantCertificate: MERCHANT.certificatePem,
+    now: options.now,
+  });
+  const requests: { url: string; body: string }[] = [];
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const request = new Request(input, init);
+    requests.push({ url: request.url, body: await request.clone().text() });
+    const response = await sandbox.fetch(request);
+    if (!options.rewrite) return response;
+    return new Response(options.rewrite(await response.text(), request.url), {
+      status: response.status,
+      headers: response.headers,
+    });
+  };
+  const provider = unionpay({
+    merId: MER_ID,
+    signCert: { pfx: PFX, password: '000000' },
+    rootCert: sandbox.rootCert,
+    middleCert: sandbox.middleCert,
+    endpoint: sandbox.gatewayUrl,
+    fetch,
+    now: options.now,
+    ...options.provider,
+  });
+  return {
+    sandbox,
+    provider,
+    requests,
+    certId: BigInt(`0x${new X509Certificate(MERCHANT.certificatePem).serialNumber}`).toString(),
+  };
+}
