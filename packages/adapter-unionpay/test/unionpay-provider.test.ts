@@ -7,7 +7,6 @@ import {
   createPayments,
   MemoryOrderStore,
   ProviderApiError,
-  SignatureVerificationError,
   toNotificationRequest,
   ValidationError,
 } from '@hutong/core';

@@ -232,7 +232,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     }
     if (request.txnType === '04' || request.txnType === '31') {
       const original = [...transactions.values()].find((t) => t.txnType === '01' && t.queryId === request.origQryId);
-      if (!original || original.state !== 'succeeded') return refused(request, '35', '原交易不存在或状态不正确');
+      if (original?.state !== 'succeeded') return refused(request, '35', '原交易不存在或状态不正确');
       const amount = Number(request.txnAmt);
       if (request.txnType === '31' && amount !== original.amount) return refused(request, '36', '与原交易信息不符');
       if (reversed(original.queryId) + amount > original.amount) return refused(request, '36', '退货金额超限');
