@@ -56,9 +56,26 @@ export interface UnionpayTrust {
   allowTestCn: boolean;
 }
 
-function within(certificate: X509Certificate, now: Date): boolean {
-  const time = now.getTime();
-  return time >= Date.parse(certificate.validFrom) && time <= Date.parse(certificate.validTo);
+/** A certificate's validity period in epoch milliseconds, read once. */
+interface Validity {
+  from: number;
+  to: number;
+}
+
+const validities = new WeakMap<X509Certificate, Validity>();
+
+function validity(certificate: X509Certificate): Validity {
+  let period = validities.get(certificate);
+  if (!period) {
+    period = { from: Date.parse(certificate.validFrom), to: Date.parse(certificate.validTo) };
+    validities.set(certificate, period);
+  }
+  return period;
+}
+
+function within(certificate: X509Certificate, time: number): boolean {
+  const period = validity(certificate);
+  return time >= period.from && time <= period.to;
 }
 
 /**
@@ -126,7 +143,8 @@ export function trustedSigningKey(
     cache.set(pem, entry);
   }
   // Time passes: validity is checked on every use, cached or not.
-  if (!within(entry.certificate, now) || !within(trust.middle, now) || !within(trust.root, now)) {
+  const time = now.getTime();
+  if (!within(entry.certificate, time) || !within(trust.middle, time) || !within(trust.root, time)) {
     throw new SignatureVerificationError(
       'unionpay',
       'untrusted_certificate',

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { ValidationError } from '@hutong/core';
+import { decodeForm, ValidationError } from '@hutong/core';
 
 /**
  * Parses a raw synchronous response. Inside `{...}` and `[...]`, `&` and `=` belong to the value.
@@ -38,7 +38,8 @@ export function parseUnionpayResponse(text: string): Record<string, string> {
 }
 
 /**
- * Decodes a form-urlencoded notification once (`+` is a space, `%XX` a UTF-8 byte).
+ * Decodes a form-urlencoded notification once (`+` is a space, `%XX` a UTF-8 byte; a malformed
+ * escape is a `ValidationError`).
  *
  * @example
  * ```ts
@@ -46,9 +47,7 @@ export function parseUnionpayResponse(text: string): Record<string, string> {
  * ```
  */
 export function decodeUnionpayForm(body: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(body)) fields[key] = value;
-  return fields;
+  return decodeForm(body, 'notification.body');
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash, type KeyObject, sign, verify } from 'node:crypto';
 
 /** ACP fields as sent or received. */
@@ -38,8 +39,19 @@ export function unionpaySigningString(fields: UnionpayFields): string {
  * ```
  */
 export function unionpayDigest(fields: UnionpayFields): string {
-  return createHash('sha256').update(unionpaySigningString(fields), 'utf8').digest('hex');
+  return sha256Hex(unionpaySigningString(fields));
 }
+
+/** One-shot `crypto.hash` where Node has it (20.12+): no Hash stream object per message. */
+const sha256Hex: (text: string) => string =
+  typeof (nodeCrypto as { hash?: unknown }).hash === 'function'
+    ? (text) =>
+        (nodeCrypto as unknown as { hash(algorithm: string, data: string, encoding: 'hex'): string }).hash(
+          'sha256',
+          text,
+          'hex',
+        )
+    : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
  * Signs fields; returns the base64 `signature`.

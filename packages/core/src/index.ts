@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 export * from './errors.js';
+export * from './form-encoding.js';
 export * from './http-client.js';
 export * from './money.js';
 export * from './next-action.js';

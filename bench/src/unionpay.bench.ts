@@ -1,0 +1,156 @@
+/**
+ * UnionPay: notification handling with a cached certificate chain (and, separately, the cost of a
+ * certificate seen for the first time) beside one raw RSA-2048 verify; request signing beside one
+ * raw RSA-2048 sign.
+ */
+import { constants, createHash, sign, verify } from 'node:crypto';
+import {
+  encodeUnionpayForm,
+  signUnionpayFields,
+  unionpay,
+  unionpaySigningString,
+  verifyUnionpayMessage,
+} from '@hutong/adapter-unionpay';
+import { createPayments, MemoryOrderStore } from '@hutong/core';
+import { createTestIdentity, sampleOrder } from '@hutong/core/testing';
+import { type Comparison, measure, report } from './harness.js';
+
+const PER_SAMPLE = 4_000;
+const SAMPLES = 5;
+const ORDERS = PER_SAMPLE * (SAMPLES + 1);
+const MER_ID = '777290058110048';
+
+export async function benchUnionpay(): Promise<boolean> {
+  const notBefore = new Date('2024-01-01T00:00:00Z');
+  const notAfter = new Date('2034-01-01T00:00:00Z');
+  const root = createTestIdentity({ subject: [['CN', 'bench root']], isCA: true, notBefore, notAfter });
+  const middle = createTestIdentity({
+    subject: [['CN', 'bench middle']],
+    issuer: root,
+    isCA: true,
+    notBefore,
+    notAfter,
+  });
+  const signer = createTestIdentity({
+    subject: [['CN', '041@8310000000083040@中国银联股份有限公司@00000001']],
+    issuer: middle,
+    notBefore,
+    notAfter,
+  });
+  const merchant = createTestIdentity({
+    subject: [['CN', '041@Z12@777290058110048:SIGN@00000001']],
+    issuer: middle,
+    notBefore,
+    notAfter,
+  });
+
+  const bodies: string[] = [];
+  const store = new MemoryOrderStore();
+  for (let i = 0; i < ORDERS; i++) {
+    const id = `bench${String(i).padStart(10, '0')}`;
+    await store.create(sampleOrder({ id, provider: 'unionpay', status: 'pending', version: 2, amount: 1999 }));
+    const fields: Record<string, string> = {
+      accessType: '0',
+      bizType: '000201',
+      currencyCode: '156',
+      encoding: 'UTF-8',
+      merId: MER_ID,
+      orderId: id,
+      queryId: `78220908132206${String(i).padStart(7, '0')}`,
+      respCode: '00',
+      respMsg: 'success',
+      settleAmt: '1999',
+      settleCurrencyCode: '156',
+      settleDate: '0908',
+      signMethod: '01',
+      traceNo: '067402',
+      traceTime: '0908132206',
+      txnAmt: '1999',
+      txnSubType: '01',
+      txnTime: '20240908132206',
+      txnType: '01',
+      version: '5.1.0',
+      signPubKeyCert: signer.pem,
+    };
+    fields.signature = signUnionpayFields(fields, signer.privateKey);
+    bodies.push(encodeUnionpayForm(fields));
+  }
+
+  const sample = Object.fromEntries(new URLSearchParams(bodies[0] as string));
+  const digest = Buffer.from(createHash('sha256').update(unionpaySigningString(sample)).digest('hex'), 'ascii');
+  const signature = Buffer.from(sample.signature as string, 'base64');
+  const rawVerify = await measure('raw node:crypto RSA-2048 verify (parsed key)', () => {
+    if (!verify('sha256', digest, { key: signer.publicKey, padding: constants.RSA_PKCS1_PADDING }, signature))
+      throw new Error('verify');
+  });
+
+  const provider = unionpay({
+    merId: MER_ID,
+    signCert: {
+      privateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      certificate: merchant.pem,
+    },
+    rootCert: root.pem,
+    middleCert: middle.pem,
+    now: () => new Date('2025-01-01T00:00:00Z'),
+  });
+  const payments = createPayments({ providers: [provider], store });
+  const hutong = await measure(
+    'hutong handleNotification (cached chain: parse + verify + transition)',
+    async (i) => {
+      const result = await payments.handleNotification('unionpay', { headers: {}, body: bodies[i] as string });
+      if (result.outcome !== 'applied') throw new Error(`not applied: ${String(result.error)}`);
+    },
+    { samples: SAMPLES, iterations: PER_SAMPLE },
+  );
+
+  // A certificate never seen before: parse it, check the chain and CN, then verify.
+  const trust = { root: root.certificate, middle: middle.certificate, allowTestCn: false };
+  const firstSeen = await measure(
+    'first-seen certificate (chain + CN check + verify, fresh cache)',
+    () => verifyUnionpayMessage(sample, trust, new Map(), new Date('2025-01-01T00:00:00Z')),
+    { samples: 5, sampleMs: 200 },
+  );
+
+  const request: Record<string, string> = {
+    version: '5.1.0',
+    encoding: 'UTF-8',
+    signMethod: '01',
+    txnType: '01',
+    txnSubType: '01',
+    bizType: '000201',
+    channelType: '07',
+    accessType: '0',
+    merId: MER_ID,
+    orderId: 'bench0000000001',
+    txnTime: '20240101120000',
+    txnAmt: '1999',
+    currencyCode: '156',
+    frontUrl: 'https://shop.example/done',
+    backUrl: 'https://shop.example/webhooks/unionpay',
+    certId: '69903319369',
+  };
+  const requestDigest = Buffer.from(createHash('sha256').update(unionpaySigningString(request)).digest('hex'), 'ascii');
+  const rawSign = await measure('raw node:crypto RSA-2048 sign (parsed key)', () => {
+    sign('sha256', requestDigest, merchant.privateKey);
+  });
+  const hutongSign = await measure('hutong request signature (string + SHA-256 + sign)', () => {
+    signUnionpayFields(request, merchant.privateKey);
+  });
+
+  const comparisons: Comparison[] = [
+    {
+      label: 'notification: hutong ÷ raw verify (rate)',
+      ratio: hutong.opsPerSecond / rawVerify.opsPerSecond,
+      kind: 'min',
+      target: 0.75,
+    },
+    {
+      label: 'signing: hutong ÷ raw sign (rate)',
+      ratio: hutongSign.opsPerSecond / rawSign.opsPerSecond,
+      kind: 'min',
+      target: 0.9,
+    },
+  ];
+  return report('@hutong/adapter-unionpay', [rawVerify, hutong, firstSeen, rawSign, hutongSign], comparisons);
+}
