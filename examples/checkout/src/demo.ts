@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { alipay } from '@hutong/adapter-alipay';
 import { createAlipaySandbox } from '@hutong/adapter-alipay/sandbox';
+import { unionpay } from '@hutong/adapter-unionpay';
+import { createUnionpaySandbox } from '@hutong/adapter-unionpay/sandbox';
 import { wechatpay } from '@hutong/adapter-wechatpay';
 import { createWechatpaySandbox } from '@hutong/adapter-wechatpay/sandbox';
 import {
@@ -11,7 +13,7 @@ import {
   type Order,
   type PaymentProvider,
 } from '@hutong/core';
-import { createFakeProvider } from '@hutong/core/testing';
+import { createFakeProvider, createTestIdentity } from '@hutong/core/testing';
 import { startWebhookServer } from './webhook-server.js';
 
 /** One wallet in the demo: its provider, how the buyer pays, how a pending refund settles. */
@@ -83,12 +85,49 @@ function wechatpayWallet(): DemoWallet {
   };
 }
 
+function unionpayWallet(): DemoWallet {
+  const merId = '777290058110048';
+  // The merchant's signing certificate (UnionPay issues it as a .pfx; PEM works too).
+  const year = 365 * 86_400_000;
+  const merchant = createTestIdentity({
+    subject: [
+      ['C', 'CN'],
+      ['O', 'hutong demo merchant'],
+      ['CN', `041@Z12@${merId}:SIGN@00000001`],
+    ],
+    notBefore: new Date(Date.now() - year),
+    notAfter: new Date(Date.now() + year),
+  });
+  const sandbox = createUnionpaySandbox({ merId, merchantCertificate: merchant.pem });
+  const provider = unionpay({
+    merId,
+    signCert: {
+      privateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      certificate: merchant.pem,
+    },
+    rootCert: sandbox.rootCert,
+    middleCert: sandbox.middleCert,
+    endpoint: sandbox.gatewayUrl,
+    fetch: sandbox.fetch,
+  });
+  return {
+    provider,
+    method: 'page',
+    pay: async (order, action) => {
+      if (action.type === 'form') sandbox.open(action); // the browser posts the form to the cashier
+      return sandbox.pay(order.id);
+    },
+    settleRefund: async (_orderId, refundId) => sandbox.settleRefund(refundId),
+  };
+}
+
 /** The wallets the demo runs, each on its local sandbox, plus the core's fake provider. */
 export function demoWallets(): DemoWallet[] {
   const fake = createFakeProvider();
   return [
     alipayWallet(),
     wechatpayWallet(),
+    unionpayWallet(),
     {
       provider: fake,
       method: 'qr',
