@@ -94,50 +94,53 @@ export function verifyAlipayNotification(
     throw new SignatureVerificationError('alipay', 'bad_signature', 'the notification signature does not verify');
   }
   // Verified: from here on the values are Alipay's.
-  const params = Object.fromEntries(entries) as Record<string, string | undefined>;
-  if (params.app_id !== config.appId) {
-    throw new SignatureVerificationError('alipay', 'wrong_recipient', `the notification is for app ${params.app_id}`);
+  const field = (name: string) => entries.get(name);
+  if (field('app_id') !== config.appId) {
+    throw new SignatureVerificationError('alipay', 'wrong_recipient', `the notification is for app ${field('app_id')}`);
   }
-  if (config.sellerId && params.seller_id !== config.sellerId) {
+  if (config.sellerId && field('seller_id') !== config.sellerId) {
     throw new SignatureVerificationError('alipay', 'wrong_recipient', 'the notification is for another seller');
   }
-  if (params.notify_type && params.notify_type !== 'trade_status_sync') {
-    throw new ValidationError('notification.notify_type', `${params.notify_type} is not a payment notification`);
+  if (field('notify_type') && field('notify_type') !== 'trade_status_sync') {
+    throw new ValidationError('notification.notify_type', `${field('notify_type')} is not a payment notification`);
   }
-  const orderId = params.out_trade_no;
+  const orderId = field('out_trade_no');
   if (!orderId) throw new ValidationError('notification.out_trade_no', 'is missing');
-  const notificationId = params.notify_id;
+  const notificationId = field('notify_id');
   // A refund (partial: TRADE_SUCCESS; full: TRADE_CLOSED) carries the merchant's refund id in
   // out_biz_no and the order's cumulative refunded amount in refund_fee.
-  if (params.out_biz_no && params.refund_fee) {
+  const refundId = field('out_biz_no');
+  const refundFee = field('refund_fee');
+  if (refundId && refundFee) {
     return {
       event: {
         type: 'refund.succeeded',
         orderId,
-        refundId: params.out_biz_no,
-        refundedTotal: parseYuan(params.refund_fee, 'notification.refund_fee'),
+        refundId,
+        refundedTotal: parseYuan(refundFee, 'notification.refund_fee'),
       },
       notificationId,
     };
   }
-  const type = alipayTradeStatus(params.trade_status, 'notification.trade_status');
+  const type = alipayTradeStatus(field('trade_status'), 'notification.trade_status');
   switch (type) {
     case 'payment.succeeded': {
-      const tradeNo = params.trade_no;
+      const tradeNo = field('trade_no');
       if (!tradeNo) throw new ValidationError('notification.trade_no', 'is missing');
       const event: PaymentSucceededEvent = {
         type,
         orderId,
-        amount: parseYuan(params.total_amount ?? '', 'notification.total_amount'),
+        amount: parseYuan(field('total_amount') ?? '', 'notification.total_amount'),
         providerTransactionId: tradeNo,
       };
-      if (params.gmt_payment) event.paidAt = parseAlipayTime(params.gmt_payment, 'notification.gmt_payment');
-      const buyer = params.buyer_id ?? params.buyer_open_id;
+      const paidAt = field('gmt_payment');
+      if (paidAt) event.paidAt = parseAlipayTime(paidAt, 'notification.gmt_payment');
+      const buyer = field('buyer_id') ?? field('buyer_open_id');
       if (buyer) event.buyerId = buyer;
       return { event, notificationId };
     }
     case 'payment.pending':
-      return { event: { type, orderId, providerTransactionId: params.trade_no }, notificationId };
+      return { event: { type, orderId, providerTransactionId: field('trade_no') }, notificationId };
     default:
       return { event: { type, orderId }, notificationId };
   }

@@ -122,17 +122,31 @@ export function toNotificationRequest(input: NotificationInput): NotificationReq
   } else {
     throw new ValidationError('body', 'must be the raw body as a string or bytes, not a parsed object');
   }
-  const headers = normalizeHeaders(input.headers ?? {});
-  const method = (input.method ?? 'POST').toUpperCase();
-  const url = input.url ?? null;
-  return {
-    method,
-    url,
-    headers,
-    body: text,
-    get rawBody() {
-      bytes ??= encoder.encode(text);
-      return bytes;
-    },
-  };
+  return new NormalizedNotification(
+    (input.method ?? 'POST').toUpperCase(),
+    input.url ?? null,
+    normalizeHeaders(input.headers ?? {}),
+    text,
+    bytes,
+  );
+}
+
+/** A {@link NotificationRequest} whose raw bytes are encoded only if an adapter asks for them. */
+class NormalizedNotification implements NotificationRequest {
+  #bytes: Uint8Array | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly url: string | null,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: string,
+    bytes: Uint8Array | undefined,
+  ) {
+    this.#bytes = bytes;
+  }
+
+  get rawBody(): Uint8Array {
+    this.#bytes ??= encoder.encode(this.body);
+    return this.#bytes;
+  }
 }
