@@ -13,7 +13,7 @@ import {
   type Order,
   type PaymentProvider,
 } from '@hutong/core';
-import { createFakeProvider, createTestIdentity } from '@hutong/core/testing';
+import { createFakeProvider, createTestIdentity, deliverNotification } from '@hutong/core/testing';
 import { startWebhookServer } from './webhook-server.js';
 
 /** One wallet in the demo: its provider, how the buyer pays, how a pending refund settles. */
@@ -143,14 +143,6 @@ export interface DemoResult {
   order: Order;
 }
 
-async function post(url: string, notification: NotificationInput): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: notification.headers as Record<string, string>,
-    body: notification.body as string,
-  });
-}
-
 /**
  * Runs the whole checkout on every wallet: create → buyer pays → webhook → paid → partial refund →
  * refund webhook → full refund. Webhooks travel over real HTTP to a merchant server on loopback.
@@ -183,7 +175,7 @@ export async function runDemo(log: (line: string) => void, wallets = demoWallets
       });
       log(`  1. created order ${order.id} (${order.status}); next action: ${action.type}`);
 
-      const paid = await post(`${server.url}/webhooks/${id}`, await wallet.pay(order, action));
+      const paid = await deliverNotification(await wallet.pay(order, action), `${server.url}/webhooks/${id}`);
       log(`  2. buyer paid; the sandbox posted the notification; merchant answered HTTP ${paid.status}`);
       log(`  3. order is ${(await payments.getOrder(order.id)).status}`);
 
@@ -207,6 +199,6 @@ export async function runDemo(log: (line: string) => void, wallets = demoWallets
 async function settle(wallet: DemoWallet, base: string, orderId: string, refundId: string, log: (l: string) => void) {
   const notification = await wallet.settleRefund?.(orderId, refundId);
   if (!notification) return;
-  const response = await post(`${base}/webhooks/${wallet.provider.id}`, notification);
+  const response = await deliverNotification(notification, `${base}/webhooks/${wallet.provider.id}`);
   log(`     refund notification answered HTTP ${response.status}`);
 }

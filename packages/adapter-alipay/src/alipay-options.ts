@@ -5,7 +5,13 @@
  * @packageDocumentation
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { loadRsaPrivateKey, loadRsaPublicKey, parseWithSchema, ValidationError } from '@hutong/core';
+import {
+  loadRsaPrivateKey,
+  loadRsaPublicKey,
+  parseWithSchema,
+  transportOptionsShape,
+  ValidationError,
+} from '@hutong/core';
 import { z } from 'zod';
 import {
   alipayCertificateKey,
@@ -77,8 +83,6 @@ export interface AlipayConfig {
   now: () => Date;
 }
 
-const isFunction = (value: unknown) => typeof value === 'function';
-
 const optionsSchema = z.object({
   appId: z.string().regex(/^\d{16}$/, 'must be the 16-digit Alipay app id'),
   privateKey: z.string({ error: 'is required' }),
@@ -96,9 +100,7 @@ const optionsSchema = z.object({
       z.url({ protocol: /^https?$/, error: 'must be production, sandbox or a URL' }),
     ])
     .optional(),
-  fetch: z.custom<typeof globalThis.fetch>(isFunction, 'must be a function').optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  now: z.custom<() => Date>(isFunction, 'must be a function').optional(),
+  ...transportOptionsShape,
 });
 
 /**

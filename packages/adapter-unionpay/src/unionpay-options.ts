@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { parseWithSchema, ValidationError } from '@hutong/core';
+import { parseWithSchema, transportOptionsShape, ValidationError } from '@hutong/core';
 import { z } from 'zod';
 import {
   checkUnionpayChain,
@@ -73,8 +73,6 @@ export interface UnionpayConfig {
   now: () => Date;
 }
 
-const isFunction = (value: unknown) => typeof value === 'function';
-
 const optionsSchema = z.object({
   merId: z.string().regex(/^[0-9A-Za-z]{15}$/, 'must be the 15-character merchant id'),
   signCert: z.union(
@@ -93,9 +91,7 @@ const optionsSchema = z.object({
       z.url({ protocol: /^https?$/, error: 'must be production, test or a URL' }),
     ])
     .optional(),
-  fetch: z.custom<typeof globalThis.fetch>(isFunction, 'must be a function').optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  now: z.custom<() => Date>(isFunction, 'must be a function').optional(),
+  ...transportOptionsShape,
 });
 
 /**

@@ -4,7 +4,13 @@
  * @packageDocumentation
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import { loadRsaPrivateKey, loadRsaPublicKey, parseWithSchema, ValidationError } from '@hutong/core';
+import {
+  loadRsaPrivateKey,
+  loadRsaPublicKey,
+  parseWithSchema,
+  transportOptionsShape,
+  ValidationError,
+} from '@hutong/core';
 import { z } from 'zod';
 
 /** WeChat Pay's API hosts. */
@@ -71,8 +77,6 @@ export interface WechatpayConfig {
   now: () => Date;
 }
 
-const isFunction = (value: unknown) => typeof value === 'function';
-
 const optionsSchema = z.object({
   mchId: z.string().regex(/^\d{6,32}$/, 'must be the digits of the merchant id'),
   appId: z.string().regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx'),
@@ -93,9 +97,7 @@ const optionsSchema = z.object({
       z.url({ protocol: /^https?$/, error: 'must be production, backup or a URL' }),
     ])
     .optional(),
-  fetch: z.custom<typeof globalThis.fetch>(isFunction, 'must be a function').optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  now: z.custom<() => Date>(isFunction, 'must be a function').optional(),
+  ...transportOptionsShape,
 });
 
 /**

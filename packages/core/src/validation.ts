@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
 /**
@@ -25,3 +25,23 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, 
   const field = [prefix, path].filter(Boolean).join('.') || (prefix ?? 'input');
   throw new ValidationError(field, issue?.message ?? 'is invalid');
 }
+
+const isFunction = (value: unknown) => typeof value === 'function';
+
+/**
+ * The option fields every adapter takes for its transport, as a zod shape to spread into an
+ * adapter's option schema: `fetch` (e.g. a sandbox's in-process fetch), `timeoutMs`, `now`.
+ *
+ * @example
+ * ```ts
+ * const optionsSchema = z.object({ appId: z.string(), ...transportOptionsShape });
+ * ```
+ */
+export const transportOptionsShape = {
+  /** The `fetch` requests go through. */
+  fetch: z.custom<typeof globalThis.fetch>(isFunction, 'must be a function').optional(),
+  /** Time limit per request in ms. */
+  timeoutMs: z.number().int().positive().optional(),
+  /** The clock. */
+  now: z.custom<() => Date>(isFunction, 'must be a function').optional(),
+};

@@ -20,6 +20,7 @@ import {
   verifyAlipayContent,
 } from '@hutong/adapter-alipay';
 import { formatYuan, loadRsaPublicKey, type NextAction, type NotificationInput, parseYuan } from '@hutong/core';
+import { deliverNotification } from '@hutong/core/testing';
 
 /** Options of {@link createAlipaySandbox}. */
 export interface AlipaySandboxOptions {
@@ -436,13 +437,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       });
     },
 
-    async deliver(notification, url) {
-      return globalThis.fetch(url, {
-        method: 'POST',
-        headers: notification.headers as Record<string, string>,
-        body: notification.body as string,
-      });
-    },
+    deliver: deliverNotification,
 
     trade: (orderId) => trades.get(orderId),
   };

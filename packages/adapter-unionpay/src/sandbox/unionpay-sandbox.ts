@@ -20,7 +20,7 @@ import {
   verifyUnionpayFields,
 } from '@hutong/adapter-unionpay';
 import { escapeHtml, type FormAction, type NotificationInput, renderAutoSubmitForm } from '@hutong/core';
-import { createTestIdentity, type TestIdentity } from '@hutong/core/testing';
+import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
 
 /** Options of {@link createUnionpaySandbox}. */
 export interface UnionpaySandboxOptions {
@@ -436,13 +436,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
       return notification(t, t.state === 'succeeded' ? '00' : '01');
     },
 
-    async deliver(input, url) {
-      return globalThis.fetch(url, {
-        method: 'POST',
-        headers: input.headers as Record<string, string>,
-        body: input.body as string,
-      });
-    },
+    deliver: deliverNotification,
 
     transaction: (orderId) => transactions.get(orderId),
   };

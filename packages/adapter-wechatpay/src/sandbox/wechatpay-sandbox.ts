@@ -24,7 +24,7 @@ import {
   wechatpaySigningMessage,
 } from '@hutong/adapter-wechatpay';
 import { loadRsaPublicKey, type NotificationInput } from '@hutong/core';
-import { createTestIdentity, type TestIdentity } from '@hutong/core/testing';
+import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
 
 /** Options of {@link createWechatpaySandbox}. */
 export interface WechatpaySandboxOptions {
@@ -592,13 +592,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
       platform = issuePlatform();
     },
 
-    async deliver(input, url) {
-      return globalThis.fetch(url, {
-        method: 'POST',
-        headers: input.headers as Record<string, string>,
-        body: input.body as string,
-      });
-    },
+    deliver: deliverNotification,
 
     transaction: (orderId) => transactions.get(orderId),
   };

@@ -11,6 +11,7 @@
  *
  * @packageDocumentation
  */
+export * from './deliver.js';
 export * from './fake-provider.js';
 export * from './fake-signature.js';
 export * from './sample-order.js';
