@@ -220,3 +220,26 @@ describe('OpenAPI v3 signatures (C2, C3, C4)', () => {
     expect(verifyAlipayContent(v.string_to_verify, response.signature, key)).toBe(true);
   });
 });
+
+describe('certificate rotation', () => {
+  it('picks the Alipay certificate named by alipay_cert_sn, and refuses an unknown one', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const oldKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const newKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const config = {
+      alipayKeys: new Map([
+        ['sn-old', oldKey.publicKey],
+        ['sn-new', newKey.publicKey],
+      ]),
+      defaultAlipayKey: oldKey.publicKey,
+    };
+    const node = '{"code":"10000","msg":"Success","trade_no":"2024"}';
+    const signed = (sn: string) =>
+      `{"alipay_trade_query_response":${node},"alipay_cert_sn":"${sn}","sign":"${signAlipayContent(node, newKey.privateKey)}"}`;
+    expect(verifyAlipayResponse(signed('sn-new'), 'alipay.trade.query', config).node.trade_no).toBe('2024');
+    expect(() => verifyAlipayResponse(signed('sn-old'), 'alipay.trade.query', config)).toThrow(/signature/);
+    expect(() => verifyAlipayResponse(signed('sn-unknown'), 'alipay.trade.query', config)).toThrow(
+      /no Alipay certificate with SN/,
+    );
+  });
+});
