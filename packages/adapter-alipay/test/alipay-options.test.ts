@@ -1,4 +1,4 @@
-import { ValidationError } from '@hutong/core';
+import { validationFieldOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import { type AlipayOptions, alipay } from '../src/index.js';
 import { fixture } from './helpers.js';
@@ -9,15 +9,7 @@ const base: AlipayOptions = {
   alipayPublicKey: fixture('alipay-sdk-nodejs-all/alipay-public-key.pem'),
 };
 
-function fieldOf(options: AlipayOptions): string | undefined {
-  try {
-    alipay(options);
-  } catch (error) {
-    if (ValidationError.isInstance(error)) return error.field;
-    throw error;
-  }
-  return undefined;
-}
+const fieldOf = (options: AlipayOptions) => validationFieldOf(() => alipay(options));
 
 const certMode = {
   appId: '9021000122682882',

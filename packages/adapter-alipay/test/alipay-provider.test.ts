@@ -7,6 +7,7 @@ import {
   toNotificationRequest,
   ValidationError,
 } from '@hutong/core';
+import { rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import { alipay } from '../src/index.js';
 import { createAlipaySandbox } from '../src/sandbox/index.js';
@@ -20,13 +21,6 @@ function facade(options: Parameters<typeof sandboxed>[0] = {}) {
     notifyUrl: 'https://shop.example/webhooks/alipay',
   });
   return { ...context, payments };
-}
-
-async function caught(promise: Promise<unknown>) {
-  return promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 }
 
 describe('creating payments', () => {
@@ -137,7 +131,7 @@ describe('creating payments', () => {
       buyerId: '074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5',
     });
     expect(lastRequest().biz.buyer_open_id).toBe('074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5');
-    const error = await caught(
+    const error = await rejectionOf(
       payments.createPayment({ provider: 'alipay', method: 'jsapi', amount: 100, subject: 'x' }),
     );
     expect(ValidationError.isInstance(error) && error.field).toBe('buyerId');
@@ -198,7 +192,7 @@ describe('creating payments', () => {
       time_expire: '2024-06-01 12:00:00',
       extend_params: { hb_fq_num: '6', hb_fq_seller_percent: '100' },
     });
-    const error = await caught(
+    const error = await rejectionOf(
       payments.createPayment({
         provider: 'alipay',
         method: 'qr',
@@ -214,13 +208,15 @@ describe('creating payments', () => {
 describe('verifying responses', () => {
   it('refuses a tampered response', async () => {
     const { payments } = facade({ rewrite: (text) => text.replace('"code":"10000"', '"code":"10000","extra":"1"') });
-    const error = await caught(payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1, subject: 'x' }));
+    const error = await rejectionOf(
+      payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1, subject: 'x' }),
+    );
     expect(SignatureVerificationError.isInstance(error) && error.reason).toBe('bad_signature');
   });
 
   it('refuses an unsigned response, error replies included, and keeps the order as created', async () => {
     const { payments } = facade({ rewrite: (text) => text.replace(/,"sign":"[^"]+"/, '') });
-    const error = await caught(
+    const error = await rejectionOf(
       payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1, subject: 'x', orderId: 'unsigned0001' }),
     );
     expect(SignatureVerificationError.isInstance(error) && error.reason).toBe('missing_signature');
@@ -230,7 +226,9 @@ describe('verifying responses', () => {
   it('refuses a response signed by another key', async () => {
     const other = createAlipaySandbox({ appId: APP_ID, appPublicKey: APP_PUBLIC_KEY });
     const { payments } = facade({ alipayPublicKey: other.alipayPublicKey });
-    const error = await caught(payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1, subject: 'x' }));
+    const error = await rejectionOf(
+      payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1, subject: 'x' }),
+    );
     expect(SignatureVerificationError.isInstance(error)).toBe(true);
   });
 
@@ -246,7 +244,7 @@ describe('verifying responses', () => {
       endpoint: sandbox.gatewayUrl,
       fetch: sandbox.fetch,
     });
-    const error = await caught(provider.queryPayment?.({ orderId: 'x', order: {} as never }) as Promise<unknown>);
+    const error = await rejectionOf(provider.queryPayment?.({ orderId: 'x', order: {} as never }) as Promise<unknown>);
     expect(ProviderApiError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({
       providerCode: 'isv.invalid-signature',
@@ -293,7 +291,7 @@ describe('notifications', () => {
       privateKey: APP_PRIVATE_KEY,
       alipayPublicKey: sandbox.alipayPublicKey,
     });
-    const error = await caught(otherApp.verifyNotification(toNotificationRequest(sandbox.pay(mine.id))));
+    const error = await rejectionOf(otherApp.verifyNotification(toNotificationRequest(sandbox.pay(mine.id))));
     expect(SignatureVerificationError.isInstance(error) && error.reason).toBe('wrong_recipient');
   });
 
@@ -347,7 +345,7 @@ describe('operations', () => {
     const stored = await payments.getOrder(order.id);
     const query = await provider.queryRefund?.({ orderId: order.id, order: stored, refundId: 'refund000001' });
     expect(query).toMatchObject({ type: 'refund.succeeded', amount: 400 });
-    const missing = await caught(
+    const missing = await rejectionOf(
       provider.refund?.({
         orderId: 'nope00000001',
         order: stored,
@@ -379,7 +377,7 @@ describe('operations', () => {
       subject: 'x',
     });
     sandbox.pay(other.id);
-    const error = await caught(payments.close(other.id));
+    const error = await rejectionOf(payments.close(other.id));
     expect(ProviderApiError.isInstance(error) && error.normalizedCode).toBe('already_paid');
     expect((await payments.getOrder(other.id)).status).toBe('paid');
   });
@@ -387,7 +385,7 @@ describe('operations', () => {
   it('returns the statement download URL', async () => {
     const { provider } = facade();
     expect(await provider.billDownloadUrl({ type: 'trade', date: '2024-05-01' })).toContain('bill_date=2024-05-01');
-    const error = await caught(provider.billDownloadUrl({ type: 'trade', date: '2024/05/01' }));
+    const error = await rejectionOf(provider.billDownloadUrl({ type: 'trade', date: '2024/05/01' }));
     expect(ValidationError.isInstance(error) && error.field).toBe('date');
   });
 

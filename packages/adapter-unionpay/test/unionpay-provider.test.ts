@@ -10,7 +10,7 @@ import {
   toNotificationRequest,
   ValidationError,
 } from '@hutong/core';
-import { createTestIdentity } from '@hutong/core/testing';
+import { createTestIdentity, rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import { unionpay } from '../src/index.js';
 import { createUnionpaySandbox } from '../src/sandbox/index.js';
@@ -25,13 +25,6 @@ function facade(options: Parameters<typeof sandboxed>[0] = {}) {
     now: options.now,
   });
   return { ...context, payments };
-}
-
-async function caught(promise: Promise<unknown>) {
-  return promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 }
 
 const sent = (requests: { body: string }[]) => Object.fromEntries(new URLSearchParams(requests.at(-1)?.body ?? ''));
@@ -80,7 +73,7 @@ describe('creating payments', () => {
       returnUrl: 'https://shop.example/done',
     });
     expect(action.type === 'form' && action.fields.channelType).toBe('08');
-    const error = await caught(
+    const error = await rejectionOf(
       payments.createPayment({ provider: 'unionpay', method: 'page', amount: 100, subject: 'x' }),
     );
     expect(ValidationError.isInstance(error) && error.field).toBe('returnUrl');
@@ -126,7 +119,9 @@ describe('verifying replies', () => {
         },
       },
     });
-    const error = await caught(payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' }));
+    const error = await rejectionOf(
+      payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' }),
+    );
     expect(ProviderApiError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ providerCode: '11', normalizedCode: 'invalid_signature' });
   });
@@ -134,11 +129,15 @@ describe('verifying replies', () => {
   it('refuses a tampered reply, an unsigned one, and one signed outside the configured chain', async () => {
     const tampered = facade({ rewrite: (text) => text.replace('qr.95516.com', 'qr.evil.example') });
     expect(
-      await caught(tampered.payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' })),
+      await rejectionOf(
+        tampered.payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' }),
+      ),
     ).toMatchObject({ reason: 'bad_signature' });
     const unsigned = facade({ rewrite: (text) => text.replace(/&signature=[^&]*/, '') });
     expect(
-      await caught(unsigned.payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' })),
+      await rejectionOf(
+        unsigned.payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' }),
+      ),
     ).toMatchObject({ reason: 'missing_signature' });
     const stranger = createUnionpaySandbox({
       merId: MER_ID,
@@ -150,7 +149,7 @@ describe('verifying replies', () => {
     });
     const foreignChain = facade({ provider: { rootCert: stranger.rootCert, middleCert: stranger.middleCert } });
     expect(
-      await caught(
+      await rejectionOf(
         foreignChain.payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' }),
       ),
     ).toMatchObject({ reason: 'untrusted_certificate' });
@@ -162,7 +161,7 @@ describe('verifying replies', () => {
     await payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' });
     now = new Date(now.getTime() + 6 * 365 * 86_400_000);
     expect(
-      await caught(payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' })),
+      await rejectionOf(payments.createPayment({ provider: 'unionpay', method: 'qr', amount: 1, subject: 'x' })),
     ).toMatchObject({ reason: 'untrusted_certificate' });
   });
 });
@@ -214,7 +213,7 @@ describe('notifications, refunds and operations', () => {
       rootCert: sandbox.rootCert,
       middleCert: sandbox.middleCert,
     });
-    expect(await caught(other.verifyNotification(toNotificationRequest(notification)))).toMatchObject({
+    expect(await rejectionOf(other.verifyNotification(toNotificationRequest(notification)))).toMatchObject({
       reason: 'wrong_recipient',
     });
     expect(provider.id).toBe('unionpay');
@@ -266,7 +265,7 @@ describe('notifications, refunds and operations', () => {
       subject: 'x',
     });
     sandbox.pay(other.id);
-    expect(await caught(payments.close(other.id))).toMatchObject({ normalizedCode: 'already_paid' });
+    expect(await rejectionOf(payments.close(other.id))).toMatchObject({ normalizedCode: 'already_paid' });
     expect((await payments.getOrder(other.id)).status).toBe('paid');
   });
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '@hutong/core';
+import { validationFieldOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import { type WechatpayOptions, wechatpay } from '../src/index.js';
 import { fixture } from './helpers.js';
@@ -10,15 +10,7 @@ const base: WechatpayOptions = {
   wechatpayPublicKeyId: 'PUB_KEY_ID_0112345678912024',
 };
 
-function fieldOf(options: WechatpayOptions): string | undefined {
-  try {
-    wechatpay(options);
-  } catch (error) {
-    if (ValidationError.isInstance(error)) return error.field;
-    throw error;
-  }
-  return undefined;
-}
+const fieldOf = (options: WechatpayOptions) => validationFieldOf(() => wechatpay(options));
 
 describe('wechatpay(options) validation', () => {
   it('accepts public-key mode, certificate mode, auto certificates, and both at once', () => {

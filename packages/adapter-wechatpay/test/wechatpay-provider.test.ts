@@ -7,6 +7,7 @@ import {
   toNotificationRequest,
   ValidationError,
 } from '@hutong/core';
+import { rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import { verifyWechatpayMessage, wechatpay, wechatpaySigningMessage } from '../src/index.js';
 import { fixture } from './helpers.js';
@@ -20,13 +21,6 @@ function facade(options: Parameters<typeof sandboxed>[0] = {}) {
     notifyUrl: 'https://shop.example/webhooks/wechatpay',
   });
   return { ...context, payments };
-}
-
-async function caught(promise: Promise<unknown>) {
-  return promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 }
 
 const merchantPublicKey = createPublicKey(fixture('wechatpay-java/merchant_certificate.pem'));
@@ -79,7 +73,7 @@ describe('creating payments', () => {
         merchantPublicKey,
       ),
     ).toBe(true);
-    const error = await caught(
+    const error = await rejectionOf(
       payments.createPayment({ provider: 'wechatpay', method: 'jsapi', amount: 100, subject: 'x' }),
     );
     expect(ValidationError.isInstance(error) && error.field).toBe('buyerId');
@@ -107,7 +101,7 @@ describe('creating payments', () => {
 
   it('h5: needs the client IP, sends scene info, redirects with the return URL', async () => {
     const { payments, requests } = facade();
-    const missing = await caught(
+    const missing = await rejectionOf(
       payments.createPayment({ provider: 'wechatpay', method: 'h5', amount: 100, subject: 'x' }),
     );
     expect(ValidationError.isInstance(missing) && missing.field).toBe('clientIp');
@@ -170,7 +164,7 @@ describe('verifying replies', () => {
     const { payments } = facade({
       provider: { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string },
     });
-    const error = await caught(
+    const error = await rejectionOf(
       payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1, subject: 'x' }),
     );
     expect(ProviderApiError.isInstance(error)).toBe(true);
@@ -188,14 +182,16 @@ describe('verifying replies', () => {
         new Response((await r.text()).replace('weixin://', 'weixin://evil/'), { status: r.status, headers: r.headers }),
     });
     expect(
-      await caught(tampered.payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1, subject: 'x' })),
+      await rejectionOf(
+        tampered.payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1, subject: 'x' }),
+      ),
     ).toMatchObject({ reason: 'bad_signature' });
 
     const unsigned = facade({
       rewrite: async () => new Response('{"code":"ORDERPAID","message":"forged"}', { status: 400 }),
     });
     expect(
-      await caught(
+      await rejectionOf(
         unsigned.payments.createPayment({
           provider: 'wechatpay',
           method: 'qr',
@@ -209,7 +205,9 @@ describe('verifying replies', () => {
 
     const skewed = facade({ provider: { now: () => new Date(Date.now() + 301_000) } });
     expect(
-      await caught(skewed.payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1, subject: 'x' })),
+      await rejectionOf(
+        skewed.payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1, subject: 'x' }),
+      ),
     ).toMatchObject({
       reason: 'expired_timestamp',
     });
@@ -217,7 +215,7 @@ describe('verifying replies', () => {
 
   it('treats an unsigned 5xx from the infrastructure as retryable, and changes nothing', async () => {
     const { payments } = facade({ rewrite: async () => new Response('<html>bad gateway</html>', { status: 502 }) });
-    const error = await caught(
+    const error = await rejectionOf(
       payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1, subject: 'x', orderId: 'gateway00001' }),
     );
     expect(ProviderApiError.isInstance(error) && error.retryable).toBe(true);
@@ -226,7 +224,7 @@ describe('verifying replies', () => {
 
   it("maps WeChat's error bodies: ORDER_NOT_EXIST", async () => {
     const { provider } = facade();
-    const error = await caught(provider.queryPayment({ orderId: 'missing00001', order: {} as never }));
+    const error = await rejectionOf(provider.queryPayment({ orderId: 'missing00001', order: {} as never }));
     expect(error).toMatchObject({ providerCode: 'ORDER_NOT_EXIST', normalizedCode: 'not_found', httpStatus: 404 });
   });
 
@@ -249,7 +247,7 @@ describe('verifying replies', () => {
         return new Response(await r.text(), { status: r.status, headers: h });
       },
     });
-    const error = await caught(
+    const error = await rejectionOf(
       stranger.payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1, subject: 'x' }),
     );
     expect(SignatureVerificationError.isInstance(error)).toBe(true);
@@ -302,7 +300,7 @@ describe('notifications', () => {
       wechatpayPublicKey: sandbox.wechatpayPublicKey,
       wechatpayPublicKeyId: sandbox.wechatpayPublicKeyId,
     });
-    const error = await caught(otherApp.verifyNotification(toNotificationRequest(sandbox.pay(order.id))));
+    const error = await rejectionOf(otherApp.verifyNotification(toNotificationRequest(sandbox.pay(order.id))));
     expect(SignatureVerificationError.isInstance(error) && error.reason).toBe('wrong_recipient');
   });
 
@@ -347,7 +345,7 @@ describe('operations', () => {
       subject: 'x',
     });
     sandbox.pay(other.id);
-    expect(await caught(payments.close(other.id))).toMatchObject({
+    expect(await rejectionOf(payments.close(other.id))).toMatchObject({
       providerCode: 'ORDERPAID',
       normalizedCode: 'already_paid',
     });
@@ -377,7 +375,7 @@ describe('operations', () => {
       subject: 'x',
     });
     corrupt.sandbox.pay(o2.id);
-    const error = await caught(corrupt.provider.downloadTradeBill({ date: '2025-01-01' }));
+    const error = await rejectionOf(corrupt.provider.downloadTradeBill({ date: '2025-01-01' }));
     expect(ValidationError.isInstance(error) && error.field).toBe('bill');
   });
 

@@ -1,16 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertAmount, formatYuan, parseYuan, ValidationError } from '../src/index.js';
-
-function validationField(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (ValidationError.isInstance(error)) return error.field;
-    throw error;
-  }
-  return undefined;
-}
+import { assertAmount, formatYuan, parseYuan } from '../src/index.js';
+import { validationFieldOf } from '../src/testing/index.js';
 
 describe('assertAmount', () => {
   it('accepts positive safe integers', () => {
@@ -29,7 +20,7 @@ describe('assertAmount', () => {
     ['null', null],
     ['a bigint', 100n],
   ])('refuses %s with a ValidationError naming the field', (_label, value) => {
-    expect(validationField(() => assertAmount(value, 'refund.amount'))).toBe('refund.amount');
+    expect(validationFieldOf(() => assertAmount(value, 'refund.amount'))).toBe('refund.amount');
   });
 });
 
@@ -47,8 +38,8 @@ describe('formatYuan', () => {
   });
 
   it('refuses fractions of a fen and negatives', () => {
-    expect(validationField(() => formatYuan(0.5))).toBe('amount');
-    expect(validationField(() => formatYuan(-1))).toBe('amount');
+    expect(validationFieldOf(() => formatYuan(0.5))).toBe('amount');
+    expect(validationFieldOf(() => formatYuan(-1))).toBe('amount');
   });
 });
 
@@ -68,7 +59,7 @@ describe('parseYuan', () => {
   it.each(['', ' 1.00', '1.001', '-1.00', '+1', '1e3', '01.00', '1.', '.5', '1,00', 'NaN', '90071992547409.92'])(
     'refuses %j with a ValidationError naming the field',
     (text) => {
-      expect(validationField(() => parseYuan(text, 'total_amount'))).toBe('total_amount');
+      expect(validationFieldOf(() => parseYuan(text, 'total_amount'))).toBe('total_amount');
     },
   );
 

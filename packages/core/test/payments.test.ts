@@ -16,7 +16,7 @@ import {
   UnsupportedOperationError,
   ValidationError,
 } from '../src/index.js';
-import { createFakeProvider, type FakeProvider } from '../src/testing/index.js';
+import { createFakeProvider, type FakeProvider, rejectionOf } from '../src/testing/index.js';
 
 const NOW = new Date('2024-05-01T08:00:00.000Z');
 
@@ -25,13 +25,6 @@ function setup(options: Partial<PaymentsOptions> & { fake?: FakeProvider } = {})
   const store = (options.store as MemoryOrderStore | undefined) ?? new MemoryOrderStore();
   const payments = createPayments({ providers: [fake], store, now: () => NOW, ...options });
   return { fake, store, payments };
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 }
 
 /** A store whose reads yield to other tasks first, so that concurrent writers really interleave. */
@@ -106,7 +99,7 @@ describe('createPayment', () => {
     async (_label, patch, field) => {
       const { payments, fake, store } = setup();
       const input = { provider: 'fake', method: 'qr', amount: 100, subject: 'Tea', ...patch };
-      const error = await caught(payments.createPayment(input as never));
+      const error = await rejectionOf(payments.createPayment(input as never));
       expect(ValidationError.isInstance(error)).toBe(true);
       expect((error as ValidationError).field).toBe(field);
       expect(fake.sandbox.calls.createPayment).toBe(0);
@@ -116,7 +109,7 @@ describe('createPayment', () => {
 
   it('requires authCode for pos and settles a pos payment at once', async () => {
     const { payments } = setup();
-    const missing = await caught(
+    const missing = await rejectionOf(
       payments.createPayment({ provider: 'fake', method: 'pos', amount: 100, subject: 'Tea' }),
     );
     expect(ValidationError.isInstance(missing) && missing.field).toBe('authCode');
@@ -135,7 +128,9 @@ describe('createPayment', () => {
     const fake = createFakeProvider();
     const limited = { ...fake, capabilities: { ...fake.capabilities, methods: ['qr'] as const } };
     const payments = createPayments({ providers: [limited] });
-    const error = await caught(payments.createPayment({ provider: 'fake', method: 'app', amount: 1, subject: 'x' }));
+    const error = await rejectionOf(
+      payments.createPayment({ provider: 'fake', method: 'app', amount: 1, subject: 'x' }),
+    );
     expect(UnsupportedOperationError.isInstance(error)).toBe(true);
   });
 
@@ -148,7 +143,7 @@ describe('createPayment', () => {
       subject: 'x',
       orderId: 'shop00000001',
     });
-    const error = await caught(
+    const error = await rejectionOf(
       payments.createPayment({ provider: 'fake', method: 'qr', amount: 100, subject: 'x', orderId: 'shop00000001' }),
     );
     expect(ConflictError.isInstance(error) && error.code).toBe('duplicate_order');
@@ -157,7 +152,7 @@ describe('createPayment', () => {
   it('keeps the order as created when the provider call fails on the network (outcome unknown)', async () => {
     const { payments, fake, store } = setup();
     fake.sandbox.failNext('createPayment', new NetworkError('connection reset'));
-    const error = await caught(
+    const error = await rejectionOf(
       payments.createPayment({ provider: 'fake', method: 'qr', amount: 100, subject: 'x', orderId: 'shop00000002' }),
     );
     expect(NetworkError.isInstance(error)).toBe(true);
@@ -170,7 +165,7 @@ describe('createPayment', () => {
       'createPayment',
       new SignatureVerificationError('fake', 'missing_signature', 'unsigned reply'),
     );
-    await caught(
+    await rejectionOf(
       payments.createPayment({ provider: 'fake', method: 'qr', amount: 100, subject: 'x', orderId: 'shop00000004' }),
     );
     expect((await payments.getOrder('shop00000004')).status).toBe('created');
@@ -182,7 +177,7 @@ describe('createPayment', () => {
       'createPayment',
       new ProviderApiError({ provider: 'fake', providerCode: 'RISK', normalizedCode: 'permission_denied' }),
     );
-    await caught(
+    await rejectionOf(
       payments.createPayment({ provider: 'fake', method: 'qr', amount: 100, subject: 'x', orderId: 'shop00000003' }),
     );
     expect((await payments.getOrder('shop00000003')).status).toBe('failed');
@@ -374,7 +369,7 @@ describe('refund', () => {
 
   it('refuses an over-refund before calling the provider', async () => {
     const { payments, fake, order } = await paidOrder();
-    const error = await caught(payments.refund(order.id, { amount: 2000 }));
+    const error = await rejectionOf(payments.refund(order.id, { amount: 2000 }));
     expect(RefundExceedsPaidError.isInstance(error)).toBe(true);
     expect(fake.sandbox.calls.refund).toBe(0);
   });
@@ -395,21 +390,23 @@ describe('refund', () => {
 
   it('refuses a float amount, an unpaid order, and an unknown order', async () => {
     const { payments, order } = await paidOrder();
-    expect(ValidationError.isInstance(await caught(payments.refund(order.id, { amount: 1.5 })))).toBe(true);
+    expect(ValidationError.isInstance(await rejectionOf(payments.refund(order.id, { amount: 1.5 })))).toBe(true);
     const { order: unpaid } = await payments.createPayment({
       provider: 'fake',
       method: 'qr',
       amount: 100,
       subject: 'x',
     });
-    expect(InvalidTransitionError.isInstance(await caught(payments.refund(unpaid.id, { amount: 100 })))).toBe(true);
-    expect(OrderNotFoundError.isInstance(await caught(payments.refund('missing00001', { amount: 1 })))).toBe(true);
+    expect(InvalidTransitionError.isInstance(await rejectionOf(payments.refund(unpaid.id, { amount: 100 })))).toBe(
+      true,
+    );
+    expect(OrderNotFoundError.isInstance(await rejectionOf(payments.refund('missing00001', { amount: 1 })))).toBe(true);
   });
 
   it('keeps a refund pending after a network error and completes it when retried with the same id', async () => {
     const { payments, fake, order } = await paidOrder();
     fake.sandbox.failNext('refund', new NetworkError('socket hang up'));
-    const error = await caught(payments.refund(order.id, { amount: 700, refundId: 'refund000001' }));
+    const error = await rejectionOf(payments.refund(order.id, { amount: 700, refundId: 'refund000001' }));
     expect(NetworkError.isInstance(error)).toBe(true);
     expect((await payments.getOrder(order.id)).refunds).toMatchObject([{ id: 'refund000001', status: 'pending' }]);
     const retried = await payments.refund(order.id, { amount: 700, refundId: 'refund000001' });
@@ -423,7 +420,7 @@ describe('refund', () => {
       'refund',
       new ProviderApiError({ provider: 'fake', providerCode: 'NOPE', normalizedCode: 'refund_rejected' }),
     );
-    await caught(payments.refund(order.id, { amount: 1999, refundId: 'refund000002' }));
+    await rejectionOf(payments.refund(order.id, { amount: 1999, refundId: 'refund000002' }));
     const after = await payments.getOrder(order.id);
     expect(after.refunds).toMatchObject([{ id: 'refund000002', status: 'failed' }]);
     expect((await payments.refund(order.id, { amount: 1999 })).refund.status).toBe('pending');
@@ -463,14 +460,14 @@ describe('sync and close', () => {
       subject: 'Tea',
     });
     await payments.handleNotification('fake', fake.sandbox.pay(other.id));
-    expect(InvalidTransitionError.isInstance(await caught(payments.close(other.id)))).toBe(true);
+    expect(InvalidTransitionError.isInstance(await rejectionOf(payments.close(other.id)))).toBe(true);
   });
 
   it('records the payment when the buyer paid just before the close', async () => {
     const { payments, fake } = setup();
     const { order } = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1999, subject: 'Tea' });
     fake.sandbox.pay(order.id);
-    const error = await caught(payments.close(order.id));
+    const error = await rejectionOf(payments.close(order.id));
     expect(ProviderApiError.isInstance(error) && error.normalizedCode).toBe('already_paid');
     expect((await payments.getOrder(order.id)).status).toBe('paid');
   });
@@ -481,12 +478,12 @@ describe('sync and close', () => {
     const limited = { ...rest, capabilities: { ...fake.capabilities, close: false, query: false } };
     const payments = createPayments({ providers: [limited] });
     const { order } = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1, subject: 'x' });
-    expect(UnsupportedOperationError.isInstance(await caught(payments.close(order.id)))).toBe(true);
-    expect(UnsupportedOperationError.isInstance(await caught(payments.sync(order.id)))).toBe(true);
+    expect(UnsupportedOperationError.isInstance(await rejectionOf(payments.close(order.id)))).toBe(true);
+    expect(UnsupportedOperationError.isInstance(await rejectionOf(payments.sync(order.id)))).toBe(true);
   });
 
   it('throws OrderNotFoundError for an unknown order', async () => {
     const { payments } = setup();
-    expect(OrderNotFoundError.isInstance(await caught(payments.getOrder('missing00001')))).toBe(true);
+    expect(OrderNotFoundError.isInstance(await rejectionOf(payments.getOrder('missing00001')))).toBe(true);
   });
 });

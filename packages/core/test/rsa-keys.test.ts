@@ -1,21 +1,11 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadRsaPrivateKey, loadRsaPublicKey, ValidationError } from '../src/index.js';
-import { createTestIdentity } from '../src/testing/index.js';
+import { loadRsaPrivateKey, loadRsaPublicKey } from '../src/index.js';
+import { createTestIdentity, validationFieldOf } from '../src/testing/index.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = (type: 'pkcs1' | 'pkcs8') => privateKey.export({ type, format: 'pem' }) as string;
 const bare = (text: string) => text.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-
-function fieldOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (ValidationError.isInstance(error)) return error.field;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('loadRsaPrivateKey', () => {
   it('reads PEM and bare base64, PKCS#1 and PKCS#8, into the same key', () => {
@@ -30,10 +20,10 @@ describe('loadRsaPrivateKey', () => {
   it('names the field for a public key, a certificate, or garbage, and never echoes the input', () => {
     const spki = publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const cert = createTestIdentity({ subject: [['CN', 'x']], notBefore: new Date(0), notAfter: new Date(2e12) }).pem;
-    expect(fieldOf(() => loadRsaPrivateKey(spki, 'options.privateKey'))).toBe('options.privateKey');
-    expect(fieldOf(() => loadRsaPrivateKey(bare(spki), 'options.privateKey'))).toBe('options.privateKey');
-    expect(fieldOf(() => loadRsaPrivateKey(cert, 'options.privateKey'))).toBe('options.privateKey');
-    expect(fieldOf(() => loadRsaPrivateKey('', 'options.privateKey'))).toBe('options.privateKey');
+    expect(validationFieldOf(() => loadRsaPrivateKey(spki, 'options.privateKey'))).toBe('options.privateKey');
+    expect(validationFieldOf(() => loadRsaPrivateKey(bare(spki), 'options.privateKey'))).toBe('options.privateKey');
+    expect(validationFieldOf(() => loadRsaPrivateKey(cert, 'options.privateKey'))).toBe('options.privateKey');
+    expect(validationFieldOf(() => loadRsaPrivateKey('', 'options.privateKey'))).toBe('options.privateKey');
     try {
       loadRsaPrivateKey(`${bare(pem('pkcs8')).slice(0, 200)}!!`, 'options.privateKey');
     } catch (error) {
@@ -51,6 +41,6 @@ describe('loadRsaPublicKey', () => {
     ]) {
       expect(loadRsaPublicKey(text, 'k').type).toBe('public');
     }
-    expect(fieldOf(() => loadRsaPublicKey(pem('pkcs8'), 'options.publicKey'))).toBe('options.publicKey');
+    expect(validationFieldOf(() => loadRsaPublicKey(pem('pkcs8'), 'options.publicKey'))).toBe('options.publicKey');
   });
 });

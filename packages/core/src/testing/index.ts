@@ -14,5 +14,6 @@
 export * from './deliver.js';
 export * from './fake-provider.js';
 export * from './fake-signature.js';
+export * from './outcomes.js';
 export * from './sample-order.js';
 export * from './test-certificate.js';
