@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { X509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate } from 'node:crypto';
 import {
   createHttpClient,
   type HttpResponse,
@@ -111,7 +111,7 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
     refreshing ??= (async () => {
       try {
         const response = await send({ method: 'GET', path: '/v3/certificates' });
-        const downloaded = new Map<string, import('node:crypto').KeyObject>();
+        const downloaded = new Map<string, KeyObject>();
         if (response.status === 200) {
           let data: DownloadedCertificate[];
           try {
