@@ -7,7 +7,17 @@
  */
 import { ValidationError } from './errors.js';
 
-function decodeComponent(text: string, field: string): string {
+/**
+ * Decodes one form component exactly once: `+` is a space, `%XX` a UTF-8 byte.
+ *
+ * @param field - named in the error.
+ * @throws ValidationError for a malformed escape or escapes that are not UTF-8.
+ * @example
+ * ```ts
+ * decodeFormComponent('a%2Bb+c', 'subject'); // 'a+b c'
+ * ```
+ */
+export function decodeFormComponent(text: string, field: string): string {
   const spaced = text.indexOf('+') === -1 ? text : text.replace(/\+/g, ' ');
   if (spaced.indexOf('%') === -1) return spaced;
   try {
@@ -36,11 +46,11 @@ export function decodeFormEntries(body: string, field = 'body'): Map<string, str
     const equals = body.indexOf('=', start);
     if (equals !== -1 && equals < end) {
       entries.set(
-        decodeComponent(body.slice(start, equals), field),
-        decodeComponent(body.slice(equals + 1, end), field),
+        decodeFormComponent(body.slice(start, equals), field),
+        decodeFormComponent(body.slice(equals + 1, end), field),
       );
     } else if (end > start) {
-      entries.set(decodeComponent(body.slice(start, end), field), '');
+      entries.set(decodeFormComponent(body.slice(start, end), field), '');
     }
     start = end + 1;
   }

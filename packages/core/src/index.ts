@@ -10,8 +10,10 @@
  *
  * @packageDocumentation
  */
+export * from './civil-time.js';
 export * from './errors.js';
 export * from './form-encoding.js';
+export * from './form-fields.js';
 export * from './http-client.js';
 export * from './money.js';
 export * from './next-action.js';

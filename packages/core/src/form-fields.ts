@@ -1,0 +1,276 @@
+/**
+ * A signed form body (`application/x-www-form-urlencoded`, as Alipay and UnionPay post them), split
+ * once and kept raw: a value is decoded only when asked for, and the string that the sender signed
+ * (the fields sorted by name, empty ones left out, joined as raw `name=value&...`) is written
+ * straight into UTF-8 bytes from the body, without building an intermediate string.
+ *
+ * Decoding is the same strict rule as {@link decodeFormEntries} (`+` is a space, `%XX` a byte, a
+ * malformed escape or a byte sequence that is not UTF-8 is an error), so the bytes that are verified
+ * and the values that are handed over always agree.
+ *
+ * @packageDocumentation
+ */
+import { isUtf8 } from 'node:buffer';
+import { ValidationError } from './errors.js';
+import { decodeFormComponent } from './form-encoding.js';
+
+const PLUS = 0x2b;
+const PERCENT = 0x25;
+const AMPERSAND = 0x26;
+const EQUALS = 0x3d;
+
+/** The value of one hex digit, or -1. */
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
+}
+
+/**
+ * A form body split into fields once, for verifying a signature over its sorted fields and then
+ * reading the few fields an adapter needs.
+ *
+ * @example
+ * ```ts
+ * const form = FormFields.parse(request.body, 'notification.body');
+ * const signed = form.signedBytes(['sign', 'sign_type']); // 'a=1&b=x y' as UTF-8 bytes
+ * if (!verify('sha256', signed, alipayPublicKey, Buffer.from(form.get('sign') ?? '', 'base64'))) ...
+ * form.get('out_trade_no');
+ * ```
+ */
+export class FormFields {
+  readonly #body: string;
+  readonly #field: string;
+  /** Decoded names in body order (repeats included; the last one wins). */
+  readonly #names: string[] = [];
+  /** The first three UTF-16 units of each name as one number: most comparisons end there. */
+  readonly #keys: number[] = [];
+  readonly #starts: number[] = [];
+  readonly #ends: number[] = [];
+
+  private constructor(body: string, field: string) {
+    this.#body = body;
+    this.#field = field;
+  }
+
+  /**
+   * Splits a form body. Names are decoded now; values stay raw until read. A repeated name keeps
+   * its last value.
+   *
+   * @param field - named in the error for a malformed escape.
+   * @throws ValidationError for a malformed `%`-escape in a name.
+   */
+  static parse(body: string, field = 'body'): FormFields {
+    const form = new FormFields(body, field);
+    const names = form.#names;
+    const keys = form.#keys;
+    const starts = form.#starts;
+    const ends = form.#ends;
+    const length = body.length;
+    let start = 0;
+    while (start < length) {
+      let end = body.indexOf('&', start);
+      if (end === -1) end = length;
+      if (end > start) {
+        let equals = body.indexOf('=', start);
+        if (equals === -1 || equals > end) equals = end;
+        let name = body.slice(start, equals);
+        for (let i = 0; i < name.length; i++) {
+          const code = name.charCodeAt(i);
+          if (code === PERCENT || code === PLUS) {
+            name = decodeFormComponent(name, field);
+            break;
+          }
+        }
+        names.push(name);
+        keys.push(sortKey(name));
+        starts.push(equals === end ? end : equals + 1);
+        ends.push(end);
+      }
+      start = end + 1;
+    }
+    return form;
+  }
+
+  /** Position of the last occurrence of `name`, or -1. */
+  #find(name: string): number {
+    const names = this.#names;
+    for (let position = names.length - 1; position >= 0; position--) if (names[position] === name) return position;
+    return -1;
+  }
+
+  /** Whether the body has this field (empty or not). */
+  has(name: string): boolean {
+    return this.#find(name) !== -1;
+  }
+
+  /**
+   * The decoded value of a field, or `undefined` when the body has no such field.
+   *
+   * @throws ValidationError for a malformed `%`-escape in that value.
+   */
+  get(name: string): string | undefined {
+    const position = this.#find(name);
+    if (position === -1) return undefined;
+    return decodeFormComponent(
+      this.#body.slice(this.#starts[position] as number, this.#ends[position] as number),
+      this.#field,
+    );
+  }
+
+  /**
+   * The raw text of a field's value, still `%`-encoded as it stands in the body, or `undefined`.
+   * Useful as a cache key for a large value that repeats from message to message.
+   */
+  raw(name: string): string | undefined {
+    const position = this.#find(name);
+    if (position === -1) return undefined;
+    return this.#body.slice(this.#starts[position] as number, this.#ends[position] as number);
+  }
+
+  /** The field names, each once, in the order they first appear. */
+  names(): string[] {
+    return [...new Set(this.#names)];
+  }
+
+  /** Every field decoded, as a plain object. */
+  toObject(): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (const name of this.names()) fields[name] = this.get(name) as string;
+    return fields;
+  }
+
+  /**
+   * The UTF-8 bytes of the string the sender signed: every field not in `omit` and not empty,
+   * sorted by name (UTF-16 code-unit order, which is byte order for ASCII names), joined as
+   * `name=value` with `&`, values decoded exactly once.
+   *
+   * @param known - one field whose decoded bytes the caller already holds (decoded earlier from this
+   *   same raw text, see {@link FormFields.raw}): they are copied instead of decoded again.
+   * @throws ValidationError for a malformed `%`-escape, or escapes that are not UTF-8.
+   */
+  signedBytes(omit: readonly string[] = [], known?: { name: string; bytes: Uint8Array }): Buffer {
+    const order = this.#sortedPositions(omit);
+    return this.#write(order, false, known) ?? (this.#write(order, true, known) as Buffer);
+  }
+
+  /** Positions of the fields to sign, sorted by name; of a repeated name only the last. */
+  #sortedPositions(omit: readonly string[]): number[] {
+    const names = this.#names;
+    const keys = this.#keys;
+    const starts = this.#starts;
+    const ends = this.#ends;
+    const order: number[] = [];
+    for (let position = 0; position < names.length; position++) {
+      const name = names[position] as string;
+      if (omit.length > 0 && omit.includes(name)) continue;
+      // Insertion sort: a form has a few dozen fields.
+      const key = keys[position] as number;
+      let at = order.length;
+      let replaces = false;
+      while (at > 0) {
+        const before = order[at - 1] as number;
+        const beforeKey = keys[before] as number;
+        if (beforeKey < key) break;
+        if (beforeKey === key) {
+          const beforeName = names[before] as string;
+          if (beforeName < name) break;
+          if (beforeName === name) {
+            replaces = true;
+            break;
+          }
+        }
+        at--;
+      }
+      if (replaces) {
+        order[at - 1] = position;
+        continue;
+      }
+      order.push(position);
+      for (let k = order.length - 1; k > at; k--) order[k] = order[k - 1] as number;
+      order[at] = position;
+    }
+    // Empty values are not signed (checked after de-duplication: a later empty value wins).
+    let kept = 0;
+    for (let k = 0; k < order.length; k++) {
+      const position = order[k] as number;
+      if ((ends[position] as number) > (starts[position] as number)) order[kept++] = position;
+    }
+    order.length = kept;
+    return order;
+  }
+
+  /**
+   * Writes the signed string. The narrow pass assumes ASCII text (each character at most one byte)
+   * and gives up, returning `undefined`, at the first character beyond it; the wide pass allows
+   * three bytes per UTF-16 unit, the most UTF-8 needs.
+   */
+  #write(order: readonly number[], wide: boolean, known?: { name: string; bytes: Uint8Array }): Buffer | undefined {
+    const names = this.#names;
+    const starts = this.#starts;
+    const ends = this.#ends;
+    const body = this.#body;
+    const out = Buffer.allocUnsafe((wide ? 3 : 1) * body.length + (known ? known.bytes.byteLength : 0));
+    let written = 0;
+    let highBytes = false;
+    for (let k = 0; k < order.length; k++) {
+      const position = order[k] as number;
+      const name = names[position] as string;
+      if (k > 0) out[written++] = AMPERSAND;
+      for (let i = 0; i < name.length; i++) {
+        const code = name.charCodeAt(i);
+        if (code < 0x80) out[written++] = code;
+        else if (!wide) return undefined;
+        else {
+          written += out.write(name.slice(i), written, 'utf8');
+          break;
+        }
+      }
+      out[written++] = EQUALS;
+      if (known !== undefined && name === known.name) {
+        out.set(known.bytes, written);
+        written += known.bytes.byteLength;
+        continue;
+      }
+      const end = ends[position] as number;
+      for (let i = starts[position] as number; i < end; i++) {
+        const code = body.charCodeAt(i);
+        if (code === PERCENT) {
+          const high = i + 2 < end ? hexValue(body.charCodeAt(i + 1)) : -1;
+          const low = high === -1 ? -1 : hexValue(body.charCodeAt(i + 2));
+          if (low === -1) throw new ValidationError(this.#field, 'has a malformed %-escape');
+          const byte = (high << 4) | low;
+          if (byte >= 0x80) highBytes = true;
+          out[written++] = byte;
+          i += 2;
+        } else if (code === PLUS) {
+          out[written++] = 0x20;
+        } else if (code < 0x80) {
+          out[written++] = code;
+        } else {
+          // Unescaped text beyond ASCII (a lenient sender): only the wide buffer takes it.
+          if (!wide) return undefined;
+          let run = i + 1;
+          while (run < end && body.charCodeAt(run) >= 0x80) run++;
+          written += out.write(body.slice(i, run), written, 'utf8');
+          i = run - 1;
+        }
+      }
+    }
+    const bytes = out.subarray(0, written);
+    if (highBytes && !isUtf8(bytes)) throw new ValidationError(this.#field, 'has %-escapes that are not UTF-8');
+    return bytes;
+  }
+}
+
+/**
+ * The first three UTF-16 units of a name as one exact number (16 bits each, missing units as 0),
+ * ordered as the names are up to that length.
+ */
+function sortKey(name: string): number {
+  const a = name.length > 0 ? name.charCodeAt(0) : 0;
+  const b = name.length > 1 ? name.charCodeAt(1) : 0;
+  const c = name.length > 2 ? name.charCodeAt(2) : 0;
+  return a * 0x100000000 + b * 0x10000 + c;
+}
