@@ -286,7 +286,7 @@ export function transition(order: Order, event: OrderEvent, now: Date): Transiti
     throw new ValidationError('event.orderId', `event for order ${event.orderId} applied to order ${order.id}`);
   }
   const rule: Rule = TRANSITIONS[order.status][event.type];
-  const at = now.toISOString();
+  const at = isoTime(now);
   switch (rule) {
     case 'duplicate':
       return unchanged(order, 'duplicate');
@@ -314,6 +314,19 @@ export function transition(order: Order, event: OrderEvent, now: Date): Transiti
 }
 
 type RefundEvent = RefundRequestedCommand | RefundPendingEvent | RefundSucceededEvent | RefundFailedEvent;
+
+let lastTime = Number.NaN;
+let lastIso = '';
+
+/** `date.toISOString()`, remembered for the last millisecond seen (notifications come many per ms). */
+function isoTime(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastTime) {
+    lastIso = date.toISOString();
+    lastTime = time;
+  }
+  return lastIso;
+}
 
 function unchanged(order: Order, outcome: 'duplicate' | 'stale'): TransitionResult {
   return { order, outcome, effects: [] };

@@ -265,6 +265,11 @@ export function createPayments(options: PaymentsOptions): Payments {
     }
   }
 
+  function hasListenersFor(effects: readonly OrderEffect[]): boolean {
+    for (const effect of effects) if (emitter.has(effect.type)) return true;
+    return false;
+  }
+
   /** Applies an event with compare-and-set, re-reading and re-applying when another writer won. */
   async function apply(event: OrderEvent): Promise<TransitionResult> {
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
@@ -273,7 +278,7 @@ export function createPayments(options: PaymentsOptions): Payments {
       const result = transition(current, event, now());
       if (result.outcome !== 'applied') return result;
       if (await store.update(result.order, current.version)) {
-        if (result.effects.length > 0) await emitEffects(result.order, result.effects);
+        if (hasListenersFor(result.effects)) await emitEffects(result.order, result.effects);
         return result;
       }
     }
@@ -380,7 +385,8 @@ export function createPayments(options: PaymentsOptions): Payments {
         const request = toNotificationRequest(input);
         const { event } = await provider.verifyNotification(request);
         const result = await apply(event);
-        const anomalies = result.effects.flatMap((effect) => (effect.type === 'order.anomaly' ? [effect.anomaly] : []));
+        const anomalies: OrderAnomaly[] = [];
+        for (const effect of result.effects) if (effect.type === 'order.anomaly') anomalies.push(effect.anomaly);
         return {
           ok: true,
           order: result.order,

@@ -62,6 +62,12 @@ export interface WebhookResponse {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
+function addHeader(out: Record<string, string>, name: string, value: string): void {
+  const key = name.toLowerCase();
+  const earlier = out[key];
+  out[key] = earlier === undefined ? value : `${earlier}, ${value}`;
+}
+
 function isHeaders(value: HeadersInput): value is Headers {
   return typeof Headers !== 'undefined' && value instanceof Headers;
 }
@@ -76,23 +82,19 @@ function isHeaders(value: HeadersInput): value is Headers {
  */
 export function normalizeHeaders(input: HeadersInput): Record<string, string> {
   const out: Record<string, string> = {};
-  const add = (name: string, value: string) => {
-    const key = name.toLowerCase();
-    out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`;
-  };
   if (isHeaders(input)) {
     input.forEach((value, name) => {
       out[name] = value;
     });
   } else if (input instanceof Map || Symbol.iterator in (input as object)) {
-    for (const [name, value] of input as Iterable<readonly [string, string]>) add(name, value);
+    for (const [name, value] of input as Iterable<readonly [string, string]>) addHeader(out, name, value);
   } else {
     const record = input as Record<string, string | readonly string[] | undefined>;
     for (const name in record) {
       const value = record[name];
       if (value === undefined || !Object.hasOwn(record, name)) continue;
-      if (typeof value === 'string') add(name, value);
-      else for (const item of value) add(name, item);
+      if (typeof value === 'string') addHeader(out, name, value);
+      else for (const item of value) addHeader(out, name, item);
     }
   }
   return out;
