@@ -9,7 +9,7 @@
 import type { KeyObject } from 'node:crypto';
 import {
   decodeForm,
-  decodeFormEntries,
+  FormFields,
   type NotificationRequest,
   type PaymentEvent,
   type PaymentSucceededEvent,
@@ -18,7 +18,7 @@ import {
   ValidationError,
   type WebhookResponse,
 } from '@hutong/core';
-import { alipaySigningString, verifyAlipayContent } from './alipay-signature.js';
+import { alipaySigningString, verifyAlipayBytes, verifyAlipayContent } from './alipay-signature.js';
 import { alipayTradeStatus } from './alipay-status.js';
 import { parseAlipayTime } from './alipay-time.js';
 
@@ -69,6 +69,34 @@ export function verifyAlipayNotificationParams(
 }
 
 /**
+ * Verifies a notification body split by `FormFields` with any of `keys`, first without
+ * `sign_type`, then with it. The signed string is written straight from the body into bytes, so a
+ * notification costs one pass over the body beside the RSA verify.
+ *
+ * @example
+ * ```ts
+ * verifyAlipayNotificationForm(FormFields.parse(body), [alipayPublicKey]); // true or false
+ * ```
+ */
+export function verifyAlipayNotificationForm(
+  form: FormFields,
+  keys: readonly KeyObject[] | ReadonlyMap<string, KeyObject>,
+): boolean {
+  const sign = form.get('sign');
+  if (!sign) return false;
+  const signature = Buffer.from(sign, 'base64');
+  const withoutType = form.signedBytes(WITHOUT_SIGN_TYPE);
+  for (const key of keys.values()) if (verifyAlipayBytes(withoutType, signature, key)) return true;
+  if (!form.get('sign_type')) return false;
+  const withType = form.signedBytes(WITH_SIGN_TYPE);
+  for (const key of keys.values()) if (verifyAlipayBytes(withType, signature, key)) return true;
+  return false;
+}
+
+const WITHOUT_SIGN_TYPE = ['sign', 'sign_type'] as const;
+const WITH_SIGN_TYPE = ['sign'] as const;
+
+/**
  * Verifies an Alipay notification and turns it into a core event.
  *
  * @throws SignatureVerificationError for a missing or wrong signature, an unsupported `sign_type`,
@@ -83,18 +111,18 @@ export function verifyAlipayNotification(
   request: NotificationRequest,
   config: AlipayNotificationConfig,
 ): { event: PaymentEvent; notificationId?: string } {
-  const entries = decodeFormEntries(request.body, 'notification.body');
-  if (!entries.get('sign'))
+  const form = FormFields.parse(request.body, 'notification.body');
+  if (!form.get('sign'))
     throw new SignatureVerificationError('alipay', 'missing_signature', 'the notification has no sign');
-  const signType = entries.get('sign_type');
+  const signType = form.get('sign_type');
   if (signType && signType !== 'RSA2') {
     throw new SignatureVerificationError('alipay', 'malformed', `sign_type ${signType} is not supported (use RSA2)`);
   }
-  if (!verifyAlipayNotificationParams(entries, config.alipayKeys.values())) {
+  if (!verifyAlipayNotificationForm(form, config.alipayKeys)) {
     throw new SignatureVerificationError('alipay', 'bad_signature', 'the notification signature does not verify');
   }
   // Verified: from here on the values are Alipay's.
-  const field = (name: string) => entries.get(name);
+  const field = (name: string) => form.get(name);
   if (field('app_id') !== config.appId) {
     throw new SignatureVerificationError('alipay', 'wrong_recipient', `the notification is for app ${field('app_id')}`);
   }

@@ -59,8 +59,21 @@ export function signAlipayContent(content: string, key: KeyObject): string {
  * ```
  */
 export function verifyAlipayContent(content: string, signature: string, key: KeyObject): boolean {
+  return verifyAlipayBytes(Buffer.from(content, 'utf8'), Buffer.from(signature, 'base64'), key);
+}
+
+/**
+ * Verifies a SHA256withRSA signature over content already in bytes (such as
+ * `FormFields.signedBytes`). Malformed signatures are false.
+ *
+ * @example
+ * ```ts
+ * verifyAlipayBytes(form.signedBytes(['sign', 'sign_type']), Buffer.from(sign, 'base64'), alipayPublicKey);
+ * ```
+ */
+export function verifyAlipayBytes(content: Uint8Array, signature: Uint8Array, key: KeyObject): boolean {
   try {
-    return verify('sha256', Buffer.from(content, 'utf8'), key, Buffer.from(signature, 'base64'));
+    return verify('sha256', content, key, signature);
   } catch {
     return false;
   }

@@ -4,11 +4,9 @@
  *
  * @packageDocumentation
  */
-import { ValidationError } from '@hutong/core';
+import { civilTimeToIso, digitsAt, ValidationError } from '@hutong/core';
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
-
-const TIME_PATTERN = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 const pad = (value: number) => String(value).padStart(2, '0');
 
@@ -37,8 +35,24 @@ export function formatAlipayTime(date: Date): string {
  * ```
  */
 export function parseAlipayTime(text: string, field: string): string {
-  if (!TIME_PATTERN.test(text)) throw new ValidationError(field, 'is not an Alipay time (yyyy-MM-dd HH:mm:ss)');
-  const at = (from: number, to: number) => Number(text.slice(from, to));
-  const utc = Date.UTC(at(0, 4), at(5, 7) - 1, at(8, 10), at(11, 13), at(14, 16), at(17, 19));
-  return new Date(utc - CHINA_OFFSET_MS).toISOString();
+  const iso =
+    typeof text === 'string' &&
+    text.length === 19 &&
+    text[4] === '-' &&
+    text[7] === '-' &&
+    text[10] === ' ' &&
+    text[13] === ':' &&
+    text[16] === ':'
+      ? civilTimeToIso({
+          year: digitsAt(text, 0, 4),
+          month: digitsAt(text, 5, 2),
+          day: digitsAt(text, 8, 2),
+          hour: digitsAt(text, 11, 2),
+          minute: digitsAt(text, 14, 2),
+          second: digitsAt(text, 17, 2),
+          offsetMinutes: 480,
+        })
+      : undefined;
+  if (iso === undefined) throw new ValidationError(field, 'is not an Alipay time (yyyy-MM-dd HH:mm:ss)');
+  return iso;
 }

@@ -35,7 +35,22 @@ describe('Alipay time is China Standard Time whatever the host TZ', () => {
     expect(result.parsed).toBe('2024-01-01T16:30:05.000Z');
   });
 
-  it('refuses a malformed time', () => {
-    expect(() => parseAlipayTime('2024-01-02T00:30:05', 'gmt_payment')).toThrow(/gmt_payment/);
+  it.each([
+    '2024-01-02T00:30:05',
+    '2024-13-02 00:30:05',
+    '2023-02-29 12:00:00',
+    '2024-04-31 12:00:00',
+    '2024-01-02 24:00:00',
+    '2024-01-02 00:60:05',
+    '2024-01-02 00:30:5',
+    '2024-01-02 00:30:05 ',
+    '２０２４-01-02 00:30:05',
+  ])('refuses the malformed or impossible time %j', (text) => {
+    expect(() => parseAlipayTime(text, 'gmt_payment')).toThrow(/gmt_payment/);
+  });
+
+  it('crosses day, month and year ends when moving to UTC', () => {
+    expect(parseAlipayTime('2024-03-01 07:59:59', 'x')).toBe('2024-02-29T23:59:59.000Z');
+    expect(parseAlipayTime('2025-01-01 00:00:00', 'x')).toBe('2024-12-31T16:00:00.000Z');
   });
 });

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { loadRsaPrivateKey, loadRsaPublicKey, toNotificationRequest } from '@hutong/core';
+import { FormFields, loadRsaPrivateKey, loadRsaPublicKey, toNotificationRequest } from '@hutong/core';
 import { describe, expect, it } from 'vitest';
 import {
   alipay,
@@ -12,6 +12,7 @@ import {
   decodeAlipayForm,
   signAlipayContent,
   verifyAlipayContent,
+  verifyAlipayNotificationForm,
   verifyAlipayNotificationParams,
   verifyAlipayResponse,
   verifyAlipayV3Response,
@@ -123,6 +124,14 @@ describe('notification verification', () => {
       expect(verifyAlipayNotificationParams({ ...params, total_amount: '999.00' }, [key]), `${id} tampered`).toBe(
         false,
       );
+      // The byte path the provider takes: the signed string written straight from the raw body.
+      const form = FormFields.parse(formBody(v.post_params));
+      expect(form.signedBytes(keepsSignType ? ['sign'] : ['sign', 'sign_type']).toString('utf8'), id).toBe(
+        v.string_to_verify,
+      );
+      expect(verifyAlipayNotificationForm(form, [key]), id).toBe(true);
+      const tampered = FormFields.parse(formBody({ ...v.post_params, total_amount: '999.00' }));
+      expect(verifyAlipayNotificationForm(tampered, [key]), `${id} tampered`).toBe(false);
     }
   });
 
