@@ -135,7 +135,7 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
           certificates: new Map([...config.certificates, ...downloaded]),
         };
         await verifyWechatpaySignedMessage(
-          signedMessageFromHeaders(response.headers, response.text),
+          signedMessageFromHeaders(response.headers, response.text, response.bytes),
           candidates,
           config.now(),
         );
@@ -153,7 +153,7 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
     if (config.autoCertificates && config.now().getTime() - refreshedAt > CERTIFICATE_REFRESH_MS) {
       await refreshCertificates();
     }
-    const message = signedMessageFromHeaders(response.headers, response.text);
+    const message = signedMessageFromHeaders(response.headers, response.text, response.bytes);
     if (!message.signature && response.status >= 500) {
       // An unsigned 5xx comes from infrastructure in front of WeChat Pay; it proves nothing and changes nothing.
       throw new ProviderApiError({

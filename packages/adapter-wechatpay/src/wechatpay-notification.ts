@@ -18,8 +18,8 @@ import { decryptWechatpayResource, type WechatpayEncryptedResource } from './wec
 import { wechatpayRefundStatus, wechatpayTradeState } from './wechatpay-status.js';
 import { parseWechatpayTime } from './wechatpay-time.js';
 import {
+  checkWechatpaySignedMessage,
   signedMessageFromHeaders,
-  verifyWechatpaySignedMessage,
   type WechatpayKeySource,
 } from './wechatpay-verifier.js';
 
@@ -84,11 +84,13 @@ export async function verifyWechatpayNotification(
   request: NotificationRequest,
   config: WechatpayNotificationConfig,
 ): Promise<{ event: PaymentEvent; notificationId?: string }> {
-  await verifyWechatpaySignedMessage(
-    signedMessageFromHeaders(request.headers, request.body),
+  // Over the bytes as received; a promise only when an unknown certificate needs a download.
+  const pending = checkWechatpaySignedMessage(
+    signedMessageFromHeaders(request.headers, request.body, request.rawBody),
     config.keys,
     config.now(),
   );
+  if (pending) await pending;
   let body: NotificationBody;
   try {
     body = JSON.parse(request.body) as NotificationBody;

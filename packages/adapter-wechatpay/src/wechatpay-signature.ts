@@ -49,8 +49,20 @@ export function signWechatpayMessage(message: string, privateKey: KeyObject): st
  * ```
  */
 export function verifyWechatpayMessage(message: string, signature: string, publicKey: KeyObject): boolean {
+  return verifyWechatpayBytes(Buffer.from(message, 'utf8'), signature, publicKey);
+}
+
+/**
+ * {@link verifyWechatpayMessage} over a message already in bytes. Malformed signatures are false.
+ *
+ * @example
+ * ```ts
+ * verifyWechatpayBytes(Buffer.from('1554208460\nnonce\n{...}\n'), signature, platformPublicKey);
+ * ```
+ */
+export function verifyWechatpayBytes(message: Uint8Array, signature: string, publicKey: KeyObject): boolean {
   try {
-    return verify('sha256', Buffer.from(message, 'utf8'), publicKey, Buffer.from(signature, 'base64'));
+    return verify('sha256', message, publicKey, Buffer.from(signature, 'base64'));
   } catch {
     return false;
   }

@@ -3,10 +3,9 @@
  *
  * @packageDocumentation
  */
-import { ValidationError } from '@hutong/core';
+import { civilTimeToIso, digitsAt, ValidationError } from '@hutong/core';
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2}|Z)$/;
 
 /**
  * Formats a time as WeChat Pay expects (`time_expire`), in UTC+8 whatever the host's `TZ`.
@@ -29,11 +28,55 @@ export function formatWechatpayTime(date: Date): string {
  * ```
  */
 export function parseWechatpayTime(text: unknown, field: string): string {
-  // Date.parse alone would accept other shapes ("2024-01-01", "Jan 1 2024"): require the RFC 3339 one.
-  const time =
-    typeof text === 'string' && text.length >= 20 && text[10] === 'T' && RFC3339.test(text)
-      ? Date.parse(text)
-      : Number.NaN;
-  if (Number.isNaN(time)) throw new ValidationError(field, 'is not an RFC 3339 time');
-  return new Date(time).toISOString();
+  const iso = typeof text === 'string' ? rfc3339ToIso(text) : undefined;
+  if (iso === undefined) throw new ValidationError(field, 'is not an RFC 3339 time');
+  return iso;
+}
+
+/** `yyyy-MM-ddTHH:mm:ss[.fraction](Z|±HH:mm)`, or undefined. */
+function rfc3339ToIso(text: string): string | undefined {
+  if (
+    text.length < 20 ||
+    text[4] !== '-' ||
+    text[7] !== '-' ||
+    text[10] !== 'T' ||
+    text[13] !== ':' ||
+    text[16] !== ':'
+  )
+    return undefined;
+  let at = 19;
+  let millisecond = 0;
+  if (text[at] === '.') {
+    // Milliseconds from the first three digits (more are truncated, as Date.parse does).
+    let scale = 100;
+    at++;
+    const start = at;
+    while (at < text.length) {
+      const digit = text.charCodeAt(at) - 0x30;
+      if (digit < 0 || digit > 9) break;
+      millisecond += digit * scale;
+      scale /= 10;
+      at++;
+    }
+    if (at === start) return undefined;
+    millisecond = Math.floor(millisecond);
+  }
+  let offsetMinutes: number;
+  if (text[at] === 'Z' && at + 1 === text.length) offsetMinutes = 0;
+  else if ((text[at] === '+' || text[at] === '-') && at + 6 === text.length && text[at + 3] === ':') {
+    const hours = digitsAt(text, at + 1, 2);
+    const minutes = digitsAt(text, at + 4, 2);
+    if (hours < 0 || minutes < 0 || hours > 23 || minutes > 59) return undefined;
+    offsetMinutes = (text[at] === '-' ? -1 : 1) * (hours * 60 + minutes);
+  } else return undefined;
+  return civilTimeToIso({
+    year: digitsAt(text, 0, 4),
+    month: digitsAt(text, 5, 2),
+    day: digitsAt(text, 8, 2),
+    hour: digitsAt(text, 11, 2),
+    minute: digitsAt(text, 14, 2),
+    second: digitsAt(text, 17, 2),
+    millisecond,
+    offsetMinutes,
+  });
 }

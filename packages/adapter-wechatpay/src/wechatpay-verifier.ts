@@ -8,7 +8,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { SignatureVerificationError } from '@hutong/core';
-import { verifyWechatpayMessage, WECHATPAY_AUTH_SCHEME, wechatpaySigningMessage } from './wechatpay-signature.js';
+import { verifyWechatpayBytes, WECHATPAY_AUTH_SCHEME, wechatpaySigningMessage } from './wechatpay-signature.js';
 
 /** The signed parts of a response or notification, from its `Wechatpay-*` headers. */
 export interface WechatpaySignedMessage {
@@ -19,6 +19,11 @@ export interface WechatpaySignedMessage {
   signatureType?: string | undefined;
   /** The raw body, exactly as received. */
   body: string;
+  /**
+   * The body's bytes as received, when at hand: then the signature is checked over exactly these
+   * bytes, and the body text need not be encoded again.
+   */
+  bodyBytes?: Uint8Array | undefined;
 }
 
 /** Where platform keys come from. */
@@ -47,6 +52,7 @@ export const WECHATPAY_TIMESTAMP_TOLERANCE = 300;
 export function signedMessageFromHeaders(
   headers: Readonly<Record<string, string>> | Headers,
   body: string,
+  bodyBytes?: Uint8Array,
 ): WechatpaySignedMessage {
   const get = (name: string) =>
     headers instanceof Headers ? (headers.get(name) ?? undefined) : (headers as Record<string, string>)[name];
@@ -57,6 +63,7 @@ export function signedMessageFromHeaders(
     serial: get('wechatpay-serial'),
     signatureType: get('wechatpay-signature-type'),
     body,
+    bodyBytes,
   };
 }
 
@@ -68,11 +75,36 @@ export function signedMessageFromHeaders(
  * await verifyWechatpaySignedMessage(message, keys, new Date());
  * ```
  */
-export async function verifyWechatpaySignedMessage(
+export function verifyWechatpaySignedMessage(
   message: WechatpaySignedMessage,
   keys: WechatpayKeySource,
   now: Date,
 ): Promise<void> {
+  try {
+    return checkWechatpaySignedMessage(message, keys, now) ?? RESOLVED;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const RESOLVED = Promise.resolve();
+
+/**
+ * {@link verifyWechatpaySignedMessage} without a promise when none is needed: returns `undefined`
+ * once verified, a promise only when an unknown certificate serial needs a download first.
+ *
+ * @throws SignatureVerificationError as {@link verifyWechatpaySignedMessage} rejects.
+ * @example
+ * ```ts
+ * const pending = checkWechatpaySignedMessage(message, keys, new Date());
+ * if (pending) await pending;
+ * ```
+ */
+export function checkWechatpaySignedMessage(
+  message: WechatpaySignedMessage,
+  keys: WechatpayKeySource,
+  now: Date,
+): Promise<void> | undefined {
   const { timestamp, nonce, signature, serial } = message;
   if (!signature || !timestamp || !nonce || !serial) {
     throw new SignatureVerificationError(
@@ -100,24 +132,52 @@ export async function verifyWechatpaySignedMessage(
       'Wechatpay-Timestamp is outside the 300-second window',
     );
   }
-  const key = await keyFor(serial, keys);
-  if (!verifyWechatpayMessage(wechatpaySigningMessage([timestamp, nonce, message.body]), signature, key)) {
+  const key = knownKey(serial, keys);
+  if (key) {
+    checkSignature(message, timestamp, nonce, signature, key);
+    return undefined;
+  }
+  if (!keys.refresh || serial.startsWith('PUB_KEY_ID_')) throw unknownKey(serial);
+  return keys.refresh().then(() => {
+    const refreshed = knownKey(serial, keys);
+    if (!refreshed) throw unknownKey(serial);
+    checkSignature(message, timestamp, nonce, signature, refreshed);
+  });
+}
+
+function checkSignature(
+  message: WechatpaySignedMessage,
+  timestamp: string,
+  nonce: string,
+  signature: string,
+  key: KeyObject,
+): void {
+  const signed = message.bodyBytes
+    ? wechatpaySignedBytes(timestamp, nonce, message.bodyBytes)
+    : Buffer.from(wechatpaySigningMessage([timestamp, nonce, message.body]), 'utf8');
+  if (!verifyWechatpayBytes(signed, signature, key)) {
     throw new SignatureVerificationError('wechatpay', 'bad_signature', 'the signature does not match the body');
   }
 }
 
-async function keyFor(serial: string, keys: WechatpayKeySource): Promise<KeyObject> {
-  if (serial.startsWith('PUB_KEY_ID_')) {
-    if (keys.publicKey && keys.publicKey.id === serial) return keys.publicKey.key;
-    throw new SignatureVerificationError('wechatpay', 'unknown_key', `public key ${serial} is not configured`);
-  }
-  const upper = serial.toUpperCase();
-  let key = keys.certificates.get(upper);
-  if (!key && keys.refresh) {
-    await keys.refresh();
-    key = keys.certificates.get(upper);
-  }
-  if (!key)
-    throw new SignatureVerificationError('wechatpay', 'unknown_key', `platform certificate ${serial} is not known`);
-  return key;
+/** `timestamp\nnonce\nbody\n` as bytes, with the body's own bytes copied in. */
+function wechatpaySignedBytes(timestamp: string, nonce: string, body: Uint8Array): Buffer {
+  const head = `${timestamp}\n${nonce}\n`;
+  const headLength = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headLength + body.byteLength + 1);
+  out.write(head, 0, 'utf8');
+  out.set(body, headLength);
+  out[out.length - 1] = 0x0a;
+  return out;
+}
+
+function knownKey(serial: string, keys: WechatpayKeySource): KeyObject | undefined {
+  if (serial.startsWith('PUB_KEY_ID_')) return keys.publicKey?.id === serial ? keys.publicKey.key : undefined;
+  return keys.certificates.get(serial.toUpperCase());
+}
+
+function unknownKey(serial: string): SignatureVerificationError {
+  return serial.startsWith('PUB_KEY_ID_')
+    ? new SignatureVerificationError('wechatpay', 'unknown_key', `public key ${serial} is not configured`)
+    : new SignatureVerificationError('wechatpay', 'unknown_key', `platform certificate ${serial} is not known`);
 }
