@@ -94,8 +94,82 @@ export function checkUnionpayChain(trust: UnionpayTrust): void {
   }
 }
 
-/** A cache of verified signing certificates by their PEM text. */
-export type UnionpayCertificateCache = Map<string, { certificate: X509Certificate; key: KeyObject }>;
+/** A `signPubKeyCert` that passed every check. */
+export interface TrustedUnionpayCertificate {
+  certificate: X509Certificate;
+  key: KeyObject;
+}
+
+/** A `signPubKeyCert` as it stands in a form body, decoded once. */
+export interface DecodedUnionpayCertificate {
+  /** The certificate's PEM text. */
+  pem: string;
+  /** Its UTF-8 bytes, as they enter the signed string. */
+  bytes: Buffer;
+}
+
+/**
+ * The verified signing certificates of one provider, by their PEM text, plus the decoding of each
+ * `%`-encoded form of them seen in notification bodies. UnionPay signs with one certificate at a
+ * time (two while rolling over), so both maps are small; each keeps at most
+ * {@link UnionpayCertificateCache.capacity} entries and forgets the oldest beyond that, so that
+ * variants of one certificate's text cannot grow it without bound. A cache belongs to one trust
+ * configuration (each provider makes its own): what it holds passed that configuration's checks.
+ *
+ * @example
+ * ```ts
+ * const cache = new UnionpayCertificateCache();
+ * verifyUnionpayMessage(fields, trust, cache, new Date());
+ * ```
+ */
+export class UnionpayCertificateCache {
+  /** Entries kept per map. */
+  static readonly capacity = 16;
+  readonly #trusted = new Map<string, TrustedUnionpayCertificate>();
+  readonly #decoded = new Map<string, DecodedUnionpayCertificate>();
+  #lastRaw: string | undefined;
+  #lastDecoded: DecodedUnionpayCertificate | undefined;
+
+  /** The verified certificate with this PEM text, if any. */
+  get(pem: string): TrustedUnionpayCertificate | undefined {
+    return this.#trusted.get(pem);
+  }
+
+  /** Remembers a certificate that passed every check. */
+  set(pem: string, entry: TrustedUnionpayCertificate): void {
+    remember(this.#trusted, pem, entry);
+  }
+
+  /** Number of verified certificates held. */
+  get size(): number {
+    return this.#trusted.size;
+  }
+
+  /**
+   * The decoding of a `signPubKeyCert` value still `%`-encoded as it stands in a form body:
+   * `decode` runs once per distinct encoding, and the bytes are reused in the signed string.
+   */
+  decoded(raw: string, decode: () => string): DecodedUnionpayCertificate {
+    // Most messages repeat the last certificate: one comparison instead of hashing 2 KB of text.
+    if (raw === this.#lastRaw && this.#lastDecoded) return this.#lastDecoded;
+    let entry = this.#decoded.get(raw);
+    if (!entry) {
+      const pem = decode();
+      entry = { pem, bytes: Buffer.from(pem, 'utf8') };
+      remember(this.#decoded, raw, entry);
+    }
+    this.#lastRaw = raw;
+    this.#lastDecoded = entry;
+    return entry;
+  }
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (!map.has(key) && map.size >= UnionpayCertificateCache.capacity) {
+    map.delete(map.keys().next().value as string);
+  }
+  map.set(key, value);
+}
 
 /**
  * The key of a message's `signPubKeyCert`, after every check. Throws `SignatureVerificationError`

@@ -4,12 +4,12 @@
  *
  * @packageDocumentation
  */
-import { createHttpClient, type FormAction, SignatureVerificationError } from '@hutong/core';
+import { createHttpClient, type FormAction, type FormFields, SignatureVerificationError } from '@hutong/core';
 import { trustedSigningKey, type UnionpayCertificateCache, type UnionpayTrust } from './unionpay-certificates.js';
 import { UNIONPAY_PENDING_CODES, UNIONPAY_SUCCESS_CODES, unionpayError } from './unionpay-codes.js';
 import { encodeUnionpayForm, parseUnionpayResponse } from './unionpay-fields.js';
 import type { UnionpayConfig } from './unionpay-options.js';
-import { signUnionpayFields, verifyUnionpayFields } from './unionpay-signature.js';
+import { signUnionpayFields, verifyUnionpayBytes, verifyUnionpayFields } from './unionpay-signature.js';
 
 /** The gateway endpoints. */
 export type UnionpayEndpoint = 'frontTransReq.do' | 'backTransReq.do' | 'appTransReq.do' | 'queryTrans.do';
@@ -56,6 +56,40 @@ export function verifyUnionpayMessage(
   if (!verifyUnionpayFields(fields, key))
     throw new SignatureVerificationError('unionpay', 'bad_signature', 'the signature does not match the fields');
 }
+
+/**
+ * Verifies a form-encoded message from UnionPay (a notification or a front-end return) straight
+ * from its body: the same checks as {@link verifyUnionpayMessage}, with the signed string written
+ * from the body into bytes and the carried certificate decoded once per distinct text.
+ *
+ * @example
+ * ```ts
+ * verifyUnionpayForm(FormFields.parse(request.body), config.trust, config.certificateCache, new Date());
+ * ```
+ */
+export function verifyUnionpayForm(
+  form: FormFields,
+  trust: UnionpayTrust,
+  cache: UnionpayCertificateCache,
+  now: Date,
+): void {
+  const signature = form.get('signature');
+  if (!signature) {
+    throw new SignatureVerificationError(
+      'unionpay',
+      'missing_signature',
+      `the message is not signed (respCode ${form.get('respCode') ?? '?'}: ${form.get('respMsg') ?? ''})`,
+    );
+  }
+  const raw = form.raw('signPubKeyCert');
+  const certificate = raw ? cache.decoded(raw, () => form.get('signPubKeyCert') as string) : undefined;
+  const key = trustedSigningKey(certificate?.pem, trust, cache, now);
+  const known = certificate ? { name: 'signPubKeyCert', bytes: certificate.bytes } : undefined;
+  if (!verifyUnionpayBytes(form.signedBytes(SIGNATURE, known), signature, key))
+    throw new SignatureVerificationError('unionpay', 'bad_signature', 'the signature does not match the fields');
+}
+
+const SIGNATURE = ['signature'] as const;
 
 /**
  * Creates the gateway client.

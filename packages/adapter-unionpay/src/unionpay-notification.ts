@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import {
+  FormFields,
   type NotificationRequest,
   type PaymentEvent,
   SignatureVerificationError,
@@ -13,8 +14,7 @@ import {
   type WebhookResponse,
 } from '@hutong/core';
 import { UNIONPAY_SUCCESS_CODES } from './unionpay-codes.js';
-import { decodeUnionpayForm } from './unionpay-fields.js';
-import { verifyUnionpayMessage } from './unionpay-gateway.js';
+import { verifyUnionpayForm } from './unionpay-gateway.js';
 import type { UnionpayConfig } from './unionpay-options.js';
 
 function amount(value: string | undefined, field: string): number {
@@ -36,8 +36,18 @@ export function verifyUnionpayNotification(
   request: NotificationRequest,
   config: Pick<UnionpayConfig, 'merId' | 'trust' | 'certificateCache' | 'now'>,
 ): { event: PaymentEvent; notificationId?: string } {
-  const fields = decodeUnionpayForm(request.body);
-  verifyUnionpayMessage(fields, config.trust, config.certificateCache, config.now());
+  const form = FormFields.parse(request.body, 'notification.body');
+  verifyUnionpayForm(form, config.trust, config.certificateCache, config.now());
+  // Verified: only the fields read below are decoded.
+  const fields = {
+    merId: form.get('merId'),
+    respCode: form.get('respCode'),
+    orderId: form.get('orderId'),
+    queryId: form.get('queryId'),
+    txnType: form.get('txnType'),
+    txnAmt: form.get('txnAmt'),
+    reqReserved: form.get('reqReserved'),
+  };
   if (fields.merId !== config.merId) {
     throw new SignatureVerificationError(
       'unionpay',

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import {
   checkUnionpayChain,
   readCertificate,
-  type UnionpayCertificateCache,
+  UnionpayCertificateCache,
   type UnionpayTrust,
   unionpayCertId,
 } from './unionpay-certificates.js';
@@ -137,7 +137,7 @@ export function resolveUnionpayOptions(input: UnionpayOptions): UnionpayConfig {
     privateKey,
     certId: unionpayCertId(certificate),
     trust,
-    certificateCache: new Map(),
+    certificateCache: new UnionpayCertificateCache(),
     gateway: (endpoint === 'production' || endpoint === 'test' ? UNIONPAY_GATEWAYS[endpoint] : endpoint).replace(
       /\/$/,
       '',

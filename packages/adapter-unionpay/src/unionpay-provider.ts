@@ -15,6 +15,7 @@ import {
   type CreatePaymentResult,
   type NotificationInput,
   type Order,
+  type PaymentEvent,
   type PaymentProvider,
   type PaymentStatusEvent,
   ProviderApiError,
@@ -54,7 +55,7 @@ export interface UnionpayProvider extends PaymentProvider {
    */
   undoPayment(request: { order: Order; undoId: string }): Promise<RefundStatusEvent>;
   /** Verifies the buyer's return to `frontUrl` (same format as a notification) for the result page. */
-  verifyFrontReturn(input: NotificationInput): Promise<{ event: import('@hutong/core').PaymentEvent }>;
+  verifyFrontReturn(input: NotificationInput): Promise<{ event: PaymentEvent }>;
 }
 
 const CAPABILITIES: ProviderCapabilities = {

@@ -43,15 +43,15 @@ export function unionpayDigest(fields: UnionpayFields): string {
 }
 
 /** One-shot `crypto.hash` where Node has it (20.12+): no Hash stream object per message. */
-const sha256Hex: (text: string) => string =
+const sha256Hex: (data: string | Uint8Array) => string =
   typeof (nodeCrypto as { hash?: unknown }).hash === 'function'
-    ? (text) =>
-        (nodeCrypto as unknown as { hash(algorithm: string, data: string, encoding: 'hex'): string }).hash(
+    ? (data) =>
+        (nodeCrypto as unknown as { hash(algorithm: string, data: string | Uint8Array, encoding: 'hex'): string }).hash(
           'sha256',
-          text,
+          data,
           'hex',
         )
-    : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+    : (data) => createHash('sha256').update(data).digest('hex');
 
 /**
  * Signs fields; returns the base64 `signature`.
@@ -76,8 +76,25 @@ export function signUnionpayFields(fields: UnionpayFields, privateKey: KeyObject
 export function verifyUnionpayFields(fields: UnionpayFields, publicKey: KeyObject): boolean {
   const signature = fields.signature;
   if (!signature) return false;
+  return verifyUnionpayDigest(unionpayDigest(fields), signature, publicKey);
+}
+
+/**
+ * Verifies a base64 `signature` over signing-string bytes built elsewhere (such as
+ * `FormFields.signedBytes(['signature'])`); malformed input is false.
+ *
+ * @example
+ * ```ts
+ * verifyUnionpayBytes(form.signedBytes(['signature']), form.get('signature') ?? '', certificate.publicKey);
+ * ```
+ */
+export function verifyUnionpayBytes(signed: Uint8Array, signature: string, publicKey: KeyObject): boolean {
+  return verifyUnionpayDigest(sha256Hex(signed), signature, publicKey);
+}
+
+function verifyUnionpayDigest(digest: string, signature: string, publicKey: KeyObject): boolean {
   try {
-    return verify('sha256', Buffer.from(unionpayDigest(fields), 'ascii'), publicKey, Buffer.from(signature, 'base64'));
+    return verify('sha256', Buffer.from(digest, 'latin1'), publicKey, Buffer.from(signature, 'base64'));
   } catch {
     return false;
   }

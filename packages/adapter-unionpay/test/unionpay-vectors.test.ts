@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { SignatureVerificationError, toNotificationRequest, ValidationError } from '@hutong/core';
-import { createTestIdentity } from '@hutong/core/testing';
+import { FormFields, SignatureVerificationError, toNotificationRequest, ValidationError } from '@hutong/core';
+import { createTestIdentity, rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   decodeUnionpayForm,
@@ -8,10 +8,12 @@ import {
   parseUnionpayResponse,
   readPfx,
   signUnionpayFields,
+  UnionpayCertificateCache,
   unionpay,
   unionpayCertId,
   unionpayDigest,
   unionpaySigningString,
+  verifyUnionpayForm,
   verifyUnionpayMessage,
 } from '../src/index.js';
 import { fixture, fixtureBytes, MIDDLE, PFX, ROOT, type Vector, vectors } from './helpers.js';
@@ -85,24 +87,30 @@ describe('verification against the UnionPay chain', () => {
   it('verifies the real query response (S2) over the exact string, PEM line ends included', () => {
     expect(unionpaySigningString(s2.params)).toBe(s2.string_to_verify);
     expect(unionpayDigest(s2.params)).toBe(s2.sha256_hex);
-    expect(reason(() => verifyUnionpayMessage(s2.params, trust(), new Map(), validAt))).toBeUndefined();
+    expect(
+      reason(() => verifyUnionpayMessage(s2.params, trust(), new UnionpayCertificateCache(), validAt)),
+    ).toBeUndefined();
   });
 
   it('refuses a tampered field', () => {
-    expect(reason(() => verifyUnionpayMessage({ ...s2.params, txnAmt: '100' }, trust(), new Map(), validAt))).toBe(
-      'bad_signature',
-    );
+    expect(
+      reason(() =>
+        verifyUnionpayMessage({ ...s2.params, txnAmt: '100' }, trust(), new UnionpayCertificateCache(), validAt),
+      ),
+    ).toBe('bad_signature');
   });
 
   it('refuses the same message once its certificate has expired (clock injected), cached or not', () => {
-    const cache = new Map();
+    const cache = new UnionpayCertificateCache();
     verifyUnionpayMessage(s2.params, trust(), cache, validAt);
     expect(reason(() => verifyUnionpayMessage(s2.params, trust(), cache, new Date('2025-08-01T00:00:00Z')))).toBe(
       'untrusted_certificate',
     );
-    expect(reason(() => verifyUnionpayMessage(s2.params, trust(), new Map(), new Date('2020-07-01T00:00:00Z')))).toBe(
-      'untrusted_certificate',
-    );
+    expect(
+      reason(() =>
+        verifyUnionpayMessage(s2.params, trust(), new UnionpayCertificateCache(), new Date('2020-07-01T00:00:00Z')),
+      ),
+    ).toBe('untrusted_certificate');
   });
 
   it('refuses a certificate from another CA, even with the UnionPay CN', () => {
@@ -124,7 +132,9 @@ describe('verification against the UnionPay chain', () => {
     });
     const fields: Record<string, string> = { ...s2.params, signPubKeyCert: forged.pem };
     fields.signature = signUnionpayFields(fields, forged.privateKey);
-    expect(reason(() => verifyUnionpayMessage(fields, trust(), new Map(), validAt))).toBe('untrusted_certificate');
+    expect(reason(() => verifyUnionpayMessage(fields, trust(), new UnionpayCertificateCache(), validAt))).toBe(
+      'untrusted_certificate',
+    );
   });
 
   it('refuses a self-signed certificate', () => {
@@ -135,7 +145,9 @@ describe('verification against the UnionPay chain', () => {
     });
     const fields: Record<string, string> = { ...s2.params, signPubKeyCert: self.pem };
     fields.signature = signUnionpayFields(fields, self.privateKey);
-    expect(reason(() => verifyUnionpayMessage(fields, trust(), new Map(), validAt))).toBe('untrusted_certificate');
+    expect(reason(() => verifyUnionpayMessage(fields, trust(), new UnionpayCertificateCache(), validAt))).toBe(
+      'untrusted_certificate',
+    );
   });
 
   it('turns the real consume notification into a payment event (S3)', async () => {
@@ -157,6 +169,11 @@ describe('verification against the UnionPay chain', () => {
       amount: 1,
       providerTransactionId: '782209081322060674028',
     });
+    // Again with the certificate's decoding cached: a tampered amount still fails.
+    const tampered = encodeUnionpayForm({ ...s3.params, txnAmt: '100' });
+    expect(
+      await rejectionOf(provider.verifyNotification(toNotificationRequest({ headers: {}, body: tampered }))),
+    ).toMatchObject({ reason: 'bad_signature' });
     const other = unionpay({
       merId: '777290058110048',
       signCert: { pfx: PFX, password: '000000' },
@@ -180,10 +197,37 @@ describe('verification against the UnionPay chain', () => {
       fixture('zjsxwc-upacp-sdk/acp_test_root.cer'),
       fixture('zjsxwc-upacp-sdk/acp_test_middle.cer'),
     ] as const;
-    expect(reason(() => verifyUnionpayMessage(fields, trust(true, ...chain), new Map(), within))).toBeUndefined();
-    expect(reason(() => verifyUnionpayMessage(fields, trust(false, ...chain), new Map(), within))).toBe(
+    expect(
+      reason(() => verifyUnionpayMessage(fields, trust(true, ...chain), new UnionpayCertificateCache(), within)),
+    ).toBeUndefined();
+    expect(
+      reason(() => verifyUnionpayMessage(fields, trust(false, ...chain), new UnionpayCertificateCache(), within)),
+    ).toBe('untrusted_certificate');
+    // The raw body as UnionPay posted it, verified straight from the form.
+    const form = FormFields.parse(fixture(s4.raw_file).trim());
+    expect(form.signedBytes(['signature']).toString('utf8')).toBe(s4.string_to_verify);
+    const cache = new UnionpayCertificateCache();
+    expect(reason(() => verifyUnionpayForm(form, trust(true, ...chain), cache, within))).toBeUndefined();
+    expect(reason(() => verifyUnionpayForm(form, trust(true, ...chain), cache, within))).toBeUndefined();
+    expect(reason(() => verifyUnionpayForm(form, trust(false, ...chain), new UnionpayCertificateCache(), within))).toBe(
       'untrusted_certificate',
     );
+  });
+
+  it('keeps the certificate cache bounded whatever texts arrive', () => {
+    const cache = new UnionpayCertificateCache();
+    for (let i = 0; i < 100; i++) cache.decoded(`raw-${i}`, () => `pem-${i}`);
+    let decodes = 0;
+    cache.decoded('raw-99', () => {
+      decodes++;
+      return 'pem-99';
+    });
+    expect(decodes).toBe(0); // recent entries stay
+    cache.decoded('raw-0', () => {
+      decodes++;
+      return 'pem-0';
+    });
+    expect(decodes).toBe(1); // the oldest were forgotten
   });
 });
 
