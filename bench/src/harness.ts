@@ -18,6 +18,15 @@ export interface MeasureOptions {
   iterations?: number;
 }
 
+/** One case of {@link measureInterleaved}. */
+export interface Case {
+  name: string;
+  /** Called with the iteration number, so a case can walk through pre-built inputs. */
+  fn: (i: number) => unknown;
+  /** Fixed operations per sample (and for the warm-up) instead of the time box. */
+  iterations?: number;
+}
+
 /**
  * Measures `fn` (sync or async). `fn` receives the iteration number, so a benchmark can walk through
  * pre-built inputs.
@@ -27,35 +36,46 @@ export async function measure(
   fn: (i: number) => unknown,
   options: MeasureOptions = {},
 ): Promise<Measurement> {
+  const [measurement] = await measureInterleaved([{ name, fn, iterations: options.iterations }], options);
+  return measurement as Measurement;
+}
+
+/**
+ * Measures several cases in rounds: each round takes one sample of every case, in an order that
+ * rotates from round to round. A figure and its ceiling are thus sampled side by side, under the
+ * same machine conditions, and a slow moment of a shared, noisy machine hits both alike.
+ */
+export async function measureInterleaved(cases: readonly Case[], options: MeasureOptions = {}): Promise<Measurement[]> {
   const samples = options.samples ?? 5;
   const sampleMs = options.sampleMs ?? 300;
-  let i = 0;
-  const rates: number[] = [];
-  if (options.iterations !== undefined) {
-    const n = options.iterations;
-    for (let k = 0; k < n; k++) await fn(i++); // warm-up
-    for (let s = 0; s < samples; s++) {
-      const start = performance.now();
-      for (let k = 0; k < n; k++) await fn(i++);
-      rates.push((n * 1000) / (performance.now() - start));
-    }
-    return median(name, rates);
-  }
-  // Warm-up: let the JIT settle.
-  const warmEnd = performance.now() + sampleMs;
-  while (performance.now() < warmEnd) await fn(i++);
-  for (let s = 0; s < samples; s++) {
+  const counters = cases.map(() => 0);
+  const rates: number[][] = cases.map(() => []);
+  const runSample = async (index: number, record: boolean) => {
+    const { fn, iterations } = cases[index] as Case;
+    let i = counters[index] as number;
     let count = 0;
     const start = performance.now();
     let elapsed = 0;
-    while (elapsed < sampleMs) {
-      for (let k = 0; k < 64; k++) await fn(i++);
-      count += 64;
+    if (iterations !== undefined) {
+      for (let k = 0; k < iterations; k++) await fn(i++);
+      count = iterations;
       elapsed = performance.now() - start;
+    } else {
+      while (elapsed < sampleMs) {
+        for (let k = 0; k < 64; k++) await fn(i++);
+        count += 64;
+        elapsed = performance.now() - start;
+      }
     }
-    rates.push((count * 1000) / elapsed);
+    counters[index] = i;
+    if (record) (rates[index] as number[]).push((count * 1000) / elapsed);
+  };
+  // Warm-up: let the JIT settle on every case.
+  for (let index = 0; index < cases.length; index++) await runSample(index, false);
+  for (let round = 0; round < samples; round++) {
+    for (let k = 0; k < cases.length; k++) await runSample((round + k) % cases.length, true);
   }
-  return median(name, rates);
+  return cases.map((c, index) => median(c.name, rates[index] as number[]));
 }
 
 function median(name: string, rates: number[]): Measurement {

@@ -4,5 +4,8 @@ import { benchUnionpay } from './unionpay.bench.js';
 import { benchWechatpay } from './wechatpay.bench.js';
 
 console.log(`hutong benchmarks: node ${process.version}, ${process.platform}/${process.arch}`);
+console.log(
+  'Each figure is sampled in alternation with its ceiling over the same pre-built inputs; notification bodies are bytes, as a server receives them.',
+);
 const results = [await benchCore(), await benchAlipay(), await benchWechatpay(), await benchUnionpay()];
 console.log(results.every(Boolean) ? '\nAll targets met.' : '\nSome targets missed (see FAIL above).');
