@@ -93,8 +93,8 @@ export function formatRate(m: Measurement): string {
 export interface Comparison {
   label: string;
   ratio: number;
-  /** `min`: ratio must be at least target; `max`: at most. */
-  kind: 'min' | 'max';
+  /** `min`: ratio must be at least target; `max`: at most; `info`: printed for reference only. */
+  kind: 'min' | 'max' | 'info';
   target: number;
 }
 
@@ -103,6 +103,10 @@ export function report(title: string, measurements: Measurement[], comparisons: 
   for (const m of measurements) console.log(`  ${m.name.padEnd(58)} ${formatRate(m)}`);
   let ok = true;
   for (const c of comparisons) {
+    if (c.kind === 'info') {
+      console.log(`  ${c.label.padEnd(58)} ${c.ratio.toFixed(3).padStart(9)}   (for reference)`);
+      continue;
+    }
     const pass = c.kind === 'min' ? c.ratio >= c.target : c.ratio <= c.target;
     ok &&= pass;
     const sign = c.kind === 'min' ? '≥' : '≤';
