@@ -15,7 +15,7 @@ import {
 import { createPayments, MemoryOrderStore } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { AlipaySdk } from 'alipay-sdk';
-import { type Comparison, type Measurement, measureInterleaved, report } from './harness.js';
+import { type Comparison, type Measurement, measureInterleaved, report, SIGNING_SAMPLES } from './harness.js';
 
 const PER_SAMPLE = 4_000;
 const SAMPLES = 5;
@@ -138,26 +138,29 @@ export async function benchAlipay(): Promise<boolean> {
   const gateway = createAlipayGateway(
     resolveAlipayOptions({ appId: APP_ID, privateKey: app.privatePem, alipayPublicKey: gatewayKeys.publicPem }),
   );
-  const [rawSign, hutongSign, sdkSign] = (await measureInterleaved([
-    {
-      name: 'raw node:crypto RSA-2048 sign (parsed key)',
-      fn: () => createSign('RSA-SHA256').update(requestContent, 'utf8').sign(app.privateKey, 'base64'),
-    },
-    {
-      name: 'hutong app.pay order string (build + sign + encode)',
-      fn: () =>
-        encodeAlipayForm(
-          gateway.signedParams('alipay.trade.app.pay', bizContent, {
-            notifyUrl: 'https://shop.example/webhooks/alipay',
-          }),
-        ),
-    },
-    {
-      name: 'alipay-sdk sdkExecute (build + sign + encode)',
-      fn: () =>
-        sdk.sdkExecute('alipay.trade.app.pay', { bizContent, notify_url: 'https://shop.example/webhooks/alipay' }),
-    },
-  ])) as [Measurement, Measurement, Measurement];
+  const [rawSign, hutongSign, sdkSign] = (await measureInterleaved(
+    [
+      {
+        name: 'raw node:crypto RSA-2048 sign (parsed key)',
+        fn: () => createSign('RSA-SHA256').update(requestContent, 'utf8').sign(app.privateKey, 'base64'),
+      },
+      {
+        name: 'hutong app.pay order string (build + sign + encode)',
+        fn: () =>
+          encodeAlipayForm(
+            gateway.signedParams('alipay.trade.app.pay', bizContent, {
+              notifyUrl: 'https://shop.example/webhooks/alipay',
+            }),
+          ),
+      },
+      {
+        name: 'alipay-sdk sdkExecute (build + sign + encode)',
+        fn: () =>
+          sdk.sdkExecute('alipay.trade.app.pay', { bizContent, notify_url: 'https://shop.example/webhooks/alipay' }),
+      },
+    ],
+    SIGNING_SAMPLES,
+  )) as [Measurement, Measurement, Measurement];
 
   const comparisons: Comparison[] = [
     {

@@ -15,7 +15,7 @@ import { createPayments, MemoryOrderStore } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { Aes, Formatter, Rsa } from 'wechatpay-axios-plugin';
 import WxPay from 'wechatpay-node-v3';
-import { type Comparison, type Measurement, measureInterleaved, report } from './harness.js';
+import { type Comparison, type Measurement, measureInterleaved, report, SIGNING_SAMPLES } from './harness.js';
 
 const PER_SAMPLE = 4_000;
 const SAMPLES = 5;
@@ -181,33 +181,36 @@ export async function benchWechatpay(): Promise<boolean> {
     notify_url: 'https://shop.example/webhooks/wechatpay',
     amount: { total: 1999, currency: 'CNY' },
   });
-  const [rawSign, hutongSign] = (await measureInterleaved([
-    {
-      name: 'raw node:crypto RSA-2048 sign (parsed key)',
-      fn: () => {
-        sign(
-          'sha256',
-          Buffer.from(`POST\n/v3/pay/transactions/native\n${TIMESTAMP}\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n${body}\n`),
-          merchant.privateKey,
-        );
+  const [rawSign, hutongSign] = (await measureInterleaved(
+    [
+      {
+        name: 'raw node:crypto RSA-2048 sign (parsed key)',
+        fn: () => {
+          sign(
+            'sha256',
+            Buffer.from(`POST\n/v3/pay/transactions/native\n${TIMESTAMP}\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n${body}\n`),
+            merchant.privateKey,
+          );
+        },
       },
-    },
-    {
-      name: 'hutong Authorization header',
-      fn: () => {
-        wechatpayAuthorization(
-          {
-            method: 'POST',
-            canonicalUrl: '/v3/pay/transactions/native',
-            timestamp: TIMESTAMP,
-            nonce: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
-            body,
-          },
-          { mchId: MCH_ID, serialNo: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115', privateKey: merchant.privateKey },
-        );
+      {
+        name: 'hutong Authorization header',
+        fn: () => {
+          wechatpayAuthorization(
+            {
+              method: 'POST',
+              canonicalUrl: '/v3/pay/transactions/native',
+              timestamp: TIMESTAMP,
+              nonce: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+              body,
+            },
+            { mchId: MCH_ID, serialNo: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115', privateKey: merchant.privateKey },
+          );
+        },
       },
-    },
-  ])) as [Measurement, Measurement];
+    ],
+    SIGNING_SAMPLES,
+  )) as [Measurement, Measurement];
 
   const comparisons: Comparison[] = [
     {
