@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { civilTimeToIso, digitsAt, ValidationError } from '@hutong/core';
+import { isoFromDateTimeText, ValidationError } from '@hutong/core';
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 
@@ -35,24 +35,7 @@ export function formatAlipayTime(date: Date): string {
  * ```
  */
 export function parseAlipayTime(text: string, field: string): string {
-  const iso =
-    typeof text === 'string' &&
-    text.length === 19 &&
-    text[4] === '-' &&
-    text[7] === '-' &&
-    text[10] === ' ' &&
-    text[13] === ':' &&
-    text[16] === ':'
-      ? civilTimeToIso({
-          year: digitsAt(text, 0, 4),
-          month: digitsAt(text, 5, 2),
-          day: digitsAt(text, 8, 2),
-          hour: digitsAt(text, 11, 2),
-          minute: digitsAt(text, 14, 2),
-          second: digitsAt(text, 17, 2),
-          offsetMinutes: 480,
-        })
-      : undefined;
+  const iso = typeof text === 'string' && text.length === 19 ? isoFromDateTimeText(text, ' ', 480) : undefined;
   if (iso === undefined) throw new ValidationError(field, 'is not an Alipay time (yyyy-MM-dd HH:mm:ss)');
   return iso;
 }

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { civilTimeToIso, digitsAt, ValidationError } from '@hutong/core';
+import { digitsAt, isoFromDateTimeText, ValidationError } from '@hutong/core';
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 
@@ -35,15 +35,7 @@ export function parseWechatpayTime(text: unknown, field: string): string {
 
 /** `yyyy-MM-ddTHH:mm:ss[.fraction](Z|±HH:mm)`, or undefined. */
 function rfc3339ToIso(text: string): string | undefined {
-  if (
-    text.length < 20 ||
-    text[4] !== '-' ||
-    text[7] !== '-' ||
-    text[10] !== 'T' ||
-    text[13] !== ':' ||
-    text[16] !== ':'
-  )
-    return undefined;
+  if (text.length < 20) return undefined;
   let at = 19;
   let millisecond = 0;
   if (text[at] === '.') {
@@ -69,14 +61,5 @@ function rfc3339ToIso(text: string): string | undefined {
     if (hours < 0 || minutes < 0 || hours > 23 || minutes > 59) return undefined;
     offsetMinutes = (text[at] === '-' ? -1 : 1) * (hours * 60 + minutes);
   } else return undefined;
-  return civilTimeToIso({
-    year: digitsAt(text, 0, 4),
-    month: digitsAt(text, 5, 2),
-    day: digitsAt(text, 8, 2),
-    hour: digitsAt(text, 11, 2),
-    minute: digitsAt(text, 14, 2),
-    second: digitsAt(text, 17, 2),
-    millisecond,
-    offsetMinutes,
-  });
+  return isoFromDateTimeText(text, 'T', offsetMinutes, millisecond);
 }

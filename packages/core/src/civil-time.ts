@@ -116,3 +116,41 @@ export function civilTimeToIso(time: CivilTime): string | undefined {
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
   return isoFromEpochMs(utc - offsetMinutes * 60_000);
 }
+
+/**
+ * Reads `yyyy-MM-dd?HH:mm:ss` at the start of `text` (`?` being `separator`) as a wall-clock time at
+ * `offsetMinutes` east of UTC and returns its ISO-8601 UTC string, or `undefined` when the shape or a
+ * part is wrong. What follows the 19 characters is the caller's to check.
+ *
+ * @example
+ * ```ts
+ * isoFromDateTimeText('2024-05-01 00:00:05', ' ', 480); // '2024-04-30T16:00:05.000Z'
+ * ```
+ */
+export function isoFromDateTimeText(
+  text: string,
+  separator: string,
+  offsetMinutes: number,
+  millisecond = 0,
+): string | undefined {
+  if (
+    text.length < 19 ||
+    text[4] !== '-' ||
+    text[7] !== '-' ||
+    text[10] !== separator ||
+    text[13] !== ':' ||
+    text[16] !== ':'
+  ) {
+    return undefined;
+  }
+  return civilTimeToIso({
+    year: digitsAt(text, 0, 4),
+    month: digitsAt(text, 5, 2),
+    day: digitsAt(text, 8, 2),
+    hour: digitsAt(text, 11, 2),
+    minute: digitsAt(text, 14, 2),
+    second: digitsAt(text, 17, 2),
+    millisecond,
+    offsetMinutes,
+  });
+}

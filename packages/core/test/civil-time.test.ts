@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { civilTimeToIso, digitsAt, isoFromEpochMs } from '../src/index.js';
+import { civilTimeToIso, digitsAt, isoFromDateTimeText, isoFromEpochMs } from '../src/index.js';
 
 describe('isoFromEpochMs', () => {
   it('matches Date#toISOString for any millisecond of years 0 to 9999 and beyond', () => {
@@ -82,5 +82,22 @@ describe('digitsAt', () => {
     expect(digitsAt('2024-0x-01', 5, 2)).toBe(-1);
     expect(digitsAt('20', 0, 4)).toBe(-1);
     expect(digitsAt('+1', 0, 2)).toBe(-1);
+  });
+});
+
+describe('isoFromDateTimeText', () => {
+  it('reads the date-time shape with the given separator and offset', () => {
+    expect(isoFromDateTimeText('2024-05-01 00:00:05', ' ', 480)).toBe('2024-04-30T16:00:05.000Z');
+    expect(isoFromDateTimeText('2024-05-01T00:00:05+08:00', 'T', 480, 250)).toBe('2024-04-30T16:00:05.250Z');
+  });
+
+  it.each([
+    '2024-05-01T00:00:05',
+    '2024/05/01 00:00:05',
+    '2024-05-01 00.00.05',
+    '2024-05-01 0:00:05',
+    '2024-02-30 00:00:05',
+  ])('refuses %j with a space separator', (text) => {
+    expect(isoFromDateTimeText(text, ' ', 480)).toBeUndefined();
   });
 });
