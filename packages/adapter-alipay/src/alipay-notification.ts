@@ -18,7 +18,7 @@ import {
   ValidationError,
   type WebhookResponse,
 } from '@hutong/core';
-import { alipaySigningString, verifyAlipayBytes, verifyAlipayContent } from './alipay-signature.js';
+import { alipaySigningString, verifyAlipayBytes } from './alipay-signature.js';
 import { alipayTradeStatus } from './alipay-status.js';
 import { parseAlipayTime } from './alipay-time.js';
 
@@ -58,14 +58,12 @@ export function verifyAlipayNotificationParams(
   const get = (key: string) => (params instanceof Map ? params.get(key) : (params as Record<string, string>)[key]);
   const sign = get('sign');
   if (!sign) return false;
-  const candidates = [...keys];
-  const withoutType = alipaySigningString(params, ['sign', 'sign_type']);
-  for (const key of candidates) if (verifyAlipayContent(withoutType, sign, key)) return true;
-  // Only some notification types keep sign_type in the signed string; build it only when needed.
-  if (!get('sign_type')) return false;
-  const withType = alipaySigningString(params, ['sign']);
-  for (const key of candidates) if (verifyAlipayContent(withType, sign, key)) return true;
-  return false;
+  return verifyEitherRule(
+    (omit) => Buffer.from(alipaySigningString(params, omit), 'utf8'),
+    Buffer.from(sign, 'base64'),
+    Boolean(get('sign_type')),
+    [...keys],
+  );
 }
 
 /**
@@ -84,17 +82,34 @@ export function verifyAlipayNotificationForm(
 ): boolean {
   const sign = form.get('sign');
   if (!sign) return false;
-  const signature = Buffer.from(sign, 'base64');
-  const withoutType = form.signedBytes(WITHOUT_SIGN_TYPE);
-  for (const key of keys.values()) if (verifyAlipayBytes(withoutType, signature, key)) return true;
-  if (!form.get('sign_type')) return false;
-  const withType = form.signedBytes(WITH_SIGN_TYPE);
-  for (const key of keys.values()) if (verifyAlipayBytes(withType, signature, key)) return true;
-  return false;
+  return verifyEitherRule(
+    (omit) => form.signedBytes(omit),
+    Buffer.from(sign, 'base64'),
+    Boolean(form.raw('sign_type')),
+    keys,
+  );
 }
 
 const WITHOUT_SIGN_TYPE = ['sign', 'sign_type'] as const;
 const WITH_SIGN_TYPE = ['sign'] as const;
+
+/**
+ * The two signing rules of notifications: most types sign without `sign_type`, some (such as
+ * `servicemarket_order_notify`) with it; the second string is built only when the first fails.
+ */
+function verifyEitherRule(
+  signedBytes: (omit: readonly string[]) => Uint8Array,
+  signature: Uint8Array,
+  hasSignType: boolean,
+  keys: readonly KeyObject[] | ReadonlyMap<string, KeyObject>,
+): boolean {
+  const withoutType = signedBytes(WITHOUT_SIGN_TYPE);
+  for (const key of keys.values()) if (verifyAlipayBytes(withoutType, signature, key)) return true;
+  if (!hasSignType) return false;
+  const withType = signedBytes(WITH_SIGN_TYPE);
+  for (const key of keys.values()) if (verifyAlipayBytes(withType, signature, key)) return true;
+  return false;
+}
 
 /**
  * Verifies an Alipay notification and turns it into a core event.
@@ -112,7 +127,8 @@ export function verifyAlipayNotification(
   config: AlipayNotificationConfig,
 ): { event: PaymentEvent; notificationId?: string } {
   const form = FormFields.parse(request.body, 'notification.body');
-  if (!form.get('sign'))
+  // Presence only: the signature itself is decoded once, by the verification.
+  if (!form.raw('sign'))
     throw new SignatureVerificationError('alipay', 'missing_signature', 'the notification has no sign');
   const signType = form.get('sign_type');
   if (signType && signType !== 'RSA2') {
@@ -123,14 +139,16 @@ export function verifyAlipayNotification(
   }
   // Verified: from here on the values are Alipay's.
   const field = (name: string) => form.get(name);
-  if (field('app_id') !== config.appId) {
-    throw new SignatureVerificationError('alipay', 'wrong_recipient', `the notification is for app ${field('app_id')}`);
+  const appId = field('app_id');
+  if (appId !== config.appId) {
+    throw new SignatureVerificationError('alipay', 'wrong_recipient', `the notification is for app ${appId}`);
   }
   if (config.sellerId && field('seller_id') !== config.sellerId) {
     throw new SignatureVerificationError('alipay', 'wrong_recipient', 'the notification is for another seller');
   }
-  if (field('notify_type') && field('notify_type') !== 'trade_status_sync') {
-    throw new ValidationError('notification.notify_type', `${field('notify_type')} is not a payment notification`);
+  const notifyType = field('notify_type');
+  if (notifyType && notifyType !== 'trade_status_sync') {
+    throw new ValidationError('notification.notify_type', `${notifyType} is not a payment notification`);
   }
   const orderId = field('out_trade_no');
   if (!orderId) throw new ValidationError('notification.out_trade_no', 'is missing');
