@@ -45,16 +45,9 @@ export function verifyUnionpayMessage(
   cache: UnionpayCertificateCache,
   now: Date,
 ): void {
-  if (!fields.signature) {
-    throw new SignatureVerificationError(
-      'unionpay',
-      'missing_signature',
-      `the message is not signed (respCode ${fields.respCode ?? '?'}: ${fields.respMsg ?? ''})`,
-    );
-  }
+  if (!fields.signature) throw notSigned(fields.respCode, fields.respMsg);
   const key = trustedSigningKey(fields.signPubKeyCert, trust, cache, now);
-  if (!verifyUnionpayFields(fields, key))
-    throw new SignatureVerificationError('unionpay', 'bad_signature', 'the signature does not match the fields');
+  if (!verifyUnionpayFields(fields, key)) throw badSignature();
 }
 
 /**
@@ -74,19 +67,25 @@ export function verifyUnionpayForm(
   now: Date,
 ): void {
   const signature = form.get('signature');
-  if (!signature) {
-    throw new SignatureVerificationError(
-      'unionpay',
-      'missing_signature',
-      `the message is not signed (respCode ${form.get('respCode') ?? '?'}: ${form.get('respMsg') ?? ''})`,
-    );
-  }
+  if (!signature) throw notSigned(form.get('respCode'), form.get('respMsg'));
   const raw = form.raw('signPubKeyCert');
   const certificate = raw ? cache.decoded(raw, () => form.get('signPubKeyCert') as string) : undefined;
   const key = trustedSigningKey(certificate?.pem, trust, cache, now);
   const known = certificate ? { name: 'signPubKeyCert', bytes: certificate.bytes } : undefined;
-  if (!verifyUnionpayBytes(form.signedBytes(SIGNATURE, known), signature, key))
-    throw new SignatureVerificationError('unionpay', 'bad_signature', 'the signature does not match the fields');
+  if (!verifyUnionpayBytes(form.signedBytes(SIGNATURE, known), signature, key)) throw badSignature();
+}
+
+/** A message without a signature, naming its respCode and respMsg when it has them. */
+function notSigned(respCode: string | undefined, respMsg: string | undefined): SignatureVerificationError {
+  return new SignatureVerificationError(
+    'unionpay',
+    'missing_signature',
+    `the message is not signed (respCode ${respCode ?? '?'}: ${respMsg ?? ''})`,
+  );
+}
+
+function badSignature(): SignatureVerificationError {
+  return new SignatureVerificationError('unionpay', 'bad_signature', 'the signature does not match the fields');
 }
 
 const SIGNATURE = ['signature'] as const;
