@@ -4,49 +4,14 @@
  * raw RSA-2048 verify. The provider here does no cryptography, so what is measured is the core alone.
  */
 import { constants, createSign, createVerify, generateKeyPairSync, verify } from 'node:crypto';
-import {
-  createPayments,
-  MemoryOrderStore,
-  type NotificationRequest,
-  type PaymentEvent,
-  type PaymentProvider,
-} from '@hutong/core';
+import { createPayments, MemoryOrderStore, type PaymentEvent } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
-import { type Comparison, type Measurement, measureInterleaved, report } from './harness.js';
+import { type Comparison, floorProvider, type Measurement, measureInterleaved, report } from './harness.js';
 
 const PER_SAMPLE = 20_000;
 const SAMPLES = 7;
 /** Every notification pays a different order: one per operation, warm-up included. */
 const ORDERS = PER_SAMPLE * (SAMPLES + 1);
-
-/**
- * A provider that parses nothing: the body is an index into ready events. With `verify`, it runs one
- * raw verify first, so handling costs exactly a raw verify plus the core: the best any adapter can do.
- */
-function readyEventsProvider(id: string, events: readonly PaymentEvent[], verify?: () => void): PaymentProvider {
-  return {
-    specificationVersion: 'v1',
-    id,
-    capabilities: {
-      methods: ['qr'],
-      query: false,
-      close: false,
-      refund: false,
-      partialRefund: false,
-      multipleRefunds: false,
-      refundQuery: false,
-      refundNotifications: false,
-    },
-    async createPayment() {
-      return { action: { type: 'none' } };
-    },
-    async verifyNotification(request: NotificationRequest) {
-      verify?.();
-      return { event: events[Number(request.body)] as PaymentEvent };
-    },
-    acknowledgeNotification: (outcome) => ({ status: outcome.accepted ? 200 : 400, headers: {}, body: '' }),
-  };
-}
 
 export async function benchCore(): Promise<boolean> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -65,7 +30,14 @@ export async function benchCore(): Promise<boolean> {
   const bareEvents: PaymentEvent[] = [];
   const floorEvents: PaymentEvent[] = [];
   const payments = createPayments({
-    providers: [readyEventsProvider('bare', bareEvents), readyEventsProvider('floor', floorEvents, rawVerifyOnce)],
+    providers: [
+      // The body is an index into ready events: no parsing at all.
+      floorProvider('bare', (request) => bareEvents[Number(request.body)] as PaymentEvent),
+      floorProvider('floor', (request) => {
+        rawVerifyOnce();
+        return floorEvents[Number(request.body)] as PaymentEvent;
+      }),
+    ],
     store,
   });
   const bodies: string[] = [];

@@ -1,4 +1,5 @@
 /** A small benchmark runner: time-boxed batches, median of several samples, ops per second. */
+import type { NotificationRequest, PaymentEvent, PaymentProvider } from '@hutong/core';
 
 export interface Measurement {
   name: string;
@@ -121,4 +122,34 @@ export function report(title: string, measurements: Measurement[], comparisons: 
     );
   }
   return ok;
+}
+
+/**
+ * A provider with no code of its own: `verifyNotification` runs exactly `handle`, which does only
+ * the work the protocol cannot do without (the raw crypto, and the decoding and parsing any adapter
+ * must do) and returns the event. Run through `handleNotification`, it measures the floor: the best
+ * any adapter can reach on this machine in this run.
+ */
+export function floorProvider(id: string, handle: (request: NotificationRequest) => PaymentEvent): PaymentProvider {
+  return {
+    specificationVersion: 'v1',
+    id,
+    capabilities: {
+      methods: ['qr'],
+      query: false,
+      close: false,
+      refund: false,
+      partialRefund: false,
+      multipleRefunds: false,
+      refundQuery: false,
+      refundNotifications: false,
+    },
+    async createPayment() {
+      return { action: { type: 'none' } };
+    },
+    async verifyNotification(request) {
+      return { event: handle(request) };
+    },
+    acknowledgeNotification: (outcome) => ({ status: outcome.accepted ? 200 : 400, headers: {}, body: '' }),
+  };
 }
