@@ -153,3 +153,29 @@ export function floorProvider(id: string, handle: (request: NotificationRequest)
     acknowledgeNotification: (outcome) => ({ status: outcome.accepted ? 200 : 400, headers: {}, body: '' }),
   };
 }
+
+/**
+ * The two reference lines that go with a floor: how close the floor itself comes to the ceiling
+ * (the best any adapter can reach), and how close hutong comes to the floor.
+ */
+export function floorComparisons(
+  hutong: Measurement,
+  floor: Measurement,
+  ceiling: Measurement,
+  ceilingLabel: string,
+): Comparison[] {
+  return [
+    {
+      label: `best any adapter can reach: floor ÷ ${ceilingLabel}`,
+      ratio: floor.opsPerSecond / ceiling.opsPerSecond,
+      kind: 'info',
+      target: 0,
+    },
+    {
+      label: 'notification: hutong ÷ floor (rate)',
+      ratio: hutong.opsPerSecond / floor.opsPerSecond,
+      kind: 'info',
+      target: 0,
+    },
+  ];
+}

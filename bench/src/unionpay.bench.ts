@@ -20,6 +20,7 @@ import { createPayments, MemoryOrderStore, type PaymentEvent } from '@hutong/cor
 import { createTestIdentity, sampleOrder } from '@hutong/core/testing';
 import {
   type Comparison,
+  floorComparisons,
   floorProvider,
   type Measurement,
   measure,
@@ -212,18 +213,7 @@ export async function benchUnionpay(): Promise<boolean> {
       kind: 'min',
       target: 0.75,
     },
-    {
-      label: 'best any adapter can reach: floor ÷ raw verify',
-      ratio: floorRate.opsPerSecond / rawVerify.opsPerSecond,
-      kind: 'info',
-      target: 0,
-    },
-    {
-      label: 'notification: hutong ÷ floor (rate)',
-      ratio: hutong.opsPerSecond / floorRate.opsPerSecond,
-      kind: 'info',
-      target: 0,
-    },
+    ...floorComparisons(hutong, floorRate, rawVerify, 'raw verify'),
     {
       label: 'signing: hutong ÷ raw sign (rate)',
       ratio: hutongSign.opsPerSecond / rawSign.opsPerSecond,

@@ -21,6 +21,7 @@ import { Aes, Formatter, Rsa } from 'wechatpay-axios-plugin';
 import WxPay from 'wechatpay-node-v3';
 import {
   type Comparison,
+  floorComparisons,
   floorProvider,
   type Measurement,
   measureInterleaved,
@@ -264,18 +265,7 @@ export async function benchWechatpay(): Promise<boolean> {
       kind: 'min',
       target: 0.75,
     },
-    {
-      label: 'best any adapter can reach: floor ÷ raw verify+decrypt',
-      ratio: floorRate.opsPerSecond / rawCeiling.opsPerSecond,
-      kind: 'info',
-      target: 0,
-    },
-    {
-      label: 'notification: hutong ÷ floor (rate)',
-      ratio: hutong.opsPerSecond / floorRate.opsPerSecond,
-      kind: 'info',
-      target: 0,
-    },
+    ...floorComparisons(hutong, floorRate, rawCeiling, 'raw verify+decrypt'),
     {
       label: 'notification: hutong ÷ wechatpay-node-v3 (rate)',
       ratio: hutong.opsPerSecond / nodeV3.opsPerSecond,
