@@ -6,9 +6,11 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
+  endpointOption,
   loadRsaPrivateKey,
   loadRsaPublicKey,
   parseWithSchema,
+  resolveEndpoint,
   transportOptionsShape,
   ValidationError,
 } from '@hutong/core';
@@ -94,12 +96,7 @@ const optionsSchema = z.object({
     .string()
     .regex(/^2088\d{12}$/, 'must be the 16-digit Alipay user id starting with 2088')
     .optional(),
-  endpoint: z
-    .union([
-      z.enum(['production', 'sandbox']),
-      z.url({ protocol: /^https?$/, error: 'must be production, sandbox or a URL' }),
-    ])
-    .optional(),
+  endpoint: endpointOption(ALIPAY_GATEWAYS),
   ...transportOptionsShape,
 });
 
@@ -151,7 +148,6 @@ export function resolveAlipayOptions(input: AlipayOptions): AlipayConfig {
     defaultAlipayKey = loadRsaPublicKey(options.alipayPublicKey, 'options.alipayPublicKey');
     alipayKeys.set('', defaultAlipayKey);
   }
-  const endpoint = options.endpoint ?? 'production';
   return {
     appId: options.appId,
     privateKey,
@@ -160,7 +156,7 @@ export function resolveAlipayOptions(input: AlipayOptions): AlipayConfig {
     appCertSn,
     rootCertSn,
     sellerId: options.sellerId,
-    gateway: endpoint === 'production' || endpoint === 'sandbox' ? ALIPAY_GATEWAYS[endpoint] : endpoint,
+    gateway: resolveEndpoint(options.endpoint ?? 'production', ALIPAY_GATEWAYS),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
     now: options.now ?? (() => new Date()),

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { parseWithSchema, transportOptionsShape, ValidationError } from '@hutong/core';
+import { endpointOption, parseWithSchema, resolveEndpoint, transportOptionsShape, ValidationError } from '@hutong/core';
 import { z } from 'zod';
 import {
   checkUnionpayChain,
@@ -85,12 +85,7 @@ const optionsSchema = z.object({
   rootCert: z.string({ error: 'is required (PEM)' }),
   middleCert: z.string({ error: 'is required (PEM)' }),
   validateCnName: z.boolean().optional(),
-  endpoint: z
-    .union([
-      z.enum(['production', 'test']),
-      z.url({ protocol: /^https?$/, error: 'must be production, test or a URL' }),
-    ])
-    .optional(),
+  endpoint: endpointOption(UNIONPAY_GATEWAYS),
   ...transportOptionsShape,
 });
 
@@ -131,17 +126,13 @@ export function resolveUnionpayOptions(input: UnionpayOptions): UnionpayConfig {
     allowTestCn: options.validateCnName === false,
   };
   checkUnionpayChain(trust);
-  const endpoint = options.endpoint ?? 'production';
   return {
     merId: options.merId,
     privateKey,
     certId: unionpayCertId(certificate),
     trust,
     certificateCache: new UnionpayCertificateCache(),
-    gateway: (endpoint === 'production' || endpoint === 'test' ? UNIONPAY_GATEWAYS[endpoint] : endpoint).replace(
-      /\/$/,
-      '',
-    ),
+    gateway: resolveEndpoint(options.endpoint ?? 'production', UNIONPAY_GATEWAYS).replace(/\/$/, ''),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
     now: options.now ?? (() => new Date()),

@@ -5,9 +5,11 @@
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import {
+  endpointOption,
   loadRsaPrivateKey,
   loadRsaPublicKey,
   parseWithSchema,
+  resolveEndpoint,
   transportOptionsShape,
   ValidationError,
 } from '@hutong/core';
@@ -91,12 +93,7 @@ const optionsSchema = z.object({
     .regex(/^PUB_KEY_ID_[0-9A-Za-z_]+$/, 'must be the PUB_KEY_ID_... of the public key')
     .optional(),
   platformCertificates: z.union([z.literal('auto'), z.array(z.string()).min(1)]).optional(),
-  endpoint: z
-    .union([
-      z.enum(['production', 'backup']),
-      z.url({ protocol: /^https?$/, error: 'must be production, backup or a URL' }),
-    ])
-    .optional(),
+  endpoint: endpointOption(WECHATPAY_HOSTS),
   ...transportOptionsShape,
 });
 
@@ -148,7 +145,6 @@ export function resolveWechatpayOptions(input: WechatpayOptions): WechatpayConfi
       certificates.set(certificateSerial(certificate), certificate.publicKey);
     });
   }
-  const endpoint = options.endpoint ?? 'production';
   return {
     mchId: options.mchId,
     appId: options.appId,
@@ -163,10 +159,7 @@ export function resolveWechatpayOptions(input: WechatpayOptions): WechatpayConfi
       : undefined,
     certificates,
     autoCertificates: options.platformCertificates === 'auto',
-    baseUrl: (endpoint === 'production' || endpoint === 'backup' ? WECHATPAY_HOSTS[endpoint] : endpoint).replace(
-      /\/$/,
-      '',
-    ),
+    baseUrl: resolveEndpoint(options.endpoint ?? 'production', WECHATPAY_HOSTS).replace(/\/$/, ''),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
     now: options.now ?? (() => new Date()),

@@ -45,3 +45,37 @@ export const transportOptionsShape = {
   /** The clock. */
   now: z.custom<() => Date>(isFunction, 'must be a function').optional(),
 };
+
+/**
+ * An adapter's `endpoint` option as a zod schema: one of the provider's named environments (the
+ * keys of `urls`) or an http(s) URL, such as a sandbox's. Pair it with {@link resolveEndpoint}.
+ *
+ * @param urls - the provider's environments by name, e.g. `{ production: '...', sandbox: '...' }`.
+ * @example
+ * ```ts
+ * const optionsSchema = z.object({ endpoint: endpointOption(ALIPAY_GATEWAYS), ...transportOptionsShape });
+ * // { endpoint: 'staging' } fails: 'must be production, sandbox or a URL'
+ * ```
+ */
+export function endpointOption<Name extends string>(urls: Readonly<Record<Name, string>>) {
+  const names = Object.keys(urls) as [Name, ...Name[]];
+  const error = `must be ${names.join(', ')} or a URL`;
+  return z.union([z.enum(names), z.url({ protocol: /^https?$/, error })], { error }).optional();
+}
+
+/**
+ * The URL an `endpoint` option stands for: the environment's URL for a name in `urls`, otherwise
+ * the URL given.
+ *
+ * @example
+ * ```ts
+ * resolveEndpoint(options.endpoint ?? 'production', ALIPAY_GATEWAYS); // 'https://openapi.alipay.com/gateway.do'
+ * resolveEndpoint('http://127.0.0.1:8080/gateway.do', ALIPAY_GATEWAYS); // 'http://127.0.0.1:8080/gateway.do'
+ * ```
+ */
+export function resolveEndpoint<Name extends string>(
+  endpoint: NoInfer<Name> | (string & {}),
+  urls: Readonly<Record<Name, string>>,
+): string {
+  return Object.hasOwn(urls, endpoint) ? urls[endpoint as Name] : endpoint;
+}
