@@ -9,6 +9,7 @@ import {
   signedMessageFromHeaders,
   signWechatpayMessage,
   verifyWechatpaySignedMessage,
+  type WechatpayRequestToSign,
   wechatpay,
   wechatpayAppParams,
   wechatpayAuthorization,
@@ -39,6 +40,17 @@ function decryptionFailure(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+/** The request a signed message stands for: its five lines (the body last, then the final `\n`). */
+function requestToSign(message: string): WechatpayRequestToSign {
+  const [method, canonicalUrl, timestamp, nonce, body] = message.split('\n') as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return { method, canonicalUrl, timestamp, nonce, body };
+}
 describe('request signatures', () => {
   it('signs like wechatpay-go (S1)', () => {
     const v = vector('WX-S1');
@@ -56,33 +68,21 @@ describe('request signatures', () => {
 
   it('reproduces the yansongda/pay Authorization header over the exact bytes sent (S7)', () => {
     const v = vector('WX-S7');
-    const [method, canonicalUrl, timestamp, nonce, body] = v.message.split('\n') as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    const header = wechatpayAuthorization(
-      { method, canonicalUrl, timestamp, nonce, body },
-      { mchId: v.mchid, serialNo: v.serial_no, privateKey: createPrivateKey(fixture(v.key)) },
-    );
+    const header = wechatpayAuthorization(requestToSign(v.message), {
+      mchId: v.mchid,
+      serialNo: v.serial_no,
+      privateKey: createPrivateKey(fixture(v.key)),
+    });
     expect(header).toBe(v.expected_authorization);
   });
 
   it.each(['WX-C1', 'WX-C2', 'WX-C3'])('computes the Authorization of %s', (id) => {
     const v = vector(id);
-    const [method, canonicalUrl, timestamp, nonce, body] = v.message.split('\n') as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    const header = wechatpayAuthorization(
-      { method, canonicalUrl, timestamp, nonce, body },
-      { mchId: '1234567891', serialNo: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115', privateKey: javaKey() },
-    );
+    const header = wechatpayAuthorization(requestToSign(v.message), {
+      mchId: '1234567891',
+      serialNo: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115',
+      privateKey: javaKey(),
+    });
     expect(header).toBe(v.authorization);
   });
 });
