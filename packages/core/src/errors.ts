@@ -16,6 +16,7 @@ export type HutongErrorCode =
   | 'validation_error'
   | 'signature_invalid'
   | 'provider_error'
+  | 'unexpected_response'
   | 'network_error'
   | 'timeout'
   | 'invalid_transition'
@@ -172,6 +173,8 @@ export interface ProviderApiErrorDetails extends HutongErrorOptions {
   retryable?: boolean;
   /** HTTP status, when the provider answered over HTTP. */
   httpStatus?: number;
+  /** The provider's id for the request (WeChat Pay's `Request-ID`), to quote to its support. */
+  requestId?: string;
 }
 
 const RETRYABLE_CODES: ReadonlySet<NormalizedProviderCode> = new Set(['system_busy', 'rate_limited']);
@@ -197,6 +200,8 @@ export class ProviderApiError extends HutongError {
   readonly retryable: boolean;
   /** HTTP status of the reply, when there was one. */
   readonly httpStatus: number | undefined;
+  /** The provider's id for the request, when it sends one (WeChat Pay's `Request-ID`). */
+  readonly requestId: string | undefined;
 
   constructor(details: ProviderApiErrorDetails) {
     const text = details.providerMessage ? ` (${details.providerMessage})` : '';
@@ -208,12 +213,65 @@ export class ProviderApiError extends HutongError {
     this.normalizedCode = details.normalizedCode;
     this.retryable = details.retryable ?? RETRYABLE_CODES.has(details.normalizedCode);
     this.httpStatus = details.httpStatus;
+    this.requestId = details.requestId;
     mark(this, 'ProviderApiError');
   }
 
   /** True for a {@link ProviderApiError} from any copy of `@hutong/core`. */
   static override isInstance(error: unknown): error is ProviderApiError {
     return hasMark(error, 'ProviderApiError');
+  }
+}
+
+/**
+ * Why a reply was not used: `malformed` (a field missing or of the wrong form, a status value the
+ * adapter does not know, a body that does not parse), `mismatch` (a genuine reply that answers
+ * another request: another order, refund, operation, merchant or app) or `too_large` (over the
+ * reply size limit).
+ */
+export type UnexpectedResponseReason = 'malformed' | 'mismatch' | 'too_large';
+
+/**
+ * The provider answered (often with a valid signature) but the reply cannot be used: it is
+ * malformed, or it answers a different request. The operation's outcome is unknown, exactly as after
+ * a network failure: nothing is marked failed, and `sync` settles it later.
+ *
+ * @example
+ * ```ts
+ * if (UnexpectedResponseError.isInstance(e)) await payments.sync(orderId); // outcome unknown
+ * ```
+ */
+export class UnexpectedResponseError extends HutongError {
+  /** Provider id. */
+  readonly provider: string;
+  /** Why the reply was not used. */
+  readonly reason: UnexpectedResponseReason;
+  /** The reply field at fault, as a dotted path (`response.out_trade_no`), when one is. */
+  readonly field: string | undefined;
+  /** Always true: the outcome is unknown and a query or a retry may settle it. */
+  readonly retryable = true;
+
+  constructor(
+    provider: string,
+    reason: UnexpectedResponseReason,
+    message: string,
+    options: HutongErrorOptions & { field?: string } = {},
+  ) {
+    super(
+      'unexpected_response',
+      `${provider} reply ${reason === 'mismatch' ? 'answers another request' : 'unusable'}: ${message}`,
+      options,
+    );
+    this.name = 'UnexpectedResponseError';
+    this.provider = provider;
+    this.reason = reason;
+    this.field = options.field;
+    mark(this, 'UnexpectedResponseError');
+  }
+
+  /** True for an {@link UnexpectedResponseError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is UnexpectedResponseError {
+    return hasMark(error, 'UnexpectedResponseError');
   }
 }
 
