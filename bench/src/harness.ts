@@ -134,6 +134,7 @@ export function floorProvider(id: string, handle: (request: NotificationRequest)
   return {
     specificationVersion: 'v1',
     id,
+    wallet: id,
     capabilities: {
       methods: ['qr'],
       query: false,
@@ -143,6 +144,7 @@ export function floorProvider(id: string, handle: (request: NotificationRequest)
       multipleRefunds: false,
       refundQuery: false,
       refundNotifications: false,
+      resume: false,
     },
     async createPayment() {
       return { action: { type: 'none' } };

@@ -8,5 +8,5 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   // The sandbox entry imports the adapter through the package name, so both share one copy.
-  external: ['@hutong/core', '@hutong/core/testing', '@hutong/adapter-alipay'],
+  external: ['@hutong/core', '@hutong/core/provider-utils', '@hutong/core/testing', '@hutong/adapter-alipay'],
 });

@@ -10,5 +10,5 @@ export default defineConfig({
   shims: true,
   target: 'node20',
   // The sandbox entry imports the adapter through the package name, so both share one copy.
-  external: ['@hutong/core', '@hutong/core/testing', '@hutong/adapter-unionpay'],
+  external: ['@hutong/core', '@hutong/core/provider-utils', '@hutong/core/testing', '@hutong/adapter-unionpay'],
 });

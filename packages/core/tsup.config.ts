@@ -2,12 +2,13 @@ import { defineConfig } from 'tsup';
 
 // `@hutong/core` is external inside its own subpath entries, so `testing` and `conformance` share
 // the main entry's classes instead of carrying copies.
-const external = ['vitest', '@hutong/core', '@hutong/core/testing'];
+const external = ['vitest', '@hutong/core', '@hutong/core/testing', '@hutong/core/provider-utils'];
 
 export default defineConfig([
   {
     entry: {
       index: 'src/index.ts',
+      'provider-utils/index': 'src/provider-utils/index.ts',
       'testing/index': 'src/testing/index.ts',
       'conformance/index': 'src/conformance/index.ts',
     },
@@ -21,8 +22,14 @@ export default defineConfig([
   {
     // nanoid is ESM-only; the CommonJS build carries its few lines so `require` works on every Node 20.
     // The conformance suites are ESM-only, like vitest itself.
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+    // Split into shared chunks like the ESM build, so both entries share one copy of each class.
+    entry: {
+      index: 'src/index.ts',
+      'provider-utils/index': 'src/provider-utils/index.ts',
+      'testing/index': 'src/testing/index.ts',
+    },
     format: ['cjs'],
+    splitting: true,
     dts: true,
     sourcemap: true,
     target: 'node20',

@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-import { createHttpClient, type HttpClient, SignatureVerificationError, ValidationError } from '@hutong/core';
+import { SignatureVerificationError, ValidationError } from '@hutong/core';
+import { createHttpClient, type HttpClient } from '@hutong/core/provider-utils';
 import { type AlipayErrorBody, alipayError } from './alipay-errors.js';
 import type { AlipayConfig } from './alipay-options.js';
 import { responseNodeName, splitAlipayResponse } from './alipay-response.js';

@@ -7,17 +7,8 @@
  * @packageDocumentation
  */
 import type { KeyObject } from 'node:crypto';
-import {
-  decodeForm,
-  FormFields,
-  type NotificationRequest,
-  type PaymentEvent,
-  type PaymentSucceededEvent,
-  parseYuan,
-  SignatureVerificationError,
-  ValidationError,
-  type WebhookResponse,
-} from '@hutong/core';
+import { type NotificationRequest, type PaymentEvent, type PaymentSucceededEvent, parseYuan, SignatureVerificationError, ValidationError, type WebhookResponse } from '@hutong/core';
+import { decodeForm, FormFields } from '@hutong/core/provider-utils';
 import { alipaySigningString, verifyAlipayBytes } from './alipay-signature.js';
 import { alipayTradeStatus } from './alipay-status.js';
 import { parseAlipayTime } from './alipay-time.js';

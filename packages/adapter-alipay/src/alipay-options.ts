@@ -5,15 +5,8 @@
  * @packageDocumentation
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  endpointOption,
-  loadRsaPrivateKey,
-  loadRsaPublicKey,
-  parseWithSchema,
-  resolveEndpoint,
-  transportOptionsShape,
-  ValidationError,
-} from '@hutong/core';
+import { ValidationError } from '@hutong/core';
+import { endpointOption, loadRsaPrivateKey, loadRsaPublicKey, parseWithSchema, resolveEndpoint, transportOptionsShape } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import {
   alipayCertificateKey,

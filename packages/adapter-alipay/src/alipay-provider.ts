@@ -7,20 +7,8 @@
  *
  * @packageDocumentation
  */
-import {
-  type CreatePaymentRequest,
-  type CreatePaymentResult,
-  formatYuan,
-  type NextAction,
-  type PaymentProvider,
-  type PaymentStatusEvent,
-  ProviderApiError,
-  type ProviderCapabilities,
-  parseWithSchema,
-  parseYuan,
-  type RefundStatusEvent,
-  ValidationError,
-} from '@hutong/core';
+import { type CreatePaymentRequest, type CreatePaymentResult, formatYuan, type NextAction, type PaymentProvider, type PaymentStatusEvent, ProviderApiError, type ProviderCapabilities, parseYuan, type RefundStatusEvent, ValidationError } from '@hutong/core';
+import { parseWithSchema } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import {
   type AlipayGateway,
@@ -101,6 +89,7 @@ const CAPABILITIES: ProviderCapabilities = {
   multipleRefunds: true,
   refundQuery: true,
   refundNotifications: true,
+  resume: false,
 };
 
 /** Product codes of each method. */
@@ -231,6 +220,7 @@ export function alipay(options: AlipayOptions): AlipayProvider {
   return {
     specificationVersion: 'v1',
     id: 'alipay',
+    wallet: 'alipay',
     capabilities: CAPABILITIES,
     createPayment,
 

@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { isoFromDateTimeText, ValidationError } from '@hutong/core';
+import { ValidationError } from '@hutong/core';
+import { isoFromDateTimeText } from '@hutong/core/provider-utils';
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { FormFields, loadRsaPrivateKey, loadRsaPublicKey, toNotificationRequest } from '@hutong/core';
+import { toNotificationRequest } from '@hutong/core';
+import { FormFields, loadRsaPrivateKey, loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { describe, expect, it } from 'vitest';
 import {
   alipay,

@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-import { decodeForm, ValidationError } from '@hutong/core';
+import { ValidationError } from '@hutong/core';
+import { decodeForm } from '@hutong/core/provider-utils';
 
 /**
  * Parses a raw synchronous response. Inside `{...}` and `[...]`, `&` and `=` belong to the value.

@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { createHttpClient, type FormAction, type FormFields, SignatureVerificationError } from '@hutong/core';
+import { type FormAction, SignatureVerificationError } from '@hutong/core';
+import { createHttpClient, type FormFields } from '@hutong/core/provider-utils';
 import { trustedSigningKey, type UnionpayCertificateCache, type UnionpayTrust } from './unionpay-certificates.js';
 import { UNIONPAY_PENDING_CODES, UNIONPAY_SUCCESS_CODES, unionpayError } from './unionpay-codes.js';
 import { encodeUnionpayForm, parseUnionpayResponse } from './unionpay-fields.js';

@@ -5,14 +5,8 @@
  *
  * @packageDocumentation
  */
-import {
-  FormFields,
-  type NotificationRequest,
-  type PaymentEvent,
-  SignatureVerificationError,
-  ValidationError,
-  type WebhookResponse,
-} from '@hutong/core';
+import { type NotificationRequest, type PaymentEvent, SignatureVerificationError, ValidationError, type WebhookResponse } from '@hutong/core';
+import { FormFields } from '@hutong/core/provider-utils';
 import { UNIONPAY_SUCCESS_CODES } from './unionpay-codes.js';
 import { verifyUnionpayForm } from './unionpay-gateway.js';
 import type { UnionpayConfig } from './unionpay-options.js';

@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { endpointOption, parseWithSchema, resolveEndpoint, transportOptionsShape, ValidationError } from '@hutong/core';
+import { ValidationError } from '@hutong/core';
+import { endpointOption, parseWithSchema, resolveEndpoint, transportOptionsShape } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import {
   checkUnionpayChain,

@@ -67,6 +67,7 @@ const CAPABILITIES: ProviderCapabilities = {
   multipleRefunds: true,
   refundQuery: true,
   refundNotifications: true,
+  resume: false,
 };
 
 /** UnionPay order ids: 8 to 40 letters and digits. */
@@ -223,6 +224,7 @@ export function unionpay(options: UnionpayOptions): UnionpayProvider {
   return {
     specificationVersion: 'v1',
     id: 'unionpay',
+    wallet: 'unionpay',
     capabilities: CAPABILITIES,
     createPayment,
 

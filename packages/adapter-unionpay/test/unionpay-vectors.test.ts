@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { FormFields, SignatureVerificationError, toNotificationRequest, ValidationError } from '@hutong/core';
+import { SignatureVerificationError, toNotificationRequest, ValidationError } from '@hutong/core';
+import { FormFields } from '@hutong/core/provider-utils';
 import { createTestIdentity, rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import {

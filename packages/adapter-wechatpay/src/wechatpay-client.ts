@@ -6,13 +6,8 @@
  * @packageDocumentation
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import {
-  createHttpClient,
-  type HttpResponse,
-  ProviderApiError,
-  SignatureVerificationError,
-  ValidationError,
-} from '@hutong/core';
+import { ProviderApiError, SignatureVerificationError, ValidationError } from '@hutong/core';
+import { createHttpClient, type HttpResponse } from '@hutong/core/provider-utils';
 import { decryptWechatpayResource, type WechatpayEncryptedResource } from './wechatpay-aead.js';
 import { wechatpayError } from './wechatpay-errors.js';
 import { certificateSerial, type WechatpayConfig } from './wechatpay-options.js';

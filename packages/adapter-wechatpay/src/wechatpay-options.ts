@@ -4,15 +4,8 @@
  * @packageDocumentation
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import {
-  endpointOption,
-  loadRsaPrivateKey,
-  loadRsaPublicKey,
-  parseWithSchema,
-  resolveEndpoint,
-  transportOptionsShape,
-  ValidationError,
-} from '@hutong/core';
+import { ValidationError } from '@hutong/core';
+import { endpointOption, loadRsaPrivateKey, loadRsaPublicKey, parseWithSchema, resolveEndpoint, transportOptionsShape } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 
 /** WeChat Pay's API hosts. */

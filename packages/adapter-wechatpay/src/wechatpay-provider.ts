@@ -8,18 +8,8 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
-import {
-  type CreatePaymentRequest,
-  type CreatePaymentResult,
-  type PaymentProvider,
-  type PaymentStatusEvent,
-  type PaymentSucceededEvent,
-  ProviderApiError,
-  type ProviderCapabilities,
-  parseWithSchema,
-  type RefundStatusEvent,
-  ValidationError,
-} from '@hutong/core';
+import { type CreatePaymentRequest, type CreatePaymentResult, type PaymentProvider, type PaymentStatusEvent, type PaymentSucceededEvent, ProviderApiError, type ProviderCapabilities, type RefundStatusEvent, ValidationError } from '@hutong/core';
+import { parseWithSchema } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
 import { wechatpayAppParams, wechatpayJsapiParams } from './wechatpay-client-signatures.js';
@@ -89,6 +79,7 @@ const CAPABILITIES: ProviderCapabilities = {
   multipleRefunds: true,
   refundQuery: true,
   refundNotifications: true,
+  resume: false,
 };
 
 interface Transaction {
@@ -277,6 +268,7 @@ export function wechatpay(options: WechatpayOptions): WechatpayProvider {
   return {
     specificationVersion: 'v1',
     id: 'wechatpay',
+    wallet: 'wechatpay',
     capabilities: CAPABILITIES,
     createPayment,
 

@@ -3,7 +3,8 @@
  *
  * @packageDocumentation
  */
-import { digitsAt, isoFromDateTimeText, ValidationError } from '@hutong/core';
+import { ValidationError } from '@hutong/core';
+import { digitsAt, isoFromDateTimeText } from '@hutong/core/provider-utils';
 
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 

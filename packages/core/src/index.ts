@@ -1,32 +1,50 @@
 /**
- * `@hutong/core`: the provider spec every wallet adapter implements, integer-fen money, the order
- * state machine, order stores, the payments facade, webhook plumbing, errors and HTTP helpers.
+ * `@hutong/core`: what a merchant uses. The payments facade, orders and their events, integer-fen
+ * money, order stores, webhook handlers, errors, and the provider spec's types. What adapter
+ * authors need besides lives in `@hutong/core/provider-utils`.
  *
  * @example
  * ```ts
  * import { createPayments } from '@hutong/core';
- * const payments = createPayments({ providers: [alipay({ ... })] });
+ * const payments = createPayments({ providers: [alipay({ appId, privateKey, alipayPublicKey })] });
  * ```
  *
  * @packageDocumentation
  */
-export * from './civil-time.js';
 export * from './errors.js';
-export * from './form-encoding.js';
-export * from './form-fields.js';
-export * from './http-client.js';
+export type { HttpHooks, RedactedRequest, RedactedResponse } from './http-client.js';
 export * from './money.js';
 export * from './next-action.js';
 export * from './order.js';
 export * from './order-id.js';
-export * from './order-state-machine.js';
+export {
+  type OrderEffect,
+  type OrderEvent,
+  type OrderEventType,
+  type PaymentClosedEvent,
+  type PaymentEvent,
+  type PaymentFailedEvent,
+  type PaymentInitiatedCommand,
+  type PaymentPendingEvent,
+  type PaymentSucceededEvent,
+  type RefundFailedEvent,
+  type RefundPendingEvent,
+  type RefundRequestedCommand,
+  type RefundSucceededEvent,
+  refundableAmount,
+  type TransitionResult,
+} from './order-state-machine.js';
 export * from './order-store.js';
 export * from './payment-method.js';
 export * from './payments.js';
-export * from './payments-events.js';
+export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
 export * from './provider-spec.js';
-export * from './redaction.js';
-export * from './rsa-keys.js';
-export * from './validation.js';
 export * from './webhook-handlers.js';
-export * from './webhook-request.js';
+export {
+  type BodyInput,
+  type HeadersInput,
+  type NotificationInput,
+  type NotificationRequest,
+  toNotificationRequest,
+  type WebhookResponse,
+} from './webhook-request.js';

@@ -26,16 +26,32 @@ export interface FormAction {
 }
 
 /** Parameters for the wallet's in-app bridge (`WeixinJSBridge`, `wx.requestPayment`, `my.tradePay`). */
-export interface JsapiAction {
+export interface JsapiAction<Params extends object = Readonly<Record<string, string>>> {
   type: 'jsapi';
-  params: Readonly<Record<string, string>>;
+  params: Params;
 }
 
 /** What the merchant's native app passes to the wallet's app SDK. */
-export interface AppAction {
+export interface AppAction<Payload extends string | object = string | Readonly<Record<string, string>>> {
   type: 'app';
   /** An order string (Alipay, UnionPay `tn`) or a parameter object (WeChat Pay). */
-  payload: string | Readonly<Record<string, string>>;
+  payload: Payload;
+}
+
+/**
+ * The result of a `pos` (payment-code) payment, made by the facade from the stored order: `paid` at
+ * once, `pending` while the buyer confirms in their wallet (poll `payments.sync`), or `failed`.
+ *
+ * @example
+ * ```ts
+ * const { action } = await payments.createPayment({ provider: 'alipay', method: 'pos', authCode, amount, subject });
+ * if (action.status === 'pending') setTimeout(() => payments.sync(order.id), 3000);
+ * ```
+ */
+export interface PosAction {
+  type: 'pos';
+  /** The order's status after the wallet's answer. */
+  status: 'paid' | 'pending' | 'failed' | 'closed';
 }
 
 /** Nothing for the buyer to do: a `pos` payment, whose order status tells the outcome. */

@@ -137,6 +137,11 @@ export interface Order {
   readonly returnUrl: string | null;
   /** The merchant's own key/value data, stored with the order. */
   readonly metadata: Readonly<Record<string, string>>;
+  /**
+   * What the provider recorded for later calls on this payment (the WeChat Pay app id it was made
+   * with, ...). Adapters read it; merchants need not.
+   */
+  readonly providerData: Readonly<Record<string, string>>;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -7,14 +7,16 @@
 import { z } from 'zod';
 import {
   ConflictError,
-  type HutongError,
+  HutongError,
+  InvalidTransitionError,
   OrderNotFoundError,
   ProviderApiError,
+  UnexpectedResponseError,
   UnsupportedOperationError,
   ValidationError,
 } from './errors.js';
 import { assertAmount, CURRENCY } from './money.js';
-import type { NextAction } from './next-action.js';
+import type { NextAction, PosAction } from './next-action.js';
 import type { Order, OrderAnomaly, Refund } from './order.js';
 import { assertPortableId, generateId } from './order-id.js';
 import {
@@ -28,7 +30,13 @@ import {
 import { MemoryOrderStore, type OrderStore } from './order-store.js';
 import { isPaymentMethod, type PaymentMethod } from './payment-method.js';
 import { PaymentsEmitter, type PaymentsEventType, type PaymentsListener } from './payments-events.js';
-import type { PaymentProvider, ProviderCapabilities } from './provider-spec.js';
+import type {
+  CreatePaymentRequest,
+  CreatePaymentResult,
+  PaymentProvider,
+  ProviderCapabilities,
+  ProviderTypes,
+} from './provider-spec.js';
 import { parseWithSchema } from './validation.js';
 import { createNodeWebhookHandler, createWebhookHandler, type NodeWebhookHandler } from './webhook-handlers.js';
 import { type NotificationInput, toNotificationRequest, type WebhookResponse } from './webhook-request.js';
@@ -45,13 +53,13 @@ import { type NotificationInput, toNotificationRequest, type WebhookResponse } f
  * });
  * ```
  */
-export interface PaymentsOptions {
-  /** The providers to offer; ids must be unique. */
-  providers: readonly PaymentProvider[];
+export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
+  /** The providers to offer; ids must be unique. Their ids and types type the facade. */
+  providers: readonly P[];
   /** Where orders live. Default: a new {@link MemoryOrderStore}. */
   store?: OrderStore;
   /** Default notification URL: a string, or a function of the provider id. */
-  notifyUrl?: string | ((provider: string) => string);
+  notifyUrl?: string | ((provider: P['id']) => string);
   /** The clock. Default `() => new Date()`. */
   now?: () => Date;
   /** How many times a write that lost a race is re-read and re-applied. Default 16. */
@@ -60,11 +68,48 @@ export interface PaymentsOptions {
   onListenerError?: (error: unknown, event: PaymentsEventType) => void;
 }
 
-/** Input of {@link Payments.createPayment}. */
-export interface CreatePaymentInput {
+/**
+ * Any provider, whatever its id and types: the bound of the facade's type parameter.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the widest provider; each facade narrows it to its own.
+export type AnyProvider = PaymentProvider<string, any>;
+
+/** The provider with id `Id` among the providers `P`. */
+export type ProviderWithId<P extends AnyProvider, Id extends string> = P extends AnyProvider
+  ? Id extends P['id']
+    ? P
+    : never
+  : never;
+
+/** The type-level declarations of a provider (its `providerOptions` and actions). */
+type TypesOf<P extends AnyProvider> =
+  NonNullable<P['~types']> extends ProviderTypes ? NonNullable<P['~types']> : ProviderTypes;
+
+/** The methods provider `P` takes, as its types declare them. */
+export type MethodOf<P extends AnyProvider> = keyof TypesOf<P>['actions'] & PaymentMethod;
+
+/** The `providerOptions` type of provider `P`. */
+export type ProviderOptionsOf<P extends AnyProvider> = TypesOf<P>['providerOptions'];
+
+/** The action provider `P` answers for method `M`. */
+export type ActionOf<P extends AnyProvider, M extends PaymentMethod> = M extends keyof TypesOf<P>['actions']
+  ? NonNullable<TypesOf<P>['actions'][M]>
+  : NextAction | PosAction;
+
+/**
+ * Input of {@link Payments.createPayment}, for provider `P` and method `M`: `providerOptions` is
+ * typed by the provider, `method` limited to what it takes.
+ *
+ * @example
+ * ```ts
+ * const input: CreatePaymentInput = { provider: 'alipay', method: 'qr', amount: 1999, subject: 'Tea' };
+ * ```
+ */
+export interface CreatePaymentInput<P extends AnyProvider = AnyProvider, M extends PaymentMethod = MethodOf<P>> {
   /** Provider id, e.g. `alipay`. */
-  provider: string;
-  method: PaymentMethod;
+  provider: P['id'];
+  /** How the buyer pays; one the provider takes. */
+  method: M;
   /** Amount in fen (integer). `1999` is 19.99 yuan. */
   amount: number;
   /** What the buyer sees on their statement (1 to 127 characters). */
@@ -85,15 +130,30 @@ export interface CreatePaymentInput {
   clientIp?: string;
   /** The merchant's own data, stored on the order. */
   metadata?: Record<string, string>;
-  /** Options only the chosen provider understands. */
-  providerOptions?: Record<string, unknown>;
+  /** Options only the chosen provider understands; unknown keys are refused. */
+  providerOptions?: ProviderOptionsOf<P>;
 }
 
-/** Result of {@link Payments.createPayment}. */
-export interface CreatePaymentOutput {
+/** Result of {@link Payments.createPayment}: the order and the buyer's next step for its method. */
+export interface CreatePaymentOutput<A = NextAction | PosAction> {
   order: Order;
-  /** The buyer's next step. */
-  action: NextAction;
+  /** The buyer's next step (for `pos`, the payment's status). */
+  action: A;
+}
+
+/**
+ * Input of {@link Payments.resume}: what the order does not keep and the wallet may need again.
+ *
+ * @example
+ * ```ts
+ * await payments.resume(order.id, { clientIp: '203.0.113.7' });
+ * ```
+ */
+export interface ResumeInput<P extends AnyProvider = AnyProvider> {
+  /** The buyer's IP address (WeChat Pay `h5`). */
+  clientIp?: string;
+  /** Provider options for the new attempt, as for `createPayment`. */
+  providerOptions?: ProviderOptionsOf<P>;
 }
 
 /** Input of {@link Payments.refund}. */
@@ -111,34 +171,66 @@ export interface RefundOutput {
   refund: Refund;
 }
 
-/**
- * Result of {@link Payments.handleNotification}. `response` is always set: send it back as is.
- * `ok` means the notification was verified and its event is stored (or was already).
- */
-export interface HandleNotificationResult {
-  ok: boolean;
-  /** The order after the event, when accepted. */
-  order?: Order;
-  /** The verified event, when accepted. */
-  event?: PaymentEvent;
+/** A notification that was verified and whose event is stored (or already was). */
+export interface AcceptedNotification {
+  ok: true;
+  /** The order after the event. */
+  order: Order;
+  /** The verified event. */
+  event: PaymentEvent;
   /** `applied`, or `duplicate` / `stale` when the event changed nothing. */
-  outcome?: TransitionResult['outcome'];
+  outcome: TransitionResult['outcome'];
   /** Anomalies this notification revealed (recorded on the order). */
-  anomalies?: OrderAnomaly[];
-  /** Why the notification was refused, when it was. */
-  error?: unknown;
+  anomalies: OrderAnomaly[];
   /** The exact reply the provider expects. */
+  response: WebhookResponse;
+  error?: undefined;
+}
+
+/** A notification that was refused (unverified, unknown order, store failure, ...). */
+export interface RejectedNotification {
+  ok: false;
+  /** Why it was refused. */
+  error: unknown;
+  order?: undefined;
+  event?: undefined;
+  outcome?: undefined;
+  anomalies?: undefined;
+  /** The exact reply the provider expects (it redelivers when this is not a 2xx). */
   response: WebhookResponse;
 }
 
 /**
- * The payments facade returned by {@link createPayments}.
+ * Result of {@link Payments.handleNotification}, narrowed by `ok`. `response` is always set: send
+ * it back as is.
+ *
+ * @example
+ * ```ts
+ * const result = await payments.handleNotification('alipay', { headers, body });
+ * if (result.ok) console.log(result.order.id, result.outcome);
+ * ```
  */
-export interface Payments {
-  /** Records an order and asks the provider for the buyer's next step. */
-  createPayment(input: CreatePaymentInput): Promise<CreatePaymentOutput>;
+export type HandleNotificationResult = AcceptedNotification | RejectedNotification;
+
+/**
+ * The payments facade returned by {@link createPayments}, typed by its providers `P`: provider ids,
+ * methods, `providerOptions` and actions are checked at compile time.
+ */
+export interface Payments<P extends AnyProvider = AnyProvider> {
+  /**
+   * Records an order and asks the provider for the buyer's next step. What the provider needs for
+   * the method is checked first: a caller's mistake stores nothing and fires no event.
+   */
+  createPayment<Id extends P['id'], M extends MethodOf<ProviderWithId<P, Id>>>(
+    input: CreatePaymentInput<ProviderWithId<P, Id>, M> & { provider: Id },
+  ): Promise<CreatePaymentOutput<ActionOf<ProviderWithId<P, Id>, M>>>;
+  /**
+   * A fresh next action for an order still unpaid (the buyer dismissed the wallet's sheet), by the
+   * wallet's own rule for paying the same order again. Never creates a second payable order.
+   */
+  resume(orderId: string, input?: ResumeInput<P>): Promise<CreatePaymentOutput>;
   /** Verifies a notification, applies it atomically and returns the reply to send. Never throws. */
-  handleNotification(provider: string, input: NotificationInput): Promise<HandleNotificationResult>;
+  handleNotification(provider: P['id'], input: NotificationInput): Promise<HandleNotificationResult>;
   /** Asks the provider for the payment's (and pending refunds') state and applies it. */
   sync(orderId: string): Promise<Order>;
   /** Closes an unpaid order at the provider. */
@@ -150,11 +242,13 @@ export interface Payments {
   /** Subscribes to a facade event; returns the unsubscribe function. */
   on<T extends PaymentsEventType>(type: T, listener: PaymentsListener<T>): () => void;
   /** A `(Request) => Promise<Response>` webhook endpoint for one provider (web-standard servers). */
-  webhookHandler(provider: string): (request: Request) => Promise<Response>;
+  webhookHandler(provider: P['id']): (request: Request) => Promise<Response>;
   /** A webhook endpoint for Node's `http` (and Express, Fastify's raw mode, ...). */
-  nodeWebhookHandler(provider: string): NodeWebhookHandler;
-  /** The configured provider with this id. */
-  provider(id: string): PaymentProvider;
+  nodeWebhookHandler(provider: P['id']): NodeWebhookHandler;
+  /** The configured provider with this id, with its own type (`WechatpayProvider`, ...). */
+  provider<Id extends P['id']>(id: Id): ProviderWithId<P, Id>;
+  /** The configured providers, in the order given. */
+  readonly providers: readonly P[];
 }
 
 const createInputSchema = z.object({
@@ -179,6 +273,11 @@ const createInputSchema = z.object({
   providerOptions: z.record(z.string(), z.unknown()).optional(),
 });
 
+const resumeInputSchema = z.object({
+  clientIp: z.union([z.ipv4(), z.ipv6()]).optional(),
+  providerOptions: z.record(z.string(), z.unknown()).optional(),
+});
+
 const refundInputSchema = z.object({
   amount: z.unknown(),
   refundId: z.string().optional(),
@@ -190,50 +289,95 @@ function defaultListenerError(error: unknown, event: PaymentsEventType): void {
   console.error(`[hutong] a listener of ${event} threw: ${message}`);
 }
 
-function checkProvider(provider: PaymentProvider, index: number): void {
+function checkProvider(provider: AnyProvider, index: number): void {
   const field = `providers.${index}`;
   if (provider?.specificationVersion !== 'v1') {
     throw new ValidationError(field, 'implements an unsupported provider specification (expected v1)');
   }
   if (typeof provider.id !== 'string' || provider.id.length === 0) throw new ValidationError(`${field}.id`, 'is empty');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(provider.id)) {
+    throw new ValidationError(`${field}.id`, 'must be 1 to 64 letters, digits, "-" or "_"');
+  }
+}
+
+const notifyUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** A notify URL given to the facade, checked like the one given for each order. */
+function checkNotifyUrl(url: unknown, field: string): string {
+  return parseWithSchema(notifyUrlSchema, url, field);
 }
 
 /**
- * Creates the payments facade.
+ * Any failure of a provider call as a hutong error: a non-hutong error (a `SyntaxError` from a bad
+ * reply, a bug) means the reply could not be read, so the outcome is unknown.
+ */
+function asHutongError(provider: string, error: unknown): HutongError {
+  if (HutongError.isInstance(error)) return error;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : 'a non-error value was thrown';
+  return new UnexpectedResponseError(provider, 'malformed', `the reply could not be read (${message})`, {
+    cause: error,
+  });
+}
+
+/**
+ * Whether an error is a definitive refusal: a verified, non-retryable provider error, or input the
+ * adapter refused before sending. Anything else (network failure, timeout, a reply that failed
+ * verification, could not be read or answers another request) leaves the outcome unknown, and the
+ * order or refund as it was, for `sync` to settle.
+ */
+function isDefinitiveRefusal(error: HutongError): boolean {
+  return (ProviderApiError.isInstance(error) && !error.retryable) || ValidationError.isInstance(error);
+}
+
+const POS_STATUSES: ReadonlySet<string> = new Set(['paid', 'pending', 'failed', 'closed']);
+
+/** The facade's answer for a `pos` payment: the order's status after the wallet's answer. */
+function posAction(order: Order): PosAction {
+  const status = POS_STATUSES.has(order.status) ? (order.status as PosAction['status']) : 'paid';
+  return { type: 'pos', status };
+}
+
+/**
+ * Creates the payments facade, typed by its providers: `createPayment({ provider })` takes only their
+ * ids, `method` only what that provider takes, and `providerOptions` its own options.
  *
  * @example
  * ```ts
  * import { createPayments } from '@hutong/core';
  * import { alipay } from '@hutong/adapter-alipay';
  *
- * const payments = createPayments({ providers: [alipay({ appId, privateKey, alipayPublicKey })] });
+ * const payments = createPayments({
+ *   providers: [alipay({ appId, privateKey, alipayPublicKey })],
+ *   notifyUrl: (provider) => `https://shop.example/webhooks/${provider}`,
+ * });
  * const { order, action } = await payments.createPayment({
  *   provider: 'alipay', method: 'qr', amount: 1999, subject: 'Tea',
- *   notifyUrl: 'https://shop.example/webhooks/alipay',
  * });
+ * showQrCode(action.content);
  * payments.on('order.paid', ({ order }) => ship(order.id));
  * ```
  */
-export function createPayments(options: PaymentsOptions): Payments {
-  const providers = new Map<string, PaymentProvider>();
+export function createPayments<const P extends AnyProvider>(options: PaymentsOptions<P>): Payments<P> {
+  const providers = new Map<string, P>();
   options.providers.forEach((provider, index) => {
     checkProvider(provider, index);
     if (providers.has(provider.id))
       throw new ValidationError(`providers.${index}.id`, `${provider.id} is configured twice`);
     providers.set(provider.id, provider);
   });
+  if (typeof options.notifyUrl === 'string') checkNotifyUrl(options.notifyUrl, 'options.notifyUrl');
   const store = options.store ?? new MemoryOrderStore();
   const now = options.now ?? (() => new Date());
   const maxRetries = options.maxConflictRetries ?? 16;
   const emitter = new PaymentsEmitter(options.onListenerError ?? defaultListenerError);
 
-  function providerById(id: string): PaymentProvider {
+  function providerById(id: string): P {
     const provider = providers.get(id);
     if (!provider) throw new ValidationError('provider', `${JSON.stringify(id)} is not a configured provider`);
     return provider;
   }
 
-  function require<K extends keyof ProviderCapabilities>(provider: PaymentProvider, capability: K): void {
+  function require<K extends keyof ProviderCapabilities>(provider: AnyProvider, capability: K): void {
     if (!provider.capabilities[capability]) throw new UnsupportedOperationError(provider.id, String(capability));
   }
 
@@ -270,16 +414,33 @@ export function createPayments(options: PaymentsOptions): Payments {
     return false;
   }
 
-  /** Applies an event with compare-and-set, re-reading and re-applying when another writer won. */
-  async function apply(event: OrderEvent): Promise<TransitionResult> {
+  /**
+   * Applies an event with compare-and-set, re-reading and re-applying when another writer won.
+   * `expectedProvider` binds a provider's event to that provider's orders.
+   */
+  async function apply(
+    event: OrderEvent,
+    expectedProvider?: string,
+    patch?: Partial<Order>,
+  ): Promise<TransitionResult> {
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       const current = await store.get(event.orderId);
       if (!current) throw new OrderNotFoundError(event.orderId);
+      if (expectedProvider !== undefined && current.provider !== expectedProvider) {
+        throw new ValidationError(
+          'event.orderId',
+          `order ${event.orderId} belongs to provider ${current.provider}, not ${expectedProvider}`,
+        );
+      }
       const result = transition(current, event, now());
-      if (result.outcome !== 'applied') return result;
-      if (await store.update(result.order, current.version)) {
-        if (hasListenersFor(result.effects)) await emitEffects(result.order, result.effects);
-        return result;
+      if (result.outcome !== 'applied' && !patch) return result;
+      const next =
+        patch === undefined
+          ? result.order
+          : { ...result.order, ...patch, version: current.version + 1, updatedAt: now().toISOString() };
+      if (await store.update(next, current.version)) {
+        if (hasListenersFor(result.effects)) await emitEffects(next, result.effects);
+        return { ...result, order: next, outcome: patch && result.outcome !== 'applied' ? 'applied' : result.outcome };
       }
     }
     throw new ConflictError(
@@ -291,87 +452,132 @@ export function createPayments(options: PaymentsOptions): Payments {
 
   function notifyUrlFor(provider: string, explicit: string | undefined): string | null {
     if (explicit) return explicit;
-    if (typeof options.notifyUrl === 'function') return options.notifyUrl(provider);
+    if (typeof options.notifyUrl === 'function')
+      return checkNotifyUrl(options.notifyUrl(provider), 'options.notifyUrl');
     return options.notifyUrl ?? null;
   }
 
-  /**
-   * Whether an error is a definitive refusal: a verified, non-retryable provider error, or input the
-   * adapter refused before sending. Anything else (network failure, timeout, a reply that failed
-   * verification) leaves the outcome unknown, and the order or refund as it was, for `sync` to settle.
-   */
-  function isDefinitiveRefusal(error: unknown): boolean {
-    return (ProviderApiError.isInstance(error) && !error.retryable) || ValidationError.isInstance(error);
-  }
-
-  async function failIfRefused(orderId: string, error: unknown): Promise<void> {
-    if (isDefinitiveRefusal(error)) {
-      await apply({ type: 'payment.failed', orderId, reason: (error as HutongError).code });
+  /** Calls a provider, turning whatever it throws into a hutong error. */
+  async function call<T>(provider: AnyProvider, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw asHutongError(provider.id, error);
     }
   }
 
-  const payments: Payments = {
-    async createPayment(input) {
-      const parsed = parseWithSchema(createInputSchema, input, 'input');
-      assertAmount(input.amount, 'amount');
-      const provider = providerById(parsed.provider);
-      const method = parsed.method as PaymentMethod;
-      if (!provider.capabilities.methods.includes(method))
-        throw new UnsupportedOperationError(provider.id, `method ${method}`);
-      if (method === 'pos' && !parsed.authCode) throw new ValidationError('authCode', 'is required for pos payments');
-      const orderId = parsed.orderId ?? generateId();
-      assertPortableId(orderId, 'orderId');
-      const at = now();
-      const notifyUrl = notifyUrlFor(provider.id, parsed.notifyUrl);
-      const order: Order = {
-        id: orderId,
-        provider: provider.id,
-        method,
-        amount: input.amount,
-        currency: CURRENCY,
-        subject: parsed.subject,
-        status: 'created',
-        paidAmount: 0,
-        refundedAmount: 0,
-        providerTransactionId: null,
-        refunds: [],
-        anomalies: [],
-        version: 1,
-        buyerId: parsed.buyerId ?? null,
-        expiresAt: parsed.expiresAt?.toISOString() ?? null,
-        paidAt: null,
-        notifyUrl,
-        returnUrl: parsed.returnUrl ?? null,
-        metadata: { ...parsed.metadata },
-        createdAt: at.toISOString(),
-        updatedAt: at.toISOString(),
-      };
-      await store.create(order);
-      await emitter.emit('order.created', { order });
-      let created: Awaited<ReturnType<PaymentProvider['createPayment']>>;
-      try {
-        created = await provider.createPayment({
-          orderId,
-          createdAt: at,
-          method,
-          amount: order.amount,
-          currency: CURRENCY,
-          subject: order.subject,
-          notifyUrl,
-          returnUrl: order.returnUrl,
-          expiresAt: parsed.expiresAt ?? null,
-          buyerId: order.buyerId,
-          authCode: parsed.authCode ?? null,
-          clientIp: parsed.clientIp ?? null,
-          providerOptions: parsed.providerOptions ?? {},
-        });
-      } catch (error) {
-        await failIfRefused(orderId, error);
-        throw error;
+  function providerDataPatch(order: Order, created: CreatePaymentResult): Partial<Order> | undefined {
+    if (!created.providerData) return undefined;
+    return { providerData: { ...order.providerData, ...created.providerData } };
+  }
+
+  async function createPayment(input: CreatePaymentInput): Promise<CreatePaymentOutput> {
+    const parsed = parseWithSchema(createInputSchema, input, 'input');
+    assertAmount(input.amount, 'amount');
+    const provider = providerById(parsed.provider);
+    const method = parsed.method as PaymentMethod;
+    if (!provider.capabilities.methods.includes(method))
+      throw new UnsupportedOperationError(provider.id, `method ${method}`);
+    if (method === 'pos' && !parsed.authCode) throw new ValidationError('authCode', 'is required for pos payments');
+    const orderId = parsed.orderId ?? generateId();
+    assertPortableId(orderId, 'orderId');
+    const at = now();
+    const request: CreatePaymentRequest = {
+      orderId,
+      createdAt: at,
+      method,
+      amount: input.amount,
+      currency: CURRENCY,
+      subject: parsed.subject,
+      notifyUrl: notifyUrlFor(provider.id, parsed.notifyUrl),
+      returnUrl: parsed.returnUrl ?? null,
+      expiresAt: parsed.expiresAt ?? null,
+      buyerId: parsed.buyerId ?? null,
+      authCode: parsed.authCode ?? null,
+      clientIp: parsed.clientIp ?? null,
+      providerOptions: parsed.providerOptions ?? {},
+    };
+    // What the provider needs is checked before anything is stored or any event fires.
+    provider.validatePayment?.(request);
+    const order: Order = {
+      id: orderId,
+      provider: provider.id,
+      method,
+      amount: request.amount,
+      currency: CURRENCY,
+      subject: request.subject,
+      status: 'created',
+      paidAmount: 0,
+      refundedAmount: 0,
+      providerTransactionId: null,
+      refunds: [],
+      anomalies: [],
+      version: 1,
+      buyerId: request.buyerId,
+      expiresAt: request.expiresAt?.toISOString() ?? null,
+      paidAt: null,
+      notifyUrl: request.notifyUrl,
+      returnUrl: request.returnUrl,
+      metadata: { ...parsed.metadata },
+      providerData: {},
+      createdAt: at.toISOString(),
+      updatedAt: at.toISOString(),
+    };
+    await store.create(order);
+    await emitter.emit('order.created', { order });
+    let created: CreatePaymentResult;
+    try {
+      created = await call(provider, () => provider.createPayment(request));
+    } catch (error) {
+      if (isDefinitiveRefusal(error as HutongError)) {
+        await apply({ type: 'payment.failed', orderId, reason: (error as HutongError).code });
       }
-      let result = await apply({ type: 'payment.initiated', orderId });
-      if (created.status) result = await apply(created.status);
-      return { order: result.order, action: created.action };
+      throw error;
+    }
+    let result = await apply({ type: 'payment.initiated', orderId }, undefined, providerDataPatch(order, created));
+    if (created.status) result = await apply(created.status, provider.id);
+    return { order: result.order, action: method === 'pos' ? posAction(result.order) : created.action };
+  }
+
+  const payments: Payments<P> = {
+    createPayment: createPayment as unknown as Payments<P>['createPayment'],
+
+    async resume(orderId, input = {}) {
+      const parsed = parseWithSchema(resumeInputSchema, input, 'input');
+      const order = await getOrder(orderId);
+      const provider = providerById(order.provider);
+      require(provider, 'resume');
+      if (order.status !== 'created' && order.status !== 'pending') {
+        throw new InvalidTransitionError(order.id, order.status, 'resume');
+      }
+      if (order.method === 'pos') throw new UnsupportedOperationError(provider.id, 'resuming a pos payment');
+      if (order.expiresAt !== null && Date.parse(order.expiresAt) <= now().getTime()) {
+        throw new ValidationError('orderId', `order ${order.id} expired at ${order.expiresAt}; create a new order`);
+      }
+      const request = {
+        orderId,
+        order,
+        createdAt: new Date(order.createdAt),
+        method: order.method,
+        amount: order.amount,
+        currency: order.currency,
+        subject: order.subject,
+        notifyUrl: order.notifyUrl,
+        returnUrl: order.returnUrl,
+        expiresAt: order.expiresAt === null ? null : new Date(order.expiresAt),
+        buyerId: order.buyerId,
+        authCode: null,
+        clientIp: parsed.clientIp ?? null,
+        providerOptions: parsed.providerOptions ?? {},
+      };
+      provider.validatePayment?.(request);
+      const resumePayment = provider.resumePayment as NonNullable<AnyProvider['resumePayment']>;
+      const created = await call(provider, () => resumePayment.call(provider, request));
+      let latest = order;
+      const patch = providerDataPatch(order, created);
+      if (patch) latest = (await apply({ type: 'payment.initiated', orderId }, provider.id, patch)).order;
+      if (created.status) latest = (await apply(created.status, provider.id)).order;
+      return { order: latest, action: created.action };
     },
 
     async handleNotification(providerId, input) {
@@ -384,7 +590,7 @@ export function createPayments(options: PaymentsOptions): Payments {
       try {
         const request = toNotificationRequest(input);
         const { event } = await provider.verifyNotification(request);
-        const result = await apply(event);
+        const result = await apply(event, provider.id);
         const anomalies: OrderAnomaly[] = [];
         for (const effect of result.effects) if (effect.type === 'order.anomaly') anomalies.push(effect.anomaly);
         return {
@@ -405,13 +611,18 @@ export function createPayments(options: PaymentsOptions): Payments {
       const order = await getOrder(orderId);
       const provider = providerById(order.provider);
       require(provider, 'query');
-      const status = await (provider.queryPayment as NonNullable<PaymentProvider['queryPayment']>)({ orderId, order });
-      let latest = (await apply(status)).order;
+      const queryPayment = provider.queryPayment as NonNullable<AnyProvider['queryPayment']>;
+      const status = await call(provider, () => queryPayment.call(provider, { orderId, order }));
+      let latest = (await apply(status, provider.id)).order;
       if (provider.capabilities.refundQuery && provider.queryRefund) {
+        const queryRefund = provider.queryRefund;
         for (const refund of latest.refunds) {
           if (refund.status !== 'pending') continue;
-          const event = await provider.queryRefund({ orderId, order: latest, refundId: refund.id });
-          latest = (await apply(event)).order;
+          const current = latest;
+          const event = await call(provider, () =>
+            queryRefund.call(provider, { orderId, order: current, refundId: refund.id }),
+          );
+          latest = (await apply(event, provider.id)).order;
         }
       }
       return latest;
@@ -422,8 +633,9 @@ export function createPayments(options: PaymentsOptions): Payments {
       assertCanClose(order);
       const provider = providerById(order.provider);
       require(provider, 'close');
+      const closePayment = provider.closePayment as NonNullable<AnyProvider['closePayment']>;
       try {
-        await (provider.closePayment as NonNullable<PaymentProvider['closePayment']>)({ orderId, order });
+        await call(provider, () => closePayment.call(provider, { orderId, order }));
       } catch (error) {
         // Paid in the meantime: record the payment before reporting the failed close.
         if (
@@ -435,7 +647,7 @@ export function createPayments(options: PaymentsOptions): Payments {
         }
         throw error;
       }
-      return (await apply({ type: 'payment.closed', orderId })).order;
+      return (await apply({ type: 'payment.closed', orderId }, provider.id)).order;
     },
 
     async refund(orderId, input) {
@@ -455,22 +667,25 @@ export function createPayments(options: PaymentsOptions): Payments {
         throw new UnsupportedOperationError(provider.id, 'more than one refund per order');
       }
       const requested = await apply({ type: 'refund.requested', orderId, refundId, amount, reason: parsed.reason });
-      let status: Awaited<ReturnType<NonNullable<PaymentProvider['refund']>>>;
+      const sendRefund = provider.refund as NonNullable<AnyProvider['refund']>;
+      let status: Awaited<ReturnType<typeof sendRefund>>;
       try {
-        status = await (provider.refund as NonNullable<PaymentProvider['refund']>)({
-          orderId,
-          order: requested.order,
-          refundId,
-          amount,
-          reason: parsed.reason ?? null,
-        });
+        status = await call(provider, () =>
+          sendRefund.call(provider, {
+            orderId,
+            order: requested.order,
+            refundId,
+            amount,
+            reason: parsed.reason ?? null,
+          }),
+        );
       } catch (error) {
-        if (isDefinitiveRefusal(error)) {
+        if (isDefinitiveRefusal(error as HutongError)) {
           await apply({ type: 'refund.failed', orderId, refundId, reason: (error as HutongError).code });
         }
         throw error;
       }
-      const final = (await apply(status)).order;
+      const final = (await apply(status, provider.id)).order;
       return { order: final, refund: final.refunds.find((r) => r.id === refundId) as Refund };
     },
 
@@ -490,7 +705,9 @@ export function createPayments(options: PaymentsOptions): Payments {
       return createNodeWebhookHandler((input) => payments.handleNotification(providerId, input));
     },
 
-    provider: providerById,
+    provider: providerById as Payments<P>['provider'],
+
+    providers: Object.freeze([...options.providers]),
   };
   return payments;
 }

@@ -6,7 +6,15 @@
  * @packageDocumentation
  */
 import type { Currency } from './money.js';
-import type { NextAction } from './next-action.js';
+import type {
+  AppAction,
+  FormAction,
+  JsapiAction,
+  NextAction,
+  PosAction,
+  QrAction,
+  RedirectAction,
+} from './next-action.js';
 import type { Order } from './order.js';
 import type {
   PaymentClosedEvent,
@@ -47,6 +55,8 @@ export interface ProviderCapabilities {
   readonly refundQuery: boolean;
   /** The provider notifies refund results (not only payments). */
   readonly refundNotifications: boolean;
+  /** `resumePayment` is implemented: a pending payment can be offered again (`payments.resume`). */
+  readonly resume: boolean;
 }
 
 /** Everything a provider needs to create a payment; validated by the facade before the call. */
@@ -80,6 +90,17 @@ export interface CreatePaymentResult {
   action: NextAction;
   /** The payment's state when known right away (a `pos` payment paid or refused on the spot). */
   status?: PaymentStatusEvent;
+  /**
+   * Strings the provider needs again for later calls on this payment (the WeChat Pay app id it
+   * used, ...); stored on the order as `order.providerData` and merged over earlier values.
+   */
+  providerData?: Readonly<Record<string, string>>;
+}
+
+/** A payment to offer again for an order still pending (`payments.resume`). */
+export interface ResumePaymentRequest extends CreatePaymentRequest {
+  /** The order as stored. */
+  order: Order;
 }
 
 /** The events a payment query can return. */
@@ -116,6 +137,45 @@ export interface VerifiedNotification {
   notificationId?: string;
 }
 
+/**
+ * Which next action each payment method yields, per provider: its keys are the methods the
+ * provider takes. `pos` payments yield a {@link PosAction}, made by the facade from the stored order.
+ *
+ * @example
+ * ```ts
+ * type Actions = { qr: QrAction; jsapi: JsapiAction<WechatpayJsapiParams>; pos: PosAction };
+ * ```
+ */
+export type ProviderActions = { readonly [M in PaymentMethod]?: NextAction | PosAction };
+
+/**
+ * The action each method yields when a provider declares nothing narrower: what every wallet's
+ * adapter can answer for that method.
+ */
+export interface DefaultProviderActions {
+  qr: QrAction;
+  page: FormAction | RedirectAction;
+  h5: FormAction | RedirectAction;
+  jsapi: JsapiAction;
+  app: AppAction;
+  pos: PosAction;
+}
+
+/**
+ * What the type checker knows of a provider beyond the spec: the type of its `providerOptions` and
+ * the action of each method it takes. Adapters declare it through {@link PaymentProvider}'s second
+ * type parameter; it never exists at run time.
+ *
+ * @example
+ * ```ts
+ * interface AlipayProvider extends PaymentProvider<'alipay', ProviderTypes<AlipayPaymentOptions, AlipayActions>> {}
+ * ```
+ */
+export interface ProviderTypes<Options extends object = object, Actions extends ProviderActions = ProviderActions> {
+  providerOptions: Options;
+  actions: Actions;
+}
+
 /** The notification outcome an acknowledgement is rendered for. */
 export type NotificationOutcome = { accepted: true } | { accepted: false; error: unknown };
 
@@ -131,13 +191,40 @@ export type NotificationOutcome = { accepted: true } | { accepted: false; error:
  * const payments = createPayments({ providers: [alipay({ ... }), wechatpay({ ... })] });
  * ```
  */
-export interface PaymentProvider {
+export interface PaymentProvider<
+  Id extends string = string,
+  Types extends ProviderTypes = ProviderTypes<object, DefaultProviderActions>,
+> {
   readonly specificationVersion: 'v1';
-  /** Stable id, used in `createPayment({ provider })` and stored on orders. */
-  readonly id: string;
+  /**
+   * Stable id, used in `createPayment({ provider })`, in webhook routes and stored on orders. Defaults
+   * to the wallet's name; set it to run several accounts of one wallet side by side
+   * (`alipay({ id: 'alipay-hk', ... })`).
+   */
+  readonly id: Id;
+  /** The wallet behind this provider (`alipay`, `wechatpay`, `unionpay`), whatever its id. */
+  readonly wallet: string;
   readonly capabilities: ProviderCapabilities;
+  /**
+   * Type-level only, never present at run time: the provider's `providerOptions` type and the action
+   * of each method, which the facade uses to type `createPayment`.
+   */
+  readonly '~types'?: Types;
+  /**
+   * Checks, synchronously and without I/O, that a payment has everything this provider needs for its
+   * method (a notify URL, a return URL, the buyer's id or IP, known `providerOptions`). The facade
+   * calls it before storing anything, so a caller's mistake leaves no order and fires no event.
+   *
+   * @throws ValidationError naming the missing or wrong field.
+   */
+  validatePayment?(request: CreatePaymentRequest): void;
   /** Creates a payment and returns the buyer's next step. */
   createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult>;
+  /**
+   * Offers a pending payment again (the buyer dismissed the wallet's sheet): a fresh next action for
+   * the same order, by the wallet's own rule for paying one `out_trade_no` again.
+   */
+  resumePayment?(request: ResumePaymentRequest): Promise<CreatePaymentResult>;
   /** Reads a payment's state from the provider. */
   queryPayment?(reference: PaymentReference): Promise<PaymentStatusEvent>;
   /** Closes an unpaid payment so it can no longer be paid. */
@@ -149,6 +236,15 @@ export interface PaymentProvider {
   /**
    * Verifies a notification (signature, timestamps, decryption, recipient) and parses it into an
    * event. Throws `SignatureVerificationError` or `ValidationError`, never returns unverified data.
+   *
+   * This is also the public, stateless way to verify a webhook for merchants who keep their own
+   * database (what Stripe calls `constructEvent`): no facade or store is involved.
+   *
+   * @example
+   * ```ts
+   * const { event } = await provider.verifyNotification(toNotificationRequest({ headers, body }));
+   * if (event.type === 'payment.succeeded') await markPaid(event.orderId, event.amount);
+   * ```
    */
   verifyNotification(request: NotificationRequest): Promise<VerifiedNotification>;
   /** The exact HTTP reply the provider expects for an accepted or a rejected notification. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { civilTimeToIso, digitsAt, isoFromDateTimeText, isoFromEpochMs } from '../src/index.js';
+import { civilTimeToIso, digitsAt, isoFromDateTimeText, isoFromEpochMs } from '../src/provider-utils/index.js';
 
 describe('isoFromEpochMs', () => {
   it('matches Date#toISOString for any millisecond of years 0 to 9999 and beyond', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFormEntries, FormFields, ValidationError } from '../src/index.js';
+import { ValidationError } from '../src/index.js';
+import { decodeFormEntries, FormFields } from '../src/provider-utils/index.js';
 import { validationFieldOf } from '../src/testing/index.js';
 
 /** The reference rule, written the slow and obvious way: decode, drop, sort, join, encode. */

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createHttpClient, NetworkError, REDACTED, redactText, TimeoutError } from '../src/index.js';
+import { NetworkError, TimeoutError } from '../src/index.js';
+import { createHttpClient, REDACTED, redactText } from '../src/provider-utils/index.js';
 
 function scriptedFetch(...steps: Array<Response | Error>) {
   const calls: RequestInit[] = [];

@@ -1,19 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  AmountMismatchError,
-  assertCanClose,
-  InvalidTransitionError,
-  ORDER_STATUSES,
-  type Order,
-  type OrderEvent,
-  type OrderStatus,
-  RefundExceedsPaidError,
-  refundableAmount,
-  TRANSITIONS,
-  transition,
-  ValidationError,
-} from '../src/index.js';
+import { AmountMismatchError, InvalidTransitionError, ORDER_STATUSES, type Order, type OrderEvent, type OrderStatus, RefundExceedsPaidError, refundableAmount, ValidationError } from '../src/index.js';
+import { assertCanClose, TRANSITIONS, transition } from '../src/provider-utils/index.js';
 import { sampleOrder } from '../src/testing/index.js';
 
 const NOW = new Date('2024-05-01T08:00:00.000Z');

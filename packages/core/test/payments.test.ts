@@ -120,7 +120,7 @@ describe('createPayment', () => {
       subject: 'Tea',
       authCode: '134567890123456789',
     });
-    expect(paid.action).toEqual({ type: 'none' });
+    expect(paid.action).toEqual({ type: 'pos', status: 'paid' });
     expect(paid.order.status).toBe('paid');
   });
 

@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadRsaPrivateKey, loadRsaPublicKey } from '../src/index.js';
+import { loadRsaPrivateKey, loadRsaPublicKey } from '../src/provider-utils/index.js';
 import { createTestIdentity, validationFieldOf } from '../src/testing/index.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

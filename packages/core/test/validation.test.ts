@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { endpointOption, parseWithSchema, resolveEndpoint, ValidationError } from '../src/index.js';
+import { ValidationError } from '../src/index.js';
+import { endpointOption, parseWithSchema, resolveEndpoint } from '../src/provider-utils/index.js';
 
 const GATEWAYS = {
   production: 'https://pay.example/gateway.do',

@@ -19,7 +19,8 @@ import {
   signAlipayContent,
   verifyAlipayContent,
 } from '@hutong/adapter-alipay';
-import { formatYuan, loadRsaPublicKey, type NextAction, type NotificationInput, parseYuan } from '@hutong/core';
+import { formatYuan, type NextAction, type NotificationInput, parseYuan } from '@hutong/core';
+import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { deliverNotification } from '@hutong/core/testing';
 
 /** Options of {@link createAlipaySandbox}. */

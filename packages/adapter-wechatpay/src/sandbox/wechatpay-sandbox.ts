@@ -23,7 +23,8 @@ import {
   wechatpayNonce,
   wechatpaySigningMessage,
 } from '@hutong/adapter-wechatpay';
-import { loadRsaPublicKey, type NotificationInput } from '@hutong/core';
+import { type NotificationInput } from '@hutong/core';
+import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
 
 /** Options of {@link createWechatpaySandbox}. */

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type {
+  CreatePaymentRequest,
   CreatePaymentResult,
   NotificationInput,
   NotificationRequest,
@@ -65,7 +66,13 @@ export interface FakePayment {
 }
 
 /** The operations whose next call can be made to fail. */
-export type FakeOperation = 'createPayment' | 'queryPayment' | 'closePayment' | 'refund' | 'queryRefund';
+export type FakeOperation =
+  | 'createPayment'
+  | 'resumePayment'
+  | 'queryPayment'
+  | 'closePayment'
+  | 'refund'
+  | 'queryRefund';
 
 /** Options of {@link createFakeProvider}. */
 export interface FakeProviderOptions {
@@ -100,7 +107,7 @@ export interface FakeSandbox {
 }
 
 /** A fake provider and its sandbox controls. */
-export interface FakeProvider extends PaymentProvider {
+export interface FakeProvider<Id extends string = 'fake'> extends PaymentProvider<Id> {
   readonly sandbox: FakeSandbox;
 }
 
@@ -113,6 +120,7 @@ const CAPABILITIES: ProviderCapabilities = {
   multipleRefunds: true,
   refundQuery: true,
   refundNotifications: true,
+  resume: true,
 };
 
 interface FakeNotificationBody {
@@ -196,8 +204,10 @@ function providerError(code: string, normalizedCode: ProviderApiError['normalize
  * result.order?.status; // 'paid'
  * ```
  */
-export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvider {
-  const id = options.id ?? 'fake';
+export function createFakeProvider<const Id extends string = 'fake'>(
+  options: FakeProviderOptions & { id?: Id } = {},
+): FakeProvider<Id> {
+  const id = (options.id ?? 'fake') as Id;
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const now = options.now ?? (() => new Date());
   const tolerance = options.toleranceSeconds ?? 300;
@@ -205,6 +215,7 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
   const failures = new Map<FakeOperation, Error>();
   const calls: Record<FakeOperation, number> = {
     createPayment: 0,
+    resumePayment: 0,
     queryPayment: 0,
     closePayment: 0,
     refund: 0,
@@ -298,11 +309,47 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
     calls,
   };
 
+  function actionFor(request: CreatePaymentRequest, payment: FakePayment): CreatePaymentResult {
+    const url = `https://fake.hutong.invalid/pay/${request.orderId}`;
+    switch (request.method) {
+      case 'qr':
+        return { action: { type: 'qr', content: url } };
+      case 'page':
+        return {
+          action: {
+            type: 'form',
+            method: 'POST',
+            url,
+            fields: { order: request.orderId, amount: String(request.amount) },
+          },
+        };
+      case 'h5':
+        return { action: { type: 'redirect', url } };
+      case 'jsapi':
+        return {
+          action: { type: 'jsapi', params: { orderId: request.orderId, buyerId: request.buyerId ?? '' } },
+        };
+      case 'app':
+        return { action: { type: 'app', payload: `order=${request.orderId}` } };
+      case 'pos':
+        payment.status = 'PAID';
+        payment.transactionId = `txn${generateId()}`;
+        return { action: { type: 'none' }, status: paymentEvent(payment) };
+    }
+  }
+
   return {
     specificationVersion: 'v1',
     id,
+    wallet: 'fake',
     capabilities: CAPABILITIES,
     sandbox,
+
+    validatePayment(request) {
+      if (request.method === 'jsapi' && !request.buyerId) {
+        throw new ValidationError('buyerId', 'is required for jsapi payments');
+      }
+    },
 
     async createPayment(request): Promise<CreatePaymentResult> {
       enter('createPayment');
@@ -316,31 +363,15 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
         refunds: new Map(),
       };
       payments.set(request.orderId, payment);
-      const url = `https://fake.hutong.invalid/pay/${request.orderId}`;
-      switch (request.method) {
-        case 'qr':
-          return { action: { type: 'qr', content: url } };
-        case 'page':
-          return {
-            action: {
-              type: 'form',
-              method: 'POST',
-              url,
-              fields: { order: request.orderId, amount: String(request.amount) },
-            },
-          };
-        case 'h5':
-          return { action: { type: 'redirect', url } };
-        case 'jsapi':
-          if (!request.buyerId) throw new ValidationError('buyerId', 'is required for jsapi payments');
-          return { action: { type: 'jsapi', params: { orderId: request.orderId, buyerId: request.buyerId } } };
-        case 'app':
-          return { action: { type: 'app', payload: `order=${request.orderId}` } };
-        case 'pos':
-          payment.status = 'PAID';
-          payment.transactionId = `txn${generateId()}`;
-          return { action: { type: 'none' }, status: paymentEvent(payment) };
-      }
+      return actionFor(request, payment);
+    },
+
+    async resumePayment(request): Promise<CreatePaymentResult> {
+      enter('resumePayment');
+      const payment = find(request.orderId);
+      if (payment.status === 'PAID') throw providerError('ALREADY_PAID', 'already_paid', id);
+      if (payment.status === 'CLOSED') throw providerError('CLOSED', 'closed', id);
+      return actionFor(request, payment);
     },
 
     async queryPayment({ orderId }) {

@@ -35,6 +35,7 @@ export function sampleOrder(overrides: Partial<Order> = {}): Order {
     notifyUrl: null,
     returnUrl: null,
     metadata: {},
+    providerData: {},
     createdAt: at,
     updatedAt: at,
     ...overrides,

@@ -1,0 +1,25 @@
+/**
+ * `@hutong/core/provider-utils`: what adapter authors need and merchants do not. Signed form
+ * bodies, strict form decoding, key loading, provider civil times, the redacting HTTP client, option
+ * validation, request normalisation and the order state machine's pure transition function.
+ *
+ * Merchants import from `@hutong/core`; an adapter imports the spec's types and errors from there
+ * and its plumbing from here (the split the AI SDK keeps in `@ai-sdk/provider-utils`).
+ *
+ * @example
+ * ```ts
+ * import { FormFields, loadRsaPublicKey } from '@hutong/core/provider-utils';
+ * const form = FormFields.parse(request.body, 'notification.body');
+ * ```
+ *
+ * @packageDocumentation
+ */
+export * from '../civil-time.js';
+export * from '../form-encoding.js';
+export * from '../form-fields.js';
+export * from '../http-client.js';
+export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
+export * from '../redaction.js';
+export * from '../rsa-keys.js';
+export * from '../validation.js';
+export { normalizeHeaders } from '../webhook-request.js';
