@@ -7,7 +7,15 @@
  * @packageDocumentation
  */
 import type { KeyObject } from 'node:crypto';
-import { type NotificationRequest, type PaymentEvent, type PaymentSucceededEvent, parseYuan, SignatureVerificationError, ValidationError, type WebhookResponse } from '@hutong/core';
+import {
+  type NotificationRequest,
+  type PaymentEvent,
+  type PaymentSucceededEvent,
+  parseYuan,
+  SignatureVerificationError,
+  ValidationError,
+  type WebhookResponse,
+} from '@hutong/core';
 import { decodeForm, FormFields } from '@hutong/core/provider-utils';
 import { alipaySigningString, verifyAlipayBytes } from './alipay-signature.js';
 import { alipayTradeStatus } from './alipay-status.js';

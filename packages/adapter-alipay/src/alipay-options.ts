@@ -6,7 +6,14 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ValidationError } from '@hutong/core';
-import { endpointOption, loadRsaPrivateKey, loadRsaPublicKey, parseWithSchema, resolveEndpoint, transportOptionsShape } from '@hutong/core/provider-utils';
+import {
+  endpointOption,
+  loadRsaPrivateKey,
+  loadRsaPublicKey,
+  parseWithSchema,
+  resolveEndpoint,
+  transportOptionsShape,
+} from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import {
   alipayCertificateKey,

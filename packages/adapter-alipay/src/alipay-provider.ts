@@ -7,7 +7,19 @@
  *
  * @packageDocumentation
  */
-import { type CreatePaymentRequest, type CreatePaymentResult, formatYuan, type NextAction, type PaymentProvider, type PaymentStatusEvent, ProviderApiError, type ProviderCapabilities, parseYuan, type RefundStatusEvent, ValidationError } from '@hutong/core';
+import {
+  type CreatePaymentRequest,
+  type CreatePaymentResult,
+  formatYuan,
+  type NextAction,
+  type PaymentProvider,
+  type PaymentStatusEvent,
+  ProviderApiError,
+  type ProviderCapabilities,
+  parseYuan,
+  type RefundStatusEvent,
+  ValidationError,
+} from '@hutong/core';
 import { parseWithSchema } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import {

@@ -5,7 +5,13 @@
  *
  * @packageDocumentation
  */
-import { type NotificationRequest, type PaymentEvent, SignatureVerificationError, ValidationError, type WebhookResponse } from '@hutong/core';
+import {
+  type NotificationRequest,
+  type PaymentEvent,
+  SignatureVerificationError,
+  ValidationError,
+  type WebhookResponse,
+} from '@hutong/core';
 import { FormFields } from '@hutong/core/provider-utils';
 import { UNIONPAY_SUCCESS_CODES } from './unionpay-codes.js';
 import { verifyUnionpayForm } from './unionpay-gateway.js';

@@ -5,7 +5,14 @@
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import { ValidationError } from '@hutong/core';
-import { endpointOption, loadRsaPrivateKey, loadRsaPublicKey, parseWithSchema, resolveEndpoint, transportOptionsShape } from '@hutong/core/provider-utils';
+import {
+  endpointOption,
+  loadRsaPrivateKey,
+  loadRsaPublicKey,
+  parseWithSchema,
+  resolveEndpoint,
+  transportOptionsShape,
+} from '@hutong/core/provider-utils';
 import { z } from 'zod';
 
 /** WeChat Pay's API hosts. */

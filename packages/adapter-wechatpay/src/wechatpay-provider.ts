@@ -8,7 +8,17 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
-import { type CreatePaymentRequest, type CreatePaymentResult, type PaymentProvider, type PaymentStatusEvent, type PaymentSucceededEvent, ProviderApiError, type ProviderCapabilities, type RefundStatusEvent, ValidationError } from '@hutong/core';
+import {
+  type CreatePaymentRequest,
+  type CreatePaymentResult,
+  type PaymentProvider,
+  type PaymentStatusEvent,
+  type PaymentSucceededEvent,
+  ProviderApiError,
+  type ProviderCapabilities,
+  type RefundStatusEvent,
+  ValidationError,
+} from '@hutong/core';
 import { parseWithSchema } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';

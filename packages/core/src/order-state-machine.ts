@@ -35,6 +35,12 @@ export interface PaymentSucceededEvent {
   orderId: string;
   /** The paid amount in fen, as the provider reported it. */
   amount: number;
+  /**
+   * The ISO 4217 code of the paid amount when the provider reports one (`CNY`; UnionPay's numeric
+   * `156` mapped to `CNY`). A payment in another currency than the order's is not a payment of it:
+   * it is recorded as a `currency_mismatch` anomaly and the order stays unpaid.
+   */
+  currency?: string;
   providerTransactionId: string;
   /** ISO-8601 payment time, when the provider reports one. */
   paidAt?: string;
@@ -366,6 +372,17 @@ function recordAnomaly(order: Order, at: string, found: OrderAnomaly | undefined
 
 function pay(order: Order, event: PaymentSucceededEvent, at: string): TransitionResult {
   const txn = event.providerTransactionId;
+  if (event.currency !== undefined && event.currency !== order.currency) {
+    const found = anomaly(
+      order,
+      at,
+      'currency_mismatch',
+      `currency_mismatch:${txn}`,
+      `order ${order.id} is in ${order.currency}; the provider reports a payment of ${event.amount} in ${event.currency}: refund it`,
+      { providerTransactionId: txn, amount: event.amount },
+    );
+    return recordAnomaly(order, at, found);
+  }
   if (event.amount !== order.amount) {
     const error = new AmountMismatchError(order.id, order.amount, event.amount);
     const found = anomaly(order, at, 'amount_mismatch', `amount_mismatch:${txn}`, error.message, {

@@ -60,6 +60,7 @@ export interface Refund {
 /**
  * Kinds of anomaly: verified facts the merchant must act on by hand.
  * - `amount_mismatch`: a verified payment of another amount (the order is not marked paid);
+ * - `currency_mismatch`: a verified payment in another currency than the order's (not marked paid);
  * - `paid_after_closed` / `paid_after_failed`: paid although closed or failed (refund or ship);
  * - `duplicate_payment`: a second, different provider transaction for an order already paid;
  * - `refund_amount_mismatch`: a refund settled for another amount than requested;
@@ -67,6 +68,7 @@ export interface Refund {
  */
 export type OrderAnomalyCode =
   | 'amount_mismatch'
+  | 'currency_mismatch'
   | 'paid_after_closed'
   | 'paid_after_failed'
   | 'duplicate_payment'

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AmountMismatchError, InvalidTransitionError, ORDER_STATUSES, type Order, type OrderEvent, type OrderStatus, RefundExceedsPaidError, refundableAmount, ValidationError } from '../src/index.js';
+import {
+  AmountMismatchError,
+  InvalidTransitionError,
+  ORDER_STATUSES,
+  type Order,
+  type OrderEvent,
+  type OrderStatus,
+  RefundExceedsPaidError,
+  refundableAmount,
+  ValidationError,
+} from '../src/index.js';
 import { assertCanClose, TRANSITIONS, transition } from '../src/provider-utils/index.js';
 import { sampleOrder } from '../src/testing/index.js';
 

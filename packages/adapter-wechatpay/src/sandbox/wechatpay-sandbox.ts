@@ -23,7 +23,7 @@ import {
   wechatpayNonce,
   wechatpaySigningMessage,
 } from '@hutong/adapter-wechatpay';
-import { type NotificationInput } from '@hutong/core';
+import type { NotificationInput } from '@hutong/core';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
 
