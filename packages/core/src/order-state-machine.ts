@@ -437,10 +437,59 @@ function statusForRefunds(order: Order, refundedAmount: number): OrderStatus {
 
 function withRefund(order: Order, at: string, refund: Refund, extra: Partial<Order> = {}): Order {
   const exists = order.refunds.some((r) => r.id === refund.id);
-  const refunds = exists ? order.refunds.map((r) => (r.id === refund.id ? refund : r)) : [...order.refunds, refund];
+  const listed = exists ? order.refunds.map((r) => (r.id === refund.id ? refund : r)) : [...order.refunds, refund];
+  const refunds = deriveAmounts(order.paidAmount, listed, at);
   let refundedAmount = 0;
   for (const r of refunds) if (r.status === 'succeeded') refundedAmount += r.amount;
   return change(order, at, { ...extra, refunds, refundedAmount, status: statusForRefunds(order, refundedAmount) });
+}
+
+/**
+ * Gives each refund known only by the provider's cumulative total (a portal refund Alipay reported
+ * as `refund_fee`) the difference to the refund reported just before it.
+ *
+ * A refund of ours whose place in the provider's sequence is not known yet (no total reported: its
+ * reply was lost, or only a query settled it) is taken to lie in the earliest such gap it fits, so it
+ * is never counted a second time inside a portal refund's share; and a derived amount never makes the
+ * refunds exceed what was paid. Both guesses are replaced by the exact differences as soon as the
+ * missing totals are reported, so once every refund has been reported each amount is exact.
+ */
+function deriveAmounts(paid: number, refunds: readonly Refund[], at: string): readonly Refund[] {
+  if (!refunds.some((r) => r.derivedAmount)) return refunds;
+  let budget = paid;
+  const totals: number[] = [];
+  const unplaced: number[] = [];
+  for (const r of refunds) {
+    if (r.status === 'failed') continue;
+    if (!r.derivedAmount) budget -= r.amount;
+    if (r.refundedTotal !== undefined) totals.push(r.refundedTotal);
+    else if (!r.derivedAmount) unplaced.push(r.amount);
+  }
+  totals.sort((a, b) => a - b);
+  const derived = refunds
+    .filter((r) => r.derivedAmount && r.status !== 'failed')
+    .sort((a, b) => (a.refundedTotal as number) - (b.refundedTotal as number));
+  const amounts = new Map<string, number>();
+  for (const r of derived) {
+    const total = r.refundedTotal as number;
+    let previous = 0;
+    for (const t of totals) if (t < total) previous = t;
+    let room = total - previous;
+    for (let i = 0; i < unplaced.length; i++) {
+      const amount = unplaced[i] as number;
+      if (amount > 0 && amount <= room) {
+        room -= amount;
+        unplaced[i] = 0;
+      }
+    }
+    const amount = Math.max(0, Math.min(room, budget));
+    budget -= amount;
+    amounts.set(r.id, amount);
+  }
+  return refunds.map((r) => {
+    const amount = amounts.get(r.id);
+    return amount === undefined || amount === r.amount ? r : { ...r, amount, updatedAt: at };
+  });
 }
 
 function refund(order: Order, event: RefundEvent, at: string): TransitionResult {
@@ -448,11 +497,18 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
   switch (event.type) {
     case 'refund.requested': {
       if (existing) {
-        if (existing.amount === event.amount) return unchanged(order, 'duplicate');
-        throw new ValidationError(
-          'refundId',
-          `refund ${event.refundId} of order ${order.id} was already requested for ${existing.amount} fen`,
-        );
+        if (existing.amount !== event.amount) {
+          throw new ValidationError(
+            'refundId',
+            `refund ${event.refundId} of order ${order.id} was already requested for ${existing.amount} fen`,
+          );
+        }
+        if (existing.status !== 'failed') return unchanged(order, 'duplicate');
+        // A refund that failed is being retried: it must still fit in what is refundable now.
+        const refundable = refundableAmount(order);
+        if (event.amount > refundable) throw new RefundExceedsPaidError(order.id, event.amount, refundable);
+        const retried: Refund = { ...existing, status: 'pending', updatedAt: at };
+        return { order: withRefund(order, at, retried), outcome: 'applied', effects: [] };
       }
       const refundable = refundableAmount(order);
       if (event.amount > refundable) throw new RefundExceedsPaidError(order.id, event.amount, refundable);
@@ -471,10 +527,15 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
       return externalRefund(order, event, 'pending', at);
     }
     case 'refund.succeeded': {
-      if (existing?.status === 'succeeded') return unchanged(order, 'duplicate');
-      const amount = event.amount ?? existing?.amount ?? amountFromTotal(order, event.refundedTotal);
-      // No amount and a total already accounted for: an older report of refunds we have.
-      if (amount === undefined) return unchanged(order, 'stale');
+      const total = event.refundedTotal;
+      if (existing?.status === 'succeeded') {
+        if (total === undefined || existing.refundedTotal === total) return unchanged(order, 'duplicate');
+        // A settled refund's place in the provider's sequence: later derived amounts may change.
+        const placed: Refund = { ...existing, refundedTotal: total, updatedAt: at };
+        return { order: withRefund(order, at, placed), outcome: 'applied', effects: [] };
+      }
+      if (!existing && event.amount === undefined) return refundFromTotal(order, event, at);
+      const amount = (event.amount ?? existing?.amount) as number;
       const settledEvent = { ...event, amount };
       if (!existing) return externalRefund(order, settledEvent, 'succeeded', at);
       const others = refundableAmount(order) + (existing.status === 'failed' ? 0 : existing.amount);
@@ -484,6 +545,7 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
         amount,
         status: 'succeeded',
         providerRefundId: event.providerRefundId ?? existing.providerRefundId,
+        ...(total === undefined ? {} : { refundedTotal: total }),
         updatedAt: at,
       };
       let next = withRefund(order, at, settled);
@@ -528,14 +590,34 @@ function newRefund(
   return { id, amount, status, providerRefundId, reason, createdAt: at, updatedAt: at };
 }
 
-/** A refund the provider reports that was not requested through hutong (e.g. from the merchant portal). */
-/** The part of a reported cumulative refund total that the order does not account for yet. */
-function amountFromTotal(order: Order, refundedTotal: number | undefined): number | undefined {
-  if (refundedTotal === undefined) return undefined;
-  const difference = refundedTotal - order.refundedAmount;
-  return difference > 0 ? difference : undefined;
+/**
+ * A refund the provider reports only by the order's cumulative total (Alipay's `refund_fee` for a
+ * refund made in the merchant portal): its amount is derived from the totals (see `deriveAmounts`).
+ */
+function refundFromTotal(order: Order, event: RefundSucceededEvent, at: string): TransitionResult {
+  const total = event.refundedTotal;
+  // Nothing to go on, or a total some refund already stands at: an older report of refunds we have.
+  if (total === undefined || total <= 0 || order.refunds.some((r) => r.refundedTotal === total)) {
+    return unchanged(order, 'stale');
+  }
+  if (total > order.paidAmount) {
+    return refundBeyondPaid(order, { ...event, amount: total - order.refundedAmount }, at);
+  }
+  const created: Refund = {
+    ...newRefund(event.refundId, 0, 'succeeded', at, event.providerRefundId ?? null, null),
+    refundedTotal: total,
+    derivedAmount: true,
+  };
+  const next = withRefund(order, at, created);
+  const settled = next.refunds.find((r) => r.id === event.refundId) as Refund;
+  return {
+    order: next,
+    outcome: 'applied',
+    effects: [{ type: 'order.refunded', refund: settled, fully: next.status === 'refunded' }],
+  };
 }
 
+/** A refund the provider reports that was not requested through hutong (e.g. from the merchant portal). */
 type SettledRefundEvent = RefundPendingEvent | (RefundSucceededEvent & { amount: number });
 
 function externalRefund(
@@ -545,7 +627,9 @@ function externalRefund(
   at: string,
 ): TransitionResult {
   if (event.amount > refundableAmount(order)) return refundBeyondPaid(order, event, at);
-  const created = newRefund(event.refundId, event.amount, status, at, event.providerRefundId ?? null, null);
+  const reported = newRefund(event.refundId, event.amount, status, at, event.providerRefundId ?? null, null);
+  const total = event.type === 'refund.succeeded' ? event.refundedTotal : undefined;
+  const created: Refund = total === undefined ? reported : { ...reported, refundedTotal: total };
   const next = withRefund(order, at, created);
   const effects: OrderEffect[] =
     status === 'succeeded' ? [{ type: 'order.refunded', refund: created, fully: next.status === 'refunded' }] : [];
