@@ -11,6 +11,7 @@ import type {
   FormAction,
   JsapiAction,
   NextAction,
+  NoAction,
   PosAction,
   QrAction,
   RedirectAction,
@@ -146,7 +147,16 @@ export interface VerifiedNotification {
  * type Actions = { qr: QrAction; jsapi: JsapiAction<WechatpayJsapiParams>; pos: PosAction };
  * ```
  */
-export type ProviderActions = { readonly [M in PaymentMethod]?: NextAction | PosAction };
+export type ProviderActions = {
+  readonly [M in PaymentMethod]?:
+    | QrAction
+    | RedirectAction
+    | FormAction
+    | JsapiAction<object>
+    | AppAction<string | object>
+    | NoAction
+    | PosAction;
+};
 
 /**
  * The action each method yields when a provider declares nothing narrower: what every wallet's
