@@ -97,7 +97,12 @@ export async function actionsAreNarrowedByTheMethod() {
   expectTypeOf(qr.action.content).toBeString();
   const page = await payments.createPayment({ provider: 'alipay', method: 'page', ...base });
   expectTypeOf(page.action).toEqualTypeOf<FormAction | RedirectAction>();
-  const pos = await payments.createPayment({ provider: 'alipay', method: 'pos', ...base, authCode: '2800000000000000' });
+  const pos = await payments.createPayment({
+    provider: 'alipay',
+    method: 'pos',
+    ...base,
+    authCode: '2800000000000000',
+  });
   expectTypeOf(pos.action).toEqualTypeOf<PosAction>();
   expectTypeOf(pos.action.status).toEqualTypeOf<'paid' | 'pending' | 'failed' | 'closed'>();
   const jsapi = await payments.createPayment({ provider: 'wechatpay', method: 'jsapi', ...base, buyerId: 'o1' });
