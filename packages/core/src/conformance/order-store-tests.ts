@@ -67,6 +67,14 @@ export function runOrderStoreTests(options: OrderStoreTestOptions): void {
       expect(await store.get(order.id)).toEqual(next);
     });
 
+    it('reports a write when the version matches even if nothing else changed', async () => {
+      const store = await options.createStore();
+      const order = sampleOrder({ id: 'storeTest0008' });
+      await store.create(order);
+      expect(await store.update(order, order.version)).toBe(true);
+      expect(await store.get(order.id)).toEqual(order);
+    });
+
     it('refuses an update with a stale version and keeps the stored order', async () => {
       const store = await options.createStore();
       const order = sampleOrder({ id: 'storeTest0004' });
