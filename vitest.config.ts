@@ -25,6 +25,7 @@ export default defineConfig({
         replacement: source('./packages/adapter-unionpay/src/sandbox/index.ts'),
       },
       { find: /^@hutong\/adapter-unionpay$/, replacement: source('./packages/adapter-unionpay/src/index.ts') },
+      { find: /^@hutong\/store-sql$/, replacement: source('./packages/store-sql/src/index.ts') },
       { find: /^@hutong\/core$/, replacement: source('./packages/core/src/index.ts') },
     ],
   },
@@ -32,6 +33,8 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     pool: 'threads',
+    // Decides which database servers the server-backed suites of @hutong/store-sql use.
+    globalSetup: ['./packages/store-sql/test/server-urls.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

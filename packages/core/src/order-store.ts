@@ -4,11 +4,13 @@
  *
  * @packageDocumentation
  */
-import { ConflictError } from './errors.js';
-import type { Order } from './order.js';
+import { ConflictError, ValidationError } from './errors.js';
+import type { Order, OrderStatus } from './order.js';
 
 /**
- * Persistence for orders.
+ * Persistence for orders. {@link OrderStore.listOrders} pages through orders in the order of
+ * `(updatedAt, id)`; {@link ListOrdersQuery} and {@link encodeOrderCursor} help an implementation
+ * agree with the others.
  *
  * @example
  * ```ts
@@ -33,6 +35,241 @@ export interface OrderStore {
    * whether it wrote. Never partially writes.
    */
   update(order: Order, expectedVersion: number): Promise<boolean>;
+  /**
+   * One page of the orders that match every filter of `query`, oldest `updatedAt` first, ties by
+   * `id`, and a cursor for the next page (`null` after the last). Throws `ValidationError` for a
+   * bad limit, an empty status list or a cursor this store did not hand out.
+   */
+  listOrders(query?: ListOrdersQuery): Promise<OrderPage>;
+}
+
+/**
+ * What {@link OrderStore.listOrders} returns: every filter given must match (they combine with AND).
+ *
+ * @example
+ * ```ts
+ * // Pending orders untouched for ten minutes, a hundred at a time.
+ * const query: ListOrdersQuery = { status: 'pending', updatedBefore: new Date(Date.now() - 600_000) };
+ * ```
+ */
+export interface ListOrdersQuery {
+  /** One status or any of several (a non-empty list). */
+  readonly status?: OrderStatus | readonly OrderStatus[];
+  /** Provider id, e.g. `wechatpay`. */
+  readonly provider?: string;
+  /** Only orders whose `updatedAt` is strictly before this time. */
+  readonly updatedBefore?: Date;
+  /** Only orders with an `expiresAt`, strictly before this time. */
+  readonly expiresBefore?: Date;
+  /** `true`: only orders with a `pending` refund; `false`: only orders without one. */
+  readonly hasPendingRefunds?: boolean;
+  /** Page size, an integer from 1 to {@link MAX_LIST_LIMIT}. Default {@link DEFAULT_LIST_LIMIT}. */
+  readonly limit?: number;
+  /** The `cursor` of the previous page, given with the same filters; absent or `null` for the first page. */
+  readonly cursor?: string | null;
+}
+
+/**
+ * One page of {@link OrderStore.listOrders}.
+ *
+ * @example
+ * ```ts
+ * let cursor: string | null = null;
+ * do {
+ *   const page: OrderPage = await store.listOrders({ status: 'pending', cursor });
+ *   for (const order of page.orders) await payments.sync(order.id);
+ *   cursor = page.cursor;
+ * } while (cursor);
+ * ```
+ */
+export interface OrderPage {
+  /** The orders, oldest `updatedAt` first, ties by `id`. */
+  readonly orders: Order[];
+  /** Pass it back as {@link ListOrdersQuery.cursor} for the next page; `null` when there is none. */
+  readonly cursor: string | null;
+}
+
+/**
+ * Page size of {@link OrderStore.listOrders} when none is given.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_LIST_LIMIT; // 100
+ * ```
+ */
+export const DEFAULT_LIST_LIMIT = 100;
+
+/**
+ * Largest page size {@link OrderStore.listOrders} accepts.
+ *
+ * @example
+ * ```ts
+ * await store.listOrders({ limit: MAX_LIST_LIMIT });
+ * ```
+ */
+export const MAX_LIST_LIMIT = 1000;
+
+/**
+ * Where a page ended: the last order's `updatedAt` in epoch milliseconds, and its id. The next page
+ * starts strictly after this key.
+ *
+ * @example
+ * ```ts
+ * const position: OrderListPosition = { updatedAt: Date.parse(order.updatedAt), id: order.id };
+ * ```
+ */
+export interface OrderListPosition {
+  /** `updatedAt` in milliseconds since the epoch. */
+  readonly updatedAt: number;
+  readonly id: string;
+}
+
+/**
+ * A {@link ListOrdersQuery} checked and with its defaults applied, as a store implementation needs it.
+ *
+ * @example
+ * ```ts
+ * const { statuses, limit, after } = normalizeListOrdersQuery(query);
+ * ```
+ */
+export interface NormalizedListOrdersQuery {
+  /** The statuses to match, or `undefined` for any. Never empty. */
+  readonly statuses: readonly OrderStatus[] | undefined;
+  readonly provider: string | undefined;
+  /** Epoch milliseconds, or `undefined`. */
+  readonly updatedBefore: number | undefined;
+  /** Epoch milliseconds, or `undefined`. */
+  readonly expiresBefore: number | undefined;
+  readonly hasPendingRefunds: boolean | undefined;
+  /** 1 to {@link MAX_LIST_LIMIT}. */
+  readonly limit: number;
+  /** Start strictly after this position, or at the beginning. */
+  readonly after: OrderListPosition | undefined;
+}
+
+/**
+ * Encodes a page position as the opaque cursor {@link OrderStore.listOrders} hands out.
+ *
+ * @example
+ * ```ts
+ * const cursor = encodeOrderCursor({ updatedAt: Date.parse(last.updatedAt), id: last.id });
+ * ```
+ */
+export function encodeOrderCursor(position: OrderListPosition): string {
+  return Buffer.from(JSON.stringify([position.updatedAt, position.id]), 'utf8').toString('base64url');
+}
+
+/**
+ * Decodes a cursor made by {@link encodeOrderCursor}; throws `ValidationError` (field `cursor`) for
+ * anything else.
+ *
+ * @example
+ * ```ts
+ * decodeOrderCursor(page.cursor); // { updatedAt: 1704067200000, id: 'order0000001' }
+ * ```
+ */
+export function decodeOrderCursor(cursor: string): OrderListPosition {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 2 ||
+    !Number.isSafeInteger(decoded[0]) ||
+    typeof decoded[1] !== 'string' ||
+    encodeOrderCursor({ updatedAt: decoded[0], id: decoded[1] }) !== cursor
+  ) {
+    throw new ValidationError('cursor', 'is not a cursor handed out by listOrders');
+  }
+  return { updatedAt: decoded[0], id: decoded[1] };
+}
+
+/**
+ * The position of an order in the listing order: its `updatedAt` in epoch milliseconds, and its id.
+ *
+ * @example
+ * ```ts
+ * const cursor = encodeOrderCursor(orderListPosition(page.orders.at(-1)));
+ * ```
+ */
+export function orderListPosition(order: Order): OrderListPosition {
+  const updatedAt = Date.parse(order.updatedAt);
+  if (Number.isNaN(updatedAt)) throw new ValidationError('updatedAt', 'is not an ISO-8601 time');
+  return { updatedAt, id: order.id };
+}
+
+/**
+ * Compares two positions in the listing order: `updatedAt`, then `id` by UTF-16 code units (the
+ * byte order of ASCII ids, which SQL stores reproduce with a binary collation).
+ *
+ * @example
+ * ```ts
+ * orders.sort((a, b) => compareOrderListPositions(orderListPosition(a), orderListPosition(b)));
+ * ```
+ */
+export function compareOrderListPositions(a: OrderListPosition, b: OrderListPosition): number {
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt < b.updatedAt ? -1 : 1;
+  if (a.id === b.id) return 0;
+  return a.id < b.id ? -1 : 1;
+}
+
+function timeFilter(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = value instanceof Date ? value.getTime() : Number.NaN;
+  if (Number.isNaN(ms)) throw new ValidationError(field, 'must be a valid Date');
+  return ms;
+}
+
+/**
+ * Checks a {@link ListOrdersQuery} and applies its defaults; throws `ValidationError` naming the
+ * field at fault. Every store calls it, so all refuse the same queries.
+ *
+ * @example
+ * ```ts
+ * normalizeListOrdersQuery({ status: 'pending' }).limit; // 100
+ * normalizeListOrdersQuery({ limit: 0 }); // ValidationError { field: 'limit' }
+ * ```
+ */
+export function normalizeListOrdersQuery(query: ListOrdersQuery = {}): NormalizedListOrdersQuery {
+  const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new ValidationError('limit', `must be an integer from 1 to ${MAX_LIST_LIMIT}`);
+  }
+  let statuses: readonly OrderStatus[] | undefined;
+  if (query.status !== undefined) {
+    statuses = typeof query.status === 'string' ? [query.status] : [...query.status];
+    if (statuses.length === 0) throw new ValidationError('status', 'must name at least one status');
+  }
+  if (query.provider !== undefined && typeof query.provider !== 'string') {
+    throw new ValidationError('provider', 'must be a provider id');
+  }
+  if (query.hasPendingRefunds !== undefined && typeof query.hasPendingRefunds !== 'boolean') {
+    throw new ValidationError('hasPendingRefunds', 'must be a boolean');
+  }
+  return {
+    statuses,
+    provider: query.provider,
+    updatedBefore: timeFilter(query.updatedBefore, 'updatedBefore'),
+    expiresBefore: timeFilter(query.expiresBefore, 'expiresBefore'),
+    hasPendingRefunds: query.hasPendingRefunds,
+    limit,
+    after: query.cursor == null ? undefined : decodeOrderCursor(query.cursor),
+  };
+}
+
+/**
+ * Whether an order has a refund still `pending` (the filter {@link ListOrdersQuery.hasPendingRefunds}).
+ *
+ * @example
+ * ```ts
+ * if (hasPendingRefund(order)) await payments.sync(order.id);
+ * ```
+ */
+export function hasPendingRefund(order: Order): boolean {
+  return order.refunds.some((refund) => refund.status === 'pending');
 }
 
 function freezeList<T extends object>(list: readonly T[]): void {
@@ -85,6 +322,31 @@ export class MemoryOrderStore implements OrderStore {
     if (!current || current.version !== expectedVersion) return false;
     this.#orders.set(order.id, freezeOrder(order));
     return true;
+  }
+
+  /** {@inheritDoc OrderStore.listOrders} */
+  async listOrders(query?: ListOrdersQuery): Promise<OrderPage> {
+    const q = normalizeListOrdersQuery(query);
+    const matches: { order: Order; position: OrderListPosition }[] = [];
+    for (const order of this.#orders.values()) {
+      if (q.statuses && !q.statuses.includes(order.status)) continue;
+      if (q.provider !== undefined && order.provider !== q.provider) continue;
+      if (q.hasPendingRefunds !== undefined && hasPendingRefund(order) !== q.hasPendingRefunds) continue;
+      if (q.expiresBefore !== undefined) {
+        if (order.expiresAt === null || !(Date.parse(order.expiresAt) < q.expiresBefore)) continue;
+      }
+      const position = orderListPosition(order);
+      if (q.updatedBefore !== undefined && !(position.updatedAt < q.updatedBefore)) continue;
+      if (q.after && compareOrderListPositions(position, q.after) <= 0) continue;
+      matches.push({ order, position });
+    }
+    matches.sort((a, b) => compareOrderListPositions(a.position, b.position));
+    const page = matches.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      orders: page.map((match) => match.order),
+      cursor: matches.length > q.limit && last ? encodeOrderCursor(last.position) : null,
+    };
   }
 
   /** Number of stored orders. */

@@ -4,6 +4,7 @@ import {
   ConflictError,
   createPayments,
   InvalidTransitionError,
+  type ListOrdersQuery,
   MemoryOrderStore,
   NetworkError,
   type Order,
@@ -43,6 +44,9 @@ class InterleavingStore implements OrderStore {
     const written = await this.inner.update(order, expectedVersion);
     if (!written) this.conflicts++;
     return written;
+  }
+  async listOrders(query?: ListOrdersQuery) {
+    return this.inner.listOrders(query);
   }
 }
 
@@ -312,6 +316,7 @@ describe('handleNotification', () => {
         throw new Error('database is down');
       },
       update: async () => false,
+      listOrders: async () => ({ orders: [], cursor: null }),
     };
     const withBrokenStore = createPayments({ providers: [fake], store: broken });
     const result = await withBrokenStore.handleNotification('fake', fake.sandbox.pay(order.id));

@@ -4,8 +4,8 @@
  * @packageDocumentation
  */
 
-import type { Order, OrderStore } from '@hutong/core';
-import { ConflictError } from '@hutong/core';
+import type { ListOrdersQuery, Order, OrderStore } from '@hutong/core';
+import { ConflictError, ValidationError } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -18,7 +18,8 @@ export interface OrderStoreTestOptions {
 }
 
 /**
- * Registers vitest tests that every {@link OrderStore} must pass.
+ * Registers vitest tests that every {@link OrderStore} must pass: create, get, compare-and-set
+ * update, and `listOrders` (filters, the `(updatedAt, id)` order, cursors, limits).
  *
  * @example
  * ```ts
@@ -64,6 +65,14 @@ export function runOrderStoreTests(options: OrderStoreTestOptions): void {
       const next = bump(order, { status: 'pending' });
       expect(await store.update(next, order.version)).toBe(true);
       expect(await store.get(order.id)).toEqual(next);
+    });
+
+    it('reports a write when the version matches even if nothing else changed', async () => {
+      const store = await options.createStore();
+      const order = sampleOrder({ id: 'storeTest0008' });
+      await store.create(order);
+      expect(await store.update(order, order.version)).toBe(true);
+      expect(await store.get(order.id)).toEqual(order);
     });
 
     it('refuses an update with a stale version and keeps the stored order', async () => {
@@ -117,6 +126,175 @@ export function runOrderStoreTests(options: OrderStoreTestOptions): void {
       });
       expect(await store.update(refunded, 1)).toBe(true);
       expect(await store.get(order.id)).toEqual(refunded);
+    });
+
+    describe('listOrders', () => {
+      const at = (minute: number) => new Date(Date.UTC(2024, 0, 1, 0, minute)).toISOString();
+      const pendingRefund = {
+        id: 'refund000009',
+        amount: 100,
+        status: 'pending' as const,
+        providerRefundId: null,
+        reason: null,
+        createdAt: at(0),
+        updatedAt: at(0),
+      };
+      const ids = (orders: readonly Order[]) => orders.map((order) => order.id);
+
+      /** Seven orders; listed by (updatedAt, id) they come in the order of their ids' last digit. */
+      async function seeded(): Promise<OrderStore> {
+        const store = await options.createStore();
+        const orders = [
+          sampleOrder({ id: 'listOrder0003', status: 'pending', updatedAt: at(2), expiresAt: at(30) }),
+          sampleOrder({ id: 'listOrder0001', status: 'created', updatedAt: at(1) }),
+          sampleOrder({
+            id: 'listOrder0002',
+            status: 'pending',
+            provider: 'other',
+            updatedAt: at(1),
+            expiresAt: at(10),
+          }),
+          sampleOrder({
+            id: 'listOrder0005',
+            status: 'partially_refunded',
+            paidAmount: 1999,
+            refunds: [pendingRefund],
+            updatedAt: at(3),
+          }),
+          sampleOrder({ id: 'listOrder0004', status: 'paid', paidAmount: 1999, updatedAt: at(3) }),
+          sampleOrder({ id: 'listOrder0006', status: 'closed', updatedAt: at(4), expiresAt: at(5) }),
+          sampleOrder({ id: 'listOrder0007', status: 'pending', updatedAt: at(5), expiresAt: at(40) }),
+        ];
+        for (const order of orders) await store.create(order);
+        return store;
+      }
+
+      async function all(store: OrderStore, query: ListOrdersQuery): Promise<string[]> {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        for (let page = 0; page < 100; page++) {
+          const result = await store.listOrders({ ...query, cursor });
+          seen.push(...ids(result.orders));
+          cursor = result.cursor;
+          if (cursor === null) return seen;
+        }
+        throw new Error('listOrders never returned a null cursor');
+      }
+
+      it('returns an empty page and a null cursor from an empty store', async () => {
+        const store = await options.createStore();
+        expect(await store.listOrders()).toEqual({ orders: [], cursor: null });
+      });
+
+      it('lists every order by updatedAt, ties by id, and returns them equal to what was stored', async () => {
+        const store = await seeded();
+        const page = await store.listOrders();
+        expect(ids(page.orders)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `listOrder000${n}`));
+        expect(page.cursor).toBeNull();
+        expect(page.orders[3]).toEqual(await store.get('listOrder0004'));
+      });
+
+      it('pages with the cursor through every order exactly once, in order', async () => {
+        const store = await seeded();
+        const first = await store.listOrders({ limit: 3 });
+        expect(ids(first.orders)).toEqual(['listOrder0001', 'listOrder0002', 'listOrder0003']);
+        expect(typeof first.cursor).toBe('string');
+        expect(await all(store, { limit: 2 })).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `listOrder000${n}`));
+      });
+
+      it('returns a null cursor when the last page is exactly full', async () => {
+        const store = await seeded();
+        const first = await store.listOrders({ limit: 4 });
+        const second = await store.listOrders({ limit: 3, cursor: first.cursor });
+        expect(ids(second.orders)).toEqual(['listOrder0005', 'listOrder0006', 'listOrder0007']);
+        expect(second.cursor).toBeNull();
+      });
+
+      it('filters by one status or by several', async () => {
+        const store = await seeded();
+        expect(await all(store, { status: 'pending', limit: 1 })).toEqual([
+          'listOrder0002',
+          'listOrder0003',
+          'listOrder0007',
+        ]);
+        expect(await all(store, { status: ['paid', 'closed', 'refunded'] })).toEqual([
+          'listOrder0004',
+          'listOrder0006',
+        ]);
+      });
+
+      it('filters by provider', async () => {
+        const store = await seeded();
+        expect(await all(store, { provider: 'other' })).toEqual(['listOrder0002']);
+        expect(await all(store, { provider: 'fake', status: 'pending' })).toEqual(['listOrder0003', 'listOrder0007']);
+      });
+
+      it('filters by updatedBefore, strictly', async () => {
+        const store = await seeded();
+        expect(await all(store, { updatedBefore: new Date(at(3)) })).toEqual([
+          'listOrder0001',
+          'listOrder0002',
+          'listOrder0003',
+        ]);
+      });
+
+      it('filters by expiresBefore, strictly, leaving out orders that never expire', async () => {
+        const store = await seeded();
+        expect(await all(store, { expiresBefore: new Date(at(30)) })).toEqual(['listOrder0002', 'listOrder0006']);
+        expect(await all(store, { expiresBefore: new Date(at(60)), status: 'pending' })).toEqual([
+          'listOrder0002',
+          'listOrder0003',
+          'listOrder0007',
+        ]);
+      });
+
+      it('filters by whether an order has a pending refund', async () => {
+        const store = await seeded();
+        expect(await all(store, { hasPendingRefunds: true })).toEqual(['listOrder0005']);
+        expect(await all(store, { hasPendingRefunds: false })).toHaveLength(6);
+      });
+
+      it('lists an order where its latest version belongs, with its latest content', async () => {
+        const store = await seeded();
+        const order = (await store.get('listOrder0001')) as Order;
+        const refunding = bump(order, { status: 'paid', refunds: [pendingRefund], updatedAt: at(9) });
+        expect(await store.update(refunding, order.version)).toBe(true);
+        expect((await all(store, {})).at(-1)).toBe('listOrder0001');
+        const { orders } = await store.listOrders({ hasPendingRefunds: true });
+        expect(ids(orders)).toEqual(['listOrder0005', 'listOrder0001']);
+        expect(orders[1]).toEqual(refunding);
+        expect(await all(store, { status: 'created' })).toEqual([]);
+      });
+
+      it('defaults to pages of 100 and accepts up to 1000', async () => {
+        const store = await options.createStore();
+        for (let i = 0; i < 101; i++) {
+          await store.create(sampleOrder({ id: `listMany${String(i).padStart(4, '0')}`, updatedAt: at(i % 7) }));
+        }
+        const first = await store.listOrders();
+        expect(first.orders).toHaveLength(100);
+        expect(first.cursor).not.toBeNull();
+        expect((await store.listOrders({ cursor: first.cursor })).orders).toHaveLength(1);
+        expect((await store.listOrders({ limit: 1000 })).orders).toHaveLength(101);
+      });
+
+      it('refuses a bad limit, an empty status list and a forged cursor with ValidationError', async () => {
+        const store = await seeded();
+        const refused = async (query: ListOrdersQuery) => {
+          const error = await store.listOrders(query).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(ValidationError.isInstance(error), JSON.stringify(query)).toBe(true);
+          return (error as ValidationError).field;
+        };
+        expect(await refused({ limit: 0 })).toBe('limit');
+        expect(await refused({ limit: 1001 })).toBe('limit');
+        expect(await refused({ limit: 2.5 })).toBe('limit');
+        expect(await refused({ status: [] })).toBe('status');
+        expect(await refused({ cursor: 'not-a-cursor' })).toBe('cursor');
+        expect(await refused({ updatedBefore: new Date(Number.NaN) })).toBe('updatedBefore');
+      });
     });
   });
 }

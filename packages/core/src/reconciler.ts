@@ -1,0 +1,294 @@
+/**
+ * The reconciliation worker: finds the orders that need a word with their provider (pending too
+ * long, expired, refunds still pending) through {@link OrderStore.listOrders} and asks the facade to
+ * `sync` or `close` them. Notifications get lost and some flows (WeChat Pay's codepay) never
+ * notify: this is what settles those orders.
+ *
+ * @packageDocumentation
+ */
+import { NetworkError, ProviderApiError, ValidationError } from './errors.js';
+import type { Order, OrderStatus } from './order.js';
+import type { ListOrdersQuery, OrderStore } from './order-store.js';
+
+/**
+ * What the reconciler needs of the payments facade: `createPayments(...)` fits.
+ *
+ * @example
+ * ```ts
+ * const payments: ReconcilerPayments = createPayments({ providers, store });
+ * ```
+ */
+export interface ReconcilerPayments {
+  /** Asks the provider for the order's state and applies it. */
+  sync(orderId: string): Promise<Order>;
+  /** Closes the unpaid order at the provider and in the store. */
+  close(orderId: string): Promise<Order>;
+}
+
+/**
+ * What one reconciler step did or could not do, as {@link ReconcilerOptions.onEvent} receives it:
+ * - `order.changed`: a `sync` or `close` changed the order (its version rose);
+ * - `order.failed`: a `sync` or `close` threw; the order is tried again on a later run;
+ * - `provider.backoff`: the provider failed in a way worth waiting for (a retryable
+ *   `ProviderApiError`, a `NetworkError`): its orders are left alone until `until`;
+ * - `run.failed`: a whole run failed (the store could not be read), in `start()` mode.
+ *
+ * @example
+ * ```ts
+ * onEvent: (event) => {
+ *   if (event.type === 'order.changed') log.info({ id: event.order.id, from: event.from, to: event.order.status });
+ * }
+ * ```
+ */
+export type ReconcilerEvent =
+  | {
+      readonly type: 'order.changed';
+      readonly action: ReconcileAction;
+      readonly from: OrderStatus;
+      readonly order: Order;
+    }
+  | {
+      readonly type: 'order.failed';
+      readonly action: ReconcileAction;
+      readonly orderId: string;
+      readonly error: unknown;
+    }
+  | { readonly type: 'provider.backoff'; readonly provider: string; readonly until: Date; readonly error: unknown }
+  | { readonly type: 'run.failed'; readonly error: unknown };
+
+/**
+ * Why the reconciler touched an order: `sync` (pending too long, or a refund pending) or `close`
+ * (expired unpaid).
+ *
+ * @example
+ * ```ts
+ * const action: ReconcileAction = 'close';
+ * ```
+ */
+export type ReconcileAction = 'sync' | 'close';
+
+/**
+ * Options of {@link createReconciler}. Durations are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const options: ReconcilerOptions = { payments, store, pendingAfterMs: 120_000, concurrency: 8 };
+ * ```
+ */
+export interface ReconcilerOptions {
+  readonly payments: ReconcilerPayments;
+  readonly store: OrderStore;
+  /** Sync `pending` orders unchanged for this long. Default 60 000 (one minute). */
+  readonly pendingAfterMs?: number;
+  /** Sync orders with a pending refund unchanged for this long. Default 60 000. */
+  readonly refundPendingAfterMs?: number;
+  /** Close `created` and `pending` orders whose `expiresAt` has passed. Default `true`. */
+  readonly closeExpired?: boolean;
+  /** Calls to the facade in flight at once. Default 4. */
+  readonly concurrency?: number;
+  /** Most orders one run handles (the rest wait for the next run). Default 1000. */
+  readonly maxOrdersPerRun?: number;
+  /** Pause between the end of one run and the start of the next, in `start()` mode. Default 30 000. */
+  readonly intervalMs?: number;
+  /** First wait after a provider failure; it doubles with each failure in a row. Default 1000. */
+  readonly backoffInitialMs?: number;
+  /** Longest wait after provider failures. Default 300 000 (five minutes). */
+  readonly backoffMaxMs?: number;
+  /** Called for everything the reconciler changed or could not do. Exceptions it throws are ignored. */
+  readonly onEvent?: (event: ReconcilerEvent) => void;
+  /** The clock. Default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+/**
+ * What one {@link Reconciler.runOnce} did.
+ *
+ * @example
+ * ```ts
+ * const { changed, failed } = await reconciler.runOnce();
+ * ```
+ */
+export interface ReconcileRunResult {
+  /** Orders the run found in need of attention (each counted once). */
+  readonly examined: number;
+  /** Orders whose `sync` or `close` changed them. */
+  readonly changed: number;
+  /** Orders whose `sync` or `close` threw. */
+  readonly failed: number;
+  /** Orders left alone because their provider is in backoff. */
+  readonly deferred: number;
+}
+
+/**
+ * A reconciliation worker.
+ *
+ * @example
+ * ```ts
+ * const reconciler = createReconciler({ payments, store });
+ * reconciler.start();
+ * process.on('SIGTERM', () => reconciler.stop());
+ * ```
+ */
+export interface Reconciler {
+  /** One pass: close expired orders, sync stale pending orders and pending refunds. */
+  runOnce(): Promise<ReconcileRunResult>;
+  /** Runs now, then again `intervalMs` after each run ends, until {@link Reconciler.stop}. */
+  start(): void;
+  /** Stops `start()` mode; resolves once the run in progress, if any, has finished. */
+  stop(): Promise<void>;
+  /** Whether `start()` mode is on. */
+  readonly running: boolean;
+}
+
+function isProviderOutage(error: unknown): boolean {
+  return (ProviderApiError.isInstance(error) && error.retryable) || NetworkError.isInstance(error);
+}
+
+function positiveInteger(value: number | undefined, fallback: number, field: string): number {
+  const result = value ?? fallback;
+  if (!Number.isInteger(result) || result < 0 || (field === 'concurrency' && result < 1)) {
+    throw new ValidationError(field, 'must be a non-negative integer (concurrency at least 1)');
+  }
+  return result;
+}
+
+/**
+ * Creates a {@link Reconciler}. Each run lists, through the store, the `created`/`pending` orders
+ * past their `expiresAt` (to `close`), the `pending` orders unchanged for `pendingAfterMs` and the
+ * orders with a refund pending for `refundPendingAfterMs` (to `sync`), and handles each order once,
+ * a few at a time. A provider that fails retryably (`ProviderApiError` with `retryable`, or
+ * `NetworkError`) is left alone for a growing while; other failures are reported and the order is
+ * tried again next run. Several reconcilers on one database may handle the same order in the same
+ * moment: the store's compare-and-set keeps that safe, only wasteful.
+ *
+ * @example
+ * ```ts
+ * import { createPayments, createReconciler, MemoryOrderStore } from '@hutong/core';
+ *
+ * const store = new MemoryOrderStore();
+ * const payments = createPayments({ providers: [wechatpay({ ... })], store });
+ * const reconciler = createReconciler({
+ *   payments,
+ *   store,
+ *   onEvent: (event) => console.log(event.type),
+ * });
+ * reconciler.start();
+ * ```
+ */
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  const { payments, store } = options;
+  const now = options.now ?? (() => new Date());
+  const pendingAfterMs = positiveInteger(options.pendingAfterMs, 60_000, 'pendingAfterMs');
+  const refundPendingAfterMs = positiveInteger(options.refundPendingAfterMs, 60_000, 'refundPendingAfterMs');
+  const concurrency = positiveInteger(options.concurrency, 4, 'concurrency');
+  const maxOrders = positiveInteger(options.maxOrdersPerRun, 1000, 'maxOrdersPerRun');
+  const intervalMs = positiveInteger(options.intervalMs, 30_000, 'intervalMs');
+  const backoffInitialMs = positiveInteger(options.backoffInitialMs, 1000, 'backoffInitialMs');
+  const backoffMaxMs = positiveInteger(options.backoffMaxMs, 300_000, 'backoffMaxMs');
+  const closeExpired = options.closeExpired ?? true;
+
+  /** Per provider: failures in a row, and until when to leave it alone. */
+  const backoff = new Map<string, { failures: number; until: number }>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running = false;
+  let inFlight: Promise<unknown> | undefined;
+
+  const emit = (event: ReconcilerEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A listener's failure must not stop reconciliation.
+    }
+  };
+
+  async function collect(
+    query: ListOrdersQuery,
+    action: ReconcileAction,
+    into: Map<string, { order: Order; action: ReconcileAction }>,
+  ): Promise<void> {
+    let cursor: string | null = null;
+    do {
+      const limit = Math.min(1000, Math.max(1, maxOrders - into.size));
+      const page = await store.listOrders({ ...query, limit, cursor });
+      for (const order of page.orders) {
+        if (into.size >= maxOrders) return;
+        if (!into.has(order.id)) into.set(order.id, { order, action });
+      }
+      cursor = page.cursor;
+    } while (cursor !== null && into.size < maxOrders);
+  }
+
+  async function handle(order: Order, action: ReconcileAction, counts: { changed: number; failed: number }) {
+    try {
+      const after = await (action === 'close' ? payments.close(order.id) : payments.sync(order.id));
+      backoff.delete(order.provider);
+      if (after.version !== order.version) {
+        counts.changed++;
+        emit({ type: 'order.changed', action, from: order.status, order: after });
+      }
+    } catch (error) {
+      counts.failed++;
+      emit({ type: 'order.failed', action, orderId: order.id, error });
+      if (isProviderOutage(error)) {
+        const failures = (backoff.get(order.provider)?.failures ?? 0) + 1;
+        const wait = Math.min(backoffMaxMs, backoffInitialMs * 2 ** (failures - 1));
+        const until = now().getTime() + wait;
+        backoff.set(order.provider, { failures, until });
+        emit({ type: 'provider.backoff', provider: order.provider, until: new Date(until), error });
+      }
+    }
+  }
+
+  async function runOnce(): Promise<ReconcileRunResult> {
+    const at = now().getTime();
+    const work = new Map<string, { order: Order; action: ReconcileAction }>();
+    if (closeExpired) await collect({ status: ['created', 'pending'], expiresBefore: new Date(at) }, 'close', work);
+    await collect({ status: 'pending', updatedBefore: new Date(at - pendingAfterMs) }, 'sync', work);
+    await collect({ hasPendingRefunds: true, updatedBefore: new Date(at - refundPendingAfterMs) }, 'sync', work);
+
+    const counts = { changed: 0, failed: 0 };
+    let deferred = 0;
+    const queue = [...work.values()];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const pause = backoff.get(next.order.provider);
+        if (pause && pause.until > now().getTime()) {
+          deferred++;
+          continue;
+        }
+        await handle(next.order, next.action, counts);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    return { examined: work.size, changed: counts.changed, failed: counts.failed, deferred };
+  }
+
+  const loop = async () => {
+    if (!running) return;
+    const run = runOnce().catch((error: unknown) => emit({ type: 'run.failed', error }));
+    inFlight = run;
+    await run;
+    inFlight = undefined;
+    if (!running) return;
+    timer = setTimeout(loop, intervalMs);
+    timer.unref?.();
+  };
+
+  return {
+    runOnce,
+    start() {
+      if (running) return;
+      running = true;
+      void loop();
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await inFlight;
+    },
+    get running() {
+      return running;
+    },
+  };
+}

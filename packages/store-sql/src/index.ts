@@ -1,0 +1,16 @@
+/**
+ * `@hutong/store-sql`: durable hutong orders on PostgreSQL, MySQL/MariaDB or SQLite, through
+ * [Kysely](https://kysely.dev). One table of orders (indexed columns plus the order as JSON),
+ * versioned migrations, compare-and-set updates and paged listing.
+ *
+ * @example
+ * ```ts
+ * import { createSqlStore } from '@hutong/store-sql';
+ * const store = createSqlStore({ db }); // db: a Kysely instance
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export { createSqlStore, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
+export { migrateToLatest, type SqlEngine, type SqlSchemaOptions } from './sql-schema.js';

@@ -1,0 +1,209 @@
+/**
+ * The tables of `@hutong/store-sql`, their versioned migrations, and the engine they run on.
+ *
+ * @packageDocumentation
+ */
+import { ValidationError } from '@hutong/core';
+import { type Kysely, MysqlAdapter, PostgresAdapter, SqliteAdapter, sql } from 'kysely';
+import { type Migration, type MigrationResult, Migrator } from 'kysely/migration';
+
+/**
+ * The engines the store knows: `postgres` (and PostgreSQL-compatible engines on Kysely's
+ * PostgreSQL dialect), `mysql` (MySQL and MariaDB) and `sqlite`.
+ *
+ * @example
+ * ```ts
+ * const engine: SqlEngine = 'sqlite';
+ * ```
+ */
+export type SqlEngine = 'postgres' | 'mysql' | 'sqlite';
+
+/**
+ * Options shared by {@link migrateToLatest} and `createSqlStore`.
+ *
+ * @example
+ * ```ts
+ * const options: SqlSchemaOptions = { tablePrefix: 'shop_' };
+ * ```
+ */
+export interface SqlSchemaOptions {
+  /**
+   * Prefix of every table the store creates: `<prefix>orders`, `<prefix>migrations` and
+   * `<prefix>migration_lock`. Letters, digits and `_`, starting with a letter, at most 32
+   * characters. Default `hutong_`.
+   */
+  readonly tablePrefix?: string;
+  /**
+   * The engine, when Kysely's adapter does not tell (a third-party dialect). Default: read from
+   * the adapter of `db` (PostgreSQL, MySQL or SQLite).
+   */
+  readonly engine?: SqlEngine;
+}
+
+/** Columns of the orders table; `data` is the whole order as JSON text. */
+export interface OrdersTable {
+  id: string;
+  provider: string;
+  status: string;
+  version: number;
+  /** Number of refunds still `pending`. */
+  pending_refunds: number;
+  /** Epoch milliseconds, or null. */
+  expires_at: number | null;
+  /** Epoch milliseconds. */
+  updated_at: number;
+  /** Epoch milliseconds. */
+  created_at: number;
+  data: string;
+}
+
+/** The database as the store sees it: one orders table under a name chosen at run time. */
+export type StoreDatabase = Record<string, OrdersTable>;
+
+/** The default {@link SqlSchemaOptions.tablePrefix}. */
+const DEFAULT_TABLE_PREFIX = 'hutong_';
+const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+
+/** Resolved table names and engine. */
+export interface SqlSchema {
+  readonly engine: SqlEngine;
+  readonly orders: string;
+  readonly migrations: string;
+  readonly migrationLock: string;
+  readonly prefix: string;
+}
+
+/** Checks the options and names the tables. */
+export function resolveSchema(db: Kysely<unknown>, options: SqlSchemaOptions = {}): SqlSchema {
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
+    throw new ValidationError(
+      'tablePrefix',
+      'must start with a letter and hold at most 32 ASCII letters, digits and underscores',
+    );
+  }
+  return {
+    engine: options.engine ?? detectEngine(db),
+    orders: `${prefix}orders`,
+    migrations: `${prefix}migrations`,
+    migrationLock: `${prefix}migration_lock`,
+    prefix,
+  };
+}
+
+function detectEngine(db: Kysely<unknown>): SqlEngine {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  if (adapter instanceof MysqlAdapter) return 'mysql';
+  if (adapter instanceof SqliteAdapter) return 'sqlite';
+  throw new ValidationError(
+    'engine',
+    'could not tell the engine from the Kysely dialect: pass engine: "postgres" | "mysql" | "sqlite"',
+  );
+}
+
+/**
+ * The migrations, oldest first. Names sort in the order they run; a released migration is never
+ * edited, only followed by a new one.
+ */
+function migrations(schema: SqlSchema): Record<string, Migration> {
+  const { engine, orders, prefix } = schema;
+  // Ids and statuses compare byte by byte on every engine, as the memory store compares them:
+  // listing order, cursors and unique ids must not depend on a server's default collation.
+  const binaryText = (type: string) => (engine === 'postgres' ? sql.raw(`${type} collate "C"`) : sql.raw(type));
+  return {
+    '0001_create_orders': {
+      async up(db: Kysely<unknown>) {
+        let table = db.schema
+          .createTable(orders)
+          .addColumn('id', binaryText('varchar(64)'), (col) => col.primaryKey())
+          .addColumn('provider', binaryText('varchar(64)'), (col) => col.notNull())
+          .addColumn('status', 'varchar(32)', (col) => col.notNull())
+          .addColumn('version', 'integer', (col) => col.notNull())
+          .addColumn('pending_refunds', 'integer', (col) => col.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addColumn('updated_at', 'bigint', (col) => col.notNull())
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .addColumn('data', engine === 'mysql' ? sql.raw('longtext') : 'text', (col) => col.notNull());
+        if (engine === 'mysql') table = table.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`);
+        await table.execute();
+        const index = (name: string, columns: string[]) =>
+          db.schema.createIndex(`${prefix}${name}`).on(orders).columns(columns).execute();
+        await index('orders_updated_idx', ['updated_at', 'id']);
+        await index('orders_status_updated_idx', ['status', 'updated_at', 'id']);
+        await index('orders_provider_status_idx', ['provider', 'status', 'updated_at']);
+        await index('orders_expires_idx', ['expires_at']);
+        await index('orders_pending_refunds_idx', ['pending_refunds', 'updated_at']);
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable(orders).execute();
+      },
+    },
+  };
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/** Runs the migrations not yet applied; returns the names it applied. */
+export async function runMigrations(db: Kysely<unknown>, schema: SqlSchema): Promise<string[]> {
+  const migrate = async (on: Kysely<unknown>) => {
+    const migrator = new Migrator({
+      db: on,
+      provider: { getMigrations: async () => migrations(schema) },
+      migrationTableName: schema.migrations,
+      migrationLockTableName: schema.migrationLock,
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error;
+    return (results ?? [])
+      .filter((result: MigrationResult) => result.status === 'Success')
+      .map((result: MigrationResult) => result.migrationName);
+  };
+  // PostgreSQL and MySQL: Kysely's migrator serialises concurrent migrators with a lock (an
+  // advisory lock, GET_LOCK). SQLite: Kysely takes no lock and no transaction, so the whole run
+  // goes in one BEGIN IMMEDIATE transaction: a second process waits for the write lock (the
+  // driver's busy timeout), then finds the migrations applied; SQLITE_BUSY past that is retried.
+  if (schema.engine !== 'sqlite') return migrate(db);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.connection().execute(async (connection) => {
+        await sql`begin immediate`.execute(connection);
+        try {
+          const applied = await migrate(connection);
+          await sql`commit`.execute(connection);
+          return applied;
+        } catch (error) {
+          await sql`rollback`.execute(connection).catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      if (!isBusy(error) || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
+    }
+  }
+}
+
+/**
+ * Brings the store's tables up to date, for teams that migrate in their deploy step (then create
+ * the store with `migrate: false`). Safe when several processes run it at once: on PostgreSQL and
+ * MySQL one waits for the other's lock, on SQLite for the other's write transaction. Returns the
+ * names of the migrations it applied (none when already up to date).
+ *
+ * @example
+ * ```ts
+ * import { Kysely, PostgresDialect } from 'kysely';
+ * import pg from 'pg';
+ * import { migrateToLatest } from '@hutong/store-sql';
+ *
+ * const db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString }) }) });
+ * await migrateToLatest(db); // ['0001_create_orders'] the first time, [] after
+ * ```
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, options: SqlSchemaOptions = {}): Promise<string[]> {
+  const anyDb = db as unknown as Kysely<unknown>;
+  return runMigrations(anyDb, resolveSchema(anyDb, options));
+}

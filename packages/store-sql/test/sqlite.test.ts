@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { runOrderStoreTests } from '@hutong/core/conformance';
+import { sampleOrder } from '@hutong/core/testing';
+import { createSqlStore } from '@hutong/store-sql';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runSqlStoreSuite, testPrefix } from './sql-store-suite.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'hutong-store-sql-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function sqlite(file: string): Kysely<unknown> {
+  return new Kysely({ dialect: new SqliteDialect({ database: new Database(file) }) });
+}
+
+describe('SQLite in memory', () => {
+  const databases: Kysely<unknown>[] = [];
+  afterAll(async () => {
+    for (const db of databases) await db.destroy();
+  });
+  runOrderStoreTests({
+    name: 'createSqlStore on SQLite in memory',
+    createStore() {
+      const db = sqlite(':memory:');
+      databases.push(db);
+      return createSqlStore({ db });
+    },
+  });
+});
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+
+/** Four OS processes migrate one file at once (better-sqlite3 is synchronous: one per process). */
+async function migrateInProcesses(file: string, tablePrefix: string): Promise<string[][]> {
+  const startAt = String(Date.now() + 4000);
+  const run = () =>
+    promisify(execFile)(tsx, ['test/processes/migrate-sqlite.ts', file, tablePrefix, startAt], { cwd: packageDir });
+  const outputs = await Promise.all(Array.from({ length: 4 }, run));
+  return outputs.map(({ stdout }) => JSON.parse(stdout) as string[]);
+}
+
+describe('SQLite in a file', () => {
+  const file = join(directory, 'orders.db');
+  runSqlStoreSuite({
+    name: 'SQLite (file)',
+    prefix: testPrefix('sqlite'),
+    connect: () => sqlite(file),
+    migrateConcurrently: (tablePrefix) => migrateInProcesses(file, tablePrefix),
+  });
+
+  it('keeps an order across closing and reopening the file', async () => {
+    const file = join(directory, 'reopen.db');
+    const first = sqlite(file);
+    const order = sampleOrder({ id: 'durable00001', status: 'paid', paidAmount: 1999 });
+    await createSqlStore({ db: first }).create(order);
+    await first.destroy();
+    const second = sqlite(file);
+    try {
+      expect(await createSqlStore({ db: second }).get(order.id)).toEqual(order);
+    } finally {
+      await second.destroy();
+    }
+  });
+});
