@@ -3,9 +3,29 @@
  * once (`+` is a space, `%XX` a UTF-8 byte) and a malformed escape is an error, never silently
  * kept (a lenient decoder could verify one string and hand over another).
  *
+ * Alipay and UnionPay sign `name=value&...` over *decoded* values, so a form whose decoded fields
+ * could be re-split into other fields with the same signed string is refused: a name holding `&` or
+ * `=`, a value with an `=` after one of its `&`s (`a=1%26refund_fee%3D5` signs exactly as the two
+ * fields `a=1` and `refund_fee=5`), a repeated name, and more than {@link MAX_FORM_FIELDS} fields.
+ *
  * @packageDocumentation
  */
 import { ValidationError } from './errors.js';
+
+/**
+ * The most fields a signed form may have. Real notifications have fewer than 100; the bound keeps
+ * the work done on an unsigned body before its signature is checked small.
+ */
+export const MAX_FORM_FIELDS = 256;
+
+/**
+ * Whether a decoded value could be split into more fields with the same signed text: some part of
+ * it after an `&` holds an `=`.
+ */
+function isMovableValue(value: string): boolean {
+  const ampersand = value.indexOf('&');
+  return ampersand !== -1 && value.indexOf('=', ampersand + 1) !== -1;
+}
 
 /**
  * Decodes one form component exactly once: `+` is a space, `%XX` a UTF-8 byte.
@@ -28,9 +48,11 @@ export function decodeFormComponent(text: string, field: string): string {
 }
 
 /**
- * Decodes a form body into a `Map` (fast to build; repeated keys keep the last value).
+ * Decodes a signed form body into a `Map`, in body order.
  *
- * @param field - named in the error for a malformed escape.
+ * @param field - named in the errors.
+ * @throws ValidationError for a malformed escape, more than {@link MAX_FORM_FIELDS} fields, a
+ *   repeated name, or a name or value that could move a field boundary (see the module notes).
  * @example
  * ```ts
  * decodeFormEntries('subject=a%2Bb+c').get('subject'); // 'a+b c'
@@ -43,14 +65,18 @@ export function decodeFormEntries(body: string, field = 'body'): Map<string, str
   while (start < length) {
     let end = body.indexOf('&', start);
     if (end === -1) end = length;
-    const equals = body.indexOf('=', start);
-    if (equals !== -1 && equals < end) {
-      entries.set(
-        decodeFormComponent(body.slice(start, equals), field),
-        decodeFormComponent(body.slice(equals + 1, end), field),
-      );
-    } else if (end > start) {
-      entries.set(decodeFormComponent(body.slice(start, end), field), '');
+    if (end > start) {
+      if (entries.size === MAX_FORM_FIELDS) throw new ValidationError(field, `has more than ${MAX_FORM_FIELDS} fields`);
+      let equals = body.indexOf('=', start);
+      if (equals === -1 || equals > end) equals = end;
+      const name = decodeFormComponent(body.slice(start, equals), field);
+      const value = equals === end ? '' : decodeFormComponent(body.slice(equals + 1, end), field);
+      if (name.includes('&') || name.includes('=')) throw new ValidationError(field, 'has a field name holding & or =');
+      if (isMovableValue(value)) {
+        throw new ValidationError(field, 'has a value with an escaped & followed by =, which could move a field');
+      }
+      if (entries.has(name)) throw new ValidationError(field, 'repeats a field name');
+      entries.set(name, value);
     }
     start = end + 1;
   }

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFormEntries, FormFields, ValidationError } from '../src/index.js';
+import {
+  decodeFormEntries,
+  FormFields,
+  MAX_FORM_FIELDS,
+  MAX_NOTIFICATION_BYTES,
+  ValidationError,
+} from '../src/index.js';
 import { validationFieldOf } from '../src/testing/index.js';
 
 /** The reference rule, written the slow and obvious way: decode, drop, sort, join, encode. */
@@ -8,6 +14,25 @@ function referenceSignedBytes(body: string, omit: readonly string[]): Buffer {
   const entries = decodeFormEntries(body);
   const names = [...entries.keys()].filter((name) => entries.get(name) !== '' && !omit.includes(name)).sort();
   return Buffer.from(names.map((name) => `${name}=${entries.get(name)}`).join('&'), 'utf8');
+}
+
+/**
+ * The refusal rule, written the slow and obvious way: a form whose decoded fields could be re-split
+ * into other fields with the same signed string (a repeated name, a name holding `&` or `=`, a value
+ * with an `=` after one of its `&`), or one with too many fields.
+ */
+function movableBoundaries(entries: ReadonlyArray<readonly [string, string]>): boolean {
+  const names = entries.map(([key]) => key);
+  if (names.length > MAX_FORM_FIELDS || new Set(names).size !== names.length) return true;
+  return entries.some(
+    ([key, text]) =>
+      key.includes('&') ||
+      key.includes('=') ||
+      text
+        .split('&')
+        .slice(1)
+        .some((part) => part.includes('=')),
+  );
 }
 
 const name = fc.stringMatching(/^[a-z_]{1,12}$/);
@@ -34,11 +59,78 @@ describe('FormFields', () => {
     expect(form.signedBytes(['sign']).toString('utf8')).toBe('a=1 +1&b=2&sign_type=RSA2');
   });
 
-  it('keeps the last value of a repeated name, as decodeFormEntries does', () => {
-    const form = FormFields.parse('a=1&b=2&a=3');
-    expect(form.get('a')).toBe('3');
-    expect(form.signedBytes().toString('utf8')).toBe('a=3&b=2');
-    expect(form.toObject()).toEqual({ a: '3', b: '2' });
+  it('refuses a repeated name instead of keeping one of its values', () => {
+    expect(validationFieldOf(() => FormFields.parse('a=1&b=2&a=3', 'notification.body'))).toBe('notification.body');
+    expect(() => FormFields.parse('a=1&b=2&a=')).toThrow(ValidationError);
+    expect(() => FormFields.parse('a=1&b=2&%61=1')).toThrow(ValidationError);
+    expect(() => decodeFormEntries('a=1&b=2&a=3')).toThrow(ValidationError);
+  });
+
+  it('refuses a name that decodes to text holding & or =', () => {
+    for (const body of ['a%26b=1&c=2', 'a%3Db=1', 'a%3db', 'x=1&out%26biz_no=2']) {
+      expect(validationFieldOf(() => FormFields.parse(body, 'notification.body'))).toBe('notification.body');
+      expect(() => decodeFormEntries(body)).toThrow(ValidationError);
+    }
+  });
+
+  it('refuses a value that folds another field in with an escaped &', () => {
+    // 'out_trade_no=1&refund_fee=5' folded into one value signs exactly as the two fields do.
+    for (const body of [
+      'out_trade_no=1%26refund_fee%3D5&trade_status=TRADE_SUCCESS',
+      'out_trade_no=1%26refund_fee=5&trade_status=TRADE_SUCCESS',
+      'out_trade_no=1%26refund_fee%3d5',
+      'a=x%26y%26z%3D1',
+    ]) {
+      expect(validationFieldOf(() => FormFields.parse(body, 'notification.body'))).toBe('notification.body');
+      expect(() => decodeFormEntries(body)).toThrow(ValidationError);
+    }
+  });
+
+  it('keeps values whose & cannot start another field', () => {
+    // No = after the &: a split would only add empty (unsigned) fields, which changes the signed string.
+    const form = FormFields.parse('a=x%3Dy%26z&b=c%3D%3D&d=%26&e=%2526%3D');
+    expect(form.toObject()).toEqual({ a: 'x=y&z', b: 'c==', d: '&', e: '%26=' });
+    expect(form.signedBytes().toString('utf8')).toBe('a=x=y&z&b=c==&d=&&e=%26=');
+    expect(decodeFormEntries('a=x%3Dy%26z&b=c%3D%3D&d=%26&e=%2526%3D').get('a')).toBe('x=y&z');
+  });
+
+  it(`refuses more than MAX_FORM_FIELDS (${MAX_FORM_FIELDS}) fields and accepts exactly that many`, () => {
+    const body = (count: number) => Array.from({ length: count }, (_, i) => `f${i}=${i}`).join('&');
+    expect(FormFields.parse(body(MAX_FORM_FIELDS)).names()).toHaveLength(MAX_FORM_FIELDS);
+    // Sorted right beyond the few dozen fields of a typical form, too.
+    const shuffled = body(MAX_FORM_FIELDS).split('&').reverse().join('&');
+    expect(FormFields.parse(shuffled).signedBytes()).toEqual(referenceSignedBytes(shuffled, []));
+    expect(decodeFormEntries(body(MAX_FORM_FIELDS)).size).toBe(MAX_FORM_FIELDS);
+    expect(validationFieldOf(() => FormFields.parse(body(MAX_FORM_FIELDS + 1), 'notification.body'))).toBe(
+      'notification.body',
+    );
+    expect(() => decodeFormEntries(body(MAX_FORM_FIELDS + 1))).toThrow(ValidationError);
+  });
+
+  it('refuses the worst form that fits MAX_NOTIFICATION_BYTES in under 50 ms', () => {
+    // Distinct three-character names in descending order (the worst order for an insertion sort),
+    // as many as fit in 1 MiB: about 238,000 fields, none of them signed.
+    const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    const names: string[] = [];
+    let size = 0;
+    outer: for (let a = alphabet.length - 1; a >= 0; a--)
+      for (let b = alphabet.length - 1; b >= 0; b--)
+        for (let c = alphabet.length - 1; c >= 0; c--) {
+          if (size + 4 > MAX_NOTIFICATION_BYTES) break outer;
+          names.push(`${alphabet[a]}${alphabet[b]}${alphabet[c]}`);
+          size += 4;
+        }
+    const body = names.join('&');
+    expect(body.length).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
+    expect(names.length).toBeGreaterThan(200_000);
+    for (const parse of [
+      () => FormFields.parse(body, 'notification.body').signedBytes(['sign']),
+      () => decodeFormEntries(body, 'notification.body'),
+    ]) {
+      const started = performance.now();
+      expect(parse).toThrow(ValidationError);
+      expect(performance.now() - started).toBeLessThan(50);
+    }
   });
 
   it('writes text beyond ASCII as UTF-8, escaped or not', () => {
@@ -92,6 +184,10 @@ describe('FormFields', () => {
     fc.assert(
       fc.property(fields, fc.subarray(['sign', 'sign_type', 'a']), (record, omit) => {
         const body = new URLSearchParams(record).toString();
+        if (movableBoundaries(Object.entries(record))) {
+          expect(() => FormFields.parse(body)).toThrow(ValidationError);
+          return;
+        }
         expect(FormFields.parse(body).signedBytes(omit)).toEqual(referenceSignedBytes(body, omit));
       }),
       { numRuns: 500 },
@@ -102,9 +198,16 @@ describe('FormFields', () => {
     const pairs = fc.array(fc.tuple(name, value, fc.boolean()), { maxLength: 30 });
     fc.assert(
       fc.property(pairs, (list) => {
-        const body = list
-          .map(([key, text, escaped]) => `${key}=${escaped ? encodeURIComponent(text) : text.replace(/[%&+=]/g, '')}`)
-          .join('&');
+        const encoded = list.map(
+          ([key, text, escaped]) => [key, escaped ? encodeURIComponent(text) : text.replace(/[%&+=]/g, '')] as const,
+        );
+        const body = encoded.map(([key, text]) => `${key}=${text}`).join('&');
+        const decoded = encoded.map(([key, text]) => [key, decodeURIComponent(text)] as const);
+        if (movableBoundaries(decoded)) {
+          expect(() => FormFields.parse(body)).toThrow(ValidationError);
+          expect(() => decodeFormEntries(body)).toThrow(ValidationError);
+          return;
+        }
         const form = FormFields.parse(body);
         expect(form.signedBytes()).toEqual(referenceSignedBytes(body, []));
         for (const [key, text] of decodeFormEntries(body)) expect(form.get(key)).toBe(text);
