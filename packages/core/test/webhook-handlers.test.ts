@@ -178,7 +178,8 @@ describe('createWebhookHandler', () => {
       new Request(url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit),
     );
     expect(response.status).toBe(200);
-    expect((handle.mock.calls[0]?.[0]?.body as Uint8Array).byteLength).toBe(3 * 64 * 1024);
+    const body = handle.mock.calls[0]?.[0]?.body as Uint8Array | undefined;
+    expect(body?.byteLength).toBe(3 * 64 * 1024);
   });
 
   it('answers 413 to a declared Content-Length over the limit and reports it', async () => {
