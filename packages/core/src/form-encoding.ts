@@ -5,8 +5,9 @@
  *
  * Alipay and UnionPay sign `name=value&...` over *decoded* values, so a form whose decoded fields
  * could be re-split into other fields with the same signed string is refused: a name holding `&` or
- * `=`, a value with an `=` after one of its `&`s (`a=1%26refund_fee%3D5` signs exactly as the two
- * fields `a=1` and `refund_fee=5`), a repeated name, and more than {@link MAX_FORM_FIELDS} fields.
+ * `=`, a value holding `&name=` for a name that sorts after its own (`out_trade_no=1%26refund_fee%3D5`
+ * signs exactly as the two fields `out_trade_no=1` and `refund_fee=5`), a repeated name, and more
+ * than {@link MAX_FORM_FIELDS} fields.
  *
  * @packageDocumentation
  */
@@ -19,12 +20,30 @@ import { ValidationError } from './errors.js';
 export const MAX_FORM_FIELDS = 256;
 
 /**
- * Whether a decoded value could be split into more fields with the same signed text: some part of
- * it after an `&` holds an `=`.
+ * Whether a decoded value of field `name` holds, after one of its `&`s, `field=...` for a field name
+ * sorting after `name` and before `next` (the next signed field; `undefined` for none or unknown):
+ * the value could then be split into two signed fields with the same signed string. A form of
+ * `name=x&m=y` with `m` elsewhere in the order signs differently once split, so it is no threat.
+ *
+ * @example
+ * ```ts
+ * splitsBetween('1&refund_fee=5', 'out_trade_no', 'trade_status'); // true
+ * splitsBetween('tea&b=c', 'subject', 'total_amount'); // false: 'b' sorts before 'subject'
+ * ```
  */
-function isMovableValue(value: string): boolean {
-  const ampersand = value.indexOf('&');
-  return ampersand !== -1 && value.indexOf('=', ampersand + 1) !== -1;
+export function splitsBetween(value: string, name: string, next: string | undefined): boolean {
+  let ampersand = value.indexOf('&');
+  while (ampersand !== -1) {
+    const following = value.indexOf('&', ampersand + 1);
+    const end = following === -1 ? value.length : following;
+    const equals = value.indexOf('=', ampersand + 1);
+    if (equals !== -1 && equals < end) {
+      const inner = value.slice(ampersand + 1, equals);
+      if (inner > name && (next === undefined || inner < next)) return true;
+    }
+    ampersand = following;
+  }
+  return false;
 }
 
 /**
@@ -72,8 +91,9 @@ export function decodeFormEntries(body: string, field = 'body'): Map<string, str
       const name = decodeFormComponent(body.slice(start, equals), field);
       const value = equals === end ? '' : decodeFormComponent(body.slice(equals + 1, end), field);
       if (name.includes('&') || name.includes('=')) throw new ValidationError(field, 'has a field name holding & or =');
-      if (isMovableValue(value)) {
-        throw new ValidationError(field, 'has a value with an escaped & followed by =, which could move a field');
+      // Which fields will be signed is not known here, so any later name counts as a neighbour.
+      if (splitsBetween(value, name, undefined)) {
+        throw new ValidationError(field, 'has a value that could be split into another signed field');
       }
       if (entries.has(name)) throw new ValidationError(field, 'repeats a field name');
       entries.set(name, value);

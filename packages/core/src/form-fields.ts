@@ -13,7 +13,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { ValidationError } from './errors.js';
-import { decodeFormComponent, MAX_FORM_FIELDS } from './form-encoding.js';
+import { decodeFormComponent, MAX_FORM_FIELDS, splitsBetween } from './form-encoding.js';
 
 const PLUS = 0x2b;
 const PERCENT = 0x25;
@@ -49,6 +49,8 @@ export class FormFields {
   readonly #names: string[] = [];
   /** Positions of the fields sorted by name. */
   #sorted: number[] = [];
+  /** Positions of the (rare) values with an escaped `&` followed by `=`: checked when signing. */
+  readonly #splittable: number[] = [];
   /** The first three UTF-16 units of each name as one number: most comparisons end there. */
   readonly #keys: number[] = [];
   readonly #starts: number[] = [];
@@ -62,16 +64,16 @@ export class FormFields {
   /**
    * Splits a form body. Names are decoded now; values stay raw until read.
    *
-   * A signed form is refused when its field boundaries could be moved without changing the string
-   * the sender signed (values are signed decoded, so `%26` in a value reads as a field separator
-   * there): a name that decodes to text holding `&` or `=`, a value with an `=` after an escaped `&`
-   * (`a=1%26refund_fee%3D5` signs as the two fields `a=1` and `refund_fee=5`), and a repeated name.
-   * A form of more than {@link MAX_FORM_FIELDS} fields is refused before any sorting. The work is
-   * linear in the body, plus sorting at most {@link MAX_FORM_FIELDS} names.
+   * A form whose field boundaries could be moved without changing the string the sender signed
+   * (values are signed decoded, so `%26` in a value reads as a field separator there) is refused: a
+   * name that decodes to text holding `&` or `=` and a repeated name here, a value that could be
+   * split into more signed fields by {@link FormFields.signedBytes}. A form of more than
+   * {@link MAX_FORM_FIELDS} fields is refused before any sorting. The work is linear in the body,
+   * plus sorting at most {@link MAX_FORM_FIELDS} names.
    *
    * @param field - named in the errors.
    * @throws ValidationError for a malformed `%`-escape in a name, too many fields, a repeated name,
-   *   or a name or value that could move a field boundary.
+   *   or a name that could move a field boundary.
    */
   static parse(body: string, field = 'body'): FormFields {
     const form = new FormFields(body, field);
@@ -108,9 +110,7 @@ export class FormFields {
             escapedAmpersand = body.indexOf('%26', escapedAmpersand + 3);
           }
           if (escapedAmpersand !== -1 && escapedAmpersand < end) {
-            if (hasEqualsSign(body, escapedAmpersand + 3, end)) {
-              throw new ValidationError(field, 'has a value with an escaped & followed by =, which could move a field');
-            }
+            if (hasEqualsSign(body, escapedAmpersand + 3, end)) form.#splittable.push(names.length);
             escapedAmpersand = body.indexOf('%26', end);
           }
         }
@@ -220,7 +220,9 @@ export class FormFields {
    *
    * @param known - one field whose decoded bytes the caller already holds (decoded earlier from this
    *   same raw text, see {@link FormFields.raw}): they are copied instead of decoded again.
-   * @throws ValidationError for a malformed `%`-escape, or escapes that are not UTF-8.
+   * @throws ValidationError for a malformed `%`-escape, escapes that are not UTF-8, or a value that
+   *   could be split into another signed field (its text after an `&` reads as `name=value` for a
+   *   name that sorts between its own and the next signed one).
    */
   signedBytes(omit: readonly string[] = [], known?: { name: string; bytes: Uint8Array }): Buffer {
     const order = this.#sortedPositions(omit);
@@ -240,7 +242,31 @@ export class FormFields {
       if (omit.length > 0 && omit.includes(names[position] as string)) continue;
       order.push(position);
     }
+    if (this.#splittable.length > 0) this.#refuseSplittable(order);
     return order;
+  }
+
+  /**
+   * Refuses a signed value that could be split into more signed fields with the same signed string:
+   * `n=x&m=y` (decoded) reads as the two fields `n=x` and `m=y` when `m` sorts between `n` and the
+   * next signed field, the place the sorted string would put a field `m`. A split elsewhere gives
+   * another string, so a value such as a subject `a&b=c` is kept.
+   */
+  #refuseSplittable(order: readonly number[]): void {
+    const names = this.#names;
+    for (let k = 0; k < order.length; k++) {
+      const position = order[k] as number;
+      if (!this.#splittable.includes(position)) continue;
+      const name = names[position] as string;
+      const next = k + 1 < order.length ? (names[order[k + 1] as number] as string) : undefined;
+      const value = decodeFormComponent(
+        this.#body.slice(this.#starts[position] as number, this.#ends[position] as number),
+        this.#field,
+      );
+      if (splitsBetween(value, name, next)) {
+        throw new ValidationError(this.#field, 'has a value that could be split into another signed field');
+      }
+    }
   }
 
   /**

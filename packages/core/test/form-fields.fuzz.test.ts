@@ -23,9 +23,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FormFields, ValidationError } from '../src/index.js';
+import { FormFields, splitsBetween, ValidationError } from '../src/index.js';
 
-const RUNS = Number(process.env.HUTONG_FUZZ_RUNS ?? 5_000);
+const RUNS = Number(process.env.HUTONG_FUZZ_RUNS ?? 3_000);
 const SEED = Number(process.env.HUTONG_FUZZ_SEED ?? 20_240_610);
 /** A long nightly run needs more than the default test timeout. */
 const TIMEOUT_MS = Math.max(20_000, RUNS * 10);
@@ -188,10 +188,16 @@ const fieldValue = fc.oneof(
   fc.stringMatching(/^[a-z0-9&=%+ ]{0,10}$/),
   fc.string({ unit: 'grapheme', maxLength: 12 }),
 );
+/** Whether a genuine form is itself ambiguous (a value could be split into the next signed field). */
+function splittable(fields: readonly Field[]): boolean {
+  const signed = fields.filter(([, value]) => value !== '').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return signed.some(([name, value], i) => splitsBetween(value, name, signed[i + 1]?.[0]));
+}
+
 /** A genuine field set: unique names, and no value that could itself be split (those are refused). */
 const genuineFields = fc
   .uniqueArray(fc.tuple(fieldName, fieldValue), { minLength: 1, maxLength: 16, selector: ([name]) => name })
-  .filter((fields) => fields.every(([, value]) => !/&[\s\S]*=/.test(value)));
+  .filter((fields) => !splittable(fields));
 
 describe('FormFields fuzz: a field boundary cannot be moved under a genuine signature', () => {
   it(

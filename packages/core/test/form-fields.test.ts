@@ -16,23 +16,33 @@ function referenceSignedBytes(body: string, omit: readonly string[]): Buffer {
   return Buffer.from(names.map((name) => `${name}=${entries.get(name)}`).join('&'), 'utf8');
 }
 
+/** A name after `&` and before `=` in `value` sorting after `name` and before `next` (none: any). */
+function splitsInto(value: string, name: string, next: string | undefined): boolean {
+  return value
+    .split('&')
+    .slice(1)
+    .some((part) => {
+      if (!part.includes('=')) return false;
+      const inner = part.slice(0, part.indexOf('='));
+      return inner > name && (next === undefined || inner < next);
+    });
+}
+
 /**
- * The refusal rule, written the slow and obvious way: a form whose decoded fields could be re-split
- * into other fields with the same signed string (a repeated name, a name holding `&` or `=`, a value
- * with an `=` after one of its `&`), or one with too many fields.
+ * The refusal rules, written the slow and obvious way: a form whose decoded fields could be re-split
+ * into other fields with the same signed string (a repeated name, a name holding `&` or `=`, a
+ * signed value holding `&m=` with `m` between its name and the next signed one), or one with too
+ * many fields. `omit` undefined: the decoder's rule, which does not know what is signed.
  */
-function movableBoundaries(entries: ReadonlyArray<readonly [string, string]>): boolean {
+function movableBoundaries(entries: ReadonlyArray<readonly [string, string]>, omit?: readonly string[]): boolean {
   const names = entries.map(([key]) => key);
   if (names.length > MAX_FORM_FIELDS || new Set(names).size !== names.length) return true;
-  return entries.some(
-    ([key, text]) =>
-      key.includes('&') ||
-      key.includes('=') ||
-      text
-        .split('&')
-        .slice(1)
-        .some((part) => part.includes('=')),
-  );
+  if (names.some((key) => key.includes('&') || key.includes('='))) return true;
+  if (omit === undefined) return entries.some(([key, text]) => splitsInto(text, key, undefined));
+  const signed = entries
+    .filter(([key, text]) => text !== '' && !omit.includes(key))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return signed.some(([key, text], i) => splitsInto(text, key, signed[i + 1]?.[0]));
 }
 
 const name = fc.stringMatching(/^[a-z_]{1,12}$/);
@@ -80,18 +90,31 @@ describe('FormFields', () => {
       'out_trade_no=1%26refund_fee=5&trade_status=TRADE_SUCCESS',
       'out_trade_no=1%26refund_fee%3d5',
       'a=x%26y%26z%3D1',
+      'a=x%26%26c%3D1&b=&d=2',
     ]) {
-      expect(validationFieldOf(() => FormFields.parse(body, 'notification.body'))).toBe('notification.body');
+      const form = FormFields.parse(body, 'notification.body');
+      expect(validationFieldOf(() => form.signedBytes(['sign']))).toBe('notification.body');
       expect(() => decodeFormEntries(body)).toThrow(ValidationError);
     }
   });
 
-  it('keeps values whose & cannot start another field', () => {
-    // No = after the &: a split would only add empty (unsigned) fields, which changes the signed string.
-    const form = FormFields.parse('a=x%3Dy%26z&b=c%3D%3D&d=%26&e=%2526%3D');
-    expect(form.toObject()).toEqual({ a: 'x=y&z', b: 'c==', d: '&', e: '%26=' });
-    expect(form.signedBytes().toString('utf8')).toBe('a=x=y&z&b=c==&d=&&e=%26=');
-    expect(decodeFormEntries('a=x%3Dy%26z&b=c%3D%3D&d=%26&e=%2526%3D').get('a')).toBe('x=y&z');
+  it('keeps a value whose `&name=` cannot be a field of the same signed string', () => {
+    // 'b' sorts before 'subject': split out, a field b would come first and the string would change.
+    const subject = 'subject=100%25+tea+a%26b%3Dc&total_amount=1';
+    expect(FormFields.parse(subject).signedBytes().toString('utf8')).toBe('subject=100% tea a&b=c&total_amount=1');
+    expect(decodeFormEntries(subject).get('subject')).toBe('100% tea a&b=c');
+    // 'z' sorts after the next signed field 'b'.
+    expect(FormFields.parse('a=x%26z%3D1&b=2').signedBytes().toString('utf8')).toBe('a=x&z=1&b=2');
+  });
+
+  it('judges a split against the next field actually signed, so omitted fields cannot hide one', () => {
+    // Without sign and sign_type, 'sigz' would sit between seller_id and subject: refused. With
+    // sign_type signed, it would come after sign_type: another string, so no threat.
+    const form = FormFields.parse('seller_id=X%26sigz%3D1&sign=s&sign_type=RSA2&subject=t');
+    expect(() => form.signedBytes(['sign', 'sign_type'])).toThrow(ValidationError);
+    expect(form.signedBytes(['sign']).toString('utf8')).toBe('seller_id=X&sigz=1&sign_type=RSA2&subject=t');
+    // An empty field is not signed either: the next signed field after a is d.
+    expect(() => FormFields.parse('a=x%26c%3D1&b=&d=2').signedBytes()).toThrow(ValidationError);
   });
 
   it(`refuses more than MAX_FORM_FIELDS (${MAX_FORM_FIELDS}) fields and accepts exactly that many`, () => {
@@ -184,8 +207,8 @@ describe('FormFields', () => {
     fc.assert(
       fc.property(fields, fc.subarray(['sign', 'sign_type', 'a']), (record, omit) => {
         const body = new URLSearchParams(record).toString();
-        if (movableBoundaries(Object.entries(record))) {
-          expect(() => FormFields.parse(body)).toThrow(ValidationError);
+        if (movableBoundaries(Object.entries(record), omit)) {
+          expect(() => FormFields.parse(body).signedBytes(omit)).toThrow(ValidationError);
           return;
         }
         expect(FormFields.parse(body).signedBytes(omit)).toEqual(referenceSignedBytes(body, omit));
@@ -203,14 +226,14 @@ describe('FormFields', () => {
         );
         const body = encoded.map(([key, text]) => `${key}=${text}`).join('&');
         const decoded = encoded.map(([key, text]) => [key, decodeURIComponent(text)] as const);
-        if (movableBoundaries(decoded)) {
-          expect(() => FormFields.parse(body)).toThrow(ValidationError);
-          expect(() => decodeFormEntries(body)).toThrow(ValidationError);
+        if (movableBoundaries(decoded)) expect(() => decodeFormEntries(body)).toThrow(ValidationError);
+        if (movableBoundaries(decoded, [])) {
+          expect(() => FormFields.parse(body).signedBytes()).toThrow(ValidationError);
           return;
         }
         const form = FormFields.parse(body);
         expect(form.signedBytes()).toEqual(referenceSignedBytes(body, []));
-        for (const [key, text] of decodeFormEntries(body)) expect(form.get(key)).toBe(text);
+        for (const [key, text] of decoded) expect(form.get(key)).toBe(text);
       }),
       { numRuns: 500 },
     );
