@@ -6,18 +6,27 @@
  *
  * Decoding is the same strict rule as {@link decodeFormEntries} (`+` is a space, `%XX` a byte, a
  * malformed escape or a byte sequence that is not UTF-8 is an error), so the bytes that are verified
- * and the values that are handed over always agree.
+ * and the values that are handed over always agree. So are the refusals of a form whose field
+ * boundaries could be moved without changing the signed string (see {@link FormFields.parse}).
  *
  * @packageDocumentation
  */
 import { isUtf8 } from 'node:buffer';
 import { ValidationError } from './errors.js';
-import { decodeFormComponent } from './form-encoding.js';
+import {
+  decodeFormComponent,
+  type FormReadOptions,
+  hasBalancedBraces,
+  MAX_FORM_FIELDS,
+  splitsBetween,
+} from './form-encoding.js';
 
 const PLUS = 0x2b;
 const PERCENT = 0x25;
 const AMPERSAND = 0x26;
 const EQUALS = 0x3d;
+/** Up to this many fields, an insertion sort (at most ~500 comparisons) beats the built-in sort. */
+const INSERTION_SORT_LIMIT = 32;
 
 /** The value of one hex digit, or -1. */
 function hexValue(code: number): number {
@@ -42,37 +51,56 @@ function hexValue(code: number): number {
 export class FormFields {
   readonly #body: string;
   readonly #field: string;
-  /** Decoded names in body order (repeats included; the last one wins). */
+  readonly #braceGroups: boolean;
+  /** Decoded names in body order, each once. */
   readonly #names: string[] = [];
+  /** Positions of the fields sorted by name. */
+  #sorted: number[] = [];
+  /** Positions of the (rare) values with an escaped `&` followed by `=`: checked when signing. */
+  readonly #splittable: number[] = [];
   /** The first three UTF-16 units of each name as one number: most comparisons end there. */
   readonly #keys: number[] = [];
   readonly #starts: number[] = [];
   readonly #ends: number[] = [];
 
-  private constructor(body: string, field: string) {
+  private constructor(body: string, field: string, braceGroups: boolean) {
     this.#body = body;
     this.#field = field;
+    this.#braceGroups = braceGroups;
   }
 
   /**
-   * Splits a form body. Names are decoded now; values stay raw until read. A repeated name keeps
-   * its last value.
+   * Splits a form body. Names are decoded now; values stay raw until read.
    *
-   * @param field - named in the error for a malformed escape.
-   * @throws ValidationError for a malformed `%`-escape in a name.
+   * A form whose field boundaries could be moved without changing the string the sender signed
+   * (values are signed decoded, so `%26` in a value reads as a field separator there) is refused: a
+   * name that decodes to text holding `&` or `=` and a repeated name here, a value that could be
+   * split into more signed fields by {@link FormFields.signedBytes}. A form of more than
+   * {@link MAX_FORM_FIELDS} fields is refused before any sorting. The work is linear in the body,
+   * plus sorting at most {@link MAX_FORM_FIELDS} names.
+   *
+   * @param field - named in the errors.
+   * @param options - `braceGroups` for UnionPay's `{...}` composite values (see {@link FormReadOptions}).
+   * @throws ValidationError for a malformed `%`-escape in a name, too many fields, a repeated name,
+   *   a name that could move a field boundary, or (with `braceGroups`) a value with unbalanced braces.
    */
-  static parse(body: string, field = 'body'): FormFields {
-    const form = new FormFields(body, field);
+  static parse(body: string, field = 'body', options: FormReadOptions = {}): FormFields {
+    const braceGroups = options.braceGroups === true;
+    const form = new FormFields(body, field, braceGroups);
     const names = form.#names;
     const keys = form.#keys;
     const starts = form.#starts;
     const ends = form.#ends;
     const length = body.length;
+    // Escaped `&`s are rare: one search finds them all, and only their fields are looked at again.
+    let escapedAmpersand = body.indexOf('%26');
     let start = 0;
     while (start < length) {
       let end = body.indexOf('&', start);
       if (end === -1) end = length;
       if (end > start) {
+        if (names.length === MAX_FORM_FIELDS)
+          throw new ValidationError(field, `has more than ${MAX_FORM_FIELDS} fields`);
         let equals = body.indexOf('=', start);
         if (equals === -1 || equals > end) equals = end;
         let name = body.slice(start, equals);
@@ -80,24 +108,92 @@ export class FormFields {
           const code = name.charCodeAt(i);
           if (code === PERCENT || code === PLUS) {
             name = decodeFormComponent(name, field);
+            if (name.includes('&') || name.includes('=')) {
+              throw new ValidationError(field, 'has a field name holding & or =');
+            }
             break;
+          }
+        }
+        const valueStart = equals === end ? end : equals + 1;
+        if (escapedAmpersand !== -1 && escapedAmpersand < end) {
+          while (escapedAmpersand !== -1 && escapedAmpersand < valueStart) {
+            escapedAmpersand = body.indexOf('%26', escapedAmpersand + 3);
+          }
+          if (escapedAmpersand !== -1 && escapedAmpersand < end) {
+            if (hasEqualsSign(body, escapedAmpersand + 3, end)) form.#splittable.push(names.length);
+            escapedAmpersand = body.indexOf('%26', end);
           }
         }
         names.push(name);
         keys.push(sortKey(name));
-        starts.push(equals === end ? end : equals + 1);
+        starts.push(valueStart);
         ends.push(end);
       }
       start = end + 1;
     }
+    form.#sorted = form.#sortByName();
+    if (braceGroups) form.#refuseUnbalancedBraces();
     return form;
   }
 
-  /** Position of the last occurrence of `name`, or -1. */
-  #find(name: string): number {
+  /** With brace groups, every value holding a brace (raw or escaped) must balance its braces. */
+  #refuseUnbalancedBraces(): void {
+    const body = this.#body;
+    if (!/[{}]|%7[BbDd]/.test(body)) return;
+    for (let i = 0; i < this.#names.length; i++) {
+      const raw = body.slice(this.#starts[i] as number, this.#ends[i] as number);
+      if (!/[{}]|%7[BbDd]/.test(raw)) continue;
+      if (!hasBalancedBraces(decodeFormComponent(raw, this.#field))) {
+        throw new ValidationError(this.#field, 'has a value with unbalanced braces');
+      }
+    }
+  }
+
+  /**
+   * Positions sorted by name; a repeated name is refused. A typical form (a few dozen fields) is
+   * insertion-sorted, which is fastest there; a larger one (up to {@link MAX_FORM_FIELDS}) goes to
+   * the built-in O(n log n) sort.
+   */
+  #sortByName(): number[] {
     const names = this.#names;
-    for (let position = names.length - 1; position >= 0; position--) if (names[position] === name) return position;
-    return -1;
+    const keys = this.#keys;
+    const count = names.length;
+    const order: number[] = [];
+    if (count <= INSERTION_SORT_LIMIT) {
+      for (let position = 0; position < count; position++) {
+        const key = keys[position] as number;
+        const name = names[position] as string;
+        let at = position;
+        order.push(position);
+        while (at > 0) {
+          const previous = order[at - 1] as number;
+          const previousKey = keys[previous] as number;
+          if (previousKey < key || (previousKey === key && (names[previous] as string) <= name)) break;
+          order[at--] = previous;
+        }
+        order[at] = position;
+      }
+    } else {
+      for (let position = 0; position < count; position++) order.push(position);
+      order.sort((a, b) => {
+        const byKey = (keys[a] as number) - (keys[b] as number);
+        if (byKey !== 0) return byKey;
+        const nameA = names[a] as string;
+        const nameB = names[b] as string;
+        return nameA < nameB ? -1 : nameA > nameB ? 1 : 0;
+      });
+    }
+    for (let k = 1; k < order.length; k++) {
+      if (names[order[k] as number] === names[order[k - 1] as number]) {
+        throw new ValidationError(this.#field, 'repeats a field name');
+      }
+    }
+    return order;
+  }
+
+  /** Position of `name`, or -1. */
+  #find(name: string): number {
+    return this.#names.indexOf(name);
   }
 
   /** Whether the body has this field (empty or not). */
@@ -129,9 +225,9 @@ export class FormFields {
     return this.#body.slice(this.#starts[position] as number, this.#ends[position] as number);
   }
 
-  /** The field names, each once, in the order they first appear. */
+  /** The field names in body order (each appears once: a repeated name is refused). */
   names(): string[] {
-    return [...new Set(this.#names)];
+    return [...this.#names];
   }
 
   /** Every field decoded, as a plain object. */
@@ -148,57 +244,53 @@ export class FormFields {
    *
    * @param known - one field whose decoded bytes the caller already holds (decoded earlier from this
    *   same raw text, see {@link FormFields.raw}): they are copied instead of decoded again.
-   * @throws ValidationError for a malformed `%`-escape, or escapes that are not UTF-8.
+   * @throws ValidationError for a malformed `%`-escape, escapes that are not UTF-8, or a value that
+   *   could be split into another signed field (its text after an `&` reads as `name=value` for a
+   *   name that sorts between its own and the next signed one).
    */
   signedBytes(omit: readonly string[] = [], known?: { name: string; bytes: Uint8Array }): Buffer {
     const order = this.#sortedPositions(omit);
     return this.#write(order, false, known) ?? (this.#write(order, true, known) as Buffer);
   }
 
-  /** Positions of the fields to sign, sorted by name; of a repeated name only the last. */
+  /** Positions of the fields to sign (not omitted, not empty), sorted by name. */
   #sortedPositions(omit: readonly string[]): number[] {
     const names = this.#names;
-    const keys = this.#keys;
     const starts = this.#starts;
     const ends = this.#ends;
+    const sorted = this.#sorted;
     const order: number[] = [];
-    for (let position = 0; position < names.length; position++) {
-      const name = names[position] as string;
-      if (omit.length > 0 && omit.includes(name)) continue;
-      // Insertion sort: a form has a few dozen fields.
-      const key = keys[position] as number;
-      let at = order.length;
-      let replaces = false;
-      while (at > 0) {
-        const before = order[at - 1] as number;
-        const beforeKey = keys[before] as number;
-        if (beforeKey < key) break;
-        if (beforeKey === key) {
-          const beforeName = names[before] as string;
-          if (beforeName < name) break;
-          if (beforeName === name) {
-            replaces = true;
-            break;
-          }
-        }
-        at--;
-      }
-      if (replaces) {
-        order[at - 1] = position;
-        continue;
-      }
+    for (let k = 0; k < sorted.length; k++) {
+      const position = sorted[k] as number;
+      if ((ends[position] as number) <= (starts[position] as number)) continue;
+      if (omit.length > 0 && omit.includes(names[position] as string)) continue;
       order.push(position);
-      for (let k = order.length - 1; k > at; k--) order[k] = order[k - 1] as number;
-      order[at] = position;
     }
-    // Empty values are not signed (checked after de-duplication: a later empty value wins).
-    let kept = 0;
+    if (this.#splittable.length > 0) this.#refuseSplittable(order);
+    return order;
+  }
+
+  /**
+   * Refuses a signed value that could be split into more signed fields with the same signed string:
+   * `n=x&m=y` (decoded) reads as the two fields `n=x` and `m=y` when `m` sorts between `n` and the
+   * next signed field, the place the sorted string would put a field `m`. A split elsewhere gives
+   * another string, so a value such as a subject `a&b=c` is kept.
+   */
+  #refuseSplittable(order: readonly number[]): void {
+    const names = this.#names;
     for (let k = 0; k < order.length; k++) {
       const position = order[k] as number;
-      if ((ends[position] as number) > (starts[position] as number)) order[kept++] = position;
+      if (!this.#splittable.includes(position)) continue;
+      const name = names[position] as string;
+      const next = k + 1 < order.length ? (names[order[k + 1] as number] as string) : undefined;
+      const value = decodeFormComponent(
+        this.#body.slice(this.#starts[position] as number, this.#ends[position] as number),
+        this.#field,
+      );
+      if (splitsBetween(value, name, next, this.#braceGroups)) {
+        throw new ValidationError(this.#field, 'has a value that could be split into another signed field');
+      }
     }
-    order.length = kept;
-    return order;
   }
 
   /**
@@ -262,6 +354,16 @@ export class FormFields {
     if (highBytes && !isUtf8(bytes)) throw new ValidationError(this.#field, 'has %-escapes that are not UTF-8');
     return bytes;
   }
+}
+
+/** Whether `body` holds `=` or `%3D` between `from` and `end`. */
+function hasEqualsSign(body: string, from: number, end: number): boolean {
+  for (let i = from; i < end; i++) {
+    const code = body.charCodeAt(i);
+    if (code === EQUALS) return true;
+    if (code === PERCENT && body.charCodeAt(i + 1) === 0x33 && (body.charCodeAt(i + 2) | 0x20) === 0x64) return true;
+  }
+  return false;
 }
 
 /**

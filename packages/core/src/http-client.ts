@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { NetworkError, TimeoutError } from './errors.js';
+import { NetworkError, TimeoutError, UnexpectedResponseError } from './errors.js';
 import { redactHeaders, redactText, SENSITIVE_FIELDS, SENSITIVE_HEADERS } from './redaction.js';
 
 /** A request to send. */
@@ -22,7 +22,15 @@ export interface HttpRequest {
   idempotent?: boolean;
   /** Cancels the request (combined with the timeout). */
   signal?: AbortSignal;
+  /**
+   * The largest reply accepted for this request, in bytes, instead of the client's
+   * {@link HttpClientOptions.maxResponseBytes} (a bill download takes a larger one).
+   */
+  maxResponseBytes?: number;
 }
+
+/** The largest reply a client reads by default (4 MiB); gateway replies are a few KiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** A response, read whole. */
 export interface HttpResponse {
@@ -83,6 +91,12 @@ export interface HttpClientOptions {
   redactHeaders?: readonly string[];
   /** Extra body and query fields to redact (besides `sign`, `signature`, keys, ...). */
   redactFields?: readonly string[];
+  /**
+   * The largest reply read, in bytes: reading stops there and the request fails with
+   * `UnexpectedResponseError` (reason `too_large`). Default {@link DEFAULT_MAX_RESPONSE_BYTES};
+   * {@link HttpRequest.maxResponseBytes} overrides it per request.
+   */
+  maxResponseBytes?: number;
   /** Source of randomness for jitter, for tests. Default `Math.random`. */
   random?: () => number;
   /** Waits between attempts, for tests. */
@@ -91,7 +105,10 @@ export interface HttpClientOptions {
 
 /** Sends requests for one provider. */
 export interface HttpClient {
-  /** Sends the request, retrying when safe; throws {@link NetworkError} or {@link TimeoutError}. */
+  /**
+   * Sends the request, retrying when safe; throws {@link NetworkError} or {@link TimeoutError}, or
+   * {@link UnexpectedResponseError} (`too_large`, never retried) for a reply over the size limit.
+   */
   send(request: HttpRequest): Promise<HttpResponse>;
 }
 
@@ -111,6 +128,41 @@ function retryAfterMs(headers: Headers): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * Reads a reply body up to `limit` bytes; `undefined` when it is larger (a declared Content-Length
+ * over the limit, or the bytes read so far), in which case reading stops and the body is cancelled.
+ */
+async function readLimited(response: Response, limit: number): Promise<Uint8Array | undefined> {
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  const body = response.body;
+  if (declared > limit) {
+    body?.cancel().catch(() => {});
+    return undefined;
+  }
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 function combineSignals(timeout: AbortSignal, caller: AbortSignal | undefined): AbortSignal {
@@ -139,6 +191,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const baseMs = options.retryBaseMs ?? 200;
   const maxMs = options.retryMaxMs ?? 5_000;
   const random = options.random ?? Math.random;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const sleep = options.sleep ?? defaultSleep;
   const hooks = options.hooks ?? {};
   const headerNames = [...SENSITIVE_HEADERS, ...(options.redactHeaders ?? [])];
@@ -171,7 +224,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         signal,
         redirect: 'manual',
       });
-      const bytes = new Uint8Array(await response.arrayBuffer());
+      const limit = request.maxResponseBytes ?? maxResponseBytes;
+      const bytes = await readLimited(response, limit);
+      if (bytes === undefined) {
+        throw new UnexpectedResponseError(
+          provider,
+          'too_large',
+          `${request.method} ${describeUrl(request.url)}: the reply is larger than ${limit} bytes`,
+        );
+      }
       const text = bodyDecoder.decode(bytes);
       if (redacted) {
         hooks.onResponse?.({
@@ -185,6 +246,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       return { status: response.status, headers: response.headers, text, bytes };
     } catch (cause) {
+      if (UnexpectedResponseError.isInstance(cause)) throw cause;
       const where = `${request.method} ${describeUrl(request.url)}`;
       const error =
         signal.aborted && !request.signal?.aborted
@@ -208,7 +270,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           if (attempt >= attempts || !RETRYABLE_STATUS.has(response.status)) return response;
           delay = retryAfterMs(response.headers);
         } catch (error) {
-          if (attempt >= attempts || request.signal?.aborted) throw error;
+          // A reply too large will be as large again: only network failures are retried.
+          if (attempt >= attempts || request.signal?.aborted || !NetworkError.isInstance(error)) throw error;
         }
         const backoff = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
         await sleep(Math.min(maxMs, delay ?? Math.round(random() * backoff)));

@@ -40,6 +40,7 @@ export * from './payment-method.js';
 export * from './payments.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
 export * from './provider-spec.js';
+export * from './reconciler.js';
 export * from './webhook-handlers.js';
 export {
   type BodyInput,

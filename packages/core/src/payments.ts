@@ -697,12 +697,18 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
 
     webhookHandler(providerId) {
       providerById(providerId);
-      return createWebhookHandler((input) => payments.handleNotification(providerId, input));
+      return createWebhookHandler(
+        (input) => payments.handleNotification(providerId, input),
+        (error) => emitter.emit('notification.rejected', { provider: providerId, error }),
+      );
     },
 
     nodeWebhookHandler(providerId) {
       providerById(providerId);
-      return createNodeWebhookHandler((input) => payments.handleNotification(providerId, input));
+      return createNodeWebhookHandler(
+        (input) => payments.handleNotification(providerId, input),
+        (error) => emitter.emit('notification.rejected', { provider: providerId, error }),
+      );
     },
 
     provider: providerById as Payments<P>['provider'],

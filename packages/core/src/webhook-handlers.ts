@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ValidationError } from './errors.js';
 import type { NotificationInput, WebhookResponse } from './webhook-request.js';
 
 /** The largest notification body accepted (1 MiB); real ones are a few KiB. */
@@ -24,25 +25,112 @@ export type NodeWebhookHandler = (
 ) => Promise<void>;
 
 /**
- * Wraps a notification handler as a `(Request) => Promise<Response>` endpoint.
+ * Told of every delivery an endpoint refused before (or instead of) the notification handler
+ * answering it: a body over {@link MAX_NOTIFICATION_BYTES} (413), a body that could not be read (a
+ * client that hung up: 400, or nothing when the socket is gone), a raw body a framework parsed away
+ * (500), and a handler that failed (500). Each comes as a {@link ValidationError} on field `body`,
+ * except a handler failure, which comes as thrown. A GET or HEAD (405) is not reported: it is not a
+ * delivery. Whatever it throws is ignored.
+ */
+export type WebhookRejectionListener = (error: unknown) => void | Promise<void>;
+
+/** Calls the listener; a listener that fails cannot make the endpoint fail. */
+async function report(onRejected: WebhookRejectionListener | undefined, error: unknown): Promise<void> {
+  if (onRejected === undefined) return;
+  try {
+    await onRejected(error);
+  } catch {
+    // The endpoint must answer whatever a listener does.
+  }
+}
+
+/** Webhooks are POSTs; other methods are answered 405 without reaching the handler. */
+const ALLOW = { allow: 'POST' } as const;
+
+function tooLarge(): ValidationError {
+  return new ValidationError('body', `is larger than the ${MAX_NOTIFICATION_BYTES}-byte limit`);
+}
+
+function unreadable(cause: unknown): ValidationError {
+  return new ValidationError('body', 'could not be read (the client hung up or the stream failed)', { cause });
+}
+
+function parsedAway(): ValidationError {
+  return new ValidationError(
+    'body',
+    'the raw body was parsed away; use a raw body parser (express.raw()) or pass request.rawBody',
+  );
+}
+
+/** Reads a web body stream up to the limit; `undefined` when over it (the stream is then cancelled). */
+async function readWebBody(stream: ReadableStream<Uint8Array> | null): Promise<Uint8Array | undefined> {
+  if (stream === null) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_NOTIFICATION_BYTES) {
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * Wraps a notification handler as a `(Request) => Promise<Response>` endpoint. The body is read as
+ * a stream and reading stops at {@link MAX_NOTIFICATION_BYTES}, with or without a Content-Length.
+ * The returned promise never rejects: every failure is answered (405, 413, 400, 500).
  *
+ * @param onRejected - told of each refused delivery (see {@link WebhookRejectionListener}).
  * @example
  * ```ts
  * // app/api/webhooks/alipay/route.ts (Next.js)
  * export const POST = payments.webhookHandler('alipay');
  * ```
  */
-export function createWebhookHandler(handle: NotificationHandlerFunction): (request: Request) => Promise<Response> {
+export function createWebhookHandler(
+  handle: NotificationHandlerFunction,
+  onRejected?: WebhookRejectionListener,
+): (request: Request) => Promise<Response> {
   return async (request) => {
-    const length = Number(request.headers.get('content-length') ?? 0);
-    if (length > MAX_NOTIFICATION_BYTES) return new Response(null, { status: 413 });
-    const body = new Uint8Array(await request.arrayBuffer());
-    if (body.byteLength > MAX_NOTIFICATION_BYTES) return new Response(null, { status: 413 });
-    const { response } = await handle({ headers: request.headers, body, method: request.method, url: request.url });
-    return new Response(response.status === 204 ? null : response.body, {
-      status: response.status,
-      headers: response.headers,
-    });
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      return new Response(null, { status: 405, headers: ALLOW });
+    }
+    let body: Uint8Array | undefined;
+    try {
+      const length = Number(request.headers.get('content-length') ?? 0);
+      body = length > MAX_NOTIFICATION_BYTES ? undefined : await readWebBody(request.body);
+    } catch (cause) {
+      await report(onRejected, unreadable(cause));
+      return new Response(null, { status: 400 });
+    }
+    if (body === undefined) {
+      request.body?.cancel().catch(() => {});
+      await report(onRejected, tooLarge());
+      return new Response(null, { status: 413 });
+    }
+    try {
+      const { response } = await handle({ headers: request.headers, body, method: request.method, url: request.url });
+      return new Response(response.status === 204 ? null : response.body, {
+        status: response.status,
+        headers: response.headers,
+      });
+    } catch (error) {
+      await report(onRejected, error);
+      return new Response(null, { status: 500 });
+    }
   };
 }
 
@@ -52,46 +140,114 @@ function rawBodyOf(request: Parameters<NodeWebhookHandler>[0]): string | Uint8Ar
   return undefined;
 }
 
-async function readBody(request: IncomingMessage): Promise<Uint8Array | undefined> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
-    size += bytes.byteLength;
-    if (size > MAX_NOTIFICATION_BYTES) return undefined;
-    chunks.push(bytes);
+const ignore = (): void => {};
+
+/**
+ * Reads a Node request body up to the limit: the bytes, `undefined` when over it (reading stops),
+ * or the failure (a client that hung up). Listeners are used rather than async iteration so that
+ * stopping early does not destroy the socket before the 413 is written.
+ */
+function readNodeBody(request: IncomingMessage): Promise<Uint8Array | undefined | { error: unknown }> {
+  // An `error` emitted later (the client hanging up after we stopped reading) must never be unhandled.
+  request.on('error', ignore);
+  return new Promise((resolve) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const settle = (result: Uint8Array | undefined | { error: unknown }) => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+      request.off('close', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Uint8Array | string) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += bytes.byteLength;
+      if (size > MAX_NOTIFICATION_BYTES) {
+        request.pause();
+        settle(undefined);
+      } else chunks.push(bytes);
+    };
+    const onEnd = () => settle(Buffer.concat(chunks));
+    const onError = (error: unknown) => settle({ error });
+    const onClose = () => settle({ error: new Error('the connection closed before the body ended') });
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
+    request.on('close', onClose);
+  });
+}
+
+/** Writes a reply unless the client is gone; never throws. */
+function reply(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string> | undefined,
+  body: string | undefined,
+): void {
+  if (response.headersSent || response.destroyed || response.socket?.destroyed) return;
+  try {
+    response.writeHead(status, headers);
+    response.end(body);
+  } catch {
+    // The socket went away while writing: nothing left to answer.
   }
-  return Buffer.concat(chunks);
 }
 
 /**
- * Wraps a notification handler for Node's `http` server (and frameworks built on it).
+ * Wraps a notification handler for Node's `http` server (and frameworks built on it). The returned
+ * promise never rejects: a client that hangs up mid-body, a body over {@link MAX_NOTIFICATION_BYTES},
+ * a body parsed away by a framework and a failing handler are each answered (400, 413, 500) or, when
+ * the socket is gone, dropped quietly; GET and HEAD get 405.
  *
+ * @param onRejected - told of each refused delivery (see {@link WebhookRejectionListener}).
  * @example
  * ```ts
  * import { createServer } from 'node:http';
  * createServer(payments.nodeWebhookHandler('wechatpay')).listen(3000);
  * ```
  */
-export function createNodeWebhookHandler(handle: NotificationHandlerFunction): NodeWebhookHandler {
+export function createNodeWebhookHandler(
+  handle: NotificationHandlerFunction,
+  onRejected?: WebhookRejectionListener,
+): NodeWebhookHandler {
   return async (request, response) => {
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      reply(response, 405, ALLOW, undefined);
+      return;
+    }
     let body = rawBodyOf(request);
     if (body === undefined) {
-      if (request.body !== undefined && request.body !== null && request.readableEnded) {
-        response
-          .writeHead(500, { 'content-type': 'text/plain' })
-          .end('hutong: the raw body was parsed away; use a raw body parser');
+      // The stream was consumed by someone else (a JSON or form parser) and no raw copy was kept. A
+      // `body` set while the stream is still unread (body-parser skipping another content type) is
+      // not a loss: the bytes are read below.
+      if (request.readableEnded) {
+        const error = parsedAway();
+        await report(onRejected, error);
+        reply(response, 500, { 'content-type': 'text/plain' }, `hutong: ${error.message}`);
         return;
       }
-      body = await readBody(request);
-      if (body === undefined) {
-        response.writeHead(413).end();
+      const declared = Number(request.headers['content-length'] ?? 0);
+      const read = declared > MAX_NOTIFICATION_BYTES ? undefined : await readNodeBody(request);
+      if (read === undefined) {
+        await report(onRejected, tooLarge());
+        reply(response, 413, { connection: 'close' }, undefined);
         return;
       }
+      if (!(read instanceof Uint8Array)) {
+        await report(onRejected, unreadable(read.error));
+        reply(response, 400, { connection: 'close' }, undefined);
+        return;
+      }
+      body = read;
     }
-    const url = request.url === undefined ? undefined : `http://${request.headers.host ?? 'localhost'}${request.url}`;
-    const { response: reply } = await handle({ headers: request.headers, body, method: request.method, url });
-    response.writeHead(reply.status, reply.headers);
-    response.end(reply.status === 204 ? undefined : reply.body);
+    try {
+      const url = request.url === undefined ? undefined : `http://${request.headers.host ?? 'localhost'}${request.url}`;
+      const { response: answer } = await handle({ headers: request.headers, body, method: request.method, url });
+      reply(response, answer.status, answer.headers, answer.status === 204 ? undefined : answer.body);
+    } catch (error) {
+      await report(onRejected, error);
+      reply(response, 500, undefined, undefined);
+    }
   };
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/index.js';
-import { decodeFormEntries, FormFields } from '../src/provider-utils/index.js';
+import { MAX_NOTIFICATION_BYTES, ValidationError } from '../src/index.js';
+import { decodeFormEntries, FormFields, MAX_FORM_FIELDS } from '../src/provider-utils/index.js';
 import { validationFieldOf } from '../src/testing/index.js';
 
 /** The reference rule, written the slow and obvious way: decode, drop, sort, join, encode. */
@@ -9,6 +9,35 @@ function referenceSignedBytes(body: string, omit: readonly string[]): Buffer {
   const entries = decodeFormEntries(body);
   const names = [...entries.keys()].filter((name) => entries.get(name) !== '' && !omit.includes(name)).sort();
   return Buffer.from(names.map((name) => `${name}=${entries.get(name)}`).join('&'), 'utf8');
+}
+
+/** A name after `&` and before `=` in `value` sorting after `name` and before `next` (none: any). */
+function splitsInto(value: string, name: string, next: string | undefined): boolean {
+  return value
+    .split('&')
+    .slice(1)
+    .some((part) => {
+      if (!part.includes('=')) return false;
+      const inner = part.slice(0, part.indexOf('='));
+      return inner > name && (next === undefined || inner < next);
+    });
+}
+
+/**
+ * The refusal rules, written the slow and obvious way: a form whose decoded fields could be re-split
+ * into other fields with the same signed string (a repeated name, a name holding `&` or `=`, a
+ * signed value holding `&m=` with `m` between its name and the next signed one), or one with too
+ * many fields. `omit` undefined: the decoder's rule, which does not know what is signed.
+ */
+function movableBoundaries(entries: ReadonlyArray<readonly [string, string]>, omit?: readonly string[]): boolean {
+  const names = entries.map(([key]) => key);
+  if (names.length > MAX_FORM_FIELDS || new Set(names).size !== names.length) return true;
+  if (names.some((key) => key.includes('&') || key.includes('='))) return true;
+  if (omit === undefined) return entries.some(([key, text]) => splitsInto(text, key, undefined));
+  const signed = entries
+    .filter(([key, text]) => text !== '' && !omit.includes(key))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return signed.some(([key, text], i) => splitsInto(text, key, signed[i + 1]?.[0]));
 }
 
 const name = fc.stringMatching(/^[a-z_]{1,12}$/);
@@ -35,11 +64,91 @@ describe('FormFields', () => {
     expect(form.signedBytes(['sign']).toString('utf8')).toBe('a=1 +1&b=2&sign_type=RSA2');
   });
 
-  it('keeps the last value of a repeated name, as decodeFormEntries does', () => {
-    const form = FormFields.parse('a=1&b=2&a=3');
-    expect(form.get('a')).toBe('3');
-    expect(form.signedBytes().toString('utf8')).toBe('a=3&b=2');
-    expect(form.toObject()).toEqual({ a: '3', b: '2' });
+  it('refuses a repeated name instead of keeping one of its values', () => {
+    expect(validationFieldOf(() => FormFields.parse('a=1&b=2&a=3', 'notification.body'))).toBe('notification.body');
+    expect(() => FormFields.parse('a=1&b=2&a=')).toThrow(ValidationError);
+    expect(() => FormFields.parse('a=1&b=2&%61=1')).toThrow(ValidationError);
+    expect(() => decodeFormEntries('a=1&b=2&a=3')).toThrow(ValidationError);
+  });
+
+  it('refuses a name that decodes to text holding & or =', () => {
+    for (const body of ['a%26b=1&c=2', 'a%3Db=1', 'a%3db', 'x=1&out%26biz_no=2']) {
+      expect(validationFieldOf(() => FormFields.parse(body, 'notification.body'))).toBe('notification.body');
+      expect(() => decodeFormEntries(body)).toThrow(ValidationError);
+    }
+  });
+
+  it('refuses a value that folds another field in with an escaped &', () => {
+    // 'out_trade_no=1&refund_fee=5' folded into one value signs exactly as the two fields do.
+    for (const body of [
+      'out_trade_no=1%26refund_fee%3D5&trade_status=TRADE_SUCCESS',
+      'out_trade_no=1%26refund_fee=5&trade_status=TRADE_SUCCESS',
+      'out_trade_no=1%26refund_fee%3d5',
+      'a=x%26y%26z%3D1',
+      'a=x%26%26c%3D1&b=&d=2',
+    ]) {
+      const form = FormFields.parse(body, 'notification.body');
+      expect(validationFieldOf(() => form.signedBytes(['sign']))).toBe('notification.body');
+      expect(() => decodeFormEntries(body)).toThrow(ValidationError);
+    }
+  });
+
+  it('keeps a value whose `&name=` cannot be a field of the same signed string', () => {
+    // 'b' sorts before 'subject': split out, a field b would come first and the string would change.
+    const subject = 'subject=100%25+tea+a%26b%3Dc&total_amount=1';
+    expect(FormFields.parse(subject).signedBytes().toString('utf8')).toBe('subject=100% tea a&b=c&total_amount=1');
+    expect(decodeFormEntries(subject).get('subject')).toBe('100% tea a&b=c');
+    // 'z' sorts after the next signed field 'b'.
+    expect(FormFields.parse('a=x%26z%3D1&b=2').signedBytes().toString('utf8')).toBe('a=x&z=1&b=2');
+  });
+
+  it('judges a split against the next field actually signed, so omitted fields cannot hide one', () => {
+    // Without sign and sign_type, 'sigz' would sit between seller_id and subject: refused. With
+    // sign_type signed, it would come after sign_type: another string, so no threat.
+    const form = FormFields.parse('seller_id=X%26sigz%3D1&sign=s&sign_type=RSA2&subject=t');
+    expect(() => form.signedBytes(['sign', 'sign_type'])).toThrow(ValidationError);
+    expect(form.signedBytes(['sign']).toString('utf8')).toBe('seller_id=X&sigz=1&sign_type=RSA2&subject=t');
+    // An empty field is not signed either: the next signed field after a is d.
+    expect(() => FormFields.parse('a=x%26c%3D1&b=&d=2').signedBytes()).toThrow(ValidationError);
+  });
+
+  it(`refuses more than MAX_FORM_FIELDS (${MAX_FORM_FIELDS}) fields and accepts exactly that many`, () => {
+    const body = (count: number) => Array.from({ length: count }, (_, i) => `f${i}=${i}`).join('&');
+    expect(FormFields.parse(body(MAX_FORM_FIELDS)).names()).toHaveLength(MAX_FORM_FIELDS);
+    // Sorted right beyond the few dozen fields of a typical form, too.
+    const shuffled = body(MAX_FORM_FIELDS).split('&').reverse().join('&');
+    expect(FormFields.parse(shuffled).signedBytes()).toEqual(referenceSignedBytes(shuffled, []));
+    expect(decodeFormEntries(body(MAX_FORM_FIELDS)).size).toBe(MAX_FORM_FIELDS);
+    expect(validationFieldOf(() => FormFields.parse(body(MAX_FORM_FIELDS + 1), 'notification.body'))).toBe(
+      'notification.body',
+    );
+    expect(() => decodeFormEntries(body(MAX_FORM_FIELDS + 1))).toThrow(ValidationError);
+  });
+
+  it('refuses the worst form that fits MAX_NOTIFICATION_BYTES in under 50 ms', () => {
+    // Distinct three-character names in descending order (the worst order for an insertion sort),
+    // as many as fit in 1 MiB: about 238,000 fields, none of them signed.
+    const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    const names: string[] = [];
+    let size = 0;
+    outer: for (let a = alphabet.length - 1; a >= 0; a--)
+      for (let b = alphabet.length - 1; b >= 0; b--)
+        for (let c = alphabet.length - 1; c >= 0; c--) {
+          if (size + 4 > MAX_NOTIFICATION_BYTES) break outer;
+          names.push(`${alphabet[a]}${alphabet[b]}${alphabet[c]}`);
+          size += 4;
+        }
+    const body = names.join('&');
+    expect(body.length).toBeLessThanOrEqual(MAX_NOTIFICATION_BYTES);
+    expect(names.length).toBeGreaterThan(200_000);
+    for (const parse of [
+      () => FormFields.parse(body, 'notification.body').signedBytes(['sign']),
+      () => decodeFormEntries(body, 'notification.body'),
+    ]) {
+      const started = performance.now();
+      expect(parse).toThrow(ValidationError);
+      expect(performance.now() - started).toBeLessThan(50);
+    }
   });
 
   it('writes text beyond ASCII as UTF-8, escaped or not', () => {
@@ -93,6 +202,10 @@ describe('FormFields', () => {
     fc.assert(
       fc.property(fields, fc.subarray(['sign', 'sign_type', 'a']), (record, omit) => {
         const body = new URLSearchParams(record).toString();
+        if (movableBoundaries(Object.entries(record), omit)) {
+          expect(() => FormFields.parse(body).signedBytes(omit)).toThrow(ValidationError);
+          return;
+        }
         expect(FormFields.parse(body).signedBytes(omit)).toEqual(referenceSignedBytes(body, omit));
       }),
       { numRuns: 500 },
@@ -103,14 +216,51 @@ describe('FormFields', () => {
     const pairs = fc.array(fc.tuple(name, value, fc.boolean()), { maxLength: 30 });
     fc.assert(
       fc.property(pairs, (list) => {
-        const body = list
-          .map(([key, text, escaped]) => `${key}=${escaped ? encodeURIComponent(text) : text.replace(/[%&+=]/g, '')}`)
-          .join('&');
+        const encoded = list.map(
+          ([key, text, escaped]) => [key, escaped ? encodeURIComponent(text) : text.replace(/[%&+=]/g, '')] as const,
+        );
+        const body = encoded.map(([key, text]) => `${key}=${text}`).join('&');
+        const decoded = encoded.map(([key, text]) => [key, decodeURIComponent(text)] as const);
+        if (movableBoundaries(decoded)) expect(() => decodeFormEntries(body)).toThrow(ValidationError);
+        if (movableBoundaries(decoded, [])) {
+          expect(() => FormFields.parse(body).signedBytes()).toThrow(ValidationError);
+          return;
+        }
         const form = FormFields.parse(body);
         expect(form.signedBytes()).toEqual(referenceSignedBytes(body, []));
-        for (const [key, text] of decodeFormEntries(body)) expect(form.get(key)).toBe(text);
+        for (const [key, text] of decoded) expect(form.get(key)).toBe(text);
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('brace groups (UnionPay composite values)', () => {
+  const genuine = 'tokenPayData=%7Btoken%3D6235%26trId%3D6200%26tokenType%3D01%7D&txnSubType=00&txnType=79&signature=x';
+
+  it('keeps a balanced {…} group whose inner & would otherwise read as a split', () => {
+    expect(() => FormFields.parse(genuine).signedBytes(['signature'])).toThrow(ValidationError);
+    const form = FormFields.parse(genuine, 'body', { braceGroups: true });
+    expect(form.signedBytes(['signature']).toString()).toBe(
+      'tokenPayData={token=6235&trId=6200&tokenType=01}&txnSubType=00&txnType=79',
+    );
+    expect(decodeFormEntries(genuine, 'body', { braceGroups: true }).get('tokenPayData')).toBe(
+      '{token=6235&trId=6200&tokenType=01}',
+    );
+  });
+
+  it('refuses the same group split into two fields with the same signed string', () => {
+    const split = 'tokenPayData=%7Btoken%3D6235&trId=6200%26tokenType%3D01%7D&txnSubType=00&txnType=79&signature=x';
+    const asSent = FormFields.parse(genuine, 'body', { braceGroups: true }).signedBytes(['signature']).toString();
+    expect(FormFields.parse(split).signedBytes(['signature']).toString()).toBe(asSent); // the attack's premise
+    expect(validationFieldOf(() => FormFields.parse(split, 'body', { braceGroups: true }))).toBe('body');
+    expect(validationFieldOf(() => decodeFormEntries(split, 'body', { braceGroups: true }))).toBe('body');
+  });
+
+  it('still refuses an escaped & outside any group', () => {
+    const folded = 'txnSubType=00%26txnType%3D04&signature=x';
+    expect(
+      validationFieldOf(() => FormFields.parse(folded, 'body', { braceGroups: true }).signedBytes(['signature'])),
+    ).toBe('body');
   });
 });

@@ -178,3 +178,46 @@ describe('resume', () => {
     expect(InvalidTransitionError.isInstance(error)).toBe(true);
   });
 });
+
+describe('webhook endpoints report every refused delivery', () => {
+  it('emits notification.rejected when a framework parsed the body away, and not for a GET', async () => {
+    const { createServer } = await import('node:http');
+    const { payments, fake } = setup();
+    const rejected: unknown[] = [];
+    payments.on('notification.rejected', ({ error }) => void rejected.push(error));
+    const handler = payments.nodeWebhookHandler('fake');
+    const server = createServer((request, response) => {
+      if (request.url === '/parsed') {
+        // What a JSON body parser leaves behind: the stream consumed, an object in its place.
+        request.resume();
+        request.on('end', () => {
+          Object.assign(request, { body: { parsed: true } });
+          void handler(request, response);
+        });
+        return;
+      }
+      void handler(request, response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const { order } = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 100, subject: 'Tea' });
+      const notification = fake.sandbox.pay(order.id);
+      const parsed = await fetch(`http://127.0.0.1:${port}/parsed`, {
+        method: 'POST',
+        headers: notification.headers as Record<string, string>,
+        body: notification.body as string,
+      });
+      expect(parsed.status).toBe(500);
+      expect(rejected).toHaveLength(1);
+      expect(ValidationError.isInstance(rejected[0]) && rejected[0].field).toBe('body');
+      const get = await fetch(`http://127.0.0.1:${port}/`, { method: 'GET' });
+      expect(get.status).toBe(405);
+      expect(get.headers.get('allow')).toBe('POST');
+      expect(rejected).toHaveLength(1);
+      expect((await payments.getOrder(order.id)).status).toBe('pending');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
