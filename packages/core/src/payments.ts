@@ -9,6 +9,7 @@ import {
   ConflictError,
   HutongError,
   InvalidTransitionError,
+  NetworkError,
   OrderNotFoundError,
   ProviderApiError,
   UnexpectedResponseError,
@@ -28,6 +29,7 @@ import {
   transition,
 } from './order-state-machine.js';
 import { MemoryOrderStore, type OrderStore } from './order-store.js';
+import { classifyPaymentCode, PAYMENT_CODE_RULES, type PaymentCodeRule } from './payment-code.js';
 import { isPaymentMethod, type PaymentMethod } from './payment-method.js';
 import { PaymentsEmitter, type PaymentsEventType, type PaymentsListener } from './payments-events.js';
 import type {
@@ -142,6 +144,39 @@ export interface CreatePaymentOutput<A = NextAction | PosAction> {
 }
 
 /**
+ * Input of {@link Payments.payWithCode}: a payment code scanned at the till, of any configured
+ * wallet.
+ *
+ * @example
+ * ```ts
+ * await payments.payWithCode({ authCode: scanned, amount: 1800, subject: '拿铁 大杯' });
+ * ```
+ */
+export interface PayWithCodeInput<P extends AnyProvider = AnyProvider> {
+  /** The buyer's payment code as scanned (digits). Its wallet picks the provider. */
+  authCode: string;
+  /** Amount in fen (integer). */
+  amount: number;
+  /** What the buyer sees on their statement. */
+  subject: string;
+  /** 8 to 32 letters and digits; generated when absent. */
+  orderId?: string;
+  /** The merchant's own data, stored on the order. */
+  metadata?: Record<string, string>;
+  /** The provider to use, when several are configured for the code's wallet. Default: the first. */
+  provider?: P['id'];
+  /** Rules mapping codes to wallets. Default {@link PAYMENT_CODE_RULES}. */
+  rules?: readonly PaymentCodeRule[];
+  /**
+   * How long to wait for a buyer who confirms in their wallet (enters a password) before the payment
+   * is cancelled, in milliseconds. Default 60 000.
+   */
+  confirmTimeoutMs?: number;
+  /** How often to ask the wallet while the buyer confirms, in milliseconds. Default 3 000. */
+  pollIntervalMs?: number;
+}
+
+/**
  * Input of {@link Payments.resume}: what the order does not keep and the wallet may need again.
  *
  * @example
@@ -225,6 +260,13 @@ export interface Payments<P extends AnyProvider = AnyProvider> {
     input: CreatePaymentInput<ProviderWithId<P, Id>, M> & { provider: Id },
   ): Promise<CreatePaymentOutput<ActionOf<ProviderWithId<P, Id>, M>>>;
   /**
+   * Takes a payment code scanned at the till, of any configured wallet (互认互扫): the code's wallet
+   * picks the provider, a `pos` payment is made, and while the buyer confirms in their wallet it asks
+   * the wallet until the payment settles or `confirmTimeoutMs` passes, then cancels it. An unknown
+   * code, or one of a wallet no provider takes, is a `ValidationError` before anything is stored.
+   */
+  payWithCode(input: PayWithCodeInput<P>): Promise<CreatePaymentOutput<PosAction>>;
+  /**
    * A fresh next action for an order still unpaid (the buyer dismissed the wallet's sheet), by the
    * wallet's own rule for paying the same order again. Never creates a second payable order.
    */
@@ -272,6 +314,10 @@ const createInputSchema = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
   providerOptions: z.record(z.string(), z.unknown()).optional(),
 });
+
+const authCodeSchema = z
+  .string({ error: 'is required' })
+  .regex(/^[0-9]{10,32}$/, 'must be the 10 to 32 digits of a payment code');
 
 const resumeInputSchema = z.object({
   clientIp: z.union([z.ipv4(), z.ipv6()]).optional(),
@@ -539,8 +585,62 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     return { order: result.order, action: method === 'pos' ? posAction(result.order) : created.action };
   }
 
+  async function payWithCode(input: PayWithCodeInput<P>): Promise<CreatePaymentOutput<PosAction>> {
+    const authCode = parseWithSchema(authCodeSchema, input?.authCode, 'authCode');
+    const wallet = classifyPaymentCode(authCode, input.rules ?? PAYMENT_CODE_RULES);
+    if (wallet === undefined) throw new ValidationError('authCode', 'is not a payment code of any known wallet');
+    let provider: AnyProvider | undefined;
+    if (input.provider !== undefined) {
+      provider = providerById(input.provider);
+      if (provider.wallet !== wallet) {
+        throw new ValidationError('authCode', `is a ${wallet} code, not one of ${provider.id} (${provider.wallet})`);
+      }
+    } else {
+      provider = options.providers.find((p) => p.wallet === wallet && p.capabilities.methods.includes('pos'));
+    }
+    if (!provider?.capabilities.methods.includes('pos')) {
+      throw new ValidationError(
+        'authCode',
+        `is a ${wallet} code, and no configured provider takes ${wallet} pos payments`,
+      );
+    }
+    const created = await createPayment({
+      provider: provider.id,
+      method: 'pos',
+      authCode,
+      amount: input.amount,
+      subject: input.subject,
+      ...(input.orderId === undefined ? {} : { orderId: input.orderId }),
+      ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+    });
+    let order = created.order;
+    const deadline = Date.now() + (input.confirmTimeoutMs ?? 60_000);
+    const interval = input.pollIntervalMs ?? 3_000;
+    while (order.status === 'pending' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(interval, deadline - Date.now()))));
+      try {
+        order = await payments.sync(order.id);
+      } catch (error) {
+        // The outcome is unknown for now; ask again until the deadline.
+        if (!NetworkError.isInstance(error) && !UnexpectedResponseError.isInstance(error)) throw error;
+      }
+    }
+    if (order.status === 'pending') {
+      // The buyer never confirmed: cancel, so the code cannot be charged after the till gave up.
+      try {
+        order = await payments.close(order.id);
+      } catch (error) {
+        order = await payments.getOrder(order.id);
+        if (order.status === 'pending') throw error;
+      }
+    }
+    return { order, action: posAction(order) };
+  }
+
   const payments: Payments<P> = {
     createPayment: createPayment as unknown as Payments<P>['createPayment'],
+
+    payWithCode,
 
     async resume(orderId, input = {}) {
       const parsed = parseWithSchema(resumeInputSchema, input, 'input');

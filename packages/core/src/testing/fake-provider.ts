@@ -78,6 +78,8 @@ export type FakeOperation =
 export interface FakeProviderOptions {
   /** Provider id. Default `fake`. */
   id?: string;
+  /** The wallet it stands for (`alipay`, ...), for tests of wallet routing. Default `fake`. */
+  wallet?: string;
   /** HMAC secret of notifications. Default: random per provider. */
   secret?: string;
   /** The clock used to check notification timestamps. Default `() => new Date()`. */
@@ -86,6 +88,11 @@ export interface FakeProviderOptions {
   toleranceSeconds?: number;
   /** Settle refunds at once (Alipay style) instead of `PROCESSING` then a notification. Default false. */
   instantRefunds?: boolean;
+  /**
+   * `pos` payments wait for the buyer to confirm in their wallet (enter a password) instead of
+   * settling at once: they start pending, and `sandbox.pay` completes them. Default false.
+   */
+  posConfirmation?: boolean;
 }
 
 /** Test controls of the fake gateway: act as the buyer, the provider and the network. */
@@ -332,6 +339,9 @@ export function createFakeProvider<const Id extends string = 'fake'>(
       case 'app':
         return { action: { type: 'app', payload: `order=${request.orderId}` } };
       case 'pos':
+        if (options.posConfirmation) {
+          return { action: { type: 'none' }, status: { type: 'payment.pending', orderId: request.orderId } };
+        }
         payment.status = 'PAID';
         payment.transactionId = `txn${generateId()}`;
         return { action: { type: 'none' }, status: paymentEvent(payment) };
@@ -341,7 +351,7 @@ export function createFakeProvider<const Id extends string = 'fake'>(
   return {
     specificationVersion: 'v1',
     id,
-    wallet: 'fake',
+    wallet: options.wallet ?? 'fake',
     capabilities: CAPABILITIES,
     sandbox,
 
