@@ -83,8 +83,8 @@ export type ProviderWithId<P extends AnyProvider, Id extends string> = P extends
     : never
   : never;
 
-/** The type-level declarations of a provider (its `providerOptions` and actions). */
-type TypesOf<P extends AnyProvider> =
+/** The type-level declarations of provider `P` (its `providerOptions` and actions). */
+export type TypesOf<P extends AnyProvider> =
   NonNullable<P['~types']> extends ProviderTypes ? NonNullable<P['~types']> : ProviderTypes;
 
 /** The methods provider `P` takes, as its types declare them. */
@@ -251,7 +251,8 @@ export type HandleNotificationResult = AcceptedNotification | RejectedNotificati
  * The payments facade returned by {@link createPayments}, typed by its providers `P`: provider ids,
  * methods, `providerOptions` and actions are checked at compile time.
  */
-export interface Payments<P extends AnyProvider = AnyProvider> {
+// biome-ignore lint/suspicious/noExplicitAny: `Payments` without arguments is any facade, whatever its providers.
+export interface Payments<P extends AnyProvider = any> {
   /**
    * Records an order and asks the provider for the buyer's next step. What the provider needs for
    * the method is checked first: a caller's mistake stores nothing and fires no event.

@@ -163,12 +163,12 @@ export type ProviderActions = {
  * adapter can answer for that method.
  */
 export interface DefaultProviderActions {
-  qr: QrAction;
-  page: FormAction | RedirectAction;
-  h5: FormAction | RedirectAction;
-  jsapi: JsapiAction;
-  app: AppAction;
-  pos: PosAction;
+  qr?: QrAction;
+  page?: FormAction | RedirectAction;
+  h5?: FormAction | RedirectAction;
+  jsapi?: JsapiAction;
+  app?: AppAction;
+  pos?: PosAction;
 }
 
 /**

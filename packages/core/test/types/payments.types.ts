@@ -12,6 +12,7 @@ import {
   type JsapiAction,
   type Order,
   type PaymentProvider,
+  type Payments,
   type PosAction,
   type ProviderTypes,
   type QrAction,
@@ -129,4 +130,13 @@ export async function untypedProvidersStillWork() {
   expectTypeOf(action).toEqualTypeOf<QrAction>();
   // @ts-expect-error the fake's id is the literal given to it
   await loose.createPayment({ provider: 'fake', method: 'qr', ...base });
+}
+
+export function anyFacadeTakesEveryTypedFacade(narrow: Payments<AlipayLike | WechatLike>) {
+  // A merchant's helper that takes any facade, whatever its providers.
+  const mount = (payments: Payments) => payments.webhookHandler('alipay');
+  mount(narrow);
+  // A provider that declares fewer methods is still a provider.
+  const bare: PaymentProvider = alipayLike;
+  return bare;
 }
