@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { NotificationInput } from '@hutong/core';
+import { type NotificationInput, SignatureVerificationError } from '@hutong/core';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExpressApp } from '../src/express.js';
@@ -80,11 +80,21 @@ afterEach(async () => {
   servers = [];
 });
 
+/** Why each refused notification was refused: a signature failure's reason, else the error. */
+function refusals(payments: ShopPayments): unknown[] {
+  const reasons: unknown[] = [];
+  payments.on('notification.rejected', ({ error }) => {
+    reasons.push(SignatureVerificationError.isInstance(error) ? error.reason : error);
+  });
+  return reasons;
+}
+
+/** A new shop (facade and sandboxes) served by `recipe` on a free port. */
 async function shop(recipe: (typeof recipes)[number]) {
   const { payments, sandboxes } = createSandboxPayments();
   const server = await recipe.start(payments);
   servers.push(server);
-  return { payments, sandboxes, url: server.url };
+  return { payments, sandboxes, url: server.url, refused: refusals(payments) };
 }
 
 for (const recipe of recipes) {
@@ -121,7 +131,7 @@ for (const recipe of recipes) {
     });
 
     it('refuses a tampered form body and leaves the order unpaid', async () => {
-      const { payments, sandboxes, url } = await shop(recipe);
+      const { payments, sandboxes, url, refused } = await shop(recipe);
       const { order } = await payments.createPayment({
         provider: 'alipay',
         method: 'qr',
@@ -135,10 +145,11 @@ for (const recipe of recipes) {
       expect(reply.status).toBe(400);
       expect(await reply.text()).toBe('failure');
       expect((await payments.getOrder(order.id)).status).toBe('pending');
+      expect(refused).toEqual(['bad_signature']);
     });
 
     it('refuses a tampered JSON body and leaves the order unpaid', async () => {
-      const { payments, sandboxes, url } = await shop(recipe);
+      const { payments, sandboxes, url, refused } = await shop(recipe);
       const { order } = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1999, subject: 'Tea' });
       const forged = tampered(sandboxes.fake.pay(order.id), '"amount":1999', '"amount":1');
 
@@ -147,6 +158,7 @@ for (const recipe of recipes) {
       expect(reply.status).toBe(400);
       expect(await reply.json()).toEqual({ error: 'signature_invalid' });
       expect((await payments.getOrder(order.id)).status).toBe('pending');
+      expect(refused).toEqual(['bad_signature']);
     });
   });
 }
@@ -235,12 +247,14 @@ describe('Next.js route handler recipe (POST called with a plain Request)', () =
       subject: 'Tea',
     });
     const forged = tampered(nextSandboxes.alipay.pay(order.id), 'total_amount=19.99', 'total_amount=0.01');
+    const refused = refusals(nextPayments);
 
     const reply = await POST(request(forged));
 
     expect(reply.status).toBe(400);
     expect(await reply.text()).toBe('failure');
     expect((await nextPayments.getOrder(order.id)).status).toBe('pending');
+    expect(refused).toEqual(['bad_signature']);
   });
 });
 
