@@ -18,7 +18,7 @@ import {
   signUnionpayFields,
   unionpayCertId,
   verifyUnionpayFields,
-} from '@hutong/adapter-unionpay';
+} from '@hutong/adapter-unionpay/protocol';
 import { escapeHtml, type FormAction, type NotificationInput, renderAutoSubmitForm } from '@hutong/core';
 import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
 
@@ -86,7 +86,9 @@ export interface UnionpaySandbox {
    * Rewrites the fields of every following synchronous reply before the sandbox signs it (so the
    * reply stays genuine): a missing field, another code, another order's identity. `undefined` stops.
    */
-  rewriteReplies(rewrite: ((reply: Record<string, string>, request: Record<string, string>) => Record<string, string>) | undefined): void;
+  rewriteReplies(
+    rewrite: ((reply: Record<string, string>, request: Record<string, string>) => Record<string, string>) | undefined,
+  ): void;
   /** Posts a notification to `url`, as UnionPay does. */
   deliver(notification: NotificationInput, url: string): Promise<Response>;
   /** The sandbox's record of a transaction, by its orderId. */
