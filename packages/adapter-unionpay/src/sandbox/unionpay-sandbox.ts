@@ -70,7 +70,10 @@ export interface UnionpaySandbox {
   readonly fetch: typeof globalThis.fetch;
   /** Serves the gateway, and its cashier page, over HTTP on 127.0.0.1. */
   listen(port?: number): Promise<UnionpaySandboxServer>;
-  /** The buyer's browser submits the `frontTransReq.do` form: the signature is checked, the order created. */
+  /**
+   * The buyer's browser submits the `frontTransReq.do` form: the signature is checked, the order
+   * created (or, for the same unpaid consume posted again, the cashier opened again on it).
+   */
   open(action: FormAction): void;
   /**
    * The buyer pays (card, Cloud QuickPass or a QR scan); returns the signed `backUrl` notification.
@@ -204,8 +207,25 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     return undefined;
   }
 
-  function create(request: Fields): { transaction: UnionpaySandboxTransaction } | { refusal: Fields } {
-    if (transactions.has(request.orderId as string)) return { refusal: refused(request, '12', '重复交易') };
+  /**
+   * Records a transaction. `resubmit`: the buyer's browser posts the same front consume again
+   * (same orderId, txnTime and amount, still unpaid): the cashier opens again on the same
+   * transaction. Anything else with a known orderId is a duplicate (12).
+   */
+  function create(
+    request: Fields,
+    resubmit = false,
+  ): { transaction: UnionpaySandboxTransaction } | { refusal: Fields } {
+    const existing = transactions.get(request.orderId as string);
+    if (
+      resubmit &&
+      existing?.txnType === '01' &&
+      existing.state === 'created' &&
+      existing.txnTime === request.txnTime &&
+      String(existing.amount) === request.txnAmt
+    )
+      return { transaction: existing };
+    if (existing) return { refusal: refused(request, '12', '重复交易') };
     const amount = Number(request.txnAmt);
     if (!/^\d+$/.test(request.txnAmt ?? '') || amount <= 0)
       return { refusal: refused(request, '10', '报文格式错误[txnAmt]') };
@@ -337,7 +357,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     if (endpoint === 'frontTransReq.do') {
       if (problem)
         return { status: 200, type: 'text/html;charset=utf-8', text: `<p>${escapeHtml(problem.respMsg ?? '')}</p>` };
-      const made = create(request);
+      const made = create(request, true);
       if ('refusal' in made)
         return {
           status: 200,
@@ -447,7 +467,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
       const request = { ...action.fields } as Fields;
       const problem = checkRequest(request);
       if (problem) throw new Error(`the UnionPay cashier refused the request: ${problem.respCode} ${problem.respMsg}`);
-      const made = create(request);
+      const made = create(request, true);
       if ('refusal' in made) throw new Error(`the UnionPay cashier refused the request: ${made.refusal.respMsg}`);
     },
 
