@@ -112,7 +112,7 @@ function codesWith(outcome: UnionpayCodeMeaning['outcome']): ReadonlySet<string>
 }
 
 /**
- * Turns a verified refusal (or a "query later" code) into a {@link ProviderApiError}. Pending codes
+ * Turns a verified refusal (or a "query later" code) into a `ProviderApiError`. Pending codes
  * are retryable: the outcome is unknown, so nothing is marked failed.
  *
  * @example

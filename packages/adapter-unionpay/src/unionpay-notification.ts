@@ -31,7 +31,7 @@ export function verifyUnionpayNotification(
 
 /**
  * UnionPay expects HTTP 200 for a received notification; a refused one gets the status every wallet
- * answers ({@link notificationRejectionStatus}: 400 for the message, 500 for the merchant's failure).
+ * answers (`notificationRejectionStatus`: 400 for the message, 500 for the merchant's failure).
  *
  * @example
  * ```ts
