@@ -24,6 +24,10 @@ export default defineConfig({
         find: /^@hutong\/adapter-unionpay\/sandbox$/,
         replacement: source('./packages/adapter-unionpay/src/sandbox/index.ts'),
       },
+      {
+        find: /^@hutong\/adapter-unionpay\/protocol$/,
+        replacement: source('./packages/adapter-unionpay/src/protocol.ts'),
+      },
       { find: /^@hutong\/adapter-unionpay$/, replacement: source('./packages/adapter-unionpay/src/index.ts') },
       { find: /^@hutong\/store-sql$/, replacement: source('./packages/store-sql/src/index.ts') },
       { find: /^@hutong\/core$/, replacement: source('./packages/core/src/index.ts') },

@@ -8,14 +8,14 @@
  * of its own, its form parsing free. It is the best any adapter can reach in this run.
  */
 import { constants, createHash, sign, verify } from 'node:crypto';
+import { unionpay } from '@hutong/adapter-unionpay';
 import {
   encodeUnionpayForm,
   signUnionpayFields,
   UnionpayCertificateCache,
-  unionpay,
   unionpaySigningString,
   verifyUnionpayMessage,
-} from '@hutong/adapter-unionpay';
+} from '@hutong/adapter-unionpay/protocol';
 import { createPayments, MemoryOrderStore, type PaymentEvent } from '@hutong/core';
 import { createTestIdentity, sampleOrder } from '@hutong/core/testing';
 import {

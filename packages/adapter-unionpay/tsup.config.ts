@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'sandbox/index': 'src/sandbox/index.ts' },
+  entry: { index: 'src/index.ts', protocol: 'src/protocol.ts', 'sandbox/index': 'src/sandbox/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -10,5 +10,11 @@ export default defineConfig({
   shims: true,
   target: 'node20',
   // The sandbox entry imports the adapter through the package name, so both share one copy.
-  external: ['@hutong/core', '@hutong/core/provider-utils', '@hutong/core/testing', '@hutong/adapter-unionpay'],
+  external: [
+    '@hutong/core',
+    '@hutong/core/provider-utils',
+    '@hutong/core/testing',
+    '@hutong/adapter-unionpay',
+    '@hutong/adapter-unionpay/protocol',
+  ],
 });

@@ -1,7 +1,8 @@
 /**
  * `@hutong/adapter-unionpay`: UnionPay online payments (ACP 5.1.0) and UnionPay QR for hutong, with
- * every message verified against the UnionPay certificate chain. The offline sandbox is in
- * `@hutong/adapter-unionpay/sandbox`.
+ * every message verified against the UnionPay certificate chain and every reply bound to its request.
+ * The offline sandbox is in `@hutong/adapter-unionpay/sandbox`; the protocol internals (signing,
+ * field encodings, certificate checks, code tables) in `@hutong/adapter-unionpay/protocol`.
  *
  * @example
  * ```ts
@@ -10,13 +11,18 @@
  *
  * @packageDocumentation
  */
-export * from './unionpay-certificates.js';
-export * from './unionpay-codes.js';
-export * from './unionpay-fields.js';
-export * from './unionpay-gateway.js';
-export * from './unionpay-notification.js';
-export * from './unionpay-options.js';
-export * from './unionpay-pfx.js';
-export * from './unionpay-provider.js';
-export * from './unionpay-signature.js';
-export * from './unionpay-time.js';
+export {
+  UNIONPAY_GATEWAYS,
+  type UnionpayOptions,
+  type UnionpayPemSignCert,
+  type UnionpayPfxSignCert,
+  type UnionpaySignCert,
+  type UnionpayVerifyCerts,
+} from './unionpay-options.js';
+export {
+  type UnionpayActions,
+  type UnionpayFrontReturn,
+  type UnionpayPaymentOptions,
+  type UnionpayProvider,
+  unionpay,
+} from './unionpay-provider.js';

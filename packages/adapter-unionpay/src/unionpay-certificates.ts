@@ -177,7 +177,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
  *
  * @example
  * ```ts
- * const key = trustedSigningKey(fields.signPubKeyCert, trust, cache, now);
+ * const key = trustedSigningKey(fields.signPubKeyCert, trust, cache, now, 'unionpay');
  * ```
  */
 export function trustedSigningKey(
@@ -185,22 +185,23 @@ export function trustedSigningKey(
   trust: UnionpayTrust,
   cache: UnionpayCertificateCache,
   now: Date,
+  provider = 'unionpay',
 ): KeyObject {
   if (!pem)
-    throw new SignatureVerificationError('unionpay', 'missing_signature', 'the message carries no signPubKeyCert');
+    throw new SignatureVerificationError(provider, 'missing_signature', 'the message carries no signPubKeyCert');
   let entry = cache.get(pem);
   if (!entry) {
     let certificate: X509Certificate;
     try {
       certificate = new X509Certificate(pem);
     } catch (cause) {
-      throw new SignatureVerificationError('unionpay', 'untrusted_certificate', 'signPubKeyCert is not a certificate', {
+      throw new SignatureVerificationError(provider, 'untrusted_certificate', 'signPubKeyCert is not a certificate', {
         cause,
       });
     }
     if (!certificate.checkIssued(trust.middle) || !certificate.verify(trust.middle.publicKey)) {
       throw new SignatureVerificationError(
-        'unionpay',
+        provider,
         'untrusted_certificate',
         'signPubKeyCert is not issued by the configured middle certificate',
       );
@@ -208,7 +209,7 @@ export function trustedSigningKey(
     const name = commonName(certificate).split('@')[2];
     if (name !== UNIONPAY_CN_NAME && !(trust.allowTestCn && name === UNIONPAY_TEST_CN_NAME)) {
       throw new SignatureVerificationError(
-        'unionpay',
+        provider,
         'untrusted_certificate',
         `signPubKeyCert's CN does not name UnionPay (${name ?? 'none'})`,
       );
@@ -220,7 +221,7 @@ export function trustedSigningKey(
   const time = now.getTime();
   if (!within(entry.certificate, time) || !within(trust.middle, time) || !within(trust.root, time)) {
     throw new SignatureVerificationError(
-      'unionpay',
+      provider,
       'untrusted_certificate',
       'signPubKeyCert (or its chain) is outside its validity period',
     );

@@ -1,28 +1,15 @@
 /**
  * Notifications to `backUrl` (and the browser's return to `frontUrl`, in the same format): a
  * form-urlencoded body, verified against the UnionPay chain, addressed to this merchant, then an
- * event. The acknowledgement UnionPay expects is HTTP 200.
+ * event. The acknowledgement UnionPay expects is HTTP 200; anything else makes it redeliver.
  *
  * @packageDocumentation
  */
-import {
-  type NotificationRequest,
-  type PaymentEvent,
-  SignatureVerificationError,
-  ValidationError,
-  type WebhookResponse,
-} from '@hutong/core';
-import { FormFields } from '@hutong/core/provider-utils';
-import { UNIONPAY_SUCCESS_CODES } from './unionpay-codes.js';
+import type { NotificationOutcome, NotificationRequest, PaymentEvent, WebhookResponse } from '@hutong/core';
+import { FormFields, notificationRejectionStatus } from '@hutong/core/provider-utils';
 import { verifyUnionpayForm } from './unionpay-gateway.js';
+import { readUnionpayNotification } from './unionpay-messages.js';
 import type { UnionpayConfig } from './unionpay-options.js';
-
-function amount(value: string | undefined, field: string): number {
-  const fen = Number(value);
-  if (!value || !/^\d+$/.test(value) || !Number.isSafeInteger(fen) || fen <= 0)
-    throw new ValidationError(field, 'is not an amount in fen');
-  return fen;
-}
 
 /**
  * Verifies a notification (or front return) and turns it into an event.
@@ -34,84 +21,29 @@ function amount(value: string | undefined, field: string): number {
  */
 export function verifyUnionpayNotification(
   request: NotificationRequest,
-  config: Pick<UnionpayConfig, 'merId' | 'trust' | 'certificateCache' | 'now'>,
+  config: Pick<UnionpayConfig, 'id' | 'merId' | 'trust' | 'certificateCache' | 'now'>,
 ): { event: PaymentEvent; notificationId?: string } {
   const form = FormFields.parse(request.body, 'notification.body');
-  verifyUnionpayForm(form, config.trust, config.certificateCache, config.now());
-  // Verified: only the fields read below are decoded.
-  const fields = {
-    merId: form.get('merId'),
-    respCode: form.get('respCode'),
-    orderId: form.get('orderId'),
-    queryId: form.get('queryId'),
-    txnType: form.get('txnType'),
-    txnAmt: form.get('txnAmt'),
-    reqReserved: form.get('reqReserved'),
-  };
-  if (fields.merId !== config.merId) {
-    throw new SignatureVerificationError(
-      'unionpay',
-      'wrong_recipient',
-      `the notification is for merchant ${fields.merId ?? '?'}`,
-    );
-  }
-  const succeeded = UNIONPAY_SUCCESS_CODES.has(fields.respCode ?? '');
-  const orderId = fields.orderId;
-  if (!orderId) throw new ValidationError('notification.orderId', 'is missing');
-  switch (fields.txnType) {
-    case '01': {
-      if (!succeeded)
-        return { event: { type: 'payment.failed', orderId, reason: fields.respCode }, notificationId: fields.queryId };
-      if (!fields.queryId) throw new ValidationError('notification.queryId', 'is missing');
-      return {
-        event: {
-          type: 'payment.succeeded',
-          orderId,
-          amount: amount(fields.txnAmt, 'notification.txnAmt'),
-          providerTransactionId: fields.queryId,
-        },
-        notificationId: fields.queryId,
-      };
-    }
-    case '04':
-    case '31': {
-      // A refund's (or undo's) own orderId is the refund id; the order travels in reqReserved.
-      const parent = fields.reqReserved;
-      if (!parent) throw new ValidationError('notification.reqReserved', 'is missing: the refund names no order');
-      if (!succeeded)
-        return {
-          event: { type: 'refund.failed', orderId: parent, refundId: orderId, reason: fields.respCode },
-          notificationId: fields.queryId,
-        };
-      return {
-        event: {
-          type: 'refund.succeeded',
-          orderId: parent,
-          refundId: orderId,
-          amount: amount(fields.txnAmt, 'notification.txnAmt'),
-          providerRefundId: fields.queryId,
-        },
-        notificationId: fields.queryId,
-      };
-    }
-    default:
-      throw new ValidationError(
-        'notification.txnType',
-        `${fields.txnType ?? '?'} is not a payment or refund notification`,
-      );
-  }
+  verifyUnionpayForm(form, config.trust, config.certificateCache, config.now(), config.id);
+  // Verified: only the fields the event needs are decoded, each against its format.
+  return readUnionpayNotification(form, config);
 }
 
 /**
- * UnionPay expects HTTP 200 for a received notification; anything else is retried.
+ * UnionPay expects HTTP 200 for a received notification; a refused one gets the status every wallet
+ * answers (`notificationRejectionStatus`: 400 for the message, 500 for the merchant's failure).
  *
  * @example
  * ```ts
- * unionpayAcknowledgement(true); // { status: 200, headers: {...}, body: 'ok' }
+ * unionpayAcknowledgement({ accepted: true }); // { status: 200, headers: {...}, body: 'ok' }
  * ```
  */
-export function unionpayAcknowledgement(accepted: boolean): WebhookResponse {
-  return accepted
+export function unionpayAcknowledgement(outcome: NotificationOutcome): WebhookResponse {
+  return outcome.accepted
     ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' }
-    : { status: 400, headers: { 'content-type': 'text/plain' }, body: 'refused' };
+    : {
+        status: notificationRejectionStatus(outcome.error),
+        headers: { 'content-type': 'text/plain' },
+        body: 'refused',
+      };
 }

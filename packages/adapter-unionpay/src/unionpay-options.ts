@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { ValidationError } from '@hutong/core';
+import { type HttpHooks, ValidationError } from '@hutong/core';
 import { endpointOption, parseWithSchema, resolveEndpoint, transportOptionsShape } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import {
@@ -16,32 +16,88 @@ import {
 } from './unionpay-certificates.js';
 import { readPfx } from './unionpay-pfx.js';
 
-/** UnionPay's gateway bases. */
+/**
+ * UnionPay's gateway bases.
+ *
+ * @group Options
+ */
 export const UNIONPAY_GATEWAYS = {
   production: 'https://gateway.95516.com/gateway/api',
   test: 'https://gateway.test.95516.com/gateway/api',
 } as const;
 
-/** The signing certificate: the `.pfx` UnionPay issues, or a PEM key and certificate. */
-export type UnionpaySignCert = { pfx: Uint8Array; password: string } | { privateKey: string; certificate: string };
+/**
+ * The signing certificate as the `.pfx` (PKCS#12) file UnionPay issues, with its password.
+ *
+ * @group Options
+ */
+export interface UnionpayPfxSignCert {
+  /** The `.pfx` bytes (`readFileSync('acp_prod_sign.pfx')`). */
+  pfx: Uint8Array;
+  /** The PFX password. */
+  password: string;
+  privateKey?: never;
+  certificate?: never;
+}
 
 /**
- * Options of `unionpay()`.
+ * The signing certificate as a PEM private key and its PEM certificate.
+ *
+ * @group Options
+ */
+export interface UnionpayPemSignCert {
+  /** The private key (PEM, PKCS#8 or PKCS#1). */
+  privateKey: string;
+  /** The certificate UnionPay issued for it (PEM): its serial is the `certId`. */
+  certificate: string;
+  pfx?: never;
+  password?: never;
+}
+
+/**
+ * Where the signing key comes from: a PFX and its password, or a PEM key and certificate. Exactly
+ * one source, complete: `{ pfx }` without `password`, or a mix of both, does not compile.
+ *
+ * @group Options
+ */
+export type UnionpaySignCert = UnionpayPfxSignCert | UnionpayPemSignCert;
+
+/**
+ * The certificates messages from UnionPay are verified against: each message's `signPubKeyCert`
+ * must be issued by `middleCert`, itself issued by `rootCert` (both PEM, from UnionPay's merchant
+ * portal or SDK: `acp_prod_root.cer`, `acp_prod_middle.cer`). Both are required.
+ *
+ * @group Options
+ */
+export interface UnionpayVerifyCerts {
+  /** The UnionPay root certificate to trust (PEM). */
+  rootCert: string;
+  /** The UnionPay middle certificate to trust (PEM). */
+  middleCert: string;
+}
+
+/**
+ * Options of `unionpay()`: the merchant, one signing source ({@link UnionpaySignCert}) and the
+ * verification certificates ({@link UnionpayVerifyCerts}). A missing source is a compile error.
  *
  * @example
  * ```ts
  * unionpay({ merId: '777290058110048', signCert: { pfx: readFileSync('acp_sign.pfx'), password },
  *   rootCert: readFileSync('acp_prod_root.cer', 'utf8'), middleCert: readFileSync('acp_prod_middle.cer', 'utf8') });
  * ```
+ *
+ * @group Options
  */
-export interface UnionpayOptions {
-  /** The 15-digit merchant id (商户号). */
+export interface UnionpayOptions<Id extends string = 'unionpay'> extends UnionpayVerifyCerts {
+  /**
+   * The provider's id in the facade, webhook routes and stored orders (default `'unionpay'`); set it
+   * to run several merchant ids side by side (`unionpay({ id: 'unionpay-sh', ... })`).
+   */
+  id?: Id;
+  /** The 15-character merchant id (商户号). */
   merId: string;
+  /** The signing key's source. */
   signCert: UnionpaySignCert;
-  /** The UnionPay root certificate to trust (PEM). */
-  rootCert: string;
-  /** The UnionPay middle certificate to trust (PEM). */
-  middleCert: string;
   /**
    * Require UnionPay's company name in the CN of signing certificates (default true). UnionPay's
    * test environment signs as `00040000:SIGN`: set false there, never in production.
@@ -53,12 +109,18 @@ export interface UnionpayOptions {
   fetch?: typeof globalThis.fetch;
   /** Time limit per request in ms. Default 10 000. */
   timeoutMs?: number;
+  /** Retries of a query after a network failure or timeout (transactions are never retried). Default 2. */
+  retries?: number;
+  /** Logging and metrics hooks; they see redacted copies of requests and replies only. */
+  hooks?: HttpHooks;
   /** The clock (`txnTime` and certificate validity). Default `() => new Date()`. */
   now?: () => Date;
 }
 
 /** Options after validation, with keys parsed. */
 export interface UnionpayConfig {
+  /** The provider id, used in errors. */
+  id: string;
   merId: string;
   privateKey: KeyObject;
   /** The decimal serial of the signing certificate. */
@@ -70,16 +132,22 @@ export interface UnionpayConfig {
   /** The `fetch` requests go through (`undefined`: the global one). */
   fetch: typeof globalThis.fetch | undefined;
   timeoutMs: number;
+  retries: number | undefined;
+  hooks: HttpHooks | undefined;
   /** The clock. */
   now: () => Date;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"')
+    .optional(),
   merId: z.string().regex(/^[0-9A-Za-z]{15}$/, 'must be the 15-character merchant id'),
   signCert: z.union(
     [
-      z.object({ pfx: z.instanceof(Uint8Array, { message: 'must be the .pfx bytes' }), password: z.string() }),
-      z.object({ privateKey: z.string(), certificate: z.string() }),
+      z.strictObject({ pfx: z.instanceof(Uint8Array, { message: 'must be the .pfx bytes' }), password: z.string() }),
+      z.strictObject({ privateKey: z.string(), certificate: z.string() }),
     ],
     { error: 'must be { pfx, password } or { privateKey, certificate }' },
   ),
@@ -87,6 +155,10 @@ const optionsSchema = z.object({
   middleCert: z.string({ error: 'is required (PEM)' }),
   validateCnName: z.boolean().optional(),
   endpoint: endpointOption(UNIONPAY_GATEWAYS),
+  retries: z.number().int().min(0).max(10).optional(),
+  hooks: z
+    .custom<HttpHooks>((value) => typeof value === 'object' && value !== null, 'must be an object of hook functions')
+    .optional(),
   ...transportOptionsShape,
 });
 
@@ -98,7 +170,7 @@ const optionsSchema = z.object({
  * const config = resolveUnionpayOptions(options);
  * ```
  */
-export function resolveUnionpayOptions(input: UnionpayOptions): UnionpayConfig {
+export function resolveUnionpayOptions(input: UnionpayOptions<string>): UnionpayConfig {
   const options = parseWithSchema(optionsSchema, input, 'options');
   const signCert = options.signCert;
   let keyPem: string;
@@ -128,6 +200,7 @@ export function resolveUnionpayOptions(input: UnionpayOptions): UnionpayConfig {
   };
   checkUnionpayChain(trust);
   return {
+    id: options.id ?? 'unionpay',
     merId: options.merId,
     privateKey,
     certId: unionpayCertId(certificate),
@@ -136,6 +209,8 @@ export function resolveUnionpayOptions(input: UnionpayOptions): UnionpayConfig {
     gateway: resolveEndpoint(options.endpoint ?? 'production', UNIONPAY_GATEWAYS).replace(/\/$/, ''),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
+    retries: options.retries,
+    hooks: options.hooks,
     now: options.now ?? (() => new Date()),
   };
 }

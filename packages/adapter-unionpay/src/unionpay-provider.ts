@@ -10,25 +10,65 @@
  * @packageDocumentation
  */
 import {
+  type AppAction,
   assertPortableId,
   type CreatePaymentRequest,
   type CreatePaymentResult,
+  type FormAction,
   type NotificationInput,
   type Order,
-  type PaymentEvent,
   type PaymentProvider,
   type PaymentStatusEvent,
+  type PosAction,
   ProviderApiError,
   type ProviderCapabilities,
+  type ProviderTypes,
+  type QrAction,
   type RefundStatusEvent,
+  type ResumePaymentRequest,
   toNotificationRequest,
   ValidationError,
 } from '@hutong/core';
-import { UNIONPAY_PENDING_CODES, UNIONPAY_SUCCESS_CODES } from './unionpay-codes.js';
-import { createUnionpayGateway, type UnionpayGateway } from './unionpay-gateway.js';
+import { parseWithSchema } from '@hutong/core/provider-utils';
+import { z } from 'zod';
+import { createUnionpayGateway, type UnionpayGateway, type UnionpayTransactionKind } from './unionpay-gateway.js';
+import { readUnionpayQrCode, readUnionpayQuery, readUnionpayQueryId, readUnionpayTn } from './unionpay-messages.js';
 import { unionpayAcknowledgement, verifyUnionpayNotification } from './unionpay-notification.js';
 import { resolveUnionpayOptions, type UnionpayOptions } from './unionpay-options.js';
 import { formatUnionpayTime } from './unionpay-time.js';
+
+/**
+ * The action of each method: `page` and `h5` a form the buyer's browser posts to UnionPay, `app` the
+ * `tn` for the UnionPay app SDK, `qr` the code to show, `pos` the payment's status.
+ *
+ * @group Types
+ */
+export interface UnionpayActions {
+  page: FormAction;
+  h5: FormAction;
+  app: AppAction<string>;
+  qr: QrAction;
+  pos: PosAction;
+}
+
+/**
+ * `providerOptions` of a UnionPay payment: UnionPay takes none today, so any key is refused (at
+ * compile time and, with a `ValidationError` naming it, at run time).
+ *
+ * @group Types
+ */
+export type UnionpayPaymentOptions = Readonly<Record<string, never>>;
+
+/**
+ * What the buyer's browser brought back to `frontUrl`, verified: for the result page only. The
+ * notification to `backUrl` (or `payments.sync`) is what marks an order paid.
+ *
+ * @group Types
+ */
+export interface UnionpayFrontReturn {
+  /** The payment's state as the return reports it. */
+  event: PaymentStatusEvent;
+}
 
 /**
  * The UnionPay provider: the spec plus UnionPay-only operations.
@@ -38,13 +78,20 @@ import { formatUnionpayTime } from './unionpay-time.js';
  * `payTimeout` (set from `expiresAt`). A payment that still arrives is recorded as paid, with a
  * `paid_after_closed` anomaly.
  *
+ * `resumePayment`: offers the same UnionPay transaction again (same `orderId` and `txnTime`), never
+ * a new one; see `docs/unionpay.md`.
+ *
+ * @group Provider
  * @example
  * ```ts
  * const { event } = await provider.verifyFrontReturn({ headers: req.headers, body: rawBody });
  * ```
  */
-export interface UnionpayProvider extends PaymentProvider {
-  readonly id: 'unionpay';
+export interface UnionpayProvider<Id extends string = 'unionpay'>
+  extends PaymentProvider<Id, ProviderTypes<UnionpayPaymentOptions, UnionpayActions>> {
+  readonly wallet: 'unionpay';
+  validatePayment(request: CreatePaymentRequest): void;
+  resumePayment: NonNullable<PaymentProvider['resumePayment']>;
   queryPayment: NonNullable<PaymentProvider['queryPayment']>;
   closePayment: NonNullable<PaymentProvider['closePayment']>;
   refund: NonNullable<PaymentProvider['refund']>;
@@ -54,8 +101,17 @@ export interface UnionpayProvider extends PaymentProvider {
    * notification like a refund. `undoId` names it (8 to 32 letters and digits).
    */
   undoPayment(request: { order: Order; undoId: string }): Promise<RefundStatusEvent>;
-  /** Verifies the buyer's return to `frontUrl` (same format as a notification) for the result page. */
-  verifyFrontReturn(input: NotificationInput): Promise<{ event: PaymentEvent }>;
+  /**
+   * Verifies the buyer's return to `frontUrl` (same format and checks as a notification) for the
+   * result page. The buyer's own browser posts it: never mark an order paid from it alone.
+   *
+   * @example
+   * ```ts
+   * const { event } = await provider.verifyFrontReturn({ headers: req.headers, body: rawBody });
+   * if (event.type === 'payment.succeeded') showThanks(event.orderId);
+   * ```
+   */
+  verifyFrontReturn(input: NotificationInput): Promise<UnionpayFrontReturn>;
 }
 
 const CAPABILITIES: ProviderCapabilities = {
@@ -67,7 +123,7 @@ const CAPABILITIES: ProviderCapabilities = {
   multipleRefunds: true,
   refundQuery: true,
   refundNotifications: true,
-  resume: false,
+  resume: true,
 };
 
 /** UnionPay order ids: 8 to 40 letters and digits. */
@@ -78,91 +134,159 @@ function assertUnionpayOrderId(id: string, field: string): void {
 
 const GATEWAY_BIZ = '000201';
 const QR_BIZ = '000000';
+const paymentOptionsSchema = z.strictObject({});
+
+/** The consume's txnSubType per method. */
+const CONSUME_SUBTYPE = { page: '01', h5: '01', app: '01', qr: '07', pos: '06' } as const;
+const REVERSALS: readonly UnionpayTransactionKind[] = [
+  { txnType: '04', txnSubType: '00' },
+  { txnType: '31', txnSubType: '00' },
+];
+
+/** Keys of `order.providerData` this adapter writes. */
+const DATA = { txnTime: 'txnTime', tn: 'tn', qrCode: 'qrCode' } as const;
 
 /**
  * Creates the UnionPay provider. Options are validated, the PFX opened and the chain checked here.
  *
+ * @group Provider
  * @example
  * ```ts
  * import { unionpay } from '@hutong/adapter-unionpay';
  * const provider = unionpay({ merId, signCert: { pfx, password }, rootCert, middleCert });
  * ```
  */
-export function unionpay(options: UnionpayOptions): UnionpayProvider {
+export function unionpay<const Id extends string = 'unionpay'>(options: UnionpayOptions<Id>): UnionpayProvider<Id> {
   const config = resolveUnionpayOptions(options);
+  const id = config.id as Id;
   const gateway: UnionpayGateway = createUnionpayGateway(config);
 
-  function consumeFields(request: CreatePaymentRequest, channelType: '07' | '08'): Record<string, string | undefined> {
-    if (!request.notifyUrl) throw new ValidationError('notifyUrl', 'is required by UnionPay (backUrl)');
+  function validatePayment(request: CreatePaymentRequest): void {
+    if (!CAPABILITIES.methods.includes(request.method))
+      throw new ValidationError('method', `${request.method} is not offered by UnionPay`);
+    assertUnionpayOrderId(request.orderId, 'orderId');
+    if (!request.notifyUrl || !/^https?:\/\//i.test(request.notifyUrl))
+      throw new ValidationError('notifyUrl', 'is required by UnionPay (backUrl, an http(s) URL)');
+    if ((request.method === 'page' || request.method === 'h5') && !request.returnUrl)
+      throw new ValidationError('returnUrl', 'is required by UnionPay for page and h5 (frontUrl)');
+    if (request.method === 'pos' && !request.authCode)
+      throw new ValidationError('authCode', 'is required for pos payments (qrNo)');
+    if (request.currency !== 'CNY') throw new ValidationError('currency', 'must be CNY (currencyCode 156)');
+    parseWithSchema(paymentOptionsSchema, request.providerOptions, 'providerOptions');
+  }
+
+  /** The consume's txnTime: recorded at creation, else the order's creation time in China time. */
+  const txnTimeOf = (order: Order) => order.providerData[DATA.txnTime] ?? formatUnionpayTime(new Date(order.createdAt));
+
+  function consumeFields(request: CreatePaymentRequest, txnTime: string): Record<string, string | undefined> {
+    const method = request.method as keyof typeof CONSUME_SUBTYPE;
+    const qr = method === 'qr' || method === 'pos';
     return {
       txnType: '01',
-      txnSubType: '01',
-      bizType: GATEWAY_BIZ,
-      channelType,
+      txnSubType: CONSUME_SUBTYPE[method],
+      bizType: qr ? QR_BIZ : GATEWAY_BIZ,
+      channelType: method === 'page' ? '07' : '08',
       orderId: request.orderId,
-      txnTime: formatUnionpayTime(request.createdAt),
+      txnTime,
       txnAmt: String(request.amount),
       currencyCode: '156',
-      backUrl: request.notifyUrl,
+      backUrl: request.notifyUrl ?? undefined,
+      frontUrl: method === 'page' || method === 'h5' ? (request.returnUrl ?? undefined) : undefined,
+      qrNo: method === 'pos' ? (request.authCode ?? undefined) : undefined,
       payTimeout: request.expiresAt ? formatUnionpayTime(request.expiresAt) : undefined,
     };
   }
 
   async function createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
-    assertUnionpayOrderId(request.orderId, 'orderId');
+    validatePayment(request);
+    const txnTime = formatUnionpayTime(request.createdAt);
+    const fields = consumeFields(request, txnTime);
     switch (request.method) {
       case 'page':
-      case 'h5': {
-        if (!request.returnUrl)
-          throw new ValidationError('returnUrl', 'is required by UnionPay for page and h5 (frontUrl)');
-        const fields = {
-          ...consumeFields(request, request.method === 'page' ? '07' : '08'),
-          frontUrl: request.returnUrl,
-        };
-        return { action: gateway.frontForm(fields) };
-      }
+      case 'h5':
+        return { action: gateway.frontForm(fields), providerData: { [DATA.txnTime]: txnTime } };
       case 'app': {
-        const reply = await gateway.post('appTransReq.do', consumeFields(request, '08'));
-        if (!reply.tn) throw new ValidationError('response.tn', 'is missing');
-        return { action: { type: 'app', payload: reply.tn } };
+        const reply = await gateway.post({ endpoint: 'appTransReq.do', fields });
+        if (reply.outcome === 'pending') throw notKnownYet(reply.fields);
+        const tn = readUnionpayTn(id, reply.fields);
+        return { action: { type: 'app', payload: tn }, providerData: { [DATA.txnTime]: txnTime, [DATA.tn]: tn } };
       }
       case 'qr': {
-        const fields = { ...consumeFields(request, '08'), txnSubType: '07', bizType: QR_BIZ };
-        const reply = await gateway.post('backTransReq.do', fields);
-        if (!reply.qrCode) throw new ValidationError('response.qrCode', 'is missing');
-        return { action: { type: 'qr', content: reply.qrCode } };
+        const reply = await gateway.post({ endpoint: 'backTransReq.do', fields });
+        if (reply.outcome === 'pending') throw notKnownYet(reply.fields);
+        const qrCode = readUnionpayQrCode(id, reply.fields);
+        return {
+          action: { type: 'qr', content: qrCode },
+          providerData: { [DATA.txnTime]: txnTime, [DATA.qrCode]: qrCode },
+        };
       }
-      case 'pos': {
-        if (!request.authCode) throw new ValidationError('authCode', 'is required for pos payments');
-        const fields = { ...consumeFields(request, '08'), txnSubType: '06', bizType: QR_BIZ, qrNo: request.authCode };
-        await gateway.post('backTransReq.do', fields);
-        // Accepted, not final: the notification or a query tells the outcome.
-        return { action: { type: 'none' }, status: { type: 'payment.pending', orderId: request.orderId } };
+      default: {
+        // pos: accepted (or "query later"), not final: the notification or a query tells the outcome.
+        await gateway.post({ endpoint: 'backTransReq.do', fields });
+        return {
+          action: { type: 'none' },
+          status: { type: 'payment.pending', orderId: request.orderId },
+          providerData: { [DATA.txnTime]: txnTime },
+        };
       }
-      default:
-        throw new ValidationError('method', `${request.method} is not offered by UnionPay`);
     }
   }
 
-  async function query(orderId: string, txnTime: string, bizType: string): Promise<Record<string, string> | undefined> {
+  /** 03, 04, 05 on a create: UnionPay may or may not have the transaction; nothing is settled. */
+  function notKnownYet(fields: Readonly<Record<string, string>>): ProviderApiError {
+    return new ProviderApiError({
+      provider: id,
+      providerCode: fields.respCode ?? '05',
+      providerMessage: fields.respMsg,
+      normalizedCode: 'system_busy',
+      retryable: true,
+    });
+  }
+
+  async function query(
+    orderId: string,
+    txnTime: string,
+    bizType: string,
+    describes: readonly UnionpayTransactionKind[],
+  ) {
     try {
-      return await gateway.post('queryTrans.do', { txnType: '00', txnSubType: '00', bizType, orderId, txnTime });
+      const reply = await gateway.post({
+        endpoint: 'queryTrans.do',
+        fields: { txnType: '00', txnSubType: '00', bizType, orderId, txnTime },
+        describes,
+      });
+      // 03/04/05 on the query itself: ask again later.
+      return reply.outcome === 'pending' ? ({ outcome: 'pending' } as const) : readUnionpayQuery(id, reply.fields);
     } catch (error) {
       // 34: no such transaction (yet): a QR code not scanned, a form not submitted.
-      if (ProviderApiError.isInstance(error) && error.providerCode === '34') return undefined;
+      if (ProviderApiError.isInstance(error) && error.providerCode === '34') return { outcome: 'pending' } as const;
       throw error;
     }
   }
 
-  /** A query's answer: respCode 00 means the query worked; origRespCode is the transaction's. */
-  function outcome(reply: Record<string, string> | undefined): 'succeeded' | 'pending' | 'failed' {
-    if (!reply || UNIONPAY_PENDING_CODES.has(reply.respCode ?? '')) return 'pending';
-    const original = reply.origRespCode ?? '';
-    if (UNIONPAY_SUCCESS_CODES.has(original)) return 'succeeded';
-    return UNIONPAY_PENDING_CODES.has(original) ? 'pending' : 'failed';
-  }
-
   const bizOf = (order: Order) => (order.method === 'qr' || order.method === 'pos' ? QR_BIZ : GATEWAY_BIZ);
+  const consumeKind = (order: Order): UnionpayTransactionKind => ({
+    txnType: '01',
+    txnSubType: CONSUME_SUBTYPE[order.method as keyof typeof CONSUME_SUBTYPE] ?? '01',
+  });
+
+  async function queryPayment({ orderId, order }: { orderId: string; order: Order }): Promise<PaymentStatusEvent> {
+    const result = await query(orderId, txnTimeOf(order), bizOf(order), [consumeKind(order)]);
+    switch (result.outcome) {
+      case 'pending':
+        return { type: 'payment.pending', orderId };
+      case 'failed':
+        return { type: 'payment.failed', orderId, reason: result.origRespCode };
+      case 'succeeded':
+        return {
+          type: 'payment.succeeded',
+          orderId,
+          amount: result.amount,
+          providerTransactionId: result.queryId,
+          ...(result.currency ? { currency: result.currency } : {}),
+        };
+    }
+  }
 
   async function sendRefund(
     order: Order,
@@ -175,27 +299,31 @@ export function unionpay(options: UnionpayOptions): UnionpayProvider {
       throw new ValidationError('order.providerTransactionId', 'is unknown: the payment has no UnionPay queryId yet');
     const requested = order.refunds.find((refund) => refund.id === refundId);
     const txnTime = formatUnionpayTime(requested ? new Date(requested.createdAt) : config.now());
-    let reply: Record<string, string>;
+    let queryId: string | undefined;
     try {
-      reply = await gateway.post('backTransReq.do', {
-        txnType,
-        txnSubType: '00',
-        bizType: bizOf(order),
-        channelType: order.method === 'page' ? '07' : '08',
-        orderId: refundId,
-        origQryId: order.providerTransactionId,
-        txnTime,
-        txnAmt: String(amount),
-        backUrl: order.notifyUrl ?? undefined,
-        reqReserved: order.id,
+      const reply = await gateway.post({
+        endpoint: 'backTransReq.do',
+        fields: {
+          txnType,
+          txnSubType: '00',
+          bizType: bizOf(order),
+          channelType: order.method === 'page' ? '07' : '08',
+          orderId: refundId,
+          origQryId: order.providerTransactionId,
+          txnTime,
+          txnAmt: String(amount),
+          backUrl: order.notifyUrl ?? undefined,
+          reqReserved: order.id,
+        },
       });
+      queryId = readUnionpayQueryId(id, reply.fields);
     } catch (error) {
       // 12: a duplicate, i.e. a retry of a refund UnionPay already has: report what it became.
       if (ProviderApiError.isInstance(error) && error.providerCode === '12')
         return refundStatus(order, refundId, txnTime, amount);
       throw error;
     }
-    return { type: 'refund.pending', orderId: order.id, refundId, amount, providerRefundId: reply.queryId };
+    return { type: 'refund.pending', orderId: order.id, refundId, amount, providerRefundId: queryId };
   }
 
   async function refundStatus(
@@ -204,52 +332,66 @@ export function unionpay(options: UnionpayOptions): UnionpayProvider {
     txnTime: string,
     amount: number,
   ): Promise<RefundStatusEvent> {
-    const reply = await query(refundId, txnTime, bizOf(order));
-    switch (outcome(reply)) {
+    const result = await query(refundId, txnTime, bizOf(order), REVERSALS);
+    switch (result.outcome) {
       case 'pending':
         return { type: 'refund.pending', orderId: order.id, refundId, amount };
       case 'failed':
-        return { type: 'refund.failed', orderId: order.id, refundId, reason: reply?.origRespCode };
+        return { type: 'refund.failed', orderId: order.id, refundId, reason: result.origRespCode };
       case 'succeeded':
         return {
           type: 'refund.succeeded',
           orderId: order.id,
           refundId,
-          amount: Number(reply?.txnAmt) || amount,
-          providerRefundId: reply?.queryId,
+          amount: result.amount,
+          providerRefundId: result.queryId,
         };
+    }
+  }
+
+  async function resumePayment(request: ResumePaymentRequest): Promise<CreatePaymentResult> {
+    validatePayment(request);
+    const { order } = request;
+    // Never a second transaction: UnionPay cannot close the first, so both could be paid.
+    const status = await queryPayment({ orderId: order.id, order });
+    if (status.type !== 'payment.pending') return { action: { type: 'none' }, status };
+    const txnTime = txnTimeOf(order);
+    switch (order.method) {
+      case 'page':
+      case 'h5':
+        // The same signed form (same orderId, txnTime and fields): the same transaction at UnionPay.
+        return { action: gateway.frontForm(consumeFields(request, txnTime)) };
+      case 'app': {
+        const tn = order.providerData[DATA.tn];
+        if (!tn) throw new ValidationError('orderId', `order ${order.id} has no UnionPay tn recorded to offer again`);
+        return { action: { type: 'app', payload: tn } };
+      }
+      case 'qr': {
+        const qrCode = order.providerData[DATA.qrCode];
+        if (!qrCode) throw new ValidationError('orderId', `order ${order.id} has no UnionPay QR code recorded`);
+        return { action: { type: 'qr', content: qrCode } };
+      }
+      default:
+        throw new ValidationError('method', `a ${order.method} payment cannot be offered again`);
     }
   }
 
   return {
     specificationVersion: 'v1',
-    id: 'unionpay',
+    id,
     wallet: 'unionpay',
     capabilities: CAPABILITIES,
+    validatePayment,
     createPayment,
-
-    async queryPayment({ orderId, order }): Promise<PaymentStatusEvent> {
-      const reply = await query(orderId, formatUnionpayTime(new Date(order.createdAt)), bizOf(order));
-      switch (outcome(reply)) {
-        case 'pending':
-          return { type: 'payment.pending', orderId };
-        case 'failed':
-          return { type: 'payment.failed', orderId, reason: reply?.origRespCode };
-        case 'succeeded': {
-          const amount = Number(reply?.txnAmt);
-          if (!reply?.queryId || !Number.isSafeInteger(amount) || amount <= 0)
-            throw new ValidationError('response', 'a successful query lacks queryId or txnAmt');
-          return { type: 'payment.succeeded', orderId, amount, providerTransactionId: reply.queryId };
-        }
-      }
-    },
+    resumePayment,
+    queryPayment,
 
     async closePayment({ orderId, order }) {
-      const reply = await query(orderId, formatUnionpayTime(new Date(order.createdAt)), bizOf(order));
-      if (outcome(reply) === 'succeeded') {
+      const status = await queryPayment({ orderId, order });
+      if (status.type === 'payment.succeeded') {
         throw new ProviderApiError({
-          provider: 'unionpay',
-          providerCode: reply?.origRespCode ?? '00',
+          provider: id,
+          providerCode: '00',
           providerMessage: 'the order is paid',
           normalizedCode: 'already_paid',
         });
@@ -268,7 +410,7 @@ export function unionpay(options: UnionpayOptions): UnionpayProvider {
       return verifyUnionpayNotification(request, config);
     },
 
-    acknowledgeNotification: (outcome) => unionpayAcknowledgement(outcome.accepted),
+    acknowledgeNotification: unionpayAcknowledgement,
 
     async undoPayment({ order, undoId }) {
       assertPortableId(undoId, 'undoId');
@@ -276,7 +418,10 @@ export function unionpay(options: UnionpayOptions): UnionpayProvider {
     },
 
     async verifyFrontReturn(input) {
-      return verifyUnionpayNotification(toNotificationRequest(input), config);
+      const { event } = verifyUnionpayNotification(toNotificationRequest(input), config);
+      if (event.type.startsWith('refund.'))
+        throw new ValidationError('notification.txnType', 'a front-end return is for a payment, not a refund');
+      return { event: event as PaymentStatusEvent };
     },
   };
 }

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { readPfx, type UnionpayOptions, unionpay } from '../src/index.js';
+import { type UnionpayOptions, unionpay } from '../src/index.js';
+import { readPfx } from '../src/protocol.js';
 import { createUnionpaySandbox } from '../src/sandbox/index.js';
 import { PFX } from './helpers.js';
 
@@ -10,7 +11,7 @@ export const MERCHANT = readPfx(PFX, '000000', 'signCert');
 export function sandboxed(
   options: {
     provider?: Partial<UnionpayOptions>;
-    rewrite?: (text: string, url: string) => string;
+    rewrite?: (text: string, url: string, body: string) => string;
     now?: () => Date;
   } = {},
 ) {
@@ -22,10 +23,11 @@ export function sandboxed(
   const requests: { url: string; body: string }[] = [];
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const request = new Request(input, init);
-    requests.push({ url: request.url, body: await request.clone().text() });
+    const body = await request.clone().text();
+    requests.push({ url: request.url, body });
     const response = await sandbox.fetch(request);
     if (!options.rewrite) return response;
-    return new Response(options.rewrite(await response.text(), request.url), {
+    return new Response(options.rewrite(await response.text(), request.url, body), {
       status: response.status,
       headers: response.headers,
     });

@@ -3,6 +3,7 @@ import { SignatureVerificationError, toNotificationRequest, ValidationError } fr
 import { FormFields } from '@hutong/core/provider-utils';
 import { createTestIdentity, rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
+import { unionpay } from '../src/index.js';
 import {
   decodeUnionpayForm,
   encodeUnionpayForm,
@@ -10,13 +11,12 @@ import {
   readPfx,
   signUnionpayFields,
   UnionpayCertificateCache,
-  unionpay,
   unionpayCertId,
   unionpayDigest,
   unionpaySigningString,
   verifyUnionpayForm,
   verifyUnionpayMessage,
-} from '../src/index.js';
+} from '../src/protocol.js';
 import { fixture, fixtureBytes, MIDDLE, PFX, ROOT, type Vector, vectors } from './helpers.js';
 
 const V = vectors();
@@ -168,6 +168,7 @@ describe('verification against the UnionPay chain', () => {
       type: 'payment.succeeded',
       orderId: 'yansongda20220908132206',
       amount: 1,
+      currency: 'CNY',
       providerTransactionId: '782209081322060674028',
     });
     // Again with the certificate's decoding cached: a tampered amount still fails.

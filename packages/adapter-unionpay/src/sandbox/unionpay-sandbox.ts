@@ -18,7 +18,7 @@ import {
   signUnionpayFields,
   unionpayCertId,
   verifyUnionpayFields,
-} from '@hutong/adapter-unionpay';
+} from '@hutong/adapter-unionpay/protocol';
 import { escapeHtml, type FormAction, type NotificationInput, renderAutoSubmitForm } from '@hutong/core';
 import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
 
@@ -70,18 +70,42 @@ export interface UnionpaySandbox {
   readonly fetch: typeof globalThis.fetch;
   /** Serves the gateway, and its cashier page, over HTTP on 127.0.0.1. */
   listen(port?: number): Promise<UnionpaySandboxServer>;
-  /** The buyer's browser submits the `frontTransReq.do` form: the signature is checked, the order created. */
+  /**
+   * The buyer's browser submits the `frontTransReq.do` form: the signature is checked, the order
+   * created (or, for the same unpaid consume posted again, the cashier opened again on it).
+   */
   open(action: FormAction): void;
-  /** The buyer pays (card, Cloud QuickPass or a QR scan); returns the signed `backUrl` notification. */
-  pay(orderId: string, options?: { amount?: number; fail?: boolean }): NotificationInput;
+  /**
+   * The buyer pays (card, Cloud QuickPass or a QR scan); returns the signed `backUrl` notification.
+   * `respCode` sends another code (`03`: outcome unknown, ...) without settling the transaction;
+   * `fields` adds or replaces fields of the genuine, signed notification (`{ currencyCode: '840' }`).
+   */
+  pay(orderId: string, options?: UnionpaySandboxNotifyOptions & { fail?: boolean }): NotificationInput;
   /** The signed post the buyer's browser makes to `frontUrl` after paying. */
-  frontReturn(orderId: string): NotificationInput;
+  frontReturn(orderId: string, options?: UnionpaySandboxNotifyOptions): NotificationInput;
   /** Settles a refund or undo; returns its signed `backUrl` notification. */
-  settleRefund(refundId: string, options?: { fail?: boolean }): NotificationInput;
+  settleRefund(refundId: string, options?: UnionpaySandboxNotifyOptions & { fail?: boolean }): NotificationInput;
+  /**
+   * Rewrites the fields of every following synchronous reply before the sandbox signs it (so the
+   * reply stays genuine): a missing field, another code, another order's identity. `undefined` stops.
+   */
+  rewriteReplies(
+    rewrite: ((reply: Record<string, string>, request: Record<string, string>) => Record<string, string>) | undefined,
+  ): void;
   /** Posts a notification to `url`, as UnionPay does. */
   deliver(notification: NotificationInput, url: string): Promise<Response>;
   /** The sandbox's record of a transaction, by its orderId. */
   transaction(orderId: string): UnionpaySandboxTransaction | undefined;
+}
+
+/** Options of the sandbox's signed notifications. */
+export interface UnionpaySandboxNotifyOptions {
+  /** The amount notified (default the transaction's). */
+  amount?: number;
+  /** The `respCode` to notify; a code other than `00` and the failure code leaves the transaction as it is. */
+  respCode?: string;
+  /** Fields added to (or replacing those of) the notification before it is signed. */
+  fields?: Readonly<Record<string, string>>;
 }
 
 /** The sandbox's in-process gateway base (never resolved). */
@@ -139,6 +163,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
   });
   const transactions = new Map<string, UnionpaySandboxTransaction>();
   let sequence = 0;
+  let rewriteReply: ((reply: Fields, request: Fields) => Fields) | undefined;
 
   const queryId = () => `${formatUnionpayTime(now()).slice(2)}${String(++sequence).padStart(6, '0')}${randomInt(10)}`;
 
@@ -182,8 +207,25 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     return undefined;
   }
 
-  function create(request: Fields): { transaction: UnionpaySandboxTransaction } | { refusal: Fields } {
-    if (transactions.has(request.orderId as string)) return { refusal: refused(request, '12', '重复交易') };
+  /**
+   * Records a transaction. `resubmit`: the buyer's browser posts the same front consume again
+   * (same orderId, txnTime and amount, still unpaid): the cashier opens again on the same
+   * transaction. Anything else with a known orderId is a duplicate (12).
+   */
+  function create(
+    request: Fields,
+    resubmit = false,
+  ): { transaction: UnionpaySandboxTransaction } | { refusal: Fields } {
+    const existing = transactions.get(request.orderId as string);
+    if (
+      resubmit &&
+      existing?.txnType === '01' &&
+      existing.state === 'created' &&
+      existing.txnTime === request.txnTime &&
+      String(existing.amount) === request.txnAmt
+    )
+      return { transaction: existing };
+    if (existing) return { refusal: refused(request, '12', '重复交易') };
     const amount = Number(request.txnAmt);
     if (!/^\d+$/.test(request.txnAmt ?? '') || amount <= 0)
       return { refusal: refused(request, '10', '报文格式错误[txnAmt]') };
@@ -255,7 +297,11 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
       return refused(request, '34', '查无此交易');
     const orig = t.state === 'succeeded' ? '00' : t.state === 'failed' ? '01' : '05';
     return {
+      // A found transaction is described by its own txnType and txnSubType (not the query's 00/00).
       ...common(request),
+      txnType: t.txnType,
+      txnSubType: t.txnSubType,
+      currencyCode: '156',
       respCode: '00',
       respMsg: '成功[0000000]',
       origRespCode: orig,
@@ -311,7 +357,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     if (endpoint === 'frontTransReq.do') {
       if (problem)
         return { status: 200, type: 'text/html;charset=utf-8', text: `<p>${escapeHtml(problem.respMsg ?? '')}</p>` };
-      const made = create(request);
+      const made = create(request, true);
       if ('refusal' in made)
         return {
           status: 200,
@@ -331,10 +377,16 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
           : { ...common(request), respCode: '00', respMsg: '成功[0000000]', tn: made.transaction.queryId };
     } else if (endpoint === 'queryTrans.do') reply = query(request);
     else return { status: 404, type: 'text/plain', text: 'not found' };
+    if (rewriteReply) reply = rewriteReply({ ...reply }, request);
     return { status: 200, type: 'text/plain;charset=UTF-8', text: raw(reply) };
   }
 
-  function notification(t: UnionpaySandboxTransaction, respCode: string, amount = t.amount): NotificationInput {
+  function notification(
+    t: UnionpaySandboxTransaction,
+    respCode: string,
+    extra: UnionpaySandboxNotifyOptions = {},
+  ): NotificationInput {
+    const amount = extra.amount ?? t.amount;
     const fields: Fields = {
       version: '5.1.0',
       encoding: 'UTF-8',
@@ -359,6 +411,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     };
     if (t.reqReserved) fields.reqReserved = t.reqReserved;
     if (t.origQryId) fields.origQryId = t.origQryId;
+    Object.assign(fields, extra.fields);
     return {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
@@ -414,26 +467,32 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
       const request = { ...action.fields } as Fields;
       const problem = checkRequest(request);
       if (problem) throw new Error(`the UnionPay cashier refused the request: ${problem.respCode} ${problem.respMsg}`);
-      const made = create(request);
+      const made = create(request, true);
       if ('refusal' in made) throw new Error(`the UnionPay cashier refused the request: ${made.refusal.respMsg}`);
     },
 
     pay(orderId, payOptions = {}) {
       const t = requireTransaction(orderId);
+      if (payOptions.respCode !== undefined) return notification(t, payOptions.respCode, payOptions);
       if (t.state === 'created') t.state = payOptions.fail ? 'failed' : 'succeeded';
-      return notification(t, t.state === 'succeeded' ? '00' : '01', payOptions.amount);
+      return notification(t, t.state === 'succeeded' ? '00' : '01', payOptions);
     },
 
-    frontReturn(orderId) {
+    frontReturn(orderId, returnOptions = {}) {
       const t = requireTransaction(orderId);
-      return notification(t, t.state === 'succeeded' ? '00' : '01');
+      return notification(t, returnOptions.respCode ?? (t.state === 'succeeded' ? '00' : '01'), returnOptions);
     },
 
     settleRefund(refundId, settle = {}) {
       const t = requireTransaction(refundId);
       if (t.txnType === '01') throw new Error(`${refundId} is a payment, not a refund`);
+      if (settle.respCode !== undefined) return notification(t, settle.respCode, settle);
       if (t.state === 'created') t.state = settle.fail ? 'failed' : 'succeeded';
-      return notification(t, t.state === 'succeeded' ? '00' : '01');
+      return notification(t, t.state === 'succeeded' ? '00' : '01', settle);
+    },
+
+    rewriteReplies(rewrite) {
+      rewriteReply = rewrite;
     },
 
     deliver: deliverNotification,
