@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { ValidationError } from '@hutong/core';
-import { decodeForm } from '@hutong/core/provider-utils';
+import { decodeForm, FormFields } from '@hutong/core/provider-utils';
 
 /**
  * Parses a raw synchronous response. Inside `{...}` and `[...]`, `&` and `=` belong to the value.
@@ -48,7 +48,28 @@ export function parseUnionpayResponse(text: string): Record<string, string> {
  * ```
  */
 export function decodeUnionpayForm(body: string): Record<string, string> {
-  return decodeForm(body, 'notification.body');
+  return decodeForm(body, 'notification.body', UNIONPAY_FORM);
+}
+
+/**
+ * How ACP forms are read: composite values such as `tokenPayData={token=...&trId=...}` are balanced
+ * `{...}` groups whose inner `&`s are not field separators (and a value with unbalanced braces is
+ * refused, so a group cannot be split into fields that sign the same).
+ */
+export const UNIONPAY_FORM = Object.freeze({ braceGroups: true });
+
+/**
+ * Splits a posted ACP form (a notification or the buyer's front-end return) for verification, by
+ * {@link UNIONPAY_FORM}'s rule.
+ *
+ * @example
+ * ```ts
+ * const form = parseUnionpayForm(request.body, 'notification.body');
+ * form.signedBytes(['signature']);
+ * ```
+ */
+export function parseUnionpayForm(body: string, field: string): FormFields {
+  return FormFields.parse(body, field, UNIONPAY_FORM);
 }
 
 /**

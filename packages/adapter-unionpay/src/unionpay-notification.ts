@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 import type { NotificationOutcome, NotificationRequest, PaymentEvent, WebhookResponse } from '@hutong/core';
-import { FormFields, notificationRejectionStatus } from '@hutong/core/provider-utils';
+import { notificationRejectionStatus } from '@hutong/core/provider-utils';
+import { parseUnionpayForm } from './unionpay-fields.js';
 import { verifyUnionpayForm } from './unionpay-gateway.js';
 import { readUnionpayNotification } from './unionpay-messages.js';
 import type { UnionpayConfig } from './unionpay-options.js';
@@ -23,7 +24,7 @@ export function verifyUnionpayNotification(
   request: NotificationRequest,
   config: Pick<UnionpayConfig, 'id' | 'merId' | 'trust' | 'certificateCache' | 'now'>,
 ): { event: PaymentEvent; notificationId?: string } {
-  const form = FormFields.parse(request.body, 'notification.body');
+  const form = parseUnionpayForm(request.body, 'notification.body');
   verifyUnionpayForm(form, config.trust, config.certificateCache, config.now(), config.id);
   // Verified: only the fields the event needs are decoded, each against its format.
   return readUnionpayNotification(form, config);

@@ -7,6 +7,7 @@ import { unionpay } from '../src/index.js';
 import {
   decodeUnionpayForm,
   encodeUnionpayForm,
+  parseUnionpayForm,
   parseUnionpayResponse,
   readPfx,
   signUnionpayFields,
@@ -206,7 +207,7 @@ describe('verification against the UnionPay chain', () => {
       reason(() => verifyUnionpayMessage(fields, trust(false, ...chain), new UnionpayCertificateCache(), within)),
     ).toBe('untrusted_certificate');
     // The raw body as UnionPay posted it, verified straight from the form.
-    const form = FormFields.parse(fixture(s4.raw_file).trim());
+    const form = parseUnionpayForm(fixture(s4.raw_file).trim(), 'body');
     expect(form.signedBytes(['signature']).toString('utf8')).toBe(s4.string_to_verify);
     const cache = new UnionpayCertificateCache();
     expect(reason(() => verifyUnionpayForm(form, trust(true, ...chain), cache, within))).toBeUndefined();
