@@ -162,7 +162,7 @@ describe('replies are bound to the request (issue 10.1)', () => {
     expect((await context.payments.getOrder('posB0000001')).status).toBe('created');
   });
 
-  it("does not settle a pending refund from the refund query reply of another refund (out_request_no)", async () => {
+  it('does not settle a pending refund from the refund query reply of another refund (out_request_no)', async () => {
     const context = facade();
     const order = await paidOrder(context);
     await context.payments.refund(order.id, { amount: 100, refundId: 'refund00001' });
@@ -185,7 +185,13 @@ describe('a reply that cannot be read is an unknown outcome (issue 10.2)', () =>
     const context = facade();
     context.sandbox.alterNextReply('alipay.trade.precreate', ({ qr_code: _qr, ...node }) => node);
     const error = await rejectionOf(
-      context.payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1, subject: 'x', orderId: 'noqr000001' }),
+      context.payments.createPayment({
+        provider: 'alipay',
+        method: 'qr',
+        amount: 1,
+        subject: 'x',
+        orderId: 'noqr000001',
+      }),
     );
     expectUnexpected(error, 'malformed', 'response.qr_code');
     expect((await context.payments.getOrder('noqr000001')).status).toBe('created');
@@ -243,7 +249,13 @@ describe('a reply that cannot be read is an unknown outcome (issue 10.2)', () =>
   ])('%s: UnexpectedResponseError, the order stays created', async (_label, rewrite) => {
     const context = facade({ rewrite });
     const error = await rejectionOf(
-      context.payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1, subject: 'x', orderId: 'badsign0001' }),
+      context.payments.createPayment({
+        provider: 'alipay',
+        method: 'qr',
+        amount: 1,
+        subject: 'x',
+        orderId: 'badsign0001',
+      }),
     );
     expectUnexpected(error, 'malformed');
     expect((await context.payments.getOrder('badsign0001')).status).toBe('created');
@@ -251,7 +263,9 @@ describe('a reply that cannot be read is an unknown outcome (issue 10.2)', () =>
 
   it('still refuses a well-formed sign that does not verify as a signature failure', async () => {
     const context = facade({ rewrite: (text) => text.replace(/"sign":"[A-Za-z0-9+/]{8}/, '"sign":"AAAAAAAA') });
-    const error = await rejectionOf(context.payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1, subject: 'x' }));
+    const error = await rejectionOf(
+      context.payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1, subject: 'x' }),
+    );
     expect(SignatureVerificationError.isInstance(error) && error.reason).toBe('bad_signature');
   });
 });
@@ -282,18 +296,23 @@ describe('currency (issue 10.5)', () => {
 });
 
 describe('inputs refused before anything is stored (issues 10.12, 11.3, 11.7)', () => {
-  it.each([
-    ['javascript:alert(1)'],
-    ['data:text/html,hi'],
-    ['ftp://shop.example/cart'],
-  ])('refuses quitUrl %s', async (quitUrl) => {
-    const { payments, store } = facade();
-    const error = await rejectionOf(
-      payments.createPayment({ provider: 'alipay', method: 'h5', amount: 1, subject: 'x', providerOptions: { quitUrl } }),
-    );
-    expect(ValidationError.isInstance(error) && error.field).toBe('providerOptions.quitUrl');
-    expect(store.size).toBe(0);
-  });
+  it.each([['javascript:alert(1)'], ['data:text/html,hi'], ['ftp://shop.example/cart']])(
+    'refuses quitUrl %s',
+    async (quitUrl) => {
+      const { payments, store } = facade();
+      const error = await rejectionOf(
+        payments.createPayment({
+          provider: 'alipay',
+          method: 'h5',
+          amount: 1,
+          subject: 'x',
+          providerOptions: { quitUrl },
+        }),
+      );
+      expect(ValidationError.isInstance(error) && error.field).toBe('providerOptions.quitUrl');
+      expect(store.size).toBe(0);
+    },
+  );
 
   it('refuses an unknown providerOptions key, naming it, and stores nothing', async () => {
     const { payments, store } = facade();
@@ -330,7 +349,9 @@ describe('inputs refused before anything is stored (issues 10.12, 11.3, 11.7)', 
 
   it('refuses jsapi without a buyer id before storing anything', async () => {
     const { payments, store } = facade();
-    const error = await rejectionOf(payments.createPayment({ provider: 'alipay', method: 'jsapi', amount: 1, subject: 'x' }));
+    const error = await rejectionOf(
+      payments.createPayment({ provider: 'alipay', method: 'jsapi', amount: 1, subject: 'x' }),
+    );
     expect(ValidationError.isInstance(error) && error.field).toBe('buyerId');
     expect(store.size).toBe(0);
   });

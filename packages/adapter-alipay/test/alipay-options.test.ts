@@ -66,13 +66,15 @@ describe('alipay(options) validation', () => {
   });
 
   it('refuses both key modes at once, and neither', () => {
-    expect(fieldOf({ ...certMode, alipayPublicKey: base.alipayPublicKey })).toBe('options');
-    expect(fieldOf({ appId: base.appId, privateKey: base.privateKey })).toBe('options');
+    expect(fieldOf({ ...certMode, alipayPublicKey: base.alipayPublicKey } as unknown as AlipayOptions)).toBe('options');
+    expect(fieldOf({ appId: base.appId, privateKey: base.privateKey } as unknown as AlipayOptions)).toBe('options');
   });
 
   it('accepts certificate mode and refuses it incomplete or with an app certificate of another key', () => {
     expect(fieldOf(certMode)).toBeUndefined();
-    expect(fieldOf({ ...certMode, alipayRootCert: undefined })).toBe('options.alipayRootCert');
+    expect(fieldOf({ ...certMode, alipayRootCert: undefined } as unknown as AlipayOptions)).toBe(
+      'options.alipayRootCert',
+    );
     expect(fieldOf({ ...certMode, privateKey: base.privateKey })).toBe('options.appCert');
     expect(fieldOf({ ...certMode, alipayRootCert: 'not a certificate' })).toBe('options.alipayRootCert');
   });

@@ -1,4 +1,4 @@
-import { type AlipayOptions, alipay } from '../src/index.js';
+import { type AlipayBaseOptions, alipay } from '../src/index.js';
 import { createAlipaySandbox } from '../src/sandbox/index.js';
 import { fixture } from './helpers.js';
 
@@ -8,7 +8,8 @@ export const APP_PUBLIC_KEY = fixture('alipay-sdk-nodejs-all/app-public-key.pem'
 
 /** A sandbox and a provider wired to it in process; `spy` sees every request and may rewrite replies. */
 export function sandboxed(
-  options: Partial<AlipayOptions> & {
+  options: Partial<AlipayBaseOptions> & {
+    alipayPublicKey?: string;
     rewrite?: (text: string, url: string) => string;
   } = {},
 ) {

@@ -115,7 +115,11 @@ class AlipayReply {
 /** The business parameters that bind a trade, in a stable order (payment-code fields aside). */
 function canonicalBiz(biz: Node): string {
   const { auth_code: _authCode, scene: _scene, ...rest } = biz;
-  return JSON.stringify(Object.keys(rest).sort().map((key) => [key, rest[key]]));
+  return JSON.stringify(
+    Object.keys(rest)
+      .sort()
+      .map((key) => [key, rest[key]]),
+  );
 }
 
 function failure(code: string, msg: string, subCode: string, subMsg: string): Node {
