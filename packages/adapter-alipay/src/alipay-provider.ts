@@ -15,13 +15,18 @@ import {
   formatYuan,
   type JsapiAction,
   type PaymentProvider,
+  type PaymentReference,
+  type PaymentStatusEvent,
   type PosAction,
   ProviderApiError,
   type ProviderCapabilities,
   type ProviderTypes,
   type QrAction,
   type RedirectAction,
+  type RefundReference,
+  type RefundRequest,
   type RefundStatusEvent,
+  type ResumePaymentRequest,
   ValidationError,
 } from '@hutong/core';
 import { parseWithSchema } from '@hutong/core/provider-utils';
@@ -168,6 +173,12 @@ export type AlipayBillType = 'trade' | 'signcustomer';
 export interface AlipayProvider<Id extends string = 'alipay'>
   extends PaymentProvider<Id, ProviderTypes<AlipayPaymentOptions, AlipayActions>> {
   readonly wallet: 'alipay';
+  validatePayment(request: CreatePaymentRequest): void;
+  resumePayment(request: ResumePaymentRequest): Promise<CreatePaymentResult>;
+  queryPayment(reference: PaymentReference): Promise<PaymentStatusEvent>;
+  closePayment(reference: PaymentReference): Promise<void>;
+  refund(request: RefundRequest): Promise<RefundStatusEvent>;
+  queryRefund(reference: RefundReference): Promise<RefundStatusEvent>;
   /**
    * The download URL of a statement (`alipay.data.dataservice.bill.downloadurl.query`); the URL is
    * valid for 30 seconds. `date` is `yyyy-MM-dd` (daily) or `yyyy-MM` (monthly).

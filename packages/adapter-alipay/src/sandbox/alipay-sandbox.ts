@@ -19,7 +19,7 @@ import {
   signAlipayContent,
   verifyAlipayContent,
 } from '@hutong/adapter-alipay';
-import { formatYuan, type NextAction, type NotificationInput, parseYuan } from '@hutong/core';
+import { formatYuan, type NextAction, type NotificationInput, type PosAction, parseYuan } from '@hutong/core';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { deliverNotification } from '@hutong/core/testing';
 
@@ -74,7 +74,7 @@ export interface AlipaySandbox {
    * The buyer opens what the merchant's front end was given (a `form`, `redirect` or `app` action):
    * the sandbox checks its signature, as Alipay's cashier does, and creates the trade.
    */
-  open(action: NextAction): void;
+  open(action: NextAction | PosAction): void;
   /**
    * The buyer pays; returns the signed notification Alipay would post. `amount` reports another
    * amount; `currency` a payment priced in another currency (`trans_currency`).
