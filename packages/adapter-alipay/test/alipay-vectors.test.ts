@@ -2,8 +2,8 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { toNotificationRequest } from '@hutong/core';
 import { FormFields, loadRsaPrivateKey, loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { describe, expect, it } from 'vitest';
+import { alipay } from '../src/index.js';
 import {
-  alipay,
   alipayCertificateKey,
   alipayCertificateSn,
   alipayRootCertificateSn,
@@ -17,7 +17,7 @@ import {
   verifyAlipayNotificationParams,
   verifyAlipayResponse,
   verifyAlipayV3Response,
-} from '../src/index.js';
+} from '../src/protocol/index.js';
 import { fixture, formBody, type Vector, vectors } from './helpers.js';
 
 const V = vectors();

@@ -18,7 +18,7 @@ import {
   responseNodeName,
   signAlipayContent,
   verifyAlipayContent,
-} from '@hutong/adapter-alipay';
+} from '@hutong/adapter-alipay/protocol';
 import { formatYuan, type NextAction, type NotificationInput, type PosAction, parseYuan } from '@hutong/core';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { deliverNotification } from '@hutong/core/testing';
