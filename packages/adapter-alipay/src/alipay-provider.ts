@@ -278,7 +278,7 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
         throw new ValidationError(`providerOptions.${key}`, `applies to ${methods.join(' and ')} payments only`);
       }
     }
-    if (config.requireNotifyUrl && !request.notifyUrl && request.method !== 'pos') {
+    if (config.requireNotifyUrl && !request.notifyUrl) {
       throw new ValidationError(
         'notifyUrl',
         'is required: without one Alipay never notifies the payment (set requireNotifyUrl: false to rely on sync alone)',
