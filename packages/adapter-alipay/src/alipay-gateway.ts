@@ -198,7 +198,17 @@ export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
         throw alipayError({ code: '20000', msg: `HTTP ${response.status}` }, response.status, config.id, traceId);
       }
       const { node, isError } = verifyAlipayResponse(response.text, method, config);
-      if (isError) throw alipayError(node, response.status, config.id, traceId);
+      if (isError) {
+        // A business error names its order when Alipay includes it: one about another order is not
+        // this request's refusal (it would mark this payment or refund failed).
+        const orderId = (bizContent as { out_trade_no?: unknown }).out_trade_no;
+        if (typeof node.out_trade_no === 'string' && typeof orderId === 'string' && node.out_trade_no !== orderId) {
+          throw new UnexpectedResponseError(config.id, 'mismatch', `the ${method} error is about another order`, {
+            field: 'response.out_trade_no',
+          });
+        }
+        throw alipayError(node, response.status, config.id, traceId);
+      }
       return node;
     },
   };

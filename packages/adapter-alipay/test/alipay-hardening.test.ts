@@ -162,6 +162,21 @@ describe('replies are bound to the request (issue 10.1)', () => {
     expect((await context.payments.getOrder('posB0000001')).status).toBe('created');
   });
 
+  it("does not fail B's refund on a signed business error about order A", async () => {
+    const context = facade();
+    const b = await paidOrder(context);
+    context.sandbox.alterNextReply('alipay.trade.refund', () => ({
+      code: '40004',
+      msg: 'Business Failed',
+      sub_code: 'ACQ.TRADE_NOT_ALLOW_REFUND',
+      sub_msg: '当前交易不允许退款',
+      out_trade_no: 'orderA000001',
+    }));
+    const error = await rejectionOf(context.payments.refund(b.id, { amount: 100, refundId: 'refundB0001' }));
+    expectUnexpected(error, 'mismatch', 'response.out_trade_no');
+    expect((await context.payments.getOrder(b.id)).refunds[0]?.status).toBe('pending');
+  });
+
   it('does not settle a pending refund from the refund query reply of another refund (out_request_no)', async () => {
     const context = facade();
     const order = await paidOrder(context);
