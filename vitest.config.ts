@@ -11,6 +11,10 @@ export default defineConfig({
       { find: /^@hutong\/core\/provider-utils$/, replacement: source('./packages/core/src/provider-utils/index.ts') },
       { find: /^@hutong\/core\/testing$/, replacement: source('./packages/core/src/testing/index.ts') },
       {
+        find: /^@hutong\/adapter-alipay\/protocol$/,
+        replacement: source('./packages/adapter-alipay/src/protocol/index.ts'),
+      },
+      {
         find: /^@hutong\/adapter-alipay\/sandbox$/,
         replacement: source('./packages/adapter-alipay/src/sandbox/index.ts'),
       },

@@ -4,14 +4,14 @@
  * the same run.
  */
 import { createSign, createVerify, generateKeyPairSync } from 'node:crypto';
+import { alipay as createAlipay } from '@hutong/adapter-alipay';
 import {
   alipaySigningString,
-  alipay as createAlipay,
   createAlipayGateway,
   encodeAlipayForm,
   resolveAlipayOptions,
   signAlipayContent,
-} from '@hutong/adapter-alipay';
+} from '@hutong/adapter-alipay/protocol';
 import { createPayments, MemoryOrderStore } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { AlipaySdk } from 'alipay-sdk';

@@ -54,22 +54,29 @@ export interface AlipayErrorBody {
 }
 
 /**
- * Turns a verified error body into a {@link ProviderApiError}.
+ * Turns a verified error body into a {@link ProviderApiError}; `requestId` is the gateway's
+ * `trace_id` header, which Alipay's support asks for.
  *
  * @example
  * ```ts
  * alipayError({ code: '40004', sub_code: 'ACQ.TRADE_NOT_EXIST' }).normalizedCode; // 'not_found'
  * ```
  */
-export function alipayError(body: AlipayErrorBody, httpStatus?: number): ProviderApiError {
+export function alipayError(
+  body: AlipayErrorBody,
+  httpStatus?: number,
+  provider = 'alipay',
+  requestId?: string,
+): ProviderApiError {
   const code = body.code ?? 'unknown';
   const normalizedCode =
     (body.sub_code && ALIPAY_SUB_CODES[body.sub_code]) || ALIPAY_CODES[code] || ('unknown' as const);
   return new ProviderApiError({
-    provider: 'alipay',
+    provider,
     providerCode: body.sub_code ?? code,
     providerMessage: [body.msg, body.sub_msg].filter(Boolean).join(': ') || undefined,
     normalizedCode,
     httpStatus,
+    requestId,
   });
 }

@@ -5,11 +5,11 @@
  *
  * @packageDocumentation
  */
-import { SignatureVerificationError, ValidationError } from '@hutong/core';
+import { SignatureVerificationError, UnexpectedResponseError } from '@hutong/core';
 import { createHttpClient, type HttpClient } from '@hutong/core/provider-utils';
 import { type AlipayErrorBody, alipayError } from './alipay-errors.js';
 import type { AlipayConfig } from './alipay-options.js';
-import { responseNodeName, splitAlipayResponse } from './alipay-response.js';
+import { assertReplyOfMethod, responseNodeName, splitAlipayResponse } from './alipay-response.js';
 import { alipaySigningString, signAlipayContent, verifyAlipayContent } from './alipay-signature.js';
 import { formatAlipayTime } from './alipay-time.js';
 
@@ -56,59 +56,89 @@ export interface AlipayGateway {
   readonly url: string;
 }
 
+/** Standard base64 as Alipay writes signatures (Node's decoder would skip any stray character). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function parseMember(raw: string, name: string, provider: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (cause) {
+    throw new UnexpectedResponseError(provider, 'malformed', `the response's ${name} is not JSON`, {
+      cause,
+      field: `response.${name}`,
+    });
+  }
+}
+
 /**
- * Verifies a gateway response's signature over the raw node text and parses the node.
- * An unsigned or mis-signed response is a `SignatureVerificationError`, error replies included.
+ * Verifies a gateway response's signature over the raw node text and parses the node. The node
+ * read is the method's own (`alipay_trade_query_response` for `alipay.trade.query`) or
+ * `error_response`; no other reply node may sit beside it, and the node may not carry a field only
+ * another method's reply has ({@link assertReplyOfMethod}).
+ *
+ * An unsigned or mis-signed response is a `SignatureVerificationError`, error replies included; a
+ * body that cannot be read (not JSON, a `sign` that is not a base64 string, a member named twice) is
+ * an `UnexpectedResponseError` `malformed`.
  *
  * @example
  * ```ts
- * const node = verifyAlipayResponse(text, 'alipay.trade.query', config);
+ * const { node } = verifyAlipayResponse(text, 'alipay.trade.query', config);
  * ```
  */
 export function verifyAlipayResponse(
   text: string,
   method: string,
-  config: Pick<AlipayConfig, 'alipayKeys' | 'defaultAlipayKey'>,
+  config: Pick<AlipayConfig, 'alipayKeys' | 'defaultAlipayKey'> & { id?: string },
 ): { node: AlipayResponseNode; isError: boolean } {
-  let members: Map<string, string>;
-  try {
-    members = splitAlipayResponse(text);
-  } catch (cause) {
-    throw new SignatureVerificationError('alipay', 'malformed', 'the response is not a JSON object', { cause });
-  }
+  const provider = config.id ?? 'alipay';
+  const members = splitAlipayResponse(text, provider);
   const name = responseNodeName(method);
-  const nodeName = members.has(name) ? name : members.has('error_response') ? 'error_response' : undefined;
-  if (!nodeName) throw new SignatureVerificationError('alipay', 'malformed', `the response has no ${name}`);
+  const nodeNames = [...members.keys()].filter((key) => key.endsWith('_response'));
+  const nodeName = nodeNames.length === 1 ? nodeNames[0] : undefined;
+  if (nodeName !== name && nodeName !== 'error_response') {
+    throw new UnexpectedResponseError(
+      provider,
+      nodeNames.length > 1 ? 'malformed' : 'mismatch',
+      nodeNames.length === 0
+        ? `the response has no ${name}`
+        : `the response holds ${nodeNames.join(', ')}, not the ${name} alone`,
+    );
+  }
   const raw = members.get(nodeName) as string;
   const signRaw = members.get('sign');
   if (signRaw === undefined) {
-    throw new SignatureVerificationError('alipay', 'missing_signature', `the ${nodeName} is not signed`);
+    throw new SignatureVerificationError(provider, 'missing_signature', `the ${nodeName} is not signed`);
   }
-  const sign = JSON.parse(signRaw) as unknown;
+  const sign = parseMember(signRaw, 'sign', provider);
+  if (typeof sign !== 'string' || sign === '' || !BASE64.test(sign)) {
+    throw new UnexpectedResponseError(provider, 'malformed', 'the response sign is not a base64 string', {
+      field: 'response.sign',
+    });
+  }
   const certSnRaw = members.get('alipay_cert_sn');
-  const certSn = certSnRaw === undefined ? undefined : (JSON.parse(certSnRaw) as unknown);
+  const certSn = certSnRaw === undefined ? undefined : parseMember(certSnRaw, 'alipay_cert_sn', provider);
   let key = config.defaultAlipayKey;
   if (typeof certSn === 'string' && !config.alipayKeys.has('')) {
     const named = config.alipayKeys.get(certSn);
     if (!named) {
       throw new SignatureVerificationError(
-        'alipay',
+        provider,
         'unknown_key',
         `no Alipay certificate with SN ${certSn} is configured`,
       );
     }
     key = named;
   }
-  if (typeof sign !== 'string' || !verifyAlipayContent(raw, sign, key)) {
-    throw new SignatureVerificationError('alipay', 'bad_signature', `the ${nodeName} signature does not verify`);
+  if (!verifyAlipayContent(raw, sign, key)) {
+    throw new SignatureVerificationError(provider, 'bad_signature', `the ${nodeName} signature does not verify`);
   }
-  let node: AlipayResponseNode;
-  try {
-    node = JSON.parse(raw) as AlipayResponseNode;
-  } catch (cause) {
-    throw new SignatureVerificationError('alipay', 'malformed', `the ${nodeName} is not JSON`, { cause });
+  const node = parseMember(raw, nodeName, provider);
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+    throw new UnexpectedResponseError(provider, 'malformed', `the ${nodeName} is not a JSON object`);
   }
-  return { node, isError: nodeName === 'error_response' || !OK_CODES.has(String(node.code)) };
+  const isError = nodeName === 'error_response' || !OK_CODES.has(String((node as AlipayResponseNode).code));
+  if (!isError) assertReplyOfMethod(method, node as AlipayResponseNode, provider);
+  return { node: node as AlipayResponseNode, isError };
 }
 
 /**
@@ -122,9 +152,11 @@ export function verifyAlipayResponse(
  */
 export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
   const http: HttpClient = createHttpClient({
-    provider: 'alipay',
+    provider: config.id,
     fetch: config.fetch,
     timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    hooks: config.hooks,
     redactFields: ['app_auth_token', 'auth_code'],
   });
 
@@ -160,19 +192,24 @@ export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
         body: encodeAlipayForm({ biz_content }),
         idempotent: options.idempotent ?? false,
       });
+      // Alipay's gateway names each call by a trace id header, the id its support asks for.
+      const traceId = response.headers.get('trace_id') ?? response.headers.get('alipay-trace-id') ?? undefined;
       if (response.status >= 500 && !response.text.trimStart().startsWith('{')) {
-        throw alipayError({ code: '20000', msg: `HTTP ${response.status}` }, response.status);
+        throw alipayError({ code: '20000', msg: `HTTP ${response.status}` }, response.status, config.id, traceId);
       }
       const { node, isError } = verifyAlipayResponse(response.text, method, config);
-      if (isError) throw alipayError(node, response.status);
+      if (isError) {
+        // A business error names its order when Alipay includes it: one about another order is not
+        // this request's refusal (it would mark this payment or refund failed).
+        const orderId = (bizContent as { out_trade_no?: unknown }).out_trade_no;
+        if (typeof node.out_trade_no === 'string' && typeof orderId === 'string' && node.out_trade_no !== orderId) {
+          throw new UnexpectedResponseError(config.id, 'mismatch', `the ${method} error is about another order`, {
+            field: 'response.out_trade_no',
+          });
+        }
+        throw alipayError(node, response.status, config.id, traceId);
+      }
       return node;
     },
   };
-}
-
-/** Reads a required string field of a verified response node. */
-export function requireString(node: AlipayResponseNode, field: string): string {
-  const value = node[field];
-  if (typeof value !== 'string' || value === '') throw new ValidationError(`response.${field}`, 'is missing');
-  return value;
 }

@@ -8,6 +8,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import {
+  type NotificationOutcome,
   type NotificationRequest,
   type PaymentEvent,
   type PaymentSucceededEvent,
@@ -16,13 +17,15 @@ import {
   ValidationError,
   type WebhookResponse,
 } from '@hutong/core';
-import { decodeForm, FormFields } from '@hutong/core/provider-utils';
+import { decodeForm, FormFields, notificationRejectionStatus } from '@hutong/core/provider-utils';
 import { alipaySigningString, verifyAlipayBytes } from './alipay-signature.js';
 import { alipayTradeStatus } from './alipay-status.js';
 import { parseAlipayTime } from './alipay-time.js';
 
 /** What notification verification needs of the configuration. */
 export interface AlipayNotificationConfig {
+  /** The provider id errors name. Default `'alipay'`. */
+  id?: string;
   appId: string;
   sellerId: string | undefined;
   alipayKeys: ReadonlyMap<string, KeyObject>;
@@ -125,25 +128,26 @@ export function verifyAlipayNotification(
   request: NotificationRequest,
   config: AlipayNotificationConfig,
 ): { event: PaymentEvent; notificationId?: string } {
+  const provider = config.id ?? 'alipay';
   const form = FormFields.parse(request.body, 'notification.body');
   // Presence only: the signature itself is decoded once, by the verification.
   if (!form.raw('sign'))
-    throw new SignatureVerificationError('alipay', 'missing_signature', 'the notification has no sign');
+    throw new SignatureVerificationError(provider, 'missing_signature', 'the notification has no sign');
   const signType = form.get('sign_type');
   if (signType && signType !== 'RSA2') {
-    throw new SignatureVerificationError('alipay', 'malformed', `sign_type ${signType} is not supported (use RSA2)`);
+    throw new SignatureVerificationError(provider, 'malformed', `sign_type ${signType} is not supported (use RSA2)`);
   }
   if (!verifyAlipayNotificationForm(form, config.alipayKeys)) {
-    throw new SignatureVerificationError('alipay', 'bad_signature', 'the notification signature does not verify');
+    throw new SignatureVerificationError(provider, 'bad_signature', 'the notification signature does not verify');
   }
   // Verified: from here on the values are Alipay's.
   const field = (name: string) => form.get(name);
   const appId = field('app_id');
   if (appId !== config.appId) {
-    throw new SignatureVerificationError('alipay', 'wrong_recipient', `the notification is for app ${appId}`);
+    throw new SignatureVerificationError(provider, 'wrong_recipient', `the notification is for app ${appId}`);
   }
   if (config.sellerId && field('seller_id') !== config.sellerId) {
-    throw new SignatureVerificationError('alipay', 'wrong_recipient', 'the notification is for another seller');
+    throw new SignatureVerificationError(provider, 'wrong_recipient', 'the notification is for another seller');
   }
   const notifyType = field('notify_type');
   if (notifyType && notifyType !== 'trade_status_sync') {
@@ -177,6 +181,7 @@ export function verifyAlipayNotification(
         orderId,
         amount: parseYuan(field('total_amount') ?? '', 'notification.total_amount'),
         providerTransactionId: tradeNo,
+        currency: notificationCurrency(field('trans_currency')),
       };
       const paidAt = field('gmt_payment');
       if (paidAt) event.paidAt = parseAlipayTime(paidAt, 'notification.gmt_payment');
@@ -192,16 +197,31 @@ export function verifyAlipayNotification(
 }
 
 /**
+ * The currency of a notification's `total_amount`: `trans_currency` (标价币种) when Alipay sends
+ * one (cross-border pricing), otherwise CNY. `settle_currency` is the currency the merchant is
+ * settled in, not the one the buyer was charged in, so it does not decide.
+ */
+function notificationCurrency(transCurrency: string | undefined): string {
+  if (transCurrency === undefined || transCurrency === '') return 'CNY';
+  if (!/^[A-Z]{3}$/.test(transCurrency)) {
+    throw new ValidationError('notification.trans_currency', 'is not an ISO 4217 currency code');
+  }
+  return transCurrency;
+}
+
+/**
  * The replies Alipay expects: exactly `success` to stop redelivery; anything else makes Alipay
- * retry (4m, 10m, 10m, 1h, 2h, 6h, 15h).
+ * retry (4m, 10m, 10m, 1h, 2h, 6h, 15h). A refused notification gets the status every wallet gives
+ * (`notificationRejectionStatus`: 400 for the message, 500 for the merchant's own failure).
  *
  * @example
  * ```ts
- * alipayAcknowledgement(true); // { status: 200, headers: {...}, body: 'success' }
+ * alipayAcknowledgement({ accepted: true }); // { status: 200, headers: {...}, body: 'success' }
  * ```
  */
-export function alipayAcknowledgement(accepted: boolean): WebhookResponse {
-  return accepted
-    ? { status: 200, headers: { 'content-type': 'text/plain;charset=utf-8' }, body: 'success' }
-    : { status: 400, headers: { 'content-type': 'text/plain;charset=utf-8' }, body: 'failure' };
+export function alipayAcknowledgement(outcome: NotificationOutcome): WebhookResponse {
+  const headers = { 'content-type': 'text/plain;charset=utf-8' };
+  return outcome.accepted
+    ? { status: 200, headers, body: 'success' }
+    : { status: notificationRejectionStatus(outcome.error), headers, body: 'failure' };
 }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { ValidationError } from '@hutong/core';
+import { type HttpHooks, ValidationError } from '@hutong/core';
 import {
   endpointOption,
   loadRsaPrivateKey,
@@ -22,52 +22,124 @@ import {
   splitPemCertificates,
 } from './alipay-cert.js';
 
-/** Alipay's gateways. */
+/**
+ * Alipay's gateways.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * alipay({ ...keys, endpoint: 'sandbox' }); // ALIPAY_GATEWAYS.sandbox
+ * ```
+ */
 export const ALIPAY_GATEWAYS = {
   production: 'https://openapi.alipay.com/gateway.do',
   sandbox: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
 } as const;
 
 /**
- * Options of `alipay()`. Give either `alipayPublicKey` (public-key mode) or `appCert`,
- * `alipayPublicCert` and `alipayRootCert` (certificate mode), not both.
+ * Options every key mode shares.
  *
+ * @group Options
  * @example
  * ```ts
- * alipay({ appId: '2021000122671080', privateKey: process.env.ALIPAY_PRIVATE_KEY!,
- *   alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY! });
+ * const shared: AlipayBaseOptions = { appId: '2021000122671080', privateKey, sellerId: '2088721003899159' };
  * ```
  */
-export interface AlipayOptions {
+export interface AlipayBaseOptions<Id extends string = 'alipay'> {
+  /**
+   * The provider id: in `createPayment({ provider })`, webhook routes and on orders. Default
+   * `'alipay'`; set it to run several Alipay apps side by side (`'alipay-hk'`, `'alipay-sh'`).
+   */
+  id?: Id;
   /** The 16-digit app id. */
   appId: string;
   /** The app private key: PEM (PKCS#1 or PKCS#8), or the bare base64 Alipay's key tool prints. */
   privateKey: string;
-  /** Public-key mode: Alipay's public key, PEM or bare base64. */
-  alipayPublicKey?: string;
-  /** Certificate mode: the app's public-key certificate (`appCertPublicKey_<appId>.crt`), PEM. */
-  appCert?: string;
-  /**
-   * Certificate mode: Alipay's public-key certificate (`alipayCertPublicKey_RSA2.crt`), PEM. Give
-   * several (an array) while Alipay rotates; responses pick one by `alipay_cert_sn`.
-   */
-  alipayPublicCert?: string | readonly string[];
-  /** Certificate mode: Alipay's root certificate bundle (`alipayRootCert.crt`), PEM. */
-  alipayRootCert?: string;
   /** The merchant's Alipay user id (`2088...`); notifications for another seller are refused. */
   sellerId?: string;
+  /**
+   * Whether every payment must have a notify URL (default `true`): without one Alipay never sends
+   * a webhook, so a payment is only ever learnt by `payments.sync`. Set `false` to accept that
+   * explicitly (a shop that polls).
+   */
+  requireNotifyUrl?: boolean;
   /** `'production'` (default), `'sandbox'` (Alipay's own sandbox), or a gateway URL. */
   endpoint?: 'production' | 'sandbox' | (string & {});
   /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
   fetch?: typeof globalThis.fetch;
   /** Time limit per request in ms. Default 10 000. */
   timeoutMs?: number;
+  /** Further attempts of idempotent calls (queries, closes, refunds by `out_request_no`). Default 2. */
+  retries?: number;
+  /** Logging and metrics hooks; they see redacted copies of requests and replies only. */
+  hooks?: HttpHooks;
   /** The clock (request timestamps). Default `() => new Date()`. */
   now?: () => Date;
 }
 
-/** Options after validation, with keys parsed. */
+/**
+ * Public-key mode (公钥模式): Alipay's public key, copied from the Alipay console.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * alipay({ appId: '2021000122671080', privateKey, alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY! });
+ * ```
+ */
+export interface AlipayPublicKeyOptions<Id extends string = 'alipay'> extends AlipayBaseOptions<Id> {
+  /** Alipay's public key, PEM or bare base64. */
+  alipayPublicKey: string;
+  appCert?: never;
+  alipayPublicCert?: never;
+  alipayRootCert?: never;
+}
+
+/**
+ * Certificate mode (公钥证书模式): the three certificates downloaded from the Alipay console.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * alipay({ appId, privateKey, appCert, alipayPublicCert, alipayRootCert });
+ * ```
+ */
+export interface AlipayCertificateOptions<Id extends string = 'alipay'> extends AlipayBaseOptions<Id> {
+  alipayPublicKey?: never;
+  /** The app's public-key certificate (`appCertPublicKey_<appId>.crt`), PEM. */
+  appCert: string;
+  /**
+   * Alipay's public-key certificate (`alipayCertPublicKey_RSA2.crt`), PEM. Give several (an array)
+   * while Alipay rotates; replies pick one by `alipay_cert_sn`.
+   */
+  alipayPublicCert: string | readonly string[];
+  /** Alipay's root certificate bundle (`alipayRootCert.crt`), PEM. */
+  alipayRootCert: string;
+}
+
+/**
+ * Options of `alipay()`: public-key mode ({@link AlipayPublicKeyOptions}) or certificate mode
+ * ({@link AlipayCertificateOptions}); giving neither, or both, does not compile.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * alipay({ appId: '2021000122671080', privateKey: process.env.ALIPAY_PRIVATE_KEY!,
+ *   alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY! });
+ * ```
+ */
+export type AlipayOptions<Id extends string = 'alipay'> = AlipayPublicKeyOptions<Id> | AlipayCertificateOptions<Id>;
+
+/**
+ * Options after validation, with keys parsed.
+ *
+ * @example
+ * ```ts
+ * const config: AlipayConfig = resolveAlipayOptions(options);
+ * ```
+ */
 export interface AlipayConfig {
+  /** The provider id (errors name it). */
+  id: string;
   appId: string;
   privateKey: KeyObject;
   /** Keys that may have signed Alipay's messages, by certificate SN (`''` in public-key mode). */
@@ -77,15 +149,24 @@ export interface AlipayConfig {
   appCertSn: string | undefined;
   rootCertSn: string | undefined;
   sellerId: string | undefined;
+  requireNotifyUrl: boolean;
   gateway: string;
   /** The `fetch` requests go through (`undefined`: the global one). */
   fetch: typeof globalThis.fetch | undefined;
   timeoutMs: number;
+  retries: number | undefined;
+  hooks: HttpHooks | undefined;
   /** The clock of request timestamps. */
   now: () => Date;
 }
 
-const optionsSchema = z.object({
+const isFunction = (value: unknown) => typeof value === 'function';
+
+const optionsSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1 to 64 letters, digits, "-" or "_"')
+    .optional(),
   appId: z.string().regex(/^\d{16}$/, 'must be the 16-digit Alipay app id'),
   privateKey: z.string({ error: 'is required' }),
   alipayPublicKey: z.string().optional(),
@@ -96,7 +177,16 @@ const optionsSchema = z.object({
     .string()
     .regex(/^2088\d{12}$/, 'must be the 16-digit Alipay user id starting with 2088')
     .optional(),
+  requireNotifyUrl: z.boolean().optional(),
   endpoint: endpointOption(ALIPAY_GATEWAYS),
+  retries: z.number().int().min(0).max(10).optional(),
+  hooks: z
+    .strictObject({
+      onRequest: z.custom<HttpHooks['onRequest']>(isFunction, 'must be a function').optional(),
+      onResponse: z.custom<HttpHooks['onResponse']>(isFunction, 'must be a function').optional(),
+      onError: z.custom<HttpHooks['onError']>(isFunction, 'must be a function').optional(),
+    })
+    .optional(),
   ...transportOptionsShape,
 });
 
@@ -108,7 +198,7 @@ const optionsSchema = z.object({
  * const config = resolveAlipayOptions(options);
  * ```
  */
-export function resolveAlipayOptions(input: AlipayOptions): AlipayConfig {
+export function resolveAlipayOptions(input: AlipayOptions<string>): AlipayConfig {
   const options = parseWithSchema(optionsSchema, input, 'options');
   const privateKey = loadRsaPrivateKey(options.privateKey, 'options.privateKey');
   const certMode =
@@ -149,6 +239,7 @@ export function resolveAlipayOptions(input: AlipayOptions): AlipayConfig {
     alipayKeys.set('', defaultAlipayKey);
   }
   return {
+    id: options.id ?? 'alipay',
     appId: options.appId,
     privateKey,
     alipayKeys,
@@ -156,9 +247,12 @@ export function resolveAlipayOptions(input: AlipayOptions): AlipayConfig {
     appCertSn,
     rootCertSn,
     sellerId: options.sellerId,
+    requireNotifyUrl: options.requireNotifyUrl ?? true,
     gateway: resolveEndpoint(options.endpoint ?? 'production', ALIPAY_GATEWAYS),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
+    retries: options.retries,
+    hooks: options.hooks as HttpHooks | undefined,
     now: options.now ?? (() => new Date()),
   };
 }

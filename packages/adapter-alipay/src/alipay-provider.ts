@@ -8,33 +8,54 @@
  * @packageDocumentation
  */
 import {
+  type AppAction,
   type CreatePaymentRequest,
   type CreatePaymentResult,
+  type FormAction,
   formatYuan,
-  type NextAction,
+  type JsapiAction,
   type PaymentProvider,
+  type PaymentReference,
   type PaymentStatusEvent,
+  type PosAction,
   ProviderApiError,
   type ProviderCapabilities,
-  parseYuan,
+  type ProviderTypes,
+  type QrAction,
+  type RedirectAction,
+  type RefundReference,
+  type RefundRequest,
   type RefundStatusEvent,
+  type ResumePaymentRequest,
   ValidationError,
 } from '@hutong/core';
 import { parseWithSchema } from '@hutong/core/provider-utils';
 import { z } from 'zod';
-import {
-  type AlipayGateway,
-  type AlipayResponseNode,
-  createAlipayGateway,
-  encodeAlipayForm,
-  requireString,
-} from './alipay-gateway.js';
+import { type AlipayGateway, createAlipayGateway, encodeAlipayForm } from './alipay-gateway.js';
 import { alipayAcknowledgement, verifyAlipayNotification } from './alipay-notification.js';
 import { type AlipayOptions, resolveAlipayOptions } from './alipay-options.js';
-import { ALIPAY_REFUND_STATUS, type AlipayRefundStatus, alipayTradeStatus } from './alipay-status.js';
-import { formatAlipayTime, parseAlipayTime } from './alipay-time.js';
+import {
+  readBillDownloadUrlReply,
+  readCancelReply,
+  readCloseReply,
+  readPrecreateReply,
+  readRefundQueryReply,
+  readRefundReply,
+  readTradeCreateReply,
+  readTradePayReply,
+  readTradeQueryReply,
+} from './alipay-replies.js';
+import { formatAlipayTime } from './alipay-time.js';
 
-/** Huabei (花呗) installments: 3, 6 or 12 periods; the seller pays the fee (100) or the buyer (0). */
+/**
+ * Huabei (花呗) installments: 3, 6 or 12 periods; the seller pays the fee (100) or the buyer (0).
+ *
+ * @group Payments
+ * @example
+ * ```ts
+ * const installments: AlipayInstallments = { count: 6, sellerPercent: 100 };
+ * ```
+ */
 export interface AlipayInstallments {
   count: 3 | 6 | 12;
   /** Share of the installment fee the seller pays: 0 (buyer pays, default) or 100. */
@@ -42,8 +63,10 @@ export interface AlipayInstallments {
 }
 
 /**
- * Alipay-only options of `createPayment({ providerOptions })`.
+ * Alipay-only options of `createPayment({ providerOptions })`. Unknown keys are refused, at
+ * compile time and at run time (a `ValidationError` naming the key).
  *
+ * @group Payments
  * @example
  * ```ts
  * payments.createPayment({ provider: 'alipay', method: 'page', amount: 120000, subject: 'Tea set',
@@ -52,37 +75,110 @@ export interface AlipayInstallments {
  */
 export interface AlipayPaymentOptions {
   installments?: AlipayInstallments;
-  /** `h5`: where the buyer goes when leaving the cashier (`quit_url`). */
+  /** `h5` only: where the buyer goes when leaving the cashier (`quit_url`), an http(s) URL. */
   quitUrl?: string;
-  /** `page` and `h5`: `POST` (default) answers with a `form` action, `GET` with a `redirect`. */
+  /** `page` and `h5` only: `POST` (default) answers with a `form` action, `GET` with a `redirect`. */
   formMethod?: 'GET' | 'POST';
 }
 
-const paymentOptionsSchema = z.object({
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const paymentOptionsSchema = z.strictObject({
   installments: z
-    .object({
+    .strictObject({
       count: z.union([z.literal(3), z.literal(6), z.literal(12)], { error: 'must be 3, 6 or 12' }),
       sellerPercent: z.union([z.literal(0), z.literal(100)], { error: 'must be 0 or 100' }).optional(),
     })
     .optional(),
-  quitUrl: z.url().optional(),
+  quitUrl: httpUrl.optional(),
   formMethod: z.enum(['GET', 'POST']).optional(),
 });
 
-/** A statement (对账单) kind: `trade` (business transactions) or `signcustomer` (account flows). */
+/**
+ * Reads `providerOptions`; a `ValidationError` names the wrong field, an unknown key included
+ * (`providerOptions.instalments`: a typo silently ignored would be a lost feature).
+ */
+function parsePaymentOptions(value: unknown): AlipayPaymentOptions {
+  const result = paymentOptionsSchema.safeParse(value);
+  const issue = result.error?.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const field = ['providerOptions', ...issue.path.map(String), issue.keys[0]].join('.');
+    throw new ValidationError(field, 'is not an Alipay payment option');
+  }
+  return parseWithSchema(paymentOptionsSchema, value, 'providerOptions');
+}
+
+/** Which methods each option applies to; given for another method it would be silently ignored. */
+const OPTION_METHODS = {
+  quitUrl: ['h5'],
+  formMethod: ['page', 'h5'],
+} as const satisfies Partial<Record<keyof AlipayPaymentOptions, readonly string[]>>;
+
+/**
+ * What `my.tradePay` takes in an Alipay mini program (the `jsapi` action's `params`).
+ *
+ * @group Payments
+ * @example
+ * ```ts
+ * my.tradePay({ tradeNO: action.params.tradeNO });
+ * ```
+ */
+export type AlipayJsapiParams = {
+  /** Alipay's trade number (`trade_no`) of the payment. */
+  tradeNO: string;
+};
+
+/**
+ * The action each method yields: `qr` a QR code; `page` and `h5` a form to auto-submit (or a
+ * redirect with `formMethod: 'GET'`); `app` the signed order string for the app SDK's `payOrder`;
+ * `jsapi` the mini program's `my.tradePay` parameters; `pos` the payment's status.
+ *
+ * @group Payments
+ * @example
+ * ```ts
+ * const { action } = await payments.createPayment({ provider: 'alipay', method: 'jsapi', buyerId, amount, subject });
+ * my.tradePay({ tradeNO: action.params.tradeNO });
+ * ```
+ */
+export interface AlipayActions {
+  qr: QrAction;
+  page: FormAction | RedirectAction;
+  h5: FormAction | RedirectAction;
+  app: AppAction<string>;
+  jsapi: JsapiAction<AlipayJsapiParams>;
+  pos: PosAction;
+}
+
+/**
+ * A statement (对账单) kind: `trade` (business transactions) or `signcustomer` (account flows).
+ *
+ * @group Statements
+ * @example
+ * ```ts
+ * const type: AlipayBillType = 'trade';
+ * ```
+ */
 export type AlipayBillType = 'trade' | 'signcustomer';
 
 /**
  * The Alipay provider: the spec plus Alipay-only operations.
  *
+ * @group Provider
  * @example
  * ```ts
  * const provider = alipay({ appId, privateKey, alipayPublicKey });
  * const url = await provider.billDownloadUrl({ type: 'trade', date: '2024-05-01' });
  * ```
  */
-export interface AlipayProvider extends PaymentProvider {
-  readonly id: 'alipay';
+export interface AlipayProvider<Id extends string = 'alipay'>
+  extends PaymentProvider<Id, ProviderTypes<AlipayPaymentOptions, AlipayActions>> {
+  readonly wallet: 'alipay';
+  validatePayment(request: CreatePaymentRequest): void;
+  resumePayment(request: ResumePaymentRequest): Promise<CreatePaymentResult>;
+  queryPayment(reference: PaymentReference): Promise<PaymentStatusEvent>;
+  closePayment(reference: PaymentReference): Promise<void>;
+  refund(request: RefundRequest): Promise<RefundStatusEvent>;
+  queryRefund(reference: RefundReference): Promise<RefundStatusEvent>;
   /**
    * The download URL of a statement (`alipay.data.dataservice.bill.downloadurl.query`); the URL is
    * valid for 30 seconds. `date` is `yyyy-MM-dd` (daily) or `yyyy-MM` (monthly).
@@ -101,7 +197,7 @@ const CAPABILITIES: ProviderCapabilities = {
   multipleRefunds: true,
   refundQuery: true,
   refundNotifications: true,
-  resume: false,
+  resume: true,
 };
 
 /** Product codes of each method. */
@@ -116,46 +212,55 @@ const PRODUCT_CODES = {
 
 const BROWSER_METHODS = { page: 'alipay.trade.page.pay', h5: 'alipay.trade.wap.pay' } as const;
 
-function paymentStatus(node: AlipayResponseNode, orderId: string): PaymentStatusEvent {
-  const type = alipayTradeStatus(node.trade_status, 'response.trade_status');
-  if (type === 'payment.succeeded') {
-    const event: PaymentStatusEvent = {
-      type,
-      orderId,
-      amount: parseYuan(requireString(node, 'total_amount'), 'response.total_amount'),
-      providerTransactionId: requireString(node, 'trade_no'),
-    };
-    if (typeof node.send_pay_date === 'string')
-      event.paidAt = parseAlipayTime(node.send_pay_date, 'response.send_pay_date');
-    const buyer = node.buyer_user_id ?? node.buyer_open_id;
-    if (typeof buyer === 'string') event.buyerId = buyer;
-    return event;
-  }
-  if (type === 'payment.pending') return { type, orderId, providerTransactionId: node.trade_no as string | undefined };
-  return { type, orderId };
-}
+/** The `providerData` key holding the business parameters a payment was created with. */
+const BIZ_CONTENT = 'bizContent';
 
 function buyerField(buyerId: string): Record<string, string> {
   // 2088... is a legacy user id; anything else is an OpenID (buyer_open_id).
   return /^2088\d{12}$/.test(buyerId) ? { buyer_id: buyerId } : { buyer_open_id: buyerId };
 }
 
+/** The business parameters of a payment (`biz_content`), the same for a first attempt and a resume. */
+function bizContentOf(request: CreatePaymentRequest, options: AlipayPaymentOptions): Record<string, unknown> {
+  const biz: Record<string, unknown> = {
+    out_trade_no: request.orderId,
+    total_amount: formatYuan(request.amount),
+    subject: request.subject,
+    product_code: PRODUCT_CODES[request.method],
+  };
+  if (request.expiresAt) biz.time_expire = formatAlipayTime(request.expiresAt);
+  if (options.installments) {
+    biz.extend_params = {
+      hb_fq_num: String(options.installments.count),
+      hb_fq_seller_percent: String(options.installments.sellerPercent ?? 0),
+    };
+  }
+  if (request.method === 'h5' && options.quitUrl) biz.quit_url = options.quitUrl;
+  if (request.method === 'jsapi' && request.buyerId) Object.assign(biz, buyerField(request.buyerId));
+  if (request.method === 'pos') Object.assign(biz, { scene: 'bar_code', auth_code: request.authCode });
+  return biz;
+}
+
 /**
- * Creates the Alipay provider. Options are validated and keys parsed here, once.
+ * Creates the Alipay provider. Options are validated and keys parsed here, once. `id` defaults to
+ * `'alipay'`; give one per app to run several side by side.
  *
+ * @group Provider
  * @example
  * ```ts
  * import { alipay } from '@hutong/adapter-alipay';
  * const payments = createPayments({
  *   providers: [alipay({ appId: '2021000122671080', privateKey, alipayPublicKey, sellerId: '2088...' })],
+ *   notifyUrl: (provider) => `https://shop.example/webhooks/${provider}`,
  * });
  * ```
  */
-export function alipay(options: AlipayOptions): AlipayProvider {
+export function alipay<const Id extends string = 'alipay'>(options: AlipayOptions<Id>): AlipayProvider<Id> {
   const config = resolveAlipayOptions(options);
+  const id = config.id as Id;
   const gateway: AlipayGateway = createAlipayGateway(config);
 
-  function browserAction(params: Record<string, string>, formMethod: 'GET' | 'POST'): NextAction {
+  function browserAction(params: Record<string, string>, formMethod: 'GET' | 'POST'): FormAction | RedirectAction {
     if (formMethod === 'GET') {
       const separator = gateway.url.includes('?') ? '&' : '?';
       return { type: 'redirect', url: `${gateway.url}${separator}${encodeAlipayForm(params)}` };
@@ -163,83 +268,110 @@ export function alipay(options: AlipayOptions): AlipayProvider {
     return { type: 'form', method: 'POST', url: `${gateway.url}?charset=utf-8`, fields: params };
   }
 
-  async function createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
-    const extra = parseWithSchema(paymentOptionsSchema, request.providerOptions, 'providerOptions');
-    const biz: Record<string, unknown> = {
-      out_trade_no: request.orderId,
-      total_amount: formatYuan(request.amount),
-      subject: request.subject,
-      product_code: PRODUCT_CODES[request.method],
-    };
-    if (request.expiresAt) biz.time_expire = formatAlipayTime(request.expiresAt);
-    if (extra.installments) {
-      biz.extend_params = {
-        hb_fq_num: String(extra.installments.count),
-        hb_fq_seller_percent: String(extra.installments.sellerPercent ?? 0),
-      };
+  function validatePayment(request: CreatePaymentRequest): void {
+    const extra = parsePaymentOptions(request.providerOptions);
+    for (const [key, methods] of Object.entries(OPTION_METHODS)) {
+      if (
+        extra[key as keyof typeof OPTION_METHODS] !== undefined &&
+        !(methods as readonly string[]).includes(request.method)
+      ) {
+        throw new ValidationError(`providerOptions.${key}`, `applies to ${methods.join(' and ')} payments only`);
+      }
     }
+    if (config.requireNotifyUrl && !request.notifyUrl) {
+      throw new ValidationError(
+        'notifyUrl',
+        'is required: without one Alipay never notifies the payment (set requireNotifyUrl: false to rely on sync alone)',
+      );
+    }
+    if (request.method === 'jsapi' && !request.buyerId) {
+      throw new ValidationError('buyerId', 'is required for Alipay jsapi payments (buyer id or OpenID)');
+    }
+    if (request.method === 'pos' && !request.authCode) {
+      throw new ValidationError('authCode', 'is required for pos payments');
+    }
+  }
+
+  /** Sends (or signs, for the buyer to send) the method's request for `biz`. */
+  async function start(
+    request: CreatePaymentRequest,
+    biz: Record<string, unknown>,
+    formMethod: 'GET' | 'POST',
+  ): Promise<CreatePaymentResult> {
     const call = { notifyUrl: request.notifyUrl, returnUrl: request.returnUrl };
+    const expected = { provider: id, orderId: request.orderId };
+    const providerData = { [BIZ_CONTENT]: JSON.stringify(biz) };
     switch (request.method) {
       case 'qr': {
         const node = await gateway.call('alipay.trade.precreate', biz, call);
-        return { action: { type: 'qr', content: requireString(node, 'qr_code') } };
+        return { action: { type: 'qr', content: readPrecreateReply(node, expected).qrCode }, providerData };
       }
       case 'page':
       case 'h5': {
-        if (request.method === 'h5' && extra.quitUrl) biz.quit_url = extra.quitUrl;
         const params = gateway.signedParams(BROWSER_METHODS[request.method], biz, call);
-        return { action: browserAction(params, extra.formMethod ?? 'POST') };
+        return { action: browserAction(params, formMethod), providerData };
       }
       case 'app': {
         const params = gateway.signedParams('alipay.trade.app.pay', biz, call);
-        return { action: { type: 'app', payload: encodeAlipayForm(params) } };
+        return { action: { type: 'app', payload: encodeAlipayForm(params) }, providerData };
       }
       case 'jsapi': {
-        if (!request.buyerId)
-          throw new ValidationError('buyerId', 'is required for Alipay jsapi payments (buyer id or OpenID)');
-        const node = await gateway.call('alipay.trade.create', { ...biz, ...buyerField(request.buyerId) }, call);
-        return { action: { type: 'jsapi', params: { tradeNO: requireString(node, 'trade_no') } } };
+        const node = await gateway.call('alipay.trade.create', biz, call);
+        return {
+          action: { type: 'jsapi', params: { tradeNO: readTradeCreateReply(node, expected).tradeNo } },
+          providerData,
+        };
       }
       case 'pos': {
-        if (!request.authCode) throw new ValidationError('authCode', 'is required for pos payments');
-        const node = await gateway.call(
-          'alipay.trade.pay',
-          { ...biz, scene: 'bar_code', auth_code: request.authCode },
-          { notifyUrl: request.notifyUrl },
-        );
-        // 10003: the buyer is confirming (entering a password); sync settles it.
-        if (node.code === '10003') {
-          return { action: { type: 'none' }, status: { type: 'payment.pending', orderId: request.orderId } };
-        }
-        return {
-          action: { type: 'none' },
-          status: {
-            type: 'payment.succeeded',
-            orderId: request.orderId,
-            amount: parseYuan(requireString(node, 'total_amount'), 'response.total_amount'),
-            providerTransactionId: requireString(node, 'trade_no'),
-          },
-        };
+        const node = await gateway.call('alipay.trade.pay', biz, { notifyUrl: request.notifyUrl });
+        return { action: { type: 'none' }, status: readTradePayReply(node, expected) };
       }
     }
   }
 
   async function cancelPayment(orderId: string) {
     const node = await gateway.call('alipay.trade.cancel', { out_trade_no: orderId }, { idempotent: true });
-    return { action: typeof node.action === 'string' ? node.action : undefined };
+    return readCancelReply(node, { provider: id, orderId });
   }
 
   return {
     specificationVersion: 'v1',
-    id: 'alipay',
+    id,
     wallet: 'alipay',
     capabilities: CAPABILITIES,
-    createPayment,
+    validatePayment,
 
-    async queryPayment({ orderId }) {
+    async createPayment(request) {
+      validatePayment(request);
+      const extra = parsePaymentOptions(request.providerOptions);
+      return start(request, bizContentOf(request, extra), extra.formMethod ?? 'POST');
+    },
+
+    async resumePayment(request) {
+      // Alipay's rule: an out_trade_no still unpaid (WAIT_BUYER_PAY, or not yet created) can be
+      // requested again with the same business parameters; changed ones are refused
+      // (ACQ.CONTEXT_INCONSISTENT). So the stored biz_content is sent again as it was.
+      validatePayment(request);
+      const extra = parsePaymentOptions(request.providerOptions);
+      const stored = request.order.providerData[BIZ_CONTENT];
+      let biz = bizContentOf(request, extra);
+      if (stored !== undefined) {
+        const { formMethod: _formMethod, ...changes } = extra;
+        if (Object.keys(changes).length > 0 && JSON.stringify(biz) !== stored) {
+          throw new ValidationError(
+            'providerOptions',
+            'cannot change when resuming: Alipay takes the same out_trade_no again only with the same parameters',
+          );
+        }
+        biz = JSON.parse(stored) as Record<string, unknown>;
+      }
+      return start(request, biz, extra.formMethod ?? 'POST');
+    },
+
+    async queryPayment({ orderId, order }) {
       try {
         const node = await gateway.call('alipay.trade.query', { out_trade_no: orderId }, { idempotent: true });
-        return paymentStatus(node, orderId);
+        return readTradeQueryReply(node, { provider: id, orderId, tradeNo: order?.providerTransactionId });
       } catch (error) {
         // A precreated QR code makes no trade until the buyer scans it.
         if (ProviderApiError.isInstance(error) && error.normalizedCode === 'not_found') {
@@ -255,7 +387,8 @@ export function alipay(options: AlipayOptions): AlipayProvider {
         return;
       }
       try {
-        await gateway.call('alipay.trade.close', { out_trade_no: orderId }, { idempotent: true });
+        const node = await gateway.call('alipay.trade.close', { out_trade_no: orderId }, { idempotent: true });
+        readCloseReply(node, { provider: id, orderId, tradeNo: order.providerTransactionId });
       } catch (error) {
         if (!ProviderApiError.isInstance(error)) throw error;
         // Not scanned yet: nothing to close at Alipay. A later payment is still recorded (as an anomaly).
@@ -263,17 +396,19 @@ export function alipay(options: AlipayOptions): AlipayProvider {
         // ACQ.TRADE_STATUS_ERROR on close means the trade is no longer open: the buyer has paid.
         if (error.providerCode === 'ACQ.TRADE_STATUS_ERROR') {
           throw new ProviderApiError({
-            provider: 'alipay',
+            provider: id,
             providerCode: error.providerCode,
             providerMessage: error.providerMessage,
             normalizedCode: 'already_paid',
+            httpStatus: error.httpStatus,
+            requestId: error.requestId,
           });
         }
         throw error;
       }
     },
 
-    async refund({ orderId, refundId, amount, reason }) {
+    async refund({ orderId, order, refundId, amount, reason }) {
       const biz: Record<string, string> = {
         out_trade_no: orderId,
         refund_amount: formatYuan(amount),
@@ -282,40 +417,44 @@ export function alipay(options: AlipayOptions): AlipayProvider {
       if (reason) biz.refund_reason = reason;
       // Idempotent by out_request_no: a resent refund is not refunded twice.
       const node = await gateway.call('alipay.trade.refund', biz, { idempotent: true });
-      const event: RefundStatusEvent = { type: 'refund.succeeded', orderId, refundId, amount };
-      if (typeof node.refund_fee === 'string') event.refundedTotal = parseYuan(node.refund_fee, 'response.refund_fee');
-      return event;
+      let refundedBefore = 0;
+      for (const refund of order?.refunds ?? []) {
+        if (refund.status === 'succeeded' && refund.id !== refundId) refundedBefore += refund.amount;
+      }
+      return readRefundReply(node, {
+        provider: id,
+        orderId,
+        tradeNo: order?.providerTransactionId,
+        refundId,
+        amount,
+        refundedBefore,
+      });
     },
 
-    async queryRefund({ orderId, order, refundId }) {
+    async queryRefund({ orderId, order, refundId }): Promise<RefundStatusEvent> {
       const node = await gateway.call(
         'alipay.trade.fastpay.refund.query',
         { out_trade_no: orderId, out_request_no: refundId },
         { idempotent: true },
       );
-      const status = node.refund_status as AlipayRefundStatus | undefined;
-      if (status === undefined) {
-        // Not settled (or not received): the refund stays as requested.
-        const requested = order.refunds.find((refund) => refund.id === refundId);
-        if (!requested) throw new ValidationError('refundId', `order ${orderId} has no refund ${refundId}`);
-        return { type: 'refund.pending', orderId, refundId, amount: requested.amount };
-      }
-      if (!Object.hasOwn(ALIPAY_REFUND_STATUS, status)) {
-        throw new ValidationError('response.refund_status', `is not a known Alipay refund status: ${status}`);
-      }
-      return {
-        type: ALIPAY_REFUND_STATUS[status],
+      const settled = readRefundQueryReply(node, {
+        provider: id,
         orderId,
+        tradeNo: order.providerTransactionId,
         refundId,
-        amount: parseYuan(requireString(node, 'refund_amount'), 'response.refund_amount'),
-      };
+      });
+      if (settled) return settled;
+      // Not settled (or not received): the refund stays as requested.
+      const requested = order.refunds.find((refund) => refund.id === refundId);
+      if (!requested) throw new ValidationError('refundId', `order ${orderId} has no refund ${refundId}`);
+      return { type: 'refund.pending', orderId, refundId, amount: requested.amount };
     },
 
     async verifyNotification(request) {
       return verifyAlipayNotification(request, config);
     },
 
-    acknowledgeNotification: (outcome) => alipayAcknowledgement(outcome.accepted),
+    acknowledgeNotification: alipayAcknowledgement,
 
     async billDownloadUrl({ type, date }) {
       if (!/^\d{4}-\d{2}(-\d{2})?$/.test(date)) throw new ValidationError('date', 'must be yyyy-MM-dd or yyyy-MM');
@@ -324,7 +463,7 @@ export function alipay(options: AlipayOptions): AlipayProvider {
         { bill_type: type, bill_date: date },
         { idempotent: true },
       );
-      return requireString(node, 'bill_download_url');
+      return readBillDownloadUrlReply(node, id);
     },
 
     cancelPayment,

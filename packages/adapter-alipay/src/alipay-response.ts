@@ -5,10 +5,13 @@
  *
  * @packageDocumentation
  */
-import { ValidationError } from '@hutong/core';
+import { UnexpectedResponseError } from '@hutong/core';
 
 /** The top-level members of a response: the raw text of each value, by key. */
 export type AlipayResponseMembers = Map<string, string>;
+
+/** Thrown by the scanner; the caller turns it into an error naming its provider. */
+class MalformedResponse extends Error {}
 
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
 
@@ -24,7 +27,7 @@ function skipString(text: string, i: number): number {
     if (char === '\\') j++;
     else if (char === '"') return j + 1;
   }
-  throw new ValidationError('response', 'has an unterminated string');
+  throw new MalformedResponse('has an unterminated string');
 }
 
 function skipValue(text: string, i: number): number {
@@ -41,36 +44,48 @@ function skipValue(text: string, i: number): number {
         if (depth === 0) return j + 1;
       }
     }
-    throw new ValidationError('response', 'has an unterminated object');
+    throw new MalformedResponse('has an unterminated object');
   }
   let j = i;
   while (j < text.length && !',}]'.includes(text[j] as string) && !WHITESPACE.has(text[j] as string)) j++;
-  if (j === i) throw new ValidationError('response', 'is not valid JSON');
+  if (j === i) throw new MalformedResponse('is not valid JSON');
   return j;
 }
 
 /**
- * Splits a response's top-level object into raw member texts, without re-serialising anything.
+ * Splits a response's top-level object into raw member texts, without re-serialising anything. A
+ * body that is not one JSON object, or names a member twice (which one would count?), is an
+ * {@link UnexpectedResponseError} `malformed`.
  *
  * @example
  * ```ts
  * splitAlipayResponse('{"a_response":{"x":"\\/"},"sign":"s"}').get('a_response'); // '{"x":"\\/"}'
  * ```
  */
-export function splitAlipayResponse(text: string): AlipayResponseMembers {
+export function splitAlipayResponse(text: string, provider = 'alipay'): AlipayResponseMembers {
+  try {
+    return splitMembers(text);
+  } catch (cause) {
+    if (!(cause instanceof MalformedResponse || cause instanceof SyntaxError)) throw cause;
+    throw new UnexpectedResponseError(provider, 'malformed', `the response ${cause.message}`, { cause });
+  }
+}
+
+function splitMembers(text: string): AlipayResponseMembers {
   const members: AlipayResponseMembers = new Map();
   let i = skipWhitespace(text, 0);
-  if (text[i] !== '{') throw new ValidationError('response', 'is not a JSON object');
+  if (text[i] !== '{') throw new MalformedResponse('is not a JSON object');
   i = skipWhitespace(text, i + 1);
   if (text[i] === '}') return members;
   for (;;) {
-    if (text[i] !== '"') throw new ValidationError('response', 'is not valid JSON');
+    if (text[i] !== '"') throw new MalformedResponse('is not valid JSON');
     const keyEnd = skipString(text, i);
     const key = JSON.parse(text.slice(i, keyEnd)) as string;
     i = skipWhitespace(text, keyEnd);
-    if (text[i] !== ':') throw new ValidationError('response', 'is not valid JSON');
+    if (text[i] !== ':') throw new MalformedResponse('is not valid JSON');
     const valueStart = skipWhitespace(text, i + 1);
     const valueEnd = skipValue(text, valueStart);
+    if (members.has(key)) throw new MalformedResponse(`names ${key} twice`);
     members.set(key, text.slice(valueStart, valueEnd));
     i = skipWhitespace(text, valueEnd);
     if (text[i] === ',') {
@@ -78,7 +93,7 @@ export function splitAlipayResponse(text: string): AlipayResponseMembers {
       continue;
     }
     if (text[i] === '}') return members;
-    throw new ValidationError('response', 'is not valid JSON');
+    throw new MalformedResponse('is not valid JSON');
   }
 }
 
@@ -92,4 +107,45 @@ export function splitAlipayResponse(text: string): AlipayResponseMembers {
  */
 export function responseNodeName(method: string): string {
   return `${method.replaceAll('.', '_')}_response`;
+}
+
+/**
+ * Fields that only one method's reply carries. Alipay signs a reply node's value, not its name, so
+ * a genuine reply to another method can be served under this method's name; a node holding another
+ * method's own field is refused as the answer to another operation.
+ */
+const METHOD_FIELDS: Readonly<Record<string, string>> = {
+  qr_code: 'alipay.trade.precreate',
+  trade_status: 'alipay.trade.query',
+  fund_change: 'alipay.trade.refund',
+  refund_fee: 'alipay.trade.refund',
+  refund_status: 'alipay.trade.fastpay.refund.query',
+  retry_flag: 'alipay.trade.cancel',
+  action: 'alipay.trade.cancel',
+  bill_download_url: 'alipay.data.dataservice.bill.downloadurl.query',
+};
+
+/**
+ * The rule that binds a reply node to its method, in one place: the node must be the method's own
+ * (`responseNodeName(method)`, checked where the node is extracted) and must not carry a field
+ * only another method's reply has.
+ *
+ * @throws UnexpectedResponseError `mismatch` naming the foreign field.
+ * @example
+ * ```ts
+ * assertReplyOfMethod('alipay.trade.query', node, 'alipay'); // throws for a refund reply's value
+ * ```
+ */
+export function assertReplyOfMethod(method: string, node: Readonly<Record<string, unknown>>, provider: string): void {
+  for (const field in node) {
+    const owner = METHOD_FIELDS[field];
+    if (owner !== undefined && owner !== method) {
+      throw new UnexpectedResponseError(
+        provider,
+        'mismatch',
+        `the ${responseNodeName(method)} holds ${field}, a field of ${owner} replies`,
+        { field: `response.${field}` },
+      );
+    }
+  }
 }

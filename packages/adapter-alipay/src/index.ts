@@ -1,7 +1,9 @@
 /**
  * `@hutong/adapter-alipay`: Alipay (支付宝) for hutong: every payment method, refunds,
- * notifications, public-key and certificate modes. The offline sandbox is in
- * `@hutong/adapter-alipay/sandbox`.
+ * notifications, public-key and certificate modes. What a merchant uses is here: the `alipay()`
+ * factory, its option and provider types. The offline sandbox is in
+ * `@hutong/adapter-alipay/sandbox`; the wire protocol (signing, reply readers, certificate SNs) for
+ * adapter authors and tests is in `@hutong/adapter-alipay/protocol`.
  *
  * @example
  * ```ts
@@ -11,14 +13,19 @@
  *
  * @packageDocumentation
  */
-export * from './alipay-cert.js';
-export * from './alipay-errors.js';
-export * from './alipay-gateway.js';
-export * from './alipay-notification.js';
-export * from './alipay-options.js';
-export * from './alipay-provider.js';
-export * from './alipay-response.js';
-export * from './alipay-signature.js';
-export * from './alipay-status.js';
-export * from './alipay-time.js';
-export * from './alipay-v3-signature.js';
+export {
+  ALIPAY_GATEWAYS,
+  type AlipayBaseOptions,
+  type AlipayCertificateOptions,
+  type AlipayOptions,
+  type AlipayPublicKeyOptions,
+} from './alipay-options.js';
+export {
+  type AlipayActions,
+  type AlipayBillType,
+  type AlipayInstallments,
+  type AlipayJsapiParams,
+  type AlipayPaymentOptions,
+  type AlipayProvider,
+  alipay,
+} from './alipay-provider.js';

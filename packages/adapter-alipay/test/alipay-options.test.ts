@@ -61,18 +61,36 @@ describe('alipay(options) validation', () => {
     ['a seller id of the wrong shape', { sellerId: '1234' }, 'options.sellerId'],
     ['a non-URL endpoint', { endpoint: 'staging' }, 'options.endpoint'],
     ['a negative timeout', { timeoutMs: -1 }, 'options.timeoutMs'],
+    ['an id that cannot name a route', { id: 'alipay/hk' }, 'options.id'],
+    ['negative retries', { retries: -1 }, 'options.retries'],
+    ['a hook that is not a function', { hooks: { onRequest: 'log' } }, 'options.hooks.onRequest'],
+    ['requireNotifyUrl that is not a boolean', { requireNotifyUrl: 'no' }, 'options.requireNotifyUrl'],
   ])('refuses %s', (_label, patch, field) => {
     expect(fieldOf({ ...base, ...patch } as AlipayOptions)).toBe(field);
   });
 
+  it('refuses an option it does not know, naming it', () => {
+    const error = (() => {
+      try {
+        alipay({ ...base, alipayPublicKeys: 'x' } as unknown as AlipayOptions);
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toContain('alipayPublicKeys');
+  });
+
   it('refuses both key modes at once, and neither', () => {
-    expect(fieldOf({ ...certMode, alipayPublicKey: base.alipayPublicKey })).toBe('options');
-    expect(fieldOf({ appId: base.appId, privateKey: base.privateKey })).toBe('options');
+    expect(fieldOf({ ...certMode, alipayPublicKey: base.alipayPublicKey } as unknown as AlipayOptions)).toBe('options');
+    expect(fieldOf({ appId: base.appId, privateKey: base.privateKey } as unknown as AlipayOptions)).toBe('options');
   });
 
   it('accepts certificate mode and refuses it incomplete or with an app certificate of another key', () => {
     expect(fieldOf(certMode)).toBeUndefined();
-    expect(fieldOf({ ...certMode, alipayRootCert: undefined })).toBe('options.alipayRootCert');
+    expect(fieldOf({ ...certMode, alipayRootCert: undefined } as unknown as AlipayOptions)).toBe(
+      'options.alipayRootCert',
+    );
     expect(fieldOf({ ...certMode, privateKey: base.privateKey })).toBe('options.appCert');
     expect(fieldOf({ ...certMode, alipayRootCert: 'not a certificate' })).toBe('options.alipayRootCert');
   });

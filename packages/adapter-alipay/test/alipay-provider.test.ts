@@ -198,6 +198,7 @@ describe('creating payments', () => {
         method: 'qr',
         amount: 1,
         subject: 'x',
+        // @ts-expect-error: 5 periods do not exist, at compile time too
         providerOptions: { installments: { count: 5 } },
       }),
     );
@@ -399,7 +400,7 @@ describe('operations', () => {
         alipayPublicKey: sandbox.alipayPublicKey,
         endpoint: server.gatewayUrl,
       });
-      const payments = createPayments({ providers: [provider] });
+      const payments = createPayments({ providers: [provider], notifyUrl: 'https://shop.example/webhooks/alipay' });
       const { order, action } = await payments.createPayment({
         provider: 'alipay',
         method: 'qr',

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseAlipayTime } from '../src/index.js';
+import { parseAlipayTime } from '../src/protocol/index.js';
 
 const source = fileURLToPath(new URL('../src/alipay-time.ts', import.meta.url));
 

@@ -2,8 +2,8 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { toNotificationRequest } from '@hutong/core';
 import { FormFields, loadRsaPrivateKey, loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { describe, expect, it } from 'vitest';
+import { alipay } from '../src/index.js';
 import {
-  alipay,
   alipayCertificateKey,
   alipayCertificateSn,
   alipayRootCertificateSn,
@@ -17,7 +17,7 @@ import {
   verifyAlipayNotificationParams,
   verifyAlipayResponse,
   verifyAlipayV3Response,
-} from '../src/index.js';
+} from '../src/protocol/index.js';
 import { fixture, formBody, type Vector, vectors } from './helpers.js';
 
 const V = vectors();
@@ -141,7 +141,7 @@ describe('notification verification', () => {
     const provider = alipay({
       appId: '2019073166072302',
       privateKey: fixture('alipay-sdk-nodejs-all/app-private-key.pem'),
-      alipayPublicKey: v.verify_key_b64,
+      alipayPublicKey: v.verify_key_b64 as string,
       sellerId: '2088531891668739',
     });
     const { event } = await provider.verifyNotification(
@@ -154,6 +154,7 @@ describe('notification verification', () => {
       providerTransactionId: '2019081522001468450512505578',
       paidAt: '2019-08-15T07:56:24.000Z',
       buyerId: '2088102534368455',
+      currency: 'CNY',
     });
   });
 

@@ -18,8 +18,8 @@ import {
   responseNodeName,
   signAlipayContent,
   verifyAlipayContent,
-} from '@hutong/adapter-alipay';
-import { formatYuan, type NextAction, type NotificationInput, parseYuan } from '@hutong/core';
+} from '@hutong/adapter-alipay/protocol';
+import { formatYuan, type NextAction, type NotificationInput, type PosAction, parseYuan } from '@hutong/core';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { deliverNotification } from '@hutong/core/testing';
 
@@ -47,6 +47,8 @@ export interface AlipaySandboxTrade {
   paidAt: Date | undefined;
   /** Refunds by `out_request_no`, in fen. */
   refunds: Map<string, number>;
+  /** The business parameters the trade was created with (a repeat must carry the same). */
+  bizContent: string;
 }
 
 /** A running HTTP sandbox. */
@@ -72,9 +74,12 @@ export interface AlipaySandbox {
    * The buyer opens what the merchant's front end was given (a `form`, `redirect` or `app` action):
    * the sandbox checks its signature, as Alipay's cashier does, and creates the trade.
    */
-  open(action: NextAction): void;
-  /** The buyer pays; returns the signed notification Alipay would post. */
-  pay(orderId: string, options?: { amount?: number }): NotificationInput;
+  open(action: NextAction | PosAction): void;
+  /**
+   * The buyer pays; returns the signed notification Alipay would post. `amount` reports another
+   * amount; `currency` a payment priced in another currency (`trans_currency`).
+   */
+  pay(orderId: string, options?: { amount?: number; currency?: string }): NotificationInput;
   /** The trade times out unpaid; returns the signed `TRADE_CLOSED` notification. */
   expire(orderId: string): NotificationInput;
   /** The signed notification Alipay posts after a refund (`out_biz_no`, cumulative `refund_fee`). */
@@ -83,6 +88,16 @@ export interface AlipaySandbox {
   deliver(notification: NotificationInput, url: string): Promise<Response>;
   /** The sandbox's record of a trade. */
   trade(orderId: string): AlipaySandboxTrade | undefined;
+  /**
+   * Edits the next reply to `method` before it is signed, as a faulty gateway would answer (a
+   * field missing, a status Alipay never documented): the reply still verifies.
+   *
+   * @example
+   * ```ts
+   * sandbox.alterNextReply('alipay.trade.precreate', ({ qr_code, ...node }) => node);
+   * ```
+   */
+  alterNextReply(method: string, edit: (node: Record<string, unknown>) => Record<string, unknown>): void;
 }
 
 /** The sandbox's in-process gateway address (never resolved: requests go to the in-process fetch). */
@@ -95,6 +110,16 @@ class AlipayReply {
     readonly name: string,
     readonly node: Node,
   ) {}
+}
+
+/** The business parameters that bind a trade, in a stable order (payment-code fields aside). */
+function canonicalBiz(biz: Node): string {
+  const { auth_code: _authCode, scene: _scene, ...rest } = biz;
+  return JSON.stringify(
+    Object.keys(rest)
+      .sort()
+      .map((key) => [key, rest[key]]),
+  );
 }
 
 function failure(code: string, msg: string, subCode: string, subMsg: string): Node {
@@ -119,6 +144,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
   const sellerId = options.sellerId ?? '2088000000000001';
   const now = options.now ?? (() => new Date());
   const trades = new Map<string, AlipaySandboxTrade>();
+  const edits = new Map<string, (node: Node) => Node>();
   let sequence = 0;
 
   const tradeNo = () =>
@@ -153,6 +179,13 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED') {
         return { error: failure('40004', 'Business Failed', 'ACQ.TRADE_HAS_SUCCESS', '交易已被支付') };
       }
+      if (existing.status === 'TRADE_CLOSED') {
+        return { error: failure('40004', 'Business Failed', 'ACQ.TRADE_HAS_CLOSE', '交易已经关闭') };
+      }
+      // The same out_trade_no may be paid again while unpaid, with the same business parameters only.
+      if (existing.bizContent !== canonicalBiz(biz)) {
+        return { error: failure('40004', 'Business Failed', 'ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改') };
+      }
       return { trade: existing };
     }
     const trade: AlipaySandboxTrade = {
@@ -171,6 +204,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       ),
       paidAt: undefined,
       refunds: new Map(),
+      bizContent: canonicalBiz(biz),
     };
     trades.set(outTradeNo, trade);
     return { trade };
@@ -318,7 +352,13 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
         ),
       );
     }
-    return signedReply(new AlipayReply(responseNodeName(method), answer(method, biz, params)));
+    let node = answer(method, biz, params);
+    const edit = edits.get(method);
+    if (edit) {
+      edits.delete(method);
+      node = edit(node);
+    }
+    return signedReply(new AlipayReply(responseNodeName(method), node));
   }
 
   function signedNotification(trade: AlipaySandboxTrade, extra: Record<string, string> = {}): NotificationInput {
@@ -410,6 +450,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       const trade = requireTrade(orderId);
       if (trade.status === 'WAIT_BUYER_PAY') markPaid(trade);
       const extra: Record<string, string> = {};
+      if (payOptions.currency !== undefined) extra.trans_currency = payOptions.currency;
       if (payOptions.amount !== undefined) {
         const paid = formatYuan(payOptions.amount);
         Object.assign(extra, {
@@ -441,5 +482,9 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
     deliver: deliverNotification,
 
     trade: (orderId) => trades.get(orderId),
+
+    alterNextReply(method, edit) {
+      edits.set(method, edit);
+    },
   };
 }

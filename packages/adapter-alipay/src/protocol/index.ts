@@ -1,0 +1,25 @@
+/**
+ * `@hutong/adapter-alipay/protocol`: Alipay's wire protocol, for adapter authors, tests and the
+ * sandbox: request signing, reply verification and the one reader per operation that binds a
+ * reply to its request, notification verification, certificate SNs, status maps, China-time
+ * formatting and the v3 signature. Merchants need none of it: `alipay()` uses it for them.
+ *
+ * @example
+ * ```ts
+ * import { alipaySigningString, signAlipayContent } from '@hutong/adapter-alipay/protocol';
+ * const sign = signAlipayContent(alipaySigningString(params), privateKey);
+ * ```
+ *
+ * @packageDocumentation
+ */
+export * from '../alipay-cert.js';
+export * from '../alipay-errors.js';
+export * from '../alipay-gateway.js';
+export * from '../alipay-notification.js';
+export { type AlipayConfig, resolveAlipayOptions } from '../alipay-options.js';
+export * from '../alipay-replies.js';
+export * from '../alipay-response.js';
+export * from '../alipay-signature.js';
+export * from '../alipay-status.js';
+export * from '../alipay-time.js';
+export * from '../alipay-v3-signature.js';
