@@ -55,7 +55,7 @@ function border(status, x, y) {
   return [cx + dx * scale, cy + dy * scale];
 }
 
-const escape = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const round = (n) => Math.round(n * 10) / 10;
 
 const parts = [];
@@ -76,7 +76,7 @@ for (const [key, labels] of [...edges].sort(([a], [b]) => a.localeCompare(b))) {
   const ly = (1 - t) ** 2 * sy + 2 * (1 - t) * t * my + t ** 2 * ey;
   labels.forEach((label, index) => {
     const y = ly + (index - (labels.length - 1) / 2) * 14;
-    parts.push(`<text x="${round(lx)}" y="${round(y)}" class="label">${escape(label)}</text>`);
+    parts.push(`<text x="${round(lx)}" y="${round(y)}" class="label">${escapeXml(label)}</text>`);
   });
 }
 for (const [status, [x, y]] of Object.entries(PLACES)) {

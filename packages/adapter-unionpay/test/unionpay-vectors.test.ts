@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
 import { SignatureVerificationError, toNotificationRequest, ValidationError } from '@hutong/core';
-import { FormFields } from '@hutong/core/provider-utils';
 import { createTestIdentity, rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import { unionpay } from '../src/index.js';
