@@ -22,7 +22,7 @@ import {
   WECHATPAY_PROBE_PREFIX,
   wechatpayNonce,
   wechatpaySigningMessage,
-} from '@hutong/adapter-wechatpay';
+} from '@hutong/adapter-wechatpay/protocol';
 import type { NotificationInput } from '@hutong/core';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
@@ -354,7 +354,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
           const authCode = String((body.payer as Json | undefined)?.auth_code ?? '');
           if (authCode.startsWith('139')) {
             made.tradeState = 'USERPAYING';
-            return { status: 202, body: { trade_state: 'USERPAYING' } };
+            return { status: 202, body: transactionJson(made) };
           }
           made.tradeState = 'SUCCESS';
           made.successTime = now();
