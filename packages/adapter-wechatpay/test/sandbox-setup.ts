@@ -17,11 +17,11 @@ export const MERCHANT = {
 };
 
 /** A sandbox and a provider wired to it in process; `requests` records what was sent. */
-export function sandboxed(
+export function sandboxed<const Id extends string = 'wechatpay'>(
   options: {
     mode?: WechatpaySandboxOptions['mode'];
     /** Options over the defaults (key mode, app ids, ...). */
-    provider?: Partial<WechatpayCommonOptions> &
+    provider?: Partial<WechatpayCommonOptions<Id>> &
       Partial<WechatpayPublicKeyMode> & { appIds?: WechatpayAppIds | readonly string[] };
     /** Further app ids the sandbox's merchant has. */
     appIds?: readonly string[];
@@ -63,6 +63,6 @@ export function sandboxed(
     fetch,
     now: options.now,
     ...options.provider,
-  } as WechatpayOptions<'wechatpay'>);
+  } as WechatpayOptions<Id>);
   return { sandbox, provider, requests };
 }
