@@ -46,7 +46,7 @@ export interface WechatpayErrorBody {
 }
 
 /**
- * Turns a verified error reply into a {@link ProviderApiError} naming `provider` (the provider id)
+ * Turns a verified error reply into a `ProviderApiError` naming `provider` (the provider id)
  * and carrying WeChat Pay's `Request-ID`, which its support asks for.
  *
  * @group Protocol

@@ -145,8 +145,13 @@ function storedClientIp(request: CreatePaymentRequest): string | undefined {
   return (request as Partial<ResumePaymentRequest>).order?.providerData.clientIp;
 }
 
-/** What the create body is built from; stored in `providerData` so a resume sends the same. */
-interface PaymentParameters {
+/**
+ * What a create body is built from besides the order; stored in `providerData` so a resume sends
+ * the same.
+ *
+ * @group Protocol
+ */
+export interface WechatpayPaymentParameters {
   appId: string;
   mchId: string;
   options: WechatpayPaymentOptions;
@@ -164,7 +169,7 @@ interface PaymentParameters {
  * const body = wechatpayCreateBody(request, { appId, mchId, options, clientIp: request.clientIp });
  * ```
  */
-export function wechatpayCreateBody(request: CreatePaymentRequest, parameters: PaymentParameters): object {
+export function wechatpayCreateBody(request: CreatePaymentRequest, parameters: WechatpayPaymentParameters): object {
   const body: Record<string, unknown> = {
     appid: parameters.appId,
     mchid: parameters.mchId,
