@@ -12,8 +12,8 @@ import {
   type PaymentEvent,
   type PaymentSucceededEvent,
   SignatureVerificationError,
-  type VerifiedNotification,
   ValidationError,
+  type VerifiedNotification,
   type WebhookResponse,
 } from '@hutong/core';
 import { notificationRejectionStatus } from '@hutong/core/provider-utils';

@@ -107,8 +107,11 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
    * be up to `maxBillBytes` (default 256 MiB), beyond the size limit of API replies.
    */
   downloadTradeBill(request: WechatpayBillRequest): Promise<string>;
-  /** Reverses (撤销) a payment-code payment: closes it, or refunds it if paid. */
-  reversePayment(orderId: string): Promise<void>;
+  /**
+   * Reverses (撤销) a payment-code payment: closes it, or refunds it if paid. `appId` defaults to the
+   * default app id (`payments.close` passes the order's own).
+   */
+  reversePayment(orderId: string, appId?: string): Promise<void>;
 }
 
 const CAPABILITIES: ProviderCapabilities = {
@@ -235,11 +238,11 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
     }
   }
 
-  async function reversePayment(orderId: string): Promise<void> {
+  async function reversePayment(orderId: string, appId = config.apps.default): Promise<void> {
     const reply = await client.request({
       method: 'POST',
       path: `/v3/pay/transactions/out-trade-no/${path(orderId)}/reverse`,
-      body: { appid: config.apps.default, mchid: config.mchId },
+      body: { appid: appId, mchid: config.mchId },
       idempotent: true,
     });
     checkWechatpayReversal(replies, reply, orderId);
@@ -294,7 +297,7 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
     },
 
     async closePayment({ orderId, order }) {
-      if (order.method === 'pos') return reversePayment(orderId);
+      if (order.method === 'pos') return reversePayment(orderId, order.providerData.appId);
       // 204 with no body: nothing in the reply to bind; the signature covers the empty body.
       await client.request({
         method: 'POST',

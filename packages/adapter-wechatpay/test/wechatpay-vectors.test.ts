@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { createPayments, MemoryOrderStore, SignatureVerificationError, toNotificationRequest } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
+import { wechatpay, wechatpayAppParams, wechatpayJsapiParams } from '../src/index.js';
 import {
   certificateSerial,
   decryptWechatpayResource,
@@ -13,7 +14,6 @@ import {
   wechatpayAuthorization,
   wechatpaySigningMessage,
 } from '../src/protocol/index.js';
-import { wechatpay, wechatpayAppParams, wechatpayJsapiParams } from '../src/index.js';
 import { fixture, lower, type Vector, vectors } from './helpers.js';
 
 const V = vectors();
