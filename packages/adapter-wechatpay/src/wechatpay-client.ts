@@ -229,7 +229,8 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
       now - refreshedAt > CERTIFICATE_REFRESH_MS &&
       now - attemptedAt >= config.certificateRefreshIntervalMs
     ) {
-      await refreshCertificates();
+      // A failed periodic refresh leaves the known certificates in use; the reply is still verified with them.
+      await refreshCertificates().catch(() => {});
     }
     const message = signedMessageFromHeaders(response.headers, response.text, response.bytes);
     if (!message.signature && response.status >= 500) {
