@@ -23,6 +23,10 @@ export default defineConfig({
         find: /^@hutong\/adapter-wechatpay\/sandbox$/,
         replacement: source('./packages/adapter-wechatpay/src/sandbox/index.ts'),
       },
+      {
+        find: /^@hutong\/adapter-wechatpay\/protocol$/,
+        replacement: source('./packages/adapter-wechatpay/src/protocol/index.ts'),
+      },
       { find: /^@hutong\/adapter-wechatpay$/, replacement: source('./packages/adapter-wechatpay/src/index.ts') },
       {
         find: /^@hutong\/adapter-unionpay\/sandbox$/,

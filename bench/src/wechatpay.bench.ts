@@ -8,13 +8,13 @@
  * provider with no code of its own. It is the best any adapter can reach in this run.
  */
 import { constants, createDecipheriv, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { wechatpay } from '@hutong/adapter-wechatpay';
 import {
   encryptWechatpayResource,
   signWechatpayMessage,
-  wechatpay,
   wechatpayAuthorization,
   wechatpaySigningMessage,
-} from '@hutong/adapter-wechatpay';
+} from '@hutong/adapter-wechatpay/protocol';
 import { createPayments, MemoryOrderStore, type PaymentEvent } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { Aes, Formatter, Rsa } from 'wechatpay-axios-plugin';

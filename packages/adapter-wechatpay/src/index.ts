@@ -1,23 +1,40 @@
 /**
  * `@hutong/adapter-wechatpay`: WeChat Pay APIv3 for hutong: every payment method, refunds,
- * encrypted notifications, public-key and platform-certificate modes. The offline sandbox is in
- * `@hutong/adapter-wechatpay/sandbox`.
+ * encrypted notifications, public-key and platform-certificate modes, several app ids under one
+ * merchant id. The offline sandbox is in `@hutong/adapter-wechatpay/sandbox`; protocol internals
+ * (signing, verification, reply readers) for adapter authors and tests in
+ * `@hutong/adapter-wechatpay/protocol`.
  *
  * @example
  * ```ts
  * import { wechatpay } from '@hutong/adapter-wechatpay';
+ * const provider = wechatpay({ mchId, appId, privateKey, merchantSerialNo, apiV3Key,
+ *   wechatpayPublicKey, wechatpayPublicKeyId });
  * ```
  *
  * @packageDocumentation
  */
-export * from './wechatpay-aead.js';
-export * from './wechatpay-client.js';
-export * from './wechatpay-client-signatures.js';
-export * from './wechatpay-errors.js';
-export * from './wechatpay-notification.js';
-export * from './wechatpay-options.js';
-export * from './wechatpay-provider.js';
-export * from './wechatpay-signature.js';
-export * from './wechatpay-status.js';
-export * from './wechatpay-time.js';
-export * from './wechatpay-verifier.js';
+export {
+  type WechatpayAppParams,
+  type WechatpayClientSignatureInput,
+  type WechatpayJsapiParams,
+  wechatpayAppParams,
+  wechatpayJsapiParams,
+} from './wechatpay-client-signatures.js';
+export {
+  WECHATPAY_HOSTS,
+  type WechatpayAppIds,
+  type WechatpayAppOptions,
+  type WechatpayCertificateMode,
+  type WechatpayCommonOptions,
+  type WechatpayOptions,
+  type WechatpayPublicKeyMode,
+} from './wechatpay-options.js';
+export type { WechatpayPaymentOptions } from './wechatpay-payment-request.js';
+export {
+  type WechatpayActions,
+  type WechatpayBillRequest,
+  type WechatpayProvider,
+  wechatpay,
+} from './wechatpay-provider.js';
+export type { WechatpayBill } from './wechatpay-replies.js';

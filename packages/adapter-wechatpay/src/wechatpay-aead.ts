@@ -11,7 +11,11 @@ import { SignatureVerificationError } from '@hutong/core';
 
 const TAG_LENGTH = 16;
 
-/** An encrypted resource as WeChat Pay sends it. */
+/**
+ * An encrypted resource as WeChat Pay sends it.
+ *
+ * @group Protocol
+ */
 export interface WechatpayEncryptedResource {
   algorithm?: string;
   /** 12 ASCII characters. */
@@ -21,13 +25,13 @@ export interface WechatpayEncryptedResource {
   ciphertext: string;
 }
 
-function cipherFor(key: Buffer): 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm' {
+function cipherFor(key: Buffer, provider = 'wechatpay'): 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm' {
   // APIv3 keys are 32 bytes (AES-256). Shorter keys only appear in official SDK test vectors.
   if (key.length === 32) return 'aes-256-gcm';
   if (key.length === 16) return 'aes-128-gcm';
   if (key.length === 24) return 'aes-192-gcm';
   throw new SignatureVerificationError(
-    'wechatpay',
+    provider,
     'decryption_failed',
     `an AES key must be 16, 24 or 32 bytes, not ${key.length}`,
   );
@@ -35,27 +39,33 @@ function cipherFor(key: Buffer): 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm' {
 
 /**
  * Decrypts and authenticates a resource. Any failure (wrong key, tampered data, AAD or nonce,
- * truncated tag) is a `SignatureVerificationError` with reason `decryption_failed`.
+ * truncated tag) is a `SignatureVerificationError` with reason `decryption_failed`, naming
+ * `provider` (the provider id, default `wechatpay`).
  *
+ * @group Protocol
  * @example
  * ```ts
  * const json = decryptWechatpayResource(body.resource, apiV3Key);
  * ```
  */
-export function decryptWechatpayResource(resource: WechatpayEncryptedResource, key: Buffer): string {
+export function decryptWechatpayResource(
+  resource: WechatpayEncryptedResource,
+  key: Buffer,
+  provider = 'wechatpay',
+): string {
   if (resource.algorithm !== undefined && resource.algorithm !== 'AEAD_AES_256_GCM') {
     throw new SignatureVerificationError(
-      'wechatpay',
+      provider,
       'decryption_failed',
       `algorithm ${resource.algorithm} is not supported`,
     );
   }
   const data = Buffer.from(resource.ciphertext ?? '', 'base64');
   if (data.length < TAG_LENGTH || typeof resource.nonce !== 'string') {
-    throw new SignatureVerificationError('wechatpay', 'decryption_failed', 'the resource is too short or has no nonce');
+    throw new SignatureVerificationError(provider, 'decryption_failed', 'the resource is too short or has no nonce');
   }
   try {
-    const decipher = createDecipheriv(cipherFor(key), key, Buffer.from(resource.nonce, 'utf8'), {
+    const decipher = createDecipheriv(cipherFor(key, provider), key, Buffer.from(resource.nonce, 'utf8'), {
       authTagLength: TAG_LENGTH,
     });
     decipher.setAAD(Buffer.from(resource.associated_data ?? '', 'utf8'));
@@ -65,7 +75,7 @@ export function decryptWechatpayResource(resource: WechatpayEncryptedResource, k
     );
   } catch (cause) {
     if (SignatureVerificationError.isInstance(cause)) throw cause;
-    throw new SignatureVerificationError('wechatpay', 'decryption_failed', 'the resource does not authenticate', {
+    throw new SignatureVerificationError(provider, 'decryption_failed', 'the resource does not authenticate', {
       cause,
     });
   }
@@ -75,6 +85,7 @@ export function decryptWechatpayResource(resource: WechatpayEncryptedResource, k
  * Encrypts a resource (what WeChat Pay, or a sandbox, does). `nonce` defaults to 12 random
  * alphanumerics.
  *
+ * @group Protocol
  * @example
  * ```ts
  * const resource = encryptWechatpayResource('{"trade_state":"SUCCESS"}', apiV3Key, 'transaction');

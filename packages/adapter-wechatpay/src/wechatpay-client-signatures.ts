@@ -7,18 +7,34 @@
 import type { KeyObject } from 'node:crypto';
 import { signWechatpayMessage, wechatpayNonce, wechatpaySigningMessage } from './wechatpay-signature.js';
 
-/** JSAPI / mini program payment parameters. */
-export interface WechatpayJsapiParams {
+/**
+ * JSAPI / mini program payment parameters, what `wx.requestPayment` and `getBrandWCPayRequest` take.
+ *
+ * @group Payments
+ * @example
+ * ```ts
+ * wx.requestPayment({ ...params, success, fail });
+ * ```
+ */
+export type WechatpayJsapiParams = {
   appId: string;
   timeStamp: string;
   nonceStr: string;
   package: string;
   signType: 'RSA';
   paySign: string;
-}
+};
 
-/** APP SDK payment parameters (`PayReq`). */
-export interface WechatpayAppParams {
+/**
+ * APP SDK payment parameters (`PayReq`).
+ *
+ * @group Payments
+ * @example
+ * ```ts
+ * const request = new PayReq(); Object.assign(request, action.payload); // in the app
+ * ```
+ */
+export type WechatpayAppParams = {
   appid: string;
   partnerid: string;
   prepayid: string;
@@ -26,9 +42,13 @@ export interface WechatpayAppParams {
   noncestr: string;
   timestamp: string;
   sign: string;
-}
+};
 
-/** Inputs of the client-side signatures; `timestamp` and `nonce` are generated when absent. */
+/**
+ * Inputs of the client-side signatures; `timestamp` and `nonce` are generated when absent.
+ *
+ * @group Payments
+ */
 export interface WechatpayClientSignatureInput {
   appId: string;
   prepayId: string;
@@ -42,6 +62,7 @@ export interface WechatpayClientSignatureInput {
  * Parameters for `wx.requestPayment` / `getBrandWCPayRequest`: `paySign` over
  * `appId\ntimeStamp\nnonceStr\nprepay_id=...\n` (`signType` is not signed).
  *
+ * @group Payments
  * @example
  * ```ts
  * wx.requestPayment(wechatpayJsapiParams({ appId, prepayId, privateKey }));
@@ -61,6 +82,7 @@ export function wechatpayJsapiParams(input: WechatpayClientSignatureInput): Wech
 /**
  * Parameters for the APP SDK: `sign` over `appid\ntimestamp\nnoncestr\nprepayid\n`.
  *
+ * @group Payments
  * @example
  * ```ts
  * const req = wechatpayAppParams({ appId, mchId, prepayId, privateKey });

@@ -1,13 +1,13 @@
 /**
  * The APIv3 transport: signs each request over the exact bytes it sends, verifies every reply
  * (error replies included) before reading it, and keeps platform certificates fresh in `'auto'`
- * mode.
+ * mode, with at most one download per interval whatever a sender puts in `Wechatpay-Serial`.
  *
  * @packageDocumentation
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import { ProviderApiError, SignatureVerificationError, ValidationError } from '@hutong/core';
-import { createHttpClient, type HttpResponse } from '@hutong/core/provider-utils';
+import { ProviderApiError, SignatureVerificationError, UnexpectedResponseError } from '@hutong/core';
+import { createHttpClient, type HttpRequest, type HttpResponse } from '@hutong/core/provider-utils';
 import { decryptWechatpayResource, type WechatpayEncryptedResource } from './wechatpay-aead.js';
 import { wechatpayError } from './wechatpay-errors.js';
 import { certificateSerial, type WechatpayConfig } from './wechatpay-options.js';
@@ -18,7 +18,11 @@ import {
   type WechatpayKeySource,
 } from './wechatpay-verifier.js';
 
-/** A request to an APIv3 endpoint. */
+/**
+ * A request to an APIv3 endpoint.
+ *
+ * @group Protocol
+ */
 export interface WechatpayRequest {
   method: 'GET' | 'POST';
   /** Path and query, e.g. `/v3/pay/transactions/out-trade-no/o1?mchid=1230000109`. */
@@ -28,18 +32,44 @@ export interface WechatpayRequest {
   idempotent?: boolean;
 }
 
-/** The APIv3 client of one merchant. */
+/**
+ * The APIv3 client of one merchant.
+ *
+ * @group Protocol
+ */
 export interface WechatpayClient {
-  /** Sends a request; returns the verified JSON body (`undefined` for 204). */
-  request<T = Record<string, unknown>>(request: WechatpayRequest): Promise<T | undefined>;
-  /** Downloads a file (a bill) from a full URL; the reply is not signed, so the caller checks its hash. */
+  /**
+   * Sends a request; returns the verified JSON body (`undefined` for 204). A verified error reply is
+   * a `ProviderApiError` (with WeChat Pay's `Request-ID`); a verified 2xx that is not JSON is an
+   * `UnexpectedResponseError('malformed')`.
+   */
+  request(request: WechatpayRequest): Promise<unknown>;
+  /** Downloads a file (a bill) from a full URL, up to `maxBillBytes`; the reply is not signed. */
   download(url: string): Promise<HttpResponse>;
   /** Platform keys, for notifications. */
   readonly keys: WechatpayKeySource;
 }
 
-/** Platform certificates refresh at least this often in `'auto'` mode (WeChat Pay advises 12 hours). */
+/**
+ * Platform certificates refresh at least this often in `'auto'` mode (WeChat Pay advises 12 hours).
+ *
+ * @group Protocol
+ */
 export const CERTIFICATE_REFRESH_MS = 12 * 60 * 60 * 1000;
+
+/**
+ * How long a serial still unknown after a download is remembered as unknown (no download for it).
+ *
+ * @group Protocol
+ */
+export const UNKNOWN_SERIAL_MEMORY_MS = 10 * 60 * 1000;
+
+/**
+ * How many unknown serials are remembered at most (the oldest are forgotten first).
+ *
+ * @group Protocol
+ */
+export const UNKNOWN_SERIAL_MEMORY_SIZE = 1024;
 
 interface DownloadedCertificate {
   serial_no: string;
@@ -49,6 +79,7 @@ interface DownloadedCertificate {
 /**
  * Creates the APIv3 client.
  *
+ * @group Protocol
  * @example
  * ```ts
  * const client = createWechatpayClient(config);
@@ -56,19 +87,26 @@ interface DownloadedCertificate {
  * ```
  */
 export function createWechatpayClient(config: WechatpayConfig): WechatpayClient {
+  const provider = config.id;
   const http = createHttpClient({
-    provider: 'wechatpay',
+    provider,
     fetch: config.fetch,
     timeoutMs: config.timeoutMs,
+    hooks: config.hooks,
+    retries: config.retries,
     redactHeaders: ['wechatpay-signature'],
   });
   let refreshedAt = 0;
+  /** When the last download was started, successful or not: the rate limit. */
+  let attemptedAt = Number.NEGATIVE_INFINITY;
   let refreshing: Promise<void> | undefined;
+  /** Serials found unknown after a download, with when to forget them (insertion-ordered, bounded). */
+  const unknownSerials = new Map<string, number>();
 
   const keys: WechatpayKeySource = {
     publicKey: config.publicKey,
     certificates: config.certificates,
-    refresh: config.autoCertificates ? () => refreshCertificates() : undefined,
+    refresh: config.autoCertificates ? (serial) => refreshFor(serial) : undefined,
   };
 
   function authorization(method: string, canonicalUrl: string, body: string): string {
@@ -101,9 +139,37 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
     });
   }
 
+  /**
+   * A download for an unknown serial, when the limits allow one: never for a serial remembered as
+   * unknown, and at most one download per interval (a serial seen while the limit holds is simply
+   * unknown for now). A serial still unknown after a successful download is remembered for a while,
+   * in bounded memory. Resolves either way; the caller looks the serial up again.
+   */
+  async function refreshFor(serial: string): Promise<void> {
+    const now = config.now().getTime();
+    const forgetAt = unknownSerials.get(serial);
+    if (forgetAt !== undefined) {
+      if (forgetAt > now) return;
+      unknownSerials.delete(serial);
+    }
+    let download = refreshing;
+    if (!download && now - attemptedAt >= config.certificateRefreshIntervalMs) download = refreshCertificates();
+    if (!download) return;
+    const downloaded = await download.then(
+      () => true,
+      () => false,
+    );
+    if (!downloaded || config.certificates.has(serial)) return;
+    unknownSerials.set(serial, now + UNKNOWN_SERIAL_MEMORY_MS);
+    if (unknownSerials.size > UNKNOWN_SERIAL_MEMORY_SIZE) {
+      unknownSerials.delete(unknownSerials.keys().next().value as string);
+    }
+  }
+
   /** Downloads, decrypts and verifies the platform certificates (single-flight). */
   function refreshCertificates(): Promise<void> {
     refreshing ??= (async () => {
+      attemptedAt = config.now().getTime();
       try {
         const response = await send({ method: 'GET', path: '/v3/certificates' });
         const downloaded = new Map<string, KeyObject>();
@@ -111,17 +177,19 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
           let data: DownloadedCertificate[];
           try {
             data = (JSON.parse(response.text) as { data: DownloadedCertificate[] }).data;
+            // Decryption with the APIv3 key authenticates each certificate.
+            for (const item of data ?? []) {
+              const certificate = new X509Certificate(
+                decryptWechatpayResource(item.encrypt_certificate, config.apiV3Key, provider),
+              );
+              downloaded.set(certificateSerial(certificate), certificate.publicKey);
+            }
           } catch (cause) {
-            throw new SignatureVerificationError('wechatpay', 'malformed', '/v3/certificates did not return JSON', {
+            if (SignatureVerificationError.isInstance(cause)) throw cause;
+            throw new UnexpectedResponseError(provider, 'malformed', '/v3/certificates could not be read', {
               cause,
+              field: 'response.data',
             });
-          }
-          // Decryption with the APIv3 key authenticates each certificate.
-          for (const item of data ?? []) {
-            const certificate = new X509Certificate(
-              decryptWechatpayResource(item.encrypt_certificate, config.apiV3Key),
-            );
-            downloaded.set(certificateSerial(certificate), certificate.publicKey);
           }
         }
         // The reply itself is signed by one of the certificates it carries (or one already known).
@@ -133,8 +201,9 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
           signedMessageFromHeaders(response.headers, response.text, response.bytes),
           candidates,
           config.now(),
+          provider,
         );
-        if (response.status !== 200) throw wechatpayError(parseJson(response.text) ?? {}, response.status);
+        if (response.status !== 200) throw errorReply(response);
         for (const [serial, key] of downloaded) config.certificates.set(serial, key);
         refreshedAt = config.now().getTime();
       } finally {
@@ -144,38 +213,65 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
     return refreshing;
   }
 
+  function errorReply(response: HttpResponse): ProviderApiError {
+    return wechatpayError(
+      parseJson(response.text) ?? {},
+      response.status,
+      provider,
+      response.headers.get('request-id') ?? undefined,
+    );
+  }
+
   async function verifiedReply(response: HttpResponse): Promise<void> {
-    if (config.autoCertificates && config.now().getTime() - refreshedAt > CERTIFICATE_REFRESH_MS) {
-      await refreshCertificates();
+    const now = config.now().getTime();
+    if (
+      config.autoCertificates &&
+      now - refreshedAt > CERTIFICATE_REFRESH_MS &&
+      now - attemptedAt >= config.certificateRefreshIntervalMs
+    ) {
+      // A failed periodic refresh leaves the known certificates in use; the reply is still verified with them.
+      await refreshCertificates().catch(() => {});
     }
     const message = signedMessageFromHeaders(response.headers, response.text, response.bytes);
     if (!message.signature && response.status >= 500) {
       // An unsigned 5xx comes from infrastructure in front of WeChat Pay; it proves nothing and changes nothing.
       throw new ProviderApiError({
-        provider: 'wechatpay',
+        provider,
         providerCode: `HTTP_${response.status}`,
         normalizedCode: 'system_busy',
         httpStatus: response.status,
+        requestId: response.headers.get('request-id') ?? undefined,
       });
     }
-    await verifyWechatpaySignedMessage(message, keys, config.now());
+    await verifyWechatpaySignedMessage(message, keys, config.now(), provider);
   }
 
   return {
     keys,
-    async request<T>(request: WechatpayRequest) {
+    async request(request: WechatpayRequest) {
       const response = await send(request);
       await verifiedReply(response);
-      if (response.status === 204) return undefined;
+      if (response.status >= 300) throw errorReply(response);
+      if (response.status === 204 || response.text === '') return undefined;
       const body = parseJson(response.text);
-      if (response.status >= 300) throw wechatpayError(body ?? {}, response.status);
-      if (body === undefined) throw new ValidationError('response', 'is not JSON');
-      return body as T;
+      if (body === undefined) {
+        throw new UnexpectedResponseError(provider, 'malformed', 'the reply is not a JSON object', {
+          field: 'response',
+        });
+      }
+      return body;
     },
     async download(url: string) {
       const parsed = new URL(url);
       const canonicalUrl = `${parsed.pathname}${parsed.search}`;
-      return http.send({ method: 'GET', url, headers: { authorization: authorization('GET', canonicalUrl, '') } });
+      // Bills are larger than any API reply: the HTTP client's per-request size limit is raised for them.
+      const request: HttpRequest & { maxResponseBytes: number } = {
+        method: 'GET',
+        url,
+        headers: { authorization: authorization('GET', canonicalUrl, '') },
+        maxResponseBytes: config.maxBillBytes,
+      };
+      return http.send(request);
     },
   };
 }
@@ -183,7 +279,10 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
 function parseJson(text: string): Record<string, unknown> | undefined {
   if (!text) return undefined;
   try {
-    return JSON.parse(text) as Record<string, unknown>;
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,11 @@
  */
 import { type NormalizedProviderCode, ProviderApiError } from '@hutong/core';
 
-/** WeChat Pay error codes with a normalised meaning. */
+/**
+ * WeChat Pay error codes with a normalised meaning.
+ *
+ * @group Protocol
+ */
 export const WECHATPAY_ERROR_CODES: Readonly<Record<string, NormalizedProviderCode>> = {
   ORDER_NOT_EXIST: 'not_found',
   RESOURCE_NOT_EXISTS: 'not_found',
@@ -30,7 +34,11 @@ export const WECHATPAY_ERROR_CODES: Readonly<Record<string, NormalizedProviderCo
   USER_ACCOUNT_ABNORMAL: 'refund_rejected',
 };
 
-/** A WeChat Pay error body. */
+/**
+ * A WeChat Pay error body.
+ *
+ * @group Protocol
+ */
 export interface WechatpayErrorBody {
   code?: string;
   message?: string;
@@ -38,21 +46,30 @@ export interface WechatpayErrorBody {
 }
 
 /**
- * Turns a verified error reply into a {@link ProviderApiError}.
+ * Turns a verified error reply into a `ProviderApiError` naming `provider` (the provider id)
+ * and carrying WeChat Pay's `Request-ID`, which its support asks for.
  *
+ * @group Protocol
  * @example
  * ```ts
  * wechatpayError({ code: 'ORDERPAID', message: '订单已支付' }, 400).normalizedCode; // 'already_paid'
  * ```
  */
-export function wechatpayError(body: WechatpayErrorBody, httpStatus: number): ProviderApiError {
-  const code = body.code ?? `HTTP_${httpStatus}`;
-  const normalizedCode = WECHATPAY_ERROR_CODES[code] ?? (httpStatus >= 500 ? 'system_busy' : 'unknown');
+export function wechatpayError(
+  body: WechatpayErrorBody,
+  httpStatus: number,
+  provider = 'wechatpay',
+  requestId?: string,
+): ProviderApiError {
+  const code = typeof body.code === 'string' && body.code ? body.code : `HTTP_${httpStatus}`;
+  const known = Object.hasOwn(WECHATPAY_ERROR_CODES, code) ? WECHATPAY_ERROR_CODES[code] : undefined;
+  const normalizedCode = known ?? (httpStatus >= 500 ? 'system_busy' : 'unknown');
   return new ProviderApiError({
-    provider: 'wechatpay',
+    provider,
     providerCode: code,
-    providerMessage: body.message,
+    providerMessage: typeof body.message === 'string' ? body.message : undefined,
     normalizedCode,
     httpStatus,
+    requestId,
   });
 }

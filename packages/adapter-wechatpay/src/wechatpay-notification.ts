@@ -10,10 +10,13 @@ import {
   HutongError,
   type NotificationRequest,
   type PaymentEvent,
+  type PaymentSucceededEvent,
   SignatureVerificationError,
   ValidationError,
+  type VerifiedNotification,
   type WebhookResponse,
 } from '@hutong/core';
+import { notificationRejectionStatus } from '@hutong/core/provider-utils';
 import { decryptWechatpayResource, type WechatpayEncryptedResource } from './wechatpay-aead.js';
 import { wechatpayRefundStatus, wechatpayTradeState } from './wechatpay-status.js';
 import { parseWechatpayTime } from './wechatpay-time.js';
@@ -23,10 +26,17 @@ import {
   type WechatpayKeySource,
 } from './wechatpay-verifier.js';
 
-/** What notification handling needs of the configuration. */
+/**
+ * What notification handling needs of the configuration.
+ *
+ * @group Protocol
+ */
 export interface WechatpayNotificationConfig {
+  /** The provider id, named by errors. Default `wechatpay`. */
+  provider?: string;
   mchId: string;
-  appId: string;
+  /** Every configured app id: a payment notification may name any of them. */
+  appIds: readonly string[];
   apiV3Key: Buffer;
   keys: WechatpayKeySource;
   /** The clock of the 300-second window. */
@@ -39,7 +49,11 @@ interface NotificationBody {
   resource?: WechatpayEncryptedResource;
 }
 
-/** A decrypted transaction resource (`TRANSACTION.SUCCESS`). */
+/**
+ * A decrypted transaction resource (`TRANSACTION.SUCCESS`).
+ *
+ * @group Protocol
+ */
 export interface WechatpayTransactionResource {
   mchid: string;
   appid: string;
@@ -48,10 +62,14 @@ export interface WechatpayTransactionResource {
   trade_state: string;
   success_time?: string;
   payer?: { openid?: string };
-  amount: { total: number; payer_total?: number; currency?: string };
+  amount: { total: number; payer_total?: number; currency?: string; payer_currency?: string };
 }
 
-/** A decrypted refund resource (`REFUND.*`). */
+/**
+ * A decrypted refund resource (`REFUND.*`).
+ *
+ * @group Protocol
+ */
 export interface WechatpayRefundResource {
   mchid: string;
   out_trade_no: string;
@@ -73,8 +91,10 @@ function text(value: unknown, field: string): string {
 }
 
 /**
- * Verifies, decrypts and parses a notification into a core event.
+ * Verifies, decrypts and parses a notification into a core event. A payment's `currency` is
+ * `amount.currency`.
  *
+ * @group Protocol
  * @example
  * ```ts
  * const { event } = await verifyWechatpayNotification(request, config);
@@ -83,12 +103,14 @@ function text(value: unknown, field: string): string {
 export async function verifyWechatpayNotification(
   request: NotificationRequest,
   config: WechatpayNotificationConfig,
-): Promise<{ event: PaymentEvent; notificationId?: string }> {
+): Promise<VerifiedNotification> {
+  const provider = config.provider ?? 'wechatpay';
   // Over the bytes as received; a promise only when an unknown certificate needs a download.
   const pending = checkWechatpaySignedMessage(
     signedMessageFromHeaders(request.headers, request.body, request.rawBody),
     config.keys,
     config.now(),
+    provider,
   );
   if (pending) await pending;
   let body: NotificationBody;
@@ -98,7 +120,7 @@ export async function verifyWechatpayNotification(
     throw new ValidationError('notification.body', 'is not JSON', { cause });
   }
   if (!body.resource) throw new ValidationError('notification.resource', 'is missing');
-  const plaintext = decryptWechatpayResource(body.resource, config.apiV3Key);
+  const plaintext = decryptWechatpayResource(body.resource, config.apiV3Key, provider);
   let resource: Record<string, unknown>;
   try {
     resource = JSON.parse(plaintext) as Record<string, unknown>;
@@ -107,7 +129,7 @@ export async function verifyWechatpayNotification(
   }
   if (resource.mchid !== config.mchId) {
     throw new SignatureVerificationError(
-      'wechatpay',
+      provider,
       'wrong_recipient',
       `the notification is for merchant ${String(resource.mchid)}`,
     );
@@ -116,17 +138,19 @@ export async function verifyWechatpayNotification(
   switch (body.event_type) {
     case 'TRANSACTION.SUCCESS': {
       const transaction = resource as unknown as WechatpayTransactionResource;
-      if (transaction.appid !== config.appId) {
+      if (typeof transaction.appid !== 'string' || !config.appIds.includes(transaction.appid)) {
         throw new SignatureVerificationError(
-          'wechatpay',
+          provider,
           'wrong_recipient',
           `the notification is for app ${String(transaction.appid)}`,
         );
       }
-      const type = wechatpayTradeState(transaction.trade_state, 'notification.trade_state');
+      const type = wechatpayTradeState(transaction.trade_state);
+      if (type === undefined)
+        throw new ValidationError('notification.trade_state', 'is not a known WeChat Pay trade state');
       const orderId = text(transaction.out_trade_no, 'notification.out_trade_no');
       if (type !== 'payment.succeeded') return { event: { type, orderId } as PaymentEvent, notificationId };
-      const event: PaymentEvent = {
+      const event: PaymentSucceededEvent = {
         type,
         orderId,
         amount: integer(transaction.amount?.total, 'notification.amount.total'),
@@ -135,13 +159,17 @@ export async function verifyWechatpayNotification(
       if (transaction.success_time)
         event.paidAt = parseWechatpayTime(transaction.success_time, 'notification.success_time');
       if (transaction.payer?.openid) event.buyerId = transaction.payer.openid;
+      const currency = transaction.amount?.currency;
+      if (currency !== undefined) event.currency = text(currency, 'notification.amount.currency');
       return { event, notificationId };
     }
     case 'REFUND.SUCCESS':
     case 'REFUND.ABNORMAL':
     case 'REFUND.CLOSED': {
       const refund = resource as unknown as WechatpayRefundResource;
-      const type = wechatpayRefundStatus(refund.refund_status, 'notification.refund_status');
+      const type = wechatpayRefundStatus(refund.refund_status);
+      if (type === undefined)
+        throw new ValidationError('notification.refund_status', 'is not a known WeChat Pay refund status');
       const orderId = text(refund.out_trade_no, 'notification.out_trade_no');
       const refundId = text(refund.out_refund_no, 'notification.out_refund_no');
       if (type === 'refund.failed')
@@ -166,9 +194,11 @@ export async function verifyWechatpayNotification(
 }
 
 /**
- * The replies WeChat Pay expects: 204 with no body to stop redelivery; otherwise a 4xx (refused
- * message) or 500 (our failure) with `{"code":"FAIL","message":...}`.
+ * The replies WeChat Pay expects: 204 with no body to stop redelivery; otherwise the status every
+ * wallet answers (`notificationRejectionStatus`: 400 for a refused message, an unknown order
+ * included; 500 for the merchant's own failure) with `{"code":"FAIL","message":...}`.
  *
+ * @group Protocol
  * @example
  * ```ts
  * wechatpayAcknowledgement({ accepted: true }); // { status: 204, headers: {}, body: '' }
@@ -179,10 +209,9 @@ export function wechatpayAcknowledgement(
 ): WebhookResponse {
   if (outcome.accepted) return { status: 204, headers: {}, body: '' };
   const error = outcome.error;
-  const refused = SignatureVerificationError.isInstance(error) || ValidationError.isInstance(error);
   const message = HutongError.isInstance(error) ? error.code : 'internal_error';
   return {
-    status: refused ? 400 : 500,
+    status: notificationRejectionStatus(error),
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code: 'FAIL', message }),
   };

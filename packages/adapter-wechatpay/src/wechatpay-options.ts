@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import { ValidationError } from '@hutong/core';
+import { type HttpHooks, ValidationError } from '@hutong/core';
 import {
   endpointOption,
   loadRsaPrivateKey,
@@ -15,39 +15,62 @@ import {
 } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 
-/** WeChat Pay's API hosts. */
+/**
+ * WeChat Pay's API hosts.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * wechatpay({ ...options, endpoint: 'backup' }); // WECHATPAY_HOSTS.backup
+ * ```
+ */
 export const WECHATPAY_HOSTS = {
   production: 'https://api.mch.weixin.qq.com',
   backup: 'https://api2.mch.weixin.qq.com',
 } as const;
 
 /**
- * Options of `wechatpay()`. Give WeChat Pay's public key (public-key mode), platform certificates
- * (certificate mode, or `'auto'` to download them), or both while migrating.
+ * The app ids bound to one merchant id, by the kind of app: the official account (`mp`, 公众号),
+ * the mini program (`mini`, 小程序) and the mobile app (`app`, 开放平台移动应用).
  *
+ * @group Options
  * @example
  * ```ts
- * wechatpay({ mchId: '1230000109', appId: 'wxd678efh567hg6787', privateKey, merchantSerialNo,
- *   apiV3Key, wechatpayPublicKey, wechatpayPublicKeyId: 'PUB_KEY_ID_0112...' });
+ * const appIds: WechatpayAppIds = { mp: 'wx1111111111111111', mini: 'wx2222222222222222' };
  * ```
  */
-export interface WechatpayOptions {
+export interface WechatpayAppIds {
+  /** Official account (公众号): `jsapi` payments in WeChat's browser, and the default for `qr` and `h5`. */
+  mp?: string;
+  /** Mini program (小程序): `jsapi` payments with `providerOptions: { appRole: 'mini' }`. */
+  mini?: string;
+  /** Mobile app (开放平台): `app` payments. */
+  app?: string;
+}
+
+/**
+ * The options every key mode and app set-up share.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * const common: WechatpayCommonOptions = { mchId, privateKey, merchantSerialNo, apiV3Key };
+ * ```
+ */
+export interface WechatpayCommonOptions<Id extends string = string> {
+  /**
+   * The provider's id (default `wechatpay`): set it to run several merchant ids side by side, each
+   * with its own webhook route (`wechatpay({ id: 'wechatpay-hk', ... })`).
+   */
+  id?: Id;
   /** Merchant id (商户号). */
   mchId: string;
-  /** The app id (公众号, 小程序 or 开放平台应用) the payments belong to. */
-  appId: string;
   /** The merchant API private key (`apiclient_key.pem`), PEM. */
   privateKey: string;
   /** The serial number of the merchant API certificate, hex. */
   merchantSerialNo: string;
   /** The APIv3 key: exactly 32 bytes. */
   apiV3Key: string;
-  /** Public-key mode: WeChat Pay's public key (`pub_key.pem`), PEM. */
-  wechatpayPublicKey?: string;
-  /** Public-key mode: its id, `PUB_KEY_ID_...`. */
-  wechatpayPublicKeyId?: string;
-  /** Certificate mode: platform certificates (PEM), or `'auto'` to download and refresh them. */
-  platformCertificates?: readonly string[] | 'auto';
   /** `'production'` (default), `'backup'` (api2), or a base URL. */
   endpoint?: 'production' | 'backup' | (string & {});
   /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
@@ -56,12 +79,126 @@ export interface WechatpayOptions {
   timeoutMs?: number;
   /** The clock (request timestamps and the 300-second window). Default `() => new Date()`. */
   now?: () => Date;
+  /** Logging and metrics hooks; they see redacted copies only (no keys, no signatures). */
+  hooks?: HttpHooks;
+  /** Further attempts for requests that are safe to repeat (queries, closes, refunds by id). Default 2. */
+  retries?: number;
+  /**
+   * `'auto'` certificates: at most one download of `/v3/certificates` per this many ms, whatever
+   * unknown serials arrive. Default 60 000.
+   */
+  certificateRefreshIntervalMs?: number;
+  /** Largest bill file `downloadTradeBill` reads, in bytes. Default 256 MiB. */
+  maxBillBytes?: number;
 }
 
-/** Options after validation, with keys parsed. */
+/**
+ * Public-key mode (微信支付公钥), optionally with platform certificates while migrating.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * const keys: WechatpayPublicKeyMode = { wechatpayPublicKey, wechatpayPublicKeyId: 'PUB_KEY_ID_0112...' };
+ * ```
+ */
+export interface WechatpayPublicKeyMode {
+  /** WeChat Pay's public key (`pub_key.pem`), PEM. */
+  wechatpayPublicKey: string;
+  /** Its id, `PUB_KEY_ID_...`. */
+  wechatpayPublicKeyId: string;
+  /** Platform certificates too (PEM), or `'auto'`, while migrating between the two modes. */
+  platformCertificates?: readonly string[] | 'auto';
+}
+
+/**
+ * Platform-certificate mode: the certificates (PEM), or `'auto'` to download and refresh them.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * const keys: WechatpayCertificateMode = { platformCertificates: 'auto' };
+ * ```
+ */
+export interface WechatpayCertificateMode {
+  /** Platform certificates (PEM), or `'auto'` to download and refresh them. */
+  platformCertificates: readonly string[] | 'auto';
+  wechatpayPublicKey?: undefined;
+  wechatpayPublicKeyId?: undefined;
+}
+
+/**
+ * One app id, or several bound to the same merchant id.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * const single: WechatpayAppOptions = { appId: 'wxd678efh567hg6787' };
+ * const several: WechatpayAppOptions = { appIds: { mp: 'wx1111111111111111', app: 'wx3333333333333333' } };
+ * ```
+ */
+export type WechatpayAppOptions =
+  | {
+      /** The app id (公众号, 小程序 or 开放平台应用) the payments belong to. */
+      appId: string;
+      appIds?: undefined;
+    }
+  | {
+      /**
+       * Several app ids under this merchant id, by kind (`{ mp, mini, app }`) or as a list (the first
+       * is the default). Each payment picks one (see `WechatpayPaymentOptions.appId`).
+       */
+      appIds: WechatpayAppIds | readonly string[];
+      appId?: undefined;
+    };
+
+/**
+ * Options of `wechatpay()`: the common options, a key mode (public key, platform certificates, or
+ * both while migrating; leaving both out does not compile) and one or several app ids.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * wechatpay({ mchId: '1230000109', appId: 'wxd678efh567hg6787', privateKey, merchantSerialNo,
+ *   apiV3Key, wechatpayPublicKey, wechatpayPublicKeyId: 'PUB_KEY_ID_0112...' });
+ * ```
+ */
+export type WechatpayOptions<Id extends string = string> = WechatpayCommonOptions<Id> &
+  (WechatpayPublicKeyMode | WechatpayCertificateMode) &
+  WechatpayAppOptions;
+
+/**
+ * The configured app ids: every id (notifications and replies may name any of them), and the one
+ * for each kind of app.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * config.apps.all.includes(resource.appid);
+ * ```
+ */
+export interface WechatpayApps {
+  /** Every configured app id, the default first. */
+  all: readonly string[];
+  /** The default: `appId`, the first of a list, or `mp ?? app ?? mini`. */
+  default: string;
+  /** The app id of each kind, when configured by kind. */
+  byRole: WechatpayAppIds;
+}
+
+/**
+ * Options after validation, with keys parsed.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const config: WechatpayConfig = resolveWechatpayOptions(options);
+ * ```
+ */
 export interface WechatpayConfig {
+  /** The provider id (errors and webhooks). */
+  id: string;
   mchId: string;
-  appId: string;
+  apps: WechatpayApps;
   privateKey: KeyObject;
   merchantSerialNo: string;
   apiV3Key: Buffer;
@@ -71,17 +208,34 @@ export interface WechatpayConfig {
   certificates: Map<string, KeyObject>;
   /** Download certificates from `/v3/certificates` and refresh them. */
   autoCertificates: boolean;
+  /** At most one certificate download per this many ms. */
+  certificateRefreshIntervalMs: number;
   baseUrl: string;
   /** The `fetch` requests go through (`undefined`: the global one). */
   fetch: typeof globalThis.fetch | undefined;
   timeoutMs: number;
+  hooks: HttpHooks | undefined;
+  retries: number | undefined;
+  maxBillBytes: number;
   /** The clock. */
   now: () => Date;
 }
 
+const APP_ID = z.string().regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx');
+
 const optionsSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"')
+    .optional(),
   mchId: z.string().regex(/^\d{6,32}$/, 'must be the digits of the merchant id'),
-  appId: z.string().regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx'),
+  appId: APP_ID.optional(),
+  appIds: z
+    .union([
+      z.array(APP_ID).min(1, 'must name at least one app id'),
+      z.strictObject({ mp: APP_ID.optional(), mini: APP_ID.optional(), app: APP_ID.optional() }),
+    ])
+    .optional(),
   privateKey: z.string({ error: 'is required' }),
   merchantSerialNo: z.string().regex(/^[0-9A-Fa-f]{8,64}$/, 'must be the hex serial of the merchant certificate'),
   apiV3Key: z.string({ error: 'is required' }).refine((key) => Buffer.byteLength(key, 'utf8') === 32, {
@@ -94,12 +248,17 @@ const optionsSchema = z.object({
     .optional(),
   platformCertificates: z.union([z.literal('auto'), z.array(z.string()).min(1)]).optional(),
   endpoint: endpointOption(WECHATPAY_HOSTS),
+  hooks: z.custom<HttpHooks>((value) => typeof value === 'object' && value !== null, 'must be an object').optional(),
+  retries: z.number().int().min(0).max(10).optional(),
+  certificateRefreshIntervalMs: z.number().int().min(0).optional(),
+  maxBillBytes: z.number().int().positive().optional(),
   ...transportOptionsShape,
 });
 
 /**
  * The upper-case hex serial WeChat Pay uses to name a certificate.
  *
+ * @group Protocol
  * @example
  * ```ts
  * certificateSerial(new X509Certificate(pem)); // '5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC'
@@ -109,9 +268,29 @@ export function certificateSerial(certificate: X509Certificate): string {
   return certificate.serialNumber.toUpperCase().replace(/^0+(?=.)/, '');
 }
 
+function resolveApps(
+  appId: string | undefined,
+  appIds: WechatpayAppIds | readonly string[] | undefined,
+): WechatpayApps {
+  if (appId !== undefined && appIds !== undefined)
+    throw new ValidationError('options.appIds', 'give appId or appIds, not both');
+  if (appId !== undefined) return { all: [appId], default: appId, byRole: {} };
+  if (appIds === undefined) throw new ValidationError('options.appId', 'is required (or appIds)');
+  if (Array.isArray(appIds)) {
+    const list = appIds as readonly string[];
+    return { all: [...new Set(list)], default: list[0] as string, byRole: {} };
+  }
+  const byRole = appIds as WechatpayAppIds;
+  const first = byRole.mp ?? byRole.app ?? byRole.mini;
+  if (first === undefined) throw new ValidationError('options.appIds', 'must name at least one app id');
+  const all = [first, ...[byRole.mp, byRole.mini, byRole.app].filter((id): id is string => id !== undefined)];
+  return { all: [...new Set(all)], default: first, byRole: { ...byRole } };
+}
+
 /**
  * Validates options and parses keys; every problem is a `ValidationError` naming the field.
  *
+ * @group Protocol
  * @example
  * ```ts
  * const config = resolveWechatpayOptions(options);
@@ -120,6 +299,7 @@ export function certificateSerial(certificate: X509Certificate): string {
 export function resolveWechatpayOptions(input: WechatpayOptions): WechatpayConfig {
   const options = parseWithSchema(optionsSchema, input, 'options');
   const privateKey = loadRsaPrivateKey(options.privateKey, 'options.privateKey');
+  const apps = resolveApps(options.appId, options.appIds);
   const hasKey = options.wechatpayPublicKey !== undefined;
   if (hasKey !== (options.wechatpayPublicKeyId !== undefined)) {
     throw new ValidationError(
@@ -146,8 +326,9 @@ export function resolveWechatpayOptions(input: WechatpayOptions): WechatpayConfi
     });
   }
   return {
+    id: options.id ?? 'wechatpay',
     mchId: options.mchId,
-    appId: options.appId,
+    apps,
     privateKey,
     merchantSerialNo: options.merchantSerialNo.toUpperCase(),
     apiV3Key: Buffer.from(options.apiV3Key, 'utf8'),
@@ -159,9 +340,13 @@ export function resolveWechatpayOptions(input: WechatpayOptions): WechatpayConfi
       : undefined,
     certificates,
     autoCertificates: options.platformCertificates === 'auto',
+    certificateRefreshIntervalMs: options.certificateRefreshIntervalMs ?? 60_000,
     baseUrl: resolveEndpoint(options.endpoint ?? 'production', WECHATPAY_HOSTS).replace(/\/$/, ''),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
+    hooks: options.hooks,
+    retries: options.retries,
+    maxBillBytes: options.maxBillBytes ?? 256 * 1024 * 1024,
     now: options.now ?? (() => new Date()),
   };
 }

@@ -9,75 +9,109 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  type AppAction,
   type CreatePaymentRequest,
   type CreatePaymentResult,
+  type JsapiAction,
   type PaymentProvider,
-  type PaymentStatusEvent,
-  type PaymentSucceededEvent,
+  type PosAction,
   ProviderApiError,
   type ProviderCapabilities,
-  type RefundStatusEvent,
+  type ProviderTypes,
+  type QrAction,
+  type RedirectAction,
+  type ResumePaymentRequest,
+  UnexpectedResponseError,
   ValidationError,
 } from '@hutong/core';
-import { parseWithSchema } from '@hutong/core/provider-utils';
-import { z } from 'zod';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
-import { wechatpayAppParams, wechatpayJsapiParams } from './wechatpay-client-signatures.js';
+import {
+  type WechatpayAppParams,
+  type WechatpayJsapiParams,
+  wechatpayAppParams,
+  wechatpayJsapiParams,
+} from './wechatpay-client-signatures.js';
 import { verifyWechatpayNotification, wechatpayAcknowledgement } from './wechatpay-notification.js';
 import { resolveWechatpayOptions, type WechatpayOptions } from './wechatpay-options.js';
-import { wechatpayRefundStatus, wechatpayTradeState } from './wechatpay-status.js';
-import { formatWechatpayTime, parseWechatpayTime } from './wechatpay-time.js';
+import {
+  checkWechatpayPayment,
+  type WechatpayPaymentOptions,
+  wechatpayCreateBody,
+} from './wechatpay-payment-request.js';
+import {
+  checkWechatpayReversal,
+  readWechatpayBill,
+  readWechatpayCreateReply,
+  readWechatpayRefund,
+  readWechatpayTransaction,
+  type WechatpayBill,
+  type WechatpayReplyContext,
+} from './wechatpay-replies.js';
 
 /**
- * WeChat-only options of `createPayment({ providerOptions })`.
+ * The action each WeChat Pay method yields: `qr` a QR code (`code_url`), `jsapi` the signed
+ * parameters of `wx.requestPayment` / `getBrandWCPayRequest`, `h5` a redirect to `h5_url`, `app`
+ * the signed `PayReq`, `pos` the payment's status.
  *
+ * @group Provider
  * @example
  * ```ts
- * providerOptions: { h5Type: 'iOS', storeId: 'shanghai-001' }
+ * const { action } = await payments.createPayment({ provider: 'wechatpay', method: 'jsapi', buyerId: openid, amount, subject });
+ * action.params.paySign; // typed: JsapiAction<WechatpayJsapiParams>
  * ```
  */
-export interface WechatpayPaymentOptions {
-  /** `h5`: the buyer's platform (`scene_info.h5_info.type`). Default `Wap`. */
-  h5Type?: 'iOS' | 'Android' | 'Wap';
-  /** `pos`: the merchant's store id (`scene_info.store_info.out_id`). Default `default`. */
-  storeId?: string;
-  /** Passed back unchanged in queries (`attach`, at most 128 characters). */
-  attach?: string;
-}
-
-const paymentOptionsSchema = z.object({
-  h5Type: z.enum(['iOS', 'Android', 'Wap']).optional(),
-  storeId: z.string().min(1).max(32).optional(),
-  attach: z.string().max(128).optional(),
-});
-
-/** A trade bill (交易账单) as WeChat Pay describes it. */
-export interface WechatpayBill {
-  downloadUrl: string;
-  hashType: 'SHA1';
-  hashValue: string;
+export interface WechatpayActions {
+  qr: QrAction;
+  jsapi: JsapiAction<WechatpayJsapiParams>;
+  h5: RedirectAction;
+  app: AppAction<WechatpayAppParams>;
+  pos: PosAction;
 }
 
 /**
- * The WeChat Pay provider: the spec plus WeChat-only operations.
+ * A trade bill request: the day (`yyyy-MM-dd`, China time) and which trades.
  *
+ * @group Bills
+ * @example
+ * ```ts
+ * const request: WechatpayBillRequest = { date: '2024-05-01', type: 'SUCCESS' };
+ * ```
+ */
+export interface WechatpayBillRequest {
+  date: string;
+  type?: 'ALL' | 'SUCCESS' | 'REFUND';
+}
+
+/**
+ * The WeChat Pay provider: the spec plus WeChat-only operations, typed by its id.
+ *
+ * @group Provider
  * @example
  * ```ts
  * const csv = await payments.provider('wechatpay').downloadTradeBill({ date: '2024-05-01' });
  * ```
  */
-export interface WechatpayProvider extends PaymentProvider {
-  readonly id: 'wechatpay';
+export interface WechatpayProvider<Id extends string = 'wechatpay'>
+  extends PaymentProvider<Id, ProviderTypes<WechatpayPaymentOptions, WechatpayActions>> {
+  readonly wallet: 'wechatpay';
+  validatePayment: NonNullable<PaymentProvider['validatePayment']>;
+  resumePayment: NonNullable<PaymentProvider['resumePayment']>;
   queryPayment: NonNullable<PaymentProvider['queryPayment']>;
   closePayment: NonNullable<PaymentProvider['closePayment']>;
   refund: NonNullable<PaymentProvider['refund']>;
   queryRefund: NonNullable<PaymentProvider['queryRefund']>;
   /** The trade bill of a day (`/v3/bill/tradebill`): its download URL and SHA1 hash. */
-  tradeBill(request: { date: string; type?: 'ALL' | 'SUCCESS' | 'REFUND' }): Promise<WechatpayBill>;
-  /** Downloads the trade bill of a day and checks its SHA1 hash; returns the file's text. */
-  downloadTradeBill(request: { date: string; type?: 'ALL' | 'SUCCESS' | 'REFUND' }): Promise<string>;
-  /** Reverses (撤销) a payment-code payment: closes it, or refunds it if paid. */
-  reversePayment(orderId: string): Promise<void>;
+  tradeBill(request: WechatpayBillRequest): Promise<WechatpayBill>;
+  /**
+   * Downloads the trade bill of a day and checks its SHA1 hash; returns the file's text. Bills may
+   * be up to `maxBillBytes` (default 256 MiB), beyond the size limit of API replies.
+   */
+  downloadTradeBill(request: WechatpayBillRequest): Promise<string>;
+  /**
+   * Reverses (撤销) a payment-code payment: closes it, or refunds it if paid. `appId` defaults to the
+   * default app id (`payments.close` passes the order's own).
+   */
+  reversePayment(orderId: string, appId?: string): Promise<void>;
 }
 
 const CAPABILITIES: ProviderCapabilities = {
@@ -89,153 +123,112 @@ const CAPABILITIES: ProviderCapabilities = {
   multipleRefunds: true,
   refundQuery: true,
   refundNotifications: true,
-  resume: false,
+  resume: true,
 };
 
-interface Transaction {
-  trade_state?: string;
-  transaction_id?: string;
-  out_trade_no?: string;
-  success_time?: string;
-  payer?: { openid?: string };
-  amount?: { total?: number };
-}
+/**
+ * A `prepay_id` is valid for 2 hours; a stored one is re-signed only while it has this much life left.
+ */
+const PREPAY_REUSE_MS = 110 * 60 * 1000;
 
-interface RefundReply {
-  refund_id?: string;
-  out_refund_no?: string;
-  status?: string;
-  amount?: { refund?: number };
-}
-
-function statusOf(transaction: Transaction, orderId: string): PaymentStatusEvent {
-  const type = wechatpayTradeState(transaction.trade_state, 'response.trade_state');
-  if (type !== 'payment.succeeded') return { type, orderId } as PaymentStatusEvent;
-  const total = transaction.amount?.total;
-  if (!Number.isSafeInteger(total) || (total as number) <= 0)
-    throw new ValidationError('response.amount.total', 'is missing');
-  if (!transaction.transaction_id) throw new ValidationError('response.transaction_id', 'is missing');
-  const event: PaymentSucceededEvent = {
-    type,
-    orderId,
-    amount: total as number,
-    providerTransactionId: transaction.transaction_id,
-  };
-  if (transaction.success_time) event.paidAt = parseWechatpayTime(transaction.success_time, 'response.success_time');
-  if (transaction.payer?.openid) event.buyerId = transaction.payer.openid;
-  return event;
-}
-
-function refundStatusOf(reply: RefundReply, orderId: string, refundId: string, requested: number): RefundStatusEvent {
-  const type = wechatpayRefundStatus(reply.status, 'response.status');
-  if (type === 'refund.failed') return { type, orderId, refundId, reason: reply.status };
-  return { type, orderId, refundId, amount: reply.amount?.refund ?? requested, providerRefundId: reply.refund_id };
-}
+const CREATE_PATHS = {
+  qr: '/v3/pay/transactions/native',
+  jsapi: '/v3/pay/transactions/jsapi',
+  h5: '/v3/pay/transactions/h5',
+  app: '/v3/pay/transactions/app',
+  pos: '/v3/pay/transactions/codepay',
+} as const;
 
 const path = encodeURIComponent;
 
 /**
  * Creates the WeChat Pay provider. Options are validated and keys parsed here, once.
  *
+ * @group Provider
  * @example
  * ```ts
  * import { wechatpay } from '@hutong/adapter-wechatpay';
  * const provider = wechatpay({ mchId, appId, privateKey, merchantSerialNo, apiV3Key,
  *   wechatpayPublicKey, wechatpayPublicKeyId });
+ * const hk = wechatpay({ id: 'wechatpay-hk', mchId: hkMchId, appIds: { mp, mini, app }, ...hkKeys });
  * ```
  */
-export function wechatpay(options: WechatpayOptions): WechatpayProvider {
+export function wechatpay<const Id extends string = 'wechatpay'>(options: WechatpayOptions<Id>): WechatpayProvider<Id> {
   const config = resolveWechatpayOptions(options);
+  const id = config.id as Id;
   const client: WechatpayClient = createWechatpayClient(config);
+  const replies: WechatpayReplyContext = { provider: id, mchId: config.mchId, appIds: config.apps.all };
   const nowSeconds = () => String(Math.floor(config.now().getTime() / 1000));
 
-  async function createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
-    const extra = parseWithSchema(paymentOptionsSchema, request.providerOptions, 'providerOptions');
-    const base: Record<string, unknown> = {
-      appid: config.appId,
-      mchid: config.mchId,
-      description: request.subject,
-      out_trade_no: request.orderId,
-      amount: { total: request.amount, currency: 'CNY' },
+  function validatePayment(request: CreatePaymentRequest): void {
+    checkWechatpayPayment(request, config.apps);
+  }
+
+  /** The buyer's step for a prepay id: `jsapi` and `app` parameters signed afresh. */
+  function signedAction(
+    method: 'jsapi' | 'app',
+    appId: string,
+    prepayId: string,
+  ): JsapiAction<WechatpayJsapiParams> | AppAction<WechatpayAppParams> {
+    const timestamp = nowSeconds();
+    if (method === 'jsapi')
+      return {
+        type: 'jsapi',
+        params: wechatpayJsapiParams({ appId, prepayId, privateKey: config.privateKey, timestamp }),
+      };
+    return {
+      type: 'app',
+      payload: wechatpayAppParams({ appId, mchId: config.mchId, prepayId, privateKey: config.privateKey, timestamp }),
     };
-    if (extra.attach) base.attach = extra.attach;
-    if (request.method !== 'pos') {
-      if (!request.notifyUrl) throw new ValidationError('notifyUrl', 'is required by WeChat Pay');
-      base.notify_url = request.notifyUrl;
-      if (request.expiresAt) base.time_expire = formatWechatpayTime(request.expiresAt);
-    }
+  }
+
+  /**
+   * Places the order (again: WeChat Pay answers the same `out_trade_no` with identical parameters
+   * with a prepay id, and refuses it with other parameters) and returns the buyer's step.
+   */
+  async function place(
+    request: CreatePaymentRequest,
+    appId: string,
+    options: WechatpayPaymentOptions,
+    clientIp: string | null,
+  ): Promise<CreatePaymentResult> {
+    const providerData: Record<string, string> = { appId };
+    if (options.attach) providerData.attach = options.attach;
+    if (options.h5Type) providerData.h5Type = options.h5Type;
+    if (request.method === 'h5' && clientIp) providerData.clientIp = clientIp;
+    const body = wechatpayCreateBody(request, { appId, mchId: config.mchId, options, clientIp });
     switch (request.method) {
       case 'qr': {
-        const reply = await client.request<{ code_url: string }>({
-          method: 'POST',
-          path: '/v3/pay/transactions/native',
-          body: base,
-        });
-        return { action: { type: 'qr', content: required(reply?.code_url, 'code_url') } };
+        const reply = await client.request({ method: 'POST', path: CREATE_PATHS.qr, body });
+        return { action: { type: 'qr', content: readWechatpayCreateReply(replies, 'code_url', reply) }, providerData };
       }
-      case 'jsapi': {
-        if (!request.buyerId)
-          throw new ValidationError('buyerId', "is required for jsapi payments (the payer's openid)");
-        const reply = await client.request<{ prepay_id: string }>({
-          method: 'POST',
-          path: '/v3/pay/transactions/jsapi',
-          body: { ...base, payer: { openid: request.buyerId } },
-        });
-        const prepayId = required(reply?.prepay_id, 'prepay_id');
-        const params = wechatpayJsapiParams({
-          appId: config.appId,
-          prepayId,
-          privateKey: config.privateKey,
-          timestamp: nowSeconds(),
-        });
-        return { action: { type: 'jsapi', params: { ...params } } };
+      case 'jsapi':
+      case 'app': {
+        const reply = await client.request({ method: 'POST', path: CREATE_PATHS[request.method], body });
+        const prepayId = readWechatpayCreateReply(replies, 'prepay_id', reply);
+        providerData.prepayId = prepayId;
+        providerData.prepaidAt = config.now().toISOString();
+        return { action: signedAction(request.method, appId, prepayId), providerData };
       }
       case 'h5': {
-        if (!request.clientIp)
-          throw new ValidationError('clientIp', "is required for h5 payments (the buyer's IP address)");
-        const reply = await client.request<{ h5_url: string }>({
-          method: 'POST',
-          path: '/v3/pay/transactions/h5',
-          body: {
-            ...base,
-            scene_info: { payer_client_ip: request.clientIp, h5_info: { type: extra.h5Type ?? 'Wap' } },
-          },
-        });
-        let url = required(reply?.h5_url, 'h5_url');
+        const reply = await client.request({ method: 'POST', path: CREATE_PATHS.h5, body });
+        let url = readWechatpayCreateReply(replies, 'h5_url', reply);
         if (request.returnUrl) url += `&redirect_url=${encodeURIComponent(request.returnUrl)}`;
-        return { action: { type: 'redirect', url } };
-      }
-      case 'app': {
-        const reply = await client.request<{ prepay_id: string }>({
-          method: 'POST',
-          path: '/v3/pay/transactions/app',
-          body: base,
-        });
-        const prepayId = required(reply?.prepay_id, 'prepay_id');
-        const params = wechatpayAppParams({
-          appId: config.appId,
-          mchId: config.mchId,
-          prepayId,
-          privateKey: config.privateKey,
-          timestamp: nowSeconds(),
-        });
-        return { action: { type: 'app', payload: { ...params } } };
+        return { action: { type: 'redirect', url }, providerData };
       }
       case 'pos': {
-        if (!request.authCode) throw new ValidationError('authCode', 'is required for pos payments');
-        const scene: Record<string, unknown> = { store_info: { out_id: extra.storeId ?? 'default' } };
-        if (request.clientIp) scene.device_ip = request.clientIp;
         try {
-          const reply = await client.request<Transaction>({
-            method: 'POST',
-            path: '/v3/pay/transactions/codepay',
-            body: { ...base, payer: { auth_code: request.authCode }, scene_info: scene },
-          });
-          return { action: { type: 'none' }, status: statusOf(reply ?? {}, request.orderId) };
+          const reply = await client.request({ method: 'POST', path: CREATE_PATHS.pos, body });
+          const status = readWechatpayTransaction(replies, reply, { orderId: request.orderId });
+          return { action: { type: 'none' }, status, providerData };
         } catch (error) {
           // The buyer is entering a password: pending; sync settles it (payment codes send no notification).
           if (ProviderApiError.isInstance(error) && error.providerCode === 'USERPAYING') {
-            return { action: { type: 'none' }, status: { type: 'payment.pending', orderId: request.orderId } };
+            return {
+              action: { type: 'none' },
+              status: { type: 'payment.pending', orderId: request.orderId },
+              providerData,
+            };
           }
           throw error;
         }
@@ -245,53 +238,67 @@ export function wechatpay(options: WechatpayOptions): WechatpayProvider {
     }
   }
 
-  async function reversePayment(orderId: string): Promise<void> {
-    await client.request({
+  async function reversePayment(orderId: string, appId = config.apps.default): Promise<void> {
+    const reply = await client.request({
       method: 'POST',
       path: `/v3/pay/transactions/out-trade-no/${path(orderId)}/reverse`,
-      body: { appid: config.appId, mchid: config.mchId },
+      body: { appid: appId, mchid: config.mchId },
       idempotent: true,
     });
+    checkWechatpayReversal(replies, reply, orderId);
   }
 
-  async function tradeBill({
-    date,
-    type = 'ALL',
-  }: {
-    date: string;
-    type?: 'ALL' | 'SUCCESS' | 'REFUND';
-  }): Promise<WechatpayBill> {
+  async function tradeBill({ date, type = 'ALL' }: WechatpayBillRequest): Promise<WechatpayBill> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ValidationError('date', 'must be yyyy-MM-dd');
-    const reply = await client.request<{ download_url: string; hash_type: string; hash_value: string }>({
+    if (!['ALL', 'SUCCESS', 'REFUND'].includes(type))
+      throw new ValidationError('type', 'must be ALL, SUCCESS or REFUND');
+    const reply = await client.request({
       method: 'GET',
       path: `/v3/bill/tradebill?bill_date=${date}&bill_type=${type}`,
     });
-    if (reply?.hash_type !== 'SHA1')
-      throw new ValidationError('response.hash_type', `is ${String(reply?.hash_type)}, not SHA1`);
-    return {
-      downloadUrl: required(reply.download_url, 'download_url'),
-      hashType: 'SHA1',
-      hashValue: required(reply.hash_value, 'hash_value'),
-    };
+    return readWechatpayBill(replies, reply);
   }
 
   return {
     specificationVersion: 'v1',
-    id: 'wechatpay',
+    id,
     wallet: 'wechatpay',
     capabilities: CAPABILITIES,
-    createPayment,
+    validatePayment,
 
-    async queryPayment({ orderId }) {
-      const reply = await client.request<Transaction>({
+    async createPayment(request) {
+      const { options: parsed, appId } = checkWechatpayPayment(request, config.apps);
+      return place(request, appId, parsed, request.clientIp);
+    },
+
+    async resumePayment(request: ResumePaymentRequest) {
+      const { appId } = checkWechatpayPayment(request, config.apps);
+      const stored = request.order.providerData;
+      if (request.method === 'jsapi' || request.method === 'app') {
+        // A prepay id is valid for 2 hours: while it is, the buyer's step is signed again, no call needed.
+        const prepaidAt = stored.prepaidAt === undefined ? Number.NaN : Date.parse(stored.prepaidAt);
+        if (stored.prepayId && config.now().getTime() - prepaidAt < PREPAY_REUSE_MS) {
+          return { action: signedAction(request.method, appId, stored.prepayId) };
+        }
+      }
+      // Otherwise the same order is placed again with the parameters it was first placed with.
+      const options: WechatpayPaymentOptions = {};
+      if (stored.attach) options.attach = stored.attach;
+      if (stored.h5Type) options.h5Type = stored.h5Type as WechatpayPaymentOptions['h5Type'];
+      return place(request, appId, options, stored.clientIp ?? request.clientIp);
+    },
+
+    async queryPayment({ orderId, order }) {
+      const reply = await client.request({
         method: 'GET',
         path: `/v3/pay/transactions/out-trade-no/${path(orderId)}?mchid=${config.mchId}`,
       });
-      return statusOf(reply ?? {}, orderId);
+      return readWechatpayTransaction(replies, reply, { orderId, transactionId: order.providerTransactionId });
     },
 
     async closePayment({ orderId, order }) {
-      if (order.method === 'pos') return reversePayment(orderId);
+      if (order.method === 'pos') return reversePayment(orderId, order.providerData.appId);
+      // 204 with no body: nothing in the reply to bind; the signature covers the empty body.
       await client.request({
         method: 'POST',
         path: `/v3/pay/transactions/out-trade-no/${path(orderId)}/close`,
@@ -309,28 +316,25 @@ export function wechatpay(options: WechatpayOptions): WechatpayProvider {
       if (reason) body.reason = reason;
       if (order.notifyUrl) body.notify_url = order.notifyUrl;
       // Idempotent by out_refund_no.
-      const reply = await client.request<RefundReply>({
+      const reply = await client.request({
         method: 'POST',
         path: '/v3/refund/domestic/refunds',
         body,
         idempotent: true,
       });
-      return refundStatusOf(reply ?? {}, orderId, refundId, amount);
+      return readWechatpayRefund(replies, reply, { orderId, transactionId: order.providerTransactionId }, refundId);
     },
 
     async queryRefund({ orderId, order, refundId }) {
-      const reply = await client.request<RefundReply>({
-        method: 'GET',
-        path: `/v3/refund/domestic/refunds/${path(refundId)}`,
-      });
-      const requested = order.refunds.find((refund) => refund.id === refundId)?.amount ?? 0;
-      return refundStatusOf(reply ?? {}, orderId, refundId, requested);
+      const reply = await client.request({ method: 'GET', path: `/v3/refund/domestic/refunds/${path(refundId)}` });
+      return readWechatpayRefund(replies, reply, { orderId, transactionId: order.providerTransactionId }, refundId);
     },
 
     verifyNotification: (request) =>
       verifyWechatpayNotification(request, {
+        provider: id,
         mchId: config.mchId,
-        appId: config.appId,
+        appIds: config.apps.all,
         apiV3Key: config.apiV3Key,
         keys: client.keys,
         now: config.now,
@@ -345,25 +349,23 @@ export function wechatpay(options: WechatpayOptions): WechatpayProvider {
       const response = await client.download(bill.downloadUrl);
       if (response.status !== 200) {
         throw new ProviderApiError({
-          provider: 'wechatpay',
+          provider: id,
           providerCode: `HTTP_${response.status}`,
           normalizedCode: response.status >= 500 ? 'system_busy' : 'unknown',
           httpStatus: response.status,
+          requestId: response.headers.get('request-id') ?? undefined,
         });
       }
       // The file is not signed: its SHA1 from the signed bill reply is what authenticates it.
       const hash = createHash('sha1').update(response.bytes).digest('hex');
-      if (hash.toLowerCase() !== bill.hashValue.toLowerCase()) {
-        throw new ValidationError('bill', 'the downloaded file does not match its SHA1 hash');
+      if (hash !== bill.hashValue) {
+        throw new UnexpectedResponseError(id, 'malformed', 'the downloaded bill does not match its SHA1 hash', {
+          field: 'bill',
+        });
       }
       return response.text;
     },
 
     reversePayment,
   };
-}
-
-function required(value: string | undefined, field: string): string {
-  if (typeof value !== 'string' || value === '') throw new ValidationError(`response.${field}`, 'is missing');
-  return value;
 }

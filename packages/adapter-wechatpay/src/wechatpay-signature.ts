@@ -11,12 +11,17 @@
  */
 import { type KeyObject, randomBytes, sign, verify } from 'node:crypto';
 
-/** The `Authorization` scheme of APIv3. */
+/**
+ * The `Authorization` scheme of APIv3.
+ *
+ * @group Protocol
+ */
 export const WECHATPAY_AUTH_SCHEME = 'WECHATPAY2-SHA256-RSA2048';
 
 /**
  * Joins lines the way every APIv3 signature does: each followed by `\n`.
  *
+ * @group Protocol
  * @example
  * ```ts
  * wechatpaySigningMessage(['GET', '/v3/certificates', '1624523846', 'nonce', '']); // 'GET\n...\n\n'
@@ -31,6 +36,7 @@ export function wechatpaySigningMessage(lines: readonly string[]): string {
 /**
  * SHA256withRSA over the UTF-8 message, base64.
  *
+ * @group Protocol
  * @example
  * ```ts
  * signWechatpayMessage(message, merchantPrivateKey);
@@ -43,6 +49,7 @@ export function signWechatpayMessage(message: string, privateKey: KeyObject): st
 /**
  * Verifies a base64 SHA256withRSA signature; malformed input is false, never an exception.
  *
+ * @group Protocol
  * @example
  * ```ts
  * verifyWechatpayMessage(message, signature, platformKey); // true or false
@@ -55,6 +62,7 @@ export function verifyWechatpayMessage(message: string, signature: string, publi
 /**
  * {@link verifyWechatpayMessage} over a message already in bytes. Malformed signatures are false.
  *
+ * @group Protocol
  * @example
  * ```ts
  * verifyWechatpayBytes(Buffer.from('1554208460\nnonce\n{...}\n'), signature, platformPublicKey);
@@ -73,6 +81,7 @@ const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 /**
  * A 32-character random nonce.
  *
+ * @group Protocol
  * @example
  * ```ts
  * wechatpayNonce(); // '5K8264ILTKCH16CQ2502SI8ZNMTM67VS'
@@ -85,7 +94,11 @@ export function wechatpayNonce(): string {
   return nonce;
 }
 
-/** What a request signature covers. */
+/**
+ * What a request signature covers.
+ *
+ * @group Protocol
+ */
 export interface WechatpayRequestToSign {
   method: string;
   /** Path and query exactly as sent, e.g. `/v3/pay/transactions/out-trade-no/o1?mchid=1230000109`. */
@@ -100,6 +113,7 @@ export interface WechatpayRequestToSign {
 /**
  * Builds the `Authorization` header value of a request.
  *
+ * @group Protocol
  * @example
  * ```ts
  * wechatpayAuthorization(request, { mchId: '1230000109', serialNo: '5F1C...', privateKey });
@@ -120,7 +134,11 @@ export function wechatpayAuthorization(
   return `${WECHATPAY_AUTH_SCHEME} mchid="${merchant.mchId}",nonce_str="${request.nonce}",timestamp="${request.timestamp}",serial_no="${merchant.serialNo}",signature="${signature}"`;
 }
 
-/** The parts of an `Authorization` header. */
+/**
+ * The parts of an `Authorization` header.
+ *
+ * @group Protocol
+ */
 export interface WechatpayAuthorizationParts {
   mchid: string;
   nonce_str: string;
@@ -132,6 +150,7 @@ export interface WechatpayAuthorizationParts {
 /**
  * Parses an `Authorization` header (what the WeChat Pay server, or a sandbox, reads).
  *
+ * @group Protocol
  * @example
  * ```ts
  * parseWechatpayAuthorization(header)?.serial_no;

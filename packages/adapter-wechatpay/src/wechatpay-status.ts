@@ -4,9 +4,12 @@
  * @packageDocumentation
  */
 import type { PaymentStatusEvent, RefundStatusEvent } from '@hutong/core';
-import { ValidationError } from '@hutong/core';
 
-/** `trade_state` of a transaction. */
+/**
+ * `trade_state` of a transaction.
+ *
+ * @group Protocol
+ */
 export type WechatpayTradeState =
   | 'SUCCESS'
   | 'REFUND'
@@ -21,6 +24,12 @@ export type WechatpayTradeState =
  * `trade_state` → core event. `REFUND` is a paid transaction with refunds (refunds are tracked on
  * their own); `REVOKED` is a reversed payment-code payment; `USERPAYING` the buyer entering a
  * password; `ACCEPT` received, awaiting deduction.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * WECHATPAY_TRADE_STATE.NOTPAY; // 'payment.pending'
+ * ```
  */
 export const WECHATPAY_TRADE_STATE = {
   SUCCESS: 'payment.succeeded',
@@ -33,12 +42,22 @@ export const WECHATPAY_TRADE_STATE = {
   ACCEPT: 'payment.pending',
 } as const satisfies Record<WechatpayTradeState, PaymentStatusEvent['type']>;
 
-/** `status` / `refund_status` of a refund. */
+/**
+ * `status` / `refund_status` of a refund.
+ *
+ * @group Protocol
+ */
 export type WechatpayRefundStatus = 'SUCCESS' | 'CLOSED' | 'PROCESSING' | 'ABNORMAL';
 
 /**
  * Refund status → core event. `ABNORMAL` (the refund could not reach the buyer's account) needs
  * the merchant to act, so the money counts as not refunded.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * WECHATPAY_REFUND_STATUS.ABNORMAL; // 'refund.failed'
+ * ```
  */
 export const WECHATPAY_REFUND_STATUS = {
   SUCCESS: 'refund.succeeded',
@@ -47,31 +66,33 @@ export const WECHATPAY_REFUND_STATUS = {
   ABNORMAL: 'refund.failed',
 } as const satisfies Record<WechatpayRefundStatus, RefundStatusEvent['type']>;
 
-function lookup<M extends Record<string, string>>(map: M, value: unknown, field: string, what: string): M[keyof M] {
-  if (typeof value === 'string' && Object.hasOwn(map, value)) return map[value as keyof M];
-  throw new ValidationError(field, `is not a known WeChat Pay ${what}: ${JSON.stringify(value)}`);
+/**
+ * Looks a `trade_state` up; `undefined` for one WeChat Pay never documented (the caller decides
+ * whose fault it is: a malformed reply, or a refused notification).
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * wechatpayTradeState('USERPAYING'); // 'payment.pending'
+ * ```
+ */
+export function wechatpayTradeState(value: unknown): PaymentStatusEvent['type'] | undefined {
+  return typeof value === 'string' && Object.hasOwn(WECHATPAY_TRADE_STATE, value)
+    ? WECHATPAY_TRADE_STATE[value as WechatpayTradeState]
+    : undefined;
 }
 
 /**
- * Looks a `trade_state` up; throws {@link ValidationError} for one WeChat Pay never documented.
+ * Looks a refund status up; `undefined` for an unknown one.
  *
+ * @group Protocol
  * @example
  * ```ts
- * wechatpayTradeState('USERPAYING', 'trade_state'); // 'payment.pending'
+ * wechatpayRefundStatus('PROCESSING'); // 'refund.pending'
  * ```
  */
-export function wechatpayTradeState(value: unknown, field: string): PaymentStatusEvent['type'] {
-  return lookup(WECHATPAY_TRADE_STATE, value, field, 'trade state');
-}
-
-/**
- * Looks a refund status up; throws {@link ValidationError} for an unknown one.
- *
- * @example
- * ```ts
- * wechatpayRefundStatus('PROCESSING', 'status'); // 'refund.pending'
- * ```
- */
-export function wechatpayRefundStatus(value: unknown, field: string): RefundStatusEvent['type'] {
-  return lookup(WECHATPAY_REFUND_STATUS, value, field, 'refund status');
+export function wechatpayRefundStatus(value: unknown): RefundStatusEvent['type'] | undefined {
+  return typeof value === 'string' && Object.hasOwn(WECHATPAY_REFUND_STATUS, value)
+    ? WECHATPAY_REFUND_STATUS[value as WechatpayRefundStatus]
+    : undefined;
 }

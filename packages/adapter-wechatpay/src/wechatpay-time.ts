@@ -11,6 +11,7 @@ const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 /**
  * Formats a time as WeChat Pay expects (`time_expire`), in UTC+8 whatever the host's `TZ`.
  *
+ * @group Protocol
  * @example
  * ```ts
  * formatWechatpayTime(new Date('2024-01-01T04:00:00Z')); // '2024-01-01T12:00:00+08:00'
@@ -23,6 +24,7 @@ export function formatWechatpayTime(date: Date): string {
 /**
  * Parses an RFC 3339 time into an ISO-8601 UTC string.
  *
+ * @group Protocol
  * @example
  * ```ts
  * parseWechatpayTime('2024-01-01T12:00:05+08:00', 'success_time'); // '2024-01-01T04:00:05.000Z'

@@ -10,7 +10,11 @@ import type { KeyObject } from 'node:crypto';
 import { SignatureVerificationError } from '@hutong/core';
 import { verifyWechatpayBytes, WECHATPAY_AUTH_SCHEME, wechatpaySigningMessage } from './wechatpay-signature.js';
 
-/** The signed parts of a response or notification, from its `Wechatpay-*` headers. */
+/**
+ * The signed parts of a response or notification, from its `Wechatpay-*` headers.
+ *
+ * @group Protocol
+ */
 export interface WechatpaySignedMessage {
   timestamp: string | undefined;
   nonce: string | undefined;
@@ -26,24 +30,41 @@ export interface WechatpaySignedMessage {
   bodyBytes?: Uint8Array | undefined;
 }
 
-/** Where platform keys come from. */
+/**
+ * Where platform keys come from.
+ *
+ * @group Protocol
+ */
 export interface WechatpayKeySource {
   publicKey: { id: string; key: KeyObject } | undefined;
   /** Known platform certificate keys by upper-case serial. */
   certificates: Map<string, KeyObject>;
-  /** Certificate `'auto'` mode: downloads certificates; called at most once per unknown serial. */
-  refresh?: () => Promise<void>;
+  /**
+   * Certificate `'auto'` mode: called with a serial no known certificate has. It downloads the
+   * certificates when its own limits allow (at most one download per interval; serials found unknown
+   * are remembered for a while), and resolves either way: the caller looks the serial up again.
+   */
+  refresh?: (serial: string) => Promise<void>;
 }
 
-/** Signatures WeChat Pay sends on purpose to check that merchants verify. */
+/**
+ * Signatures WeChat Pay sends on purpose to check that merchants verify.
+ *
+ * @group Protocol
+ */
 export const WECHATPAY_PROBE_PREFIX = 'WECHATPAY/SIGNTEST/';
 
-/** Allowed clock difference, in seconds. */
+/**
+ * Allowed clock difference, in seconds.
+ *
+ * @group Protocol
+ */
 export const WECHATPAY_TIMESTAMP_TOLERANCE = 300;
 
 /**
  * Reads the `Wechatpay-*` headers of a response or notification.
  *
+ * @group Protocol
  * @example
  * ```ts
  * const message = signedMessageFromHeaders(request.headers, request.body);
@@ -68,8 +89,10 @@ export function signedMessageFromHeaders(
 }
 
 /**
- * Verifies a signed message; throws `SignatureVerificationError` with the precise reason.
+ * Verifies a signed message; throws `SignatureVerificationError` (naming `provider`) with the precise
+ * reason.
  *
+ * @group Protocol
  * @example
  * ```ts
  * await verifyWechatpaySignedMessage(message, keys, new Date());
@@ -79,9 +102,10 @@ export function verifyWechatpaySignedMessage(
   message: WechatpaySignedMessage,
   keys: WechatpayKeySource,
   now: Date,
+  provider = 'wechatpay',
 ): Promise<void> {
   try {
-    return checkWechatpaySignedMessage(message, keys, now) ?? RESOLVED;
+    return checkWechatpaySignedMessage(message, keys, now, provider) ?? RESOLVED;
   } catch (error) {
     return Promise.reject(error);
   }
@@ -94,6 +118,7 @@ const RESOLVED = Promise.resolve();
  * once verified, a promise only when an unknown certificate serial needs a download first.
  *
  * @throws SignatureVerificationError as {@link verifyWechatpaySignedMessage} rejects.
+ * @group Protocol
  * @example
  * ```ts
  * const pending = checkWechatpaySignedMessage(message, keys, new Date());
@@ -104,44 +129,45 @@ export function checkWechatpaySignedMessage(
   message: WechatpaySignedMessage,
   keys: WechatpayKeySource,
   now: Date,
+  provider = 'wechatpay',
 ): Promise<void> | undefined {
   const { timestamp, nonce, signature, serial } = message;
   if (!signature || !timestamp || !nonce || !serial) {
     throw new SignatureVerificationError(
-      'wechatpay',
+      provider,
       'missing_signature',
       'Wechatpay-Signature, -Timestamp, -Nonce or -Serial is missing',
     );
   }
   if (signature.startsWith(WECHATPAY_PROBE_PREFIX)) {
-    throw new SignatureVerificationError('wechatpay', 'probe', 'a WECHATPAY/SIGNTEST/ signature probe');
+    throw new SignatureVerificationError(provider, 'probe', 'a WECHATPAY/SIGNTEST/ signature probe');
   }
   if (message.signatureType && message.signatureType !== WECHATPAY_AUTH_SCHEME) {
     throw new SignatureVerificationError(
-      'wechatpay',
+      provider,
       'malformed',
       `signature type ${message.signatureType} is not supported`,
     );
   }
   if (!/^\d{1,12}$/.test(timestamp))
-    throw new SignatureVerificationError('wechatpay', 'malformed', 'Wechatpay-Timestamp is not a number');
+    throw new SignatureVerificationError(provider, 'malformed', 'Wechatpay-Timestamp is not a number');
   if (Math.abs(now.getTime() / 1000 - Number(timestamp)) >= WECHATPAY_TIMESTAMP_TOLERANCE) {
     throw new SignatureVerificationError(
-      'wechatpay',
+      provider,
       'expired_timestamp',
       'Wechatpay-Timestamp is outside the 300-second window',
     );
   }
   const key = knownKey(serial, keys);
   if (key) {
-    checkSignature(message, timestamp, nonce, signature, key);
+    checkSignature(message, timestamp, nonce, signature, key, provider);
     return undefined;
   }
-  if (!keys.refresh || serial.startsWith('PUB_KEY_ID_')) throw unknownKey(serial);
-  return keys.refresh().then(() => {
+  if (!keys.refresh || serial.startsWith('PUB_KEY_ID_')) throw unknownKey(serial, provider);
+  return keys.refresh(serial.toUpperCase()).then(() => {
     const refreshed = knownKey(serial, keys);
-    if (!refreshed) throw unknownKey(serial);
-    checkSignature(message, timestamp, nonce, signature, refreshed);
+    if (!refreshed) throw unknownKey(serial, provider);
+    checkSignature(message, timestamp, nonce, signature, refreshed, provider);
   });
 }
 
@@ -151,12 +177,13 @@ function checkSignature(
   nonce: string,
   signature: string,
   key: KeyObject,
+  provider: string,
 ): void {
   const signed = message.bodyBytes
     ? wechatpaySignedBytes(timestamp, nonce, message.bodyBytes)
     : Buffer.from(wechatpaySigningMessage([timestamp, nonce, message.body]), 'utf8');
   if (!verifyWechatpayBytes(signed, signature, key)) {
-    throw new SignatureVerificationError('wechatpay', 'bad_signature', 'the signature does not match the body');
+    throw new SignatureVerificationError(provider, 'bad_signature', 'the signature does not match the body');
   }
 }
 
@@ -176,8 +203,8 @@ function knownKey(serial: string, keys: WechatpayKeySource): KeyObject | undefin
   return keys.certificates.get(serial.toUpperCase());
 }
 
-function unknownKey(serial: string): SignatureVerificationError {
+function unknownKey(serial: string, provider: string): SignatureVerificationError {
   return serial.startsWith('PUB_KEY_ID_')
-    ? new SignatureVerificationError('wechatpay', 'unknown_key', `public key ${serial} is not configured`)
-    : new SignatureVerificationError('wechatpay', 'unknown_key', `platform certificate ${serial} is not known`);
+    ? new SignatureVerificationError(provider, 'unknown_key', `public key ${serial} is not configured`)
+    : new SignatureVerificationError(provider, 'unknown_key', `platform certificate ${serial} is not known`);
 }

@@ -1,4 +1,10 @@
-import { type WechatpayOptions, wechatpay } from '../src/index.js';
+import {
+  type WechatpayAppIds,
+  type WechatpayCommonOptions,
+  type WechatpayOptions,
+  type WechatpayPublicKeyMode,
+  wechatpay,
+} from '../src/index.js';
 import { createWechatpaySandbox, type WechatpaySandboxOptions } from '../src/sandbox/index.js';
 import { fixture } from './helpers.js';
 
@@ -11,10 +17,14 @@ export const MERCHANT = {
 };
 
 /** A sandbox and a provider wired to it in process; `requests` records what was sent. */
-export function sandboxed(
+export function sandboxed<const Id extends string = 'wechatpay'>(
   options: {
     mode?: WechatpaySandboxOptions['mode'];
-    provider?: Partial<WechatpayOptions>;
+    /** Options over the defaults (key mode, app ids, ...). */
+    provider?: Partial<WechatpayCommonOptions<Id>> &
+      Partial<WechatpayPublicKeyMode> & { appIds?: WechatpayAppIds | readonly string[] };
+    /** Further app ids the sandbox's merchant has. */
+    appIds?: readonly string[];
     now?: () => Date;
     rewrite?: (response: Response) => Promise<Response>;
   } = {},
@@ -27,6 +37,7 @@ export function sandboxed(
     merchantPublicKey: fixture('wechatpay-java/merchant_certificate.pem'),
     mode: options.mode,
     now: options.now,
+    appIds: options.appIds,
   });
   const requests: { method: string; url: string; body: string; headers: Headers }[] = [];
   const fetch: typeof globalThis.fetch = async (input, init) => {
@@ -44,13 +55,14 @@ export function sandboxed(
     options.mode === 'certificate'
       ? { platformCertificates: 'auto' as const }
       : { wechatpayPublicKey: sandbox.wechatpayPublicKey, wechatpayPublicKeyId: sandbox.wechatpayPublicKeyId };
+  const merchant = options.provider?.appIds ? { ...MERCHANT, appId: undefined } : MERCHANT;
   const provider = wechatpay({
-    ...MERCHANT,
+    ...merchant,
     ...keys,
     endpoint: sandbox.baseUrl,
     fetch,
     now: options.now,
     ...options.provider,
-  });
+  } as WechatpayOptions<Id>);
   return { sandbox, provider, requests };
 }

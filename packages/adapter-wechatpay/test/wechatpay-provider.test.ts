@@ -5,11 +5,13 @@ import {
   ProviderApiError,
   SignatureVerificationError,
   toNotificationRequest,
+  UnexpectedResponseError,
   ValidationError,
 } from '@hutong/core';
 import { rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
-import { verifyWechatpayMessage, wechatpay, wechatpaySigningMessage } from '../src/index.js';
+import { wechatpay } from '../src/index.js';
+import { verifyWechatpayMessage, wechatpaySigningMessage } from '../src/protocol/index.js';
 import { fixture } from './helpers.js';
 import { MERCHANT, sandboxed } from './sandbox-setup.js';
 
@@ -229,10 +231,12 @@ describe('verifying replies', () => {
   });
 
   it("certificate 'auto' mode: refreshes once on an unknown serial after rotation, then fails for a still-unknown one", async () => {
-    const { payments, sandbox, requests } = facade({ mode: 'certificate' });
+    let clock = Date.now();
+    const { payments, sandbox, requests } = facade({ mode: 'certificate', now: () => new Date(clock) });
     await payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1, subject: 'x' });
     const downloads = () => requests.filter((r) => r.url.endsWith('/v3/certificates')).length;
     expect(downloads()).toBe(1);
+    clock += 61_000; // at most one download a minute
     sandbox.rotateCertificate();
     await payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1, subject: 'x' });
     expect(downloads()).toBe(2);
@@ -376,7 +380,7 @@ describe('operations', () => {
     });
     corrupt.sandbox.pay(o2.id);
     const error = await rejectionOf(corrupt.provider.downloadTradeBill({ date: '2025-01-01' }));
-    expect(ValidationError.isInstance(error) && error.field).toBe('bill');
+    expect(UnexpectedResponseError.isInstance(error) && error.field).toBe('bill');
   });
 
   it('works over HTTP on a local port', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatWechatpayTime, parseWechatpayTime } from '../src/index.js';
+import { formatWechatpayTime, parseWechatpayTime } from '../src/protocol/index.js';
 
 describe('parseWechatpayTime', () => {
   it('reads the RFC 3339 times WeChat Pay sends into UTC', () => {

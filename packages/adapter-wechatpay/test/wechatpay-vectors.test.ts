@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { createPayments, MemoryOrderStore, SignatureVerificationError, toNotificationRequest } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
+import { wechatpay, wechatpayAppParams, wechatpayJsapiParams } from '../src/index.js';
 import {
   certificateSerial,
   decryptWechatpayResource,
@@ -10,12 +11,9 @@ import {
   signWechatpayMessage,
   verifyWechatpaySignedMessage,
   type WechatpayRequestToSign,
-  wechatpay,
-  wechatpayAppParams,
   wechatpayAuthorization,
-  wechatpayJsapiParams,
   wechatpaySigningMessage,
-} from '../src/index.js';
+} from '../src/protocol/index.js';
 import { fixture, lower, type Vector, vectors } from './helpers.js';
 
 const V = vectors();
@@ -250,6 +248,7 @@ describe('the computed notification through the provider (C6, C7)', () => {
     providerTransactionId: '1217752501201407033233368018',
     paidAt: '2024-01-01T04:00:05.000Z',
     buyerId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+    currency: 'CNY',
   };
 
   it('certificate mode: verifies by certificate serial, decrypts and maps to payment.succeeded', async () => {

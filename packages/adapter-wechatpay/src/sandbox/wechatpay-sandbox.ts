@@ -22,7 +22,7 @@ import {
   WECHATPAY_PROBE_PREFIX,
   wechatpayNonce,
   wechatpaySigningMessage,
-} from '@hutong/adapter-wechatpay';
+} from '@hutong/adapter-wechatpay/protocol';
 import type { NotificationInput } from '@hutong/core';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
@@ -30,7 +30,10 @@ import { createTestIdentity, deliverNotification, type TestIdentity } from '@hut
 /** Options of {@link createWechatpaySandbox}. */
 export interface WechatpaySandboxOptions {
   mchId: string;
+  /** The app id bound to the merchant. */
   appId: string;
+  /** Further app ids bound to the merchant (official account, mini program, mobile app). */
+  appIds?: readonly string[];
   /** The APIv3 key (32 bytes): notifications and certificates are encrypted with it. */
   apiV3Key: string;
   /** The serial of the merchant API certificate requests must name. */
@@ -46,10 +49,18 @@ export interface WechatpaySandboxOptions {
 /** A transaction as the sandbox keeps it. */
 export interface WechatpaySandboxTransaction {
   outTradeNo: string;
+  /** The app id the transaction was placed with. */
+  appId: string;
+  /** The merchant id replies name (a test may change it to serve another merchant's reply). */
+  mchId: string;
   transactionId: string;
   tradeType: 'NATIVE' | 'JSAPI' | 'APP' | 'MWEB' | 'MICROPAY';
   amount: number;
   description: string;
+  /** The create request's parameters, as WeChat Pay compares them when the same order is placed again. */
+  parameters: string;
+  /** The currency the buyer paid in (`amount.currency`). Default `CNY`. */
+  currency: string;
   tradeState: 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'REFUND' | 'PAYERROR';
   notifyUrl: string | undefined;
   openid: string;
@@ -87,8 +98,18 @@ export interface WechatpaySandbox {
   readonly fetch: typeof globalThis.fetch;
   /** Serves the API over HTTP on 127.0.0.1. */
   listen(port?: number): Promise<WechatpaySandboxServer>;
-  /** The buyer pays; returns the encrypted, signed `TRANSACTION.SUCCESS` notification. */
-  pay(orderId: string, options?: { amount?: number }): NotificationInput;
+  /**
+   * The buyer pays; returns the encrypted, signed `TRANSACTION.SUCCESS` notification. `currency`
+   * makes the transaction one in another currency (`amount.currency`).
+   */
+  pay(orderId: string, options?: { amount?: number; currency?: string }): NotificationInput;
+  /**
+   * A faulty gateway: requests about order or refund `id` are answered, genuinely signed, as if they
+   * were about `otherId` (replies for another order or refund).
+   */
+  answerAs(id: string, otherId: string): void;
+  /** Serves `reply` (signed like any reply) to the next request whose path matches, instead of the real answer. */
+  serveOnce(path: RegExp, reply: { status?: number; body: string | Record<string, unknown> }): void;
   /** The buyer entered the password of a payment-code payment (`USERPAYING` → `SUCCESS`). */
   confirmPassword(orderId: string): void;
   /** The transaction times out unpaid (WeChat Pay sends no notification for that). */
@@ -165,6 +186,10 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
   const publicKeyId = `PUB_KEY_ID_0${options.mchId}${now().getFullYear()}${String(randomInt(1e6)).padStart(6, '0')}`;
   const transactions = new Map<string, WechatpaySandboxTransaction>();
   const bills = new Map<string, string>();
+  const appIds = new Set([options.appId, ...(options.appIds ?? [])]);
+  const aliases = new Map<string, string>();
+  const alias = (id: string) => aliases.get(id) ?? id;
+  const canned: { path: RegExp; reply: Reply }[] = [];
   let sequence = 0;
 
   const serialHeader = () => (mode === 'public-key' ? publicKeyId : certificateSerial(platform.certificate));
@@ -186,8 +211,8 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
 
   function transactionJson(t: WechatpaySandboxTransaction): Json {
     const json: Json = {
-      appid: options.appId,
-      mchid: options.mchId,
+      appid: t.appId,
+      mchid: t.mchId,
       out_trade_no: t.outTradeNo,
       transaction_id: t.transactionId,
       trade_type: t.tradeType,
@@ -196,7 +221,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
       bank_type: 'OTHERS',
       attach: '',
       payer: { openid: t.openid },
-      amount: { total: t.amount, payer_total: t.amount, currency: 'CNY', payer_currency: 'CNY' },
+      amount: { total: t.amount, payer_total: t.amount, currency: t.currency, payer_currency: t.currency },
     };
     if (t.successTime) json.success_time = formatWechatpayTime(t.successTime);
     return json;
@@ -225,7 +250,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     kind: WechatpaySandboxTransaction['tradeType'],
     body: Json,
   ): WechatpaySandboxTransaction | Reply {
-    if (body.appid !== options.appId || body.mchid !== options.mchId)
+    if (!appIds.has(String(body.appid)) || body.mchid !== options.mchId)
       return fail(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
     const amount = (body.amount as Json | undefined)?.total;
     if (
@@ -237,16 +262,23 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
       return fail(400, 'PARAM_ERROR', '参数错误');
     }
     if (kind !== 'MICROPAY' && typeof body.notify_url !== 'string') return fail(400, 'PARAM_ERROR', '缺少notify_url');
+    // Placing the same out_trade_no again is allowed while it is unpaid, with identical parameters.
+    const parameters = JSON.stringify({ ...body, kind });
     const existing = transactions.get(body.out_trade_no);
     if (existing) {
       if (existing.tradeState === 'SUCCESS' || existing.tradeState === 'REFUND')
         return fail(400, 'ORDERPAID', '该订单已支付');
       if (existing.tradeState === 'CLOSED' || existing.tradeState === 'REVOKED')
         return fail(400, 'ORDERCLOSED', '订单已关闭');
+      if (existing.parameters !== parameters) return fail(400, 'INVALID_REQUEST', '201 商户订单号重复');
       return existing;
     }
     const transaction: WechatpaySandboxTransaction = {
       outTradeNo: body.out_trade_no,
+      appId: String(body.appid),
+      mchId: options.mchId,
+      parameters,
+      currency: 'CNY',
       transactionId: `4200${String(++sequence).padStart(6, '0')}${Date.now()}${randomInt(1000)}`.slice(0, 28),
       tradeType: kind,
       amount: amount as number,
@@ -322,7 +354,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
           const authCode = String((body.payer as Json | undefined)?.auth_code ?? '');
           if (authCode.startsWith('139')) {
             made.tradeState = 'USERPAYING';
-            return { status: 202, body: { trade_state: 'USERPAYING' } };
+            return { status: 202, body: transactionJson(made) };
           }
           made.tradeState = 'SUCCESS';
           made.successTime = now();
@@ -334,7 +366,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     }
     const byOrder = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)(\/close|\/reverse)?$/.exec(p);
     if (byOrder) {
-      const transaction = transactions.get(decodeURIComponent(byOrder[1] as string));
+      const transaction = transactions.get(alias(decodeURIComponent(byOrder[1] as string)));
       if (!transaction) return fail(404, 'ORDER_NOT_EXIST', '订单不存在');
       if (method === 'GET' && !byOrder[2]) {
         if (url.searchParams.get('mchid') !== options.mchId) return fail(400, 'PARAM_ERROR', 'mchid错误');
@@ -363,9 +395,9 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
       }
     }
     if (method === 'POST' && p === '/v3/refund/domestic/refunds') {
-      const transaction = transactions.get(String(body.out_trade_no ?? ''));
+      const transaction = transactions.get(alias(String(body.out_trade_no ?? '')));
       if (!transaction) return fail(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
-      const outRefundNo = String(body.out_refund_no ?? '');
+      const outRefundNo = alias(String(body.out_refund_no ?? ''));
       const amount = body.amount as Json | undefined;
       if (!outRefundNo || !Number.isSafeInteger(amount?.refund) || amount?.total !== transaction.amount)
         return fail(400, 'PARAM_ERROR', '参数错误');
@@ -386,7 +418,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     }
     const refundQuery = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(p);
     if (method === 'GET' && refundQuery) {
-      const outRefundNo = decodeURIComponent(refundQuery[1] as string);
+      const outRefundNo = alias(decodeURIComponent(refundQuery[1] as string));
       for (const transaction of transactions.values()) {
         if (transaction.refunds.has(outRefundNo)) return { status: 200, body: refundJson(transaction, outRefundNo) };
       }
@@ -436,7 +468,9 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     const url = new URL(href);
     const refused = checkRequest(method, url, headers, bodyText);
     let reply: Reply;
+    const cannedAt = canned.findIndex((entry) => entry.path.test(url.pathname));
     if (refused) reply = refused;
+    else if (cannedAt !== -1) reply = (canned.splice(cannedAt, 1)[0] as { reply: Reply }).reply;
     else {
       let body: Json = {};
       try {
@@ -531,13 +565,14 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
         transaction.tradeState = 'SUCCESS';
         transaction.successTime = now();
       }
+      if (payOptions.currency !== undefined) transaction.currency = payOptions.currency;
       const json = transactionJson(transaction);
       if (payOptions.amount !== undefined)
         json.amount = {
           total: payOptions.amount,
           payer_total: payOptions.amount,
-          currency: 'CNY',
-          payer_currency: 'CNY',
+          currency: transaction.currency,
+          payer_currency: transaction.currency,
         };
       return notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', json);
     },
@@ -560,7 +595,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
       if (!refund) throw new Error(`the WeChat Pay sandbox has no refund ${refundId}`);
       refund.status = settle.abnormal ? 'ABNORMAL' : 'SUCCESS';
       return notification(`REFUND.${refund.status}`, '退款状态变更', 'refund', {
-        mchid: options.mchId,
+        mchid: transaction.mchId,
         out_trade_no: transaction.outTradeNo,
         transaction_id: transaction.transactionId,
         out_refund_no: refundId,
@@ -591,6 +626,14 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     rotateCertificate() {
       previous.unshift(platform);
       platform = issuePlatform();
+    },
+
+    answerAs(id, otherId) {
+      aliases.set(id, otherId);
+    },
+
+    serveOnce(path, reply) {
+      canned.push({ path, reply: { status: reply.status ?? 200, body: reply.body as Json | string } });
     },
 
     deliver: deliverNotification,

@@ -1,0 +1,248 @@
+/**
+ * WeChat Pay's replies, read in one place: one tolerant schema per operation, and the check that a
+ * (verified) reply answers *this* request: its `out_trade_no`, `transaction_id`, `out_refund_no`,
+ * `mchid` and `appid`. A reply that cannot be read is `UnexpectedResponseError('malformed')`, one
+ * that answers another request `UnexpectedResponseError('mismatch')`: either way the outcome is
+ * unknown and nothing is marked failed.
+ *
+ * @packageDocumentation
+ */
+import {
+  type PaymentStatusEvent,
+  type PaymentSucceededEvent,
+  type RefundStatusEvent,
+  UnexpectedResponseError,
+} from '@hutong/core';
+import { z } from 'zod';
+import {
+  WECHATPAY_REFUND_STATUS,
+  WECHATPAY_TRADE_STATE,
+  wechatpayRefundStatus,
+  wechatpayTradeState,
+} from './wechatpay-status.js';
+import { parseWechatpayTime } from './wechatpay-time.js';
+
+/**
+ * Who is reading a reply: the provider id (for errors), the merchant and its app ids.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const context: WechatpayReplyContext = { provider: 'wechatpay', mchId: '1230000109', appIds: ['wxd678efh567hg6787'] };
+ * ```
+ */
+export interface WechatpayReplyContext {
+  provider: string;
+  mchId: string;
+  /** Every configured app id: a reply may name any of them. */
+  appIds: readonly string[];
+}
+
+/**
+ * The payment a reply must be about.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const expected: WechatpayExpectedPayment = { orderId: order.id, transactionId: order.providerTransactionId };
+ * ```
+ */
+export interface WechatpayExpectedPayment {
+  /** `out_trade_no`. */
+  orderId: string;
+  /** WeChat Pay's `transaction_id`, when the order already has one. */
+  transactionId?: string | null;
+}
+
+const text = z.string().min(1, 'is missing');
+const amountSchema = z.number().int().positive('is not a positive integer amount');
+const tradeStates = Object.keys(WECHATPAY_TRADE_STATE) as [string, ...string[]];
+const refundStatuses = Object.keys(WECHATPAY_REFUND_STATUS) as [string, ...string[]];
+
+const transactionSchema = z.object({
+  appid: text,
+  mchid: text,
+  out_trade_no: text,
+  trade_state: z.enum(tradeStates, { error: 'is not a known WeChat Pay trade state' }),
+  transaction_id: text.optional(),
+  success_time: z.string().optional(),
+  payer: z.object({ openid: z.string().optional() }).optional(),
+  amount: z.object({ total: amountSchema.optional(), currency: z.string().optional() }).optional(),
+});
+
+const refundSchema = z.object({
+  out_refund_no: text,
+  out_trade_no: text,
+  refund_id: text,
+  transaction_id: text.optional(),
+  status: z.enum(refundStatuses, { error: 'is not a known WeChat Pay refund status' }),
+  amount: z.object({ refund: amountSchema }),
+});
+
+const billSchema = z.object({
+  hash_type: z.literal('SHA1', { error: 'is not SHA1' }),
+  hash_value: z.string().regex(/^[0-9A-Fa-f]{40}$/, 'is not a SHA1 hash'),
+  download_url: z.url({ protocol: /^https?$/, error: 'is not a URL' }),
+});
+
+const createSchemas = {
+  code_url: z.object({ code_url: text }),
+  prepay_id: z.object({ prepay_id: text }),
+  h5_url: z.object({ h5_url: z.url({ protocol: /^https?$/, error: 'is not a URL' }) }),
+} as const;
+
+function malformed(context: WechatpayReplyContext, field: string, message: string): UnexpectedResponseError {
+  return new UnexpectedResponseError(context.provider, 'malformed', `${field} ${message}`, { field });
+}
+
+function mismatch(context: WechatpayReplyContext, field: string, message: string): UnexpectedResponseError {
+  return new UnexpectedResponseError(context.provider, 'mismatch', `${field} ${message}`, { field });
+}
+
+/** Parses a reply body with a schema; the first problem becomes a malformed-reply error naming the field. */
+function readReply<S extends z.ZodType>(context: WechatpayReplyContext, schema: S, body: unknown): z.output<S> {
+  if (body === undefined || body === null || typeof body !== 'object')
+    throw malformed(context, 'response', 'is not a JSON object');
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = ['response', ...(issue?.path ?? []).map(String)].join('.');
+  throw malformed(context, field, issue?.message ?? 'is invalid');
+}
+
+function expectSame(context: WechatpayReplyContext, field: string, actual: string, expected: string): void {
+  if (actual !== expected) throw mismatch(context, field, `is ${actual}, not ${expected}`);
+}
+
+/**
+ * Reads the one value a create reply carries (`code_url`, `prepay_id` or `h5_url`).
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const prepayId = readWechatpayCreateReply(context, 'prepay_id', body);
+ * ```
+ */
+export function readWechatpayCreateReply(
+  context: WechatpayReplyContext,
+  field: keyof typeof createSchemas,
+  body: unknown,
+): string {
+  const reply = readReply(context, createSchemas[field], body) as Record<string, string>;
+  return reply[field] as string;
+}
+
+/**
+ * Reads a transaction (a query or a payment-code reply) about `expected` into a payment event;
+ * `currency` is set from `amount.currency`.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const status = readWechatpayTransaction(context, body, { orderId: order.id, transactionId: order.providerTransactionId });
+ * ```
+ */
+export function readWechatpayTransaction(
+  context: WechatpayReplyContext,
+  body: unknown,
+  expected: WechatpayExpectedPayment,
+): PaymentStatusEvent {
+  const reply = readReply(context, transactionSchema, body);
+  expectSame(context, 'response.out_trade_no', reply.out_trade_no, expected.orderId);
+  expectSame(context, 'response.mchid', reply.mchid, context.mchId);
+  if (!context.appIds.includes(reply.appid))
+    throw mismatch(context, 'response.appid', `${reply.appid} is not a configured app id`);
+  if (expected.transactionId && reply.transaction_id !== undefined)
+    expectSame(context, 'response.transaction_id', reply.transaction_id, expected.transactionId);
+  const type = wechatpayTradeState(reply.trade_state) as PaymentStatusEvent['type'];
+  if (type !== 'payment.succeeded') return { type, orderId: expected.orderId };
+  const total = reply.amount?.total;
+  if (total === undefined) throw malformed(context, 'response.amount.total', 'is missing');
+  if (reply.transaction_id === undefined) throw malformed(context, 'response.transaction_id', 'is missing');
+  const event: PaymentSucceededEvent = {
+    type,
+    orderId: expected.orderId,
+    amount: total,
+    providerTransactionId: reply.transaction_id,
+  };
+  if (reply.amount?.currency) event.currency = reply.amount.currency;
+  if (reply.success_time) {
+    try {
+      event.paidAt = parseWechatpayTime(reply.success_time, 'response.success_time');
+    } catch {
+      throw malformed(context, 'response.success_time', 'is not an RFC 3339 time');
+    }
+  }
+  if (reply.payer?.openid) event.buyerId = reply.payer.openid;
+  return event;
+}
+
+/**
+ * Reads a refund reply (the refund call or the refund query) about `refundId` of `expected`.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const status = readWechatpayRefund(context, body, { orderId, transactionId }, refundId);
+ * ```
+ */
+export function readWechatpayRefund(
+  context: WechatpayReplyContext,
+  body: unknown,
+  expected: WechatpayExpectedPayment,
+  refundId: string,
+): RefundStatusEvent {
+  const reply = readReply(context, refundSchema, body);
+  expectSame(context, 'response.out_refund_no', reply.out_refund_no, refundId);
+  expectSame(context, 'response.out_trade_no', reply.out_trade_no, expected.orderId);
+  if (expected.transactionId && reply.transaction_id !== undefined)
+    expectSame(context, 'response.transaction_id', reply.transaction_id, expected.transactionId);
+  const type = wechatpayRefundStatus(reply.status) as RefundStatusEvent['type'];
+  if (type === 'refund.failed') return { type, orderId: expected.orderId, refundId, reason: reply.status };
+  return { type, orderId: expected.orderId, refundId, amount: reply.amount.refund, providerRefundId: reply.refund_id };
+}
+
+/**
+ * A trade bill (交易账单) as WeChat Pay describes it.
+ *
+ * @group Bills
+ * @example
+ * ```ts
+ * const { downloadUrl, hashValue }: WechatpayBill = await provider.tradeBill({ date: '2024-05-01' });
+ * ```
+ */
+export interface WechatpayBill {
+  downloadUrl: string;
+  hashType: 'SHA1';
+  hashValue: string;
+}
+
+/**
+ * Reads a `/v3/bill/tradebill` reply.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const bill = readWechatpayBill(context, body);
+ * ```
+ */
+export function readWechatpayBill(context: WechatpayReplyContext, body: unknown): WechatpayBill {
+  const reply = readReply(context, billSchema, body);
+  return { downloadUrl: reply.download_url, hashType: 'SHA1', hashValue: reply.hash_value.toLowerCase() };
+}
+
+/**
+ * Checks a reversal reply, when it has a body, names this order and merchant.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * checkWechatpayReversal(context, body, orderId);
+ * ```
+ */
+export function checkWechatpayReversal(context: WechatpayReplyContext, body: unknown, orderId: string): void {
+  if (body === undefined) return;
+  const reply = readReply(context, z.object({ out_trade_no: text, mchid: text.optional() }), body);
+  expectSame(context, 'response.out_trade_no', reply.out_trade_no, orderId);
+  if (reply.mchid !== undefined) expectSame(context, 'response.mchid', reply.mchid, context.mchId);
+}
