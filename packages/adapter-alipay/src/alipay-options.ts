@@ -160,8 +160,6 @@ export interface AlipayConfig {
   now: () => Date;
 }
 
-const isFunction = (value: unknown) => typeof value === 'function';
-
 const optionsSchema = z.strictObject({
   id: z
     .string()
@@ -179,14 +177,6 @@ const optionsSchema = z.strictObject({
     .optional(),
   requireNotifyUrl: z.boolean().optional(),
   endpoint: endpointOption(ALIPAY_GATEWAYS),
-  retries: z.number().int().min(0).max(10).optional(),
-  hooks: z
-    .strictObject({
-      onRequest: z.custom<HttpHooks['onRequest']>(isFunction, 'must be a function').optional(),
-      onResponse: z.custom<HttpHooks['onResponse']>(isFunction, 'must be a function').optional(),
-      onError: z.custom<HttpHooks['onError']>(isFunction, 'must be a function').optional(),
-    })
-    .optional(),
   ...transportOptionsShape,
 });
 

@@ -155,10 +155,6 @@ const optionsSchema = z.strictObject({
   middleCert: z.string({ error: 'is required (PEM)' }),
   validateCnName: z.boolean().optional(),
   endpoint: endpointOption(UNIONPAY_GATEWAYS),
-  retries: z.number().int().min(0).max(10).optional(),
-  hooks: z
-    .custom<HttpHooks>((value) => typeof value === 'object' && value !== null, 'must be an object of hook functions')
-    .optional(),
   ...transportOptionsShape,
 });
 

@@ -248,8 +248,6 @@ const optionsSchema = z.object({
     .optional(),
   platformCertificates: z.union([z.literal('auto'), z.array(z.string()).min(1)]).optional(),
   endpoint: endpointOption(WECHATPAY_HOSTS),
-  hooks: z.custom<HttpHooks>((value) => typeof value === 'object' && value !== null, 'must be an object').optional(),
-  retries: z.number().int().min(0).max(10).optional(),
   certificateRefreshIntervalMs: z.number().int().min(0).optional(),
   maxBillBytes: z.number().int().positive().optional(),
   ...transportOptionsShape,

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { type CreatePaymentRequest, type ResumePaymentRequest, ValidationError } from '@hutong/core';
+import { parseWithSchema } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import type { WechatpayApps } from './wechatpay-options.js';
 import { formatWechatpayTime } from './wechatpay-time.js';
@@ -55,17 +56,7 @@ const paymentOptionsSchema = z.strictObject({
  * ```
  */
 export function parseWechatpayPaymentOptions(value: unknown): WechatpayPaymentOptions {
-  const result = paymentOptionsSchema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') {
-    throw new ValidationError(
-      `providerOptions.${issue.keys[0]}`,
-      `is not a WeChat Pay option (known: ${Object.keys(paymentOptionsSchema.shape).join(', ')})`,
-    );
-  }
-  const path = ['providerOptions', ...(issue?.path ?? []).map(String)].join('.');
-  throw new ValidationError(path, issue?.message ?? 'is invalid');
+  return parseWithSchema(paymentOptionsSchema, value ?? {}, 'providerOptions');
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { readBounded } from './bounded-read.js';
 import { NetworkError, TimeoutError, UnexpectedResponseError } from './errors.js';
 import { redactHeaders, redactText, SENSITIVE_FIELDS, SENSITIVE_HEADERS } from './redaction.js';
 
@@ -141,28 +142,7 @@ async function readLimited(response: Response, limit: number): Promise<Uint8Arra
     body?.cancel().catch(() => {});
     return undefined;
   }
-  if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return readBounded(body, limit);
 }
 
 function combineSignals(timeout: AbortSignal, caller: AbortSignal | undefined): AbortSignal {

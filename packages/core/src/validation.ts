@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import type { HttpHooks } from './http-client.js';
 
 /**
  * Parses `value` with `schema`; on failure throws a {@link ValidationError} naming the first bad
@@ -21,16 +22,24 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, 
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = (issue?.path ?? []).map(String).join('.');
-  const field = [prefix, path].filter(Boolean).join('.') || (prefix ?? 'input');
-  throw new ValidationError(field, issue?.message ?? 'is invalid');
+  const path = (issue?.path ?? []).map(String);
+  // An unknown key of a strict object is named itself: a typo silently ignored is a lost feature.
+  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  if (unknownKey !== undefined) path.push(unknownKey);
+  const field = [prefix, ...path].filter(Boolean).join('.') || (prefix ?? 'input');
+  throw new ValidationError(
+    field,
+    unknownKey !== undefined ? 'is not a known option' : (issue?.message ?? 'is invalid'),
+  );
 }
 
 const isFunction = (value: unknown) => typeof value === 'function';
 
 /**
  * The option fields every adapter takes for its transport, as a zod shape to spread into an
- * adapter's option schema: `fetch` (e.g. a sandbox's in-process fetch), `timeoutMs`, `now`.
+ * adapter's option schema: `fetch` (e.g. a sandbox's in-process fetch), `timeoutMs`, `retries`
+ * (further attempts of the calls the adapter deems safe to repeat), `hooks` (the HTTP client's
+ * redacting `onRequest`/`onResponse`/`onError`) and `now`.
  *
  * @example
  * ```ts
@@ -42,6 +51,16 @@ export const transportOptionsShape = {
   fetch: z.custom<typeof globalThis.fetch>(isFunction, 'must be a function').optional(),
   /** Time limit per request in ms. */
   timeoutMs: z.number().int().positive().optional(),
+  /** Further attempts of calls that are safe to repeat, 0 to 10. */
+  retries: z.number().int().min(0).max(10).optional(),
+  /** Logging and metrics hooks of the HTTP client (they see redacted copies only). */
+  hooks: z
+    .strictObject({
+      onRequest: z.custom<HttpHooks['onRequest']>(isFunction, 'must be a function').optional(),
+      onResponse: z.custom<HttpHooks['onResponse']>(isFunction, 'must be a function').optional(),
+      onError: z.custom<HttpHooks['onError']>(isFunction, 'must be a function').optional(),
+    })
+    .optional(),
   /** The clock. */
   now: z.custom<() => Date>(isFunction, 'must be a function').optional(),
 };

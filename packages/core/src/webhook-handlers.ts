@@ -5,7 +5,9 @@
  *
  * @packageDocumentation
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBounded } from './bounded-read.js';
 import { ValidationError } from './errors.js';
 import type { NotificationInput, WebhookResponse } from './webhook-request.js';
 
@@ -62,32 +64,6 @@ function parsedAway(): ValidationError {
   );
 }
 
-/** Reads a web body stream up to the limit; `undefined` when over it (the stream is then cancelled). */
-async function readWebBody(stream: ReadableStream<Uint8Array> | null): Promise<Uint8Array | undefined> {
-  if (stream === null) return new Uint8Array(0);
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_NOTIFICATION_BYTES) {
-      reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
 /**
  * Wraps a notification handler as a `(Request) => Promise<Response>` endpoint. The body is read as
  * a stream and reading stops at {@link MAX_NOTIFICATION_BYTES}, with or without a Content-Length.
@@ -111,7 +87,7 @@ export function createWebhookHandler(
     let body: Uint8Array | undefined;
     try {
       const length = Number(request.headers.get('content-length') ?? 0);
-      body = length > MAX_NOTIFICATION_BYTES ? undefined : await readWebBody(request.body);
+      body = length > MAX_NOTIFICATION_BYTES ? undefined : await readBounded(request.body, MAX_NOTIFICATION_BYTES);
     } catch (cause) {
       await report(onRejected, unreadable(cause));
       return new Response(null, { status: 400 });

@@ -51,3 +51,20 @@ describe('resolveEndpoint', () => {
     expect(resolveEndpoint('toString', GATEWAYS)).toBe('toString');
   });
 });
+
+describe('parseWithSchema and unknown keys', () => {
+  it('names an unknown key of a strict object, nested ones included', () => {
+    const schema = z.strictObject({ installments: z.strictObject({ count: z.number() }).optional() });
+    const field = (value: unknown) => {
+      try {
+        parseWithSchema(schema, value, 'providerOptions');
+      } catch (error) {
+        return ValidationError.isInstance(error) ? error.field : undefined;
+      }
+      return undefined;
+    };
+    expect(field({ instalments: { count: 6 } })).toBe('providerOptions.instalments');
+    expect(field({ installments: { count: 6, seller: 1 } })).toBe('providerOptions.installments.seller');
+    expect(field({ installments: { count: 6 } })).toBeUndefined();
+  });
+});
