@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
-import jsQR from 'jsqr';
+import type JsQr from 'jsqr';
 import { PNG } from 'pngjs';
+
+const require = createRequire(import.meta.url);
+// jsqr is CommonJS with a `default` typing; load it the way Node does under both module systems.
+const jsqrModule = require('jsqr') as { default?: typeof JsQr } & typeof JsQr;
+const jsQR: typeof JsQr = jsqrModule.default ?? jsqrModule;
 
 let ready: Promise<void> | undefined;
 
@@ -14,7 +19,7 @@ export function decodePng(png: Buffer): string | undefined {
 
 /** Rasterises an SVG (resvg compiled to WebAssembly: no native build) and decodes its QR code. */
 export async function decodeSvg(svg: string): Promise<string | undefined> {
-  ready ??= initWasm(readFileSync(createRequire(import.meta.url).resolve('@resvg/resvg-wasm/index_bg.wasm')));
+  ready ??= initWasm(readFileSync(require.resolve('@resvg/resvg-wasm/index_bg.wasm')));
   await ready;
   const png = new Resvg(svg, { fitTo: { mode: 'width', value: 480 }, background: '#ffffff' }).render().asPng();
   return decodePng(Buffer.from(png));
