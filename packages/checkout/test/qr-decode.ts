@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
-import type JsQr from 'jsqr';
+import type { Options as JsQrOptions, QRCode } from 'jsqr';
 import { PNG } from 'pngjs';
 
 const require = createRequire(import.meta.url);
 // jsqr is CommonJS with a `default` typing; load it the way Node does under both module systems.
-const jsqrModule = require('jsqr') as { default?: typeof JsQr } & typeof JsQr;
-const jsQR: typeof JsQr = jsqrModule.default ?? jsqrModule;
+type JsQr = (data: Uint8ClampedArray, width: number, height: number, options?: JsQrOptions) => QRCode | null;
+const jsqrModule = require('jsqr') as JsQr & { default?: JsQr };
+const jsQR: JsQr = jsqrModule.default ?? jsqrModule;
 
 let ready: Promise<void> | undefined;
 
