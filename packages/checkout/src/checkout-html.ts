@@ -83,7 +83,10 @@ export interface PageFrame {
 
 /** A complete page. */
 export function renderPage(frame: PageFrame, body: Html): string {
-  const data = Object.entries(frame.data ?? {}).map(([key, value]) => html` data-${key}="${value}"`);
+  // `statusUrl` becomes `data-status-url`, which the script reads back as `dataset.statusUrl`.
+  const data = Object.entries(frame.data ?? {}).map(
+    ([key, value]) => html` data-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}="${value}"`,
+  );
   const language =
     frame.languageHref && frame.languageLabel
       ? html`<a class="lang" href="${frame.languageHref}">${frame.languageLabel}</a>`

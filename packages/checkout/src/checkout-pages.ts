@@ -18,8 +18,11 @@ export interface PageContext {
   url: URL;
 }
 
-/** Asks the status endpoint until the state changes, then reloads the page (rendered from the store). */
-const POLL_SCRIPT = `(function(){var d=document.body.dataset;function poll(){fetch(d.statusUrl,{headers:{accept:'application/json'},cache:'no-store'}).then(function(r){return r.json()}).then(function(s){if(s.state!==d.state){location.reload()}else{setTimeout(poll,2000)}},function(){setTimeout(poll,4000)})}setTimeout(poll,1500)})();`;
+/**
+ * Asks the status endpoint until the state changes, then loads the attempt's page (rendered from the
+ * store). It never reloads the page it runs on, which may be the one that made the attempt.
+ */
+const POLL_SCRIPT = `(function(){var d=document.body.dataset;function poll(){fetch(d.statusUrl,{headers:{accept:'application/json'},cache:'no-store'}).then(function(r){return r.json()}).then(function(s){if(s.state!==d.state){location.replace(d.next)}else{setTimeout(poll,2000)}},function(){setTimeout(poll,4000)})}setTimeout(poll,1500)})();`;
 
 /** Opens WeChat Pay's sheet; whatever it reports, the next page is rendered from the stored order. */
 const WECHAT_SCRIPT = `(function(){var d=document.body.dataset;var params=JSON.parse(d.params);function done(){location.replace(d.next)}function pay(){WeixinJSBridge.invoke('getBrandWCPayRequest',params,function(){done()})}if(typeof WeixinJSBridge==='undefined'){document.addEventListener('WeixinJSBridgeReady',pay,false)}else{pay()}})();`;
@@ -123,7 +126,7 @@ export function attemptPage(
   context: PageContext,
   session: CheckoutSession,
   order: Order,
-  links: { status: string; retry: string; back: string | null; qrSvg?: string },
+  links: { self: string; status: string; retry: string; back: string | null; qrSvg?: string },
 ): string {
   const m = context.messages;
   const state = attemptState(order, session);
@@ -132,7 +135,9 @@ export function attemptPage(
     pending: links.qrSvg ? m.scanWechat : m.pending,
     failed: m.failed,
     closed: m.closed,
-    duplicate: m.completedByOther,
+    duplicate: session.anomalies.some((a) => a.orderId === order.id && a.refundId !== null)
+      ? m.duplicateRefunded
+      : m.completedByOther,
     completed_by_other: m.completedByOther,
   };
   const tone = state === 'paid' ? 'paid' : state === 'failed' || state === 'closed' ? 'failed' : '';
@@ -145,7 +150,11 @@ ${state === 'paid' && links.back ? html`<a class="button" href="${links.back}">$
 </div>`;
   const polling = state === 'pending';
   return renderPage(
-    frame(context, text[state], polling ? { data: { statusUrl: links.status, state }, script: POLL_SCRIPT } : {}),
+    frame(
+      context,
+      text[state],
+      polling ? { data: { statusUrl: links.status, state, next: links.self }, script: POLL_SCRIPT } : {},
+    ),
     body,
   );
 }

@@ -762,6 +762,7 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
       );
     }
     const page = attemptPage(context, session, order, {
+      self: url.pathname + url.search,
       status: `${url.pathname}/status`,
       retry: linkWith(session, '', url, order.amount),
       back: session.returnUrl,
@@ -822,6 +823,7 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
         return htmlResponse(wechatJsapiPage(context, session, order.amount, action.params, next), context.nonce);
       case 'qr': {
         const page = attemptPage(context, session, order, {
+          self: next,
           status: `${new URL(next).pathname}/status`,
           retry: linkWith(session, '', url, order.amount),
           back: session.returnUrl,

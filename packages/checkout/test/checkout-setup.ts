@@ -1,5 +1,5 @@
 import { type CheckoutOptions, createCheckout } from '@hutong/checkout';
-import { createPayments } from '@hutong/core';
+import { type CreatePaymentRequest, type CreatePaymentResult, createPayments } from '@hutong/core';
 import { createFakeProvider } from '@hutong/core/testing';
 
 export const SECRET = 'test-secret-0123456789abcdefghijklmnop';
@@ -15,19 +15,41 @@ export const UA = {
 
 /** A checkout on three fake providers (one per wallet), with a stub WeChat OAuth. */
 export function setup(
-  options: Partial<Omit<CheckoutOptions, 'payments' | 'wallets'>> & { baseUrl?: string; alipayOAuth?: boolean } = {},
+  options: Partial<Omit<CheckoutOptions, 'payments' | 'wallets'>> & {
+    baseUrl?: string;
+    alipayOAuth?: boolean;
+    /** Serve the fake wallets' cashiers and OAuth pages from here (`/fake-cashier/<order>`, `/fake-oauth/<wallet>`). */
+    walletOrigin?: string;
+  } = {},
 ) {
-  const providers = {
-    alipay: createFakeProvider({ id: 'alipay', wallet: 'alipay', instantRefunds: true }),
-    wechatpay: createFakeProvider({ id: 'wechatpay', wallet: 'wechatpay', instantRefunds: true }),
-    unionpay: createFakeProvider({ id: 'unionpay', wallet: 'unionpay', instantRefunds: true }),
+  const { alipayOAuth, walletOrigin, ...rest } = options;
+  const fake = (wallet: string) => {
+    const provider = createFakeProvider({ id: wallet, wallet, instantRefunds: true });
+    if (!walletOrigin) return provider;
+    // The fake gateway's cashier URL, moved to a server the test browser can reach.
+    const move = (result: CreatePaymentResult): CreatePaymentResult => {
+      const action = result.action;
+      const url = (text: string) => text.replace('https://fake.hutong.invalid/pay/', `${walletOrigin}/fake-cashier/`);
+      if (action.type === 'redirect' || action.type === 'form')
+        return { ...result, action: { ...action, url: url(action.url) } };
+      return result;
+    };
+    return {
+      ...provider,
+      createPayment: async (request: CreatePaymentRequest) => move(await provider.createPayment(request)),
+    };
   };
+  const providers = {
+    alipay: fake('alipay'),
+    wechatpay: fake('wechatpay'),
+    unionpay: fake('unionpay'),
+  };
+  const oauthBase = walletOrigin ? `${walletOrigin}/fake-oauth` : 'https://open.weixin.example/connect/oauth2';
   const payments = createPayments({
     providers: [providers.alipay, providers.wechatpay, providers.unionpay],
     notifyUrl: (id) => `https://shop.example/webhooks/${id}`,
   });
   const oauthCodes: string[] = [];
-  const { alipayOAuth, ...rest } = options;
   const checkout = createCheckout({
     payments,
     secret: SECRET,
@@ -40,7 +62,7 @@ export function setup(
             provider: 'alipay',
             oauth: {
               authorizeUrl: (redirectUri, state) =>
-                `https://openauth.alipay.example/authorize?redirect_uri=${encodeURIComponent(redirectUri)}&state=${state}`,
+                `${oauthBase}/alipay?redirect_uri=${encodeURIComponent(redirectUri)}&state=${state}`,
               buyerId: async (code) => `2088${code}`,
             },
           }
@@ -49,7 +71,7 @@ export function setup(
         provider: 'wechatpay',
         oauth: {
           authorizeUrl: (redirectUri, state) =>
-            `https://open.weixin.example/connect/oauth2/authorize?redirect_uri=${encodeURIComponent(redirectUri)}&state=${state}#wechat_redirect`,
+            `${oauthBase}/authorize?redirect_uri=${encodeURIComponent(redirectUri)}&state=${state}#wechat_redirect`,
           openid: async (code) => {
             oauthCodes.push(code);
             return `o${code}openid`;
