@@ -1,0 +1,207 @@
+/**
+ * The checkout's pages. Each is a function of stored state (a session, an order), never of what a
+ * wallet's JavaScript reported: the scripts only wait, then reload from the server.
+ *
+ * @packageDocumentation
+ */
+import { type FormAction, formatYuan, type Order } from '@hutong/core';
+import { type Html, html, renderPage, trustedHtml } from './checkout-html.js';
+import type { CheckoutLocale, CheckoutMessages } from './checkout-i18n.js';
+import type { CheckoutSession, CheckoutWallet } from './checkout-session.js';
+
+/** What every page is rendered with. */
+export interface PageContext {
+  locale: CheckoutLocale;
+  messages: CheckoutMessages;
+  nonce: string;
+  /** The current URL, to link to it in the other language. */
+  url: URL;
+}
+
+/**
+ * Asks the status endpoint until the state changes, then loads the attempt's page (rendered from the
+ * store). It never reloads the page it runs on, which may be the one that made the attempt.
+ */
+const POLL_SCRIPT = `(function(){var d=document.body.dataset;function poll(){fetch(d.statusUrl,{headers:{accept:'application/json'},cache:'no-store'}).then(function(r){return r.json()}).then(function(s){if(s.state!==d.state){location.replace(d.next)}else{setTimeout(poll,2000)}},function(){setTimeout(poll,4000)})}setTimeout(poll,1500)})();`;
+
+/** Opens WeChat Pay's sheet; whatever it reports, the next page is rendered from the stored order. */
+const WECHAT_SCRIPT = `(function(){var d=document.body.dataset;var params=JSON.parse(d.params);function done(){location.replace(d.next)}function pay(){WeixinJSBridge.invoke('getBrandWCPayRequest',params,function(){done()})}if(typeof WeixinJSBridge==='undefined'){document.addEventListener('WeixinJSBridgeReady',pay,false)}else{pay()}})();`;
+
+/** Opens Alipay's cashier inside the Alipay app (JSAPI `tradePay`). */
+const ALIPAY_SCRIPT = `(function(){var d=document.body.dataset;function done(){location.replace(d.next)}function pay(){AlipayJSBridge.call('tradePay',{tradeNO:d.tradeNo},function(){done()})}if(window.AlipayJSBridge){pay()}else{document.addEventListener('AlipayJSBridgeReady',pay,false)}})();`;
+
+const SUBMIT_SCRIPT = 'document.forms[0].submit();';
+
+function otherLanguage(context: PageContext): { languageHref: string; languageLabel: string } {
+  const url = new URL(context.url);
+  url.searchParams.set('lang', context.locale === 'en' ? 'zh' : 'en');
+  return { languageHref: url.pathname + url.search, languageLabel: context.messages.language };
+}
+
+function frame(context: PageContext, title: string, extra: { data?: Record<string, string>; script?: string } = {}) {
+  return { locale: context.locale, nonce: context.nonce, title, ...otherLanguage(context), ...extra };
+}
+
+function amountLine(fen: number): Html {
+  return html`<p class="amount"><small>¥</small>${formatYuan(fen)}</p>`;
+}
+
+function summary(session: CheckoutSession, amount: number | null): Html {
+  return html`<div class="card"><h1>${session.subject}</h1>${amount === null ? null : amountLine(amount)}</div>`;
+}
+
+/** A desktop option: a wallet and the URL that starts paying with it on this computer. */
+export interface CashierOption {
+  wallet: CheckoutWallet;
+  href: string;
+}
+
+/** The desktop cashier: the link's own QR code, and what works without a wallet app. */
+export function cashierPage(
+  context: PageContext,
+  session: CheckoutSession,
+  amount: number,
+  qrSvg: string,
+  options: readonly CashierOption[],
+): string {
+  const m = context.messages;
+  const items = options.map(
+    (option) =>
+      html`<li><a class="button secondary" data-wallet="${option.wallet}" href="${option.href}">${m[option.wallet]}</a></li>`,
+  );
+  const body = html`${summary(session, amount)}
+<div class="card"><div id="qr" class="qr">${trustedHtml(qrSvg)}</div><p class="hint">${m.scan}</p><p class="hint">${m.share}</p></div>
+${options.length > 0 ? html`<div class="card"><h2 class="subject">${m.otherWays}</h2><ul class="options">${items}</ul></div>` : null}`;
+  return renderPage(frame(context, `${m.title} · ${session.subject}`), body);
+}
+
+/** A reusable code without a fixed amount: the payer types it (bounded). */
+export function amountPage(
+  context: PageContext,
+  session: CheckoutSession,
+  action: string,
+  qrSvg: string | null,
+  problem: boolean,
+): string {
+  const m = context.messages;
+  const bounds = session.payerAmount ?? { min: 1, max: 1 };
+  const range = m.amountRange.replace('{min}', formatYuan(bounds.min)).replace('{max}', formatYuan(bounds.max));
+  const lang = context.url.searchParams.get('lang');
+  const body = html`${summary(session, null)}
+<form class="card" method="get" action="${action}">
+<label for="amount">${m.enterAmount}</label>
+<input id="amount" name="amount" inputmode="decimal" autocomplete="off" required pattern="[0-9]+(\\.[0-9]{1,2})?">
+${lang ? html`<input type="hidden" name="lang" value="${lang}">` : null}
+<p class="hint${problem ? ' error' : ''}">${range}</p>
+<button type="submit">${m.pay}</button>
+</form>
+${qrSvg ? html`<div class="card"><div class="qr">${trustedHtml(qrSvg)}</div><p class="hint">${m.scan}</p></div>` : null}`;
+  return renderPage(frame(context, `${m.title} · ${session.subject}`), body);
+}
+
+/** What an attempt's page shows, decided from the stored order and session only. */
+export type AttemptState = 'paid' | 'pending' | 'failed' | 'closed' | 'duplicate' | 'completed_by_other';
+
+/** The state of an attempt's page. */
+export function attemptState(order: Order, session: CheckoutSession): AttemptState {
+  const completedHere = session.completedBy.includes(order.id);
+  const finished = session.status === 'completed' && !completedHere;
+  switch (order.status) {
+    case 'paid':
+    case 'partially_refunded':
+    case 'refunded':
+      return session.anomalies.some((a) => a.orderId === order.id) ? 'duplicate' : 'paid';
+    case 'created':
+    case 'pending':
+      return finished ? 'completed_by_other' : 'pending';
+    case 'closed':
+      return finished ? 'completed_by_other' : 'closed';
+    case 'failed':
+      return 'failed';
+  }
+}
+
+/** An attempt's page: paid, pending (polling), or not paid with a way to try again. */
+export function attemptPage(
+  context: PageContext,
+  session: CheckoutSession,
+  order: Order,
+  links: { self: string; status: string; retry: string; back: string | null; qrSvg?: string },
+): string {
+  const m = context.messages;
+  const state = attemptState(order, session);
+  const text: Record<AttemptState, string> = {
+    paid: m.paid,
+    pending: links.qrSvg ? m.scanWechat : m.pending,
+    failed: m.failed,
+    closed: m.closed,
+    duplicate: session.anomalies.some((a) => a.orderId === order.id && a.refundId !== null)
+      ? m.duplicateRefunded
+      : m.completedByOther,
+    completed_by_other: m.completedByOther,
+  };
+  const tone = state === 'paid' ? 'paid' : state === 'failed' || state === 'closed' ? 'failed' : '';
+  const retry = state === 'failed' || state === 'closed';
+  const body = html`${summary(session, order.amount)}
+<div class="card" id="result" data-state="${state}"><p class="status ${tone}">${text[state]}</p>
+${state === 'pending' && links.qrSvg ? html`<div class="qr">${trustedHtml(links.qrSvg)}</div>` : null}
+${retry ? html`<a class="button" href="${links.retry}">${m.tryAgain}</a>` : null}
+${state === 'paid' && links.back ? html`<a class="button" href="${links.back}">${m.back}</a>` : null}
+</div>`;
+  const polling = state === 'pending';
+  return renderPage(
+    frame(
+      context,
+      text[state],
+      polling ? { data: { statusUrl: links.status, state, next: links.self }, script: POLL_SCRIPT } : {},
+    ),
+    body,
+  );
+}
+
+/** A page with one message (expired, not found, an error). */
+export function messagePage(context: PageContext, title: string, hint?: string): string {
+  const body = html`<div class="card"><p class="status expired">${title}</p>${hint ? html`<p>${hint}</p>` : null}</div>`;
+  return renderPage(frame(context, title), body);
+}
+
+/** Posts a wallet's form (page or h5 pay) at once, with a button when scripts are off. */
+export function formPage(context: PageContext, session: CheckoutSession, amount: number, action: FormAction): string {
+  const m = context.messages;
+  const inputs = Object.entries(action.fields).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  );
+  const body = html`${summary(session, amount)}
+<form class="card" method="${action.method === 'GET' ? 'get' : 'post'}" action="${action.url}" accept-charset="utf-8">
+${inputs}<p>${m.opening}</p><button type="submit">${m.continue}</button></form>`;
+  return renderPage(frame(context, m.opening, { script: SUBMIT_SCRIPT }), body);
+}
+
+/** Inside WeChat: opens the WeChat Pay sheet with the `jsapi` parameters, then shows the attempt. */
+export function wechatJsapiPage(
+  context: PageContext,
+  session: CheckoutSession,
+  amount: number,
+  params: object,
+  next: string,
+): string {
+  const m = context.messages;
+  const body = html`${summary(session, amount)}<div class="card"><p>${m.opening}</p><a class="button" href="${next}">${m.continue}</a></div>`;
+  return renderPage(
+    frame(context, m.opening, { data: { params: JSON.stringify(params), next }, script: WECHAT_SCRIPT }),
+    body,
+  );
+}
+
+/** Inside Alipay with JSAPI: opens Alipay's cashier for the trade, then shows the attempt. */
+export function alipayJsapiPage(
+  context: PageContext,
+  session: CheckoutSession,
+  amount: number,
+  tradeNo: string,
+  next: string,
+): string {
+  const m = context.messages;
+  const body = html`${summary(session, amount)}<div class="card"><p>${m.opening}</p><a class="button" href="${next}">${m.continue}</a></div>`;
+  return renderPage(frame(context, m.opening, { data: { tradeNo, next }, script: ALIPAY_SCRIPT }), body);
+}
