@@ -40,6 +40,16 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
   }
 }
 
+// Every TypeScript block of the docs, compiled against these tarballs as a new app would see them.
+if (!failed) {
+  try {
+    run('node', [join(root, 'scripts', 'check-snippets.mjs'), packDir]);
+  } catch (error) {
+    failed = true;
+    console.error(`snippet check failed: ${error.message}`);
+  }
+}
+
 rmSync(packDir, { recursive: true, force: true });
 if (failed) process.exit(1);
 console.log('\npackaging checks passed');
