@@ -12,3 +12,4 @@
  */
 export * from './order-store-tests.js';
 export * from './provider-conformance.js';
+export * from './outbox-store-tests.js';
