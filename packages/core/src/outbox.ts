@@ -300,7 +300,7 @@ function nonNegativeInteger(value: number | undefined, fallback: number, field: 
 
 /**
  * Creates an {@link OutboxRelay}: claims a batch of events for its group, delivers them one after
- * the other in the order they were written, and acknowledges those delivered. Delivery is at least
+ * the other in the order they were written, and acknowledges each as soon as it is delivered. Delivery is at least
  * once: a process that dies after delivering and before acknowledging delivers again after the
  * lease, so receivers de-duplicate by `event.id`. `createPayments` makes one for stores with an
  * outbox (`payments.relay`); use this directly to deliver events elsewhere (a queue, a webhook).
@@ -342,7 +342,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function runOnce(): Promise<number> {
     const events = await outbox.claimEvents({ group, consumer, limit: batchSize, leaseMs });
-    const done: string[] = [];
+    let done = 0;
     for (const event of events) {
       let delivered: boolean;
       try {
@@ -358,11 +358,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         });
         delivered = true;
       }
-      if (delivered) done.push(event.id);
+      if (delivered) {
+        // Acknowledged one by one: a crash later in the batch redelivers only what was not done.
+        await outbox.ackEvents([event.id], group);
+        done++;
+      }
     }
-    if (done.length > 0) await outbox.ackEvents(done, group);
     if (events.length >= batchSize) again = true;
-    return done.length;
+    return done;
   }
 
   const schedule = (delay: number) => {

@@ -205,7 +205,9 @@ export function runOutboxStoreTests(options: OutboxStoreTestOptions): void {
     it('lets exactly one of many owners claiming the same free order at once have it', async () => {
       const { claims } = await open();
       const won = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => claims.claimOrders(['claimRace001'], { owner: `owner${i}`, leaseMs: 60_000 })),
+        Array.from({ length: 8 }, (_, i) =>
+          claims.claimOrders(['claimRace001'], { owner: `owner${i}`, leaseMs: 60_000 }),
+        ),
       );
       expect(won.flat()).toEqual(['claimRace001']);
     });
