@@ -4,7 +4,7 @@
  */
 import type { Order } from '@hutong/core';
 import { ConflictError, ValidationError } from '@hutong/core';
-import { runOrderStoreTests, runOutboxStoreTests } from '@hutong/core/conformance';
+import { runOrderClaimsTests, runOrderStoreTests, runOutboxStoreTests } from '@hutong/core/conformance';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore, migrateToLatest } from '@hutong/store-sql';
 import type { Kysely } from 'kysely';
@@ -107,15 +107,17 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
     },
   });
 
+  const emptyStore = async () => {
+    for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims']) {
+      await tables(db).deleteFrom(`${prefix}${table}`).execute();
+    }
+    return createSqlStore({ db, tablePrefix: prefix, migrate: false });
+  };
   runOutboxStoreTests({
     name: `createSqlStore on ${suite.name}`,
-    async createStore() {
-      for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims']) {
-        await tables(db).deleteFrom(`${prefix}${table}`).execute();
-      }
-      return createSqlStore({ db, tablePrefix: prefix, migrate: false });
-    },
+    createStore: emptyStore,
   });
+  runOrderClaimsTests({ name: `createSqlStore on ${suite.name}`, createStore: emptyStore });
 
   describe(`createSqlStore on ${suite.name}`, () => {
     it('migrates on first use, once', async () => {

@@ -6,7 +6,7 @@
  */
 
 import type { Order, OrderStore, OutboxEvent } from '@hutong/core';
-import { ConflictError, ValidationError } from '@hutong/core';
+import { ConflictError, createReconciler, ValidationError } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 export interface OutboxStoreTestOptions {
   /** Suite name, e.g. `createSqlStore on PostgreSQL`. */
   name: string;
-  /** A fresh, empty store with an `outbox` and `claims`, for each test. */
+  /** A fresh, empty store (with an `outbox`, or `claims`, as the suite needs), for each test. */
   createStore(): OrderStore | Promise<OrderStore>;
 }
 
@@ -51,8 +51,8 @@ export function runOutboxStoreTests(options: OutboxStoreTestOptions): void {
   describe(`Outbox conformance: ${options.name}`, () => {
     const open = async () => {
       const store = await options.createStore();
-      if (!store.outbox || !store.claims) throw new Error(`${options.name} has no outbox or no claims`);
-      return { store, outbox: store.outbox, claims: store.claims };
+      if (!store.outbox) throw new Error(`${options.name} has no outbox`);
+      return { store, outbox: store.outbox };
     };
     const claim = (group = 'default', consumer = 'consumer1', limit = 100, leaseMs = 60_000) => ({
       group,
@@ -180,6 +180,27 @@ export function runOutboxStoreTests(options: OutboxStoreTestOptions): void {
       expect(await field(() => outbox.claimEvents(claim('default', 'c', 0)))).toBe('limit');
       expect(await field(() => outbox.claimEvents(claim('default', 'c', 10, 0)))).toBe('leaseMs');
     });
+  });
+}
+
+/**
+ * Registers vitest tests every store with {@link OrderStore.claims} must pass: claims exclusive
+ * between owners, renewed for their owner, freed on release or expiry; and reconcilers sharing the
+ * store that never handle one order at the same time (with a control run without claims).
+ *
+ * @example
+ * ```ts
+ * import { runOrderClaimsTests } from '@hutong/core/conformance';
+ * runOrderClaimsTests({ name: 'MemoryOrderStore', createStore: () => new MemoryOrderStore() });
+ * ```
+ */
+export function runOrderClaimsTests(options: OutboxStoreTestOptions): void {
+  describe(`Order claims conformance: ${options.name}`, () => {
+    const open = async () => {
+      const store = await options.createStore();
+      if (!store.claims) throw new Error(`${options.name} has no claims`);
+      return { store, claims: store.claims };
+    };
 
     it('leases an order to one owner at a time, renews it for its owner, and frees it on release or expiry', async () => {
       const { claims } = await open();
@@ -210,6 +231,75 @@ export function runOutboxStoreTests(options: OutboxStoreTestOptions): void {
         ),
       );
       expect(won.flat()).toEqual(['claimRace001']);
+    });
+
+    describe('reconcilers sharing the store', () => {
+      const seed = async (store: OrderStore, count: number) => {
+        const ids: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const order = sampleOrder({ id: `reconClaim${String(i).padStart(3, '0')}`, status: 'pending', version: 2 });
+          await store.create(order);
+          ids.push(order.id);
+        }
+        return ids;
+      };
+      /** A facade whose `sync` takes a while, pays the order, and records overlaps. */
+      const slowPayments = (store: OrderStore) => {
+        const active = new Set<string>();
+        const handled: string[] = [];
+        let overlaps = 0;
+        const sync = async (id: string) => {
+          if (active.has(id)) overlaps++;
+          active.add(id);
+          handled.push(id);
+          try {
+            await sleep(5);
+            const order = (await store.get(id)) as Order;
+            const next: Order = {
+              ...order,
+              status: 'paid',
+              paidAmount: order.amount,
+              version: order.version + 1,
+              updatedAt: new Date().toISOString(),
+            };
+            return (await store.update(next, order.version)) ? next : ((await store.get(id)) as Order);
+          } finally {
+            active.delete(id);
+          }
+        };
+        return { payments: { sync, close: sync }, handled, overlaps: () => overlaps };
+      };
+      const run = async (store: OrderStore, claims: boolean) => {
+        const slow = slowPayments(store);
+        const reconcilers = Array.from({ length: 3 }, (_, i) =>
+          createReconciler({
+            payments: slow.payments,
+            store,
+            pendingAfterMs: 0,
+            closeExpired: false,
+            concurrency: 4,
+            owner: `reconciler${i}`,
+            claims,
+          }),
+        );
+        await Promise.all(reconcilers.map((reconciler) => reconciler.runOnce()));
+        return slow;
+      };
+
+      it('hands each order to one of several reconcilers, never to two at the same time', async () => {
+        const { store } = await open();
+        const ids = await seed(store, 24);
+        const { handled, overlaps } = await run(store, true);
+        expect(overlaps()).toBe(0);
+        expect(handled.sort()).toEqual(ids);
+      });
+
+      it('(control) without claims the same reconcilers handle orders several times', async () => {
+        const { store } = await open();
+        const ids = await seed(store, 24);
+        const { handled } = await run(store, false);
+        expect(handled.length).toBeGreaterThan(ids.length);
+      });
     });
   });
 }
