@@ -360,8 +360,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       if (delivered) {
         // Acknowledged one by one: a crash later in the batch redelivers only what was not done.
-        await outbox.ackEvents([event.id], group);
-        done++;
+        // An acknowledgement that fails leaves the event to be delivered again after its lease.
+        try {
+          await outbox.ackEvents([event.id], group);
+          done++;
+        } catch (error) {
+          report(error, {});
+        }
       }
     }
     if (events.length >= batchSize) again = true;

@@ -340,14 +340,21 @@ class KyselyOrderStore implements SqlOrderStore {
     const { outbox, outboxClaims } = this.#schema;
     let acked = 0;
     for (const part of chunks([...new Set(ids)], 500)) {
-      const db = this.#as<OutboxTable & OutboxClaimsTable>();
-      const result = await db
-        .updateTable(outboxClaims)
-        .set({ acked_at: Date.now() })
-        .where('group_name', '=', group)
-        .where('acked_at', 'is', null)
-        .where('event_seq', 'in', db.selectFrom(outbox).select('seq').where('id', 'in', part))
-        .executeTakeFirst();
+      // The sequence numbers first (a plain read), then an update by primary key: no lock is taken
+      // on the outbox, which writers are appending to.
+      const seqs = (
+        await this.#as<OutboxTable>().selectFrom(outbox).select('seq').where('id', 'in', part).execute()
+      ).map((row) => Number(row.seq));
+      if (seqs.length === 0) continue;
+      const result = await retryTransient(() =>
+        this.#as<OutboxClaimsTable>()
+          .updateTable(outboxClaims)
+          .set({ acked_at: Date.now() })
+          .where('group_name', '=', group)
+          .where('event_seq', 'in', seqs)
+          .where('acked_at', 'is', null)
+          .executeTakeFirst(),
+      );
       acked += Number(result.numUpdatedRows);
     }
     return acked;
@@ -444,10 +451,12 @@ class KyselyOrderStore implements SqlOrderStore {
     const row = toRow(order);
     try {
       if (events && events.length > 0) {
-        await this.#db.transaction().execute(async (trx) => {
-          await trx.insertInto(this.#schema.orders).values(row).execute();
-          await this.#insertEvents(trx, events);
-        });
+        await retryTransient(() =>
+          this.#db.transaction().execute(async (trx) => {
+            await trx.insertInto(this.#schema.orders).values(row).execute();
+            await this.#insertEvents(trx, events);
+          }),
+        );
       } else {
         await this.#db.insertInto(this.#schema.orders).values(row).execute();
       }
@@ -480,11 +489,14 @@ class KyselyOrderStore implements SqlOrderStore {
     if (!events || events.length === 0) return Number((await write(this.#db)).numUpdatedRows) === 1;
     // With events: the order and its events commit together, or neither does. A writer that lost
     // the compare-and-set writes no event.
-    return this.#db.transaction().execute(async (trx) => {
-      if (Number((await write(trx)).numUpdatedRows) !== 1) return false;
-      await this.#insertEvents(trx, events);
-      return true;
-    });
+    // A deadlock rolls the whole transaction back, so running it again is safe.
+    return retryTransient(() =>
+      this.#db.transaction().execute(async (trx) => {
+        if (Number((await write(trx)).numUpdatedRows) !== 1) return false;
+        await this.#insertEvents(trx, events);
+        return true;
+      }),
+    );
   }
 
   async listOrders(query?: ListOrdersQuery): Promise<OrderPage> {
