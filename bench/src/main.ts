@@ -1,5 +1,6 @@
 import { benchAlipay } from './alipay.bench.js';
 import { benchCore } from './core.bench.js';
+import { benchStore } from './store.bench.js';
 import { benchUnionpay } from './unionpay.bench.js';
 import { benchWechatpay } from './wechatpay.bench.js';
 
@@ -7,5 +8,11 @@ console.log(`hutong benchmarks: node ${process.version}, ${process.platform}/${p
 console.log(
   'Each figure is sampled in alternation with its ceiling over the same pre-built inputs; notification bodies are bytes, as a server receives them.',
 );
-const results = [await benchCore(), await benchAlipay(), await benchWechatpay(), await benchUnionpay()];
+const results = [
+  await benchCore(),
+  await benchAlipay(),
+  await benchWechatpay(),
+  await benchUnionpay(),
+  await benchStore(),
+];
 console.log(results.every(Boolean) ? '\nAll targets met.' : '\nSome targets missed (see FAIL above).');
