@@ -60,7 +60,7 @@ describe('the facade with an outbox store', () => {
     const payments = createPayments({
       providers: [fake],
       store: sqliteStore(),
-      relay: { autoStart: false, leaseMs: 30 },
+      relay: { autoStart: false, leaseMs: 1500 },
       onListenerError: (error) => void errors.push(error),
     });
     const calls: string[] = [];
@@ -71,7 +71,7 @@ describe('the facade with an outbox store', () => {
     const { order } = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1999, subject: 'Tea' });
     expect(await payments.relay?.runOnce()).toBe(1); // order.pending (no listener); order.created failed
     expect(await payments.relay?.runOnce()).toBe(0); // still leased
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await new Promise((resolve) => setTimeout(resolve, 1600));
     expect(await payments.relay?.runOnce()).toBe(1);
     expect(calls).toEqual([`${order.id}:1:0`, `${order.id}:1:0`]);
     expect(errors).toHaveLength(1);
