@@ -1,6 +1,7 @@
 import { benchAlipay } from './alipay.bench.js';
 import { benchCheckout } from './checkout.bench.js';
 import { benchCore } from './core.bench.js';
+import { benchStore } from './store.bench.js';
 import { benchUnionpay } from './unionpay.bench.js';
 import { benchWechatpay } from './wechatpay.bench.js';
 
@@ -14,5 +15,6 @@ const results = [
   await benchWechatpay(),
   await benchUnionpay(),
   await benchCheckout(),
+  await benchStore(),
 ];
 console.log(results.every(Boolean) ? '\nAll targets met.' : '\nSome targets missed (see FAIL above).');

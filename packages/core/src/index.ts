@@ -35,6 +35,7 @@ export {
   type TransitionResult,
 } from './order-state-machine.js';
 export * from './order-store.js';
+export * from './outbox.js';
 export * from './payment-code.js';
 export * from './payment-method.js';
 export * from './payments.js';

@@ -6,11 +6,18 @@
  */
 import { ConflictError, ValidationError } from './errors.js';
 import type { Order, OrderStatus } from './order.js';
+import { checkLease, checkOutboxName, type OrderClaims, type OrderOutbox, type OutboxEvent } from './outbox.js';
 
 /**
  * Persistence for orders. {@link OrderStore.listOrders} pages through orders in the order of
  * `(updatedAt, id)`; {@link ListOrdersQuery} and {@link encodeOrderCursor} help an implementation
  * agree with the others.
+ *
+ * A store may offer a transactional outbox ({@link OrderStore.outbox}): its `create` and `update`
+ * then write the `events` they are given in the same transaction as the order, and the facade
+ * delivers its events through a relay instead of inline. A store without one ignores `events`.
+ * A store may also offer {@link OrderStore.claims}, which the reconciler uses so several instances
+ * never handle one order at the same time.
  *
  * @example
  * ```ts
@@ -26,21 +33,32 @@ import type { Order, OrderStatus } from './order.js';
  * ```
  */
 export interface OrderStore {
-  /** Inserts a new order; throws `ConflictError` with code `duplicate_order` when the id exists. */
-  create(order: Order): Promise<void>;
+  /**
+   * Inserts a new order; throws `ConflictError` with code `duplicate_order` when the id exists.
+   * With an {@link OrderStore.outbox}, also inserts `events` in the same transaction (all or nothing).
+   */
+  create(order: Order, events?: readonly OutboxEvent[]): Promise<void>;
   /** The order with this id, or `undefined`. */
   get(id: string): Promise<Order | undefined>;
   /**
    * Replaces the order if, and only if, the stored version equals `expectedVersion`. Returns
-   * whether it wrote. Never partially writes.
+   * whether it wrote. Never partially writes. With an {@link OrderStore.outbox}, `events` are
+   * inserted in the same transaction, and only when the order was written.
    */
-  update(order: Order, expectedVersion: number): Promise<boolean>;
+  update(order: Order, expectedVersion: number, events?: readonly OutboxEvent[]): Promise<boolean>;
   /**
    * One page of the orders that match every filter of `query`, oldest `updatedAt` first, ties by
    * `id`, and a cursor for the next page (`null` after the last). Throws `ValidationError` for a
    * bad limit, an empty status list or a cursor this store did not hand out.
    */
   listOrders(query?: ListOrdersQuery): Promise<OrderPage>;
+  /**
+   * Present when `create` and `update` store their `events` with the order in one transaction: the
+   * facade then writes its events here and delivers them through `payments.relay`.
+   */
+  readonly outbox?: OrderOutbox;
+  /** Present when the store can lease orders to one reconciler at a time. */
+  readonly claims?: OrderClaims;
 }
 
 /**
@@ -302,6 +320,30 @@ function freezeOrder(order: Order): Order {
  */
 export class MemoryOrderStore implements OrderStore {
   readonly #orders = new Map<string, Order>();
+  readonly #claims = new Map<string, { owner: string; until: number }>();
+
+  /**
+   * Leases on orders for reconcilers sharing this store in one process (see {@link OrderClaims}).
+   * The memory store has no `outbox`: the facade calls its listeners inline, as always.
+   */
+  readonly claims: OrderClaims = {
+    claimOrders: async (ids, options) => {
+      const owner = checkOutboxName(options?.owner, 'owner');
+      const leaseMs = checkLease(options.leaseMs);
+      const at = Date.now();
+      const claimed: string[] = [];
+      for (const id of new Set(ids)) {
+        const held = this.#claims.get(id);
+        if (held && held.owner !== owner && held.until > at) continue;
+        this.#claims.set(id, { owner, until: at + leaseMs });
+        claimed.push(id);
+      }
+      return claimed;
+    },
+    releaseOrders: async (ids, owner) => {
+      for (const id of ids) if (this.#claims.get(id)?.owner === owner) this.#claims.delete(id);
+    },
+  };
 
   /** {@inheritDoc OrderStore.create} */
   async create(order: Order): Promise<void> {

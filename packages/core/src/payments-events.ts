@@ -1,6 +1,8 @@
 /**
  * The typed events the payments facade emits for the merchant's fulfilment code. Every `order.*`
- * event is emitted once, after the change it reports has been stored.
+ * and `refund.*` event follows the stored change it reports and carries an `eventId`
+ * (`<orderId>:<version>:<index>`), the same however often it is delivered: with a store that has an
+ * outbox, delivery is at least once, so de-duplicate on it.
  *
  * @packageDocumentation
  */
@@ -17,21 +19,21 @@ import type { Order, OrderAnomaly, Refund } from './order.js';
  */
 export interface PaymentsEventMap {
   /** An order was recorded. */
-  'order.created': { order: Order };
+  'order.created': { order: Order; eventId: string };
   /** The provider has the payment; the buyer has not paid yet. */
-  'order.pending': { order: Order };
+  'order.pending': { order: Order; eventId: string };
   /** A verified payment of the full amount: ship. */
-  'order.paid': { order: Order };
+  'order.paid': { order: Order; eventId: string };
   /** A refund settled; `fully` when nothing is left to refund. */
-  'order.refunded': { order: Order; refund: Refund; fully: boolean };
+  'order.refunded': { order: Order; refund: Refund; fully: boolean; eventId: string };
   /** Closed or expired unpaid. */
-  'order.closed': { order: Order };
+  'order.closed': { order: Order; eventId: string };
   /** The provider refused the payment. */
-  'order.failed': { order: Order };
+  'order.failed': { order: Order; eventId: string };
   /** A verified fact that needs a person: see {@link OrderAnomaly}. */
-  'order.anomaly': { order: Order; anomaly: OrderAnomaly; error?: AmountMismatchError };
+  'order.anomaly': { order: Order; anomaly: OrderAnomaly; error?: AmountMismatchError; eventId: string };
   /** A refund failed; its amount is refundable again. */
-  'refund.failed': { order: Order; refund: Refund };
+  'refund.failed': { order: Order; refund: Refund; eventId: string };
   /** A notification was refused (bad signature, replay, unknown order, store failure, ...). */
   'notification.rejected': { provider: string; error: unknown };
 }
@@ -68,16 +70,22 @@ export class PaymentsEmitter {
     return (this.#listeners.get(type)?.size ?? 0) > 0;
   }
 
-  /** Calls the listeners of `type` in order, awaiting each; errors go to `onError`. */
-  async emit<T extends PaymentsEventType>(type: T, payload: PaymentsEventMap[T]): Promise<void> {
+  /**
+   * Calls the listeners of `type` in order, awaiting each; errors go to `onError`. Resolves with
+   * whether every listener returned without throwing.
+   */
+  async emit<T extends PaymentsEventType>(type: T, payload: PaymentsEventMap[T]): Promise<boolean> {
     const set = this.#listeners.get(type);
-    if (!set || set.size === 0) return;
+    if (!set || set.size === 0) return true;
+    let ok = true;
     for (const listener of set) {
       try {
         await (listener as PaymentsListener<T>)(payload);
       } catch (error) {
+        ok = false;
         this.#onError(error, type);
       }
     }
+    return ok;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import {
+  AmountMismatchError,
   ConflictError,
   HutongError,
   InvalidTransitionError,
@@ -29,9 +30,22 @@ import {
   transition,
 } from './order-state-machine.js';
 import { MemoryOrderStore, type OrderStore } from './order-store.js';
+import {
+  type ClaimedOutboxEvent,
+  createOutboxRelay,
+  type OutboxEvent,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  outboxEventId,
+} from './outbox.js';
 import { classifyPaymentCode, PAYMENT_CODE_RULES, type PaymentCodeRule } from './payment-code.js';
 import { isPaymentMethod, type PaymentMethod } from './payment-method.js';
-import { PaymentsEmitter, type PaymentsEventType, type PaymentsListener } from './payments-events.js';
+import {
+  PaymentsEmitter,
+  type PaymentsEventMap,
+  type PaymentsEventType,
+  type PaymentsListener,
+} from './payments-events.js';
 import type {
   CreatePaymentRequest,
   CreatePaymentResult,
@@ -68,6 +82,34 @@ export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
   maxConflictRetries?: number;
   /** Receives errors thrown by event listeners (the stored change stands). Default: `console.error`. */
   onListenerError?: (error: unknown, event: PaymentsEventType) => void;
+  /**
+   * The outbox relay, with a store that has an outbox (`store.outbox`, e.g. `@hutong/store-sql`):
+   * its options, or `false` for none in this process (another process relays). Ignored with a store
+   * without an outbox, whose events are emitted inline. Default `{}`.
+   */
+  relay?: PaymentsRelayOptions | false;
+}
+
+/**
+ * Options of the facade's outbox relay ({@link PaymentsOptions.relay}); see
+ * {@link OutboxRelayOptions} for each.
+ *
+ * @example
+ * ```ts
+ * // Every instance gets every event: one consumer group per instance, with a stable name.
+ * createPayments({ providers, store, relay: { group: `instance-${process.env.HOSTNAME}` } });
+ * ```
+ */
+export interface PaymentsRelayOptions
+  extends Pick<
+    OutboxRelayOptions,
+    'group' | 'consumer' | 'batchSize' | 'leaseMs' | 'pollIntervalMs' | 'maxAttempts' | 'onError'
+  > {
+  /**
+   * Start the relay when the first listener of an order or refund event is registered with
+   * `payments.on` (default `true`). With `false`, call `payments.relay.start()` yourself.
+   */
+  readonly autoStart?: boolean;
 }
 
 /**
@@ -282,8 +324,19 @@ export interface Payments<P extends AnyProvider = any> {
   refund(orderId: string, input: RefundInput): Promise<RefundOutput>;
   /** The stored order; throws {@link OrderNotFoundError}. */
   getOrder(orderId: string): Promise<Order>;
-  /** Subscribes to a facade event; returns the unsubscribe function. */
+  /**
+   * Subscribes to a facade event; returns the unsubscribe function. With a store that has an outbox,
+   * the first listener of an order or refund event starts {@link Payments.relay} (unless
+   * `relay.autoStart` is `false`).
+   */
   on<T extends PaymentsEventType>(type: T, listener: PaymentsListener<T>): () => void;
+  /**
+   * The outbox relay, when the store has an outbox and `relay` is not `false`: it delivers the
+   * events the facade wrote with each order to this facade's listeners, at least once. Stop it
+   * (`await payments.relay?.stop()`) before closing the database. `undefined` otherwise: events are
+   * then emitted inline, right after the store write.
+   */
+  readonly relay: OutboxRelay | undefined;
   /** A `(Request) => Promise<Response>` webhook endpoint for one provider (web-standard servers). */
   webhookHandler(provider: P['id']): (request: Request) => Promise<Response>;
   /** A webhook endpoint for Node's `http` (and Express, Fastify's raw mode, ...). */
@@ -334,6 +387,29 @@ const refundInputSchema = z.object({
 function defaultListenerError(error: unknown, event: PaymentsEventType): void {
   const message = error instanceof Error ? error.message : String(error);
   console.error(`[hutong] a listener of ${event} threw: ${message}`);
+}
+
+function defaultRelayError(error: unknown, context: { event?: ClaimedOutboxEvent; gaveUp?: boolean }): void {
+  // Listener errors reach `onListenerError`; what is left is a store failure or a delivery given up.
+  if (context.event && !context.gaveUp) return;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`[hutong] outbox relay: ${message}`);
+}
+
+/** What a listener receives for an outbox event: its payload, its id, and a rebuilt amount error. */
+function listenerPayload(event: OutboxEvent): PaymentsEventMap[OutboxEvent['type']] {
+  if (event.type === 'order.anomaly') {
+    const { order, anomaly } = event.payload;
+    if (anomaly.code === 'amount_mismatch' && anomaly.amount !== null) {
+      return {
+        order,
+        anomaly,
+        error: new AmountMismatchError(order.id, order.amount, anomaly.amount),
+        eventId: event.id,
+      };
+    }
+  }
+  return { ...event.payload, eventId: event.id } as PaymentsEventMap[OutboxEvent['type']];
 }
 
 function checkProvider(provider: AnyProvider, index: number): void {
@@ -413,10 +489,21 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     providers.set(provider.id, provider);
   });
   if (typeof options.notifyUrl === 'string') checkNotifyUrl(options.notifyUrl, 'options.notifyUrl');
-  const store = options.store ?? new MemoryOrderStore();
+  const store: OrderStore = options.store ?? new MemoryOrderStore();
   const now = options.now ?? (() => new Date());
   const maxRetries = options.maxConflictRetries ?? 16;
   const emitter = new PaymentsEmitter(options.onListenerError ?? defaultListenerError);
+  const outbox = store.outbox;
+  const relayOptions = options.relay === false ? undefined : (options.relay ?? {});
+  const relay =
+    outbox && relayOptions
+      ? createOutboxRelay({
+          outbox,
+          onError: defaultRelayError,
+          ...relayOptions,
+          deliver: (event) => emitter.emit(event.type, listenerPayload(event) as never),
+        })
+      : undefined;
 
   function providerById(id: string): P {
     const provider = providers.get(id);
@@ -435,25 +522,47 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
   }
 
   async function emitEffects(order: Order, effects: readonly OrderEffect[]): Promise<void> {
-    for (const effect of effects) {
+    for (let index = 0; index < effects.length; index++) {
+      const effect = effects[index] as OrderEffect;
       if (!emitter.has(effect.type)) continue;
+      const eventId = outboxEventId(order.id, order.version, index);
       switch (effect.type) {
         case 'order.refunded':
-          await emitter.emit(effect.type, { order, refund: effect.refund, fully: effect.fully });
+          await emitter.emit(effect.type, { order, refund: effect.refund, fully: effect.fully, eventId });
           break;
         case 'refund.failed':
-          await emitter.emit(effect.type, { order, refund: effect.refund });
+          await emitter.emit(effect.type, { order, refund: effect.refund, eventId });
           break;
         case 'order.anomaly':
           await emitter.emit(
             effect.type,
-            effect.error ? { order, anomaly: effect.anomaly, error: effect.error } : { order, anomaly: effect.anomaly },
+            effect.error
+              ? { order, anomaly: effect.anomaly, error: effect.error, eventId }
+              : { order, anomaly: effect.anomaly, eventId },
           );
           break;
         default:
-          await emitter.emit(effect.type, { order });
+          await emitter.emit(effect.type, { order, eventId });
       }
     }
+  }
+
+  /** The events of one stored change, for the outbox: one per effect, in order. */
+  function outboxEvents(order: Order, effects: readonly OrderEffect[]): OutboxEvent[] | undefined {
+    if (effects.length === 0) return undefined;
+    return effects.map((effect, index) => {
+      const base = { id: outboxEventId(order.id, order.version, index), orderId: order.id, createdAt: order.updatedAt };
+      switch (effect.type) {
+        case 'order.refunded':
+          return { ...base, type: effect.type, payload: { order, refund: effect.refund, fully: effect.fully } };
+        case 'refund.failed':
+          return { ...base, type: effect.type, payload: { order, refund: effect.refund } };
+        case 'order.anomaly':
+          return { ...base, type: effect.type, payload: { order, anomaly: effect.anomaly } };
+        default:
+          return { ...base, type: effect.type, payload: { order } };
+      }
+    });
   }
 
   function hasListenersFor(effects: readonly OrderEffect[]): boolean {
@@ -485,8 +594,11 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
         patch === undefined
           ? result.order
           : { ...result.order, ...patch, version: current.version + 1, updatedAt: now().toISOString() };
-      if (await store.update(next, current.version)) {
-        if (hasListenersFor(result.effects)) await emitEffects(next, result.effects);
+      const events = outbox ? outboxEvents(next, result.effects) : undefined;
+      if (await store.update(next, current.version, events)) {
+        if (outbox) {
+          if (events) relay?.wake();
+        } else if (hasListenersFor(result.effects)) await emitEffects(next, result.effects);
         return { ...result, order: next, outcome: patch && result.outcome !== 'applied' ? 'applied' : result.outcome };
       }
     }
@@ -570,8 +682,16 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
       createdAt: at.toISOString(),
       updatedAt: at.toISOString(),
     };
-    await store.create(order);
-    await emitter.emit('order.created', { order });
+    const eventId = outboxEventId(order.id, order.version, 0);
+    if (outbox) {
+      await store.create(order, [
+        { id: eventId, type: 'order.created', orderId, payload: { order }, createdAt: order.updatedAt },
+      ]);
+      relay?.wake();
+    } else {
+      await store.create(order);
+      await emitter.emit('order.created', { order, eventId });
+    }
     let created: CreatePaymentResult;
     try {
       created = await call(provider, () => provider.createPayment(request));
@@ -793,14 +913,20 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     getOrder,
 
     on(type, listener) {
-      return emitter.on(type, listener);
+      const off = emitter.on(type, listener);
+      if (relay && type !== 'notification.rejected' && relayOptions?.autoStart !== false) relay.start();
+      return off;
     },
+
+    relay,
 
     webhookHandler(providerId) {
       providerById(providerId);
       return createWebhookHandler(
         (input) => payments.handleNotification(providerId, input),
-        (error) => emitter.emit('notification.rejected', { provider: providerId, error }),
+        async (error) => {
+          await emitter.emit('notification.rejected', { provider: providerId, error });
+        },
       );
     },
 
@@ -808,7 +934,9 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
       providerById(providerId);
       return createNodeWebhookHandler(
         (input) => payments.handleNotification(providerId, input),
-        (error) => emitter.emit('notification.rejected', { provider: providerId, error }),
+        async (error) => {
+          await emitter.emit('notification.rejected', { provider: providerId, error });
+        },
       );
     },
 

@@ -9,6 +9,7 @@
 import { NetworkError, ProviderApiError, ValidationError } from './errors.js';
 import type { Order, OrderStatus } from './order.js';
 import type { ListOrdersQuery, OrderStore } from './order-store.js';
+import { checkLease, checkOutboxName, defaultConsumerName } from './outbox.js';
 
 /**
  * What the reconciler needs of the payments facade: `createPayments(...)` fits.
@@ -31,6 +32,8 @@ export interface ReconcilerPayments {
  * - `order.failed`: a `sync` or `close` threw; the order is tried again on a later run;
  * - `provider.backoff`: the provider failed in a way worth waiting for (a retryable
  *   `ProviderApiError`, a `NetworkError`): its orders are left alone until `until`;
+ * - `order.skipped`: another reconciler held the order's claim, or changed the order since it was
+ *   listed (see {@link ReconcilerOptions.claims});
  * - `run.failed`: a whole run failed (the store could not be read), in `start()` mode.
  *
  * @example
@@ -54,6 +57,7 @@ export type ReconcilerEvent =
       readonly error: unknown;
     }
   | { readonly type: 'provider.backoff'; readonly provider: string; readonly until: Date; readonly error: unknown }
+  | { readonly type: 'order.skipped'; readonly orderId: string; readonly reason: 'claimed_elsewhere' }
   | { readonly type: 'run.failed'; readonly error: unknown };
 
 /**
@@ -98,6 +102,16 @@ export interface ReconcilerOptions {
   readonly onEvent?: (event: ReconcilerEvent) => void;
   /** The clock. Default `() => new Date()`. */
   readonly now?: () => Date;
+  /**
+   * Lease each order through {@link OrderStore.claims} before handling it, so reconcilers on
+   * several instances never handle one order at the same time (default `true`; ignored when the
+   * store has no claims).
+   */
+  readonly claims?: boolean;
+  /** This reconciler's name in its claims. Default: host, process id and a random part. */
+  readonly owner?: string;
+  /** How long a claim holds if this reconciler dies before releasing it. Default 300 000. */
+  readonly claimLeaseMs?: number;
 }
 
 /**
@@ -158,8 +172,9 @@ function positiveInteger(value: number | undefined, fallback: number, field: str
  * orders with a refund pending for `refundPendingAfterMs` (to `sync`), and handles each order once,
  * a few at a time. A provider that fails retryably (`ProviderApiError` with `retryable`, or
  * `NetworkError`) is left alone for a growing while; other failures are reported and the order is
- * tried again next run. Several reconcilers on one database may handle the same order in the same
- * moment: the store's compare-and-set keeps that safe, only wasteful.
+ * tried again next run. With a store that offers {@link OrderStore.claims}, each order is leased
+ * before it is handled and re-read: several reconcilers on one database share the work, never
+ * handling one order at the same time, and skip an order another one has just handled.
  *
  * @example
  * ```ts
@@ -186,6 +201,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const backoffInitialMs = positiveInteger(options.backoffInitialMs, 1000, 'backoffInitialMs');
   const backoffMaxMs = positiveInteger(options.backoffMaxMs, 300_000, 'backoffMaxMs');
   const closeExpired = options.closeExpired ?? true;
+  const claims = options.claims === false ? undefined : store.claims;
+  const owner = checkOutboxName(options.owner ?? defaultConsumerName(), 'owner');
+  const claimLeaseMs = checkLease(options.claimLeaseMs ?? 300_000, 'claimLeaseMs');
 
   /** Per provider: failures in a row, and until when to leave it alone. */
   const backoff = new Map<string, { failures: number; until: number }>();
@@ -248,6 +266,16 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
     const counts = { changed: 0, failed: 0 };
     let deferred = 0;
+    /** Claims the order and checks nobody changed it since it was listed; false: leave it. */
+    const claim = async (order: Order): Promise<boolean> => {
+      if (!claims) return true;
+      const [mine] = await claims.claimOrders([order.id], { owner, leaseMs: claimLeaseMs });
+      if (mine === undefined) return false;
+      const current = await store.get(order.id);
+      if (current?.version === order.version) return true;
+      await claims.releaseOrders([order.id], owner);
+      return false;
+    };
     const queue = [...work.values()];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
@@ -256,7 +284,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
           deferred++;
           continue;
         }
-        await handle(next.order, next.action, counts);
+        if (!(await claim(next.order))) {
+          emit({ type: 'order.skipped', orderId: next.order.id, reason: 'claimed_elsewhere' });
+          continue;
+        }
+        try {
+          await handle(next.order, next.action, counts);
+        } finally {
+          if (claims) await claims.releaseOrders([next.order.id], owner).catch(() => undefined);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { runOrderStoreTests } from '../src/conformance/index.js';
+import { runOrderClaimsTests, runOrderStoreTests } from '../src/conformance/index.js';
 import { MemoryOrderStore } from '../src/index.js';
 import { sampleOrder } from '../src/testing/index.js';
 
 runOrderStoreTests({ name: 'MemoryOrderStore', createStore: () => new MemoryOrderStore() });
+runOrderClaimsTests({ name: 'MemoryOrderStore', createStore: () => new MemoryOrderStore() });
 
 describe('MemoryOrderStore', () => {
   it('hands out frozen orders that no caller can change behind its back', async () => {

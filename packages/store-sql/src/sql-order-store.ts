@@ -4,19 +4,31 @@
  * @packageDocumentation
  */
 import {
+  type ClaimEventsOptions,
+  type ClaimedOutboxEvent,
+  type ClaimOrdersOptions,
   ConflictError,
+  checkClaimEventsOptions,
+  checkLease,
+  checkOutboxName,
   encodeOrderCursor,
   type ListOrdersQuery,
   normalizeListOrdersQuery,
   type Order,
+  type OrderClaims,
+  type OrderOutbox,
   type OrderPage,
   type OrderStore,
+  type OutboxEvent,
   orderListPosition,
   ValidationError,
 } from '@hutong/core';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import {
+  type OrderClaimsTable,
   type OrdersTable,
+  type OutboxClaimsTable,
+  type OutboxTable,
   resolveSchema,
   runMigrations,
   type SqlSchema,
@@ -59,6 +71,28 @@ export interface SqlOrderStore extends OrderStore {
   ready(): Promise<void>;
   /** The orders table's name, e.g. `hutong_orders`. */
   readonly tableName: string;
+  /** The transactional outbox: `create` and `update` store their events with the order. */
+  readonly outbox: SqlOrderOutbox;
+  /** Leases on orders, for reconcilers on several instances. */
+  readonly claims: OrderClaims;
+}
+
+/**
+ * The outbox of a {@link SqlOrderStore}: claims (with `FOR UPDATE SKIP LOCKED` on PostgreSQL and
+ * MySQL/MariaDB, in a `BEGIN IMMEDIATE` transaction on SQLite), acknowledgements, and pruning.
+ *
+ * @example
+ * ```ts
+ * // Nightly: forget events older than a week, delivered or not.
+ * await store.outbox.pruneEvents(new Date(Date.now() - 7 * 86_400_000));
+ * ```
+ */
+export interface SqlOrderOutbox extends OrderOutbox {
+  /**
+   * Deletes the events written before `before`, and their claims; returns how many events. A
+   * group that has not acknowledged them never gets them: prune well after the relays caught up.
+   */
+  pruneEvents(before: Date): Promise<number>;
 }
 
 /** Whether a driver error is a unique-key violation (PostgreSQL, MySQL/MariaDB, SQLite). */
@@ -95,21 +129,304 @@ function toRow(order: Order): OrdersTable {
   };
 }
 
+/** Whether a driver error says the transaction lost a deadlock or a lock wait, and may be retried. */
+function isTransient(error: unknown): boolean {
+  const e = error as { code?: unknown; errno?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  return (
+    e.code === '40001' ||
+    e.code === '40P01' ||
+    e.errno === 1213 ||
+    e.errno === 1205 ||
+    (typeof e.code === 'string' && e.code.startsWith('SQLITE_BUSY'))
+  );
+}
+
+const CLAIM_ATTEMPTS = 8;
+
+async function retryTransient<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isTransient(error) || attempt >= CLAIM_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20 * attempt));
+    }
+  }
+}
+
+function outboxRow(event: OutboxEvent): Omit<OutboxTable, 'seq'> {
+  return {
+    id: event.id,
+    order_id: event.orderId,
+    type: event.type,
+    payload: JSON.stringify(event.payload),
+    created_at: epochMs(event.createdAt, 'createdAt'),
+  };
+}
+
+function claimToken(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`;
+}
+
+/** Splits a list into chunks, so `in (...)` lists stay short. */
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
 function fromData(data: unknown): Order {
   // Drivers hand text columns back as strings; a JSON column (MySQL's own) may come parsed.
   return (typeof data === 'string' ? JSON.parse(data) : data) as Order;
 }
+
+type Db<T> = Kysely<Record<string, T>>;
 
 class KyselyOrderStore implements SqlOrderStore {
   readonly #db: Kysely<StoreDatabase>;
   readonly #schema: SqlSchema;
   readonly #migrate: boolean;
   #migrated: Promise<void> | undefined;
+  readonly outbox: SqlOrderOutbox;
+  readonly claims: OrderClaims;
 
   constructor(db: Kysely<StoreDatabase>, schema: SqlSchema, migrate: boolean) {
     this.#db = db;
     this.#schema = schema;
     this.#migrate = migrate;
+    this.outbox = {
+      claimEvents: (options) => this.#claimEvents(options),
+      ackEvents: (ids, group) => this.#ackEvents(ids, group),
+      pruneEvents: (before) => this.#pruneEvents(before),
+    };
+    this.claims = {
+      claimOrders: (ids, options) => this.#claimOrders(ids, options),
+      releaseOrders: (ids, owner) => this.#releaseOrders(ids, owner),
+    };
+  }
+
+  #as<T>(on: Kysely<StoreDatabase> | Transaction<StoreDatabase> = this.#db): Db<T> {
+    return on as unknown as Db<T>;
+  }
+
+  async #insertEvents(trx: Transaction<StoreDatabase>, events: readonly OutboxEvent[]): Promise<void> {
+    await this.#as<Omit<OutboxTable, 'seq'>>(trx)
+      .insertInto(this.#schema.outbox)
+      .values(events.map(outboxRow))
+      .execute();
+  }
+
+  /**
+   * A transaction that reads then writes: READ COMMITTED on PostgreSQL and MySQL (no gap locks, each
+   * statement sees the latest commits), BEGIN IMMEDIATE on SQLite (the one writer from the start).
+   */
+  async #claimTransaction<T>(run: (trx: Kysely<StoreDatabase>) => Promise<T>): Promise<T> {
+    if (this.#schema.engine !== 'sqlite') {
+      return this.#db.transaction().setIsolationLevel('read committed').execute(run);
+    }
+    return this.#db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await run(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(connection).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async #claimEvents(options: ClaimEventsOptions): Promise<ClaimedOutboxEvent[]> {
+    const { group, consumer, limit, leaseMs } = checkClaimEventsOptions(options);
+    await this.ready();
+    const { outbox, outboxClaims } = this.#schema;
+    const skipLocked = this.#schema.engine !== 'sqlite';
+    const token = claimToken();
+    const rows = await retryTransient(() =>
+      this.#claimTransaction(async (trx) => {
+        const at = Date.now();
+        const claims = this.#as<OutboxClaimsTable>(trx);
+        // 1. Events of this group whose lease ran out unacknowledged.
+        let expired = claims
+          .selectFrom(outboxClaims)
+          .select('event_seq')
+          .where('group_name', '=', group)
+          .where('acked_at', 'is', null)
+          .where('lease_until', '<=', at)
+          .orderBy('event_seq')
+          .limit(limit);
+        if (skipLocked) expired = expired.forUpdate().skipLocked();
+        const stale = (await expired.execute()).map((row) => row.event_seq);
+        if (stale.length > 0) {
+          await claims
+            .updateTable(outboxClaims)
+            .set((eb) => ({ consumer, token, lease_until: at + leaseMs, attempts: eb('attempts', '+', 1) }))
+            .where('group_name', '=', group)
+            .where('event_seq', 'in', stale)
+            .where('acked_at', 'is', null)
+            .where('lease_until', '<=', at)
+            .execute();
+        }
+        // 2. Events this group never claimed. Rows another claimer holds locked are skipped; the
+        // primary key of the claims table settles any remaining race (the loser inserts nothing).
+        const room = limit - stale.length;
+        if (room > 0) {
+          let fresh = this.#as<OutboxTable & OutboxClaimsTable>(trx)
+            .selectFrom(`${outbox} as e`)
+            .select(['e.seq'])
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom(`${outboxClaims} as c`)
+                    .select(sql.lit(1).as('one'))
+                    .where('c.group_name', '=', group)
+                    .whereRef('c.event_seq', '=', 'e.seq'),
+                ),
+              ),
+            )
+            .orderBy('e.seq')
+            .limit(room);
+          if (skipLocked) fresh = fresh.forUpdate().skipLocked();
+          const seqs = (await fresh.execute()).map((row) => Number(row.seq));
+          if (seqs.length > 0) {
+            let insert = claims.insertInto(outboxClaims).values(
+              seqs.map((seq) => ({
+                group_name: group,
+                event_seq: seq,
+                consumer,
+                token,
+                lease_until: at + leaseMs,
+                attempts: 1,
+                acked_at: null,
+              })),
+            );
+            insert =
+              this.#schema.engine === 'mysql'
+                ? insert.ignore()
+                : insert.onConflict((oc) => oc.columns(['group_name', 'event_seq']).doNothing());
+            await insert.execute();
+          }
+        }
+        return this.#as<OutboxTable & OutboxClaimsTable>(trx)
+          .selectFrom(`${outboxClaims} as c`)
+          .innerJoin(`${outbox} as e`, 'e.seq', 'c.event_seq')
+          .select(['e.id', 'e.order_id', 'e.type', 'e.payload', 'e.created_at', 'c.attempts'])
+          .where('c.group_name', '=', group)
+          .where('c.token', '=', token)
+          .orderBy('e.seq')
+          .execute();
+      }),
+    );
+    return rows.map(
+      (row) =>
+        ({
+          id: row.id,
+          type: row.type,
+          orderId: row.order_id,
+          payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+          createdAt: new Date(Number(row.created_at)).toISOString(),
+          attempts: Number(row.attempts),
+        }) as ClaimedOutboxEvent,
+    );
+  }
+
+  async #ackEvents(ids: readonly string[], group: string): Promise<number> {
+    checkOutboxName(group, 'group');
+    if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of event ids');
+    if (ids.length === 0) return 0;
+    await this.ready();
+    const { outbox, outboxClaims } = this.#schema;
+    let acked = 0;
+    for (const part of chunks([...new Set(ids)], 500)) {
+      // The sequence numbers first (a plain read), then an update by primary key: no lock is taken
+      // on the outbox, which writers are appending to.
+      const seqs = (
+        await this.#as<OutboxTable>().selectFrom(outbox).select('seq').where('id', 'in', part).execute()
+      ).map((row) => Number(row.seq));
+      if (seqs.length === 0) continue;
+      const result = await retryTransient(() =>
+        this.#as<OutboxClaimsTable>()
+          .updateTable(outboxClaims)
+          .set({ acked_at: Date.now() })
+          .where('group_name', '=', group)
+          .where('event_seq', 'in', seqs)
+          .where('acked_at', 'is', null)
+          .executeTakeFirst(),
+      );
+      acked += Number(result.numUpdatedRows);
+    }
+    return acked;
+  }
+
+  async #pruneEvents(before: Date): Promise<number> {
+    const ms = before instanceof Date ? before.getTime() : Number.NaN;
+    if (Number.isNaN(ms)) throw new ValidationError('before', 'must be a valid Date');
+    await this.ready();
+    const { outbox, outboxClaims } = this.#schema;
+    const db = this.#as<OutboxTable & OutboxClaimsTable>();
+    await db
+      .deleteFrom(outboxClaims)
+      .where('event_seq', 'in', (eb) => eb.selectFrom(outbox).select('seq').where('created_at', '<', ms))
+      .execute();
+    const result = await db.deleteFrom(outbox).where('created_at', '<', ms).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async #claimOrders(ids: readonly string[], options: ClaimOrdersOptions): Promise<string[]> {
+    const owner = checkOutboxName(options?.owner, 'owner');
+    const leaseMs = checkLease(options.leaseMs);
+    if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of order ids');
+    if (ids.length === 0) return [];
+    await this.ready();
+    const table = this.#schema.orderClaims;
+    const db = this.#as<OrderClaimsTable>();
+    const claimed: string[] = [];
+    for (const part of chunks([...new Set(ids)], 500)) {
+      const at = Date.now();
+      const until = at + leaseMs;
+      // Take the ids nobody holds; then those whose lease ran out, or that are already ours. Each
+      // statement is atomic, and the update re-checks its condition on the row it locks, so of
+      // two claimers of an expired lease one wins.
+      let insert = db.insertInto(table).values(part.map((order_id) => ({ order_id, owner, lease_until: until })));
+      insert =
+        this.#schema.engine === 'mysql'
+          ? insert.ignore()
+          : insert.onConflict((oc) => oc.column('order_id').doNothing());
+      await retryTransient(() => insert.execute());
+      await retryTransient(() =>
+        db
+          .updateTable(table)
+          .set({ owner, lease_until: until })
+          .where('order_id', 'in', part)
+          .where((eb) => eb.or([eb('lease_until', '<=', at), eb('owner', '=', owner)]))
+          .execute(),
+      );
+      const mine = await db
+        .selectFrom(table)
+        .select('order_id')
+        .where('order_id', 'in', part)
+        .where('owner', '=', owner)
+        .where('lease_until', '=', until)
+        .execute();
+      claimed.push(...mine.map((row) => row.order_id));
+    }
+    return claimed;
+  }
+
+  async #releaseOrders(ids: readonly string[], owner: string): Promise<void> {
+    checkOutboxName(owner, 'owner');
+    if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of order ids');
+    if (ids.length === 0) return;
+    await this.ready();
+    for (const part of chunks([...new Set(ids)], 500)) {
+      await this.#as<OrderClaimsTable>()
+        .deleteFrom(this.#schema.orderClaims)
+        .where('order_id', 'in', part)
+        .where('owner', '=', owner)
+        .execute();
+    }
   }
 
   get tableName(): string {
@@ -129,11 +446,20 @@ class KyselyOrderStore implements SqlOrderStore {
     return this.#migrated;
   }
 
-  async create(order: Order): Promise<void> {
+  async create(order: Order, events?: readonly OutboxEvent[]): Promise<void> {
     await this.ready();
     const row = toRow(order);
     try {
-      await this.#db.insertInto(this.#schema.orders).values(row).execute();
+      if (events && events.length > 0) {
+        await retryTransient(() =>
+          this.#db.transaction().execute(async (trx) => {
+            await trx.insertInto(this.#schema.orders).values(row).execute();
+            await this.#insertEvents(trx, events);
+          }),
+        );
+      } else {
+        await this.#db.insertInto(this.#schema.orders).values(row).execute();
+      }
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ConflictError('duplicate_order', order.id, `order ${order.id} already exists`);
@@ -148,18 +474,29 @@ class KyselyOrderStore implements SqlOrderStore {
     return row ? fromData(row.data) : undefined;
   }
 
-  async update(order: Order, expectedVersion: number): Promise<boolean> {
+  async update(order: Order, expectedVersion: number, events?: readonly OutboxEvent[]): Promise<boolean> {
     await this.ready();
     const { id, ...columns } = toRow(order);
     // One statement: the row is replaced only while its version is still the one read, so of
     // concurrent writers from the same version exactly one matches.
-    const result = await this.#db
-      .updateTable(this.#schema.orders)
-      .set(columns)
-      .where('id', '=', id)
-      .where('version', '=', expectedVersion)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const write = (on: Kysely<StoreDatabase>) =>
+      on
+        .updateTable(this.#schema.orders)
+        .set(columns)
+        .where('id', '=', id)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst();
+    if (!events || events.length === 0) return Number((await write(this.#db)).numUpdatedRows) === 1;
+    // With events: the order and its events commit together, or neither does. A writer that lost
+    // the compare-and-set writes no event.
+    // A deadlock rolls the whole transaction back, so running it again is safe.
+    return retryTransient(() =>
+      this.#db.transaction().execute(async (trx) => {
+        if (Number((await write(trx)).numUpdatedRows) !== 1) return false;
+        await this.#insertEvents(trx, events);
+        return true;
+      }),
+    );
   }
 
   async listOrders(query?: ListOrdersQuery): Promise<OrderPage> {

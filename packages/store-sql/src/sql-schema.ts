@@ -57,7 +57,38 @@ export interface OrdersTable {
   data: string;
 }
 
-/** The database as the store sees it: one orders table under a name chosen at run time. */
+/** Columns of the outbox table: one row per event, `seq` in insertion order. */
+export interface OutboxTable {
+  seq: number;
+  id: string;
+  order_id: string;
+  type: string;
+  payload: string;
+  created_at: number;
+}
+
+/** Columns of the outbox claims table: one row per event and consumer group that claimed it. */
+export interface OutboxClaimsTable {
+  group_name: string;
+  event_seq: number;
+  consumer: string;
+  token: string;
+  /** Epoch milliseconds. */
+  lease_until: number;
+  attempts: number;
+  /** Epoch milliseconds, or null until acknowledged. */
+  acked_at: number | null;
+}
+
+/** Columns of the order claims table (the reconciler's leases). */
+export interface OrderClaimsTable {
+  order_id: string;
+  owner: string;
+  /** Epoch milliseconds. */
+  lease_until: number;
+}
+
+/** The database as the store sees it: its tables under names chosen at run time. */
 export type StoreDatabase = Record<string, OrdersTable>;
 
 /** The default {@link SqlSchemaOptions.tablePrefix}. */
@@ -68,6 +99,9 @@ const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 export interface SqlSchema {
   readonly engine: SqlEngine;
   readonly orders: string;
+  readonly outbox: string;
+  readonly outboxClaims: string;
+  readonly orderClaims: string;
   readonly migrations: string;
   readonly migrationLock: string;
   readonly prefix: string;
@@ -85,6 +119,9 @@ export function resolveSchema(db: Kysely<unknown>, options: SqlSchemaOptions = {
   return {
     engine: options.engine ?? detectEngine(db),
     orders: `${prefix}orders`,
+    outbox: `${prefix}outbox`,
+    outboxClaims: `${prefix}outbox_claims`,
+    orderClaims: `${prefix}order_claims`,
     migrations: `${prefix}migrations`,
     migrationLock: `${prefix}migration_lock`,
     prefix,
@@ -107,7 +144,9 @@ function detectEngine(db: Kysely<unknown>): SqlEngine {
  * edited, only followed by a new one.
  */
 function migrations(schema: SqlSchema): Record<string, Migration> {
-  const { engine, orders, prefix } = schema;
+  const { engine, orders, prefix, outbox, outboxClaims, orderClaims } = schema;
+  const mysqlTable = <T extends { modifyEnd(node: ReturnType<typeof sql>): T }>(table: T): T =>
+    engine === 'mysql' ? table.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`) : table;
   // Ids and statuses compare byte by byte on every engine, as the memory store compares them:
   // listing order, cursors and unique ids must not depend on a server's default collation.
   const binaryText = (type: string) => (engine === 'postgres' ? sql.raw(`${type} collate "C"`) : sql.raw(type));
@@ -137,6 +176,58 @@ function migrations(schema: SqlSchema): Record<string, Migration> {
       },
       async down(db: Kysely<unknown>) {
         await db.schema.dropTable(orders).execute();
+      },
+    },
+    '0002_create_outbox': {
+      async up(db: Kysely<unknown>) {
+        // Events in insertion order; `seq` orders delivery, `id` (<orderId>:<version>:<index>) is
+        // unique so one change can never store its events twice.
+        await mysqlTable(
+          db.schema
+            .createTable(outbox)
+            .addColumn('seq', engine === 'postgres' ? 'bigserial' : engine === 'mysql' ? 'bigint' : 'integer', (col) =>
+              engine === 'postgres' ? col.primaryKey() : col.primaryKey().autoIncrement(),
+            )
+            .addColumn('id', binaryText('varchar(100)'), (col) => col.notNull().unique())
+            .addColumn('order_id', binaryText('varchar(64)'), (col) => col.notNull())
+            .addColumn('type', 'varchar(32)', (col) => col.notNull())
+            .addColumn('payload', engine === 'mysql' ? sql.raw('longtext') : 'text', (col) => col.notNull())
+            .addColumn('created_at', 'bigint', (col) => col.notNull()),
+        ).execute();
+        await db.schema.createIndex(`${prefix}outbox_order_idx`).on(outbox).columns(['order_id', 'seq']).execute();
+        // A row per (group, event) once the group has claimed the event: the lease, the attempts,
+        // and when it was acknowledged.
+        await mysqlTable(
+          db.schema
+            .createTable(outboxClaims)
+            .addColumn('group_name', binaryText('varchar(64)'), (col) => col.notNull())
+            .addColumn('event_seq', 'bigint', (col) => col.notNull())
+            .addColumn('consumer', binaryText('varchar(64)'), (col) => col.notNull())
+            .addColumn('token', binaryText('varchar(40)'), (col) => col.notNull())
+            .addColumn('lease_until', 'bigint', (col) => col.notNull())
+            .addColumn('attempts', 'integer', (col) => col.notNull())
+            .addColumn('acked_at', 'bigint')
+            .addPrimaryKeyConstraint(`${prefix}outbox_claims_pk`, ['group_name', 'event_seq']),
+        ).execute();
+        await db.schema
+          .createIndex(`${prefix}outbox_claims_open_idx`)
+          .on(outboxClaims)
+          .columns(['group_name', 'acked_at', 'lease_until'])
+          .execute();
+        await db.schema.createIndex(`${prefix}outbox_claims_token_idx`).on(outboxClaims).columns(['token']).execute();
+        // The reconciler's leases on orders.
+        await mysqlTable(
+          db.schema
+            .createTable(orderClaims)
+            .addColumn('order_id', binaryText('varchar(64)'), (col) => col.primaryKey())
+            .addColumn('owner', binaryText('varchar(64)'), (col) => col.notNull())
+            .addColumn('lease_until', 'bigint', (col) => col.notNull()),
+        ).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable(orderClaims).execute();
+        await db.schema.dropTable(outboxClaims).execute();
+        await db.schema.dropTable(outbox).execute();
       },
     },
   };

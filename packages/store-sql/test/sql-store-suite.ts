@@ -4,7 +4,7 @@
  */
 import type { Order } from '@hutong/core';
 import { ConflictError, ValidationError } from '@hutong/core';
-import { runOrderStoreTests } from '@hutong/core/conformance';
+import { runOrderClaimsTests, runOrderStoreTests, runOutboxStoreTests } from '@hutong/core/conformance';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore, migrateToLatest } from '@hutong/store-sql';
 import type { Kysely } from 'kysely';
@@ -46,7 +46,7 @@ export function testPrefix(name: string): string {
 
 /** Drops the tables of one prefix, if there. */
 export async function dropStoreTables(db: Kysely<unknown>, prefix: string): Promise<void> {
-  for (const table of ['orders', 'migrations', 'migration_lock']) {
+  for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims', 'migrations', 'migration_lock']) {
     await db.schema.dropTable(`${prefix}${table}`).ifExists().execute();
   }
 }
@@ -107,6 +107,18 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
     },
   });
 
+  const emptyStore = async () => {
+    for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims']) {
+      await tables(db).deleteFrom(`${prefix}${table}`).execute();
+    }
+    return createSqlStore({ db, tablePrefix: prefix, migrate: false });
+  };
+  runOutboxStoreTests({
+    name: `createSqlStore on ${suite.name}`,
+    createStore: emptyStore,
+  });
+  runOrderClaimsTests({ name: `createSqlStore on ${suite.name}`, createStore: emptyStore });
+
   describe(`createSqlStore on ${suite.name}`, () => {
     it('migrates on first use, once', async () => {
       const tablePrefix = freshPrefix();
@@ -115,7 +127,7 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
       await store.create(sampleOrder({ id: 'migrated0001' }));
       expect(await migrateToLatest(db, { tablePrefix })).toEqual([]);
       const applied = await tables(db).selectFrom(`${tablePrefix}migrations`).select('name').execute();
-      expect(applied).toEqual([{ name: '0001_create_orders' }]);
+      expect(applied).toEqual([{ name: '0001_create_orders' }, { name: '0002_create_outbox' }]);
     });
 
     it('applies each migration exactly once when four instances migrate at the same time', async () => {
@@ -131,19 +143,19 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
             }
           })();
       expect(applied).toHaveLength(4);
-      expect(applied.flat()).toEqual(['0001_create_orders']);
+      expect(applied.flat()).toEqual(['0001_create_orders', '0002_create_outbox']);
       const store = createSqlStore({ db, tablePrefix, migrate: false });
       await store.create(sampleOrder({ id: 'afterConcurrent1' }));
       expect((await store.listOrders()).orders).toHaveLength(1);
       const recorded = await tables(db).selectFrom(`${tablePrefix}migrations`).select('name').execute();
-      expect(recorded).toEqual([{ name: '0001_create_orders' }]);
+      expect(recorded).toEqual([{ name: '0001_create_orders' }, { name: '0002_create_outbox' }]);
     });
 
     it('with migrate: false touches no schema until migrateToLatest has run', async () => {
       const tablePrefix = freshPrefix();
       const store = createSqlStore({ db, tablePrefix, migrate: false });
       await expect(store.get('unmigrated01')).rejects.toThrow();
-      expect(await migrateToLatest(db, { tablePrefix })).toEqual(['0001_create_orders']);
+      expect(await migrateToLatest(db, { tablePrefix })).toEqual(['0001_create_orders', '0002_create_outbox']);
       expect(await store.get('unmigrated01')).toBeUndefined();
     });
 

@@ -11,4 +11,5 @@
  * @packageDocumentation
  */
 export * from './order-store-tests.js';
+export * from './outbox-store-tests.js';
 export * from './provider-conformance.js';

@@ -1,0 +1,23 @@
+// How a child process of the tests reaches the database named on its command line.
+import Database from 'better-sqlite3';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import { createPool } from 'mysql2';
+import pg from 'pg';
+
+/** `sqlite:<file>`, `postgres://...` or `mysql://...`. */
+export function connect(target: string, connections = 4): Kysely<unknown> {
+  if (target.startsWith('sqlite:')) {
+    return new Kysely({ dialect: new SqliteDialect({ database: new Database(target.slice('sqlite:'.length)) }) });
+  }
+  if (target.startsWith('postgres')) {
+    return new Kysely({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: target, max: connections }) }),
+    });
+  }
+  if (target.startsWith('mysql')) {
+    return new Kysely({
+      dialect: new MysqlDialect({ pool: createPool({ uri: target, connectionLimit: connections }) }),
+    });
+  }
+  throw new Error(`unknown database target ${target}`);
+}

@@ -1,0 +1,72 @@
+// One process of the crash test. Usage (from packages/store-sql): tsx test/processes/crash-child.ts MODE TARGET PREFIX ORDER_ID
+// - `pay`: creates and pays ORDER_ID through the facade on the SQL store; its `order.paid` listener
+//   prints `LISTENER <eventId>` and never returns (the others print `DELIVERED <type> <eventId>`), so the parent can SIGKILL the process after the
+//   commit and before the fulfilment.
+// - `deliver`: a restarted instance: its listeners print `DELIVERED <type> <eventId>` for every event
+//   they complete; it prints `DRAINED` once a relay pass finds nothing left, and exits.
+import { createPayments } from '../../../core/src/index.js';
+import { createFakeProvider } from '../../../core/src/testing/index.js';
+import { createSqlStore } from '../../src/index.js';
+import { connect } from './connect.js';
+
+const [mode, target, tablePrefix, orderId] = process.argv.slice(2);
+if (!mode || !target || !tablePrefix || !orderId) throw new Error('usage: crash-child.ts MODE TARGET PREFIX ORDER_ID');
+const db = connect(target);
+const store = createSqlStore({ db, tablePrefix });
+const fake = createFakeProvider({ secret: 'crash-test-secret' });
+const payments = createPayments({
+  providers: [fake],
+  store,
+  relay: { autoStart: false, leaseMs: 500, pollIntervalMs: 20 },
+});
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+if (mode === 'pay') {
+  payments.on('order.created', ({ eventId }) => void say(`DELIVERED order.created ${eventId}`));
+  payments.on('order.pending', ({ eventId }) => void say(`DELIVERED order.pending ${eventId}`));
+  payments.on('order.paid', ({ eventId }) => {
+    say(`LISTENER ${eventId}`);
+    return new Promise<void>(() => undefined); // the fulfilment never finishes: the parent kills us here
+  });
+  payments.relay?.start();
+  const { order } = await payments.createPayment({
+    provider: 'fake',
+    method: 'qr',
+    amount: 1999,
+    subject: 'Tea',
+    orderId,
+  });
+  const result = await payments.handleNotification('fake', fake.sandbox.pay(order.id));
+  say(`COMMITTED ${result.order?.status}`);
+  // Stay up like a server does (the relay's timer does not hold the process), until killed.
+  setInterval(() => undefined, 1000);
+} else if (mode === 'deliver') {
+  for (const type of ['order.created', 'order.pending', 'order.paid'] as const) {
+    payments.on(type, ({ eventId }) => void say(`DELIVERED ${type} ${eventId}`));
+  }
+  // Wait out the dead process's lease, then relay until nothing is left.
+  for (;;) {
+    const delivered = (await payments.relay?.runOnce()) ?? 0;
+    if (delivered === 0) {
+      if ((await countOpen()) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  say('DRAINED');
+  await db.destroy();
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+
+/** Events the default group has not acknowledged. */
+async function countOpen(): Promise<number> {
+  const tables = db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>;
+  const events = await tables.selectFrom(`${tablePrefix}outbox`).select('seq').execute();
+  const acked = await tables
+    .selectFrom(`${tablePrefix}outbox_claims`)
+    .select('event_seq')
+    .where('group_name', '=', 'default')
+    .where('acked_at', 'is not', null)
+    .execute();
+  return events.length - acked.length;
+}
