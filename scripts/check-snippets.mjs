@@ -43,13 +43,31 @@ for (const tarball of readdirSync(packDir).filter((file) => file.endsWith('.tgz'
   rmSync(staging, { recursive: true, force: true });
   const source = join(root, 'packages', manifest.name.replace('@hutong/', ''));
   const require = createRequire(join(source, 'package.json'));
-  for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+  // What a real app installs with the package: its dependencies, and the peers it asks the app for
+  // (with their type packages, where the package's own tests have them).
+  const wanted = Object.keys({
+    ...manifest.dependencies,
+    ...manifest.optionalDependencies,
+    ...manifest.peerDependencies,
+  });
+  for (const dependency of [...wanted, ...wanted.map((name) => `@types/${name.replace('@', '').replace('/', '__')}`)]) {
     if (dependency.startsWith('@hutong/') || linked.has(dependency)) continue;
-    const entry = require.resolve(`${dependency}/package.json`);
+    const found = locate(require, source, dependency);
+    if (found === undefined) continue;
     const destination = join(modules, dependency);
     mkdirSync(dirname(destination), { recursive: true });
-    symlinkSync(dirname(entry), destination, 'dir');
+    symlinkSync(found, destination, 'dir');
     linked.add(dependency);
+  }
+}
+
+/** A dependency's folder as the package resolves it (some packages do not export package.json). */
+function locate(require, source, dependency) {
+  try {
+    return dirname(require.resolve(`${dependency}/package.json`));
+  } catch {
+    const folder = join(source, 'node_modules', dependency);
+    return existsSync(folder) ? folder : undefined;
   }
 }
 for (const types of ['@types/node']) {
