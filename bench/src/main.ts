@@ -1,5 +1,6 @@
 import { benchAlipay } from './alipay.bench.js';
 import { benchCheckout } from './checkout.bench.js';
+import { benchColdStart } from './cold-start.bench.js';
 import { benchCore } from './core.bench.js';
 import { benchStore } from './store.bench.js';
 import { benchUnionpay } from './unionpay.bench.js';
@@ -15,6 +16,7 @@ const results = [
   await benchWechatpay(),
   await benchUnionpay(),
   await benchCheckout(),
+  await benchColdStart(),
   await benchStore(),
 ];
 console.log(results.every(Boolean) ? '\nAll targets met.' : '\nSome targets missed (see FAIL above).');

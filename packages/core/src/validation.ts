@@ -56,8 +56,11 @@ export const transportOptionsShape = {
   /** Logging and metrics hooks of the HTTP client (they see redacted copies only). */
   hooks: z
     .strictObject({
+      /** Called before each request, with a redacted copy. */
       onRequest: z.custom<HttpHooks['onRequest']>(isFunction, 'must be a function').optional(),
+      /** Called after each reply, with a redacted copy. */
       onResponse: z.custom<HttpHooks['onResponse']>(isFunction, 'must be a function').optional(),
+      /** Called when a request fails on the network. */
       onError: z.custom<HttpHooks['onError']>(isFunction, 'must be a function').optional(),
     })
     .optional(),

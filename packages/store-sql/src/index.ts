@@ -12,5 +12,5 @@
  * @packageDocumentation
  */
 
-export { createSqlStore, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
+export { createSqlStore, type SqlOrderOutbox, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
 export { migrateToLatest, type SqlEngine, type SqlSchemaOptions } from './sql-schema.js';
