@@ -41,6 +41,7 @@ export interface RunningSandboxes {
   keys: SandboxKeyPaths;
   /** Everything the merchant's adapters need, as printed by `start` and served at `GET /`. */
   describe(): object;
+  /** Stops the three sandboxes and the control server. */
   close(): Promise<void>;
 }
 
