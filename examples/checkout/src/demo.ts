@@ -44,7 +44,7 @@ function alipayWallet(): DemoWallet {
     privateKey: keys.privateKey,
     alipayPublicKey: sandbox.alipayPublicKey,
     sellerId: sandbox.sellerId,
-    endpoint: sandbox.gatewayUrl,
+    endpoint: sandbox.baseUrl,
     fetch: sandbox.fetch,
   });
   return {
@@ -55,7 +55,7 @@ function alipayWallet(): DemoWallet {
       return sandbox.pay(order.id);
     },
     // Alipay refunds settle at once; its refund notification then confirms the refund.
-    settleRefund: async (orderId, refundId) => sandbox.refundNotification(orderId, refundId),
+    settleRefund: async (orderId, refundId) => sandbox.settleRefund(orderId, refundId),
   };
 }
 
@@ -107,7 +107,7 @@ function unionpayWallet(): DemoWallet {
     },
     rootCert: sandbox.rootCert,
     middleCert: sandbox.middleCert,
-    endpoint: sandbox.gatewayUrl,
+    endpoint: sandbox.baseUrl,
     fetch: sandbox.fetch,
   });
   return {
@@ -117,7 +117,7 @@ function unionpayWallet(): DemoWallet {
       if (action.type === 'form') sandbox.open(action); // the browser posts the form to the cashier
       return sandbox.pay(order.id);
     },
-    settleRefund: async (_orderId, refundId) => sandbox.settleRefund(refundId),
+    settleRefund: async (orderId, refundId) => sandbox.settleRefund(orderId, refundId),
   };
 }
 

@@ -30,7 +30,7 @@ export function createSandboxPayments() {
         privateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
         alipayPublicKey: alipaySandbox.alipayPublicKey,
         sellerId: alipaySandbox.sellerId,
-        endpoint: alipaySandbox.gatewayUrl,
+        endpoint: alipaySandbox.baseUrl,
         fetch: alipaySandbox.fetch,
       }),
       fake,

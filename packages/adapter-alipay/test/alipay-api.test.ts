@@ -30,7 +30,7 @@ describe('several Alipay apps in one facade (issue 11.8)', () => {
         appId: APP_ID,
         privateKey: APP_PRIVATE_KEY,
         alipayPublicKey: sandbox.alipayPublicKey,
-        endpoint: sandbox.gatewayUrl,
+        endpoint: sandbox.baseUrl,
         fetch: sandbox.fetch,
       });
     const hk = wire('alipay-hk', hkSandbox);
@@ -95,7 +95,7 @@ describe('hooks, retries and the trace id (issue 11.12)', () => {
         appId: APP_ID,
         privateKey: APP_PRIVATE_KEY,
         alipayPublicKey: sandbox.alipayPublicKey,
-        endpoint: sandbox.gatewayUrl,
+        endpoint: sandbox.baseUrl,
         retries,
         fetch: async (input, init) => {
           calls++;
@@ -114,7 +114,7 @@ describe('hooks, retries and the trace id (issue 11.12)', () => {
       appId: APP_ID,
       privateKey: APP_PRIVATE_KEY,
       alipayPublicKey: sandbox.alipayPublicKey,
-      endpoint: sandbox.gatewayUrl,
+      endpoint: sandbox.baseUrl,
       fetch: async (input, init) => {
         const response = await sandbox.fetch(input, init);
         return new Response(await response.text(), { status: 200, headers: { trace_id: '0b8f3c2a17321234' } });

@@ -112,7 +112,7 @@ async function genuineNotifications() {
   const paid = sandbox.pay(order.id);
   await payments.handleNotification('alipay', paid);
   await payments.refund(order.id, { amount: 300, refundId: 'R0000001' });
-  const refunded = sandbox.refundNotification(order.id, 'R0000001');
+  const refunded = sandbox.settleRefund(order.id, 'R0000001');
   const bodies = [paid.body as string, refunded.body as string];
   const verify = async (body: string) => provider.verifyNotification(toNotificationRequest({ ...paid, body }));
   return { bodies, verify };

@@ -242,7 +242,7 @@ describe('verifying responses', () => {
       appId: APP_ID,
       privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
       alipayPublicKey: sandbox.alipayPublicKey,
-      endpoint: sandbox.gatewayUrl,
+      endpoint: sandbox.baseUrl,
       fetch: sandbox.fetch,
     });
     const error = await rejectionOf(provider.queryPayment?.({ orderId: 'x', order: {} as never }) as Promise<unknown>);
@@ -317,7 +317,7 @@ describe('notifications', () => {
     const { order } = await payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1000, subject: 'x' });
     await payments.handleNotification('alipay', sandbox.pay(order.id));
     const { refund } = await payments.refund(order.id, { amount: 300 });
-    const again = await payments.handleNotification('alipay', sandbox.refundNotification(order.id, refund.id));
+    const again = await payments.handleNotification('alipay', sandbox.settleRefund(order.id, refund.id));
     expect(again.outcome).toBe('duplicate'); // already settled by the synchronous refund
   });
 
@@ -327,7 +327,7 @@ describe('notifications', () => {
     await payments.handleNotification('alipay', sandbox.pay(order.id));
     // a refund the merchant made elsewhere, straight at the gateway
     await provider.refund?.({ orderId: order.id, order, refundId: 'portal000001', amount: 1000, reason: null });
-    const result = await payments.handleNotification('alipay', sandbox.refundNotification(order.id, 'portal000001'));
+    const result = await payments.handleNotification('alipay', sandbox.settleRefund(order.id, 'portal000001'));
     expect(result.order).toMatchObject({ status: 'refunded', refundedAmount: 1000 });
   });
 });
@@ -398,7 +398,7 @@ describe('operations', () => {
         appId: APP_ID,
         privateKey: APP_PRIVATE_KEY,
         alipayPublicKey: sandbox.alipayPublicKey,
-        endpoint: server.gatewayUrl,
+        endpoint: server.baseUrl,
       });
       const payments = createPayments({ providers: [provider], notifyUrl: 'https://shop.example/webhooks/alipay' });
       const { order, action } = await payments.createPayment({

@@ -51,7 +51,7 @@ export function sandboxed(
     privateKey: APP_PRIVATE_KEY,
     alipayPublicKey: sandbox.alipayPublicKey,
     sellerId: sandbox.sellerId,
-    endpoint: sandbox.gatewayUrl,
+    endpoint: sandbox.baseUrl,
     fetch,
     ...providerOptions,
   });

@@ -37,7 +37,7 @@ export function sandboxed(
     signCert: { pfx: PFX, password: '000000' },
     rootCert: sandbox.rootCert,
     middleCert: sandbox.middleCert,
-    endpoint: sandbox.gatewayUrl,
+    endpoint: sandbox.baseUrl,
     fetch,
     now: options.now,
     ...options.provider,

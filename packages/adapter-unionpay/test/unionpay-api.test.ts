@@ -87,7 +87,7 @@ function named<const Id extends string>(id: Id) {
     signCert: { pfx: PFX, password: '000000' },
     rootCert: sandbox.rootCert,
     middleCert: sandbox.middleCert,
-    endpoint: sandbox.gatewayUrl,
+    endpoint: sandbox.baseUrl,
     fetch: sandbox.fetch,
   });
   return { sandbox, provider };
@@ -131,7 +131,7 @@ describe('11.12: hooks and retries', () => {
       signCert: { pfx: PFX, password: '000000' },
       rootCert: context.sandbox.rootCert,
       middleCert: context.sandbox.middleCert,
-      endpoint: context.sandbox.gatewayUrl,
+      endpoint: context.sandbox.baseUrl,
       fetch: flaky,
       retries: 1,
       hooks: { onRequest: (request) => void seen.push(request.body) },
@@ -162,7 +162,7 @@ describe('11.10: resume offers the same UnionPay transaction again', () => {
     const resumed = await payments.resume(order.id);
     expect(resumed.action).toEqual(action);
     sandbox.open(resumed.action as FormAction);
-    expect(sandbox.transaction(order.id)?.txnTime).toBe(action.fields.txnTime);
+    expect(sandbox.trade(order.id)?.txnTime).toBe(action.fields.txnTime);
     const paid = await payments.handleNotification('unionpay', sandbox.pay(order.id));
     expect(paid.ok && paid.order).toMatchObject({ id: order.id, status: 'paid' });
   });
@@ -175,7 +175,7 @@ describe('11.10: resume offers the same UnionPay transaction again', () => {
     expect((await payments.resume(qr.order.id)).action).toEqual(qr.action);
     expect((await payments.resume(app.order.id)).action).toEqual(app.action);
     expect(requests.filter((r) => !r.url.endsWith('queryTrans.do')).length).toBe(before);
-    expect(qr.order.providerData).toMatchObject({ txnTime: sandbox.transaction(qr.order.id)?.txnTime });
+    expect(qr.order.providerData).toMatchObject({ txnTime: sandbox.trade(qr.order.id)?.txnTime });
   });
 
   it('an order UnionPay already has paid is recorded as paid instead of offered again', async () => {

@@ -17,6 +17,6 @@ runProviderConformanceTests({
     if (action.type === 'form') sandbox.open(action);
     return sandbox.pay(order.id);
   },
-  settleRefund: async (provider, _order, refundId) =>
-    (sandboxes.get(provider) as UnionpaySandbox).settleRefund(refundId),
+  settleRefund: async (provider, order, refundId) =>
+    (sandboxes.get(provider) as UnionpaySandbox).settleRefund(order.id, refundId),
 });

@@ -164,7 +164,7 @@ describe('10.1: a genuine reply answers only its own request (merId, orderId, tx
     const { payments, sandbox } = context;
     const paid = await paidQrOrder(context);
     await payments.refund(paid.id, { amount: 100, refundId: 'refundR10002' });
-    sandbox.settleRefund('refundR10002');
+    sandbox.settleRefund(paid.id, 'refundR10002');
     expect((await payments.sync(paid.id)).refundedAmount).toBe(100);
     await payments.refund(paid.id, { amount: 900, refundId: 'refundR20002' });
     context.serve('refundR20002', 'refundR10002');

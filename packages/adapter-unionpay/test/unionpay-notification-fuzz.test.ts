@@ -137,7 +137,7 @@ async function genuine() {
   // A value holding `&` and `=` (as ACP's reserved fields do), so that splits have something to split.
   const payment = sandbox.pay('fuzzorder0001', { fields: { reserved: '{cardNumberLock=1&respCode=01}' } });
   const front = sandbox.frontReturn('fuzzorder0001', { fields: { reserved: '{a=1&txnType=04}' } });
-  const paid = sandbox.transaction('fuzzorder0001');
+  const paid = sandbox.trade('fuzzorder0001');
   const refund = await provider.refund({
     orderId: 'fuzzorder0001',
     order: {
@@ -152,7 +152,7 @@ async function genuine() {
     reason: null,
   });
   expect(refund.type).toBe('refund.pending');
-  const refunded = sandbox.settleRefund('fuzzrefund001');
+  const refunded = sandbox.settleRefund('fuzzorder0001', 'fuzzrefund001');
   return {
     provider,
     bodies: { payment: payment.body as string, front: front.body as string, refund: refunded.body as string },

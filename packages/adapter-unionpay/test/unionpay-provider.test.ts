@@ -42,7 +42,7 @@ describe('creating payments', () => {
       returnUrl: 'https://shop.example/done',
     });
     if (action.type !== 'form') throw new Error('expected a form');
-    expect(action.url).toBe(`${local.sandbox.gatewayUrl}/frontTransReq.do`);
+    expect(action.url).toBe(`${local.sandbox.baseUrl}/frontTransReq.do`);
     expect(action.fields).toMatchObject({
       version: '5.1.0',
       signMethod: '01',
@@ -60,7 +60,7 @@ describe('creating payments', () => {
     });
     expect(action.fields.txnTime).toBe('20250301120506');
     local.sandbox.open(action);
-    expect(local.sandbox.transaction(order.id)?.txnTime).toBe('20250301120506');
+    expect(local.sandbox.trade(order.id)?.txnTime).toBe('20250301120506');
   });
 
   it('h5 uses channel 08; page and h5 need a returnUrl', async () => {
@@ -174,7 +174,7 @@ describe('notifications, refunds and operations', () => {
     expect(result.order).toMatchObject({
       status: 'paid',
       paidAmount: 1999,
-      providerTransactionId: sandbox.transaction(order.id)?.queryId,
+      providerTransactionId: sandbox.trade(order.id)?.queryId,
     });
     expect(result.response.status).toBe(200);
     const { order: declined } = await payments.createPayment({
@@ -229,16 +229,16 @@ describe('notifications, refunds and operations', () => {
       txnType: '04',
       txnSubType: '00',
       orderId: 'refund000001',
-      origQryId: sandbox.transaction(order.id)?.queryId,
+      origQryId: sandbox.trade(order.id)?.queryId,
       reqReserved: order.id,
       txnAmt: '300',
     });
     const retried = await payments.refund(order.id, { amount: 300, refundId: 'refund000001' });
     expect(retried.refund.status).toBe('pending');
-    const settled = await payments.handleNotification('unionpay', sandbox.settleRefund('refund000001'));
+    const settled = await payments.handleNotification('unionpay', sandbox.settleRefund(order.id, 'refund000001'));
     expect(settled.order).toMatchObject({ status: 'partially_refunded', refundedAmount: 300 });
     const rest = await payments.refund(order.id, { amount: 700 });
-    sandbox.settleRefund(rest.refund.id); // notification lost: sync queries it
+    sandbox.settleRefund(order.id, rest.refund.id); // notification lost: sync queries it
     expect((await payments.sync(order.id)).status).toBe('refunded');
   });
 
@@ -250,7 +250,7 @@ describe('notifications, refunds and operations', () => {
     const event = await (provider as ReturnType<typeof unionpay>).undoPayment({ order: paid, undoId: 'undo00000001' });
     expect(event).toMatchObject({ type: 'refund.pending', amount: 500 });
     expect(sent(requests)).toMatchObject({ txnType: '31', origQryId: paid.providerTransactionId });
-    const result = await payments.handleNotification('unionpay', sandbox.settleRefund('undo00000001'));
+    const result = await payments.handleNotification('unionpay', sandbox.settleRefund(order.id, 'undo00000001'));
     expect(result.order).toMatchObject({ status: 'refunded', refundedAmount: 500 });
   });
 
@@ -279,7 +279,7 @@ describe('notifications, refunds and operations', () => {
           signCert: { pfx: (await import('./helpers.js')).PFX, password: '000000' },
           rootCert: sandbox.rootCert,
           middleCert: sandbox.middleCert,
-          endpoint: upstream.gatewayUrl,
+          endpoint: upstream.baseUrl,
         }),
       ],
     });

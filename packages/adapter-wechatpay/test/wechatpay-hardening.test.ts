@@ -80,7 +80,7 @@ describe('replies are bound to the request that caused them (issue 10.1)', () =>
     const { payments, sandbox } = context;
     const { order } = await payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 100, subject: 'x' });
     sandbox.pay(order.id);
-    const transaction = sandbox.transaction(order.id);
+    const transaction = sandbox.trade(order.id);
     if (!transaction) throw new Error('no transaction');
     transaction.mchId = '1900000001';
     expect(mismatch(await rejectionOf(payments.sync(order.id)))).toBe('mismatch');
@@ -115,7 +115,7 @@ describe('an unreadable reply is an unknown outcome, not a refusal (issue 10.2)'
   it('an unknown trade_state in a signed query reply is malformed and changes nothing', async () => {
     const { payments, sandbox } = facade();
     const { order } = await payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 100, subject: 'x' });
-    const transaction = sandbox.transaction(order.id);
+    const transaction = sandbox.trade(order.id);
     if (!transaction) throw new Error('no transaction');
     transaction.tradeState = 'MYSTERY' as never;
     const error = await rejectionOf(payments.sync(order.id));

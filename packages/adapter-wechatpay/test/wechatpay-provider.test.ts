@@ -156,7 +156,7 @@ describe('creating payments', () => {
     });
     expect((await payments.close(abandoned.order.id)).status).toBe('closed');
     expect(requests.at(-1)?.url).toMatch(/\/reverse$/);
-    expect(sandbox.transaction(abandoned.order.id)?.tradeState).toBe('REVOKED');
+    expect(sandbox.trade(abandoned.order.id)?.tradeState).toBe('REVOKED');
   });
 });
 
@@ -315,13 +315,13 @@ describe('notifications', () => {
     const first = await payments.refund(order.id, { amount: 300, refundId: 'refund000001', reason: '少发一盒' });
     expect(first.refund.status).toBe('pending');
     await payments.refund(order.id, { amount: 300, refundId: 'refund000001' });
-    expect(sandbox.transaction(order.id)?.refunds.size).toBe(1);
+    expect(sandbox.trade(order.id)?.refunds.size).toBe(1);
     const settled = await payments.handleNotification('wechatpay', sandbox.settleRefund(order.id, 'refund000001'));
     expect(settled.order).toMatchObject({ status: 'partially_refunded', refundedAmount: 300 });
     const second = await payments.refund(order.id, { amount: 700 });
     const abnormal = await payments.handleNotification(
       'wechatpay',
-      sandbox.settleRefund(order.id, second.refund.id, { abnormal: true }),
+      sandbox.settleRefund(order.id, second.refund.id, { fail: true }),
     );
     expect(abnormal.order?.refunds.find((r) => r.id === second.refund.id)?.status).toBe('failed');
     expect(abnormal.order?.status).toBe('partially_refunded');

@@ -19,9 +19,18 @@ import {
   signAlipayContent,
   verifyAlipayContent,
 } from '@hutong/adapter-alipay/protocol';
-import { formatYuan, type NextAction, type NotificationInput, type PosAction, parseYuan } from '@hutong/core';
+import {
+  formatYuan,
+  type NormalizedProviderCode,
+  type NotificationInput,
+  OrderNotFoundError,
+  ProviderApiError,
+  parseYuan,
+  UnsupportedOperationError,
+  ValidationError,
+} from '@hutong/core';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
-import { deliverNotification } from '@hutong/core/testing';
+import { createSandboxOutbox, type WalletSandbox, type WalletSandboxServer } from '@hutong/core/testing';
 
 /** Options of {@link createAlipaySandbox}. */
 export interface AlipaySandboxOptions {
@@ -51,43 +60,35 @@ export interface AlipaySandboxTrade {
   bizContent: string;
 }
 
-/** A running HTTP sandbox. */
-export interface AlipaySandboxServer {
-  /** The gateway URL to pass as `endpoint`. */
-  gatewayUrl: string;
-  /** Stops the server. */
-  close(): Promise<void>;
-}
-
-/** The sandbox and its controls. */
-export interface AlipaySandbox {
+/**
+ * The Alipay sandbox: a {@link WalletSandbox} (`baseUrl` is the gateway URL, `.../gateway.do`) with
+ * Alipay's extras.
+ */
+export interface AlipaySandbox extends WalletSandbox<AlipaySandboxTrade> {
+  readonly wallet: 'alipay';
   /** The sandbox's public key (PEM): pass it as `alipayPublicKey`. */
   readonly alipayPublicKey: string;
-  /** The in-process gateway URL, for use with {@link AlipaySandbox.fetch}. */
-  readonly gatewayUrl: string;
+  /** The seller (merchant) user id the notifications carry: pass it as `sellerId`. */
   readonly sellerId: string;
-  /** An in-process `fetch` that answers as the gateway: pass it as the provider's `fetch`. */
-  readonly fetch: typeof globalThis.fetch;
-  /** Serves the gateway over HTTP on 127.0.0.1 (`port` 0 picks a free one). */
-  listen(port?: number): Promise<AlipaySandboxServer>;
   /**
-   * The buyer opens what the merchant's front end was given (a `form`, `redirect` or `app` action):
-   * the sandbox checks its signature, as Alipay's cashier does, and creates the trade.
+   * The buyer opens what the merchant's front end was given: a `form` or `redirect` (page and wap
+   * payments) or `app` order string is signature-checked, as Alipay's cashier does, and creates the
+   * trade; a `qr` code or `jsapi` trade number must name a trade the gateway created.
    */
-  open(action: NextAction | PosAction): void;
+  open: WalletSandbox['open'];
   /**
-   * The buyer pays; returns the signed notification Alipay would post. `amount` reports another
+   * The buyer pays; returns the signed `TRADE_SUCCESS` notification. `amount` reports another
    * amount; `currency` a payment priced in another currency (`trans_currency`).
    */
-  pay(orderId: string, options?: { amount?: number; currency?: string }): NotificationInput;
+  pay: WalletSandbox['pay'];
   /** The trade times out unpaid; returns the signed `TRADE_CLOSED` notification. */
   expire(orderId: string): NotificationInput;
-  /** The signed notification Alipay posts after a refund (`out_biz_no`, cumulative `refund_fee`). */
-  refundNotification(orderId: string, refundId: string): NotificationInput;
-  /** Posts a notification to `url` (default: the trade's `notify_url`), as Alipay does. */
-  deliver(notification: NotificationInput, url: string): Promise<Response>;
-  /** The sandbox's record of a trade. */
-  trade(orderId: string): AlipaySandboxTrade | undefined;
+  /**
+   * The signed notification Alipay posts after a refund (`out_biz_no`, cumulative `refund_fee`).
+   * Alipay refunds synchronously and never notifies a failed refund: `fail: true` throws
+   * `UnsupportedOperationError`.
+   */
+  settleRefund: WalletSandbox['settleRefund'];
   /**
    * Edits the next reply to `method` before it is signed, as a faulty gateway would answer (a
    * field missing, a status Alipay never documented): the reply still verifies.
@@ -122,6 +123,24 @@ function canonicalBiz(biz: Node): string {
   );
 }
 
+/** A cashier refusal as a hutong error, with Alipay's `sub_code`. */
+function refusal(node: Node): ProviderApiError {
+  const code = String(node.sub_code);
+  const normalizedCode: NormalizedProviderCode = code.includes('signature')
+    ? 'invalid_signature'
+    : code === 'ACQ.TRADE_HAS_SUCCESS'
+      ? 'already_paid'
+      : code === 'ACQ.TRADE_HAS_CLOSE'
+        ? 'closed'
+        : 'invalid_request';
+  return new ProviderApiError({
+    provider: 'alipay',
+    providerCode: code,
+    providerMessage: String(node.sub_msg),
+    normalizedCode,
+  });
+}
+
 function failure(code: string, msg: string, subCode: string, subMsg: string): Node {
   return { code, msg, sub_code: subCode, sub_msg: subMsg };
 }
@@ -135,7 +154,7 @@ const NOT_EXIST = failure('40004', 'Business Failed', 'ACQ.TRADE_NOT_EXIST', 'äº
  * ```ts
  * const sandbox = createAlipaySandbox({ appId, appPublicKey });
  * const provider = alipay({ appId, privateKey, alipayPublicKey: sandbox.alipayPublicKey,
- *   endpoint: sandbox.gatewayUrl, fetch: sandbox.fetch });
+ *   sellerId: sandbox.sellerId, endpoint: sandbox.baseUrl, fetch: sandbox.fetch });
  * ```
  */
 export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbox {
@@ -145,6 +164,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
   const now = options.now ?? (() => new Date());
   const trades = new Map<string, AlipaySandboxTrade>();
   const edits = new Map<string, (node: Node) => Node>();
+  const outbox = createSandboxOutbox('alipay');
   let sequence = 0;
 
   const tradeNo = () =>
@@ -390,17 +410,26 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       ...extra,
     };
     params.sign = signAlipayContent(alipaySigningString(params, ['sign', 'sign_type']), privateKey);
-    return {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
-      body: new URLSearchParams(params).toString(),
-    };
+    return outbox.addressed(
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
+        body: new URLSearchParams(params).toString(),
+      },
+      trade.notifyUrl,
+    );
   }
 
   function requireTrade(orderId: string): AlipaySandboxTrade {
     const trade = trades.get(orderId);
-    if (!trade) throw new Error(`the Alipay sandbox has no trade ${orderId}`);
+    if (!trade) throw new OrderNotFoundError(orderId);
     return trade;
+  }
+
+  /** The trade the gateway created under Alipay trade number `tradeNo` (a scanned QR, a JSAPI `tradeNO`). */
+  function requireTradeNo(tradeNo: string, field: string): AlipaySandboxTrade {
+    for (const trade of trades.values()) if (trade.tradeNo === tradeNo) return trade;
+    throw new ValidationError(field, `names no trade of the Alipay sandbox (${tradeNo})`);
   }
 
   const fetch: typeof globalThis.fetch = async (input, init) => {
@@ -413,12 +442,13 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
   };
 
   return {
+    wallet: 'alipay',
     alipayPublicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string,
-    gatewayUrl: ALIPAY_SANDBOX_GATEWAY,
+    baseUrl: ALIPAY_SANDBOX_GATEWAY,
     sellerId,
     fetch,
 
-    async listen(port = 0) {
+    async listen(port = 0): Promise<WalletSandboxServer> {
       const server = createServer(async (request, response) => {
         const chunks: Buffer[] = [];
         for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -429,21 +459,38 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
       return {
-        gatewayUrl: `http://127.0.0.1:${address.port}/gateway.do`,
+        baseUrl: `http://127.0.0.1:${address.port}/gateway.do`,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
       };
     },
 
     open(action) {
       let params: Record<string, string>;
+      if (action.type === 'qr') {
+        const prefix = 'https://qr.alipay.com/sandbox';
+        if (!action.content.startsWith(prefix))
+          throw new ValidationError('action.content', 'is not a QR code of the Alipay sandbox');
+        requireTradeNo(action.content.slice(prefix.length), 'action.content');
+        return;
+      }
+      if (action.type === 'jsapi') {
+        requireTradeNo(String((action.params as Record<string, unknown>).tradeNO ?? ''), 'action.params.tradeNO');
+        return;
+      }
       if (action.type === 'form') params = { ...action.fields };
       else if (action.type === 'redirect') params = decodeAlipayForm(new URL(action.url).search.slice(1));
       else if (action.type === 'app' && typeof action.payload === 'string') params = decodeAlipayForm(action.payload);
-      else throw new Error(`the Alipay sandbox cannot open a ${action.type} action`);
+      else throw new ValidationError('action.type', `the Alipay sandbox's cashier cannot open a ${action.type} action`);
       const refused = checkSignature(params);
-      if (refused) throw new Error(`Alipay cashier refused the request: ${String(refused.sub_code)}`);
-      const result = createTrade(JSON.parse(params.biz_content ?? '{}') as Node, params);
-      if ('error' in result) throw new Error(`Alipay cashier refused the request: ${String(result.error.sub_code)}`);
+      if (refused) throw refusal(refused);
+      let biz: Node;
+      try {
+        biz = JSON.parse(params.biz_content ?? '{}') as Node;
+      } catch (cause) {
+        throw new ValidationError('biz_content', 'is not JSON', { cause });
+      }
+      const result = createTrade(biz, params);
+      if ('error' in result) throw refusal(result.error);
     },
 
     pay(orderId, payOptions = {}) {
@@ -469,9 +516,11 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       return signedNotification(trade);
     },
 
-    refundNotification(orderId, refundId) {
+    settleRefund(orderId, refundId, settle = {}) {
       const trade = requireTrade(orderId);
-      if (!trade.refunds.has(refundId)) throw new Error(`the Alipay sandbox has no refund ${refundId} of ${orderId}`);
+      if (settle.fail) throw new UnsupportedOperationError('alipay', 'a failed refund notification');
+      if (!trade.refunds.has(refundId))
+        throw new ValidationError('refundId', `the Alipay sandbox has no refund ${refundId} of ${orderId}`);
       return signedNotification(trade, {
         out_biz_no: refundId,
         refund_fee: formatYuan(refunded(trade)),
@@ -479,7 +528,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       });
     },
 
-    deliver: deliverNotification,
+    deliver: outbox.deliver,
 
     trade: (orderId) => trades.get(orderId),
 

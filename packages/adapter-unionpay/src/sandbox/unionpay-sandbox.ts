@@ -19,8 +19,23 @@ import {
   unionpayCertId,
   verifyUnionpayFields,
 } from '@hutong/adapter-unionpay/protocol';
-import { escapeHtml, type FormAction, type NotificationInput, renderAutoSubmitForm } from '@hutong/core';
-import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
+import {
+  escapeHtml,
+  type NotificationInput,
+  OrderNotFoundError,
+  ProviderApiError,
+  renderAutoSubmitForm,
+  ValidationError,
+} from '@hutong/core';
+import {
+  createSandboxOutbox,
+  createTestIdentity,
+  type SandboxPayOptions,
+  type SandboxSettleRefundOptions,
+  type TestIdentity,
+  type WalletSandbox,
+  type WalletSandboxServer,
+} from '@hutong/core/testing';
 
 /** Options of {@link createUnionpaySandbox}. */
 export interface UnionpaySandboxOptions {
@@ -41,8 +56,8 @@ export interface UnionpaySandboxTransaction {
   txnTime: string;
   amount: number;
   queryId: string;
-  /** `created`: not yet paid (consume) or settled (refund). */
-  state: 'created' | 'succeeded' | 'failed';
+  /** `created`: not yet paid (consume) or settled (refund); `expired`: a consume never paid. */
+  state: 'created' | 'succeeded' | 'failed' | 'expired';
   backUrl: string | undefined;
   frontUrl: string | undefined;
   reqReserved: string | undefined;
@@ -50,41 +65,45 @@ export interface UnionpaySandboxTransaction {
   origQryId: string | undefined;
 }
 
-/** A running HTTP sandbox. */
-export interface UnionpaySandboxServer {
-  /** The gateway base URL to pass as `endpoint`. */
-  gatewayUrl: string;
-  /** Stops the server. */
-  close(): Promise<void>;
-}
-
-/** The sandbox and its controls. */
-export interface UnionpaySandbox {
+/**
+ * The UnionPay sandbox: a {@link WalletSandbox} (`baseUrl` is the gateway base, `.../gateway/api`;
+ * {@link WalletSandbox.listen} also serves the cashier page) with UnionPay's extras.
+ */
+export interface UnionpaySandbox extends WalletSandbox<UnionpaySandboxTransaction> {
+  readonly wallet: 'unionpay';
   /** The sandbox's root certificate (PEM): pass it as `rootCert`. */
   readonly rootCert: string;
   /** The sandbox's middle certificate (PEM): pass it as `middleCert`. */
   readonly middleCert: string;
-  /** The in-process gateway base URL. */
-  readonly gatewayUrl: string;
-  /** An in-process `fetch` answering as the gateway. */
-  readonly fetch: typeof globalThis.fetch;
-  /** Serves the gateway, and its cashier page, over HTTP on 127.0.0.1. */
-  listen(port?: number): Promise<UnionpaySandboxServer>;
   /**
-   * The buyer's browser submits the `frontTransReq.do` form: the signature is checked, the order
-   * created (or, for the same unpaid consume posted again, the cashier opened again on it).
+   * The buyer opens a next action: the `frontTransReq.do` form is submitted (signature checked,
+   * the order created or, for the same unpaid consume posted again, the cashier opened again on
+   * it); a `qr` code is scanned or an `app` `tn` opened, which must name a consume the gateway made.
    */
-  open(action: FormAction): void;
+  open: WalletSandbox['open'];
   /**
    * The buyer pays (card, Cloud QuickPass or a QR scan); returns the signed `backUrl` notification.
-   * `respCode` sends another code (`03`: outcome unknown, ...) without settling the transaction;
-   * `fields` adds or replaces fields of the genuine, signed notification (`{ currencyCode: '840' }`).
+   * `currency` notifies another `currencyCode` (`USD` → `840`); `respCode` sends another code
+   * (`03`: outcome unknown, ...) without settling the transaction; `fields` adds or replaces fields
+   * of the genuine, signed notification.
    */
-  pay(orderId: string, options?: UnionpaySandboxNotifyOptions & { fail?: boolean }): NotificationInput;
+  pay(
+    orderId: string,
+    options?: UnionpaySandboxNotifyOptions & SandboxPayOptions & { fail?: boolean },
+  ): NotificationInput;
+  /** The consume times out unpaid; UnionPay sends no notification for that: returns `undefined`. */
+  expire(orderId: string): undefined;
   /** The signed post the buyer's browser makes to `frontUrl` after paying. */
   frontReturn(orderId: string, options?: UnionpaySandboxNotifyOptions): NotificationInput;
-  /** Settles a refund or undo; returns its signed `backUrl` notification. */
-  settleRefund(refundId: string, options?: UnionpaySandboxNotifyOptions & { fail?: boolean }): NotificationInput;
+  /**
+   * Settles refund (or undo) `refundId` of order `orderId`; returns its signed `backUrl` notification.
+   * UnionPay's refund is a transaction of its own, whose orderId is `refundId`.
+   */
+  settleRefund(
+    orderId: string,
+    refundId: string,
+    options?: UnionpaySandboxNotifyOptions & SandboxSettleRefundOptions,
+  ): NotificationInput;
   /**
    * Rewrites the fields of every following synchronous reply before the sandbox signs it (so the
    * reply stays genuine): a missing field, another code, another order's identity. `undefined` stops.
@@ -92,10 +111,6 @@ export interface UnionpaySandbox {
   rewriteReplies(
     rewrite: ((reply: Record<string, string>, request: Record<string, string>) => Record<string, string>) | undefined,
   ): void;
-  /** Posts a notification to `url`, as UnionPay does. */
-  deliver(notification: NotificationInput, url: string): Promise<Response>;
-  /** The sandbox's record of a transaction, by its orderId. */
-  transaction(orderId: string): UnionpaySandboxTransaction | undefined;
 }
 
 /** Options of the sandbox's signed notifications. */
@@ -113,6 +128,33 @@ export const UNIONPAY_SANDBOX_GATEWAY = 'https://unionpay.sandbox.hutong.invalid
 
 type Fields = Record<string, string>;
 
+/** ISO 4217 numeric codes of the currencies the sandbox notifies by name (`pay(id, { currency })`). */
+const CURRENCY_CODES: Readonly<Record<string, string>> = {
+  CNY: '156',
+  HKD: '344',
+  JPY: '392',
+  USD: '840',
+  GBP: '826',
+  EUR: '978',
+};
+
+function currencyCode(currency: string): string {
+  if (/^\d{3}$/.test(currency)) return currency;
+  const code = CURRENCY_CODES[currency];
+  if (!code) throw new ValidationError('options.currency', `the UnionPay sandbox does not know ${currency}`);
+  return code;
+}
+
+/** A cashier refusal as a hutong error, with UnionPay's `respCode`. */
+function refusal(reply: Fields): ProviderApiError {
+  return new ProviderApiError({
+    provider: 'unionpay',
+    providerCode: reply.respCode ?? '',
+    providerMessage: reply.respMsg,
+    normalizedCode: reply.respCode === '11' ? 'invalid_signature' : 'invalid_request',
+  });
+}
+
 /**
  * Creates a UnionPay sandbox.
  *
@@ -120,7 +162,7 @@ type Fields = Record<string, string>;
  * ```ts
  * const sandbox = createUnionpaySandbox({ merId, merchantCertificate });
  * const provider = unionpay({ merId, signCert, rootCert: sandbox.rootCert, middleCert: sandbox.middleCert,
- *   endpoint: sandbox.gatewayUrl, fetch: sandbox.fetch });
+ *   endpoint: sandbox.baseUrl, fetch: sandbox.fetch });
  * ```
  */
 export function createUnionpaySandbox(options: UnionpaySandboxOptions): UnionpaySandbox {
@@ -164,6 +206,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
   const transactions = new Map<string, UnionpaySandboxTransaction>();
   let sequence = 0;
   let rewriteReply: ((reply: Fields, request: Fields) => Fields) | undefined;
+  const outbox = createSandboxOutbox('unionpay');
 
   const queryId = () => `${formatUnionpayTime(now()).slice(2)}${String(++sequence).padStart(6, '0')}${randomInt(10)}`;
 
@@ -293,7 +336,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
 
   function query(request: Fields): Fields {
     const t = transactions.get(request.orderId ?? '');
-    if (!t || t.txnTime !== request.txnTime || (t.txnType === '01' && t.state === 'created'))
+    if (!t || t.txnTime !== request.txnTime || (t.txnType === '01' && (t.state === 'created' || t.state === 'expired')))
       return refused(request, '34', '查无此交易');
     const orig = t.state === 'succeeded' ? '00' : t.state === 'failed' ? '01' : '05';
     return {
@@ -384,7 +427,8 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
   function notification(
     t: UnionpaySandboxTransaction,
     respCode: string,
-    extra: UnionpaySandboxNotifyOptions = {},
+    extra: UnionpaySandboxNotifyOptions & SandboxPayOptions = {},
+    url = t.backUrl,
   ): NotificationInput {
     const amount = extra.amount ?? t.amount;
     const fields: Fields = {
@@ -411,18 +455,28 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     };
     if (t.reqReserved) fields.reqReserved = t.reqReserved;
     if (t.origQryId) fields.origQryId = t.origQryId;
+    if (extra.currency !== undefined) fields.currencyCode = currencyCode(extra.currency);
     Object.assign(fields, extra.fields);
-    return {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
-      body: encodeUnionpayForm(signed(fields)),
-    };
+    return outbox.addressed(
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+        body: encodeUnionpayForm(signed(fields)),
+      },
+      url,
+    );
   }
 
   function requireTransaction(orderId: string): UnionpaySandboxTransaction {
     const t = transactions.get(orderId);
-    if (!t) throw new Error(`the UnionPay sandbox has no transaction ${orderId}`);
+    if (!t) throw new OrderNotFoundError(orderId);
     return t;
+  }
+
+  /** The consume a scanned QR code or an app `tn` (both carry its queryId) names. */
+  function requireConsume(queryId: string, field: string): UnionpaySandboxTransaction {
+    for (const t of transactions.values()) if (t.txnType === '01' && t.queryId === queryId) return t;
+    throw new ValidationError(field, `names no transaction of the UnionPay sandbox (${queryId})`);
   }
 
   const fetch: typeof globalThis.fetch = async (input, init) => {
@@ -438,12 +492,13 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
   };
 
   const sandbox: UnionpaySandbox = {
+    wallet: 'unionpay',
     rootCert: root.pem,
     middleCert: middle.pem,
-    gatewayUrl: UNIONPAY_SANDBOX_GATEWAY,
+    baseUrl: UNIONPAY_SANDBOX_GATEWAY,
     fetch,
 
-    async listen(port = 0) {
+    async listen(port = 0): Promise<WalletSandboxServer> {
       const server = createServer(async (request, response) => {
         const chunks: Buffer[] = [];
         for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -458,34 +513,61 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
       await once(server, 'listening');
       const { port: bound } = server.address() as AddressInfo;
       return {
-        gatewayUrl: `http://127.0.0.1:${bound}/gateway/api`,
+        baseUrl: `http://127.0.0.1:${bound}/gateway/api`,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
       };
     },
 
     open(action) {
+      if (action.type === 'qr') {
+        const prefix = 'https://qr.95516.com/00010000/';
+        if (!action.content.startsWith(prefix))
+          throw new ValidationError('action.content', 'is not a QR code of the UnionPay sandbox');
+        requireConsume(action.content.slice(prefix.length), 'action.content');
+        return;
+      }
+      if (action.type === 'app' && typeof action.payload === 'string') {
+        requireConsume(action.payload, 'action.payload');
+        return;
+      }
+      if (action.type !== 'form')
+        throw new ValidationError('action.type', `the UnionPay sandbox's cashier cannot open a ${action.type} action`);
       const request = { ...action.fields } as Fields;
       const problem = checkRequest(request);
-      if (problem) throw new Error(`the UnionPay cashier refused the request: ${problem.respCode} ${problem.respMsg}`);
+      if (problem) throw refusal(problem);
       const made = create(request, true);
-      if ('refusal' in made) throw new Error(`the UnionPay cashier refused the request: ${made.refusal.respMsg}`);
+      if ('refusal' in made) throw refusal(made.refusal);
     },
 
     pay(orderId, payOptions = {}) {
       const t = requireTransaction(orderId);
+      if (t.state === 'expired') throw new ValidationError('orderId', `${orderId} expired unpaid`);
       if (payOptions.respCode !== undefined) return notification(t, payOptions.respCode, payOptions);
       if (t.state === 'created') t.state = payOptions.fail ? 'failed' : 'succeeded';
       return notification(t, t.state === 'succeeded' ? '00' : '01', payOptions);
     },
 
-    frontReturn(orderId, returnOptions = {}) {
+    expire(orderId) {
       const t = requireTransaction(orderId);
-      return notification(t, returnOptions.respCode ?? (t.state === 'succeeded' ? '00' : '01'), returnOptions);
+      if (t.txnType === '01' && t.state === 'created') t.state = 'expired';
+      return undefined;
     },
 
-    settleRefund(refundId, settle = {}) {
-      const t = requireTransaction(refundId);
-      if (t.txnType === '01') throw new Error(`${refundId} is a payment, not a refund`);
+    frontReturn(orderId, returnOptions = {}) {
+      const t = requireTransaction(orderId);
+      return notification(
+        t,
+        returnOptions.respCode ?? (t.state === 'succeeded' ? '00' : '01'),
+        returnOptions,
+        t.frontUrl,
+      );
+    },
+
+    settleRefund(orderId, refundId, settle = {}) {
+      const order = requireTransaction(orderId);
+      const t = transactions.get(refundId);
+      if (!t || t.txnType === '01' || t.origQryId !== order.queryId)
+        throw new ValidationError('refundId', `the UnionPay sandbox has no refund ${refundId} of ${orderId}`);
       if (settle.respCode !== undefined) return notification(t, settle.respCode, settle);
       if (t.state === 'created') t.state = settle.fail ? 'failed' : 'succeeded';
       return notification(t, t.state === 'succeeded' ? '00' : '01', settle);
@@ -495,9 +577,9 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
       rewriteReply = rewrite;
     },
 
-    deliver: deliverNotification,
+    deliver: outbox.deliver,
 
-    transaction: (orderId) => transactions.get(orderId),
+    trade: (orderId) => transactions.get(orderId),
   };
   return sandbox;
 }

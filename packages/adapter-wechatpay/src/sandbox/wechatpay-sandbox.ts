@@ -23,9 +23,15 @@ import {
   wechatpayNonce,
   wechatpaySigningMessage,
 } from '@hutong/adapter-wechatpay/protocol';
-import type { NotificationInput } from '@hutong/core';
+import { type NotificationInput, OrderNotFoundError, SignatureVerificationError, ValidationError } from '@hutong/core';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
-import { createTestIdentity, deliverNotification, type TestIdentity } from '@hutong/core/testing';
+import {
+  createSandboxOutbox,
+  createTestIdentity,
+  type TestIdentity,
+  type WalletSandbox,
+  type WalletSandboxServer,
+} from '@hutong/core/testing';
 
 /** Options of {@link createWechatpaySandbox}. */
 export interface WechatpaySandboxOptions {
@@ -76,33 +82,26 @@ export interface WechatpaySandboxTransaction {
   >;
 }
 
-/** A running HTTP sandbox. */
-export interface WechatpaySandboxServer {
-  /** The base URL to pass as `endpoint`. */
-  baseUrl: string;
-  /** Stops the server. */
-  close(): Promise<void>;
-}
-
-/** The sandbox and its controls. */
-export interface WechatpaySandbox {
+/** The WeChat Pay sandbox: a {@link WalletSandbox} (`baseUrl` is the APIv3 base URL) with WeChat Pay's extras. */
+export interface WechatpaySandbox extends WalletSandbox<WechatpaySandboxTransaction> {
+  readonly wallet: 'wechatpay';
   /** Public-key mode: WeChat Pay's public key (PEM) and its id. */
   readonly wechatpayPublicKey: string;
   readonly wechatpayPublicKeyId: string;
   /** Certificate mode: the current platform certificate (PEM) and serial. */
   readonly platformCertificate: string;
   readonly platformSerial: string;
-  /** The in-process base URL, for use with {@link WechatpaySandbox.fetch}. */
-  readonly baseUrl: string;
-  /** An in-process `fetch` answering as the APIv3 server. */
-  readonly fetch: typeof globalThis.fetch;
-  /** Serves the API over HTTP on 127.0.0.1. */
-  listen(port?: number): Promise<WechatpaySandboxServer>;
+  /**
+   * The buyer opens a next action: a `qr` code (Native) is scanned, a `redirect` (H5) followed, a
+   * `jsapi` or `app` payload's `paySign`/`sign` checked with the merchant's key, as WeChat's client
+   * does. Each must name a transaction the sandbox created.
+   */
+  open: WalletSandbox['open'];
   /**
    * The buyer pays; returns the encrypted, signed `TRANSACTION.SUCCESS` notification. `currency`
    * makes the transaction one in another currency (`amount.currency`).
    */
-  pay(orderId: string, options?: { amount?: number; currency?: string }): NotificationInput;
+  pay: WalletSandbox['pay'];
   /**
    * A faulty gateway: requests about order or refund `id` are answered, genuinely signed, as if they
    * were about `otherId` (replies for another order or refund).
@@ -112,18 +111,14 @@ export interface WechatpaySandbox {
   serveOnce(path: RegExp, reply: { status?: number; body: string | Record<string, unknown> }): void;
   /** The buyer entered the password of a payment-code payment (`USERPAYING` → `SUCCESS`). */
   confirmPassword(orderId: string): void;
-  /** The transaction times out unpaid (WeChat Pay sends no notification for that). */
-  expire(orderId: string): void;
-  /** Settles a refund; returns its `REFUND.SUCCESS` (or `REFUND.ABNORMAL`) notification. */
-  settleRefund(orderId: string, refundId: string, options?: { abnormal?: boolean }): NotificationInput;
+  /** The transaction times out unpaid; WeChat Pay sends no notification for that: returns `undefined`. */
+  expire(orderId: string): undefined;
+  /** Settles a refund; returns its `REFUND.SUCCESS` (`fail`: `REFUND.ABNORMAL`) notification. */
+  settleRefund: WalletSandbox['settleRefund'];
   /** A `WECHATPAY/SIGNTEST/` signature probe carrying a paid-looking notification. */
   probe(orderId: string): NotificationInput;
   /** Replaces the platform certificate (certificate mode: tests the adapter's refresh). */
   rotateCertificate(): void;
-  /** Posts a notification to `url`, as WeChat Pay does. */
-  deliver(notification: NotificationInput, url: string): Promise<Response>;
-  /** The sandbox's record of a transaction. */
-  transaction(orderId: string): WechatpaySandboxTransaction | undefined;
 }
 
 /** The sandbox's in-process base URL (never resolved). */
@@ -190,6 +185,9 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
   const aliases = new Map<string, string>();
   const alias = (id: string) => aliases.get(id) ?? id;
   const canned: { path: RegExp; reply: Reply }[] = [];
+  /** What the buyer's client opens, by prepay id and by Native code: the transaction it pays. */
+  const cashier = new Map<string, WechatpaySandboxTransaction>();
+  const outbox = createSandboxOutbox('wechatpay');
   let sequence = 0;
 
   const serialHeader = () => (mode === 'public-key' ? publicKeyId : certificateSerial(platform.certificate));
@@ -339,9 +337,13 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
       const made = createTransaction(tradeType, body);
       if (!('outTradeNo' in made)) return made;
       const prepayId = `wx${Date.now()}${randomBytes(8).toString('hex')}`;
+      cashier.set(prepayId, made);
       switch (kind) {
-        case 'native':
-          return { status: 200, body: { code_url: `weixin://wxpay/bizpayurl?pr=${made.transactionId.slice(-10)}` } };
+        case 'native': {
+          const code = `weixin://wxpay/bizpayurl?pr=${made.transactionId.slice(-10)}`;
+          cashier.set(code, made);
+          return { status: 200, body: { code_url: code } };
+        }
         case 'h5':
           return {
             status: 200,
@@ -512,8 +514,29 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
 
   function requireTransaction(orderId: string): WechatpaySandboxTransaction {
     const transaction = transactions.get(orderId);
-    if (!transaction) throw new Error(`the WeChat Pay sandbox has no transaction ${orderId}`);
+    if (!transaction) throw new OrderNotFoundError(orderId);
     return transaction;
+  }
+
+  function opened(key: string, field: string): WechatpaySandboxTransaction {
+    const transaction = cashier.get(key);
+    if (!transaction) throw new ValidationError(field, `names no transaction of the WeChat Pay sandbox (${key})`);
+    return transaction;
+  }
+
+  /** Checks a client payload's signature with the merchant's key, as WeChat's client does. */
+  function checkClientSignature(fields: readonly string[], signature: unknown, appId: unknown): void {
+    if (!appIds.has(String(appId)))
+      throw new ValidationError('action', `app id ${String(appId)} is not bound to merchant ${options.mchId}`);
+    if (
+      typeof signature !== 'string' ||
+      !verifyWechatpayMessage(wechatpaySigningMessage(fields), signature, merchantKey)
+    )
+      throw new SignatureVerificationError(
+        'wechatpay',
+        'bad_signature',
+        'the client payload is not signed by the merchant',
+      );
   }
 
   const fetch: typeof globalThis.fetch = async (input, init) => {
@@ -522,6 +545,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
   };
 
   return {
+    wallet: 'wechatpay',
     wechatpayPublicKey: platform.publicKey.export({ type: 'spki', format: 'pem' }) as string,
     wechatpayPublicKeyId: publicKeyId,
     get platformCertificate() {
@@ -533,7 +557,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     baseUrl: WECHATPAY_SANDBOX_BASE_URL,
     fetch,
 
-    async listen(port = 0) {
+    async listen(port = 0): Promise<WalletSandboxServer> {
       const server = createServer(async (request, response) => {
         const chunks: Buffer[] = [];
         for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -559,6 +583,38 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
       };
     },
 
+    open(action) {
+      switch (action.type) {
+        case 'qr':
+          opened(action.content, 'action.content');
+          return;
+        case 'redirect':
+          opened(new URL(action.url).searchParams.get('prepay_id') ?? '', 'action.url');
+          return;
+        case 'jsapi': {
+          const p = action.params as Record<string, unknown>;
+          const pkg = String(p.package ?? '');
+          checkClientSignature([String(p.appId), String(p.timeStamp), String(p.nonceStr), pkg], p.paySign, p.appId);
+          opened(pkg.replace(/^prepay_id=/, ''), 'action.params.package');
+          return;
+        }
+        case 'app': {
+          const p = (typeof action.payload === 'string' ? {} : action.payload) as Record<string, unknown>;
+          if (p.partnerid !== options.mchId)
+            throw new ValidationError('action.payload.partnerid', 'is not the merchant');
+          checkClientSignature(
+            [String(p.appid), String(p.timestamp), String(p.noncestr), String(p.prepayid)],
+            p.sign,
+            p.appid,
+          );
+          opened(String(p.prepayid), 'action.payload.prepayid');
+          return;
+        }
+        default:
+          throw new ValidationError('action.type', `WeChat Pay's client cannot open a ${action.type} action`);
+      }
+    },
+
     pay(orderId, payOptions = {}) {
       const transaction = requireTransaction(orderId);
       if (transaction.tradeState === 'NOTPAY' || transaction.tradeState === 'USERPAYING') {
@@ -574,12 +630,16 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
           currency: transaction.currency,
           payer_currency: transaction.currency,
         };
-      return notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', json);
+      return outbox.addressed(
+        notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', json),
+        transaction.notifyUrl,
+      );
     },
 
     confirmPassword(orderId) {
       const transaction = requireTransaction(orderId);
-      if (transaction.tradeState !== 'USERPAYING') throw new Error(`${orderId} is not waiting for a password`);
+      if (transaction.tradeState !== 'USERPAYING')
+        throw new ValidationError('orderId', `${orderId} is not waiting for a password`);
       transaction.tradeState = 'SUCCESS';
       transaction.successTime = now();
     },
@@ -587,14 +647,16 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     expire(orderId) {
       const transaction = requireTransaction(orderId);
       if (transaction.tradeState === 'NOTPAY') transaction.tradeState = 'CLOSED';
+      return undefined;
     },
 
     settleRefund(orderId, refundId, settle = {}) {
       const transaction = requireTransaction(orderId);
       const refund = transaction.refunds.get(refundId);
-      if (!refund) throw new Error(`the WeChat Pay sandbox has no refund ${refundId}`);
-      refund.status = settle.abnormal ? 'ABNORMAL' : 'SUCCESS';
-      return notification(`REFUND.${refund.status}`, '退款状态变更', 'refund', {
+      if (!refund)
+        throw new ValidationError('refundId', `the WeChat Pay sandbox has no refund ${refundId} of ${orderId}`);
+      refund.status = settle.fail ? 'ABNORMAL' : 'SUCCESS';
+      const settled = notification(`REFUND.${refund.status}`, '退款状态变更', 'refund', {
         mchid: transaction.mchId,
         out_trade_no: transaction.outTradeNo,
         transaction_id: transaction.transactionId,
@@ -610,16 +672,20 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
           payer_refund: refund.amount,
         },
       });
+      return outbox.addressed(settled, refund.notifyUrl);
     },
 
     probe(orderId) {
       const transaction = requireTransaction(orderId);
-      return notification(
-        'TRANSACTION.SUCCESS',
-        '支付成功',
-        'transaction',
-        { ...transactionJson(transaction), trade_state: 'SUCCESS' },
-        (signature) => `${WECHATPAY_PROBE_PREFIX}${signature.slice(WECHATPAY_PROBE_PREFIX.length)}`,
+      return outbox.addressed(
+        notification(
+          'TRANSACTION.SUCCESS',
+          '支付成功',
+          'transaction',
+          { ...transactionJson(transaction), trade_state: 'SUCCESS' },
+          (signature) => `${WECHATPAY_PROBE_PREFIX}${signature.slice(WECHATPAY_PROBE_PREFIX.length)}`,
+        ),
+        transaction.notifyUrl,
       );
     },
 
@@ -636,8 +702,8 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
       canned.push({ path, reply: { status: reply.status ?? 200, body: reply.body as Json | string } });
     },
 
-    deliver: deliverNotification,
+    deliver: outbox.deliver,
 
-    transaction: (orderId) => transactions.get(orderId),
+    trade: (orderId) => transactions.get(orderId),
   };
 }

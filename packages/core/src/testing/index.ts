@@ -1,6 +1,7 @@
 /**
  * `@hutong/core/testing`: the fake provider (the reference adapter, with an in-memory gateway),
- * its signature helpers and sample orders. Needs no test runner; the conformance suites that run
+ * its signature helpers, sample orders, test certificates and the {@link WalletSandbox} interface
+ * the three wallet sandboxes implement. Needs no test runner; the conformance suites that run
  * under vitest are in `@hutong/core/conformance`.
  *
  * @example
@@ -17,3 +18,4 @@ export * from './fake-signature.js';
 export * from './outcomes.js';
 export * from './sample-order.js';
 export * from './test-certificate.js';
+export * from './wallet-sandbox.js';

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+/**
+ * `hutong-sandbox`: `start` serves the Alipay, WeChat Pay and UnionPay sandboxes on local ports;
+ * `trigger` asks a running `start` to send a signed notification to a URL.
+ *
+ * @packageDocumentation
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { WALLETS } from './sandbox-kit.js';
+import { DEFAULT_CONTROL_PORT, startSandboxes } from './sandbox-server.js';
+
+const USAGE = `Usage:
+  hutong-sandbox start [--port ${DEFAULT_CONTROL_PORT}] [--keys <dir>]
+      Serves the three sandboxes (control API on --port, the sandboxes on the next three ports;
+      0 picks free ports), writes test keys to <dir> (default: a new temporary directory) and
+      prints the base URLs, ids and key paths as JSON.
+  hutong-sandbox trigger payment|refund|notification --wallet ${WALLETS.join('|')} [--order <id>]
+      [--to <url>] [--amount <fen>] [--refund <id>] [--sandbox http://127.0.0.1:${DEFAULT_CONTROL_PORT}]
+      payment: the buyer pays order <id> (created, with --to as its notify URL, when the sandbox
+        has none) and the signed payment notification is posted to --to (default: the notify URL).
+      refund: the order is refunded (or refund --refund settled) and the refund notification posted.
+      notification: the last notification triggered for the order is posted again.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      keys: { type: 'string' },
+      wallet: { type: 'string' },
+      order: { type: 'string' },
+      to: { type: 'string' },
+      amount: { type: 'string' },
+      refund: { type: 'string' },
+      sandbox: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, event] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'start') {
+    const keysDir = values.keys ?? (await mkdtemp(join(tmpdir(), 'hutong-sandbox-')));
+    const running = await startSandboxes({ port: Number(values.port ?? DEFAULT_CONTROL_PORT), keysDir });
+    console.log(JSON.stringify({ controlUrl: running.controlUrl, ...running.describe() }, null, 2));
+    const stop = () => void running.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return -1; // keep serving
+  }
+  if (command === 'trigger') {
+    if (event !== 'payment' && event !== 'refund' && event !== 'notification') {
+      console.error(`trigger what? payment, refund or notification\n\n${USAGE}`);
+      return 2;
+    }
+    if (!WALLETS.includes(values.wallet as never)) {
+      console.error(`--wallet must be one of ${WALLETS.join(', ')}`);
+      return 2;
+    }
+    const sandbox = values.sandbox ?? `http://127.0.0.1:${DEFAULT_CONTROL_PORT}`;
+    const reply = await fetch(`${sandbox}/trigger`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        event,
+        wallet: values.wallet,
+        orderId: values.order,
+        to: values.to,
+        amount: values.amount === undefined ? undefined : Number(values.amount),
+        refundId: values.refund,
+      }),
+    }).catch((cause: unknown) => {
+      throw new Error(`no hutong-sandbox at ${sandbox}: run \`hutong-sandbox start\` first`, { cause });
+    });
+    const text = await reply.text();
+    (reply.ok ? console.log : console.error)(text);
+    return reply.ok ? 0 : 1;
+  }
+  console.error(`unknown command ${command}\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

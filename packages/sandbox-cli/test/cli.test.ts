@@ -1,0 +1,134 @@
+/**
+ * `hutong-sandbox`, spawned as a user runs it: `start` prints the base URLs and key paths; `trigger`
+ * posts signed notifications to a local server, which an adapter configured with those keys verifies.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { alipay } from '@hutong/adapter-alipay';
+import { unionpay } from '@hutong/adapter-unionpay';
+import { wechatpay } from '@hutong/adapter-wechatpay';
+import { type PaymentProvider, toNotificationRequest } from '@hutong/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMerchantServer } from './merchant-server.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const cli = ['--import', 'tsx', 'packages/sandbox-cli/src/cli.ts'];
+const run = promisify(execFile);
+
+interface Started {
+  controlUrl: string;
+  baseUrls: Record<string, string>;
+  alipay: { appId: string; sellerId: string; keys: Record<string, string> };
+  wechatpay: {
+    mchId: string;
+    appId: string;
+    apiV3Key: string;
+    merchantSerialNo: string;
+    wechatpayPublicKeyId: string;
+    keys: Record<string, string>;
+  };
+  unionpay: { merId: string; keys: Record<string, string> };
+}
+
+let child: ChildProcess;
+let started: Started;
+let merchant: Awaited<ReturnType<typeof startMerchantServer>>;
+const verified: { wallet: string; type: string }[] = [];
+
+beforeAll(async () => {
+  child = spawn(process.execPath, [...cli, 'start', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  started = await new Promise<Started>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      try {
+        resolve(JSON.parse(output) as Started);
+      } catch {
+        // not all of it yet
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => reject(new Error(chunk.toString('utf8'))));
+    child.once('exit', (code) => reject(new Error(`hutong-sandbox start exited with ${code}`)));
+  });
+  // The merchant's adapters, configured from what `start` printed (keys read from its files).
+  const read = (path: string | undefined) => readFileSync(path as string, 'utf8');
+  const providers: Record<string, PaymentProvider> = {
+    alipay: alipay({
+      appId: started.alipay.appId,
+      sellerId: started.alipay.sellerId,
+      privateKey: read(started.alipay.keys.privateKey),
+      alipayPublicKey: read(started.alipay.keys.alipayPublicKey),
+      endpoint: started.baseUrls.alipay,
+    }),
+    wechatpay: wechatpay({
+      mchId: started.wechatpay.mchId,
+      appId: started.wechatpay.appId,
+      apiV3Key: started.wechatpay.apiV3Key,
+      merchantSerialNo: started.wechatpay.merchantSerialNo,
+      privateKey: read(started.wechatpay.keys.privateKey),
+      wechatpayPublicKey: read(started.wechatpay.keys.wechatpayPublicKey),
+      wechatpayPublicKeyId: started.wechatpay.wechatpayPublicKeyId,
+      endpoint: started.baseUrls.wechatpay,
+    }),
+    unionpay: unionpay({
+      merId: started.unionpay.merId,
+      signCert: {
+        privateKey: read(started.unionpay.keys.privateKey),
+        certificate: read(started.unionpay.keys.certificate),
+      },
+      rootCert: read(started.unionpay.keys.rootCert),
+      middleCert: read(started.unionpay.keys.middleCert),
+      endpoint: started.baseUrls.unionpay,
+    }),
+  };
+  merchant = await startMerchantServer(async (path, notification) => {
+    const wallet = path.split('/').pop() as string;
+    const { event } = await (providers[wallet] as PaymentProvider).verifyNotification(
+      toNotificationRequest(notification),
+    );
+    verified.push({ wallet, type: event.type });
+    return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'success' };
+  });
+}, 60_000);
+
+afterAll(async () => {
+  child?.kill('SIGTERM');
+  await merchant?.close();
+});
+
+const trigger = (...args: string[]) =>
+  run(process.execPath, [...cli, 'trigger', ...args, '--sandbox', started.controlUrl], { cwd: root });
+
+describe('hutong-sandbox', () => {
+  it('start prints the three base URLs and the test keys it wrote', () => {
+    expect(Object.keys(started.baseUrls)).toEqual(['alipay', 'wechatpay', 'unionpay']);
+    expect(readFileSync(started.alipay.keys.privateKey as string, 'utf8')).toContain('PRIVATE KEY');
+    expect(readFileSync(started.unionpay.keys.rootCert as string, 'utf8')).toContain('CERTIFICATE');
+  });
+
+  it.each(['alipay', 'wechatpay', 'unionpay'])(
+    'trigger payment, refund and notification (%s): the merchant verifies each with its adapter',
+    async (wallet) => {
+      const to = `${merchant.url}/webhooks/${wallet}`;
+      const order = `cli${wallet}0001`;
+      const payment = JSON.parse((await trigger('payment', '--wallet', wallet, '--order', order, '--to', to)).stdout);
+      expect(payment).toMatchObject({ orderId: order, url: to, status: 200 });
+      const refund = JSON.parse((await trigger('refund', '--wallet', wallet, '--order', order, '--to', to)).stdout);
+      expect(refund).toMatchObject({ orderId: order, status: 200 });
+      await trigger('notification', '--wallet', wallet, '--order', order, '--to', to);
+      const types = verified.filter((entry) => entry.wallet === wallet).map((entry) => entry.type);
+      expect(types[0]).toBe('payment.succeeded');
+      expect(types.slice(1)).toEqual([expect.stringMatching(/^refund\./), expect.stringMatching(/^refund\./)]);
+    },
+    60_000,
+  );
+
+  it('trigger explains what is wrong', async () => {
+    await expect(trigger('payment', '--wallet', 'paypal')).rejects.toMatchObject({ code: 2 });
+    await expect(trigger('notification', '--wallet', 'alipay', '--order', 'neverTriggered1')).rejects.toMatchObject({
+      code: 1,
+    });
+  });
+});
