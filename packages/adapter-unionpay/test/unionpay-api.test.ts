@@ -58,7 +58,7 @@ describe('11.7 and 11.3: what UnionPay needs is checked before anything is store
         providerOptions: { channelTyp: '07' },
       }),
     );
-    expect(ValidationError.isInstance(error) && error.field).toBe('providerOptions');
+    expect(ValidationError.isInstance(error) && error.field).toBe('providerOptions.channelTyp');
     expect(String((error as Error).message)).toContain('channelTyp');
     expect(created).toEqual([]);
   });

@@ -32,7 +32,7 @@ describe('UnionPay options as a union of certificate sources', () => {
     const noMiddle: UnionpayOptions = { merId: base.merId, rootCert: ROOT, signCert: { pfx: PFX, password: '000000' } };
     expect(refusal(noSigner)).toBe('options.signCert');
     expect(refusal(noPassword)).toBe('options.signCert');
-    expect(refusal(mixed)).toBe('options.signCert');
+    expect(refusal(mixed)).toBe('options.signCert.privateKey'); // the key that does not belong to PFX mode
     expect(refusal(noCertificate)).toBe('options.signCert');
     expect(refusal(noMiddle)).toBe('options.middleCert');
   });
