@@ -1,6 +1,6 @@
 /**
  * Where orders live. Any database works if it can insert-if-absent and compare-and-set on the
- * order's `version`; `runOrderStoreTests` in `@hutong/core/testing` checks an implementation.
+ * order's `version`; `runOrderStoreTests` in `@hutong/core/conformance` (ESM-only) checks an implementation.
  *
  * @packageDocumentation
  */

@@ -24,7 +24,7 @@ export interface OrderStoreTestOptions {
  * @example
  * ```ts
  * // postgres-order-store.test.ts
- * import { runOrderStoreTests } from '@hutong/core/testing';
+ * import { runOrderStoreTests } from '@hutong/core/conformance';
  * runOrderStoreTests({ name: 'PostgresOrderStore', createStore: () => new PostgresOrderStore(pool) });
  * ```
  */
