@@ -1,204 +1,238 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { alipay } from '@hutong/adapter-alipay';
-import { createAlipaySandbox } from '@hutong/adapter-alipay/sandbox';
-import { unionpay } from '@hutong/adapter-unionpay';
-import { createUnionpaySandbox } from '@hutong/adapter-unionpay/sandbox';
-import { wechatpay } from '@hutong/adapter-wechatpay';
-import { createWechatpaySandbox } from '@hutong/adapter-wechatpay/sandbox';
-import {
-  createPayments,
-  formatYuan,
-  type NextAction,
-  type NotificationInput,
-  type Order,
-  type PaymentProvider,
-} from '@hutong/core';
-import { createFakeProvider, createTestIdentity, deliverNotification } from '@hutong/core/testing';
+/**
+ * The end-to-end demo: every wallet on its local sandbox, orders in a SQLite file, webhooks over
+ * HTTP to a merchant server on loopback.
+ *
+ * 1. Each wallet takes a QR payment and a web payment, then a refund.
+ * 2. One static code (码牌) that any wallet pays: Alipay, Cloud QuickPass, and a desktop browser
+ *    that picks WeChat Pay.
+ * 3. A till scanning three wallets' payment codes (互认互扫).
+ * 4. The store is closed and opened again: the orders are still there.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCheckout, renderQrText } from '@hutong/checkout';
+import { createPayments, formatYuan, type NextAction, type Order } from '@hutong/core';
+import { createSqlStore } from '@hutong/store-sql';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { startWallets } from './wallets.js';
 import { startWebhookServer } from './webhook-server.js';
 
-/** One wallet in the demo: its provider, how the buyer pays, how a pending refund settles. */
-export interface DemoWallet {
-  provider: PaymentProvider;
-  method: 'qr' | 'page' | 'h5';
-  /** Acts as the buyer in the wallet's sandbox; returns the notification the sandbox posts. */
-  pay(order: Order, action: NextAction): Promise<NotificationInput>;
-  /** Settles a pending refund in the sandbox; returns its notification, if the wallet sends one. */
-  settleRefund?(orderId: string, refundId: string): Promise<NotificationInput | undefined>;
+type Wallet = 'alipay' | 'wechatpay' | 'unionpay';
+
+/** What the demo ends with: the orders it made and what it found after the restart. */
+export interface DemoSummary {
+  /** The SQLite file the orders live in. */
+  databaseFile: string;
+  /** How many times the static code was paid. */
+  codeCompletions: number;
+  /** The orders read back after closing and reopening the store. */
+  afterRestart: Order[];
 }
 
-/** A fresh RSA-2048 key pair, as a merchant generates with the wallet's key tool. */
-function merchantKeys() {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    publicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string,
-  };
+const NAMES: Record<Wallet, string> = { alipay: 'Alipay', wechatpay: 'WeChat Pay', unionpay: 'UnionPay' };
+const USER_AGENTS = {
+  alipay: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 AlipayClient/10.5.86.6000',
+  unionpay: 'Mozilla/5.0 (Linux; Android 14) Mobile Safari/537.36 UnionPay/1.0 CloudPay',
+  desktop: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/537.36 Chrome/126.0 Safari/537.36',
+};
+/** A payment code of each wallet, as a scanner reads it (settled at once by the sandboxes). */
+const TILL_CODES: Record<Wallet, string> = {
+  alipay: '2856781234567890',
+  wechatpay: '134567890123456789',
+  unionpay: '6212345678901234567',
+};
+
+function openDatabase(file: string) {
+  return new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
 }
 
-function alipayWallet(): DemoWallet {
-  const appId = '2021000122671080';
-  const keys = merchantKeys();
-  const sandbox = createAlipaySandbox({ appId, appPublicKey: keys.publicKey });
-  const provider = alipay({
-    appId,
-    privateKey: keys.privateKey,
-    alipayPublicKey: sandbox.alipayPublicKey,
-    sellerId: sandbox.sellerId,
-    endpoint: sandbox.baseUrl,
-    fetch: sandbox.fetch,
-  });
-  return {
-    provider,
-    method: 'page',
-    pay: async (order, action) => {
-      sandbox.open(action); // the buyer's browser submits the signed form to the cashier
-      return sandbox.pay(order.id);
-    },
-    // Alipay refunds settle at once; its refund notification then confirms the refund.
-    settleRefund: async (orderId, refundId) => sandbox.settleRefund(orderId, refundId),
-  };
+/** Several QR codes side by side, each under its caption. */
+function sideBySide(blocks: { caption: string; qr: string }[]): string {
+  const columns = blocks.map(({ caption, qr }) => [caption, ...qr.split('\n').filter((line) => line.length > 0)]);
+  const widths = columns.map((lines) => Math.max(...lines.map((line) => [...line].length)) + 3);
+  const height = Math.max(...columns.map((lines) => lines.length));
+  const rows: string[] = [];
+  for (let row = 0; row < height; row++) {
+    rows.push(
+      columns
+        .map((lines, i) => {
+          const line = lines[row] ?? '';
+          return line + ' '.repeat((widths[i] as number) - [...line].length);
+        })
+        .join('')
+        .trimEnd(),
+    );
+  }
+  return rows.join('\n');
 }
 
-function wechatpayWallet(): DemoWallet {
-  const merchant = {
-    mchId: '1230000109',
-    appId: 'wxd678efh567hg6787',
-    merchantSerialNo: '5F1C72E2A8931B72A2E13AF8DEE92471EB397115',
-  };
-  const keys = merchantKeys();
-  const apiV3Key = 'hutongDemoApiV3Key0123456789abcd';
-  const sandbox = createWechatpaySandbox({ ...merchant, apiV3Key, merchantPublicKey: keys.publicKey });
-  const provider = wechatpay({
-    ...merchant,
-    apiV3Key,
-    privateKey: keys.privateKey,
-    wechatpayPublicKey: sandbox.wechatpayPublicKey,
-    wechatpayPublicKeyId: sandbox.wechatpayPublicKeyId,
-    endpoint: sandbox.baseUrl,
-    fetch: sandbox.fetch,
-  });
-  return {
-    provider,
-    method: 'qr',
-    pay: async (order) => sandbox.pay(order.id), // the buyer scans the code_url and pays
-    settleRefund: async (orderId, refundId) => sandbox.settleRefund(orderId, refundId),
-  };
-}
-
-function unionpayWallet(): DemoWallet {
-  const merId = '777290058110048';
-  // The merchant's signing certificate (UnionPay issues it as a .pfx; PEM works too).
-  const year = 365 * 86_400_000;
-  const merchant = createTestIdentity({
-    subject: [
-      ['C', 'CN'],
-      ['O', 'hutong demo merchant'],
-      ['CN', `041@Z12@${merId}:SIGN@00000001`],
-    ],
-    notBefore: new Date(Date.now() - year),
-    notAfter: new Date(Date.now() + year),
-  });
-  const sandbox = createUnionpaySandbox({ merId, merchantCertificate: merchant.pem });
-  const provider = unionpay({
-    merId,
-    signCert: {
-      privateKey: merchant.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-      certificate: merchant.pem,
-    },
-    rootCert: sandbox.rootCert,
-    middleCert: sandbox.middleCert,
-    endpoint: sandbox.baseUrl,
-    fetch: sandbox.fetch,
-  });
-  return {
-    provider,
-    method: 'page',
-    pay: async (order, action) => {
-      if (action.type === 'form') sandbox.open(action); // the browser posts the form to the cashier
-      return sandbox.pay(order.id);
-    },
-    settleRefund: async (orderId, refundId) => sandbox.settleRefund(orderId, refundId),
-  };
-}
-
-/** The wallets the demo runs, each on its local sandbox, plus the core's fake provider. */
-export function demoWallets(): DemoWallet[] {
-  const fake = createFakeProvider();
-  return [
-    alipayWallet(),
-    wechatpayWallet(),
-    unionpayWallet(),
-    {
-      provider: fake,
-      method: 'qr',
-      pay: async (order) => fake.sandbox.pay(order.id),
-      settleRefund: async (orderId, refundId) => fake.sandbox.settleRefund(orderId, refundId),
-    },
-  ];
-}
-
-/** What a run of the demo ends with, per wallet. */
-export interface DemoResult {
-  provider: string;
-  order: Order;
+/** Where a web action sends the buyer: the sandbox cashier's page. */
+function describe(action: NextAction): string {
+  if (action.type === 'form') return `a ${action.method} form to ${action.url}`;
+  if (action.type === 'redirect') return action.url;
+  return action.type;
 }
 
 /**
- * Runs the whole checkout on every wallet: create → buyer pays → webhook → paid → partial refund →
- * refund webhook → full refund. Webhooks travel over real HTTP to a merchant server on loopback.
+ * Runs the demo, logging each step with the events it caused right under it.
+ *
+ * @param options.databaseFile - the SQLite file (default: a new temp file).
  */
-export async function runDemo(log: (line: string) => void, wallets = demoWallets()): Promise<DemoResult[]> {
-  const ids = wallets.map((wallet) => wallet.provider.id);
+export async function runDemo(
+  log: (line: string) => void,
+  options: { databaseFile?: string } = {},
+): Promise<DemoSummary> {
+  const databaseFile = options.databaseFile ?? join(mkdtempSync(join(tmpdir(), 'hutong-demo-')), 'orders.sqlite');
+  const wallets = await startWallets();
+  let db = openDatabase(databaseFile);
   let server: Awaited<ReturnType<typeof startWebhookServer>> | undefined;
   const payments = createPayments({
-    providers: wallets.map((wallet) => wallet.provider),
+    providers: wallets.providers,
+    store: createSqlStore({ db }),
     notifyUrl: (provider) => `${server?.url}/webhooks/${provider}`,
+    relay: { autoStart: false }, // delivered step by step below, so each step's events print under it
   });
-  server = await startWebhookServer(payments, ids);
-  payments.on('order.paid', ({ order }) => log(`    ✓ event order.paid: ship order ${order.id}`));
+  server = await startWebhookServer(payments, ['alipay', 'wechatpay', 'unionpay']);
+  const orders = new Map<string, Order>();
+  payments.on('order.paid', ({ order }) => log(`      ↳ event order.paid: ship ${order.id}`));
   payments.on('order.refunded', ({ refund, fully }) =>
-    log(`    ✓ event order.refunded: ${formatYuan(refund.amount)} yuan${fully ? ' (fully refunded)' : ''}`),
+    log(`      ↳ event order.refunded: ${formatYuan(refund.amount)} yuan${fully ? ', fully refunded' : ''}`),
   );
-  payments.on('notification.rejected', ({ error }) => log(`    ✗ notification rejected: ${String(error)}`));
+  payments.on('order.closed', ({ order }) => log(`      ↳ event order.closed: ${order.id}`));
+  payments.on('notification.rejected', ({ error }) => log(`      ✗ notification rejected: ${String(error)}`));
+  const events = async () => {
+    await payments.relay?.runOnce();
+  };
+  /** Posts a sandbox's notification to the merchant's webhook (its notify URL); the HTTP status. */
+  const deliver = async (wallet: Wallet, notification: Parameters<typeof wallets.sandboxes.alipay.deliver>[0]) =>
+    (await wallets.sandboxes[wallet].deliver(notification)).status;
 
-  const results: DemoResult[] = [];
   try {
-    for (const wallet of wallets) {
-      const id = wallet.provider.id;
-      log(`\n── ${id}: checkout of 19.99 yuan by ${wallet.method}`);
+    log(`orders live in ${databaseFile} (SQLite, @hutong/store-sql)`);
+
+    // 1. Every wallet: a QR payment and a web payment.
+    log('\n1. Every wallet takes a QR payment and a web payment');
+    const qr = [];
+    for (const wallet of ['alipay', 'wechatpay', 'unionpay'] as const) {
       const { order, action } = await payments.createPayment({
-        provider: id,
-        method: wallet.method,
+        provider: wallet,
+        method: 'qr',
         amount: 1999,
         subject: '西湖龙井 250g',
-        returnUrl: 'https://shop.example/thanks',
       });
-      log(`  1. created order ${order.id} (${order.status}); next action: ${action.type}`);
-
-      const paid = await deliverNotification(await wallet.pay(order, action), `${server.url}/webhooks/${id}`);
-      log(`  2. buyer paid; the sandbox posted the notification; merchant answered HTTP ${paid.status}`);
-      log(`  3. order is ${(await payments.getOrder(order.id)).status}`);
-
-      const { refund } = await payments.refund(order.id, { amount: 500, reason: '少发一盒' });
-      log(`  4. refund of ${formatYuan(refund.amount)} yuan requested (${refund.status})`);
-      await settle(wallet, server.url, order.id, refund.id, log);
-      log(`  5. order is ${(await payments.getOrder(order.id)).status}`);
-
-      const rest = await payments.refund(order.id, { amount: 1499 });
-      await settle(wallet, server.url, order.id, rest.refund.id, log);
-      const final = await payments.getOrder(order.id);
-      log(`  6. refunded the rest; order is ${final.status}, refunded ${formatYuan(final.refundedAmount)} yuan`);
-      results.push({ provider: id, order: final });
+      qr.push({ wallet, order, content: action.content });
     }
+    log(
+      sideBySide(
+        qr.map(({ wallet, content }) => ({ caption: `${NAMES[wallet]} QR, 19.99 yuan`, qr: renderQrText(content) })),
+      ),
+    );
+    for (const { wallet, order, content } of qr) {
+      wallets.sandboxes[wallet].open({ type: 'qr', content });
+      const status = await deliver(wallet, wallets.sandboxes[wallet].pay(order.id));
+      log(`   ${NAMES[wallet]}: the buyer scanned and paid ${order.id}; the webhook answered ${status}`);
+      await events();
+      orders.set(order.id, order);
+    }
+    // The methods each wallet takes are checked at compile time: WeChat Pay has no `page`, its web
+    // payment is `h5`, which needs the buyer's IP.
+    const web = { amount: 5800, subject: '紫砂壶', returnUrl: 'https://shop.example/thanks' };
+    const webPayments = {
+      alipay: () => payments.createPayment({ provider: 'alipay', method: 'page', ...web }),
+      wechatpay: () => payments.createPayment({ provider: 'wechatpay', method: 'h5', clientIp: '203.0.113.7', ...web }),
+      unionpay: () => payments.createPayment({ provider: 'unionpay', method: 'page', ...web }),
+    };
+    for (const wallet of ['alipay', 'wechatpay', 'unionpay'] as const) {
+      const { order, action } = await webPayments[wallet]();
+      log(`   ${NAMES[wallet]} ${order.method}: the buyer's browser goes to ${describe(action)}`);
+      wallets.sandboxes[wallet].open(action);
+      const status = await deliver(wallet, wallets.sandboxes[wallet].pay(order.id));
+      log(`      the buyer paid ${order.id}; the webhook answered ${status}`);
+      await events();
+      const { refund } = await payments.refund(order.id, { amount: 800, reason: '少发一只杯子' });
+      await deliver(wallet, wallets.sandboxes[wallet].settleRefund(order.id, refund.id));
+      log(`      refunded 8.00 yuan of it (${refund.id}); the wallet notified the settlement`);
+      await events();
+      orders.set(order.id, order);
+    }
+
+    // 2. One code, any wallet.
+    log('\n2. One code on the table (码牌), any wallet: 18.00 yuan per visit');
+    const checkout = createCheckout({
+      payments,
+      secret: 'hutong-demo-checkout-secret-0123456789',
+      baseUrl: `${server.url}/pay`,
+      wallets: {
+        alipay: { provider: 'alipay' },
+        wechatpay: { provider: 'wechatpay' },
+        unionpay: { provider: 'unionpay' },
+      },
+    });
+    let codeCompletions = 0;
+    checkout.on('checkout.completed', ({ order }) => {
+      codeCompletions++;
+      log(`      ↳ event checkout.completed by ${order.provider} (${order.id})`);
+    });
+    const { url } = await checkout.createSession({
+      amount: 1800,
+      subject: '咖啡 大杯',
+      reusable: true,
+      maxCompletions: 10,
+    });
+    log(`   ${url}`);
+    log(renderQrText(url));
+    const visits: { who: string; userAgent: string; wallet: Wallet; via?: 'wechatpay' }[] = [
+      { who: 'a buyer in Alipay', userAgent: USER_AGENTS.alipay, wallet: 'alipay' },
+      { who: 'a buyer in Cloud QuickPass', userAgent: USER_AGENTS.unionpay, wallet: 'unionpay' },
+      {
+        who: 'a desktop browser, choosing WeChat Pay',
+        userAgent: USER_AGENTS.desktop,
+        wallet: 'wechatpay',
+        via: 'wechatpay',
+      },
+    ];
+    for (const visit of visits) {
+      let routed = await checkout.visit({ url, userAgent: visit.userAgent });
+      if (routed.type === 'cashier' && visit.via) {
+        const option = routed.options.find((o) => o.wallet === visit.via);
+        if (option) routed = await checkout.visit({ url: option.url, userAgent: visit.userAgent });
+      }
+      if (routed.type !== 'payment') throw new Error(`the visit of ${visit.who} was routed to ${routed.type}`);
+      log(`   ${visit.who}: ${routed.order.method} payment ${routed.order.id}, paid`);
+      wallets.sandboxes[visit.wallet].open(routed.action);
+      await deliver(visit.wallet, wallets.sandboxes[visit.wallet].pay(routed.order.id));
+      await events();
+      orders.set(routed.order.id, routed.order);
+    }
+
+    // 3. The till.
+    log("\n3. The till scans any wallet's payment code (互认互扫)");
+    for (const wallet of ['wechatpay', 'alipay', 'unionpay'] as const) {
+      const { order, action } = await payments.payWithCode({
+        authCode: TILL_CODES[wallet],
+        amount: 1200,
+        subject: '早餐',
+      });
+      await events();
+      log(`   code ${TILL_CODES[wallet]} → ${order.provider}: ${action.status} (${order.id})`);
+      orders.set(order.id, order);
+    }
+
+    // 4. A restart: the orders are in the file.
+    log('\n4. The store is closed and opened again');
+    await db.destroy();
+    db = openDatabase(databaseFile);
+    const reopened = createSqlStore({ db });
+    const afterRestart: Order[] = [];
+    for (const id of orders.keys()) afterRestart.push((await reopened.get(id)) as Order);
+    const paid = afterRestart.filter((order) => order.paidAmount > 0).length;
+    log(`   ${afterRestart.length} orders read back from ${databaseFile}; ${paid} of them paid`);
+    return { databaseFile, codeCompletions, afterRestart };
   } finally {
     await server.close();
+    await wallets.close();
+    await db.destroy();
   }
-  return results;
-}
-
-async function settle(wallet: DemoWallet, base: string, orderId: string, refundId: string, log: (l: string) => void) {
-  const notification = await wallet.settleRefund?.(orderId, refundId);
-  if (!notification) return;
-  const response = await deliverNotification(notification, `${base}/webhooks/${wallet.provider.id}`);
-  log(`     refund notification answered HTTP ${response.status}`);
 }
