@@ -9,13 +9,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const packDir = process.argv[2] ? join(process.cwd(), process.argv[2]) : join(root, '.pack');
+// With a folder of tarballs (the packaging check's), use them; alone, pack afresh into .pack/snippets.
+const given = process.argv[2] ? resolve(process.argv[2]) : undefined;
+const packDir = given ?? join(root, '.pack', 'snippets');
 const app = join(packDir, 'snippet-app');
 
-if (!existsSync(packDir) || !readdirSync(packDir).some((file) => file.endsWith('.tgz'))) {
+if (!given) {
+  rmSync(packDir, { recursive: true, force: true });
   mkdirSync(packDir, { recursive: true });
   for (const name of readdirSync(join(root, 'packages')).sort()) {
     const dir = join(root, 'packages', name);
