@@ -14,6 +14,7 @@ import {
   type FormAction,
   formatYuan,
   type JsapiAction,
+  type Order,
   type PaymentProvider,
   type PaymentReference,
   type PaymentStatusEvent,
@@ -328,6 +329,24 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
     return readCancelReply(node, { provider: id, orderId });
   }
 
+  /**
+   * This refund as Alipay reports it by its own out_request_no (`alipay.trade.fastpay.refund.query`),
+   * or `undefined` when Alipay has no settled refund by that number. The query's reply must name the
+   * refund, so a reply about another refund cannot stand in for it.
+   */
+  async function confirmRefund(orderId: string, order: Order | undefined, refundId: string) {
+    const node = await gateway.call(
+      'alipay.trade.fastpay.refund.query',
+      { out_trade_no: orderId, out_request_no: refundId },
+      { idempotent: true },
+    );
+    return readRefundQueryReply(
+      node,
+      { provider: id, orderId, tradeNo: order?.providerTransactionId, refundId },
+      { requireRefundId: true },
+    );
+  }
+
   return {
     specificationVersion: 'v1',
     id,
@@ -409,20 +428,35 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
         out_request_no: refundId,
       };
       if (reason) biz.refund_reason = reason;
-      // Idempotent by out_request_no: a resent refund is not refunded twice.
-      const node = await gateway.call('alipay.trade.refund', biz, { idempotent: true });
-      let refundedBefore = 0;
-      for (const refund of order?.refunds ?? []) {
-        if (refund.status === 'succeeded' && refund.id !== refundId) refundedBefore += refund.amount;
+      let replied: RefundStatusEvent;
+      try {
+        // Idempotent by out_request_no: a resent refund is not refunded twice.
+        const node = await gateway.call('alipay.trade.refund', biz, { idempotent: true });
+        let refundedBefore = 0;
+        for (const refund of order?.refunds ?? []) {
+          if (refund.status === 'succeeded' && refund.id !== refundId) refundedBefore += refund.amount;
+        }
+        replied = readRefundReply(node, {
+          provider: id,
+          orderId,
+          tradeNo: order?.providerTransactionId,
+          refundId,
+          amount,
+          refundedBefore,
+        });
+      } catch (error) {
+        // A refusal names no refund (Alipay's refund errors carry no out_request_no), so it could be
+        // another request's: before it may mark this refund failed, ask Alipay about this refund.
+        if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
+        const confirmed = await confirmRefund(orderId, order, refundId);
+        if (confirmed !== undefined) return confirmed;
+        throw error;
       }
-      return readRefundReply(node, {
-        provider: id,
-        orderId,
-        tradeNo: order?.providerTransactionId,
-        refundId,
-        amount,
-        refundedBefore,
-      });
+      // Nor does a success name the refund: only the refund query, which echoes out_request_no, ties
+      // the result to this refund. Unconfirmed, the refund stays pending for sync to settle.
+      const confirmed = await confirmRefund(orderId, order, refundId);
+      if (confirmed?.type !== 'refund.succeeded') return { type: 'refund.pending', orderId, refundId, amount };
+      return replied.type === 'refund.succeeded' ? { ...replied, amount: confirmed.amount } : confirmed;
     },
 
     async queryRefund({ orderId, order, refundId }): Promise<RefundStatusEvent> {

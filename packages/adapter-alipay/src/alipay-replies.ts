@@ -287,6 +287,7 @@ export function readRefundReply(node: AlipayResponseNode, expected: AlipayRefund
 export function readRefundQueryReply(
   node: AlipayResponseNode,
   expected: AlipayReplyExpectation & { refundId: string },
+  options: { requireRefundId?: boolean } = {},
 ): RefundStatusEvent | undefined {
   const reply = read(
     z.looseObject({
@@ -303,6 +304,12 @@ export function readRefundQueryReply(
     mismatch(expected.provider, 'out_request_no', `another refund than ${expected.refundId}`);
   }
   if (reply.refund_status === undefined) return undefined;
+  if (options.requireRefundId && reply.out_request_no === undefined) {
+    // A settled refund that does not say which one it is cannot confirm this one.
+    throw new UnexpectedResponseError(expected.provider, 'malformed', 'a settled refund without its out_request_no', {
+      field: 'response.out_request_no',
+    });
+  }
   const settled = read(z.looseObject({ refund_amount: yuan }), node, expected.provider);
   return {
     type: ALIPAY_REFUND_STATUS[reply.refund_status],

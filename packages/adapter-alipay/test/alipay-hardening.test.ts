@@ -391,3 +391,47 @@ describe('notification replies (issue 10.13)', () => {
     expect(outage.response.body).not.toBe('success');
   });
 });
+
+describe('refund replies, which name no refund, are confirmed by the refund itself (review)', () => {
+  it('does not record a refund from the genuine reply of another, pending refund', async () => {
+    const context = facade();
+    const { payments, sandbox } = context;
+    const order = await paidOrder(context, 100);
+    // R1 reaches Alipay, but its reply is lost on the way back: R1 stays pending.
+    context.serveNext('<html>502 Bad Gateway</html>', 'alipay.trade.refund');
+    await rejectionOf(payments.refund(order.id, { amount: 30, refundId: 'refundR1001' }));
+    const r1Reply = context.lastReply('alipay.trade.refund');
+    // R2 never reaches Alipay; R1's genuine reply comes back as its answer.
+    context.serveNext(r1Reply, 'alipay.trade.refund', { forward: false });
+    await rejectionOf(payments.refund(order.id, { amount: 30, refundId: 'refundR2001' })).catch(() => undefined);
+    const after = await payments.getOrder(order.id);
+    expect(after.refunds.find((r) => r.id === 'refundR2001')?.status).not.toBe('succeeded');
+    expect(after.refundedAmount).toBe(0);
+    expect(Object.fromEntries(sandbox.trade(order.id)?.refunds ?? [])).toEqual({ refundR1001: 30 });
+    const synced = await payments.sync(order.id);
+    expect(synced.refundedAmount).toBe(30);
+  });
+
+  it('does not mark a refund failed from a genuine refusal of another order, when Alipay refunded it', async () => {
+    const context = facade();
+    const { payments, sandbox } = context;
+    const x = await paidOrder(context, 100);
+    sandbox.alterNextReply('alipay.trade.refund', () => ({
+      code: '40004',
+      msg: 'Business Failed',
+      sub_code: 'ACQ.TRADE_NOT_ALLOW_REFUND',
+      sub_msg: '当前交易不允许退款',
+      refund_fee: '0.00',
+      send_back_fee: '0.00',
+    }));
+    await rejectionOf(payments.refund(x.id, { amount: 10, refundId: 'refundX0001' }));
+    const refusal = context.lastReply('alipay.trade.refund');
+    const y = await paidOrder(context, 100);
+    // Alipay refunds Y; the refusal about X comes back as the answer.
+    context.serveNext(refusal, 'alipay.trade.refund');
+    await rejectionOf(payments.refund(y.id, { amount: 100, refundId: 'refundY0001' })).catch(() => undefined);
+    const after = await payments.getOrder(y.id);
+    expect(after.refunds.find((r) => r.id === 'refundY0001')?.status).not.toBe('failed');
+    expect(Object.fromEntries(sandbox.trade(y.id)?.refunds ?? [])).toEqual({ refundY0001: 100 });
+  });
+});

@@ -17,13 +17,19 @@ export function sandboxed(
   const requests: { url: string; body: string }[] = [];
   /** Every reply the sandbox signed, by gateway method, oldest first. */
   const replies: { method: string; text: string }[] = [];
-  let served: { text: string; method: string | undefined } | undefined;
+  let served: { text: string; method: string | undefined; forward: boolean } | undefined;
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const url = String(input);
     requests.push({ url, body: String(init?.body ?? '') });
+    const method = new URL(url).searchParams.get('method') ?? '';
+    if (served !== undefined && !served.forward && (served.method === undefined || served.method === method)) {
+      // The request never reaches Alipay: only the substitute answer comes back.
+      const answer = served.text;
+      served = undefined;
+      return new Response(answer, { status: 200 });
+    }
     const response = await sandbox.fetch(input, init);
     const text = await response.text();
-    const method = new URL(url).searchParams.get('method') ?? '';
     replies.push({ method, text });
     if (served !== undefined && (served.method === undefined || served.method === method)) {
       const answer = served.text;
@@ -36,8 +42,8 @@ export function sandboxed(
    * Answers the next request (to `method`, when given) with `text`, such as a genuine reply to
    * another request, instead of the sandbox's own reply.
    */
-  const serveNext = (text: string, method?: string) => {
-    served = { text, method };
+  const serveNext = (text: string, method?: string, options: { forward?: boolean } = {}) => {
+    served = { text, method, forward: options.forward ?? true };
   };
   /** The latest genuine reply to `method`. */
   const lastReply = (method: string) => {
