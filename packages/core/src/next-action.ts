@@ -54,7 +54,10 @@ export interface PosAction {
   status: 'paid' | 'pending' | 'failed' | 'closed';
 }
 
-/** Nothing for the buyer to do: a `pos` payment, whose order status tells the outcome. */
+/**
+ * Nothing for the buyer to do. Adapters answer it for `pos` payments, with the payment's status
+ * beside it; the facade turns that into a {@link PosAction}.
+ */
 export interface NoAction {
   type: 'none';
 }

@@ -4,8 +4,16 @@
  * @packageDocumentation
  */
 import { ValidationError } from '@hutong/core';
-import { type Kysely, MysqlAdapter, PostgresAdapter, SqliteAdapter, sql } from 'kysely';
-import { type Migration, type MigrationResult, Migrator } from 'kysely/migration';
+import {
+  type Kysely,
+  type Migration,
+  type MigrationResult,
+  Migrator,
+  MysqlAdapter,
+  PostgresAdapter,
+  SqliteAdapter,
+  sql,
+} from 'kysely';
 
 /**
  * The engines the store knows: `postgres` (and PostgreSQL-compatible engines on Kysely's
