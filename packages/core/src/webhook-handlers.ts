@@ -31,7 +31,7 @@ export type NodeWebhookHandler = (
  * answering it: a body over {@link MAX_NOTIFICATION_BYTES} (413), a body that could not be read (a
  * client that hung up: 400, or nothing when the socket is gone), a raw body a framework parsed away
  * (500), and a handler that failed (500). Each comes as a {@link ValidationError} on field `body`,
- * except a handler failure, which comes as thrown. A GET or HEAD (405) is not reported: it is not a
+ * except a handler failure, which comes as thrown. Another method than POST (405) is not reported: it is not a
  * delivery. Whatever it throws is ignored.
  */
 export type WebhookRejectionListener = (error: unknown) => void | Promise<void>;
@@ -81,9 +81,7 @@ export function createWebhookHandler(
   onRejected?: WebhookRejectionListener,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
-    if (request.method === 'GET' || request.method === 'HEAD') {
-      return new Response(null, { status: 405, headers: ALLOW });
-    }
+    if (request.method !== 'POST') return new Response(null, { status: 405, headers: ALLOW });
     let body: Uint8Array | undefined;
     try {
       const length = Number(request.headers.get('content-length') ?? 0);
@@ -174,7 +172,7 @@ function reply(
  * Wraps a notification handler for Node's `http` server (and frameworks built on it). The returned
  * promise never rejects: a client that hangs up mid-body, a body over {@link MAX_NOTIFICATION_BYTES},
  * a body parsed away by a framework and a failing handler are each answered (400, 413, 500) or, when
- * the socket is gone, dropped quietly; GET and HEAD get 405.
+ * the socket is gone, dropped quietly; every method but POST gets 405.
  *
  * @param onRejected - told of each refused delivery (see {@link WebhookRejectionListener}).
  * @example
@@ -188,7 +186,8 @@ export function createNodeWebhookHandler(
   onRejected?: WebhookRejectionListener,
 ): NodeWebhookHandler {
   return async (request, response) => {
-    if (request.method === 'GET' || request.method === 'HEAD') {
+    // Wallets only POST; an object without a method (a framework's hand-made request) is taken as one.
+    if (request.method !== undefined && request.method !== 'POST') {
       reply(response, 405, ALLOW, undefined);
       return;
     }

@@ -74,11 +74,11 @@ describe('createNodeWebhookHandler', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('answers 405 with Allow: POST to GET and HEAD without calling the handler', async () => {
+  it('answers 405 with Allow: POST to every method but POST, without calling the handler', async () => {
     const handle = fakeHandle();
     const onRejected = vi.fn();
     const { url } = await serve(createNodeWebhookHandler(handle, onRejected));
-    for (const method of ['GET', 'HEAD']) {
+    for (const method of ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
       const response = await fetch(url, { method });
       expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe('POST');
@@ -198,10 +198,10 @@ describe('createWebhookHandler', () => {
     expect(onRejected).toHaveBeenCalledTimes(1);
   });
 
-  it('answers 405 with Allow: POST to GET and HEAD without calling the handler', async () => {
+  it('answers 405 with Allow: POST to every method but POST, without calling the handler', async () => {
     const handle = fakeHandle();
     const onRejected = vi.fn();
-    for (const method of ['GET', 'HEAD']) {
+    for (const method of ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
       const response = await createWebhookHandler(handle, onRejected)(new Request(url, { method }));
       expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe('POST');
