@@ -79,8 +79,20 @@ async function main(argv: string[]): Promise<number> {
       throw new Error(`no hutong-sandbox at ${sandbox}: run \`hutong-sandbox start\` first`, { cause });
     });
     const text = await reply.text();
-    (reply.ok ? console.log : console.error)(text);
-    return reply.ok ? 0 : 1;
+    if (!reply.ok) {
+      console.error(text);
+      return 1;
+    }
+    console.log(text);
+    // The merchant's own answer: anything but 2xx means the notification was refused there.
+    const { status } = JSON.parse(text) as { status?: number };
+    if (status !== undefined && (status < 200 || status > 299)) {
+      console.error(
+        `your server answered ${status}: the notification was refused (see its notification.rejected event)`,
+      );
+      return 1;
+    }
+    return 0;
   }
   console.error(`unknown command ${command}\n\n${USAGE}`);
   return 2;

@@ -52,6 +52,14 @@ export function createTrigger(kit: SandboxKit): (request: TriggerRequest) => Pro
     const orderId = request.orderId ?? `sbx${Date.now()}${Math.floor(Math.random() * 1e6)}`;
     if (!sandbox.trade(orderId)) {
       if (!request.to) throw new ValidationError('to', 'is needed to create a trade: the URL to notify');
+      if (request.orderId !== undefined && request.amount === undefined) {
+        // An order of the merchant's app that never reached this sandbox: a made-up amount would
+        // only earn an amount_mismatch there.
+        throw new ValidationError(
+          'amount',
+          `is needed: the sandbox has no trade ${orderId}. Create the payment in your app against this sandbox first, or pass --amount (fen) to have hutong-sandbox create the trade`,
+        );
+      }
       const { action } = await kit.payments.createPayment({
         provider: request.wallet,
         method: 'qr',
@@ -94,7 +102,12 @@ export function createTrigger(kit: SandboxKit): (request: TriggerRequest) => Pro
         request.orderId && sandbox.trade(request.orderId) ? request.orderId : await ensurePaid(request, sandbox);
       refundId = request.refundId;
       if (refundId === undefined) {
-        const order = await kit.payments.getOrder(orderId);
+        const order = await kit.payments.getOrder(orderId).catch(() => {
+          throw new ValidationError(
+            'refund',
+            `is needed: order ${orderId} was made by your app, so refund it there and pass --refund <refund id> to settle that refund`,
+          );
+        });
         const amount = request.amount ?? order.amount - order.refundedAmount;
         const { refund } = await kit.payments.refund(orderId, { amount });
         refundId = refund.id;

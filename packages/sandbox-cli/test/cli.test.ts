@@ -10,6 +10,7 @@ import { alipay } from '@hutong/adapter-alipay';
 import { unionpay } from '@hutong/adapter-unionpay';
 import { wechatpay } from '@hutong/adapter-wechatpay';
 import { type PaymentProvider, toNotificationRequest } from '@hutong/core';
+import { rejectionOf } from '@hutong/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMerchantServer } from './merchant-server.js';
 
@@ -113,7 +114,9 @@ describe('hutong-sandbox', () => {
     async (wallet) => {
       const to = `${merchant.url}/webhooks/${wallet}`;
       const order = `cli${wallet}0001`;
-      const payment = JSON.parse((await trigger('payment', '--wallet', wallet, '--order', order, '--to', to)).stdout);
+      const payment = JSON.parse(
+        (await trigger('payment', '--wallet', wallet, '--order', order, '--amount', '100', '--to', to)).stdout,
+      );
       expect(payment).toMatchObject({ orderId: order, url: to, status: 200 });
       const refund = JSON.parse((await trigger('refund', '--wallet', wallet, '--order', order, '--to', to)).stdout);
       expect(refund).toMatchObject({ orderId: order, status: 200 });
@@ -130,5 +133,10 @@ describe('hutong-sandbox', () => {
     await expect(trigger('notification', '--wallet', 'alipay', '--order', 'neverTriggered1')).rejects.toMatchObject({
       code: 1,
     });
+    // An order the sandbox never saw: no made-up amount, but what to do instead.
+    const to = `${merchant.url}/webhooks/alipay`;
+    const unknown = await rejectionOf(trigger('payment', '--wallet', 'alipay', '--order', 'appOrder0001', '--to', to));
+    expect(unknown).toMatchObject({ code: 1 });
+    expect(String((unknown as { stderr?: string }).stderr)).toContain('the sandbox has no trade appOrder0001');
   });
 });
