@@ -276,9 +276,9 @@ export function refundableAmount(order: Order): number {
  * Applies one event to an order. Pure: the input order is never modified.
  *
  * @param now - the time of the change, recorded in `updatedAt`.
- * @throws {@link InvalidTransitionError} when the status does not take the event.
- * @throws {@link RefundExceedsPaidError} when a refund request exceeds what is refundable.
- * @throws {@link ValidationError} when a refund id is reused for another amount, or the event is
+ * @throws `InvalidTransitionError` when the status does not take the event.
+ * @throws `RefundExceedsPaidError` when a refund request exceeds what is refundable.
+ * @throws `ValidationError` when a refund id is reused for another amount, or the event is
  *   for another order.
  *
  * @example

@@ -55,7 +55,7 @@ export interface SandboxSettleRefundOptions {
 export interface WalletSandbox<Trade = unknown> {
   /** The wallet: `alipay`, `wechatpay` or `unionpay`. */
   readonly wallet: string;
-  /** The in-process base URL (never resolved): pass it as the adapter's `endpoint`, with {@link fetch}. */
+  /** The in-process base URL (never resolved): pass it as the adapter's `endpoint`, with `fetch`. */
   readonly baseUrl: string;
   /** An in-process `fetch` that answers as the wallet's server: pass it as the adapter's `fetch`. */
   readonly fetch: typeof globalThis.fetch;
