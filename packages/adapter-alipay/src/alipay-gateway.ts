@@ -237,7 +237,7 @@ export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
       if (isError) {
         // A business error names its order when Alipay includes it: one about another order is not
         // this request's refusal (it would mark this payment or refund failed).
-        const orderId = (bizContent as { out_trade_no?: unknown }).out_trade_no;
+        const orderId = (bizContent as { out_trade_no?: unknown } | undefined)?.out_trade_no;
         if (typeof node.out_trade_no === 'string' && typeof orderId === 'string' && node.out_trade_no !== orderId) {
           throw new UnexpectedResponseError(config.id, 'mismatch', `the ${method} error is about another order`, {
             field: 'response.out_trade_no',

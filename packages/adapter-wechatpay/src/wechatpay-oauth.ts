@@ -190,6 +190,15 @@ export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
   });
   /** No message WeChat or the network writes may carry the AppSecret onwards. */
   const scrub = (text: string) => text.split(secret).join(REDACTED);
+  /** An error (and its causes) without the AppSecret in any message or stack. */
+  const scrubError = (error: unknown) => {
+    let current = error;
+    for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+      current.message = scrub(current.message);
+      if (current.stack) current.stack = scrub(current.stack);
+      current = current.cause;
+    }
+  };
 
   function authorizeUrl(redirectUri: string, state: string): string {
     let target: URL;
@@ -219,7 +228,7 @@ export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
     try {
       response = await http.send({ method: 'GET', url, headers: { accept: 'application/json' }, idempotent: false });
     } catch (error) {
-      if (error instanceof Error) error.message = scrub(error.message);
+      scrubError(error);
       throw error;
     }
     let body: unknown;

@@ -613,7 +613,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
         tradeNO = String((JSON.parse(body) as Node).tradeNO ?? '');
       } catch {}
       const trade = [...trades.values()].find((candidate) => candidate.tradeNo === tradeNO);
-      if (!trade || trade.status !== 'WAIT_BUYER_PAY')
+      if (trade?.status !== 'WAIT_BUYER_PAY')
         return Response.json({ resultCode: '4000', memo: trade ? trade.status : 'no such trade' }, { headers: cors });
       await payAndNotify(trade);
       return Response.json({ resultCode: '9000', memo: '', result: '' }, { headers: cors });
