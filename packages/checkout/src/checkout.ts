@@ -838,6 +838,14 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
 
   async function handler(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    if (request.method === 'POST') {
+      // A wallet's cashier may send the buyer back by POST (UnionPay posts its signed front return to
+      // `frontUrl`): the page is the attempt's, rendered from the stored order, so see it by GET.
+      const route = await resolve(url).catch(() => undefined);
+      if (route && route.rest[0] === 'a' && route.rest.length === 2) {
+        return new Response(null, { status: 303, headers: { location: url.href, 'cache-control': 'no-store' } });
+      }
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
     }
