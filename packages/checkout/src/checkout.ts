@@ -71,8 +71,9 @@ const ATTEMPT_TTL_MS = 30 * 60 * 1000;
 export const CHECKOUT_SESSION_METADATA_KEY = 'hutong_checkout_session';
 
 /**
- * WeChat's web OAuth (`snsapi_base`), which a WeChat Pay adapter (or a test stub) provides: the
- * buyer's openid for a `jsapi` payment, without a consent screen.
+ * WeChat's web OAuth (`snsapi_base`): the buyer's openid for a `jsapi` payment, without a consent
+ * screen. `wechatpayOAuth({ appId, appSecret })` from `@hutong/adapter-wechatpay` provides it; a
+ * test stub of this shape does too.
  *
  * @example
  * ```ts
@@ -92,8 +93,9 @@ export interface WechatOAuth {
 }
 
 /**
- * Alipay's silent web OAuth (`auth_base`, then `alipay.system.oauth.token`), which an Alipay adapter
- * (or a test stub) provides; when configured, Alipay visitors pay by JSAPI instead of `h5`.
+ * Alipay's silent web OAuth (`auth_base`, then `alipay.system.oauth.token`); when configured, Alipay
+ * visitors pay by JSAPI instead of `h5`. `alipayProvider.oauth()` from `@hutong/adapter-alipay`
+ * provides it; a test stub of this shape does too.
  *
  * @example
  * ```ts
