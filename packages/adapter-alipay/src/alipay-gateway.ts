@@ -9,7 +9,7 @@ import { SignatureVerificationError, UnexpectedResponseError } from '@hutong/cor
 import { createHttpClient, type HttpClient } from '@hutong/core/provider-utils';
 import { type AlipayErrorBody, alipayError } from './alipay-errors.js';
 import type { AlipayConfig } from './alipay-options.js';
-import { assertReplyOfMethod, responseNodeName, splitAlipayResponse } from './alipay-response.js';
+import { assertReplyOfMethod, REPLIES_WITHOUT_CODE, responseNodeName, splitAlipayResponse } from './alipay-response.js';
 import { alipaySigningString, signAlipayContent, verifyAlipayContent } from './alipay-signature.js';
 import { formatAlipayTime } from './alipay-time.js';
 
@@ -19,6 +19,13 @@ export interface AlipayCallOptions {
   returnUrl?: string | null;
   /** Safe to resend (queries, closes, refunds keyed by `out_request_no`). */
   idempotent?: boolean;
+  /**
+   * Request parameters sent beside the system parameters instead of in `biz_content` (what
+   * `alipay.system.oauth.token` takes: `grant_type`, `code`); signed like the rest.
+   */
+  params?: Readonly<Record<string, string>>;
+  /** The request or reply carries credentials (an auth code, tokens): hooks see them redacted. */
+  sensitive?: boolean;
 }
 
 /** A verified response node: its fields, and whether Alipay reported success. */
@@ -48,10 +55,13 @@ export function encodeAlipayForm(params: Readonly<Record<string, string | undefi
 
 /** The gateway client of one configured app. */
 export interface AlipayGateway {
-  /** Signed system parameters plus `biz_content`, for requests the buyer's browser or app sends. */
-  signedParams(method: string, bizContent: object, options?: AlipayCallOptions): Record<string, string>;
+  /**
+   * Signed system parameters plus `biz_content` (none when `bizContent` is `undefined`), for
+   * requests the buyer's browser or app sends.
+   */
+  signedParams(method: string, bizContent: object | undefined, options?: AlipayCallOptions): Record<string, string>;
   /** Calls a method and returns its verified response node; Alipay errors throw `ProviderApiError`. */
-  call(method: string, bizContent: object, options?: AlipayCallOptions): Promise<AlipayResponseNode>;
+  call(method: string, bizContent: object | undefined, options?: AlipayCallOptions): Promise<AlipayResponseNode>;
   /** The gateway URL. */
   readonly url: string;
 }
@@ -136,7 +146,10 @@ export function verifyAlipayResponse(
   if (typeof node !== 'object' || node === null || Array.isArray(node)) {
     throw new UnexpectedResponseError(provider, 'malformed', `the ${nodeName} is not a JSON object`);
   }
-  const isError = nodeName === 'error_response' || !OK_CODES.has(String((node as AlipayResponseNode).code));
+  const code = (node as AlipayResponseNode).code;
+  const isError =
+    nodeName === 'error_response' ||
+    (code === undefined ? !REPLIES_WITHOUT_CODE.has(method) : !OK_CODES.has(String(code)));
   if (!isError) assertReplyOfMethod(method, node as AlipayResponseNode, provider);
   return { node: node as AlipayResponseNode, isError };
 }
@@ -159,9 +172,24 @@ export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
     hooks: config.hooks,
     redactFields: ['app_auth_token', 'auth_code'],
   });
+  // OAuth calls carry a one-time code and answer with tokens; Alipay's result `code` of every other
+  // reply stays readable in logs.
+  const sensitiveHttp: HttpClient = createHttpClient({
+    provider: config.id,
+    fetch: config.fetch,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    hooks: config.hooks,
+    redactFields: ['app_auth_token', 'auth_code', 'code', 'access_token', 'refresh_token'],
+  });
 
-  function signedParams(method: string, bizContent: object, options: AlipayCallOptions = {}): Record<string, string> {
+  function signedParams(
+    method: string,
+    bizContent: object | undefined,
+    options: AlipayCallOptions = {},
+  ): Record<string, string> {
     const params: Record<string, string> = {
+      ...options.params,
       app_id: config.appId,
       method,
       format: 'JSON',
@@ -169,8 +197,8 @@ export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
       sign_type: 'RSA2',
       timestamp: formatAlipayTime(config.now()),
       version: '1.0',
-      biz_content: JSON.stringify(bizContent),
     };
+    if (bizContent !== undefined) params.biz_content = JSON.stringify(bizContent);
     if (options.notifyUrl) params.notify_url = options.notifyUrl;
     if (options.returnUrl) params.return_url = options.returnUrl;
     if (config.appCertSn) params.app_cert_sn = config.appCertSn;
@@ -183,13 +211,21 @@ export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
     url: config.gateway,
     signedParams,
     async call(method, bizContent, options = {}) {
-      const { biz_content, ...system } = signedParams(method, bizContent, options);
+      const signed = signedParams(method, bizContent, options);
+      // System parameters in the URL; biz_content and request parameters in the body.
+      const body: Record<string, string | undefined> = { biz_content: signed.biz_content };
+      const system: Record<string, string> = {};
+      for (const [key, value] of Object.entries(signed)) {
+        if (key === 'biz_content') continue;
+        if (options.params && Object.hasOwn(options.params, key)) body[key] = value;
+        else system[key] = value;
+      }
       const separator = config.gateway.includes('?') ? '&' : '?';
-      const response = await http.send({
+      const response = await (options.sensitive ? sensitiveHttp : http).send({
         method: 'POST',
         url: `${config.gateway}${separator}${encodeAlipayForm(system)}`,
         headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
-        body: encodeAlipayForm({ biz_content }),
+        body: encodeAlipayForm(body),
         idempotent: options.idempotent ?? false,
       });
       // Alipay's gateway names each call by a trace id header, the id its support asks for.
@@ -201,7 +237,7 @@ export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
       if (isError) {
         // A business error names its order when Alipay includes it: one about another order is not
         // this request's refusal (it would mark this payment or refund failed).
-        const orderId = (bizContent as { out_trade_no?: unknown }).out_trade_no;
+        const orderId = (bizContent as { out_trade_no?: unknown } | undefined)?.out_trade_no;
         if (typeof node.out_trade_no === 'string' && typeof orderId === 'string' && node.out_trade_no !== orderId) {
           throw new UnexpectedResponseError(config.id, 'mismatch', `the ${method} error is about another order`, {
             field: 'response.out_trade_no',

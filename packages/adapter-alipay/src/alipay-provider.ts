@@ -34,8 +34,15 @@ import { parseWithSchema } from '@hutong/core/provider-utils';
 import { z } from 'zod';
 import { type AlipayGateway, createAlipayGateway, encodeAlipayForm } from './alipay-gateway.js';
 import { alipayAcknowledgement, verifyAlipayNotification } from './alipay-notification.js';
+import {
+  type AlipayOAuthOptions,
+  type AlipayWebOAuth,
+  createAlipayOAuth,
+  exchangeAlipayAuthCode,
+} from './alipay-oauth.js';
 import { type AlipayOptions, resolveAlipayOptions } from './alipay-options.js';
 import {
+  type AlipayOAuthToken,
   readBillDownloadUrlReply,
   readCancelReply,
   readCloseReply,
@@ -181,6 +188,17 @@ export interface AlipayProvider<Id extends string = 'alipay'>
   billDownloadUrl(request: { type: AlipayBillType; date: string }): Promise<string>;
   /** Cancels a payment (`alipay.trade.cancel`): closes it, or refunds it if the buyer has paid. */
   cancelPayment(orderId: string): Promise<{ action: string | undefined }>;
+  /**
+   * Exchanges an `auth_code` from Alipay's web OAuth for the buyer's id and tokens
+   * (`alipay.system.oauth.token`, `grant_type=authorization_code`), through the signed gateway.
+   * A code is good once; the call is never resent.
+   */
+  oauthToken(code: string): Promise<AlipayOAuthToken>;
+  /**
+   * Alipay's silent web OAuth (`auth_base`) for this app: the authorize link and `auth_code` →
+   * buyer id. Pass it as `@hutong/checkout`'s `wallets.alipay.oauth` to pay by JSAPI inside Alipay.
+   */
+  oauth(options?: AlipayOAuthOptions): AlipayWebOAuth;
 }
 
 const CAPABILITIES: ProviderCapabilities = {
@@ -495,5 +513,9 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
     },
 
     cancelPayment,
+
+    oauthToken: (code) => exchangeAlipayAuthCode(gateway, code, id),
+
+    oauth: (options) => createAlipayOAuth(gateway, { appId: config.appId, provider: id }, options),
   };
 }

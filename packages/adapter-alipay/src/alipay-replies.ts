@@ -330,3 +330,67 @@ export function readRefundQueryReply(
 export function readBillDownloadUrlReply(node: AlipayResponseNode, provider: string): string {
   return read(z.looseObject({ bill_download_url: z.url({ protocol: /^https?$/ }) }), node, provider).bill_download_url;
 }
+
+/**
+ * What `alipay.system.oauth.token` returns for an auth code: the buyer's id (`userId`, the
+ * `2088...` user id, or `openId` for apps on Alipay's open-id scheme) and the OAuth tokens.
+ *
+ * @group OAuth
+ * @example
+ * ```ts
+ * const { userId, openId } = await provider.oauthToken(authCode);
+ * ```
+ */
+export interface AlipayOAuthToken {
+  /** The buyer's user id (`2088...`), for apps on the user-id scheme. */
+  userId: string | undefined;
+  /** The buyer's open id, for apps on the open-id scheme. */
+  openId: string | undefined;
+  accessToken: string;
+  /** Seconds the access token lives. */
+  expiresIn: number;
+  refreshToken: string | undefined;
+  /** Seconds the refresh token lives. */
+  reExpiresIn: number | undefined;
+}
+
+const seconds = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'is not a number of seconds')]);
+
+/**
+ * `alipay.system.oauth.token`: the buyer's user id or open id (at least one) and the tokens.
+ *
+ * @example
+ * ```ts
+ * const token = readOAuthTokenReply(node, 'alipay');
+ * ```
+ */
+export function readOAuthTokenReply(node: AlipayResponseNode, provider: string): AlipayOAuthToken {
+  const reply = read(
+    z.looseObject({
+      user_id: z
+        .string()
+        .regex(/^2088\d{12}$/, 'is not an Alipay user id')
+        .optional(),
+      open_id: z.string().min(1, 'is missing').optional(),
+      access_token: text,
+      expires_in: seconds,
+      refresh_token: z.string().optional(),
+      re_expires_in: seconds.optional(),
+    }),
+    node,
+    provider,
+  );
+  if (reply.user_id === undefined && reply.open_id === undefined) {
+    throw new UnexpectedResponseError(provider, 'malformed', 'response.user_id and response.open_id are both missing', {
+      field: 'response.user_id',
+    });
+  }
+  return {
+    userId: reply.user_id,
+    openId: reply.open_id,
+    accessToken: reply.access_token,
+    expiresIn: Number(reply.expires_in),
+    refreshToken: reply.refresh_token,
+    reExpiresIn: reply.re_expires_in === undefined ? undefined : Number(reply.re_expires_in),
+  };
+}

@@ -123,7 +123,20 @@ const METHOD_FIELDS: Readonly<Record<string, string>> = {
   retry_flag: 'alipay.trade.cancel',
   action: 'alipay.trade.cancel',
   bill_download_url: 'alipay.data.dataservice.bill.downloadurl.query',
+  access_token: 'alipay.system.oauth.token',
+  re_expires_in: 'alipay.system.oauth.token',
 };
+
+/**
+ * Methods whose successful reply node carries no `code` (`alipay.system.oauth.token` answers
+ * `{ user_id, access_token, ... }` alone; its errors come as `error_response`).
+ *
+ * @example
+ * ```ts
+ * REPLIES_WITHOUT_CODE.has('alipay.system.oauth.token'); // true
+ * ```
+ */
+export const REPLIES_WITHOUT_CODE: ReadonlySet<string> = new Set(['alipay.system.oauth.token']);
 
 /**
  * The rule that binds a reply node to its method, in one place: the node must be the method's own

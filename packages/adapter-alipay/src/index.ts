@@ -13,6 +13,12 @@
  *
  * @packageDocumentation
  */
+
+export {
+  ALIPAY_OAUTH_AUTHORIZE_URLS,
+  type AlipayOAuthOptions,
+  type AlipayWebOAuth,
+} from './alipay-oauth.js';
 export {
   ALIPAY_GATEWAYS,
   type AlipayBaseOptions,
@@ -29,3 +35,4 @@ export {
   type AlipayProvider,
   alipay,
 } from './alipay-provider.js';
+export type { AlipayOAuthToken } from './alipay-replies.js';

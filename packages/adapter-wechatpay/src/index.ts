@@ -22,6 +22,13 @@ export {
   wechatpayJsapiParams,
 } from './wechatpay-client-signatures.js';
 export {
+  WECHAT_OAUTH_HOSTS,
+  type WechatOAuthToken,
+  type WechatpayOAuth,
+  type WechatpayOAuthOptions,
+  wechatpayOAuth,
+} from './wechatpay-oauth.js';
+export {
   WECHATPAY_HOSTS,
   type WechatpayAppIds,
   type WechatpayAppOptions,

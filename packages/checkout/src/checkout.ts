@@ -71,8 +71,9 @@ const ATTEMPT_TTL_MS = 30 * 60 * 1000;
 export const CHECKOUT_SESSION_METADATA_KEY = 'hutong_checkout_session';
 
 /**
- * WeChat's web OAuth (`snsapi_base`), which a WeChat Pay adapter (or a test stub) provides: the
- * buyer's openid for a `jsapi` payment, without a consent screen.
+ * WeChat's web OAuth (`snsapi_base`): the buyer's openid for a `jsapi` payment, without a consent
+ * screen. `wechatpayOAuth({ appId, appSecret })` from `@hutong/adapter-wechatpay` provides it; a
+ * test stub of this shape does too.
  *
  * @example
  * ```ts
@@ -92,8 +93,9 @@ export interface WechatOAuth {
 }
 
 /**
- * Alipay's silent web OAuth (`auth_base`, then `alipay.system.oauth.token`), which an Alipay adapter
- * (or a test stub) provides; when configured, Alipay visitors pay by JSAPI instead of `h5`.
+ * Alipay's silent web OAuth (`auth_base`, then `alipay.system.oauth.token`); when configured, Alipay
+ * visitors pay by JSAPI instead of `h5`. `alipayProvider.oauth()` from `@hutong/adapter-alipay`
+ * provides it; a test stub of this shape does too.
  *
  * @example
  * ```ts
@@ -838,6 +840,14 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
 
   async function handler(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    if (request.method === 'POST') {
+      // A wallet's cashier may send the buyer back by POST (UnionPay posts its signed front return to
+      // `frontUrl`): the page is the attempt's, rendered from the stored order, so see it by GET.
+      const route = await resolve(url).catch(() => undefined);
+      if (route && route.rest[0] === 'a' && route.rest.length === 2) {
+        return new Response(null, { status: 303, headers: { location: url.href, 'cache-control': 'no-store' } });
+      }
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return new Response(null, { status: 405, headers: { allow: 'GET, HEAD' } });
     }

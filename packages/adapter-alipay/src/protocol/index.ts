@@ -16,6 +16,7 @@ export * from '../alipay-cert.js';
 export * from '../alipay-errors.js';
 export * from '../alipay-gateway.js';
 export * from '../alipay-notification.js';
+export { createAlipayOAuth, exchangeAlipayAuthCode } from '../alipay-oauth.js';
 export { type AlipayConfig, resolveAlipayOptions } from '../alipay-options.js';
 export * from '../alipay-replies.js';
 export * from '../alipay-response.js';

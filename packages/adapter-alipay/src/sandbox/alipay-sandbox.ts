@@ -7,7 +7,7 @@
  *
  * @packageDocumentation
  */
-import { generateKeyPairSync, type KeyObject, randomInt } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +42,11 @@ export interface AlipaySandboxOptions {
   sellerId?: string;
   /** The sandbox clock. Default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * Which id the fake OAuth's `alipay.system.oauth.token` returns: `user_id` (`2088...`, the
+   * default) or `open_id`, as for apps on Alipay's open-id scheme.
+   */
+  idScheme?: 'user_id' | 'open_id';
 }
 
 /** A trade as the sandbox keeps it. */
@@ -52,6 +57,8 @@ export interface AlipaySandboxTrade {
   subject: string;
   status: 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED' | 'TRADE_FINISHED';
   notifyUrl: string | undefined;
+  /** Where the cashier sends the buyer after paying (`return_url`). */
+  returnUrl: string | undefined;
   buyerId: string;
   paidAt: Date | undefined;
   /** Refunds by `out_request_no`, in fen. */
@@ -62,10 +69,17 @@ export interface AlipaySandboxTrade {
 
 /**
  * The Alipay sandbox: a {@link WalletSandbox} (`baseUrl` is the gateway URL, `.../gateway.do`) with
- * Alipay's extras.
+ * Alipay's extras. Its host also serves what the buyer's browser sees: the cashier a `page` or `h5`
+ * form opens (a page with a pay button that notifies the merchant and returns to `return_url`),
+ * Alipay's silent OAuth page (`/oauth2/publicAppAuthorize.htm`, straight back with an
+ * `auth_code`, which `alipay.system.oauth.token` exchanges) and a fake `AlipayJSBridge` at
+ * {@link ALIPAY_SANDBOX_BRIDGE_PATH} whose `tradePay` pays a JSAPI trade. Over HTTP
+ * (`listen()`) a browser reaches them.
  */
 export interface AlipaySandbox extends WalletSandbox<AlipaySandboxTrade> {
   readonly wallet: 'alipay';
+  /** The sandbox buyer's id, what its OAuth returns: a `2088...` user id, or an open id (`idScheme: 'open_id'`). */
+  readonly buyerId: string;
   /** The sandbox's public key (PEM): pass it as `alipayPublicKey`. */
   readonly alipayPublicKey: string;
   /** The seller (merchant) user id the notifications carry: pass it as `sellerId`. */
@@ -103,6 +117,42 @@ export interface AlipaySandbox extends WalletSandbox<AlipaySandboxTrade> {
 
 /** The sandbox's in-process gateway address (never resolved: requests go to the in-process fetch). */
 export const ALIPAY_SANDBOX_GATEWAY = 'https://alipay.sandbox.hutong.invalid/gateway.do';
+
+/** Where the sandbox serves its fake `AlipayJSBridge`. */
+export const ALIPAY_SANDBOX_BRIDGE_PATH = '/sandbox/alipay/bridge.js';
+/** The bridge's `tradePay`: POST `{ tradeNO }`, get Alipay's `resultCode` back. */
+export const ALIPAY_SANDBOX_BRIDGE_PAY_PATH = '/sandbox/alipay/bridge/pay';
+/** The cashier page's pay button posts here. */
+const CASHIER_PAY_PATH = '/sandbox/alipay/cashier/pay';
+/** Alipay's silent OAuth page, on the sandbox's host. */
+const AUTHORIZE_PATH = '/oauth2/publicAppAuthorize.htm';
+/** How long an auth code is good for: Alipay documents minutes to a day; the sandbox takes 10 minutes. */
+const AUTH_CODE_TTL_MS = 10 * 60 * 1000;
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The fake `AlipayJSBridge`: `call('tradePay', { tradeNO }, callback)` asks the sandbox at `base` to
+ * pay the trade and calls back with Alipay's `resultCode` (`9000` paid, `4000` refused).
+ */
+function alipayBridgeScript(base: string): string {
+  return `/* hutong Alipay sandbox: a fake AlipayJSBridge */
+(function () {
+  var base = ${JSON.stringify(base)};
+  function answer(callback, result) { if (typeof callback === 'function') setTimeout(function () { callback(result); }, 0); }
+  function call(name, params, callback) {
+    if (typeof params === 'function') { callback = params; params = {}; }
+    if (name !== 'tradePay') { answer(callback, { error: 1, errorMessage: name + ' is not faked by the sandbox' }); return; }
+    fetch(base + ${JSON.stringify(ALIPAY_SANDBOX_BRIDGE_PAY_PATH)}, { method: 'POST', body: JSON.stringify(params || {}) })
+      .then(function (response) { return response.json(); })
+      .then(function (result) { answer(callback, result); }, function () { answer(callback, { resultCode: '6002' }); });
+  }
+  window.AlipayJSBridge = { call: call };
+  function ready() { document.dispatchEvent(new Event('AlipayJSBridgeReady')); }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', ready); else ready();
+})();
+`;
+}
 
 type Node = Record<string, unknown>;
 
@@ -165,6 +215,13 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
   const trades = new Map<string, AlipaySandboxTrade>();
   const edits = new Map<string, (node: Node) => Node>();
   const outbox = createSandboxOutbox('alipay');
+  const idScheme = options.idScheme ?? 'user_id';
+  const buyerId =
+    idScheme === 'open_id'
+      ? `0${randomBytes(21).toString('base64url').replace(/[-_]/g, '0')}`
+      : `2088${String(randomInt(1e6)).padStart(6, '0')}${String(randomInt(1e6)).padStart(6, '0')}`;
+  /** Auth codes the OAuth page issued, and when; each exchanges once. */
+  const authCodes = new Map<string, { issuedAt: number; used: boolean }>();
   let sequence = 0;
 
   const tradeNo = () =>
@@ -215,6 +272,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       subject: String(biz.subject ?? ''),
       status: 'WAIT_BUYER_PAY',
       notifyUrl: params.notify_url,
+      returnUrl: params.return_url,
       buyerId: String(
         biz.buyer_id ??
           biz.buyer_open_id ??
@@ -345,6 +403,22 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
           refund_status: 'REFUND_SUCCESS',
         };
       }
+      case 'alipay.system.oauth.token': {
+        if (params.grant_type !== 'authorization_code')
+          return failure('40002', 'Invalid Arguments', 'isv.grant-type-invalid', 'grant_type参数不正确');
+        const issued = authCodes.get(params.code ?? '');
+        if (!issued || issued.used || now().getTime() - issued.issuedAt > AUTH_CODE_TTL_MS)
+          return failure('40002', 'Invalid Arguments', 'isv.code-invalid', '授权码code无效');
+        issued.used = true;
+        return {
+          [idScheme]: buyerId,
+          access_token: `authbseB${randomBytes(16).toString('hex')}`,
+          expires_in: 1296000,
+          refresh_token: `authbseB${randomBytes(16).toString('hex')}`,
+          re_expires_in: 2592000,
+          auth_start: formatAlipayTime(now()),
+        };
+      }
       case 'alipay.data.dataservice.bill.downloadurl.query':
         return {
           ...ok,
@@ -378,6 +452,9 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       edits.delete(method);
       node = edit(node);
     }
+    // alipay.system.oauth.token answers its errors as error_response, its success without a code.
+    if (method === 'alipay.system.oauth.token' && node.code !== undefined)
+      return signedReply(new AlipayReply('error_response', node));
     return signedReply(new AlipayReply(responseNodeName(method), node));
   }
 
@@ -432,17 +509,140 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
     throw new ValidationError(field, `names no trade of the Alipay sandbox (${tradeNo})`);
   }
 
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const body = typeof init?.body === 'string' ? init.body : '';
-    return new Response(handle(url, body), {
+  /** Alipay's silent OAuth page: straight back to `redirect_uri` with an `auth_code` and the state. */
+  function authorize(url: URL): Response {
+    const q = url.searchParams;
+    const refuse = (reason: string) =>
+      new Response(`<!doctype html><meta charset="utf-8"><p>授权失败: ${escapeHtml(reason)}</p>`, {
+        status: 400,
+        headers: { 'content-type': 'text/html;charset=utf-8' },
+      });
+    if (q.get('app_id') !== options.appId) return refuse('app_id');
+    const scope = q.get('scope') ?? '';
+    if (!/^auth_(base|user)$/.test(scope)) return refuse('scope');
+    let back: URL;
+    try {
+      back = new URL(q.get('redirect_uri') ?? '');
+    } catch {
+      return refuse('redirect_uri');
+    }
+    if (back.protocol !== 'https:' && back.protocol !== 'http:') return refuse('redirect_uri');
+    const code = randomBytes(16).toString('hex');
+    authCodes.set(code, { issuedAt: now().getTime(), used: false });
+    back.searchParams.set('app_id', options.appId);
+    back.searchParams.set('source', 'alipay_wallet');
+    back.searchParams.set('scope', scope);
+    back.searchParams.set('auth_code', code);
+    if (q.has('state')) back.searchParams.set('state', q.get('state') ?? '');
+    return new Response(null, { status: 302, headers: { location: back.href, 'cache-control': 'no-store' } });
+  }
+
+  /** The buyer pays a trade in the cashier or the bridge: notify the merchant first, as Alipay does. */
+  async function payAndNotify(trade: AlipaySandboxTrade): Promise<void> {
+    const notification = sandbox.pay(trade.outTradeNo);
+    if (trade.notifyUrl !== undefined) await outbox.deliver(notification).catch(() => undefined);
+  }
+
+  /** Alipay's synchronous return: the browser back at `return_url` with signed trade parameters. */
+  function returnUrlOf(trade: AlipaySandboxTrade, method: string): string | undefined {
+    if (!trade.returnUrl) return undefined;
+    const params: Record<string, string> = {
+      charset: 'utf-8',
+      out_trade_no: trade.outTradeNo,
+      method: `${method}.return`,
+      total_amount: formatYuan(trade.amount),
+      trade_no: trade.tradeNo,
+      auth_app_id: options.appId,
+      version: '1.0',
+      app_id: options.appId,
+      sign_type: 'RSA2',
+      seller_id: sellerId,
+      timestamp: formatAlipayTime(now()),
+    };
+    params.sign = signAlipayContent(alipaySigningString(params, ['sign', 'sign_type']), privateKey);
+    const url = new URL(trade.returnUrl);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    return url.href;
+  }
+
+  /** The cashier a page or wap payment's form opens: signature checked, trade created, a pay button. */
+  function cashier(params: Record<string, string>, origin: string): Response {
+    const html = (status: number, body: string) =>
+      new Response(
+        `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>支付宝沙箱收银台</title><body>${body}</body></html>`,
+        {
+          status,
+          headers: { 'content-type': 'text/html;charset=utf-8', 'cache-control': 'no-store' },
+        },
+      );
+    const refused = checkSignature(params);
+    if (refused) return html(400, `<p id="error">${escapeHtml(String(refused.sub_code))}</p>`);
+    let biz: Node;
+    try {
+      biz = JSON.parse(params.biz_content ?? '{}') as Node;
+    } catch {
+      return html(400, '<p id="error">isv.invalid-biz-content</p>');
+    }
+    const result = createTrade(biz, params);
+    if ('error' in result) return html(400, `<p id="error">${escapeHtml(String(result.error.sub_code))}</p>`);
+    const trade = result.trade;
+    return html(
+      200,
+      `<h1>支付宝沙箱收银台</h1><p>${escapeHtml(trade.subject)}</p><p id="amount">¥${formatYuan(trade.amount)}</p>` +
+        `<form method="post" action="${escapeHtml(origin + CASHIER_PAY_PATH)}">` +
+        `<input type="hidden" name="trade_no" value="${escapeHtml(trade.tradeNo)}">` +
+        `<input type="hidden" name="method" value="${escapeHtml(params.method ?? '')}">` +
+        `<button id="pay" type="submit">确认付款</button></form>`,
+    );
+  }
+
+  /** Every request: the buyer's browser (cashier, OAuth page, bridge) first, then the gateway API. */
+  async function serve(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text();
+    const cors = { 'access-control-allow-origin': '*', 'cache-control': 'no-store' };
+    if (request.method === 'GET' && url.pathname === AUTHORIZE_PATH) return authorize(url);
+    if (request.method === 'GET' && url.pathname === ALIPAY_SANDBOX_BRIDGE_PATH) {
+      return new Response(alipayBridgeScript(url.origin), {
+        headers: { ...cors, 'content-type': 'text/javascript; charset=utf-8' },
+      });
+    }
+    if (request.method === 'POST' && url.pathname === ALIPAY_SANDBOX_BRIDGE_PAY_PATH) {
+      let tradeNO = '';
+      try {
+        tradeNO = String((JSON.parse(body) as Node).tradeNO ?? '');
+      } catch {}
+      const trade = [...trades.values()].find((candidate) => candidate.tradeNo === tradeNO);
+      if (trade?.status !== 'WAIT_BUYER_PAY')
+        return Response.json({ resultCode: '4000', memo: trade ? trade.status : 'no such trade' }, { headers: cors });
+      await payAndNotify(trade);
+      return Response.json({ resultCode: '9000', memo: '', result: '' }, { headers: cors });
+    }
+    if (request.method === 'POST' && url.pathname === CASHIER_PAY_PATH) {
+      const form = decodeAlipayForm(body);
+      const trade = [...trades.values()].find((candidate) => candidate.tradeNo === form.trade_no);
+      if (!trade) return new Response('no such trade', { status: 404 });
+      if (trade.status === 'WAIT_BUYER_PAY') await payAndNotify(trade);
+      const back = returnUrlOf(trade, form.method ?? 'alipay.trade.wap.pay');
+      if (!back)
+        return new Response('<p id="paid">付款成功</p>', { headers: { 'content-type': 'text/html;charset=utf-8' } });
+      return new Response(null, { status: 303, headers: { location: back } });
+    }
+    const query = url.search.slice(1);
+    const params = { ...decodeAlipayForm(query), ...decodeAlipayForm(body) };
+    if (params.method === 'alipay.trade.wap.pay' || params.method === 'alipay.trade.page.pay')
+      return cashier(params, url.origin);
+    return new Response(handle(request.url, body), {
       status: 200,
       headers: { 'content-type': 'application/json;charset=utf-8' },
     });
-  };
+  }
 
-  return {
+  const fetch: typeof globalThis.fetch = async (input, init) => serve(new Request(input, init));
+
+  const sandbox: AlipaySandbox = {
     wallet: 'alipay',
+    buyerId,
     alipayPublicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string,
     baseUrl: ALIPAY_SANDBOX_GATEWAY,
     sellerId,
@@ -452,8 +652,17 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       const server = createServer(async (request, response) => {
         const chunks: Buffer[] = [];
         for await (const chunk of request) chunks.push(chunk as Buffer);
-        const text = handle(request.url ?? '', Buffer.concat(chunks).toString('utf8'));
-        response.writeHead(200, { 'content-type': 'application/json;charset=utf-8' }).end(text);
+        const { port: bound } = server.address() as AddressInfo;
+        const method = request.method ?? 'GET';
+        const reply = await serve(
+          new Request(`http://127.0.0.1:${bound}${request.url ?? '/'}`, {
+            method,
+            headers: { 'content-type': String(request.headers['content-type'] ?? '') },
+            body: method === 'GET' || method === 'HEAD' ? undefined : Buffer.concat(chunks),
+          }),
+        );
+        response.writeHead(reply.status, Object.fromEntries(reply.headers));
+        response.end(Buffer.from(await reply.arrayBuffer()));
       });
       server.listen(port, '127.0.0.1');
       await once(server, 'listening');
@@ -536,4 +745,5 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       edits.set(method, edit);
     },
   };
+  return sandbox;
 }

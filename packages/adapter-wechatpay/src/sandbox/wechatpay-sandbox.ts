@@ -32,6 +32,14 @@ import {
   type WalletSandbox,
   type WalletSandboxServer,
 } from '@hutong/core/testing';
+import {
+  createWechatOAuthServer,
+  WECHATPAY_SANDBOX_BRIDGE_PATH,
+  WECHATPAY_SANDBOX_BRIDGE_PAY_PATH,
+  wechatBridgeScript,
+} from './wechatpay-sandbox-oauth.js';
+
+export { WECHATPAY_SANDBOX_BRIDGE_PATH, WECHATPAY_SANDBOX_BRIDGE_PAY_PATH };
 
 /** Options of {@link createWechatpaySandbox}. */
 export interface WechatpaySandboxOptions {
@@ -50,6 +58,8 @@ export interface WechatpaySandboxOptions {
   mode?: 'public-key' | 'certificate';
   /** The sandbox clock. Default `() => new Date()`. */
   now?: () => Date;
+  /** The official accounts' AppSecret its fake OAuth checks. Default: a random one, see {@link WechatpaySandbox.appSecret}. */
+  appSecret?: string;
 }
 
 /** A transaction as the sandbox keeps it. */
@@ -82,9 +92,19 @@ export interface WechatpaySandboxTransaction {
   >;
 }
 
-/** The WeChat Pay sandbox: a {@link WalletSandbox} (`baseUrl` is the APIv3 base URL) with WeChat Pay's extras. */
+/**
+ * The WeChat Pay sandbox: a {@link WalletSandbox} (`baseUrl` is the APIv3 base URL) with WeChat Pay's
+ * extras. The same base URL serves what a payment inside WeChat's browser needs: WeChat's web OAuth
+ * (`/connect/oauth2/authorize` and `/sns/oauth2/access_token`: pass the base URL as
+ * `wechatpayOAuth({ endpoint })`) and a fake `WeixinJSBridge` at {@link WECHATPAY_SANDBOX_BRIDGE_PATH}
+ * whose `getBrandWCPayRequest` checks `paySign`, pays the transaction and notifies the merchant.
+ */
 export interface WechatpaySandbox extends WalletSandbox<WechatpaySandboxTransaction> {
   readonly wallet: 'wechatpay';
+  /** The AppSecret the fake OAuth's code exchange accepts: pass it as `wechatpayOAuth({ appSecret })`. */
+  readonly appSecret: string;
+  /** The sandbox buyer's openid under `appId` (default: the merchant's `appId`): what the fake OAuth returns. */
+  openid(appId?: string): string;
   /** Public-key mode: WeChat Pay's public key (PEM) and its id. */
   readonly wechatpayPublicKey: string;
   readonly wechatpayPublicKeyId: string;
@@ -188,6 +208,8 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
   /** What the buyer's client opens, by prepay id and by Native code: the transaction it pays. */
   const cashier = new Map<string, WechatpaySandboxTransaction>();
   const outbox = createSandboxOutbox('wechatpay');
+  const appSecret = options.appSecret ?? randomBytes(16).toString('hex');
+  const oauth = createWechatOAuthServer({ appIds, appSecret, now });
   let sequence = 0;
 
   const serialHeader = () => (mode === 'public-key' ? publicKeyId : certificateSerial(platform.certificate));
@@ -539,13 +561,79 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
       );
   }
 
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    const request = new Request(input, init);
-    return handle(request.method, request.url, request.headers, await request.text());
-  };
+  /**
+   * What WeChat's client does when a page calls `getBrandWCPayRequest`: checks the payload's
+   * `paySign`, pays, and tells the merchant (the notification is posted before the page hears
+   * `ok`, so the page's next request finds the order paid).
+   */
+  async function bridgePay(request: Request): Promise<Response> {
+    const cors = {
+      'access-control-allow-origin': '*',
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+    };
+    let params: Record<string, unknown>;
+    try {
+      params = JSON.parse(await request.text()) as Record<string, unknown>;
+    } catch {
+      return new Response(JSON.stringify({ err_msg: 'get_brand_wcpay_request:fail' }), { status: 400, headers: cors });
+    }
+    let transaction: WechatpaySandboxTransaction;
+    try {
+      sandbox.open({ type: 'jsapi', params: params as Record<string, string> });
+      transaction = opened(String(params.package ?? '').replace(/^prepay_id=/, ''), 'params.package');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return new Response(JSON.stringify({ err_msg: 'get_brand_wcpay_request:fail', err_desc: reason }), {
+        status: 200,
+        headers: cors,
+      });
+    }
+    if (transaction.tradeState !== 'NOTPAY') {
+      return new Response(
+        JSON.stringify({ err_msg: 'get_brand_wcpay_request:fail', err_desc: transaction.tradeState }),
+        {
+          headers: cors,
+        },
+      );
+    }
+    const notification = sandbox.pay(transaction.outTradeNo);
+    let notified: number | string = 'no notify_url';
+    if (transaction.notifyUrl !== undefined) {
+      notified = await outbox.deliver(notification).then(
+        (reply) => reply.status,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+    }
+    return new Response(JSON.stringify({ err_msg: 'get_brand_wcpay_request:ok', sandbox_notified: notified }), {
+      headers: cors,
+    });
+  }
 
-  return {
+  /** Every request: the browser-facing pages first (no APIv3 signature there), then the APIv3. */
+  async function serve(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (request.method === 'GET' && url.pathname === '/connect/oauth2/authorize') return oauth.authorize(url);
+    if (request.method === 'GET' && url.pathname === '/sns/oauth2/access_token') return oauth.accessToken(url);
+    if (request.method === 'GET' && url.pathname === WECHATPAY_SANDBOX_BRIDGE_PATH) {
+      return new Response(wechatBridgeScript(url.origin), {
+        headers: {
+          'content-type': 'text/javascript; charset=utf-8',
+          'access-control-allow-origin': '*',
+          'cache-control': 'no-store',
+        },
+      });
+    }
+    if (request.method === 'POST' && url.pathname === WECHATPAY_SANDBOX_BRIDGE_PAY_PATH) return bridgePay(request);
+    return handle(request.method, request.url, request.headers, await request.text());
+  }
+
+  const fetch: typeof globalThis.fetch = async (input, init) => serve(new Request(input, init));
+
+  const sandbox: WechatpaySandbox = {
     wallet: 'wechatpay',
+    appSecret,
+    openid: (appId = options.appId) => oauth.openid(appId),
     wechatpayPublicKey: platform.publicKey.export({ type: 'spki', format: 'pem' }) as string,
     wechatpayPublicKeyId: publicKeyId,
     get platformCertificate() {
@@ -565,11 +653,13 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
         for (const [name, value] of Object.entries(request.headers))
           if (typeof value === 'string') headers.set(name, value);
         const address = server.address() as AddressInfo;
-        const reply = handle(
-          request.method ?? 'GET',
-          `http://127.0.0.1:${address.port}${request.url}`,
-          headers,
-          Buffer.concat(chunks).toString('utf8'),
+        const method = request.method ?? 'GET';
+        const reply = await serve(
+          new Request(`http://127.0.0.1:${address.port}${request.url}`, {
+            method,
+            headers,
+            body: method === 'GET' || method === 'HEAD' ? undefined : Buffer.concat(chunks),
+          }),
         );
         response.writeHead(reply.status, Object.fromEntries(reply.headers));
         response.end(Buffer.from(await reply.arrayBuffer()));
@@ -706,4 +796,5 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
 
     trade: (orderId) => transactions.get(orderId),
   };
+  return sandbox;
 }

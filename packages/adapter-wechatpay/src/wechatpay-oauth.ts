@@ -1,0 +1,310 @@
+/**
+ * WeChat's web OAuth for official accounts (网页授权, `snsapi_base`): the authorize URL that sends
+ * the buyer through WeChat and back with a `code`, and the exchange of that code for the buyer's
+ * openid, which a `jsapi` payment needs.
+ *
+ * It is a factory of its own, not a method of the payment provider: the exchange is signed by
+ * nobody, it runs under the official account's AppSecret (which the payment provider never needs
+ * and should not hold), on another host, and the official account may be another app than the one
+ * the payments default to.
+ *
+ * @packageDocumentation
+ */
+import {
+  type HttpHooks,
+  type NormalizedProviderCode,
+  ProviderApiError,
+  UnexpectedResponseError,
+  ValidationError,
+} from '@hutong/core';
+import { createHttpClient, parseWithSchema, REDACTED, transportOptionsShape } from '@hutong/core/provider-utils';
+import { z } from 'zod';
+
+/**
+ * WeChat's OAuth hosts: the authorize page the buyer opens, and the API that exchanges the code.
+ *
+ * @group OAuth
+ * @example
+ * ```ts
+ * WECHAT_OAUTH_HOSTS.authorize; // 'https://open.weixin.qq.com'
+ * ```
+ */
+export const WECHAT_OAUTH_HOSTS = {
+  authorize: 'https://open.weixin.qq.com',
+  api: 'https://api.weixin.qq.com',
+} as const;
+
+/**
+ * Options of {@link wechatpayOAuth}.
+ *
+ * @group OAuth
+ * @example
+ * ```ts
+ * const options: WechatpayOAuthOptions = { appId: 'wxd678efh567hg6787', appSecret: process.env.WECHAT_APP_SECRET as string };
+ * ```
+ */
+export interface WechatpayOAuthOptions {
+  /** The official account's app id (公众号 AppID): the `mp` app id the `jsapi` payments use. */
+  appId: string;
+  /** The official account's AppSecret. It is sent to WeChat only, and never appears in errors or hooks. */
+  appSecret: string;
+  /**
+   * `'production'` (default: `open.weixin.qq.com` and `api.weixin.qq.com`), or one base URL that
+   * serves both the authorize page and the token API, such as a hutong sandbox's.
+   */
+  endpoint?: 'production' | (string & {});
+  /** The provider id errors name. Default `wechatpay`. */
+  id?: string;
+  /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
+  fetch?: typeof globalThis.fetch;
+  /** Time limit of the code exchange in ms. Default 10 000. */
+  timeoutMs?: number;
+  /** Logging and metrics hooks; they never see the AppSecret, the code or the tokens. */
+  hooks?: HttpHooks;
+}
+
+/**
+ * What WeChat returns for a code (`/sns/oauth2/access_token`). The access token is the web OAuth
+ * token (not the official account's API token); `snsapi_base` needs nothing but the openid.
+ *
+ * @group OAuth
+ * @example
+ * ```ts
+ * const { openid, unionid } = await oauth.exchangeCode(code);
+ * ```
+ */
+export interface WechatOAuthToken {
+  /** The buyer's openid under this app id. */
+  openid: string;
+  /** The buyer's unionid, when the app is bound to an open platform account and WeChat sends it. */
+  unionid: string | undefined;
+  /** The scopes granted, e.g. `snsapi_base`. */
+  scope: string;
+  accessToken: string;
+  /** Seconds the access token lives (7 200). */
+  expiresIn: number;
+  refreshToken: string | undefined;
+}
+
+/**
+ * WeChat's web OAuth for one official account: satisfies `@hutong/checkout`'s `WechatOAuth`.
+ *
+ * @group OAuth
+ * @example
+ * ```ts
+ * const oauth: WechatpayOAuth = wechatpayOAuth({ appId, appSecret });
+ * response.redirect(oauth.authorizeUrl('https://shop.example/oauth/wechat', state));
+ * ```
+ */
+export interface WechatpayOAuth {
+  /** The official account's app id. */
+  readonly appId: string;
+  /**
+   * WeChat's silent authorize URL (`scope=snsapi_base`), parameters in the order WeChat's strict
+   * match demands, ending `#wechat_redirect`. WeChat sends the buyer back to `redirectUri` with
+   * `code` and `state`. `state` is letters and digits, at most 128 characters.
+   */
+  authorizeUrl(redirectUri: string, state: string): string;
+  /** The buyer's openid for the `code` WeChat returned. A code is good for one exchange, within 5 minutes. */
+  openid(code: string): Promise<string>;
+  /** The whole reply for a code: openid, unionid, scope and the web OAuth tokens. */
+  exchangeCode(code: string): Promise<WechatOAuthToken>;
+}
+
+/** WeChat error codes of the code exchange with a normalised meaning. */
+const WECHAT_OAUTH_ERRORS: Readonly<Record<string, NormalizedProviderCode>> = {
+  '-1': 'system_busy',
+  '40001': 'permission_denied',
+  '40013': 'permission_denied',
+  '40125': 'permission_denied',
+  '40164': 'permission_denied',
+  '41002': 'invalid_request',
+  '41004': 'invalid_request',
+  '41008': 'invalid_request',
+  '40029': 'invalid_request',
+  '40163': 'invalid_request',
+  '45011': 'rate_limited',
+};
+
+const optionsSchema = z.strictObject({
+  appId: z.string({ error: 'is required' }).regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx'),
+  appSecret: z
+    .string({ error: 'is required' })
+    .regex(/^[0-9A-Za-z]{16,64}$/, 'must be the AppSecret: 16 to 64 letters and digits'),
+  endpoint: z
+    .union([z.literal('production'), z.url({ protocol: /^https?$/ })], { error: 'must be production or a URL' })
+    .optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"')
+    .optional(),
+  fetch: transportOptionsShape.fetch,
+  timeoutMs: transportOptionsShape.timeoutMs,
+  hooks: transportOptionsShape.hooks,
+});
+
+/** WeChat's `state`: letters and digits, at most 128 bytes. */
+const STATE = /^[A-Za-z0-9]{0,128}$/;
+/** WeChat's codes are short URL-safe tokens; anything else is not one. */
+const CODE = /^[A-Za-z0-9_-]{1,128}$/;
+
+const tokenReply = z.looseObject({
+  openid: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'is not an openid'),
+  access_token: z.string().min(1, 'is missing'),
+  expires_in: z.number().int().nonnegative(),
+  refresh_token: z.string().optional(),
+  scope: z.string(),
+  unionid: z.string().optional(),
+  is_snapshotuser: z.number().optional(),
+});
+
+/**
+ * WeChat's web OAuth (`snsapi_base`) for an official account: the authorize URL and the code →
+ * openid exchange. Pass it as `@hutong/checkout`'s `wallets.wechatpay.oauth`. Errors are hutong
+ * errors: WeChat's `errcode` replies a `ProviderApiError` (`40029` an invalid code, `40163` a code
+ * used twice, `40125` a wrong AppSecret), an unreadable reply an `UnexpectedResponseError`, a bad
+ * argument a `ValidationError`. The exchange is never retried: a code is good once.
+ *
+ * @group OAuth
+ * @example
+ * ```ts
+ * import { wechatpayOAuth } from '@hutong/adapter-wechatpay';
+ * const oauth = wechatpayOAuth({ appId: 'wxd678efh567hg6787', appSecret: process.env.WECHAT_APP_SECRET as string });
+ * const url = oauth.authorizeUrl('https://shop.example/pay/oauth', 'state123');
+ * ```
+ */
+export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
+  const config = parseWithSchema(optionsSchema, options, 'options');
+  const provider = config.id ?? 'wechatpay';
+  const custom = config.endpoint !== undefined && config.endpoint !== 'production';
+  const base = (host: 'authorize' | 'api') =>
+    custom ? (config.endpoint as string).replace(/\/+$/, '') : WECHAT_OAUTH_HOSTS[host];
+  const secret = config.appSecret;
+  const http = createHttpClient({
+    provider,
+    fetch: config.fetch,
+    timeoutMs: config.timeoutMs,
+    hooks: config.hooks,
+    retries: 0,
+    redactFields: ['secret', 'code', 'access_token', 'refresh_token'],
+  });
+  /** No message WeChat or the network writes may carry the AppSecret onwards. */
+  const scrub = (text: string) => text.split(secret).join(REDACTED);
+  /** An error (and its causes) without the AppSecret in any message or stack. */
+  const scrubError = (error: unknown) => {
+    let current = error;
+    for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+      current.message = scrub(current.message);
+      if (current.stack) current.stack = scrub(current.stack);
+      current = current.cause;
+    }
+  };
+
+  function authorizeUrl(redirectUri: string, state: string): string {
+    let target: URL;
+    try {
+      target = new URL(redirectUri);
+    } catch {
+      throw new ValidationError('redirectUri', 'must be an absolute http(s) URL');
+    }
+    if (target.protocol !== 'https:' && target.protocol !== 'http:')
+      throw new ValidationError('redirectUri', 'must be an absolute http(s) URL');
+    if (typeof state !== 'string' || !STATE.test(state))
+      throw new ValidationError('state', 'must be letters and digits, at most 128 characters');
+    // WeChat matches the link strictly: this order, and #wechat_redirect last.
+    return (
+      `${base('authorize')}/connect/oauth2/authorize?appid=${config.appId}` +
+      `&redirect_uri=${encodeURIComponent(redirectUri)}&response_type=code&scope=snsapi_base` +
+      `&state=${state}#wechat_redirect`
+    );
+  }
+
+  async function exchangeCode(code: string): Promise<WechatOAuthToken> {
+    if (typeof code !== 'string' || !CODE.test(code)) throw new ValidationError('code', 'is not a WeChat OAuth code');
+    const url =
+      `${base('api')}/sns/oauth2/access_token?appid=${config.appId}&secret=${encodeURIComponent(secret)}` +
+      `&code=${encodeURIComponent(code)}&grant_type=authorization_code`;
+    let response: Awaited<ReturnType<typeof http.send>>;
+    try {
+      response = await http.send({ method: 'GET', url, headers: { accept: 'application/json' }, idempotent: false });
+    } catch (error) {
+      scrubError(error);
+      throw error;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(response.text);
+    } catch (cause) {
+      if (response.status >= 500) throw httpError(response.status);
+      throw new UnexpectedResponseError(provider, 'malformed', 'the access_token reply is not JSON', { cause });
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new UnexpectedResponseError(provider, 'malformed', 'the access_token reply is not a JSON object');
+    }
+    const reply = body as Record<string, unknown>;
+    if (reply.errcode !== undefined && reply.errcode !== 0 && reply.errcode !== '0') {
+      throw oauthError(reply.errcode, reply.errmsg, response.status);
+    }
+    if (response.status !== 200) throw httpError(response.status);
+    const parsed = tokenReply.safeParse(reply);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = ['response', ...(issue?.path ?? []).map(String)].join('.');
+      throw new UnexpectedResponseError(provider, 'malformed', `${field} ${issue?.message ?? 'is invalid'}`, {
+        field,
+      });
+    }
+    const token = parsed.data;
+    if (token.is_snapshotuser === 1) {
+      // The page was opened in WeChat's snapshot mode (朋友圈快照页): a virtual account that cannot pay.
+      throw new ProviderApiError({
+        provider,
+        providerCode: 'is_snapshotuser',
+        providerMessage: 'the buyer is a snapshot-page virtual account (快照页模式虚拟账号)',
+        normalizedCode: 'permission_denied',
+        httpStatus: response.status,
+      });
+    }
+    return {
+      openid: token.openid,
+      unionid: token.unionid,
+      scope: token.scope,
+      accessToken: token.access_token,
+      expiresIn: token.expires_in,
+      refreshToken: token.refresh_token,
+    };
+  }
+
+  function oauthError(errcode: unknown, errmsg: unknown, httpStatus: number): ProviderApiError {
+    const code = String(errcode);
+    const message = typeof errmsg === 'string' ? scrub(errmsg) : undefined;
+    // WeChat ends errmsg with the request's id: "invalid code, rid: 6512a3b4-...".
+    const requestId = message ? /\brid:\s*([\w-]+)/.exec(message)?.[1] : undefined;
+    return new ProviderApiError({
+      provider,
+      providerCode: code,
+      providerMessage: message,
+      normalizedCode: Object.hasOwn(WECHAT_OAUTH_ERRORS, code) ? (WECHAT_OAUTH_ERRORS[code] ?? 'unknown') : 'unknown',
+      httpStatus,
+      requestId,
+    });
+  }
+
+  function httpError(status: number): ProviderApiError {
+    return new ProviderApiError({
+      provider,
+      providerCode: `HTTP_${status}`,
+      normalizedCode: status >= 500 ? 'system_busy' : 'unknown',
+      httpStatus: status,
+    });
+  }
+
+  return {
+    appId: config.appId,
+    authorizeUrl,
+    exchangeCode,
+    async openid(code) {
+      return (await exchangeCode(code)).openid;
+    },
+  };
+}
