@@ -24,7 +24,11 @@ const ARGS = [
   '--disable-sync',
 ];
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
-const DOC_IMAGES = new URL('../../../docs/images/', import.meta.url).pathname;
+// The guide's screenshots are refreshed only on request (HUTONG_UPDATE_SCREENSHOTS=1): a test run
+// never rewrites tracked files.
+const DOC_IMAGES = process.env.HUTONG_UPDATE_SCREENSHOTS
+  ? new URL('../../../docs/images/', import.meta.url).pathname
+  : new URL('./artifacts/docs/', import.meta.url).pathname;
 const MOBILE = { width: 390, height: 844 };
 
 if (!existsSync(CHROMIUM)) {
