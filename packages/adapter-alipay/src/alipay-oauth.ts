@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { ValidationError } from '@hutong/core';
+import { assertHttpUrl } from '@hutong/core/provider-utils';
 import type { AlipayGateway } from './alipay-gateway.js';
 import { ALIPAY_GATEWAYS } from './alipay-options.js';
 import { type AlipayOAuthToken, readOAuthTokenReply } from './alipay-replies.js';
@@ -130,14 +131,7 @@ export function createAlipayOAuth(
   const page = authorizePage(gateway.url, options.authorizeEndpoint);
   return {
     authorizeUrl(redirectUri, state) {
-      let target: URL;
-      try {
-        target = new URL(redirectUri);
-      } catch {
-        throw new ValidationError('redirectUri', 'must be an absolute http(s) URL');
-      }
-      if (target.protocol !== 'https:' && target.protocol !== 'http:')
-        throw new ValidationError('redirectUri', 'must be an absolute http(s) URL');
+      assertHttpUrl(redirectUri, 'redirectUri');
       if (typeof state !== 'string' || !STATE.test(state))
         throw new ValidationError('state', 'must be letters, digits or +/=_-, at most 100 characters');
       const separator = page.includes('?') ? '&' : '?';

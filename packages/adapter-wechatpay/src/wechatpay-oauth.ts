@@ -17,7 +17,13 @@ import {
   UnexpectedResponseError,
   ValidationError,
 } from '@hutong/core';
-import { createHttpClient, parseWithSchema, REDACTED, transportOptionsShape } from '@hutong/core/provider-utils';
+import {
+  assertHttpUrl,
+  createHttpClient,
+  parseWithSchema,
+  REDACTED,
+  transportOptionsShape,
+} from '@hutong/core/provider-utils';
 import { z } from 'zod';
 
 /**
@@ -201,14 +207,7 @@ export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
   };
 
   function authorizeUrl(redirectUri: string, state: string): string {
-    let target: URL;
-    try {
-      target = new URL(redirectUri);
-    } catch {
-      throw new ValidationError('redirectUri', 'must be an absolute http(s) URL');
-    }
-    if (target.protocol !== 'https:' && target.protocol !== 'http:')
-      throw new ValidationError('redirectUri', 'must be an absolute http(s) URL');
+    assertHttpUrl(redirectUri, 'redirectUri');
     if (typeof state !== 'string' || !STATE.test(state))
       throw new ValidationError('state', 'must be letters and digits, at most 128 characters');
     // WeChat matches the link strictly: this order, and #wechat_redirect last.

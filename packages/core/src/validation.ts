@@ -101,3 +101,27 @@ export function resolveEndpoint<Name extends string>(
 ): string {
   return Object.hasOwn(urls, endpoint) ? urls[endpoint as Name] : endpoint;
 }
+
+/**
+ * Checks a redirect URI an adapter sends the buyer's browser to (an OAuth return, a return URL):
+ * it must be an absolute http(s) URL.
+ *
+ * @throws ValidationError naming `field` otherwise.
+ * @example
+ * ```ts
+ * assertHttpUrl('https://shop.example/pay/oauth', 'redirectUri'); // passes
+ * assertHttpUrl('javascript:alert(1)', 'redirectUri'); // throws
+ * ```
+ */
+export function assertHttpUrl(value: string, field: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ValidationError(field, 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ValidationError(field, 'must be an absolute http(s) URL');
+  }
+  return url;
+}
