@@ -149,7 +149,7 @@ export async function benchStore(): Promise<boolean> {
     const db = new Kysely<unknown>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: IN_FLIGHT }) }),
     });
-    ok &&= await benchEngine('PostgreSQL', db, async (key, i) => {
+    const postgresOk = await benchEngine('PostgreSQL', db, async (key, i) => {
       const [prefix, id] = key.split('|') as [string, string];
       const client = await pool.connect();
       try {
@@ -171,6 +171,7 @@ export async function benchStore(): Promise<boolean> {
         client.release();
       }
     });
+    ok = postgresOk && ok;
     await db.destroy();
   } else {
     console.log(`\nNotifications through the SQL store on PostgreSQL: not run (no server answered at ${url})`);
@@ -184,7 +185,7 @@ export async function benchStore(): Promise<boolean> {
     const raw = new Database(file);
     const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
     const statements = new Map<string, ReturnType<typeof raw.transaction>>();
-    ok &&= await benchEngine('SQLite', db, async (key, i) => {
+    const sqliteOk = await benchEngine('SQLite', db, async (key, i) => {
       const [prefix, id] = key.split('|') as [string, string];
       let tx = statements.get(prefix);
       if (!tx) {
@@ -220,6 +221,7 @@ export async function benchStore(): Promise<boolean> {
       }
       tx(id, i);
     });
+    ok = sqliteOk && ok;
     await db.destroy();
     raw.close();
   } finally {
