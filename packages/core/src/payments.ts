@@ -115,8 +115,7 @@ export interface PaymentsRelayOptions
 /**
  * Any provider, whatever its id and types: the bound of the facade's type parameter.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the widest provider; each facade narrows it to its own.
-export type AnyProvider = PaymentProvider<string, any>;
+export type AnyProvider = PaymentProvider<string, ProviderTypes>;
 
 /** The provider with id `Id` among the providers `P`. */
 export type ProviderWithId<P extends AnyProvider, Id extends string> = P extends AnyProvider
