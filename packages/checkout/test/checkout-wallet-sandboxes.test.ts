@@ -1,20 +1,4 @@
-/**
- * The in-wallet flows end to end in Debian's Chromium, offline, against the REAL adapters and their
- * sandboxes (no fake providers): WeChat's OAuth page and code exchange, WeChat Pay JSAPI through the
- * sandbox's `WeixinJSBridge`; Alipay's OAuth and `alipay.system.oauth.token`, Alipay JSAPI through
- * its `AlipayJSBridge`; Alipay h5 and UnionPay h5 through the sandboxes' cashiers. Each ends on the
- * checkout's page showing paid from the stored order, the merchant told by the wallet's signed
- * notification.
- *
- * A wallet injects its JS bridge into the pages it opens, outside the page's CSP; the test does the
- * same with the script the sandbox serves (`page.addInitScript`), fetched from this server, which
- * passes the sandbox's `/sandbox/<wallet>/` routes through, so the bridge's calls stay same-origin
- * (the checkout's CSP allows `connect-src 'self'` only).
- */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { alipay } from '@hutong/adapter-alipay';
 import { type AlipaySandbox, createAlipaySandbox } from '@hutong/adapter-alipay/sandbox';
 import { unionpay } from '@hutong/adapter-unionpay';
@@ -24,27 +8,16 @@ import { createWechatpaySandbox, type WechatpaySandbox } from '@hutong/adapter-w
 import { type Checkout, createCheckout } from '@hutong/checkout';
 import { createPayments } from '@hutong/core';
 import type { WalletSandboxServer } from '@hutong/core/testing';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { APP_ID, APP_PRIVATE_KEY, APP_PUBLIC_KEY } from '../../adapter-alipay/test/sandbox-setup.js';
 import { PFX } from '../../adapter-unionpay/test/helpers.js';
 import { MER_ID, MERCHANT as UNIONPAY_MERCHANT } from '../../adapter-unionpay/test/sandbox-setup.js';
 import { fixture as wechatFixture } from '../../adapter-wechatpay/test/helpers.js';
 import { MERCHANT } from '../../adapter-wechatpay/test/sandbox-setup.js';
+import { describeInBrowser, launchBrowser, MOBILE } from './browser.js';
 import { SECRET, UA } from './checkout-setup.js';
 
-const CHROMIUM = process.env.HUTONG_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const MOBILE = { width: 390, height: 844 };
 const TITLE = 'checkout in a real browser, on the wallet sandboxes';
 
 async function body(request: IncomingMessage): Promise<Buffer> {
@@ -53,251 +26,227 @@ async function body(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-if (!existsSync(CHROMIUM)) {
-  describe(TITLE, () => {
-    const ci = process.env.CI === 'true';
-    it(
-      ci
-        ? `FAILED under CI: no Chromium at ${CHROMIUM}, the wallet-sandbox browser suite did not run`
-        : `SKIPPED for lack of a browser: no Chromium at ${CHROMIUM} (bash scripts/ensure-browser.sh installs it)`,
-      () => {
-        if (ci) throw new Error(`the browser suite must run under CI; install Chromium (scripts/ensure-browser.sh)`);
-      },
-    );
-  });
-} else {
-  describe(TITLE, () => {
-    let server: Server;
-    let origin = '';
-    let context: BrowserContext;
-    let userDataDir = '';
-    let wechatSandbox: WechatpaySandbox;
-    let alipaySandbox: AlipaySandbox;
-    let unionpaySandbox: UnionpaySandbox;
-    const listening: WalletSandboxServer[] = [];
-    let wechatServer: WalletSandboxServer;
-    let alipayServer: WalletSandboxServer;
-    let unionpayServer: WalletSandboxServer;
-    let current: ReturnType<typeof build>;
+describeInBrowser(TITLE, () => {
+  let server: Server;
+  let origin = '';
+  let context: BrowserContext;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  let wechatSandbox: WechatpaySandbox;
+  let alipaySandbox: AlipaySandbox;
+  let unionpaySandbox: UnionpaySandbox;
+  const listening: WalletSandboxServer[] = [];
+  let wechatServer: WalletSandboxServer;
+  let alipayServer: WalletSandboxServer;
+  let unionpayServer: WalletSandboxServer;
+  let current: ReturnType<typeof build>;
 
-    /** The real adapters on the sandboxes, the facade, and a checkout on them. */
-    function build(options: { alipayJsapi?: boolean } = {}) {
-      const wechatProvider = wechatpay({
-        ...MERCHANT,
-        wechatpayPublicKey: wechatSandbox.wechatpayPublicKey,
-        wechatpayPublicKeyId: wechatSandbox.wechatpayPublicKeyId,
-        endpoint: wechatSandbox.baseUrl,
-        fetch: wechatSandbox.fetch,
-      });
-      const alipayProvider = alipay({
-        appId: APP_ID,
-        privateKey: APP_PRIVATE_KEY,
-        alipayPublicKey: alipaySandbox.alipayPublicKey,
-        sellerId: alipaySandbox.sellerId,
-        // Over HTTP: the h5 form and the OAuth page are opened by the browser.
-        endpoint: alipayServer.baseUrl,
-      });
-      const unionpayProvider = unionpay({
-        merId: MER_ID,
-        signCert: { pfx: PFX, password: '000000' },
-        rootCert: unionpaySandbox.rootCert,
-        middleCert: unionpaySandbox.middleCert,
-        endpoint: unionpayServer.baseUrl,
-      });
-      const payments = createPayments({
-        providers: [wechatProvider, alipayProvider, unionpayProvider],
-        notifyUrl: (id) => `${origin}/webhooks/${id}`,
-      });
-      const checkout: Checkout = createCheckout({
-        payments,
-        secret: SECRET,
-        baseUrl: `${origin}/pay`,
-        wallets: {
-          wechatpay: {
-            provider: 'wechatpay',
-            // WeChat's OAuth on the sandbox over HTTP: the authorize page is opened by the browser.
-            oauth: wechatpayOAuth({
-              appId: MERCHANT.appId,
-              appSecret: wechatSandbox.appSecret,
-              endpoint: wechatServer.baseUrl,
-            }),
-          },
-          alipay: options.alipayJsapi ? { provider: 'alipay', oauth: alipayProvider.oauth() } : { provider: 'alipay' },
-          unionpay: { provider: 'unionpay' },
-        },
-      });
-      return { payments, checkout };
-    }
-
-    beforeAll(async () => {
-      wechatSandbox = createWechatpaySandbox({
-        mchId: MERCHANT.mchId,
-        appId: MERCHANT.appId,
-        apiV3Key: MERCHANT.apiV3Key,
-        merchantSerialNo: MERCHANT.merchantSerialNo,
-        merchantPublicKey: wechatFixture('wechatpay-java/merchant_certificate.pem'),
-      });
-      alipaySandbox = createAlipaySandbox({ appId: APP_ID, appPublicKey: APP_PUBLIC_KEY });
-      unionpaySandbox = createUnionpaySandbox({ merId: MER_ID, merchantCertificate: UNIONPAY_MERCHANT.certificatePem });
-      wechatServer = await wechatSandbox.listen();
-      alipayServer = await alipaySandbox.listen();
-      unionpayServer = await unionpaySandbox.listen();
-      listening.push(wechatServer, alipayServer, unionpayServer);
-      server = createServer((request, response) => {
-        const url = new URL(request.url ?? '/', origin);
-        const webhook = /^\/webhooks\/(wechatpay|alipay|unionpay)$/.exec(url.pathname);
-        if (webhook) {
-          void current.payments.nodeWebhookHandler(webhook[1] as 'wechatpay')(request, response);
-          return;
-        }
-        const bridge = /^\/sandbox\/(wechatpay|alipay)\//.exec(url.pathname);
-        if (bridge) {
-          // The wallet's native side of its JS bridge, reached same-origin as a WebView's bridge is.
-          const sandbox = bridge[1] === 'wechatpay' ? wechatSandbox : alipaySandbox;
-          void (async () => {
-            const method = request.method ?? 'GET';
-            const reply = await sandbox.fetch(url.href, {
-              method,
-              body: method === 'GET' ? undefined : new Uint8Array(await body(request)),
-            });
-            response.writeHead(reply.status, Object.fromEntries(reply.headers));
-            response.end(Buffer.from(await reply.arrayBuffer()));
-          })();
-          return;
-        }
-        void current.checkout.nodeHandler(request, response);
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      userDataDir = mkdtempSync(join(tmpdir(), 'hutong-chromium-'));
-      mkdirSync(userDataDir, { recursive: true });
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        args: ARGS,
-        headless: true,
-        locale: 'zh-CN',
-      });
-    }, 60_000);
-
-    afterAll(async () => {
-      await context?.close();
-      await new Promise<void>((resolve) => server?.close(() => resolve()));
-      await Promise.all(listening.map((sandbox) => sandbox.close()));
-      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  /** The real adapters on the sandboxes, the facade, and a checkout on them. */
+  function build(options: { alipayJsapi?: boolean } = {}) {
+    const wechatProvider = wechatpay({
+      ...MERCHANT,
+      wechatpayPublicKey: wechatSandbox.wechatpayPublicKey,
+      wechatpayPublicKeyId: wechatSandbox.wechatpayPublicKeyId,
+      endpoint: wechatSandbox.baseUrl,
+      fetch: wechatSandbox.fetch,
     });
+    const alipayProvider = alipay({
+      appId: APP_ID,
+      privateKey: APP_PRIVATE_KEY,
+      alipayPublicKey: alipaySandbox.alipayPublicKey,
+      sellerId: alipaySandbox.sellerId,
+      // Over HTTP: the h5 form and the OAuth page are opened by the browser.
+      endpoint: alipayServer.baseUrl,
+    });
+    const unionpayProvider = unionpay({
+      merId: MER_ID,
+      signCert: { pfx: PFX, password: '000000' },
+      rootCert: unionpaySandbox.rootCert,
+      middleCert: unionpaySandbox.middleCert,
+      endpoint: unionpayServer.baseUrl,
+    });
+    const payments = createPayments({
+      providers: [wechatProvider, alipayProvider, unionpayProvider],
+      notifyUrl: (id) => `${origin}/webhooks/${id}`,
+    });
+    const checkout: Checkout = createCheckout({
+      payments,
+      secret: SECRET,
+      baseUrl: `${origin}/pay`,
+      wallets: {
+        wechatpay: {
+          provider: 'wechatpay',
+          // WeChat's OAuth on the sandbox over HTTP: the authorize page is opened by the browser.
+          oauth: wechatpayOAuth({
+            appId: MERCHANT.appId,
+            appSecret: wechatSandbox.appSecret,
+            endpoint: wechatServer.baseUrl,
+          }),
+        },
+        alipay: options.alipayJsapi ? { provider: 'alipay', oauth: alipayProvider.oauth() } : { provider: 'alipay' },
+        unionpay: { provider: 'unionpay' },
+      },
+    });
+    return { payments, checkout };
+  }
 
-    /** A page "in the wallet": its User-Agent, and the wallet's JS bridge injected as the wallet does. */
-    async function open(
-      userAgent: string,
-      bridge?: 'wechatpay' | 'alipay',
-    ): Promise<{ page: Page; visited: string[] }> {
-      const page = await context.newPage();
-      await page.setViewportSize(MOBILE);
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Emulation.setUserAgentOverride', { userAgent, acceptLanguage: 'zh-CN' });
-      if (bridge) {
-        const script = await (await fetch(`${origin}/sandbox/${bridge}/bridge.js`)).text();
-        await page.addInitScript({ content: script });
+  beforeAll(async () => {
+    wechatSandbox = createWechatpaySandbox({
+      mchId: MERCHANT.mchId,
+      appId: MERCHANT.appId,
+      apiV3Key: MERCHANT.apiV3Key,
+      merchantSerialNo: MERCHANT.merchantSerialNo,
+      merchantPublicKey: wechatFixture('wechatpay-java/merchant_certificate.pem'),
+    });
+    alipaySandbox = createAlipaySandbox({ appId: APP_ID, appPublicKey: APP_PUBLIC_KEY });
+    unionpaySandbox = createUnionpaySandbox({ merId: MER_ID, merchantCertificate: UNIONPAY_MERCHANT.certificatePem });
+    wechatServer = await wechatSandbox.listen();
+    alipayServer = await alipaySandbox.listen();
+    unionpayServer = await unionpaySandbox.listen();
+    listening.push(wechatServer, alipayServer, unionpayServer);
+    server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', origin);
+      const webhook = /^\/webhooks\/(wechatpay|alipay|unionpay)$/.exec(url.pathname);
+      if (webhook) {
+        void current.payments.nodeWebhookHandler(webhook[1] as 'wechatpay')(request, response);
+        return;
       }
-      const visited: string[] = [];
-      page.on('request', (request) => void visited.push(`${request.method()} ${request.url()}`));
-      return { page, visited };
-    }
+      const bridge = /^\/sandbox\/(wechatpay|alipay)\//.exec(url.pathname);
+      if (bridge) {
+        // The wallet's native side of its JS bridge, reached same-origin as a WebView's bridge is.
+        const sandbox = bridge[1] === 'wechatpay' ? wechatSandbox : alipaySandbox;
+        void (async () => {
+          const method = request.method ?? 'GET';
+          const reply = await sandbox.fetch(url.href, {
+            method,
+            body: method === 'GET' ? undefined : new Uint8Array(await body(request)),
+          });
+          response.writeHead(reply.status, Object.fromEntries(reply.headers));
+          response.end(Buffer.from(await reply.arrayBuffer()));
+        })();
+        return;
+      }
+      void current.checkout.nodeHandler(request, response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    browser = await launchBrowser();
+    context = browser.context;
+  }, 60_000);
 
-    async function onlyAttempt(checkout: Checkout, sessionId: string) {
-      const attempts = await checkout.listAttempts(sessionId);
-      expect(attempts).toHaveLength(1);
-      return attempts[0]?.orderId ?? '';
-    }
-
-    it('WeChat: sandbox OAuth page → openid → jsapi → the sandbox’s WeixinJSBridge → paid', async () => {
-      current = build();
-      const { checkout, payments } = current;
-      const { session, url } = await checkout.createSession({ amount: 800, subject: '奶茶' });
-      const { page, visited } = await open(UA.wechat, 'wechatpay');
-      await page.goto(url);
-      await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
-      expect(await page.locator('.status').textContent()).toBe('付款成功');
-      const orderId = await onlyAttempt(checkout, session.id);
-      const order = await payments.getOrder(orderId);
-      expect(order).toMatchObject({
-        status: 'paid',
-        provider: 'wechatpay',
-        method: 'jsapi',
-        buyerId: wechatSandbox.openid(),
-      });
-      expect(wechatSandbox.trade(orderId)).toMatchObject({
-        tradeType: 'JSAPI',
-        tradeState: 'SUCCESS',
-        openid: wechatSandbox.openid(),
-      });
-      expect(
-        visited.some((line) =>
-          line.startsWith(`GET ${wechatServer.baseUrl}/connect/oauth2/authorize?appid=${MERCHANT.appId}&redirect_uri=`),
-        ),
-      ).toBe(true);
-      expect(visited.some((line) => line.includes('/oauth/wechatpay?') && line.includes('code='))).toBe(true);
-      expect(visited).toContain(`POST ${origin}/sandbox/wechatpay/bridge/pay`);
-      expect((await checkout.getSession(session.id))?.status).toBe('completed');
-      await page.close();
-    }, 60_000);
-
-    it('Alipay JSAPI: sandbox OAuth page → alipay.system.oauth.token → trade.create → AlipayJSBridge tradePay → paid', async () => {
-      current = build({ alipayJsapi: true });
-      const { checkout, payments } = current;
-      const { session, url } = await checkout.createSession({ amount: 1999, subject: '龙井 250g' });
-      const { page, visited } = await open(UA.alipay, 'alipay');
-      await page.goto(url);
-      await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
-      const orderId = await onlyAttempt(checkout, session.id);
-      const order = await payments.getOrder(orderId);
-      expect(order).toMatchObject({
-        status: 'paid',
-        provider: 'alipay',
-        method: 'jsapi',
-        buyerId: alipaySandbox.buyerId,
-      });
-      expect(alipaySandbox.trade(orderId)).toMatchObject({ status: 'TRADE_SUCCESS', buyerId: alipaySandbox.buyerId });
-      const authorize = new URL(alipayServer.baseUrl).origin;
-      expect(
-        visited.some((line) =>
-          line.startsWith(
-            `GET ${authorize}/oauth2/publicAppAuthorize.htm?app_id=${APP_ID}&scope=auth_base&redirect_uri=`,
-          ),
-        ),
-      ).toBe(true);
-      expect(visited.some((line) => line.includes('/oauth/alipay?') && line.includes('auth_code='))).toBe(true);
-      expect(visited).toContain(`POST ${origin}/sandbox/alipay/bridge/pay`);
-      await page.close();
-    }, 60_000);
-
-    it('Alipay h5: the link posts the signed wap form to the sandbox’s cashier; the buyer pays; back to paid', async () => {
-      current = build();
-      const { checkout, payments } = current;
-      const { session, url } = await checkout.createSession({ amount: 2599, subject: '茶具' });
-      const { page } = await open(UA.alipay);
-      await page.goto(url);
-      await page.locator('#pay').click({ timeout: 15_000 });
-      await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
-      const orderId = await onlyAttempt(checkout, session.id);
-      expect(await payments.getOrder(orderId)).toMatchObject({ status: 'paid', provider: 'alipay', method: 'h5' });
-      expect(alipaySandbox.trade(orderId)?.status).toBe('TRADE_SUCCESS');
-      // Alipay's signed synchronous return parameters ride along; the page ignores them.
-      expect(new URL(page.url()).searchParams.get('method')).toBe('alipay.trade.wap.pay.return');
-      await page.close();
-    }, 60_000);
-
-    it('Cloud QuickPass: UnionPay h5 through the sandbox’s cashier; its POSTed front return lands on paid', async () => {
-      current = build();
-      const { checkout, payments } = current;
-      const { session, url } = await checkout.createSession({ amount: 3600, subject: '电影票' });
-      const { page } = await open(UA.cloudpay);
-      await page.goto(url);
-      await page.locator('button[type="submit"]').click({ timeout: 15_000 });
-      await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
-      const orderId = await onlyAttempt(checkout, session.id);
-      expect(await payments.getOrder(orderId)).toMatchObject({ status: 'paid', provider: 'unionpay', method: 'h5' });
-      await page.close();
-    }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await Promise.all(listening.map((sandbox) => sandbox.close()));
   });
-}
+
+  /** A page "in the wallet": its User-Agent, and the wallet's JS bridge injected as the wallet does. */
+  async function open(userAgent: string, bridge?: 'wechatpay' | 'alipay'): Promise<{ page: Page; visited: string[] }> {
+    const page = await context.newPage();
+    await page.setViewportSize(MOBILE);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setUserAgentOverride', { userAgent, acceptLanguage: 'zh-CN' });
+    if (bridge) {
+      const script = await (await fetch(`${origin}/sandbox/${bridge}/bridge.js`)).text();
+      await page.addInitScript({ content: script });
+    }
+    const visited: string[] = [];
+    page.on('request', (request) => void visited.push(`${request.method()} ${request.url()}`));
+    return { page, visited };
+  }
+
+  async function onlyAttempt(checkout: Checkout, sessionId: string) {
+    const attempts = await checkout.listAttempts(sessionId);
+    expect(attempts).toHaveLength(1);
+    return attempts[0]?.orderId ?? '';
+  }
+
+  it('WeChat: sandbox OAuth page → openid → jsapi → the sandbox’s WeixinJSBridge → paid', async () => {
+    current = build();
+    const { checkout, payments } = current;
+    const { session, url } = await checkout.createSession({ amount: 800, subject: '奶茶' });
+    const { page, visited } = await open(UA.wechat, 'wechatpay');
+    await page.goto(url);
+    await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+    expect(await page.locator('.status').textContent()).toBe('付款成功');
+    const orderId = await onlyAttempt(checkout, session.id);
+    const order = await payments.getOrder(orderId);
+    expect(order).toMatchObject({
+      status: 'paid',
+      provider: 'wechatpay',
+      method: 'jsapi',
+      buyerId: wechatSandbox.openid(),
+    });
+    expect(wechatSandbox.trade(orderId)).toMatchObject({
+      tradeType: 'JSAPI',
+      tradeState: 'SUCCESS',
+      openid: wechatSandbox.openid(),
+    });
+    expect(
+      visited.some((line) =>
+        line.startsWith(`GET ${wechatServer.baseUrl}/connect/oauth2/authorize?appid=${MERCHANT.appId}&redirect_uri=`),
+      ),
+    ).toBe(true);
+    expect(visited.some((line) => line.includes('/oauth/wechatpay?') && line.includes('code='))).toBe(true);
+    expect(visited).toContain(`POST ${origin}/sandbox/wechatpay/bridge/pay`);
+    expect((await checkout.getSession(session.id))?.status).toBe('completed');
+    await page.close();
+  }, 60_000);
+
+  it('Alipay JSAPI: sandbox OAuth page → alipay.system.oauth.token → trade.create → AlipayJSBridge tradePay → paid', async () => {
+    current = build({ alipayJsapi: true });
+    const { checkout, payments } = current;
+    const { session, url } = await checkout.createSession({ amount: 1999, subject: '龙井 250g' });
+    const { page, visited } = await open(UA.alipay, 'alipay');
+    await page.goto(url);
+    await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+    const orderId = await onlyAttempt(checkout, session.id);
+    const order = await payments.getOrder(orderId);
+    expect(order).toMatchObject({
+      status: 'paid',
+      provider: 'alipay',
+      method: 'jsapi',
+      buyerId: alipaySandbox.buyerId,
+    });
+    expect(alipaySandbox.trade(orderId)).toMatchObject({ status: 'TRADE_SUCCESS', buyerId: alipaySandbox.buyerId });
+    const authorize = new URL(alipayServer.baseUrl).origin;
+    expect(
+      visited.some((line) =>
+        line.startsWith(
+          `GET ${authorize}/oauth2/publicAppAuthorize.htm?app_id=${APP_ID}&scope=auth_base&redirect_uri=`,
+        ),
+      ),
+    ).toBe(true);
+    expect(visited.some((line) => line.includes('/oauth/alipay?') && line.includes('auth_code='))).toBe(true);
+    expect(visited).toContain(`POST ${origin}/sandbox/alipay/bridge/pay`);
+    await page.close();
+  }, 60_000);
+
+  it('Alipay h5: the link posts the signed wap form to the sandbox’s cashier; the buyer pays; back to paid', async () => {
+    current = build();
+    const { checkout, payments } = current;
+    const { session, url } = await checkout.createSession({ amount: 2599, subject: '茶具' });
+    const { page } = await open(UA.alipay);
+    await page.goto(url);
+    await page.locator('#pay').click({ timeout: 15_000 });
+    await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+    const orderId = await onlyAttempt(checkout, session.id);
+    expect(await payments.getOrder(orderId)).toMatchObject({ status: 'paid', provider: 'alipay', method: 'h5' });
+    expect(alipaySandbox.trade(orderId)?.status).toBe('TRADE_SUCCESS');
+    // Alipay's signed synchronous return parameters ride along; the page ignores them.
+    expect(new URL(page.url()).searchParams.get('method')).toBe('alipay.trade.wap.pay.return');
+    await page.close();
+  }, 60_000);
+
+  it('Cloud QuickPass: UnionPay h5 through the sandbox’s cashier; its POSTed front return lands on paid', async () => {
+    current = build();
+    const { checkout, payments } = current;
+    const { session, url } = await checkout.createSession({ amount: 3600, subject: '电影票' });
+    const { page } = await open(UA.cloudpay);
+    await page.goto(url);
+    await page.locator('button[type="submit"]').click({ timeout: 15_000 });
+    await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+    const orderId = await onlyAttempt(checkout, session.id);
+    expect(await payments.getOrder(orderId)).toMatchObject({ status: 'paid', provider: 'unionpay', method: 'h5' });
+    await page.close();
+  }, 60_000);
+});
