@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPayments, type Order, type PaymentEvent } from '@hutong/core';
+import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore, migrateToLatest } from '@hutong/store-sql';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -21,30 +22,15 @@ const PER_CASE = IN_FLIGHT * BATCHES * (SAMPLES + 1);
 
 function pendingOrder(id: string): Order {
   const at = new Date().toISOString();
-  return {
+  return sampleOrder({
     id,
     provider: 'bench',
-    method: 'qr',
-    amount: 1999,
-    currency: 'CNY',
     subject: 'Tea',
     status: 'pending',
-    paidAmount: 0,
-    refundedAmount: 0,
-    providerTransactionId: null,
-    refunds: [],
-    anomalies: [],
     version: 2,
-    buyerId: null,
-    expiresAt: null,
-    paidAt: null,
-    notifyUrl: null,
-    returnUrl: null,
-    metadata: {},
-    providerData: {},
     createdAt: at,
     updatedAt: at,
-  };
+  });
 }
 
 /** What the direct path writes: the same row and outbox event hutong writes. */
