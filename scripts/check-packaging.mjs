@@ -3,7 +3,7 @@
 // publint (exports map, files, module formats) and @arethetypeswrong/cli (types resolve for
 // ESM and CommonJS consumers under node16 and bundler resolution). Any problem fails the run.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -13,6 +13,24 @@ mkdirSync(packDir);
 
 const run = (command, args, cwd = root) => execFileSync(command, args, { cwd, stdio: 'inherit' });
 let failed = false;
+
+// zod is bundled into @hutong/core, the parts in use only, and adapters take it from there: a
+// package that loads zod at run time costs a cold start about 60 ms (`pnpm bench`, "Cold start").
+const RUNTIME_ZOD = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']zod(?:\/[^"']*)?["']/;
+const builtFiles = (dir) =>
+  readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && /\.(?:c|m)?js$/.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name));
+for (const name of readdirSync(join(root, 'packages')).sort()) {
+  const dist = join(root, 'packages', name, 'dist');
+  if (!existsSync(dist)) continue;
+  for (const file of builtFiles(dist)) {
+    if (RUNTIME_ZOD.test(readFileSync(file, 'utf8'))) {
+      failed = true;
+      console.error(`${file.slice(root.length)} loads zod at run time: use \`z\` from @hutong/core/provider-utils`);
+    }
+  }
+}
 
 for (const name of readdirSync(join(root, 'packages')).sort()) {
   const dir = join(root, 'packages', name);

@@ -13,8 +13,8 @@ import {
   parseWithSchema,
   resolveEndpoint,
   transportOptionsShape,
+  z,
 } from '@hutong/core/provider-utils';
-import { z } from 'zod';
 import {
   alipayCertificateKey,
   alipayCertificateSn,
@@ -161,21 +161,19 @@ export interface AlipayConfig {
 }
 
 const optionsSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1 to 64 letters, digits, "-" or "_"')
-    .optional(),
-  appId: z.string().regex(/^\d{16}$/, 'must be the 16-digit Alipay app id'),
+  id: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1 to 64 letters, digits, "-" or "_"')),
+  ),
+  appId: z.string().check(z.regex(/^\d{16}$/, 'must be the 16-digit Alipay app id')),
   privateKey: z.string({ error: 'is required' }),
-  alipayPublicKey: z.string().optional(),
-  appCert: z.string().optional(),
-  alipayPublicCert: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-  alipayRootCert: z.string().optional(),
-  sellerId: z
-    .string()
-    .regex(/^2088\d{12}$/, 'must be the 16-digit Alipay user id starting with 2088')
-    .optional(),
-  requireNotifyUrl: z.boolean().optional(),
+  alipayPublicKey: z.optional(z.string()),
+  appCert: z.optional(z.string()),
+  alipayPublicCert: z.optional(z.union([z.string(), z.array(z.string()).check(z.minLength(1))])),
+  alipayRootCert: z.optional(z.string()),
+  sellerId: z.optional(
+    z.string().check(z.regex(/^2088\d{12}$/, 'must be the 16-digit Alipay user id starting with 2088')),
+  ),
+  requireNotifyUrl: z.optional(z.boolean()),
   endpoint: endpointOption(ALIPAY_GATEWAYS),
   ...transportOptionsShape,
 });

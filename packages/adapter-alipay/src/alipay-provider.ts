@@ -30,8 +30,7 @@ import {
   type ResumePaymentRequest,
   ValidationError,
 } from '@hutong/core';
-import { parseWithSchema } from '@hutong/core/provider-utils';
-import { z } from 'zod';
+import { parseWithSchema, z } from '@hutong/core/provider-utils';
 import { type AlipayGateway, createAlipayGateway, encodeAlipayForm } from './alipay-gateway.js';
 import { alipayAcknowledgement, verifyAlipayNotification } from './alipay-notification.js';
 import {
@@ -92,14 +91,14 @@ export interface AlipayPaymentOptions {
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const paymentOptionsSchema = z.strictObject({
-  installments: z
-    .strictObject({
+  installments: z.optional(
+    z.strictObject({
       count: z.union([z.literal(3), z.literal(6), z.literal(12)], { error: 'must be 3, 6 or 12' }),
-      sellerPercent: z.union([z.literal(0), z.literal(100)], { error: 'must be 0 or 100' }).optional(),
-    })
-    .optional(),
-  quitUrl: httpUrl.optional(),
-  formMethod: z.enum(['GET', 'POST']).optional(),
+      sellerPercent: z.optional(z.union([z.literal(0), z.literal(100)], { error: 'must be 0 or 100' })),
+    }),
+  ),
+  quitUrl: z.optional(httpUrl),
+  formMethod: z.optional(z.enum(['GET', 'POST'])),
 });
 
 /**

@@ -17,7 +17,8 @@ import {
   type RefundStatusEvent,
   UnexpectedResponseError,
 } from '@hutong/core';
-import { z } from 'zod';
+import { checkWithSchema, z } from '@hutong/core/provider-utils';
+import type { output, ZodMiniObject, ZodMiniType } from 'zod/mini';
 import type { AlipayResponseNode } from './alipay-gateway.js';
 import { ALIPAY_REFUND_STATUS, ALIPAY_TRADE_STATUS, type AlipayTradeStatus } from './alipay-status.js';
 import { parseAlipayTime } from './alipay-time.js';
@@ -35,28 +36,29 @@ export interface AlipayReplyExpectation {
   tradeNo?: string | null;
 }
 
-const text = z.string().min(1, 'is missing');
+const text = z.string().check(z.minLength(1, 'is missing'));
 
-const yuan = z.string().transform((value, context) => {
-  try {
-    return parseYuan(value, 'amount');
-  } catch {
-    context.addIssue({ code: 'custom', message: 'is not a yuan amount with at most two decimals' });
-    return z.NEVER;
-  }
-});
+/** `parse(value)` as a schema: a throw is an issue with `message`. */
+function parsed<T>(parse: (value: string) => T, message: string) {
+  return z.pipe(
+    z.string(),
+    z.transform((value: string, context) => {
+      try {
+        return parse(value);
+      } catch {
+        context.issues.push({ code: 'custom', message, input: value });
+        return z.NEVER;
+      }
+    }),
+  );
+}
 
-const alipayTime = z.string().transform((value, context) => {
-  try {
-    return parseAlipayTime(value, 'time');
-  } catch {
-    context.addIssue({ code: 'custom', message: 'is not a yyyy-MM-dd HH:mm:ss time' });
-    return z.NEVER;
-  }
-});
+const yuan = parsed((value) => parseYuan(value, 'amount'), 'is not a yuan amount with at most two decimals');
+
+const alipayTime = parsed((value) => parseAlipayTime(value, 'time'), 'is not a yyyy-MM-dd HH:mm:ss time');
 
 /** ISO 4217 alphabetic code; Alipay leaves it out for CNY. */
-const currency = z.string().regex(/^[A-Z]{3}$/, 'is not an ISO 4217 currency code');
+const currency = z.string().check(z.regex(/^[A-Z]{3}$/, 'is not an ISO 4217 currency code'));
 
 const tradeStatus = z.enum(Object.keys(ALIPAY_TRADE_STATUS) as [AlipayTradeStatus, ...AlipayTradeStatus[]], {
   error: 'is not a known Alipay trade status',
@@ -69,15 +71,14 @@ const refundStatus = z.enum(Object.keys(ALIPAY_REFUND_STATUS) as [keyof typeof A
 /** The ids most replies carry. */
 const ids = {
   out_trade_no: text,
-  trade_no: text.optional(),
+  trade_no: z.optional(text),
 };
 
-function read<S extends z.ZodType>(schema: S, node: AlipayResponseNode, provider: string): z.output<S> {
-  const result = schema.safeParse(node);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = ['response', ...(issue?.path ?? []).map(String)].join('.');
-  throw new UnexpectedResponseError(provider, 'malformed', `${field} ${issue?.message ?? 'is invalid'}`, { field });
+function read<S extends ZodMiniType>(schema: S, node: AlipayResponseNode, provider: string): output<S> {
+  const checked = checkWithSchema(schema, node);
+  if (checked.success) return checked.data;
+  const field = ['response', ...checked.path].join('.');
+  throw new UnexpectedResponseError(provider, 'malformed', `${field} ${checked.message}`, { field });
 }
 
 function mismatch(provider: string, field: string, about: string): never {
@@ -128,13 +129,13 @@ const paidShape = {
   out_trade_no: text,
   trade_no: text,
   total_amount: yuan,
-  trans_currency: currency.optional(),
-  buyer_user_id: z.string().optional(),
-  buyer_open_id: z.string().optional(),
+  trans_currency: z.optional(currency),
+  buyer_user_id: z.optional(z.string()),
+  buyer_open_id: z.optional(z.string()),
 };
 
 function succeeded(
-  reply: z.output<z.ZodObject<typeof paidShape>>,
+  reply: output<ZodMiniObject<typeof paidShape>>,
   orderId: string,
   paidAt: string | undefined,
 ): PaymentSucceededEvent {
@@ -167,7 +168,7 @@ export function readTradePayReply(node: AlipayResponseNode, expected: AlipayRepl
     checkTrade(reply, expected);
     return { type: 'payment.pending', orderId: expected.orderId, providerTransactionId: reply.trade_no };
   }
-  const reply = read(z.looseObject({ ...paidShape, gmt_payment: alipayTime.optional() }), node, expected.provider);
+  const reply = read(z.looseObject({ ...paidShape, gmt_payment: z.optional(alipayTime) }), node, expected.provider);
   checkTrade(reply, expected);
   return succeeded(reply, expected.orderId, reply.gmt_payment);
 }
@@ -184,7 +185,7 @@ export function readTradeQueryReply(node: AlipayResponseNode, expected: AlipayRe
   const { trade_status } = read(z.looseObject({ ...ids, trade_status: tradeStatus }), node, expected.provider);
   const type = ALIPAY_TRADE_STATUS[trade_status];
   if (type === 'payment.succeeded') {
-    const reply = read(z.looseObject({ ...paidShape, send_pay_date: alipayTime.optional() }), node, expected.provider);
+    const reply = read(z.looseObject({ ...paidShape, send_pay_date: z.optional(alipayTime) }), node, expected.provider);
     checkTrade(reply, expected);
     return succeeded(reply, expected.orderId, reply.send_pay_date);
   }
@@ -206,7 +207,7 @@ export function readTradeQueryReply(node: AlipayResponseNode, expected: AlipayRe
  */
 export function readCloseReply(node: AlipayResponseNode, expected: AlipayReplyExpectation): void {
   const reply = read(
-    z.looseObject({ out_trade_no: text.optional(), trade_no: text.optional() }),
+    z.looseObject({ out_trade_no: z.optional(text), trade_no: z.optional(text) }),
     node,
     expected.provider,
   );
@@ -226,7 +227,7 @@ export function readCancelReply(
   expected: AlipayReplyExpectation,
 ): { action: string | undefined } {
   const reply = read(
-    z.looseObject({ out_trade_no: text.optional(), trade_no: text.optional(), action: z.string().optional() }),
+    z.looseObject({ out_trade_no: z.optional(text), trade_no: z.optional(text), action: z.optional(z.string()) }),
     node,
     expected.provider,
   );
@@ -255,7 +256,7 @@ export interface AlipayRefundExpectation extends AlipayReplyExpectation {
  */
 export function readRefundReply(node: AlipayResponseNode, expected: AlipayRefundExpectation): RefundStatusEvent {
   const reply = read(
-    z.looseObject({ ...ids, out_request_no: text.optional(), refund_fee: yuan }),
+    z.looseObject({ ...ids, out_request_no: z.optional(text), refund_fee: yuan }),
     node,
     expected.provider,
   );
@@ -291,10 +292,10 @@ export function readRefundQueryReply(
 ): RefundStatusEvent | undefined {
   const reply = read(
     z.looseObject({
-      out_trade_no: text.optional(),
-      trade_no: text.optional(),
-      out_request_no: text.optional(),
-      refund_status: refundStatus.optional(),
+      out_trade_no: z.optional(text),
+      trade_no: z.optional(text),
+      out_request_no: z.optional(text),
+      refund_status: z.optional(refundStatus),
     }),
     node,
     expected.provider,
@@ -354,7 +355,10 @@ export interface AlipayOAuthToken {
   reExpiresIn: number | undefined;
 }
 
-const seconds = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'is not a number of seconds')]);
+const seconds = z.union([
+  z.int().check(z.nonnegative()),
+  z.string().check(z.regex(/^\d+$/, 'is not a number of seconds')),
+]);
 
 /**
  * `alipay.system.oauth.token`: the buyer's user id or open id (at least one) and the tokens.
@@ -367,15 +371,12 @@ const seconds = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$
 export function readOAuthTokenReply(node: AlipayResponseNode, provider: string): AlipayOAuthToken {
   const reply = read(
     z.looseObject({
-      user_id: z
-        .string()
-        .regex(/^2088\d{12}$/, 'is not an Alipay user id')
-        .optional(),
-      open_id: z.string().min(1, 'is missing').optional(),
+      user_id: z.optional(z.string().check(z.regex(/^2088\d{12}$/, 'is not an Alipay user id'))),
+      open_id: z.optional(text),
       access_token: text,
       expires_in: seconds,
-      refresh_token: z.string().optional(),
-      re_expires_in: seconds.optional(),
+      refresh_token: z.optional(z.string()),
+      re_expires_in: z.optional(seconds),
     }),
     node,
     provider,

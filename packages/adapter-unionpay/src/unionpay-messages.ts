@@ -17,34 +17,34 @@ import {
   UnexpectedResponseError,
   ValidationError,
 } from '@hutong/core';
-import type { FormFields } from '@hutong/core/provider-utils';
-import { z } from 'zod';
+import { checkWithSchema, type FormFields, parseWithSchema, z } from '@hutong/core/provider-utils';
+import type { output, ZodMiniObject, ZodMiniType } from 'zod/mini';
 import { type UnionpayCodeMeaning, unionpayCodeMeaning, unionpayCurrency } from './unionpay-codes.js';
 
+const matching = (pattern: RegExp, message: string) => z.string().check(z.regex(pattern, message));
 const id = (min: number, max: number) =>
-  z.string().regex(new RegExp(`^[0-9A-Za-z]{${min},${max}}$`), `must be ${min} to ${max} letters and digits`);
-const code = z.string().regex(/^[0-9A-Z]{2}$/, 'is not an ACP code');
-const amount = z.string().regex(/^[1-9][0-9]{0,11}$/, 'is not an amount in fen');
-const currencyCode = z.string().regex(/^[0-9]{3}$/, 'is not a numeric ISO 4217 code');
+  matching(new RegExp(`^[0-9A-Za-z]{${min},${max}}$`), `must be ${min} to ${max} letters and digits`);
+const code = matching(/^[0-9A-Z]{2}$/, 'is not an ACP code');
+const amount = matching(/^[1-9][0-9]{0,11}$/, 'is not an amount in fen');
+const currencyCode = matching(/^[0-9]{3}$/, 'is not a numeric ISO 4217 code');
 
-const qrReplySchema = z.object({ qrCode: z.string().min(1, 'is empty') });
+const qrReplySchema = z.object({ qrCode: z.string().check(z.minLength(1, 'is empty')) });
 const appReplySchema = z.object({ tn: id(1, 64) });
-const transactionReplySchema = z.object({ queryId: id(1, 64).optional() });
+const transactionReplySchema = z.object({ queryId: z.optional(id(1, 64)) });
 const queryReplySchema = z.object({
   origRespCode: code,
-  origRespMsg: z.string().optional(),
-  queryId: id(1, 64).optional(),
-  txnAmt: amount.optional(),
-  currencyCode: currencyCode.optional(),
+  origRespMsg: z.optional(z.string()),
+  queryId: z.optional(id(1, 64)),
+  txnAmt: z.optional(amount),
+  currencyCode: z.optional(currencyCode),
 });
 
 /** A reply's fields read with `schema`; a field that does not fit is `malformed`, naming it. */
-function readReply<S extends z.ZodType>(provider: string, schema: S, fields: Readonly<Record<string, string>>) {
-  const result = schema.safeParse(fields);
-  if (result.success) return result.data as z.output<S>;
-  const issue = result.error.issues[0];
-  const field = `response.${(issue?.path ?? []).map(String).join('.')}`;
-  throw new UnexpectedResponseError(provider, 'malformed', `${field}: ${issue?.message ?? 'is invalid'}`, { field });
+function readReply<S extends ZodMiniType>(provider: string, schema: S, fields: Readonly<Record<string, string>>) {
+  const checked = checkWithSchema(schema, fields);
+  if (checked.success) return checked.data;
+  const field = `response.${checked.path.join('.')}`;
+  throw new UnexpectedResponseError(provider, 'malformed', `${field}: ${checked.message}`, { field });
 }
 
 /**
@@ -126,21 +126,17 @@ const notificationSchema = z.object({
   merId: z.string(),
   respCode: code,
   orderId: id(8, 40),
-  txnType: z.string().regex(/^[0-9]{2}$/, 'is not a transaction type'),
+  txnType: matching(/^[0-9]{2}$/, 'is not a transaction type'),
 });
 const paymentNotificationSchema = z.object({ queryId: id(1, 64), txnAmt: amount, currencyCode });
-const refundNotificationSchema = z.object({ reqReserved: id(8, 40), queryId: id(1, 64).optional() });
+const refundNotificationSchema = z.object({ reqReserved: id(8, 40), queryId: z.optional(id(1, 64)) });
 const settledRefundSchema = z.object({ txnAmt: amount });
 
 /** Reads fields of a verified form with `schema`; a field that does not fit is a `ValidationError`. */
-function readForm<S extends z.ZodObject>(form: FormFields, schema: S): z.output<S> {
+function readForm<S extends ZodMiniObject>(form: FormFields, schema: S): output<S> {
   const values: Record<string, string | undefined> = {};
   for (const name of Object.keys(schema.shape)) values[name] = form.get(name);
-  const result = schema.safeParse(values);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = (issue?.path ?? []).map(String).join('.');
-  throw new ValidationError(`notification.${path}`, issue?.message ?? 'is invalid');
+  return parseWithSchema(schema, values, 'notification');
 }
 
 function meaningOf(respCode: string): UnionpayCodeMeaning {

@@ -5,8 +5,13 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { type HttpHooks, ValidationError } from '@hutong/core';
-import { endpointOption, parseWithSchema, resolveEndpoint, transportOptionsShape } from '@hutong/core/provider-utils';
-import { z } from 'zod';
+import {
+  endpointOption,
+  parseWithSchema,
+  resolveEndpoint,
+  transportOptionsShape,
+  z,
+} from '@hutong/core/provider-utils';
 import {
   checkUnionpayChain,
   readCertificate,
@@ -139,11 +144,8 @@ export interface UnionpayConfig {
 }
 
 const optionsSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"')
-    .optional(),
-  merId: z.string().regex(/^[0-9A-Za-z]{15}$/, 'must be the 15-character merchant id'),
+  id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"'))),
+  merId: z.string().check(z.regex(/^[0-9A-Za-z]{15}$/, 'must be the 15-character merchant id')),
   signCert: z.union(
     [
       z.strictObject({ pfx: z.instanceof(Uint8Array, { message: 'must be the .pfx bytes' }), password: z.string() }),
@@ -153,7 +155,7 @@ const optionsSchema = z.strictObject({
   ),
   rootCert: z.string({ error: 'is required (PEM)' }),
   middleCert: z.string({ error: 'is required (PEM)' }),
-  validateCnName: z.boolean().optional(),
+  validateCnName: z.optional(z.boolean()),
   endpoint: endpointOption(UNIONPAY_GATEWAYS),
   ...transportOptionsShape,
 });

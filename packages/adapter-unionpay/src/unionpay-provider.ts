@@ -29,8 +29,7 @@ import {
   toNotificationRequest,
   ValidationError,
 } from '@hutong/core';
-import { parseWithSchema } from '@hutong/core/provider-utils';
-import { z } from 'zod';
+import { parseWithSchema, z } from '@hutong/core/provider-utils';
 import { createUnionpayGateway, type UnionpayGateway, type UnionpayTransactionKind } from './unionpay-gateway.js';
 import { readUnionpayQrCode, readUnionpayQuery, readUnionpayQueryId, readUnionpayTn } from './unionpay-messages.js';
 import { unionpayAcknowledgement, verifyUnionpayNotification } from './unionpay-notification.js';

@@ -19,12 +19,13 @@ import {
 } from '@hutong/core';
 import {
   assertHttpUrl,
+  checkWithSchema,
   createHttpClient,
   parseWithSchema,
   REDACTED,
   transportOptionsShape,
+  z,
 } from '@hutong/core/provider-utils';
-import { z } from 'zod';
 
 /**
  * WeChat's OAuth hosts: the authorize page the buyer opens, and the API that exchanges the code.
@@ -133,17 +134,16 @@ const WECHAT_OAUTH_ERRORS: Readonly<Record<string, NormalizedProviderCode>> = {
 };
 
 const optionsSchema = z.strictObject({
-  appId: z.string({ error: 'is required' }).regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx'),
+  appId: z
+    .string({ error: 'is required' })
+    .check(z.regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx')),
   appSecret: z
     .string({ error: 'is required' })
-    .regex(/^[0-9A-Za-z]{16,64}$/, 'must be the AppSecret: 16 to 64 letters and digits'),
-  endpoint: z
-    .union([z.literal('production'), z.url({ protocol: /^https?$/ })], { error: 'must be production or a URL' })
-    .optional(),
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"')
-    .optional(),
+    .check(z.regex(/^[0-9A-Za-z]{16,64}$/, 'must be the AppSecret: 16 to 64 letters and digits')),
+  endpoint: z.optional(
+    z.union([z.literal('production'), z.url({ protocol: /^https?$/ })], { error: 'must be production or a URL' }),
+  ),
+  id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"'))),
   fetch: transportOptionsShape.fetch,
   timeoutMs: transportOptionsShape.timeoutMs,
   hooks: transportOptionsShape.hooks,
@@ -155,13 +155,13 @@ const STATE = /^[A-Za-z0-9]{0,128}$/;
 const CODE = /^[A-Za-z0-9_-]{1,128}$/;
 
 const tokenReply = z.looseObject({
-  openid: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'is not an openid'),
-  access_token: z.string().min(1, 'is missing'),
-  expires_in: z.number().int().nonnegative(),
-  refresh_token: z.string().optional(),
+  openid: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'is not an openid')),
+  access_token: z.string().check(z.minLength(1, 'is missing')),
+  expires_in: z.int().check(z.nonnegative()),
+  refresh_token: z.optional(z.string()),
   scope: z.string(),
-  unionid: z.string().optional(),
-  is_snapshotuser: z.number().optional(),
+  unionid: z.optional(z.string()),
+  is_snapshotuser: z.optional(z.number()),
 });
 
 /**
@@ -245,13 +245,10 @@ export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
       throw oauthError(reply.errcode, reply.errmsg, response.status);
     }
     if (response.status !== 200) throw httpError(response.status);
-    const parsed = tokenReply.safeParse(reply);
+    const parsed = checkWithSchema(tokenReply, reply);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = ['response', ...(issue?.path ?? []).map(String)].join('.');
-      throw new UnexpectedResponseError(provider, 'malformed', `${field} ${issue?.message ?? 'is invalid'}`, {
-        field,
-      });
+      const field = ['response', ...parsed.path].join('.');
+      throw new UnexpectedResponseError(provider, 'malformed', `${field} ${parsed.message}`, { field });
     }
     const token = parsed.data;
     if (token.is_snapshotuser === 1) {

@@ -12,8 +12,8 @@ import {
   parseWithSchema,
   resolveEndpoint,
   transportOptionsShape,
+  z,
 } from '@hutong/core/provider-utils';
-import { z } from 'zod';
 
 /**
  * WeChat Pay's API hosts.
@@ -221,35 +221,33 @@ export interface WechatpayConfig {
   now: () => Date;
 }
 
-const APP_ID = z.string().regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx');
+const APP_ID = z.string().check(z.regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx'));
 
 const optionsSchema = z.object({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"')
-    .optional(),
-  mchId: z.string().regex(/^\d{6,32}$/, 'must be the digits of the merchant id'),
-  appId: APP_ID.optional(),
-  appIds: z
-    .union([
-      z.array(APP_ID).min(1, 'must name at least one app id'),
-      z.strictObject({ mp: APP_ID.optional(), mini: APP_ID.optional(), app: APP_ID.optional() }),
-    ])
-    .optional(),
+  id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"'))),
+  mchId: z.string().check(z.regex(/^\d{6,32}$/, 'must be the digits of the merchant id')),
+  appId: z.optional(APP_ID),
+  appIds: z.optional(
+    z.union([
+      z.array(APP_ID).check(z.minLength(1, 'must name at least one app id')),
+      z.strictObject({ mp: z.optional(APP_ID), mini: z.optional(APP_ID), app: z.optional(APP_ID) }),
+    ]),
+  ),
   privateKey: z.string({ error: 'is required' }),
-  merchantSerialNo: z.string().regex(/^[0-9A-Fa-f]{8,64}$/, 'must be the hex serial of the merchant certificate'),
-  apiV3Key: z.string({ error: 'is required' }).refine((key) => Buffer.byteLength(key, 'utf8') === 32, {
-    message: 'must be exactly 32 bytes',
-  }),
-  wechatpayPublicKey: z.string().optional(),
-  wechatpayPublicKeyId: z
+  merchantSerialNo: z
     .string()
-    .regex(/^PUB_KEY_ID_[0-9A-Za-z_]+$/, 'must be the PUB_KEY_ID_... of the public key')
-    .optional(),
-  platformCertificates: z.union([z.literal('auto'), z.array(z.string()).min(1)]).optional(),
+    .check(z.regex(/^[0-9A-Fa-f]{8,64}$/, 'must be the hex serial of the merchant certificate')),
+  apiV3Key: z
+    .string({ error: 'is required' })
+    .check(z.refine((key) => Buffer.byteLength(key, 'utf8') === 32, 'must be exactly 32 bytes')),
+  wechatpayPublicKey: z.optional(z.string()),
+  wechatpayPublicKeyId: z.optional(
+    z.string().check(z.regex(/^PUB_KEY_ID_[0-9A-Za-z_]+$/, 'must be the PUB_KEY_ID_... of the public key')),
+  ),
+  platformCertificates: z.optional(z.union([z.literal('auto'), z.array(z.string()).check(z.minLength(1))])),
   endpoint: endpointOption(WECHATPAY_HOSTS),
-  certificateRefreshIntervalMs: z.number().int().min(0).optional(),
-  maxBillBytes: z.number().int().positive().optional(),
+  certificateRefreshIntervalMs: z.optional(z.int().check(z.minimum(0))),
+  maxBillBytes: z.optional(z.int().check(z.positive())),
   ...transportOptionsShape,
 });
 

@@ -6,8 +6,7 @@
  * @packageDocumentation
  */
 import { type CreatePaymentRequest, type ResumePaymentRequest, ValidationError } from '@hutong/core';
-import { parseWithSchema } from '@hutong/core/provider-utils';
-import { z } from 'zod';
+import { parseWithSchema, z } from '@hutong/core/provider-utils';
 import type { WechatpayApps } from './wechatpay-options.js';
 import { formatWechatpayTime } from './wechatpay-time.js';
 
@@ -38,11 +37,11 @@ export interface WechatpayPaymentOptions {
 }
 
 const paymentOptionsSchema = z.strictObject({
-  h5Type: z.enum(['iOS', 'Android', 'Wap']).optional(),
-  storeId: z.string().min(1).max(32).optional(),
-  attach: z.string().max(128).optional(),
-  appId: z.string().optional(),
-  appRole: z.enum(['mp', 'mini', 'app']).optional(),
+  h5Type: z.optional(z.enum(['iOS', 'Android', 'Wap'])),
+  storeId: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
+  attach: z.optional(z.string().check(z.maxLength(128))),
+  appId: z.optional(z.string()),
+  appRole: z.optional(z.enum(['mp', 'mini', 'app'])),
 });
 
 /**

@@ -13,7 +13,8 @@ import {
   type RefundStatusEvent,
   UnexpectedResponseError,
 } from '@hutong/core';
-import { z } from 'zod';
+import { checkWithSchema, z } from '@hutong/core/provider-utils';
+import type { output, ZodMiniType } from 'zod/mini';
 import {
   WECHATPAY_REFUND_STATUS,
   WECHATPAY_TRADE_STATE,
@@ -54,8 +55,10 @@ export interface WechatpayExpectedPayment {
   transactionId?: string | null;
 }
 
-const text = z.string().min(1, 'is missing');
-const amountSchema = z.number().int().positive('is not a positive integer amount');
+const text = z.string().check(z.minLength(1, 'is missing'));
+const amountSchema = z
+  .int({ error: 'is not a positive integer amount' })
+  .check(z.positive('is not a positive integer amount'));
 const tradeStates = Object.keys(WECHATPAY_TRADE_STATE) as [string, ...string[]];
 const refundStatuses = Object.keys(WECHATPAY_REFUND_STATUS) as [string, ...string[]];
 
@@ -64,24 +67,24 @@ const transactionSchema = z.object({
   mchid: text,
   out_trade_no: text,
   trade_state: z.enum(tradeStates, { error: 'is not a known WeChat Pay trade state' }),
-  transaction_id: text.optional(),
-  success_time: z.string().optional(),
-  payer: z.object({ openid: z.string().optional() }).optional(),
-  amount: z.object({ total: amountSchema.optional(), currency: z.string().optional() }).optional(),
+  transaction_id: z.optional(text),
+  success_time: z.optional(z.string()),
+  payer: z.optional(z.object({ openid: z.optional(z.string()) })),
+  amount: z.optional(z.object({ total: z.optional(amountSchema), currency: z.optional(z.string()) })),
 });
 
 const refundSchema = z.object({
   out_refund_no: text,
   out_trade_no: text,
   refund_id: text,
-  transaction_id: text.optional(),
+  transaction_id: z.optional(text),
   status: z.enum(refundStatuses, { error: 'is not a known WeChat Pay refund status' }),
   amount: z.object({ refund: amountSchema }),
 });
 
 const billSchema = z.object({
   hash_type: z.literal('SHA1', { error: 'is not SHA1' }),
-  hash_value: z.string().regex(/^[0-9A-Fa-f]{40}$/, 'is not a SHA1 hash'),
+  hash_value: z.string().check(z.regex(/^[0-9A-Fa-f]{40}$/, 'is not a SHA1 hash')),
   download_url: z.url({ protocol: /^https?$/, error: 'is not a URL' }),
 });
 
@@ -100,14 +103,12 @@ function mismatch(context: WechatpayReplyContext, field: string, message: string
 }
 
 /** Parses a reply body with a schema; the first problem becomes a malformed-reply error naming the field. */
-function readReply<S extends z.ZodType>(context: WechatpayReplyContext, schema: S, body: unknown): z.output<S> {
+function readReply<S extends ZodMiniType>(context: WechatpayReplyContext, schema: S, body: unknown): output<S> {
   if (body === undefined || body === null || typeof body !== 'object')
     throw malformed(context, 'response', 'is not a JSON object');
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = ['response', ...(issue?.path ?? []).map(String)].join('.');
-  throw malformed(context, field, issue?.message ?? 'is invalid');
+  const checked = checkWithSchema(schema, body);
+  if (checked.success) return checked.data;
+  throw malformed(context, ['response', ...checked.path].join('.'), checked.message);
 }
 
 function expectSame(context: WechatpayReplyContext, field: string, actual: string, expected: string): void {
@@ -242,7 +243,7 @@ export function readWechatpayBill(context: WechatpayReplyContext, body: unknown)
  */
 export function checkWechatpayReversal(context: WechatpayReplyContext, body: unknown, orderId: string): void {
   if (body === undefined) return;
-  const reply = readReply(context, z.object({ out_trade_no: text, mchid: text.optional() }), body);
+  const reply = readReply(context, z.object({ out_trade_no: text, mchid: z.optional(text) }), body);
   expectSame(context, 'response.out_trade_no', reply.out_trade_no, orderId);
   if (reply.mchid !== undefined) expectSame(context, 'response.mchid', reply.mchid, context.mchId);
 }

@@ -4,7 +4,6 @@
  *
  * @packageDocumentation
  */
-import { z } from 'zod';
 import {
   AmountMismatchError,
   ConflictError,
@@ -53,6 +52,7 @@ import type {
   ProviderCapabilities,
   ProviderTypes,
 } from './provider-spec.js';
+import { z } from './schema.js';
 import { parseWithSchema } from './validation.js';
 import { createNodeWebhookHandler, createWebhookHandler, type NodeWebhookHandler } from './webhook-handlers.js';
 import { type NotificationInput, toNotificationRequest, type WebhookResponse } from './webhook-request.js';
@@ -346,41 +346,39 @@ export interface Payments<P extends AnyProvider = any> {
   readonly providers: readonly P[];
 }
 
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
+const authCodeFormat = z.regex(/^[0-9]{10,32}$/, 'must be the 10 to 32 digits of a payment code');
+
 const createInputSchema = z.object({
-  provider: z.string().min(1),
-  method: z.string().refine(isPaymentMethod, 'is not a payment method (qr, page, h5, jsapi, app, pos)'),
+  provider: z.string().check(z.minLength(1)),
+  method: z.string().check(z.refine(isPaymentMethod, 'is not a payment method (qr, page, h5, jsapi, app, pos)')),
   amount: z.unknown(),
-  subject: z.string().trim().min(1, 'must not be empty').max(127, 'must be at most 127 characters'),
-  orderId: z.string().optional(),
-  expiresAt: z
-    .date()
-    .refine((date) => !Number.isNaN(date.getTime()), 'is not a valid date')
-    .optional(),
-  notifyUrl: z.url({ protocol: /^https?$/ }).optional(),
-  returnUrl: z.url({ protocol: /^https?$/ }).optional(),
-  buyerId: z.string().min(1).max(128).optional(),
-  authCode: z
+  subject: z
     .string()
-    .regex(/^[0-9]{10,32}$/, 'must be the 10 to 32 digits of a payment code')
-    .optional(),
-  clientIp: z.union([z.ipv4(), z.ipv6()]).optional(),
-  metadata: z.record(z.string(), z.string()).optional(),
-  providerOptions: z.record(z.string(), z.unknown()).optional(),
+    .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(127, 'must be at most 127 characters')),
+  orderId: z.optional(z.string()),
+  expiresAt: z.optional(z.date().check(z.refine((date) => !Number.isNaN(date.getTime()), 'is not a valid date'))),
+  notifyUrl: z.optional(httpUrl),
+  returnUrl: z.optional(httpUrl),
+  buyerId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  authCode: z.optional(z.string().check(authCodeFormat)),
+  clientIp: z.optional(ipAddress),
+  metadata: z.optional(z.record(z.string(), z.string())),
+  providerOptions: z.optional(z.record(z.string(), z.unknown())),
 });
 
-const authCodeSchema = z
-  .string({ error: 'is required' })
-  .regex(/^[0-9]{10,32}$/, 'must be the 10 to 32 digits of a payment code');
+const authCodeSchema = z.string({ error: 'is required' }).check(authCodeFormat);
 
 const resumeInputSchema = z.object({
-  clientIp: z.union([z.ipv4(), z.ipv6()]).optional(),
-  providerOptions: z.record(z.string(), z.unknown()).optional(),
+  clientIp: z.optional(ipAddress),
+  providerOptions: z.optional(z.record(z.string(), z.unknown())),
 });
 
 const refundInputSchema = z.object({
   amount: z.unknown(),
-  refundId: z.string().optional(),
-  reason: z.string().max(80, 'must be at most 80 characters').optional(),
+  refundId: z.optional(z.string()),
+  reason: z.optional(z.string().check(z.maxLength(80, 'must be at most 80 characters'))),
 });
 
 function defaultListenerError(error: unknown, event: PaymentsEventType): void {
@@ -422,11 +420,9 @@ function checkProvider(provider: AnyProvider, index: number): void {
   }
 }
 
-const notifyUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
 /** A notify URL given to the facade, checked like the one given for each order. */
 function checkNotifyUrl(url: unknown, field: string): string {
-  return parseWithSchema(notifyUrlSchema, url, field);
+  return parseWithSchema(httpUrl, url, field);
 }
 
 /**

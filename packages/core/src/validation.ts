@@ -2,35 +2,125 @@
  * Turns zod schema failures into {@link ValidationError}s that name the field. Adapters use it for
  * their option schemas so that every package reports bad input the same way.
  *
+ * hutong's schemas are `zod/mini` schemas built with {@link z}, one copy bundled into
+ * `@hutong/core`. Any zod 4 schema, classic or mini, mixes with them.
+ *
  * @packageDocumentation
  */
-import { z } from 'zod';
+import type { core, output } from 'zod/mini';
 import { ValidationError } from './errors.js';
 import type { HttpHooks } from './http-client.js';
+import { z } from './schema.js';
+
+/** What {@link checkWithSchema} found: the parsed value, or the first problem and where it is. */
+export type SchemaCheck<T> =
+  | { readonly success: true; readonly data: T }
+  | {
+      readonly success: false;
+      /** Where the problem is, e.g. `['hooks', 'onRequest']`; an unknown key ends the path. */
+      readonly path: readonly string[];
+      /** What is wrong, in the words of a {@link ValidationError}: `is required`, `must be a string, not a number`. */
+      readonly message: string;
+    };
+
+/**
+ * Parses `value` with `schema` and reports the first problem in hutong's words: `is required`,
+ * `must be a string, not a number`, `is not a known option` (an unknown key of a strict object,
+ * named in the path), or the schema's own message. Values are never quoted, so a secret in the
+ * wrong field does not end up in a log. Adapters use it to read replies into their own errors.
+ *
+ * @example
+ * ```ts
+ * const checked = checkWithSchema(replySchema, body);
+ * if (!checked.success) throw new UnexpectedResponseError(provider, 'malformed', `response.${checked.path.join('.')} ${checked.message}`);
+ * ```
+ */
+export function checkWithSchema<S extends core.$ZodType>(schema: S, value: unknown): SchemaCheck<output<S>> {
+  const result = z.safeParse(schema, value, { error: describeIssue });
+  if (result.success) return { success: true, data: result.data };
+  const issue = result.error.issues[0];
+  const path = (issue?.path ?? []).map(String);
+  // An unknown key of a strict object is named itself: a typo silently ignored is a lost feature.
+  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  if (unknownKey !== undefined) path.push(unknownKey);
+  const message = unknownKey !== undefined ? 'is not a known option' : (issue?.message ?? 'is invalid');
+  return { success: false, path, message };
+}
 
 /**
  * Parses `value` with `schema`; on failure throws a {@link ValidationError} naming the first bad
- * field (prefixed with `prefix`, e.g. `options`). Values are never echoed, so a secret passed in the
- * wrong field does not end up in a log.
+ * field (prefixed with `prefix`, e.g. `options`) and what is wrong with it, as
+ * {@link checkWithSchema} words it.
  *
  * @example
  * ```ts
  * const options = parseWithSchema(optionsSchema, input, 'options');
  * ```
  */
-export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = (issue?.path ?? []).map(String);
-  // An unknown key of a strict object is named itself: a typo silently ignored is a lost feature.
-  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  if (unknownKey !== undefined) path.push(unknownKey);
-  const field = [prefix, ...path].filter(Boolean).join('.') || (prefix ?? 'input');
-  throw new ValidationError(
-    field,
-    unknownKey !== undefined ? 'is not a known option' : (issue?.message ?? 'is invalid'),
-  );
+export function parseWithSchema<S extends core.$ZodType>(schema: S, value: unknown, prefix?: string): output<S> {
+  const checked = checkWithSchema(schema, value);
+  if (checked.success) return checked.data;
+  const field = [prefix, ...checked.path].filter(Boolean).join('.') || (prefix ?? 'input');
+  throw new ValidationError(field, checked.message);
+}
+
+const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
+
+/** What a value's type reads as in a message: never the value itself. */
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a date';
+  return article(typeof value);
+}
+
+const UNITS: Readonly<Record<string, [one: string, many: string]>> = {
+  string: ['character', 'characters'],
+  array: ['item', 'items'],
+  set: ['item', 'items'],
+  file: ['byte', 'bytes'],
+};
+
+function bound(issue: { origin: string; inclusive?: boolean }, limit: number | bigint | Date, side: 'least' | 'most') {
+  const units = UNITS[issue.origin];
+  if (units) return `at ${side} ${limit} ${limit === 1 ? units[0] : units[1]}`;
+  if (issue.inclusive === false) return `${side === 'least' ? 'greater' : 'less'} than ${limit}`;
+  return `at ${side} ${limit}`;
+}
+
+/**
+ * The message of a schema issue that carries no message of its own, in the words of a
+ * {@link ValidationError} (`options.appId: is required`). Input values are never quoted.
+ */
+function describeIssue(issue: core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      return `must be ${issue.expected === 'int' ? 'an integer' : article(issue.expected)}, not ${typeName(issue.input)}`;
+    case 'too_small':
+      if (issue.origin === 'string' && issue.minimum === 1) return 'must not be empty';
+      return `must be ${bound(issue, issue.minimum, 'least')}`;
+    case 'too_big':
+      return `must be ${bound(issue, issue.maximum, 'most')}`;
+    case 'invalid_format':
+      if (issue.format === 'url') return 'must be an http(s) URL';
+      if (issue.format === 'ipv4') return 'must be an IPv4 address';
+      if (issue.format === 'ipv6') return 'must be an IPv6 address';
+      if (issue.format === 'regex') return 'is not in the expected format';
+      return `must be a valid ${issue.format}`;
+    case 'invalid_value':
+      return `must be ${issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.join(', ')}`}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${issue.divisor}`;
+    case 'invalid_union':
+      return 'matches none of the accepted forms';
+    case 'invalid_key':
+      return 'has an invalid key';
+    case 'invalid_element':
+      return 'has an invalid value';
+    default:
+      return 'is invalid';
+  }
 }
 
 const isFunction = (value: unknown) => typeof value === 'function';
@@ -43,29 +133,29 @@ const isFunction = (value: unknown) => typeof value === 'function';
  *
  * @example
  * ```ts
- * const optionsSchema = z.object({ appId: z.string(), ...transportOptionsShape });
+ * const optionsSchema = z.strictObject({ appId: z.string(), ...transportOptionsShape });
  * ```
  */
 export const transportOptionsShape = {
   /** The `fetch` requests go through. */
-  fetch: z.custom<typeof globalThis.fetch>(isFunction, 'must be a function').optional(),
+  fetch: z.optional(z.custom<typeof globalThis.fetch>(isFunction, 'must be a function')),
   /** Time limit per request in ms. */
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: z.optional(z.int().check(z.positive())),
   /** Further attempts of calls that are safe to repeat, 0 to 10. */
-  retries: z.number().int().min(0).max(10).optional(),
+  retries: z.optional(z.int().check(z.minimum(0), z.maximum(10))),
   /** Logging and metrics hooks of the HTTP client (they see redacted copies only). */
-  hooks: z
-    .strictObject({
+  hooks: z.optional(
+    z.strictObject({
       /** Called before each request, with a redacted copy. */
-      onRequest: z.custom<HttpHooks['onRequest']>(isFunction, 'must be a function').optional(),
+      onRequest: z.optional(z.custom<HttpHooks['onRequest']>(isFunction, 'must be a function')),
       /** Called after each reply, with a redacted copy. */
-      onResponse: z.custom<HttpHooks['onResponse']>(isFunction, 'must be a function').optional(),
+      onResponse: z.optional(z.custom<HttpHooks['onResponse']>(isFunction, 'must be a function')),
       /** Called when a request fails on the network. */
-      onError: z.custom<HttpHooks['onError']>(isFunction, 'must be a function').optional(),
-    })
-    .optional(),
+      onError: z.optional(z.custom<HttpHooks['onError']>(isFunction, 'must be a function')),
+    }),
+  ),
   /** The clock. */
-  now: z.custom<() => Date>(isFunction, 'must be a function').optional(),
+  now: z.optional(z.custom<() => Date>(isFunction, 'must be a function')),
 };
 
 /**
@@ -75,14 +165,14 @@ export const transportOptionsShape = {
  * @param urls - the provider's environments by name, e.g. `{ production: '...', sandbox: '...' }`.
  * @example
  * ```ts
- * const optionsSchema = z.object({ endpoint: endpointOption(ALIPAY_GATEWAYS), ...transportOptionsShape });
+ * const optionsSchema = z.strictObject({ endpoint: endpointOption(ALIPAY_GATEWAYS), ...transportOptionsShape });
  * // { endpoint: 'staging' } fails: 'must be production, sandbox or a URL'
  * ```
  */
 export function endpointOption<Name extends string>(urls: Readonly<Record<Name, string>>) {
   const names = Object.keys(urls) as [Name, ...Name[]];
   const error = `must be ${names.join(', ')} or a URL`;
-  return z.union([z.enum(names), z.url({ protocol: /^https?$/, error })], { error }).optional();
+  return z.optional(z.union([z.enum(names), z.url({ protocol: /^https?$/, error })], { error }));
 }
 
 /**

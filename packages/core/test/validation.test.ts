@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { z as classic } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../src/index.js';
-import { endpointOption, parseWithSchema, resolveEndpoint } from '../src/provider-utils/index.js';
+import {
+  endpointOption,
+  parseWithSchema,
+  resolveEndpoint,
+  transportOptionsShape,
+} from '../src/provider-utils/index.js';
 
 const GATEWAYS = {
   production: 'https://pay.example/gateway.do',
@@ -54,7 +60,7 @@ describe('resolveEndpoint', () => {
 
 describe('parseWithSchema and unknown keys', () => {
   it('names an unknown key of a strict object, nested ones included', () => {
-    const schema = z.strictObject({ installments: z.strictObject({ count: z.number() }).optional() });
+    const schema = z.strictObject({ installments: z.optional(z.strictObject({ count: z.number() })) });
     const field = (value: unknown) => {
       try {
         parseWithSchema(schema, value, 'providerOptions');
@@ -66,5 +72,73 @@ describe('parseWithSchema and unknown keys', () => {
     expect(field({ instalments: { count: 6 } })).toBe('providerOptions.instalments');
     expect(field({ installments: { count: 6, seller: 1 } })).toBe('providerOptions.installments.seller');
     expect(field({ installments: { count: 6 } })).toBeUndefined();
+  });
+});
+
+describe('parseWithSchema messages', () => {
+  const schema = z.strictObject({
+    appId: z.string(),
+    count: z.optional(z.int().check(z.minimum(1), z.maximum(10))),
+    ratio: z.optional(z.number().check(z.positive())),
+    name: z.optional(z.string().check(z.minLength(1), z.maxLength(4))),
+    names: z.optional(z.array(z.string()).check(z.minLength(2))),
+    mode: z.optional(z.enum(['fast', 'slow'])),
+    tag: z.optional(z.literal('one')),
+    host: z.optional(z.ipv4()),
+    code: z.optional(z.string().check(z.regex(/^[0-9]+$/))),
+    labelled: z.optional(z.string().check(z.regex(/^[0-9]+$/, 'must be digits'))),
+    either: z.optional(z.union([z.number(), z.boolean()])),
+    ...transportOptionsShape,
+  });
+  const complete = { appId: 'app' };
+  const failure = (patch: Record<string, unknown>) =>
+    fieldAndMessage(() => parseWithSchema(schema, { ...complete, ...patch }, 'options'));
+
+  it.each([
+    [{ appId: undefined }, 'options.appId', 'is required'],
+    [{ appId: 42 }, 'options.appId', 'must be a string, not a number'],
+    [{ appId: null }, 'options.appId', 'must be a string, not null'],
+    [{ count: 1.5 }, 'options.count', 'must be an integer, not a number'],
+    [{ count: '3' }, 'options.count', 'must be a number, not a string'],
+    [{ count: 0 }, 'options.count', 'must be at least 1'],
+    [{ count: 11 }, 'options.count', 'must be at most 10'],
+    [{ ratio: 0 }, 'options.ratio', 'must be greater than 0'],
+    [{ name: '' }, 'options.name', 'must not be empty'],
+    [{ name: 'toolong' }, 'options.name', 'must be at most 4 characters'],
+    [{ names: ['a'] }, 'options.names', 'must be at least 2 items'],
+    [{ names: [1, 2] }, 'options.names.0', 'must be a string, not a number'],
+    [{ names: 'a' }, 'options.names', 'must be an array, not a string'],
+    [{ mode: 'medium' }, 'options.mode', 'must be one of fast, slow'],
+    [{ tag: 'two' }, 'options.tag', 'must be one'],
+    [{ host: '300.1.1.1' }, 'options.host', 'must be an IPv4 address'],
+    [{ code: '12a' }, 'options.code', 'is not in the expected format'],
+    [{ labelled: '12a' }, 'options.labelled', 'must be digits'],
+    [{ either: 'x' }, 'options.either', 'matches none of the accepted forms'],
+    [{ timeoutMs: -5 }, 'options.timeoutMs', 'must be greater than 0'],
+    [{ retries: 11 }, 'options.retries', 'must be at most 10'],
+    [{ fetch: 'https://example.com' }, 'options.fetch', 'must be a function'],
+    [{ hooks: { onRequest: 1 } }, 'options.hooks.onRequest', 'must be a function'],
+    [{ hooks: { onRequests: () => {} } }, 'options.hooks.onRequests', 'is not a known option'],
+    [{ appID: 'x' }, 'options.appID', 'is not a known option'],
+  ])('%j fails on %s: %s', (patch, field, message) => {
+    expect(failure(patch)).toEqual({ field, message: `${field}: ${message}` });
+  });
+
+  it('never quotes the value it refuses', () => {
+    const secret = '-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC';
+    for (const patch of [{ count: secret }, { mode: secret }, { code: secret }, { either: secret }]) {
+      expect(failure(patch).message).not.toContain('MIIE');
+    }
+  });
+
+  it('takes classic zod schemas too, with the same messages', () => {
+    const mixed = classic.strictObject({ appId: classic.string(), ...transportOptionsShape });
+    expect(fieldAndMessage(() => parseWithSchema(mixed, { appId: 1 }, 'options'))).toEqual({
+      field: 'options.appId',
+      message: 'options.appId: must be a string, not a number',
+    });
+    expect(fieldAndMessage(() => parseWithSchema(mixed, { appId: 'a', retries: -1 }, 'options')).field).toBe(
+      'options.retries',
+    );
   });
 });

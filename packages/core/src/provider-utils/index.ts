@@ -1,7 +1,7 @@
 /**
  * `@hutong/core/provider-utils`: what adapter authors need and merchants do not. Signed form
  * bodies, strict form decoding, key loading, provider civil times, the redacting HTTP client, option
- * validation, request normalisation and the order state machine's pure transition function.
+ * validation (with the `zod/mini` functions in {@link z}), request normalisation and the order state machine's pure transition function.
  *
  * Merchants import from `@hutong/core`; an adapter imports the spec's types and errors from there
  * and its plumbing from here (the split the AI SDK keeps in `@ai-sdk/provider-utils`).
@@ -22,5 +22,6 @@ export * from '../notification-status.js';
 export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
 export * from '../redaction.js';
 export * from '../rsa-keys.js';
+export { z } from '../schema.js';
 export * from '../validation.js';
 export { normalizeHeaders } from '../webhook-request.js';
