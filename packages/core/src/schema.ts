@@ -61,37 +61,70 @@ import {
  * ```
  */
 export const z = {
+  /** An array of one schema: `z.array(z.string())`. */
   array,
+  /** `true` or `false`. */
   boolean,
+  /** A value a predicate accepts: `z.custom<Fn>((value) => typeof value === 'function', 'must be a function')`. */
   custom,
+  /** A `Date`. */
   date,
+  /** One of the strings given: `z.enum(['GET', 'POST'])`. */
   enum: enumOf,
+  /** An instance of a class: `z.instanceof(Uint8Array)`. */
   instanceof: instanceOf,
+  /** A safe integer. */
   int,
+  /** An IPv4 address string. */
   ipv4,
+  /** An IPv6 address string. */
   ipv6,
+  /** Exactly the value given: `z.literal('SHA1')`. */
   literal,
+  /** An object of the shape given that keeps unknown keys (wallet replies, which grow fields). */
   looseObject,
+  /** Check: a number at most the limit. */
   maximum,
+  /** Check: a string or array at most this long. */
   maxLength,
+  /** Check: a number at least the limit. */
   minimum,
+  /** Check: a string or array at least this long. */
   minLength,
+  /** What a `transform` returns after adding an issue. */
   NEVER,
+  /** Check: a number of 0 or more. */
   nonnegative,
+  /** A finite number. */
   number,
+  /** An object of the shape given; unknown keys are dropped. */
   object,
+  /** The schema given, or `undefined`. */
   optional,
+  /** The output of one schema parsed by another: `z.pipe(z.string(), z.transform(Number))`. */
   pipe,
+  /** Check: a number greater than 0. */
   positive,
+  /** An object of any keys: `z.record(z.string(), z.string())`. */
   record,
+  /** Check: a predicate with its message: `z.refine((key) => key.length === 32, 'must be 32 bytes')`. */
   refine,
+  /** Check: a string matching the pattern, with its message. */
   regex,
+  /** Parses without throwing; {@link checkWithSchema} words the first issue. */
   safeParse,
+  /** An object of the shape given that refuses unknown keys (options, so a typo is named). */
   strictObject,
+  /** A string. */
   string,
+  /** Maps a value, for use inside `pipe`. */
   transform,
+  /** Check: trims a string before the checks after it. */
   trim,
+  /** The first of the schemas given that accepts the value. */
   union,
+  /** Anything. */
   unknown,
+  /** A URL string; `z.url({ protocol: /^https?$/ })` for http(s) only. */
   url,
 } as const;
