@@ -28,10 +28,16 @@ import {
   type RefundRequest,
   type RefundStatusEvent,
   type ResumePaymentRequest,
+  UnexpectedResponseError,
   ValidationError,
 } from '@hutong/core';
 import { parseWithSchema, z } from '@hutong/core/provider-utils';
-import { type AlipayGateway, createAlipayGateway, encodeAlipayForm } from './alipay-gateway.js';
+import {
+  type AlipayGateway,
+  type AlipayResponseNode,
+  createAlipayGateway,
+  encodeAlipayForm,
+} from './alipay-gateway.js';
 import { alipayAcknowledgement, verifyAlipayNotification } from './alipay-notification.js';
 import {
   type AlipayOAuthOptions,
@@ -304,17 +310,56 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
     }
   }
 
-  /** Sends (or signs, for the buyer to send) the method's request for `biz`. */
+  /**
+   * Whether a refusal of a payment stands. Alipay's error replies name no order, so a genuine
+   * refusal of another request could come back as this one's answer while Alipay made this trade
+   * (and, for `pos`, charged the buyer). The trade query, whose reply names the order, decides:
+   * no trade of the order (or a closed one) and the refusal stands, so it is thrown; a trade
+   * Alipay holds open or paid is returned. A query that fails leaves the outcome unknown: its
+   * error is thrown, and marks nothing failed.
+   */
+  async function confirmRefusal(error: unknown, orderId: string): Promise<PaymentStatusEvent> {
+    if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
+    let trade: PaymentStatusEvent;
+    try {
+      const node = await gateway.call('alipay.trade.query', { out_trade_no: orderId }, { idempotent: true });
+      trade = readTradeQueryReply(node, { provider: id, orderId });
+    } catch (queryError) {
+      if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
+      throw queryError;
+    }
+    if (trade.type === 'payment.closed' || trade.type === 'payment.failed') throw error;
+    return trade;
+  }
+
+  /** A refusal of a call that makes a trade, once the trade query shows that Alipay holds it. */
+  function refusalOfAnotherRequest(error: ProviderApiError, trade: PaymentStatusEvent): never {
+    throw new UnexpectedResponseError(
+      id,
+      'mismatch',
+      `the refusal ${error.providerCode} is not this order's: Alipay holds its trade (${trade.type})`,
+      { field: 'response.sub_code', cause: error },
+    );
+  }
+
+  /**
+   * Sends (or signs, for the buyer to send) the method's request for `biz`. A first request's
+   * refusal would mark the order failed, so it is confirmed first; a resumed one's marks nothing.
+   */
   async function start(
     request: CreatePaymentRequest,
     biz: Record<string, unknown>,
     formMethod: 'GET' | 'POST',
+    confirmRefusals: boolean,
   ): Promise<CreatePaymentResult> {
     const call = { notifyUrl: request.notifyUrl, returnUrl: request.returnUrl };
     const expected = { provider: id, orderId: request.orderId };
     const providerData = { [BIZ_CONTENT]: JSON.stringify(biz) };
     switch (request.method) {
       case 'qr': {
+        // A precreated QR code makes no trade until it is scanned, so the query cannot tell a
+        // replayed refusal from a real one here; but a replaced reply never carried the code to a
+        // buyer either, so nobody can pay the order.
         const node = await gateway.call('alipay.trade.precreate', biz, call);
         return { action: { type: 'qr', content: readPrecreateReply(node, expected).qrCode }, providerData };
       }
@@ -328,14 +373,27 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
         return { action: { type: 'app', payload: encodeAlipayForm(params) }, providerData };
       }
       case 'jsapi': {
-        const node = await gateway.call('alipay.trade.create', biz, call);
+        let node: AlipayResponseNode;
+        try {
+          node = await gateway.call('alipay.trade.create', biz, call);
+        } catch (error) {
+          if (!confirmRefusals) throw error;
+          refusalOfAnotherRequest(error as ProviderApiError, await confirmRefusal(error, request.orderId));
+        }
         return {
           action: { type: 'jsapi', params: { tradeNO: readTradeCreateReply(node, expected).tradeNo } },
           providerData,
         };
       }
       case 'pos': {
-        const node = await gateway.call('alipay.trade.pay', biz, { notifyUrl: request.notifyUrl });
+        let node: AlipayResponseNode;
+        try {
+          node = await gateway.call('alipay.trade.pay', biz, { notifyUrl: request.notifyUrl });
+        } catch (error) {
+          // The buyer may have been charged: the trade Alipay holds is the answer.
+          if (!confirmRefusals) throw error;
+          return { action: { type: 'none' }, status: await confirmRefusal(error, request.orderId) };
+        }
         return { action: { type: 'none' }, status: readTradePayReply(node, expected) };
       }
     }
@@ -374,7 +432,7 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
     async createPayment(request) {
       validatePayment(request);
       const extra = parsePaymentOptions(request.providerOptions);
-      return start(request, bizContentOf(request, extra), extra.formMethod ?? 'POST');
+      return start(request, bizContentOf(request, extra), extra.formMethod ?? 'POST', true);
     },
 
     async resumePayment(request) {
@@ -395,7 +453,7 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
         }
         biz = JSON.parse(stored) as Record<string, unknown>;
       }
-      return start(request, biz, extra.formMethod ?? 'POST');
+      return start(request, biz, extra.formMethod ?? 'POST', false);
     },
 
     async queryPayment({ orderId, order }) {

@@ -8,6 +8,7 @@ import {
   MemoryOrderStore,
   type Order,
   OrderNotFoundError,
+  ProviderApiError,
   SignatureVerificationError,
   UnexpectedResponseError,
   ValidationError,
@@ -433,5 +434,100 @@ describe('refund replies, which name no refund, are confirmed by the refund itse
     const after = await payments.getOrder(y.id);
     expect(after.refunds.find((r) => r.id === 'refundY0001')?.status).not.toBe('failed');
     expect(Object.fromEntries(sandbox.trade(y.id)?.refunds ?? [])).toEqual({ refundY0001: 100 });
+  });
+});
+
+describe('payment refusals, which name no order, are confirmed by the trade query (review)', () => {
+  const pos = (orderId: string, authCode: string) => ({
+    provider: 'alipay' as const,
+    method: 'pos' as const,
+    amount: 500,
+    subject: 'Tea',
+    authCode,
+    orderId,
+  });
+
+  it('the sandbox refuses a payment code that is no Alipay code, and makes no trade', async () => {
+    const context = facade();
+    const error = await rejectionOf(context.payments.createPayment(pos('posRefused01', '123456789012345678')));
+    expect((error as { providerCode?: string }).providerCode).toBe('ACQ.PAYMENT_AUTH_CODE_INVALID');
+    expect(context.sandbox.trade('posRefused01')).toBeUndefined();
+    // Alipay holds no trade of the order: the refusal stands.
+    expect((await context.payments.getOrder('posRefused01')).status).toBe('failed');
+  });
+
+  it('does not fail a pos order that Alipay charged on the genuine refusal of another code', async () => {
+    const context = facade();
+    await rejectionOf(context.payments.createPayment(pos('posRefusedX1', '123456789012345678')));
+    const refusal = context.lastReply('alipay.trade.pay');
+    // Y's request reaches Alipay, which charges the buyer; X's refusal comes back as the answer.
+    context.serveNext(refusal, 'alipay.trade.pay');
+    const result = await context.payments.createPayment(pos('posChargedY1', '285123456789012345'));
+    expect(context.sandbox.trade('posChargedY1')?.status).toBe('TRADE_SUCCESS');
+    expect(result.order.status).toBe('paid');
+    expect(result.action).toMatchObject({ type: 'pos', status: 'paid' });
+  });
+
+  it('leaves a pos order pending on a replayed refusal while its buyer enters a password', async () => {
+    const context = facade();
+    await rejectionOf(context.payments.createPayment(pos('posRefusedX2', '123456789012345678')));
+    context.serveNext(context.lastReply('alipay.trade.pay'), 'alipay.trade.pay');
+    const result = await context.payments.createPayment(pos('posWaitingY2', '260000000000000003'));
+    expect(result.order.status).toBe('pending');
+    expect(context.sandbox.trade('posWaitingY2')?.status).toBe('WAIT_BUYER_PAY');
+  });
+
+  it('does not fail a jsapi order whose trade Alipay created, on a replayed refusal', async () => {
+    const context = facade();
+    const jsapi = (orderId: string, buyerId: string) => ({
+      provider: 'alipay' as const,
+      method: 'jsapi' as const,
+      amount: 500,
+      subject: 'Tea',
+      buyerId,
+      orderId,
+    });
+    context.sandbox.alterNextReply('alipay.trade.create', () => ({
+      code: '40004',
+      msg: 'Business Failed',
+      sub_code: 'ACQ.INVALID_PARAMETER',
+      sub_msg: '参数无效',
+    }));
+    await rejectionOf(context.payments.createPayment(jsapi('jsRefusedX01', context.sandbox.buyerId)));
+    const refusal = context.lastReply('alipay.trade.create');
+    context.serveNext(refusal, 'alipay.trade.create');
+    const error = await rejectionOf(context.payments.createPayment(jsapi('jsCreatedY01', context.sandbox.buyerId)));
+    expectUnexpected(error, 'mismatch');
+    expect(context.sandbox.trade('jsCreatedY01')?.status).toBe('WAIT_BUYER_PAY');
+    expect((await context.payments.getOrder('jsCreatedY01')).status).not.toBe('failed');
+  });
+
+  it("a resumed payment's refusal, which marks nothing failed, is Alipay's own", async () => {
+    const context = facade();
+    const { order } = await context.payments.createPayment({
+      provider: 'alipay',
+      method: 'jsapi',
+      amount: 500,
+      subject: 'Tea',
+      buyerId: context.sandbox.buyerId,
+    });
+    context.sandbox.pay(order.id); // paid at Alipay; the notification is still on its way
+    const error = await rejectionOf(context.payments.resume(order.id));
+    expect(ProviderApiError.isInstance(error), String(error)).toBe(true);
+    expect((error as ProviderApiError).normalizedCode).toBe('already_paid');
+  });
+
+  it('leaves the order as it was when the trade query cannot confirm a refusal', async () => {
+    const context = facade();
+    await rejectionOf(context.payments.createPayment(pos('posRefusedX3', '123456789012345678')));
+    context.serveNext(context.lastReply('alipay.trade.pay'), 'alipay.trade.pay', { forward: false });
+    context.sandbox.alterNextReply('alipay.trade.query', () => ({
+      code: '20000',
+      msg: 'Service Currently Unavailable',
+      sub_code: 'aop.ACQ.SYSTEM_ERROR',
+      sub_msg: '系统繁忙',
+    }));
+    await rejectionOf(context.payments.createPayment(pos('posUnknownY3', '285123456789012345')));
+    expect((await context.payments.getOrder('posUnknownY3')).status).not.toBe('failed');
   });
 });

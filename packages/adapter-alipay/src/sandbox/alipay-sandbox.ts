@@ -319,6 +319,15 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
         return { ...ok, out_trade_no: created.outTradeNo, trade_no: created.tradeNo };
       }
       case 'alipay.trade.pay': {
+        // Alipay's payment codes are 16 to 24 digits starting 25 to 30; another code makes no trade.
+        if (!/^(2[5-9]|30)\d{14,22}$/.test(String(biz.auth_code))) {
+          return failure(
+            '40004',
+            'Business Failed',
+            'ACQ.PAYMENT_AUTH_CODE_INVALID',
+            '支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款',
+          );
+        }
         const result = createTrade(biz, params);
         if ('error' in result) return result.error;
         const created = result.trade;
