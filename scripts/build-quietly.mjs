@@ -31,6 +31,7 @@ if (stale.length === 0) {
   console.log('packages are built (dist is newer than src)');
 } else {
   const started = Date.now();
+  console.log(`building ${packages.length} packages (${stale.join(', ')} changed); about a minute on a first run…`);
   try {
     execFileSync('pnpm', ['-r', '--filter', './packages/*', 'build'], { cwd: root, stdio: 'pipe' });
   } catch (error) {
@@ -39,7 +40,5 @@ if (stale.length === 0) {
     console.error('build failed');
     process.exit(1);
   }
-  console.log(
-    `built ${packages.length} packages in ${((Date.now() - started) / 1000).toFixed(1)} s (${stale.join(', ')} had changed)`,
-  );
+  console.log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Type-checks every fenced `ts` block of README.md, docs/*.md and the packages' READMEs against the
-// packed tarballs, as a new app outside the monorepo would see them: `tsc --strict` with NodeNext
-// resolution. Run by scripts/check-packaging.mjs once the tarballs exist (`node scripts/check-snippets.mjs
+// packed tarballs, as a new app outside the monorepo would see them: `tsc --strict` with
+// `exactOptionalPropertyTypes`, NodeNext resolution, the packages installed as pnpm installs them
+// (each one's dependencies out of the app's reach), and the checks in scripts/consumer-checks. Run by scripts/check-packaging.mjs once the tarballs exist (`node scripts/check-snippets.mjs
 // .pack`), or alone, which packs them first.
 //
 // A block may be preceded by an HTML comment `<!-- ts-preamble ... -->` that declares the names it
@@ -31,8 +32,10 @@ rmSync(app, { recursive: true, force: true });
 const modules = join(app, 'node_modules');
 mkdirSync(join(modules, '@hutong'), { recursive: true });
 
-// Each tarball unpacked as the registry would install it; its own dependencies linked from the
-// monorepo's store, resolved from the package that declares them.
+// Each tarball unpacked as the registry would install it. Its dependencies are linked from the
+// monorepo's store into its own node_modules, as pnpm installs them: a snippet that imports one
+// the app did not install itself fails, as it would in a pnpm app. The peers it asks the app for
+// are installed at the top, where the app's own dependencies are.
 const linked = new Set();
 for (const tarball of readdirSync(packDir).filter((file) => file.endsWith('.tgz'))) {
   const staging = join(app, '.staging');
@@ -48,20 +51,21 @@ for (const tarball of readdirSync(packDir).filter((file) => file.endsWith('.tgz'
   const require = createRequire(join(source, 'package.json'));
   // What a real app installs with the package: its dependencies, and the peers it asks the app for
   // (with their type packages, where the package's own tests have them).
-  const wanted = Object.keys({
-    ...manifest.dependencies,
-    ...manifest.optionalDependencies,
-    ...manifest.peerDependencies,
-  });
-  for (const dependency of [...wanted, ...wanted.map((name) => `@types/${name.replace('@', '').replace('/', '__')}`)]) {
-    if (dependency.startsWith('@hutong/') || linked.has(dependency)) continue;
+  const own = Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies });
+  const peers = Object.keys({ ...manifest.peerDependencies });
+  const withTypes = (names) => [...names, ...names.map((name) => `@types/${name.replace('@', '').replace('/', '__')}`)];
+  const install = (dependency, into, seen) => {
+    if (dependency.startsWith('@hutong/') || seen.has(dependency)) return;
     const found = locate(require, source, dependency);
-    if (found === undefined) continue;
-    const destination = join(modules, dependency);
+    if (found === undefined) return;
+    const destination = join(into, dependency);
     mkdirSync(dirname(destination), { recursive: true });
     symlinkSync(found, destination, 'dir');
-    linked.add(dependency);
-  }
+    seen.add(dependency);
+  };
+  const ownSeen = new Set();
+  for (const dependency of withTypes(own)) install(dependency, join(target, 'node_modules'), ownSeen);
+  for (const dependency of withTypes(peers)) install(dependency, modules, linked);
 }
 
 /** A dependency's folder as the package resolves it (some packages do not export package.json). */
@@ -104,6 +108,14 @@ for (const document of documents) {
   }
 }
 
+const documentBlocks = sources.length;
+// Checks of how an app sees the packages beyond what the docs show (strictest compiler options).
+for (const file of readdirSync(join(root, 'scripts', 'consumer-checks')).filter((name) => name.endsWith('.ts'))) {
+  if (only && !only.test(file)) continue;
+  sources.push(file);
+  writeFileSync(join(app, file), readFileSync(join(root, 'scripts', 'consumer-checks', file), 'utf8'));
+}
+
 writeFileSync(
   join(app, 'package.json'),
   JSON.stringify({ name: 'snippet-app', private: true, type: 'module' }, null, 2),
@@ -114,6 +126,7 @@ writeFileSync(
     {
       compilerOptions: {
         strict: true,
+        exactOptionalPropertyTypes: true,
         module: 'NodeNext',
         moduleResolution: 'NodeNext',
         target: 'ES2022',
@@ -134,7 +147,7 @@ const tsc = join(root, 'node_modules', '.bin', 'tsc');
 try {
   execFileSync(tsc, ['-p', app], { stdio: 'pipe', cwd: app });
   console.log(
-    `snippets: ${sources.length} TypeScript blocks from ${documents.length} documents compile (strict, NodeNext)`,
+    `snippets: ${documentBlocks} TypeScript blocks from ${documents.length} documents compile (strict, exactOptionalPropertyTypes, NodeNext), with ${sources.length - documentBlocks} consumer checks`,
   );
 } catch (error) {
   const output = `${error.stdout ?? ''}${error.stderr ?? ''}`;

@@ -215,8 +215,8 @@ export async function runDemo(
         amount: 1200,
         subject: '早餐',
       });
-      await events();
       log(`   code ${TILL_CODES[wallet]} → ${order.provider}: ${action.status} (${order.id})`);
+      await events();
       orders.set(order.id, order);
     }
 

@@ -51,10 +51,10 @@ export const ALIPAY_CODES: Readonly<Record<string, NormalizedProviderCode>> = {
 
 /** A verified Alipay error body. */
 export interface AlipayErrorBody {
-  code?: string;
-  msg?: string;
-  sub_code?: string;
-  sub_msg?: string;
+  code?: string | undefined;
+  msg?: string | undefined;
+  sub_code?: string | undefined;
+  sub_msg?: string | undefined;
 }
 
 /**

@@ -15,17 +15,17 @@ import { formatAlipayTime } from './alipay-time.js';
 
 /** Per-call parameters besides `biz_content`. */
 export interface AlipayCallOptions {
-  notifyUrl?: string | null;
-  returnUrl?: string | null;
+  notifyUrl?: string | null | undefined;
+  returnUrl?: string | null | undefined;
   /** Safe to resend (queries, closes, refunds keyed by `out_request_no`). */
-  idempotent?: boolean;
+  idempotent?: boolean | undefined;
   /**
    * Request parameters sent beside the system parameters instead of in `biz_content` (what
    * `alipay.system.oauth.token` takes: `grant_type`, `code`); signed like the rest.
    */
-  params?: Readonly<Record<string, string>>;
+  params?: Readonly<Record<string, string>> | undefined;
   /** The request or reply carries credentials (an auth code, tokens): hooks see them redacted. */
-  sensitive?: boolean;
+  sensitive?: boolean | undefined;
 }
 
 /** A verified response node: its fields, and whether Alipay reported success. */
@@ -98,7 +98,7 @@ function parseMember(raw: string, name: string, provider: string): unknown {
 export function verifyAlipayResponse(
   text: string,
   method: string,
-  config: Pick<AlipayConfig, 'alipayKeys' | 'defaultAlipayKey'> & { id?: string },
+  config: Pick<AlipayConfig, 'alipayKeys' | 'defaultAlipayKey'> & { id?: string | undefined },
 ): { node: AlipayResponseNode; isError: boolean } {
   const provider = config.id ?? 'alipay';
   const members = splitAlipayResponse(text, provider);

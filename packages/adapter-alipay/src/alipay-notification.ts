@@ -25,7 +25,7 @@ import { parseAlipayTime } from './alipay-time.js';
 /** What notification verification needs of the configuration. */
 export interface AlipayNotificationConfig {
   /** The provider id errors name. Default `'alipay'`. */
-  id?: string;
+  id?: string | undefined;
   appId: string;
   sellerId: string | undefined;
   alipayKeys: ReadonlyMap<string, KeyObject>;
@@ -127,7 +127,7 @@ function verifyEitherRule(
 export function verifyAlipayNotification(
   request: NotificationRequest,
   config: AlipayNotificationConfig,
-): { event: PaymentEvent; notificationId?: string } {
+): { event: PaymentEvent; notificationId?: string | undefined } {
   const provider = config.id ?? 'alipay';
   const form = FormFields.parse(request.body, 'notification.body');
   // Presence only: the signature itself is decoded once, by the verification.

@@ -44,7 +44,7 @@ export interface AlipayOAuthOptions {
    * provider's `endpoint` (`production`, `sandbox`, or `/oauth2/publicAppAuthorize.htm` on a custom
    * gateway's host, which is where a hutong sandbox serves it).
    */
-  authorizeEndpoint?: 'production' | 'sandbox' | (string & {});
+  authorizeEndpoint?: 'production' | 'sandbox' | (string & {}) | undefined;
 }
 
 /**

@@ -50,31 +50,31 @@ export interface AlipayBaseOptions<Id extends string = 'alipay'> {
    * The provider id: in `createPayment({ provider })`, webhook routes and on orders. Default
    * `'alipay'`; set it to run several Alipay apps side by side (`'alipay-hk'`, `'alipay-sh'`).
    */
-  id?: Id;
+  id?: Id | undefined;
   /** The 16-digit app id. */
   appId: string;
   /** The app private key: PEM (PKCS#1 or PKCS#8), or the bare base64 Alipay's key tool prints. */
   privateKey: string;
   /** The merchant's Alipay user id (`2088...`); notifications for another seller are refused. */
-  sellerId?: string;
+  sellerId?: string | undefined;
   /**
    * Whether every payment must have a notify URL (default `true`): without one Alipay never sends
    * a webhook, so a payment is only ever learnt by `payments.sync`. Set `false` to accept that
    * explicitly (a shop that polls).
    */
-  requireNotifyUrl?: boolean;
+  requireNotifyUrl?: boolean | undefined;
   /** `'production'` (default), `'sandbox'` (Alipay's own sandbox), or a gateway URL. */
-  endpoint?: 'production' | 'sandbox' | (string & {});
+  endpoint?: 'production' | 'sandbox' | (string & {}) | undefined;
   /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** Time limit per request in ms. Default 10 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Further attempts of idempotent calls (queries, closes, refunds by `out_request_no`). Default 2. */
-  retries?: number;
+  retries?: number | undefined;
   /** Logging and metrics hooks; they see redacted copies of requests and replies only. */
-  hooks?: HttpHooks;
+  hooks?: HttpHooks | undefined;
   /** The clock (request timestamps). Default `() => new Date()`. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
 }
 
 /**
@@ -89,9 +89,9 @@ export interface AlipayBaseOptions<Id extends string = 'alipay'> {
 export interface AlipayPublicKeyOptions<Id extends string = 'alipay'> extends AlipayBaseOptions<Id> {
   /** Alipay's public key, PEM or bare base64. */
   alipayPublicKey: string;
-  appCert?: never;
-  alipayPublicCert?: never;
-  alipayRootCert?: never;
+  appCert?: never | undefined;
+  alipayPublicCert?: never | undefined;
+  alipayRootCert?: never | undefined;
 }
 
 /**
@@ -104,7 +104,7 @@ export interface AlipayPublicKeyOptions<Id extends string = 'alipay'> extends Al
  * ```
  */
 export interface AlipayCertificateOptions<Id extends string = 'alipay'> extends AlipayBaseOptions<Id> {
-  alipayPublicKey?: never;
+  alipayPublicKey?: never | undefined;
   /** The app's public-key certificate (`appCertPublicKey_<appId>.crt`), PEM. */
   appCert: string;
   /**

@@ -72,7 +72,7 @@ import { formatAlipayTime } from './alipay-time.js';
 export interface AlipayInstallments {
   count: 3 | 6 | 12;
   /** Share of the installment fee the seller pays: 0 (buyer pays, default) or 100. */
-  sellerPercent?: 0 | 100;
+  sellerPercent?: 0 | 100 | undefined;
 }
 
 /**
@@ -87,11 +87,11 @@ export interface AlipayInstallments {
  * ```
  */
 export interface AlipayPaymentOptions {
-  installments?: AlipayInstallments;
+  installments?: AlipayInstallments | undefined;
   /** `h5` only: where the buyer goes when leaving the cashier (`quit_url`), an http(s) URL. */
-  quitUrl?: string;
+  quitUrl?: string | undefined;
   /** `page` and `h5` only: `POST` (default) answers with a `form` action, `GET` with a `redirect`. */
-  formMethod?: 'GET' | 'POST';
+  formMethod?: 'GET' | 'POST' | undefined;
 }
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });

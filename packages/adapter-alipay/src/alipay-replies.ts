@@ -33,7 +33,7 @@ export interface AlipayReplyExpectation {
   /** The order (`out_trade_no`) the request was about. */
   orderId: string;
   /** Alipay's `trade_no` of the order when hutong already knows it. */
-  tradeNo?: string | null;
+  tradeNo?: string | null | undefined;
 }
 
 const text = z.string().check(z.minLength(1, 'is missing'));
@@ -88,7 +88,10 @@ function mismatch(provider: string, field: string, about: string): never {
 }
 
 /** Checks the reply's order ids against the request's. */
-function checkTrade(reply: { out_trade_no?: string; trade_no?: string }, expected: AlipayReplyExpectation): void {
+function checkTrade(
+  reply: { out_trade_no?: string | undefined; trade_no?: string | undefined },
+  expected: AlipayReplyExpectation,
+): void {
   if (reply.out_trade_no !== undefined && reply.out_trade_no !== expected.orderId) {
     mismatch(expected.provider, 'out_trade_no', `another order than ${expected.orderId}`);
   }
@@ -288,7 +291,7 @@ export function readRefundReply(node: AlipayResponseNode, expected: AlipayRefund
 export function readRefundQueryReply(
   node: AlipayResponseNode,
   expected: AlipayReplyExpectation & { refundId: string },
-  options: { requireRefundId?: boolean } = {},
+  options: { requireRefundId?: boolean | undefined } = {},
 ): RefundStatusEvent | undefined {
   const reply = read(
     z.looseObject({
@@ -329,7 +332,11 @@ export function readRefundQueryReply(
  * ```
  */
 export function readBillDownloadUrlReply(node: AlipayResponseNode, provider: string): string {
-  return read(z.looseObject({ bill_download_url: z.url({ protocol: /^https?$/ }) }), node, provider).bill_download_url;
+  return read(
+    z.looseObject({ bill_download_url: z.url({ protocol: /^https?$/, error: 'is not an http(s) URL' }) }),
+    node,
+    provider,
+  ).bill_download_url;
 }
 
 /**

@@ -17,7 +17,7 @@ import { signAlipayContent, verifyAlipayContent } from './alipay-signature.js';
 export interface AlipayV3Request {
   appId: string;
   /** Certificate mode: the app certificate SN. */
-  appCertSn?: string;
+  appCertSn?: string | undefined;
   nonce: string;
   /** Unix time in milliseconds, as text. */
   timestamp: string;
@@ -26,7 +26,7 @@ export interface AlipayV3Request {
   requestUri: string;
   /** The exact body sent (`''` for GET). */
   body: string;
-  appAuthToken?: string;
+  appAuthToken?: string | undefined;
 }
 
 /**

@@ -34,7 +34,7 @@ export interface UnionpayCall {
    * refund 04/00, ...). A query reply describes the transaction it found with that transaction's
    * own `txnType`/`txnSubType`, not the query's `00`/`00`.
    */
-  describes?: readonly UnionpayTransactionKind[];
+  describes?: readonly UnionpayTransactionKind[] | undefined;
 }
 
 /** A verified reply that answers its request, with a success or "query later" code. */

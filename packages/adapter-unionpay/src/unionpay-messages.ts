@@ -158,7 +158,7 @@ function meaningOf(respCode: string): UnionpayCodeMeaning {
 export function readUnionpayNotification(
   form: FormFields,
   config: { readonly id: string; readonly merId: string },
-): { event: PaymentEvent; notificationId?: string } {
+): { event: PaymentEvent; notificationId?: string | undefined } {
   const common = readForm(form, notificationSchema);
   if (common.merId !== config.merId) {
     throw new SignatureVerificationError(

@@ -23,7 +23,7 @@ import type { UnionpayConfig } from './unionpay-options.js';
 export function verifyUnionpayNotification(
   request: NotificationRequest,
   config: Pick<UnionpayConfig, 'id' | 'merId' | 'trust' | 'certificateCache' | 'now'>,
-): { event: PaymentEvent; notificationId?: string } {
+): { event: PaymentEvent; notificationId?: string | undefined } {
   const form = parseUnionpayForm(request.body, 'notification.body');
   verifyUnionpayForm(form, config.trust, config.certificateCache, config.now(), config.id);
   // Verified: only the fields the event needs are decoded, each against its format.

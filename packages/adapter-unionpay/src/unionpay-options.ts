@@ -41,8 +41,8 @@ export interface UnionpayPfxSignCert {
   pfx: Uint8Array;
   /** The PFX password. */
   password: string;
-  privateKey?: never;
-  certificate?: never;
+  privateKey?: never | undefined;
+  certificate?: never | undefined;
 }
 
 /**
@@ -55,8 +55,8 @@ export interface UnionpayPemSignCert {
   privateKey: string;
   /** The certificate UnionPay issued for it (PEM): its serial is the `certId`. */
   certificate: string;
-  pfx?: never;
-  password?: never;
+  pfx?: never | undefined;
+  password?: never | undefined;
 }
 
 /**
@@ -98,7 +98,7 @@ export interface UnionpayOptions<Id extends string = 'unionpay'> extends Unionpa
    * The provider's id in the facade, webhook routes and stored orders (default `'unionpay'`); set it
    * to run several merchant ids side by side (`unionpay({ id: 'unionpay-sh', ... })`).
    */
-  id?: Id;
+  id?: Id | undefined;
   /** The 15-character merchant id (商户号). */
   merId: string;
   /** The signing key's source. */
@@ -107,19 +107,19 @@ export interface UnionpayOptions<Id extends string = 'unionpay'> extends Unionpa
    * Require UnionPay's company name in the CN of signing certificates (default true). UnionPay's
    * test environment signs as `00040000:SIGN`: set false there, never in production.
    */
-  validateCnName?: boolean;
+  validateCnName?: boolean | undefined;
   /** `'production'` (default), `'test'` (UnionPay's test environment), or a gateway base URL. */
-  endpoint?: 'production' | 'test' | (string & {});
+  endpoint?: 'production' | 'test' | (string & {}) | undefined;
   /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** Time limit per request in ms. Default 10 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries of a query after a network failure or timeout (transactions are never retried). Default 2. */
-  retries?: number;
+  retries?: number | undefined;
   /** Logging and metrics hooks; they see redacted copies of requests and replies only. */
-  hooks?: HttpHooks;
+  hooks?: HttpHooks | undefined;
   /** The clock (`txnTime` and certificate validity). Default `() => new Date()`. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
 }
 
 /** Options after validation, with keys parsed. */

@@ -17,10 +17,10 @@ const TAG_LENGTH = 16;
  * @group Protocol
  */
 export interface WechatpayEncryptedResource {
-  algorithm?: string;
+  algorithm?: string | undefined;
   /** 12 ASCII characters. */
   nonce: string;
-  associated_data?: string;
+  associated_data?: string | undefined;
   /** base64 of ciphertext ‖ tag. */
   ciphertext: string;
 }

@@ -54,8 +54,8 @@ export interface WechatpayClientSignatureInput {
   prepayId: string;
   privateKey: KeyObject;
   /** Unix seconds, as text. */
-  timestamp?: string;
-  nonce?: string;
+  timestamp?: string | undefined;
+  nonce?: string | undefined;
 }
 
 /**

@@ -27,9 +27,9 @@ export interface WechatpayRequest {
   method: 'GET' | 'POST';
   /** Path and query, e.g. `/v3/pay/transactions/out-trade-no/o1?mchid=1230000109`. */
   path: string;
-  body?: object;
+  body?: object | undefined;
   /** Safe to resend. Default: GET. */
-  idempotent?: boolean;
+  idempotent?: boolean | undefined;
 }
 
 /**

@@ -40,8 +40,8 @@ export const WECHATPAY_ERROR_CODES: Readonly<Record<string, NormalizedProviderCo
  * @group Protocol
  */
 export interface WechatpayErrorBody {
-  code?: string;
-  message?: string;
+  code?: string | undefined;
+  message?: string | undefined;
   detail?: unknown;
 }
 

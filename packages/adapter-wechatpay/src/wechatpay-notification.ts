@@ -33,7 +33,7 @@ import {
  */
 export interface WechatpayNotificationConfig {
   /** The provider id, named by errors. Default `wechatpay`. */
-  provider?: string;
+  provider?: string | undefined;
   mchId: string;
   /** Every configured app id: a payment notification may name any of them. */
   appIds: readonly string[];
@@ -44,9 +44,9 @@ export interface WechatpayNotificationConfig {
 }
 
 interface NotificationBody {
-  id?: string;
-  event_type?: string;
-  resource?: WechatpayEncryptedResource;
+  id?: string | undefined;
+  event_type?: string | undefined;
+  resource?: WechatpayEncryptedResource | undefined;
 }
 
 /**
@@ -60,9 +60,14 @@ export interface WechatpayTransactionResource {
   out_trade_no: string;
   transaction_id: string;
   trade_state: string;
-  success_time?: string;
-  payer?: { openid?: string };
-  amount: { total: number; payer_total?: number; currency?: string; payer_currency?: string };
+  success_time?: string | undefined;
+  payer?: { openid?: string | undefined } | undefined;
+  amount: {
+    total: number;
+    payer_total?: number | undefined;
+    currency?: string | undefined;
+    payer_currency?: string | undefined;
+  };
 }
 
 /**

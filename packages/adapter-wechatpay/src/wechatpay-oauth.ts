@@ -59,15 +59,15 @@ export interface WechatpayOAuthOptions {
    * `'production'` (default: `open.weixin.qq.com` and `api.weixin.qq.com`), or one base URL that
    * serves both the authorize page and the token API, such as a hutong sandbox's.
    */
-  endpoint?: 'production' | (string & {});
+  endpoint?: 'production' | (string & {}) | undefined;
   /** The provider id errors name. Default `wechatpay`. */
-  id?: string;
+  id?: string | undefined;
   /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** Time limit of the code exchange in ms. Default 10 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Logging and metrics hooks; they never see the AppSecret, the code or the tokens. */
-  hooks?: HttpHooks;
+  hooks?: HttpHooks | undefined;
 }
 
 /**

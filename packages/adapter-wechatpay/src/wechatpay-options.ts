@@ -41,11 +41,11 @@ export const WECHATPAY_HOSTS = {
  */
 export interface WechatpayAppIds {
   /** Official account (公众号): `jsapi` payments in WeChat's browser, and the default for `qr` and `h5`. */
-  mp?: string;
+  mp?: string | undefined;
   /** Mini program (小程序): `jsapi` payments with `providerOptions: { appRole: 'mini' }`. */
-  mini?: string;
+  mini?: string | undefined;
   /** Mobile app (开放平台): `app` payments. */
-  app?: string;
+  app?: string | undefined;
 }
 
 /**
@@ -62,7 +62,7 @@ export interface WechatpayCommonOptions<Id extends string = string> {
    * The provider's id (default `wechatpay`): set it to run several merchant ids side by side, each
    * with its own webhook route (`wechatpay({ id: 'wechatpay-hk', ... })`).
    */
-  id?: Id;
+  id?: Id | undefined;
   /** Merchant id (商户号). */
   mchId: string;
   /** The merchant API private key (`apiclient_key.pem`), PEM. */
@@ -72,24 +72,24 @@ export interface WechatpayCommonOptions<Id extends string = string> {
   /** The APIv3 key: exactly 32 bytes. */
   apiV3Key: string;
   /** `'production'` (default), `'backup'` (api2), or a base URL. */
-  endpoint?: 'production' | 'backup' | (string & {});
+  endpoint?: 'production' | 'backup' | (string & {}) | undefined;
   /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** Time limit per request in ms. Default 10 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The clock (request timestamps and the 300-second window). Default `() => new Date()`. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /** Logging and metrics hooks; they see redacted copies only (no keys, no signatures). */
-  hooks?: HttpHooks;
+  hooks?: HttpHooks | undefined;
   /** Further attempts for requests that are safe to repeat (queries, closes, refunds by id). Default 2. */
-  retries?: number;
+  retries?: number | undefined;
   /**
    * `'auto'` certificates: at most one download of `/v3/certificates` per this many ms, whatever
    * unknown serials arrive. Default 60 000.
    */
-  certificateRefreshIntervalMs?: number;
+  certificateRefreshIntervalMs?: number | undefined;
   /** Largest bill file `downloadTradeBill` reads, in bytes. Default 256 MiB. */
-  maxBillBytes?: number;
+  maxBillBytes?: number | undefined;
 }
 
 /**
@@ -107,7 +107,7 @@ export interface WechatpayPublicKeyMode {
   /** Its id, `PUB_KEY_ID_...`. */
   wechatpayPublicKeyId: string;
   /** Platform certificates too (PEM), or `'auto'`, while migrating between the two modes. */
-  platformCertificates?: readonly string[] | 'auto';
+  platformCertificates?: readonly string[] | 'auto' | undefined;
 }
 
 /**

@@ -22,18 +22,18 @@ import { formatWechatpayTime } from './wechatpay-time.js';
  */
 export interface WechatpayPaymentOptions {
   /** `h5`: the buyer's platform (`scene_info.h5_info.type`). Default `Wap`. */
-  h5Type?: 'iOS' | 'Android' | 'Wap';
+  h5Type?: 'iOS' | 'Android' | 'Wap' | undefined;
   /** `pos`: the merchant's store id (`scene_info.store_info.out_id`). Default `default`. */
-  storeId?: string;
+  storeId?: string | undefined;
   /** Passed back unchanged in queries (`attach`, at most 128 characters). */
-  attach?: string;
+  attach?: string | undefined;
   /** The app id of this payment: one of the configured ones. Default: chosen by method. */
-  appId?: string;
+  appId?: string | undefined;
   /**
    * The kind of configured app the payment belongs to (with `appIds: { mp, mini, app }`): `jsapi`
    * defaults to `mp` (official account); give `mini` for a mini-program payment.
    */
-  appRole?: 'mp' | 'mini' | 'app';
+  appRole?: 'mp' | 'mini' | 'app' | undefined;
 }
 
 const paymentOptionsSchema = z.strictObject({

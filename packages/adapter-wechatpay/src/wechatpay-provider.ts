@@ -79,7 +79,7 @@ export interface WechatpayActions {
  */
 export interface WechatpayBillRequest {
   date: string;
-  type?: 'ALL' | 'SUCCESS' | 'REFUND';
+  type?: 'ALL' | 'SUCCESS' | 'REFUND' | undefined;
 }
 
 /**

@@ -52,7 +52,7 @@ export interface WechatpayExpectedPayment {
   /** `out_trade_no`. */
   orderId: string;
   /** WeChat Pay's `transaction_id`, when the order already has one. */
-  transactionId?: string | null;
+  transactionId?: string | null | undefined;
 }
 
 const text = z.string().check(z.minLength(1, 'is missing'));

@@ -44,7 +44,7 @@ export interface WechatpayKeySource {
    * certificates when its own limits allow (at most one download per interval; serials found unknown
    * are remembered for a while), and resolves either way: the caller looks the serial up again.
    */
-  refresh?: (serial: string) => Promise<void>;
+  refresh?: ((serial: string) => Promise<void>) | undefined;
 }
 
 /**

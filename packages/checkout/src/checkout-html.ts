@@ -73,12 +73,12 @@ export interface PageFrame {
   nonce: string;
   title: string;
   /** Link to the same page in the other language. */
-  languageHref?: string;
-  languageLabel?: string;
+  languageHref?: string | undefined;
+  languageLabel?: string | undefined;
   /** Data for the page's script, as `data-*` attributes of `<body>`. */
-  data?: Readonly<Record<string, string>>;
+  data?: Readonly<Record<string, string>> | undefined;
   /** The page's script (trusted source text), run with the nonce. */
-  script?: string;
+  script?: string | undefined;
 }
 
 /** A complete page. */
@@ -126,7 +126,7 @@ export function contentSecurityPolicy(nonce: string, formOrigins: readonly strin
 export function htmlResponse(
   body: string,
   nonce: string,
-  init: { status?: number; formOrigins?: readonly string[] } = {},
+  init: { status?: number | undefined; formOrigins?: readonly string[] | undefined } = {},
 ): Response {
   return new Response(body, {
     status: init.status ?? 200,

@@ -38,7 +38,11 @@ function otherLanguage(context: PageContext): { languageHref: string; languageLa
   return { languageHref: url.pathname + url.search, languageLabel: context.messages.language };
 }
 
-function frame(context: PageContext, title: string, extra: { data?: Record<string, string>; script?: string } = {}) {
+function frame(
+  context: PageContext,
+  title: string,
+  extra: { data?: Record<string, string>; script?: string | undefined } = {},
+) {
   return { locale: context.locale, nonce: context.nonce, title, ...otherLanguage(context), ...extra };
 }
 
@@ -126,7 +130,7 @@ export function attemptPage(
   context: PageContext,
   session: CheckoutSession,
   order: Order,
-  links: { self: string; status: string; retry: string; back: string | null; qrSvg?: string },
+  links: { self: string; status: string; retry: string; back: string | null; qrSvg?: string | undefined },
 ): string {
   const m = context.messages;
   const state = attemptState(order, session);

@@ -9,9 +9,9 @@ import { encode, renderUnicodeCompact } from 'uqr';
 /** Options of {@link renderQrSvg}. */
 export interface QrSvgOptions {
   /** Accessible name of the image (`aria-label`). Default: the encoded text. */
-  label?: string;
+  label?: string | undefined;
   /** Quiet zone around the code, in modules. Default 4 (what ISO/IEC 18004 asks for). */
-  border?: number;
+  border?: number | undefined;
 }
 
 /**

@@ -129,11 +129,11 @@ export interface AlipayOAuth {
  */
 export interface CheckoutWallets<Id extends string = string> {
   /** Alipay: `h5` inside the Alipay app (JSAPI when `oauth` is set), `page` on a desktop. */
-  alipay?: { provider: Id; oauth?: AlipayOAuth };
+  alipay?: { provider: Id; oauth?: AlipayOAuth | undefined } | undefined;
   /** WeChat Pay: `jsapi` inside WeChat (needs `oauth`), a `qr` (native) code on a desktop. */
-  wechatpay?: { provider: Id; oauth?: WechatOAuth };
+  wechatpay?: { provider: Id; oauth?: WechatOAuth | undefined } | undefined;
   /** UnionPay: `h5` inside Cloud QuickPass and UnionPay-family apps, `page` on a desktop. */
-  unionpay?: { provider: Id };
+  unionpay?: { provider: Id } | undefined;
 }
 
 /**
@@ -160,17 +160,17 @@ export interface CheckoutOptions<P extends AnyProvider = AnyProvider> {
   /** The provider for each wallet. */
   wallets: CheckoutWallets<P['id']>;
   /** Where sessions and attempts live. Default: a new {@link MemoryCheckoutStore}. */
-  store?: CheckoutStore;
+  store?: CheckoutStore | undefined;
   /** Language of the pages when the buyer asks for none. Default `zh-CN`. */
-  locale?: CheckoutLocale;
+  locale?: CheckoutLocale | undefined;
   /** URL prefixes a session's `returnUrl` may start with (same origin, path prefix). Default: none. */
-  allowedReturnUrls?: readonly string[];
+  allowedReturnUrls?: readonly string[] | undefined;
   /** Refund a payment that arrives after the session completed. Default `true`. */
-  refundDuplicatePayments?: boolean;
+  refundDuplicatePayments?: boolean | undefined;
   /** The clock. Default `() => new Date()`. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /** Receives errors thrown by event listeners and by background work. Default: `console.error`. */
-  onError?: (error: unknown, context: string) => void;
+  onError?: ((error: unknown, context: string) => void) | undefined;
 }
 
 /**
@@ -183,21 +183,21 @@ export interface CheckoutOptions<P extends AnyProvider = AnyProvider> {
  */
 export interface CreateSessionInput {
   /** Amount in fen. Required, unless the session is reusable and the payer types it. */
-  amount?: number;
+  amount?: number | undefined;
   /** Bounds of a typed amount (reusable, no `amount`). Default {@link DEFAULT_PAYER_AMOUNT}. */
-  payerAmount?: { min?: number; max?: number };
+  payerAmount?: { min?: number | undefined; max?: number | undefined } | undefined;
   /** What the buyer pays for (1 to 127 characters). */
   subject: string;
   /** Seconds until the link expires: default 1 800 (30 minutes), at least 60, at most 86 400 (24 hours). */
-  expiresIn?: number;
+  expiresIn?: number | undefined;
   /** A static code (码牌): every visit pays its own attempt. Default `false`. */
-  reusable?: boolean;
+  reusable?: boolean | undefined;
   /** Reusable sessions: complete after this many payments. Default: no limit. */
-  maxCompletions?: number;
+  maxCompletions?: number | undefined;
   /** Where the paid page sends the buyer back; must start with one of `allowedReturnUrls`. */
-  returnUrl?: string;
+  returnUrl?: string | undefined;
   /** The merchant's own data, copied onto each attempt's order. */
-  metadata?: Record<string, string>;
+  metadata?: Record<string, string> | undefined;
 }
 
 /** Result of {@link Checkout.createSession}: the session and its signed link. */
@@ -219,7 +219,7 @@ export interface LinkVisitInput {
   /** The URL visited (a link, or one of the routes under it). */
   url: string | URL;
   /** The browser's User-Agent. */
-  userAgent?: string | null;
+  userAgent?: string | null | undefined;
 }
 
 /**

@@ -83,7 +83,7 @@ export interface CivilTime {
   minute: number;
   second: number;
   /** 0 to 999; default 0. */
-  millisecond?: number;
+  millisecond?: number | undefined;
   /** Minutes east of UTC: 480 for China Standard Time. */
   offsetMinutes: number;
 }

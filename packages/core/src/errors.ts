@@ -166,15 +166,15 @@ export interface ProviderApiErrorDetails extends HutongErrorOptions {
   /** The provider's own error code (Alipay `sub_code`, WeChat `code`, UnionPay `respCode`). */
   providerCode: string;
   /** The provider's own message, safe to log. */
-  providerMessage?: string;
+  providerMessage?: string | undefined;
   /** The provider-neutral code. */
   normalizedCode: NormalizedProviderCode;
   /** Whether repeating the same request later may succeed. Defaults from `normalizedCode`. */
-  retryable?: boolean;
+  retryable?: boolean | undefined;
   /** HTTP status, when the provider answered over HTTP. */
-  httpStatus?: number;
+  httpStatus?: number | undefined;
   /** The provider's id for the request (WeChat Pay's `Request-ID`), to quote to its support. */
-  requestId?: string;
+  requestId?: string | undefined;
 }
 
 const RETRYABLE_CODES: ReadonlySet<NormalizedProviderCode> = new Set(['system_busy', 'rate_limited']);
@@ -255,7 +255,7 @@ export class UnexpectedResponseError extends HutongError {
     provider: string,
     reason: UnexpectedResponseReason,
     message: string,
-    options: HutongErrorOptions & { field?: string } = {},
+    options: HutongErrorOptions & { field?: string | undefined } = {},
   ) {
     super(
       'unexpected_response',

@@ -26,7 +26,7 @@ export const MAX_FORM_FIELDS = 256;
  */
 export interface FormReadOptions {
   /** Values may hold balanced `{...}` groups whose `&`s do not separate fields. Default false. */
-  braceGroups?: boolean;
+  braceGroups?: boolean | undefined;
 }
 
 /**

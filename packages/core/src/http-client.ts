@@ -13,21 +13,21 @@ import { redactHeaders, redactText, SENSITIVE_FIELDS, SENSITIVE_HEADERS } from '
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
   url: string;
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** The exact bytes or text to send (what was signed). */
-  body?: string | Uint8Array;
+  body?: string | Uint8Array | undefined;
   /**
    * Whether sending it twice is harmless. Defaults to true for GET and HEAD, false otherwise;
    * adapters set it for POSTs the provider deduplicates (a query, or a refund keyed by its id).
    */
-  idempotent?: boolean;
+  idempotent?: boolean | undefined;
   /** Cancels the request (combined with the timeout). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * The largest reply accepted for this request, in bytes, instead of the client's
    * {@link HttpClientOptions.maxResponseBytes} (a bill download takes a larger one).
    */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
 }
 
 /** The largest reply a client reads by default (4 MiB); gateway replies are a few KiB. */
@@ -66,11 +66,11 @@ export interface RedactedResponse {
 /** Logging and metrics hooks; they receive redacted copies only. */
 export interface HttpHooks {
   /** Called before each attempt. */
-  onRequest?(request: RedactedRequest): void;
+  onRequest?: ((request: RedactedRequest) => void) | undefined;
   /** Called with each response read whole, retried ones included. */
-  onResponse?(response: RedactedResponse): void;
+  onResponse?: ((response: RedactedResponse) => void) | undefined;
   /** Called when an attempt fails on the network or times out. */
-  onError?(error: NetworkError, request: RedactedRequest): void;
+  onError?: ((error: NetworkError, request: RedactedRequest) => void) | undefined;
 }
 
 /** Options of {@link createHttpClient}. */
@@ -78,30 +78,30 @@ export interface HttpClientOptions {
   /** Provider id, for errors and hooks. */
   provider: string;
   /** The `fetch` to use (a sandbox's in-process fetch in tests). Default `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** Time limit per attempt in ms. Default 10 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Further attempts for idempotent requests after a network error or a 429/502/503/504. Default 2. */
-  retries?: number;
+  retries?: number | undefined;
   /** Base delay of the exponential backoff in ms. Default 200. */
-  retryBaseMs?: number;
+  retryBaseMs?: number | undefined;
   /** Upper bound of one backoff delay in ms, also caps `Retry-After`. Default 5 000. */
-  retryMaxMs?: number;
-  hooks?: HttpHooks;
+  retryMaxMs?: number | undefined;
+  hooks?: HttpHooks | undefined;
   /** Extra header names to redact (besides `authorization` and cookies). */
-  redactHeaders?: readonly string[];
+  redactHeaders?: readonly string[] | undefined;
   /** Extra body and query fields to redact (besides `sign`, `signature`, keys, ...). */
-  redactFields?: readonly string[];
+  redactFields?: readonly string[] | undefined;
   /**
    * The largest reply read, in bytes: reading stops there and the request fails with
    * `UnexpectedResponseError` (reason `too_large`). Default {@link DEFAULT_MAX_RESPONSE_BYTES};
    * {@link HttpRequest.maxResponseBytes} overrides it per request.
    */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
   /** Source of randomness for jitter, for tests. Default `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Waits between attempts, for tests. */
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
 /** Sends requests for one provider. */

@@ -100,11 +100,11 @@ export function escapeHtml(text: string): string {
 /** Options of {@link renderAutoSubmitForm}. */
 export interface RenderFormOptions {
   /** A CSP nonce for the inline submit script. */
-  nonce?: string;
+  nonce?: string | undefined;
   /** Submit at once (default true); false renders a form with a button. */
-  autoSubmit?: boolean;
+  autoSubmit?: boolean | undefined;
   /** Text of the fallback button (default `Continue to payment`). */
-  buttonText?: string;
+  buttonText?: string | undefined;
 }
 
 /**

@@ -26,7 +26,7 @@ import type { Order, OrderAnomaly, OrderAnomalyCode, OrderStatus, Refund } from 
 export interface PaymentPendingEvent {
   type: 'payment.pending';
   orderId: string;
-  providerTransactionId?: string;
+  providerTransactionId?: string | undefined;
 }
 
 /** The provider verifiably reports a payment. */
@@ -40,12 +40,12 @@ export interface PaymentSucceededEvent {
    * `156` mapped to `CNY`). A payment in another currency than the order's is not a payment of it:
    * it is recorded as a `currency_mismatch` anomaly and the order stays unpaid.
    */
-  currency?: string;
+  currency?: string | undefined;
   providerTransactionId: string;
   /** ISO-8601 payment time, when the provider reports one. */
-  paidAt?: string;
+  paidAt?: string | undefined;
   /** The buyer's id at the provider, when reported. */
-  buyerId?: string;
+  buyerId?: string | undefined;
 }
 
 /** The provider closed the payment unpaid (timeout, merchant close, cancellation). */
@@ -58,7 +58,7 @@ export interface PaymentClosedEvent {
 export interface PaymentFailedEvent {
   type: 'payment.failed';
   orderId: string;
-  reason?: string;
+  reason?: string | undefined;
 }
 
 /** The provider accepted a refund that has not settled yet. */
@@ -67,7 +67,7 @@ export interface RefundPendingEvent {
   orderId: string;
   refundId: string;
   amount: number;
-  providerRefundId?: string;
+  providerRefundId?: string | undefined;
 }
 
 /** The provider verifiably reports a settled refund. */
@@ -80,10 +80,10 @@ export interface RefundSucceededEvent {
    * (Alipay's `refund_fee`) leave it out and set {@link RefundSucceededEvent.refundedTotal}: a known
    * refund then settles for its requested amount, an unknown one for the difference.
    */
-  amount?: number;
+  amount?: number | undefined;
   /** The order's total refunded amount in fen after this refund, as the provider reports it. */
-  refundedTotal?: number;
-  providerRefundId?: string;
+  refundedTotal?: number | undefined;
+  providerRefundId?: string | undefined;
 }
 
 /** The provider reports that a refund failed (the amount becomes refundable again). */
@@ -91,7 +91,7 @@ export interface RefundFailedEvent {
   type: 'refund.failed';
   orderId: string;
   refundId: string;
-  reason?: string;
+  reason?: string | undefined;
 }
 
 /**
@@ -123,7 +123,7 @@ export interface RefundRequestedCommand {
   orderId: string;
   refundId: string;
   amount: number;
-  reason?: string;
+  reason?: string | undefined;
 }
 
 /**
@@ -150,7 +150,7 @@ export type OrderEffect =
   | { type: 'order.failed' }
   | { type: 'order.refunded'; refund: Refund; fully: boolean }
   | { type: 'refund.failed'; refund: Refund }
-  | { type: 'order.anomaly'; anomaly: OrderAnomaly; error?: AmountMismatchError };
+  | { type: 'order.anomaly'; anomaly: OrderAnomaly; error?: AmountMismatchError | undefined };
 
 /**
  * The result of {@link transition}:

@@ -56,9 +56,9 @@ export interface OrderStore {
    * Present when `create` and `update` store their `events` with the order in one transaction: the
    * facade then writes its events here and delivers them through `payments.relay`.
    */
-  readonly outbox?: OrderOutbox;
+  readonly outbox?: OrderOutbox | undefined;
   /** Present when the store can lease orders to one reconciler at a time. */
-  readonly claims?: OrderClaims;
+  readonly claims?: OrderClaims | undefined;
 }
 
 /**
@@ -72,19 +72,19 @@ export interface OrderStore {
  */
 export interface ListOrdersQuery {
   /** One status or any of several (a non-empty list). */
-  readonly status?: OrderStatus | readonly OrderStatus[];
+  readonly status?: OrderStatus | readonly OrderStatus[] | undefined;
   /** Provider id, e.g. `wechatpay`. */
-  readonly provider?: string;
+  readonly provider?: string | undefined;
   /** Only orders whose `updatedAt` is strictly before this time. */
-  readonly updatedBefore?: Date;
+  readonly updatedBefore?: Date | undefined;
   /** Only orders with an `expiresAt`, strictly before this time. */
-  readonly expiresBefore?: Date;
+  readonly expiresBefore?: Date | undefined;
   /** `true`: only orders with a `pending` refund; `false`: only orders without one. */
-  readonly hasPendingRefunds?: boolean;
+  readonly hasPendingRefunds?: boolean | undefined;
   /** Page size, an integer from 1 to {@link MAX_LIST_LIMIT}. Default {@link DEFAULT_LIST_LIMIT}. */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
   /** The `cursor` of the previous page, given with the same filters; absent or `null` for the first page. */
-  readonly cursor?: string | null;
+  readonly cursor?: string | null | undefined;
 }
 
 /**

@@ -55,13 +55,13 @@ export interface Refund {
    * The order's cumulative refunded total right after this refund, when the provider reports one
    * (Alipay's `refund_fee`): it places the refund in the provider's sequence of refunds.
    */
-  readonly refundedTotal?: number;
+  readonly refundedTotal?: number | undefined;
   /**
    * True when the amount is derived from the provider's cumulative totals: a refund made outside
    * hutong (the merchant portal) that the provider reported only as a total. It is the difference
    * to the refund reported before it, and is revised if an earlier refund is reported late.
    */
-  readonly derivedAmount?: boolean;
+  readonly derivedAmount?: boolean | undefined;
   /** ISO-8601 time the refund was recorded. */
   readonly createdAt: string;
   /** ISO-8601 time of the refund's last change. */

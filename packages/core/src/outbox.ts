@@ -248,22 +248,24 @@ export interface OutboxRelayOptions {
    * event going to one of them. Give each instance its own stable group to deliver every event to
    * every instance.
    */
-  readonly group?: string;
+  readonly group?: string | undefined;
   /** This consumer's name. Default: host, process id and a random part. */
-  readonly consumer?: string;
+  readonly consumer?: string | undefined;
   /** Events claimed at once. Default 100. */
-  readonly batchSize?: number;
+  readonly batchSize?: number | undefined;
   /** How long a claim holds before another consumer may take the event. Default 30 000. */
-  readonly leaseMs?: number;
+  readonly leaseMs?: number | undefined;
   /** Pause after a run that found less than a batch, in `start()` mode. Default 1000. */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
   /**
    * Claims of one event after which it is acknowledged even though delivery failed (it is then
    * reported to `onError` with `gaveUp: true`). Default 10.
    */
-  readonly maxAttempts?: number;
+  readonly maxAttempts?: number | undefined;
   /** Failures: a delivery that threw, or a run that could not claim or acknowledge. */
-  readonly onError?: (error: unknown, context: { event?: ClaimedOutboxEvent; gaveUp?: boolean }) => void;
+  readonly onError?:
+    | ((error: unknown, context: { event?: ClaimedOutboxEvent | undefined; gaveUp?: boolean | undefined }) => void)
+    | undefined;
 }
 
 /**
@@ -327,7 +329,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const leaseMs = checkLease(options.leaseMs ?? 30_000);
   const pollIntervalMs = nonNegativeInteger(options.pollIntervalMs, 1000, 'pollIntervalMs');
   const maxAttempts = nonNegativeInteger(options.maxAttempts, 10, 'maxAttempts', 1);
-  const report = (error: unknown, context: { event?: ClaimedOutboxEvent; gaveUp?: boolean }) => {
+  const report = (
+    error: unknown,
+    context: { event?: ClaimedOutboxEvent | undefined; gaveUp?: boolean | undefined },
+  ) => {
     try {
       options.onError?.(error, context);
     } catch {

@@ -31,7 +31,7 @@ export interface PaymentsEventMap {
   /** The provider refused the payment. */
   'order.failed': { order: Order; eventId: string };
   /** A verified fact that needs a person: see {@link OrderAnomaly}. */
-  'order.anomaly': { order: Order; anomaly: OrderAnomaly; error?: AmountMismatchError; eventId: string };
+  'order.anomaly': { order: Order; anomaly: OrderAnomaly; error?: AmountMismatchError | undefined; eventId: string };
   /** A refund failed; its amount is refundable again. */
   'refund.failed': { order: Order; refund: Refund; eventId: string };
   /** A notification was refused (bad signature, replay, unknown order, store failure, ...). */

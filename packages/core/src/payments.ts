@@ -73,21 +73,21 @@ export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
   /** The providers to offer; ids must be unique. Their ids and types type the facade. */
   providers: readonly P[];
   /** Where orders live. Default: a new {@link MemoryOrderStore}. */
-  store?: OrderStore;
+  store?: OrderStore | undefined;
   /** Default notification URL: a string, or a function of the provider id. */
-  notifyUrl?: string | ((provider: P['id']) => string);
+  notifyUrl?: (string | ((provider: P['id']) => string)) | undefined;
   /** The clock. Default `() => new Date()`. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /** How many times a write that lost a race is re-read and re-applied. Default 16. */
-  maxConflictRetries?: number;
+  maxConflictRetries?: number | undefined;
   /** Receives errors thrown by event listeners (the stored change stands). Default: `console.error`. */
-  onListenerError?: (error: unknown, event: PaymentsEventType) => void;
+  onListenerError?: ((error: unknown, event: PaymentsEventType) => void) | undefined;
   /**
    * The outbox relay, with a store that has an outbox (`store.outbox`, e.g. `@hutong/store-sql`):
    * its options, or `false` for none in this process (another process relays). Ignored with a store
    * without an outbox, whose events are emitted inline. Default `{}`.
    */
-  relay?: PaymentsRelayOptions | false;
+  relay?: PaymentsRelayOptions | false | undefined;
 }
 
 /**
@@ -109,7 +109,7 @@ export interface PaymentsRelayOptions
    * Start the relay when the first listener of an order or refund event is registered with
    * `payments.on` (default `true`). With `false`, call `payments.relay.start()` yourself.
    */
-  readonly autoStart?: boolean;
+  readonly autoStart?: boolean | undefined;
 }
 
 /**
@@ -158,23 +158,23 @@ export interface CreatePaymentInput<P extends AnyProvider = AnyProvider, M exten
   /** What the buyer sees on their statement (1 to 127 characters). */
   subject: string;
   /** 8 to 32 letters and digits; generated when absent. */
-  orderId?: string;
+  orderId?: string | undefined;
   /** When the buyer can no longer pay. */
-  expiresAt?: Date;
+  expiresAt?: Date | undefined;
   /** Overrides the facade's `notifyUrl` for this order. */
-  notifyUrl?: string;
+  notifyUrl?: string | undefined;
   /** Where the buyer returns after paying (`page`, `h5`). */
-  returnUrl?: string;
+  returnUrl?: string | undefined;
   /** The buyer's id at the provider (`jsapi`: WeChat openid, Alipay buyer id). */
-  buyerId?: string;
+  buyerId?: string | undefined;
   /** The buyer's payment code (`pos`). */
-  authCode?: string;
+  authCode?: string | undefined;
   /** The buyer's IP address. */
-  clientIp?: string;
+  clientIp?: string | undefined;
   /** The merchant's own data, stored on the order. */
-  metadata?: Record<string, string>;
+  metadata?: Record<string, string> | undefined;
   /** Options only the chosen provider understands; unknown keys are refused. */
-  providerOptions?: ProviderOptionsOf<P>;
+  providerOptions?: ProviderOptionsOf<P> | undefined;
 }
 
 /** Result of {@link Payments.createPayment}: the order and the buyer's next step for its method. */
@@ -201,20 +201,20 @@ export interface PayWithCodeInput<P extends AnyProvider = AnyProvider> {
   /** What the buyer sees on their statement. */
   subject: string;
   /** 8 to 32 letters and digits; generated when absent. */
-  orderId?: string;
+  orderId?: string | undefined;
   /** The merchant's own data, stored on the order. */
-  metadata?: Record<string, string>;
+  metadata?: Record<string, string> | undefined;
   /** The provider to use, when several are configured for the code's wallet. Default: the first. */
-  provider?: P['id'];
+  provider?: P['id'] | undefined;
   /** Rules mapping codes to wallets. Default {@link PAYMENT_CODE_RULES}. */
-  rules?: readonly PaymentCodeRule[];
+  rules?: readonly PaymentCodeRule[] | undefined;
   /**
    * How long to wait for a buyer who confirms in their wallet (enters a password) before the payment
    * is cancelled, in milliseconds. Default 60 000.
    */
-  confirmTimeoutMs?: number;
+  confirmTimeoutMs?: number | undefined;
   /** How often to ask the wallet while the buyer confirms, in milliseconds. Default 3 000. */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
 }
 
 /**
@@ -227,9 +227,9 @@ export interface PayWithCodeInput<P extends AnyProvider = AnyProvider> {
  */
 export interface ResumeInput<P extends AnyProvider = AnyProvider> {
   /** The buyer's IP address (WeChat Pay `h5`). */
-  clientIp?: string;
+  clientIp?: string | undefined;
   /** Provider options for the new attempt, as for `createPayment`. */
-  providerOptions?: ProviderOptionsOf<P>;
+  providerOptions?: ProviderOptionsOf<P> | undefined;
 }
 
 /** Input of {@link Payments.refund}. */
@@ -237,8 +237,8 @@ export interface RefundInput {
   /** Amount in fen. */
   amount: number;
   /** 8 to 32 letters and digits; reuse it to retry the same refund safely. Generated when absent. */
-  refundId?: string;
-  reason?: string;
+  refundId?: string | undefined;
+  reason?: string | undefined;
 }
 
 /** Result of {@link Payments.refund}. */
@@ -386,7 +386,10 @@ function defaultListenerError(error: unknown, event: PaymentsEventType): void {
   console.error(`[hutong] a listener of ${event} threw: ${message}`);
 }
 
-function defaultRelayError(error: unknown, context: { event?: ClaimedOutboxEvent; gaveUp?: boolean }): void {
+function defaultRelayError(
+  error: unknown,
+  context: { event?: ClaimedOutboxEvent | undefined; gaveUp?: boolean | undefined },
+): void {
   // Listener errors reach `onListenerError`; what is left is a store failure or a delivery given up.
   if (context.event && !context.gaveUp) return;
   const message = error instanceof Error ? error.message : String(error);

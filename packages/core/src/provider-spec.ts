@@ -90,12 +90,12 @@ export interface CreatePaymentRequest {
 export interface CreatePaymentResult {
   action: NextAction;
   /** The payment's state when known right away (a `pos` payment paid or refused on the spot). */
-  status?: PaymentStatusEvent;
+  status?: PaymentStatusEvent | undefined;
   /**
    * Strings the provider needs again for later calls on this payment (the WeChat Pay app id it
    * used, ...); stored on the order as `order.providerData` and merged over earlier values.
    */
-  providerData?: Readonly<Record<string, string>>;
+  providerData?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A payment to offer again for an order still pending (`payments.resume`). */
@@ -135,7 +135,7 @@ export interface VerifiedNotification {
   /** The normalised event. */
   event: PaymentEvent;
   /** The provider's notification id, when it has one (for logs). */
-  notificationId?: string;
+  notificationId?: string | undefined;
 }
 
 /**

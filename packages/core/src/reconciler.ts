@@ -83,35 +83,35 @@ export interface ReconcilerOptions {
   readonly payments: ReconcilerPayments;
   readonly store: OrderStore;
   /** Sync `pending` orders unchanged for this long. Default 60 000 (one minute). */
-  readonly pendingAfterMs?: number;
+  readonly pendingAfterMs?: number | undefined;
   /** Sync orders with a pending refund unchanged for this long. Default 60 000. */
-  readonly refundPendingAfterMs?: number;
+  readonly refundPendingAfterMs?: number | undefined;
   /** Close `created` and `pending` orders whose `expiresAt` has passed. Default `true`. */
-  readonly closeExpired?: boolean;
+  readonly closeExpired?: boolean | undefined;
   /** Calls to the facade in flight at once. Default 4. */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /** Most orders one run handles (the rest wait for the next run). Default 1000. */
-  readonly maxOrdersPerRun?: number;
+  readonly maxOrdersPerRun?: number | undefined;
   /** Pause between the end of one run and the start of the next, in `start()` mode. Default 30 000. */
-  readonly intervalMs?: number;
+  readonly intervalMs?: number | undefined;
   /** First wait after a provider failure; it doubles with each failure in a row. Default 1000. */
-  readonly backoffInitialMs?: number;
+  readonly backoffInitialMs?: number | undefined;
   /** Longest wait after provider failures. Default 300 000 (five minutes). */
-  readonly backoffMaxMs?: number;
+  readonly backoffMaxMs?: number | undefined;
   /** Called for everything the reconciler changed or could not do. Exceptions it throws are ignored. */
-  readonly onEvent?: (event: ReconcilerEvent) => void;
+  readonly onEvent?: ((event: ReconcilerEvent) => void) | undefined;
   /** The clock. Default `() => new Date()`. */
-  readonly now?: () => Date;
+  readonly now?: (() => Date) | undefined;
   /**
    * Lease each order through {@link OrderStore.claims} before handling it, so reconcilers on
    * several instances never handle one order at the same time (default `true`; ignored when the
    * store has no claims).
    */
-  readonly claims?: boolean;
+  readonly claims?: boolean | undefined;
   /** This reconciler's name in its claims. Default: host, process id and a random part. */
-  readonly owner?: string;
+  readonly owner?: string | undefined;
   /** How long a claim holds if this reconciler dies before releasing it. Default 300 000. */
-  readonly claimLeaseMs?: number;
+  readonly claimLeaseMs?: number | undefined;
 }
 
 /**

@@ -7,10 +7,33 @@
  *
  * @packageDocumentation
  */
-import type { core, output } from 'zod/mini';
+import type { core, input, output } from 'zod/mini';
 import { ValidationError } from './errors.js';
 import type { HttpHooks } from './http-client.js';
 import { z } from './schema.js';
+
+/**
+ * What a schema takes, e.g. an adapter's option type: `SchemaInput<typeof optionsSchema>`. An
+ * adapter needs no zod of its own for it.
+ *
+ * @example
+ * ```ts
+ * export type MyWalletOptions = SchemaInput<typeof optionsSchema>;
+ * ```
+ */
+export type SchemaInput<S extends core.$ZodType> = input<S>;
+
+/**
+ * What a schema returns once it has parsed a value.
+ *
+ * @example
+ * ```ts
+ * function readOptions(value: unknown): SchemaOutput<typeof optionsSchema> {
+ *   return parseWithSchema(optionsSchema, value, 'options');
+ * }
+ * ```
+ */
+export type SchemaOutput<S extends core.$ZodType> = output<S>;
 
 /** What {@link checkWithSchema} found: the parsed value, or the first problem and where it is. */
 export type SchemaCheck<T> =
@@ -29,6 +52,9 @@ export type SchemaCheck<T> =
  * named in the path), or the schema's own message. Values are never quoted, so a secret in the
  * wrong field does not end up in a log. Adapters use it to read replies into their own errors.
  *
+ * The schema must be synchronous (no async refinements or transforms): one that is not throws a
+ * `TypeError` saying so, as a mistake in the adapter rather than in its input.
+ *
  * @example
  * ```ts
  * const checked = checkWithSchema(replySchema, body);
@@ -36,7 +62,15 @@ export type SchemaCheck<T> =
  * ```
  */
 export function checkWithSchema<S extends core.$ZodType>(schema: S, value: unknown): SchemaCheck<output<S>> {
-  const result = z.safeParse(schema, value, { error: describeIssue });
+  let result: ReturnType<typeof z.safeParse<S>>;
+  try {
+    result = z.safeParse(schema, value, { error: describeIssue });
+  } catch (error) {
+    if (error instanceof Error && error.name === '$ZodAsyncError') {
+      throw new TypeError('checkWithSchema and parseWithSchema take synchronous schemas only', { cause: error });
+    }
+    throw error;
+  }
   if (result.success) return { success: true, data: result.data };
   const issue = result.error.issues[0];
   const path = (issue?.path ?? []).map(String);
@@ -50,7 +84,7 @@ export function checkWithSchema<S extends core.$ZodType>(schema: S, value: unkno
 /**
  * Parses `value` with `schema`; on failure throws a {@link ValidationError} naming the first bad
  * field (prefixed with `prefix`, e.g. `options`) and what is wrong with it, as
- * {@link checkWithSchema} words it.
+ * {@link checkWithSchema} words it (whose rules, synchronous schemas only, apply).
  *
  * @example
  * ```ts
@@ -81,7 +115,11 @@ const UNITS: Readonly<Record<string, [one: string, many: string]>> = {
   file: ['byte', 'bytes'],
 };
 
-function bound(issue: { origin: string; inclusive?: boolean }, limit: number | bigint | Date, side: 'least' | 'most') {
+function bound(
+  issue: { origin: string; inclusive?: boolean | undefined },
+  limit: number | bigint | Date,
+  side: 'least' | 'most',
+) {
   const units = UNITS[issue.origin];
   if (units) return `at ${side} ${limit} ${limit === 1 ? units[0] : units[1]}`;
   if (issue.inclusive === false) return `${side === 'least' ? 'greater' : 'less'} than ${limit}`;
@@ -96,14 +134,18 @@ function describeIssue(issue: core.$ZodRawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
-      return `must be ${issue.expected === 'int' ? 'an integer' : article(issue.expected)}, not ${typeName(issue.input)}`;
+      if (issue.expected === 'int')
+        return typeof issue.input === 'number'
+          ? 'must be an integer'
+          : `must be an integer, not ${typeName(issue.input)}`;
+      return `must be ${article(issue.expected)}, not ${typeName(issue.input)}`;
     case 'too_small':
       if (issue.origin === 'string' && issue.minimum === 1) return 'must not be empty';
       return `must be ${bound(issue, issue.minimum, 'least')}`;
     case 'too_big':
       return `must be ${bound(issue, issue.maximum, 'most')}`;
     case 'invalid_format':
-      if (issue.format === 'url') return 'must be an http(s) URL';
+      if (issue.format === 'url') return 'must be a URL';
       if (issue.format === 'ipv4') return 'must be an IPv4 address';
       if (issue.format === 'ipv6') return 'must be an IPv6 address';
       if (issue.format === 'regex') return 'is not in the expected format';

@@ -32,9 +32,9 @@ export interface NotificationInput {
   /** The raw body, exactly as received; do not pass a parsed object. */
   body: BodyInput;
   /** HTTP method, default `POST`. */
-  method?: string;
+  method?: string | undefined;
   /** The request URL, when the provider signs it or the adapter checks it. */
-  url?: string;
+  url?: string | undefined;
 }
 
 /**

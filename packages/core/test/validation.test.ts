@@ -85,6 +85,7 @@ describe('parseWithSchema messages', () => {
     mode: z.optional(z.enum(['fast', 'slow'])),
     tag: z.optional(z.literal('one')),
     host: z.optional(z.ipv4()),
+    site: z.optional(z.url()),
     code: z.optional(z.string().check(z.regex(/^[0-9]+$/))),
     labelled: z.optional(z.string().check(z.regex(/^[0-9]+$/, 'must be digits'))),
     either: z.optional(z.union([z.number(), z.boolean()])),
@@ -98,7 +99,8 @@ describe('parseWithSchema messages', () => {
     [{ appId: undefined }, 'options.appId', 'is required'],
     [{ appId: 42 }, 'options.appId', 'must be a string, not a number'],
     [{ appId: null }, 'options.appId', 'must be a string, not null'],
-    [{ count: 1.5 }, 'options.count', 'must be an integer, not a number'],
+    [{ count: 1.5 }, 'options.count', 'must be an integer'],
+    [{ count: true }, 'options.count', 'must be a number, not a boolean'],
     [{ count: '3' }, 'options.count', 'must be a number, not a string'],
     [{ count: 0 }, 'options.count', 'must be at least 1'],
     [{ count: 11 }, 'options.count', 'must be at most 10'],
@@ -111,6 +113,7 @@ describe('parseWithSchema messages', () => {
     [{ mode: 'medium' }, 'options.mode', 'must be one of fast, slow'],
     [{ tag: 'two' }, 'options.tag', 'must be one'],
     [{ host: '300.1.1.1' }, 'options.host', 'must be an IPv4 address'],
+    [{ site: 'not a url' }, 'options.site', 'must be a URL'],
     [{ code: '12a' }, 'options.code', 'is not in the expected format'],
     [{ labelled: '12a' }, 'options.labelled', 'must be digits'],
     [{ either: 'x' }, 'options.either', 'matches none of the accepted forms'],
@@ -129,6 +132,19 @@ describe('parseWithSchema messages', () => {
     for (const patch of [{ count: secret }, { mode: secret }, { code: secret }, { either: secret }]) {
       expect(failure(patch).message).not.toContain('MIIE');
     }
+  });
+
+  it('refuses an async schema with a TypeError naming the rule, not a zod error', () => {
+    const asynchronous = classic.string().refine(async () => true);
+    const error = (() => {
+      try {
+        parseWithSchema(asynchronous, 'x', 'options');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as TypeError).message).toBe('checkWithSchema and parseWithSchema take synchronous schemas only');
   });
 
   it('takes classic zod schemas too, with the same messages', () => {

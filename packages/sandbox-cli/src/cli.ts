@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     }
     console.log(text);
     // The merchant's own answer: anything but 2xx means the notification was refused there.
-    const { status } = JSON.parse(text) as { status?: number };
+    const { status } = JSON.parse(text) as { status?: number | undefined };
     if (status !== undefined && (status < 200 || status > 299)) {
       console.error(
         `your server answered ${status}: the notification was refused (see its notification.rejected event)`,

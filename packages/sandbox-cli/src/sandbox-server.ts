@@ -25,7 +25,7 @@ export const DEFAULT_CONTROL_PORT = 4700;
 /** Options of {@link startSandboxes}. */
 export interface StartSandboxesOptions {
   /** The control server's port; the sandboxes listen on the next three. 0 picks free ports for all. Default 4700. */
-  port?: number;
+  port?: number | undefined;
   /** Where to write the test keys. */
   keysDir: string;
 }

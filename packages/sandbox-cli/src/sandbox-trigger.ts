@@ -16,19 +16,19 @@ export interface TriggerRequest {
   event: TriggerEvent;
   wallet: Wallet;
   /** The order (out_trade_no). When the sandbox has no such trade, the kit creates it. Default: a new id. */
-  orderId?: string;
+  orderId?: string | undefined;
   /** Where to post the notification. Default: the trade's (or refund's) notify URL. */
-  to?: string;
+  to?: string | undefined;
   /** Amount in fen of a trade the kit creates, or of its refund. Default 100, and the paid amount. */
-  amount?: number;
+  amount?: number | undefined;
   /** `refund`: the refund to settle; the kit creates one when absent. */
-  refundId?: string;
+  refundId?: string | undefined;
 }
 
 /** What a trigger delivered, and the merchant's answer. */
 export interface TriggerResult {
   orderId: string;
-  refundId?: string;
+  refundId?: string | undefined;
   url: string;
   status: number;
   body: string;
@@ -46,7 +46,7 @@ export interface TriggerResult {
  * ```
  */
 export function createTrigger(kit: SandboxKit): (request: TriggerRequest) => Promise<TriggerResult> {
-  const last = new Map<string, { notification: NotificationInput; refundId?: string }>();
+  const last = new Map<string, { notification: NotificationInput; refundId?: string | undefined }>();
 
   async function ensurePaid(request: TriggerRequest, sandbox: WalletSandbox): Promise<string> {
     const orderId = request.orderId ?? `sbx${Date.now()}${Math.floor(Math.random() * 1e6)}`;

@@ -54,7 +54,7 @@ export interface SqlStoreOptions<DB = unknown> extends SqlSchemaOptions {
    * Run the migrations on first use (default `true`). Set `false` when the deploy step runs
    * {@link migrateToLatest}.
    */
-  readonly migrate?: boolean;
+  readonly migrate?: boolean | undefined;
 }
 
 /**

@@ -40,12 +40,12 @@ export interface SqlSchemaOptions {
    * `<prefix>migration_lock`. Letters, digits and `_`, starting with a letter, at most 32
    * characters. Default `hutong_`.
    */
-  readonly tablePrefix?: string;
+  readonly tablePrefix?: string | undefined;
   /**
    * The engine, when Kysely's adapter does not tell (a third-party dialect). Default: read from
    * the adapter of `db` (PostgreSQL, MySQL or SQLite).
    */
-  readonly engine?: SqlEngine;
+  readonly engine?: SqlEngine | undefined;
 }
 
 /** Columns of the orders table; `data` is the whole order as JSON text. */

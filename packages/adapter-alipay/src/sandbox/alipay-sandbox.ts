@@ -39,14 +39,14 @@ export interface AlipaySandboxOptions {
   /** The app's public key (PEM or base64): requests are checked with it, as Alipay does. */
   appPublicKey: string;
   /** The seller (merchant) user id put in notifications. Default `2088000000000001`. */
-  sellerId?: string;
+  sellerId?: string | undefined;
   /** The sandbox clock. Default `() => new Date()`. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /**
    * Which id the fake OAuth's `alipay.system.oauth.token` returns: `user_id` (`2088...`, the
    * default) or `open_id`, as for apps on Alipay's open-id scheme.
    */
-  idScheme?: 'user_id' | 'open_id';
+  idScheme?: 'user_id' | 'open_id' | undefined;
 }
 
 /** A trade as the sandbox keeps it. */

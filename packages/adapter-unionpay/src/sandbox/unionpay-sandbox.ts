@@ -44,7 +44,7 @@ export interface UnionpaySandboxOptions {
   /** The merchant's signing certificate (PEM): requests are checked with it. */
   merchantCertificate: string;
   /** The sandbox clock. Default `() => new Date()`. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
 }
 
 /** A transaction (consume, refund or undo) as the sandbox keeps it. */
@@ -89,7 +89,7 @@ export interface UnionpaySandbox extends WalletSandbox<UnionpaySandboxTransactio
    */
   pay(
     orderId: string,
-    options?: UnionpaySandboxNotifyOptions & SandboxPayOptions & { fail?: boolean },
+    options?: UnionpaySandboxNotifyOptions & SandboxPayOptions & { fail?: boolean | undefined },
   ): NotificationInput;
   /** The consume times out unpaid; UnionPay sends no notification for that: returns `undefined`. */
   expire(orderId: string): undefined;
@@ -116,11 +116,11 @@ export interface UnionpaySandbox extends WalletSandbox<UnionpaySandboxTransactio
 /** Options of the sandbox's signed notifications. */
 export interface UnionpaySandboxNotifyOptions {
   /** The amount notified (default the transaction's). */
-  amount?: number;
+  amount?: number | undefined;
   /** The `respCode` to notify; a code other than `00` and the failure code leaves the transaction as it is. */
-  respCode?: string;
+  respCode?: string | undefined;
   /** Fields added to (or replacing those of) the notification before it is signed. */
-  fields?: Readonly<Record<string, string>>;
+  fields?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The sandbox's in-process gateway base (never resolved). */

@@ -47,7 +47,7 @@ export interface WechatpaySandboxOptions {
   /** The app id bound to the merchant. */
   appId: string;
   /** Further app ids bound to the merchant (official account, mini program, mobile app). */
-  appIds?: readonly string[];
+  appIds?: readonly string[] | undefined;
   /** The APIv3 key (32 bytes): notifications and certificates are encrypted with it. */
   apiV3Key: string;
   /** The serial of the merchant API certificate requests must name. */
@@ -55,11 +55,11 @@ export interface WechatpaySandboxOptions {
   /** The merchant's public key or API certificate (PEM): request signatures are checked with it. */
   merchantPublicKey: string;
   /** How replies and notifications name the platform key. Default `'public-key'`. */
-  mode?: 'public-key' | 'certificate';
+  mode?: 'public-key' | 'certificate' | undefined;
   /** The sandbox clock. Default `() => new Date()`. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /** The official accounts' AppSecret its fake OAuth checks. Default: a random one, see {@link WechatpaySandbox.appSecret}. */
-  appSecret?: string;
+  appSecret?: string | undefined;
 }
 
 /** A transaction as the sandbox keeps it. */
@@ -128,7 +128,7 @@ export interface WechatpaySandbox extends WalletSandbox<WechatpaySandboxTransact
    */
   answerAs(id: string, otherId: string): void;
   /** Serves `reply` (signed like any reply) to the next request whose path matches, instead of the real answer. */
-  serveOnce(path: RegExp, reply: { status?: number; body: string | Record<string, unknown> }): void;
+  serveOnce(path: RegExp, reply: { status?: number | undefined; body: string | Record<string, unknown> }): void;
   /** The buyer entered the password of a payment-code payment (`USERPAYING` → `SUCCESS`). */
   confirmPassword(orderId: string): void;
   /** The transaction times out unpaid; WeChat Pay sends no notification for that: returns `undefined`. */
@@ -148,9 +148,9 @@ type Json = Record<string, unknown>;
 
 interface Reply {
   status: number;
-  body?: Json | string;
+  body?: Json | string | undefined;
   /** Bill files are not signed. */
-  unsigned?: boolean;
+  unsigned?: boolean | undefined;
 }
 
 const fail = (status: number, code: string, message: string): Reply => ({ status, body: { code, message } });

@@ -43,17 +43,19 @@ export interface ProviderConformanceHarness {
    * Settles a refund that the provider left pending and returns its notification; omit for
    * providers whose refunds settle at once.
    */
-  settleRefund?(provider: PaymentProvider, order: Order, refundId: string): Promise<NotificationInput | undefined>;
+  settleRefund?:
+    | ((provider: PaymentProvider, order: Order, refundId: string) => Promise<NotificationInput | undefined>)
+    | undefined;
   /** Extra create input per method (a WeChat openid for jsapi, a payment code for pos, ...). */
-  createInput?(method: PaymentMethod): Partial<CreatePaymentInput>;
+  createInput?: ((method: PaymentMethod) => Partial<CreatePaymentInput>) | undefined;
   /** Methods to exercise; default: every declared method but `pos`. */
-  methods?: readonly PaymentMethod[];
+  methods?: readonly PaymentMethod[] | undefined;
   /** Amount of test payments in fen. Default 1999. */
-  amount?: number;
+  amount?: number | undefined;
   /** Notification URL given to the provider. Default `https://merchant.example/notify`. */
-  notifyUrl?: string;
+  notifyUrl?: string | undefined;
   /** Changes a notification so that its signature no longer holds. Default: flips one body character. */
-  tamper?(notification: NotificationInput): NotificationInput;
+  tamper?: ((notification: NotificationInput) => NotificationInput) | undefined;
 }
 
 const OPTIONAL_OPERATIONS = [

@@ -77,34 +77,37 @@ export type FakeOperation =
 /** Options of {@link createFakeProvider}. */
 export interface FakeProviderOptions {
   /** Provider id. Default `fake`. */
-  id?: string;
+  id?: string | undefined;
   /** The wallet it stands for (`alipay`, ...), for tests of wallet routing. Default `fake`. */
-  wallet?: string;
+  wallet?: string | undefined;
   /** HMAC secret of notifications. Default: random per provider. */
-  secret?: string;
+  secret?: string | undefined;
   /** The clock used to check notification timestamps. Default `() => new Date()`. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /** Allowed clock difference of notifications, in seconds. Default 300. */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** Settle refunds at once (Alipay style) instead of `PROCESSING` then a notification. Default false. */
-  instantRefunds?: boolean;
+  instantRefunds?: boolean | undefined;
   /**
    * `pos` payments wait for the buyer to confirm in their wallet (enter a password) instead of
    * settling at once: they start pending, and `sandbox.pay` completes them. Default false.
    */
-  posConfirmation?: boolean;
+  posConfirmation?: boolean | undefined;
 }
 
 /** Test controls of the fake gateway: act as the buyer, the provider and the network. */
 export interface FakeSandbox {
   /** The buyer pays; returns the signed notification the gateway would post. */
-  pay(orderId: string, options?: { amount?: number; transactionId?: string }): NotificationInput;
+  pay(
+    orderId: string,
+    options?: { amount?: number | undefined; transactionId?: string | undefined },
+  ): NotificationInput;
   /** The payment expires unpaid; returns the signed notification. */
   expire(orderId: string): NotificationInput;
   /** Settles a pending refund; returns the signed notification. */
-  settleRefund(orderId: string, refundId: string, options?: { fail?: boolean }): NotificationInput;
+  settleRefund(orderId: string, refundId: string, options?: { fail?: boolean | undefined }): NotificationInput;
   /** Signs any body, for tests that forge or replay notifications. */
-  notification(body: string, options?: { timestamp?: number }): NotificationInput;
+  notification(body: string, options?: { timestamp?: number | undefined }): NotificationInput;
   /** Makes the next call of `operation` throw `error`. */
   failNext(operation: FakeOperation, error: Error): void;
   /** The gateway's record of a payment. */
@@ -134,10 +137,10 @@ interface FakeNotificationBody {
   id: string;
   type: PaymentEvent['type'];
   order_id: string;
-  amount?: number;
-  transaction_id?: string;
-  refund_id?: string;
-  provider_refund_id?: string;
+  amount?: number | undefined;
+  transaction_id?: string | undefined;
+  refund_id?: string | undefined;
+  provider_refund_id?: string | undefined;
 }
 
 const NOTIFICATION_TYPES: ReadonlySet<string> = new Set([
@@ -212,7 +215,7 @@ function providerError(code: string, normalizedCode: ProviderApiError['normalize
  * ```
  */
 export function createFakeProvider<const Id extends string = 'fake'>(
-  options: FakeProviderOptions & { id?: Id } = {},
+  options: FakeProviderOptions & { id?: Id | undefined } = {},
 ): FakeProvider<Id> {
   const id = (options.id ?? 'fake') as Id;
   const secret = options.secret ?? randomBytes(32).toString('hex');

@@ -18,15 +18,15 @@ export interface TestCertificateRequest {
   /** The certificate's public key. */
   publicKey: KeyObject;
   /** The issuer; omit for a self-signed certificate (then `signingKey` is the subject's key). */
-  issuer?: { subject: DistinguishedName; privateKey: KeyObject };
+  issuer?: { subject: DistinguishedName; privateKey: KeyObject } | undefined;
   /** The subject's private key, to sign a self-signed certificate. */
-  signingKey?: KeyObject;
+  signingKey?: KeyObject | undefined;
   /** Serial number (positive). Default: 16 random bytes. */
-  serial?: bigint;
+  serial?: bigint | undefined;
   notBefore: Date;
   notAfter: Date;
   /** A CA certificate (basicConstraints cA=TRUE, keyCertSign). Default false. */
-  isCA?: boolean;
+  isCA?: boolean | undefined;
 }
 
 /** An issued certificate with its PEM and parsed form. */
@@ -164,13 +164,13 @@ export function issueTestCertificate(request: TestCertificateRequest): TestCerti
 /** Options of {@link createTestIdentity}. */
 export interface TestIdentityRequest {
   subject: DistinguishedName;
-  issuer?: TestIdentity;
-  serial?: bigint;
+  issuer?: TestIdentity | undefined;
+  serial?: bigint | undefined;
   notBefore: Date;
   notAfter: Date;
-  isCA?: boolean;
+  isCA?: boolean | undefined;
   /** RSA modulus length. Default 2048. */
-  modulusLength?: number;
+  modulusLength?: number | undefined;
 }
 
 /**

@@ -19,15 +19,15 @@ export interface WalletSandboxServer {
 /** Options of {@link WalletSandbox.pay}. */
 export interface SandboxPayOptions {
   /** Notify this amount (in fen) instead of the trade's: a wallet reporting another amount. */
-  amount?: number;
+  amount?: number | undefined;
   /** Notify a payment in this currency (ISO 4217, `USD`) instead of CNY. */
-  currency?: string;
+  currency?: string | undefined;
 }
 
 /** Options of {@link WalletSandbox.settleRefund}. */
 export interface SandboxSettleRefundOptions {
   /** Settle the refund as failed (WeChat Pay `ABNORMAL`, UnionPay a failure `respCode`). */
-  fail?: boolean;
+  fail?: boolean | undefined;
 }
 
 /**
