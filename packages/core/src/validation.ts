@@ -66,7 +66,8 @@ export function checkWithSchema<S extends core.$ZodType>(schema: S, value: unkno
   try {
     result = z.safeParse(schema, value, { error: describeIssue });
   } catch (error) {
-    if (error instanceof Error && error.name === '$ZodAsyncError') {
+    // zod's $ZodAsyncError, from whichever copy of zod built the schema.
+    if (error instanceof Error && /^Encountered Promise during synchronous parse/.test(error.message)) {
       throw new TypeError('checkWithSchema and parseWithSchema take synchronous schemas only', { cause: error });
     }
     throw error;
