@@ -12,7 +12,13 @@ declare const maybeNumber: number | undefined;
 declare const maybeFetch: typeof fetch | undefined;
 declare const maybeDate: Date | undefined;
 
-createHttpClient({ provider: 'mywallet', fetch: maybeFetch, timeoutMs: maybeNumber, retries: maybeNumber, hooks: undefined });
+createHttpClient({
+  provider: 'mywallet',
+  fetch: maybeFetch,
+  timeoutMs: maybeNumber,
+  retries: maybeNumber,
+  hooks: undefined,
+});
 
 const payments = createPayments({
   providers: [
@@ -63,7 +69,12 @@ await payments.createPayment({
   metadata: undefined,
 });
 await payments.refund('order0001', { amount: 100, refundId: env.REFUND_ID, reason: env.REASON });
-await new MemoryOrderStore().listOrders({ status: undefined, provider: env.PROVIDER, limit: maybeNumber, cursor: env.CURSOR });
+await new MemoryOrderStore().listOrders({
+  status: undefined,
+  provider: env.PROVIDER,
+  limit: maybeNumber,
+  cursor: env.CURSOR,
+});
 
 const checkout = createCheckout({
   payments,
@@ -73,4 +84,9 @@ const checkout = createCheckout({
   locale: undefined,
   onError: undefined,
 });
-await checkout.createSession({ amount: maybeNumber, subject: 'Tea', returnUrl: env.RETURN_URL, payerAmount: { min: maybeNumber } });
+await checkout.createSession({
+  amount: maybeNumber,
+  subject: 'Tea',
+  returnUrl: env.RETURN_URL,
+  payerAmount: { min: maybeNumber },
+});
