@@ -74,9 +74,25 @@ export class HutongError extends Error {
   }
 }
 
+/** One problem of the input a {@link ValidationError} refuses. */
+export interface ValidationIssue {
+  /** Dotted path of the field, e.g. `options.privateKey`. */
+  readonly field: string;
+  /** What is wrong with it, e.g. `is required`. */
+  readonly message: string;
+}
+
+/** Options of a {@link ValidationError}. */
+export interface ValidationErrorOptions extends HutongErrorOptions {
+  /** Every problem found, the error's own first, when a check reports several at once. */
+  issues?: readonly ValidationIssue[] | undefined;
+}
+
 /**
  * Input that breaks a rule: a float or negative amount, a malformed option, an over-long order id.
- * {@link ValidationError.field} names the offending field (dotted path).
+ * {@link ValidationError.field} names the offending field (dotted path); where a schema found
+ * several problems at once (options missing three fields), {@link ValidationError.issues} lists
+ * them all and the message names the others.
  *
  * @example
  * ```ts
@@ -86,11 +102,17 @@ export class HutongError extends Error {
 export class ValidationError extends HutongError {
   /** Dotted path of the field that failed validation, e.g. `amount` or `options.privateKey`. */
   readonly field: string;
+  /** Every problem found, this error's `field` first: one, unless a schema reported several. */
+  readonly issues: readonly ValidationIssue[];
 
-  constructor(field: string, message: string, options: HutongErrorOptions = {}) {
-    super('validation_error', `${field}: ${message}`, options);
+  constructor(field: string, message: string, options: ValidationErrorOptions = {}) {
+    const others = (options.issues ?? []).filter((issue) => issue.field !== field || issue.message !== message);
+    const more =
+      others.length === 0 ? '' : ` (and ${others.map((issue) => `${issue.field}: ${issue.message}`).join('; ')})`;
+    super('validation_error', `${field}: ${message}${more}`, options);
     this.name = 'ValidationError';
     this.field = field;
+    this.issues = [{ field, message }, ...others];
     mark(this, 'ValidationError');
   }
 

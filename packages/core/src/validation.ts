@@ -44,6 +44,8 @@ export type SchemaCheck<T> =
       readonly path: readonly string[];
       /** What is wrong, in the words of a {@link ValidationError}: `is required`, `must be a string, not a number`. */
       readonly message: string;
+      /** Every problem found, the first one included, in the same words. */
+      readonly issues: readonly { readonly path: readonly string[]; readonly message: string }[];
     };
 
 /**
@@ -73,19 +75,32 @@ export function checkWithSchema<S extends core.$ZodType>(schema: S, value: unkno
     throw error;
   }
   if (result.success) return { success: true, data: result.data };
-  const issue = result.error.issues[0];
-  const path = (issue?.path ?? []).map(String);
-  // An unknown key of a strict object is named itself: a typo silently ignored is a lost feature.
-  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  if (unknownKey !== undefined) path.push(unknownKey);
-  const message = unknownKey !== undefined ? 'is not a known option' : (issue?.message ?? 'is invalid');
-  return { success: false, path, message };
+  const issues = result.error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    // An unknown key of a strict object is named itself: a typo silently ignored is a lost feature.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...path, key], message: 'is not a known option' }));
+    }
+    return [{ path, message: issue.message }];
+  });
+  // One problem per field: a field of the wrong type is not also too short.
+  const seen = new Set<string>();
+  const all = issues.flat().filter((issue) => {
+    const key = issue.path.join('\u0000');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const first = all[0] ?? { path: [], message: 'is invalid' };
+  return { success: false, path: first.path, message: first.message, issues: all };
 }
 
 /**
  * Parses `value` with `schema`; on failure throws a {@link ValidationError} naming the first bad
  * field (prefixed with `prefix`, e.g. `options`) and what is wrong with it, as
- * {@link checkWithSchema} words it (whose rules, synchronous schemas only, apply).
+ * {@link checkWithSchema} words it (whose rules, synchronous schemas only, apply). Every other
+ * problem found is in the error's `issues` and named in its message, so a merchant fixes a
+ * configuration in one go.
  *
  * @example
  * ```ts
@@ -95,8 +110,9 @@ export function checkWithSchema<S extends core.$ZodType>(schema: S, value: unkno
 export function parseWithSchema<S extends core.$ZodType>(schema: S, value: unknown, prefix?: string): output<S> {
   const checked = checkWithSchema(schema, value);
   if (checked.success) return checked.data;
-  const field = [prefix, ...checked.path].filter(Boolean).join('.') || (prefix ?? 'input');
-  throw new ValidationError(field, checked.message);
+  const fieldOf = (path: readonly string[]) => [prefix, ...path].filter(Boolean).join('.') || (prefix ?? 'input');
+  const issues = checked.issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message }));
+  throw new ValidationError(fieldOf(checked.path), checked.message, { issues });
 }
 
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);

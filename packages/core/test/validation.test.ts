@@ -92,8 +92,16 @@ describe('parseWithSchema messages', () => {
     ...transportOptionsShape,
   });
   const complete = { appId: 'app' };
-  const failure = (patch: Record<string, unknown>) =>
-    fieldAndMessage(() => parseWithSchema(schema, { ...complete, ...patch }, 'options'));
+  /** The field and message of the first problem (others, such as a second bad item, are tested below). */
+  const failure = (patch: Record<string, unknown>) => {
+    try {
+      parseWithSchema(schema, { ...complete, ...patch }, 'options');
+    } catch (error) {
+      if (!ValidationError.isInstance(error)) throw error;
+      return { field: error.field, message: `${error.issues[0]?.field}: ${error.issues[0]?.message}` };
+    }
+    throw new Error('no ValidationError');
+  };
 
   it.each([
     [{ appId: undefined }, 'options.appId', 'is required'],
@@ -125,6 +133,44 @@ describe('parseWithSchema messages', () => {
     [{ appID: 'x' }, 'options.appID', 'is not a known option'],
   ])('%j fails on %s: %s', (patch, field, message) => {
     expect(failure(patch)).toEqual({ field, message: `${field}: ${message}` });
+  });
+
+  it('reports every problem at once: the first as the field, all of them in issues and the message', () => {
+    let error: unknown;
+    try {
+      parseWithSchema(schema, { count: 0, mode: 'medium', appID: 'x', hooks: { onReqest: () => {} } }, 'options');
+    } catch (caught) {
+      error = caught;
+    }
+    if (!ValidationError.isInstance(error)) throw new Error('no ValidationError');
+    expect(error.field).toBe('options.appId');
+    expect(error.issues).toEqual([
+      { field: 'options.appId', message: 'is required' },
+      { field: 'options.count', message: 'must be at least 1' },
+      { field: 'options.mode', message: 'must be one of fast, slow' },
+      { field: 'options.hooks.onReqest', message: 'is not a known option' },
+      { field: 'options.appID', message: 'is not a known option' },
+    ]);
+    expect(error.message).toBe(
+      'options.appId: is required (and options.count: must be at least 1; options.mode: must be one of fast, slow; ' +
+        'options.hooks.onReqest: is not a known option; options.appID: is not a known option)',
+    );
+  });
+
+  it('names each bad item of a list, and one problem per field', () => {
+    const { message } = fieldAndMessage(() => parseWithSchema(schema, { ...complete, names: [1, 2] }, 'options'));
+    expect(message).toBe(
+      'options.names.0: must be a string, not a number (and options.names.1: must be a string, not a number)',
+    );
+    expect(fieldAndMessage(() => parseWithSchema(schema, { ...complete, names: 'a' }, 'options')).message).toBe(
+      'options.names: must be an array, not a string',
+    );
+  });
+
+  it('has one issue, its own, when one field is wrong', () => {
+    const error = new ValidationError('amount', 'must be a positive integer of fen');
+    expect(error.issues).toEqual([{ field: 'amount', message: 'must be a positive integer of fen' }]);
+    expect(error.message).toBe('amount: must be a positive integer of fen');
   });
 
   it('never quotes the value it refuses', () => {
