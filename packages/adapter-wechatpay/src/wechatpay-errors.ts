@@ -23,6 +23,7 @@ export const WECHATPAY_ERROR_CODES: Readonly<Record<string, NormalizedProviderCo
   BANKERROR: 'system_busy',
   FREQUENCY_LIMITED: 'rate_limited',
   PARAM_ERROR: 'invalid_request',
+  AUTH_CODE_INVALID: 'invalid_request',
   INVALID_REQUEST: 'invalid_request',
   OUT_TRADE_NO_USED: 'invalid_request',
   NO_AUTH: 'permission_denied',

@@ -14,6 +14,7 @@ import {
   type CreatePaymentResult,
   type JsapiAction,
   type PaymentProvider,
+  type PaymentStatusEvent,
   type PosAction,
   ProviderApiError,
   type ProviderCapabilities,
@@ -230,12 +231,37 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
               providerData,
             };
           }
-          throw error;
+          return { action: { type: 'none' }, status: await confirmRefusal(error, request.orderId), providerData };
         }
       }
       default:
         throw new ValidationError('method', `${request.method} is not offered by WeChat Pay`);
     }
+  }
+
+  /**
+   * Whether a refusal of a payment-code payment stands. WeChat Pay's error replies name no order,
+   * so a genuine refusal of another request (signed, and inside the timestamp window) could come
+   * back as this one's answer while WeChat Pay charged this buyer. The order query, whose reply
+   * names the order, decides: no transaction of the order, or a closed or failed one, and the
+   * refusal stands, so it is thrown; a transaction paid or awaiting the buyer is returned. A query
+   * that fails leaves the outcome unknown: its error is thrown, and marks nothing failed.
+   */
+  async function confirmRefusal(error: unknown, orderId: string): Promise<PaymentStatusEvent> {
+    if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
+    let transaction: PaymentStatusEvent;
+    try {
+      const reply = await client.request({
+        method: 'GET',
+        path: `/v3/pay/transactions/out-trade-no/${path(orderId)}?mchid=${config.mchId}`,
+      });
+      transaction = readWechatpayTransaction(replies, reply, { orderId });
+    } catch (queryError) {
+      if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
+      throw queryError;
+    }
+    if (transaction.type === 'payment.closed' || transaction.type === 'payment.failed') throw error;
+    return transaction;
   }
 
   async function reversePayment(orderId: string, appId = config.apps.default): Promise<void> {
@@ -315,14 +341,25 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
       };
       if (reason) body.reason = reason;
       if (order.notifyUrl) body.notify_url = order.notifyUrl;
-      // Idempotent by out_refund_no.
-      const reply = await client.request({
-        method: 'POST',
-        path: '/v3/refund/domestic/refunds',
-        body,
-        idempotent: true,
-      });
-      return readWechatpayRefund(replies, reply, { orderId, transactionId: order.providerTransactionId }, refundId);
+      const expected = { orderId, transactionId: order.providerTransactionId };
+      let reply: unknown;
+      try {
+        // Idempotent by out_refund_no.
+        reply = await client.request({ method: 'POST', path: '/v3/refund/domestic/refunds', body, idempotent: true });
+      } catch (error) {
+        // A refusal names no refund, so it could be another request's (signed, inside the timestamp
+        // window): before it may mark this refund failed, ask WeChat Pay about this refund.
+        if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
+        let known: unknown;
+        try {
+          known = await client.request({ method: 'GET', path: `/v3/refund/domestic/refunds/${path(refundId)}` });
+        } catch (queryError) {
+          if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
+          throw queryError;
+        }
+        return readWechatpayRefund(replies, known, expected, refundId);
+      }
+      return readWechatpayRefund(replies, reply, expected, refundId);
     },
 
     async queryRefund({ orderId, order, refundId }) {

@@ -26,7 +26,8 @@ export function sandboxed<const Id extends string = 'wechatpay'>(
     /** Further app ids the sandbox's merchant has. */
     appIds?: readonly string[];
     now?: () => Date;
-    rewrite?: (response: Response) => Promise<Response>;
+    /** Replaces the sandbox's reply to `request` (which the sandbox has handled). */
+    rewrite?: (response: Response, request: Request) => Promise<Response>;
   } = {},
 ) {
   const sandbox = createWechatpaySandbox({
@@ -49,7 +50,7 @@ export function sandboxed<const Id extends string = 'wechatpay'>(
       headers: request.headers,
     });
     const response = await sandbox.fetch(request);
-    return options.rewrite ? options.rewrite(response) : response;
+    return options.rewrite ? options.rewrite(response, request) : response;
   };
   const keys =
     options.mode === 'certificate'

@@ -7,6 +7,7 @@ import {
   createPayments,
   MemoryOrderStore,
   type Order,
+  ProviderApiError,
   RefundExceedsPaidError,
   UnexpectedResponseError,
   ValidationError,
@@ -260,5 +261,105 @@ describe('webhook answers (issue 10.13)', () => {
     expect(result.ok).toBe(false);
     expect(result.response.status).toBe(400);
     expect(JSON.parse(result.response.body)).toMatchObject({ code: 'FAIL' });
+  });
+});
+
+describe('refusals, which name no order or refund, are confirmed by a query (review)', () => {
+  /**
+   * A facade whose fetch can answer the next codepay request with an earlier genuine reply (signed,
+   * inside the timestamp window) after the sandbox has handled the request itself.
+   */
+  function replaying() {
+    type Reply = { status: number; headers: [string, string][]; body: string };
+    const last = new Map<string, Reply>();
+    let replayNext: { path: string; reply: Reply } | undefined;
+    const context = facade({
+      rewrite: async (response, request) => {
+        const path = new URL(request.url).pathname;
+        const genuine = { status: response.status, headers: [...response.headers], body: await response.text() };
+        let served = genuine;
+        if (replayNext && replayNext.path === path) {
+          served = replayNext.reply;
+          replayNext = undefined;
+        }
+        last.set(path, genuine);
+        return new Response(served.body, { status: served.status, headers: served.headers });
+      },
+    });
+    return {
+      ...context,
+      /** The next request to `path` is answered with the last genuine reply to it, once handled. */
+      replayLastReply: (path = '/v3/pay/transactions/codepay') => {
+        const reply = last.get(path);
+        if (!reply) throw new Error(`no reply to ${path} yet`);
+        replayNext = { path, reply };
+      },
+    };
+  }
+  const pos = (orderId: string, authCode: string) => ({
+    provider: 'wechatpay' as const,
+    method: 'pos' as const,
+    amount: 500,
+    subject: 'Tea',
+    authCode,
+    orderId,
+  });
+
+  it('the sandbox refuses a code that is no WeChat Pay code and makes no transaction; the refusal stands', async () => {
+    const context = facade();
+    const error = await rejectionOf(context.payments.createPayment(pos('posRefused01', '987654321098765432')));
+    expect(ProviderApiError.isInstance(error) && error.providerCode).toBe('AUTH_CODE_INVALID');
+    expect(context.sandbox.trade('posRefused01')).toBeUndefined();
+    expect((await context.payments.getOrder('posRefused01')).status).toBe('failed');
+  });
+
+  it('does not fail a pos order WeChat Pay charged on the genuine refusal of another code', async () => {
+    const context = replaying();
+    await rejectionOf(context.payments.createPayment(pos('posRefusedX1', '987654321098765432')));
+    context.replayLastReply();
+    const result = await context.payments.createPayment(pos('posChargedY1', '134567890123456789'));
+    expect(context.sandbox.trade('posChargedY1')?.tradeState).toBe('SUCCESS');
+    expect(result.order.status).toBe('paid');
+  });
+
+  it('leaves the order as it was when the order query cannot confirm a refusal', async () => {
+    const context = replaying();
+    await rejectionOf(context.payments.createPayment(pos('posRefusedX3', '987654321098765432')));
+    context.replayLastReply();
+    context.sandbox.serveOnce(/out-trade-no\/posUnknownY3$/, {
+      status: 500,
+      body: { code: 'SYSTEM_ERROR', message: '系统繁忙' },
+    });
+    await rejectionOf(context.payments.createPayment(pos('posUnknownY3', '134567890123456789')));
+    expect((await context.payments.getOrder('posUnknownY3')).status).not.toBe('failed');
+  });
+
+  it('leaves a pos order pending on a replayed refusal while its buyer enters a password', async () => {
+    const context = replaying();
+    await rejectionOf(context.payments.createPayment(pos('posRefusedX2', '987654321098765432')));
+    context.replayLastReply();
+    const result = await context.payments.createPayment(pos('posWaitingY2', '139000000000000003'));
+    expect(result.order.status).toBe('pending');
+  });
+
+  it('does not fail a refund WeChat Pay accepted on the genuine refusal of another refund', async () => {
+    const context = replaying();
+    const x = await paidOrder(context);
+    context.sandbox.serveOnce(/\/v3\/refund\/domestic\/refunds$/, {
+      status: 403,
+      body: { code: 'NOT_ENOUGH', message: '基本账户余额不足，请充值后重新发起' },
+    });
+    const refused = await rejectionOf(context.payments.refund(x.id, { amount: 100, refundId: 'refundX0001' }));
+    expect(ProviderApiError.isInstance(refused) && refused.providerCode).toBe('NOT_ENOUGH');
+    expect((await context.payments.getOrder(x.id)).refunds[0]?.status).toBe('failed');
+    const y = await paidOrder(context);
+    context.replayLastReply('/v3/refund/domestic/refunds');
+    const { refund } = await context.payments.refund(y.id, { amount: 100, refundId: 'refundY0001' });
+    expect(refund.status).toBe('pending');
+    const settled = await context.payments.handleNotification(
+      'wechatpay',
+      context.sandbox.settleRefund(y.id, refund.id),
+    );
+    expect(settled.ok && settled.order.refundedAmount).toBe(100);
   });
 });

@@ -353,6 +353,9 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
         return fail(400, 'PARAM_ERROR', '缺少payer.openid');
       if (kind === 'h5' && !(body.scene_info as Json | undefined)?.payer_client_ip)
         return fail(400, 'PARAM_ERROR', '缺少payer_client_ip');
+      // WeChat Pay's payment codes are 18 digits starting 10 to 15; another code makes no transaction.
+      if (kind === 'codepay' && !/^1[0-5]\d{16}$/.test(String((body.payer as Json | undefined)?.auth_code ?? '')))
+        return fail(400, 'AUTH_CODE_INVALID', '付款码无效，请重新扫码');
       const tradeType = ({ native: 'NATIVE', jsapi: 'JSAPI', app: 'APP', h5: 'MWEB', codepay: 'MICROPAY' } as const)[
         kind as 'native'
       ];
