@@ -87,7 +87,10 @@ export interface AlipayBaseOptions<Id extends string = 'alipay'> {
  * ```
  */
 export interface AlipayPublicKeyOptions<Id extends string = 'alipay'> extends AlipayBaseOptions<Id> {
-  /** Alipay's public key, PEM or bare base64. */
+  /**
+   * Alipay's public key, PEM or bare base64 (public-key mode). An app set up for certificates
+   * gives `appCert`, `alipayPublicCert` and `alipayRootCert` instead ({@link AlipayCertificateOptions}).
+   */
   alipayPublicKey: string;
   appCert?: never | undefined;
   alipayPublicCert?: never | undefined;
@@ -116,6 +119,8 @@ export interface AlipayCertificateOptions<Id extends string = 'alipay'> extends 
   alipayRootCert: string;
 }
 
+// Public-key mode last: a call with neither mode is then reported as missing `alipayPublicKey`, the
+// mode most apps use, rather than the three certificates.
 /**
  * Options of `alipay()`: public-key mode ({@link AlipayPublicKeyOptions}) or certificate mode
  * ({@link AlipayCertificateOptions}); giving neither, or both, does not compile.
@@ -127,7 +132,7 @@ export interface AlipayCertificateOptions<Id extends string = 'alipay'> extends 
  *   alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY! });
  * ```
  */
-export type AlipayOptions<Id extends string = 'alipay'> = AlipayPublicKeyOptions<Id> | AlipayCertificateOptions<Id>;
+export type AlipayOptions<Id extends string = 'alipay'> = AlipayCertificateOptions<Id> | AlipayPublicKeyOptions<Id>;
 
 /**
  * Options after validation, with keys parsed.
