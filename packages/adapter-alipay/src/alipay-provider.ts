@@ -311,14 +311,28 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
   }
 
   /**
-   * Whether a refusal of a payment stands. Alipay's error replies name no order, so a genuine
-   * refusal of another request could come back as this one's answer while Alipay made this trade
-   * (and, for `pos`, charged the buyer). The trade query, whose reply names the order, decides:
-   * no trade of the order (or a closed one) and the refusal stands, so it is thrown; a trade
-   * Alipay holds open or paid is returned. A query that fails leaves the outcome unknown: its
-   * error is thrown, and marks nothing failed.
+   * A refusal whose outcome could not be checked: the order and refund stay as they were (the
+   * facade marks nothing failed for it), for `sync` to settle. The refusal is the `cause`.
    */
-  async function confirmRefusal(error: unknown, orderId: string): Promise<PaymentStatusEvent> {
+  function unconfirmed(refusal: ProviderApiError, queryError: unknown, query: string): UnexpectedResponseError {
+    const why = queryError instanceof Error ? queryError.message : String(queryError);
+    return new UnexpectedResponseError(
+      id,
+      'mismatch',
+      `the refusal ${refusal.providerCode} names no order, and ${query} could not check it (${why})`,
+      { field: 'response.sub_code', cause: refusal },
+    );
+  }
+
+  /**
+   * Checks a refusal of a `pos` payment against the trade. Alipay's error replies name no order,
+   * so a genuine refusal of another request could come back as this one's answer while Alipay
+   * charged this buyer. The trade query's reply names the order: a paid trade is returned (the
+   * refusal was not this order's); an open one is cancelled, so the code cannot be charged after
+   * the till gave up, and the refusal stands; none, or a closed one, and the refusal stands. A
+   * query or cancel that fails leaves the outcome unknown ({@link unconfirmed}).
+   */
+  async function checkPosRefusal(error: unknown, orderId: string): Promise<PaymentStatusEvent> {
     if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
     let trade: PaymentStatusEvent;
     try {
@@ -326,25 +340,23 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
       trade = readTradeQueryReply(node, { provider: id, orderId });
     } catch (queryError) {
       if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
-      throw queryError;
+      throw unconfirmed(error, queryError, 'alipay.trade.query');
     }
-    if (trade.type === 'payment.closed' || trade.type === 'payment.failed') throw error;
-    return trade;
-  }
-
-  /** A refusal of a call that makes a trade, once the trade query shows that Alipay holds it. */
-  function refusalOfAnotherRequest(error: ProviderApiError, trade: PaymentStatusEvent): never {
-    throw new UnexpectedResponseError(
-      id,
-      'mismatch',
-      `the refusal ${error.providerCode} is not this order's: Alipay holds its trade (${trade.type})`,
-      { field: 'response.sub_code', cause: error },
-    );
+    if (trade.type === 'payment.succeeded') return trade;
+    if (trade.type === 'payment.pending') {
+      try {
+        await cancelPayment(orderId);
+      } catch (cancelError) {
+        throw unconfirmed(error, cancelError, 'alipay.trade.cancel');
+      }
+    }
+    throw error;
   }
 
   /**
-   * Sends (or signs, for the buyer to send) the method's request for `biz`. A first request's
-   * refusal would mark the order failed, so it is confirmed first; a resumed one's marks nothing.
+   * Sends (or signs, for the buyer to send) the method's request for `biz`. A first `pos`
+   * request's refusal would mark the order failed, so it is checked first; a resumed one's marks
+   * nothing (and `pos` payments are not resumed).
    */
   async function start(
     request: CreatePaymentRequest,
@@ -357,9 +369,6 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
     const providerData = { [BIZ_CONTENT]: JSON.stringify(biz) };
     switch (request.method) {
       case 'qr': {
-        // A precreated QR code makes no trade until it is scanned, so the query cannot tell a
-        // replayed refusal from a real one here; but a replaced reply never carried the code to a
-        // buyer either, so nobody can pay the order.
         const node = await gateway.call('alipay.trade.precreate', biz, call);
         return { action: { type: 'qr', content: readPrecreateReply(node, expected).qrCode }, providerData };
       }
@@ -373,13 +382,7 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
         return { action: { type: 'app', payload: encodeAlipayForm(params) }, providerData };
       }
       case 'jsapi': {
-        let node: AlipayResponseNode;
-        try {
-          node = await gateway.call('alipay.trade.create', biz, call);
-        } catch (error) {
-          if (!confirmRefusals) throw error;
-          refusalOfAnotherRequest(error as ProviderApiError, await confirmRefusal(error, request.orderId));
-        }
+        const node = await gateway.call('alipay.trade.create', biz, call);
         return {
           action: { type: 'jsapi', params: { tradeNO: readTradeCreateReply(node, expected).tradeNo } },
           providerData,
@@ -390,9 +393,9 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
         try {
           node = await gateway.call('alipay.trade.pay', biz, { notifyUrl: request.notifyUrl });
         } catch (error) {
-          // The buyer may have been charged: the trade Alipay holds is the answer.
+          // The buyer may have been charged: a refusal is checked against the trade.
           if (!confirmRefusals) throw error;
-          return { action: { type: 'none' }, status: await confirmRefusal(error, request.orderId) };
+          return { action: { type: 'none' }, status: await checkPosRefusal(error, request.orderId) };
         }
         return { action: { type: 'none' }, status: readTradePayReply(node, expected) };
       }
@@ -523,7 +526,13 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
         // A refusal names no refund (Alipay's refund errors carry no out_request_no), so it could be
         // another request's: before it may mark this refund failed, ask Alipay about this refund.
         if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
-        const confirmed = await confirmRefund(orderId, order, refundId);
+        let confirmed: RefundStatusEvent | undefined;
+        try {
+          confirmed = await confirmRefund(orderId, order, refundId);
+        } catch (queryError) {
+          if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
+          throw unconfirmed(error, queryError, 'alipay.trade.fastpay.refund.query');
+        }
         if (confirmed !== undefined) return confirmed;
         throw error;
       }

@@ -437,7 +437,7 @@ describe('refund replies, which name no refund, are confirmed by the refund itse
   });
 });
 
-describe('payment refusals, which name no order, are confirmed by the trade query (review)', () => {
+describe('pos refusals, which name no order, are checked against the trade (review)', () => {
   const pos = (orderId: string, authCode: string) => ({
     provider: 'alipay' as const,
     method: 'pos' as const,
@@ -468,38 +468,14 @@ describe('payment refusals, which name no order, are confirmed by the trade quer
     expect(result.action).toMatchObject({ type: 'pos', status: 'paid' });
   });
 
-  it('leaves a pos order pending on a replayed refusal while its buyer enters a password', async () => {
+  it("cancels a trade still awaiting the buyer's password on a refusal, so the code cannot be charged later", async () => {
     const context = facade();
     await rejectionOf(context.payments.createPayment(pos('posRefusedX2', '123456789012345678')));
     context.serveNext(context.lastReply('alipay.trade.pay'), 'alipay.trade.pay');
-    const result = await context.payments.createPayment(pos('posWaitingY2', '260000000000000003'));
-    expect(result.order.status).toBe('pending');
-    expect(context.sandbox.trade('posWaitingY2')?.status).toBe('WAIT_BUYER_PAY');
-  });
-
-  it('does not fail a jsapi order whose trade Alipay created, on a replayed refusal', async () => {
-    const context = facade();
-    const jsapi = (orderId: string, buyerId: string) => ({
-      provider: 'alipay' as const,
-      method: 'jsapi' as const,
-      amount: 500,
-      subject: 'Tea',
-      buyerId,
-      orderId,
-    });
-    context.sandbox.alterNextReply('alipay.trade.create', () => ({
-      code: '40004',
-      msg: 'Business Failed',
-      sub_code: 'ACQ.INVALID_PARAMETER',
-      sub_msg: '参数无效',
-    }));
-    await rejectionOf(context.payments.createPayment(jsapi('jsRefusedX01', context.sandbox.buyerId)));
-    const refusal = context.lastReply('alipay.trade.create');
-    context.serveNext(refusal, 'alipay.trade.create');
-    const error = await rejectionOf(context.payments.createPayment(jsapi('jsCreatedY01', context.sandbox.buyerId)));
-    expectUnexpected(error, 'mismatch');
-    expect(context.sandbox.trade('jsCreatedY01')?.status).toBe('WAIT_BUYER_PAY');
-    expect((await context.payments.getOrder('jsCreatedY01')).status).not.toBe('failed');
+    const error = await rejectionOf(context.payments.createPayment(pos('posWaitingY2', '260000000000000003')));
+    expect((error as { providerCode?: string }).providerCode).toBe('ACQ.PAYMENT_AUTH_CODE_INVALID');
+    expect(context.sandbox.trade('posWaitingY2')?.status).toBe('TRADE_CLOSED');
+    expect((await context.payments.getOrder('posWaitingY2')).status).toBe('failed');
   });
 
   it("a resumed payment's refusal, which marks nothing failed, is Alipay's own", async () => {
@@ -515,6 +491,42 @@ describe('payment refusals, which name no order, are confirmed by the trade quer
     const error = await rejectionOf(context.payments.resume(order.id));
     expect(ProviderApiError.isInstance(error), String(error)).toBe(true);
     expect((error as ProviderApiError).normalizedCode).toBe('already_paid');
+  });
+
+  it('leaves the order as it was when the trade query is itself refused', async () => {
+    const context = facade();
+    await rejectionOf(context.payments.createPayment(pos('posRefusedX4', '123456789012345678')));
+    context.serveNext(context.lastReply('alipay.trade.pay'), 'alipay.trade.pay');
+    context.sandbox.alterNextReply('alipay.trade.query', () => ({
+      code: '40004',
+      msg: 'Business Failed',
+      sub_code: 'ACQ.INVALID_PARAMETER',
+      sub_msg: '参数无效',
+    }));
+    const error = await rejectionOf(context.payments.createPayment(pos('posUnknownY4', '285123456789012345')));
+    expectUnexpected(error, 'mismatch', 'response.sub_code');
+    expect(context.sandbox.trade('posUnknownY4')?.status).toBe('TRADE_SUCCESS');
+    expect((await context.payments.getOrder('posUnknownY4')).status).toBe('created');
+    expect((await context.payments.sync('posUnknownY4')).status).toBe('paid');
+  });
+
+  it('leaves a refund as it was when the refund query is itself refused', async () => {
+    const context = facade();
+    const order = await paidOrder(context, 100);
+    context.sandbox.alterNextReply('alipay.trade.refund', () => ({
+      code: '40004',
+      msg: 'Business Failed',
+      sub_code: 'ACQ.TRADE_NOT_ALLOW_REFUND',
+      sub_msg: '当前交易不允许退款',
+    }));
+    context.sandbox.alterNextReply('alipay.trade.fastpay.refund.query', () => ({
+      code: '40004',
+      msg: 'Business Failed',
+      sub_code: 'ACQ.INVALID_PARAMETER',
+      sub_msg: '参数无效',
+    }));
+    await rejectionOf(context.payments.refund(order.id, { amount: 10, refundId: 'refundQ0001' }));
+    expect((await context.payments.getOrder(order.id)).refunds[0]?.status).toBe('pending');
   });
 
   it('leaves the order as it was when the trade query cannot confirm a refusal', async () => {

@@ -231,7 +231,11 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
               providerData,
             };
           }
-          return { action: { type: 'none' }, status: await confirmRefusal(error, request.orderId), providerData };
+          return {
+            action: { type: 'none' },
+            status: await checkPosRefusal(error, request.orderId, appId),
+            providerData,
+          };
         }
       }
       default:
@@ -240,14 +244,29 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
   }
 
   /**
-   * Whether a refusal of a payment-code payment stands. WeChat Pay's error replies name no order,
-   * so a genuine refusal of another request (signed, and inside the timestamp window) could come
-   * back as this one's answer while WeChat Pay charged this buyer. The order query, whose reply
-   * names the order, decides: no transaction of the order, or a closed or failed one, and the
-   * refusal stands, so it is thrown; a transaction paid or awaiting the buyer is returned. A query
-   * that fails leaves the outcome unknown: its error is thrown, and marks nothing failed.
+   * A refusal whose outcome could not be checked: the order and refund stay as they were (the
+   * facade marks nothing failed for it), for `sync` to settle. The refusal is the `cause`.
    */
-  async function confirmRefusal(error: unknown, orderId: string): Promise<PaymentStatusEvent> {
+  function unconfirmed(refusal: ProviderApiError, queryError: unknown, query: string): UnexpectedResponseError {
+    const why = queryError instanceof Error ? queryError.message : String(queryError);
+    return new UnexpectedResponseError(
+      id,
+      'mismatch',
+      `the refusal ${refusal.providerCode} names no order, and ${query} could not check it (${why})`,
+      { field: 'response.code', cause: refusal },
+    );
+  }
+
+  /**
+   * Checks a refusal of a payment-code payment against the transaction. WeChat Pay's error replies
+   * name no order, so a genuine refusal of another request (signed, inside the timestamp window)
+   * could come back as this one's answer while WeChat Pay charged this buyer. The order query's
+   * reply names the order: a paid transaction is returned (the refusal was not this order's); an
+   * open one is reversed, so the code cannot be charged after the till gave up, and the refusal
+   * stands; none, or a closed or failed one, and the refusal stands. A query or reversal that fails
+   * leaves the outcome unknown ({@link unconfirmed}).
+   */
+  async function checkPosRefusal(error: unknown, orderId: string, appId: string): Promise<PaymentStatusEvent> {
     if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
     let transaction: PaymentStatusEvent;
     try {
@@ -258,10 +277,17 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
       transaction = readWechatpayTransaction(replies, reply, { orderId });
     } catch (queryError) {
       if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
-      throw queryError;
+      throw unconfirmed(error, queryError, 'the order query');
     }
-    if (transaction.type === 'payment.closed' || transaction.type === 'payment.failed') throw error;
-    return transaction;
+    if (transaction.type === 'payment.succeeded') return transaction;
+    if (transaction.type === 'payment.pending') {
+      try {
+        await reversePayment(orderId, appId);
+      } catch (reverseError) {
+        throw unconfirmed(error, reverseError, 'the reversal');
+      }
+    }
+    throw error;
   }
 
   async function reversePayment(orderId: string, appId = config.apps.default): Promise<void> {
@@ -355,7 +381,7 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
           known = await client.request({ method: 'GET', path: `/v3/refund/domestic/refunds/${path(refundId)}` });
         } catch (queryError) {
           if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
-          throw queryError;
+          throw unconfirmed(error, queryError, 'the refund query');
         }
         return readWechatpayRefund(replies, known, expected, refundId);
       }

@@ -264,7 +264,7 @@ describe('webhook answers (issue 10.13)', () => {
   });
 });
 
-describe('refusals, which name no order or refund, are confirmed by a query (review)', () => {
+describe('refusals, which name no order or refund, are checked by a query (review)', () => {
   /**
    * A facade whose fetch can answer the next codepay request with an earlier genuine reply (signed,
    * inside the timestamp window) after the sandbox has handled the request itself.
@@ -334,12 +334,44 @@ describe('refusals, which name no order or refund, are confirmed by a query (rev
     expect((await context.payments.getOrder('posUnknownY3')).status).not.toBe('failed');
   });
 
-  it('leaves a pos order pending on a replayed refusal while its buyer enters a password', async () => {
+  it("reverses a transaction still awaiting the buyer's password on a refusal, so the code cannot be charged later", async () => {
     const context = replaying();
     await rejectionOf(context.payments.createPayment(pos('posRefusedX2', '987654321098765432')));
     context.replayLastReply();
-    const result = await context.payments.createPayment(pos('posWaitingY2', '139000000000000003'));
-    expect(result.order.status).toBe('pending');
+    const error = await rejectionOf(context.payments.createPayment(pos('posWaitingY2', '139000000000000003')));
+    expect(ProviderApiError.isInstance(error) && error.providerCode).toBe('AUTH_CODE_INVALID');
+    expect(context.sandbox.trade('posWaitingY2')?.tradeState).toBe('REVOKED');
+    expect((await context.payments.getOrder('posWaitingY2')).status).toBe('failed');
+  });
+
+  it('leaves the order as it was when the order query is itself refused', async () => {
+    const context = replaying();
+    await rejectionOf(context.payments.createPayment(pos('posRefusedX4', '987654321098765432')));
+    context.replayLastReply();
+    context.sandbox.serveOnce(/out-trade-no\/posUnknownY4$/, {
+      status: 400,
+      body: { code: 'PARAM_ERROR', message: '参数错误' },
+    });
+    const error = await rejectionOf(context.payments.createPayment(pos('posUnknownY4', '134567890123456789')));
+    expect(mismatch(error)).toBe('mismatch');
+    expect(context.sandbox.trade('posUnknownY4')?.tradeState).toBe('SUCCESS');
+    expect((await context.payments.getOrder('posUnknownY4')).status).not.toBe('failed');
+    expect((await context.payments.sync('posUnknownY4')).status).toBe('paid');
+  });
+
+  it('leaves a refund as it was when the refund query is itself refused', async () => {
+    const context = facade();
+    const order = await paidOrder(context);
+    context.sandbox.serveOnce(/\/v3\/refund\/domestic\/refunds$/, {
+      status: 403,
+      body: { code: 'NOT_ENOUGH', message: '基本账户余额不足，请充值后重新发起' },
+    });
+    context.sandbox.serveOnce(/\/v3\/refund\/domestic\/refunds\/refundQ0001$/, {
+      status: 400,
+      body: { code: 'PARAM_ERROR', message: '参数错误' },
+    });
+    await rejectionOf(context.payments.refund(order.id, { amount: 100, refundId: 'refundQ0001' }));
+    expect((await context.payments.getOrder(order.id)).refunds[0]?.status).toBe('pending');
   });
 
   it('does not fail a refund WeChat Pay accepted on the genuine refusal of another refund', async () => {
