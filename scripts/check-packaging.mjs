@@ -16,7 +16,8 @@ let failed = false;
 
 // zod is bundled into @hutong/core, the parts in use only, and adapters take it from there: a
 // package that loads zod at run time costs a cold start about 60 ms (`pnpm bench`, "Cold start").
-const RUNTIME_ZOD = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']zod(?:\/[^"']*)?["']/;
+const RUNTIME_ZOD =
+  /(?:\bfrom\s*|\bimport\s*\(\s*|(?<![\w$])(?:__)?require\s*\(\s*|\bimport\s+)["'`]zod(?:\/[^"'`]*)?["'`]/;
 const builtFiles = (dir) =>
   readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && /\.(?:c|m)?js$/.test(entry.name))

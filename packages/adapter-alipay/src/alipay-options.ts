@@ -92,9 +92,9 @@ export interface AlipayPublicKeyOptions<Id extends string = 'alipay'> extends Al
    * gives `appCert`, `alipayPublicCert` and `alipayRootCert` instead ({@link AlipayCertificateOptions}).
    */
   alipayPublicKey: string;
-  appCert?: never | undefined;
-  alipayPublicCert?: never | undefined;
-  alipayRootCert?: never | undefined;
+  appCert?: never;
+  alipayPublicCert?: never;
+  alipayRootCert?: never;
 }
 
 /**
@@ -107,7 +107,7 @@ export interface AlipayPublicKeyOptions<Id extends string = 'alipay'> extends Al
  * ```
  */
 export interface AlipayCertificateOptions<Id extends string = 'alipay'> extends AlipayBaseOptions<Id> {
-  alipayPublicKey?: never | undefined;
+  alipayPublicKey?: never;
   /** The app's public-key certificate (`appCertPublicKey_<appId>.crt`), PEM. */
   appCert: string;
   /**

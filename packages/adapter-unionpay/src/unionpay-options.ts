@@ -41,8 +41,8 @@ export interface UnionpayPfxSignCert {
   pfx: Uint8Array;
   /** The PFX password. */
   password: string;
-  privateKey?: never | undefined;
-  certificate?: never | undefined;
+  privateKey?: never;
+  certificate?: never;
 }
 
 /**
@@ -55,8 +55,8 @@ export interface UnionpayPemSignCert {
   privateKey: string;
   /** The certificate UnionPay issued for it (PEM): its serial is the `certId`. */
   certificate: string;
-  pfx?: never | undefined;
-  password?: never | undefined;
+  pfx?: never;
+  password?: never;
 }
 
 /**
@@ -169,7 +169,13 @@ const optionsSchema = z.strictObject({
  * ```
  */
 export function resolveUnionpayOptions(input: UnionpayOptions<string>): UnionpayConfig {
-  const options = parseWithSchema(optionsSchema, input, 'options');
+  // A key of the other signing mode given as `undefined` (as a spread config gives it) is left out.
+  const given = input?.signCert as unknown as Record<string, unknown> | undefined;
+  const signCertGiven =
+    given && typeof given === 'object' && !(given instanceof Uint8Array)
+      ? Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined))
+      : given;
+  const options = parseWithSchema(optionsSchema, input && { ...input, signCert: signCertGiven }, 'options');
   const signCert = options.signCert;
   let keyPem: string;
   let certificatePem: string;

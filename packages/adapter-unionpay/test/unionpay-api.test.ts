@@ -14,6 +14,7 @@ import {
 import { rejectionOf } from '@hutong/core/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { unionpay } from '../src/index.js';
+import { readPfx } from '../src/protocol.js';
 import { PFX } from './helpers.js';
 import { MER_ID, sandboxed } from './sandbox-setup.js';
 
@@ -215,5 +216,45 @@ describe('11.4 and 11.2: types follow the provider', () => {
     const provider = payments.provider('unionpay');
     expectTypeOf(provider.undoPayment).toBeFunction();
     expect(typeof provider.verifyFrontReturn).toBe('function');
+  });
+});
+
+describe('signCert modes', () => {
+  const base = () => {
+    const { sandbox } = sandboxed();
+    return { merId: MER_ID, rootCert: sandbox.rootCert, middleCert: sandbox.middleCert, endpoint: sandbox.baseUrl };
+  };
+
+  it('takes the keys of the other mode as undefined, as a spread config gives them', () => {
+    const provider = unionpay({
+      ...base(),
+      signCert: { pfx: PFX, password: '000000', privateKey: undefined, certificate: undefined },
+    });
+    expect(provider.wallet).toBe('unionpay');
+  });
+
+  it('takes the key mode with the pfx keys undefined', () => {
+    const { privateKeyPem, certificatePem } = readPfx(PFX, '000000', 'signCert');
+    const provider = unionpay({
+      ...base(),
+      signCert: { privateKey: privateKeyPem, certificate: certificatePem, pfx: undefined, password: undefined },
+    });
+    expect(provider.wallet).toBe('unionpay');
+  });
+
+  it('refuses a key of the other mode that has a value, naming it', () => {
+    let error: unknown;
+    try {
+      unionpay({
+        ...base(),
+        // @ts-expect-error: a privateKey does not go with a pfx
+        signCert: { pfx: PFX, password: '000000', privateKey: 'pem' },
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(ValidationError.isInstance(error) && error.message).toBe(
+      'options.signCert.privateKey: is not a known option',
+    );
   });
 });

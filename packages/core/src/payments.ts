@@ -358,7 +358,7 @@ const createInputSchema = z.object({
     .string()
     .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(127, 'must be at most 127 characters')),
   orderId: z.optional(z.string()),
-  expiresAt: z.optional(z.date().check(z.refine((date) => !Number.isNaN(date.getTime()), 'is not a valid date'))),
+  expiresAt: z.optional(z.date()), // an Invalid Date fails as `must be a valid date`
   notifyUrl: z.optional(httpUrl),
   returnUrl: z.optional(httpUrl),
   buyerId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),

@@ -133,14 +133,43 @@ const UNITS: Readonly<Record<string, [one: string, many: string]>> = {
 };
 
 function bound(
-  issue: { origin: string; inclusive?: boolean | undefined },
+  issue: { origin: string; inclusive?: boolean | undefined; exact?: boolean | undefined },
   limit: number | bigint | Date,
   side: 'least' | 'most',
 ) {
+  const shown =
+    limit instanceof Date || issue.origin === 'date' ? new Date(Number(limit)).toISOString() : String(limit);
   const units = UNITS[issue.origin];
-  if (units) return `at ${side} ${limit} ${limit === 1 ? units[0] : units[1]}`;
-  if (issue.inclusive === false) return `${side === 'least' ? 'greater' : 'less'} than ${limit}`;
-  return `at ${side} ${limit}`;
+  const counted = units ? `${shown} ${limit === 1 ? units[0] : units[1]}` : shown;
+  if (issue.exact) return `exactly ${counted}`;
+  if (issue.origin === 'date') return `${side === 'least' ? 'on or after' : 'on or before'} ${shown}`;
+  if (!units && issue.inclusive === false) return `${side === 'least' ? 'greater' : 'less'} than ${shown}`;
+  return `at ${side} ${counted}`;
+}
+
+/** The wording of each text format a check can require; the value required is the schema's, never the input's. */
+function formatRule(issue: core.$ZodIssueInvalidStringFormat): string {
+  switch (issue.format) {
+    case 'url':
+      return 'must be a URL';
+    case 'ipv4':
+      return 'must be an IPv4 address';
+    case 'ipv6':
+      return 'must be an IPv6 address';
+    case 'regex':
+      return 'is not in the expected format';
+    case 'starts_with':
+      return `must start with ${(issue as { prefix?: string }).prefix ?? 'the required prefix'}`;
+    case 'ends_with':
+      return `must end with ${(issue as { suffix?: string }).suffix ?? 'the required suffix'}`;
+    case 'includes':
+      return `must include ${(issue as { includes?: string }).includes ?? 'the required text'}`;
+    case 'lowercase':
+    case 'uppercase':
+      return `must be ${issue.format}`;
+    default:
+      return `must be a valid ${issue.format}`;
+  }
 }
 
 /**
@@ -151,6 +180,8 @@ function describeIssue(issue: core.$ZodRawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) return 'must be a finite number';
+      if (issue.input instanceof Date && Number.isNaN(issue.input.getTime())) return 'must be a valid date';
       if (issue.expected === 'int')
         return typeof issue.input === 'number'
           ? 'must be an integer'
@@ -162,11 +193,7 @@ function describeIssue(issue: core.$ZodRawIssue): string {
     case 'too_big':
       return `must be ${bound(issue, issue.maximum, 'most')}`;
     case 'invalid_format':
-      if (issue.format === 'url') return 'must be a URL';
-      if (issue.format === 'ipv4') return 'must be an IPv4 address';
-      if (issue.format === 'ipv6') return 'must be an IPv6 address';
-      if (issue.format === 'regex') return 'is not in the expected format';
-      return `must be a valid ${issue.format}`;
+      return formatRule(issue as core.$ZodIssueInvalidStringFormat);
     case 'invalid_value':
       return `must be ${issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.join(', ')}`}`;
     case 'not_multiple_of':

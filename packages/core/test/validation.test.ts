@@ -89,6 +89,9 @@ describe('parseWithSchema messages', () => {
     code: z.optional(z.string().check(z.regex(/^[0-9]+$/))),
     labelled: z.optional(z.string().check(z.regex(/^[0-9]+$/, 'must be digits'))),
     either: z.optional(z.union([z.number(), z.boolean()])),
+    pin: z.optional(z.string().check(z.length(6))),
+    since: z.optional(z.date().check(z.minimum(new Date('2025-01-01T00:00:00Z')))),
+    prefixed: z.optional(z.string().check(z.startsWith('PUB_KEY_ID_'))),
     ...transportOptionsShape,
   });
   const complete = { appId: 'app' };
@@ -125,6 +128,13 @@ describe('parseWithSchema messages', () => {
     [{ code: '12a' }, 'options.code', 'is not in the expected format'],
     [{ labelled: '12a' }, 'options.labelled', 'must be digits'],
     [{ either: 'x' }, 'options.either', 'matches none of the accepted forms'],
+    [{ ratio: Number.NaN }, 'options.ratio', 'must be a finite number'],
+    [{ count: Number.POSITIVE_INFINITY }, 'options.count', 'must be a finite number'],
+    [{ since: new Date('nope') }, 'options.since', 'must be a valid date'],
+    [{ since: new Date('2024-06-01T00:00:00Z') }, 'options.since', 'must be on or after 2025-01-01T00:00:00.000Z'],
+    [{ pin: '12345' }, 'options.pin', 'must be exactly 6 characters'],
+    [{ pin: '1234567' }, 'options.pin', 'must be exactly 6 characters'],
+    [{ prefixed: 'KEY_1' }, 'options.prefixed', 'must start with PUB_KEY_ID_'],
     [{ timeoutMs: -5 }, 'options.timeoutMs', 'must be greater than 0'],
     [{ retries: 11 }, 'options.retries', 'must be at most 10'],
     [{ fetch: 'https://example.com' }, 'options.fetch', 'must be a function'],
