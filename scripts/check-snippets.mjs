@@ -116,6 +116,11 @@ for (const file of readdirSync(join(root, 'scripts', 'consumer-checks')).filter(
   writeFileSync(join(app, file), readFileSync(join(root, 'scripts', 'consumer-checks', file), 'utf8'));
 }
 
+if (sources.length === 0) {
+  console.log(`snippets: no TypeScript blocks in ${documents.length} documents${only ? ` matching ${only}` : ''}`);
+  process.exit(0);
+}
+
 writeFileSync(
   join(app, 'package.json'),
   JSON.stringify({ name: 'snippet-app', private: true, type: 'module' }, null, 2),
