@@ -32,6 +32,13 @@ const ALIPAY_SCRIPT = `(function(){var d=document.body.dataset;function done(){l
 
 const SUBMIT_SCRIPT = 'document.forms[0].submit();';
 
+/**
+ * The typed amount goes to the link as a navigation, not a form submission: the link answers with
+ * a redirect to the wallet's OAuth page or cashier, and the page's CSP (`form-action 'self'`) stops
+ * a submitted form from following a redirect to another origin. Without scripts the form submits.
+ */
+const AMOUNT_SCRIPT = `(function(){var f=document.forms[0];f.addEventListener('submit',function(e){if(!f.checkValidity())return;e.preventDefault();var u=new URL(f.action);new FormData(f).forEach(function(v,k){u.searchParams.set(k,String(v))});location.assign(u.href)})})();`;
+
 function otherLanguage(context: PageContext): { languageHref: string; languageLabel: string } {
   const url = new URL(context.url);
   url.searchParams.set('lang', context.locale === 'en' ? 'zh' : 'en');
@@ -100,7 +107,7 @@ ${lang ? html`<input type="hidden" name="lang" value="${lang}">` : null}
 <button type="submit">${m.pay}</button>
 </form>
 ${qrSvg ? html`<div class="card"><div class="qr">${trustedHtml(qrSvg)}</div><p class="hint">${m.scan}</p></div>` : null}`;
-  return renderPage(frame(context, `${m.title} · ${session.subject}`), body);
+  return renderPage(frame(context, `${m.title} · ${session.subject}`, { script: AMOUNT_SCRIPT }), body);
 }
 
 /** What an attempt's page shows, decided from the stored order and session only. */

@@ -249,4 +249,72 @@ describeInBrowser(TITLE, () => {
     expect(await payments.getOrder(orderId)).toMatchObject({ status: 'paid', provider: 'unionpay', method: 'h5' });
     await page.close();
   }, 60_000);
+
+  it('pay-for-me on the real wallets: once a WeChat friend pays, the Alipay friend’s open trade is closed at Alipay', async () => {
+    current = build();
+    const { checkout, payments } = current;
+    const completions: string[] = [];
+    checkout.on('checkout.completed', ({ order }) => void completions.push(order.id));
+    const { session, url } = await checkout.createSession({ amount: 5000, subject: '帮我付：生日蛋糕' });
+    // Alice opens the link in Alipay and reaches Alipay's cashier, but has not paid yet.
+    const alice = await open(UA.alipay);
+    await alice.page.goto(url);
+    await alice.page.locator('#pay').waitFor({ timeout: 15_000 });
+    // Bob opens it in WeChat and pays at once through the sandbox's WeixinJSBridge.
+    const bob = await open(UA.wechat, 'wechatpay');
+    await bob.page.goto(url);
+    await expect.poll(() => bob.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+    const attempts = await checkout.listAttempts(session.id);
+    const byWallet = Object.fromEntries(attempts.map((attempt) => [attempt.wallet, attempt.orderId]));
+    expect(completions).toEqual([byWallet.wechatpay]);
+    // The checkout closed Alice's attempt at Alipay: her tap on 付款 can no longer take her money.
+    await expect
+      .poll(() => alipaySandbox.trade(byWallet.alipay ?? '')?.status, { timeout: 15_000 })
+      .toBe('TRADE_CLOSED');
+    await alice.page.locator('#pay').click();
+    await expect
+      .poll(() => payments.getOrder(byWallet.alipay ?? '').then((order) => order.status), { timeout: 15_000 })
+      .toBe('closed');
+    expect(alipaySandbox.trade(byWallet.alipay ?? '')).toMatchObject({ status: 'TRADE_CLOSED', paidAt: undefined });
+    expect(alipaySandbox.trade(byWallet.alipay ?? '')?.refunds.size).toBe(0);
+    const stored = await checkout.getSession(session.id);
+    expect(stored).toMatchObject({ status: 'completed', completedBy: [byWallet.wechatpay], anomalies: [] });
+    expect((await payments.getOrder(byWallet.wechatpay ?? '')).status).toBe('paid');
+    await alice.page.close();
+    await bob.page.close();
+  }, 60_000);
+
+  it('a reusable code (码牌) with a typed amount, paid in WeChat and in Cloud QuickPass on the real sandboxes', async () => {
+    current = build();
+    const { checkout, payments } = current;
+    const { session, url } = await checkout.createSession({ subject: '老王煎饼', reusable: true });
+    const bob = await open(UA.wechat, 'wechatpay');
+    const violations: string[] = [];
+    bob.page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
+    await bob.page.goto(url);
+    await bob.page.locator('#amount').fill('8');
+    await bob.page.locator('button[type="submit"]').click();
+    // The typed amount leads through WeChat's OAuth page (another origin) to the payment.
+    await expect.poll(() => bob.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+    expect(violations).toEqual([]);
+    const carol = await open(UA.cloudpay);
+    await carol.page.goto(url);
+    await carol.page.locator('#amount').fill('12.50');
+    await carol.page.locator('button[type="submit"]').click();
+    // UnionPay's cashier (the sandbox's page): the buyer confirms.
+    await carol.page.locator('button[type="submit"]').click({ timeout: 15_000 });
+    await expect.poll(() => carol.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+    const stored = await checkout.getSession(session.id);
+    expect(stored?.status).toBe('open');
+    const paid = await Promise.all((stored?.completedBy ?? []).map((id) => payments.getOrder(id)));
+    expect(paid.map((order) => [order.provider, order.method, order.amount, order.status])).toEqual([
+      ['wechatpay', 'jsapi', 800, 'paid'],
+      ['unionpay', 'h5', 1250, 'paid'],
+    ]);
+    expect(wechatSandbox.trade(paid[0]?.id ?? '')?.tradeState).toBe('SUCCESS');
+    await bob.page.close();
+    await carol.page.close();
+  }, 60_000);
 });
