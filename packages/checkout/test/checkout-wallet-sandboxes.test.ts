@@ -282,7 +282,7 @@ describeInBrowser(TITLE, () => {
     expect((await payments.getOrder(byWallet.wechatpay ?? '')).status).toBe('paid');
     await alice.page.close();
     await bob.page.close();
-  }, 60_000);
+  }, 90_000); // two buyers' pages, and Chromium shares 2 cores with the other browser suite
 
   it('a reusable code (码牌) with a typed amount, paid in WeChat and in Cloud QuickPass on the real sandboxes', async () => {
     current = build();
@@ -316,5 +316,5 @@ describeInBrowser(TITLE, () => {
     expect(wechatSandbox.trade(paid[0]?.id ?? '')?.tradeState).toBe('SUCCESS');
     await bob.page.close();
     await carol.page.close();
-  }, 60_000);
+  }, 90_000); // two buyers' pages, and Chromium shares 2 cores with the other browser suite
 });
