@@ -28,10 +28,9 @@ import {
   type RefundRequest,
   type RefundStatusEvent,
   type ResumePaymentRequest,
-  UnexpectedResponseError,
   ValidationError,
 } from '@hutong/core';
-import { parseWithSchema, z } from '@hutong/core/provider-utils';
+import { checkRefusal, parseWithSchema, z } from '@hutong/core/provider-utils';
 import {
   type AlipayGateway,
   type AlipayResponseNode,
@@ -311,46 +310,22 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
   }
 
   /**
-   * A refusal whose outcome could not be checked: the order and refund stay as they were (the
-   * facade marks nothing failed for it), for `sync` to settle. The refusal is the `cause`.
+   * Checks a refusal of a `pos` payment against the trade ({@link checkRefusal}): a trade the
+   * query shows paid is the answer; an open one is cancelled, so the code cannot be charged after
+   * the till gave up, and the refusal stands; none, or a closed one, and the refusal stands.
    */
-  function unconfirmed(refusal: ProviderApiError, queryError: unknown, query: string): UnexpectedResponseError {
-    const why = queryError instanceof Error ? queryError.message : String(queryError);
-    return new UnexpectedResponseError(
-      id,
-      'mismatch',
-      `the refusal ${refusal.providerCode} names no order, and ${query} could not check it (${why})`,
-      { field: 'response.sub_code', cause: refusal },
-    );
-  }
-
-  /**
-   * Checks a refusal of a `pos` payment against the trade. Alipay's error replies name no order,
-   * so a genuine refusal of another request could come back as this one's answer while Alipay
-   * charged this buyer. The trade query's reply names the order: a paid trade is returned (the
-   * refusal was not this order's); an open one is cancelled, so the code cannot be charged after
-   * the till gave up, and the refusal stands; none, or a closed one, and the refusal stands. A
-   * query or cancel that fails leaves the outcome unknown ({@link unconfirmed}).
-   */
-  async function checkPosRefusal(error: unknown, orderId: string): Promise<PaymentStatusEvent> {
-    if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
-    let trade: PaymentStatusEvent;
-    try {
-      const node = await gateway.call('alipay.trade.query', { out_trade_no: orderId }, { idempotent: true });
-      trade = readTradeQueryReply(node, { provider: id, orderId });
-    } catch (queryError) {
-      if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
-      throw unconfirmed(error, queryError, 'alipay.trade.query');
-    }
-    if (trade.type === 'payment.succeeded') return trade;
-    if (trade.type === 'payment.pending') {
-      try {
-        await cancelPayment(orderId);
-      } catch (cancelError) {
-        throw unconfirmed(error, cancelError, 'alipay.trade.cancel');
-      }
-    }
-    throw error;
+  function checkPosRefusal(error: unknown, orderId: string): Promise<PaymentStatusEvent> {
+    return checkRefusal(error, {
+      name: 'alipay.trade.query (and cancel)',
+      field: 'response.sub_code',
+      run: async () => {
+        const node = await gateway.call('alipay.trade.query', { out_trade_no: orderId }, { idempotent: true });
+        const trade = readTradeQueryReply(node, { provider: id, orderId });
+        if (trade.type === 'payment.succeeded') return trade;
+        if (trade.type === 'payment.pending') await cancelPayment(orderId);
+        return undefined;
+      },
+    });
   }
 
   /**
@@ -525,16 +500,11 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
       } catch (error) {
         // A refusal names no refund (Alipay's refund errors carry no out_request_no), so it could be
         // another request's: before it may mark this refund failed, ask Alipay about this refund.
-        if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
-        let confirmed: RefundStatusEvent | undefined;
-        try {
-          confirmed = await confirmRefund(orderId, order, refundId);
-        } catch (queryError) {
-          if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
-          throw unconfirmed(error, queryError, 'alipay.trade.fastpay.refund.query');
-        }
-        if (confirmed !== undefined) return confirmed;
-        throw error;
+        return checkRefusal(error, {
+          name: 'alipay.trade.fastpay.refund.query',
+          field: 'response.sub_code',
+          run: () => confirmRefund(orderId, order, refundId),
+        });
       }
       // Nor does a success name the refund: only the refund query, which echoes out_request_no, ties
       // the result to this refund. Unconfirmed, the refund stays pending for sync to settle.

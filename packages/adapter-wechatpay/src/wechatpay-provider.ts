@@ -25,6 +25,7 @@ import {
   UnexpectedResponseError,
   ValidationError,
 } from '@hutong/core';
+import { checkRefusal } from '@hutong/core/provider-utils';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
 import {
   type WechatpayAppParams,
@@ -244,50 +245,26 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
   }
 
   /**
-   * A refusal whose outcome could not be checked: the order and refund stay as they were (the
-   * facade marks nothing failed for it), for `sync` to settle. The refusal is the `cause`.
+   * Checks a refusal of a payment-code payment against the transaction ({@link checkRefusal}): a
+   * transaction the order query shows paid is the answer; an open one is reversed, so the code
+   * cannot be charged after the till gave up, and the refusal stands; none, or a closed or failed
+   * one, and the refusal stands.
    */
-  function unconfirmed(refusal: ProviderApiError, queryError: unknown, query: string): UnexpectedResponseError {
-    const why = queryError instanceof Error ? queryError.message : String(queryError);
-    return new UnexpectedResponseError(
-      id,
-      'mismatch',
-      `the refusal ${refusal.providerCode} names no order, and ${query} could not check it (${why})`,
-      { field: 'response.code', cause: refusal },
-    );
-  }
-
-  /**
-   * Checks a refusal of a payment-code payment against the transaction. WeChat Pay's error replies
-   * name no order, so a genuine refusal of another request (signed, inside the timestamp window)
-   * could come back as this one's answer while WeChat Pay charged this buyer. The order query's
-   * reply names the order: a paid transaction is returned (the refusal was not this order's); an
-   * open one is reversed, so the code cannot be charged after the till gave up, and the refusal
-   * stands; none, or a closed or failed one, and the refusal stands. A query or reversal that fails
-   * leaves the outcome unknown ({@link unconfirmed}).
-   */
-  async function checkPosRefusal(error: unknown, orderId: string, appId: string): Promise<PaymentStatusEvent> {
-    if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
-    let transaction: PaymentStatusEvent;
-    try {
-      const reply = await client.request({
-        method: 'GET',
-        path: `/v3/pay/transactions/out-trade-no/${path(orderId)}?mchid=${config.mchId}`,
-      });
-      transaction = readWechatpayTransaction(replies, reply, { orderId });
-    } catch (queryError) {
-      if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
-      throw unconfirmed(error, queryError, 'the order query');
-    }
-    if (transaction.type === 'payment.succeeded') return transaction;
-    if (transaction.type === 'payment.pending') {
-      try {
-        await reversePayment(orderId, appId);
-      } catch (reverseError) {
-        throw unconfirmed(error, reverseError, 'the reversal');
-      }
-    }
-    throw error;
+  function checkPosRefusal(error: unknown, orderId: string, appId: string): Promise<PaymentStatusEvent> {
+    return checkRefusal(error, {
+      name: 'the order query (and reversal)',
+      field: 'response.code',
+      run: async () => {
+        const reply = await client.request({
+          method: 'GET',
+          path: `/v3/pay/transactions/out-trade-no/${path(orderId)}?mchid=${config.mchId}`,
+        });
+        const transaction = readWechatpayTransaction(replies, reply, { orderId });
+        if (transaction.type === 'payment.succeeded') return transaction;
+        if (transaction.type === 'payment.pending') await reversePayment(orderId, appId);
+        return undefined;
+      },
+    });
   }
 
   async function reversePayment(orderId: string, appId = config.apps.default): Promise<void> {
@@ -375,15 +352,17 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
       } catch (error) {
         // A refusal names no refund, so it could be another request's (signed, inside the timestamp
         // window): before it may mark this refund failed, ask WeChat Pay about this refund.
-        if (!ProviderApiError.isInstance(error) || error.retryable) throw error;
-        let known: unknown;
-        try {
-          known = await client.request({ method: 'GET', path: `/v3/refund/domestic/refunds/${path(refundId)}` });
-        } catch (queryError) {
-          if (ProviderApiError.isInstance(queryError) && queryError.normalizedCode === 'not_found') throw error;
-          throw unconfirmed(error, queryError, 'the refund query');
-        }
-        return readWechatpayRefund(replies, known, expected, refundId);
+        return checkRefusal(error, {
+          name: 'the refund query',
+          field: 'response.code',
+          run: async () => {
+            const known = await client.request({
+              method: 'GET',
+              path: `/v3/refund/domestic/refunds/${path(refundId)}`,
+            });
+            return readWechatpayRefund(replies, known, expected, refundId);
+          },
+        });
       }
       return readWechatpayRefund(replies, reply, expected, refundId);
     },

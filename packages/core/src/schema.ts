@@ -5,41 +5,7 @@
  *
  * @packageDocumentation
  */
-import {
-  array,
-  boolean,
-  custom,
-  date,
-  enum as enumOf,
-  instanceof as instanceOf,
-  int,
-  ipv4,
-  ipv6,
-  literal,
-  looseObject,
-  maximum,
-  maxLength,
-  minimum,
-  minLength,
-  NEVER,
-  nonnegative,
-  number,
-  object,
-  optional,
-  pipe,
-  positive,
-  record,
-  refine,
-  regex,
-  safeParse,
-  strictObject,
-  string,
-  transform,
-  trim,
-  union,
-  unknown,
-  url,
-} from 'zod/mini';
+import * as mini from 'zod/mini';
 
 /**
  * The `zod/mini` functions hutong's own schemas use, from the one copy bundled into
@@ -62,69 +28,69 @@ import {
  */
 export const z = {
   /** An array of one schema: `z.array(z.string())`. */
-  array,
+  array: mini.array,
   /** `true` or `false`. */
-  boolean,
+  boolean: mini.boolean,
   /** A value a predicate accepts: `z.custom<Fn>((value) => typeof value === 'function', 'must be a function')`. */
-  custom,
+  custom: mini.custom,
   /** A `Date`. */
-  date,
+  date: mini.date,
   /** One of the strings given: `z.enum(['GET', 'POST'])`. */
-  enum: enumOf,
+  enum: mini.enum,
   /** An instance of a class: `z.instanceof(Uint8Array)`. */
-  instanceof: instanceOf,
+  instanceof: mini.instanceof,
   /** A safe integer. */
-  int,
+  int: mini.int,
   /** An IPv4 address string. */
-  ipv4,
+  ipv4: mini.ipv4,
   /** An IPv6 address string. */
-  ipv6,
+  ipv6: mini.ipv6,
   /** Exactly the value given: `z.literal('SHA1')`. */
-  literal,
+  literal: mini.literal,
   /** An object of the shape given that keeps unknown keys (wallet replies, which grow fields). */
-  looseObject,
+  looseObject: mini.looseObject,
   /** Check: a number at most the limit. */
-  maximum,
+  maximum: mini.maximum,
   /** Check: a string or array at most this long. */
-  maxLength,
+  maxLength: mini.maxLength,
   /** Check: a number at least the limit. */
-  minimum,
+  minimum: mini.minimum,
   /** Check: a string or array at least this long. */
-  minLength,
+  minLength: mini.minLength,
   /** What a `transform` returns after adding an issue. */
-  NEVER,
+  NEVER: mini.NEVER,
   /** Check: a number of 0 or more. */
-  nonnegative,
+  nonnegative: mini.nonnegative,
   /** A finite number. */
-  number,
+  number: mini.number,
   /** An object of the shape given; unknown keys are dropped. */
-  object,
+  object: mini.object,
   /** The schema given, or `undefined`. */
-  optional,
+  optional: mini.optional,
   /** The output of one schema parsed by another: `z.pipe(z.string(), z.transform(Number))`. */
-  pipe,
+  pipe: mini.pipe,
   /** Check: a number greater than 0. */
-  positive,
+  positive: mini.positive,
   /** An object of any keys: `z.record(z.string(), z.string())`. */
-  record,
+  record: mini.record,
   /** Check: a predicate with its message: `z.refine((key) => key.length === 32, 'must be 32 bytes')`. */
-  refine,
+  refine: mini.refine,
   /** Check: a string matching the pattern, with its message. */
-  regex,
+  regex: mini.regex,
   /** Parses without throwing; {@link checkWithSchema} words the first issue. */
-  safeParse,
+  safeParse: mini.safeParse,
   /** An object of the shape given that refuses unknown keys (options, so a typo is named). */
-  strictObject,
+  strictObject: mini.strictObject,
   /** A string. */
-  string,
+  string: mini.string,
   /** Maps a value, for use inside `pipe`. */
-  transform,
+  transform: mini.transform,
   /** Check: trims a string before the checks after it. */
-  trim,
+  trim: mini.trim,
   /** The first of the schemas given that accepts the value. */
-  union,
+  union: mini.union,
   /** Anything. */
-  unknown,
+  unknown: mini.unknown,
   /** A URL string; `z.url({ protocol: /^https?$/ })` for http(s) only. */
-  url,
+  url: mini.url,
 } as const;

@@ -21,6 +21,7 @@ export * from '../http-client.js';
 export * from '../notification-status.js';
 export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
 export * from '../redaction.js';
+export * from '../refusal.js';
 export * from '../rsa-keys.js';
 export { z } from '../schema.js';
 export * from '../validation.js';
