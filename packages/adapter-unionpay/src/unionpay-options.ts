@@ -170,22 +170,22 @@ const optionsSchema = z.strictObject({
  */
 export function resolveUnionpayOptions(input: UnionpayOptions<string>): UnionpayConfig {
   // A key of the other signing mode given as `undefined` (as a spread config gives it) is left out.
-  const given = input?.signCert as unknown as Record<string, unknown> | undefined;
-  const signCertGiven =
-    given && typeof given === 'object' && !(given instanceof Uint8Array)
+  const given: unknown = input?.signCert;
+  const signCert =
+    given && typeof given === 'object' && !ArrayBuffer.isView(given)
       ? Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined))
       : given;
-  const options = parseWithSchema(optionsSchema, input && { ...input, signCert: signCertGiven }, 'options');
-  const signCert = options.signCert;
+  const options = parseWithSchema(optionsSchema, input && { ...input, signCert }, 'options');
+  const source = options.signCert;
   let keyPem: string;
   let certificatePem: string;
-  if ('pfx' in signCert) {
-    const contents = readPfx(signCert.pfx, signCert.password, 'options.signCert');
+  if ('pfx' in source) {
+    const contents = readPfx(source.pfx, source.password, 'options.signCert');
     keyPem = contents.privateKeyPem;
     certificatePem = contents.certificatePem;
   } else {
-    keyPem = signCert.privateKey;
-    certificatePem = signCert.certificate;
+    keyPem = source.privateKey;
+    certificatePem = source.certificate;
   }
   let privateKey: KeyObject;
   try {
