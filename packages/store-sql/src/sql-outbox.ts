@@ -9,8 +9,12 @@ import {
   type ClaimedOutboxEvent,
   checkClaimEventsOptions,
   checkOutboxName,
+  checkPruneEventsOptions,
+  checkReleaseEventsOptions,
   type OrderOutbox,
   type OutboxEvent,
+  type PruneEventsOptions,
+  type ReleaseEventsOptions,
   ValidationError,
 } from '@hutong/core';
 import { type Kysely, sql, type Transaction } from 'kysely';
@@ -18,21 +22,16 @@ import type { OutboxClaimsTable, OutboxTable, SqlSchema, StoreDatabase } from '.
 
 /**
  * The outbox of a {@link SqlOrderStore}: claims (with `FOR UPDATE SKIP LOCKED` on PostgreSQL and
- * MySQL/MariaDB, in a `BEGIN IMMEDIATE` transaction on SQLite), acknowledgements, and pruning.
+ * MySQL/MariaDB, in a `BEGIN IMMEDIATE` transaction on SQLite), acknowledgements and releases in
+ * batches, and pruning in small batches (the relay prunes by itself, see its `retentionMs`).
  *
  * @example
  * ```ts
- * // Nightly: forget events older than a week, delivered or not.
- * await store.outbox.pruneEvents(new Date(Date.now() - 7 * 86_400_000));
+ * // Forget the oldest events older than a week that the default group acknowledged.
+ * await store.outbox.pruneEvents(new Date(Date.now() - 7 * 86_400_000), { group: 'default' });
  * ```
  */
-export interface SqlOrderOutbox extends OrderOutbox {
-  /**
-   * Deletes the events written before `before`, and their claims; returns how many events. A
-   * group that has not acknowledged them never gets them: prune well after the relays caught up.
-   */
-  pruneEvents(before: Date): Promise<number>;
-}
+export type SqlOrderOutbox = OrderOutbox;
 
 /** What the outbox needs from its store: the connection, the tables, and the store's policies. */
 export interface SqlOutboxContext {
@@ -231,20 +230,11 @@ class KyselyOutbox implements SqlOrderOutbox {
     if (ids.length === 0) return 0;
     const { db, schema, ready, retryTransient } = this.#context;
     await ready();
-    const { outbox, outboxClaims } = schema;
-    const unique = [...new Set(ids)];
     let acked = 0;
-    for (let start = 0; start < unique.length; start += ID_CHUNK) {
-      const part = unique.slice(start, start + ID_CHUNK);
-      // The sequence numbers first (a plain read), then an update by primary key: no lock is taken
-      // on the outbox, which writers are appending to.
-      const seqs = (await as<OutboxTable>(db).selectFrom(outbox).select('seq').where('id', 'in', part).execute()).map(
-        (row) => Number(row.seq),
-      );
-      if (seqs.length === 0) continue;
+    for (const seqs of await this.#seqsOf(ids)) {
       const result = await retryTransient(() =>
         as<OutboxClaimsTable>(db)
-          .updateTable(outboxClaims)
+          .updateTable(schema.outboxClaims)
           .set({ acked_at: Date.now() })
           .where('group_name', '=', group)
           .where('event_seq', 'in', seqs)
@@ -256,18 +246,76 @@ class KyselyOutbox implements SqlOrderOutbox {
     return acked;
   }
 
-  async pruneEvents(before: Date): Promise<number> {
-    const ms = before instanceof Date ? before.getTime() : Number.NaN;
-    if (Number.isNaN(ms)) throw new ValidationError('before', 'must be a valid Date');
-    const { db, schema, ready } = this.#context;
+  async releaseEvents(ids: readonly string[], options: ReleaseEventsOptions): Promise<number> {
+    const { group, delayMs, attempted } = checkReleaseEventsOptions(ids, options);
+    if (ids.length === 0) return 0;
+    const { db, schema, ready, retryTransient } = this.#context;
+    await ready();
+    let released = 0;
+    for (const seqs of await this.#seqsOf(ids)) {
+      const result = await retryTransient(() =>
+        as<OutboxClaimsTable>(db)
+          .updateTable(schema.outboxClaims)
+          .set((eb) => ({
+            lease_until: Date.now() + delayMs,
+            attempts: attempted === false ? eb('attempts', '-', 1) : eb.ref('attempts'),
+          }))
+          .where('group_name', '=', group)
+          .where('event_seq', 'in', seqs)
+          .where('acked_at', 'is', null)
+          .executeTakeFirst(),
+      );
+      released += Number(result.numUpdatedRows);
+    }
+    return released;
+  }
+
+  /** The seqs of the events `ids`, in chunks for `in (...)` lists (a plain read by the unique id). */
+  async #seqsOf(ids: readonly string[]): Promise<number[][]> {
+    const { db, schema } = this.#context;
+    const unique = [...new Set(ids)];
+    const out: number[][] = [];
+    for (let start = 0; start < unique.length; start += ID_CHUNK) {
+      const part = unique.slice(start, start + ID_CHUNK);
+      const rows = await as<OutboxTable>(db).selectFrom(schema.outbox).select('seq').where('id', 'in', part).execute();
+      if (rows.length > 0) out.push(rows.map((row) => Number(row.seq)));
+    }
+    return out;
+  }
+
+  async pruneEvents(before: Date, options: PruneEventsOptions = {}): Promise<number> {
+    const ms = checkPruneEventsOptions(before, options);
+    const { db, schema, ready, retryTransient } = this.#context;
     await ready();
     const { outbox, outboxClaims } = schema;
     const on = as<OutboxTable & OutboxClaimsTable>(db);
-    await on
-      .deleteFrom(outboxClaims)
-      .where('event_seq', 'in', (eb) => eb.selectFrom(outbox).select('seq').where('created_at', '<', ms))
+    // The oldest `limit` events by primary key (never a scan of the table), then those of them that
+    // are old enough and, with a group, acknowledged by it.
+    const window = await on
+      .selectFrom(outbox)
+      .select(['seq', 'created_at'])
+      .orderBy('seq')
+      .limit(options.limit ?? 500)
       .execute();
-    const result = await on.deleteFrom(outbox).where('created_at', '<', ms).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    let seqs = window.filter((row) => Number(row.created_at) < ms).map((row) => Number(row.seq));
+    if (seqs.length > 0 && options.group !== undefined) {
+      const acked = await on
+        .selectFrom(outboxClaims)
+        .select('event_seq')
+        .where('group_name', '=', options.group)
+        .where('event_seq', 'in', seqs)
+        .where('acked_at', 'is not', null)
+        .execute();
+      seqs = acked.map((row) => Number(row.event_seq));
+    }
+    if (seqs.length === 0) return 0;
+    // One short transaction, by primary key: only these rows are locked.
+    return retryTransient(() =>
+      db.transaction().execute(async (trx) => {
+        const result = await as<OutboxTable>(trx).deleteFrom(outbox).where('seq', 'in', seqs).executeTakeFirst();
+        await as<OutboxClaimsTable>(trx).deleteFrom(outboxClaims).where('event_seq', 'in', seqs).execute();
+        return Number(result.numDeletedRows);
+      }),
+    );
   }
 }
