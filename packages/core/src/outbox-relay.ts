@@ -248,7 +248,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let pruneTimer: ReturnType<typeof setTimeout> | undefined;
   let pruning: Promise<number> | undefined;
   let flushing: Promise<number> = Promise.resolve(0);
-  let flushQueued = false;
+  let flushScheduled = false;
 
   const notify = () => {
     const current = changed;
@@ -327,14 +327,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           release([event], delayMs, true);
           release(chain.events.splice(0), delayMs, false);
         }
+        scheduleFlush();
         notify();
       }
     } finally {
       chains.delete(chain.orderId);
       delivering--;
       pump();
-      // Acknowledged in batches: when all is settled, half a batch waits, or a retry is due.
-      if (!flushQueued && (pending() === 0 || acks.length >= batchSize / 2 || releases.length > 0)) void flush();
       notify();
     }
   }
@@ -372,14 +371,28 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       chain.events.push(event);
     }
     pump();
+    if (acks.length > 0 || releases.length > 0) scheduleFlush();
     notify();
+  }
+
+  /**
+   * Flushes on the next turn of the event loop, so whatever settles meanwhile goes in the same call;
+   * while a flush waits on the store, what settles gathers for the next one. An acknowledgement
+   * never waits behind a slow delivery.
+   */
+  function scheduleFlush(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    const timer = setTimeout(() => {
+      flushScheduled = false;
+      void flush();
+    }, 0);
+    timer.unref?.();
   }
 
   /** Writes the acknowledgements and releases gathered so far: one call each (per release kind). */
   function flush(): Promise<number> {
-    flushQueued = true;
     flushing = flushing.then(async () => {
-      flushQueued = false;
       const ids = acks;
       const released = releases;
       acks = [];

@@ -46,7 +46,15 @@ export function testPrefix(name: string): string {
 
 /** Drops the tables of one prefix, if there. */
 export async function dropStoreTables(db: Kysely<unknown>, prefix: string): Promise<void> {
-  for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims', 'migrations', 'migration_lock']) {
+  for (const table of [
+    'orders',
+    'outbox_claims',
+    'outbox_cursors',
+    'outbox',
+    'order_claims',
+    'migrations',
+    'migration_lock',
+  ]) {
     await db.schema.dropTable(`${prefix}${table}`).ifExists().execute();
   }
 }
@@ -127,7 +135,11 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
       await store.create(sampleOrder({ id: 'migrated0001' }));
       expect(await migrateToLatest(db, { tablePrefix })).toEqual([]);
       const applied = await tables(db).selectFrom(`${tablePrefix}migrations`).select('name').execute();
-      expect(applied).toEqual([{ name: '0001_create_orders' }, { name: '0002_create_outbox' }]);
+      expect(applied).toEqual([
+        { name: '0001_create_orders' },
+        { name: '0002_create_outbox' },
+        { name: '0003_outbox_cursors' },
+      ]);
     });
 
     it('applies each migration exactly once when four instances migrate at the same time', async () => {
@@ -143,19 +155,27 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
             }
           })();
       expect(applied).toHaveLength(4);
-      expect(applied.flat()).toEqual(['0001_create_orders', '0002_create_outbox']);
+      expect(applied.flat()).toEqual(['0001_create_orders', '0002_create_outbox', '0003_outbox_cursors']);
       const store = createSqlStore({ db, tablePrefix, migrate: false });
       await store.create(sampleOrder({ id: 'afterConcurrent1' }));
       expect((await store.listOrders()).orders).toHaveLength(1);
       const recorded = await tables(db).selectFrom(`${tablePrefix}migrations`).select('name').execute();
-      expect(recorded).toEqual([{ name: '0001_create_orders' }, { name: '0002_create_outbox' }]);
+      expect(recorded).toEqual([
+        { name: '0001_create_orders' },
+        { name: '0002_create_outbox' },
+        { name: '0003_outbox_cursors' },
+      ]);
     });
 
     it('with migrate: false touches no schema until migrateToLatest has run', async () => {
       const tablePrefix = freshPrefix();
       const store = createSqlStore({ db, tablePrefix, migrate: false });
       await expect(store.get('unmigrated01')).rejects.toThrow();
-      expect(await migrateToLatest(db, { tablePrefix })).toEqual(['0001_create_orders', '0002_create_outbox']);
+      expect(await migrateToLatest(db, { tablePrefix })).toEqual([
+        '0001_create_orders',
+        '0002_create_outbox',
+        '0003_outbox_cursors',
+      ]);
       expect(await store.get('unmigrated01')).toBeUndefined();
     });
 
