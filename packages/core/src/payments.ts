@@ -232,12 +232,25 @@ export interface ResumeInput<P extends AnyProvider = AnyProvider> {
   providerOptions?: ProviderOptionsOf<P> | undefined;
 }
 
-/** Input of {@link Payments.refund}. */
+/**
+ * Input of {@link Payments.refund}.
+ *
+ * @example
+ * ```ts
+ * const input: RefundInput = { refundId: 'refund0001', amount: 500, reason: '少发一盒' };
+ * ```
+ */
 export interface RefundInput {
   /** Amount in fen. */
   amount: number;
-  /** 8 to 32 letters and digits; reuse it to retry the same refund safely. Generated when absent. */
-  refundId?: string | undefined;
+  /**
+   * The merchant's id for this refund, 8 to 32 letters and digits (the wallets' `out_request_no`,
+   * `out_refund_no`): required, as the wallets require it. A second call with the same id returns
+   * the same refund and never refunds twice, concurrent calls (a double click) included. Derive it
+   * from what the buyer asked for (a return or ticket number), not from the click.
+   */
+  refundId: string;
+  /** Shown to the buyer by some wallets; at most 80 characters. */
   reason?: string | undefined;
 }
 
@@ -377,7 +390,7 @@ const resumeInputSchema = z.object({
 
 const refundInputSchema = z.object({
   amount: z.unknown(),
-  refundId: z.optional(z.string()),
+  refundId: z.string({ error: 'is required: the id that makes a repeated refund request safe' }),
   reason: z.optional(z.string().check(z.maxLength(80, 'must be at most 80 characters'))),
 });
 
@@ -873,8 +886,8 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
       const parsed = parseWithSchema(refundInputSchema, input, 'input');
       assertAmount(input.amount, 'amount');
       const amount = input.amount;
-      const refundId = parsed.refundId ?? generateId();
-      assertPortableId(refundId, 'refundId');
+      const refundId = parsed.refundId;
+      assertPortableId(refundId, 'input.refundId');
       const order = await getOrder(orderId);
       const provider = providerById(order.provider);
       require(provider, 'refund');
@@ -886,6 +899,11 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
         throw new UnsupportedOperationError(provider.id, 'more than one refund per order');
       }
       const requested = await apply({ type: 'refund.requested', orderId, refundId, amount, reason: parsed.reason });
+      if (requested.outcome !== 'applied') {
+        // This refund id was already requested (a double click, a retry): the same refund, never a
+        // second request to the wallet. A refund left pending settles by notification or `sync`.
+        return { order: requested.order, refund: requested.order.refunds.find((r) => r.id === refundId) as Refund };
+      }
       const sendRefund = provider.refund as NonNullable<AnyProvider['refund']>;
       let status: Awaited<ReturnType<typeof sendRefund>>;
       try {
