@@ -38,7 +38,7 @@ export * from './order-store.js';
 export * from './outbox.js';
 export * from './payment-code.js';
 export * from './payment-method.js';
-export * from './payments.js';
+export * from './payments/index.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
 export * from './provider-spec.js';
 export * from './reconciler.js';
