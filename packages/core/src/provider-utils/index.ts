@@ -20,6 +20,7 @@ export * from '../form-encoding.js';
 export * from '../form-fields.js';
 export * from '../http-client.js';
 export * from '../json-reply.js';
+export * from '../node-http.js';
 export * from '../notification-status.js';
 export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
 export * from '../redaction.js';
