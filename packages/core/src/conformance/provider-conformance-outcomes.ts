@@ -108,7 +108,7 @@ export function outcomeCases(suite: ProviderConformanceSuite, first: number): Co
         const { order } = await paidOrder(suite, context, amount);
         const { capabilities } = context.provider;
         if (!capabilities.refund || !capabilities.partialRefund) {
-          return expectUnsupported(context.payments.refund(order.id, { refundId: 'r1', amount: 1 }));
+          return expectUnsupported(context.payments.refund(order.id, { refundId: 'refund001', amount: 1 }));
         }
         const settle = async (refundId: string) => {
           if ((await refundStatus(context, order.id, refundId)) !== 'pending') return;
@@ -118,18 +118,18 @@ export function outcomeCases(suite: ProviderConformanceSuite, first: number): Co
             expect(result.ok, String(result.error)).toBe(true);
           } else await context.payments.sync(order.id);
         };
-        await context.payments.refund(order.id, { refundId: 'r1', amount: 500, reason: 'conformance' });
-        await settle('r1');
+        await context.payments.refund(order.id, { refundId: 'refund001', amount: 500, reason: 'conformance' });
+        await settle('refund001');
         let current = await context.payments.getOrder(order.id);
         expect(current.status).toBe('partially_refunded');
         expect(current.refundedAmount).toBe(500);
         const over = await context.payments
-          .refund(order.id, { refundId: 'r2', amount: amount - 500 + 1 })
+          .refund(order.id, { refundId: 'refund002', amount: amount - 500 + 1 })
           .catch((e: unknown) => e);
         expect(RefundExceedsPaidError.isInstance(over)).toBe(true);
         if (!capabilities.multipleRefunds) return;
-        await context.payments.refund(order.id, { refundId: 'r3', amount: amount - 500 });
-        await settle('r3');
+        await context.payments.refund(order.id, { refundId: 'refund003', amount: amount - 500 });
+        await settle('refund003');
         current = await context.payments.getOrder(order.id);
         expect(current.status).toBe('refunded');
         expect(current.refundedAmount).toBe(amount);
@@ -140,11 +140,11 @@ export function outcomeCases(suite: ProviderConformanceSuite, first: number): Co
       async run() {
         const context = await caseContext(suite);
         if (!refunds(context) || !context.provider.capabilities.refundNotifications) return;
-        const order = await pendingRefund(suite, context, at(5), 'rf1');
-        const notification = context.sandbox.settleRefund(order.id, 'rf1', { fail: true });
+        const order = await pendingRefund(suite, context, at(5), 'refundfail001');
+        const notification = context.sandbox.settleRefund(order.id, 'refundfail001', { fail: true });
         const result = await context.payments.handleNotification(context.provider.id, notification);
         expect(result.ok, String(result.error)).toBe(true);
-        expect(await refundStatus(context, order.id, 'rf1'), 'a failed refund').toBe('failed');
+        expect(await refundStatus(context, order.id, 'refundfail001'), 'a failed refund').toBe('failed');
         expect((await context.payments.getOrder(order.id)).refundedAmount).toBe(0);
       },
     },
@@ -153,10 +153,10 @@ export function outcomeCases(suite: ProviderConformanceSuite, first: number): Co
       async run() {
         const context = await caseContext(suite);
         if (!refunds(context) || !context.provider.capabilities.refundQuery) return;
-        const order = await pendingRefund(suite, context, at(6), 'rf2');
-        context.sandbox.settleRefund(order.id, 'rf2', { fail: true }); // the notification is lost
+        const order = await pendingRefund(suite, context, at(6), 'refundfail002');
+        context.sandbox.settleRefund(order.id, 'refundfail002', { fail: true }); // the notification is lost
         await context.payments.sync(order.id);
-        expect(await refundStatus(context, order.id, 'rf2'), 'a failed refund').toBe('failed');
+        expect(await refundStatus(context, order.id, 'refundfail002'), 'a failed refund').toBe('failed');
       },
     },
     {
@@ -164,10 +164,10 @@ export function outcomeCases(suite: ProviderConformanceSuite, first: number): Co
       async run() {
         const context = await caseContext(suite);
         if (!refunds(context) || !context.provider.capabilities.refundQuery) return;
-        const order = await pendingRefund(suite, context, at(7), 'rs1');
-        context.sandbox.settleRefund(order.id, 'rs1'); // the notification is lost
+        const order = await pendingRefund(suite, context, at(7), 'refundok001');
+        context.sandbox.settleRefund(order.id, 'refundok001'); // the notification is lost
         await context.payments.sync(order.id);
-        expect(await refundStatus(context, order.id, 'rs1'), 'a settled refund').toBe('succeeded');
+        expect(await refundStatus(context, order.id, 'refundok001'), 'a settled refund').toBe('succeeded');
       },
     },
   ];
