@@ -42,7 +42,8 @@ const AMOUNT_SCRIPT = `(function(){var f=document.forms[0];f.addEventListener('s
 function otherLanguage(context: PageContext): { languageHref: string; languageLabel: string } {
   const url = new URL(context.url);
   url.searchParams.set('lang', context.locale === 'en' ? 'zh' : 'en');
-  return { languageHref: url.pathname + url.search, languageLabel: context.messages.language };
+  // Absolute, on the checkout's own origin: a path starting `//` never becomes another host.
+  return { languageHref: url.href, languageLabel: context.messages.language };
 }
 
 function frame(

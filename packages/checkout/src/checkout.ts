@@ -169,7 +169,11 @@ export interface CheckoutOptions<P extends AnyProvider = AnyProvider> {
   refundDuplicatePayments?: boolean | undefined;
   /** The clock. Default `() => new Date()`. */
   now?: (() => Date) | undefined;
-  /** Receives errors thrown by event listeners and by background work. Default: `console.error`. */
+  /**
+   * Receives errors thrown by event listeners and by background work (closing a session's other
+   * attempts, refunding a duplicate payment), with what was being done. The checkout never logs by
+   * itself: without `onError` these are dropped. Default: none.
+   */
   onError?: ((error: unknown, context: string) => void) | undefined;
 }
 
@@ -317,9 +321,23 @@ function isAllowedReturnUrl(url: URL, allowed: readonly URL[]): boolean {
   return allowed.some((prefix) => url.origin === prefix.origin && url.pathname.startsWith(prefix.pathname));
 }
 
-function defaultOnError(error: unknown, context: string): void {
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(`[hutong/checkout] ${context}: ${message}`);
+/** Library code never logs by itself: without an `onError`, background failures are dropped. */
+function ignoreError(): void {}
+
+let warnedMemoryStore = false;
+
+/** One Node warning per process when a production process keeps its sessions in memory. */
+function warnMemoryStoreInProduction(): void {
+  const env = typeof process === 'undefined' ? undefined : process.env?.NODE_ENV;
+  if (env !== 'production' || warnedMemoryStore || typeof process.emitWarning !== 'function') return;
+  warnedMemoryStore = true;
+  process.emitWarning(
+    '@hutong/checkout keeps its sessions in a MemoryCheckoutStore (no `store` option): after a restart or ' +
+      'a deploy every shared link, pay-for-me link and printed static code answers 404, and several ' +
+      'processes do not see each other’s sessions. Pass a persistent `store` (the SQL checkout store of ' +
+      '@hutong/store-sql).',
+    { type: 'HutongWarning', code: 'HUTONG_MEMORY_CHECKOUT_STORE' },
+  );
 }
 
 /**
@@ -355,9 +373,10 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
   const baseHref = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
   const basePath = base.pathname.replace(/\/+$/, '');
   const secret = options.secret;
+  if (!options.store) warnMemoryStoreInProduction();
   const store = options.store ?? new MemoryCheckoutStore();
   const now = options.now ?? (() => new Date());
-  const onError = options.onError ?? defaultOnError;
+  const onError = options.onError ?? ignoreError;
   const refundDuplicates = options.refundDuplicatePayments !== false;
   const defaultLocale = options.locale ?? 'zh-CN';
   const allowedReturnUrls = (options.allowedReturnUrls ?? []).map((url, index) =>
@@ -493,7 +512,10 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
         const order = await payments.getOrder(attempt.orderId);
         if (order.status === 'created' || order.status === 'pending') await payments.close(order.id);
       } catch (error) {
-        // Paid in the meantime: the facade recorded it, and `order.paid` handles it as a duplicate.
+        // Paid in the meantime (the wallet refused the close): the facade recorded the payment, and
+        // `order.paid` handles it as a duplicate. A normal race, not an error.
+        const now = await payments.getOrder(attempt.orderId).catch(() => undefined);
+        if (now && now.status !== 'created' && now.status !== 'pending') continue;
         onError(error, `closing attempt ${attempt.orderId}`);
       }
     }
@@ -764,8 +786,8 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
       );
     }
     const page = attemptPage(context, session, order, {
-      self: url.pathname + url.search,
-      status: `${url.pathname}/status`,
+      self: url.href,
+      status: `${url.origin}${url.pathname}/status`,
       retry: linkWith(session, '', url, order.amount),
       back: session.returnUrl,
     });
@@ -789,7 +811,7 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
       case 'amount_required': {
         const browser = detectWallet(request.headers.get('user-agent')) === 'browser';
         const qr = browser ? renderQrSvg(linkFor(result.session.id), { label: m.scan }) : null;
-        const page = amountPage(context, result.session, url.pathname, qr, result.invalid);
+        const page = amountPage(context, result.session, `${url.origin}${url.pathname}`, qr, result.invalid);
         return htmlResponse(page, context.nonce, { status: result.invalid ? 400 : 200 });
       }
       case 'cashier': {
@@ -826,7 +848,7 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
       case 'qr': {
         const page = attemptPage(context, session, order, {
           self: next,
-          status: `${new URL(next).pathname}/status`,
+          status: `${attemptUrl(session.id, order.id)}/status`,
           retry: linkWith(session, '', url, order.amount),
           back: session.returnUrl,
           qrSvg: renderQrSvg(action.content, { label: context.messages.scanWechat }),
@@ -839,7 +861,10 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
   }
 
   async function handler(request: Request): Promise<Response> {
-    const url = new URL(request.url);
+    // The request's path and query only, on the configured origin: never a host the request named
+    // (a `Host` header, an absolute target), and a path starting `//` stays a path of this origin.
+    const requested = new URL(request.url);
+    const url = new URL(`${base.origin}${requested.pathname}${requested.search}`);
     if (request.method === 'POST') {
       // A wallet's cashier may send the buyer back by POST (UnionPay posts its signed front return to
       // `frontUrl`): the page is the attempt's, rendered from the stored order, so see it by GET.
