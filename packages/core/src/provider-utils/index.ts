@@ -18,6 +18,7 @@ export * from '../civil-time.js';
 export * from '../form-encoding.js';
 export * from '../form-fields.js';
 export * from '../http-client.js';
+export * from '../node-http.js';
 export * from '../notification-status.js';
 export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
 export * from '../redaction.js';
