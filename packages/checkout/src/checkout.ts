@@ -19,6 +19,7 @@ import {
   type Refund,
   ValidationError,
 } from '@hutong/core';
+import { createNodeHandler } from '@hutong/core/provider-utils';
 import { CheckoutEmitter, type CheckoutEventType, type CheckoutListener } from './checkout-events.js';
 import { createNonce, htmlResponse } from './checkout-html.js';
 import { type CheckoutLocale, messagesFor, negotiateLocale } from './checkout-i18n.js';
@@ -888,19 +889,13 @@ export function createCheckout<P extends AnyProvider>(options: CheckoutOptions<P
     }
   }
 
-  async function nodeHandler(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-      else if (value !== undefined) headers.set(name, value);
-    }
-    const origin = `${base.protocol}//${request.headers.host ?? base.host}`;
-    const reply = await handler(
-      new Request(new URL(request.url ?? '/', origin), { method: request.method ?? 'GET', headers }),
-    );
-    response.writeHead(reply.status, Object.fromEntries(reply.headers));
-    response.end(request.method === 'HEAD' ? undefined : Buffer.from(await reply.arrayBuffer()));
-  }
+  // Node's `http`: the request URL is built on the configured origin; malformed requests (methods
+  // the WHATWG Request refuses, bad targets) are answered 4xx before the handler, and nothing escapes.
+  const nodeHandler = createNodeHandler(handler, {
+    origin: base.origin,
+    maxBodyBytes: 64 * 1024,
+    onError: (error) => onError(error, 'serving a Node request'),
+  });
 
   return {
     createSession,
