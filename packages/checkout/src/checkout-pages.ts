@@ -16,6 +16,8 @@ export interface PageContext {
   nonce: string;
   /** The current URL, to link to it in the other language. */
   url: URL;
+  /** The shop's name (`merchantName`), or `null`. */
+  merchantName: string | null;
 }
 
 /**
