@@ -20,7 +20,7 @@ import {
   alipayCertificateSn,
   alipayRootCertificateSn,
   splitPemCertificates,
-} from './alipay-cert.js';
+} from './alipay-certificates.js';
 
 /**
  * Alipay's gateways.
