@@ -123,7 +123,10 @@ function parseMember(raw: string, name: string, provider: string): unknown {
 export function verifyAlipayResponse(
   text: string,
   method: string,
-  config: Pick<AlipayConfig, 'alipayKeys' | 'defaultAlipayKey'> & { id?: string | undefined },
+  config: Pick<AlipayConfig, 'alipayKeys' | 'defaultAlipayKey'> & {
+    id?: string | undefined;
+    signatureHint?: string | undefined;
+  },
 ): { node: AlipayResponseNode; isError: boolean } {
   const provider = config.id ?? 'alipay';
   const members = splitAlipayResponse(text, provider);
@@ -165,7 +168,8 @@ export function verifyAlipayResponse(
     key = named;
   }
   if (!verifyAlipayContent(raw, sign, key)) {
-    throw new SignatureVerificationError(provider, 'bad_signature', `the ${nodeName} signature does not verify`);
+    const hint = config.signatureHint ? ` ${config.signatureHint}` : '';
+    throw new SignatureVerificationError(provider, 'bad_signature', `the ${nodeName} signature does not verify${hint}`);
   }
   const node = parseMember(raw, nodeName, provider);
   if (typeof node !== 'object' || node === null || Array.isArray(node)) {

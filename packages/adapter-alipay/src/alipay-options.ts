@@ -151,6 +151,11 @@ export interface AlipayConfig {
   alipayKeys: ReadonlyMap<string, KeyObject>;
   /** The key used when a message names none. */
   defaultAlipayKey: KeyObject;
+  /**
+   * What a signature that does not verify says about the configuration: the option that holds
+   * Alipay's key and what it must be (never the key itself).
+   */
+  signatureHint: string;
   appCertSn: string | undefined;
   rootCertSn: string | undefined;
   sellerId: string | undefined;
@@ -231,12 +236,19 @@ export function resolveAlipayOptions(input: AlipayOptions<string>): AlipayConfig
     defaultAlipayKey = loadRsaPublicKey(options.alipayPublicKey, 'options.alipayPublicKey');
     alipayKeys.set('', defaultAlipayKey);
   }
+  const signatureHint = certMode
+    ? "with options.alipayPublicCert: check that it is Alipay's public-key certificate (alipayCertPublicKey_RSA2.crt) of this app"
+    : defaultAlipayKey.equals(createPublicKey(privateKey))
+      ? "with options.alipayPublicKey, which is your app's own public key (the public half of privateKey): " +
+        "give Alipay's public key (支付宝公钥) from the Alipay console instead"
+      : "with options.alipayPublicKey: check that it is Alipay's public key (支付宝公钥), not your app's public key";
   return {
     id: options.id ?? 'alipay',
     appId: options.appId,
     privateKey,
     alipayKeys,
     defaultAlipayKey,
+    signatureHint,
     appCertSn,
     rootCertSn,
     sellerId: options.sellerId,
