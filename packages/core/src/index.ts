@@ -70,7 +70,14 @@ export { type PaymentEvent, refundableAmount } from './order-state-machine.js';
 // Where orders live.
 export { type ListOrdersQuery, MemoryOrderStore, type OrderPage, type OrderStore } from './order-store.js';
 // Running the outbox relay in a worker of its own (`relay: false` in the web process).
-export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox.js';
+export {
+  createOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayErrorContext,
+  type OutboxRelayOptions,
+} from './outbox.js';
+// A memory store with an outbox, for tests and single-process tools.
+export { type MemoryOutboxOptions, MemoryOutboxStore } from './outbox-memory.js';
 // Payment methods and payment codes (互认互扫).
 export {
   classifyPaymentCode,
@@ -102,6 +109,8 @@ export {
   type TypesOf,
 } from './payments/index.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
+// The OAuth a wallet offers (a buyer id for `jsapi`), as the checkout takes it.
+export type { WalletOAuth } from './provider-spec.js';
 // The reconciler.
 export {
   createReconciler,

@@ -40,5 +40,6 @@ export type {
   RefundStatusEvent,
   ResumePaymentRequest,
   VerifiedNotification,
+  WalletOAuth,
 } from '../provider-spec.js';
 export { type NotificationRequest, toNotificationRequest } from '../webhook-request.js';

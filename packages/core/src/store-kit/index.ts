@@ -36,6 +36,8 @@ export {
   checkClaimEventsOptions,
   checkLease,
   checkOutboxName,
+  checkPruneEventsOptions,
+  checkReleaseEventsOptions,
   defaultConsumerName,
   type OrderClaims,
   type OrderOutbox,
@@ -43,4 +45,7 @@ export {
   type OutboxEventType,
   type OutboxPayload,
   outboxEventId,
+  type PruneEventsOptions,
+  type ReleaseEventsOptions,
 } from '../outbox.js';
+export { MemoryOutbox, type MemoryOutboxOptions } from '../outbox-memory.js';
