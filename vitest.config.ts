@@ -49,7 +49,8 @@ export default defineConfig({
     testTimeout: 20_000,
     pool: 'threads',
     // Decides which database servers the server-backed suites of @hutong/store-sql use.
-    globalSetup: ['./packages/store-sql/test/server-urls.ts'],
+    // The second fails the run if a test leaves a child process running (tests/support/processes.ts).
+    globalSetup: ['./packages/store-sql/test/server-urls.ts', './tests/support/leftover-processes.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });
