@@ -35,7 +35,7 @@ export default defineConfig({
       },
       {
         find: /^@hutong\/adapter-unionpay\/protocol$/,
-        replacement: source('./packages/adapter-unionpay/src/protocol.ts'),
+        replacement: source('./packages/adapter-unionpay/src/protocol/index.ts'),
       },
       { find: /^@hutong\/adapter-unionpay$/, replacement: source('./packages/adapter-unionpay/src/index.ts') },
       { find: /^@hutong\/sandbox-cli$/, replacement: source('./packages/sandbox-cli/src/index.ts') },
