@@ -12,5 +12,9 @@
  * @packageDocumentation
  */
 
+export { guardPool } from './sql-connection.js';
+export { StoreError, type StoreErrorCode } from './sql-errors.js';
 export { createSqlStore, type SqlOrderOutbox, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
 export { migrateToLatest, type SqlEngine, type SqlSchemaOptions } from './sql-schema.js';
+export type { SqlConnectionOptions } from './sql-store-context.js';
+export type { StoreTimeouts } from './sql-transaction.js';

@@ -3,10 +3,10 @@
  * (migrations, concurrent migrators, the stored columns, byte-wise ids, concurrent creates).
  */
 import type { Order } from '@hutong/core';
-import { ConflictError, ValidationError } from '@hutong/core';
+import { ConflictError, encodeOrderCursor, ValidationError } from '@hutong/core';
 import { runOrderClaimsTests, runOrderStoreTests, runOutboxStoreTests } from '@hutong/core/conformance';
 import { sampleOrder } from '@hutong/core/testing';
-import { createSqlStore, migrateToLatest } from '@hutong/store-sql';
+import { createSqlStore, migrateToLatest, StoreError } from '@hutong/store-sql';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ServerTargets } from './server-urls.js';
@@ -220,6 +220,36 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
           expect(ConflictError.isInstance(result.reason) && result.reason.code).toBe('duplicate_order');
         }
       }
+    });
+
+    it('answers text no database can hold (NUL, a lone surrogate) with not-found or ValidationError, never a driver error', async () => {
+      const store = createSqlStore({ db, tablePrefix: prefix, migrate: false });
+      const field = async (promise: Promise<unknown>) => {
+        const error = await promise.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        return ValidationError.isInstance(error) ? error.field : error;
+      };
+      for (const bad of ['order\u0000one', 'order\ud800one']) {
+        expect(await store.get(bad)).toBeUndefined();
+        expect(await field(store.listOrders({ provider: bad }))).toBe('provider');
+        expect(await field(store.listOrders({ cursor: encodeOrderCursor({ updatedAt: 1, id: bad }) }))).toBe('cursor');
+        expect(await field(store.create(sampleOrder({ id: bad })))).toBe('order.id');
+        expect(await field(store.update(sampleOrder({ id: bad, version: 2 }), 1))).toBe('order.id');
+        expect(await field(store.claims.claimOrders([bad], { owner: 'worker1', leaseMs: 1000 }))).toBe('ids');
+        await store.claims.releaseOrders([bad], 'worker1');
+      }
+    });
+
+    it('wraps any other driver failure in a StoreError with a stable code', async () => {
+      const store = createSqlStore({ db, tablePrefix: freshPrefix(), migrate: false });
+      const error = await store.get('noTableYet01').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(StoreError.isInstance(error) && [error.code, error.retryable]).toEqual(['store_error', false]);
+      expect(String((error as Error).message)).not.toMatch(/noTableYet01/);
     });
 
     it('refuses a table prefix that is not a plain identifier', () => {
