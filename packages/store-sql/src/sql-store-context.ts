@@ -100,13 +100,19 @@ function isTransient(error: unknown): boolean {
 
 const TRANSIENT_ATTEMPTS = 8;
 
-/** Runs `run` again (with a short random backoff) while it fails with a transient error. */
-export async function retryTransient<T>(run: () => Promise<T>): Promise<T> {
+/**
+ * Runs `run` again (with a short random backoff) while it fails with a transient error. With
+ * `lockTimeoutMs`, a SQLite busy error that came after waiting that long (the busy timeout ran
+ * out) is not retried: it is the lock timeout, and the caller gets it at once.
+ */
+export async function retryTransient<T>(run: () => Promise<T>, lockTimeoutMs?: number): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
     try {
       return await run();
     } catch (error) {
-      if (!isTransient(error) || attempt >= TRANSIENT_ATTEMPTS) throw error;
+      const waitedOut = lockTimeoutMs !== undefined && Date.now() - started >= lockTimeoutMs;
+      if (!isTransient(error) || waitedOut || attempt >= TRANSIENT_ATTEMPTS) throw error;
       await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20 * attempt));
     }
   }
@@ -189,7 +195,7 @@ export class SqlStoreContext {
       timeouts: this.timeouts,
       flavour: () => this.flavour(),
     };
-    return retryTransient(() => runTransaction(context, mode, run));
+    return retryTransient(() => runTransaction(context, mode, run), this.timeouts.lockTimeoutMs);
   }
 
   /** MySQL or MariaDB, read once. */
