@@ -12,6 +12,13 @@
  * @packageDocumentation
  */
 
+export {
+  createSqlCheckoutStore,
+  type SqlCheckoutAttemptShape,
+  type SqlCheckoutSessionShape,
+  type SqlCheckoutStore,
+  type SqlCheckoutStoreOptions,
+} from './sql-checkout-store.js';
 export { guardPool } from './sql-connection.js';
 export { StoreError, type StoreErrorCode } from './sql-errors.js';
 export { createSqlStore, type SqlOrderOutbox, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';

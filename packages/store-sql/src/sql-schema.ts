@@ -14,6 +14,7 @@ import {
   SqliteAdapter,
   sql,
 } from 'kysely';
+import { checkoutMigration } from './sql-checkout-schema.js';
 
 /**
  * The engines the store knows: `postgres` (and PostgreSQL-compatible engines on Kysely's
@@ -129,6 +130,9 @@ export interface SqlSchema {
   readonly orderClaims: string;
   readonly migrations: string;
   readonly migrationLock: string;
+  readonly checkoutSessions: string;
+  readonly checkoutAttempts: string;
+  readonly checkoutTokens: string;
   readonly prefix: string;
   /** The schema (PostgreSQL) or database (MySQL) of every table, or undefined for the connection's default. */
   readonly schema: string | undefined;
@@ -163,6 +167,9 @@ export function resolveSchema(db: Kysely<unknown>, options: SqlSchemaOptions = {
     orderClaims: `${prefix}order_claims`,
     migrations: `${prefix}migrations`,
     migrationLock: `${prefix}migration_lock`,
+    checkoutSessions: `${prefix}checkout_sessions`,
+    checkoutAttempts: `${prefix}checkout_attempts`,
+    checkoutTokens: `${prefix}checkout_tokens`,
     prefix,
   };
 }
@@ -269,6 +276,7 @@ function migrations(schema: SqlSchema): Record<string, Migration> {
         await db.schema.dropTable(outbox).execute();
       },
     },
+    '0004_create_checkout': checkoutMigration(schema),
   };
 }
 

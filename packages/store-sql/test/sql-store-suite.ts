@@ -20,6 +20,9 @@ declare module 'vitest' {
   }
 }
 
+/** The store's migrations, in the order they run. */
+const MIGRATIONS = ['0001_create_orders', '0002_create_outbox', '0004_create_checkout'];
+
 /** Any table, for reading what the store wrote. */
 type Tables = Record<string, Record<string, string | number | null>>;
 const tables = (db: Kysely<unknown>) => db as unknown as Kysely<Tables>;
@@ -46,7 +49,17 @@ export function testPrefix(name: string): string {
 
 /** Drops the tables of one prefix, if there. */
 export async function dropStoreTables(db: Kysely<unknown>, prefix: string): Promise<void> {
-  for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims', 'migrations', 'migration_lock']) {
+  for (const table of [
+    'orders',
+    'outbox_claims',
+    'outbox',
+    'order_claims',
+    'checkout_tokens',
+    'checkout_attempts',
+    'checkout_sessions',
+    'migrations',
+    'migration_lock',
+  ]) {
     await db.schema.dropTable(`${prefix}${table}`).ifExists().execute();
   }
 }
@@ -127,7 +140,7 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
       await store.create(sampleOrder({ id: 'migrated0001' }));
       expect(await migrateToLatest(db, { tablePrefix })).toEqual([]);
       const applied = await tables(db).selectFrom(`${tablePrefix}migrations`).select('name').execute();
-      expect(applied).toEqual([{ name: '0001_create_orders' }, { name: '0002_create_outbox' }]);
+      expect(applied).toEqual(MIGRATIONS.map((name) => ({ name })));
     });
 
     it('applies each migration exactly once when four instances migrate at the same time', async () => {
@@ -143,19 +156,19 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
             }
           })();
       expect(applied).toHaveLength(4);
-      expect(applied.flat()).toEqual(['0001_create_orders', '0002_create_outbox']);
+      expect(applied.flat()).toEqual(MIGRATIONS);
       const store = createSqlStore({ db, tablePrefix, migrate: false });
       await store.create(sampleOrder({ id: 'afterConcurrent1' }));
       expect((await store.listOrders()).orders).toHaveLength(1);
       const recorded = await tables(db).selectFrom(`${tablePrefix}migrations`).select('name').execute();
-      expect(recorded).toEqual([{ name: '0001_create_orders' }, { name: '0002_create_outbox' }]);
+      expect(recorded).toEqual(MIGRATIONS.map((name) => ({ name })));
     });
 
     it('with migrate: false touches no schema until migrateToLatest has run', async () => {
       const tablePrefix = freshPrefix();
       const store = createSqlStore({ db, tablePrefix, migrate: false });
       await expect(store.get('unmigrated01')).rejects.toThrow();
-      expect(await migrateToLatest(db, { tablePrefix })).toEqual(['0001_create_orders', '0002_create_outbox']);
+      expect(await migrateToLatest(db, { tablePrefix })).toEqual(MIGRATIONS);
       expect(await store.get('unmigrated01')).toBeUndefined();
     });
 
