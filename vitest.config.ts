@@ -44,7 +44,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'tests/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     pool: 'threads',
     // Decides which database servers the server-backed suites of @hutong/store-sql use.

@@ -8,7 +8,7 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'node20',
-    external: ['@hutong/core'],
+    external: ['@hutong/core', '@hutong/core/provider-utils'],
   },
   {
     // The checkout store conformance suite (`@hutong/checkout/conformance`): ESM only, like vitest.
@@ -17,6 +17,6 @@ export default defineConfig([
     dts: true,
     sourcemap: true,
     target: 'node20',
-    external: ['@hutong/core', 'vitest'],
+    external: ['@hutong/core', '@hutong/core/provider-utils', 'vitest'],
   },
 ]);

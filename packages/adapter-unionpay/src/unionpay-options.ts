@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { type HttpHooks, ValidationError } from '@hutong/core';
 import {
   endpointOption,
@@ -13,6 +13,7 @@ import {
   z,
 } from '@hutong/core/provider-utils';
 import {
+  certifiesKey,
   checkUnionpayChain,
   readCertificate,
   UnionpayCertificateCache,
@@ -194,7 +195,7 @@ export function resolveUnionpayOptions(input: UnionpayOptions<string>): Unionpay
     throw new ValidationError('options.signCert.privateKey', 'is not a readable private key', { cause });
   }
   const certificate = readCertificate(certificatePem, 'options.signCert.certificate');
-  if (!certificate.publicKey.equals(createPublicKey(privateKey))) {
+  if (!certifiesKey(certificate, privateKey)) {
     throw new ValidationError('options.signCert.certificate', 'does not match the private key');
   }
   const trust: UnionpayTrust = {

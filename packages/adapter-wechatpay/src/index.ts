@@ -14,7 +14,11 @@
  *
  * @packageDocumentation
  */
+
+export type { WechatpayBillRequest } from './wechatpay-bills.js';
 export {
+  signWechatpayAppParams,
+  signWechatpayJsapiParams,
   type WechatpayAppParams,
   type WechatpayClientSignatureInput,
   type WechatpayJsapiParams,
@@ -40,7 +44,6 @@ export {
 export type { WechatpayPaymentOptions } from './wechatpay-payment-request.js';
 export {
   type WechatpayActions,
-  type WechatpayBillRequest,
   type WechatpayProvider,
   wechatpay,
 } from './wechatpay-provider.js';

@@ -16,6 +16,8 @@ export interface PageContext {
   nonce: string;
   /** The current URL, to link to it in the other language. */
   url: URL;
+  /** The shop's name (`merchantName`), or `null`. */
+  merchantName: string | null;
 }
 
 /**
@@ -42,7 +44,8 @@ const AMOUNT_SCRIPT = `(function(){var f=document.forms[0];f.addEventListener('s
 function otherLanguage(context: PageContext): { languageHref: string; languageLabel: string } {
   const url = new URL(context.url);
   url.searchParams.set('lang', context.locale === 'en' ? 'zh' : 'en');
-  return { languageHref: url.pathname + url.search, languageLabel: context.messages.language };
+  // Absolute, on the checkout's own origin: a path starting `//` never becomes another host.
+  return { languageHref: url.href, languageLabel: context.messages.language };
 }
 
 function frame(

@@ -72,7 +72,7 @@ export function setup(
         oauth: {
           authorizeUrl: (redirectUri, state) =>
             `${oauthBase}/authorize?redirect_uri=${encodeURIComponent(redirectUri)}&state=${state}#wechat_redirect`,
-          openid: async (code) => {
+          buyerId: async (code) => {
             oauthCodes.push(code);
             return `o${code}openid`;
           },

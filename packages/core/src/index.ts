@@ -36,6 +36,7 @@ export {
 } from './order-state-machine.js';
 export * from './order-store.js';
 export * from './outbox.js';
+export * from './outbox-memory.js';
 export * from './payment-code.js';
 export * from './payment-method.js';
 export * from './payments.js';

@@ -4,11 +4,8 @@
  * @packageDocumentation
  */
 import {
-  type ClaimEventsOptions,
-  type ClaimedOutboxEvent,
   type ClaimOrdersOptions,
   ConflictError,
-  checkClaimEventsOptions,
   checkLease,
   checkOutboxName,
   encodeOrderCursor,
@@ -16,23 +13,16 @@ import {
   normalizeListOrdersQuery,
   type Order,
   type OrderClaims,
-  type OrderOutbox,
   type OrderPage,
   type OrderStore,
   type OutboxEvent,
   orderListPosition,
   ValidationError,
 } from '@hutong/core';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { checkStorableText, isStorableText, toStoreError } from './sql-errors.js';
-import type {
-  OrderClaimsTable,
-  OrdersTable,
-  OutboxClaimsTable,
-  OutboxTable,
-  SqlSchema,
-  StoreDatabase,
-} from './sql-schema.js';
+import { createSqlOutbox, insertOutboxEvents, type SqlOrderOutbox } from './sql-outbox.js';
+import type { OrderClaimsTable, OrdersTable, SqlSchema, StoreDatabase } from './sql-schema.js';
 import { isUniqueViolation, retryTransient, type SqlConnectionOptions, SqlStoreContext } from './sql-store-context.js';
 
 /**
@@ -68,24 +58,6 @@ export interface SqlOrderStore extends OrderStore {
   close(): Promise<void>;
 }
 
-/**
- * The outbox of a {@link SqlOrderStore}: claims (with `FOR UPDATE SKIP LOCKED` on PostgreSQL and
- * MySQL/MariaDB, in a `BEGIN IMMEDIATE` transaction on SQLite), acknowledgements, and pruning.
- *
- * @example
- * ```ts
- * // Nightly: forget events older than a week, delivered or not.
- * await store.outbox.pruneEvents(new Date(Date.now() - 7 * 86_400_000));
- * ```
- */
-export interface SqlOrderOutbox extends OrderOutbox {
-  /**
-   * Deletes the events written before `before`, and their claims; returns how many events. A
-   * group that has not acknowledged them never gets them: prune well after the relays caught up.
-   */
-  pruneEvents(before: Date): Promise<number>;
-}
-
 function epochMs(value: string, field: string): number {
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new ValidationError(field, 'is not an ISO-8601 time');
@@ -107,20 +79,6 @@ function toRow(order: Order): OrdersTable {
   };
 }
 
-function outboxRow(event: OutboxEvent): Omit<OutboxTable, 'seq'> {
-  return {
-    id: event.id,
-    order_id: event.orderId,
-    type: event.type,
-    payload: JSON.stringify(event.payload),
-    created_at: epochMs(event.createdAt, 'createdAt'),
-  };
-}
-
-function claimToken(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`;
-}
-
 /** Splits a list into chunks, so `in (...)` lists stay short. */
 function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -134,6 +92,17 @@ function fromData(data: unknown): Order {
 }
 
 type Db<T> = Kysely<Record<string, T>>;
+
+/** The same object, each method's failures as hutong errors (see {@link guarded}). */
+function guardedMethods<T extends object>(target: T, name: string): T {
+  return new Proxy(target, {
+    get(object, key, receiver) {
+      const value = Reflect.get(object, key, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => guarded(`${name}: ${String(key)}`, () => value.apply(object, args));
+    },
+  });
+}
 
 /** Runs `body`, with any driver failure as a hutong error (`StoreError`, or `ValidationError` for bad text). */
 async function guarded<T>(operation: string, body: () => Promise<T>): Promise<T> {
@@ -155,11 +124,14 @@ class KyselyOrderStore implements SqlOrderStore {
     this.#context = context;
     this.#db = context.db;
     this.#schema = context.schema;
-    this.outbox = {
-      claimEvents: (options) => guarded('claiming events', () => this.#claimEvents(options)),
-      ackEvents: (ids, group) => guarded('acknowledging events', () => this.#ackEvents(ids, group)),
-      pruneEvents: (before) => guarded('pruning events', () => this.#pruneEvents(before)),
-    };
+    // Any driver failure of the outbox reaches the relay as a StoreError, as the store's own do.
+    const outbox = createSqlOutbox({
+      db: context.db,
+      schema: context.schema,
+      ready: () => this.ready(),
+      retryTransient: (run) => retryTransient(run),
+    });
+    this.outbox = guardedMethods(outbox, 'the outbox');
     this.claims = {
       claimOrders: (ids, options) => guarded('claiming orders', () => this.#claimOrders(ids, options)),
       releaseOrders: (ids, owner) => guarded('releasing orders', () => this.#releaseOrders(ids, owner)),
@@ -168,170 +140,6 @@ class KyselyOrderStore implements SqlOrderStore {
 
   #as<T>(on: Kysely<StoreDatabase> | Transaction<StoreDatabase> = this.#db): Db<T> {
     return on as unknown as Db<T>;
-  }
-
-  async #insertEvents(trx: Transaction<StoreDatabase>, events: readonly OutboxEvent[]): Promise<void> {
-    await this.#as<Omit<OutboxTable, 'seq'>>(trx)
-      .insertInto(this.#schema.outbox)
-      .values(events.map(outboxRow))
-      .execute();
-  }
-
-  /**
-   * A transaction that reads then writes: READ COMMITTED on PostgreSQL and MySQL (no gap locks, each
-   * statement sees the latest commits), BEGIN IMMEDIATE on SQLite (the one writer from the start).
-   */
-  async #claimTransaction<T>(run: (trx: Kysely<StoreDatabase>) => Promise<T>): Promise<T> {
-    if (this.#schema.engine !== 'sqlite') {
-      return this.#db.transaction().setIsolationLevel('read committed').execute(run);
-    }
-    return this.#db.connection().execute(async (connection) => {
-      await sql`begin immediate`.execute(connection);
-      try {
-        const result = await run(connection);
-        await sql`commit`.execute(connection);
-        return result;
-      } catch (error) {
-        await sql`rollback`.execute(connection).catch(() => undefined);
-        throw error;
-      }
-    });
-  }
-
-  async #claimEvents(options: ClaimEventsOptions): Promise<ClaimedOutboxEvent[]> {
-    const { group, consumer, limit, leaseMs } = checkClaimEventsOptions(options);
-    await this.ready();
-    const { outbox, outboxClaims } = this.#schema;
-    const skipLocked = this.#schema.engine !== 'sqlite';
-    const token = claimToken();
-    const rows = await retryTransient(() =>
-      this.#claimTransaction(async (trx) => {
-        const at = Date.now();
-        const claims = this.#as<OutboxClaimsTable>(trx);
-        // 1. Events of this group whose lease ran out unacknowledged.
-        let expired = claims
-          .selectFrom(outboxClaims)
-          .select('event_seq')
-          .where('group_name', '=', group)
-          .where('acked_at', 'is', null)
-          .where('lease_until', '<=', at)
-          .orderBy('event_seq')
-          .limit(limit);
-        if (skipLocked) expired = expired.forUpdate().skipLocked();
-        const stale = (await expired.execute()).map((row) => row.event_seq);
-        if (stale.length > 0) {
-          await claims
-            .updateTable(outboxClaims)
-            .set((eb) => ({ consumer, token, lease_until: at + leaseMs, attempts: eb('attempts', '+', 1) }))
-            .where('group_name', '=', group)
-            .where('event_seq', 'in', stale)
-            .where('acked_at', 'is', null)
-            .where('lease_until', '<=', at)
-            .execute();
-        }
-        // 2. Events this group never claimed. Rows another claimer holds locked are skipped; the
-        // primary key of the claims table settles any remaining race (the loser inserts nothing).
-        const room = limit - stale.length;
-        if (room > 0) {
-          let fresh = this.#as<OutboxTable & OutboxClaimsTable>(trx)
-            .selectFrom(`${outbox} as e`)
-            .select(['e.seq'])
-            .where(({ not, exists, selectFrom }) =>
-              not(
-                exists(
-                  selectFrom(`${outboxClaims} as c`)
-                    .select(sql.lit(1).as('one'))
-                    .where('c.group_name', '=', group)
-                    .whereRef('c.event_seq', '=', 'e.seq'),
-                ),
-              ),
-            )
-            .orderBy('e.seq')
-            .limit(room);
-          if (skipLocked) fresh = fresh.forUpdate().skipLocked();
-          const seqs = (await fresh.execute()).map((row) => Number(row.seq));
-          if (seqs.length > 0) {
-            let insert = claims.insertInto(outboxClaims).values(
-              seqs.map((seq) => ({
-                group_name: group,
-                event_seq: seq,
-                consumer,
-                token,
-                lease_until: at + leaseMs,
-                attempts: 1,
-                acked_at: null,
-              })),
-            );
-            insert =
-              this.#schema.engine === 'mysql'
-                ? insert.ignore()
-                : insert.onConflict((oc) => oc.columns(['group_name', 'event_seq']).doNothing());
-            await insert.execute();
-          }
-        }
-        return this.#as<OutboxTable & OutboxClaimsTable>(trx)
-          .selectFrom(`${outboxClaims} as c`)
-          .innerJoin(`${outbox} as e`, 'e.seq', 'c.event_seq')
-          .select(['e.id', 'e.order_id', 'e.type', 'e.payload', 'e.created_at', 'c.attempts'])
-          .where('c.group_name', '=', group)
-          .where('c.token', '=', token)
-          .orderBy('e.seq')
-          .execute();
-      }),
-    );
-    return rows.map(
-      (row) =>
-        ({
-          id: row.id,
-          type: row.type,
-          orderId: row.order_id,
-          payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
-          createdAt: new Date(Number(row.created_at)).toISOString(),
-          attempts: Number(row.attempts),
-        }) as ClaimedOutboxEvent,
-    );
-  }
-
-  async #ackEvents(ids: readonly string[], group: string): Promise<number> {
-    checkOutboxName(group, 'group');
-    if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of event ids');
-    if (ids.length === 0) return 0;
-    await this.ready();
-    const { outbox, outboxClaims } = this.#schema;
-    let acked = 0;
-    for (const part of chunks([...new Set(ids)], 500)) {
-      // The sequence numbers first (a plain read), then an update by primary key: no lock is taken
-      // on the outbox, which writers are appending to.
-      const seqs = (
-        await this.#as<OutboxTable>().selectFrom(outbox).select('seq').where('id', 'in', part).execute()
-      ).map((row) => Number(row.seq));
-      if (seqs.length === 0) continue;
-      const result = await retryTransient(() =>
-        this.#as<OutboxClaimsTable>()
-          .updateTable(outboxClaims)
-          .set({ acked_at: Date.now() })
-          .where('group_name', '=', group)
-          .where('event_seq', 'in', seqs)
-          .where('acked_at', 'is', null)
-          .executeTakeFirst(),
-      );
-      acked += Number(result.numUpdatedRows);
-    }
-    return acked;
-  }
-
-  async #pruneEvents(before: Date): Promise<number> {
-    const ms = before instanceof Date ? before.getTime() : Number.NaN;
-    if (Number.isNaN(ms)) throw new ValidationError('before', 'must be a valid Date');
-    await this.ready();
-    const { outbox, outboxClaims } = this.#schema;
-    const db = this.#as<OutboxTable & OutboxClaimsTable>();
-    await db
-      .deleteFrom(outboxClaims)
-      .where('event_seq', 'in', (eb) => eb.selectFrom(outbox).select('seq').where('created_at', '<', ms))
-      .execute();
-    const result = await db.deleteFrom(outbox).where('created_at', '<', ms).executeTakeFirst();
-    return Number(result.numDeletedRows);
   }
 
   async #claimOrders(ids: readonly string[], options: ClaimOrdersOptions): Promise<string[]> {
@@ -411,7 +219,8 @@ class KyselyOrderStore implements SqlOrderStore {
       try {
         await this.#context.transaction({}, async (trx) => {
           await trx.insertInto(this.#schema.orders).values(row).execute();
-          if (events && events.length > 0) await this.#insertEvents(trx as Transaction<StoreDatabase>, events);
+          if (events && events.length > 0)
+            await insertOutboxEvents(trx as Transaction<StoreDatabase>, this.#schema, events);
         });
       } catch (error) {
         if (isUniqueViolation(error)) {
@@ -446,7 +255,8 @@ class KyselyOrderStore implements SqlOrderStore {
           .where('version', '=', expectedVersion)
           .executeTakeFirst();
         if (Number(written.numUpdatedRows) !== 1) return false;
-        if (events && events.length > 0) await this.#insertEvents(trx as Transaction<StoreDatabase>, events);
+        if (events && events.length > 0)
+          await insertOutboxEvents(trx as Transaction<StoreDatabase>, this.#schema, events);
         return true;
       }),
     );

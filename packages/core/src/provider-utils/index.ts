@@ -15,14 +15,19 @@
  * @packageDocumentation
  */
 export * from '../civil-time.js';
+export * from '../error-codes.js';
 export * from '../form-encoding.js';
 export * from '../form-fields.js';
 export * from '../http-client.js';
+export * from '../json-reply.js';
+export * from '../node-http.js';
 export * from '../notification-status.js';
 export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
 export * from '../redaction.js';
 export * from '../refusal.js';
+export * from '../reply-binding.js';
 export * from '../rsa-keys.js';
 export { z } from '../schema.js';
+export * from '../signature-window.js';
 export * from '../validation.js';
 export { normalizeHeaders } from '../webhook-request.js';

@@ -37,6 +37,9 @@ if (mode === 'pay') {
     subject: 'Tea',
     orderId,
   });
+  // Let the relay acknowledge order.created and order.pending first (it acknowledges in batches),
+  // so the only event in flight when the parent kills us is order.paid.
+  while ((await countOpen()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   const result = await payments.handleNotification('fake', fake.sandbox.pay(order.id));
   say(`COMMITTED ${result.order?.status}`);
   // Stay up like a server does (the relay's timer does not hold the process), until killed.

@@ -1,5 +1,5 @@
 /**
- * The gateway transport: builds and signs requests (system parameters in the URL query,
+ * The gateway client (transport): builds and signs requests (system parameters in the URL query,
  * `biz_content` in the form body, as the official SDK sends them), sends them, and verifies every
  * response over the raw text of its `*_response` node before anything reads it.
  *
@@ -7,9 +7,15 @@
  */
 import { SignatureVerificationError, UnexpectedResponseError } from '@hutong/core';
 import { createHttpClient, type HttpClient } from '@hutong/core/provider-utils';
-import { type AlipayErrorBody, alipayError } from './alipay-errors.js';
+import { alipayError } from './alipay-errors.js';
 import type { AlipayConfig } from './alipay-options.js';
-import { assertReplyOfMethod, REPLIES_WITHOUT_CODE, responseNodeName, splitAlipayResponse } from './alipay-response.js';
+import {
+  type AlipayResponseNode,
+  assertReplyOfMethod,
+  REPLIES_WITHOUT_CODE,
+  responseNodeName,
+  splitAlipayResponse,
+} from './alipay-replies.js';
 import { alipaySigningString, signAlipayContent, verifyAlipayContent } from './alipay-signature.js';
 import { formatAlipayTime } from './alipay-time.js';
 
@@ -28,11 +34,23 @@ export interface AlipayCallOptions {
   sensitive?: boolean | undefined;
 }
 
-/** A verified response node: its fields, and whether Alipay reported success. */
-export type AlipayResponseNode = Record<string, unknown> & AlipayErrorBody;
-
 /** Result codes that are not errors: 10000 success, 10003 waiting for the buyer (pos). */
 const OK_CODES = new Set(['10000', '10003']);
+
+/**
+ * What every operation of the provider takes: its id (errors and events name it), the resolved
+ * options and the gateway client.
+ *
+ * @example
+ * ```ts
+ * const context: AlipayContext = { id: config.id, config, client: createAlipayClient(config) };
+ * ```
+ */
+export interface AlipayContext {
+  readonly id: string;
+  readonly config: AlipayConfig;
+  readonly client: AlipayClient;
+}
 
 /**
  * Encodes parameters as `application/x-www-form-urlencoded` with `%20` for spaces, as Alipay's
@@ -53,8 +71,15 @@ export function encodeAlipayForm(params: Readonly<Record<string, string | undefi
   return parts.join('&');
 }
 
-/** The gateway client of one configured app. */
-export interface AlipayGateway {
+/**
+ * The gateway client of one configured app.
+ *
+ * @example
+ * ```ts
+ * const client: AlipayClient = createAlipayClient(config);
+ * ```
+ */
+export interface AlipayClient {
   /**
    * Signed system parameters plus `biz_content` (none when `bizContent` is `undefined`), for
    * requests the buyer's browser or app sends.
@@ -98,7 +123,10 @@ function parseMember(raw: string, name: string, provider: string): unknown {
 export function verifyAlipayResponse(
   text: string,
   method: string,
-  config: Pick<AlipayConfig, 'alipayKeys' | 'defaultAlipayKey'> & { id?: string | undefined },
+  config: Pick<AlipayConfig, 'alipayKeys' | 'defaultAlipayKey'> & {
+    id?: string | undefined;
+    signatureHint?: string | undefined;
+  },
 ): { node: AlipayResponseNode; isError: boolean } {
   const provider = config.id ?? 'alipay';
   const members = splitAlipayResponse(text, provider);
@@ -140,7 +168,8 @@ export function verifyAlipayResponse(
     key = named;
   }
   if (!verifyAlipayContent(raw, sign, key)) {
-    throw new SignatureVerificationError(provider, 'bad_signature', `the ${nodeName} signature does not verify`);
+    const hint = config.signatureHint ? ` ${config.signatureHint}` : '';
+    throw new SignatureVerificationError(provider, 'bad_signature', `the ${nodeName} signature does not verify${hint}`);
   }
   const node = parseMember(raw, nodeName, provider);
   if (typeof node !== 'object' || node === null || Array.isArray(node)) {
@@ -159,11 +188,11 @@ export function verifyAlipayResponse(
  *
  * @example
  * ```ts
- * const gateway = createAlipayGateway(config);
- * const node = await gateway.call('alipay.trade.query', { out_trade_no: 'o1' }, { idempotent: true });
+ * const client = createAlipayClient(config);
+ * const node = await client.call('alipay.trade.query', { out_trade_no: 'o1' }, { idempotent: true });
  * ```
  */
-export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
+export function createAlipayClient(config: AlipayConfig): AlipayClient {
   const http: HttpClient = createHttpClient({
     provider: config.id,
     fetch: config.fetch,
@@ -249,3 +278,21 @@ export function createAlipayGateway(config: AlipayConfig): AlipayGateway {
     },
   };
 }
+
+/**
+ * @deprecated Renamed {@link AlipayClient} (every adapter's transport is its `-client`).
+ * @example
+ * ```ts
+ * const client: AlipayClient = createAlipayClient(config);
+ * ```
+ */
+export type AlipayGateway = AlipayClient;
+
+/**
+ * @deprecated Renamed {@link createAlipayClient} (every adapter's transport is its `-client`).
+ * @example
+ * ```ts
+ * const client = createAlipayClient(config);
+ * ```
+ */
+export const createAlipayGateway = createAlipayClient;
