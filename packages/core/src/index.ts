@@ -76,8 +76,8 @@ export {
   type OutboxRelayErrorContext,
   type OutboxRelayOptions,
 } from './outbox.js';
-// A memory store with an outbox, for tests and single-process tools.
-export { type MemoryOutboxOptions, MemoryOutboxStore } from './outbox-memory.js';
+// A memory store with an outbox (and the outbox alone), for tests and single-process tools.
+export { MemoryOutbox, type MemoryOutboxOptions, MemoryOutboxStore } from './outbox-memory.js';
 // Payment methods and payment codes (互认互扫).
 export {
   classifyPaymentCode,
