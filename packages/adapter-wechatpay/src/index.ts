@@ -38,6 +38,7 @@ export {
   type WechatpayAppOptions,
   type WechatpayCertificateMode,
   type WechatpayCommonOptions,
+  type WechatpayMissingKeyMode,
   type WechatpayOptions,
   type WechatpayPublicKeyMode,
 } from './wechatpay-options.js';
