@@ -55,6 +55,8 @@ export {
   type RenderFormOptions,
   renderAutoSubmitForm,
 } from './next-action.js';
+// Node hands CONNECT to the server, never to a request listener: this answers it 405.
+export { refuseConnectRequests } from './node-http.js';
 // Orders.
 export {
   ORDER_STATUSES,
@@ -127,6 +129,7 @@ export {
   createWebhookHandler,
   MAX_NOTIFICATION_BYTES,
   type NodeWebhookHandler,
+  type NodeWebhookOptions,
   type NotificationHandlerFunction,
   type WebhookRejectionListener,
 } from './webhook-handlers.js';
