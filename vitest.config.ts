@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@hutong\/core\/conformance$/, replacement: source('./packages/core/src/conformance/index.ts') },
       { find: /^@hutong\/core\/provider-utils$/, replacement: source('./packages/core/src/provider-utils/index.ts') },
+      { find: /^@hutong\/core\/store-kit$/, replacement: source('./packages/core/src/store-kit/index.ts') },
       { find: /^@hutong\/core\/testing$/, replacement: source('./packages/core/src/testing/index.ts') },
       {
         find: /^@hutong\/adapter-alipay\/protocol$/,
@@ -34,7 +35,7 @@ export default defineConfig({
       },
       {
         find: /^@hutong\/adapter-unionpay\/protocol$/,
-        replacement: source('./packages/adapter-unionpay/src/protocol.ts'),
+        replacement: source('./packages/adapter-unionpay/src/protocol/index.ts'),
       },
       { find: /^@hutong\/adapter-unionpay$/, replacement: source('./packages/adapter-unionpay/src/index.ts') },
       { find: /^@hutong\/sandbox-cli$/, replacement: source('./packages/sandbox-cli/src/index.ts') },

@@ -29,6 +29,8 @@ export interface AlipayNotificationConfig {
   appId: string;
   sellerId: string | undefined;
   alipayKeys: ReadonlyMap<string, KeyObject>;
+  /** What a signature that does not verify says about the configuration (the option to check). */
+  signatureHint?: string | undefined;
 }
 
 /**
@@ -138,7 +140,12 @@ export function verifyAlipayNotification(
     throw new SignatureVerificationError(provider, 'malformed', `sign_type ${signType} is not supported (use RSA2)`);
   }
   if (!verifyAlipayNotificationForm(form, config.alipayKeys)) {
-    throw new SignatureVerificationError(provider, 'bad_signature', 'the notification signature does not verify');
+    const hint = config.signatureHint ? ` ${config.signatureHint}` : '';
+    throw new SignatureVerificationError(
+      provider,
+      'bad_signature',
+      `the notification signature does not verify${hint}`,
+    );
   }
   // Verified: from here on the values are Alipay's.
   const field = (name: string) => form.get(name);
