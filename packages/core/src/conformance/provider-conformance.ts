@@ -319,7 +319,9 @@ export function runProviderConformanceTests(harness: ProviderConformanceHarness)
       expect(current.status).toBe('partially_refunded');
       expect(current.refundedAmount).toBe(500);
 
-      const over = await payments.refund(order.id, { refundId: 'refund002', amount: amount - 500 + 1 }).catch((e: unknown) => e);
+      const over = await payments
+        .refund(order.id, { refundId: 'refund002', amount: amount - 500 + 1 })
+        .catch((e: unknown) => e);
       expect(RefundExceedsPaidError.isInstance(over)).toBe(true);
 
       if (provider.capabilities.multipleRefunds) {
