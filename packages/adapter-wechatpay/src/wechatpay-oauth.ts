@@ -21,11 +21,12 @@ import {
   assertHttpUrl,
   checkWithSchema,
   createHttpClient,
+  type HttpResponse,
   parseWithSchema,
-  REDACTED,
   transportOptionsShape,
   z,
 } from '@hutong/core/provider-utils';
+import { type SecretScrubber, secretScrubber } from './wechatpay-oauth-secrets.js';
 
 /**
  * WeChat's OAuth hosts: the authorize page the buyer opens, and the API that exchanges the code.
@@ -186,25 +187,16 @@ export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
   const base = (host: 'authorize' | 'api') =>
     custom ? (config.endpoint as string).replace(/\/+$/, '') : WECHAT_OAUTH_HOSTS[host];
   const secret = config.appSecret;
-  const http = createHttpClient({
-    provider,
-    fetch: config.fetch,
-    timeoutMs: config.timeoutMs,
-    hooks: config.hooks,
-    retries: 0,
-    redactFields: ['secret', 'code', 'access_token', 'refresh_token'],
-  });
-  /** No message WeChat or the network writes may carry the AppSecret onwards. */
-  const scrub = (text: string) => text.split(secret).join(REDACTED);
-  /** An error (and its causes) without the AppSecret in any message or stack. */
-  const scrubError = (error: unknown) => {
-    let current = error;
-    for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-      current.message = scrub(current.message);
-      if (current.stack) current.stack = scrub(current.stack);
-      current = current.cause;
-    }
-  };
+  /** The exchange's own client: its hooks and errors are scrubbed of this AppSecret and this code. */
+  const clientFor = (scrubber: SecretScrubber) =>
+    createHttpClient({
+      provider,
+      fetch: config.fetch,
+      timeoutMs: config.timeoutMs,
+      hooks: scrubber.hooks(config.hooks),
+      retries: 0,
+      redactFields: ['secret', 'code', 'access_token', 'refresh_token'],
+    });
 
   function authorizeUrl(redirectUri: string, state: string): string {
     assertHttpUrl(redirectUri, 'redirectUri');
@@ -223,12 +215,17 @@ export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
     const url =
       `${base('api')}/sns/oauth2/access_token?appid=${config.appId}&secret=${encodeURIComponent(secret)}` +
       `&code=${encodeURIComponent(code)}&grant_type=authorization_code`;
-    let response: Awaited<ReturnType<typeof http.send>>;
+    const scrubber = secretScrubber([secret, code]);
+    let response: HttpResponse;
     try {
-      response = await http.send({ method: 'GET', url, headers: { accept: 'application/json' }, idempotent: false });
+      response = await clientFor(scrubber).send({
+        method: 'GET',
+        url,
+        headers: { accept: 'application/json' },
+        idempotent: false,
+      });
     } catch (error) {
-      scrubError(error);
-      throw error;
+      throw scrubber.error(error);
     }
     let body: unknown;
     try {
@@ -242,7 +239,11 @@ export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
     }
     const reply = body as Record<string, unknown>;
     if (reply.errcode !== undefined && reply.errcode !== 0 && reply.errcode !== '0') {
-      throw oauthError(reply.errcode, reply.errmsg, response.status);
+      throw oauthError(
+        reply.errcode,
+        typeof reply.errmsg === 'string' ? scrubber.text(reply.errmsg) : undefined,
+        response.status,
+      );
     }
     if (response.status !== 200) throw httpError(response.status);
     const parsed = checkWithSchema(tokenReply, reply);
@@ -271,9 +272,8 @@ export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
     };
   }
 
-  function oauthError(errcode: unknown, errmsg: unknown, httpStatus: number): ProviderApiError {
+  function oauthError(errcode: unknown, message: string | undefined, httpStatus: number): ProviderApiError {
     const code = String(errcode);
-    const message = typeof errmsg === 'string' ? scrub(errmsg) : undefined;
     // WeChat ends errmsg with the request's id: "invalid code, rid: 6512a3b4-...".
     const requestId = message ? /\brid:\s*([\w-]+)/.exec(message)?.[1] : undefined;
     return new ProviderApiError({

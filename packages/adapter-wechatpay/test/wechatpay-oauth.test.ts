@@ -168,6 +168,62 @@ describe('wechatpayOAuth', () => {
     expect(String(wrongSecret)).not.toContain('fedcba98');
   });
 
+  it('a code exchange that times out throws a typed NetworkError (a TimeoutError), not a TypeError', async () => {
+    const hanging: typeof globalThis.fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    const oauth = wechatpayOAuth({ appId: APP_ID, appSecret: SECRET, fetch: hanging, timeoutMs: 20 });
+    const error = await oauth.openid('abc').catch((caught: unknown) => caught);
+    expect(error).not.toBeInstanceOf(TypeError);
+    expect(NetworkError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ name: 'TimeoutError', code: 'timeout', retryable: true });
+    expect(String((error as Error).stack)).not.toContain(SECRET);
+  });
+
+  it('hooks never see the AppSecret or the code, even when WeChat’s errmsg echoes them', async () => {
+    const code = 'CODEabcdef0123456789';
+    const seen: unknown[] = [];
+    const errors: unknown[] = [];
+    const hooks = {
+      onRequest: (r: RedactedRequest) => void seen.push(r),
+      onResponse: (r: RedactedResponse) => void seen.push(r),
+      onError: (e: NetworkError, r: RedactedRequest) => void errors.push(e, r),
+    };
+    const echoing = wechatpayOAuth({
+      appId: APP_ID,
+      appSecret: SECRET,
+      hooks,
+      fetch: answering(
+        JSON.stringify({
+          errcode: 40125,
+          errmsg: `invalid appsecret ${SECRET} for code ${code}, rid: 6512a3b4-1234abcd`,
+        }),
+      ),
+    });
+    const error = await echoing.openid(code).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ providerCode: '40125', requestId: '6512a3b4-1234abcd' });
+    expect(String((error as ProviderApiError).providerMessage)).not.toContain(SECRET);
+    const leaky = wechatpayOAuth({
+      appId: APP_ID,
+      appSecret: SECRET,
+      hooks,
+      fetch: async (input) => {
+        throw new TypeError(`connect ECONNREFUSED ${String(input)}`);
+      },
+    });
+    await expect(leaky.openid(code)).rejects.toSatisfy(NetworkError.isInstance);
+    expect(seen.length).toBe(3);
+    expect(errors.length).toBe(2);
+    const logged =
+      JSON.stringify(seen) +
+      errors.map((e) => (e instanceof Error ? `${e.message} ${e.stack}` : JSON.stringify(e))).join(' ');
+    expect(logged).toContain('invalid appsecret');
+    expect(logged).toContain('ECONNREFUSED');
+    expect(logged).not.toContain(SECRET);
+    expect(logged).not.toContain(code);
+  });
+
   it('the sandbox refuses a link with its parameters out of order, or for an app id it does not know', async () => {
     const { sandbox } = onSandbox();
     const reordered = `${sandbox.baseUrl}/connect/oauth2/authorize?redirect_uri=${encodeURIComponent(REDIRECT)}&appid=${APP_ID}&response_type=code&scope=snsapi_base&state=s`;

@@ -12,5 +12,6 @@
  * @packageDocumentation
  */
 
-export { createSqlStore, type SqlOrderOutbox, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
+export { createSqlStore, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
+export type { SqlOrderOutbox } from './sql-outbox.js';
 export { migrateToLatest, type SqlEngine, type SqlSchemaOptions } from './sql-schema.js';

@@ -4,11 +4,8 @@
  * @packageDocumentation
  */
 import {
-  type ClaimEventsOptions,
-  type ClaimedOutboxEvent,
   type ClaimOrdersOptions,
   ConflictError,
-  checkClaimEventsOptions,
   checkLease,
   checkOutboxName,
   encodeOrderCursor,
@@ -16,19 +13,17 @@ import {
   normalizeListOrdersQuery,
   type Order,
   type OrderClaims,
-  type OrderOutbox,
   type OrderPage,
   type OrderStore,
   type OutboxEvent,
   orderListPosition,
   ValidationError,
 } from '@hutong/core';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { createSqlOutbox, insertOutboxEvents, type SqlOrderOutbox } from './sql-outbox.js';
 import {
   type OrderClaimsTable,
   type OrdersTable,
-  type OutboxClaimsTable,
-  type OutboxTable,
   resolveSchema,
   runMigrations,
   type SqlSchema,
@@ -75,24 +70,6 @@ export interface SqlOrderStore extends OrderStore {
   readonly outbox: SqlOrderOutbox;
   /** Leases on orders, for reconcilers on several instances. */
   readonly claims: OrderClaims;
-}
-
-/**
- * The outbox of a {@link SqlOrderStore}: claims (with `FOR UPDATE SKIP LOCKED` on PostgreSQL and
- * MySQL/MariaDB, in a `BEGIN IMMEDIATE` transaction on SQLite), acknowledgements, and pruning.
- *
- * @example
- * ```ts
- * // Nightly: forget events older than a week, delivered or not.
- * await store.outbox.pruneEvents(new Date(Date.now() - 7 * 86_400_000));
- * ```
- */
-export interface SqlOrderOutbox extends OrderOutbox {
-  /**
-   * Deletes the events written before `before`, and their claims; returns how many events. A
-   * group that has not acknowledged them never gets them: prune well after the relays caught up.
-   */
-  pruneEvents(before: Date): Promise<number>;
 }
 
 /** Whether a driver error is a unique-key violation (PostgreSQL, MySQL/MariaDB, SQLite). */
@@ -155,20 +132,6 @@ async function retryTransient<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-function outboxRow(event: OutboxEvent): Omit<OutboxTable, 'seq'> {
-  return {
-    id: event.id,
-    order_id: event.orderId,
-    type: event.type,
-    payload: JSON.stringify(event.payload),
-    created_at: epochMs(event.createdAt, 'createdAt'),
-  };
-}
-
-function claimToken(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`;
-}
-
 /** Splits a list into chunks, so `in (...)` lists stay short. */
 function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -195,11 +158,7 @@ class KyselyOrderStore implements SqlOrderStore {
     this.#db = db;
     this.#schema = schema;
     this.#migrate = migrate;
-    this.outbox = {
-      claimEvents: (options) => this.#claimEvents(options),
-      ackEvents: (ids, group) => this.#ackEvents(ids, group),
-      pruneEvents: (before) => this.#pruneEvents(before),
-    };
+    this.outbox = createSqlOutbox({ db, schema, ready: () => this.ready(), retryTransient });
     this.claims = {
       claimOrders: (ids, options) => this.#claimOrders(ids, options),
       releaseOrders: (ids, owner) => this.#releaseOrders(ids, owner),
@@ -208,170 +167,6 @@ class KyselyOrderStore implements SqlOrderStore {
 
   #as<T>(on: Kysely<StoreDatabase> | Transaction<StoreDatabase> = this.#db): Db<T> {
     return on as unknown as Db<T>;
-  }
-
-  async #insertEvents(trx: Transaction<StoreDatabase>, events: readonly OutboxEvent[]): Promise<void> {
-    await this.#as<Omit<OutboxTable, 'seq'>>(trx)
-      .insertInto(this.#schema.outbox)
-      .values(events.map(outboxRow))
-      .execute();
-  }
-
-  /**
-   * A transaction that reads then writes: READ COMMITTED on PostgreSQL and MySQL (no gap locks, each
-   * statement sees the latest commits), BEGIN IMMEDIATE on SQLite (the one writer from the start).
-   */
-  async #claimTransaction<T>(run: (trx: Kysely<StoreDatabase>) => Promise<T>): Promise<T> {
-    if (this.#schema.engine !== 'sqlite') {
-      return this.#db.transaction().setIsolationLevel('read committed').execute(run);
-    }
-    return this.#db.connection().execute(async (connection) => {
-      await sql`begin immediate`.execute(connection);
-      try {
-        const result = await run(connection);
-        await sql`commit`.execute(connection);
-        return result;
-      } catch (error) {
-        await sql`rollback`.execute(connection).catch(() => undefined);
-        throw error;
-      }
-    });
-  }
-
-  async #claimEvents(options: ClaimEventsOptions): Promise<ClaimedOutboxEvent[]> {
-    const { group, consumer, limit, leaseMs } = checkClaimEventsOptions(options);
-    await this.ready();
-    const { outbox, outboxClaims } = this.#schema;
-    const skipLocked = this.#schema.engine !== 'sqlite';
-    const token = claimToken();
-    const rows = await retryTransient(() =>
-      this.#claimTransaction(async (trx) => {
-        const at = Date.now();
-        const claims = this.#as<OutboxClaimsTable>(trx);
-        // 1. Events of this group whose lease ran out unacknowledged.
-        let expired = claims
-          .selectFrom(outboxClaims)
-          .select('event_seq')
-          .where('group_name', '=', group)
-          .where('acked_at', 'is', null)
-          .where('lease_until', '<=', at)
-          .orderBy('event_seq')
-          .limit(limit);
-        if (skipLocked) expired = expired.forUpdate().skipLocked();
-        const stale = (await expired.execute()).map((row) => row.event_seq);
-        if (stale.length > 0) {
-          await claims
-            .updateTable(outboxClaims)
-            .set((eb) => ({ consumer, token, lease_until: at + leaseMs, attempts: eb('attempts', '+', 1) }))
-            .where('group_name', '=', group)
-            .where('event_seq', 'in', stale)
-            .where('acked_at', 'is', null)
-            .where('lease_until', '<=', at)
-            .execute();
-        }
-        // 2. Events this group never claimed. Rows another claimer holds locked are skipped; the
-        // primary key of the claims table settles any remaining race (the loser inserts nothing).
-        const room = limit - stale.length;
-        if (room > 0) {
-          let fresh = this.#as<OutboxTable & OutboxClaimsTable>(trx)
-            .selectFrom(`${outbox} as e`)
-            .select(['e.seq'])
-            .where(({ not, exists, selectFrom }) =>
-              not(
-                exists(
-                  selectFrom(`${outboxClaims} as c`)
-                    .select(sql.lit(1).as('one'))
-                    .where('c.group_name', '=', group)
-                    .whereRef('c.event_seq', '=', 'e.seq'),
-                ),
-              ),
-            )
-            .orderBy('e.seq')
-            .limit(room);
-          if (skipLocked) fresh = fresh.forUpdate().skipLocked();
-          const seqs = (await fresh.execute()).map((row) => Number(row.seq));
-          if (seqs.length > 0) {
-            let insert = claims.insertInto(outboxClaims).values(
-              seqs.map((seq) => ({
-                group_name: group,
-                event_seq: seq,
-                consumer,
-                token,
-                lease_until: at + leaseMs,
-                attempts: 1,
-                acked_at: null,
-              })),
-            );
-            insert =
-              this.#schema.engine === 'mysql'
-                ? insert.ignore()
-                : insert.onConflict((oc) => oc.columns(['group_name', 'event_seq']).doNothing());
-            await insert.execute();
-          }
-        }
-        return this.#as<OutboxTable & OutboxClaimsTable>(trx)
-          .selectFrom(`${outboxClaims} as c`)
-          .innerJoin(`${outbox} as e`, 'e.seq', 'c.event_seq')
-          .select(['e.id', 'e.order_id', 'e.type', 'e.payload', 'e.created_at', 'c.attempts'])
-          .where('c.group_name', '=', group)
-          .where('c.token', '=', token)
-          .orderBy('e.seq')
-          .execute();
-      }),
-    );
-    return rows.map(
-      (row) =>
-        ({
-          id: row.id,
-          type: row.type,
-          orderId: row.order_id,
-          payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
-          createdAt: new Date(Number(row.created_at)).toISOString(),
-          attempts: Number(row.attempts),
-        }) as ClaimedOutboxEvent,
-    );
-  }
-
-  async #ackEvents(ids: readonly string[], group: string): Promise<number> {
-    checkOutboxName(group, 'group');
-    if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of event ids');
-    if (ids.length === 0) return 0;
-    await this.ready();
-    const { outbox, outboxClaims } = this.#schema;
-    let acked = 0;
-    for (const part of chunks([...new Set(ids)], 500)) {
-      // The sequence numbers first (a plain read), then an update by primary key: no lock is taken
-      // on the outbox, which writers are appending to.
-      const seqs = (
-        await this.#as<OutboxTable>().selectFrom(outbox).select('seq').where('id', 'in', part).execute()
-      ).map((row) => Number(row.seq));
-      if (seqs.length === 0) continue;
-      const result = await retryTransient(() =>
-        this.#as<OutboxClaimsTable>()
-          .updateTable(outboxClaims)
-          .set({ acked_at: Date.now() })
-          .where('group_name', '=', group)
-          .where('event_seq', 'in', seqs)
-          .where('acked_at', 'is', null)
-          .executeTakeFirst(),
-      );
-      acked += Number(result.numUpdatedRows);
-    }
-    return acked;
-  }
-
-  async #pruneEvents(before: Date): Promise<number> {
-    const ms = before instanceof Date ? before.getTime() : Number.NaN;
-    if (Number.isNaN(ms)) throw new ValidationError('before', 'must be a valid Date');
-    await this.ready();
-    const { outbox, outboxClaims } = this.#schema;
-    const db = this.#as<OutboxTable & OutboxClaimsTable>();
-    await db
-      .deleteFrom(outboxClaims)
-      .where('event_seq', 'in', (eb) => eb.selectFrom(outbox).select('seq').where('created_at', '<', ms))
-      .execute();
-    const result = await db.deleteFrom(outbox).where('created_at', '<', ms).executeTakeFirst();
-    return Number(result.numDeletedRows);
   }
 
   async #claimOrders(ids: readonly string[], options: ClaimOrdersOptions): Promise<string[]> {
@@ -454,7 +249,7 @@ class KyselyOrderStore implements SqlOrderStore {
         await retryTransient(() =>
           this.#db.transaction().execute(async (trx) => {
             await trx.insertInto(this.#schema.orders).values(row).execute();
-            await this.#insertEvents(trx, events);
+            await insertOutboxEvents(trx, this.#schema, events);
           }),
         );
       } else {
@@ -493,7 +288,7 @@ class KyselyOrderStore implements SqlOrderStore {
     return retryTransient(() =>
       this.#db.transaction().execute(async (trx) => {
         if (Number((await write(trx)).numUpdatedRows) !== 1) return false;
-        await this.#insertEvents(trx, events);
+        await insertOutboxEvents(trx, this.#schema, events);
         return true;
       }),
     );
