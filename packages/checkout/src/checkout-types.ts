@@ -201,6 +201,11 @@ export type LinkVisit =
   | { type: 'amount_required'; session: CheckoutSession; invalid: boolean }
   /** A desktop browser: the link's QR code and what works without a wallet app. */
   | { type: 'cashier'; session: CheckoutSession; amount: number; options: CheckoutOption[] }
+  /**
+   * Inside WeChat without WeChat OAuth configured (no openid, so no `jsapi`): a WeChat Pay native
+   * code the buyer long-presses, and the other wallets that work in WeChat's browser.
+   */
+  | { type: 'in_wechat'; session: CheckoutSession; amount: number; options: CheckoutOption[] }
   /** Inside WeChat or Alipay: the wallet's OAuth first, for the buyer's id. */
   | { type: 'oauth_redirect'; session: CheckoutSession; wallet: CheckoutWallet; url: string }
   /** An OAuth return with a bad, expired or reused `state`, or no code. */

@@ -11,7 +11,7 @@
 import { type FormAction, SignatureVerificationError, UnexpectedResponseError } from '@hutong/core';
 import { createHttpClient, type FormFields } from '@hutong/core/provider-utils';
 import { trustedSigningKey, type UnionpayCertificateCache, type UnionpayTrust } from './unionpay-certificates.js';
-import { unionpayCodeMeaning, unionpayError } from './unionpay-codes.js';
+import { unionpayCodeMeaning, unionpayError } from './unionpay-errors.js';
 import { encodeUnionpayForm, parseUnionpayResponse } from './unionpay-fields.js';
 import type { UnionpayConfig } from './unionpay-options.js';
 import { signUnionpayFields, verifyUnionpayBytes, verifyUnionpayFields } from './unionpay-signature.js';
@@ -45,7 +45,7 @@ export interface UnionpayReply {
 }
 
 /** The gateway client of one merchant. */
-export interface UnionpayGateway {
+export interface UnionpayClient {
   /** Adds the common fields (`version`, `encoding`, `signMethod`, `certId`, `merId`, `accessType`) and signs. */
   sign(fields: Record<string, string | undefined>): Record<string, string>;
   /** The auto-submitting form for `frontTransReq.do`. */
@@ -171,10 +171,10 @@ const SIGNATURE = ['signature'] as const;
  *
  * @example
  * ```ts
- * const gateway = createUnionpayGateway(config);
+ * const client = createUnionpayClient(config);
  * ```
  */
-export function createUnionpayGateway(config: UnionpayConfig): UnionpayGateway {
+export function createUnionpayClient(config: UnionpayConfig): UnionpayClient {
   const provider = config.id;
   const http = createHttpClient({
     provider,
@@ -247,3 +247,25 @@ export function createUnionpayGateway(config: UnionpayConfig): UnionpayGateway {
     },
   };
 }
+
+/**
+ * The gateway client of one merchant.
+ *
+ * @deprecated Renamed {@link UnionpayClient} (the transport file of every adapter is `-client`).
+ * @example
+ * ```ts
+ * const client: UnionpayClient = createUnionpayClient(config);
+ * ```
+ */
+export type UnionpayGateway = UnionpayClient;
+
+/**
+ * Creates the gateway client.
+ *
+ * @deprecated Renamed {@link createUnionpayClient}.
+ * @example
+ * ```ts
+ * const client = createUnionpayClient(config);
+ * ```
+ */
+export const createUnionpayGateway: (config: UnionpayConfig) => UnionpayClient = createUnionpayClient;

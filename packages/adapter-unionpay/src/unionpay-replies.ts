@@ -19,7 +19,8 @@ import {
 } from '@hutong/core';
 import { checkWithSchema, type FormFields, parseWithSchema, z } from '@hutong/core/provider-utils';
 import type { output, ZodMiniObject, ZodMiniType } from 'zod/mini';
-import { type UnionpayCodeMeaning, unionpayCodeMeaning, unionpayCurrency } from './unionpay-codes.js';
+import { type UnionpayCodeMeaning, unionpayCodeMeaning, unionpayCurrency } from './unionpay-errors.js';
+import { UNIONPAY_REFUND_STATUS, type UnionpayTransactionState, unionpayPaymentEvent } from './unionpay-status.js';
 
 const matching = (pattern: RegExp, message: string) => z.string().check(z.regex(pattern, message));
 const id = (min: number, max: number) =>
@@ -84,10 +85,7 @@ export function readUnionpayQueryId(provider: string, fields: Readonly<Record<st
 }
 
 /** What a query found about one transaction. */
-export type UnionpayQueryResult =
-  | { outcome: 'pending' }
-  | { outcome: 'failed'; origRespCode: string }
-  | { outcome: 'succeeded'; queryId: string; amount: number; currency: string | undefined };
+export type UnionpayQueryResult = UnionpayTransactionState;
 
 /**
  * Reads a `queryTrans.do` reply that found its transaction (`respCode` 00): `origRespCode` is the
@@ -171,22 +169,21 @@ export function readUnionpayNotification(
   const orderId = common.orderId;
   switch (common.txnType) {
     case '01': {
-      if (meaning.outcome === 'pending') return { event: { type: 'payment.pending', orderId } };
+      if (meaning.outcome === 'pending') return { event: unionpayPaymentEvent(orderId, meaning) };
       if (meaning.outcome === 'failed') {
-        const queryId = form.get('queryId');
-        return { event: { type: 'payment.failed', orderId, reason: common.respCode }, notificationId: queryId };
+        const state: UnionpayTransactionState = { outcome: 'failed', origRespCode: common.respCode };
+        return { event: unionpayPaymentEvent(orderId, state), notificationId: form.get('queryId') };
       }
       const payment = readForm(form, paymentNotificationSchema);
       const currency = unionpayCurrency(payment.currencyCode);
       if (!currency) throw new ValidationError('notification.currencyCode', `${payment.currencyCode} is not known`);
-      const event: PaymentStatusEvent = {
-        type: 'payment.succeeded',
-        orderId,
+      const state = {
+        outcome: 'succeeded',
+        queryId: payment.queryId,
         amount: Number(payment.txnAmt),
         currency,
-        providerTransactionId: payment.queryId,
-      };
-      return { event, notificationId: payment.queryId };
+      } as const;
+      return { event: unionpayPaymentEvent(orderId, state) as PaymentStatusEvent, notificationId: payment.queryId };
     }
     case '04':
     case '31': {
@@ -194,14 +191,19 @@ export function readUnionpayNotification(
       const refund = readForm(form, refundNotificationSchema);
       const base = { orderId: refund.reqReserved, refundId: orderId };
       if (meaning.outcome === 'failed') {
-        return { event: { type: 'refund.failed', ...base, reason: common.respCode }, notificationId: refund.queryId };
+        return {
+          event: { type: UNIONPAY_REFUND_STATUS.failed, ...base, reason: common.respCode },
+          notificationId: refund.queryId,
+        };
       }
       const { txnAmt } = readForm(form, settledRefundSchema);
-      const settled = meaning.outcome === 'succeeded';
       return {
-        event: settled
-          ? { type: 'refund.succeeded', ...base, amount: Number(txnAmt), providerRefundId: refund.queryId }
-          : { type: 'refund.pending', ...base, amount: Number(txnAmt), providerRefundId: refund.queryId },
+        event: {
+          type: UNIONPAY_REFUND_STATUS[meaning.outcome],
+          ...base,
+          amount: Number(txnAmt),
+          providerRefundId: refund.queryId,
+        },
         notificationId: refund.queryId,
       };
     }
