@@ -31,6 +31,25 @@ import type { PaymentMethod } from './payment-method.js';
 import type { NotificationRequest, WebhookResponse } from './webhook-request.js';
 
 /**
+ * A wallet's web OAuth, in the one shape every adapter that has OAuth returns from its provider's
+ * `oauth()` (Alipay's `auth_base`, WeChat's `snsapi_base`): where to send the buyer, and the buyer's
+ * id for the code the wallet sends back. The checkout takes it for JSAPI payments inside the wallet.
+ *
+ * @example
+ * ```ts
+ * async function buyerFromCallback(oauth: WalletOAuth, code: string): Promise<string> {
+ *   return oauth.buyerId(code); // Alipay's user or open id, WeChat's openid for the paying app
+ * }
+ * ```
+ */
+export interface WalletOAuth {
+  /** Where to send the buyer: the wallet's authorize page, which comes back to `redirectUri` with a code and `state`. */
+  authorizeUrl(redirectUri: string, state: string): string;
+  /** The buyer's id for the paying app (Alipay user id or open id, WeChat openid), from the code the wallet returned. */
+  buyerId(code: string): Promise<string>;
+}
+
+/**
  * What a provider can do, declared as data so that callers and the conformance suite can check it
  * without calling anything.
  *
