@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOutboxRelay, type OutboxEvent } from '@hutong/core';
+import { createOutboxRelay } from '@hutong/core';
+import type { OutboxEvent } from '@hutong/core/store-kit';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore } from '@hutong/store-sql';
 import Database from 'better-sqlite3';

@@ -52,6 +52,7 @@ export async function dropStoreTables(db: Kysely<unknown>, prefix: string): Prom
   for (const table of [
     'orders',
     'outbox_claims',
+    'outbox_cursors',
     'outbox',
     'order_claims',
     'checkout_tokens',
