@@ -85,7 +85,7 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     payWithCode: (input) => payWithCode(context, input),
     resume: (orderId, input) => resumePayment(context, orderId, input),
     handleNotification: (providerId, input) => handleNotification(context, providerId, input),
-    sync: (orderId) => syncOrder(context, orderId),
+    sync: (orderId, syncOptions) => syncOrder(context, orderId, syncOptions),
     close: (orderId) => closeOrder(context, orderId),
     refund: (orderId, input) => refundOrder(context, orderId, input),
     getOrder: (orderId) => getOrder(context, orderId),
