@@ -31,7 +31,11 @@ import type { NotificationInput, WebhookResponse } from '../webhook-request.js';
 export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
   /** The providers to offer; ids must be unique. Their ids and types type the facade. */
   providers: readonly P[];
-  /** Where orders live. Default: a new {@link MemoryOrderStore}. */
+  /**
+   * Where orders live. Default: a new {@link MemoryOrderStore}, which loses every order on restart:
+   * with `NODE_ENV=production` a memory store makes the process emit one warning
+   * (`process.emitWarning`, code `HUTONG_MEMORY_ORDER_STORE`).
+   */
   store?: OrderStore | undefined;
   /** Default notification URL: a string, or a function of the provider id. */
   notifyUrl?: (string | ((provider: P['id']) => string)) | undefined;
