@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { type KeyObject, X509Certificate } from 'node:crypto';
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { SignatureVerificationError, ValidationError } from '@hutong/core';
 
 /** The company name in the CN of UnionPay's production signing certificates. */
@@ -41,6 +41,21 @@ export function readCertificate(pem: unknown, field: string): X509Certificate {
   } catch (cause) {
     throw new ValidationError(field, 'is not a readable certificate (PEM or DER)', { cause });
   }
+}
+
+/**
+ * Whether a certificate is the one for a private key: their public keys' SPKI DER bytes are equal.
+ * The bytes are compared rather than `KeyObject.equals`, which Cloudflare's workerd (nodejs_compat)
+ * answers `false` for equal keys.
+ *
+ * @example
+ * ```ts
+ * certifiesKey(readCertificate(pem, 'options.signCert.certificate'), createPrivateKey(keyPem)); // true
+ * ```
+ */
+export function certifiesKey(certificate: X509Certificate, privateKey: KeyObject): boolean {
+  const spki = { type: 'spki', format: 'der' } as const;
+  return certificate.publicKey.export(spki).equals(createPublicKey(privateKey).export(spki));
 }
 
 function commonName(certificate: X509Certificate): string {
