@@ -96,7 +96,7 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     },
     relay,
     webhookHandler: (providerId) => webhookHandler(context, providerId),
-    nodeWebhookHandler: (providerId) => nodeWebhookHandler(context, providerId),
+    nodeWebhookHandler: (providerId, webhookOptions) => nodeWebhookHandler(context, providerId, webhookOptions),
     provider: ((id: string) => providerById(context, id)) as Payments<P>['provider'],
     providers: Object.freeze([...options.providers]),
   };

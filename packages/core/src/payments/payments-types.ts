@@ -13,7 +13,7 @@ import type { PAYMENT_CODE_RULES, PaymentCodeRule } from '../payment-code.js';
 import type { PaymentMethod } from '../payment-method.js';
 import type { PaymentsEventType, PaymentsListener } from '../payments-events.js';
 import type { PaymentProvider, ProviderTypes } from '../provider-spec.js';
-import type { NodeWebhookHandler } from '../webhook-handlers.js';
+import type { NodeWebhookHandler, NodeWebhookOptions } from '../webhook-handlers.js';
 import type { NotificationInput, WebhookResponse } from '../webhook-request.js';
 
 /**
@@ -310,8 +310,11 @@ export interface Payments<P extends AnyProvider = any> {
   readonly relay: OutboxRelay | undefined;
   /** A `(Request) => Promise<Response>` webhook endpoint for one provider (web-standard servers). */
   webhookHandler(provider: P['id']): (request: Request) => Promise<Response>;
-  /** A webhook endpoint for Node's `http` (and Express, Fastify's raw mode, ...). */
-  nodeWebhookHandler(provider: P['id']): NodeWebhookHandler;
+  /**
+   * A webhook endpoint for Node's `http` (and Express, Fastify's raw mode, ...). Every request gets
+   * an answer and none can throw; `options.origin` is the trusted origin of the notification's URL.
+   */
+  nodeWebhookHandler(provider: P['id'], options?: NodeWebhookOptions): NodeWebhookHandler;
   /** The configured provider with this id, with its own type (`WechatpayProvider`, ...). */
   provider<Id extends P['id']>(id: Id): ProviderWithId<P, Id>;
   /** The configured providers, in the order given. */
