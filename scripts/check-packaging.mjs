@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Packs every public package the way `pnpm publish` would and checks the tarball:
 // publint (exports map, files, module formats) and @arethetypeswrong/cli (types resolve for
-// ESM and CommonJS consumers under node16 and bundler resolution). Any problem fails the run.
+// ESM and CommonJS consumers under node16 and bundler resolution), then installs them as users will
+// (scripts/try-release.mjs). Any problem fails the run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,6 +67,17 @@ if (!failed) {
   } catch (error) {
     failed = true;
     console.error(`snippet check failed: ${error.message}`);
+  }
+}
+
+// The release as a user installs it: each package alone and each install line of the docs, with npm
+// and pnpm, from a registry on loopback serving these tarballs (`pnpm release:try`).
+if (!failed) {
+  try {
+    run('node', [join(root, 'scripts', 'try-release.mjs'), '--pack-dir', packDir]);
+  } catch (error) {
+    failed = true;
+    console.error(`install check failed: ${error.message}`);
   }
 }
 

@@ -12,7 +12,7 @@ import { wechatpay } from '@hutong/adapter-wechatpay';
 import {
   encryptWechatpayResource,
   signWechatpayMessage,
-  wechatpayAuthorization,
+  signWechatpayRequest,
   wechatpaySigningMessage,
 } from '@hutong/adapter-wechatpay/protocol';
 import { createPayments, MemoryOrderStore, type PaymentEvent } from '@hutong/core';
@@ -242,7 +242,7 @@ export async function benchWechatpay(): Promise<boolean> {
       {
         name: 'hutong Authorization header',
         fn: () => {
-          wechatpayAuthorization(
+          signWechatpayRequest(
             {
               method: 'POST',
               canonicalUrl: '/v3/pay/transactions/native',

@@ -8,9 +8,9 @@
  */
 import { ValidationError } from '@hutong/core';
 import { assertHttpUrl } from '@hutong/core/provider-utils';
-import type { AlipayGateway } from './alipay-gateway.js';
+import type { AlipayClient } from './alipay-client.js';
 import { ALIPAY_GATEWAYS } from './alipay-options.js';
-import { type AlipayOAuthToken, readOAuthTokenReply } from './alipay-replies.js';
+import { type AlipayOAuthToken, readAlipayOAuthTokenReply } from './alipay-replies.js';
 
 /**
  * Alipay's authorize pages, by environment (the same names as `ALIPAY_GATEWAYS`).
@@ -98,21 +98,21 @@ function authorizePage(gateway: string, choice: AlipayOAuthOptions['authorizeEnd
  *
  * @example
  * ```ts
- * const token = await exchangeAlipayAuthCode(gateway, authCode, 'alipay');
+ * const token = await exchangeAlipayAuthCode(client, authCode, 'alipay');
  * ```
  */
 export async function exchangeAlipayAuthCode(
-  gateway: AlipayGateway,
+  client: AlipayClient,
   code: string,
   provider: string,
 ): Promise<AlipayOAuthToken> {
   if (typeof code !== 'string' || !CODE.test(code)) throw new ValidationError('code', 'is not an Alipay auth code');
-  const node = await gateway.call('alipay.system.oauth.token', undefined, {
+  const node = await client.call('alipay.system.oauth.token', undefined, {
     params: { grant_type: 'authorization_code', code },
     idempotent: false,
     sensitive: true,
   });
-  return readOAuthTokenReply(node, provider);
+  return readAlipayOAuthTokenReply(node, provider);
 }
 
 /**
@@ -120,15 +120,15 @@ export async function exchangeAlipayAuthCode(
  *
  * @example
  * ```ts
- * const oauth = createAlipayOAuth(gateway, { appId, provider: 'alipay' });
+ * const oauth = createAlipayOAuth(client, { appId, provider: 'alipay' });
  * ```
  */
 export function createAlipayOAuth(
-  gateway: AlipayGateway,
+  client: AlipayClient,
   app: { appId: string; provider: string },
   options: AlipayOAuthOptions = {},
 ): AlipayWebOAuth {
-  const page = authorizePage(gateway.url, options.authorizeEndpoint);
+  const page = authorizePage(client.url, options.authorizeEndpoint);
   return {
     authorizeUrl(redirectUri, state) {
       assertHttpUrl(redirectUri, 'redirectUri');
@@ -141,7 +141,7 @@ export function createAlipayOAuth(
       );
     },
     async buyerId(code) {
-      const token = await exchangeAlipayAuthCode(gateway, code, app.provider);
+      const token = await exchangeAlipayAuthCode(client, code, app.provider);
       return (token.userId ?? token.openId) as string;
     },
   };

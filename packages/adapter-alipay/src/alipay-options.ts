@@ -12,15 +12,17 @@ import {
   loadRsaPublicKey,
   parseWithSchema,
   resolveEndpoint,
+  type SchemaInput,
   transportOptionsShape,
   z,
 } from '@hutong/core/provider-utils';
+import type { ZodMiniObject } from 'zod/mini';
 import {
   alipayCertificateKey,
   alipayCertificateSn,
   alipayRootCertificateSn,
   splitPemCertificates,
-} from './alipay-cert.js';
+} from './alipay-certificates.js';
 
 /**
  * Alipay's gateways.
@@ -36,8 +38,88 @@ export const ALIPAY_GATEWAYS = {
   sandbox: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
 } as const;
 
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
 /**
- * Options every key mode shares.
+ * The fields every key mode shares, as the schema `alipay()` validates them with. The public
+ * option types below are inferred from these shapes, so their TSDoc is written here, once.
+ */
+const baseShape = {
+  /**
+   * The provider id: in `createPayment({ provider })`, webhook routes and on orders. Default
+   * `'alipay'`; set it to run several Alipay apps side by side (`'alipay-hk'`, `'alipay-sh'`).
+   */
+  id: z.optional(z.string().check(z.regex(ID, 'must be 1 to 64 letters, digits, "-" or "_"'))),
+  /** The 16-digit app id. */
+  appId: z.string().check(z.regex(/^\d{16}$/, 'must be the 16-digit Alipay app id')),
+  /** The app private key: PEM (PKCS#1 or PKCS#8), or the bare base64 Alipay's key tool prints. */
+  privateKey: z.string({ error: 'is required' }),
+  /** The merchant's Alipay user id (`2088...`); notifications for another seller are refused. */
+  sellerId: z.optional(
+    z.string().check(z.regex(/^2088\d{12}$/, 'must be the 16-digit Alipay user id starting with 2088')),
+  ),
+  /**
+   * Whether every payment must have a notify URL (default `true`): without one Alipay never sends
+   * a webhook, so a payment is only ever learnt by `payments.sync`. Set `false` to accept that
+   * explicitly (a shop that polls).
+   */
+  requireNotifyUrl: z.optional(z.boolean()),
+  /** `'production'` (default), `'sandbox'` (Alipay's own sandbox), or a gateway URL. */
+  endpoint: endpointOption(ALIPAY_GATEWAYS),
+  ...transportOptionsShape,
+  /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
+  fetch: transportOptionsShape.fetch,
+  /** Time limit per request in ms. Default 10 000. */
+  timeoutMs: transportOptionsShape.timeoutMs,
+  /** Further attempts of idempotent calls (queries, closes, refunds by `out_request_no`). Default 2. */
+  retries: transportOptionsShape.retries,
+  /** The clock (request timestamps). Default `() => new Date()`. */
+  now: transportOptionsShape.now,
+};
+
+/** Public-key mode's own field. */
+const publicKeyShape = {
+  /**
+   * Alipay's public key (支付宝公钥), PEM or bare base64 (public-key mode), not the app's own
+   * public key. An app set up for certificates gives `appCert`, `alipayPublicCert` and
+   * `alipayRootCert` instead ({@link AlipayCertificateOptions}).
+   */
+  alipayPublicKey: z.string(),
+};
+
+/** Certificate mode's own fields. */
+const certificateShape = {
+  /** The app's public-key certificate (`appCertPublicKey_<appId>.crt`), PEM. */
+  appCert: z.string(),
+  /**
+   * Alipay's public-key certificate (`alipayCertPublicKey_RSA2.crt`), PEM. Give several (an array)
+   * while Alipay rotates; replies pick one by `alipay_cert_sn`.
+   */
+  alipayPublicCert: z.union([z.string(), z.array(z.string()).check(z.minLength(1))]),
+  /** Alipay's root certificate bundle (`alipayRootCert.crt`), PEM. */
+  alipayRootCert: z.string(),
+};
+
+/**
+ * The schema `alipay()` parses its options with: the shared fields and both modes' fields, each
+ * optional; which mode is meant (exactly one) is checked after parsing, with a message naming
+ * the fields. Unknown keys are refused.
+ */
+const optionsSchema = z.strictObject({
+  ...baseShape,
+  alipayPublicKey: z.optional(publicKeyShape.alipayPublicKey),
+  appCert: z.optional(certificateShape.appCert),
+  alipayPublicCert: z.optional(certificateShape.alipayPublicCert),
+  alipayRootCert: z.optional(certificateShape.alipayRootCert),
+});
+
+/** The fields every key mode shares, as the schema takes them (`id` aside, which is typed by `Id`). */
+type BaseInput = Omit<SchemaInput<ZodMiniObject<typeof baseShape>>, 'id' | 'endpoint' | 'hooks'>;
+
+/**
+ * Options every key mode shares, inferred from the schema's fields (their TSDoc is on the schema).
+ * `id` is typed by the provider's literal id and `endpoint` offers the named gateways; both
+ * extend what the schema takes, which the compiler checks here.
  *
  * @group Options
  * @example
@@ -45,36 +127,16 @@ export const ALIPAY_GATEWAYS = {
  * const shared: AlipayBaseOptions = { appId: '2021000122671080', privateKey, sellerId: '2088721003899159' };
  * ```
  */
-export interface AlipayBaseOptions<Id extends string = 'alipay'> {
+export interface AlipayBaseOptions<Id extends string = 'alipay'> extends BaseInput {
   /**
    * The provider id: in `createPayment({ provider })`, webhook routes and on orders. Default
    * `'alipay'`; set it to run several Alipay apps side by side (`'alipay-hk'`, `'alipay-sh'`).
    */
   id?: Id | undefined;
-  /** The 16-digit app id. */
-  appId: string;
-  /** The app private key: PEM (PKCS#1 or PKCS#8), or the bare base64 Alipay's key tool prints. */
-  privateKey: string;
-  /** The merchant's Alipay user id (`2088...`); notifications for another seller are refused. */
-  sellerId?: string | undefined;
-  /**
-   * Whether every payment must have a notify URL (default `true`): without one Alipay never sends
-   * a webhook, so a payment is only ever learnt by `payments.sync`. Set `false` to accept that
-   * explicitly (a shop that polls).
-   */
-  requireNotifyUrl?: boolean | undefined;
   /** `'production'` (default), `'sandbox'` (Alipay's own sandbox), or a gateway URL. */
   endpoint?: 'production' | 'sandbox' | (string & {}) | undefined;
-  /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
-  fetch?: typeof globalThis.fetch | undefined;
-  /** Time limit per request in ms. Default 10 000. */
-  timeoutMs?: number | undefined;
-  /** Further attempts of idempotent calls (queries, closes, refunds by `out_request_no`). Default 2. */
-  retries?: number | undefined;
   /** Logging and metrics hooks; they see redacted copies of requests and replies only. */
   hooks?: HttpHooks | undefined;
-  /** The clock (request timestamps). Default `() => new Date()`. */
-  now?: (() => Date) | undefined;
 }
 
 /**
@@ -86,12 +148,9 @@ export interface AlipayBaseOptions<Id extends string = 'alipay'> {
  * alipay({ appId: '2021000122671080', privateKey, alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY! });
  * ```
  */
-export interface AlipayPublicKeyOptions<Id extends string = 'alipay'> extends AlipayBaseOptions<Id> {
-  /**
-   * Alipay's public key, PEM or bare base64 (public-key mode). An app set up for certificates
-   * gives `appCert`, `alipayPublicCert` and `alipayRootCert` instead ({@link AlipayCertificateOptions}).
-   */
-  alipayPublicKey: string;
+export interface AlipayPublicKeyOptions<Id extends string = 'alipay'>
+  extends AlipayBaseOptions<Id>,
+    SchemaInput<ZodMiniObject<typeof publicKeyShape>> {
   appCert?: never;
   alipayPublicCert?: never;
   alipayRootCert?: never;
@@ -106,17 +165,16 @@ export interface AlipayPublicKeyOptions<Id extends string = 'alipay'> extends Al
  * alipay({ appId, privateKey, appCert, alipayPublicCert, alipayRootCert });
  * ```
  */
-export interface AlipayCertificateOptions<Id extends string = 'alipay'> extends AlipayBaseOptions<Id> {
+export interface AlipayCertificateOptions<Id extends string = 'alipay'>
+  extends AlipayBaseOptions<Id>,
+    Omit<SchemaInput<ZodMiniObject<typeof certificateShape>>, 'alipayPublicCert'> {
   alipayPublicKey?: never;
-  /** The app's public-key certificate (`appCertPublicKey_<appId>.crt`), PEM. */
-  appCert: string;
   /**
    * Alipay's public-key certificate (`alipayCertPublicKey_RSA2.crt`), PEM. Give several (an array)
-   * while Alipay rotates; replies pick one by `alipay_cert_sn`.
+   * while Alipay rotates; replies pick one by `alipay_cert_sn`. (Typed here as well as in the
+   * schema so that a `readonly` array is taken too.)
    */
   alipayPublicCert: string | readonly string[];
-  /** Alipay's root certificate bundle (`alipayRootCert.crt`), PEM. */
-  alipayRootCert: string;
 }
 
 // Public-key mode last: a call with neither mode is then reported as missing `alipayPublicKey`, the
@@ -135,6 +193,17 @@ export interface AlipayCertificateOptions<Id extends string = 'alipay'> extends 
 export type AlipayOptions<Id extends string = 'alipay'> = AlipayCertificateOptions<Id> | AlipayPublicKeyOptions<Id>;
 
 /**
+ * What the schema takes: every option of either mode. The type tests check that both modes'
+ * option types are assignable to it, so no option can be typed and not validated.
+ *
+ * @example
+ * ```ts
+ * const input: AlipayOptionsInput = { appId: '2021000122671080', privateKey, alipayPublicKey };
+ * ```
+ */
+export type AlipayOptionsInput = SchemaInput<typeof optionsSchema>;
+
+/**
  * Options after validation, with keys parsed.
  *
  * @example
@@ -151,6 +220,11 @@ export interface AlipayConfig {
   alipayKeys: ReadonlyMap<string, KeyObject>;
   /** The key used when a message names none. */
   defaultAlipayKey: KeyObject;
+  /**
+   * What a signature that does not verify says about the configuration: the option that holds
+   * Alipay's key and what it must be (never the key itself).
+   */
+  signatureHint: string;
   appCertSn: string | undefined;
   rootCertSn: string | undefined;
   sellerId: string | undefined;
@@ -164,24 +238,6 @@ export interface AlipayConfig {
   /** The clock of request timestamps. */
   now: () => Date;
 }
-
-const optionsSchema = z.strictObject({
-  id: z.optional(
-    z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1 to 64 letters, digits, "-" or "_"')),
-  ),
-  appId: z.string().check(z.regex(/^\d{16}$/, 'must be the 16-digit Alipay app id')),
-  privateKey: z.string({ error: 'is required' }),
-  alipayPublicKey: z.optional(z.string()),
-  appCert: z.optional(z.string()),
-  alipayPublicCert: z.optional(z.union([z.string(), z.array(z.string()).check(z.minLength(1))])),
-  alipayRootCert: z.optional(z.string()),
-  sellerId: z.optional(
-    z.string().check(z.regex(/^2088\d{12}$/, 'must be the 16-digit Alipay user id starting with 2088')),
-  ),
-  requireNotifyUrl: z.optional(z.boolean()),
-  endpoint: endpointOption(ALIPAY_GATEWAYS),
-  ...transportOptionsShape,
-});
 
 /**
  * Validates options and parses keys; every problem is a `ValidationError` naming the field.
@@ -231,12 +287,19 @@ export function resolveAlipayOptions(input: AlipayOptions<string>): AlipayConfig
     defaultAlipayKey = loadRsaPublicKey(options.alipayPublicKey, 'options.alipayPublicKey');
     alipayKeys.set('', defaultAlipayKey);
   }
+  const signatureHint = certMode
+    ? "with options.alipayPublicCert: check that it is Alipay's public-key certificate (alipayCertPublicKey_RSA2.crt) of this app"
+    : defaultAlipayKey.equals(createPublicKey(privateKey))
+      ? "with options.alipayPublicKey, which is your app's own public key (the public half of privateKey): " +
+        "give Alipay's public key (支付宝公钥) from the Alipay console instead"
+      : "with options.alipayPublicKey: check that it is Alipay's public key (支付宝公钥), not your app's public key";
   return {
     id: options.id ?? 'alipay',
     appId: options.appId,
     privateKey,
     alipayKeys,
     defaultAlipayKey,
+    signatureHint,
     appCertSn,
     rootCertSn,
     sellerId: options.sellerId,

@@ -8,6 +8,11 @@
  * an {@link UnexpectedResponseError} `malformed`; one about another request is `mismatch`. Both
  * leave the outcome unknown, for `payments.sync` to settle; neither is a refusal.
  *
+ * The raw reply text is read here too: `{"<method>_response":{...},"alipay_cert_sn":"...","sign":"..."}`.
+ * The signature covers the raw text of the `*_response` value exactly as received (escapes such as
+ * `\/` included), so the value is cut out of the text by a small scanner instead of being
+ * re-serialised, and the node is bound to its method before any reader sees it.
+ *
  * @packageDocumentation
  */
 import {
@@ -19,9 +24,168 @@ import {
 } from '@hutong/core';
 import { checkWithSchema, z } from '@hutong/core/provider-utils';
 import type { output, ZodMiniObject, ZodMiniType } from 'zod/mini';
-import type { AlipayResponseNode } from './alipay-gateway.js';
+import type { AlipayErrorBody } from './alipay-errors.js';
 import { ALIPAY_REFUND_STATUS, ALIPAY_TRADE_STATUS, type AlipayTradeStatus } from './alipay-status.js';
 import { parseAlipayTime } from './alipay-time.js';
+
+/** A verified response node: its fields, and whether Alipay reported success. */
+export type AlipayResponseNode = Record<string, unknown> & AlipayErrorBody;
+
+/** The top-level members of a response: the raw text of each value, by key. */
+export type AlipayResponseMembers = Map<string, string>;
+
+/** Thrown by the scanner; the caller turns it into an error naming its provider. */
+class MalformedResponse extends Error {}
+
+const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
+
+function skipWhitespace(text: string, i: number): number {
+  while (i < text.length && WHITESPACE.has(text[i] as string)) i++;
+  return i;
+}
+
+function skipString(text: string, i: number): number {
+  // text[i] is the opening quote
+  for (let j = i + 1; j < text.length; j++) {
+    const char = text[j];
+    if (char === '\\') j++;
+    else if (char === '"') return j + 1;
+  }
+  throw new MalformedResponse('has an unterminated string');
+}
+
+function skipValue(text: string, i: number): number {
+  const first = text[i];
+  if (first === '"') return skipString(text, i);
+  if (first === '{' || first === '[') {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const char = text[j];
+      if (char === '"') j = skipString(text, j) - 1;
+      else if (char === '{' || char === '[') depth++;
+      else if (char === '}' || char === ']') {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+    }
+    throw new MalformedResponse('has an unterminated object');
+  }
+  let j = i;
+  while (j < text.length && !',}]'.includes(text[j] as string) && !WHITESPACE.has(text[j] as string)) j++;
+  if (j === i) throw new MalformedResponse('is not valid JSON');
+  return j;
+}
+
+/**
+ * Splits a response's top-level object into raw member texts, without re-serialising anything. A
+ * body that is not one JSON object, or names a member twice (which one would count?), is an
+ * {@link UnexpectedResponseError} `malformed`.
+ *
+ * @example
+ * ```ts
+ * splitAlipayResponse('{"a_response":{"x":"\\/"},"sign":"s"}').get('a_response'); // '{"x":"\\/"}'
+ * ```
+ */
+export function splitAlipayResponse(text: string, provider = 'alipay'): AlipayResponseMembers {
+  try {
+    return splitMembers(text);
+  } catch (cause) {
+    if (!(cause instanceof MalformedResponse || cause instanceof SyntaxError)) throw cause;
+    throw new UnexpectedResponseError(provider, 'malformed', `the response ${cause.message}`, { cause });
+  }
+}
+
+function splitMembers(text: string): AlipayResponseMembers {
+  const members: AlipayResponseMembers = new Map();
+  let i = skipWhitespace(text, 0);
+  if (text[i] !== '{') throw new MalformedResponse('is not a JSON object');
+  i = skipWhitespace(text, i + 1);
+  if (text[i] === '}') return members;
+  for (;;) {
+    if (text[i] !== '"') throw new MalformedResponse('is not valid JSON');
+    const keyEnd = skipString(text, i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = skipWhitespace(text, keyEnd);
+    if (text[i] !== ':') throw new MalformedResponse('is not valid JSON');
+    const valueStart = skipWhitespace(text, i + 1);
+    const valueEnd = skipValue(text, valueStart);
+    if (members.has(key)) throw new MalformedResponse(`names ${key} twice`);
+    members.set(key, text.slice(valueStart, valueEnd));
+    i = skipWhitespace(text, valueEnd);
+    if (text[i] === ',') {
+      i = skipWhitespace(text, i + 1);
+      continue;
+    }
+    if (text[i] === '}') return members;
+    throw new MalformedResponse('is not valid JSON');
+  }
+}
+
+/**
+ * The `*_response` member name of a gateway method.
+ *
+ * @example
+ * ```ts
+ * responseNodeName('alipay.trade.query'); // 'alipay_trade_query_response'
+ * ```
+ */
+export function responseNodeName(method: string): string {
+  return `${method.replaceAll('.', '_')}_response`;
+}
+
+/**
+ * Fields that only one method's reply carries. Alipay signs a reply node's value, not its name, so
+ * a genuine reply to another method can be served under this method's name; a node holding another
+ * method's own field is refused as the answer to another operation.
+ */
+const METHOD_FIELDS: Readonly<Record<string, string>> = {
+  qr_code: 'alipay.trade.precreate',
+  trade_status: 'alipay.trade.query',
+  fund_change: 'alipay.trade.refund',
+  refund_fee: 'alipay.trade.refund',
+  refund_status: 'alipay.trade.fastpay.refund.query',
+  retry_flag: 'alipay.trade.cancel',
+  action: 'alipay.trade.cancel',
+  bill_download_url: 'alipay.data.dataservice.bill.downloadurl.query',
+  access_token: 'alipay.system.oauth.token',
+  re_expires_in: 'alipay.system.oauth.token',
+};
+
+/**
+ * Methods whose successful reply node carries no `code` (`alipay.system.oauth.token` answers
+ * `{ user_id, access_token, ... }` alone; its errors come as `error_response`).
+ *
+ * @example
+ * ```ts
+ * REPLIES_WITHOUT_CODE.has('alipay.system.oauth.token'); // true
+ * ```
+ */
+export const REPLIES_WITHOUT_CODE: ReadonlySet<string> = new Set(['alipay.system.oauth.token']);
+
+/**
+ * The rule that binds a reply node to its method, in one place: the node must be the method's own
+ * (`responseNodeName(method)`, checked where the node is extracted) and must not carry a field
+ * only another method's reply has.
+ *
+ * @throws UnexpectedResponseError `mismatch` naming the foreign field.
+ * @example
+ * ```ts
+ * assertReplyOfMethod('alipay.trade.query', node, 'alipay'); // throws for a refund reply's value
+ * ```
+ */
+export function assertReplyOfMethod(method: string, node: Readonly<Record<string, unknown>>, provider: string): void {
+  for (const field in node) {
+    const owner = METHOD_FIELDS[field];
+    if (owner !== undefined && owner !== method) {
+      throw new UnexpectedResponseError(
+        provider,
+        'mismatch',
+        `the ${responseNodeName(method)} holds ${field}, a field of ${owner} replies`,
+        { field: `response.${field}` },
+      );
+    }
+  }
+}
 
 /**
  * What a reply must answer: the provider (for errors), the order and, once known, Alipay's trade
@@ -105,10 +269,13 @@ function checkTrade(
  *
  * @example
  * ```ts
- * const { qrCode } = readPrecreateReply(node, { provider: 'alipay', orderId });
+ * const { qrCode } = readAlipayPrecreateReply(node, { provider: 'alipay', orderId });
  * ```
  */
-export function readPrecreateReply(node: AlipayResponseNode, expected: AlipayReplyExpectation): { qrCode: string } {
+export function readAlipayPrecreateReply(
+  node: AlipayResponseNode,
+  expected: AlipayReplyExpectation,
+): { qrCode: string } {
   const reply = read(z.looseObject({ ...ids, qr_code: text }), node, expected.provider);
   checkTrade(reply, expected);
   return { qrCode: reply.qr_code };
@@ -119,10 +286,13 @@ export function readPrecreateReply(node: AlipayResponseNode, expected: AlipayRep
  *
  * @example
  * ```ts
- * const { tradeNo } = readTradeCreateReply(node, { provider: 'alipay', orderId });
+ * const { tradeNo } = readAlipayTradeCreateReply(node, { provider: 'alipay', orderId });
  * ```
  */
-export function readTradeCreateReply(node: AlipayResponseNode, expected: AlipayReplyExpectation): { tradeNo: string } {
+export function readAlipayTradeCreateReply(
+  node: AlipayResponseNode,
+  expected: AlipayReplyExpectation,
+): { tradeNo: string } {
   const reply = read(z.looseObject({ out_trade_no: text, trade_no: text }), node, expected.provider);
   checkTrade(reply, expected);
   return { tradeNo: reply.trade_no };
@@ -162,10 +332,13 @@ function succeeded(
  *
  * @example
  * ```ts
- * const status = readTradePayReply(node, { provider: 'alipay', orderId });
+ * const status = readAlipayTradePayReply(node, { provider: 'alipay', orderId });
  * ```
  */
-export function readTradePayReply(node: AlipayResponseNode, expected: AlipayReplyExpectation): PaymentStatusEvent {
+export function readAlipayTradePayReply(
+  node: AlipayResponseNode,
+  expected: AlipayReplyExpectation,
+): PaymentStatusEvent {
   if (node.code === '10003') {
     const reply = read(z.looseObject(ids), node, expected.provider);
     checkTrade(reply, expected);
@@ -181,10 +354,13 @@ export function readTradePayReply(node: AlipayResponseNode, expected: AlipayRepl
  *
  * @example
  * ```ts
- * const status = readTradeQueryReply(node, { provider: 'alipay', orderId, tradeNo: order.providerTransactionId });
+ * const status = readAlipayTradeQueryReply(node, { provider: 'alipay', orderId, tradeNo: order.providerTransactionId });
  * ```
  */
-export function readTradeQueryReply(node: AlipayResponseNode, expected: AlipayReplyExpectation): PaymentStatusEvent {
+export function readAlipayTradeQueryReply(
+  node: AlipayResponseNode,
+  expected: AlipayReplyExpectation,
+): PaymentStatusEvent {
   const { trade_status } = read(z.looseObject({ ...ids, trade_status: tradeStatus }), node, expected.provider);
   const type = ALIPAY_TRADE_STATUS[trade_status];
   if (type === 'payment.succeeded') {
@@ -205,10 +381,10 @@ export function readTradeQueryReply(node: AlipayResponseNode, expected: AlipayRe
  *
  * @example
  * ```ts
- * readCloseReply(node, { provider: 'alipay', orderId });
+ * readAlipayCloseReply(node, { provider: 'alipay', orderId });
  * ```
  */
-export function readCloseReply(node: AlipayResponseNode, expected: AlipayReplyExpectation): void {
+export function readAlipayCloseReply(node: AlipayResponseNode, expected: AlipayReplyExpectation): void {
   const reply = read(
     z.looseObject({ out_trade_no: z.optional(text), trade_no: z.optional(text) }),
     node,
@@ -222,10 +398,10 @@ export function readCloseReply(node: AlipayResponseNode, expected: AlipayReplyEx
  *
  * @example
  * ```ts
- * const { action } = readCancelReply(node, { provider: 'alipay', orderId });
+ * const { action } = readAlipayCancelReply(node, { provider: 'alipay', orderId });
  * ```
  */
-export function readCancelReply(
+export function readAlipayCancelReply(
   node: AlipayResponseNode,
   expected: AlipayReplyExpectation,
 ): { action: string | undefined } {
@@ -254,10 +430,10 @@ export interface AlipayRefundExpectation extends AlipayReplyExpectation {
  *
  * @example
  * ```ts
- * const event = readRefundReply(node, { provider: 'alipay', orderId, refundId, amount: 500, refundedBefore: 0 });
+ * const event = readAlipayRefundReply(node, { provider: 'alipay', orderId, refundId, amount: 500, refundedBefore: 0 });
  * ```
  */
-export function readRefundReply(node: AlipayResponseNode, expected: AlipayRefundExpectation): RefundStatusEvent {
+export function readAlipayRefundReply(node: AlipayResponseNode, expected: AlipayRefundExpectation): RefundStatusEvent {
   const reply = read(
     z.looseObject({ ...ids, out_request_no: z.optional(text), refund_fee: yuan }),
     node,
@@ -285,10 +461,10 @@ export function readRefundReply(node: AlipayResponseNode, expected: AlipayRefund
  *
  * @example
  * ```ts
- * const settled = readRefundQueryReply(node, { provider: 'alipay', orderId, refundId });
+ * const settled = readAlipayRefundQueryReply(node, { provider: 'alipay', orderId, refundId });
  * ```
  */
-export function readRefundQueryReply(
+export function readAlipayRefundQueryReply(
   node: AlipayResponseNode,
   expected: AlipayReplyExpectation & { refundId: string },
   options: { requireRefundId?: boolean | undefined } = {},
@@ -328,10 +504,10 @@ export function readRefundQueryReply(
  *
  * @example
  * ```ts
- * const url = readBillDownloadUrlReply(node, 'alipay');
+ * const url = readAlipayBillDownloadUrlReply(node, 'alipay');
  * ```
  */
-export function readBillDownloadUrlReply(node: AlipayResponseNode, provider: string): string {
+export function readAlipayBillDownloadUrlReply(node: AlipayResponseNode, provider: string): string {
   return read(
     z.looseObject({ bill_download_url: z.url({ protocol: /^https?$/, error: 'is not an http(s) URL' }) }),
     node,
@@ -372,10 +548,10 @@ const seconds = z.union([
  *
  * @example
  * ```ts
- * const token = readOAuthTokenReply(node, 'alipay');
+ * const token = readAlipayOAuthTokenReply(node, 'alipay');
  * ```
  */
-export function readOAuthTokenReply(node: AlipayResponseNode, provider: string): AlipayOAuthToken {
+export function readAlipayOAuthTokenReply(node: AlipayResponseNode, provider: string): AlipayOAuthToken {
   const reply = read(
     z.looseObject({
       user_id: z.optional(z.string().check(z.regex(/^2088\d{12}$/, 'is not an Alipay user id'))),
@@ -402,3 +578,93 @@ export function readOAuthTokenReply(node: AlipayResponseNode, provider: string):
     reExpiresIn: reply.re_expires_in === undefined ? undefined : Number(reply.re_expires_in),
   };
 }
+
+/**
+ * @deprecated Renamed {@link readAlipayPrecreateReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayPrecreateReply; // use this name instead
+ * ```
+ */
+export const readPrecreateReply = readAlipayPrecreateReply;
+
+/**
+ * @deprecated Renamed {@link readAlipayTradeCreateReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayTradeCreateReply; // use this name instead
+ * ```
+ */
+export const readTradeCreateReply = readAlipayTradeCreateReply;
+
+/**
+ * @deprecated Renamed {@link readAlipayTradePayReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayTradePayReply; // use this name instead
+ * ```
+ */
+export const readTradePayReply = readAlipayTradePayReply;
+
+/**
+ * @deprecated Renamed {@link readAlipayTradeQueryReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayTradeQueryReply; // use this name instead
+ * ```
+ */
+export const readTradeQueryReply = readAlipayTradeQueryReply;
+
+/**
+ * @deprecated Renamed {@link readAlipayCloseReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayCloseReply; // use this name instead
+ * ```
+ */
+export const readCloseReply = readAlipayCloseReply;
+
+/**
+ * @deprecated Renamed {@link readAlipayCancelReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayCancelReply; // use this name instead
+ * ```
+ */
+export const readCancelReply = readAlipayCancelReply;
+
+/**
+ * @deprecated Renamed {@link readAlipayRefundReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayRefundReply; // use this name instead
+ * ```
+ */
+export const readRefundReply = readAlipayRefundReply;
+
+/**
+ * @deprecated Renamed {@link readAlipayRefundQueryReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayRefundQueryReply; // use this name instead
+ * ```
+ */
+export const readRefundQueryReply = readAlipayRefundQueryReply;
+
+/**
+ * @deprecated Renamed {@link readAlipayBillDownloadUrlReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayBillDownloadUrlReply; // use this name instead
+ * ```
+ */
+export const readBillDownloadUrlReply = readAlipayBillDownloadUrlReply;
+
+/**
+ * @deprecated Renamed {@link readAlipayOAuthTokenReply} (the wallet's name in every reader's name).
+ * @example
+ * ```ts
+ * readAlipayOAuthTokenReply; // use this name instead
+ * ```
+ */
+export const readOAuthTokenReply = readAlipayOAuthTokenReply;

@@ -26,13 +26,7 @@ export {
   type AlipayOptions,
   type AlipayPublicKeyOptions,
 } from './alipay-options.js';
-export {
-  type AlipayActions,
-  type AlipayBillType,
-  type AlipayInstallments,
-  type AlipayJsapiParams,
-  type AlipayPaymentOptions,
-  type AlipayProvider,
-  alipay,
-} from './alipay-provider.js';
+export type { AlipayInstallments, AlipayPaymentOptions } from './alipay-payment-request.js';
+export { type AlipayActions, type AlipayJsapiParams, type AlipayProvider, alipay } from './alipay-provider.js';
 export type { AlipayOAuthToken } from './alipay-replies.js';
+export type { AlipayBillType } from './alipay-statements.js';

@@ -6,7 +6,15 @@
 import type { AppAction, FormAction, JsapiAction, PosAction, QrAction, RedirectAction } from '@hutong/core';
 import { createPayments } from '@hutong/core';
 import { describe, expectTypeOf, it } from 'vitest';
-import { type AlipayJsapiParams, type AlipayProvider, alipay } from '../src/index.js';
+import type { AlipayOptionsInput } from '../src/alipay-options.js';
+import {
+  type AlipayCertificateOptions,
+  type AlipayJsapiParams,
+  type AlipayOptions,
+  type AlipayProvider,
+  type AlipayPublicKeyOptions,
+  alipay,
+} from '../src/index.js';
 
 declare const privateKey: string;
 declare const alipayPublicKey: string;
@@ -76,5 +84,17 @@ describe('alipay() types', () => {
       expectTypeOf(payments.provider('alipay-hk')).toEqualTypeOf<AlipayProvider<'alipay-hk'>>();
       expectTypeOf(payments.provider('alipay-hk').billDownloadUrl).toBeFunction();
     }).toBeFunction();
+  });
+
+  it('types the options from the schema alipay() validates them with (issue 21 item 3)', () => {
+    // Every typed option is one the schema takes, of a type it takes: none typed and not validated.
+    expectTypeOf<AlipayPublicKeyOptions>().toExtend<AlipayOptionsInput>();
+    expectTypeOf<Omit<AlipayCertificateOptions, 'alipayPublicCert'>>().toExtend<AlipayOptionsInput>();
+    expectTypeOf<string[]>().toExtend<NonNullable<AlipayOptionsInput['alipayPublicCert']>>();
+    // And every field the schema takes is an option of one mode or the other.
+    expectTypeOf<keyof AlipayOptionsInput>().toEqualTypeOf<keyof AlipayPublicKeyOptions>();
+    expectTypeOf<keyof AlipayOptionsInput>().toEqualTypeOf<keyof AlipayCertificateOptions>();
+    expectTypeOf<AlipayPublicKeyOptions['appId']>().toEqualTypeOf<AlipayOptionsInput['appId']>();
+    expectTypeOf<AlipayOptions['timeoutMs']>().toEqualTypeOf<AlipayOptionsInput['timeoutMs']>();
   });
 });

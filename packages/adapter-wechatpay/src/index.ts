@@ -14,7 +14,11 @@
  *
  * @packageDocumentation
  */
+
+export type { WechatpayBillRequest } from './wechatpay-bills.js';
 export {
+  signWechatpayAppParams,
+  signWechatpayJsapiParams,
   type WechatpayAppParams,
   type WechatpayClientSignatureInput,
   type WechatpayJsapiParams,
@@ -26,6 +30,7 @@ export {
   type WechatOAuthToken,
   type WechatpayOAuth,
   type WechatpayOAuthOptions,
+  type WechatpayProviderOAuthOptions,
   wechatpayOAuth,
 } from './wechatpay-oauth.js';
 export {
@@ -34,13 +39,13 @@ export {
   type WechatpayAppOptions,
   type WechatpayCertificateMode,
   type WechatpayCommonOptions,
+  type WechatpayMissingKeyMode,
   type WechatpayOptions,
   type WechatpayPublicKeyMode,
 } from './wechatpay-options.js';
 export type { WechatpayPaymentOptions } from './wechatpay-payment-request.js';
 export {
   type WechatpayActions,
-  type WechatpayBillRequest,
   type WechatpayProvider,
   wechatpay,
 } from './wechatpay-provider.js';

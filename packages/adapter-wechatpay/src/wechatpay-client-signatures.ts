@@ -65,10 +65,10 @@ export interface WechatpayClientSignatureInput {
  * @group Payments
  * @example
  * ```ts
- * wx.requestPayment(wechatpayJsapiParams({ appId, prepayId, privateKey }));
+ * wx.requestPayment(signWechatpayJsapiParams({ appId, prepayId, privateKey }));
  * ```
  */
-export function wechatpayJsapiParams(input: WechatpayClientSignatureInput): WechatpayJsapiParams {
+export function signWechatpayJsapiParams(input: WechatpayClientSignatureInput): WechatpayJsapiParams {
   const timeStamp = input.timestamp ?? String(Math.floor(Date.now() / 1000));
   const nonceStr = input.nonce ?? wechatpayNonce();
   const pkg = `prepay_id=${input.prepayId}`;
@@ -85,10 +85,10 @@ export function wechatpayJsapiParams(input: WechatpayClientSignatureInput): Wech
  * @group Payments
  * @example
  * ```ts
- * const req = wechatpayAppParams({ appId, mchId, prepayId, privateKey });
+ * const req = signWechatpayAppParams({ appId, mchId, prepayId, privateKey });
  * ```
  */
-export function wechatpayAppParams(input: WechatpayClientSignatureInput & { mchId: string }): WechatpayAppParams {
+export function signWechatpayAppParams(input: WechatpayClientSignatureInput & { mchId: string }): WechatpayAppParams {
   const timestamp = input.timestamp ?? String(Math.floor(Date.now() / 1000));
   const noncestr = input.nonce ?? wechatpayNonce();
   const sign = signWechatpayMessage(
@@ -105,3 +105,23 @@ export function wechatpayAppParams(input: WechatpayClientSignatureInput & { mchI
     sign,
   };
 }
+
+/**
+ * @deprecated Renamed {@link signWechatpayJsapiParams} (signers are named `signWechatpay<Thing>`).
+ * @group Payments
+ * @example
+ * ```ts
+ * wx.requestPayment(signWechatpayJsapiParams({ appId, prepayId, privateKey }));
+ * ```
+ */
+export const wechatpayJsapiParams: typeof signWechatpayJsapiParams = signWechatpayJsapiParams;
+
+/**
+ * @deprecated Renamed {@link signWechatpayAppParams} (signers are named `signWechatpay<Thing>`).
+ * @group Payments
+ * @example
+ * ```ts
+ * const req = signWechatpayAppParams({ appId, mchId, prepayId, privateKey });
+ * ```
+ */
+export const wechatpayAppParams: typeof signWechatpayAppParams = signWechatpayAppParams;

@@ -18,13 +18,13 @@ import {
 } from '@hutong/core';
 import { notificationRejectionStatus } from '@hutong/core/provider-utils';
 import { decryptWechatpayResource, type WechatpayEncryptedResource } from './wechatpay-aead.js';
-import { wechatpayRefundStatus, wechatpayTradeState } from './wechatpay-status.js';
-import { parseWechatpayTime } from './wechatpay-time.js';
 import {
   checkWechatpaySignedMessage,
-  signedMessageFromHeaders,
+  readWechatpaySignedMessage,
   type WechatpayKeySource,
-} from './wechatpay-verifier.js';
+} from './wechatpay-certificates.js';
+import { wechatpayRefundStatus, wechatpayTradeState } from './wechatpay-status.js';
+import { parseWechatpayTime } from './wechatpay-time.js';
 
 /**
  * What notification handling needs of the configuration.
@@ -112,7 +112,7 @@ export async function verifyWechatpayNotification(
   const provider = config.provider ?? 'wechatpay';
   // Over the bytes as received; a promise only when an unknown certificate needs a download.
   const pending = checkWechatpaySignedMessage(
-    signedMessageFromHeaders(request.headers, request.body, request.rawBody),
+    readWechatpaySignedMessage(request.headers, request.body, request.rawBody),
     config.keys,
     config.now(),
     provider,

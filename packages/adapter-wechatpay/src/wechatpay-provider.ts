@@ -7,43 +7,28 @@
  *
  * @packageDocumentation
  */
-import { createHash } from 'node:crypto';
-import {
-  type AppAction,
-  type CreatePaymentRequest,
-  type CreatePaymentResult,
-  type JsapiAction,
-  type PaymentProvider,
-  type PaymentStatusEvent,
-  type PosAction,
-  ProviderApiError,
-  type ProviderCapabilities,
-  type ProviderTypes,
-  type QrAction,
-  type RedirectAction,
-  type ResumePaymentRequest,
-  UnexpectedResponseError,
-  ValidationError,
+import type {
+  AppAction,
+  CreatePaymentRequest,
+  JsapiAction,
+  PaymentProvider,
+  PosAction,
+  ProviderCapabilities,
+  ProviderTypes,
+  QrAction,
+  RedirectAction,
+  ResumePaymentRequest,
 } from '@hutong/core';
 import { checkRefusal } from '@hutong/core/provider-utils';
+import { createWechatpayBills, type WechatpayBillRequest } from './wechatpay-bills.js';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
-import {
-  type WechatpayAppParams,
-  type WechatpayJsapiParams,
-  wechatpayAppParams,
-  wechatpayJsapiParams,
-} from './wechatpay-client-signatures.js';
+import type { WechatpayAppParams, WechatpayJsapiParams } from './wechatpay-client-signatures.js';
 import { verifyWechatpayNotification, wechatpayAcknowledgement } from './wechatpay-notification.js';
-import { resolveWechatpayOptions, type WechatpayOptions } from './wechatpay-options.js';
+import { type WechatpayOAuth, type WechatpayProviderOAuthOptions, wechatpayProviderOAuth } from './wechatpay-oauth.js';
+import { resolveWechatpayOptions, WECHATPAY_HOSTS, type WechatpayOptions } from './wechatpay-options.js';
+import { checkWechatpayPayment, type WechatpayPaymentOptions } from './wechatpay-payment-request.js';
+import { createWechatpayPayments, type WechatpayOperationContext } from './wechatpay-payments.js';
 import {
-  checkWechatpayPayment,
-  type WechatpayPaymentOptions,
-  wechatpayCreateBody,
-} from './wechatpay-payment-request.js';
-import {
-  checkWechatpayReversal,
-  readWechatpayBill,
-  readWechatpayCreateReply,
   readWechatpayRefund,
   readWechatpayTransaction,
   type WechatpayBill,
@@ -68,20 +53,6 @@ export interface WechatpayActions {
   h5: RedirectAction;
   app: AppAction<WechatpayAppParams>;
   pos: PosAction;
-}
-
-/**
- * A trade bill request: the day (`yyyy-MM-dd`, China time) and which trades.
- *
- * @group Bills
- * @example
- * ```ts
- * const request: WechatpayBillRequest = { date: '2024-05-01', type: 'SUCCESS' };
- * ```
- */
-export interface WechatpayBillRequest {
-  date: string;
-  type?: 'ALL' | 'SUCCESS' | 'REFUND' | undefined;
 }
 
 /**
@@ -114,6 +85,14 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
    * default app id (`payments.close` passes the order's own).
    */
   reversePayment(orderId: string, appId?: string): Promise<void>;
+  /**
+   * WeChat's web OAuth (`snsapi_base`) under this provider's app id (its `mp` app id when
+   * configured by kind): core's `WalletOAuth`, which `@hutong/checkout` takes as
+   * `wallets.wechatpay.oauth`, with `openid` and `exchangeCode`. Only `appSecret` is needed; the
+   * endpoint, `fetch`, time limit and hooks default to the provider's (on a hutong sandbox, its
+   * OAuth pages).
+   */
+  oauth(options: WechatpayProviderOAuthOptions): WechatpayOAuth;
 }
 
 const CAPABILITIES: ProviderCapabilities = {
@@ -132,14 +111,6 @@ const CAPABILITIES: ProviderCapabilities = {
  * A `prepay_id` is valid for 2 hours; a stored one is re-signed only while it has this much life left.
  */
 const PREPAY_REUSE_MS = 110 * 60 * 1000;
-
-const CREATE_PATHS = {
-  qr: '/v3/pay/transactions/native',
-  jsapi: '/v3/pay/transactions/jsapi',
-  h5: '/v3/pay/transactions/h5',
-  app: '/v3/pay/transactions/app',
-  pos: '/v3/pay/transactions/codepay',
-} as const;
 
 const path = encodeURIComponent;
 
@@ -160,140 +131,19 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
   const id = config.id as Id;
   const client: WechatpayClient = createWechatpayClient(config);
   const replies: WechatpayReplyContext = { provider: id, mchId: config.mchId, appIds: config.apps.all };
-  const nowSeconds = () => String(Math.floor(config.now().getTime() / 1000));
 
-  function validatePayment(request: CreatePaymentRequest): void {
-    checkWechatpayPayment(request, config.apps);
-  }
-
-  /** The buyer's step for a prepay id: `jsapi` and `app` parameters signed afresh. */
-  function signedAction(
-    method: 'jsapi' | 'app',
-    appId: string,
-    prepayId: string,
-  ): JsapiAction<WechatpayJsapiParams> | AppAction<WechatpayAppParams> {
-    const timestamp = nowSeconds();
-    if (method === 'jsapi')
-      return {
-        type: 'jsapi',
-        params: wechatpayJsapiParams({ appId, prepayId, privateKey: config.privateKey, timestamp }),
-      };
-    return {
-      type: 'app',
-      payload: wechatpayAppParams({ appId, mchId: config.mchId, prepayId, privateKey: config.privateKey, timestamp }),
-    };
-  }
-
-  /**
-   * Places the order (again: WeChat Pay answers the same `out_trade_no` with identical parameters
-   * with a prepay id, and refuses it with other parameters) and returns the buyer's step.
-   */
-  async function place(
-    request: CreatePaymentRequest,
-    appId: string,
-    options: WechatpayPaymentOptions,
-    clientIp: string | null,
-  ): Promise<CreatePaymentResult> {
-    const providerData: Record<string, string> = { appId };
-    if (options.attach) providerData.attach = options.attach;
-    if (options.h5Type) providerData.h5Type = options.h5Type;
-    if (request.method === 'h5' && clientIp) providerData.clientIp = clientIp;
-    const body = wechatpayCreateBody(request, { appId, mchId: config.mchId, options, clientIp });
-    switch (request.method) {
-      case 'qr': {
-        const reply = await client.request({ method: 'POST', path: CREATE_PATHS.qr, body });
-        return { action: { type: 'qr', content: readWechatpayCreateReply(replies, 'code_url', reply) }, providerData };
-      }
-      case 'jsapi':
-      case 'app': {
-        const reply = await client.request({ method: 'POST', path: CREATE_PATHS[request.method], body });
-        const prepayId = readWechatpayCreateReply(replies, 'prepay_id', reply);
-        providerData.prepayId = prepayId;
-        providerData.prepaidAt = config.now().toISOString();
-        return { action: signedAction(request.method, appId, prepayId), providerData };
-      }
-      case 'h5': {
-        const reply = await client.request({ method: 'POST', path: CREATE_PATHS.h5, body });
-        let url = readWechatpayCreateReply(replies, 'h5_url', reply);
-        if (request.returnUrl) url += `&redirect_url=${encodeURIComponent(request.returnUrl)}`;
-        return { action: { type: 'redirect', url }, providerData };
-      }
-      case 'pos': {
-        try {
-          const reply = await client.request({ method: 'POST', path: CREATE_PATHS.pos, body });
-          const status = readWechatpayTransaction(replies, reply, { orderId: request.orderId });
-          return { action: { type: 'none' }, status, providerData };
-        } catch (error) {
-          // The buyer is entering a password: pending; sync settles it (payment codes send no notification).
-          if (ProviderApiError.isInstance(error) && error.providerCode === 'USERPAYING') {
-            return {
-              action: { type: 'none' },
-              status: { type: 'payment.pending', orderId: request.orderId },
-              providerData,
-            };
-          }
-          return {
-            action: { type: 'none' },
-            status: await checkPosRefusal(error, request.orderId, appId),
-            providerData,
-          };
-        }
-      }
-      default:
-        throw new ValidationError('method', `${request.method} is not offered by WeChat Pay`);
-    }
-  }
-
-  /**
-   * Checks a refusal of a payment-code payment against the transaction ({@link checkRefusal}): a
-   * transaction the order query shows paid is the answer; an open one is reversed, so the code
-   * cannot be charged after the till gave up, and the refusal stands; none, or a closed or failed
-   * one, and the refusal stands.
-   */
-  function checkPosRefusal(error: unknown, orderId: string, appId: string): Promise<PaymentStatusEvent> {
-    return checkRefusal(error, {
-      name: 'the order query (and reversal)',
-      field: 'response.code',
-      run: async () => {
-        const reply = await client.request({
-          method: 'GET',
-          path: `/v3/pay/transactions/out-trade-no/${path(orderId)}?mchid=${config.mchId}`,
-        });
-        const transaction = readWechatpayTransaction(replies, reply, { orderId });
-        if (transaction.type === 'payment.succeeded') return transaction;
-        if (transaction.type === 'payment.pending') await reversePayment(orderId, appId);
-        return undefined;
-      },
-    });
-  }
-
-  async function reversePayment(orderId: string, appId = config.apps.default): Promise<void> {
-    const reply = await client.request({
-      method: 'POST',
-      path: `/v3/pay/transactions/out-trade-no/${path(orderId)}/reverse`,
-      body: { appid: appId, mchid: config.mchId },
-      idempotent: true,
-    });
-    checkWechatpayReversal(replies, reply, orderId);
-  }
-
-  async function tradeBill({ date, type = 'ALL' }: WechatpayBillRequest): Promise<WechatpayBill> {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ValidationError('date', 'must be yyyy-MM-dd');
-    if (!['ALL', 'SUCCESS', 'REFUND'].includes(type))
-      throw new ValidationError('type', 'must be ALL, SUCCESS or REFUND');
-    const reply = await client.request({
-      method: 'GET',
-      path: `/v3/bill/tradebill?bill_date=${date}&bill_type=${type}`,
-    });
-    return readWechatpayBill(replies, reply);
-  }
+  const context: WechatpayOperationContext = { id, config, client, replies };
+  const { place, signedAction, reversePayment } = createWechatpayPayments(context);
+  const { tradeBill, downloadTradeBill } = createWechatpayBills(context);
 
   return {
     specificationVersion: 'v1',
     id,
     wallet: 'wechatpay',
     capabilities: CAPABILITIES,
-    validatePayment,
+    validatePayment(request: CreatePaymentRequest): void {
+      checkWechatpayPayment(request, config.apps);
+    },
 
     async createPayment(request) {
       const { options: parsed, appId } = checkWechatpayPayment(request, config.apps);
@@ -386,28 +236,22 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
 
     tradeBill,
 
-    async downloadTradeBill(request) {
-      const bill = await tradeBill(request);
-      const response = await client.download(bill.downloadUrl);
-      if (response.status !== 200) {
-        throw new ProviderApiError({
-          provider: id,
-          providerCode: `HTTP_${response.status}`,
-          normalizedCode: response.status >= 500 ? 'system_busy' : 'unknown',
-          httpStatus: response.status,
-          requestId: response.headers.get('request-id') ?? undefined,
-        });
-      }
-      // The file is not signed: its SHA1 from the signed bill reply is what authenticates it.
-      const hash = createHash('sha1').update(response.bytes).digest('hex');
-      if (hash !== bill.hashValue) {
-        throw new UnexpectedResponseError(id, 'malformed', 'the downloaded bill does not match its SHA1 hash', {
-          field: 'bill',
-        });
-      }
-      return response.text;
-    },
+    downloadTradeBill,
 
     reversePayment,
+
+    oauth: (oauthOptions) =>
+      wechatpayProviderOAuth(
+        {
+          id,
+          appId: config.apps.byRole.mp ?? config.apps.default,
+          // A provider on a sandbox (any base URL but WeChat Pay's own) finds WeChat's OAuth pages there.
+          endpoint: Object.values(WECHATPAY_HOSTS).includes(config.baseUrl as never) ? 'production' : config.baseUrl,
+          fetch: config.fetch,
+          timeoutMs: config.timeoutMs,
+          hooks: config.hooks,
+        },
+        oauthOptions,
+      ),
   };
 }

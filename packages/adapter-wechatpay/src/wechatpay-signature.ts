@@ -111,15 +111,15 @@ export interface WechatpayRequestToSign {
 }
 
 /**
- * Builds the `Authorization` header value of a request.
+ * Signs a request: the `Authorization` header value over its method, path, time, nonce and body.
  *
  * @group Protocol
  * @example
  * ```ts
- * wechatpayAuthorization(request, { mchId: '1230000109', serialNo: '5F1C...', privateKey });
+ * signWechatpayRequest(request, { mchId: '1230000109', serialNo: '5F1C...', privateKey });
  * ```
  */
-export function wechatpayAuthorization(
+export function signWechatpayRequest(
   request: WechatpayRequestToSign,
   merchant: { mchId: string; serialNo: string; privateKey: KeyObject },
 ): string {
@@ -133,6 +133,16 @@ export function wechatpayAuthorization(
   const signature = signWechatpayMessage(message, merchant.privateKey);
   return `${WECHATPAY_AUTH_SCHEME} mchid="${merchant.mchId}",nonce_str="${request.nonce}",timestamp="${request.timestamp}",serial_no="${merchant.serialNo}",signature="${signature}"`;
 }
+
+/**
+ * @deprecated Renamed {@link signWechatpayRequest} (signers are named `signWechatpay<Thing>`).
+ * @group Protocol
+ * @example
+ * ```ts
+ * signWechatpayRequest(request, { mchId: '1230000109', serialNo: '5F1C...', privateKey });
+ * ```
+ */
+export const wechatpayAuthorization: typeof signWechatpayRequest = signWechatpayRequest;
 
 /**
  * The parts of an `Authorization` header.

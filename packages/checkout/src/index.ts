@@ -12,26 +12,16 @@
  *
  * @packageDocumentation
  */
-export {
-  type AlipayOAuth,
-  CHECKOUT_SESSION_METADATA_KEY,
-  type Checkout,
-  type CheckoutOptions,
-  type CheckoutWallets,
-  type CreateSessionInput,
-  type CreateSessionOutput,
-  createCheckout,
-  DEFAULT_PAYER_AMOUNT,
-  DEFAULT_SESSION_TTL_SECONDS,
-  type LinkVisit,
-  type LinkVisitInput,
-  MAX_SESSION_TTL_SECONDS,
-  routeLinkVisit,
-  type WechatOAuth,
-} from './checkout.js';
+export { createCheckout, routeLinkVisit } from './checkout.js';
 export type { CheckoutEventMap, CheckoutEventType, CheckoutListener } from './checkout-events.js';
 export type { CheckoutLocale } from './checkout-i18n.js';
-export { type QrSvgOptions, renderQrSvg, renderQrText } from './checkout-qr.js';
+export {
+  CHECKOUT_SESSION_METADATA_KEY,
+  DEFAULT_PAYER_AMOUNT,
+  DEFAULT_SESSION_TTL_SECONDS,
+  MAX_SESSION_TTL_SECONDS,
+} from './checkout-options.js';
+export { type QrSvgOptions, renderQrPng, renderQrSvg, renderQrText } from './checkout-qr.js';
 export {
   CHECKOUT_WALLETS,
   type CheckoutAnomaly,
@@ -42,4 +32,16 @@ export {
   type PayerAmountBounds,
 } from './checkout-session.js';
 export { type CheckoutStore, MemoryCheckoutStore } from './checkout-store.js';
+export type {
+  AlipayOAuth,
+  Checkout,
+  CheckoutOption,
+  CheckoutOptions,
+  CheckoutWallets,
+  CreateSessionInput,
+  CreateSessionOutput,
+  LinkVisit,
+  LinkVisitInput,
+  WechatOAuth,
+} from './checkout-types.js';
 export { type BrowserContext, detectWallet } from './wallet-detection.js';

@@ -18,11 +18,13 @@ export function setup(
   options: Partial<Omit<CheckoutOptions, 'payments' | 'wallets'>> & {
     baseUrl?: string;
     alipayOAuth?: boolean;
+    /** Configure WeChat's OAuth (default `true`); without it, WeChat visitors get the in-WeChat page. */
+    wechatOAuth?: boolean;
     /** Serve the fake wallets' cashiers and OAuth pages from here (`/fake-cashier/<order>`, `/fake-oauth/<wallet>`). */
     walletOrigin?: string;
   } = {},
 ) {
-  const { alipayOAuth, walletOrigin, ...rest } = options;
+  const { alipayOAuth, wechatOAuth = true, walletOrigin, ...rest } = options;
   const fake = (wallet: string) => {
     const provider = createFakeProvider({ id: wallet, wallet, instantRefunds: true });
     if (!walletOrigin) return provider;
@@ -69,14 +71,16 @@ export function setup(
         : { provider: 'alipay' },
       wechatpay: {
         provider: 'wechatpay',
-        oauth: {
-          authorizeUrl: (redirectUri, state) =>
-            `${oauthBase}/authorize?redirect_uri=${encodeURIComponent(redirectUri)}&state=${state}#wechat_redirect`,
-          openid: async (code) => {
-            oauthCodes.push(code);
-            return `o${code}openid`;
-          },
-        },
+        oauth: wechatOAuth
+          ? {
+              authorizeUrl: (redirectUri, state) =>
+                `${oauthBase}/authorize?redirect_uri=${encodeURIComponent(redirectUri)}&state=${state}#wechat_redirect`,
+              buyerId: async (code) => {
+                oauthCodes.push(code);
+                return `o${code}openid`;
+              },
+            }
+          : undefined,
       },
       unionpay: { provider: 'unionpay' },
     },

@@ -4,11 +4,8 @@
  * @packageDocumentation
  */
 import {
-  type ClaimEventsOptions,
-  type ClaimedOutboxEvent,
   type ClaimOrdersOptions,
   ConflictError,
-  checkClaimEventsOptions,
   checkLease,
   checkOutboxName,
   encodeOrderCursor,
@@ -16,46 +13,28 @@ import {
   normalizeListOrdersQuery,
   type Order,
   type OrderClaims,
-  type OrderOutbox,
   type OrderPage,
   type OrderStore,
   type OutboxEvent,
   orderListPosition,
   ValidationError,
 } from '@hutong/core';
-import { type Kysely, sql, type Transaction } from 'kysely';
-import {
-  type OrderClaimsTable,
-  type OrdersTable,
-  type OutboxClaimsTable,
-  type OutboxTable,
-  resolveSchema,
-  runMigrations,
-  type SqlSchema,
-  type SqlSchemaOptions,
-  type StoreDatabase,
-} from './sql-schema.js';
+import type { Kysely, Transaction } from 'kysely';
+import { checkStorableText, isStorableText, toStoreError } from './sql-errors.js';
+import { createSqlOutbox, insertOutboxEvents, type SqlOrderOutbox } from './sql-outbox.js';
+import type { OrderClaimsTable, OrdersTable, SqlSchema, StoreDatabase } from './sql-schema.js';
+import { isUniqueViolation, retryTransient, type SqlConnectionOptions, SqlStoreContext } from './sql-store-context.js';
 
 /**
- * Options of {@link createSqlStore}.
+ * Options of {@link createSqlStore}: where the database is (`db`, `pool` or `url`), its tables
+ * (`tablePrefix`, `schema`), migrations on first use, and the timeouts of each transaction.
  *
  * @example
  * ```ts
- * const options: SqlStoreOptions<Database> = { db, migrate: false, tablePrefix: 'shop_' };
+ * const options: SqlStoreOptions<Database> = { db, pool, migrate: false, tablePrefix: 'shop_', lockTimeoutMs: 2_000 };
  * ```
  */
-export interface SqlStoreOptions<DB = unknown> extends SqlSchemaOptions {
-  /**
-   * A Kysely instance on PostgreSQL (`PostgresDialect`), MySQL/MariaDB (`MysqlDialect`) or SQLite
-   * (`SqliteDialect`). The store never closes it: `db.destroy()` is the caller's.
-   */
-  readonly db: Kysely<DB>;
-  /**
-   * Run the migrations on first use (default `true`). Set `false` when the deploy step runs
-   * {@link migrateToLatest}.
-   */
-  readonly migrate?: boolean | undefined;
-}
+export interface SqlStoreOptions<DB = unknown> extends SqlConnectionOptions<DB> {}
 
 /**
  * An {@link OrderStore} kept in SQL, plus what a durable store adds.
@@ -75,37 +54,8 @@ export interface SqlOrderStore extends OrderStore {
   readonly outbox: SqlOrderOutbox;
   /** Leases on orders, for reconcilers on several instances. */
   readonly claims: OrderClaims;
-}
-
-/**
- * The outbox of a {@link SqlOrderStore}: claims (with `FOR UPDATE SKIP LOCKED` on PostgreSQL and
- * MySQL/MariaDB, in a `BEGIN IMMEDIATE` transaction on SQLite), acknowledgements, and pruning.
- *
- * @example
- * ```ts
- * // Nightly: forget events older than a week, delivered or not.
- * await store.outbox.pruneEvents(new Date(Date.now() - 7 * 86_400_000));
- * ```
- */
-export interface SqlOrderOutbox extends OrderOutbox {
-  /**
-   * Deletes the events written before `before`, and their claims; returns how many events. A
-   * group that has not acknowledged them never gets them: prune well after the relays caught up.
-   */
-  pruneEvents(before: Date): Promise<number>;
-}
-
-/** Whether a driver error is a unique-key violation (PostgreSQL, MySQL/MariaDB, SQLite). */
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; errno?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  return (
-    e.code === '23505' ||
-    e.code === 'ER_DUP_ENTRY' ||
-    e.errno === 1062 ||
-    e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    e.code === 'SQLITE_CONSTRAINT_UNIQUE'
-  );
+  /** Ends the pool the store built from `url`; a `db` or `pool` you gave is left open. */
+  close(): Promise<void>;
 }
 
 function epochMs(value: string, field: string): number {
@@ -117,8 +67,8 @@ function epochMs(value: string, field: string): number {
 /** The indexed columns and the JSON of an order. */
 function toRow(order: Order): OrdersTable {
   return {
-    id: order.id,
-    provider: order.provider,
+    id: checkStorableText(order.id, 'order.id'),
+    provider: checkStorableText(order.provider, 'order.provider'),
     status: order.status,
     version: order.version,
     pending_refunds: order.refunds.filter((refund) => refund.status === 'pending').length,
@@ -127,46 +77,6 @@ function toRow(order: Order): OrdersTable {
     created_at: epochMs(order.createdAt, 'createdAt'),
     data: JSON.stringify(order),
   };
-}
-
-/** Whether a driver error says the transaction lost a deadlock or a lock wait, and may be retried. */
-function isTransient(error: unknown): boolean {
-  const e = error as { code?: unknown; errno?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  return (
-    e.code === '40001' ||
-    e.code === '40P01' ||
-    e.errno === 1213 ||
-    e.errno === 1205 ||
-    (typeof e.code === 'string' && e.code.startsWith('SQLITE_BUSY'))
-  );
-}
-
-const CLAIM_ATTEMPTS = 8;
-
-async function retryTransient<T>(run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      if (!isTransient(error) || attempt >= CLAIM_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20 * attempt));
-    }
-  }
-}
-
-function outboxRow(event: OutboxEvent): Omit<OutboxTable, 'seq'> {
-  return {
-    id: event.id,
-    order_id: event.orderId,
-    type: event.type,
-    payload: JSON.stringify(event.payload),
-    created_at: epochMs(event.createdAt, 'createdAt'),
-  };
-}
-
-function claimToken(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`;
 }
 
 /** Splits a list into chunks, so `in (...)` lists stay short. */
@@ -183,26 +93,48 @@ function fromData(data: unknown): Order {
 
 type Db<T> = Kysely<Record<string, T>>;
 
+/** The same object, each method's failures as hutong errors (see {@link guarded}). */
+function guardedMethods<T extends object>(target: T, name: string): T {
+  return new Proxy(target, {
+    get(object, key, receiver) {
+      const value = Reflect.get(object, key, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => guarded(`${name}: ${String(key)}`, () => value.apply(object, args));
+    },
+  });
+}
+
+/** Runs `body`, with any driver failure as a hutong error (`StoreError`, or `ValidationError` for bad text). */
+async function guarded<T>(operation: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw toStoreError(error, operation);
+  }
+}
+
 class KyselyOrderStore implements SqlOrderStore {
+  readonly #context: SqlStoreContext;
   readonly #db: Kysely<StoreDatabase>;
   readonly #schema: SqlSchema;
-  readonly #migrate: boolean;
-  #migrated: Promise<void> | undefined;
   readonly outbox: SqlOrderOutbox;
   readonly claims: OrderClaims;
 
-  constructor(db: Kysely<StoreDatabase>, schema: SqlSchema, migrate: boolean) {
-    this.#db = db;
-    this.#schema = schema;
-    this.#migrate = migrate;
-    this.outbox = {
-      claimEvents: (options) => this.#claimEvents(options),
-      ackEvents: (ids, group) => this.#ackEvents(ids, group),
-      pruneEvents: (before) => this.#pruneEvents(before),
-    };
+  constructor(context: SqlStoreContext) {
+    this.#context = context;
+    this.#db = context.db;
+    this.#schema = context.schema;
+    // Any driver failure of the outbox reaches the relay as a StoreError, as the store's own do.
+    const outbox = createSqlOutbox({
+      db: context.db,
+      schema: context.schema,
+      ready: () => this.ready(),
+      retryTransient: (run) => retryTransient(run),
+    });
+    this.outbox = guardedMethods(outbox, 'the outbox');
     this.claims = {
-      claimOrders: (ids, options) => this.#claimOrders(ids, options),
-      releaseOrders: (ids, owner) => this.#releaseOrders(ids, owner),
+      claimOrders: (ids, options) => guarded('claiming orders', () => this.#claimOrders(ids, options)),
+      releaseOrders: (ids, owner) => guarded('releasing orders', () => this.#releaseOrders(ids, owner)),
     };
   }
 
@@ -210,174 +142,13 @@ class KyselyOrderStore implements SqlOrderStore {
     return on as unknown as Db<T>;
   }
 
-  async #insertEvents(trx: Transaction<StoreDatabase>, events: readonly OutboxEvent[]): Promise<void> {
-    await this.#as<Omit<OutboxTable, 'seq'>>(trx)
-      .insertInto(this.#schema.outbox)
-      .values(events.map(outboxRow))
-      .execute();
-  }
-
-  /**
-   * A transaction that reads then writes: READ COMMITTED on PostgreSQL and MySQL (no gap locks, each
-   * statement sees the latest commits), BEGIN IMMEDIATE on SQLite (the one writer from the start).
-   */
-  async #claimTransaction<T>(run: (trx: Kysely<StoreDatabase>) => Promise<T>): Promise<T> {
-    if (this.#schema.engine !== 'sqlite') {
-      return this.#db.transaction().setIsolationLevel('read committed').execute(run);
-    }
-    return this.#db.connection().execute(async (connection) => {
-      await sql`begin immediate`.execute(connection);
-      try {
-        const result = await run(connection);
-        await sql`commit`.execute(connection);
-        return result;
-      } catch (error) {
-        await sql`rollback`.execute(connection).catch(() => undefined);
-        throw error;
-      }
-    });
-  }
-
-  async #claimEvents(options: ClaimEventsOptions): Promise<ClaimedOutboxEvent[]> {
-    const { group, consumer, limit, leaseMs } = checkClaimEventsOptions(options);
-    await this.ready();
-    const { outbox, outboxClaims } = this.#schema;
-    const skipLocked = this.#schema.engine !== 'sqlite';
-    const token = claimToken();
-    const rows = await retryTransient(() =>
-      this.#claimTransaction(async (trx) => {
-        const at = Date.now();
-        const claims = this.#as<OutboxClaimsTable>(trx);
-        // 1. Events of this group whose lease ran out unacknowledged.
-        let expired = claims
-          .selectFrom(outboxClaims)
-          .select('event_seq')
-          .where('group_name', '=', group)
-          .where('acked_at', 'is', null)
-          .where('lease_until', '<=', at)
-          .orderBy('event_seq')
-          .limit(limit);
-        if (skipLocked) expired = expired.forUpdate().skipLocked();
-        const stale = (await expired.execute()).map((row) => row.event_seq);
-        if (stale.length > 0) {
-          await claims
-            .updateTable(outboxClaims)
-            .set((eb) => ({ consumer, token, lease_until: at + leaseMs, attempts: eb('attempts', '+', 1) }))
-            .where('group_name', '=', group)
-            .where('event_seq', 'in', stale)
-            .where('acked_at', 'is', null)
-            .where('lease_until', '<=', at)
-            .execute();
-        }
-        // 2. Events this group never claimed. Rows another claimer holds locked are skipped; the
-        // primary key of the claims table settles any remaining race (the loser inserts nothing).
-        const room = limit - stale.length;
-        if (room > 0) {
-          let fresh = this.#as<OutboxTable & OutboxClaimsTable>(trx)
-            .selectFrom(`${outbox} as e`)
-            .select(['e.seq'])
-            .where(({ not, exists, selectFrom }) =>
-              not(
-                exists(
-                  selectFrom(`${outboxClaims} as c`)
-                    .select(sql.lit(1).as('one'))
-                    .where('c.group_name', '=', group)
-                    .whereRef('c.event_seq', '=', 'e.seq'),
-                ),
-              ),
-            )
-            .orderBy('e.seq')
-            .limit(room);
-          if (skipLocked) fresh = fresh.forUpdate().skipLocked();
-          const seqs = (await fresh.execute()).map((row) => Number(row.seq));
-          if (seqs.length > 0) {
-            let insert = claims.insertInto(outboxClaims).values(
-              seqs.map((seq) => ({
-                group_name: group,
-                event_seq: seq,
-                consumer,
-                token,
-                lease_until: at + leaseMs,
-                attempts: 1,
-                acked_at: null,
-              })),
-            );
-            insert =
-              this.#schema.engine === 'mysql'
-                ? insert.ignore()
-                : insert.onConflict((oc) => oc.columns(['group_name', 'event_seq']).doNothing());
-            await insert.execute();
-          }
-        }
-        return this.#as<OutboxTable & OutboxClaimsTable>(trx)
-          .selectFrom(`${outboxClaims} as c`)
-          .innerJoin(`${outbox} as e`, 'e.seq', 'c.event_seq')
-          .select(['e.id', 'e.order_id', 'e.type', 'e.payload', 'e.created_at', 'c.attempts'])
-          .where('c.group_name', '=', group)
-          .where('c.token', '=', token)
-          .orderBy('e.seq')
-          .execute();
-      }),
-    );
-    return rows.map(
-      (row) =>
-        ({
-          id: row.id,
-          type: row.type,
-          orderId: row.order_id,
-          payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
-          createdAt: new Date(Number(row.created_at)).toISOString(),
-          attempts: Number(row.attempts),
-        }) as ClaimedOutboxEvent,
-    );
-  }
-
-  async #ackEvents(ids: readonly string[], group: string): Promise<number> {
-    checkOutboxName(group, 'group');
-    if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of event ids');
-    if (ids.length === 0) return 0;
-    await this.ready();
-    const { outbox, outboxClaims } = this.#schema;
-    let acked = 0;
-    for (const part of chunks([...new Set(ids)], 500)) {
-      // The sequence numbers first (a plain read), then an update by primary key: no lock is taken
-      // on the outbox, which writers are appending to.
-      const seqs = (
-        await this.#as<OutboxTable>().selectFrom(outbox).select('seq').where('id', 'in', part).execute()
-      ).map((row) => Number(row.seq));
-      if (seqs.length === 0) continue;
-      const result = await retryTransient(() =>
-        this.#as<OutboxClaimsTable>()
-          .updateTable(outboxClaims)
-          .set({ acked_at: Date.now() })
-          .where('group_name', '=', group)
-          .where('event_seq', 'in', seqs)
-          .where('acked_at', 'is', null)
-          .executeTakeFirst(),
-      );
-      acked += Number(result.numUpdatedRows);
-    }
-    return acked;
-  }
-
-  async #pruneEvents(before: Date): Promise<number> {
-    const ms = before instanceof Date ? before.getTime() : Number.NaN;
-    if (Number.isNaN(ms)) throw new ValidationError('before', 'must be a valid Date');
-    await this.ready();
-    const { outbox, outboxClaims } = this.#schema;
-    const db = this.#as<OutboxTable & OutboxClaimsTable>();
-    await db
-      .deleteFrom(outboxClaims)
-      .where('event_seq', 'in', (eb) => eb.selectFrom(outbox).select('seq').where('created_at', '<', ms))
-      .execute();
-    const result = await db.deleteFrom(outbox).where('created_at', '<', ms).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
-
   async #claimOrders(ids: readonly string[], options: ClaimOrdersOptions): Promise<string[]> {
     const owner = checkOutboxName(options?.owner, 'owner');
     const leaseMs = checkLease(options.leaseMs);
     if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of order ids');
+    for (const id of ids)
+      if (typeof id !== 'string' || !isStorableText(id))
+        throw new ValidationError('ids', 'must be a list of order ids');
     if (ids.length === 0) return [];
     await this.ready();
     const table = this.#schema.orderClaims;
@@ -420,7 +191,8 @@ class KyselyOrderStore implements SqlOrderStore {
     if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of order ids');
     if (ids.length === 0) return;
     await this.ready();
-    for (const part of chunks([...new Set(ids)], 500)) {
+    const storable = ids.filter((id) => typeof id === 'string' && isStorableText(id));
+    for (const part of chunks([...new Set(storable)], 500)) {
       await this.#as<OrderClaimsTable>()
         .deleteFrom(this.#schema.orderClaims)
         .where('order_id', 'in', part)
@@ -434,66 +206,57 @@ class KyselyOrderStore implements SqlOrderStore {
   }
 
   ready(): Promise<void> {
-    if (!this.#migrate) return Promise.resolve();
-    this.#migrated ??= runMigrations(this.#db as unknown as Kysely<unknown>, this.#schema).then(
-      () => undefined,
-      (error: unknown) => {
-        // The next call tries again (the database may have been briefly down).
-        this.#migrated = undefined;
-        throw error;
-      },
-    );
-    return this.#migrated;
+    return this.#context.ready();
+  }
+
+  close(): Promise<void> {
+    return this.#context.close();
   }
 
   async create(order: Order, events?: readonly OutboxEvent[]): Promise<void> {
-    await this.ready();
     const row = toRow(order);
-    try {
-      if (events && events.length > 0) {
-        await retryTransient(() =>
-          this.#db.transaction().execute(async (trx) => {
-            await trx.insertInto(this.#schema.orders).values(row).execute();
-            await this.#insertEvents(trx, events);
-          }),
-        );
-      } else {
-        await this.#db.insertInto(this.#schema.orders).values(row).execute();
+    return this.#context.run('creating an order', async () => {
+      try {
+        await this.#context.transaction({}, async (trx) => {
+          await trx.insertInto(this.#schema.orders).values(row).execute();
+          if (events && events.length > 0)
+            await insertOutboxEvents(trx as Transaction<StoreDatabase>, this.#schema, events);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError('duplicate_order', order.id, `order ${order.id} already exists`);
+        }
+        throw error;
       }
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictError('duplicate_order', order.id, `order ${order.id} already exists`);
-      }
-      throw error;
-    }
+    });
   }
 
   async get(id: string): Promise<Order | undefined> {
-    await this.ready();
-    const row = await this.#db.selectFrom(this.#schema.orders).select('data').where('id', '=', id).executeTakeFirst();
-    return row ? fromData(row.data) : undefined;
+    // No stored order has an id the database cannot hold as text (a NUL byte, a lone surrogate).
+    if (typeof id !== 'string' || !isStorableText(id)) return undefined;
+    return this.#context.run('reading an order', async () => {
+      const row = await this.#db.selectFrom(this.#schema.orders).select('data').where('id', '=', id).executeTakeFirst();
+      return row ? fromData(row.data) : undefined;
+    });
   }
 
   async update(order: Order, expectedVersion: number, events?: readonly OutboxEvent[]): Promise<boolean> {
-    await this.ready();
     const { id, ...columns } = toRow(order);
     // One statement: the row is replaced only while its version is still the one read, so of
-    // concurrent writers from the same version exactly one matches.
-    const write = (on: Kysely<StoreDatabase>) =>
-      on
-        .updateTable(this.#schema.orders)
-        .set(columns)
-        .where('id', '=', id)
-        .where('version', '=', expectedVersion)
-        .executeTakeFirst();
-    if (!events || events.length === 0) return Number((await write(this.#db)).numUpdatedRows) === 1;
-    // With events: the order and its events commit together, or neither does. A writer that lost
-    // the compare-and-set writes no event.
-    // A deadlock rolls the whole transaction back, so running it again is safe.
-    return retryTransient(() =>
-      this.#db.transaction().execute(async (trx) => {
-        if (Number((await write(trx)).numUpdatedRows) !== 1) return false;
-        await this.#insertEvents(trx, events);
+    // concurrent writers from the same version exactly one matches. With events, the order and
+    // its events commit together, or neither does; a writer that lost the compare-and-set writes
+    // no event. A deadlock rolls the whole transaction back, so running it again is safe.
+    return this.#context.run('updating an order', () =>
+      this.#context.transaction({}, async (trx) => {
+        const written = await trx
+          .updateTable(this.#schema.orders)
+          .set(columns)
+          .where('id', '=', id)
+          .where('version', '=', expectedVersion)
+          .executeTakeFirst();
+        if (Number(written.numUpdatedRows) !== 1) return false;
+        if (events && events.length > 0)
+          await insertOutboxEvents(trx as Transaction<StoreDatabase>, this.#schema, events);
         return true;
       }),
     );
@@ -501,7 +264,12 @@ class KyselyOrderStore implements SqlOrderStore {
 
   async listOrders(query?: ListOrdersQuery): Promise<OrderPage> {
     const q = normalizeListOrdersQuery(query);
-    await this.ready();
+    if (q.provider !== undefined) checkStorableText(q.provider, 'provider');
+    if (q.after) checkStorableText(q.after.id, 'cursor');
+    return this.#context.run('listing orders', () => this.#list(q));
+  }
+
+  async #list(q: ReturnType<typeof normalizeListOrdersQuery>): Promise<OrderPage> {
     let select = this.#db.selectFrom(this.#schema.orders).select('data');
     if (q.statuses) select = select.where('status', 'in', q.statuses);
     if (q.provider !== undefined) select = select.where('provider', '=', q.provider);
@@ -554,10 +322,5 @@ class KyselyOrderStore implements SqlOrderStore {
  * ```
  */
 export function createSqlStore<DB>(options: SqlStoreOptions<DB>): SqlOrderStore {
-  if (!options || typeof options.db?.selectFrom !== 'function') {
-    throw new ValidationError('db', 'must be a Kysely instance');
-  }
-  const db = options.db as unknown as Kysely<StoreDatabase>;
-  const schema = resolveSchema(db as unknown as Kysely<unknown>, options);
-  return new KyselyOrderStore(db, schema, options.migrate ?? true);
+  return new KyselyOrderStore(new SqlStoreContext(options as SqlConnectionOptions));
 }

@@ -12,15 +12,14 @@
  *
  * @packageDocumentation
  */
-export * from '../alipay-cert.js';
+export * from '../alipay-certificates.js';
+export * from '../alipay-client.js';
 export * from '../alipay-errors.js';
-export * from '../alipay-gateway.js';
 export * from '../alipay-notification.js';
 export { createAlipayOAuth, exchangeAlipayAuthCode } from '../alipay-oauth.js';
 export { type AlipayConfig, resolveAlipayOptions } from '../alipay-options.js';
 export * from '../alipay-replies.js';
-export * from '../alipay-response.js';
 export * from '../alipay-signature.js';
+export * from '../alipay-signature-v3.js';
 export * from '../alipay-status.js';
 export * from '../alipay-time.js';
-export * from '../alipay-v3-signature.js';

@@ -13,6 +13,7 @@
  * @packageDocumentation
  */
 export * from '../wechatpay-aead.js';
+export * from '../wechatpay-certificates.js';
 export * from '../wechatpay-client.js';
 export * from '../wechatpay-errors.js';
 export * from '../wechatpay-notification.js';
@@ -27,4 +28,3 @@ export * from '../wechatpay-replies.js';
 export * from '../wechatpay-signature.js';
 export * from '../wechatpay-status.js';
 export * from '../wechatpay-time.js';
-export * from '../wechatpay-verifier.js';

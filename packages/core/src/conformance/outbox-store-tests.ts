@@ -39,7 +39,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Registers vitest tests every store with an outbox must pass: events written with the order in one
  * transaction (and not when the order is not), claims leased to one consumer per group, oldest
- * first, taken again after the lease, acknowledged once; and order claims exclusive between owners.
+ * first, in batches, taken again after the lease or an early release (a delivery past its deadline),
+ * acknowledged once, in batches; and pruned from the oldest once acknowledged (retention).
  *
  * @example
  * ```ts
@@ -166,6 +167,106 @@ export function runOutboxStoreTests(options: OutboxStoreTestOptions): void {
       );
       expect(seen).toHaveLength(40);
       expect(new Set(seen).size).toBe(40);
+    });
+
+    it('claims a whole batch in one call and acknowledges it in one call', async () => {
+      const { store, outbox } = await open();
+      for (let i = 0; i < 250; i++) {
+        const order = sampleOrder({ id: `outboxBatch${String(i).padStart(3, '0')}` });
+        await store.create(order, [createdEvent(order)]);
+      }
+      const first = await outbox.claimEvents(claim('default', 'consumerA', 200));
+      expect(first).toHaveLength(200);
+      expect(first.map((e) => e.id)).toEqual([...first.map((e) => e.id)].sort());
+      expect(
+        await outbox.ackEvents(
+          first.map((e) => e.id),
+          'default',
+        ),
+      ).toBe(200);
+      const rest = await outbox.claimEvents(claim('default', 'consumerA', 200));
+      expect(rest.map((e) => e.id)).toEqual(
+        Array.from({ length: 50 }, (_, i) => `outboxBatch${String(200 + i).padStart(3, '0')}:1:0`),
+      );
+      expect(
+        await outbox.ackEvents(
+          rest.map((e) => e.id),
+          'default',
+        ),
+      ).toBe(50);
+      expect(await outbox.claimEvents(claim('default', 'consumerA', 200))).toEqual([]);
+    });
+
+    it('releases a claim before its lease ends: claimable after the delay, the attempt counted or not', async () => {
+      const { store, outbox } = await open();
+      const order = sampleOrder({ id: 'outboxRelease1' });
+      await store.create(order, [createdEvent(order)]);
+      const id = 'outboxRelease1:1:0';
+      expect(await outbox.claimEvents(claim('default', 'consumerA', 10, 60_000))).toHaveLength(1);
+      // A delivery that failed or passed its deadline: back at once, counted.
+      expect(await outbox.releaseEvents([id], { group: 'default', delayMs: 0 })).toBe(1);
+      const again = await outbox.claimEvents(claim('default', 'consumerB', 10, 60_000));
+      expect(again.map((e) => [e.id, e.attempts])).toEqual([[id, 2]]);
+      // An event that waited behind another and was not tried: its attempt does not count.
+      expect(await outbox.releaseEvents([id], { group: 'default', delayMs: 0, attempted: false })).toBe(1);
+      expect((await outbox.claimEvents(claim('default', 'consumerA', 10, 60_000))).map((e) => e.attempts)).toEqual([2]);
+      // A backoff: not claimable before the delay, claimable after it.
+      expect(await outbox.releaseEvents([id], { group: 'default', delayMs: 150 })).toBe(1);
+      expect(await outbox.claimEvents(claim('default', 'consumerB', 10, 60_000))).toEqual([]);
+      await sleep(250);
+      expect((await outbox.claimEvents(claim('default', 'consumerB', 10, 60_000))).map((e) => e.id)).toEqual([id]);
+      // Acknowledged, or of another group, or unknown: nothing to release.
+      expect(await outbox.ackEvents([id], 'default')).toBe(1);
+      expect(await outbox.releaseEvents([id, 'unknown:1:0'], { group: 'default', delayMs: 0 })).toBe(0);
+      expect(await outbox.releaseEvents([id], { group: 'other', delayMs: 0 })).toBe(0);
+      expect(await outbox.claimEvents(claim('default', 'consumerB'))).toEqual([]);
+    });
+
+    it('prunes, from the oldest, the events written before the cut-off that the group acknowledged, with their claims', async () => {
+      const { store, outbox } = await open();
+      const old = '2024-01-01T00:00:00.000Z';
+      const recent = new Date().toISOString();
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const order = sampleOrder({ id: `outboxPrune${i}0` });
+        await store.create(order, [{ ...createdEvent(order), createdAt: i < 6 ? old : recent }]);
+        ids.push(`${order.id}:1:0`);
+      }
+      const claimed = await outbox.claimEvents(claim('default', 'consumerA', 100));
+      expect(claimed).toHaveLength(8);
+      // Acknowledged: 0, 1, 2, 3 (old) and 6 (recent); 4 and 5 are old but not acknowledged.
+      await outbox.ackEvents(
+        [0, 1, 2, 3, 6].map((i) => ids[i] as string),
+        'default',
+      );
+      const cutoff = new Date(Date.parse(old) + 1000);
+      expect(await outbox.pruneEvents(cutoff, { group: 'other' })).toBe(0);
+      // Batches look at the oldest events only.
+      expect(await outbox.pruneEvents(cutoff, { group: 'default', limit: 2 })).toBe(2);
+      expect(await outbox.pruneEvents(cutoff, { group: 'default', limit: 500 })).toBe(2);
+      expect(await outbox.pruneEvents(cutoff, { group: 'default', limit: 500 })).toBe(0);
+      // What is left: the unacknowledged old ones, and the recent ones. A new group sees only them.
+      const left = await outbox.claimEvents(claim('fresh', 'consumerB', 100));
+      expect(left.map((e) => e.id)).toEqual([4, 5, 6, 7].map((i) => ids[i]));
+      // The pruned events' claims went with them: acknowledging them again finds nothing.
+      expect(await outbox.ackEvents([ids[0] as string, ids[3] as string], 'default')).toBe(0);
+      // Without a group: old events, acknowledged or not.
+      expect(await outbox.pruneEvents(cutoff)).toBe(2);
+      expect((await outbox.claimEvents(claim('fresh2', 'consumerB', 100))).map((e) => e.id)).toEqual([ids[6], ids[7]]);
+    });
+
+    it('refuses bad release and prune arguments with ValidationError', async () => {
+      const { outbox } = await open();
+      const field = async (run: () => Promise<unknown>) =>
+        run().then(
+          () => undefined,
+          (e: unknown) => (ValidationError.isInstance(e) ? e.field : e),
+        );
+      expect(await field(() => outbox.releaseEvents(['a:1:0'], { group: 'bad group', delayMs: 0 }))).toBe('group');
+      expect(await field(() => outbox.releaseEvents(['a:1:0'], { group: 'default', delayMs: -1 }))).toBe('delayMs');
+      expect(await field(() => outbox.pruneEvents(new Date(Number.NaN)))).toBe('before');
+      expect(await field(() => outbox.pruneEvents(new Date(), { limit: 0 }))).toBe('limit');
+      expect(await field(() => outbox.pruneEvents(new Date(), { group: '' }))).toBe('group');
     });
 
     it('refuses bad claim arguments with ValidationError', async () => {

@@ -1,11 +1,13 @@
 /**
  * The provider conformance suite: the spec, executable. Every adapter package runs it against its
- * own sandbox, so "implements the spec" means the same thing for every wallet.
+ * own sandbox ({@link runProviderConformance}), so "implements the spec" means the same thing for
+ * every wallet, and every rule of `docs/writing-an-adapter.md` is a case that fails when an adapter
+ * breaks it.
  *
  * @packageDocumentation
  */
 
-import type { NextAction, NotificationInput, Order, PaymentProvider } from '@hutong/core';
+import type { NextAction, NotificationInput, Order } from '@hutong/core';
 import {
   type CreatePaymentInput,
   createPayments,
@@ -19,19 +21,68 @@ import {
   UnsupportedOperationError,
   ValidationError,
 } from '@hutong/core';
+import type { PaymentProvider } from '@hutong/core/provider-utils';
 import { describe, expect, it } from 'vitest';
+import type { ConformanceCase, ProviderConformanceSuite } from './provider-conformance-harness.js';
+import { notificationCases } from './provider-conformance-notifications.js';
+import { outcomeCases } from './provider-conformance-outcomes.js';
+import { replyCases } from './provider-conformance-replies.js';
+import { ACTIONS_BY_METHOD, OPTIONAL_OPERATIONS, specCases } from './provider-conformance-spec.js';
 
-/** The actions each method may answer with. */
-export const ACTIONS_BY_METHOD: Readonly<Record<PaymentMethod, readonly NextAction['type'][]>> = {
-  qr: ['qr'],
-  page: ['redirect', 'form'],
-  h5: ['redirect', 'form'],
-  jsapi: ['jsapi'],
-  app: ['app'],
-  pos: ['none'],
-};
+export type {
+  ConformanceCase,
+  ProviderConformanceSuite,
+  ProviderUnderTest,
+} from './provider-conformance-harness.js';
+export { ACTIONS_BY_METHOD } from './provider-conformance-spec.js';
 
-/** How the suite drives an adapter and its sandbox. */
+/**
+ * Every case of the suite for one adapter, as plain functions: {@link runProviderConformance}
+ * registers them as vitest tests; a test of the suite itself runs them directly (each rejects when
+ * the adapter breaks the rule it names).
+ *
+ * @example
+ * ```ts
+ * for (const check of providerConformanceCases(suite)) await check.run();
+ * ```
+ */
+export function providerConformanceCases(suite: ProviderConformanceSuite): ConformanceCase[] {
+  const spec = specCases(suite, 0);
+  const notifications = notificationCases(suite, 1);
+  const outcomes = outcomeCases(suite, 1 + notifications.length);
+  const replies = replyCases(suite, 1 + notifications.length + outcomes.length);
+  return [...spec, ...notifications, ...outcomes, ...replies];
+}
+
+/**
+ * Registers the provider conformance suite for one adapter and its sandbox: one vitest test per
+ * case of {@link providerConformanceCases}. The sandbox must implement `WalletSandbox` with its
+ * hostile hooks (`@hutong/core/testing`): the suite forges, re-signs with an attacker's key,
+ * addresses to another merchant and delays notifications, tampers with replies, fails and closes
+ * payments and fails refunds, and checks the adapter refuses or reports each as the guide says.
+ *
+ * @example
+ * ```ts
+ * runProviderConformance({
+ *   name: 'mywallet',
+ *   setup: () => {
+ *     const sandbox = createMywalletSandbox();
+ *     return { sandbox, provider: mywallet({ ...sandbox.keys, fetch: sandbox.fetch }) };
+ *   },
+ * });
+ * ```
+ */
+export function runProviderConformance(suite: ProviderConformanceSuite): void {
+  describe(`provider conformance: ${suite.name}`, () => {
+    for (const check of providerConformanceCases(suite)) it(check.name, () => check.run());
+  });
+}
+
+/**
+ * How {@link runProviderConformanceTests} drives an adapter.
+ *
+ * @deprecated Use {@link ProviderConformanceSuite} with {@link runProviderConformance}.
+ */
 export interface ProviderConformanceHarness {
   /** Suite name, e.g. `alipay (public-key mode)`. */
   name: string;
@@ -57,13 +108,6 @@ export interface ProviderConformanceHarness {
   /** Changes a notification so that its signature no longer holds. Default: flips one body character. */
   tamper?: ((notification: NotificationInput) => NotificationInput) | undefined;
 }
-
-const OPTIONAL_OPERATIONS = [
-  ['query', 'queryPayment'],
-  ['close', 'closePayment'],
-  ['refund', 'refund'],
-  ['refundQuery', 'queryRefund'],
-] as const;
 
 async function expectUnsupported(promise: Promise<unknown>): Promise<void> {
   const error = await promise.then(
@@ -92,7 +136,12 @@ export function flipOneCharacter(notification: NotificationInput): NotificationI
 }
 
 /**
- * Registers the conformance tests for one provider.
+ * Registers the first conformance tests for one provider, without a sandbox: the spec's shape, a
+ * payment, a redelivery, a tampered body, query, close and refunds.
+ *
+ * @deprecated Use {@link runProviderConformance} with the adapter's `WalletSandbox`: only it checks
+ * forged, foreign and stale notifications, tampered replies, failed and closed payments and failed
+ * refunds.
  *
  * @example
  * ```ts
@@ -262,19 +311,21 @@ export function runProviderConformanceTests(harness: ProviderConformanceHarness)
     it('refunds in parts, then in full, and refuses to refund more than was paid', async () => {
       const { provider, payments, order } = await paidOrder();
       if (!provider.capabilities.refund || !provider.capabilities.partialRefund) {
-        await expectUnsupported(payments.refund(order.id, { amount: 1 }));
+        await expectUnsupported(payments.refund(order.id, { refundId: 'refund001', amount: 1 }));
         return;
       }
-      const first = await payments.refund(order.id, { amount: 500, reason: 'conformance' });
+      const first = await payments.refund(order.id, { refundId: 'refund001', amount: 500, reason: 'conformance' });
       let current = await settle(provider, payments, order, first.refund.id);
       expect(current.status).toBe('partially_refunded');
       expect(current.refundedAmount).toBe(500);
 
-      const over = await payments.refund(order.id, { amount: amount - 500 + 1 }).catch((e: unknown) => e);
+      const over = await payments
+        .refund(order.id, { refundId: 'refund002', amount: amount - 500 + 1 })
+        .catch((e: unknown) => e);
       expect(RefundExceedsPaidError.isInstance(over)).toBe(true);
 
       if (provider.capabilities.multipleRefunds) {
-        const second = await payments.refund(order.id, { amount: amount - 500 });
+        const second = await payments.refund(order.id, { refundId: 'refund003', amount: amount - 500 });
         current = await settle(provider, payments, order, second.refund.id);
         expect(current.status).toBe('refunded');
         expect(current.refundedAmount).toBe(amount);

@@ -17,5 +17,6 @@ export * from './fake-provider.js';
 export * from './fake-signature.js';
 export * from './outcomes.js';
 export * from './sample-order.js';
+export * from './serve-sandbox.js';
 export * from './test-certificate.js';
 export * from './wallet-sandbox.js';

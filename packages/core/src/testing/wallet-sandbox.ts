@@ -30,6 +30,54 @@ export interface SandboxSettleRefundOptions {
   fail?: boolean | undefined;
 }
 
+/** What {@link SandboxHostileHooks.tamperNextReply} alters in the next reply the sandbox serves. */
+export type SandboxReplyTampering = 'amount' | 'order' | 'signature';
+
+/**
+ * An attacker's and a faulty network's tools, so the conformance suite can check that an adapter
+ * refuses what it must: every notification and reply is verified and bound to what it answers.
+ * Every wallet sandbox implements them (`sandbox.hostile`).
+ *
+ * @example
+ * ```ts
+ * async function refusesForgery(sandbox: WalletSandbox, payments: Payments, provider: string, orderId: string) {
+ *   const forged = sandbox.hostile.forgeNotification(sandbox.pay(orderId, { amount: 1 }));
+ *   const result = await payments.handleNotification(provider, forged);
+ *   return result.ok === false; // the signature no longer holds
+ * }
+ * ```
+ */
+export interface SandboxHostileHooks {
+  /**
+   * The same notification with its amount field changed (to another positive amount) and its
+   * signature left as it was. An adapter must refuse it: the signature does not verify.
+   */
+  forgeNotification(genuine: NotificationInput): NotificationInput;
+  /**
+   * A payment notification for `orderId`, well formed and signed with a key that is not the
+   * wallet's (an attacker's). An adapter must refuse it.
+   */
+  unsignedNotification(orderId: string): NotificationInput;
+  /**
+   * A genuine, wallet-signed payment notification for `orderId` that names another merchant
+   * (another app id, mchid or merId). An adapter must refuse it.
+   */
+  foreignNotification(orderId: string): NotificationInput;
+  /**
+   * A genuine payment notification for `orderId` whose signed timestamp is outside the wallet's
+   * window (WeChat Pay: 300 s), or `undefined` where the wallet's signature carries no time.
+   * An adapter must refuse it.
+   */
+  staleNotification(orderId: string): NotificationInput | undefined;
+  /**
+   * Alters the next reply the sandbox serves (once): `'amount'` a genuine, re-signed reply with
+   * another amount; `'order'` a genuine, re-signed reply about another order id; `'signature'` the
+   * reply with its signature broken. An adapter must refuse each (a reply is verified and bound to
+   * the request it answers).
+   */
+  tamperNextReply(kind: SandboxReplyTampering): void;
+}
+
 /**
  * A local, protocol-faithful fake of one wallet: the server the adapter talks to (in process through
  * {@link WalletSandbox.fetch}, or over HTTP through {@link WalletSandbox.listen}) and the buyer's
@@ -74,7 +122,21 @@ export interface WalletSandbox<Trade = unknown> {
    * sends none (WeChat Pay, UnionPay).
    */
   expire(orderId: string): NotificationInput | undefined;
-  /** The wallet settles refund `refundId` of order `orderId`; returns the signed refund notification. */
+  /**
+   * The payment fails at the wallet (WeChat Pay `PAYERROR`, UnionPay a failure `origRespCode`,
+   * Alipay: the trade closes, `TRADE_CLOSED`); later queries show it. Returns the signed
+   * notification when the wallet sends one, else `undefined`.
+   */
+  fail(orderId: string): NotificationInput | undefined;
+  /**
+   * The wallet closes the unpaid trade (as its close API or its own timeout would); later queries
+   * show it closed. Returns the signed notification when the wallet sends one, else `undefined`.
+   */
+  close(orderId: string): NotificationInput | undefined;
+  /**
+   * The wallet settles refund `refundId` of order `orderId`; returns the signed refund notification.
+   * With `{ fail: true }` the refund fails, and later queries show it failed.
+   */
   settleRefund(orderId: string, refundId: string, options?: SandboxSettleRefundOptions): NotificationInput;
   /**
    * POSTs a notification, as the wallet does, to `url`: by default the notify URL of the trade
@@ -83,6 +145,8 @@ export interface WalletSandbox<Trade = unknown> {
   deliver(notification: NotificationInput, url?: string): Promise<Response>;
   /** The sandbox's record of a trade, for inspection. */
   trade(orderId: string): Trade | undefined;
+  /** Forged, foreign, stale and tampered messages, to check that the adapter refuses them. */
+  readonly hostile: SandboxHostileHooks;
 }
 
 /**

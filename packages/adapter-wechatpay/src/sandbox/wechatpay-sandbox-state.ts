@@ -1,0 +1,242 @@
+/**
+ * What the WeChat Pay sandbox remembers: its transactions and their refunds, what the buyer's
+ * client can open (prepay ids and Native codes), bill files, and the test's faults (aliases,
+ * canned replies); with the JSON WeChat Pay writes for a transaction and a refund.
+ *
+ * @packageDocumentation
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { formatWechatpayTime } from '@hutong/adapter-wechatpay/protocol';
+import { OrderNotFoundError, ValidationError } from '@hutong/core';
+
+/** A refund as the sandbox keeps it. */
+export interface WechatpaySandboxRefund {
+  refundId: string;
+  amount: number;
+  status: 'PROCESSING' | 'SUCCESS' | 'CLOSED' | 'ABNORMAL';
+  notifyUrl: string | undefined;
+}
+
+/** A transaction as the sandbox keeps it. */
+export interface WechatpaySandboxTransaction {
+  outTradeNo: string;
+  /** The app id the transaction was placed with. */
+  appId: string;
+  /** The merchant id replies name (a test may change it to serve another merchant's reply). */
+  mchId: string;
+  transactionId: string;
+  tradeType: 'NATIVE' | 'JSAPI' | 'APP' | 'MWEB' | 'MICROPAY';
+  amount: number;
+  description: string;
+  /** The create request's parameters, as WeChat Pay compares them when the same order is placed again. */
+  parameters: string;
+  /** The currency the buyer paid in (`amount.currency`). Default `CNY`. */
+  currency: string;
+  tradeState: 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'REFUND' | 'PAYERROR';
+  notifyUrl: string | undefined;
+  openid: string;
+  successTime: Date | undefined;
+  refunds: Map<string, WechatpaySandboxRefund>;
+}
+
+/** A JSON object, as WeChat Pay's requests and replies are. */
+export type Json = Record<string, unknown>;
+
+/** A reply the sandbox serves, before it is signed. */
+export interface SandboxReply {
+  status: number;
+  body?: Json | string | undefined;
+  /** Bill files are not signed. */
+  unsigned?: boolean | undefined;
+}
+
+/**
+ * WeChat Pay's error reply: `{ code, message }` with an HTTP status.
+ *
+ * @example
+ * ```ts
+ * errorReply(404, 'ORDER_NOT_EXIST', '订单不存在');
+ * ```
+ */
+export const errorReply = (status: number, code: string, message: string): SandboxReply => ({
+  status,
+  body: { code, message },
+});
+
+/** The sandbox's memory, and the reads and writes its routes and events share. */
+export interface WechatpaySandboxState {
+  readonly mchId: string;
+  /** The app ids bound to the merchant. */
+  readonly appIds: ReadonlySet<string>;
+  readonly now: () => Date;
+  readonly transactions: Map<string, WechatpaySandboxTransaction>;
+  /** What the buyer's client opens, by prepay id and by Native code: the transaction it pays. */
+  readonly cashier: Map<string, WechatpaySandboxTransaction>;
+  /** Bill files by download token. */
+  readonly bills: Map<string, string>;
+  /** `answerAs`: requests about the key are answered about the value. */
+  readonly aliases: Map<string, string>;
+  /** `serveOnce`: replies served instead of the real answer to the next request whose path matches. */
+  readonly canned: { path: RegExp; reply: SandboxReply }[];
+  /** The id a request names, after `answerAs`. */
+  alias(id: string): string;
+  /** The next number of the sandbox's id sequence. */
+  nextSequence(): number;
+  /** Places a transaction (or finds the same one placed again); a reply when WeChat Pay refuses it. */
+  createTransaction(
+    kind: WechatpaySandboxTransaction['tradeType'],
+    body: Json,
+  ): WechatpaySandboxTransaction | SandboxReply;
+  /** The transaction of `orderId`; `OrderNotFoundError` when there is none. */
+  requireTransaction(orderId: string): WechatpaySandboxTransaction;
+  /** The transaction a client payload's prepay id or code names; `ValidationError` when none. */
+  opened(key: string, field: string): WechatpaySandboxTransaction;
+  /** The transaction as WeChat Pay's query (and its notification resource) writes it. */
+  transactionJson(transaction: WechatpaySandboxTransaction): Json;
+  /** A refund as WeChat Pay's refund replies write it. */
+  refundJson(transaction: WechatpaySandboxTransaction, outRefundNo: string): Json;
+  /** The amount refunded or being refunded (closed and abnormal refunds excepted). */
+  committedRefunds(transaction: WechatpaySandboxTransaction): number;
+}
+
+/**
+ * Creates the sandbox's memory.
+ *
+ * @example
+ * ```ts
+ * const state = createWechatpaySandboxState({ mchId: '1230000109', appIds: new Set(['wxd678efh567hg6787']), now: () => new Date() });
+ * ```
+ */
+export function createWechatpaySandboxState(options: {
+  mchId: string;
+  appIds: ReadonlySet<string>;
+  now: () => Date;
+}): WechatpaySandboxState {
+  const { mchId, appIds, now } = options;
+  const transactions = new Map<string, WechatpaySandboxTransaction>();
+  const aliases = new Map<string, string>();
+  const cashier = new Map<string, WechatpaySandboxTransaction>();
+  let sequence = 0;
+
+  function createTransaction(
+    kind: WechatpaySandboxTransaction['tradeType'],
+    body: Json,
+  ): WechatpaySandboxTransaction | SandboxReply {
+    if (!appIds.has(String(body.appid)) || body.mchid !== mchId)
+      return errorReply(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+    const amount = (body.amount as Json | undefined)?.total;
+    if (
+      !Number.isSafeInteger(amount) ||
+      (amount as number) <= 0 ||
+      typeof body.out_trade_no !== 'string' ||
+      typeof body.description !== 'string'
+    ) {
+      return errorReply(400, 'PARAM_ERROR', '参数错误');
+    }
+    if (kind !== 'MICROPAY' && typeof body.notify_url !== 'string')
+      return errorReply(400, 'PARAM_ERROR', '缺少notify_url');
+    // Placing the same out_trade_no again is allowed while it is unpaid, with identical parameters.
+    const parameters = JSON.stringify({ ...body, kind });
+    const existing = transactions.get(body.out_trade_no);
+    if (existing) {
+      if (existing.tradeState === 'SUCCESS' || existing.tradeState === 'REFUND')
+        return errorReply(400, 'ORDERPAID', '该订单已支付');
+      if (existing.tradeState === 'CLOSED' || existing.tradeState === 'REVOKED')
+        return errorReply(400, 'ORDERCLOSED', '订单已关闭');
+      if (existing.parameters !== parameters) return errorReply(400, 'INVALID_REQUEST', '201 商户订单号重复');
+      return existing;
+    }
+    const transaction: WechatpaySandboxTransaction = {
+      outTradeNo: body.out_trade_no,
+      appId: String(body.appid),
+      mchId,
+      parameters,
+      currency: 'CNY',
+      transactionId: `4200${String(++sequence).padStart(6, '0')}${Date.now()}${randomInt(1000)}`.slice(0, 28),
+      tradeType: kind,
+      amount: amount as number,
+      description: body.description,
+      tradeState: 'NOTPAY',
+      notifyUrl: body.notify_url as string | undefined,
+      openid: String(
+        ((body.payer as Json | undefined)?.openid as string | undefined) ??
+          `oSandbox${randomBytes(10).toString('hex')}`,
+      ),
+      successTime: undefined,
+      refunds: new Map(),
+    };
+    transactions.set(transaction.outTradeNo, transaction);
+    return transaction;
+  }
+
+  function transactionJson(t: WechatpaySandboxTransaction): Json {
+    const json: Json = {
+      appid: t.appId,
+      mchid: t.mchId,
+      out_trade_no: t.outTradeNo,
+      transaction_id: t.transactionId,
+      trade_type: t.tradeType,
+      trade_state: t.tradeState,
+      trade_state_desc: t.tradeState === 'SUCCESS' ? '支付成功' : t.tradeState,
+      bank_type: 'OTHERS',
+      attach: '',
+      payer: { openid: t.openid },
+      amount: { total: t.amount, payer_total: t.amount, currency: t.currency, payer_currency: t.currency },
+    };
+    if (t.successTime) json.success_time = formatWechatpayTime(t.successTime);
+    return json;
+  }
+
+  function refundJson(t: WechatpaySandboxTransaction, outRefundNo: string): Json {
+    const refund = t.refunds.get(outRefundNo);
+    if (!refund) return {};
+    return {
+      refund_id: refund.refundId,
+      out_refund_no: outRefundNo,
+      transaction_id: t.transactionId,
+      out_trade_no: t.outTradeNo,
+      channel: 'ORIGINAL',
+      status: refund.status,
+      create_time: formatWechatpayTime(now()),
+      amount: {
+        refund: refund.amount,
+        total: t.amount,
+        payer_total: t.amount,
+        payer_refund: refund.amount,
+        currency: 'CNY',
+      },
+    };
+  }
+
+  return {
+    mchId,
+    appIds,
+    now,
+    transactions,
+    cashier,
+    bills: new Map(),
+    aliases,
+    canned: [],
+    alias: (id) => aliases.get(id) ?? id,
+    nextSequence: () => ++sequence,
+    createTransaction,
+    requireTransaction(orderId) {
+      const transaction = transactions.get(orderId);
+      if (!transaction) throw new OrderNotFoundError(orderId);
+      return transaction;
+    },
+    opened(key, field) {
+      const transaction = cashier.get(key);
+      if (!transaction) throw new ValidationError(field, `names no transaction of the WeChat Pay sandbox (${key})`);
+      return transaction;
+    },
+    transactionJson,
+    refundJson,
+    committedRefunds(t) {
+      let total = 0;
+      for (const refund of t.refunds.values())
+        if (refund.status !== 'CLOSED' && refund.status !== 'ABNORMAL') total += refund.amount;
+      return total;
+    },
+  };
+}

@@ -1,0 +1,321 @@
+/**
+ * The outbox of `@hutong/store-sql`: the events a store writes with its orders, their claims by
+ * consumer groups, acknowledgements and pruning.
+ *
+ * @packageDocumentation
+ */
+import {
+  type ClaimEventsOptions,
+  type ClaimedOutboxEvent,
+  checkClaimEventsOptions,
+  checkOutboxName,
+  checkPruneEventsOptions,
+  checkReleaseEventsOptions,
+  type OrderOutbox,
+  type OutboxEvent,
+  type PruneEventsOptions,
+  type ReleaseEventsOptions,
+  ValidationError,
+} from '@hutong/core';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { OutboxClaimsTable, OutboxTable, SqlSchema, StoreDatabase } from './sql-schema.js';
+
+/**
+ * The outbox of a {@link SqlOrderStore}: claims (with `FOR UPDATE SKIP LOCKED` on PostgreSQL and
+ * MySQL/MariaDB, in a `BEGIN IMMEDIATE` transaction on SQLite), acknowledgements and releases in
+ * batches, and pruning in small batches (the relay prunes by itself, see its `retentionMs`).
+ *
+ * @example
+ * ```ts
+ * // Forget the oldest events older than a week that the default group acknowledged.
+ * await store.outbox.pruneEvents(new Date(Date.now() - 7 * 86_400_000), { group: 'default' });
+ * ```
+ */
+export type SqlOrderOutbox = OrderOutbox;
+
+/** What the outbox needs from its store: the connection, the tables, and the store's policies. */
+export interface SqlOutboxContext {
+  readonly db: Kysely<StoreDatabase>;
+  readonly schema: SqlSchema;
+  /** Resolves once the tables are migrated. */
+  readonly ready: () => Promise<void>;
+  /** Runs `run` again while it fails with a transient error (a deadlock, a lock wait, SQLITE_BUSY). */
+  readonly retryTransient: <T>(run: () => Promise<T>) => Promise<T>;
+}
+
+type Db<T> = Kysely<Record<string, T>>;
+
+function as<T>(on: Kysely<StoreDatabase> | Transaction<StoreDatabase>): Db<T> {
+  return on as unknown as Db<T>;
+}
+
+/** At most this many ids in one `in (...)` list. */
+const ID_CHUNK = 500;
+
+function outboxRow(event: OutboxEvent): Omit<OutboxTable, 'seq'> {
+  const createdAt = Date.parse(event.createdAt);
+  if (Number.isNaN(createdAt)) throw new ValidationError('createdAt', 'is not an ISO-8601 time');
+  return {
+    id: event.id,
+    order_id: event.orderId,
+    type: event.type,
+    payload: JSON.stringify(event.payload),
+    created_at: createdAt,
+  };
+}
+
+/**
+ * Writes `events` to the outbox inside the store's transaction `trx`, so they commit with the order.
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute(async (trx) => {
+ *   await trx.insertInto(schema.orders).values(row).execute();
+ *   await insertOutboxEvents(trx, schema, events);
+ * });
+ * ```
+ */
+export async function insertOutboxEvents(
+  trx: Transaction<StoreDatabase>,
+  schema: SqlSchema,
+  events: readonly OutboxEvent[],
+): Promise<void> {
+  await as<Omit<OutboxTable, 'seq'>>(trx).insertInto(schema.outbox).values(events.map(outboxRow)).execute();
+}
+
+function claimToken(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`;
+}
+
+/**
+ * The outbox of a SQL store on the tables of `context.schema`.
+ *
+ * @example
+ * ```ts
+ * const outbox = createSqlOutbox({ db, schema, ready: () => store.ready(), retryTransient });
+ * const events = await outbox.claimEvents({ group: 'default', consumer: 'web-1', limit: 100, leaseMs: 30_000 });
+ * ```
+ */
+export function createSqlOutbox(context: SqlOutboxContext): SqlOrderOutbox {
+  return new KyselyOutbox(context);
+}
+
+class KyselyOutbox implements SqlOrderOutbox {
+  readonly #context: SqlOutboxContext;
+
+  constructor(context: SqlOutboxContext) {
+    this.#context = context;
+  }
+
+  /**
+   * A transaction that reads then writes: READ COMMITTED on PostgreSQL and MySQL (no gap locks, each
+   * statement sees the latest commits), BEGIN IMMEDIATE on SQLite (the one writer from the start).
+   */
+  async #claimTransaction<T>(run: (trx: Kysely<StoreDatabase>) => Promise<T>): Promise<T> {
+    const { db, schema } = this.#context;
+    if (schema.engine !== 'sqlite') {
+      return db.transaction().setIsolationLevel('read committed').execute(run);
+    }
+    return db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await run(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(connection).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async claimEvents(options: ClaimEventsOptions): Promise<ClaimedOutboxEvent[]> {
+    const { group, consumer, limit, leaseMs } = checkClaimEventsOptions(options);
+    const { schema, ready, retryTransient } = this.#context;
+    await ready();
+    const { outbox, outboxClaims } = schema;
+    const skipLocked = schema.engine !== 'sqlite';
+    const token = claimToken();
+    const rows = await retryTransient(() =>
+      this.#claimTransaction(async (trx) => {
+        const at = Date.now();
+        const claims = as<OutboxClaimsTable>(trx);
+        // 1. Events of this group whose lease ran out unacknowledged.
+        let expired = claims
+          .selectFrom(outboxClaims)
+          .select('event_seq')
+          .where('group_name', '=', group)
+          .where('acked_at', 'is', null)
+          .where('lease_until', '<=', at)
+          .orderBy('event_seq')
+          .limit(limit);
+        if (skipLocked) expired = expired.forUpdate().skipLocked();
+        const stale = (await expired.execute()).map((row) => row.event_seq);
+        if (stale.length > 0) {
+          await claims
+            .updateTable(outboxClaims)
+            .set((eb) => ({ consumer, token, lease_until: at + leaseMs, attempts: eb('attempts', '+', 1) }))
+            .where('group_name', '=', group)
+            .where('event_seq', 'in', stale)
+            .where('acked_at', 'is', null)
+            .where('lease_until', '<=', at)
+            .execute();
+        }
+        // 2. Events this group never claimed. Rows another claimer holds locked are skipped; the
+        // primary key of the claims table settles any remaining race (the loser inserts nothing).
+        const room = limit - stale.length;
+        if (room > 0) {
+          let fresh = as<OutboxTable & OutboxClaimsTable>(trx)
+            .selectFrom(`${outbox} as e`)
+            .select(['e.seq'])
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom(`${outboxClaims} as c`)
+                    .select(sql.lit(1).as('one'))
+                    .where('c.group_name', '=', group)
+                    .whereRef('c.event_seq', '=', 'e.seq'),
+                ),
+              ),
+            )
+            .orderBy('e.seq')
+            .limit(room);
+          if (skipLocked) fresh = fresh.forUpdate().skipLocked();
+          const seqs = (await fresh.execute()).map((row) => Number(row.seq));
+          if (seqs.length > 0) {
+            let insert = claims.insertInto(outboxClaims).values(
+              seqs.map((seq) => ({
+                group_name: group,
+                event_seq: seq,
+                consumer,
+                token,
+                lease_until: at + leaseMs,
+                attempts: 1,
+                acked_at: null,
+              })),
+            );
+            insert =
+              schema.engine === 'mysql'
+                ? insert.ignore()
+                : insert.onConflict((oc) => oc.columns(['group_name', 'event_seq']).doNothing());
+            await insert.execute();
+          }
+        }
+        return as<OutboxTable & OutboxClaimsTable>(trx)
+          .selectFrom(`${outboxClaims} as c`)
+          .innerJoin(`${outbox} as e`, 'e.seq', 'c.event_seq')
+          .select(['e.id', 'e.order_id', 'e.type', 'e.payload', 'e.created_at', 'c.attempts'])
+          .where('c.group_name', '=', group)
+          .where('c.token', '=', token)
+          .orderBy('e.seq')
+          .execute();
+      }),
+    );
+    return rows.map(
+      (row) =>
+        ({
+          id: row.id,
+          type: row.type,
+          orderId: row.order_id,
+          payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+          createdAt: new Date(Number(row.created_at)).toISOString(),
+          attempts: Number(row.attempts),
+        }) as ClaimedOutboxEvent,
+    );
+  }
+
+  async ackEvents(ids: readonly string[], group: string): Promise<number> {
+    checkOutboxName(group, 'group');
+    if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of event ids');
+    if (ids.length === 0) return 0;
+    const { db, schema, ready, retryTransient } = this.#context;
+    await ready();
+    let acked = 0;
+    for (const seqs of await this.#seqsOf(ids)) {
+      const result = await retryTransient(() =>
+        as<OutboxClaimsTable>(db)
+          .updateTable(schema.outboxClaims)
+          .set({ acked_at: Date.now() })
+          .where('group_name', '=', group)
+          .where('event_seq', 'in', seqs)
+          .where('acked_at', 'is', null)
+          .executeTakeFirst(),
+      );
+      acked += Number(result.numUpdatedRows);
+    }
+    return acked;
+  }
+
+  async releaseEvents(ids: readonly string[], options: ReleaseEventsOptions): Promise<number> {
+    const { group, delayMs, attempted } = checkReleaseEventsOptions(ids, options);
+    if (ids.length === 0) return 0;
+    const { db, schema, ready, retryTransient } = this.#context;
+    await ready();
+    let released = 0;
+    for (const seqs of await this.#seqsOf(ids)) {
+      const result = await retryTransient(() =>
+        as<OutboxClaimsTable>(db)
+          .updateTable(schema.outboxClaims)
+          .set((eb) => ({
+            lease_until: Date.now() + delayMs,
+            attempts: attempted === false ? eb('attempts', '-', 1) : eb.ref('attempts'),
+          }))
+          .where('group_name', '=', group)
+          .where('event_seq', 'in', seqs)
+          .where('acked_at', 'is', null)
+          .executeTakeFirst(),
+      );
+      released += Number(result.numUpdatedRows);
+    }
+    return released;
+  }
+
+  /** The seqs of the events `ids`, in chunks for `in (...)` lists (a plain read by the unique id). */
+  async #seqsOf(ids: readonly string[]): Promise<number[][]> {
+    const { db, schema } = this.#context;
+    const unique = [...new Set(ids)];
+    const out: number[][] = [];
+    for (let start = 0; start < unique.length; start += ID_CHUNK) {
+      const part = unique.slice(start, start + ID_CHUNK);
+      const rows = await as<OutboxTable>(db).selectFrom(schema.outbox).select('seq').where('id', 'in', part).execute();
+      if (rows.length > 0) out.push(rows.map((row) => Number(row.seq)));
+    }
+    return out;
+  }
+
+  async pruneEvents(before: Date, options: PruneEventsOptions = {}): Promise<number> {
+    const ms = checkPruneEventsOptions(before, options);
+    const { db, schema, ready, retryTransient } = this.#context;
+    await ready();
+    const { outbox, outboxClaims } = schema;
+    const on = as<OutboxTable & OutboxClaimsTable>(db);
+    // The oldest `limit` events by primary key (never a scan of the table), then those of them that
+    // are old enough and, with a group, acknowledged by it.
+    const window = await on
+      .selectFrom(outbox)
+      .select(['seq', 'created_at'])
+      .orderBy('seq')
+      .limit(options.limit ?? 500)
+      .execute();
+    let seqs = window.filter((row) => Number(row.created_at) < ms).map((row) => Number(row.seq));
+    if (seqs.length > 0 && options.group !== undefined) {
+      const acked = await on
+        .selectFrom(outboxClaims)
+        .select('event_seq')
+        .where('group_name', '=', options.group)
+        .where('event_seq', 'in', seqs)
+        .where('acked_at', 'is not', null)
+        .execute();
+      seqs = acked.map((row) => Number(row.event_seq));
+    }
+    if (seqs.length === 0) return 0;
+    // One short transaction, by primary key: only these rows are locked.
+    return retryTransient(() =>
+      db.transaction().execute(async (trx) => {
+        const result = await as<OutboxTable>(trx).deleteFrom(outbox).where('seq', 'in', seqs).executeTakeFirst();
+        await as<OutboxClaimsTable>(trx).deleteFrom(outboxClaims).where('event_seq', 'in', seqs).execute();
+        return Number(result.numDeletedRows);
+      }),
+    );
+  }
+}
