@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@hutong\/core\/conformance$/, replacement: source('./packages/core/src/conformance/index.ts') },
       { find: /^@hutong\/core\/provider-utils$/, replacement: source('./packages/core/src/provider-utils/index.ts') },
+      { find: /^@hutong\/core\/store-kit$/, replacement: source('./packages/core/src/store-kit/index.ts') },
       { find: /^@hutong\/core\/testing$/, replacement: source('./packages/core/src/testing/index.ts') },
       {
         find: /^@hutong\/adapter-alipay\/protocol$/,
@@ -34,7 +35,7 @@ export default defineConfig({
       },
       {
         find: /^@hutong\/adapter-unionpay\/protocol$/,
-        replacement: source('./packages/adapter-unionpay/src/protocol.ts'),
+        replacement: source('./packages/adapter-unionpay/src/protocol/index.ts'),
       },
       { find: /^@hutong\/adapter-unionpay$/, replacement: source('./packages/adapter-unionpay/src/index.ts') },
       { find: /^@hutong\/sandbox-cli$/, replacement: source('./packages/sandbox-cli/src/index.ts') },
@@ -48,7 +49,8 @@ export default defineConfig({
     testTimeout: 20_000,
     pool: 'threads',
     // Decides which database servers the server-backed suites of @hutong/store-sql use.
-    globalSetup: ['./packages/store-sql/test/server-urls.ts'],
+    // The second fails the run if a test leaves a child process running (tests/support/processes.ts).
+    globalSetup: ['./packages/store-sql/test/server-urls.ts', './tests/support/leftover-processes.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', protocol: 'src/protocol.ts', 'sandbox/index': 'src/sandbox/index.ts' },
+  entry: { index: 'src/index.ts', 'protocol/index': 'src/protocol/index.ts', 'sandbox/index': 'src/sandbox/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -2,7 +2,13 @@ import { defineConfig } from 'tsup';
 
 // `@hutong/core` is external inside its own subpath entries, so `testing` and `conformance` share
 // the main entry's classes instead of carrying copies.
-const external = ['vitest', '@hutong/core', '@hutong/core/testing', '@hutong/core/provider-utils'];
+const external = [
+  'vitest',
+  '@hutong/core',
+  '@hutong/core/testing',
+  '@hutong/core/provider-utils',
+  '@hutong/core/store-kit',
+];
 // The parts of zod/mini in use are bundled and tree-shaken: importing all of zod costs a cold start
 // about 60 ms, the bundled parts about 5 ms (`pnpm bench`, "Cold start").
 const bundled = [/^zod(\/|$)/];
@@ -12,6 +18,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'provider-utils/index': 'src/provider-utils/index.ts',
+      'store-kit/index': 'src/store-kit/index.ts',
       'testing/index': 'src/testing/index.ts',
       'conformance/index': 'src/conformance/index.ts',
     },
@@ -30,6 +37,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'provider-utils/index': 'src/provider-utils/index.ts',
+      'store-kit/index': 'src/store-kit/index.ts',
       'testing/index': 'src/testing/index.ts',
     },
     format: ['cjs'],

@@ -7,10 +7,10 @@
  */
 import type { NotificationOutcome, NotificationRequest, PaymentEvent, WebhookResponse } from '@hutong/core';
 import { notificationRejectionStatus } from '@hutong/core/provider-utils';
+import { verifyUnionpayForm } from './unionpay-client.js';
 import { parseUnionpayForm } from './unionpay-fields.js';
-import { verifyUnionpayForm } from './unionpay-gateway.js';
-import { readUnionpayNotification } from './unionpay-messages.js';
 import type { UnionpayConfig } from './unionpay-options.js';
+import { readUnionpayNotification } from './unionpay-replies.js';
 
 /**
  * Verifies a notification (or front return) and turns it into an event.

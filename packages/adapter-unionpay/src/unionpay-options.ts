@@ -9,9 +9,11 @@ import {
   endpointOption,
   parseWithSchema,
   resolveEndpoint,
+  type SchemaInput,
   transportOptionsShape,
   z,
 } from '@hutong/core/provider-utils';
+import type { ZodMiniObject } from 'zod/mini';
 import {
   certifiesKey,
   checkUnionpayChain,
@@ -32,30 +34,101 @@ export const UNIONPAY_GATEWAYS = {
   test: 'https://gateway.test.95516.com/gateway/api',
 } as const;
 
+/** The fields of a PFX signing source, as the schema takes them. */
+const pfxShape = {
+  /** The `.pfx` bytes (`readFileSync('acp_prod_sign.pfx')`). */
+  pfx: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be the .pfx bytes'),
+  /** The PFX password. */
+  password: z.string(),
+};
+
+/** The fields of a PEM signing source, as the schema takes them. */
+const pemShape = {
+  /** The private key (PEM, PKCS#8 or PKCS#1). */
+  privateKey: z.string(),
+  /** The certificate UnionPay issued for it (PEM): its serial is the `certId`. */
+  certificate: z.string(),
+};
+
+/** The options every signing source shares, with their TSDoc (the docs site shows it). */
+const baseShape = {
+  /**
+   * The provider's id in the facade, webhook routes and stored orders (default `'unionpay'`); set it
+   * to run several merchant ids side by side (`unionpay({ id: 'unionpay-sh', ... })`).
+   */
+  id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"'))),
+  /** The 15-character merchant id (商户号). */
+  merId: z.string().check(z.regex(/^[0-9A-Za-z]{15}$/, 'must be the 15-character merchant id')),
+  /** The UnionPay root certificate to trust (PEM). */
+  rootCert: z.string({ error: 'is required (PEM)' }),
+  /** The UnionPay middle certificate to trust (PEM). */
+  middleCert: z.string({ error: 'is required (PEM)' }),
+  /**
+   * Require UnionPay's company name in the CN of signing certificates (default true). UnionPay's
+   * test environment signs as `00040000:SIGN`: set false there, never in production.
+   */
+  validateCnName: z.optional(z.boolean()),
+  /** `'production'` (default), `'test'` (UnionPay's test environment), or a gateway base URL. */
+  endpoint: endpointOption(UNIONPAY_GATEWAYS),
+  ...transportOptionsShape,
+  /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
+  fetch: transportOptionsShape.fetch,
+  /** Time limit per request in ms. Default 10 000. */
+  timeoutMs: transportOptionsShape.timeoutMs,
+  /** Retries of a query after a network failure or timeout (transactions are never retried). Default 2. */
+  retries: transportOptionsShape.retries,
+  /** The clock (`txnTime` and certificate validity). Default `() => new Date()`. */
+  now: transportOptionsShape.now,
+};
+
 /**
- * The signing certificate as the `.pfx` (PKCS#12) file UnionPay issues, with its password.
+ * The schema `unionpay()` parses its options with. Unknown keys are refused, here and in `signCert`.
+ */
+const optionsSchema = z.strictObject({
+  ...baseShape,
+  /** The signing key's source: `{ pfx, password }` or `{ privateKey, certificate }`. */
+  signCert: z.union([z.strictObject(pfxShape), z.strictObject(pemShape)], {
+    error: 'must be { pfx, password } or { privateKey, certificate }',
+  }),
+});
+
+/**
+ * What the schema takes: every option. The type tests check that {@link UnionpayOptions} is
+ * assignable to it, so no option can be typed and not validated.
+ *
+ * @example
+ * ```ts
+ * const input: UnionpayOptionsInput = { merId, signCert: { pfx, password }, rootCert, middleCert };
+ * ```
+ */
+export type UnionpayOptionsInput = SchemaInput<typeof optionsSchema>;
+
+/**
+ * The signing certificate as the `.pfx` (PKCS#12) file UnionPay issues, with its password; the
+ * fields are inferred from the schema (their TSDoc is there).
  *
  * @group Options
+ * @example
+ * ```ts
+ * const signCert: UnionpayPfxSignCert = { pfx: readFileSync('acp_prod_sign.pfx'), password: '000000' };
+ * ```
  */
-export interface UnionpayPfxSignCert {
-  /** The `.pfx` bytes (`readFileSync('acp_prod_sign.pfx')`). */
-  pfx: Uint8Array;
-  /** The PFX password. */
-  password: string;
+export interface UnionpayPfxSignCert extends SchemaInput<ZodMiniObject<typeof pfxShape>> {
   privateKey?: never;
   certificate?: never;
 }
 
 /**
- * The signing certificate as a PEM private key and its PEM certificate.
+ * The signing certificate as a PEM private key and its PEM certificate; the fields are inferred
+ * from the schema (their TSDoc is there).
  *
  * @group Options
+ * @example
+ * ```ts
+ * const signCert: UnionpayPemSignCert = { privateKey: keyPem, certificate: certificatePem };
+ * ```
  */
-export interface UnionpayPemSignCert {
-  /** The private key (PEM, PKCS#8 or PKCS#1). */
-  privateKey: string;
-  /** The certificate UnionPay issued for it (PEM): its serial is the `certId`. */
-  certificate: string;
+export interface UnionpayPemSignCert extends SchemaInput<ZodMiniObject<typeof pemShape>> {
   pfx?: never;
   password?: never;
 }
@@ -65,8 +138,15 @@ export interface UnionpayPemSignCert {
  * one source, complete: `{ pfx }` without `password`, or a mix of both, does not compile.
  *
  * @group Options
+ * @example
+ * ```ts
+ * const signCert: UnionpaySignCert = { pfx: readFileSync('acp_prod_sign.pfx'), password: '000000' };
+ * ```
  */
 export type UnionpaySignCert = UnionpayPfxSignCert | UnionpayPemSignCert;
+
+/** The options every source shares, as the schema takes them (`id`, `endpoint`, `hooks` typed below). */
+type BaseInput = Omit<SchemaInput<ZodMiniObject<typeof baseShape>>, 'id' | 'endpoint' | 'hooks'>;
 
 /**
  * The certificates messages from UnionPay are verified against: each message's `signPubKeyCert`
@@ -74,17 +154,19 @@ export type UnionpaySignCert = UnionpayPfxSignCert | UnionpayPemSignCert;
  * portal or SDK: `acp_prod_root.cer`, `acp_prod_middle.cer`). Both are required.
  *
  * @group Options
+ * @example
+ * ```ts
+ * const certs: UnionpayVerifyCerts = { rootCert: readFileSync('acp_prod_root.cer', 'utf8'),
+ *   middleCert: readFileSync('acp_prod_middle.cer', 'utf8') };
+ * ```
  */
-export interface UnionpayVerifyCerts {
-  /** The UnionPay root certificate to trust (PEM). */
-  rootCert: string;
-  /** The UnionPay middle certificate to trust (PEM). */
-  middleCert: string;
-}
+export type UnionpayVerifyCerts = Pick<BaseInput, 'rootCert' | 'middleCert'>;
 
 /**
  * Options of `unionpay()`: the merchant, one signing source ({@link UnionpaySignCert}) and the
  * verification certificates ({@link UnionpayVerifyCerts}). A missing source is a compile error.
+ * The fields are inferred from the schema (their TSDoc is there); `id` is typed by the provider's
+ * literal id and `endpoint` offers the named gateways, both within what the schema takes.
  *
  * @example
  * ```ts
@@ -94,36 +176,28 @@ export interface UnionpayVerifyCerts {
  *
  * @group Options
  */
-export interface UnionpayOptions<Id extends string = 'unionpay'> extends UnionpayVerifyCerts {
+export interface UnionpayOptions<Id extends string = 'unionpay'> extends BaseInput {
   /**
    * The provider's id in the facade, webhook routes and stored orders (default `'unionpay'`); set it
    * to run several merchant ids side by side (`unionpay({ id: 'unionpay-sh', ... })`).
    */
   id?: Id | undefined;
-  /** The 15-character merchant id (商户号). */
-  merId: string;
   /** The signing key's source. */
   signCert: UnionpaySignCert;
-  /**
-   * Require UnionPay's company name in the CN of signing certificates (default true). UnionPay's
-   * test environment signs as `00040000:SIGN`: set false there, never in production.
-   */
-  validateCnName?: boolean | undefined;
   /** `'production'` (default), `'test'` (UnionPay's test environment), or a gateway base URL. */
   endpoint?: 'production' | 'test' | (string & {}) | undefined;
-  /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
-  fetch?: typeof globalThis.fetch | undefined;
-  /** Time limit per request in ms. Default 10 000. */
-  timeoutMs?: number | undefined;
-  /** Retries of a query after a network failure or timeout (transactions are never retried). Default 2. */
-  retries?: number | undefined;
   /** Logging and metrics hooks; they see redacted copies of requests and replies only. */
   hooks?: HttpHooks | undefined;
-  /** The clock (`txnTime` and certificate validity). Default `() => new Date()`. */
-  now?: (() => Date) | undefined;
 }
 
-/** Options after validation, with keys parsed. */
+/**
+ * Options after validation, with keys parsed.
+ *
+ * @example
+ * ```ts
+ * const config: UnionpayConfig = resolveUnionpayOptions(options);
+ * ```
+ */
 export interface UnionpayConfig {
   /** The provider id, used in errors. */
   id: string;
@@ -143,23 +217,6 @@ export interface UnionpayConfig {
   /** The clock. */
   now: () => Date;
 }
-
-const optionsSchema = z.strictObject({
-  id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"'))),
-  merId: z.string().check(z.regex(/^[0-9A-Za-z]{15}$/, 'must be the 15-character merchant id')),
-  signCert: z.union(
-    [
-      z.strictObject({ pfx: z.instanceof(Uint8Array, { message: 'must be the .pfx bytes' }), password: z.string() }),
-      z.strictObject({ privateKey: z.string(), certificate: z.string() }),
-    ],
-    { error: 'must be { pfx, password } or { privateKey, certificate }' },
-  ),
-  rootCert: z.string({ error: 'is required (PEM)' }),
-  middleCert: z.string({ error: 'is required (PEM)' }),
-  validateCnName: z.optional(z.boolean()),
-  endpoint: endpointOption(UNIONPAY_GATEWAYS),
-  ...transportOptionsShape,
-});
 
 /**
  * Validates options, opens the signing certificate and checks the trust chain.

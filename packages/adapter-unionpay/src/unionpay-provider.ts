@@ -30,10 +30,11 @@ import {
   ValidationError,
 } from '@hutong/core';
 import { parseWithSchema, z } from '@hutong/core/provider-utils';
-import { createUnionpayGateway, type UnionpayGateway, type UnionpayTransactionKind } from './unionpay-gateway.js';
-import { readUnionpayQrCode, readUnionpayQuery, readUnionpayQueryId, readUnionpayTn } from './unionpay-messages.js';
+import { createUnionpayClient, type UnionpayClient, type UnionpayTransactionKind } from './unionpay-client.js';
 import { unionpayAcknowledgement, verifyUnionpayNotification } from './unionpay-notification.js';
-import { resolveUnionpayOptions, type UnionpayOptions } from './unionpay-options.js';
+import { resolveUnionpayOptions, type UnionpayConfig, type UnionpayOptions } from './unionpay-options.js';
+import { readUnionpayQrCode, readUnionpayQuery, readUnionpayQueryId, readUnionpayTn } from './unionpay-replies.js';
+import { type UnionpayTransactionState, unionpayPaymentEvent, unionpayRefundEvent } from './unionpay-status.js';
 import { formatUnionpayTime } from './unionpay-time.js';
 
 /**
@@ -145,6 +146,211 @@ const REVERSALS: readonly UnionpayTransactionKind[] = [
 /** Keys of `order.providerData` this adapter writes. */
 const DATA = { txnTime: 'txnTime', tn: 'tn', qrCode: 'qrCode' } as const;
 
+/** What the operations of one provider share. */
+interface UnionpayContext {
+  readonly id: string;
+  readonly config: UnionpayConfig;
+  readonly client: UnionpayClient;
+}
+
+function validatePayment(request: CreatePaymentRequest): void {
+  if (!CAPABILITIES.methods.includes(request.method))
+    throw new ValidationError('method', `${request.method} is not offered by UnionPay`);
+  assertUnionpayOrderId(request.orderId, 'orderId');
+  if (!request.notifyUrl || !/^https?:\/\//i.test(request.notifyUrl))
+    throw new ValidationError('notifyUrl', 'is required by UnionPay (backUrl, an http(s) URL)');
+  if ((request.method === 'page' || request.method === 'h5') && !request.returnUrl)
+    throw new ValidationError('returnUrl', 'is required by UnionPay for page and h5 (frontUrl)');
+  if (request.method === 'pos' && !request.authCode)
+    throw new ValidationError('authCode', 'is required for pos payments (qrNo)');
+  if (request.currency !== 'CNY') throw new ValidationError('currency', 'must be CNY (currencyCode 156)');
+  parseWithSchema(paymentOptionsSchema, request.providerOptions, 'providerOptions');
+}
+
+/** The consume's txnTime: recorded at creation, else the order's creation time in China time. */
+const txnTimeOf = (order: Order) => order.providerData[DATA.txnTime] ?? formatUnionpayTime(new Date(order.createdAt));
+
+function consumeFields(request: CreatePaymentRequest, txnTime: string): Record<string, string | undefined> {
+  const method = request.method as keyof typeof CONSUME_SUBTYPE;
+  const qr = method === 'qr' || method === 'pos';
+  return {
+    txnType: '01',
+    txnSubType: CONSUME_SUBTYPE[method],
+    bizType: qr ? QR_BIZ : GATEWAY_BIZ,
+    channelType: method === 'page' ? '07' : '08',
+    orderId: request.orderId,
+    txnTime,
+    txnAmt: String(request.amount),
+    currencyCode: '156',
+    backUrl: request.notifyUrl ?? undefined,
+    frontUrl: method === 'page' || method === 'h5' ? (request.returnUrl ?? undefined) : undefined,
+    qrNo: method === 'pos' ? (request.authCode ?? undefined) : undefined,
+    payTimeout: request.expiresAt ? formatUnionpayTime(request.expiresAt) : undefined,
+  };
+}
+
+async function createPayment(context: UnionpayContext, request: CreatePaymentRequest): Promise<CreatePaymentResult> {
+  const { id, client } = context;
+  validatePayment(request);
+  const txnTime = formatUnionpayTime(request.createdAt);
+  const fields = consumeFields(request, txnTime);
+  switch (request.method) {
+    case 'page':
+    case 'h5':
+      return { action: client.frontForm(fields), providerData: { [DATA.txnTime]: txnTime } };
+    case 'app': {
+      const reply = await client.post({ endpoint: 'appTransReq.do', fields });
+      if (reply.outcome === 'pending') throw notKnownYet(id, reply.fields);
+      const tn = readUnionpayTn(id, reply.fields);
+      return { action: { type: 'app', payload: tn }, providerData: { [DATA.txnTime]: txnTime, [DATA.tn]: tn } };
+    }
+    case 'qr': {
+      const reply = await client.post({ endpoint: 'backTransReq.do', fields });
+      if (reply.outcome === 'pending') throw notKnownYet(id, reply.fields);
+      const qrCode = readUnionpayQrCode(id, reply.fields);
+      return {
+        action: { type: 'qr', content: qrCode },
+        providerData: { [DATA.txnTime]: txnTime, [DATA.qrCode]: qrCode },
+      };
+    }
+    default: {
+      // pos: accepted (or "query later"), not final: the notification or a query tells the outcome.
+      await client.post({ endpoint: 'backTransReq.do', fields });
+      return {
+        action: { type: 'none' },
+        status: { type: 'payment.pending', orderId: request.orderId },
+        providerData: { [DATA.txnTime]: txnTime },
+      };
+    }
+  }
+}
+
+/** 03, 04, 05 on a create: UnionPay may or may not have the transaction; nothing is settled. */
+function notKnownYet(id: string, fields: Readonly<Record<string, string>>): ProviderApiError {
+  return new ProviderApiError({
+    provider: id,
+    providerCode: fields.respCode ?? '05',
+    providerMessage: fields.respMsg,
+    normalizedCode: 'system_busy',
+    retryable: true,
+  });
+}
+
+async function query(
+  context: UnionpayContext,
+  orderId: string,
+  txnTime: string,
+  bizType: string,
+  describes: readonly UnionpayTransactionKind[],
+): Promise<UnionpayTransactionState> {
+  try {
+    const reply = await context.client.post({
+      endpoint: 'queryTrans.do',
+      fields: { txnType: '00', txnSubType: '00', bizType, orderId, txnTime },
+      describes,
+    });
+    // 03/04/05 on the query itself: ask again later.
+    return reply.outcome === 'pending' ? { outcome: 'pending' } : readUnionpayQuery(context.id, reply.fields);
+  } catch (error) {
+    // 34: no such transaction (yet): a QR code not scanned, a form not submitted.
+    if (ProviderApiError.isInstance(error) && error.providerCode === '34') return { outcome: 'pending' };
+    throw error;
+  }
+}
+
+const bizOf = (order: Order) => (order.method === 'qr' || order.method === 'pos' ? QR_BIZ : GATEWAY_BIZ);
+const consumeKind = (order: Order): UnionpayTransactionKind => ({
+  txnType: '01',
+  txnSubType: CONSUME_SUBTYPE[order.method as keyof typeof CONSUME_SUBTYPE] ?? '01',
+});
+
+async function queryPayment(
+  context: UnionpayContext,
+  { orderId, order }: { orderId: string; order: Order },
+): Promise<PaymentStatusEvent> {
+  return unionpayPaymentEvent(
+    orderId,
+    await query(context, orderId, txnTimeOf(order), bizOf(order), [consumeKind(order)]),
+  );
+}
+
+async function sendRefund(
+  context: UnionpayContext,
+  order: Order,
+  refundId: string,
+  amount: number,
+  txnType: '04' | '31',
+): Promise<RefundStatusEvent> {
+  assertUnionpayOrderId(refundId, 'refundId');
+  if (!order.providerTransactionId)
+    throw new ValidationError('order.providerTransactionId', 'is unknown: the payment has no UnionPay queryId yet');
+  const requested = order.refunds.find((refund) => refund.id === refundId);
+  const txnTime = formatUnionpayTime(requested ? new Date(requested.createdAt) : context.config.now());
+  let queryId: string | undefined;
+  try {
+    const reply = await context.client.post({
+      endpoint: 'backTransReq.do',
+      fields: {
+        txnType,
+        txnSubType: '00',
+        bizType: bizOf(order),
+        channelType: order.method === 'page' ? '07' : '08',
+        orderId: refundId,
+        origQryId: order.providerTransactionId,
+        txnTime,
+        txnAmt: String(amount),
+        backUrl: order.notifyUrl ?? undefined,
+        reqReserved: order.id,
+      },
+    });
+    queryId = readUnionpayQueryId(context.id, reply.fields);
+  } catch (error) {
+    // 12: a duplicate, i.e. a retry of a refund UnionPay already has: report what it became.
+    if (ProviderApiError.isInstance(error) && error.providerCode === '12')
+      return refundStatus(context, order, refundId, txnTime, amount);
+    throw error;
+  }
+  return { type: 'refund.pending', orderId: order.id, refundId, amount, providerRefundId: queryId };
+}
+
+async function refundStatus(
+  context: UnionpayContext,
+  order: Order,
+  refundId: string,
+  txnTime: string,
+  amount: number,
+): Promise<RefundStatusEvent> {
+  const state = await query(context, refundId, txnTime, bizOf(order), REVERSALS);
+  return unionpayRefundEvent({ orderId: order.id, refundId, amount }, state);
+}
+
+async function resumePayment(context: UnionpayContext, request: ResumePaymentRequest): Promise<CreatePaymentResult> {
+  validatePayment(request);
+  const { order } = request;
+  // Never a second transaction: UnionPay cannot close the first, so both could be paid.
+  const status = await queryPayment(context, { orderId: order.id, order });
+  if (status.type !== 'payment.pending') return { action: { type: 'none' }, status };
+  const txnTime = txnTimeOf(order);
+  switch (order.method) {
+    case 'page':
+    case 'h5':
+      // The same signed form (same orderId, txnTime and fields): the same transaction at UnionPay.
+      return { action: context.client.frontForm(consumeFields(request, txnTime)) };
+    case 'app': {
+      const tn = order.providerData[DATA.tn];
+      if (!tn) throw new ValidationError('orderId', `order ${order.id} has no UnionPay tn recorded to offer again`);
+      return { action: { type: 'app', payload: tn } };
+    }
+    case 'qr': {
+      const qrCode = order.providerData[DATA.qrCode];
+      if (!qrCode) throw new ValidationError('orderId', `order ${order.id} has no UnionPay QR code recorded`);
+      return { action: { type: 'qr', content: qrCode } };
+    }
+    default:
+      throw new ValidationError('method', `a ${order.method} payment cannot be offered again`);
+  }
+}
+
 /**
  * Creates the UnionPay provider. Options are validated, the PFX opened and the chain checked here.
  *
@@ -158,222 +364,7 @@ const DATA = { txnTime: 'txnTime', tn: 'tn', qrCode: 'qrCode' } as const;
 export function unionpay<const Id extends string = 'unionpay'>(options: UnionpayOptions<Id>): UnionpayProvider<Id> {
   const config = resolveUnionpayOptions(options);
   const id = config.id as Id;
-  const gateway: UnionpayGateway = createUnionpayGateway(config);
-
-  function validatePayment(request: CreatePaymentRequest): void {
-    if (!CAPABILITIES.methods.includes(request.method))
-      throw new ValidationError('method', `${request.method} is not offered by UnionPay`);
-    assertUnionpayOrderId(request.orderId, 'orderId');
-    if (!request.notifyUrl || !/^https?:\/\//i.test(request.notifyUrl))
-      throw new ValidationError('notifyUrl', 'is required by UnionPay (backUrl, an http(s) URL)');
-    if ((request.method === 'page' || request.method === 'h5') && !request.returnUrl)
-      throw new ValidationError('returnUrl', 'is required by UnionPay for page and h5 (frontUrl)');
-    if (request.method === 'pos' && !request.authCode)
-      throw new ValidationError('authCode', 'is required for pos payments (qrNo)');
-    if (request.currency !== 'CNY') throw new ValidationError('currency', 'must be CNY (currencyCode 156)');
-    parseWithSchema(paymentOptionsSchema, request.providerOptions, 'providerOptions');
-  }
-
-  /** The consume's txnTime: recorded at creation, else the order's creation time in China time. */
-  const txnTimeOf = (order: Order) => order.providerData[DATA.txnTime] ?? formatUnionpayTime(new Date(order.createdAt));
-
-  function consumeFields(request: CreatePaymentRequest, txnTime: string): Record<string, string | undefined> {
-    const method = request.method as keyof typeof CONSUME_SUBTYPE;
-    const qr = method === 'qr' || method === 'pos';
-    return {
-      txnType: '01',
-      txnSubType: CONSUME_SUBTYPE[method],
-      bizType: qr ? QR_BIZ : GATEWAY_BIZ,
-      channelType: method === 'page' ? '07' : '08',
-      orderId: request.orderId,
-      txnTime,
-      txnAmt: String(request.amount),
-      currencyCode: '156',
-      backUrl: request.notifyUrl ?? undefined,
-      frontUrl: method === 'page' || method === 'h5' ? (request.returnUrl ?? undefined) : undefined,
-      qrNo: method === 'pos' ? (request.authCode ?? undefined) : undefined,
-      payTimeout: request.expiresAt ? formatUnionpayTime(request.expiresAt) : undefined,
-    };
-  }
-
-  async function createPayment(request: CreatePaymentRequest): Promise<CreatePaymentResult> {
-    validatePayment(request);
-    const txnTime = formatUnionpayTime(request.createdAt);
-    const fields = consumeFields(request, txnTime);
-    switch (request.method) {
-      case 'page':
-      case 'h5':
-        return { action: gateway.frontForm(fields), providerData: { [DATA.txnTime]: txnTime } };
-      case 'app': {
-        const reply = await gateway.post({ endpoint: 'appTransReq.do', fields });
-        if (reply.outcome === 'pending') throw notKnownYet(reply.fields);
-        const tn = readUnionpayTn(id, reply.fields);
-        return { action: { type: 'app', payload: tn }, providerData: { [DATA.txnTime]: txnTime, [DATA.tn]: tn } };
-      }
-      case 'qr': {
-        const reply = await gateway.post({ endpoint: 'backTransReq.do', fields });
-        if (reply.outcome === 'pending') throw notKnownYet(reply.fields);
-        const qrCode = readUnionpayQrCode(id, reply.fields);
-        return {
-          action: { type: 'qr', content: qrCode },
-          providerData: { [DATA.txnTime]: txnTime, [DATA.qrCode]: qrCode },
-        };
-      }
-      default: {
-        // pos: accepted (or "query later"), not final: the notification or a query tells the outcome.
-        await gateway.post({ endpoint: 'backTransReq.do', fields });
-        return {
-          action: { type: 'none' },
-          status: { type: 'payment.pending', orderId: request.orderId },
-          providerData: { [DATA.txnTime]: txnTime },
-        };
-      }
-    }
-  }
-
-  /** 03, 04, 05 on a create: UnionPay may or may not have the transaction; nothing is settled. */
-  function notKnownYet(fields: Readonly<Record<string, string>>): ProviderApiError {
-    return new ProviderApiError({
-      provider: id,
-      providerCode: fields.respCode ?? '05',
-      providerMessage: fields.respMsg,
-      normalizedCode: 'system_busy',
-      retryable: true,
-    });
-  }
-
-  async function query(
-    orderId: string,
-    txnTime: string,
-    bizType: string,
-    describes: readonly UnionpayTransactionKind[],
-  ) {
-    try {
-      const reply = await gateway.post({
-        endpoint: 'queryTrans.do',
-        fields: { txnType: '00', txnSubType: '00', bizType, orderId, txnTime },
-        describes,
-      });
-      // 03/04/05 on the query itself: ask again later.
-      return reply.outcome === 'pending' ? ({ outcome: 'pending' } as const) : readUnionpayQuery(id, reply.fields);
-    } catch (error) {
-      // 34: no such transaction (yet): a QR code not scanned, a form not submitted.
-      if (ProviderApiError.isInstance(error) && error.providerCode === '34') return { outcome: 'pending' } as const;
-      throw error;
-    }
-  }
-
-  const bizOf = (order: Order) => (order.method === 'qr' || order.method === 'pos' ? QR_BIZ : GATEWAY_BIZ);
-  const consumeKind = (order: Order): UnionpayTransactionKind => ({
-    txnType: '01',
-    txnSubType: CONSUME_SUBTYPE[order.method as keyof typeof CONSUME_SUBTYPE] ?? '01',
-  });
-
-  async function queryPayment({ orderId, order }: { orderId: string; order: Order }): Promise<PaymentStatusEvent> {
-    const result = await query(orderId, txnTimeOf(order), bizOf(order), [consumeKind(order)]);
-    switch (result.outcome) {
-      case 'pending':
-        return { type: 'payment.pending', orderId };
-      case 'failed':
-        return { type: 'payment.failed', orderId, reason: result.origRespCode };
-      case 'succeeded':
-        return {
-          type: 'payment.succeeded',
-          orderId,
-          amount: result.amount,
-          providerTransactionId: result.queryId,
-          ...(result.currency ? { currency: result.currency } : {}),
-        };
-    }
-  }
-
-  async function sendRefund(
-    order: Order,
-    refundId: string,
-    amount: number,
-    txnType: '04' | '31',
-  ): Promise<RefundStatusEvent> {
-    assertUnionpayOrderId(refundId, 'refundId');
-    if (!order.providerTransactionId)
-      throw new ValidationError('order.providerTransactionId', 'is unknown: the payment has no UnionPay queryId yet');
-    const requested = order.refunds.find((refund) => refund.id === refundId);
-    const txnTime = formatUnionpayTime(requested ? new Date(requested.createdAt) : config.now());
-    let queryId: string | undefined;
-    try {
-      const reply = await gateway.post({
-        endpoint: 'backTransReq.do',
-        fields: {
-          txnType,
-          txnSubType: '00',
-          bizType: bizOf(order),
-          channelType: order.method === 'page' ? '07' : '08',
-          orderId: refundId,
-          origQryId: order.providerTransactionId,
-          txnTime,
-          txnAmt: String(amount),
-          backUrl: order.notifyUrl ?? undefined,
-          reqReserved: order.id,
-        },
-      });
-      queryId = readUnionpayQueryId(id, reply.fields);
-    } catch (error) {
-      // 12: a duplicate, i.e. a retry of a refund UnionPay already has: report what it became.
-      if (ProviderApiError.isInstance(error) && error.providerCode === '12')
-        return refundStatus(order, refundId, txnTime, amount);
-      throw error;
-    }
-    return { type: 'refund.pending', orderId: order.id, refundId, amount, providerRefundId: queryId };
-  }
-
-  async function refundStatus(
-    order: Order,
-    refundId: string,
-    txnTime: string,
-    amount: number,
-  ): Promise<RefundStatusEvent> {
-    const result = await query(refundId, txnTime, bizOf(order), REVERSALS);
-    switch (result.outcome) {
-      case 'pending':
-        return { type: 'refund.pending', orderId: order.id, refundId, amount };
-      case 'failed':
-        return { type: 'refund.failed', orderId: order.id, refundId, reason: result.origRespCode };
-      case 'succeeded':
-        return {
-          type: 'refund.succeeded',
-          orderId: order.id,
-          refundId,
-          amount: result.amount,
-          providerRefundId: result.queryId,
-        };
-    }
-  }
-
-  async function resumePayment(request: ResumePaymentRequest): Promise<CreatePaymentResult> {
-    validatePayment(request);
-    const { order } = request;
-    // Never a second transaction: UnionPay cannot close the first, so both could be paid.
-    const status = await queryPayment({ orderId: order.id, order });
-    if (status.type !== 'payment.pending') return { action: { type: 'none' }, status };
-    const txnTime = txnTimeOf(order);
-    switch (order.method) {
-      case 'page':
-      case 'h5':
-        // The same signed form (same orderId, txnTime and fields): the same transaction at UnionPay.
-        return { action: gateway.frontForm(consumeFields(request, txnTime)) };
-      case 'app': {
-        const tn = order.providerData[DATA.tn];
-        if (!tn) throw new ValidationError('orderId', `order ${order.id} has no UnionPay tn recorded to offer again`);
-        return { action: { type: 'app', payload: tn } };
-      }
-      case 'qr': {
-        const qrCode = order.providerData[DATA.qrCode];
-        if (!qrCode) throw new ValidationError('orderId', `order ${order.id} has no UnionPay QR code recorded`);
-        return { action: { type: 'qr', content: qrCode } };
-      }
-      default:
-        throw new ValidationError('method', `a ${order.method} payment cannot be offered again`);
-    }
-  }
+  const context: UnionpayContext = { id, config, client: createUnionpayClient(config) };
 
   return {
     specificationVersion: 'v1',
@@ -381,12 +372,12 @@ export function unionpay<const Id extends string = 'unionpay'>(options: Unionpay
     wallet: 'unionpay',
     capabilities: CAPABILITIES,
     validatePayment,
-    createPayment,
-    resumePayment,
-    queryPayment,
+    createPayment: (request) => createPayment(context, request),
+    resumePayment: (request) => resumePayment(context, request),
+    queryPayment: (reference) => queryPayment(context, reference),
 
     async closePayment({ orderId, order }) {
-      const status = await queryPayment({ orderId, order });
+      const status = await queryPayment(context, { orderId, order });
       if (status.type === 'payment.succeeded') {
         throw new ProviderApiError({
           provider: id,
@@ -397,12 +388,12 @@ export function unionpay<const Id extends string = 'unionpay'>(options: Unionpay
       }
     },
 
-    refund: ({ order, refundId, amount }) => sendRefund(order, refundId, amount, '04'),
+    refund: ({ order, refundId, amount }) => sendRefund(context, order, refundId, amount, '04'),
 
     async queryRefund({ orderId, order, refundId }) {
       const refund = order.refunds.find((r) => r.id === refundId);
       if (!refund) throw new ValidationError('refundId', `order ${orderId} has no refund ${refundId}`);
-      return refundStatus(order, refundId, formatUnionpayTime(new Date(refund.createdAt)), refund.amount);
+      return refundStatus(context, order, refundId, formatUnionpayTime(new Date(refund.createdAt)), refund.amount);
     },
 
     async verifyNotification(request) {
@@ -413,7 +404,7 @@ export function unionpay<const Id extends string = 'unionpay'>(options: Unionpay
 
     async undoPayment({ order, undoId }) {
       assertPortableId(undoId, 'undoId');
-      return sendRefund(order, undoId, order.paidAmount, '31');
+      return sendRefund(context, order, undoId, order.paidAmount, '31');
     },
 
     async verifyFrontReturn(input) {

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { type UnionpayOptions, unionpay } from '../src/index.js';
-import { readPfx } from '../src/protocol.js';
+import { readPfx } from '../src/protocol/index.js';
 import { createUnionpaySandbox } from '../src/sandbox/index.js';
 import { PFX } from './helpers.js';
 

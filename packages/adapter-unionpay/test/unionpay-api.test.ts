@@ -14,7 +14,7 @@ import {
 import { rejectionOf } from '@hutong/core/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { unionpay } from '../src/index.js';
-import { readPfx } from '../src/protocol.js';
+import { readPfx } from '../src/protocol/index.js';
 import { PFX } from './helpers.js';
 import { MER_ID, sandboxed } from './sandbox-setup.js';
 

@@ -5,6 +5,7 @@
 import { ValidationError } from '@hutong/core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type UnionpayOptions, type UnionpayProvider, unionpay } from '../src/index.js';
+import type { UnionpayOptionsInput } from '../src/unionpay-options.js';
 import { MIDDLE, PFX, ROOT } from './helpers.js';
 
 const base = { merId: '777290058110048', rootCert: ROOT, middleCert: MIDDLE };
@@ -43,5 +44,16 @@ describe('UnionPay options as a union of certificate sources', () => {
     expectTypeOf(plain).toEqualTypeOf<UnionpayProvider<'unionpay'>>();
     expectTypeOf(named.id).toEqualTypeOf<'unionpay-sh'>();
     expect([plain.id, named.id, named.wallet]).toEqual(['unionpay', 'unionpay-sh', 'unionpay']);
+  });
+});
+
+describe('UnionPay options and their schema (issue 21, item 3)', () => {
+  it('every typed option is one the schema takes, so none is typed and not validated', () => {
+    expectTypeOf<UnionpayOptions>().toExtend<UnionpayOptionsInput>();
+    expectTypeOf<UnionpayOptions<'unionpay-sh'>>().toExtend<UnionpayOptionsInput>();
+    // Each option the schema takes is typed (no schema field missing from the public type).
+    expectTypeOf<keyof UnionpayOptionsInput>().toEqualTypeOf<keyof UnionpayOptions>();
+    expectTypeOf<UnionpayOptions['merId']>().toEqualTypeOf<string>();
+    expectTypeOf<UnionpayOptions['validateCnName']>().toEqualTypeOf<boolean | undefined>();
   });
 });

@@ -16,7 +16,7 @@ import {
   unionpaySigningString,
   verifyUnionpayForm,
   verifyUnionpayMessage,
-} from '../src/protocol.js';
+} from '../src/protocol/index.js';
 import { fixture, fixtureBytes, MIDDLE, PFX, ROOT, type Vector, vectors } from './helpers.js';
 
 const V = vectors();

@@ -30,6 +30,7 @@ export {
   type WechatOAuthToken,
   type WechatpayOAuth,
   type WechatpayOAuthOptions,
+  type WechatpayProviderOAuthOptions,
   wechatpayOAuth,
 } from './wechatpay-oauth.js';
 export {
@@ -38,6 +39,7 @@ export {
   type WechatpayAppOptions,
   type WechatpayCertificateMode,
   type WechatpayCommonOptions,
+  type WechatpayMissingKeyMode,
   type WechatpayOptions,
   type WechatpayPublicKeyMode,
 } from './wechatpay-options.js';

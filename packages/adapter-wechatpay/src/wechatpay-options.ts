@@ -127,6 +127,26 @@ export interface WechatpayCertificateMode {
 }
 
 /**
+ * No key mode: never satisfiable. It is in {@link WechatpayOptions}' union only so that the compile
+ * error of a provider given no key names what to give: `Property 'wechatpayPublicKey +
+ * wechatpayPublicKeyId, or platformCertificates' is missing`.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * // wechatpay({ mchId, appId, privateKey, merchantSerialNo, apiV3Key });
+ * // error: Property 'wechatpayPublicKey + wechatpayPublicKeyId, or platformCertificates' is missing ...
+ * ```
+ */
+export interface WechatpayMissingKeyMode {
+  wechatpayPublicKey?: undefined;
+  wechatpayPublicKeyId?: undefined;
+  platformCertificates?: undefined;
+  /** Give `wechatpayPublicKey` with `wechatpayPublicKeyId` (public-key mode), or `platformCertificates`, or both while migrating. */
+  'wechatpayPublicKey + wechatpayPublicKeyId, or platformCertificates': never;
+}
+
+/**
  * One app id, or several bound to the same merchant id.
  *
  * @group Options
@@ -153,7 +173,8 @@ export type WechatpayAppOptions =
 
 /**
  * Options of `wechatpay()`: the common options, a key mode (public key, platform certificates, or
- * both while migrating; leaving both out does not compile) and one or several app ids.
+ * both while migrating; leaving both out does not compile, and the error names both modes: see
+ * {@link WechatpayMissingKeyMode}) and one or several app ids.
  *
  * @group Options
  * @example
@@ -163,7 +184,7 @@ export type WechatpayAppOptions =
  * ```
  */
 export type WechatpayOptions<Id extends string = string> = WechatpayCommonOptions<Id> &
-  (WechatpayPublicKeyMode | WechatpayCertificateMode) &
+  (WechatpayPublicKeyMode | WechatpayCertificateMode | WechatpayMissingKeyMode) &
   WechatpayAppOptions;
 
 /**
@@ -223,30 +244,55 @@ export interface WechatpayConfig {
 
 const APP_ID = z.string().check(z.regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx'));
 
-const optionsSchema = z.object({
+/**
+ * The schema `wechatpay(options)` validates with: one field per option of
+ * {@link WechatpayCommonOptions}, the key modes and the app options (the test
+ * `wechatpay-types.test.ts` checks at compile time that the public types and this schema name the
+ * same fields, and that every value the types allow is one the schema takes).
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const options = parseWithSchema(wechatpayOptionsSchema, input, 'options');
+ * ```
+ */
+export const wechatpayOptionsSchema = z.object({
+  /** The provider's id (default `wechatpay`): several merchant ids side by side, each with its own webhook route. */
   id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"'))),
+  /** Merchant id (商户号): its digits. */
   mchId: z.string().check(z.regex(/^\d{6,32}$/, 'must be the digits of the merchant id')),
+  /** The one app id (公众号, 小程序 or 开放平台应用) the payments belong to; or `appIds`. */
   appId: z.optional(APP_ID),
+  /** Several app ids under this merchant id, by kind (`{ mp, mini, app }`) or as a list (the first is the default). */
   appIds: z.optional(
     z.union([
       z.array(APP_ID).check(z.minLength(1, 'must name at least one app id')),
       z.strictObject({ mp: z.optional(APP_ID), mini: z.optional(APP_ID), app: z.optional(APP_ID) }),
     ]),
   ),
+  /** The merchant API private key (`apiclient_key.pem`), PEM. */
   privateKey: z.string({ error: 'is required' }),
+  /** The serial of the merchant API certificate whose private key is `privateKey`, hex. */
   merchantSerialNo: z
     .string()
     .check(z.regex(/^[0-9A-Fa-f]{8,64}$/, 'must be the hex serial of the merchant certificate')),
+  /** The APIv3 key: exactly 32 bytes. */
   apiV3Key: z
     .string({ error: 'is required' })
     .check(z.refine((key) => Buffer.byteLength(key, 'utf8') === 32, 'must be exactly 32 bytes')),
+  /** Public-key mode: WeChat Pay's public key (`pub_key.pem`), PEM, with `wechatpayPublicKeyId`. */
   wechatpayPublicKey: z.optional(z.string()),
+  /** Public-key mode: the key's id, `PUB_KEY_ID_...`. */
   wechatpayPublicKeyId: z.optional(
     z.string().check(z.regex(/^PUB_KEY_ID_[0-9A-Za-z_]+$/, 'must be the PUB_KEY_ID_... of the public key')),
   ),
+  /** Certificate mode (or both while migrating): platform certificates (PEM), or `'auto'` to download and refresh them. */
   platformCertificates: z.optional(z.union([z.literal('auto'), z.array(z.string()).check(z.minLength(1))])),
+  /** `'production'` (default), `'backup'` (api2), or a base URL. */
   endpoint: endpointOption(WECHATPAY_HOSTS),
+  /** `'auto'` certificates: at most one download per this many ms. Default 60 000. */
   certificateRefreshIntervalMs: z.optional(z.int().check(z.minimum(0))),
+  /** Largest bill file `downloadTradeBill` reads, in bytes. Default 256 MiB. */
   maxBillBytes: z.optional(z.int().check(z.positive())),
   ...transportOptionsShape,
 });
@@ -293,7 +339,7 @@ function resolveApps(
  * ```
  */
 export function resolveWechatpayOptions(input: WechatpayOptions): WechatpayConfig {
-  const options = parseWithSchema(optionsSchema, input, 'options');
+  const options = parseWithSchema(wechatpayOptionsSchema, input, 'options');
   const privateKey = loadRsaPrivateKey(options.privateKey, 'options.privateKey');
   const apps = resolveApps(options.appId, options.appIds);
   const hasKey = options.wechatpayPublicKey !== undefined;

@@ -5,6 +5,7 @@
 import type { AppAction, JsapiAction, PosAction, QrAction, RedirectAction } from '@hutong/core';
 import { createPayments } from '@hutong/core';
 import { describe, expectTypeOf, it } from 'vitest';
+import type { input } from 'zod/mini';
 import {
   type WechatpayAppParams,
   type WechatpayJsapiParams,
@@ -12,6 +13,29 @@ import {
   type WechatpayProvider,
   wechatpay,
 } from '../src/index.js';
+import type { WechatpayMissingKeyMode, wechatpayOptionsSchema } from '../src/wechatpay-options.js';
+
+/** Every key of every member of a union. */
+type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+/** The type of `K` in the members of a union that have it. */
+type FieldOf<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
+type SchemaInput = input<typeof wechatpayOptionsSchema>;
+/** The never-satisfiable member's message key, not an option. */
+type MessageKey = Exclude<
+  keyof WechatpayMissingKeyMode,
+  'wechatpayPublicKey' | 'wechatpayPublicKeyId' | 'platformCertificates'
+>;
+type OptionKeys = Exclude<KeysOfUnion<WechatpayOptions>, MessageKey>;
+/** A readonly array as zod's input type writes it (parsing never mutates it). */
+type Writable<T> = T extends readonly (infer E)[] ? E[] : T;
+/** The keys whose public type allows a value the schema's input type does not (none, when they agree). */
+type Disagreements = {
+  [K in keyof SchemaInput]-?: [Writable<Exclude<FieldOf<WechatpayOptions, K>, undefined>>] extends [
+    Exclude<SchemaInput[K], undefined>,
+  ]
+    ? never
+    : K;
+}[keyof SchemaInput];
 
 declare const keys: { wechatpayPublicKey: string; wechatpayPublicKeyId: string };
 declare const merchant: { mchId: string; privateKey: string; merchantSerialNo: string; apiV3Key: string };
@@ -67,5 +91,13 @@ describe('types', () => {
       expectTypeOf(options).toExtend<WechatpayOptions>();
     };
     expectTypeOf(check).toBeFunction();
+  });
+
+  it('checks the public option types against the schema wechatpay() validates with', () => {
+    // The same fields, both ways: an option the schema does not know, or a schema field the types lack, fails here.
+    expectTypeOf<OptionKeys>().toEqualTypeOf<keyof SchemaInput>();
+    // Every value the public types allow is one the schema's input type takes.
+    expectTypeOf<Disagreements>().toBeNever();
+    expectTypeOf<MessageKey>().toEqualTypeOf<'wechatpayPublicKey + wechatpayPublicKeyId, or platformCertificates'>();
   });
 });

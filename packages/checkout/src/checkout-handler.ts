@@ -33,7 +33,7 @@ export async function handleRequest(context: CheckoutContext, request: Request):
     const route = await resolveRoute(context, url);
     if (route && route.rest[0] === 'a') return await renderAttemptRoute(context, request, url, route);
     const result = await visit(context, { url, userAgent: request.headers.get('user-agent') });
-    return renderVisit(context, request, url, result);
+    return await renderVisit(context, request, url, result);
   } catch (error) {
     context.onError(error, `serving ${url.pathname}`);
     const page = pageContext(context, request, url);

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { escapeHtml } from '@hutong/core';
+import { escapeHtml } from '@hutong/core/provider-utils';
 import type { CheckoutLocale } from './checkout-i18n.js';
 
 /** Markup that is safe to insert as is. Only `html` and `trustedHtml` make one. */
@@ -55,6 +55,9 @@ h1{font-size:1.25rem;margin:0 0 .25rem}
 .amount{font-size:2.25rem;font-weight:600;margin:.5rem 0 0}
 .amount small{font-size:1.25rem;margin-right:.125rem}
 .qr{display:block;width:min(15rem,70vw);height:auto;margin:.5rem auto}
+.qr img{display:block;width:100%;height:auto}
+.merchant{color:#86909c;font-size:.875rem;margin:0 0 .25rem}
+.mark{width:1.5rem;height:1.5rem;vertical-align:middle;margin:-.125rem .5rem 0 0}
 .hint{color:#86909c;font-size:.875rem;text-align:center;margin:.5rem 0 0}
 .options{list-style:none;padding:0;margin:0}
 .options li+li{margin-top:.5rem}

@@ -36,6 +36,14 @@ const zh = {
   walletNotAccepted: '商家暂不支持用这个钱包付款',
   error: '出了点问题，请稍后再试',
   language: 'English',
+  payee: '收款方',
+  inWechat: '在微信里付款',
+  payWithWechat: '微信支付',
+  longPressNext: '下一步长按二维码，选「识别图中二维码」即可付款',
+  longPressWechat: '长按二维码，选「识别图中二维码」付款',
+  otherWallets: '用支付宝或云闪付',
+  openInBrowser: '点右上角「···」，选「在浏览器打开」，再用支付宝或云闪付付款。',
+  unionpayMobile: '银联卡网页付款',
 } as const;
 
 type Messages = { readonly [K in keyof typeof zh]: string };
@@ -69,6 +77,14 @@ const en: Messages = {
   walletNotAccepted: 'The merchant does not take this wallet',
   error: 'Something went wrong; please try again later',
   language: '中文',
+  payee: 'Payee',
+  inWechat: 'Pay inside WeChat',
+  payWithWechat: 'WeChat Pay',
+  longPressNext: 'On the next page, press and hold the code and choose “Scan QR Code in Image”',
+  longPressWechat: 'Press and hold the code, then choose “Scan QR Code in Image” to pay',
+  otherWallets: 'With Alipay or Cloud QuickPass',
+  openInBrowser: 'Tap “···” at the top right, choose “Open in Browser”, then pay with Alipay or Cloud QuickPass.',
+  unionpayMobile: 'UnionPay card on the web',
 };
 
 /** The words of the pages in one language. */

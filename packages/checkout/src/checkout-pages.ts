@@ -60,8 +60,30 @@ function amountLine(fen: number): Html {
   return html`<p class="amount"><small>¥</small>${formatYuan(fen)}</p>`;
 }
 
-function summary(session: CheckoutSession, amount: number | null): Html {
-  return html`<div class="card"><h1>${session.subject}</h1>${amount === null ? null : amountLine(amount)}</div>`;
+/** Who is paid, for what, and how much: the first card of every page about a session. */
+function summary(context: PageContext, session: CheckoutSession, amount: number | null): Html {
+  const merchant = context.merchantName
+    ? html`<p class="merchant">${context.messages.payee} · ${context.merchantName}</p>`
+    : null;
+  return html`<div class="card">${merchant}<h1>${session.subject}</h1>${amount === null ? null : amountLine(amount)}</div>`;
+}
+
+/**
+ * Each wallet's mark: simple shapes in the wallet's colour, drawn for this package (no logo is
+ * copied), so a buyer finds their wallet at a glance.
+ */
+const WALLET_MARKS: Record<CheckoutWallet, string> = {
+  alipay:
+    '<svg class="mark" viewBox="0 0 24 24" aria-hidden="true"><rect width="24" height="24" rx="6" fill="#1677ff"/><path d="M6 8h12M12 5v6M7 12h10c-1 4-4 7-10 8M10 14c2 3 5 5 8 6" stroke="#fff" stroke-width="2" fill="none" stroke-linecap="round"/></svg>',
+  wechatpay:
+    '<svg class="mark" viewBox="0 0 24 24" aria-hidden="true"><rect width="24" height="24" rx="6" fill="#07c160"/><ellipse cx="10" cy="10" rx="6" ry="5" fill="#fff"/><ellipse cx="15" cy="14.5" rx="5" ry="4" fill="#fff" stroke="#07c160" stroke-width="1.2"/></svg>',
+  unionpay:
+    '<svg class="mark" viewBox="0 0 24 24" aria-hidden="true"><rect width="24" height="24" rx="6" fill="#fff" stroke="#c9cdd4"/><path d="M5 6h5l-3 12H2z" fill="#e60012"/><path d="M10 6h5l-3 12H7z" fill="#00508e"/><path d="M15 6h5l-3 12h-5z" fill="#00908c"/></svg>',
+};
+
+/** A wallet's mark, to put before its name. */
+export function walletMark(wallet: CheckoutWallet): Html {
+  return trustedHtml(WALLET_MARKS[wallet]);
 }
 
 /** A desktop option: a wallet and the URL that starts paying with it on this computer. */
@@ -81,9 +103,9 @@ export function cashierPage(
   const m = context.messages;
   const items = options.map(
     (option) =>
-      html`<li><a class="button secondary" data-wallet="${option.wallet}" href="${option.href}">${m[option.wallet]}</a></li>`,
+      html`<li><a class="button secondary" data-wallet="${option.wallet}" href="${option.href}">${walletMark(option.wallet)}${m[option.wallet]}</a></li>`,
   );
-  const body = html`${summary(session, amount)}
+  const body = html`${summary(context, session, amount)}
 <div class="card"><div id="qr" class="qr">${trustedHtml(qrSvg)}</div><p class="hint">${m.scan}</p><p class="hint">${m.share}</p></div>
 ${options.length > 0 ? html`<div class="card"><h2 class="subject">${m.otherWays}</h2><ul class="options">${items}</ul></div>` : null}`;
   return renderPage(frame(context, `${m.title} · ${session.subject}`), body);
@@ -101,7 +123,7 @@ export function amountPage(
   const bounds = session.payerAmount ?? { min: 1, max: 1 };
   const range = m.amountRange.replace('{min}', formatYuan(bounds.min)).replace('{max}', formatYuan(bounds.max));
   const lang = context.url.searchParams.get('lang');
-  const body = html`${summary(session, null)}
+  const body = html`${summary(context, session, null)}
 <form class="card" method="get" action="${action}">
 <label for="amount">${m.enterAmount}</label>
 <input id="amount" name="amount" inputmode="decimal" autocomplete="off" required pattern="[0-9]+(\\.[0-9]{1,2})?">
@@ -140,13 +162,22 @@ export function attemptPage(
   context: PageContext,
   session: CheckoutSession,
   order: Order,
-  links: { self: string; status: string; retry: string; back: string | null; qrSvg?: string | undefined },
+  links: {
+    self: string;
+    status: string;
+    retry: string;
+    back: string | null;
+    /** A code to scan from another device (inline SVG). */
+    qrSvg?: string | undefined;
+    /** A code to long-press inside WeChat (an image's `src`, a PNG data URI). */
+    qrImage?: string | undefined;
+  },
 ): string {
   const m = context.messages;
   const state = attemptState(order, session);
   const text: Record<AttemptState, string> = {
     paid: m.paid,
-    pending: links.qrSvg ? m.scanWechat : m.pending,
+    pending: links.qrImage ? m.longPressWechat : links.qrSvg ? m.scanWechat : m.pending,
     failed: m.failed,
     closed: m.closed,
     duplicate: session.anomalies.some((a) => a.orderId === order.id && a.refundId !== null)
@@ -156,9 +187,10 @@ export function attemptPage(
   };
   const tone = state === 'paid' ? 'paid' : state === 'failed' || state === 'closed' ? 'failed' : '';
   const retry = state === 'failed' || state === 'closed';
-  const body = html`${summary(session, order.amount)}
+  const body = html`${summary(context, session, order.amount)}
 <div class="card" id="result" data-state="${state}"><p class="status ${tone}">${text[state]}</p>
-${state === 'pending' && links.qrSvg ? html`<div class="qr">${trustedHtml(links.qrSvg)}</div>` : null}
+${state === 'pending' && links.qrImage ? html`<div class="qr"><img src="${links.qrImage}" alt="${m.longPressWechat}"></div>` : null}
+${state === 'pending' && links.qrSvg && !links.qrImage ? html`<div class="qr">${trustedHtml(links.qrSvg)}</div>` : null}
 ${retry ? html`<a class="button" href="${links.retry}">${m.tryAgain}</a>` : null}
 ${state === 'paid' && links.back ? html`<a class="button" href="${links.back}">${m.back}</a>` : null}
 </div>`;
@@ -185,7 +217,7 @@ export function formPage(context: PageContext, session: CheckoutSession, amount:
   const inputs = Object.entries(action.fields).map(
     ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
   );
-  const body = html`${summary(session, amount)}
+  const body = html`${summary(context, session, amount)}
 <form class="card" method="${action.method === 'GET' ? 'get' : 'post'}" action="${action.url}" accept-charset="utf-8">
 ${inputs}<p>${m.opening}</p><button type="submit">${m.continue}</button></form>`;
   return renderPage(frame(context, m.opening, { script: SUBMIT_SCRIPT }), body);
@@ -200,7 +232,7 @@ export function wechatJsapiPage(
   next: string,
 ): string {
   const m = context.messages;
-  const body = html`${summary(session, amount)}<div class="card"><p>${m.opening}</p><a class="button" href="${next}">${m.continue}</a></div>`;
+  const body = html`${summary(context, session, amount)}<div class="card"><p>${m.opening}</p><a class="button" href="${next}">${m.continue}</a></div>`;
   return renderPage(
     frame(context, m.opening, { data: { params: JSON.stringify(params), next }, script: WECHAT_SCRIPT }),
     body,
@@ -216,6 +248,41 @@ export function alipayJsapiPage(
   next: string,
 ): string {
   const m = context.messages;
-  const body = html`${summary(session, amount)}<div class="card"><p>${m.opening}</p><a class="button" href="${next}">${m.continue}</a></div>`;
+  const body = html`${summary(context, session, amount)}<div class="card"><p>${m.opening}</p><a class="button" href="${next}">${m.continue}</a></div>`;
   return renderPage(frame(context, m.opening, { data: { tradeNo, next }, script: ALIPAY_SCRIPT }), body);
+}
+
+/**
+ * Inside WeChat without WeChat OAuth: no `jsapi` (no openid), no scanning its own screen, and
+ * WeChat refuses WeChat Pay h5 in its browser. So: a native code to long-press on the next page,
+ * UnionPay's mobile web page, or the link opened in the phone's browser for Alipay.
+ */
+export function inWechatPage(
+  context: PageContext,
+  session: CheckoutSession,
+  amount: number,
+  options: readonly CashierOption[],
+): string {
+  const m = context.messages;
+  const wechat = options.find((option) => option.wallet === 'wechatpay');
+  const unionpay = options.find((option) => option.wallet === 'unionpay');
+  const body = html`${summary(context, session, amount)}
+${wechat ? html`<div class="card"><h2 class="subject">${m.inWechat}</h2><a class="button" data-wallet="wechatpay" href="${wechat.href}">${walletMark('wechatpay')}${m.payWithWechat}</a><p class="hint">${m.longPressNext}</p></div>` : null}
+<div class="card"><h2 class="subject">${m.otherWallets}</h2><p>${m.openInBrowser}</p>
+${unionpay ? html`<a class="button secondary" data-wallet="unionpay" href="${unionpay.href}">${walletMark('unionpay')}${m.unionpayMobile}</a>` : null}</div>`;
+  return renderPage(frame(context, `${m.title} · ${session.subject}`), body);
+}
+
+/** A session that can no longer be paid (already paid, or expired): what it was, and why not. */
+export function closedSessionPage(
+  context: PageContext,
+  session: CheckoutSession,
+  amount: number | null,
+  title: string,
+  hint?: string,
+): string {
+  const tone = session.status === 'completed' ? 'paid' : 'expired';
+  const body = html`${summary(context, session, amount)}
+<div class="card" id="result" data-state="${session.status}"><p class="status ${tone}">${title}</p>${hint ? html`<p>${hint}</p>` : null}</div>`;
+  return renderPage(frame(context, title), body);
 }

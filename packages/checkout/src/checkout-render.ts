@@ -13,12 +13,15 @@ import {
   attemptPage,
   attemptState,
   cashierPage,
+  closedSessionPage,
   formPage,
+  inWechatPage,
   messagePage,
   type PageContext,
   wechatJsapiPage,
 } from './checkout-pages.js';
-import { renderQrSvg } from './checkout-qr.js';
+import { renderQrPng, renderQrSvg } from './checkout-qr.js';
+import type { CheckoutSession } from './checkout-session.js';
 import type { LinkVisit } from './checkout-types.js';
 import { detectWallet } from './wallet-detection.js';
 
@@ -67,6 +70,7 @@ export async function renderAttemptRoute(
 /** The wallet's next action of a new attempt: a redirect, a form, a JS bridge, or a code to scan. */
 function renderPayment(
   context: CheckoutContext,
+  request: Request,
   page: PageContext,
   url: URL,
   result: Extract<LinkVisit, { type: 'payment' }>,
@@ -89,12 +93,17 @@ function renderPayment(
       }
       return htmlResponse(wechatJsapiPage(page, session, order.amount, action.params, next), page.nonce);
     case 'qr': {
+      // Inside WeChat the buyer long-presses the code, which WeChat offers on images only.
+      const inWechat = detectWallet(request.headers.get('user-agent')) === 'wechatpay';
       const body = attemptPage(page, session, order, {
         self: next,
         status: `${attemptUrl(context, session.id, order.id)}/status`,
         retry: linkWith(context, session, '', url, order.amount),
         back: session.returnUrl,
         qrSvg: renderQrSvg(action.content, { label: page.messages.scanWechat }),
+        qrImage: inWechat
+          ? `data:image/png;base64,${Buffer.from(renderQrPng(action.content)).toString('base64')}`
+          : undefined,
       });
       return htmlResponse(body, page.nonce);
     }
@@ -103,17 +112,37 @@ function renderPayment(
   }
 }
 
+/** What a paid session cost: its amount, or what its last completing payer typed. */
+async function paidAmount(context: CheckoutContext, session: CheckoutSession): Promise<number | null> {
+  if (session.amount !== null) return session.amount;
+  const last = session.completedBy.at(-1);
+  return last === undefined ? null : ((await context.store.getAttempt(last))?.amount ?? null);
+}
+
 /** A routed visit as a response. */
-export function renderVisit(context: CheckoutContext, request: Request, url: URL, result: LinkVisit): Response {
+export async function renderVisit(
+  context: CheckoutContext,
+  request: Request,
+  url: URL,
+  result: LinkVisit,
+): Promise<Response> {
   const page = pageContext(context, request, url);
   const m = page.messages;
   switch (result.type) {
     case 'not_found':
       return messageResponse(page, 404, m.notFound);
-    case 'expired':
-      return messageResponse(page, 410, m.expired, m.expiredHint);
-    case 'completed':
-      return messageResponse(page, 200, m.completedByOther);
+    case 'expired': {
+      const body = closedSessionPage(page, result.session, result.session.amount, m.expired, m.expiredHint);
+      return htmlResponse(body, page.nonce, { status: 410 });
+    }
+    case 'completed': {
+      const amount = await paidAmount(context, result.session);
+      return htmlResponse(closedSessionPage(page, result.session, amount, m.completedByOther), page.nonce);
+    }
+    case 'in_wechat': {
+      const options = result.options.map((option) => ({ wallet: option.wallet, href: option.url }));
+      return htmlResponse(inWechatPage(page, result.session, result.amount, options), page.nonce);
+    }
     case 'oauth_refused':
       return messageResponse(page, 400, m.error);
     case 'oauth_redirect':
@@ -133,6 +162,6 @@ export function renderVisit(context: CheckoutContext, request: Request, url: URL
       return htmlResponse(cashierPage(page, result.session, result.amount, qr, options), page.nonce);
     }
     case 'payment':
-      return renderPayment(context, page, url, result);
+      return renderPayment(context, request, page, url, result);
   }
 }

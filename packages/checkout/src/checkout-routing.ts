@@ -4,11 +4,13 @@
  *
  * @packageDocumentation
  */
+
+import type { PaymentMethod } from '@hutong/core';
 import { makeAttempt } from './checkout-attempts.js';
 import { type CheckoutContext, linkWith, onOrigin, payableAmount, resolveRoute } from './checkout-context.js';
 import { oauthRedirect, oauthReturn } from './checkout-oauth.js';
 import { METHODS } from './checkout-options.js';
-import { CHECKOUT_WALLETS, type CheckoutSession } from './checkout-session.js';
+import { CHECKOUT_WALLETS, type CheckoutSession, type CheckoutWallet } from './checkout-session.js';
 import { expireSession } from './checkout-sessions.js';
 import type { LinkVisit, LinkVisitInput } from './checkout-types.js';
 import { type BrowserContext, detectWallet } from './wallet-detection.js';
@@ -20,6 +22,14 @@ export function cashier(context: CheckoutContext, session: CheckoutSession, url:
     url: linkWith(context, session, `/go/${wallet}`, url, amount),
   }));
   return { type: 'cashier', session, amount, options };
+}
+
+/** Inside WeChat without OAuth: the ways to pay that work in WeChat's browser. */
+function inWechat(context: CheckoutContext, session: CheckoutSession, url: URL, amount: number): LinkVisit {
+  const options = (['wechatpay', 'unionpay'] as const)
+    .filter((wallet) => context.wallets[wallet])
+    .map((wallet) => ({ wallet, url: linkWith(context, session, `/go/${wallet}`, url, amount) }));
+  return { type: 'in_wechat', session, amount, options };
 }
 
 /** The link itself (no route under it): decided by the app it was opened in. */
@@ -40,9 +50,11 @@ async function routeByWallet(
     }
     case 'wechatpay': {
       const config = wallets.wechatpay;
-      // Without OAuth there is no openid, and no way to pay inside WeChat: show the cashier.
-      if (!config?.oauth) return cashier(context, session, url, amount);
-      return oauthRedirect(context, session, url, 'wechatpay', amount, config.oauth);
+      if (config?.oauth) return oauthRedirect(context, session, url, 'wechatpay', amount, config.oauth);
+      // Without OAuth there is no openid, so no jsapi; a phone cannot scan its own screen, and WeChat
+      // refuses WeChat Pay h5 in its own browser. What works: a native code the buyer long-presses,
+      // UnionPay's mobile web page, or the link opened in the phone's browser.
+      return inWechat(context, session, url, amount);
     }
     case 'unionpay':
       if (!wallets.unionpay) return cashier(context, session, url, amount);
@@ -50,6 +62,15 @@ async function routeByWallet(
     case 'browser':
       return cashier(context, session, url, amount);
   }
+}
+
+/**
+ * The method of a chosen wallet (`<link>/go/<wallet>`): the desktop's, except UnionPay inside
+ * WeChat, where its mobile web page (`h5`) fits the phone.
+ */
+function goMethod(wallet: CheckoutWallet, userAgent: string | null | undefined): PaymentMethod {
+  if (wallet === 'unionpay' && detectWallet(userAgent) === 'wechatpay') return METHODS.unionpay.inWallet;
+  return METHODS[wallet].desktop;
 }
 
 /** Routes a link visit to what it leads to, without rendering it. */
@@ -72,7 +93,7 @@ export async function visit(context: CheckoutContext, input: LinkVisitInput): Pr
   const [kind, name] = rest;
   const wallet = CHECKOUT_WALLETS.find((w) => w === name);
   if (rest.length !== 2 || !wallet || !context.wallets[wallet]) return { type: 'not_found' };
-  if (kind === 'go') return makeAttempt(context, session, wallet, METHODS[wallet].desktop, amount);
+  if (kind === 'go') return makeAttempt(context, session, wallet, goMethod(wallet, input.userAgent), amount);
   if (kind === 'oauth') return oauthReturn(context, session, url, wallet, amount);
   return { type: 'not_found' };
 }

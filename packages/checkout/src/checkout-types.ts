@@ -175,7 +175,15 @@ export interface LinkVisitInput {
   userAgent?: string | null | undefined;
 }
 
-/** A way to pay offered on a page: a wallet and the link that starts paying with it. */
+/**
+ * A way to pay offered on a page: a wallet and the link that starts paying with it.
+ *
+ * @example
+ * ```ts
+ * const visit = await checkout.visit({ url, userAgent });
+ * if (visit.type === 'cashier') for (const option of visit.options) console.log(option.wallet, option.url);
+ * ```
+ */
 export interface CheckoutOption {
   wallet: CheckoutWallet;
   url: string;
@@ -201,6 +209,11 @@ export type LinkVisit =
   | { type: 'amount_required'; session: CheckoutSession; invalid: boolean }
   /** A desktop browser: the link's QR code and what works without a wallet app. */
   | { type: 'cashier'; session: CheckoutSession; amount: number; options: CheckoutOption[] }
+  /**
+   * Inside WeChat without WeChat OAuth configured (no openid, so no `jsapi`): a WeChat Pay native
+   * code the buyer long-presses, and the other wallets that work in WeChat's browser.
+   */
+  | { type: 'in_wechat'; session: CheckoutSession; amount: number; options: CheckoutOption[] }
   /** Inside WeChat or Alipay: the wallet's OAuth first, for the buyer's id. */
   | { type: 'oauth_redirect'; session: CheckoutSession; wallet: CheckoutWallet; url: string }
   /** An OAuth return with a bad, expired or reused `state`, or no code. */

@@ -21,7 +21,7 @@ export {
   DEFAULT_SESSION_TTL_SECONDS,
   MAX_SESSION_TTL_SECONDS,
 } from './checkout-options.js';
-export { type QrSvgOptions, renderQrSvg, renderQrText } from './checkout-qr.js';
+export { type QrSvgOptions, renderQrPng, renderQrSvg, renderQrText } from './checkout-qr.js';
 export {
   CHECKOUT_WALLETS,
   type CheckoutAnomaly,

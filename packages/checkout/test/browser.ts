@@ -1,28 +1,12 @@
 /**
  * Debian's Chromium for the browser suites, driven by playwright-core (no browser is downloaded):
- * the flags this machine needs, a fresh profile per suite, and the rule for a machine without it.
+ * the rule for a machine without it. Launching is in `chromium.ts`.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
+import { CHROMIUM } from './chromium.js';
 
-export const CHROMIUM = process.env.HUTONG_CHROMIUM ?? '/usr/bin/chromium';
-
-/** A phone's viewport. */
-export const MOBILE = { width: 390, height: 844 };
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, launchBrowser, MOBILE } from './chromium.js';
 
 /**
  * `describe(title, suite)` when Chromium is installed. Without it, one test named for the skip
@@ -44,22 +28,4 @@ export function describeInBrowser(title: string, suite: () => void): void {
       },
     );
   });
-}
-
-/** A headless Chromium with a fresh profile; `close` ends it and removes the profile. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'hutong-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    args: ARGS,
-    headless: true,
-    locale: 'zh-CN',
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      rmSync(userDataDir, { recursive: true, force: true });
-    },
-  };
 }

@@ -13,11 +13,8 @@ import { setup, UA } from './checkout-setup.js';
 import { decodePng } from './qr-decode.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
-// The guide's screenshots are refreshed only on request (HUTONG_UPDATE_SCREENSHOTS=1): a test run
-// never rewrites tracked files.
-const DOC_IMAGES = process.env.HUTONG_UPDATE_SCREENSHOTS
-  ? new URL('../../../docs/images/', import.meta.url).pathname
-  : new URL('./artifacts/docs/', import.meta.url).pathname;
+// The guide's screenshots are refreshed by `pnpm --filter @hutong/checkout screenshots` and checked
+// by checkout-screenshots.test.ts; this suite keeps its own captures in artifacts/ only.
 
 describeInBrowser('checkout in a real browser', () => {
   let server: Server;
@@ -31,7 +28,6 @@ describeInBrowser('checkout in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    mkdirSync(DOC_IMAGES, { recursive: true });
     server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', origin);
       if (url.pathname === '/test/pay') {
@@ -101,7 +97,6 @@ describeInBrowser('checkout in a real browser', () => {
     await page.goto(url);
     await expect.poll(() => page.locator('#result').getAttribute('data-state')).toBe('paid');
     expect(await page.locator('.status').textContent()).toBe('付款成功');
-    await page.screenshot({ path: join(DOC_IMAGES, 'checkout-mobile-paid.png') });
     const orderId = await onlyAttempt(session.id);
     expect((await payments.getOrder(orderId)).status).toBe('paid');
     expect((await checkout.getSession(session.id))?.status).toBe('completed');
@@ -150,13 +145,10 @@ describeInBrowser('checkout in a real browser', () => {
     const page = await open(UA.desktop, { width: 1000, height: 900 });
     await page.goto(url);
     await page.screenshot({ path: join(ARTIFACTS, 'desktop-cashier.png'), fullPage: true });
-    await page.screenshot({ path: join(DOC_IMAGES, 'checkout-desktop.png'), fullPage: true });
     expect(decodePng(await page.locator('#qr').screenshot())).toBe(url);
     await page.goto(`${url}?lang=en`);
-    await page.screenshot({ path: join(DOC_IMAGES, 'checkout-desktop-en.png'), fullPage: true });
     await page.locator('a[data-wallet="wechatpay"]').click();
     await expect.poll(() => page.locator('#result').getAttribute('data-state')).toBe('pending');
-    await page.screenshot({ path: join(DOC_IMAGES, 'checkout-wechat-native.png'), fullPage: true });
     const orderId = await onlyAttempt(session.id);
     await pay(orderId);
     // The page polls the status endpoint and reloads when the stored order changes.
@@ -222,7 +214,6 @@ describeInBrowser('checkout in a real browser', () => {
     const response = await page.goto(url);
     expect(response?.status()).toBe(410);
     expect(await page.locator('.status').textContent()).toBe('链接已过期');
-    await page.screenshot({ path: join(DOC_IMAGES, 'checkout-expired.png') });
     await page.close();
   }, 60_000);
 
@@ -233,7 +224,6 @@ describeInBrowser('checkout in a real browser', () => {
     for (const [index, amount] of amounts.entries()) {
       const page = await open(index === 1 ? UA.cloudpay : UA.alipay);
       await page.goto(url);
-      if (index === 0) await page.screenshot({ path: join(DOC_IMAGES, 'checkout-amount.png') });
       await page.locator('#amount').fill(amount);
       await page.locator('button[type="submit"]').click();
       await expect.poll(() => page.locator('#result').getAttribute('data-state')).toBe('paid');

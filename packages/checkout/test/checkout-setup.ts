@@ -1,5 +1,6 @@
 import { type CheckoutOptions, createCheckout } from '@hutong/checkout';
-import { type CreatePaymentRequest, type CreatePaymentResult, createPayments } from '@hutong/core';
+import { createPayments } from '@hutong/core';
+import type { CreatePaymentRequest, CreatePaymentResult } from '@hutong/core/provider-utils';
 import { createFakeProvider } from '@hutong/core/testing';
 
 export const SECRET = 'test-secret-0123456789abcdefghijklmnop';
@@ -18,11 +19,13 @@ export function setup(
   options: Partial<Omit<CheckoutOptions, 'payments' | 'wallets'>> & {
     baseUrl?: string;
     alipayOAuth?: boolean;
+    /** Configure WeChat's OAuth (default `true`); without it, WeChat visitors get the in-WeChat page. */
+    wechatOAuth?: boolean;
     /** Serve the fake wallets' cashiers and OAuth pages from here (`/fake-cashier/<order>`, `/fake-oauth/<wallet>`). */
     walletOrigin?: string;
   } = {},
 ) {
-  const { alipayOAuth, walletOrigin, ...rest } = options;
+  const { alipayOAuth, wechatOAuth = true, walletOrigin, ...rest } = options;
   const fake = (wallet: string) => {
     const provider = createFakeProvider({ id: wallet, wallet, instantRefunds: true });
     if (!walletOrigin) return provider;
@@ -69,14 +72,16 @@ export function setup(
         : { provider: 'alipay' },
       wechatpay: {
         provider: 'wechatpay',
-        oauth: {
-          authorizeUrl: (redirectUri, state) =>
-            `${oauthBase}/authorize?redirect_uri=${encodeURIComponent(redirectUri)}&state=${state}#wechat_redirect`,
-          buyerId: async (code) => {
-            oauthCodes.push(code);
-            return `o${code}openid`;
-          },
-        },
+        oauth: wechatOAuth
+          ? {
+              authorizeUrl: (redirectUri, state) =>
+                `${oauthBase}/authorize?redirect_uri=${encodeURIComponent(redirectUri)}&state=${state}#wechat_redirect`,
+              buyerId: async (code) => {
+                oauthCodes.push(code);
+                return `o${code}openid`;
+              },
+            }
+          : undefined,
       },
       unionpay: { provider: 'unionpay' },
     },

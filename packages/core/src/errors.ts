@@ -51,7 +51,7 @@ function hasMark(value: unknown, name: string): boolean {
  * @example
  * ```ts
  * try {
- *   await payments.refund(orderId, { amount: 500 });
+ *   await payments.refund(orderId, { refundId: 'refund0001', amount: 500 });
  * } catch (error) {
  *   if (HutongError.isInstance(error)) console.error(error.code, error.message);
  * }
@@ -417,7 +417,7 @@ export class AmountMismatchError extends HutongError {
  *
  * @example
  * ```ts
- * await payments.refund(orderId, { amount: 10_000 }); // paid 5_000: RefundExceedsPaidError
+ * await payments.refund(orderId, { refundId: 'refund0001', amount: 10_000 }); // paid 5_000: RefundExceedsPaidError
  * ```
  */
 export class RefundExceedsPaidError extends HutongError {

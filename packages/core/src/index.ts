@@ -1,7 +1,12 @@
 /**
- * `@hutong/core`: what a merchant uses. The payments facade, orders and their events, integer-fen
- * money, order stores, webhook handlers, errors, and the provider spec's types. What adapter
- * authors need besides lives in `@hutong/core/provider-utils`.
+ * `@hutong/core`: what a merchant's code uses, and nothing else. The payments facade and its
+ * inputs, orders and their events, integer-fen money, the memory order store, the reconciler,
+ * webhook endpoints and errors. Every name is listed here explicitly (no `export *`), so a new
+ * export is a decision.
+ *
+ * What adapter authors need (the provider spec, the state machine's events, plumbing) lives in
+ * `@hutong/core/provider-utils`; what store authors need (cursors, list positions, outbox and claim
+ * contracts, lease checks) in `@hutong/core/store-kit`.
  *
  * @example
  * ```ts
@@ -11,39 +16,125 @@
  *
  * @packageDocumentation
  */
-export * from './errors.js';
-export type { HttpHooks, RedactedRequest, RedactedResponse } from './http-client.js';
-export * from './money.js';
-export * from './next-action.js';
-export * from './order.js';
-export * from './order-id.js';
+
+// Errors a merchant catches and matches on.
 export {
-  type OrderEffect,
-  type OrderEvent,
-  type OrderEventType,
-  type PaymentClosedEvent,
-  type PaymentEvent,
-  type PaymentFailedEvent,
-  type PaymentInitiatedCommand,
-  type PaymentPendingEvent,
-  type PaymentSucceededEvent,
-  type RefundFailedEvent,
-  type RefundPendingEvent,
-  type RefundRequestedCommand,
-  type RefundSucceededEvent,
-  refundableAmount,
-  type TransitionResult,
-} from './order-state-machine.js';
-export * from './order-store.js';
-export * from './outbox.js';
-export * from './outbox-memory.js';
-export * from './payment-code.js';
-export * from './payment-method.js';
-export * from './payments.js';
+  AmountMismatchError,
+  ConflictError,
+  HutongError,
+  type HutongErrorCode,
+  InvalidTransitionError,
+  NetworkError,
+  type NormalizedProviderCode,
+  OrderNotFoundError,
+  ProviderApiError,
+  RefundExceedsPaidError,
+  type SignatureFailureReason,
+  SignatureVerificationError,
+  TimeoutError,
+  UnexpectedResponseError,
+  type UnexpectedResponseReason,
+  UnsupportedOperationError,
+  ValidationError,
+  type ValidationIssue,
+} from './errors.js';
+// Hooks a merchant passes to an adapter's HTTP client.
+export type { HttpHooks, RedactedRequest, RedactedResponse } from './http-client.js';
+// Money: integer fen.
+export { assertAmount, CURRENCY, type Currency, formatYuan, parseYuan } from './money.js';
+// The buyer's next step, and the form a `page` payment renders.
+export {
+  type AppAction,
+  type FormAction,
+  type JsapiAction,
+  type NextAction,
+  type NoAction,
+  type PosAction,
+  type QrAction,
+  type RedirectAction,
+  type RenderFormOptions,
+  renderAutoSubmitForm,
+} from './next-action.js';
+// Node hands CONNECT to the server, never to a request listener: this answers it 405.
+export { refuseConnectRequests } from './node-http.js';
+// Orders.
+export {
+  ORDER_STATUSES,
+  type Order,
+  type OrderAnomaly,
+  type OrderAnomalyCode,
+  type OrderStatus,
+  type Refund,
+  type RefundStatus,
+} from './order.js';
+export { assertPortableId, generateId } from './order-id.js';
+export { type PaymentEvent, refundableAmount } from './order-state-machine.js';
+// Where orders live.
+export { type ListOrdersQuery, MemoryOrderStore, type OrderPage, type OrderStore } from './order-store.js';
+// Running the outbox relay in a worker of its own (`relay: false` in the web process).
+export {
+  createOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayErrorContext,
+  type OutboxRelayOptions,
+} from './outbox.js';
+// A memory store with an outbox (and the outbox alone), for tests and single-process tools.
+export { MemoryOutbox, type MemoryOutboxOptions, MemoryOutboxStore } from './outbox-memory.js';
+// Payment methods and payment codes (互认互扫).
+export {
+  classifyPaymentCode,
+  PAYMENT_CODE_RULES,
+  type PaymentCodeRule,
+  type WalletName,
+} from './payment-code.js';
+export { isPaymentMethod, PAYMENT_METHODS, type PaymentMethod } from './payment-method.js';
+// The facade.
+export {
+  type AcceptedNotification,
+  type ActionOf,
+  type AnyProvider,
+  type CreatePaymentInput,
+  type CreatePaymentOutput,
+  createPayments,
+  type HandleNotificationResult,
+  type MethodOf,
+  type Payments,
+  type PaymentsOptions,
+  type PaymentsRelayOptions,
+  type PayWithCodeInput,
+  type ProviderOptionsOf,
+  type ProviderWithId,
+  type RefundInput,
+  type RefundOutput,
+  type RejectedNotification,
+  type ResumeInput,
+  type SyncOptions,
+  type TypesOf,
+} from './payments/index.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
-export * from './provider-spec.js';
-export * from './reconciler.js';
-export * from './webhook-handlers.js';
+// The OAuth a wallet offers (a buyer id for `jsapi`), as the checkout takes it.
+export type { WalletOAuth } from './provider-spec.js';
+// The reconciler.
+export {
+  createReconciler,
+  type ReconcileAction,
+  type ReconcileRunResult,
+  type Reconciler,
+  type ReconcilerEvent,
+  type ReconcilerOptions,
+  type ReconcilerPayments,
+} from './reconciler.js';
+// Webhook endpoints around any notification handler.
+export {
+  createNodeWebhookHandler,
+  createWebhookHandler,
+  MAX_NOTIFICATION_BYTES,
+  type NodeWebhookHandler,
+  type NodeWebhookOptions,
+  type NotificationHandlerFunction,
+  type WebhookRejectionListener,
+} from './webhook-handlers.js';
+// Verifying a notification without the facade: `provider.verifyNotification(toNotificationRequest(input))`.
 export {
   type BodyInput,
   type HeadersInput,

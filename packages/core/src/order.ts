@@ -37,7 +37,7 @@ export type RefundStatus = 'pending' | 'succeeded' | 'failed';
  *
  * @example
  * ```ts
- * const { refund } = await payments.refund(order.id, { amount: 500 });
+ * const { refund } = await payments.refund(order.id, { refundId: 'refund0001', amount: 500 });
  * refund.status; // 'pending' | 'succeeded' | 'failed'
  * ```
  */

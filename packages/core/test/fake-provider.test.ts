@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runProviderConformanceTests } from '../src/conformance/index.js';
-import { SignatureVerificationError, toNotificationRequest, ValidationError } from '../src/index.js';
+import { SignatureVerificationError, ValidationError } from '../src/index.js';
+import { toNotificationRequest } from '../src/provider-utils/index.js';
 import { createFakeProvider, FAKE_SIGNATURE_HEADER } from '../src/testing/index.js';
 
 runProviderConformanceTests({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, type FormAction, renderAutoSubmitForm } from '../src/index.js';
+import { type FormAction, renderAutoSubmitForm } from '../src/index.js';
+import { escapeHtml } from '../src/provider-utils/index.js';
 
 const action: FormAction = {
   type: 'form',

@@ -5,13 +5,12 @@ import {
   InvalidTransitionError,
   ORDER_STATUSES,
   type Order,
-  type OrderEvent,
   type OrderStatus,
   RefundExceedsPaidError,
   refundableAmount,
   ValidationError,
 } from '../src/index.js';
-import { assertCanClose, TRANSITIONS, transition } from '../src/provider-utils/index.js';
+import { assertCanClose, type OrderEvent, TRANSITIONS, transition } from '../src/provider-utils/index.js';
 import { sampleOrder } from '../src/testing/index.js';
 
 const NOW = new Date('2024-05-01T08:00:00.000Z');

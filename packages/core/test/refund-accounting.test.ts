@@ -8,8 +8,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Order, type OrderEvent, RefundExceedsPaidError, refundableAmount } from '../src/index.js';
-import { transition } from '../src/provider-utils/index.js';
+import { type Order, RefundExceedsPaidError, refundableAmount } from '../src/index.js';
+import { type OrderEvent, transition } from '../src/provider-utils/index.js';
 import { sampleOrder } from '../src/testing/index.js';
 
 const NOW = new Date('2024-05-01T08:00:00.000Z');

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPayments, toNotificationRequest } from '../src/index.js';
-import { normalizeHeaders } from '../src/provider-utils/index.js';
+import { createPayments } from '../src/index.js';
+import { normalizeHeaders, toNotificationRequest } from '../src/provider-utils/index.js';
 import { createFakeProvider } from '../src/testing/index.js';
 
 describe('normalizeHeaders', () => {

@@ -48,8 +48,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'start') {
     const keysDir = values.keys ?? (await mkdtemp(join(tmpdir(), 'hutong-sandbox-')));
     const running = await startSandboxes({ port: Number(values.port ?? DEFAULT_CONTROL_PORT), keysDir });
-    console.log(JSON.stringify({ controlUrl: running.controlUrl, ...running.describe() }, null, 2));
-    const stop = () => void running.close().then(() => process.exit(0));
+    console.log(JSON.stringify(running.describe(), null, 2));
+    // Open keep-alive connections must not hold the process: exit within a second whatever they do.
+    const stop = () => {
+      setTimeout(() => process.exit(0), 1_000).unref();
+      void running.close().then(() => process.exit(0));
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     return -1; // keep serving

@@ -11,6 +11,7 @@
  *
  * @packageDocumentation
  */
+export * from './sandbox-control.js';
 export * from './sandbox-kit.js';
 export * from './sandbox-server.js';
 export * from './sandbox-trigger.js';

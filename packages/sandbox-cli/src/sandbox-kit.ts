@@ -168,7 +168,11 @@ export function createSandboxKit(): SandboxKit {
 }
 
 /** Where {@link writeSandboxIdentities} put each file, by wallet and key name. */
-export type SandboxKeyPaths = { [W in Wallet]: Record<string, string> };
+export interface SandboxKeyPaths {
+  alipay: { privateKey: string; appPublicKey: string; alipayPublicKey: string };
+  wechatpay: { privateKey: string; certificate: string; wechatpayPublicKey: string };
+  unionpay: { privateKey: string; certificate: string; rootCert: string; middleCert: string };
+}
 
 /**
  * Writes the kit's keys and certificates as PEM files under `dir` (`alipay/app-private-key.pem`,
@@ -199,7 +203,7 @@ export async function writeSandboxIdentities(identities: SandboxIdentities, dir:
       middleCert: ['middle.pem', identities.unionpay.middleCert],
     },
   };
-  const paths = { alipay: {}, wechatpay: {}, unionpay: {} } as SandboxKeyPaths;
+  const paths: { [W in Wallet]: Record<string, string> } = { alipay: {}, wechatpay: {}, unionpay: {} };
   for (const wallet of WALLETS) {
     await mkdir(join(dir, wallet), { recursive: true });
     for (const [name, [file, contents]] of Object.entries(files[wallet])) {
@@ -208,5 +212,5 @@ export async function writeSandboxIdentities(identities: SandboxIdentities, dir:
       paths[wallet][name] = path;
     }
   }
-  return paths;
+  return paths as unknown as SandboxKeyPaths;
 }

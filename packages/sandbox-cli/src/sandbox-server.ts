@@ -5,10 +5,11 @@
  * @packageDocumentation
  */
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HutongError } from '@hutong/core';
+import { createNodeHandler, type NodeRequestListener, refuseConnectRequests } from '@hutong/core/provider-utils';
 import type { WalletSandboxServer } from '@hutong/core/testing';
+import { createControlHandler } from './sandbox-control.js';
 import {
   createSandboxKit,
   type SandboxKeyPaths,
@@ -17,7 +18,7 @@ import {
   type Wallet,
   writeSandboxIdentities,
 } from './sandbox-kit.js';
-import { createTrigger, type TriggerRequest } from './sandbox-trigger.js';
+import { createTrigger } from './sandbox-trigger.js';
 
 /** The default port of the control server; the sandboxes take the three ports after it. */
 export const DEFAULT_CONTROL_PORT = 4700;
@@ -30,6 +31,45 @@ export interface StartSandboxesOptions {
   keysDir: string;
 }
 
+/**
+ * What `hutong-sandbox start` prints (as JSON) and its control API serves at `GET /`: everything a
+ * merchant's adapters need to talk to the sandboxes.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * function alipayOptions(info: SandboxStartInfo) {
+ *   return {
+ *     appId: info.alipay.appId,
+ *     privateKey: readFileSync(info.alipay.keys.privateKey, 'utf8'),
+ *     alipayPublicKey: readFileSync(info.alipay.keys.alipayPublicKey, 'utf8'),
+ *     endpoint: info.baseUrls.alipay,
+ *   };
+ * }
+ * ```
+ */
+export interface SandboxStartInfo {
+  /** The control API (`hutong-sandbox trigger --sandbox <url>`). */
+  controlUrl: string;
+  /** Each sandbox's base URL: the adapter's `endpoint`. */
+  baseUrls: Record<Wallet, string>;
+  /** The directory the key files are in. */
+  keysDir: string;
+  /** The Alipay test app: `appId`, `sellerId`, and the key files (`privateKey`, `alipayPublicKey`, ...). */
+  alipay: { appId: string; sellerId: string; keys: SandboxKeyPaths['alipay'] };
+  /** The WeChat Pay test merchant and the key files (`privateKey`, `wechatpayPublicKey`, ...). */
+  wechatpay: {
+    mchId: string;
+    appId: string;
+    apiV3Key: string;
+    merchantSerialNo: string;
+    wechatpayPublicKeyId: string;
+    keys: SandboxKeyPaths['wechatpay'];
+  };
+  /** The UnionPay test merchant and the key files (`privateKey`, `certificate`, `rootCert`, `middleCert`). */
+  unionpay: { merId: string; keys: SandboxKeyPaths['unionpay'] };
+}
+
 /** What {@link startSandboxes} started. */
 export interface RunningSandboxes {
   kit: SandboxKit;
@@ -40,7 +80,7 @@ export interface RunningSandboxes {
   /** The key files, by wallet. */
   keys: SandboxKeyPaths;
   /** Everything the merchant's adapters need, as printed by `start` and served at `GET /`. */
-  describe(): object;
+  describe(): SandboxStartInfo;
   /** Stops the three sandboxes and the control server. */
   close(): Promise<void>;
 }
@@ -68,7 +108,18 @@ export async function startSandboxes(options: StartSandboxesOptions): Promise<Ru
     string
   >;
   const { identities } = kit;
-  const describe = () => ({
+  // The control server is bound first, so its URL is known to describe() and to the handler.
+  let listener: NodeRequestListener | undefined;
+  const control = refuseConnectRequests(
+    createServer((request: IncomingMessage, response: ServerResponse) => {
+      void (listener as NodeRequestListener)(request, response);
+    }),
+  );
+  control.listen(port, '127.0.0.1');
+  await once(control, 'listening');
+  const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+  const describe = (): SandboxStartInfo => ({
+    controlUrl,
     baseUrls,
     keysDir: options.keysDir,
     alipay: { appId: identities.alipay.appId, sellerId: identities.alipay.sellerId, keys: keys.alipay },
@@ -82,24 +133,10 @@ export async function startSandboxes(options: StartSandboxesOptions): Promise<Ru
     },
     unionpay: { merId: identities.unionpay.merId, keys: keys.unionpay },
   });
-  const trigger = createTrigger(kit);
-  const control = createServer(async (request, response) => {
-    const send = (status: number, body: unknown) =>
-      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    try {
-      if (request.method === 'GET' && request.url === '/') return send(200, describe());
-      if (request.method !== 'POST' || request.url !== '/trigger') return send(404, { error: 'not found' });
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      send(200, await trigger(JSON.parse(Buffer.concat(chunks).toString('utf8')) as TriggerRequest));
-    } catch (error) {
-      const code = HutongError.isInstance(error) ? error.code : 'error';
-      send(400, { error: code, message: error instanceof Error ? error.message : String(error) });
-    }
+  listener = createNodeHandler(createControlHandler({ describe, trigger: createTrigger(kit) }), {
+    origin: controlUrl,
+    maxBodyBytes: 64 * 1024,
   });
-  control.listen(port, '127.0.0.1');
-  await once(control, 'listening');
-  const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
   return {
     kit,
     controlUrl,
@@ -109,7 +146,10 @@ export async function startSandboxes(options: StartSandboxesOptions): Promise<Ru
     async close() {
       await Promise.all([
         ...WALLETS.map((wallet) => servers[wallet].close()),
-        new Promise<void>((resolve) => control.close(() => resolve())),
+        new Promise<void>((resolve) => {
+          control.close(() => resolve());
+          control.closeIdleConnections();
+        }),
       ]);
     },
   };

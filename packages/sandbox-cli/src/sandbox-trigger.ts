@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { type NotificationInput, OrderNotFoundError, ValidationError } from '@hutong/core';
+import { type NotificationInput, ValidationError } from '@hutong/core';
 import type { WalletSandbox } from '@hutong/core/testing';
 import type { SandboxKit, Wallet } from './sandbox-kit.js';
 
@@ -51,14 +51,16 @@ export function createTrigger(kit: SandboxKit): (request: TriggerRequest) => Pro
   async function ensurePaid(request: TriggerRequest, sandbox: WalletSandbox): Promise<string> {
     const orderId = request.orderId ?? `sbx${Date.now()}${Math.floor(Math.random() * 1e6)}`;
     if (!sandbox.trade(orderId)) {
-      if (!request.to) throw new ValidationError('to', 'is needed to create a trade: the URL to notify');
-      if (request.orderId !== undefined && request.amount === undefined) {
+      if (request.orderId !== undefined && (request.amount === undefined || !request.to)) {
         // An order of the merchant's app that never reached this sandbox: a made-up amount would
-        // only earn an amount_mismatch there.
+        // only earn an amount_mismatch there, and without --to there is nowhere to post.
         throw new ValidationError(
-          'amount',
-          `is needed: the sandbox has no trade ${orderId}. Create the payment in your app against this sandbox first, or pass --amount (fen) to have hutong-sandbox create the trade`,
+          'order',
+          `names a trade the ${request.wallet} sandbox has not seen: the sandbox has no trade ${orderId}. Create the payment in your app with this sandbox's base URL as the adapter's endpoint, then trigger again; or pass --amount <fen> and --to <notify URL> to have hutong-sandbox create the trade`,
         );
+      }
+      if (!request.to) {
+        throw new ValidationError('to', 'is needed to create a trade: the URL to post the notification to');
       }
       const { action } = await kit.payments.createPayment({
         provider: request.wallet,
@@ -90,7 +92,12 @@ export function createTrigger(kit: SandboxKit): (request: TriggerRequest) => Pro
     if (request.event === 'notification') {
       if (!request.orderId) throw new ValidationError('order', 'names the order whose last notification to send again');
       const previous = last.get(`${request.wallet}:${request.orderId}`);
-      if (!previous) throw new OrderNotFoundError(request.orderId);
+      if (!previous) {
+        throw new ValidationError(
+          'order',
+          `has no notification from hutong-sandbox to send again: trigger payment or refund for ${request.orderId} first`,
+        );
+      }
       orderId = request.orderId;
       refundId = previous.refundId;
       notification = previous.notification;
@@ -109,7 +116,7 @@ export function createTrigger(kit: SandboxKit): (request: TriggerRequest) => Pro
           );
         });
         const amount = request.amount ?? order.amount - order.refundedAmount;
-        const { refund } = await kit.payments.refund(orderId, { amount });
+        const { refund } = await kit.payments.refund(orderId, { refundId: `sbxr${Date.now()}`, amount });
         refundId = refund.id;
       }
       notification = sandbox.settleRefund(orderId, refundId);

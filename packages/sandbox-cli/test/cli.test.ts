@@ -3,49 +3,42 @@
  * posts signed notifications to a local server, which an adapter configured with those keys verifies.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { alipay } from '@hutong/adapter-alipay';
 import { unionpay } from '@hutong/adapter-unionpay';
 import { wechatpay } from '@hutong/adapter-wechatpay';
-import { type PaymentProvider, toNotificationRequest } from '@hutong/core';
-import { rejectionOf } from '@hutong/core/testing';
+import { toNotificationRequest } from '@hutong/core';
+import type { PaymentProvider } from '@hutong/core/provider-utils';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, rejectionOf } from '@hutong/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { track } from '../../../tests/support/processes.js';
+import type { SandboxStartInfo } from '../src/index.js';
 import { startMerchantServer } from './merchant-server.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const cli = ['--import', 'tsx', 'packages/sandbox-cli/src/cli.ts'];
 const run = promisify(execFile);
 
-interface Started {
-  controlUrl: string;
-  baseUrls: Record<string, string>;
-  alipay: { appId: string; sellerId: string; keys: Record<string, string> };
-  wechatpay: {
-    mchId: string;
-    appId: string;
-    apiV3Key: string;
-    merchantSerialNo: string;
-    wechatpayPublicKeyId: string;
-    keys: Record<string, string>;
-  };
-  unionpay: { merId: string; keys: Record<string, string> };
-}
-
 let child: ChildProcess;
-let started: Started;
+let started: SandboxStartInfo;
 let merchant: Awaited<ReturnType<typeof startMerchantServer>>;
 const verified: { wallet: string; type: string }[] = [];
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [...cli, 'start', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = track(
+    spawn(process.execPath, [...cli, 'start', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   let output = '';
-  started = await new Promise<Started>((resolve, reject) => {
+  started = await new Promise<SandboxStartInfo>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
       try {
-        resolve(JSON.parse(output) as Started);
+        resolve(JSON.parse(output) as SandboxStartInfo);
       } catch {
         // not all of it yet
       }
@@ -95,7 +88,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  child?.kill('SIGTERM');
+  if (child?.exitCode === null) {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
   await merchant?.close();
 });
 
@@ -138,5 +134,51 @@ describe('hutong-sandbox', () => {
     const unknown = await rejectionOf(trigger('payment', '--wallet', 'alipay', '--order', 'appOrder0001', '--to', to));
     expect(unknown).toMatchObject({ code: 1 });
     expect(String((unknown as { stderr?: string }).stderr)).toContain('the sandbox has no trade appOrder0001');
+    // Without --to either: it says the trade is unknown, not that --to is missing.
+    const unseen = await rejectionOf(trigger('payment', '--wallet', 'wechatpay', '--order', 'appOrder0002'));
+    expect(String((unseen as { stderr?: string }).stderr)).toContain(
+      'names a trade the wechatpay sandbox has not seen: the sandbox has no trade appOrder0002',
+    );
+    expect(String((unseen as { stderr?: string }).stderr)).not.toContain('--to is needed');
   });
+
+  it('start prints a SandboxStartInfo, the same as GET /', async () => {
+    const served = (await (await fetch(started.controlUrl)).json()) as SandboxStartInfo;
+    expect(served).toEqual(started);
+    expect(Object.keys(started.unionpay.keys).sort()).toEqual(['certificate', 'middleCert', 'privateKey', 'rootCert']);
+  });
+
+  it('trigger posts to the merchant as a wallet does: a redirect is not followed', async () => {
+    const elsewhere = await startMerchantServer(async () => ({ status: 200, headers: {}, body: 'taken' }));
+    const redirecting = await startMerchantServer(async () => ({
+      status: 302,
+      headers: { location: `${elsewhere.url}/stolen` },
+      body: '',
+    }));
+    try {
+      const result = await rejectionOf(
+        trigger('payment', '--wallet', 'alipay', '--amount', '100', '--to', `${redirecting.url}/hook`),
+      );
+      expect(String((result as { stdout?: string }).stdout)).toContain('"status":302');
+      expect(elsewhere.received).toEqual([]);
+    } finally {
+      await Promise.all([elsewhere.close(), redirecting.close()]);
+    }
+  });
+
+  it('trigger gives up on a merchant that never answers, at the delivery deadline', async () => {
+    const silent = createServer(() => {}); // accepts, never answers
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const to = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`;
+    try {
+      const started = Date.now();
+      const failure = await rejectionOf(trigger('payment', '--wallet', 'unionpay', '--amount', '100', '--to', to));
+      expect(String((failure as { stderr?: string }).stderr)).toContain('did not answer in time');
+      expect(Date.now() - started).toBeLessThan(DEFAULT_DELIVERY_TIMEOUT_MS + 8_000);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  }, 40_000);
 });

@@ -28,6 +28,7 @@ export interface OrderStoreTestOptions {
  * runOrderStoreTests({ name: 'PostgresOrderStore', createStore: () => new PostgresOrderStore(pool) });
  * ```
  */
+// Longer than 150 lines on purpose: a suite's body is its list of test cases, read one after another.
 export function runOrderStoreTests(options: OrderStoreTestOptions): void {
   describe(`OrderStore conformance: ${options.name}`, () => {
     const bump = (order: Order, patch: Partial<Order> = {}): Order => ({

@@ -1,10 +1,12 @@
 /**
- * `@hutong/core/provider-utils`: what adapter authors need and merchants do not. Signed form
+ * `@hutong/core/provider-utils`: what adapter authors need and merchants do not. The provider spec
+ * (the interface, its requests and events), signed form
  * bodies, strict form decoding, key loading, provider civil times, the redacting HTTP client, option
  * validation (with the `zod/mini` functions in {@link z}), request normalisation and the order state machine's pure transition function.
  *
- * Merchants import from `@hutong/core`; an adapter imports the spec's types and errors from there
- * and its plumbing from here (the split the AI SDK keeps in `@ai-sdk/provider-utils`).
+ * Merchants import from `@hutong/core`; an adapter imports the error classes and order types from
+ * there, and the spec and its plumbing from here (the split the AI SDK keeps between `@ai-sdk/provider`
+ * and `@ai-sdk/provider-utils`, in one package; the migration guide says why).
  *
  * @example
  * ```ts
@@ -31,3 +33,4 @@ export { z } from '../schema.js';
 export * from '../signature-window.js';
 export * from '../validation.js';
 export { normalizeHeaders } from '../webhook-request.js';
+export * from './spec.js';

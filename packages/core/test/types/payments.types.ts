@@ -11,13 +11,12 @@ import {
   type HandleNotificationResult,
   type JsapiAction,
   type Order,
-  type PaymentProvider,
   type Payments,
   type PosAction,
-  type ProviderTypes,
   type QrAction,
   type RedirectAction,
 } from '../../src/index.js';
+import type { PaymentProvider, ProviderTypes } from '../../src/provider-utils/index.js';
 import { createFakeProvider } from '../../src/testing/index.js';
 
 interface InstallmentOptions {

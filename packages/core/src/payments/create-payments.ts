@@ -1,0 +1,106 @@
+/**
+ * `createPayments`: checks the options, builds the context the operations share, and returns the
+ * facade. Each operation lives in its own file in this folder.
+ *
+ * @packageDocumentation
+ */
+import { ValidationError } from '../errors.js';
+import { MemoryOrderStore, type OrderStore } from '../order-store.js';
+import { PaymentsEmitter } from '../payments-events.js';
+import { closeOrder } from './close-order.js';
+import { createPayment } from './create-payment.js';
+import { handleNotification } from './handle-notification.js';
+import { warnOfMemoryStoreInProduction } from './memory-store-warning.js';
+import { payWithCode } from './pay-with-code.js';
+import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
+import { createPaymentsRelay, defaultListenerError } from './payments-relay.js';
+import { checkNotifyUrl } from './payments-schemas.js';
+import type { AnyProvider, Payments, PaymentsOptions } from './payments-types.js';
+import { nodeWebhookHandler, webhookHandler } from './payments-webhooks.js';
+import { refundOrder } from './refund-order.js';
+import { resumePayment } from './resume-payment.js';
+import { syncOrder } from './sync-order.js';
+
+function checkProvider(provider: AnyProvider, index: number): void {
+  const field = `providers.${index}`;
+  if (provider?.specificationVersion !== 'v1') {
+    throw new ValidationError(field, 'implements an unsupported provider specification (expected v1)');
+  }
+  if (typeof provider.id !== 'string' || provider.id.length === 0) throw new ValidationError(`${field}.id`, 'is empty');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(provider.id)) {
+    throw new ValidationError(`${field}.id`, 'must be 1 to 64 letters, digits, "-" or "_"');
+  }
+}
+
+/** The providers by id, each checked, none twice. */
+function providerMap<P extends AnyProvider>(providers: readonly P[]): Map<string, P> {
+  const byId = new Map<string, P>();
+  providers.forEach((provider, index) => {
+    checkProvider(provider, index);
+    if (byId.has(provider.id)) throw new ValidationError(`providers.${index}.id`, `${provider.id} is configured twice`);
+    byId.set(provider.id, provider);
+  });
+  return byId;
+}
+
+/**
+ * Creates the payments facade, typed by its providers: `createPayment({ provider })` takes only their
+ * ids, `method` only what that provider takes, and `providerOptions` its own options.
+ *
+ * @example
+ * ```ts
+ * import { createPayments } from '@hutong/core';
+ * import { alipay } from '@hutong/adapter-alipay';
+ *
+ * const payments = createPayments({
+ *   providers: [alipay({ appId, privateKey, alipayPublicKey })],
+ *   notifyUrl: (provider) => `https://shop.example/webhooks/${provider}`,
+ * });
+ * const { order, action } = await payments.createPayment({
+ *   provider: 'alipay', method: 'qr', amount: 1999, subject: 'Tea',
+ * });
+ * showQrCode(action.content);
+ * payments.on('order.paid', ({ order }) => ship(order.id));
+ * ```
+ */
+export function createPayments<const P extends AnyProvider>(options: PaymentsOptions<P>): Payments<P> {
+  const providers = providerMap(options.providers);
+  if (typeof options.notifyUrl === 'string') checkNotifyUrl(options.notifyUrl, 'options.notifyUrl');
+  const store: OrderStore = options.store ?? new MemoryOrderStore();
+  warnOfMemoryStoreInProduction(store);
+  const emitter = new PaymentsEmitter(options.onListenerError ?? defaultListenerError);
+  const relayOptions = options.relay === false ? undefined : (options.relay ?? {});
+  const relay = createPaymentsRelay(store.outbox, relayOptions, emitter);
+  const context: PaymentsContext = {
+    providers,
+    providerList: options.providers,
+    store,
+    now: options.now ?? (() => new Date()),
+    maxRetries: options.maxConflictRetries ?? 16,
+    emitter,
+    outbox: store.outbox,
+    relay,
+    notifyUrl: options.notifyUrl as PaymentsContext['notifyUrl'],
+  };
+  const payments: Payments<P> = {
+    createPayment: ((input) => createPayment(context, input)) as Payments<P>['createPayment'],
+    payWithCode: (input) => payWithCode(context, input),
+    resume: (orderId, input) => resumePayment(context, orderId, input),
+    handleNotification: (providerId, input) => handleNotification(context, providerId, input),
+    sync: (orderId, syncOptions) => syncOrder(context, orderId, syncOptions),
+    close: (orderId) => closeOrder(context, orderId),
+    refund: (orderId, input) => refundOrder(context, orderId, input),
+    getOrder: (orderId) => getOrder(context, orderId),
+    on(type, listener) {
+      const off = emitter.on(type, listener);
+      if (relay && type !== 'notification.rejected' && relayOptions?.autoStart !== false) relay.start();
+      return off;
+    },
+    relay,
+    webhookHandler: (providerId) => webhookHandler(context, providerId),
+    nodeWebhookHandler: (providerId, webhookOptions) => nodeWebhookHandler(context, providerId, webhookOptions),
+    provider: ((id: string) => providerById(context, id)) as Payments<P>['provider'],
+    providers: Object.freeze([...options.providers]),
+  };
+  return payments;
+}

@@ -1,0 +1,44 @@
+/**
+ * `payments.handleNotification`: verifies a wallet's notification, applies its event atomically,
+ * and returns the exact reply the wallet expects. Never throws.
+ *
+ * @packageDocumentation
+ */
+import { ValidationError } from '../errors.js';
+import type { OrderAnomaly } from '../order.js';
+import { type NotificationInput, toNotificationRequest } from '../webhook-request.js';
+import { applyEvent } from './apply-event.js';
+import type { PaymentsContext } from './payments-context.js';
+import type { HandleNotificationResult } from './payments-types.js';
+
+/** Verifies, applies and answers one notification for the provider `providerId`. */
+export async function handleNotification(
+  context: PaymentsContext,
+  providerId: string,
+  input: NotificationInput,
+): Promise<HandleNotificationResult> {
+  const provider = context.providers.get(providerId);
+  if (!provider) {
+    const error = new ValidationError('provider', `${JSON.stringify(providerId)} is not a configured provider`);
+    await context.emitter.emit('notification.rejected', { provider: providerId, error });
+    return { ok: false, error, response: { status: 404, headers: {}, body: '' } };
+  }
+  try {
+    const request = toNotificationRequest(input);
+    const { event } = await provider.verifyNotification(request);
+    const result = await applyEvent(context, event, provider.id);
+    const anomalies: OrderAnomaly[] = [];
+    for (const effect of result.effects) if (effect.type === 'order.anomaly') anomalies.push(effect.anomaly);
+    return {
+      ok: true,
+      order: result.order,
+      event,
+      outcome: result.outcome,
+      anomalies,
+      response: provider.acknowledgeNotification({ accepted: true }),
+    };
+  } catch (error) {
+    await context.emitter.emit('notification.rejected', { provider: providerId, error });
+    return { ok: false, error, response: provider.acknowledgeNotification({ accepted: false, error }) };
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * The public types of the payments facade: its options, the inputs and outputs of each operation,
+ * and the `Payments` interface itself, typed by the configured providers.
+ *
+ * @packageDocumentation
+ */
+import type { NextAction, PosAction } from '../next-action.js';
+import type { Order, OrderAnomaly, Refund } from '../order.js';
+import type { PaymentEvent, TransitionResult } from '../order-state-machine.js';
+import type { MemoryOrderStore, OrderStore } from '../order-store.js';
+import type { OutboxRelay, OutboxRelayOptions } from '../outbox.js';
+import type { PAYMENT_CODE_RULES, PaymentCodeRule } from '../payment-code.js';
+import type { PaymentMethod } from '../payment-method.js';
+import type { PaymentsEventType, PaymentsListener } from '../payments-events.js';
+import type { PaymentProvider, ProviderTypes } from '../provider-spec.js';
+import type { NodeWebhookHandler, NodeWebhookOptions } from '../webhook-handlers.js';
+import type { NotificationInput, WebhookResponse } from '../webhook-request.js';
+
+/**
+ * Options of {@link createPayments}.
+ *
+ * @example
+ * ```ts
+ * createPayments({
+ *   providers: [alipay({ ... })],
+ *   store: new MemoryOrderStore(),
+ *   notifyUrl: (provider) => `https://shop.example/webhooks/${provider}`,
+ * });
+ * ```
+ */
+export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
+  /** The providers to offer; ids must be unique. Their ids and types type the facade. */
+  providers: readonly P[];
+  /**
+   * Where orders live. Default: a new {@link MemoryOrderStore}, which loses every order on restart:
+   * with `NODE_ENV=production` a memory store makes the process emit one warning
+   * (`process.emitWarning`, code `HUTONG_MEMORY_ORDER_STORE`).
+   */
+  store?: OrderStore | undefined;
+  /** Default notification URL: a string, or a function of the provider id. */
+  notifyUrl?: (string | ((provider: P['id']) => string)) | undefined;
+  /** The clock. Default `() => new Date()`. */
+  now?: (() => Date) | undefined;
+  /** How many times a write that lost a race is re-read and re-applied. Default 16. */
+  maxConflictRetries?: number | undefined;
+  /** Receives errors thrown by event listeners (the stored change stands). Default: `console.error`. */
+  onListenerError?: ((error: unknown, event: PaymentsEventType) => void) | undefined;
+  /**
+   * The outbox relay, with a store that has an outbox (`store.outbox`, e.g. `@hutong/store-sql`):
+   * its options, or `false` for none in this process (another process relays). Ignored with a store
+   * without an outbox, whose events are emitted inline. Default `{}`.
+   */
+  relay?: PaymentsRelayOptions | false | undefined;
+}
+
+/**
+ * Options of the facade's outbox relay ({@link PaymentsOptions.relay}); see
+ * {@link OutboxRelayOptions} for each.
+ *
+ * @example
+ * ```ts
+ * // Every instance gets every event: one consumer group per instance, with a stable name.
+ * createPayments({ providers, store, relay: { group: `instance-${process.env.HOSTNAME}` } });
+ * ```
+ */
+export interface PaymentsRelayOptions
+  extends Pick<
+    OutboxRelayOptions,
+    'group' | 'consumer' | 'batchSize' | 'leaseMs' | 'pollIntervalMs' | 'maxAttempts' | 'onError'
+  > {
+  /**
+   * Start the relay when the first listener of an order or refund event is registered with
+   * `payments.on` (default `true`). With `false`, call `payments.relay.start()` yourself.
+   */
+  readonly autoStart?: boolean | undefined;
+}
+
+/**
+ * Any provider, whatever its id and types: the bound of the facade's type parameter.
+ */
+export type AnyProvider = PaymentProvider<string, ProviderTypes>;
+
+/** The provider with id `Id` among the providers `P`. */
+export type ProviderWithId<P extends AnyProvider, Id extends string> = P extends AnyProvider
+  ? Id extends P['id']
+    ? P
+    : never
+  : never;
+
+/** The type-level declarations of provider `P` (its `providerOptions` and actions). */
+export type TypesOf<P extends AnyProvider> =
+  NonNullable<P['~types']> extends ProviderTypes ? NonNullable<P['~types']> : ProviderTypes;
+
+/** The methods provider `P` takes, as its types declare them. */
+export type MethodOf<P extends AnyProvider> = keyof TypesOf<P>['actions'] & PaymentMethod;
+
+/** The `providerOptions` type of provider `P`. */
+export type ProviderOptionsOf<P extends AnyProvider> = TypesOf<P>['providerOptions'];
+
+/** The action provider `P` answers for method `M`. */
+export type ActionOf<P extends AnyProvider, M extends PaymentMethod> = M extends keyof TypesOf<P>['actions']
+  ? NonNullable<TypesOf<P>['actions'][M]>
+  : NextAction | PosAction;
+
+/**
+ * Input of {@link Payments.createPayment}, for provider `P` and method `M`: `providerOptions` is
+ * typed by the provider, `method` limited to what it takes.
+ *
+ * @example
+ * ```ts
+ * const input: CreatePaymentInput = { provider: 'alipay', method: 'qr', amount: 1999, subject: 'Tea' };
+ * ```
+ */
+export interface CreatePaymentInput<P extends AnyProvider = AnyProvider, M extends PaymentMethod = MethodOf<P>> {
+  /** Provider id, e.g. `alipay`. */
+  provider: P['id'];
+  /** How the buyer pays; one the provider takes. */
+  method: M;
+  /** Amount in fen (integer). `1999` is 19.99 yuan. */
+  amount: number;
+  /** What the buyer sees on their statement (1 to 127 characters). */
+  subject: string;
+  /** 8 to 32 letters and digits; generated when absent. */
+  orderId?: string | undefined;
+  /** When the buyer can no longer pay. */
+  expiresAt?: Date | undefined;
+  /** Overrides the facade's `notifyUrl` for this order. */
+  notifyUrl?: string | undefined;
+  /** Where the buyer returns after paying (`page`, `h5`). */
+  returnUrl?: string | undefined;
+  /** The buyer's id at the provider (`jsapi`: WeChat openid, Alipay buyer id). */
+  buyerId?: string | undefined;
+  /** The buyer's payment code (`pos`). */
+  authCode?: string | undefined;
+  /** The buyer's IP address. */
+  clientIp?: string | undefined;
+  /** The merchant's own data, stored on the order. */
+  metadata?: Record<string, string> | undefined;
+  /** Options only the chosen provider understands; unknown keys are refused. */
+  providerOptions?: ProviderOptionsOf<P> | undefined;
+}
+
+/** Result of {@link Payments.createPayment}: the order and the buyer's next step for its method. */
+export interface CreatePaymentOutput<A = NextAction | PosAction> {
+  order: Order;
+  /** The buyer's next step (for `pos`, the payment's status). */
+  action: A;
+}
+
+/**
+ * Input of {@link Payments.payWithCode}: a payment code scanned at the till, of any configured
+ * wallet.
+ *
+ * @example
+ * ```ts
+ * await payments.payWithCode({ authCode: scanned, amount: 1800, subject: '拿铁 大杯' });
+ * ```
+ */
+export interface PayWithCodeInput<P extends AnyProvider = AnyProvider> {
+  /** The buyer's payment code as scanned (digits). Its wallet picks the provider. */
+  authCode: string;
+  /** Amount in fen (integer). */
+  amount: number;
+  /** What the buyer sees on their statement. */
+  subject: string;
+  /** 8 to 32 letters and digits; generated when absent. */
+  orderId?: string | undefined;
+  /** The merchant's own data, stored on the order. */
+  metadata?: Record<string, string> | undefined;
+  /** The provider to use, when several are configured for the code's wallet. Default: the first. */
+  provider?: P['id'] | undefined;
+  /** Rules mapping codes to wallets. Default {@link PAYMENT_CODE_RULES}. */
+  rules?: readonly PaymentCodeRule[] | undefined;
+  /**
+   * How long to wait for a buyer who confirms in their wallet (enters a password) before the payment
+   * is cancelled, in milliseconds. Default 60 000.
+   */
+  confirmTimeoutMs?: number | undefined;
+  /** How often to ask the wallet while the buyer confirms, in milliseconds. Default 3 000. */
+  pollIntervalMs?: number | undefined;
+}
+
+/**
+ * Input of {@link Payments.resume}: what the order does not keep and the wallet may need again.
+ *
+ * @example
+ * ```ts
+ * await payments.resume(order.id, { clientIp: '203.0.113.7' });
+ * ```
+ */
+export interface ResumeInput<P extends AnyProvider = AnyProvider> {
+  /** The buyer's IP address (WeChat Pay `h5`). */
+  clientIp?: string | undefined;
+  /** Provider options for the new attempt, as for `createPayment`. */
+  providerOptions?: ProviderOptionsOf<P> | undefined;
+}
+
+/**
+ * Input of {@link Payments.refund}.
+ *
+ * @example
+ * ```ts
+ * const input: RefundInput = { refundId: 'refund0001', amount: 500, reason: '少发一盒' };
+ * ```
+ */
+export interface RefundInput {
+  /** Amount in fen. */
+  amount: number;
+  /**
+   * The merchant's id for this refund, 8 to 32 letters and digits (the wallets' `out_request_no`,
+   * `out_refund_no`): required, as the wallets require it. A second call with the same id returns
+   * the same refund and never refunds twice, concurrent calls (a double click) included. Derive it
+   * from what the buyer asked for (a return or ticket number), not from the click.
+   */
+  refundId: string;
+  /** Shown to the buyer by some wallets; at most 80 characters. */
+  reason?: string | undefined;
+}
+
+/**
+ * Options of {@link Payments.sync}.
+ *
+ * @example
+ * ```ts
+ * await payments.sync(order.id, { resendRefundsAfterMs: 300_000 });
+ * ```
+ */
+export interface SyncOptions {
+  /**
+   * Send a pending refund again, with the same refund id, when the wallet answers that it does not
+   * know it and the refund has not changed for this long (milliseconds). Default: never (the
+   * wallet's answer is thrown, as before).
+   */
+  readonly resendRefundsAfterMs?: number | undefined;
+}
+
+/** Result of {@link Payments.refund}. */
+export interface RefundOutput {
+  order: Order;
+  refund: Refund;
+}
+
+/** A notification that was verified and whose event is stored (or already was). */
+export interface AcceptedNotification {
+  ok: true;
+  /** The order after the event. */
+  order: Order;
+  /** The verified event. */
+  event: PaymentEvent;
+  /** `applied`, or `duplicate` / `stale` when the event changed nothing. */
+  outcome: TransitionResult['outcome'];
+  /** Anomalies this notification revealed (recorded on the order). */
+  anomalies: OrderAnomaly[];
+  /** The exact reply the provider expects. */
+  response: WebhookResponse;
+  error?: undefined;
+}
+
+/** A notification that was refused (unverified, unknown order, store failure, ...). */
+export interface RejectedNotification {
+  ok: false;
+  /** Why it was refused. */
+  error: unknown;
+  order?: undefined;
+  event?: undefined;
+  outcome?: undefined;
+  anomalies?: undefined;
+  /** The exact reply the provider expects (it redelivers when this is not a 2xx). */
+  response: WebhookResponse;
+}
+
+/**
+ * Result of {@link Payments.handleNotification}, narrowed by `ok`. `response` is always set: send
+ * it back as is.
+ *
+ * @example
+ * ```ts
+ * const result = await payments.handleNotification('alipay', { headers, body });
+ * if (result.ok) console.log(result.order.id, result.outcome);
+ * ```
+ */
+export type HandleNotificationResult = AcceptedNotification | RejectedNotification;
+
+/**
+ * The payments facade returned by {@link createPayments}, typed by its providers `P`: provider ids,
+ * methods, `providerOptions` and actions are checked at compile time.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: `Payments` without arguments is any facade, whatever its providers.
+export interface Payments<P extends AnyProvider = any> {
+  /**
+   * Records an order and asks the provider for the buyer's next step. What the provider needs for
+   * the method is checked first: a caller's mistake stores nothing and fires no event.
+   */
+  createPayment<Id extends P['id'], M extends MethodOf<ProviderWithId<P, Id>>>(
+    input: CreatePaymentInput<ProviderWithId<P, Id>, M> & { provider: Id },
+  ): Promise<CreatePaymentOutput<ActionOf<ProviderWithId<P, Id>, M>>>;
+  /**
+   * Takes a payment code scanned at the till, of any configured wallet (互认互扫): the code's wallet
+   * picks the provider, a `pos` payment is made, and while the buyer confirms in their wallet it asks
+   * the wallet until the payment settles or `confirmTimeoutMs` passes, then cancels it. An unknown
+   * code, or one of a wallet no provider takes, is a `ValidationError` before anything is stored.
+   */
+  payWithCode(input: PayWithCodeInput<P>): Promise<CreatePaymentOutput<PosAction>>;
+  /**
+   * A fresh next action for an order still unpaid (the buyer dismissed the wallet's sheet), by the
+   * wallet's own rule for paying the same order again. Never creates a second payable order.
+   */
+  resume(orderId: string, input?: ResumeInput<P>): Promise<CreatePaymentOutput>;
+  /** Verifies a notification, applies it atomically and returns the reply to send. Never throws. */
+  handleNotification(provider: P['id'], input: NotificationInput): Promise<HandleNotificationResult>;
+  /**
+   * Asks the provider for the payment's (and pending refunds') state and applies it. With
+   * `resendRefundsAfterMs`, a pending refund the wallet does not know (its request never arrived)
+   * and unchanged that long is sent again under the same refund id; the reconciler passes it.
+   */
+  sync(orderId: string, options?: SyncOptions): Promise<Order>;
+  /** Closes an unpaid order at the provider. */
+  close(orderId: string): Promise<Order>;
+  /** Refunds part or all of a paid order; never beyond what was paid, pending refunds included. */
+  refund(orderId: string, input: RefundInput): Promise<RefundOutput>;
+  /** The stored order; throws {@link OrderNotFoundError}. */
+  getOrder(orderId: string): Promise<Order>;
+  /**
+   * Subscribes to a facade event; returns the unsubscribe function. With a store that has an outbox,
+   * the first listener of an order or refund event starts {@link Payments.relay} (unless
+   * `relay.autoStart` is `false`).
+   */
+  on<T extends PaymentsEventType>(type: T, listener: PaymentsListener<T>): () => void;
+  /**
+   * The outbox relay, when the store has an outbox and `relay` is not `false`: it delivers the
+   * events the facade wrote with each order to this facade's listeners, at least once. Stop it
+   * (`await payments.relay?.stop()`) before closing the database. `undefined` otherwise: events are
+   * then emitted inline, right after the store write.
+   */
+  readonly relay: OutboxRelay | undefined;
+  /** A `(Request) => Promise<Response>` webhook endpoint for one provider (web-standard servers). */
+  webhookHandler(provider: P['id']): (request: Request) => Promise<Response>;
+  /**
+   * A webhook endpoint for Node's `http` (and Express, Fastify's raw mode, ...). Every request gets
+   * an answer and none can throw; `options.origin` is the trusted origin of the notification's URL.
+   */
+  nodeWebhookHandler(provider: P['id'], options?: NodeWebhookOptions): NodeWebhookHandler;
+  /** The configured provider with this id, with its own type (`WechatpayProvider`, ...). */
+  provider<Id extends P['id']>(id: Id): ProviderWithId<P, Id>;
+  /** The configured providers, in the order given. */
+  readonly providers: readonly P[];
+}

@@ -1,0 +1,58 @@
+/**
+ * `payments.refund`: records a refund by its id with compare-and-set, then sends it; the same id
+ * again returns the same refund without a second request.
+ *
+ * @packageDocumentation
+ */
+import { UnsupportedOperationError } from '../errors.js';
+import { assertAmount } from '../money.js';
+import type { Refund } from '../order.js';
+import { assertPortableId } from '../order-id.js';
+import { parseWithSchema } from '../validation.js';
+import { applyEvent } from './apply-event.js';
+import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
+import { refundInputSchema } from './payments-schemas.js';
+import type { RefundInput, RefundOutput } from './payments-types.js';
+import { requireCapability } from './provider-call.js';
+import { sendRefund } from './refund-send.js';
+
+/** Refunds part or all of a paid order; never beyond what was paid, pending refunds included. */
+export async function refundOrder(
+  context: PaymentsContext,
+  orderId: string,
+  input: RefundInput,
+): Promise<RefundOutput> {
+  const parsed = parseWithSchema(refundInputSchema, input, 'input');
+  assertAmount(input.amount, 'amount');
+  const amount = input.amount;
+  const refundId = parsed.refundId;
+  assertPortableId(refundId, 'input.refundId');
+  const order = await getOrder(context, orderId);
+  const provider = providerById(context, order.provider);
+  requireCapability(provider, 'refund');
+  if (!provider.capabilities.partialRefund && amount !== order.paidAmount) {
+    throw new UnsupportedOperationError(provider.id, 'partial refunds');
+  }
+  const earlier = order.refunds.filter((r) => r.status !== 'failed' && r.id !== refundId);
+  if (!provider.capabilities.multipleRefunds && earlier.length > 0) {
+    throw new UnsupportedOperationError(provider.id, 'more than one refund per order');
+  }
+  const requested = await applyEvent(context, {
+    type: 'refund.requested',
+    orderId,
+    refundId,
+    amount,
+    reason: parsed.reason,
+  });
+  if (requested.outcome !== 'applied') {
+    // This refund id was already requested (a double click, a retry): the same refund, never a
+    // second request to the wallet. A refund left pending settles by notification or `sync`.
+    return { order: requested.order, refund: requested.order.refunds.find((r) => r.id === refundId) as Refund };
+  }
+  const final = await sendRefund(context, provider, requested.order, {
+    id: refundId,
+    amount,
+    reason: parsed.reason ?? null,
+  });
+  return { order: final, refund: final.refunds.find((r) => r.id === refundId) as Refund };
+}

@@ -1,0 +1,45 @@
+/**
+ * The provider spec, as adapters import it from `@hutong/core/provider-utils`: the interface a
+ * wallet adapter implements, the requests it receives, the events it returns (the state machine's
+ * payment and refund events), the notification request it verifies, and the options types of the
+ * errors it constructs. Merchants never need these names; `@hutong/core` no longer lists them.
+ *
+ * @packageDocumentation
+ */
+export type { HutongErrorOptions, ProviderApiErrorDetails, ValidationErrorOptions } from '../errors.js';
+export { escapeHtml } from '../next-action.js';
+export type {
+  OrderEffect,
+  OrderEvent,
+  OrderEventType,
+  PaymentClosedEvent,
+  PaymentEvent,
+  PaymentFailedEvent,
+  PaymentInitiatedCommand,
+  PaymentPendingEvent,
+  PaymentSucceededEvent,
+  RefundFailedEvent,
+  RefundPendingEvent,
+  RefundRequestedCommand,
+  RefundSucceededEvent,
+  TransitionResult,
+} from '../order-state-machine.js';
+export type {
+  CreatePaymentRequest,
+  CreatePaymentResult,
+  DefaultProviderActions,
+  NotificationOutcome,
+  PaymentProvider,
+  PaymentReference,
+  PaymentStatusEvent,
+  ProviderActions,
+  ProviderCapabilities,
+  ProviderTypes,
+  RefundReference,
+  RefundRequest,
+  RefundStatusEvent,
+  ResumePaymentRequest,
+  VerifiedNotification,
+  WalletOAuth,
+} from '../provider-spec.js';
+export { type NotificationRequest, toNotificationRequest } from '../webhook-request.js';

@@ -1,0 +1,50 @@
+/**
+ * `@hutong/core/store-kit`: what the author of an order store needs and a merchant does not. The
+ * store contract with its optional outbox and claims, list positions and opaque cursors, the
+ * normalised list query, and the checks a store applies to outbox names and leases. The suites
+ * every store must pass are in `@hutong/core/conformance`.
+ *
+ * @example
+ * ```ts
+ * import { encodeOrderCursor, normalizeListOrdersQuery, orderListPosition } from '@hutong/core/store-kit';
+ *
+ * const query = normalizeListOrdersQuery({ status: 'pending', limit: 50 });
+ * const cursor = encodeOrderCursor(orderListPosition(lastOrderOfPage));
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  compareOrderListPositions,
+  DEFAULT_LIST_LIMIT,
+  decodeOrderCursor,
+  encodeOrderCursor,
+  hasPendingRefund,
+  type ListOrdersQuery,
+  MAX_LIST_LIMIT,
+  type NormalizedListOrdersQuery,
+  normalizeListOrdersQuery,
+  type OrderListPosition,
+  type OrderPage,
+  type OrderStore,
+  orderListPosition,
+} from '../order-store.js';
+export {
+  type ClaimEventsOptions,
+  type ClaimedOutboxEvent,
+  type ClaimOrdersOptions,
+  checkClaimEventsOptions,
+  checkLease,
+  checkOutboxName,
+  checkPruneEventsOptions,
+  checkReleaseEventsOptions,
+  defaultConsumerName,
+  type OrderClaims,
+  type OrderOutbox,
+  type OutboxEvent,
+  type OutboxEventType,
+  type OutboxPayload,
+  outboxEventId,
+  type PruneEventsOptions,
+  type ReleaseEventsOptions,
+} from '../outbox.js';
