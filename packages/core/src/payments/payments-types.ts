@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import type { OrderNotFoundError } from '../errors.js';
 import type { NextAction, PosAction } from '../next-action.js';
 import type { Order, OrderAnomaly, Refund } from '../order.js';
 import type { PaymentEvent, TransitionResult } from '../order-state-machine.js';
