@@ -30,6 +30,7 @@ export {
   type WechatOAuthToken,
   type WechatpayOAuth,
   type WechatpayOAuthOptions,
+  type WechatpayProviderOAuthOptions,
   wechatpayOAuth,
 } from './wechatpay-oauth.js';
 export {

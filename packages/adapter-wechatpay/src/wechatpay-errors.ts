@@ -65,12 +65,40 @@ export function wechatpayError(
   const code = typeof body.code === 'string' && body.code ? body.code : `HTTP_${httpStatus}`;
   const known = Object.hasOwn(WECHATPAY_ERROR_CODES, code) ? WECHATPAY_ERROR_CODES[code] : undefined;
   const normalizedCode = known ?? (httpStatus >= 500 ? 'system_busy' : 'unknown');
-  return new ProviderApiError({
+  const providerMessage = typeof body.message === 'string' ? body.message : undefined;
+  const error = new ProviderApiError({
     provider,
     providerCode: code,
-    providerMessage: typeof body.message === 'string' ? body.message : undefined,
+    providerMessage,
     normalizedCode,
     httpStatus,
     requestId,
   });
+  if (code === 'SIGN_ERROR' && httpStatus === 401) error.message += `: ${signErrorHint(providerMessage)}`;
+  return error;
+}
+
+/**
+ * What to check when WeChat Pay refuses a request's signature (401 `SIGN_ERROR`): the serial and
+ * the key the request was signed with, the one WeChat names first. It names options, never quotes
+ * them (no key material, no serial).
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * signErrorHint('商户证书序列号有误。请使用签名私钥匹配的证书序列号'); // 'check options.merchantSerialNo: ...'
+ * ```
+ */
+export function signErrorHint(providerMessage: string | undefined): string {
+  const serial =
+    'options.merchantSerialNo must be the serial of the merchant API certificate whose private key is options.privateKey ' +
+    '(`openssl x509 -in apiclient_cert.pem -noout -serial`; not a platform certificate or a PUB_KEY_ID_)';
+  const key = "options.privateKey must be that certificate's private key (apiclient_key.pem)";
+  const clock = "the server's clock must be within 5 minutes of WeChat Pay's";
+  const message = providerMessage ?? '';
+  if (/序列号/.test(message)) return `check ${serial}; and ${key}`;
+  if (/timestamp|时间/.test(message)) return `check ${clock}; then ${serial}; and ${key}`;
+  if (/商户号/.test(message))
+    return `check options.mchId (the merchant id the certificate belongs to); then ${serial}; and ${key}`;
+  return `check ${key}; and ${serial}`;
 }

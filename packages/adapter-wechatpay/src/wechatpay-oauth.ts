@@ -3,10 +3,11 @@
  * the buyer through WeChat and back with a `code`, and the exchange of that code for the buyer's
  * openid, which a `jsapi` payment needs.
  *
- * It is a factory of its own, not a method of the payment provider: the exchange is signed by
- * nobody, it runs under the official account's AppSecret (which the payment provider never needs
- * and should not hold), on another host, and the official account may be another app than the one
- * the payments default to.
+ * It is a method of the payment provider, `provider.oauth({ appSecret })`, the one OAuth shape both
+ * wallets with OAuth offer (core's `WalletOAuth`): the openid must belong to the paying app, so the
+ * provider's own app id is used. The AppSecret is given to `oauth()` only (the payments never need
+ * it). `wechatpayOAuth({ appId, appSecret })`, the factory of earlier versions, stays as a
+ * deprecated alias.
  *
  * @packageDocumentation
  */
@@ -16,6 +17,7 @@ import {
   ProviderApiError,
   UnexpectedResponseError,
   ValidationError,
+  type WalletOAuth,
 } from '@hutong/core';
 import {
   assertHttpUrl,
@@ -72,6 +74,31 @@ export interface WechatpayOAuthOptions {
 }
 
 /**
+ * Options of `provider.oauth()`: the official account's AppSecret; the app id is the provider's
+ * (its `mp` app id when configured by kind, else its default), and the endpoint, `fetch`, time
+ * limit and hooks default to the provider's (a provider on a hutong sandbox gets the sandbox's
+ * OAuth pages).
+ *
+ * @group OAuth
+ * @example
+ * ```ts
+ * const oauth = provider.oauth({ appSecret: process.env.WECHAT_APP_SECRET as string });
+ * ```
+ */
+export interface WechatpayProviderOAuthOptions {
+  /** The official account's AppSecret. It is sent to WeChat only, and never appears in errors or hooks. */
+  appSecret: string;
+  /** `'production'`, or one base URL serving the authorize page and the token API. Default: the provider's sandbox URL when it has one, else production. */
+  endpoint?: 'production' | (string & {}) | undefined;
+  /** The `fetch` to use. Default: the provider's. */
+  fetch?: typeof globalThis.fetch | undefined;
+  /** Time limit of the code exchange in ms. Default: the provider's. */
+  timeoutMs?: number | undefined;
+  /** Logging and metrics hooks (never seeing the AppSecret, the code or the tokens). Default: the provider's. */
+  hooks?: HttpHooks | undefined;
+}
+
+/**
  * What WeChat returns for a code (`/sns/oauth2/access_token`). The access token is the web OAuth
  * token (not the official account's API token); `snsapi_base` needs nothing but the openid.
  *
@@ -95,16 +122,17 @@ export interface WechatOAuthToken {
 }
 
 /**
- * WeChat's web OAuth for one official account: satisfies `@hutong/checkout`'s `WechatOAuth`.
+ * WeChat's web OAuth for one official account: core's `WalletOAuth` (`authorizeUrl`, `buyerId`),
+ * which `@hutong/checkout` takes, with WeChat's extras (`openid`, `exchangeCode`).
  *
  * @group OAuth
  * @example
  * ```ts
- * const oauth: WechatpayOAuth = wechatpayOAuth({ appId, appSecret });
+ * const oauth: WechatpayOAuth = provider.oauth({ appSecret });
  * response.redirect(oauth.authorizeUrl('https://shop.example/oauth/wechat', state));
  * ```
  */
-export interface WechatpayOAuth {
+export interface WechatpayOAuth extends WalletOAuth {
   /** The official account's app id. */
   readonly appId: string;
   /**
@@ -115,6 +143,8 @@ export interface WechatpayOAuth {
   authorizeUrl(redirectUri: string, state: string): string;
   /** The buyer's openid for the `code` WeChat returned. A code is good for one exchange, within 5 minutes. */
   openid(code: string): Promise<string>;
+  /** The buyer's id for the paying app: the openid, as {@link WechatpayOAuth.openid}. */
+  buyerId(code: string): Promise<string>;
   /** The whole reply for a code: openid, unionid, scope and the web OAuth tokens. */
   exchangeCode(code: string): Promise<WechatOAuthToken>;
 }
@@ -150,6 +180,15 @@ const optionsSchema = z.strictObject({
   hooks: transportOptionsShape.hooks,
 });
 
+/** `provider.oauth()`'s options: the app id and the provider id are the provider's. */
+const providerOAuthSchema = z.strictObject({
+  appSecret: optionsSchema.shape.appSecret,
+  endpoint: optionsSchema.shape.endpoint,
+  fetch: transportOptionsShape.fetch,
+  timeoutMs: transportOptionsShape.timeoutMs,
+  hooks: transportOptionsShape.hooks,
+});
+
 /** WeChat's `state`: letters and digits, at most 128 bytes. */
 const STATE = /^[A-Za-z0-9]{0,128}$/;
 /** WeChat's codes are short URL-safe tokens; anything else is not one. */
@@ -166,12 +205,11 @@ const tokenReply = z.looseObject({
 });
 
 /**
- * WeChat's web OAuth (`snsapi_base`) for an official account: the authorize URL and the code →
- * openid exchange. Pass it as `@hutong/checkout`'s `wallets.wechatpay.oauth`. Errors are hutong
- * errors: WeChat's `errcode` replies a `ProviderApiError` (`40029` an invalid code, `40163` a code
- * used twice, `40125` a wrong AppSecret), an unreadable reply an `UnexpectedResponseError`, a bad
- * argument a `ValidationError`. The exchange is never retried: a code is good once.
+ * WeChat's web OAuth for an official account, as `wechatpayOAuth({ appId, appSecret })` of earlier
+ * versions built it.
  *
+ * @deprecated Use the provider's method, `provider.oauth({ appSecret })`: the same OAuth, under the
+ * provider's own app id (the openid must belong to the paying app).
  * @group OAuth
  * @example
  * ```ts
@@ -181,7 +219,43 @@ const tokenReply = z.looseObject({
  * ```
  */
 export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
-  const config = parseWithSchema(optionsSchema, options, 'options');
+  return createWechatpayOAuth(parseWithSchema(optionsSchema, options, 'options'));
+}
+
+/**
+ * `provider.oauth(options)`: WeChat's web OAuth under the provider's app id, its transport options
+ * defaulting to the provider's.
+ *
+ * @group OAuth
+ * @example
+ * ```ts
+ * const oauth = wechatpayProviderOAuth({ id: 'wechatpay', appId, endpoint: 'production' }, { appSecret });
+ * ```
+ */
+export function wechatpayProviderOAuth(
+  provider: Omit<WechatpayOAuthOptions, 'appSecret'>,
+  options: WechatpayProviderOAuthOptions,
+): WechatpayOAuth {
+  const given = parseWithSchema(providerOAuthSchema, options, 'options');
+  return createWechatpayOAuth({
+    appId: provider.appId,
+    id: provider.id,
+    appSecret: given.appSecret,
+    endpoint: given.endpoint ?? provider.endpoint,
+    fetch: given.fetch ?? provider.fetch,
+    timeoutMs: given.timeoutMs ?? provider.timeoutMs,
+    hooks: given.hooks ?? provider.hooks,
+  });
+}
+
+/**
+ * WeChat's web OAuth (`snsapi_base`) for an official account: the authorize URL and the code →
+ * openid exchange. Errors are hutong errors: WeChat's `errcode` replies a `ProviderApiError`
+ * (`40029` an invalid code, `40163` a code used twice, `40125` a wrong AppSecret), an unreadable
+ * reply an `UnexpectedResponseError`, a bad argument a `ValidationError`. The exchange is never
+ * retried: a code is good once.
+ */
+function createWechatpayOAuth(config: WechatpayOAuthOptions): WechatpayOAuth {
   const provider = config.id ?? 'wechatpay';
   const custom = config.endpoint !== undefined && config.endpoint !== 'production';
   const base = (host: 'authorize' | 'api') =>
@@ -300,6 +374,9 @@ export function wechatpayOAuth(options: WechatpayOAuthOptions): WechatpayOAuth {
     authorizeUrl,
     exchangeCode,
     async openid(code) {
+      return (await exchangeCode(code)).openid;
+    },
+    async buyerId(code) {
       return (await exchangeCode(code)).openid;
     },
   };

@@ -24,7 +24,8 @@ import { createWechatpayBills, type WechatpayBillRequest } from './wechatpay-bil
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
 import type { WechatpayAppParams, WechatpayJsapiParams } from './wechatpay-client-signatures.js';
 import { verifyWechatpayNotification, wechatpayAcknowledgement } from './wechatpay-notification.js';
-import { resolveWechatpayOptions, type WechatpayOptions } from './wechatpay-options.js';
+import { type WechatpayOAuth, type WechatpayProviderOAuthOptions, wechatpayProviderOAuth } from './wechatpay-oauth.js';
+import { resolveWechatpayOptions, WECHATPAY_HOSTS, type WechatpayOptions } from './wechatpay-options.js';
 import { checkWechatpayPayment, type WechatpayPaymentOptions } from './wechatpay-payment-request.js';
 import { createWechatpayPayments, type WechatpayOperationContext } from './wechatpay-payments.js';
 import {
@@ -84,6 +85,14 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
    * default app id (`payments.close` passes the order's own).
    */
   reversePayment(orderId: string, appId?: string): Promise<void>;
+  /**
+   * WeChat's web OAuth (`snsapi_base`) under this provider's app id (its `mp` app id when
+   * configured by kind): core's `WalletOAuth`, which `@hutong/checkout` takes as
+   * `wallets.wechatpay.oauth`, with `openid` and `exchangeCode`. Only `appSecret` is needed; the
+   * endpoint, `fetch`, time limit and hooks default to the provider's (on a hutong sandbox, its
+   * OAuth pages).
+   */
+  oauth(options: WechatpayProviderOAuthOptions): WechatpayOAuth;
 }
 
 const CAPABILITIES: ProviderCapabilities = {
@@ -230,5 +239,19 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
     downloadTradeBill,
 
     reversePayment,
+
+    oauth: (oauthOptions) =>
+      wechatpayProviderOAuth(
+        {
+          id,
+          appId: config.apps.byRole.mp ?? config.apps.default,
+          // A provider on a sandbox (any base URL but WeChat Pay's own) finds WeChat's OAuth pages there.
+          endpoint: Object.values(WECHATPAY_HOSTS).includes(config.baseUrl as never) ? 'production' : config.baseUrl,
+          fetch: config.fetch,
+          timeoutMs: config.timeoutMs,
+          hooks: config.hooks,
+        },
+        oauthOptions,
+      ),
   };
 }

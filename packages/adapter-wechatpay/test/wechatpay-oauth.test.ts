@@ -1,7 +1,13 @@
-import { NetworkError, ProviderApiError, UnexpectedResponseError, ValidationError } from '@hutong/core';
+import {
+  NetworkError,
+  ProviderApiError,
+  UnexpectedResponseError,
+  ValidationError,
+  type WalletOAuth,
+} from '@hutong/core';
 import type { RedactedRequest, RedactedResponse } from '@hutong/core/provider-utils';
 import { describe, expect, it } from 'vitest';
-import { wechatpayOAuth } from '../src/index.js';
+import { wechatpay, wechatpayOAuth } from '../src/index.js';
 import { createWechatpaySandbox, WECHATPAY_SANDBOX_BRIDGE_PATH } from '../src/sandbox/index.js';
 import { fixture } from './helpers.js';
 import { MERCHANT, sandboxed } from './sandbox-setup.js';
@@ -222,6 +228,46 @@ describe('wechatpayOAuth', () => {
     expect(logged).toContain('ECONNREFUSED');
     expect(logged).not.toContain(SECRET);
     expect(logged).not.toContain(code);
+  });
+
+  it('provider.oauth({ appSecret }) is WalletOAuth under the provider’s own app id; buyerId(code) is the openid', async () => {
+    const { sandbox, provider } = sandboxed({ appIds: ['wx2222222222222222'] });
+    const oauth: WalletOAuth = provider.oauth({ appSecret: sandbox.appSecret });
+    const link = new URL(oauth.authorizeUrl(REDIRECT, 'state123'));
+    expect(link.origin).toBe(sandbox.baseUrl);
+    expect(link.searchParams.get('appid')).toBe(MERCHANT.appId);
+    const visit = async () => {
+      const back = new URL((await sandbox.fetch(link.href)).headers.get('location') ?? '');
+      return back.searchParams.get('code') ?? '';
+    };
+    expect(await oauth.buyerId(await visit())).toBe(sandbox.openid(MERCHANT.appId));
+    const extras = provider.oauth({ appSecret: sandbox.appSecret });
+    expect(await extras.openid(await visit())).toBe(sandbox.openid());
+    expect((await extras.exchangeCode(await visit())).scope).toBe('snsapi_base');
+    // The app id is the provider's: the openid must belong to the paying app.
+    expect(() => provider.oauth({ appSecret: sandbox.appSecret, appId: 'wx2222222222222222' } as never)).toThrow(
+      'options.appId: is not a known option',
+    );
+    expect(() => provider.oauth({ appSecret: 'short' })).toThrow('options.appSecret');
+    // By kind, the official account (mp) is the OAuth app, whatever the default.
+    const byKind = sandboxed({
+      appIds: ['wx2222222222222222', 'wx3333333333333333'],
+      provider: { appIds: { app: 'wx3333333333333333', mp: 'wx2222222222222222' } },
+    });
+    const mp = new URL(byKind.provider.oauth({ appSecret: byKind.sandbox.appSecret }).authorizeUrl(REDIRECT, 's'));
+    expect(mp.searchParams.get('appid')).toBe('wx2222222222222222');
+    // On WeChat Pay's own hosts, WeChat's own OAuth hosts.
+    const live = wechatpay({
+      ...MERCHANT,
+      wechatpayPublicKey: sandbox.wechatpayPublicKey,
+      wechatpayPublicKeyId: sandbox.wechatpayPublicKeyId,
+    });
+    expect(live.oauth({ appSecret: SECRET }).authorizeUrl(REDIRECT, 's')).toMatch(/^https:\/\/open\.weixin\.qq\.com\//);
+  });
+
+  it('wechatpayOAuth(...) (deprecated) still works and has buyerId beside openid', async () => {
+    const { sandbox, oauth, visit } = onSandbox();
+    expect(await oauth.buyerId(await visit())).toBe(sandbox.openid());
   });
 
   it('the sandbox refuses a link with its parameters out of order, or for an app id it does not know', async () => {

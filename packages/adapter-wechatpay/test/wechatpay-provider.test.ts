@@ -178,6 +178,40 @@ describe('verifying replies', () => {
     });
   });
 
+  it('names what to check when WeChat Pay refuses the request signature (a wrong merchantSerialNo, a wrong key), quoting no key material', async () => {
+    const wrongSerial = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01';
+    const serial = await rejectionOf(
+      facade({ provider: { merchantSerialNo: wrongSerial } }).payments.createPayment({
+        provider: 'wechatpay',
+        method: 'qr',
+        amount: 1,
+        subject: 'x',
+      }),
+    );
+    expect(serial).toMatchObject({ providerCode: 'SIGN_ERROR', httpStatus: 401, normalizedCode: 'invalid_signature' });
+    expect((serial as ProviderApiError).providerMessage).toContain('商户证书序列号有误');
+    const serialText = (serial as Error).message;
+    expect(serialText).toContain('options.merchantSerialNo');
+    expect(serialText).toContain('options.privateKey');
+    expect(serialText).not.toContain(wrongSerial);
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const key = await rejectionOf(
+      facade({ provider: { privateKey: pem } }).payments.createPayment({
+        provider: 'wechatpay',
+        method: 'qr',
+        amount: 1,
+        subject: 'x',
+      }),
+    );
+    expect(key).toMatchObject({ providerCode: 'SIGN_ERROR', httpStatus: 401 });
+    const keyText = (key as Error).message;
+    expect(keyText).toContain('options.privateKey');
+    expect(keyText).toContain('options.merchantSerialNo');
+    expect(keyText).not.toContain(MERCHANT.merchantSerialNo);
+    expect(keyText).not.toMatch(/BEGIN|PRIVATE KEY|MII/);
+  });
+
   it('refuses a tampered reply, an unsigned 4xx, and a reply outside the time window', async () => {
     const tampered = facade({
       rewrite: async (r) =>

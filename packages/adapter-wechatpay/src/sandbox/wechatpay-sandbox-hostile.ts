@@ -14,35 +14,28 @@ import {
   WECHATPAY_TIMESTAMP_TOLERANCE,
   type WechatpayEncryptedResource,
 } from '@hutong/adapter-wechatpay/protocol';
-import { type NotificationInput, ValidationError } from '@hutong/core';
+import { ValidationError } from '@hutong/core';
+import type { SandboxHostileHooks, SandboxReplyTampering } from '@hutong/core/testing';
 import type { WechatpaySandboxNotifier } from './wechatpay-sandbox-notifications.js';
-import type { SandboxReplyTamper } from './wechatpay-sandbox-routes.js';
 import type { Json, WechatpaySandboxState } from './wechatpay-sandbox-state.js';
 
 /** Another merchant (and its app) a foreign notification names: genuine, but not for this merchant. */
 export const WECHATPAY_SANDBOX_FOREIGN_MERCHANT = { mchId: '1900000109', appId: 'wx8888888888888888' } as const;
 
 /**
- * The WeChat Pay sandbox's hostile hooks. Each notification must be refused by a correct adapter.
+ * The WeChat Pay sandbox's hostile hooks (core's `SandboxHostileHooks`): a forged notification is
+ * the genuine one with the amount changed inside its re-encrypted resource; an unsigned one is
+ * signed by an attacker's RSA key under WeChat Pay's serial; a foreign one names
+ * {@link WECHATPAY_SANDBOX_FOREIGN_MERCHANT}; a stale one is signed 6 minutes ago; a tampered reply
+ * is the next reply about a trade or refund (not a certificate download), altered once.
  *
  * @example
  * ```ts
  * const forged = sandbox.hostile.forgeNotification(sandbox.pay('o1'));
- * await expect(provider.handleNotification(forged)).rejects.toThrow(SignatureVerificationError);
+ * await expect(provider.verifyNotification(forged)).rejects.toThrow(SignatureVerificationError);
  * ```
  */
-export interface WechatpaySandboxHostileHooks {
-  /** The same notification with its amount changed inside the (re-encrypted) resource; the signature left as it was. */
-  forgeNotification(genuine: NotificationInput): NotificationInput;
-  /** A payment notification for `orderId` signed by an attacker's key, under WeChat Pay's serial. */
-  unsignedNotification(orderId: string): NotificationInput;
-  /** A genuine, WeChat Pay-signed payment notification naming another merchant id and app id. */
-  foreignNotification(orderId: string): NotificationInput;
-  /** A genuine payment notification whose signed `Wechatpay-Timestamp` is outside the 300-second window. */
-  staleNotification(orderId: string): NotificationInput | undefined;
-  /** The next reply about a trade or refund is altered (see {@link SandboxReplyTamper}). */
-  tamperNextReply(kind: SandboxReplyTamper): void;
-}
+export type WechatpaySandboxHostileHooks = SandboxHostileHooks;
 
 /**
  * Creates the hostile hooks.
@@ -56,7 +49,7 @@ export function createWechatpaySandboxHostile(context: {
   state: WechatpaySandboxState;
   notifier: WechatpaySandboxNotifier;
   apiV3Key: Buffer;
-  tamperNextReply(kind: SandboxReplyTamper): void;
+  tamperNextReply(kind: SandboxReplyTampering): void;
 }): WechatpaySandboxHostileHooks {
   const { state, notifier, apiV3Key } = context;
   let attackerKey: KeyObject | undefined;

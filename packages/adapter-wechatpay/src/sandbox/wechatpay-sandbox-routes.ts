@@ -15,14 +15,12 @@ import {
   WECHATPAY_TIMESTAMP_TOLERANCE,
   wechatpaySigningMessage,
 } from '@hutong/adapter-wechatpay/protocol';
+import type { SandboxReplyTampering } from '@hutong/core/testing';
 import type { WechatpaySandboxKeys } from './wechatpay-sandbox-keys.js';
 import { routeDownloads } from './wechatpay-sandbox-routes-downloads.js';
 import { routePayments } from './wechatpay-sandbox-routes-payments.js';
 import { routeRefunds } from './wechatpay-sandbox-routes-refunds.js';
 import { errorReply, type Json, type SandboxReply, type WechatpaySandboxState } from './wechatpay-sandbox-state.js';
-
-/** What `tamperNextReply` alters in the next reply about a trade or refund. */
-export type SandboxReplyTamper = 'amount' | 'order' | 'signature';
 
 /** The APIv3 server: one request in, one signed reply out. */
 export interface WechatpaySandboxRoutes {
@@ -33,7 +31,7 @@ export interface WechatpaySandboxRoutes {
    * broken. Replies that carry nothing to alter (a close's 204, an error) pass unaltered, except
    * under `'signature'`.
    */
-  tamperNextReply(kind: SandboxReplyTamper): void;
+  tamperNextReply(kind: SandboxReplyTampering): void;
 }
 
 /**
@@ -53,7 +51,7 @@ export function createWechatpaySandboxRoutes(context: {
   apiV3Key: Buffer;
 }): WechatpaySandboxRoutes {
   const { state, keys } = context;
-  let tamper: SandboxReplyTamper | undefined;
+  let tamper: SandboxReplyTampering | undefined;
 
   /** WeChat Pay's checks of `Authorization`, in its order; `undefined` when the request passes. */
   function checkRequest(method: string, url: URL, headers: Headers, body: string): SandboxReply | undefined {

@@ -13,12 +13,9 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { certificateSerial } from '@hutong/adapter-wechatpay/protocol';
 import type { NotificationInput } from '@hutong/core';
-import { createSandboxOutbox, type WalletSandbox, type WalletSandboxServer } from '@hutong/core/testing';
+import { createSandboxOutbox, serveSandbox, type WalletSandbox } from '@hutong/core/testing';
 import { createWechatpaySandboxBuyer } from './wechatpay-sandbox-buyer.js';
 import { createWechatpaySandboxEvents } from './wechatpay-sandbox-events.js';
 import { createWechatpaySandboxHostile, type WechatpaySandboxHostileHooks } from './wechatpay-sandbox-hostile.js';
@@ -40,7 +37,6 @@ import {
 
 export type { WechatpaySandboxHostileHooks } from './wechatpay-sandbox-hostile.js';
 export { WECHATPAY_SANDBOX_FOREIGN_MERCHANT } from './wechatpay-sandbox-hostile.js';
-export type { SandboxReplyTamper } from './wechatpay-sandbox-routes.js';
 export type { WechatpaySandboxRefund, WechatpaySandboxTransaction } from './wechatpay-sandbox-state.js';
 export { WECHATPAY_SANDBOX_BRIDGE_PATH, WECHATPAY_SANDBOX_BRIDGE_PAY_PATH };
 
@@ -201,7 +197,7 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     },
     baseUrl: WECHATPAY_SANDBOX_BASE_URL,
     fetch: async (input, init) => serve(new Request(input, init)),
-    listen: (port) => listen(serve, port),
+    listen: (port) => serveSandbox(serve, { port }),
     open: buyer.open,
     pay: events.pay,
     confirmPassword: events.confirmPassword,
@@ -223,34 +219,5 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     },
     deliver: outbox.deliver,
     trade: (orderId) => state.transactions.get(orderId),
-  };
-}
-
-/** Serves `serve` over HTTP on 127.0.0.1. */
-async function listen(serve: (request: Request) => Promise<Response>, port = 0): Promise<WalletSandboxServer> {
-  const server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers))
-      if (typeof value === 'string') headers.set(name, value);
-    const address = server.address() as AddressInfo;
-    const method = request.method ?? 'GET';
-    const reply = await serve(
-      new Request(`http://127.0.0.1:${address.port}${request.url}`, {
-        method,
-        headers,
-        body: method === 'GET' || method === 'HEAD' ? undefined : Buffer.concat(chunks),
-      }),
-    );
-    response.writeHead(reply.status, Object.fromEntries(reply.headers));
-    response.end(Buffer.from(await reply.arrayBuffer()));
-  });
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
-  const { port: bound } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${bound}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
