@@ -108,6 +108,7 @@ export {
   type RefundOutput,
   type RejectedNotification,
   type ResumeInput,
+  type SyncOptions,
   type TypesOf,
 } from './payments/index.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
