@@ -10,13 +10,15 @@ import {
   HutongError,
   type NotificationRequest,
   type PaymentEvent,
-  type PaymentSucceededEvent,
   SignatureVerificationError,
   ValidationError,
-  type VerifiedNotification,
   type WebhookResponse,
 } from '@hutong/core';
-import { notificationRejectionStatus } from '@hutong/core/provider-utils';
+import {
+  notificationRejectionStatus,
+  type PaymentSucceededEvent,
+  type VerifiedNotification,
+} from '@hutong/core/provider-utils';
 import { decryptWechatpayResource, type WechatpayEncryptedResource } from './wechatpay-aead.js';
 import {
   checkWechatpaySignedMessage,

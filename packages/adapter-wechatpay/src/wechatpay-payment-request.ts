@@ -5,8 +5,9 @@
  *
  * @packageDocumentation
  */
-import { type CreatePaymentRequest, type ResumePaymentRequest, ValidationError } from '@hutong/core';
-import { parseWithSchema, z } from '@hutong/core/provider-utils';
+
+import { ValidationError } from '@hutong/core';
+import { type CreatePaymentRequest, parseWithSchema, type ResumePaymentRequest, z } from '@hutong/core/provider-utils';
 import type { WechatpayApps } from './wechatpay-options.js';
 import { formatWechatpayTime } from './wechatpay-time.js';
 

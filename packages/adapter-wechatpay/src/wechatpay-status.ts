@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import type { PaymentStatusEvent, RefundStatusEvent } from '@hutong/core';
+import type { PaymentStatusEvent, RefundStatusEvent } from '@hutong/core/provider-utils';
 
 /**
  * `trade_state` of a transaction.
