@@ -32,6 +32,10 @@ import { parseWechatpayTime } from './wechatpay-time.js';
  * What notification handling needs of the configuration.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const config: WechatpayNotificationConfig = { provider: 'wechatpay', mchId, appIds: [appId], apiV3Key, keys, now: () => new Date() };
+ * ```
  */
 export interface WechatpayNotificationConfig {
   /** The provider id, named by errors. Default `wechatpay`. */
@@ -55,6 +59,11 @@ interface NotificationBody {
  * A decrypted transaction resource (`TRANSACTION.SUCCESS`).
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const transaction = JSON.parse(plaintext) as WechatpayTransactionResource;
+ * transaction.amount.payer_total;
+ * ```
  */
 export interface WechatpayTransactionResource {
   mchid: string;
@@ -76,6 +85,11 @@ export interface WechatpayTransactionResource {
  * A decrypted refund resource (`REFUND.*`).
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const refund = JSON.parse(plaintext) as WechatpayRefundResource;
+ * refund.refund_status; // 'SUCCESS'
+ * ```
  */
 export interface WechatpayRefundResource {
   mchid: string;

@@ -141,6 +141,10 @@ function storedClientIp(request: CreatePaymentRequest): string | undefined {
  * the same.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const parameters: WechatpayPaymentParameters = { appId, mchId, options: {}, clientIp: null };
+ * ```
  */
 export interface WechatpayPaymentParameters {
   appId: string;
