@@ -93,7 +93,10 @@ function run(command, commandArgs, cwd, timeoutMs = 180_000) {
 function importableEntries(manifest) {
   const exports = manifest.exports ?? { '.': {} };
   return Object.entries(exports)
-    .filter(([entry, target]) => entry !== './package.json' && (entry === '.' || typeof target !== 'object' || 'require' in target))
+    .filter(
+      ([entry, target]) =>
+        entry !== './package.json' && (entry === '.' || typeof target !== 'object' || 'require' in target),
+    )
     .map(([entry]) => (entry === '.' ? manifest.name : `${manifest.name}/${entry.slice(2)}`));
 }
 
@@ -105,7 +108,8 @@ async function tryInstall(registry, manager, line) {
     writeFileSync(join(dir, '.npmrc'), `@hutong:registry=${registry}\n`);
     const words = line.split(/\s+/);
     const installed = await run(words[0], words.slice(1), dir);
-    if (installed.code !== 0) return `\`${line}\` exited ${installed.code}:\n${installed.output.trim().split('\n').slice(-15).join('\n')}`;
+    if (installed.code !== 0)
+      return `\`${line}\` exited ${installed.code}:\n${installed.output.trim().split('\n').slice(-15).join('\n')}`;
     const project = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     const direct = Object.keys({ ...project.dependencies, ...project.devDependencies }).filter((name) =>
       name.startsWith('@hutong/'),
@@ -114,12 +118,20 @@ async function tryInstall(registry, manager, line) {
       const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8'));
       if (!/^\d+\.\d+\.\d+$/.test(manifest.version)) return `${name} installed at ${manifest.version}`;
       for (const entry of importableEntries(manifest)) {
-        const imported = await run('node', ['--input-type=module', '-e', `await import(${JSON.stringify(entry)});`], dir);
-        if (imported.code !== 0) return `\`${line}\`: import('${entry}') failed:\n${imported.output.trim().split('\n').slice(-8).join('\n')}`;
+        const imported = await run(
+          'node',
+          ['--input-type=module', '-e', `await import(${JSON.stringify(entry)});`],
+          dir,
+        );
+        if (imported.code !== 0)
+          return `\`${line}\`: import('${entry}') failed:\n${imported.output.trim().split('\n').slice(-8).join('\n')}`;
       }
-      for (const bin of Object.keys(typeof manifest.bin === 'string' ? { [name]: manifest.bin } : (manifest.bin ?? {}))) {
+      for (const bin of Object.keys(
+        typeof manifest.bin === 'string' ? { [name]: manifest.bin } : (manifest.bin ?? {}),
+      )) {
         const ran = await run(join(dir, 'node_modules', '.bin', bin), ['--help'], dir, 30_000);
-        if (ran.code !== 0) return `\`${line}\`: \`${bin} --help\` exited ${ran.code}:\n${ran.output.trim().split('\n').slice(-8).join('\n')}`;
+        if (ran.code !== 0)
+          return `\`${line}\`: \`${bin} --help\` exited ${ran.code}:\n${ran.output.trim().split('\n').slice(-8).join('\n')}`;
       }
     }
     return undefined;

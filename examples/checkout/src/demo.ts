@@ -12,10 +12,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCheckout, renderQrText } from '@hutong/checkout';
-import { createPayments, formatYuan, type NextAction, type Order } from '@hutong/core';
+import { createPayments, formatYuan, type Order } from '@hutong/core';
 import { createSqlStore } from '@hutong/store-sql';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { describeAction, qrBlocks, wrapLine } from './terminal.js';
 import { startWallets } from './wallets.js';
 import { startWebhookServer } from './webhook-server.js';
 
@@ -48,42 +49,21 @@ function openDatabase(file: string) {
   return new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
 }
 
-/** Several QR codes side by side, each under its caption. */
-function sideBySide(blocks: { caption: string; qr: string }[]): string {
-  const columns = blocks.map(({ caption, qr }) => [caption, ...qr.split('\n').filter((line) => line.length > 0)]);
-  const widths = columns.map((lines) => Math.max(...lines.map((line) => [...line].length)) + 3);
-  const height = Math.max(...columns.map((lines) => lines.length));
-  const rows: string[] = [];
-  for (let row = 0; row < height; row++) {
-    rows.push(
-      columns
-        .map((lines, i) => {
-          const line = lines[row] ?? '';
-          return line + ' '.repeat((widths[i] as number) - [...line].length);
-        })
-        .join('')
-        .trimEnd(),
-    );
-  }
-  return rows.join('\n');
-}
-
-/** Where a web action sends the buyer: the sandbox cashier's page. */
-function describe(action: NextAction): string {
-  if (action.type === 'form') return `a ${action.method} form to ${action.url}`;
-  if (action.type === 'redirect') return action.url;
-  return action.type;
-}
-
 /**
  * Runs the demo, logging each step with the events it caused right under it.
  *
  * @param options.databaseFile - the SQLite file (default: a new temp file).
+ * @param options.columns - the width to fit (default 80): text wraps, QR codes stack when narrow.
  */
 export async function runDemo(
-  log: (line: string) => void,
-  options: { databaseFile?: string } = {},
+  print: (line: string) => void,
+  options: { databaseFile?: string; columns?: number } = {},
 ): Promise<DemoSummary> {
+  const columns = options.columns ?? 80;
+  /** Text, wrapped at the width. */
+  const log = (text: string) => {
+    for (const line of text.split('\n')) for (const part of wrapLine(line, columns)) print(part);
+  };
   const databaseFile = options.databaseFile ?? join(mkdtempSync(join(tmpdir(), 'hutong-demo-')), 'orders.sqlite');
   const wallets = await startWallets();
   let db = openDatabase(databaseFile);
@@ -110,7 +90,7 @@ export async function runDemo(
     (await wallets.sandboxes[wallet].deliver(notification)).status;
 
   try {
-    log(`orders live in ${databaseFile} (SQLite, @hutong/store-sql)`);
+    log(`orders live in ${databaseFile}\n(SQLite, @hutong/store-sql)`);
 
     // 1. Every wallet: a QR payment and a web payment.
     log('\n1. Every wallet takes a QR payment and a web payment');
@@ -124,15 +104,16 @@ export async function runDemo(
       });
       qr.push({ wallet, order, content: action.content });
     }
-    log(
-      sideBySide(
+    print(
+      qrBlocks(
         qr.map(({ wallet, content }) => ({ caption: `${NAMES[wallet]} QR, 19.99 yuan`, qr: renderQrText(content) })),
+        columns,
       ),
     );
     for (const { wallet, order, content } of qr) {
       wallets.sandboxes[wallet].open({ type: 'qr', content });
       const status = await deliver(wallet, wallets.sandboxes[wallet].pay(order.id));
-      log(`   ${NAMES[wallet]}: the buyer scanned and paid ${order.id}; the webhook answered ${status}`);
+      log(`   ${NAMES[wallet]}: scanned and paid ${order.id}, webhook ${status}`);
       await events();
       orders.set(order.id, order);
     }
@@ -146,14 +127,19 @@ export async function runDemo(
     };
     for (const wallet of ['alipay', 'wechatpay', 'unionpay'] as const) {
       const { order, action } = await webPayments[wallet]();
-      log(`   ${NAMES[wallet]} ${order.method}: the buyer's browser goes to ${describe(action)}`);
+      log(`   ${NAMES[wallet]} ${order.method}: the browser goes to ${describeAction(action)}`);
       wallets.sandboxes[wallet].open(action);
       const status = await deliver(wallet, wallets.sandboxes[wallet].pay(order.id));
-      log(`      the buyer paid ${order.id}; the webhook answered ${status}`);
+      log(`      paid ${order.id}, webhook ${status}`);
       await events();
-      const { refund } = await payments.refund(order.id, { amount: 800, reason: '少发一只杯子' });
+      // The refund's own id makes a retry (a double click) the same refund, never a second one.
+      const { refund } = await payments.refund(order.id, {
+        refundId: `R${order.id}`.slice(0, 32),
+        amount: 800,
+        reason: '少发一只杯子',
+      });
       await deliver(wallet, wallets.sandboxes[wallet].settleRefund(order.id, refund.id));
-      log(`      refunded 8.00 yuan of it (${refund.id}); the wallet notified the settlement`);
+      log(`      refunded 8.00 yuan (${refund.id}); the wallet notified it`);
       await events();
       orders.set(order.id, order);
     }
@@ -182,7 +168,7 @@ export async function runDemo(
       maxCompletions: 10,
     });
     log(`   ${url}`);
-    log(renderQrText(url));
+    print(renderQrText(url));
     const visits: { who: string; userAgent: string; wallet: Wallet; via?: 'wechatpay' }[] = [
       { who: 'a buyer in Alipay', userAgent: USER_AGENTS.alipay, wallet: 'alipay' },
       { who: 'a buyer in Cloud QuickPass', userAgent: USER_AGENTS.unionpay, wallet: 'unionpay' },
@@ -228,7 +214,7 @@ export async function runDemo(
     const afterRestart: Order[] = [];
     for (const id of orders.keys()) afterRestart.push((await reopened.get(id)) as Order);
     const paid = afterRestart.filter((order) => order.paidAmount > 0).length;
-    log(`   ${afterRestart.length} orders read back from ${databaseFile}; ${paid} of them paid`);
+    log(`   ${afterRestart.length} orders read back from the file; ${paid} of them paid`);
     return { databaseFile, codeCompletions, afterRestart };
   } finally {
     await server.close();

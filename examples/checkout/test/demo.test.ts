@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../src/demo.js';
 
+/** Hosts of the wallets' real services: none is printed when the demo runs on local sandboxes. */
+const WALLET_HOSTS = /alipay(?:dev)?\.com|tenpay\.com|weixin\.qq\.com|wechatpay\.cn|95516\.com|unionpay\.com/i;
+
 describe('checkout demo', () => {
+  // One run of the demo (about 10 s), at the width a terminal that is not a TTY gets: 80 columns.
+  const lines: string[] = [];
+  const run = runDemo((line) => lines.push(...line.split('\n')), { columns: 80 });
+
   it('pays on every wallet (QR, web, one code, the till), refunds, and finds every order after a restart', async () => {
-    const lines: string[] = [];
-    const summary = await runDemo((line) => lines.push(line));
+    const summary = await run;
     const output = lines.join('\n');
     // 3 QR + 3 web payments, 3 payments of the static code, 3 at the till.
     expect(summary.afterRestart).toHaveLength(12);
@@ -18,5 +24,16 @@ describe('checkout demo', () => {
     // Each step's events print under it, and the demo fits two screens or so.
     expect(output.indexOf('event checkout.completed')).toBeGreaterThan(output.indexOf('2. One code'));
     expect(lines.join('\n').split('\n').length).toBeLessThan(130);
+  });
+
+  it('fits an 80-column terminal, QR codes included', async () => {
+    await run;
+    const wide = lines.filter((line) => [...line].length > 80);
+    expect(wide).toEqual([]);
+  });
+
+  it('prints no real wallet host while it runs on the sandboxes', async () => {
+    await run;
+    expect(lines.filter((line) => WALLET_HOSTS.test(line))).toEqual([]);
   });
 });

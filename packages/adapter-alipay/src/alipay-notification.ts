@@ -8,16 +8,20 @@
  */
 import type { KeyObject } from 'node:crypto';
 import {
-  type NotificationOutcome,
   type NotificationRequest,
   type PaymentEvent,
-  type PaymentSucceededEvent,
   parseYuan,
   SignatureVerificationError,
   ValidationError,
   type WebhookResponse,
 } from '@hutong/core';
-import { decodeForm, FormFields, notificationRejectionStatus } from '@hutong/core/provider-utils';
+import {
+  decodeForm,
+  FormFields,
+  type NotificationOutcome,
+  notificationRejectionStatus,
+  type PaymentSucceededEvent,
+} from '@hutong/core/provider-utils';
 import { alipaySigningString, verifyAlipayBytes } from './alipay-signature.js';
 import { alipayTradeStatus } from './alipay-status.js';
 import { parseAlipayTime } from './alipay-time.js';
@@ -131,15 +135,22 @@ export function verifyAlipayNotification(
   config: AlipayNotificationConfig,
 ): { event: PaymentEvent; notificationId?: string | undefined } {
   const provider = config.id ?? 'alipay';
+  // The body is split once; each field below is decoded once, when it is read.
   const form = FormFields.parse(request.body, 'notification.body');
-  // Presence only: the signature itself is decoded once, by the verification.
-  if (!form.raw('sign'))
-    throw new SignatureVerificationError(provider, 'missing_signature', 'the notification has no sign');
+  const sign = form.get('sign');
+  if (!sign) throw new SignatureVerificationError(provider, 'missing_signature', 'the notification has no sign');
   const signType = form.get('sign_type');
   if (signType && signType !== 'RSA2') {
     throw new SignatureVerificationError(provider, 'malformed', `sign_type ${signType} is not supported (use RSA2)`);
   }
-  if (!verifyAlipayNotificationForm(form, config.alipayKeys)) {
+  if (
+    !verifyEitherRule(
+      (omit) => form.signedBytes(omit),
+      Buffer.from(sign, 'base64'),
+      Boolean(signType),
+      config.alipayKeys,
+    )
+  ) {
     const hint = config.signatureHint ? ` ${config.signatureHint}` : '';
     throw new SignatureVerificationError(
       provider,
@@ -166,7 +177,7 @@ export function verifyAlipayNotification(
   // A refund (partial: TRADE_SUCCESS; full: TRADE_CLOSED) carries the merchant's refund id in
   // out_biz_no and the order's cumulative refunded amount in refund_fee.
   const refundId = field('out_biz_no');
-  const refundFee = field('refund_fee');
+  const refundFee = refundId ? field('refund_fee') : undefined;
   if (refundId && refundFee) {
     return {
       event: {

@@ -113,6 +113,12 @@ describe('checkout.nodeHandler under hostile requests', () => {
     },
   );
 
+  it('answers a body over 64 KiB with 413 without reading it, and keeps serving', async () => {
+    const status = await raw(`POST ${server.attempt} HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 100000`);
+    expect(status).toBe(413);
+    await stillServing();
+  });
+
   it('answers a POST of a valid attempt under a // path without sending the buyer to another host', async () => {
     const reply = await new Promise<string>((resolve) => {
       const socket = connect(server.port, '127.0.0.1');

@@ -19,7 +19,6 @@ const MOVED = new Map([
   ['DefaultProviderActions', '@hutong/core/provider-utils'],
   ['HutongErrorOptions', '@hutong/core/provider-utils'],
   ['MAX_LIST_LIMIT', '@hutong/core/store-kit'],
-  ['MemoryOutbox', '@hutong/core/store-kit'],
   ['NormalizedListOrdersQuery', '@hutong/core/store-kit'],
   ['NotificationOutcome', '@hutong/core/provider-utils'],
   ['OrderClaims', '@hutong/core/store-kit'],

@@ -55,6 +55,8 @@ export {
   type RenderFormOptions,
   renderAutoSubmitForm,
 } from './next-action.js';
+// Node hands CONNECT to the server, never to a request listener: this answers it 405.
+export { refuseConnectRequests } from './node-http.js';
 // Orders.
 export {
   ORDER_STATUSES,
@@ -76,8 +78,8 @@ export {
   type OutboxRelayErrorContext,
   type OutboxRelayOptions,
 } from './outbox.js';
-// A memory store with an outbox, for tests and single-process tools.
-export { type MemoryOutboxOptions, MemoryOutboxStore } from './outbox-memory.js';
+// A memory store with an outbox (and the outbox alone), for tests and single-process tools.
+export { MemoryOutbox, type MemoryOutboxOptions, MemoryOutboxStore } from './outbox-memory.js';
 // Payment methods and payment codes (互认互扫).
 export {
   classifyPaymentCode,
@@ -106,6 +108,7 @@ export {
   type RefundOutput,
   type RejectedNotification,
   type ResumeInput,
+  type SyncOptions,
   type TypesOf,
 } from './payments/index.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
@@ -127,6 +130,7 @@ export {
   createWebhookHandler,
   MAX_NOTIFICATION_BYTES,
   type NodeWebhookHandler,
+  type NodeWebhookOptions,
   type NotificationHandlerFunction,
   type WebhookRejectionListener,
 } from './webhook-handlers.js';

@@ -9,6 +9,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBounded } from './bounded-read.js';
 import { ValidationError } from './errors.js';
+import {
+  readNodeBody,
+  type refuseConnectRequests,
+  requestTargetPath,
+  trustedOrigin,
+  writeNodeReply,
+} from './node-http.js';
 import type { NotificationInput, WebhookResponse } from './webhook-request.js';
 
 /** The largest notification body accepted (1 MiB); real ones are a few KiB. */
@@ -114,67 +121,48 @@ function rawBodyOf(request: Parameters<NodeWebhookHandler>[0]): string | Uint8Ar
   return undefined;
 }
 
-const ignore = (): void => {};
-
 /**
- * Reads a Node request body up to the limit: the bytes, `undefined` when over it (reading stops),
- * or the failure (a client that hung up). Listeners are used rather than async iteration so that
- * stopping early does not destroy the socket before the 413 is written.
+ * Options of {@link createNodeWebhookHandler} and `payments.nodeWebhookHandler`.
+ *
+ * @example
+ * ```ts
+ * const options: NodeWebhookOptions = { origin: 'https://shop.example' };
+ * ```
  */
-function readNodeBody(request: IncomingMessage): Promise<Uint8Array | undefined | { error: unknown }> {
-  // An `error` emitted later (the client hanging up after we stopped reading) must never be unhandled.
-  request.on('error', ignore);
-  return new Promise((resolve) => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const settle = (result: Uint8Array | undefined | { error: unknown }) => {
-      request.off('data', onData);
-      request.off('end', onEnd);
-      request.off('error', onError);
-      request.off('close', onClose);
-      resolve(result);
-    };
-    const onData = (chunk: Uint8Array | string) => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      size += bytes.byteLength;
-      if (size > MAX_NOTIFICATION_BYTES) {
-        request.pause();
-        settle(undefined);
-      } else chunks.push(bytes);
-    };
-    const onEnd = () => settle(Buffer.concat(chunks));
-    const onError = (error: unknown) => settle({ error });
-    const onClose = () => settle({ error: new Error('the connection closed before the body ended') });
-    request.on('data', onData);
-    request.on('end', onEnd);
-    request.on('error', onError);
-    request.on('close', onClose);
-  });
+export interface NodeWebhookOptions {
+  /**
+   * The origin the notification's URL is built on, with the request's path: the `Host` header and
+   * an absolute-form request target are never trusted. Default `http://localhost` (no wallet signs
+   * the URL; it reaches the provider and your hooks only).
+   */
+  readonly origin?: string | undefined;
 }
 
-/** Writes a reply unless the client is gone; never throws. */
-function reply(
-  response: ServerResponse,
-  status: number,
-  headers: Record<string, string> | undefined,
-  body: string | undefined,
-): void {
-  if (response.headersSent || response.destroyed || response.socket?.destroyed) return;
+/** The URL handed to the notification handler: the request's path on the trusted origin. */
+function notificationUrl(origin: string, target: string | undefined): string | undefined {
+  const path = requestTargetPath(target);
+  if (path === undefined) return undefined;
   try {
-    response.writeHead(status, headers);
-    response.end(body);
+    return new URL(path, origin).href;
   } catch {
-    // The socket went away while writing: nothing left to answer.
+    return undefined;
   }
 }
+
+const ignore = (): void => {};
 
 /**
  * Wraps a notification handler for Node's `http` server (and frameworks built on it). The returned
  * promise never rejects: a client that hangs up mid-body, a body over {@link MAX_NOTIFICATION_BYTES},
  * a body parsed away by a framework and a failing handler are each answered (400, 413, 500) or, when
- * the socket is gone, dropped quietly; every method but POST gets 405.
+ * the socket is gone, dropped quietly; every method but POST gets 405 (`TRACE` and `TRACK`
+ * included), a request target that names no path here (`http://[/pay`) 400. The notification's URL
+ * is its path on `options.origin`, never built from the `Host` header. Node hands `CONNECT` to the
+ * server's `connect` event, never to a request listener: wrap the server in
+ * {@link refuseConnectRequests} to answer it 405.
  *
  * @param onRejected - told of each refused delivery (see {@link WebhookRejectionListener}).
+ * @param options - the trusted origin of the notification's URL.
  * @example
  * ```ts
  * import { createServer } from 'node:http';
@@ -184,11 +172,20 @@ function reply(
 export function createNodeWebhookHandler(
   handle: NotificationHandlerFunction,
   onRejected?: WebhookRejectionListener,
+  options: NodeWebhookOptions = {},
 ): NodeWebhookHandler {
+  const origin = trustedOrigin(options.origin ?? 'http://localhost', 'options.origin');
   return async (request, response) => {
+    response.on('error', ignore);
     // Wallets only POST; an object without a method (a framework's hand-made request) is taken as one.
     if (request.method !== undefined && request.method !== 'POST') {
-      reply(response, 405, ALLOW, undefined);
+      writeNodeReply(response, 405, ALLOW, undefined);
+      return;
+    }
+    // A target that cannot name a path on this server is no delivery: refused before anything else.
+    const url = request.url === undefined ? undefined : notificationUrl(origin, request.url);
+    if (request.url !== undefined && url === undefined) {
+      writeNodeReply(response, 400, { connection: 'close' }, undefined);
       return;
     }
     let body = rawBodyOf(request);
@@ -199,30 +196,23 @@ export function createNodeWebhookHandler(
       if (request.readableEnded) {
         const error = parsedAway();
         await report(onRejected, error);
-        reply(response, 500, { 'content-type': 'text/plain' }, `hutong: ${error.message}`);
+        writeNodeReply(response, 500, { 'content-type': 'text/plain' }, `hutong: ${error.message}`);
         return;
       }
-      const declared = Number(request.headers['content-length'] ?? 0);
-      const read = declared > MAX_NOTIFICATION_BYTES ? undefined : await readNodeBody(request);
-      if (read === undefined) {
-        await report(onRejected, tooLarge());
-        reply(response, 413, { connection: 'close' }, undefined);
+      const read = await readNodeBody(request, MAX_NOTIFICATION_BYTES);
+      if (!read.ok) {
+        await report(onRejected, read.reason === 'too_large' ? tooLarge() : unreadable(undefined));
+        writeNodeReply(response, read.reason === 'too_large' ? 413 : 400, { connection: 'close' }, undefined);
         return;
       }
-      if (!(read instanceof Uint8Array)) {
-        await report(onRejected, unreadable(read.error));
-        reply(response, 400, { connection: 'close' }, undefined);
-        return;
-      }
-      body = read;
+      body = read.body;
     }
     try {
-      const url = request.url === undefined ? undefined : `http://${request.headers.host ?? 'localhost'}${request.url}`;
       const { response: answer } = await handle({ headers: request.headers, body, method: request.method, url });
-      reply(response, answer.status, answer.headers, answer.status === 204 ? undefined : answer.body);
+      writeNodeReply(response, answer.status, answer.headers, answer.status === 204 ? undefined : answer.body);
     } catch (error) {
       await report(onRejected, error);
-      reply(response, 500, undefined, undefined);
+      writeNodeReply(response, 500, undefined, undefined);
     }
   };
 }

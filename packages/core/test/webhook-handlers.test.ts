@@ -238,3 +238,53 @@ describe('createWebhookHandler', () => {
     expect(onRejected).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('createNodeWebhookHandler: the URL a notification is handed', () => {
+  const servers: Server[] = [];
+  afterEach(() => {
+    for (const server of servers.splice(0)) server.close();
+  });
+
+  async function raw(handler: Parameters<typeof createServer>[1], bytes: string): Promise<string> {
+    const server = createServer(handler);
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.end(bytes);
+    let received = '';
+    for await (const chunk of socket) received += (chunk as Buffer).toString('latin1');
+    return received;
+  }
+
+  const delivery = (target: string, host: string) =>
+    `POST ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`;
+
+  it('is the request path on the trusted origin, never built from the Host header', async () => {
+    const handle = fakeHandle();
+    const handler = createNodeWebhookHandler(handle, undefined, { origin: 'https://shop.example' });
+    const answer = await raw(handler, delivery('/hooks/alipay?attempt=2', 'evil.example'));
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(handle.mock.calls[0]?.[0].url).toBe('https://shop.example/hooks/alipay?attempt=2');
+  });
+
+  it('keeps a path that starts with // on the trusted origin', async () => {
+    const handle = fakeHandle();
+    const handler = createNodeWebhookHandler(handle);
+    await raw(handler, delivery('//evil.example/hooks/alipay', 'shop.example'));
+    expect(handle.mock.calls[0]?.[0].url).toBe('http://localhost/evil.example/hooks/alipay');
+  });
+
+  it('refuses an absolute-form target with a bad host with 400, before the notification handler', async () => {
+    const handle = fakeHandle();
+    const answer = await raw(createNodeWebhookHandler(handle), delivery('http://[/pay', 'shop.example'));
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(handle).not.toHaveBeenCalled();
+  });
+
+  it('refuses an origin that is not an absolute http(s) URL when created', () => {
+    expect(() => createNodeWebhookHandler(fakeHandle(), undefined, { origin: 'shop.example' })).toThrow(
+      ValidationError,
+    );
+  });
+});

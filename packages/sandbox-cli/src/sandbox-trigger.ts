@@ -116,7 +116,7 @@ export function createTrigger(kit: SandboxKit): (request: TriggerRequest) => Pro
           );
         });
         const amount = request.amount ?? order.amount - order.refundedAmount;
-        const { refund } = await kit.payments.refund(orderId, { amount });
+        const { refund } = await kit.payments.refund(orderId, { refundId: `sbxr${Date.now()}`, amount });
         refundId = refund.id;
       }
       notification = sandbox.settleRefund(orderId, refundId);

@@ -45,7 +45,7 @@ describe.each(WALLETS)('WalletSandbox: %s', (wallet) => {
     expect(merchant.received.at(-1)?.path).toBe(`/webhooks/${wallet}`);
     expect(await kit.payments.getOrder(order.id)).toMatchObject({ status: 'paid' });
 
-    const { refund } = await kit.payments.refund(order.id, { amount: 400 });
+    const { refund } = await kit.payments.refund(order.id, { refundId: `r${order.id}`.slice(0, 32), amount: 400 });
     const settled = await sandbox.deliver(sandbox.settleRefund(order.id, refund.id));
     expect(settled.ok).toBe(true);
     expect(await kit.payments.getOrder(order.id)).toMatchObject({

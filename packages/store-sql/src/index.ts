@@ -12,6 +12,17 @@
  * @packageDocumentation
  */
 
+export {
+  createSqlCheckoutStore,
+  type SqlCheckoutAttemptShape,
+  type SqlCheckoutSessionShape,
+  type SqlCheckoutStore,
+  type SqlCheckoutStoreOptions,
+} from './sql-checkout-store.js';
+export { guardPool } from './sql-connection.js';
+export { StoreError, type StoreErrorCode } from './sql-errors.js';
 export { createSqlStore, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
 export type { SqlOrderOutbox } from './sql-outbox.js';
 export { migrateToLatest, type SqlEngine, type SqlSchemaOptions } from './sql-schema.js';
+export type { SqlConnectionOptions } from './sql-store-context.js';
+export type { StoreTimeouts } from './sql-transaction.js';

@@ -20,37 +20,21 @@ import {
   ValidationError,
 } from '@hutong/core';
 import type { Kysely, Transaction } from 'kysely';
+import { checkStorableText, isStorableText, toStoreError } from './sql-errors.js';
 import { createSqlOutbox, insertOutboxEvents, type SqlOrderOutbox } from './sql-outbox.js';
-import {
-  type OrderClaimsTable,
-  type OrdersTable,
-  resolveSchema,
-  runMigrations,
-  type SqlSchema,
-  type SqlSchemaOptions,
-  type StoreDatabase,
-} from './sql-schema.js';
+import type { OrderClaimsTable, OrdersTable, SqlSchema, StoreDatabase } from './sql-schema.js';
+import { isUniqueViolation, retryTransient, type SqlConnectionOptions, SqlStoreContext } from './sql-store-context.js';
 
 /**
- * Options of {@link createSqlStore}.
+ * Options of {@link createSqlStore}: where the database is (`db`, `pool` or `url`), its tables
+ * (`tablePrefix`, `schema`), migrations on first use, and the timeouts of each transaction.
  *
  * @example
  * ```ts
- * const options: SqlStoreOptions<Database> = { db, migrate: false, tablePrefix: 'shop_' };
+ * const options: SqlStoreOptions<Database> = { db, pool, migrate: false, tablePrefix: 'shop_', lockTimeoutMs: 2_000 };
  * ```
  */
-export interface SqlStoreOptions<DB = unknown> extends SqlSchemaOptions {
-  /**
-   * A Kysely instance on PostgreSQL (`PostgresDialect`), MySQL/MariaDB (`MysqlDialect`) or SQLite
-   * (`SqliteDialect`). The store never closes it: `db.destroy()` is the caller's.
-   */
-  readonly db: Kysely<DB>;
-  /**
-   * Run the migrations on first use (default `true`). Set `false` when the deploy step runs
-   * {@link migrateToLatest}.
-   */
-  readonly migrate?: boolean | undefined;
-}
+export interface SqlStoreOptions<DB = unknown> extends SqlConnectionOptions<DB> {}
 
 /**
  * An {@link OrderStore} kept in SQL, plus what a durable store adds.
@@ -70,19 +54,8 @@ export interface SqlOrderStore extends OrderStore {
   readonly outbox: SqlOrderOutbox;
   /** Leases on orders, for reconcilers on several instances. */
   readonly claims: OrderClaims;
-}
-
-/** Whether a driver error is a unique-key violation (PostgreSQL, MySQL/MariaDB, SQLite). */
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; errno?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  return (
-    e.code === '23505' ||
-    e.code === 'ER_DUP_ENTRY' ||
-    e.errno === 1062 ||
-    e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    e.code === 'SQLITE_CONSTRAINT_UNIQUE'
-  );
+  /** Ends the pool the store built from `url`; a `db` or `pool` you gave is left open. */
+  close(): Promise<void>;
 }
 
 function epochMs(value: string, field: string): number {
@@ -94,8 +67,8 @@ function epochMs(value: string, field: string): number {
 /** The indexed columns and the JSON of an order. */
 function toRow(order: Order): OrdersTable {
   return {
-    id: order.id,
-    provider: order.provider,
+    id: checkStorableText(order.id, 'order.id'),
+    provider: checkStorableText(order.provider, 'order.provider'),
     status: order.status,
     version: order.version,
     pending_refunds: order.refunds.filter((refund) => refund.status === 'pending').length,
@@ -104,32 +77,6 @@ function toRow(order: Order): OrdersTable {
     created_at: epochMs(order.createdAt, 'createdAt'),
     data: JSON.stringify(order),
   };
-}
-
-/** Whether a driver error says the transaction lost a deadlock or a lock wait, and may be retried. */
-function isTransient(error: unknown): boolean {
-  const e = error as { code?: unknown; errno?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  return (
-    e.code === '40001' ||
-    e.code === '40P01' ||
-    e.errno === 1213 ||
-    e.errno === 1205 ||
-    (typeof e.code === 'string' && e.code.startsWith('SQLITE_BUSY'))
-  );
-}
-
-const CLAIM_ATTEMPTS = 8;
-
-async function retryTransient<T>(run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      if (!isTransient(error) || attempt >= CLAIM_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20 * attempt));
-    }
-  }
 }
 
 /** Splits a list into chunks, so `in (...)` lists stay short. */
@@ -146,22 +93,48 @@ function fromData(data: unknown): Order {
 
 type Db<T> = Kysely<Record<string, T>>;
 
+/** The same object, each method's failures as hutong errors (see {@link guarded}). */
+function guardedMethods<T extends object>(target: T, name: string): T {
+  return new Proxy(target, {
+    get(object, key, receiver) {
+      const value = Reflect.get(object, key, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => guarded(`${name}: ${String(key)}`, () => value.apply(object, args));
+    },
+  });
+}
+
+/** Runs `body`, with any driver failure as a hutong error (`StoreError`, or `ValidationError` for bad text). */
+async function guarded<T>(operation: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw toStoreError(error, operation);
+  }
+}
+
 class KyselyOrderStore implements SqlOrderStore {
+  readonly #context: SqlStoreContext;
   readonly #db: Kysely<StoreDatabase>;
   readonly #schema: SqlSchema;
-  readonly #migrate: boolean;
-  #migrated: Promise<void> | undefined;
   readonly outbox: SqlOrderOutbox;
   readonly claims: OrderClaims;
 
-  constructor(db: Kysely<StoreDatabase>, schema: SqlSchema, migrate: boolean) {
-    this.#db = db;
-    this.#schema = schema;
-    this.#migrate = migrate;
-    this.outbox = createSqlOutbox({ db, schema, ready: () => this.ready(), retryTransient });
+  constructor(context: SqlStoreContext) {
+    this.#context = context;
+    this.#db = context.db;
+    this.#schema = context.schema;
+    // Any driver failure of the outbox reaches the relay as a StoreError, as the store's own do.
+    const outbox = createSqlOutbox({
+      db: context.db,
+      schema: context.schema,
+      ready: () => this.ready(),
+      retryTransient: (run) => retryTransient(run),
+    });
+    this.outbox = guardedMethods(outbox, 'the outbox');
     this.claims = {
-      claimOrders: (ids, options) => this.#claimOrders(ids, options),
-      releaseOrders: (ids, owner) => this.#releaseOrders(ids, owner),
+      claimOrders: (ids, options) => guarded('claiming orders', () => this.#claimOrders(ids, options)),
+      releaseOrders: (ids, owner) => guarded('releasing orders', () => this.#releaseOrders(ids, owner)),
     };
   }
 
@@ -173,6 +146,9 @@ class KyselyOrderStore implements SqlOrderStore {
     const owner = checkOutboxName(options?.owner, 'owner');
     const leaseMs = checkLease(options.leaseMs);
     if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of order ids');
+    for (const id of ids)
+      if (typeof id !== 'string' || !isStorableText(id))
+        throw new ValidationError('ids', 'must be a list of order ids');
     if (ids.length === 0) return [];
     await this.ready();
     const table = this.#schema.orderClaims;
@@ -215,7 +191,8 @@ class KyselyOrderStore implements SqlOrderStore {
     if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of order ids');
     if (ids.length === 0) return;
     await this.ready();
-    for (const part of chunks([...new Set(ids)], 500)) {
+    const storable = ids.filter((id) => typeof id === 'string' && isStorableText(id));
+    for (const part of chunks([...new Set(storable)], 500)) {
       await this.#as<OrderClaimsTable>()
         .deleteFrom(this.#schema.orderClaims)
         .where('order_id', 'in', part)
@@ -229,66 +206,57 @@ class KyselyOrderStore implements SqlOrderStore {
   }
 
   ready(): Promise<void> {
-    if (!this.#migrate) return Promise.resolve();
-    this.#migrated ??= runMigrations(this.#db as unknown as Kysely<unknown>, this.#schema).then(
-      () => undefined,
-      (error: unknown) => {
-        // The next call tries again (the database may have been briefly down).
-        this.#migrated = undefined;
-        throw error;
-      },
-    );
-    return this.#migrated;
+    return this.#context.ready();
+  }
+
+  close(): Promise<void> {
+    return this.#context.close();
   }
 
   async create(order: Order, events?: readonly OutboxEvent[]): Promise<void> {
-    await this.ready();
     const row = toRow(order);
-    try {
-      if (events && events.length > 0) {
-        await retryTransient(() =>
-          this.#db.transaction().execute(async (trx) => {
-            await trx.insertInto(this.#schema.orders).values(row).execute();
-            await insertOutboxEvents(trx, this.#schema, events);
-          }),
-        );
-      } else {
-        await this.#db.insertInto(this.#schema.orders).values(row).execute();
+    return this.#context.run('creating an order', async () => {
+      try {
+        await this.#context.transaction({}, async (trx) => {
+          await trx.insertInto(this.#schema.orders).values(row).execute();
+          if (events && events.length > 0)
+            await insertOutboxEvents(trx as Transaction<StoreDatabase>, this.#schema, events);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError('duplicate_order', order.id, `order ${order.id} already exists`);
+        }
+        throw error;
       }
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictError('duplicate_order', order.id, `order ${order.id} already exists`);
-      }
-      throw error;
-    }
+    });
   }
 
   async get(id: string): Promise<Order | undefined> {
-    await this.ready();
-    const row = await this.#db.selectFrom(this.#schema.orders).select('data').where('id', '=', id).executeTakeFirst();
-    return row ? fromData(row.data) : undefined;
+    // No stored order has an id the database cannot hold as text (a NUL byte, a lone surrogate).
+    if (typeof id !== 'string' || !isStorableText(id)) return undefined;
+    return this.#context.run('reading an order', async () => {
+      const row = await this.#db.selectFrom(this.#schema.orders).select('data').where('id', '=', id).executeTakeFirst();
+      return row ? fromData(row.data) : undefined;
+    });
   }
 
   async update(order: Order, expectedVersion: number, events?: readonly OutboxEvent[]): Promise<boolean> {
-    await this.ready();
     const { id, ...columns } = toRow(order);
     // One statement: the row is replaced only while its version is still the one read, so of
-    // concurrent writers from the same version exactly one matches.
-    const write = (on: Kysely<StoreDatabase>) =>
-      on
-        .updateTable(this.#schema.orders)
-        .set(columns)
-        .where('id', '=', id)
-        .where('version', '=', expectedVersion)
-        .executeTakeFirst();
-    if (!events || events.length === 0) return Number((await write(this.#db)).numUpdatedRows) === 1;
-    // With events: the order and its events commit together, or neither does. A writer that lost
-    // the compare-and-set writes no event.
-    // A deadlock rolls the whole transaction back, so running it again is safe.
-    return retryTransient(() =>
-      this.#db.transaction().execute(async (trx) => {
-        if (Number((await write(trx)).numUpdatedRows) !== 1) return false;
-        await insertOutboxEvents(trx, this.#schema, events);
+    // concurrent writers from the same version exactly one matches. With events, the order and
+    // its events commit together, or neither does; a writer that lost the compare-and-set writes
+    // no event. A deadlock rolls the whole transaction back, so running it again is safe.
+    return this.#context.run('updating an order', () =>
+      this.#context.transaction({}, async (trx) => {
+        const written = await trx
+          .updateTable(this.#schema.orders)
+          .set(columns)
+          .where('id', '=', id)
+          .where('version', '=', expectedVersion)
+          .executeTakeFirst();
+        if (Number(written.numUpdatedRows) !== 1) return false;
+        if (events && events.length > 0)
+          await insertOutboxEvents(trx as Transaction<StoreDatabase>, this.#schema, events);
         return true;
       }),
     );
@@ -296,7 +264,12 @@ class KyselyOrderStore implements SqlOrderStore {
 
   async listOrders(query?: ListOrdersQuery): Promise<OrderPage> {
     const q = normalizeListOrdersQuery(query);
-    await this.ready();
+    if (q.provider !== undefined) checkStorableText(q.provider, 'provider');
+    if (q.after) checkStorableText(q.after.id, 'cursor');
+    return this.#context.run('listing orders', () => this.#list(q));
+  }
+
+  async #list(q: ReturnType<typeof normalizeListOrdersQuery>): Promise<OrderPage> {
     let select = this.#db.selectFrom(this.#schema.orders).select('data');
     if (q.statuses) select = select.where('status', 'in', q.statuses);
     if (q.provider !== undefined) select = select.where('provider', '=', q.provider);
@@ -349,10 +322,5 @@ class KyselyOrderStore implements SqlOrderStore {
  * ```
  */
 export function createSqlStore<DB>(options: SqlStoreOptions<DB>): SqlOrderStore {
-  if (!options || typeof options.db?.selectFrom !== 'function') {
-    throw new ValidationError('db', 'must be a Kysely instance');
-  }
-  const db = options.db as unknown as Kysely<StoreDatabase>;
-  const schema = resolveSchema(db as unknown as Kysely<unknown>, options);
-  return new KyselyOrderStore(db, schema, options.migrate ?? true);
+  return new KyselyOrderStore(new SqlStoreContext(options as SqlConnectionOptions));
 }

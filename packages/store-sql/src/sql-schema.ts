@@ -14,6 +14,7 @@ import {
   SqliteAdapter,
   sql,
 } from 'kysely';
+import { checkoutMigration } from './sql-checkout-schema.js';
 
 /**
  * The engines the store knows: `postgres` (and PostgreSQL-compatible engines on Kysely's
@@ -46,6 +47,14 @@ export interface SqlSchemaOptions {
    * the adapter of `db` (PostgreSQL, MySQL or SQLite).
    */
   readonly engine?: SqlEngine | undefined;
+  /**
+   * The schema (PostgreSQL) or database (MySQL/MariaDB) that holds every table of the store,
+   * migration tables included; created if missing. Every statement names it, so the connection's
+   * `search_path` (or current database) never decides where rows go: two stores with different
+   * schemas never see each other's rows. Letters, digits and `_`, starting with a letter, at most
+   * 63 characters. Not on SQLite. Default: none (the connection's default schema).
+   */
+  readonly schema?: string | undefined;
 }
 
 /** Columns of the orders table; `data` is the whole order as JSON text. */
@@ -102,6 +111,15 @@ export type StoreDatabase = Record<string, OrdersTable>;
 /** The default {@link SqlSchemaOptions.tablePrefix}. */
 const DEFAULT_TABLE_PREFIX = 'hutong_';
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+const SCHEMA_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * The Kysely instance whose statements name the store's schema (when it has one): tables, indexes
+ * and the migration tables.
+ */
+export function inSchema<DB>(db: Kysely<DB>, schema: SqlSchema): Kysely<DB> {
+  return schema.schema === undefined ? db : db.withSchema(schema.schema);
+}
 
 /** Resolved table names and engine. */
 export interface SqlSchema {
@@ -112,7 +130,12 @@ export interface SqlSchema {
   readonly orderClaims: string;
   readonly migrations: string;
   readonly migrationLock: string;
+  readonly checkoutSessions: string;
+  readonly checkoutAttempts: string;
+  readonly checkoutTokens: string;
   readonly prefix: string;
+  /** The schema (PostgreSQL) or database (MySQL) of every table, or undefined for the connection's default. */
+  readonly schema: string | undefined;
 }
 
 /** Checks the options and names the tables. */
@@ -124,14 +147,29 @@ export function resolveSchema(db: Kysely<unknown>, options: SqlSchemaOptions = {
       'must start with a letter and hold at most 32 ASCII letters, digits and underscores',
     );
   }
+  const engine = options.engine ?? detectEngine(db);
+  const schema = options.schema;
+  if (schema !== undefined) {
+    if (typeof schema !== 'string' || !SCHEMA_PATTERN.test(schema)) {
+      throw new ValidationError(
+        'schema',
+        'must start with a letter and hold at most 63 ASCII letters, digits and underscores',
+      );
+    }
+    if (engine === 'sqlite') throw new ValidationError('schema', 'is not supported on SQLite (one file, one schema)');
+  }
   return {
-    engine: options.engine ?? detectEngine(db),
+    engine,
+    schema,
     orders: `${prefix}orders`,
     outbox: `${prefix}outbox`,
     outboxClaims: `${prefix}outbox_claims`,
     orderClaims: `${prefix}order_claims`,
     migrations: `${prefix}migrations`,
     migrationLock: `${prefix}migration_lock`,
+    checkoutSessions: `${prefix}checkout_sessions`,
+    checkoutAttempts: `${prefix}checkout_attempts`,
+    checkoutTokens: `${prefix}checkout_tokens`,
     prefix,
   };
 }
@@ -238,6 +276,7 @@ function migrations(schema: SqlSchema): Record<string, Migration> {
         await db.schema.dropTable(outbox).execute();
       },
     },
+    '0004_create_checkout': checkoutMigration(schema),
   };
 }
 
@@ -250,10 +289,12 @@ function isBusy(error: unknown): boolean {
 export async function runMigrations(db: Kysely<unknown>, schema: SqlSchema): Promise<string[]> {
   const migrate = async (on: Kysely<unknown>) => {
     const migrator = new Migrator({
-      db: on,
+      db: inSchema(on, schema),
       provider: { getMigrations: async () => migrations(schema) },
       migrationTableName: schema.migrations,
       migrationLockTableName: schema.migrationLock,
+      // Kysely creates this schema if missing, and names it in every statement on its tables.
+      ...(schema.schema === undefined ? {} : { migrationTableSchema: schema.schema }),
     });
     const { error, results } = await migrator.migrateToLatest();
     if (error) throw error;

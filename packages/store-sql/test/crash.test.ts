@@ -4,58 +4,16 @@
  * `order.paid` included, exactly once per event id. Without the outbox the event dies with the
  * process and this test fails.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { processExists, spawnChild } from './child-process.js';
 import { connect } from './processes/connect.js';
 import { describeServerSuite, dropStoreTables, testPrefix } from './sql-store-suite.js';
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
-
-function child(args: string[]): {
-  process: ChildProcess;
-  lines: string[];
-  waitFor(prefix: string): Promise<string>;
-  exit: Promise<number | null>;
-} {
-  const proc = spawn(tsx, ['test/processes/crash-child.ts', ...args], {
-    cwd: packageDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const waiters: { prefix: string; resolve: (line: string) => void }[] = [];
-  let buffer = '';
-  let stderr = '';
-  proc.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  proc.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let at = buffer.indexOf('\n'); at >= 0; at = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, at);
-      buffer = buffer.slice(at + 1);
-      lines.push(line);
-      for (const waiter of waiters.filter((w) => line.startsWith(w.prefix))) waiter.resolve(line);
-    }
-  });
-  const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return {
-    process: proc,
-    lines,
-    exit,
-    waitFor: (prefix) =>
-      new Promise((resolve, reject) => {
-        const found = lines.find((line) => line.startsWith(prefix));
-        if (found) return resolve(found);
-        waiters.push({ prefix, resolve });
-        void exit.then((code) => reject(new Error(`child exited (${code}) before "${prefix}": ${stderr}`)));
-      }),
-  };
-}
+/** The child: Node itself with the tsx loader, so the pid the test kills runs the listener. */
+const child = (args: string[]) => spawnChild('test/processes/crash-child.ts', args);
 
 async function crashAndRestart(target: string, tablePrefix: string): Promise<void> {
   const orderId = `crash${Date.now().toString(36)}`;
@@ -63,8 +21,12 @@ async function crashAndRestart(target: string, tablePrefix: string): Promise<voi
   const inListener = await first.waitFor('LISTENER ');
   const paidEventId = inListener.split(' ')[1] as string;
   expect(paidEventId).toBe(`${orderId}:3:0`);
+  // The process that printed LISTENER is the one killed: it says its own pid.
+  const pid = Number(inListener.split(' ')[2]);
+  expect(pid).toBe(first.process.pid);
   first.process.kill('SIGKILL');
-  expect(await first.exit).toBeNull();
+  expect(await first.exit).toEqual({ code: null, signal: 'SIGKILL' });
+  expect(processExists(pid)).toBe(false);
 
   // The payment was committed before the listener ran.
   const db = connect(target, 1);
@@ -81,7 +43,7 @@ async function crashAndRestart(target: string, tablePrefix: string): Promise<voi
 
   const second = child(['deliver', target, tablePrefix, orderId]);
   await second.waitFor('DRAINED');
-  expect(await second.exit).toBe(0);
+  expect(await second.exit).toEqual({ code: 0, signal: null });
   const completed = [...first.lines, ...second.lines].filter((line) => line.startsWith('DELIVERED '));
   // Every event of the order completed exactly once over both lives: order.created and
   // order.pending by the first process, order.paid (whose listener it died in) by the second.

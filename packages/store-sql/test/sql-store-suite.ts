@@ -3,10 +3,10 @@
  * (migrations, concurrent migrators, the stored columns, byte-wise ids, concurrent creates).
  */
 import type { Order } from '@hutong/core';
-import { ConflictError, ValidationError } from '@hutong/core';
+import { ConflictError, encodeOrderCursor, ValidationError } from '@hutong/core';
 import { runOrderClaimsTests, runOrderStoreTests, runOutboxStoreTests } from '@hutong/core/conformance';
 import { sampleOrder } from '@hutong/core/testing';
-import { createSqlStore, migrateToLatest } from '@hutong/store-sql';
+import { createSqlStore, migrateToLatest, StoreError } from '@hutong/store-sql';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ServerTargets } from './server-urls.js';
@@ -19,6 +19,9 @@ declare module 'vitest' {
     serverSuiteNotRun?: string;
   }
 }
+
+/** The store's migrations, in the order they run. */
+const MIGRATIONS = ['0001_create_orders', '0002_create_outbox', '0004_create_checkout'];
 
 /** Any table, for reading what the store wrote. */
 type Tables = Record<string, Record<string, string | number | null>>;
@@ -46,7 +49,17 @@ export function testPrefix(name: string): string {
 
 /** Drops the tables of one prefix, if there. */
 export async function dropStoreTables(db: Kysely<unknown>, prefix: string): Promise<void> {
-  for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims', 'migrations', 'migration_lock']) {
+  for (const table of [
+    'orders',
+    'outbox_claims',
+    'outbox',
+    'order_claims',
+    'checkout_tokens',
+    'checkout_attempts',
+    'checkout_sessions',
+    'migrations',
+    'migration_lock',
+  ]) {
     await db.schema.dropTable(`${prefix}${table}`).ifExists().execute();
   }
 }
@@ -127,7 +140,7 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
       await store.create(sampleOrder({ id: 'migrated0001' }));
       expect(await migrateToLatest(db, { tablePrefix })).toEqual([]);
       const applied = await tables(db).selectFrom(`${tablePrefix}migrations`).select('name').execute();
-      expect(applied).toEqual([{ name: '0001_create_orders' }, { name: '0002_create_outbox' }]);
+      expect(applied).toEqual(MIGRATIONS.map((name) => ({ name })));
     });
 
     it('applies each migration exactly once when four instances migrate at the same time', async () => {
@@ -143,19 +156,19 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
             }
           })();
       expect(applied).toHaveLength(4);
-      expect(applied.flat()).toEqual(['0001_create_orders', '0002_create_outbox']);
+      expect(applied.flat()).toEqual(MIGRATIONS);
       const store = createSqlStore({ db, tablePrefix, migrate: false });
       await store.create(sampleOrder({ id: 'afterConcurrent1' }));
       expect((await store.listOrders()).orders).toHaveLength(1);
       const recorded = await tables(db).selectFrom(`${tablePrefix}migrations`).select('name').execute();
-      expect(recorded).toEqual([{ name: '0001_create_orders' }, { name: '0002_create_outbox' }]);
+      expect(recorded).toEqual(MIGRATIONS.map((name) => ({ name })));
     });
 
     it('with migrate: false touches no schema until migrateToLatest has run', async () => {
       const tablePrefix = freshPrefix();
       const store = createSqlStore({ db, tablePrefix, migrate: false });
       await expect(store.get('unmigrated01')).rejects.toThrow();
-      expect(await migrateToLatest(db, { tablePrefix })).toEqual(['0001_create_orders', '0002_create_outbox']);
+      expect(await migrateToLatest(db, { tablePrefix })).toEqual(MIGRATIONS);
       expect(await store.get('unmigrated01')).toBeUndefined();
     });
 
@@ -220,6 +233,36 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
           expect(ConflictError.isInstance(result.reason) && result.reason.code).toBe('duplicate_order');
         }
       }
+    });
+
+    it('answers text no database can hold (NUL, a lone surrogate) with not-found or ValidationError, never a driver error', async () => {
+      const store = createSqlStore({ db, tablePrefix: prefix, migrate: false });
+      const field = async (promise: Promise<unknown>) => {
+        const error = await promise.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        return ValidationError.isInstance(error) ? error.field : error;
+      };
+      for (const bad of ['order\u0000one', 'order\ud800one']) {
+        expect(await store.get(bad)).toBeUndefined();
+        expect(await field(store.listOrders({ provider: bad }))).toBe('provider');
+        expect(await field(store.listOrders({ cursor: encodeOrderCursor({ updatedAt: 1, id: bad }) }))).toBe('cursor');
+        expect(await field(store.create(sampleOrder({ id: bad })))).toBe('order.id');
+        expect(await field(store.update(sampleOrder({ id: bad, version: 2 }), 1))).toBe('order.id');
+        expect(await field(store.claims.claimOrders([bad], { owner: 'worker1', leaseMs: 1000 }))).toBe('ids');
+        await store.claims.releaseOrders([bad], 'worker1');
+      }
+    });
+
+    it('wraps any other driver failure in a StoreError with a stable code', async () => {
+      const store = createSqlStore({ db, tablePrefix: freshPrefix(), migrate: false });
+      const error = await store.get('noTableYet01').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(StoreError.isInstance(error) && [error.code, error.retryable]).toEqual(['store_error', false]);
+      expect(String((error as Error).message)).not.toMatch(/noTableYet01/);
     });
 
     it('refuses a table prefix that is not a plain identifier', () => {

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { NextAction, NotificationInput, Order, PaymentProvider, PosAction } from '@hutong/core';
+import type { NextAction, NotificationInput, Order, PosAction } from '@hutong/core';
 import {
   type CreatePaymentInput,
   createPayments,
@@ -12,6 +12,7 @@ import {
   type PaymentMethod,
   type Payments,
 } from '@hutong/core';
+import type { PaymentProvider } from '@hutong/core/provider-utils';
 import type { WalletSandbox } from '../testing/wallet-sandbox.js';
 
 /** A provider wired to the sandbox it talks to. */

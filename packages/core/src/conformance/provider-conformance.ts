@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 
-import type { NextAction, NotificationInput, Order, PaymentProvider } from '@hutong/core';
+import type { NextAction, NotificationInput, Order } from '@hutong/core';
 import {
   type CreatePaymentInput,
   createPayments,
@@ -21,6 +21,7 @@ import {
   UnsupportedOperationError,
   ValidationError,
 } from '@hutong/core';
+import type { PaymentProvider } from '@hutong/core/provider-utils';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceCase, ProviderConformanceSuite } from './provider-conformance-harness.js';
 import { notificationCases } from './provider-conformance-notifications.js';
@@ -310,19 +311,21 @@ export function runProviderConformanceTests(harness: ProviderConformanceHarness)
     it('refunds in parts, then in full, and refuses to refund more than was paid', async () => {
       const { provider, payments, order } = await paidOrder();
       if (!provider.capabilities.refund || !provider.capabilities.partialRefund) {
-        await expectUnsupported(payments.refund(order.id, { amount: 1 }));
+        await expectUnsupported(payments.refund(order.id, { refundId: 'refund001', amount: 1 }));
         return;
       }
-      const first = await payments.refund(order.id, { amount: 500, reason: 'conformance' });
+      const first = await payments.refund(order.id, { refundId: 'refund001', amount: 500, reason: 'conformance' });
       let current = await settle(provider, payments, order, first.refund.id);
       expect(current.status).toBe('partially_refunded');
       expect(current.refundedAmount).toBe(500);
 
-      const over = await payments.refund(order.id, { amount: amount - 500 + 1 }).catch((e: unknown) => e);
+      const over = await payments
+        .refund(order.id, { refundId: 'refund002', amount: amount - 500 + 1 })
+        .catch((e: unknown) => e);
       expect(RefundExceedsPaidError.isInstance(over)).toBe(true);
 
       if (provider.capabilities.multipleRefunds) {
-        const second = await payments.refund(order.id, { amount: amount - 500 });
+        const second = await payments.refund(order.id, { refundId: 'refund003', amount: amount - 500 });
         current = await settle(provider, payments, order, second.refund.id);
         expect(current.status).toBe('refunded');
         expect(current.refundedAmount).toBe(amount);

@@ -13,7 +13,7 @@ import type { PAYMENT_CODE_RULES, PaymentCodeRule } from '../payment-code.js';
 import type { PaymentMethod } from '../payment-method.js';
 import type { PaymentsEventType, PaymentsListener } from '../payments-events.js';
 import type { PaymentProvider, ProviderTypes } from '../provider-spec.js';
-import type { NodeWebhookHandler } from '../webhook-handlers.js';
+import type { NodeWebhookHandler, NodeWebhookOptions } from '../webhook-handlers.js';
 import type { NotificationInput, WebhookResponse } from '../webhook-request.js';
 
 /**
@@ -31,7 +31,11 @@ import type { NotificationInput, WebhookResponse } from '../webhook-request.js';
 export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
   /** The providers to offer; ids must be unique. Their ids and types type the facade. */
   providers: readonly P[];
-  /** Where orders live. Default: a new {@link MemoryOrderStore}. */
+  /**
+   * Where orders live. Default: a new {@link MemoryOrderStore}, which loses every order on restart:
+   * with `NODE_ENV=production` a memory store makes the process emit one warning
+   * (`process.emitWarning`, code `HUTONG_MEMORY_ORDER_STORE`).
+   */
   store?: OrderStore | undefined;
   /** Default notification URL: a string, or a function of the provider id. */
   notifyUrl?: (string | ((provider: P['id']) => string)) | undefined;
@@ -213,6 +217,23 @@ export interface RefundInput {
   reason?: string | undefined;
 }
 
+/**
+ * Options of {@link Payments.sync}.
+ *
+ * @example
+ * ```ts
+ * await payments.sync(order.id, { resendRefundsAfterMs: 300_000 });
+ * ```
+ */
+export interface SyncOptions {
+  /**
+   * Send a pending refund again, with the same refund id, when the wallet answers that it does not
+   * know it and the refund has not changed for this long (milliseconds). Default: never (the
+   * wallet's answer is thrown, as before).
+   */
+  readonly resendRefundsAfterMs?: number | undefined;
+}
+
 /** Result of {@link Payments.refund}. */
 export interface RefundOutput {
   order: Order;
@@ -287,8 +308,12 @@ export interface Payments<P extends AnyProvider = any> {
   resume(orderId: string, input?: ResumeInput<P>): Promise<CreatePaymentOutput>;
   /** Verifies a notification, applies it atomically and returns the reply to send. Never throws. */
   handleNotification(provider: P['id'], input: NotificationInput): Promise<HandleNotificationResult>;
-  /** Asks the provider for the payment's (and pending refunds') state and applies it. */
-  sync(orderId: string): Promise<Order>;
+  /**
+   * Asks the provider for the payment's (and pending refunds') state and applies it. With
+   * `resendRefundsAfterMs`, a pending refund the wallet does not know (its request never arrived)
+   * and unchanged that long is sent again under the same refund id; the reconciler passes it.
+   */
+  sync(orderId: string, options?: SyncOptions): Promise<Order>;
   /** Closes an unpaid order at the provider. */
   close(orderId: string): Promise<Order>;
   /** Refunds part or all of a paid order; never beyond what was paid, pending refunds included. */
@@ -310,8 +335,11 @@ export interface Payments<P extends AnyProvider = any> {
   readonly relay: OutboxRelay | undefined;
   /** A `(Request) => Promise<Response>` webhook endpoint for one provider (web-standard servers). */
   webhookHandler(provider: P['id']): (request: Request) => Promise<Response>;
-  /** A webhook endpoint for Node's `http` (and Express, Fastify's raw mode, ...). */
-  nodeWebhookHandler(provider: P['id']): NodeWebhookHandler;
+  /**
+   * A webhook endpoint for Node's `http` (and Express, Fastify's raw mode, ...). Every request gets
+   * an answer and none can throw; `options.origin` is the trusted origin of the notification's URL.
+   */
+  nodeWebhookHandler(provider: P['id'], options?: NodeWebhookOptions): NodeWebhookHandler;
   /** The configured provider with this id, with its own type (`WechatpayProvider`, ...). */
   provider<Id extends P['id']>(id: Id): ProviderWithId<P, Id>;
   /** The configured providers, in the order given. */

@@ -4,7 +4,12 @@
  *
  * @packageDocumentation
  */
-import { createNodeWebhookHandler, createWebhookHandler, type NodeWebhookHandler } from '../webhook-handlers.js';
+import {
+  createNodeWebhookHandler,
+  createWebhookHandler,
+  type NodeWebhookHandler,
+  type NodeWebhookOptions,
+} from '../webhook-handlers.js';
 import { handleNotification } from './handle-notification.js';
 import { type PaymentsContext, providerById } from './payments-context.js';
 
@@ -21,10 +26,15 @@ export function webhookHandler(context: PaymentsContext, providerId: string): (r
 }
 
 /** A Node `http` endpoint for one provider. */
-export function nodeWebhookHandler(context: PaymentsContext, providerId: string): NodeWebhookHandler {
+export function nodeWebhookHandler(
+  context: PaymentsContext,
+  providerId: string,
+  options?: NodeWebhookOptions,
+): NodeWebhookHandler {
   providerById(context, providerId);
   return createNodeWebhookHandler(
     (input) => handleNotification(context, providerId, input),
     rejected(context, providerId),
+    options,
   );
 }

@@ -48,4 +48,3 @@ export {
   type PruneEventsOptions,
   type ReleaseEventsOptions,
 } from '../outbox.js';
-export { MemoryOutbox, type MemoryOutboxOptions } from '../outbox-memory.js';

@@ -9,18 +9,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import type {
-  CreatePaymentRequest,
-  CreatePaymentResult,
-  NotificationInput,
-  NotificationRequest,
-  PaymentEvent,
-  PaymentProvider,
-  PaymentStatusEvent,
-  ProviderCapabilities,
-  RefundStatusEvent,
-  WebhookResponse,
-} from '@hutong/core';
+import type { NotificationInput, NotificationRequest, PaymentEvent, WebhookResponse } from '@hutong/core';
 import {
   generateId,
   PAYMENT_METHODS,
@@ -28,6 +17,14 @@ import {
   SignatureVerificationError,
   ValidationError,
 } from '@hutong/core';
+import type {
+  CreatePaymentRequest,
+  CreatePaymentResult,
+  PaymentProvider,
+  PaymentStatusEvent,
+  ProviderCapabilities,
+  RefundStatusEvent,
+} from '@hutong/core/provider-utils';
 import {
   FAKE_SIGNATURE_HEADER,
   FAKE_TIMESTAMP_HEADER,

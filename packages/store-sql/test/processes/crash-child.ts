@@ -1,6 +1,7 @@
-// One process of the crash test. Usage (from packages/store-sql): tsx test/processes/crash-child.ts MODE TARGET PREFIX ORDER_ID
+// One process of the crash test. Usage (from packages/store-sql):
+//   node --import tsx test/processes/crash-child.ts MODE TARGET PREFIX ORDER_ID
 // - `pay`: creates and pays ORDER_ID through the facade on the SQL store; its `order.paid` listener
-//   prints `LISTENER <eventId>` and never returns (the others print `DELIVERED <type> <eventId>`), so the parent can SIGKILL the process after the
+//   prints `LISTENER <eventId> <pid>` and never returns (the others print `DELIVERED <type> <eventId>`), so the parent can SIGKILL the process after the
 //   commit and before the fulfilment.
 // - `deliver`: a restarted instance: its listeners print `DELIVERED <type> <eventId>` for every event
 //   they complete; it prints `DRAINED` once a relay pass finds nothing left, and exits.
@@ -25,7 +26,7 @@ if (mode === 'pay') {
   payments.on('order.created', ({ eventId }) => void say(`DELIVERED order.created ${eventId}`));
   payments.on('order.pending', ({ eventId }) => void say(`DELIVERED order.pending ${eventId}`));
   payments.on('order.paid', ({ eventId }) => {
-    say(`LISTENER ${eventId}`);
+    say(`LISTENER ${eventId} ${process.pid}`);
     return new Promise<void>(() => undefined); // the fulfilment never finishes: the parent kills us here
   });
   payments.relay?.start();
@@ -36,6 +37,9 @@ if (mode === 'pay') {
     subject: 'Tea',
     orderId,
   });
+  // Let the relay acknowledge order.created and order.pending first (it acknowledges in batches),
+  // so the only event in flight when the parent kills us is order.paid.
+  while ((await countOpen()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   const result = await payments.handleNotification('fake', fake.sandbox.pay(order.id));
   say(`COMMITTED ${result.order?.status}`);
   // Stay up like a server does (the relay's timer does not hold the process), until killed.

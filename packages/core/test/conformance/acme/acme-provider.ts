@@ -2,11 +2,8 @@
  * The AcmePay adapter, written as an author would from `docs/writing-an-adapter.md` and
  * provider-utils, with each typical bug of {@link ACME_BUGS} available as a switch.
  */
+
 import {
-  type NotificationOutcome,
-  type PaymentProvider,
-  type PaymentStatusEvent,
-  type RefundStatusEvent,
   SignatureVerificationError,
   UnexpectedResponseError,
   ValidationError,
@@ -17,7 +14,11 @@ import {
   checkSignatureWindow,
   createErrorCodeMapper,
   createHttpClient,
+  type NotificationOutcome,
   notificationRejectionStatus,
+  type PaymentProvider,
+  type PaymentStatusEvent,
+  type RefundStatusEvent,
   readJsonReply,
   z,
 } from '@hutong/core/provider-utils';

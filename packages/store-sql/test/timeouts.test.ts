@@ -1,0 +1,141 @@
+/**
+ * Lock and statement timeouts: another session holds five order rows with `SELECT ... FOR UPDATE`
+ * (for up to 20 s). Notifications for the other orders keep completing in milliseconds; those for
+ * the locked orders fail in about the lock timeout (2 s by default) with a retryable `StoreError`
+ * `store_timeout`, instead of waiting for the lock and pinning the pool's connections.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPayments } from '@hutong/core';
+import { createFakeProvider } from '@hutong/core/testing';
+import { createSqlStore, StoreError } from '@hutong/store-sql';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connect } from './processes/connect.js';
+import { describeServerSuite, dropStoreTables, testPrefix } from './sql-store-suite.js';
+
+const HOLD_MS = 20_000;
+
+async function lockedRows(url: string, prefix: string): Promise<void> {
+  const db = connect(url, 10);
+  const holder = connect(url, 1);
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  try {
+    const fake = createFakeProvider({ secret: 'timeout-test-secret' });
+    const store = createSqlStore({ db, tablePrefix: prefix });
+    const payments = createPayments({ providers: [fake], store });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const orderId = `lock${process.pid.toString(36)}x${i}`;
+      await payments.createPayment({ provider: 'fake', method: 'qr', amount: 100 + i, subject: 'Tea', orderId });
+      ids.push(orderId);
+    }
+    const locked = ids.slice(0, 5);
+    const free = ids.slice(5);
+    // Another session takes the five rows and sits on them.
+    let holding: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const holderDone = holder.transaction().execute(async (trx) => {
+      // One row at a time, by primary key (on a tiny table a scan would lock more than these rows).
+      for (const id of locked) {
+        await sql`select id from ${sql.table(`${prefix}orders`)} where id = ${id} for update`.execute(trx);
+      }
+      holding();
+      await Promise.race([released, new Promise((resolve) => setTimeout(resolve, HOLD_MS))]);
+    });
+    await held;
+
+    const notify = async (orderId: string) => {
+      const started = Date.now();
+      const result = await payments.handleNotification('fake', fake.sandbox.pay(orderId));
+      return { result, ms: Date.now() - started };
+    };
+    const lockedRuns = Promise.all(locked.map(notify));
+    // Meanwhile the other orders are paid at once, one after another.
+    for (const orderId of free) {
+      const { result, ms } = await notify(orderId);
+      expect(result.ok ? 'paid' : result.error).toBe('paid');
+      expect(ms).toBeLessThan(500);
+    }
+    for (const { result, ms } of await lockedRuns) {
+      expect(result.ok).toBe(false);
+      const error = result.ok ? undefined : result.error;
+      expect(StoreError.isInstance(error) && [error.code, error.retryable]).toEqual(['store_timeout', true]);
+      expect(ms).toBeGreaterThan(1_500);
+      expect(ms).toBeLessThan(5_000);
+    }
+    release();
+    await holderDone;
+    // Once the lock is gone the wallet's next delivery goes through.
+    for (const orderId of locked) expect((await notify(orderId)).result.ok).toBe(true);
+  } finally {
+    release();
+    await dropStoreTables(db, prefix);
+    await db.destroy();
+    await holder.destroy();
+  }
+}
+
+describeServerSuite('PostgreSQL (timeouts)', 'postgres', (url) => {
+  it('fails notifications of rows another session holds in about 2 s with store_timeout; others stay fast', {
+    timeout: 60_000,
+  }, async () => {
+    await lockedRows(url, testPrefix('pglock'));
+  });
+});
+
+describeServerSuite('MariaDB/MySQL (timeouts)', 'mysql', (url) => {
+  it('fails notifications of rows another session holds in about 2 s with store_timeout; others stay fast', {
+    timeout: 60_000,
+  }, async () => {
+    await lockedRows(url, testPrefix('mylock'));
+  });
+});
+
+describe('SQLite (timeouts)', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'hutong-timeouts-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('fails a write in about lockTimeoutMs with store_timeout while another connection holds the write lock', async () => {
+    const file = join(directory, 'orders.db');
+    const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(file) }) });
+    const other = new Database(file);
+    try {
+      const fake = createFakeProvider({ secret: 'timeout-test-secret' });
+      const store = createSqlStore({ db, lockTimeoutMs: 300 });
+      const payments = createPayments({ providers: [fake], store });
+      const { order } = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 100, subject: 'Tea' });
+      other.exec('begin immediate');
+      const started = Date.now();
+      const result = await payments.handleNotification('fake', fake.sandbox.pay(order.id));
+      const ms = Date.now() - started;
+      other.exec('rollback');
+      const error = result.ok ? undefined : result.error;
+      expect(StoreError.isInstance(error) && [error.code, error.retryable]).toEqual(['store_timeout', true]);
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(1_500);
+      expect((await payments.handleNotification('fake', fake.sandbox.pay(order.id))).ok).toBe(true);
+    } finally {
+      other.close();
+      await db.destroy();
+    }
+  });
+
+  it('refuses a timeout that is not a positive integer of milliseconds', () => {
+    const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    for (const [field, value] of [
+      ['lockTimeoutMs', 0],
+      ['lockTimeoutMs', 1.5],
+      ['statementTimeoutMs', -1],
+    ] as const) {
+      expect(() => createSqlStore({ db, [field]: value })).toThrow(field);
+    }
+  });
+});
