@@ -18,8 +18,17 @@ type Forge = typeof import('node-forge');
 
 let forge: Forge | undefined;
 
-function loadForge(): Forge {
-  forge ??= createRequire(import.meta.url)('node-forge') as Forge;
+/** node-forge, loaded on first use; a runtime that cannot load it (workerd) gets a `ValidationError`. */
+function loadForge(field: string): Forge {
+  try {
+    forge ??= createRequire(import.meta.url)('node-forge') as Forge;
+  } catch (cause) {
+    throw new ValidationError(
+      `${field}.pfx`,
+      'cannot be read in this runtime (node-forge does not load): give { privateKey, certificate } as PEM',
+      { cause },
+    );
+  }
   return forge;
 }
 
@@ -33,7 +42,7 @@ function loadForge(): Forge {
  * ```
  */
 export function readPfx(pfx: Uint8Array, password: string, field: string): PfxContents {
-  const f = loadForge();
+  const f = loadForge(field);
   let p12: import('node-forge').pkcs12.Pkcs12Pfx;
   try {
     p12 = f.pkcs12.pkcs12FromAsn1(

@@ -10,15 +10,15 @@
  *
  * @packageDocumentation
  */
+import { type PaymentEvent, SignatureVerificationError, UnexpectedResponseError, ValidationError } from '@hutong/core';
 import {
-  type PaymentEvent,
+  checkWithSchema,
+  type FormFields,
   type PaymentStatusEvent,
-  SignatureVerificationError,
-  UnexpectedResponseError,
-  ValidationError,
-} from '@hutong/core';
-import { checkWithSchema, type FormFields, parseWithSchema, z } from '@hutong/core/provider-utils';
-import type { output, ZodMiniObject, ZodMiniType } from 'zod/mini';
+  parseWithSchema,
+  z,
+} from '@hutong/core/provider-utils';
+import type { ZodMiniObject, ZodMiniType } from 'zod/mini';
 import { type UnionpayCodeMeaning, unionpayCodeMeaning, unionpayCurrency } from './unionpay-errors.js';
 import { UNIONPAY_REFUND_STATUS, type UnionpayTransactionState, unionpayPaymentEvent } from './unionpay-status.js';
 
@@ -120,21 +120,71 @@ export function readUnionpayQuery(provider: string, fields: Readonly<Record<stri
   return { outcome: 'succeeded', queryId: settled.queryId, amount: Number(settled.txnAmt), currency };
 }
 
-const notificationSchema = z.object({
-  merId: z.string(),
-  respCode: code,
-  orderId: id(8, 40),
-  txnType: matching(/^[0-9]{2}$/, 'is not a transaction type'),
-});
-const paymentNotificationSchema = z.object({ queryId: id(1, 64), txnAmt: amount, currencyCode });
-const refundNotificationSchema = z.object({ reqReserved: id(8, 40), queryId: z.optional(id(1, 64)) });
-const settledRefundSchema = z.object({ txnAmt: amount });
+/** How one field of a notification is read: its format (none: any text) and whether it may be absent. */
+interface FieldRule {
+  readonly pattern?: RegExp;
+  readonly message?: string;
+  readonly optional?: true;
+}
 
-/** Reads fields of a verified form with `schema`; a field that does not fit is a `ValidationError`. */
-function readForm<S extends ZodMiniObject>(form: FormFields, schema: S): output<S> {
+/** The values a {@link FormReader} returns. */
+type FormValues<R extends Record<string, FieldRule>> = {
+  [K in keyof R]: R[K] extends { optional: true } ? string | undefined : string;
+};
+
+/**
+ * A group of notification fields read together: their rules, and the schema built from the same
+ * rules, which names the field that does not fit.
+ */
+interface FormReader<R extends Record<string, FieldRule>> {
+  readonly rules: readonly (readonly [name: string, rule: FieldRule])[];
+  readonly schema: ZodMiniObject;
+  /** Only the type of what is read. */
+  readonly values?: FormValues<R>;
+}
+
+function formReader<const R extends Record<string, FieldRule>>(rules: R): FormReader<R> {
+  const shape: Record<string, ZodMiniType> = {};
+  for (const [name, rule] of Object.entries(rules)) {
+    const text = rule.pattern ? matching(rule.pattern, rule.message ?? 'is invalid') : z.string();
+    shape[name] = rule.optional ? z.optional(text) : text;
+  }
+  return { rules: Object.entries(rules), schema: z.object(shape) };
+}
+
+const ID_8_40 = { pattern: /^[0-9A-Za-z]{8,40}$/, message: 'must be 8 to 40 letters and digits' } as const;
+const ID_1_64 = { pattern: /^[0-9A-Za-z]{1,64}$/, message: 'must be 1 to 64 letters and digits' } as const;
+const AMOUNT = { pattern: /^[1-9][0-9]{0,11}$/, message: 'is not an amount in fen' } as const;
+
+const notificationReader = formReader({
+  merId: {},
+  respCode: { pattern: /^[0-9A-Z]{2}$/, message: 'is not an ACP code' },
+  orderId: ID_8_40,
+  txnType: { pattern: /^[0-9]{2}$/, message: 'is not a transaction type' },
+});
+const paymentNotificationReader = formReader({
+  queryId: ID_1_64,
+  txnAmt: AMOUNT,
+  currencyCode: { pattern: /^[0-9]{3}$/, message: 'is not a numeric ISO 4217 code' },
+});
+const refundNotificationReader = formReader({ reqReserved: ID_8_40, queryId: { ...ID_1_64, optional: true } });
+const settledRefundReader = formReader({ txnAmt: AMOUNT });
+
+/**
+ * Reads fields of a verified form; a field that does not fit is a `ValidationError` naming it. Each
+ * value is decoded once and tested against its rule; only a form with a value that does not fit
+ * goes through the schema, for its message (the schema is built from the same rules).
+ */
+function readForm<R extends Record<string, FieldRule>>(form: FormFields, reader: FormReader<R>): FormValues<R> {
   const values: Record<string, string | undefined> = {};
-  for (const name of Object.keys(schema.shape)) values[name] = form.get(name);
-  return parseWithSchema(schema, values, 'notification');
+  let fits = true;
+  for (const [name, rule] of reader.rules) {
+    const value = form.get(name);
+    values[name] = value;
+    if (value === undefined ? !rule.optional : rule.pattern !== undefined && !rule.pattern.test(value)) fits = false;
+  }
+  if (!fits) parseWithSchema(reader.schema, values, 'notification');
+  return values as FormValues<R>;
 }
 
 function meaningOf(respCode: string): UnionpayCodeMeaning {
@@ -157,7 +207,7 @@ export function readUnionpayNotification(
   form: FormFields,
   config: { readonly id: string; readonly merId: string },
 ): { event: PaymentEvent; notificationId?: string | undefined } {
-  const common = readForm(form, notificationSchema);
+  const common = readForm(form, notificationReader);
   if (common.merId !== config.merId) {
     throw new SignatureVerificationError(
       config.id,
@@ -174,7 +224,7 @@ export function readUnionpayNotification(
         const state: UnionpayTransactionState = { outcome: 'failed', origRespCode: common.respCode };
         return { event: unionpayPaymentEvent(orderId, state), notificationId: form.get('queryId') };
       }
-      const payment = readForm(form, paymentNotificationSchema);
+      const payment = readForm(form, paymentNotificationReader);
       const currency = unionpayCurrency(payment.currencyCode);
       if (!currency) throw new ValidationError('notification.currencyCode', `${payment.currencyCode} is not known`);
       const state = {
@@ -188,7 +238,7 @@ export function readUnionpayNotification(
     case '04':
     case '31': {
       // A refund's (or undo's) own orderId is the refund id; the order travels in reqReserved.
-      const refund = readForm(form, refundNotificationSchema);
+      const refund = readForm(form, refundNotificationReader);
       const base = { orderId: refund.reqReserved, refundId: orderId };
       if (meaning.outcome === 'failed') {
         return {
@@ -196,7 +246,7 @@ export function readUnionpayNotification(
           notificationId: refund.queryId,
         };
       }
-      const { txnAmt } = readForm(form, settledRefundSchema);
+      const { txnAmt } = readForm(form, settledRefundReader);
       return {
         event: {
           type: UNIONPAY_REFUND_STATUS[meaning.outcome],

@@ -86,6 +86,35 @@ describe('createSqlCheckoutStore on SQLite (file)', () => {
   });
 });
 
+describe('createSqlCheckoutStore on libsql (url: sqlite:<file>)', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'hutong-checkout-libsql-'));
+  const stores: { close(): Promise<void> }[] = [];
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  const open = () => {
+    const store = createSqlCheckoutStore<CheckoutSession, CheckoutAttempt>({
+      url: `sqlite:${join(directory, `c${stores.length}.db`)}`,
+    });
+    stores.push(store);
+    return store;
+  };
+  let last = '';
+  runCheckoutStoreTests({
+    name: 'createSqlCheckoutStore on libsql',
+    createStore() {
+      last = join(directory, `c${stores.length}.db`);
+      return open();
+    },
+    reopenStore() {
+      const store = createSqlCheckoutStore<CheckoutSession, CheckoutAttempt>({ url: `sqlite:${last}` });
+      stores.push(store);
+      return store;
+    },
+  });
+});
+
 describeServerSuite('PostgreSQL (checkout store)', 'postgres', (url) => {
   runOnDatabase('createSqlCheckoutStore on PostgreSQL', () => connect(url, 4), testPrefix('pgckout'));
 });
