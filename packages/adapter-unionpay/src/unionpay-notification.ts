@@ -5,7 +5,9 @@
  *
  * @packageDocumentation
  */
-import type { NotificationOutcome, NotificationRequest, PaymentEvent, WebhookResponse } from '@hutong/core';
+
+import type { NotificationRequest, PaymentEvent, WebhookResponse } from '@hutong/core';
+import type { NotificationOutcome } from '@hutong/core/provider-utils';
 import { notificationRejectionStatus } from '@hutong/core/provider-utils';
 import { verifyUnionpayForm } from './unionpay-client.js';
 import { parseUnionpayForm } from './unionpay-fields.js';

@@ -12,24 +12,27 @@
 import {
   type AppAction,
   assertPortableId,
-  type CreatePaymentRequest,
-  type CreatePaymentResult,
   type FormAction,
   type NotificationInput,
   type Order,
-  type PaymentProvider,
-  type PaymentStatusEvent,
   type PosAction,
   ProviderApiError,
-  type ProviderCapabilities,
-  type ProviderTypes,
   type QrAction,
-  type RefundStatusEvent,
-  type ResumePaymentRequest,
   toNotificationRequest,
   ValidationError,
 } from '@hutong/core';
-import { parseWithSchema, z } from '@hutong/core/provider-utils';
+import {
+  type CreatePaymentRequest,
+  type CreatePaymentResult,
+  type PaymentProvider,
+  type PaymentStatusEvent,
+  type ProviderCapabilities,
+  type ProviderTypes,
+  parseWithSchema,
+  type RefundStatusEvent,
+  type ResumePaymentRequest,
+  z,
+} from '@hutong/core/provider-utils';
 import { createUnionpayClient, type UnionpayClient, type UnionpayTransactionKind } from './unionpay-client.js';
 import { unionpayAcknowledgement, verifyUnionpayNotification } from './unionpay-notification.js';
 import { resolveUnionpayOptions, type UnionpayConfig, type UnionpayOptions } from './unionpay-options.js';

@@ -10,14 +10,14 @@
  *
  * @packageDocumentation
  */
+import { type PaymentEvent, SignatureVerificationError, UnexpectedResponseError, ValidationError } from '@hutong/core';
 import {
-  type PaymentEvent,
+  checkWithSchema,
+  type FormFields,
   type PaymentStatusEvent,
-  SignatureVerificationError,
-  UnexpectedResponseError,
-  ValidationError,
-} from '@hutong/core';
-import { checkWithSchema, type FormFields, parseWithSchema, z } from '@hutong/core/provider-utils';
+  parseWithSchema,
+  z,
+} from '@hutong/core/provider-utils';
 import type { ZodMiniObject, ZodMiniType } from 'zod/mini';
 import { type UnionpayCodeMeaning, unionpayCodeMeaning, unionpayCurrency } from './unionpay-errors.js';
 import { UNIONPAY_REFUND_STATUS, type UnionpayTransactionState, unionpayPaymentEvent } from './unionpay-status.js';

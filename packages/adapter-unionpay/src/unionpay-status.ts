@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import type { PaymentStatusEvent, RefundStatusEvent } from '@hutong/core';
+import type { PaymentStatusEvent, RefundStatusEvent } from '@hutong/core/provider-utils';
 import type { UnionpayCodeMeaning } from './unionpay-errors.js';
 
 /** What an ACP code says of its transaction: done, not known yet (query later), or refused. */

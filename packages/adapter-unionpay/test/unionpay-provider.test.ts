@@ -237,7 +237,7 @@ describe('notifications, refunds and operations', () => {
     expect(retried.refund.status).toBe('pending');
     const settled = await payments.handleNotification('unionpay', sandbox.settleRefund(order.id, 'refund000001'));
     expect(settled.order).toMatchObject({ status: 'partially_refunded', refundedAmount: 300 });
-    const rest = await payments.refund(order.id, { amount: 700 });
+    const rest = await payments.refund(order.id, { amount: 700, refundId: 'refund000002' });
     sandbox.settleRefund(order.id, rest.refund.id); // notification lost: sync queries it
     expect((await payments.sync(order.id)).status).toBe('refunded');
   });

@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { track } from '../../support/processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../../..');
@@ -113,7 +114,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Starts `command` and resolves with its URL once it prints `listening <port>`. */
 function startProcess(command: string, args: string[], deadlineMs = 20_000): Promise<RunningApp> {
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() });
+  const child: ChildProcess = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() }));
   let output = '';
   const stop = () => stopChild(child);
   return new Promise((resolve, reject) => {
@@ -208,7 +209,7 @@ const worker :Workerd.Worker = (
 );
 `,
   );
-  const child = spawn(workerd, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dirname(script) });
+  const child = track(spawn(workerd, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dirname(script) }));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');

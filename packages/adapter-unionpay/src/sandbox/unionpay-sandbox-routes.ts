@@ -7,7 +7,8 @@
  * @packageDocumentation
  */
 import { decodeUnionpayForm, verifyUnionpayFields } from '@hutong/adapter-unionpay/protocol';
-import { escapeHtml, type NotificationInput, renderAutoSubmitForm } from '@hutong/core';
+import { type NotificationInput, renderAutoSubmitForm } from '@hutong/core';
+import { escapeHtml } from '@hutong/core/provider-utils';
 import type { Fields, UnionpaySandboxState, UnionpaySandboxTransaction } from './unionpay-sandbox-state.js';
 
 /** A reply of the sandbox's HTTP surface; `after` runs before it is sent (the back notification). */

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import type { OrderNotFoundError } from '../errors.js';
 import type { NextAction, PosAction } from '../next-action.js';
 import type { Order, OrderAnomaly, Refund } from '../order.js';
 import type { PaymentEvent, TransitionResult } from '../order-state-machine.js';
@@ -209,8 +210,9 @@ export interface RefundInput {
   /**
    * The merchant's id for this refund, 8 to 32 letters and digits (the wallets' `out_request_no`,
    * `out_refund_no`): required, as the wallets require it. A second call with the same id returns
-   * the same refund and never refunds twice, concurrent calls (a double click) included. Derive it
-   * from what the buyer asked for (a return or ticket number), not from the click.
+   * the same refund and never refunds twice, concurrent calls (a double click) included; only a
+   * refund the wallet refused (`failed`) is sent again, as nothing was refunded. Derive it from what
+   * the buyer asked for (a return or ticket number), not from the click.
    */
   refundId: string;
   /** Shown to the buyer by some wallets; at most 80 characters. */
