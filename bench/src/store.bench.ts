@@ -2,7 +2,8 @@
  * Notifications applied through the SQL store (facade + state machine + `createSqlStore`: read the
  * order, compare-and-set update, insert the outbox row, in one transaction), 8 in flight, beside the
  * same transaction issued straight through the driver with no hutong code. PostgreSQL when a server
- * answers (HUTONG_TEST_POSTGRES_URL or the default URL), and SQLite in a file.
+ * answers (HUTONG_TEST_POSTGRES_URL or the default URL), and SQLite in a file through libsql (the
+ * embedded default) and better-sqlite3.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,9 @@ import { join } from 'node:path';
 import { createPayments, type Order, type PaymentEvent } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore, migrateToLatest } from '@hutong/store-sql';
-import Database from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import Libsql from 'libsql';
 import pg from 'pg';
 import { type Comparison, floorProvider, type Measurement, measureInterleaved, report } from './harness.js';
 
@@ -110,7 +112,17 @@ async function benchEngine(
       target: 0.7,
     },
   ];
-  for (const table of ['outbox_claims', 'outbox', 'order_claims', 'orders', 'migrations', 'migration_lock']) {
+  for (const table of [
+    'outbox_claims',
+    'outbox',
+    'order_claims',
+    'orders',
+    'checkout_tokens',
+    'checkout_attempts',
+    'checkout_sessions',
+    'migrations',
+    'migration_lock',
+  ]) {
     await db.schema.dropTable(`${prefix}${table}`).ifExists().execute();
   }
   return report(`Notifications through the SQL store on ${name}`, measurements, comparisons);
@@ -164,14 +176,27 @@ export async function benchStore(): Promise<boolean> {
   }
   await pool.end().catch(() => undefined);
 
-  // SQLite in a file: better-sqlite3 directly, one transaction per notification.
+  // SQLite in a file, through each driver the store takes: libsql (the embedded default: prebuilt
+  // from the npm registry) and better-sqlite3 (compiles from source where no prebuilt binary is
+  // reachable), each directly, one transaction per notification.
+  for (const [driver, Database] of [
+    ['libsql', Libsql as unknown as typeof BetterSqlite3],
+    ['better-sqlite3', BetterSqlite3],
+  ] as const) {
+    ok = (await benchSqlite(driver, Database)) && ok;
+  }
+  return ok;
+}
+
+async function benchSqlite(driver: string, Database: typeof BetterSqlite3): Promise<boolean> {
+  let ok = true;
   const directory = mkdtempSync(join(tmpdir(), 'hutong-bench-'));
   try {
     const file = join(directory, 'bench.db');
     const raw = new Database(file);
     const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
     const statements = new Map<string, ReturnType<typeof raw.transaction>>();
-    const sqliteOk = await benchEngine('SQLite', db, async (key, i) => {
+    const sqliteOk = await benchEngine(`SQLite (${driver})`, db, async (key, i) => {
       const [prefix, id] = key.split('|') as [string, string];
       let tx = statements.get(prefix);
       if (!tx) {

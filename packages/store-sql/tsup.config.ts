@@ -7,5 +7,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  external: ['@hutong/core', 'kysely', 'kysely/migration'],
+  external: ['@hutong/core', '@hutong/core/store-kit', 'kysely', 'kysely/migration'],
 });

@@ -8,16 +8,20 @@
  */
 import type { KeyObject } from 'node:crypto';
 import {
-  type NotificationOutcome,
   type NotificationRequest,
   type PaymentEvent,
-  type PaymentSucceededEvent,
   parseYuan,
   SignatureVerificationError,
   ValidationError,
   type WebhookResponse,
 } from '@hutong/core';
-import { decodeForm, FormFields, notificationRejectionStatus } from '@hutong/core/provider-utils';
+import {
+  decodeForm,
+  FormFields,
+  type NotificationOutcome,
+  notificationRejectionStatus,
+  type PaymentSucceededEvent,
+} from '@hutong/core/provider-utils';
 import { alipaySigningString, verifyAlipayBytes } from './alipay-signature.js';
 import { alipayTradeStatus } from './alipay-status.js';
 import { parseAlipayTime } from './alipay-time.js';

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { ValidationError } from '@hutong/core';
+import { ValidationError, type WalletOAuth } from '@hutong/core';
 import { assertHttpUrl } from '@hutong/core/provider-utils';
 import type { AlipayClient } from './alipay-client.js';
 import { ALIPAY_GATEWAYS } from './alipay-options.js';
@@ -48,7 +48,8 @@ export interface AlipayOAuthOptions {
 }
 
 /**
- * Alipay's web OAuth for one app: satisfies `@hutong/checkout`'s `AlipayOAuth`.
+ * Alipay's web OAuth for one app: core's `WalletOAuth`, the one OAuth shape of every wallet (what
+ * `@hutong/checkout`'s `oauth` option takes), with Alipay's own notes on its two methods.
  *
  * @group OAuth
  * @example
@@ -57,7 +58,7 @@ export interface AlipayOAuthOptions {
  * const buyerId = await oauth.buyerId(authCode);
  * ```
  */
-export interface AlipayWebOAuth {
+export interface AlipayWebOAuth extends WalletOAuth {
   /**
    * The silent authorize link: `publicAppAuthorize.htm?app_id=...&scope=auth_base&redirect_uri=...&state=...`.
    * Alipay sends the buyer back to `redirectUri` with `auth_code` and `state` (letters, digits and

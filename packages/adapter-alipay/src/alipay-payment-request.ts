@@ -5,8 +5,9 @@
  *
  * @packageDocumentation
  */
-import { type CreatePaymentRequest, formatYuan, ValidationError } from '@hutong/core';
-import { parseWithSchema, z } from '@hutong/core/provider-utils';
+
+import { formatYuan, ValidationError } from '@hutong/core';
+import { type CreatePaymentRequest, parseWithSchema, z } from '@hutong/core/provider-utils';
 import { formatAlipayTime } from './alipay-time.js';
 
 /**

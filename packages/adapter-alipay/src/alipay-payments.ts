@@ -8,18 +8,16 @@
  *
  * @packageDocumentation
  */
+
+import { type FormAction, ProviderApiError, type RedirectAction, ValidationError } from '@hutong/core';
 import {
   type CreatePaymentRequest,
   type CreatePaymentResult,
-  type FormAction,
+  checkRefusal,
   type PaymentReference,
   type PaymentStatusEvent,
-  ProviderApiError,
-  type RedirectAction,
   type ResumePaymentRequest,
-  ValidationError,
-} from '@hutong/core';
-import { checkRefusal } from '@hutong/core/provider-utils';
+} from '@hutong/core/provider-utils';
 import { type AlipayClient, type AlipayContext, encodeAlipayForm } from './alipay-client.js';
 import { alipayBizContent, validateAlipayPayment } from './alipay-payment-request.js';
 import {

@@ -5,25 +5,20 @@
  *
  * @packageDocumentation
  */
+import type { AppAction, FormAction, JsapiAction, PosAction, QrAction, RedirectAction } from '@hutong/core';
 import type {
-  AppAction,
   CreatePaymentRequest,
   CreatePaymentResult,
-  FormAction,
-  JsapiAction,
   PaymentProvider,
   PaymentReference,
   PaymentStatusEvent,
-  PosAction,
   ProviderCapabilities,
   ProviderTypes,
-  QrAction,
-  RedirectAction,
   RefundReference,
   RefundRequest,
   RefundStatusEvent,
   ResumePaymentRequest,
-} from '@hutong/core';
+} from '@hutong/core/provider-utils';
 import { type AlipayContext, createAlipayClient } from './alipay-client.js';
 import { alipayAcknowledgement, verifyAlipayNotification } from './alipay-notification.js';
 import {

@@ -5,15 +5,13 @@
  *
  * @packageDocumentation
  */
+import { formatYuan, type Order, ValidationError } from '@hutong/core';
 import {
-  formatYuan,
-  type Order,
+  checkRefusal,
   type RefundReference,
   type RefundRequest,
   type RefundStatusEvent,
-  ValidationError,
-} from '@hutong/core';
-import { checkRefusal } from '@hutong/core/provider-utils';
+} from '@hutong/core/provider-utils';
 import type { AlipayContext } from './alipay-client.js';
 import { readAlipayRefundQueryReply, readAlipayRefundReply } from './alipay-replies.js';
 

@@ -15,14 +15,15 @@
  *
  * @packageDocumentation
  */
+
+import { parseYuan, UnexpectedResponseError } from '@hutong/core';
 import {
+  checkWithSchema,
   type PaymentStatusEvent,
   type PaymentSucceededEvent,
-  parseYuan,
   type RefundStatusEvent,
-  UnexpectedResponseError,
-} from '@hutong/core';
-import { checkWithSchema, z } from '@hutong/core/provider-utils';
+  z,
+} from '@hutong/core/provider-utils';
 import type { output, ZodMiniObject, ZodMiniType } from 'zod/mini';
 import type { AlipayErrorBody } from './alipay-errors.js';
 import { ALIPAY_REFUND_STATUS, ALIPAY_TRADE_STATUS, type AlipayTradeStatus } from './alipay-status.js';

@@ -3,8 +3,9 @@
  *
  * @packageDocumentation
  */
-import type { PaymentStatusEvent } from '@hutong/core';
+
 import { ValidationError } from '@hutong/core';
+import type { PaymentStatusEvent } from '@hutong/core/provider-utils';
 
 /** `trade_status` values of queries and notifications. */
 export type AlipayTradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_CLOSED' | 'TRADE_SUCCESS' | 'TRADE_FINISHED';

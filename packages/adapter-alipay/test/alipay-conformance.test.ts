@@ -1,4 +1,4 @@
-import { runProviderConformanceTests } from '@hutong/core/conformance';
+import { runProviderConformance, runProviderConformanceTests } from '@hutong/core/conformance';
 import type { AlipaySandbox } from '../src/sandbox/index.js';
 import { sandboxed } from './sandbox-setup.js';
 
@@ -17,4 +17,19 @@ runProviderConformanceTests({
     if (action.type === 'form' || action.type === 'redirect' || action.type === 'app') sandbox.open(action);
     return sandbox.pay(order.id);
   },
+});
+
+// The sandbox-driven suite: forged, attacker-signed, foreign notifications; tampered replies; a
+// payment failed or closed at the wallet. Alipay's failed payment is a closed trade (TRADE_CLOSED),
+// and its refunds settle at once (alipay.trade.refund answers the outcome; a failed refund is never
+// notified), so the suite does not wait for them.
+runProviderConformance({
+  name: 'alipay (public-key mode, sandbox-driven)',
+  setup: () => {
+    const { sandbox, provider } = sandboxed();
+    return { sandbox, provider };
+  },
+  createInput: (method) => (method === 'jsapi' ? { buyerId: '2088102534368455' } : {}),
+  failedPaymentStatus: 'closed',
+  refundsSettleAtOnce: true,
 });

@@ -84,7 +84,7 @@ describe('replies are bound to the request (issue 10.1)', () => {
   it("does not record B's refund from a genuine refund reply about order A", async () => {
     const context = facade();
     const a = await paidOrder(context);
-    await context.payments.refund(a.id, { amount: 100 });
+    await context.payments.refund(a.id, { amount: 100, refundId: 'refundA0001' });
     const b = await paidOrder(context);
     context.serveNext(context.lastReply('alipay.trade.refund'));
     const error = await rejectionOf(context.payments.refund(b.id, { amount: 100, refundId: 'refundB0001' }));
@@ -109,7 +109,7 @@ describe('replies are bound to the request (issue 10.1)', () => {
   it('refuses a genuine refund reply value renamed to the query node (Alipay signs only the value)', async () => {
     const context = facade();
     const order = await paidOrder(context);
-    await context.payments.refund(order.id, { amount: 1000 });
+    await context.payments.refund(order.id, { amount: 1000, refundId: 'refund00001' });
     const renamed = context
       .lastReply('alipay.trade.refund')
       .replace('"alipay_trade_refund_response"', '"alipay_trade_query_response"');

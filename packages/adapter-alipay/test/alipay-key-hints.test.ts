@@ -3,11 +3,14 @@
  * own public key pasted as `alipayPublicKey` (both are "public keys" in Alipay's console); the
  * error names the option and what it must hold, and never quotes key material.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { createPayments, MemoryOrderStore, SignatureVerificationError, toNotificationRequest } from '@hutong/core';
 import { rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import { alipay } from '../src/index.js';
+import { resolveAlipayOptions, signAlipayContent, verifyAlipayResponse } from '../src/protocol/index.js';
 import { createAlipaySandbox } from '../src/sandbox/index.js';
+import { fixture } from './helpers.js';
 import { APP_ID, APP_PRIVATE_KEY, APP_PUBLIC_KEY, sandboxed } from './sandbox-setup.js';
 
 /** No PEM armour and no run of base64 as long as a key's. */
@@ -61,6 +64,31 @@ describe('a wrong alipayPublicKey names the option to check', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/options\.alipayPublicKey/);
     expect(message).toMatch(/app's own public key/);
+    expectNoKeyMaterial(message);
+  });
+});
+
+describe('a wrong alipayPublicCert names the option to check', () => {
+  it('certificate mode: a reply that does not verify names options.alipayPublicCert', () => {
+    const config = resolveAlipayOptions({
+      appId: '9021000122682882',
+      privateKey: fixture('yansongda-pay/alipayAppSecretCert.pem'),
+      appCert: fixture('yansongda-pay/alipayAppPublicCert.crt'),
+      alipayPublicCert: fixture('yansongda-pay/alipayPublicCert.crt'),
+      alipayRootCert: fixture('yansongda-pay/alipayRootCert.crt'),
+    });
+    const node = '{"code":"10000","msg":"Success","out_trade_no":"o1","trade_status":"WAIT_BUYER_PAY"}';
+    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const text = `{"alipay_trade_query_response":${node},"sign":"${signAlipayContent(node, stranger)}"}`;
+    let error: unknown;
+    try {
+      verifyAlipayResponse(text, 'alipay.trade.query', config);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(SignatureVerificationError.isInstance(error) && error.reason).toBe('bad_signature');
+    const message = (error as Error).message;
+    expect(message).toMatch(/options\.alipayPublicCert/);
     expectNoKeyMaterial(message);
   });
 });

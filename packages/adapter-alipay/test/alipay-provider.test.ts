@@ -316,7 +316,7 @@ describe('notifications', () => {
 
     const { order } = await payments.createPayment({ provider: 'alipay', method: 'qr', amount: 1000, subject: 'x' });
     await payments.handleNotification('alipay', sandbox.pay(order.id));
-    const { refund } = await payments.refund(order.id, { amount: 300 });
+    const { refund } = await payments.refund(order.id, { amount: 300, refundId: 'refund000001' });
     const again = await payments.handleNotification('alipay', sandbox.settleRefund(order.id, refund.id));
     expect(again.outcome).toBe('duplicate'); // already settled by the synchronous refund
   });
@@ -342,7 +342,7 @@ describe('operations', () => {
     const retried = await payments.refund(order.id, { amount: 400, refundId: 'refund000001' });
     expect(retried.order.refundedAmount).toBe(400);
     expect(sandbox.trade(order.id)?.refunds.size).toBe(1);
-    expect((await payments.refund(order.id, { amount: 600 })).order.status).toBe('refunded');
+    expect((await payments.refund(order.id, { amount: 600, refundId: 'refund000002' })).order.status).toBe('refunded');
     const stored = await payments.getOrder(order.id);
     const query = await provider.queryRefund?.({ orderId: order.id, order: stored, refundId: 'refund000001' });
     expect(query).toMatchObject({ type: 'refund.succeeded', amount: 400 });
@@ -409,7 +409,9 @@ describe('operations', () => {
       });
       expect(action.type).toBe('qr');
       await payments.handleNotification('alipay', sandbox.pay(order.id));
-      expect((await payments.refund(order.id, { amount: 4321 })).order.status).toBe('refunded');
+      expect((await payments.refund(order.id, { amount: 4321, refundId: 'refund000001' })).order.status).toBe(
+        'refunded',
+      );
       expect(formatYuan(sandbox.trade(order.id)?.amount ?? 0)).toBe('43.21');
     } finally {
       await server.close();

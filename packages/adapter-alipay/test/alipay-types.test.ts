@@ -3,7 +3,15 @@
  * unused `@ts-expect-error` fails it); vitest only runs the `expectTypeOf` calls, which do nothing
  * at run time. Nothing here talks to a gateway: the bodies are never called.
  */
-import type { AppAction, FormAction, JsapiAction, PosAction, QrAction, RedirectAction } from '@hutong/core';
+import type {
+  AppAction,
+  FormAction,
+  JsapiAction,
+  PosAction,
+  QrAction,
+  RedirectAction,
+  WalletOAuth,
+} from '@hutong/core';
 import { createPayments } from '@hutong/core';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { AlipayOptionsInput } from '../src/alipay-options.js';
@@ -96,5 +104,12 @@ describe('alipay() types', () => {
     expectTypeOf<keyof AlipayOptionsInput>().toEqualTypeOf<keyof AlipayCertificateOptions>();
     expectTypeOf<AlipayPublicKeyOptions['appId']>().toEqualTypeOf<AlipayOptionsInput['appId']>();
     expectTypeOf<AlipayOptions['timeoutMs']>().toEqualTypeOf<AlipayOptionsInput['timeoutMs']>();
+  });
+
+  it('offers OAuth in the one shape of every wallet (WalletOAuth)', () => {
+    expectTypeOf<ReturnType<AlipayProvider['oauth']>>().toExtend<WalletOAuth>();
+    expectTypeOf(() => alipay({ appId, privateKey, alipayPublicKey }).oauth().buyerId('code')).returns.toEqualTypeOf<
+      Promise<string>
+    >();
   });
 });

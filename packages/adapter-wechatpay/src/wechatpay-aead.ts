@@ -15,6 +15,10 @@ const TAG_LENGTH = 16;
  * An encrypted resource as WeChat Pay sends it.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const resource: WechatpayEncryptedResource = body.resource; // { algorithm, nonce, associated_data, ciphertext }
+ * ```
  */
 export interface WechatpayEncryptedResource {
   algorithm?: string | undefined;

@@ -20,6 +20,10 @@ import { verifyWechatpayBytes, WECHATPAY_AUTH_SCHEME, wechatpaySigningMessage } 
  * The signed parts of a response or notification, from its `Wechatpay-*` headers.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const message: WechatpaySignedMessage = readWechatpaySignedMessage(response.headers, response.text);
+ * ```
  */
 export interface WechatpaySignedMessage {
   timestamp: string | undefined;
@@ -40,6 +44,10 @@ export interface WechatpaySignedMessage {
  * Where platform keys come from.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const keys: WechatpayKeySource = { publicKey: { id: 'PUB_KEY_ID_0112...', key }, certificates: new Map() };
+ * ```
  */
 export interface WechatpayKeySource {
   publicKey: { id: string; key: KeyObject } | undefined;
@@ -57,6 +65,10 @@ export interface WechatpayKeySource {
  * Signatures WeChat Pay sends on purpose to check that merchants verify.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * signature.startsWith(WECHATPAY_PROBE_PREFIX); // a probe: must never verify
+ * ```
  */
 export const WECHATPAY_PROBE_PREFIX = 'WECHATPAY/SIGNTEST/';
 
@@ -64,6 +76,10 @@ export const WECHATPAY_PROBE_PREFIX = 'WECHATPAY/SIGNTEST/';
  * Allowed clock difference, in seconds.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * Math.abs(Date.now() / 1000 - Number(timestamp)) < WECHATPAY_TIMESTAMP_TOLERANCE;
+ * ```
  */
 export const WECHATPAY_TIMESTAMP_TOLERANCE = 300;
 
@@ -229,6 +245,10 @@ function unknownKey(serial: string, provider: string): SignatureVerificationErro
  * Platform certificates refresh at least this often in `'auto'` mode (WeChat Pay advises 12 hours).
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * Date.now() - refreshedAt > CERTIFICATE_REFRESH_MS; // time for a periodic download
+ * ```
  */
 export const CERTIFICATE_REFRESH_MS = 12 * 60 * 60 * 1000;
 
@@ -236,6 +256,10 @@ export const CERTIFICATE_REFRESH_MS = 12 * 60 * 60 * 1000;
  * How long a serial still unknown after a download is remembered as unknown (no download for it).
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * unknownSerials.set(serial, Date.now() + UNKNOWN_SERIAL_MEMORY_MS);
+ * ```
  */
 export const UNKNOWN_SERIAL_MEMORY_MS = 10 * 60 * 1000;
 
@@ -243,6 +267,10 @@ export const UNKNOWN_SERIAL_MEMORY_MS = 10 * 60 * 1000;
  * How many unknown serials are remembered at most (the oldest are forgotten first).
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * if (unknownSerials.size > UNKNOWN_SERIAL_MEMORY_SIZE) unknownSerials.delete(oldest);
+ * ```
  */
 export const UNKNOWN_SERIAL_MEMORY_SIZE = 1024;
 
@@ -255,6 +283,11 @@ interface DownloadedCertificate {
  * The platform keys of one merchant, with the download of platform certificates in `'auto'` mode.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const store: WechatpayCertificateStore = createWechatpayCertificateStore(config, { send, errorReply });
+ * await store.refreshIfDue();
+ * ```
  */
 export interface WechatpayCertificateStore {
   /** The keys replies and notifications are verified with (refreshed on an unknown serial in `'auto'` mode). */

@@ -48,6 +48,10 @@ export type WechatpayAppParams = {
  * Inputs of the client-side signatures; `timestamp` and `nonce` are generated when absent.
  *
  * @group Payments
+ * @example
+ * ```ts
+ * const input: WechatpayClientSignatureInput = { appId: 'wxd678efh567hg6787', prepayId, privateKey };
+ * ```
  */
 export interface WechatpayClientSignatureInput {
   appId: string;

@@ -21,6 +21,10 @@ import { signWechatpayRequest, wechatpayNonce } from './wechatpay-signature.js';
  * A request to an APIv3 endpoint.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const request: WechatpayRequest = { method: 'POST', path: '/v3/pay/transactions/native', body };
+ * ```
  */
 export interface WechatpayRequest {
   method: 'GET' | 'POST';
@@ -35,6 +39,11 @@ export interface WechatpayRequest {
  * The APIv3 client of one merchant.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const client: WechatpayClient = createWechatpayClient(config);
+ * const reply = await client.request({ method: 'GET', path: `/v3/refund/domestic/refunds/${refundId}` });
+ * ```
  */
 export interface WechatpayClient {
   /**

@@ -9,6 +9,10 @@ import { type NormalizedProviderCode, ProviderApiError } from '@hutong/core';
  * WeChat Pay error codes with a normalised meaning.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * WECHATPAY_ERROR_CODES.ORDERPAID; // 'already_paid'
+ * ```
  */
 export const WECHATPAY_ERROR_CODES: Readonly<Record<string, NormalizedProviderCode>> = {
   ORDER_NOT_EXIST: 'not_found',
@@ -39,6 +43,10 @@ export const WECHATPAY_ERROR_CODES: Readonly<Record<string, NormalizedProviderCo
  * A WeChat Pay error body.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const body: WechatpayErrorBody = { code: 'ORDERPAID', message: '订单已支付' };
+ * ```
  */
 export interface WechatpayErrorBody {
   code?: string | undefined;

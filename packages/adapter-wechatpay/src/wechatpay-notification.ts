@@ -10,13 +10,15 @@ import {
   HutongError,
   type NotificationRequest,
   type PaymentEvent,
-  type PaymentSucceededEvent,
   SignatureVerificationError,
   ValidationError,
-  type VerifiedNotification,
   type WebhookResponse,
 } from '@hutong/core';
-import { notificationRejectionStatus } from '@hutong/core/provider-utils';
+import {
+  notificationRejectionStatus,
+  type PaymentSucceededEvent,
+  type VerifiedNotification,
+} from '@hutong/core/provider-utils';
 import { decryptWechatpayResource, type WechatpayEncryptedResource } from './wechatpay-aead.js';
 import {
   checkWechatpaySignedMessage,
@@ -30,6 +32,10 @@ import { parseWechatpayTime } from './wechatpay-time.js';
  * What notification handling needs of the configuration.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const config: WechatpayNotificationConfig = { provider: 'wechatpay', mchId, appIds: [appId], apiV3Key, keys, now: () => new Date() };
+ * ```
  */
 export interface WechatpayNotificationConfig {
   /** The provider id, named by errors. Default `wechatpay`. */
@@ -53,6 +59,11 @@ interface NotificationBody {
  * A decrypted transaction resource (`TRANSACTION.SUCCESS`).
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const transaction = JSON.parse(plaintext) as WechatpayTransactionResource;
+ * transaction.amount.payer_total;
+ * ```
  */
 export interface WechatpayTransactionResource {
   mchid: string;
@@ -74,6 +85,11 @@ export interface WechatpayTransactionResource {
  * A decrypted refund resource (`REFUND.*`).
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const refund = JSON.parse(plaintext) as WechatpayRefundResource;
+ * refund.refund_status; // 'SUCCESS'
+ * ```
  */
 export interface WechatpayRefundResource {
   mchid: string;

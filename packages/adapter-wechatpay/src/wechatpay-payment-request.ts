@@ -5,8 +5,9 @@
  *
  * @packageDocumentation
  */
-import { type CreatePaymentRequest, type ResumePaymentRequest, ValidationError } from '@hutong/core';
-import { parseWithSchema, z } from '@hutong/core/provider-utils';
+
+import { ValidationError } from '@hutong/core';
+import { type CreatePaymentRequest, parseWithSchema, type ResumePaymentRequest, z } from '@hutong/core/provider-utils';
 import type { WechatpayApps } from './wechatpay-options.js';
 import { formatWechatpayTime } from './wechatpay-time.js';
 
@@ -140,6 +141,10 @@ function storedClientIp(request: CreatePaymentRequest): string | undefined {
  * the same.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const parameters: WechatpayPaymentParameters = { appId, mchId, options: {}, clientIp: null };
+ * ```
  */
 export interface WechatpayPaymentParameters {
   appId: string;

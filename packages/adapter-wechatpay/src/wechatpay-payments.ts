@@ -5,16 +5,13 @@
  *
  * @packageDocumentation
  */
+import { type AppAction, type JsapiAction, ProviderApiError, ValidationError } from '@hutong/core';
 import {
-  type AppAction,
   type CreatePaymentRequest,
   type CreatePaymentResult,
-  type JsapiAction,
+  checkRefusal,
   type PaymentStatusEvent,
-  ProviderApiError,
-  ValidationError,
-} from '@hutong/core';
-import { checkRefusal } from '@hutong/core/provider-utils';
+} from '@hutong/core/provider-utils';
 import type { WechatpayClient } from './wechatpay-client.js';
 import {
   signWechatpayAppParams,

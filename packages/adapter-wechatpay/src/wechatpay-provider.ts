@@ -7,18 +7,14 @@
  *
  * @packageDocumentation
  */
+import type { AppAction, JsapiAction, PosAction, QrAction, RedirectAction } from '@hutong/core';
 import type {
-  AppAction,
   CreatePaymentRequest,
-  JsapiAction,
   PaymentProvider,
-  PosAction,
   ProviderCapabilities,
   ProviderTypes,
-  QrAction,
-  RedirectAction,
   ResumePaymentRequest,
-} from '@hutong/core';
+} from '@hutong/core/provider-utils';
 import { checkRefusal } from '@hutong/core/provider-utils';
 import { createWechatpayBills, type WechatpayBillRequest } from './wechatpay-bills.js';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';

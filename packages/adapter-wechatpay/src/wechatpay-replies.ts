@@ -7,13 +7,15 @@
  *
  * @packageDocumentation
  */
+
+import { UnexpectedResponseError } from '@hutong/core';
 import {
+  checkWithSchema,
   type PaymentStatusEvent,
   type PaymentSucceededEvent,
   type RefundStatusEvent,
-  UnexpectedResponseError,
-} from '@hutong/core';
-import { checkWithSchema, z } from '@hutong/core/provider-utils';
+  z,
+} from '@hutong/core/provider-utils';
 import type { output, ZodMiniType } from 'zod/mini';
 import {
   WECHATPAY_REFUND_STATUS,

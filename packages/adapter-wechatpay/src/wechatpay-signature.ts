@@ -15,6 +15,10 @@ import { type KeyObject, randomBytes, sign, verify } from 'node:crypto';
  * The `Authorization` scheme of APIv3.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * header.startsWith(`${WECHATPAY_AUTH_SCHEME} `); // 'WECHATPAY2-SHA256-RSA2048 mchid=...'
+ * ```
  */
 export const WECHATPAY_AUTH_SCHEME = 'WECHATPAY2-SHA256-RSA2048';
 
@@ -98,6 +102,10 @@ export function wechatpayNonce(): string {
  * What a request signature covers.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const request: WechatpayRequestToSign = { method: 'GET', canonicalUrl: '/v3/certificates', timestamp: '1554208460', nonce, body: '' };
+ * ```
  */
 export interface WechatpayRequestToSign {
   method: string;
@@ -148,6 +156,11 @@ export const wechatpayAuthorization: typeof signWechatpayRequest = signWechatpay
  * The parts of an `Authorization` header.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const parts: WechatpayAuthorizationParts | undefined = parseWechatpayAuthorization(header);
+ * parts?.serial_no;
+ * ```
  */
 export interface WechatpayAuthorizationParts {
   mchid: string;

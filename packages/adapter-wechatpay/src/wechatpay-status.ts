@@ -3,12 +3,16 @@
  *
  * @packageDocumentation
  */
-import type { PaymentStatusEvent, RefundStatusEvent } from '@hutong/core';
+import type { PaymentStatusEvent, RefundStatusEvent } from '@hutong/core/provider-utils';
 
 /**
  * `trade_state` of a transaction.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const state: WechatpayTradeState = 'NOTPAY';
+ * ```
  */
 export type WechatpayTradeState =
   | 'SUCCESS'
@@ -46,6 +50,10 @@ export const WECHATPAY_TRADE_STATE = {
  * `status` / `refund_status` of a refund.
  *
  * @group Protocol
+ * @example
+ * ```ts
+ * const status: WechatpayRefundStatus = 'ABNORMAL'; // the money counts as not refunded
+ * ```
  */
 export type WechatpayRefundStatus = 'SUCCESS' | 'CLOSED' | 'PROCESSING' | 'ABNORMAL';
 

@@ -136,7 +136,11 @@ describe('an unreadable reply is an unknown outcome, not a refusal (issue 10.2)'
     const after = await payments.getOrder(order.id);
     expect(after.refunds.find((refund) => refund.id === 'refundX00001')?.status).toBe('pending');
     // Still counted: nothing more is refundable.
-    expect(RefundExceedsPaidError.isInstance(await rejectionOf(payments.refund(order.id, { amount: 1 })))).toBe(true);
+    expect(
+      RefundExceedsPaidError.isInstance(
+        await rejectionOf(payments.refund(order.id, { amount: 1, refundId: 'refundX00002' })),
+      ),
+    ).toBe(true);
   });
 
   it('a bill whose hash type is unknown is malformed, not a ValidationError', async () => {

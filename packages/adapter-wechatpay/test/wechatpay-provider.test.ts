@@ -352,7 +352,7 @@ describe('notifications', () => {
     expect(sandbox.trade(order.id)?.refunds.size).toBe(1);
     const settled = await payments.handleNotification('wechatpay', sandbox.settleRefund(order.id, 'refund000001'));
     expect(settled.order).toMatchObject({ status: 'partially_refunded', refundedAmount: 300 });
-    const second = await payments.refund(order.id, { amount: 700 });
+    const second = await payments.refund(order.id, { amount: 700, refundId: 'refund000002' });
     const abnormal = await payments.handleNotification(
       'wechatpay',
       sandbox.settleRefund(order.id, second.refund.id, { fail: true }),
@@ -365,7 +365,7 @@ describe('notifications', () => {
     const { payments, sandbox } = facade();
     const { order } = await payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1000, subject: 'x' });
     await payments.handleNotification('wechatpay', sandbox.pay(order.id));
-    const { refund } = await payments.refund(order.id, { amount: 1000 });
+    const { refund } = await payments.refund(order.id, { amount: 1000, refundId: 'refund000003' });
     sandbox.settleRefund(order.id, refund.id);
     expect((await payments.sync(order.id)).status).toBe('refunded');
   });
@@ -435,7 +435,7 @@ describe('operations', () => {
         subject: 'HTTP',
       });
       await payments.handleNotification('wechatpay', sandbox.pay(order.id));
-      const { refund } = await payments.refund(order.id, { amount: 4321 });
+      const { refund } = await payments.refund(order.id, { amount: 4321, refundId: 'refund000004' });
       await payments.handleNotification('wechatpay', sandbox.settleRefund(order.id, refund.id));
       expect((await payments.sync(order.id)).status).toBe('refunded');
     } finally {

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { escapeHtml } from '@hutong/core';
+import { escapeHtml } from '@hutong/core/provider-utils';
 import type { CheckoutLocale } from './checkout-i18n.js';
 
 /** Markup that is safe to insert as is. Only `html` and `trustedHtml` make one. */

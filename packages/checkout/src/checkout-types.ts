@@ -175,7 +175,15 @@ export interface LinkVisitInput {
   userAgent?: string | null | undefined;
 }
 
-/** A way to pay offered on a page: a wallet and the link that starts paying with it. */
+/**
+ * A way to pay offered on a page: a wallet and the link that starts paying with it.
+ *
+ * @example
+ * ```ts
+ * const visit = await checkout.visit({ url, userAgent });
+ * if (visit.type === 'cashier') for (const option of visit.options) console.log(option.wallet, option.url);
+ * ```
+ */
 export interface CheckoutOption {
   wallet: CheckoutWallet;
   url: string;

@@ -78,9 +78,9 @@ describeInBrowser('the guide’s screenshots match the pages', () => {
     server = await startShotServer();
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
     await browser?.close();
-  });
+    await server?.close();
+  }, 30_000);
 
   for (const shot of SHOTS) {
     it(`${shot.name}: phone and desktop`, async () => {

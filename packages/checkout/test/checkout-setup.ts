@@ -1,5 +1,6 @@
 import { type CheckoutOptions, createCheckout } from '@hutong/checkout';
-import { type CreatePaymentRequest, type CreatePaymentResult, createPayments } from '@hutong/core';
+import { createPayments } from '@hutong/core';
+import type { CreatePaymentRequest, CreatePaymentResult } from '@hutong/core/provider-utils';
 import { createFakeProvider } from '@hutong/core/testing';
 
 export const SECRET = 'test-secret-0123456789abcdefghijklmnop';

@@ -26,7 +26,6 @@ const MOVED = new Map([
   ['OrderEvent', '@hutong/core/provider-utils'],
   ['OrderEventType', '@hutong/core/provider-utils'],
   ['OrderListPosition', '@hutong/core/store-kit'],
-  ['OrderOutbox', '@hutong/core/store-kit'],
   ['OutboxEvent', '@hutong/core/store-kit'],
   ['OutboxEventType', '@hutong/core/store-kit'],
   ['OutboxPayload', '@hutong/core/store-kit'],

@@ -71,6 +71,8 @@ export { assertPortableId, generateId } from './order-id.js';
 export { type PaymentEvent, refundableAmount } from './order-state-machine.js';
 // Where orders live.
 export { type ListOrdersQuery, MemoryOrderStore, type OrderPage, type OrderStore } from './order-store.js';
+// What `store.outbox` is, for a store that has one (`@hutong/store-sql`).
+export type { OrderOutbox } from './outbox.js';
 // Running the outbox relay in a worker of its own (`relay: false` in the web process).
 export {
   createOutboxRelay,
@@ -108,6 +110,7 @@ export {
   type RefundOutput,
   type RejectedNotification,
   type ResumeInput,
+  type SyncOptions,
   type TypesOf,
 } from './payments/index.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';

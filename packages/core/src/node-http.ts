@@ -43,7 +43,7 @@ export interface FetchRequestOptions {
 /**
  * The origin of a trusted base URL (`https://shop.example/pay` → `https://shop.example`).
  *
- * @throws {@link ValidationError} unless it is an absolute http(s) URL.
+ * @throws `ValidationError` unless it is an absolute http(s) URL.
  * @example
  * ```ts
  * trustedOrigin('https://shop.example/pay'); // 'https://shop.example'

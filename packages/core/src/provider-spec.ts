@@ -256,11 +256,19 @@ export interface PaymentProvider<
   resumePayment?(request: ResumePaymentRequest): Promise<CreatePaymentResult>;
   /** Reads a payment's state from the provider. */
   queryPayment?(reference: PaymentReference): Promise<PaymentStatusEvent>;
-  /** Closes an unpaid payment so it can no longer be paid. */
+  /**
+   * Closes an unpaid payment so it can no longer be paid. A trade the wallet does not know throws a
+   * `ProviderApiError` with `normalizedCode: 'not_found'` (or returns, where the wallet's rule is
+   * that nothing can pay it then).
+   */
   closePayment?(reference: PaymentReference): Promise<void>;
   /** Sends a refund; idempotent by `refundId`. */
   refund?(request: RefundRequest): Promise<RefundStatusEvent>;
-  /** Reads a refund's state from the provider. */
+  /**
+   * Reads a refund's state from the provider. A refund the wallet has no record of (it never
+   * received the request) must throw a `ProviderApiError` with `normalizedCode: 'not_found'`, never
+   * report it pending: the reconciler then sends it again under the same `refundId`.
+   */
   queryRefund?(reference: RefundReference): Promise<RefundStatusEvent>;
   /**
    * Verifies a notification (signature, timestamps, decryption, recipient) and parses it into an

@@ -10,6 +10,7 @@ import { NetworkError, ProviderApiError, ValidationError } from './errors.js';
 import type { Order, OrderStatus } from './order.js';
 import type { ListOrdersQuery, OrderStore } from './order-store.js';
 import { checkLease, checkOutboxName, defaultConsumerName } from './outbox.js';
+import type { SyncOptions } from './payments/payments-types.js';
 
 /**
  * What the reconciler needs of the payments facade: `createPayments(...)` fits.
@@ -20,8 +21,11 @@ import { checkLease, checkOutboxName, defaultConsumerName } from './outbox.js';
  * ```
  */
 export interface ReconcilerPayments {
-  /** Asks the provider for the order's state and applies it. */
-  sync(orderId: string): Promise<Order>;
+  /**
+   * Asks the provider for the order's state and applies it; with `resendRefundsAfterMs`, sends a
+   * refund the wallet never received again under the same id.
+   */
+  sync(orderId: string, options?: SyncOptions): Promise<Order>;
   /** Closes the unpaid order at the provider and in the store. */
   close(orderId: string): Promise<Order>;
 }
@@ -62,7 +66,7 @@ export type ReconcilerEvent =
 
 /**
  * Why the reconciler touched an order: `sync` (pending too long, or a refund pending) or `close`
- * (expired unpaid).
+ * (expired unpaid, or `created` too long: its create call never completed).
  *
  * @example
  * ```ts
@@ -86,6 +90,18 @@ export interface ReconcilerOptions {
   readonly pendingAfterMs?: number | undefined;
   /** Sync orders with a pending refund unchanged for this long. Default 60 000. */
   readonly refundPendingAfterMs?: number | undefined;
+  /**
+   * Send a pending refund again, under the same refund id, when the wallet answers that it does
+   * not know it and it has been unchanged this long: its request never reached the wallet (a crash
+   * between the commit and the call). Longer than any request takes. Default 300 000 (five minutes).
+   */
+  readonly refundResendAfterMs?: number | undefined;
+  /**
+   * Close `created` orders unchanged this long: their create call never completed, so no buyer
+   * holds an action to pay them with (closed at the wallet too, when it has the trade). Longer
+   * than any request takes. Default 600 000 (ten minutes).
+   */
+  readonly createdAfterMs?: number | undefined;
   /** Close `created` and `pending` orders whose `expiresAt` has passed. Default `true`. */
   readonly closeExpired?: boolean | undefined;
   /** Calls to the facade in flight at once. Default 4. */
@@ -168,8 +184,10 @@ function positiveInteger(value: number | undefined, fallback: number, field: str
 
 /**
  * Creates a {@link Reconciler}. Each run lists, through the store, the `created`/`pending` orders
- * past their `expiresAt` (to `close`), the `pending` orders unchanged for `pendingAfterMs` and the
- * orders with a refund pending for `refundPendingAfterMs` (to `sync`), and handles each order once,
+ * past their `expiresAt` and the `created` orders unchanged for `createdAfterMs` (to `close`), the
+ * `pending` orders unchanged for `pendingAfterMs` and the orders with a refund pending for
+ * `refundPendingAfterMs` (to `sync`, which sends a refund the wallet never received again after
+ * `refundResendAfterMs`), and handles each order once,
  * a few at a time. A provider that fails retryably (`ProviderApiError` with `retryable`, or
  * `NetworkError`) is left alone for a growing while; other failures are reported and the order is
  * tried again next run. With a store that offers {@link OrderStore.claims}, each order is leased
@@ -195,6 +213,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const now = options.now ?? (() => new Date());
   const pendingAfterMs = positiveInteger(options.pendingAfterMs, 60_000, 'pendingAfterMs');
   const refundPendingAfterMs = positiveInteger(options.refundPendingAfterMs, 60_000, 'refundPendingAfterMs');
+  const refundResendAfterMs = positiveInteger(options.refundResendAfterMs, 300_000, 'refundResendAfterMs');
+  const createdAfterMs = positiveInteger(options.createdAfterMs, 600_000, 'createdAfterMs');
   const concurrency = positiveInteger(options.concurrency, 4, 'concurrency');
   const maxOrders = positiveInteger(options.maxOrdersPerRun, 1000, 'maxOrdersPerRun');
   const intervalMs = positiveInteger(options.intervalMs, 30_000, 'intervalMs');
@@ -238,7 +258,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
   async function handle(order: Order, action: ReconcileAction, counts: { changed: number; failed: number }) {
     try {
-      const after = await (action === 'close' ? payments.close(order.id) : payments.sync(order.id));
+      const after = await (action === 'close'
+        ? payments.close(order.id)
+        : payments.sync(order.id, { resendRefundsAfterMs: refundResendAfterMs }));
       backoff.delete(order.provider);
       if (after.version !== order.version) {
         counts.changed++;
@@ -261,6 +283,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const at = now().getTime();
     const work = new Map<string, { order: Order; action: ReconcileAction }>();
     if (closeExpired) await collect({ status: ['created', 'pending'], expiresBefore: new Date(at) }, 'close', work);
+    await collect({ status: 'created', updatedBefore: new Date(at - createdAfterMs) }, 'close', work);
     await collect({ status: 'pending', updatedBefore: new Date(at - pendingAfterMs) }, 'sync', work);
     await collect({ hasPendingRefunds: true, updatedBefore: new Date(at - refundPendingAfterMs) }, 'sync', work);
 

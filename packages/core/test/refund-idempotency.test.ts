@@ -5,6 +5,7 @@ import {
   MemoryOrderStore,
   type Order,
   type OrderStore,
+  ProviderApiError,
   type RefundInput,
   ValidationError,
 } from '../src/index.js';
@@ -65,6 +66,20 @@ describe('refunds are idempotent by refund id', () => {
     const again = await payments.refund(order.id, { refundId: 'refund0002', amount: 700 });
     expect(again.refund).toEqual(first.refund);
     expect(fake.sandbox.calls.refund).toBe(1);
+  });
+
+  it('sends a refund the wallet refused again under the same id (nothing was refunded)', async () => {
+    const { payments, fake, order } = await paidOrder();
+    fake.sandbox.failNext(
+      'refund',
+      new ProviderApiError({ provider: 'fake', providerCode: 'BUSY_BALANCE', normalizedCode: 'refund_rejected' }),
+    );
+    await rejectionOf(payments.refund(order.id, { refundId: 'refund0003', amount: 700 }));
+    expect((await payments.getOrder(order.id)).refunds).toMatchObject([{ id: 'refund0003', status: 'failed' }]);
+    const again = await payments.refund(order.id, { refundId: 'refund0003', amount: 700 });
+    expect(again.refund).toMatchObject({ id: 'refund0003', status: 'pending' });
+    expect(fake.sandbox.calls.refund).toBe(2);
+    expect(fake.sandbox.payment(order.id)?.refunds.size).toBe(1);
   });
 
   it('refuses a refund without a refund id, before anything is stored or sent', async () => {

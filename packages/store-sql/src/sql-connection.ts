@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { ValidationError } from '@hutong/core';
-import { Kysely, MysqlDialect, PostgresDialect } from 'kysely';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
 
 /** The part of a pg or mysql2 pool (or client, or connection) the guard uses: an event emitter. */
 interface Emitter {
@@ -76,7 +76,7 @@ export function guardPool<P>(pool: P): P {
 }
 
 /** The engine a pool or URL is for. */
-export type PoolEngine = 'postgres' | 'mysql';
+export type PoolEngine = 'postgres' | 'mysql' | 'sqlite';
 
 /** A Kysely instance on a driver pool, guarded. */
 export function databaseFromPool(pool: object): { db: Kysely<unknown>; engine: PoolEngine } {
@@ -96,15 +96,33 @@ const DEFAULT_POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * A Kysely instance on a pool the store builds (guarded) from a `postgres://` or `mysql://` URL;
- * the driver (`pg` or `mysql2`) is loaded on first use.
+ * An embedded SQLite file through `libsql` (prebuilt binaries from the npm registry, the
+ * better-sqlite3 API), in WAL mode, loaded on first use.
+ */
+function sqliteFromPath(path: string): Kysely<unknown> {
+  if (path.length === 0) throw new ValidationError('url', 'sqlite: needs a file name (sqlite:orders.db) or :memory:');
+  const database = async () => {
+    const module = await import('libsql');
+    const Database = (module as unknown as { default?: typeof module }).default ?? module;
+    const db = new (Database as unknown as new (path: string) => InstanceType<typeof import('libsql')>)(path);
+    if (path !== ':memory:') db.exec('pragma journal_mode = wal');
+    return db as never;
+  };
+  return new Kysely({ dialect: new SqliteDialect({ database }) });
+}
+
+/**
+ * A Kysely instance on a pool the store builds (guarded) from a `postgres://` or `mysql://` URL,
+ * or on an embedded SQLite file from `sqlite:<file>`; the driver (`pg`, `mysql2` or `libsql`) is
+ * loaded on first use.
  */
 export function databaseFromUrl(
   url: string,
   poolSize = DEFAULT_POOL_SIZE,
 ): { db: Kysely<unknown>; engine: PoolEngine } {
-  if (typeof url !== 'string') throw new ValidationError('url', 'must be a postgres:// or mysql:// URL');
+  if (typeof url !== 'string') throw new ValidationError('url', 'must be a postgres://, mysql:// or sqlite: URL');
   const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
+  if (scheme === 'sqlite') return { db: sqliteFromPath(url.slice('sqlite:'.length)), engine: 'sqlite' };
   if (scheme === 'postgres' || scheme === 'postgresql') {
     const pool = async () => {
       const pg = (await import('pg')).default;
@@ -123,5 +141,5 @@ export function databaseFromUrl(
     };
     return { db: new Kysely({ dialect: new MysqlDialect({ pool }) }), engine: 'mysql' };
   }
-  throw new ValidationError('url', 'must start with postgres://, postgresql://, mysql:// or mariadb://');
+  throw new ValidationError('url', 'must start with postgres://, postgresql://, mysql://, mariadb:// or sqlite:');
 }

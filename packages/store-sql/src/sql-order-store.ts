@@ -3,22 +3,19 @@
  *
  * @packageDocumentation
  */
+import { ConflictError, type ListOrdersQuery, type Order, ValidationError } from '@hutong/core';
 import {
   type ClaimOrdersOptions,
-  ConflictError,
   checkLease,
   checkOutboxName,
   encodeOrderCursor,
-  type ListOrdersQuery,
   normalizeListOrdersQuery,
-  type Order,
   type OrderClaims,
   type OrderPage,
   type OrderStore,
   type OutboxEvent,
   orderListPosition,
-  ValidationError,
-} from '@hutong/core';
+} from '@hutong/core/store-kit';
 import type { Kysely, Transaction } from 'kysely';
 import { checkStorableText, isStorableText, toStoreError } from './sql-errors.js';
 import { createSqlOutbox, insertOutboxEvents, type SqlOrderOutbox } from './sql-outbox.js';

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { ValidationError } from '@hutong/core';
 import {
   type ClaimEventsOptions,
   type ClaimedOutboxEvent,
@@ -15,8 +16,7 @@ import {
   type OutboxEvent,
   type PruneEventsOptions,
   type ReleaseEventsOptions,
-  ValidationError,
-} from '@hutong/core';
+} from '@hutong/core/store-kit';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { OutboxClaimsTable, OutboxTable, SqlSchema, StoreDatabase } from './sql-schema.js';
 

@@ -52,7 +52,8 @@ export interface SqlConnectionOptions<DB = unknown> extends SqlSchemaOptions {
   readonly pool?: object | undefined;
   /**
    * A `postgres://` or `mysql://` URL: the store builds (and guards) its own pool, with
-   * `poolSize` connections, loading `pg` or `mysql2`; `close()` ends it.
+   * `poolSize` connections, loading `pg` or `mysql2`. Or `sqlite:<file>` (`sqlite::memory:` for
+   * a database in memory): an embedded file through `libsql`, in WAL mode. `close()` ends it.
    */
   readonly url?: string | undefined;
   /** Connections of the pool the store builds from `url` (default 10). */

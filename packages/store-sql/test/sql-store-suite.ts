@@ -3,8 +3,9 @@
  * (migrations, concurrent migrators, the stored columns, byte-wise ids, concurrent creates).
  */
 import type { Order } from '@hutong/core';
-import { ConflictError, encodeOrderCursor, ValidationError } from '@hutong/core';
+import { ConflictError, ValidationError } from '@hutong/core';
 import { runOrderClaimsTests, runOrderStoreTests, runOutboxStoreTests } from '@hutong/core/conformance';
+import { encodeOrderCursor } from '@hutong/core/store-kit';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore, migrateToLatest, StoreError } from '@hutong/store-sql';
 import type { Kysely } from 'kysely';

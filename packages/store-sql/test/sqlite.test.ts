@@ -69,3 +69,37 @@ describe('SQLite in a file', () => {
     }
   });
 });
+
+describe('SQLite through libsql (url: sqlite:<file>), the embedded default', () => {
+  const file = join(directory, 'libsql.db');
+  const stores: { close(): Promise<void> }[] = [];
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+  });
+  runOrderStoreTests({
+    name: 'createSqlStore({ url: "sqlite:<file>" }) on libsql',
+    async createStore() {
+      const tablePrefix = `libsql${stores.length}_`;
+      const store = createSqlStore({ url: `sqlite:${file}`, tablePrefix });
+      stores.push(store);
+      return store;
+    },
+  });
+
+  it('keeps an order across closing and reopening the file, in WAL mode', async () => {
+    const url = `sqlite:${join(directory, 'libsql-reopen.db')}`;
+    const order = sampleOrder({ id: 'durableLib01', status: 'paid', paidAmount: 1999 });
+    const first = createSqlStore({ url });
+    await first.create(order);
+    await first.close();
+    const second = createSqlStore({ url });
+    try {
+      expect(await second.get(order.id)).toEqual(order);
+    } finally {
+      await second.close();
+    }
+    const raw = new Database(join(directory, 'libsql-reopen.db'), { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+});

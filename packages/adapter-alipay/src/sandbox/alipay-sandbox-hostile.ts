@@ -12,11 +12,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeAlipayForm } from '@hutong/adapter-alipay/protocol';
 import { formatYuan, type NotificationInput, parseYuan } from '@hutong/core';
+import type { SandboxHostileHooks } from '@hutong/core/testing';
 import { signedNotification } from './alipay-sandbox-messages.js';
 import type { AlipayReplyTamper, AlipaySandboxState } from './alipay-sandbox-state.js';
 
 /**
- * The hostile hooks of the Alipay sandbox (the shape of core's `SandboxHostileHooks`).
+ * The hostile hooks of the Alipay sandbox: core's `SandboxHostileHooks`, as Alipay's protocol
+ * makes them.
  *
  * @example
  * ```ts
@@ -24,7 +26,7 @@ import type { AlipayReplyTamper, AlipaySandboxState } from './alipay-sandbox-sta
  * await payments.handleNotification('alipay', forged); // refused: bad signature
  * ```
  */
-export interface AlipaySandboxHostileHooks {
+export interface AlipaySandboxHostileHooks extends SandboxHostileHooks {
   /**
    * The same notification with its `total_amount` (and the amounts that go with it) one fen
    * higher, the signature left as it was.

@@ -15,7 +15,7 @@ import {
   ValidationError,
 } from '@hutong/core';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
-import { createSandboxOutbox } from '@hutong/core/testing';
+import { createSandboxOutbox, type SandboxReplyTampering } from '@hutong/core/testing';
 
 /** Options of `createAlipaySandbox`. */
 export interface AlipaySandboxOptions {
@@ -55,8 +55,8 @@ export interface AlipaySandboxTrade {
 /** A reply node or request body, as JSON. */
 export type SandboxNode = Record<string, unknown>;
 
-/** How a hostile test alters the next reply (see `hostile.tamperNextReply`). */
-export type AlipayReplyTamper = 'amount' | 'order' | 'signature';
+/** How a hostile test alters the next reply (see `hostile.tamperNextReply`): core's `SandboxReplyTampering`. */
+export type AlipayReplyTamper = SandboxReplyTampering;
 
 /** A gateway failure node. */
 export function failure(code: string, msg: string, subCode: string, subMsg: string): SandboxNode {

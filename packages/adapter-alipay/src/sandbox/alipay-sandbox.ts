@@ -9,12 +9,9 @@
  *
  * @packageDocumentation
  */
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeAlipayForm, formatAlipayTime } from '@hutong/adapter-alipay/protocol';
 import { formatYuan, type NotificationInput, UnsupportedOperationError, ValidationError } from '@hutong/core';
-import type { WalletSandbox, WalletSandboxServer } from '@hutong/core/testing';
+import { serveSandbox, type WalletSandbox, type WalletSandboxServer } from '@hutong/core/testing';
 import { type AlipaySandboxHostileHooks, createAlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
 import { signedNotification } from './alipay-sandbox-messages.js';
 import { answerBrowserRequest } from './alipay-sandbox-routes-browser.js';
@@ -146,28 +143,10 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
     fetch: async (input, init) => serve(new Request(input, init)),
 
     async listen(port = 0): Promise<WalletSandboxServer> {
-      const server = createServer(async (request, response) => {
-        const chunks: Buffer[] = [];
-        for await (const chunk of request) chunks.push(chunk as Buffer);
-        const { port: bound } = server.address() as AddressInfo;
-        const method = request.method ?? 'GET';
-        const reply = await serve(
-          new Request(`http://127.0.0.1:${bound}${request.url ?? '/'}`, {
-            method,
-            headers: { 'content-type': String(request.headers['content-type'] ?? '') },
-            body: method === 'GET' || method === 'HEAD' ? undefined : Buffer.concat(chunks),
-          }),
-        );
-        response.writeHead(reply.status, Object.fromEntries(reply.headers));
-        response.end(Buffer.from(await reply.arrayBuffer()));
-      });
-      server.listen(port, '127.0.0.1');
-      await once(server, 'listening');
-      const address = server.address() as AddressInfo;
-      return {
-        baseUrl: `http://127.0.0.1:${address.port}/gateway.do`,
-        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-      };
+      // Core's Node bridge: the request URL is built from the server's own origin, malformed
+      // requests are answered 4xx, and a failing handler never brings the process down.
+      const server = await serveSandbox(serve, { port });
+      return { baseUrl: `${server.baseUrl}/gateway.do`, close: server.close };
     },
 
     open(action) {

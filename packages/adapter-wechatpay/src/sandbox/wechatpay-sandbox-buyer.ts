@@ -16,7 +16,15 @@ import {
 import type { WechatpaySandboxKeys } from './wechatpay-sandbox-keys.js';
 import type { WechatpaySandboxState, WechatpaySandboxTransaction } from './wechatpay-sandbox-state.js';
 
-/** The buyer's client. */
+/**
+ * The buyer's client.
+ *
+ * @example
+ * ```ts
+ * const buyer: WechatpaySandboxBuyer = createWechatpaySandboxBuyer({ state, keys, pay, deliver });
+ * buyer.open(action);
+ * ```
+ */
 export interface WechatpaySandboxBuyer {
   /** Opens a next action as WeChat's client does; a refused one throws. */
   open(action: NextAction | PosAction): void;

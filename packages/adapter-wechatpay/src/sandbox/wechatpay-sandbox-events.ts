@@ -12,7 +12,15 @@ import type { SandboxPayOptions, SandboxSettleRefundOptions } from '@hutong/core
 import type { WechatpaySandboxNotifier } from './wechatpay-sandbox-notifications.js';
 import type { WechatpaySandboxState, WechatpaySandboxTransaction } from './wechatpay-sandbox-state.js';
 
-/** The sandbox's wallet-side events. */
+/**
+ * The sandbox's wallet-side events.
+ *
+ * @example
+ * ```ts
+ * const events: WechatpaySandboxEvents = createWechatpaySandboxEvents({ state, notifier, addressed });
+ * events.close('o1'); // undefined: WeChat Pay sends no notification
+ * ```
+ */
 export interface WechatpaySandboxEvents {
   pay(orderId: string, options?: SandboxPayOptions): NotificationInput;
   confirmPassword(orderId: string): void;

@@ -19,7 +19,14 @@ import type { SandboxHostileHooks, SandboxReplyTampering } from '@hutong/core/te
 import type { WechatpaySandboxNotifier } from './wechatpay-sandbox-notifications.js';
 import type { Json, WechatpaySandboxState } from './wechatpay-sandbox-state.js';
 
-/** Another merchant (and its app) a foreign notification names: genuine, but not for this merchant. */
+/**
+ * Another merchant (and its app) a foreign notification names: genuine, but not for this merchant.
+ *
+ * @example
+ * ```ts
+ * WECHATPAY_SANDBOX_FOREIGN_MERCHANT.mchId; // what sandbox.hostile.foreignNotification names
+ * ```
+ */
 export const WECHATPAY_SANDBOX_FOREIGN_MERCHANT = { mchId: '1900000109', appId: 'wx8888888888888888' } as const;
 
 /**

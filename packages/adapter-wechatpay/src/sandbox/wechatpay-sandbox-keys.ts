@@ -16,7 +16,14 @@ import {
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { createTestIdentity, type TestIdentity } from '@hutong/core/testing';
 
-/** How a signed message is signed: by default now, with the platform key. */
+/**
+ * How a signed message is signed: by default now, with the platform key.
+ *
+ * @example
+ * ```ts
+ * keys.signedHeaders(body, { timestamp: Math.floor(Date.now() / 1000) - 600 }); // signed 10 minutes ago
+ * ```
+ */
 export interface SandboxSigning {
   /** The signed `Wechatpay-Timestamp` (unix seconds). Default: the sandbox clock. */
   timestamp?: number | undefined;
@@ -24,7 +31,15 @@ export interface SandboxSigning {
   privateKey?: KeyObject | undefined;
 }
 
-/** The sandbox's keys and its signer. */
+/**
+ * The sandbox's keys and its signer.
+ *
+ * @example
+ * ```ts
+ * const keys: WechatpaySandboxKeys = createWechatpaySandboxKeys({ mchId, merchantPublicKey, mode: 'certificate', now });
+ * keys.serial(); // the platform certificate's serial
+ * ```
+ */
 export interface WechatpaySandboxKeys {
   /** The merchant's public key: request signatures and client payloads are checked with it. */
   readonly merchantKey: KeyObject;

@@ -12,13 +12,28 @@ import { type NotificationInput, ValidationError } from '@hutong/core';
 import type { SandboxSigning, WechatpaySandboxKeys } from './wechatpay-sandbox-keys.js';
 import type { Json, WechatpaySandboxState, WechatpaySandboxTransaction } from './wechatpay-sandbox-state.js';
 
-/** How a notification is signed, beyond {@link SandboxSigning}. */
+/**
+ * How a notification is signed, beyond {@link SandboxSigning}.
+ *
+ * @example
+ * ```ts
+ * notifier.paid(transaction, { signature: (s) => `WECHATPAY/SIGNTEST/${s}` });
+ * ```
+ */
 export interface NotificationSigning extends SandboxSigning {
   /** Rewrites the genuine signature (a probe's prefix). */
   signature?: ((signature: string) => string) | undefined;
 }
 
-/** Builds the sandbox's notifications. */
+/**
+ * Builds the sandbox's notifications.
+ *
+ * @example
+ * ```ts
+ * const notifier: WechatpaySandboxNotifier = createWechatpaySandboxNotifier({ state, keys, apiV3Key });
+ * notifier.paid(state.requireTransaction('o1'));
+ * ```
+ */
 export interface WechatpaySandboxNotifier {
   /** A signed notification of `eventType` carrying `resource`, encrypted. */
   notification(

@@ -8,9 +8,23 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-/** Where the sandbox serves its fake `WeixinJSBridge`, and where that bridge pays. */
+/**
+ * Where the sandbox serves its fake `WeixinJSBridge`, and where that bridge pays.
+ *
+ * @example
+ * ```ts
+ * `<script src="${sandbox.baseUrl}${WECHATPAY_SANDBOX_BRIDGE_PATH}"></script>`;
+ * ```
+ */
 export const WECHATPAY_SANDBOX_BRIDGE_PATH = '/sandbox/wechatpay/bridge.js';
-/** The bridge's `getBrandWCPayRequest`: POST the JSAPI parameters, get WeChat's `err_msg` back. */
+/**
+ * The bridge's `getBrandWCPayRequest`: POST the JSAPI parameters, get WeChat's `err_msg` back.
+ *
+ * @example
+ * ```ts
+ * await sandbox.fetch(`${sandbox.baseUrl}${WECHATPAY_SANDBOX_BRIDGE_PAY_PATH}`, { method: 'POST', body: JSON.stringify(params) });
+ * ```
+ */
 export const WECHATPAY_SANDBOX_BRIDGE_PAY_PATH = '/sandbox/wechatpay/bridge/pay';
 
 /** How long a code is good for, as WeChat documents: 5 minutes. */
@@ -45,6 +59,12 @@ function refusedPage(reason: string): Response {
 /**
  * The OAuth half of the WeChat sandbox: issues codes on the authorize page and exchanges them
  * for the sandbox buyer's openid under the app id, once.
+ *
+ * @example
+ * ```ts
+ * const oauth = createWechatOAuthServer({ appIds: new Set([appId]), appSecret, now: () => new Date() });
+ * oauth.openid(appId);
+ * ```
  */
 export function createWechatOAuthServer(options: { appIds: ReadonlySet<string>; appSecret: string; now: () => Date }) {
   const codes = new Map<string, IssuedCode>();
@@ -110,6 +130,11 @@ export function createWechatOAuthServer(options: { appIds: ReadonlySet<string>; 
  * The fake `WeixinJSBridge`: `invoke('getBrandWCPayRequest', params, callback)` posts the JSAPI
  * parameters to the sandbox at `base`, which checks `paySign` against the merchant's key and pays
  * the transaction, and calls back with WeChat's `err_msg`. Other calls answer `<name>:fail`.
+ *
+ * @example
+ * ```ts
+ * new Response(wechatBridgeScript('http://127.0.0.1:8080'), { headers: { 'content-type': 'text/javascript' } });
+ * ```
  */
 export function wechatBridgeScript(base: string): string {
   return `/* hutong WeChat Pay sandbox: a fake WeixinJSBridge */

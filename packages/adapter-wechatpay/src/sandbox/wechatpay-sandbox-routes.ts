@@ -22,7 +22,15 @@ import { routePayments } from './wechatpay-sandbox-routes-payments.js';
 import { routeRefunds } from './wechatpay-sandbox-routes-refunds.js';
 import { errorReply, type Json, type SandboxReply, type WechatpaySandboxState } from './wechatpay-sandbox-state.js';
 
-/** The APIv3 server: one request in, one signed reply out. */
+/**
+ * The APIv3 server: one request in, one signed reply out.
+ *
+ * @example
+ * ```ts
+ * const routes: WechatpaySandboxRoutes = createWechatpaySandboxRoutes({ state, keys, merchantSerialNo, appId, apiV3Key });
+ * routes.tamperNextReply('signature');
+ * ```
+ */
 export interface WechatpaySandboxRoutes {
   handle(method: string, href: string, headers: Headers, bodyText: string): Response;
   /**

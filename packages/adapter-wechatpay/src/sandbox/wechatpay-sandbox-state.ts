@@ -9,7 +9,14 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { formatWechatpayTime } from '@hutong/adapter-wechatpay/protocol';
 import { OrderNotFoundError, ValidationError } from '@hutong/core';
 
-/** A refund as the sandbox keeps it. */
+/**
+ * A refund as the sandbox keeps it.
+ *
+ * @example
+ * ```ts
+ * sandbox.trade('o1')?.refunds.get('r1')?.status; // 'PROCESSING' until settleRefund
+ * ```
+ */
 export interface WechatpaySandboxRefund {
   refundId: string;
   amount: number;
@@ -17,7 +24,14 @@ export interface WechatpaySandboxRefund {
   notifyUrl: string | undefined;
 }
 
-/** A transaction as the sandbox keeps it. */
+/**
+ * A transaction as the sandbox keeps it.
+ *
+ * @example
+ * ```ts
+ * sandbox.trade('o1')?.tradeState; // 'NOTPAY', 'SUCCESS', 'PAYERROR', ...
+ * ```
+ */
 export interface WechatpaySandboxTransaction {
   outTradeNo: string;
   /** The app id the transaction was placed with. */
@@ -39,10 +53,24 @@ export interface WechatpaySandboxTransaction {
   refunds: Map<string, WechatpaySandboxRefund>;
 }
 
-/** A JSON object, as WeChat Pay's requests and replies are. */
+/**
+ * A JSON object, as WeChat Pay's requests and replies are.
+ *
+ * @example
+ * ```ts
+ * const body: Json = { code: 'PARAM_ERROR', message: '参数错误' };
+ * ```
+ */
 export type Json = Record<string, unknown>;
 
-/** A reply the sandbox serves, before it is signed. */
+/**
+ * A reply the sandbox serves, before it is signed.
+ *
+ * @example
+ * ```ts
+ * const reply: SandboxReply = { status: 204 };
+ * ```
+ */
 export interface SandboxReply {
   status: number;
   body?: Json | string | undefined;
@@ -63,7 +91,15 @@ export const errorReply = (status: number, code: string, message: string): Sandb
   body: { code, message },
 });
 
-/** The sandbox's memory, and the reads and writes its routes and events share. */
+/**
+ * The sandbox's memory, and the reads and writes its routes and events share.
+ *
+ * @example
+ * ```ts
+ * const state: WechatpaySandboxState = createWechatpaySandboxState({ mchId, appIds: new Set([appId]), now });
+ * state.requireTransaction('o1').tradeState;
+ * ```
+ */
 export interface WechatpaySandboxState {
   readonly mchId: string;
   /** The app ids bound to the merchant. */

@@ -40,7 +40,14 @@ export { WECHATPAY_SANDBOX_FOREIGN_MERCHANT } from './wechatpay-sandbox-hostile.
 export type { WechatpaySandboxRefund, WechatpaySandboxTransaction } from './wechatpay-sandbox-state.js';
 export { WECHATPAY_SANDBOX_BRIDGE_PATH, WECHATPAY_SANDBOX_BRIDGE_PAY_PATH };
 
-/** Options of {@link createWechatpaySandbox}. */
+/**
+ * Options of {@link createWechatpaySandbox}.
+ *
+ * @example
+ * ```ts
+ * const options: WechatpaySandboxOptions = { mchId: '1230000109', appId: 'wxd678efh567hg6787', apiV3Key, merchantSerialNo, merchantPublicKey, mode: 'certificate' };
+ * ```
+ */
 export interface WechatpaySandboxOptions {
   mchId: string;
   /** The app id bound to the merchant. */
@@ -67,6 +74,12 @@ export interface WechatpaySandboxOptions {
  * (`/connect/oauth2/authorize` and `/sns/oauth2/access_token`: pass the base URL as
  * `wechatpayOAuth({ endpoint })`) and a fake `WeixinJSBridge` at {@link WECHATPAY_SANDBOX_BRIDGE_PATH}
  * whose `getBrandWCPayRequest` checks `paySign`, pays the transaction and notifies the merchant.
+ *
+ * @example
+ * ```ts
+ * const sandbox: WechatpaySandbox = createWechatpaySandbox(options);
+ * await payments.handleNotification('wechatpay', sandbox.pay(orderId));
+ * ```
  */
 export interface WechatpaySandbox extends WalletSandbox<WechatpaySandboxTransaction> {
   readonly wallet: 'wechatpay';
@@ -119,7 +132,14 @@ export interface WechatpaySandbox extends WalletSandbox<WechatpaySandboxTransact
   rotateCertificate(): void;
 }
 
-/** The sandbox's in-process base URL (never resolved). */
+/**
+ * The sandbox's in-process base URL (never resolved).
+ *
+ * @example
+ * ```ts
+ * wechatpay({ ...options, endpoint: WECHATPAY_SANDBOX_BASE_URL, fetch: sandbox.fetch });
+ * ```
+ */
 export const WECHATPAY_SANDBOX_BASE_URL = 'https://wechatpay.sandbox.hutong.invalid';
 
 /**

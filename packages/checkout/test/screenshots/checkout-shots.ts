@@ -190,7 +190,11 @@ export async function startShotServer(): Promise<{
       };
       return { shop: current, clock };
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // the browser's keep-alive connections would hold close() open
+      }),
   };
 }
 

@@ -1,11 +1,12 @@
 /**
- * `@hutong/core/conformance`: the executable spec. `runProviderConformanceTests` checks a payment
- * provider against its sandbox; `runOrderStoreTests` checks an order store. Both register vitest
- * tests (ESM only, like vitest itself).
+ * `@hutong/core/conformance`: the executable spec. `runProviderConformance` checks a payment
+ * provider against its `WalletSandbox` (genuine, failed, forged and tampered messages alike);
+ * `runOrderStoreTests` checks an order store. Both register vitest tests (ESM only, like vitest
+ * itself).
  *
  * @example
  * ```ts
- * import { runProviderConformanceTests } from '@hutong/core/conformance';
+ * import { runProviderConformance } from '@hutong/core/conformance';
  * ```
  *
  * @packageDocumentation

@@ -10,6 +10,7 @@ import { PaymentsEmitter } from '../payments-events.js';
 import { closeOrder } from './close-order.js';
 import { createPayment } from './create-payment.js';
 import { handleNotification } from './handle-notification.js';
+import { warnOfMemoryStoreInProduction } from './memory-store-warning.js';
 import { payWithCode } from './pay-with-code.js';
 import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
 import { createPaymentsRelay, defaultListenerError } from './payments-relay.js';
@@ -66,6 +67,7 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
   const providers = providerMap(options.providers);
   if (typeof options.notifyUrl === 'string') checkNotifyUrl(options.notifyUrl, 'options.notifyUrl');
   const store: OrderStore = options.store ?? new MemoryOrderStore();
+  warnOfMemoryStoreInProduction(store);
   const emitter = new PaymentsEmitter(options.onListenerError ?? defaultListenerError);
   const relayOptions = options.relay === false ? undefined : (options.relay ?? {});
   const relay = createPaymentsRelay(store.outbox, relayOptions, emitter);
@@ -85,7 +87,7 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     payWithCode: (input) => payWithCode(context, input),
     resume: (orderId, input) => resumePayment(context, orderId, input),
     handleNotification: (providerId, input) => handleNotification(context, providerId, input),
-    sync: (orderId) => syncOrder(context, orderId),
+    sync: (orderId, syncOptions) => syncOrder(context, orderId, syncOptions),
     close: (orderId) => closeOrder(context, orderId),
     refund: (orderId, input) => refundOrder(context, orderId, input),
     getOrder: (orderId) => getOrder(context, orderId),

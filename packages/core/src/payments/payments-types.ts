@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import type { OrderNotFoundError } from '../errors.js';
 import type { NextAction, PosAction } from '../next-action.js';
 import type { Order, OrderAnomaly, Refund } from '../order.js';
 import type { PaymentEvent, TransitionResult } from '../order-state-machine.js';
@@ -31,7 +32,11 @@ import type { NotificationInput, WebhookResponse } from '../webhook-request.js';
 export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
   /** The providers to offer; ids must be unique. Their ids and types type the facade. */
   providers: readonly P[];
-  /** Where orders live. Default: a new {@link MemoryOrderStore}. */
+  /**
+   * Where orders live. Default: a new {@link MemoryOrderStore}, which loses every order on restart:
+   * with `NODE_ENV=production` a memory store makes the process emit one warning
+   * (`process.emitWarning`, code `HUTONG_MEMORY_ORDER_STORE`).
+   */
   store?: OrderStore | undefined;
   /** Default notification URL: a string, or a function of the provider id. */
   notifyUrl?: (string | ((provider: P['id']) => string)) | undefined;
@@ -205,12 +210,30 @@ export interface RefundInput {
   /**
    * The merchant's id for this refund, 8 to 32 letters and digits (the wallets' `out_request_no`,
    * `out_refund_no`): required, as the wallets require it. A second call with the same id returns
-   * the same refund and never refunds twice, concurrent calls (a double click) included. Derive it
-   * from what the buyer asked for (a return or ticket number), not from the click.
+   * the same refund and never refunds twice, concurrent calls (a double click) included; only a
+   * refund the wallet refused (`failed`) is sent again, as nothing was refunded. Derive it from what
+   * the buyer asked for (a return or ticket number), not from the click.
    */
   refundId: string;
   /** Shown to the buyer by some wallets; at most 80 characters. */
   reason?: string | undefined;
+}
+
+/**
+ * Options of {@link Payments.sync}.
+ *
+ * @example
+ * ```ts
+ * await payments.sync(order.id, { resendRefundsAfterMs: 300_000 });
+ * ```
+ */
+export interface SyncOptions {
+  /**
+   * Send a pending refund again, with the same refund id, when the wallet answers that it does not
+   * know it and the refund has not changed for this long (milliseconds). Default: never (the
+   * wallet's answer is thrown, as before).
+   */
+  readonly resendRefundsAfterMs?: number | undefined;
 }
 
 /** Result of {@link Payments.refund}. */
@@ -287,8 +310,12 @@ export interface Payments<P extends AnyProvider = any> {
   resume(orderId: string, input?: ResumeInput<P>): Promise<CreatePaymentOutput>;
   /** Verifies a notification, applies it atomically and returns the reply to send. Never throws. */
   handleNotification(provider: P['id'], input: NotificationInput): Promise<HandleNotificationResult>;
-  /** Asks the provider for the payment's (and pending refunds') state and applies it. */
-  sync(orderId: string): Promise<Order>;
+  /**
+   * Asks the provider for the payment's (and pending refunds') state and applies it. With
+   * `resendRefundsAfterMs`, a pending refund the wallet does not know (its request never arrived)
+   * and unchanged that long is sent again under the same refund id; the reconciler passes it.
+   */
+  sync(orderId: string, options?: SyncOptions): Promise<Order>;
   /** Closes an unpaid order at the provider. */
   close(orderId: string): Promise<Order>;
   /** Refunds part or all of a paid order; never beyond what was paid, pending refunds included. */

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { type HutongError, UnsupportedOperationError } from '../errors.js';
+import { UnsupportedOperationError } from '../errors.js';
 import { assertAmount } from '../money.js';
 import type { Refund } from '../order.js';
 import { assertPortableId } from '../order-id.js';
@@ -12,8 +12,9 @@ import { parseWithSchema } from '../validation.js';
 import { applyEvent } from './apply-event.js';
 import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
 import { refundInputSchema } from './payments-schemas.js';
-import type { AnyProvider, RefundInput, RefundOutput } from './payments-types.js';
-import { callProvider, isDefinitiveRefusal, requireCapability } from './provider-call.js';
+import type { RefundInput, RefundOutput } from './payments-types.js';
+import { requireCapability } from './provider-call.js';
+import { sendRefund } from './refund-send.js';
 
 /** Refunds part or all of a paid order; never beyond what was paid, pending refunds included. */
 export async function refundOrder(
@@ -48,18 +49,10 @@ export async function refundOrder(
     // second request to the wallet. A refund left pending settles by notification or `sync`.
     return { order: requested.order, refund: requested.order.refunds.find((r) => r.id === refundId) as Refund };
   }
-  const sendRefund = provider.refund as NonNullable<AnyProvider['refund']>;
-  let status: Awaited<ReturnType<typeof sendRefund>>;
-  try {
-    status = await callProvider(provider, () =>
-      sendRefund.call(provider, { orderId, order: requested.order, refundId, amount, reason: parsed.reason ?? null }),
-    );
-  } catch (error) {
-    if (isDefinitiveRefusal(error as HutongError)) {
-      await applyEvent(context, { type: 'refund.failed', orderId, refundId, reason: (error as HutongError).code });
-    }
-    throw error;
-  }
-  const final = (await applyEvent(context, status, provider.id)).order;
+  const final = await sendRefund(context, provider, requested.order, {
+    id: refundId,
+    amount,
+    reason: parsed.reason ?? null,
+  });
   return { order: final, refund: final.refunds.find((r) => r.id === refundId) as Refund };
 }

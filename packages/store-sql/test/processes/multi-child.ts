@@ -4,12 +4,8 @@
 // shared database: it applies every notification, refunds 40% of the first orders, runs the
 // reconciler, relays events until the default group has none left, and prints what it delivered.
 import { readFileSync } from 'node:fs';
-import {
-  createPayments,
-  createReconciler,
-  type NotificationInput,
-  type OutboxEventType,
-} from '../../../core/src/index.js';
+import { createPayments, createReconciler, type NotificationInput } from '../../../core/src/index.js';
+import type { OutboxEventType } from '../../../core/src/store-kit/index.js';
 import { createFakeProvider } from '../../../core/src/testing/index.js';
 import { createSqlStore } from '../../src/index.js';
 import { connect } from './connect.js';
