@@ -164,8 +164,17 @@ export function runtimes(): Runtime[] {
     {
       name: 'deno',
       missing: deno ? undefined : 'no working Deno binary (the `deno` npm package, or `deno` on PATH)',
+      // `--allow-env=NODE_ENV`: createPayments reads NODE_ENV (its memory-store warning), which Deno
+      // refuses without it (NotCapable), so a Deno app grants it.
       start: (bundles) =>
-        startProcess(deno as string, ['run', '--no-config', '--no-lock', '--allow-net=127.0.0.1', bundles.deno]),
+        startProcess(deno as string, [
+          'run',
+          '--no-config',
+          '--no-lock',
+          '--allow-net=127.0.0.1',
+          '--allow-env=NODE_ENV',
+          bundles.deno,
+        ]),
     },
     {
       name: 'workerd',
