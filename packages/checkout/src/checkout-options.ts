@@ -135,7 +135,7 @@ export const MEMORY_CHECKOUT_STORE_WARNING = 'HUTONG_MEMORY_CHECKOUT_STORE';
 function warnOfMemoryStoreInProduction(store: CheckoutStore): void {
   if (warnedMemoryStore || !(store instanceof MemoryCheckoutStore)) return;
   const runtime = (globalThis as { process?: Partial<Pick<NodeJS.Process, 'env' | 'emitWarning'>> }).process;
-  if (runtime?.env?.NODE_ENV !== 'production' || typeof runtime.emitWarning !== 'function') return;
+  if (typeof runtime?.emitWarning !== 'function' || readNodeEnv(runtime) !== 'production') return;
   warnedMemoryStore = true;
   runtime.emitWarning(
     'createCheckout keeps its sessions in memory (MemoryCheckoutStore, the default store) with ' +
@@ -202,4 +202,13 @@ export function resolveCheckoutOptions<P extends AnyProvider>(input: CheckoutOpt
     createPayment: payments.createPayment as unknown as ResolvedCheckoutOptions['createPayment'],
     wallets: options.wallets,
   };
+}
+
+/** `NODE_ENV`, or `undefined` where reading the environment is refused (Deno without `--allow-env`). */
+function readNodeEnv(runtime: Partial<Pick<NodeJS.Process, 'env'>>): string | undefined {
+  try {
+    return runtime.env?.NODE_ENV;
+  } catch {
+    return undefined;
+  }
 }
