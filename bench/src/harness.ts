@@ -1,5 +1,6 @@
 /** A small benchmark runner: time-boxed batches, median of several samples, ops per second. */
-import type { NotificationRequest, PaymentEvent, PaymentProvider } from '@hutong/core';
+import type { NotificationRequest } from '@hutong/core';
+import type { PaymentEvent, PaymentProvider } from '@hutong/core/provider-utils';
 
 export interface Measurement {
   name: string;

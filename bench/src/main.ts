@@ -2,6 +2,7 @@ import { benchAlipay } from './alipay.bench.js';
 import { benchCheckout } from './checkout.bench.js';
 import { benchColdStart } from './cold-start.bench.js';
 import { benchCore } from './core.bench.js';
+import { benchRelay } from './relay.bench.js';
 import { benchStore } from './store.bench.js';
 import { benchUnionpay } from './unionpay.bench.js';
 import { benchWechatpay } from './wechatpay.bench.js';
@@ -20,6 +21,7 @@ const sections: [name: string, run: () => Promise<boolean>][] = [
   ['checkout', benchCheckout],
   ['cold-start', benchColdStart],
   ['store', benchStore],
+  ['relay', benchRelay],
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !sections.some(([section]) => section === name));

@@ -4,16 +4,9 @@
  * acknowledgements go in batches, and retention keeps the outbox bounded.
  */
 
-import {
-  type ClaimedOutboxEvent,
-  createOutboxRelay,
-  MemoryOutbox,
-  MemoryOutboxStore,
-  type OrderOutbox,
-  type OutboxEvent,
-  type OutboxRelayOptions,
-} from '@hutong/core';
+import { createOutboxRelay, MemoryOutbox, MemoryOutboxStore, type OutboxRelayOptions } from '@hutong/core';
 import { runOutboxStoreTests } from '@hutong/core/conformance';
+import type { ClaimedOutboxEvent, OrderOutbox, OutboxEvent } from '@hutong/core/store-kit';
 import { describe, expect, it } from 'vitest';
 
 runOutboxStoreTests({ name: 'MemoryOutboxStore', createStore: () => new MemoryOutboxStore() });

@@ -18,7 +18,7 @@ import {
   type ReleaseEventsOptions,
 } from '@hutong/core/store-kit';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { OutboxClaimsTable, OutboxTable, SqlSchema, StoreDatabase } from './sql-schema.js';
+import type { OutboxClaimsTable, OutboxCursorsTable, OutboxTable, SqlSchema, StoreDatabase } from './sql-schema.js';
 
 /**
  * The outbox of a {@link SqlOrderStore}: claims (with `FOR UPDATE SKIP LOCKED` on PostgreSQL and
@@ -100,8 +100,18 @@ export function createSqlOutbox(context: SqlOutboxContext): SqlOrderOutbox {
   return new KyselyOutbox(context);
 }
 
+/** How often, per group, a claim looks for events committed late. */
+const STRAGGLER_SCAN_MS = 2000;
+/**
+ * Longer than a seq stays uncommitted: it is taken by the outbox insert, the last statement of its
+ * transaction before the commit, and a statement is cut off well before this.
+ */
+const STRAGGLER_HORIZON_MS = 30_000;
+
 class KyselyOutbox implements SqlOrderOutbox {
   readonly #context: SqlOutboxContext;
+  /** Per group, when this instance last looked for events committed late. */
+  readonly #scannedAt = new Map<string, number>();
 
   constructor(context: SqlOutboxContext) {
     this.#context = context;
@@ -129,6 +139,75 @@ class KyselyOutbox implements SqlOrderOutbox {
     });
   }
 
+  /**
+   * Events this group never claimed with a seq at or below `after`, the last seq it claimed: on
+   * PostgreSQL and MySQL a transaction may take a seq, then commit after a later one was claimed.
+   * Looked for at most every {@link STRAGGLER_SCAN_MS} per group, between the group's floor and
+   * `after`, oldest first. The floor (every event at or below it is claimed) moves up only to what
+   * was all claimed {@link STRAGGLER_HORIZON_MS} ago: a seq taken before then has committed (or
+   * rolled back) since, as no store transaction lasts that long. So the scan covers the last
+   * 30 to 60 s of events, never the whole table. SQLite commits in the order it numbers, so it
+   * has none.
+   */
+  async #stragglers(trx: Kysely<StoreDatabase>, group: string, after: number, room: number, at: number) {
+    const { schema } = this.#context;
+    if (schema.engine === 'sqlite' || after === 0) return [];
+    if ((this.#scannedAt.get(group) ?? 0) > at - STRAGGLER_SCAN_MS) return [];
+    this.#scannedAt.set(group, at);
+    const cursors = as<OutboxCursorsTable>(trx);
+    const cursor = await cursors
+      .selectFrom(schema.outboxCursors)
+      .select(['floor_seq', 'pending_seq', 'pending_at'])
+      .where('group_name', '=', group)
+      .executeTakeFirst();
+    const floor = Number(cursor?.floor_seq ?? 0);
+    const late = (
+      await as<OutboxTable & OutboxClaimsTable>(trx)
+        .selectFrom(`${schema.outbox} as e`)
+        .select('e.seq')
+        .where('e.seq', '>', floor)
+        .where('e.seq', '<=', after)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom(`${schema.outboxClaims} as c`)
+                .select(sql.lit(1).as('one'))
+                .where('c.group_name', '=', group)
+                .whereRef('c.event_seq', '=', 'e.seq'),
+            ),
+          ),
+        )
+        .orderBy('e.seq')
+        .limit(room)
+        .forUpdate()
+        .skipLocked()
+        .execute()
+    ).map((row) => Number(row.seq));
+    // Every visible event up to here is claimed now (or by this claim).
+    const claimedUpTo = late.length < room ? after : (late.at(-1) as number);
+    if (!cursor) {
+      let insert = cursors.insertInto(schema.outboxCursors).values({
+        group_name: group,
+        floor_seq: 0,
+        pending_seq: claimedUpTo,
+        pending_at: at,
+      });
+      insert =
+        schema.engine === 'mysql' ? insert.ignore() : insert.onConflict((oc) => oc.column('group_name').doNothing());
+      await insert.execute();
+    } else if (Number(cursor.pending_at) <= at - STRAGGLER_HORIZON_MS) {
+      // What was all claimed a horizon ago, unless an event below it turned up unclaimed since.
+      const firstLate = late[0];
+      const next = Math.min(Number(cursor.pending_seq), firstLate === undefined ? after : firstLate - 1);
+      await cursors
+        .updateTable(schema.outboxCursors)
+        .set({ floor_seq: Math.max(floor, next), pending_seq: claimedUpTo, pending_at: at })
+        .where('group_name', '=', group)
+        .execute();
+    }
+    return late;
+  }
+
   async claimEvents(options: ClaimEventsOptions): Promise<ClaimedOutboxEvent[]> {
     const { group, consumer, limit, leaseMs } = checkClaimEventsOptions(options);
     const { schema, ready, retryTransient } = this.#context;
@@ -150,7 +229,8 @@ class KyselyOutbox implements SqlOrderOutbox {
           .orderBy('event_seq')
           .limit(limit);
         if (skipLocked) expired = expired.forUpdate().skipLocked();
-        const stale = (await expired.execute()).map((row) => row.event_seq);
+        const stale = (await expired.execute()).map((row) => Number(row.event_seq));
+        const candidates = [...stale];
         if (stale.length > 0) {
           await claims
             .updateTable(outboxClaims)
@@ -161,27 +241,28 @@ class KyselyOutbox implements SqlOrderOutbox {
             .where('lease_until', '<=', at)
             .execute();
         }
-        // 2. Events this group never claimed. Rows another claimer holds locked are skipped; the
+        // 2. Events this group never claimed: those after the last it claimed (a range of the
+        // primary key, whatever the size of the table), and, every few seconds, those committed
+        // late behind it (see #stragglers). Rows another claimer holds locked are skipped; the
         // primary key of the claims table settles any remaining race (the loser inserts nothing).
         const room = limit - stale.length;
         if (room > 0) {
-          let fresh = as<OutboxTable & OutboxClaimsTable>(trx)
-            .selectFrom(`${outbox} as e`)
-            .select(['e.seq'])
-            .where(({ not, exists, selectFrom }) =>
-              not(
-                exists(
-                  selectFrom(`${outboxClaims} as c`)
-                    .select(sql.lit(1).as('one'))
-                    .where('c.group_name', '=', group)
-                    .whereRef('c.event_seq', '=', 'e.seq'),
-                ),
-              ),
-            )
-            .orderBy('e.seq')
-            .limit(room);
+          const last = await claims
+            .selectFrom(outboxClaims)
+            .select((eb) => eb.fn.max('event_seq').as('seq'))
+            .where('group_name', '=', group)
+            .executeTakeFirst();
+          const after = Number(last?.seq ?? 0);
+          const late = await this.#stragglers(trx, group, after, room, at);
+          let fresh = as<OutboxTable>(trx)
+            .selectFrom(outbox)
+            .select('seq')
+            .where('seq', '>', after)
+            .orderBy('seq')
+            .limit(room - late.length);
           if (skipLocked) fresh = fresh.forUpdate().skipLocked();
-          const seqs = (await fresh.execute()).map((row) => Number(row.seq));
+          const seqs = late.length < room ? [...late, ...(await fresh.execute()).map((row) => Number(row.seq))] : late;
+          candidates.push(...seqs);
           if (seqs.length > 0) {
             let insert = claims.insertInto(outboxClaims).values(
               seqs.map((seq) => ({
@@ -201,11 +282,15 @@ class KyselyOutbox implements SqlOrderOutbox {
             await insert.execute();
           }
         }
+        if (candidates.length === 0) return [];
+        // What this claim won (a racing claimer may have taken some), by primary key on both tables.
         return as<OutboxTable & OutboxClaimsTable>(trx)
-          .selectFrom(`${outboxClaims} as c`)
-          .innerJoin(`${outbox} as e`, 'e.seq', 'c.event_seq')
+          .selectFrom(`${outbox} as e`)
+          .innerJoin(`${outboxClaims} as c`, (join) =>
+            join.onRef('c.event_seq', '=', 'e.seq').on('c.group_name', '=', group),
+          )
           .select(['e.id', 'e.order_id', 'e.type', 'e.payload', 'e.created_at', 'c.attempts'])
-          .where('c.group_name', '=', group)
+          .where('e.seq', 'in', candidates)
           .where('c.token', '=', token)
           .orderBy('e.seq')
           .execute();

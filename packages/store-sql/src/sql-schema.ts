@@ -97,6 +97,18 @@ export interface OutboxClaimsTable {
   acked_at: number | null;
 }
 
+/**
+ * Columns of the outbox cursors table: per consumer group, the seq below which every event is
+ * claimed (`floor_seq`), and the candidate for the next floor with the time it was observed.
+ */
+export interface OutboxCursorsTable {
+  group_name: string;
+  floor_seq: number;
+  pending_seq: number;
+  /** Epoch milliseconds. */
+  pending_at: number;
+}
+
 /** Columns of the order claims table (the reconciler's leases). */
 export interface OrderClaimsTable {
   order_id: string;
@@ -127,6 +139,7 @@ export interface SqlSchema {
   readonly orders: string;
   readonly outbox: string;
   readonly outboxClaims: string;
+  readonly outboxCursors: string;
   readonly orderClaims: string;
   readonly migrations: string;
   readonly migrationLock: string;
@@ -164,6 +177,7 @@ export function resolveSchema(db: Kysely<unknown>, options: SqlSchemaOptions = {
     orders: `${prefix}orders`,
     outbox: `${prefix}outbox`,
     outboxClaims: `${prefix}outbox_claims`,
+    outboxCursors: `${prefix}outbox_cursors`,
     orderClaims: `${prefix}order_claims`,
     migrations: `${prefix}migrations`,
     migrationLock: `${prefix}migration_lock`,
@@ -190,7 +204,7 @@ function detectEngine(db: Kysely<unknown>): SqlEngine {
  * edited, only followed by a new one.
  */
 function migrations(schema: SqlSchema): Record<string, Migration> {
-  const { engine, orders, prefix, outbox, outboxClaims, orderClaims } = schema;
+  const { engine, orders, prefix, outbox, outboxClaims, outboxCursors, orderClaims } = schema;
   const mysqlTable = <T extends { modifyEnd(node: ReturnType<typeof sql>): T }>(table: T): T =>
     engine === 'mysql' ? table.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`) : table;
   // Ids and statuses compare byte by byte on every engine, as the memory store compares them:
@@ -274,6 +288,23 @@ function migrations(schema: SqlSchema): Record<string, Migration> {
         await db.schema.dropTable(orderClaims).execute();
         await db.schema.dropTable(outboxClaims).execute();
         await db.schema.dropTable(outbox).execute();
+      },
+    },
+    '0003_outbox_cursors': {
+      async up(db: Kysely<unknown>) {
+        // Where each group's claims start looking for events committed late (see sql-outbox.ts),
+        // so a claim never scans the events already claimed.
+        await mysqlTable(
+          db.schema
+            .createTable(outboxCursors)
+            .addColumn('group_name', binaryText('varchar(64)'), (col) => col.primaryKey())
+            .addColumn('floor_seq', 'bigint', (col) => col.notNull())
+            .addColumn('pending_seq', 'bigint', (col) => col.notNull())
+            .addColumn('pending_at', 'bigint', (col) => col.notNull()),
+        ).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable(outboxCursors).execute();
       },
     },
     '0004_create_checkout': checkoutMigration(schema),

@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CheckoutAttempt, type CheckoutSession, createCheckout, MemoryCheckoutStore } from '@hutong/checkout';
+import { runCheckoutStoreTests } from '@hutong/checkout/conformance';
 import { createPayments } from '@hutong/core';
 import { createFakeProvider } from '@hutong/core/testing';
 import { createSqlCheckoutStore } from '@hutong/store-sql';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCheckoutStoreTests } from '../../checkout/src/conformance/index.js';
 import { connect } from './processes/connect.js';
 import { describeServerSuite, dropStoreTables, testPrefix } from './sql-store-suite.js';
 
@@ -83,6 +83,35 @@ describe('createSqlCheckoutStore on SQLite (file)', () => {
     } finally {
       await second.destroy();
     }
+  });
+});
+
+describe('createSqlCheckoutStore on libsql (url: sqlite:<file>)', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'hutong-checkout-libsql-'));
+  const stores: { close(): Promise<void> }[] = [];
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  const open = () => {
+    const store = createSqlCheckoutStore<CheckoutSession, CheckoutAttempt>({
+      url: `sqlite:${join(directory, `c${stores.length}.db`)}`,
+    });
+    stores.push(store);
+    return store;
+  };
+  let last = '';
+  runCheckoutStoreTests({
+    name: 'createSqlCheckoutStore on libsql',
+    createStore() {
+      last = join(directory, `c${stores.length}.db`);
+      return open();
+    },
+    reopenStore() {
+      const store = createSqlCheckoutStore<CheckoutSession, CheckoutAttempt>({ url: `sqlite:${last}` });
+      stores.push(store);
+      return store;
+    },
   });
 });
 

@@ -22,7 +22,7 @@ declare module 'vitest' {
 }
 
 /** The store's migrations, in the order they run. */
-const MIGRATIONS = ['0001_create_orders', '0002_create_outbox', '0004_create_checkout'];
+const MIGRATIONS = ['0001_create_orders', '0002_create_outbox', '0003_outbox_cursors', '0004_create_checkout'];
 
 /** Any table, for reading what the store wrote. */
 type Tables = Record<string, Record<string, string | number | null>>;
@@ -53,6 +53,7 @@ export async function dropStoreTables(db: Kysely<unknown>, prefix: string): Prom
   for (const table of [
     'orders',
     'outbox_claims',
+    'outbox_cursors',
     'outbox',
     'order_claims',
     'checkout_tokens',

@@ -5,8 +5,9 @@
  * @packageDocumentation
  */
 
-import type { Order, OrderStore, OutboxEvent } from '@hutong/core';
+import type { Order } from '@hutong/core';
 import { ConflictError, createReconciler, ValidationError } from '@hutong/core';
+import type { OrderStore, OutboxEvent } from '@hutong/core/store-kit';
 import { sampleOrder } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 
