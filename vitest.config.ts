@@ -39,6 +39,10 @@ export default defineConfig({
       },
       { find: /^@hutong\/adapter-unionpay$/, replacement: source('./packages/adapter-unionpay/src/index.ts') },
       { find: /^@hutong\/sandbox-cli$/, replacement: source('./packages/sandbox-cli/src/index.ts') },
+      {
+        find: /^@hutong\/checkout\/conformance$/,
+        replacement: source('./packages/checkout/src/conformance/index.ts'),
+      },
       { find: /^@hutong\/checkout$/, replacement: source('./packages/checkout/src/index.ts') },
       { find: /^@hutong\/store-sql$/, replacement: source('./packages/store-sql/src/index.ts') },
       { find: /^@hutong\/core$/, replacement: source('./packages/core/src/index.ts') },

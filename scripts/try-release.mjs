@@ -101,7 +101,7 @@ function importableEntries(manifest) {
 }
 
 /** Installs in an empty project and checks imports and bins; resolves with a failure message or undefined. */
-async function tryInstall(registry, manager, line) {
+async function tryInstall(registry, line) {
   const dir = mkdtempSync(join(tmpdir(), 'hutong-try-'));
   try {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'try-hutong', private: true, type: 'module' }));
@@ -167,7 +167,7 @@ await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < cases.length) {
       const item = cases[next++];
-      const failure = await tryInstall(registry.url, item.manager, item.line);
+      const failure = await tryInstall(registry.url, item.line);
       console.log(`${failure ? 'FAIL' : 'ok  '}  ${item.line}   (${item.from})`);
       if (failure) failures.push(`${item.line} (${item.from})\n${failure}`);
     }

@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CheckoutAttempt, type CheckoutSession, createCheckout, MemoryCheckoutStore } from '@hutong/checkout';
+import { runCheckoutStoreTests } from '@hutong/checkout/conformance';
 import { createPayments } from '@hutong/core';
 import { createFakeProvider } from '@hutong/core/testing';
 import { createSqlCheckoutStore } from '@hutong/store-sql';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCheckoutStoreTests } from '../../checkout/src/conformance/index.js';
 import { connect } from './processes/connect.js';
 import { describeServerSuite, dropStoreTables, testPrefix } from './sql-store-suite.js';
 
