@@ -164,15 +164,14 @@ export function runtimes(): Runtime[] {
     {
       name: 'deno',
       missing: deno ? undefined : 'no working Deno binary (the `deno` npm package, or `deno` on PATH)',
-      // `--allow-env=NODE_ENV`: createPayments reads NODE_ENV (its memory-store warning), which Deno
-      // refuses without it (NotCapable), so a Deno app grants it.
+      // No `--allow-env`: hutong runs with only the network it needs (reading NODE_ENV, refused here,
+      // is not an error).
       start: (bundles) =>
         startProcess(deno as string, [
           'run',
           '--no-config',
           '--no-lock',
           '--allow-net=127.0.0.1',
-          '--allow-env=NODE_ENV',
           bundles.deno,
         ]),
     },
