@@ -88,11 +88,17 @@ export interface AlipayActions {
 export interface AlipayProvider<Id extends string = 'alipay'>
   extends PaymentProvider<Id, ProviderTypes<AlipayPaymentOptions, AlipayActions>> {
   readonly wallet: 'alipay';
+  /** Checks a payment request before anything is signed or sent (a `ValidationError` names the field). */
   validatePayment(request: CreatePaymentRequest): void;
+  /** Requests an unpaid `out_trade_no` again with the business parameters it was created with. */
   resumePayment(request: ResumePaymentRequest): Promise<CreatePaymentResult>;
+  /** `alipay.trade.query`: the trade's state (a QR code not yet scanned is pending). */
   queryPayment(reference: PaymentReference): Promise<PaymentStatusEvent>;
+  /** `alipay.trade.close` (`alipay.trade.cancel` for `pos`): closes an unpaid payment. */
   closePayment(reference: PaymentReference): Promise<void>;
+  /** `alipay.trade.refund` by `out_request_no`, confirmed by the refund query. */
   refund(request: RefundRequest): Promise<RefundStatusEvent>;
+  /** `alipay.trade.fastpay.refund.query`: a settled refund, or the refund as requested. */
   queryRefund(reference: RefundReference): Promise<RefundStatusEvent>;
   /**
    * The download URL of a statement (`alipay.data.dataservice.bill.downloadurl.query`); the URL is
