@@ -319,7 +319,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         }
         const outcome = await deliverOne(event);
         // stop() gave up on this delivery and released its event: another instance owns it now.
-        if (started !== generation) break;
+        if (started !== generation) {
+          // stop() emptied this chain; anything left goes back uncounted.
+          const rest = chain.events.splice(0);
+          for (const other of rest) releases.push({ id: other.id, delayMs: 0, attempted: false });
+          if (rest.length > 0) scheduleFlush();
+          break;
+        }
         if (outcome === 'delivered') {
           settle(event);
         } else if (event.attempts >= maxAttempts) {
@@ -339,8 +345,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         notify();
       }
     } finally {
-      chains.delete(chain.orderId);
-      delivering--;
+      // A chain of an older generation was detached by stop(): the order's chain, if any, is a new one.
+      if (chains.get(chain.orderId) === chain) chains.delete(chain.orderId);
+      if (started === generation) delivering--;
       pump();
       notify();
     }
@@ -528,14 +535,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       // Whatever is still waiting goes back at once, uncounted; what is still being delivered
       // after the drain time is released as a failed attempt.
       stopping = true;
-      for (const chain of waiting.splice(0)) {
-        release(chain.events.splice(0), 0, false);
-        chains.delete(chain.orderId);
-      }
+      for (const chain of waiting.splice(0)) release(chain.events.splice(0), 0, false);
       for (const chain of chains.values()) release(chain.events.splice(0), 0, false);
       const inFlight = [...claimedIds];
       for (const id of inFlight) releases.push({ id, delayMs: 0, attempted: true });
       claimedIds.clear();
+      // The deliveries still in progress belong to the old generation: their chains are forgotten
+      // (a restart starts new ones for their orders) and they no longer hold a delivery slot.
+      chains.clear();
+      delivering = 0;
       generation++;
       await Promise.race([flush(), sleep(drainTimeoutMs)]);
       stopping = false;
