@@ -76,7 +76,11 @@ export interface OutboxRelayOptions {
    * reported to `onError` with `gaveUp: true`). Default 10.
    */
   readonly maxAttempts?: number | undefined;
-  /** Deadline of one delivery. Default 30 000. */
+  /**
+   * Deadline of one delivery. Default 30 000. Also the longest a write of acknowledgements and
+   * releases holds the next one: a store call stuck longer is reported (a `TimeoutError`) and its
+   * acknowledgements are tried again by the next write.
+   */
   readonly deliveryTimeoutMs?: number | undefined;
   /** Orders whose events are delivered at the same time (one order's events go one after the other). Default 16. */
   readonly concurrency?: number | undefined;
@@ -254,6 +258,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let pruning: Promise<number> | undefined;
   let flushing: Promise<number> = Promise.resolve(0);
   let flushScheduled = false;
+  // Acknowledgements that failed: tried again with the next flushes until the lease they were
+  // claimed under has surely run out (then the event is claimed and delivered again anyway).
+  const ackRetryUntil = new Map<string, number>();
+  // Those to try again, apart from new ones: a row the store cannot write must not hold the others.
+  let ackRetries: string[] = [];
+  const ackRetryMs = Math.max(50, Math.min(1000, Math.floor(leaseMs / 4)));
+  let ackRetryTimer: ReturnType<typeof setTimeout> | undefined;
 
   const notify = () => {
     const current = changed;
@@ -405,40 +416,94 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     timer.unref?.();
   }
 
-  /** Writes the acknowledgements and releases gathered so far: one call each (per release kind). */
+  /** Keeps `ids`, whose acknowledgement failed or did not settle, for the next flushes. */
+  function retryAcks(ids: readonly string[]): void {
+    const at = Date.now();
+    for (const id of ids) {
+      const until = ackRetryUntil.get(id) ?? at + leaseMs;
+      if (until <= at) {
+        ackRetryUntil.delete(id);
+        continue;
+      }
+      ackRetryUntil.set(id, until);
+      ackRetries.push(id);
+    }
+    if (ackRetryTimer || ackRetries.length === 0) return;
+    ackRetryTimer = setTimeout(() => {
+      ackRetryTimer = undefined;
+      scheduleFlush();
+    }, ackRetryMs);
+    ackRetryTimer.unref?.();
+  }
+
+  /** Acknowledges `ids` in one call; on failure reports it and keeps them for a later flush. */
+  async function ack(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    try {
+      await outbox.ackEvents(ids, group);
+      acknowledged += ids.length;
+      for (const id of ids) ackRetryUntil.delete(id);
+      return ids.length;
+    } catch (error) {
+      // Tried again with a later flush; still claimed here until their lease runs out.
+      report(error, {});
+      retryAcks(ids);
+      return 0;
+    }
+  }
+
+  /**
+   * Writes the new acknowledgements `ids`, then those tried again (`retried`, in a call of their
+   * own), then `released` (one call per kind).
+   */
+  async function write(ids: string[], retried: string[], released: typeof releases): Promise<number> {
+    const acked = (await ack(ids)) + (await ack(retried));
+    const kinds = new Map<string, { delayMs: number; attempted: boolean; ids: string[] }>();
+    for (const { id, delayMs, attempted } of released) {
+      const key = `${delayMs}:${attempted}`;
+      const kind = kinds.get(key) ?? { delayMs, attempted, ids: [] };
+      kind.ids.push(id);
+      kinds.set(key, kind);
+    }
+    for (const { delayMs, attempted, ids: part } of kinds.values()) {
+      try {
+        await outbox.releaseEvents(part, { group, delayMs, attempted });
+      } catch (error) {
+        // Unreleased, they are claimable again once their lease runs out.
+        report(error, {});
+      }
+    }
+    return acked;
+  }
+
+  /**
+   * Writes the acknowledgements and releases gathered so far. One write at a time, but none waits
+   * for ever behind a stuck one: past `deliveryTimeoutMs` it is reported and left to settle on its
+   * own, and its acknowledgements go again with the next write.
+   */
   function flush(): Promise<number> {
     flushing = flushing.then(async () => {
       const ids = acks;
+      const retried = ackRetries;
       const released = releases;
       acks = [];
+      ackRetries = [];
       releases = [];
-      let acked = 0;
-      if (ids.length > 0) {
-        try {
-          await outbox.ackEvents(ids, group);
-          acked = ids.length;
-          acknowledged += acked;
-        } catch (error) {
-          // Unacknowledged, they are delivered again once their lease runs out.
-          report(error, {});
-        }
-      }
-      const kinds = new Map<string, { delayMs: number; attempted: boolean; ids: string[] }>();
-      for (const { id, delayMs, attempted } of released) {
-        const key = `${delayMs}:${attempted}`;
-        const kind = kinds.get(key) ?? { delayMs, attempted, ids: [] };
-        kind.ids.push(id);
-        kinds.set(key, kind);
-      }
-      for (const { delayMs, attempted, ids: part } of kinds.values()) {
-        try {
-          await outbox.releaseEvents(part, { group, delayMs, attempted });
-        } catch (error) {
-          // Unreleased, they are claimable again once their lease runs out.
-          report(error, {});
-        }
-      }
-      return acked;
+      if (ids.length === 0 && retried.length === 0 && released.length === 0) return 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), deliveryTimeoutMs);
+        timer.unref?.();
+      });
+      const outcome = await Promise.race([write(ids, retried, released), deadline]);
+      clearTimeout(timer);
+      if (outcome !== 'timeout') return outcome;
+      report(
+        new TimeoutError(deliveryTimeoutMs, `the outbox did not acknowledge or release within ${deliveryTimeoutMs} ms`),
+        {},
+      );
+      retryAcks([...ids, ...retried]);
+      return 0;
     });
     return flushing;
   }

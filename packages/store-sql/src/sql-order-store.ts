@@ -126,7 +126,7 @@ class KyselyOrderStore implements SqlOrderStore {
       db: context.db,
       schema: context.schema,
       ready: () => this.ready(),
-      retryTransient: (run) => retryTransient(run),
+      transaction: (mode, run) => context.transaction(mode, run),
     });
     this.outbox = guardedMethods(outbox, 'the outbox');
     this.claims = {

@@ -19,6 +19,7 @@ import {
 } from '@hutong/core/store-kit';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { OutboxClaimsTable, OutboxCursorsTable, OutboxTable, SqlSchema, StoreDatabase } from './sql-schema.js';
+import type { TransactionMode } from './sql-transaction.js';
 
 /**
  * The outbox of a {@link SqlOrderStore}: claims (with `FOR UPDATE SKIP LOCKED` on PostgreSQL and
@@ -39,8 +40,12 @@ export interface SqlOutboxContext {
   readonly schema: SqlSchema;
   /** Resolves once the tables are migrated. */
   readonly ready: () => Promise<void>;
-  /** Runs `run` again while it fails with a transient error (a deadlock, a lock wait, SQLITE_BUSY). */
-  readonly retryTransient: <T>(run: () => Promise<T>) => Promise<T>;
+  /**
+   * Runs `run` in a transaction with the store's lock and statement timeouts (a lock held by another
+   * session fails it in about the lock timeout instead of waiting for ever), again while it fails
+   * with a transient error (a deadlock, SQLITE_BUSY). Every outbox statement runs through it.
+   */
+  readonly transaction: <T>(mode: TransactionMode, run: (trx: Kysely<StoreDatabase>) => Promise<T>) => Promise<T>;
 }
 
 type Db<T> = Kysely<Record<string, T>>;
@@ -83,6 +88,20 @@ export async function insertOutboxEvents(
   await as<Omit<OutboxTable, 'seq'>>(trx).insertInto(schema.outbox).values(events.map(outboxRow)).execute();
 }
 
+/** The distinct `ids`, in chunks for `in (...)` lists. */
+function idChunks(ids: readonly string[]): string[][] {
+  const unique = [...new Set(ids)];
+  const out: string[][] = [];
+  for (let start = 0; start < unique.length; start += ID_CHUNK) out.push(unique.slice(start, start + ID_CHUNK));
+  return out;
+}
+
+/** The seqs of the events `ids` (a plain read by the unique id). */
+async function seqsOf(trx: Kysely<StoreDatabase>, schema: SqlSchema, ids: readonly string[]): Promise<number[]> {
+  const rows = await as<OutboxTable>(trx).selectFrom(schema.outbox).select('seq').where('id', 'in', ids).execute();
+  return rows.map((row) => Number(row.seq));
+}
+
 function claimToken(): string {
   return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`;
 }
@@ -92,7 +111,7 @@ function claimToken(): string {
  *
  * @example
  * ```ts
- * const outbox = createSqlOutbox({ db, schema, ready: () => store.ready(), retryTransient });
+ * const outbox = createSqlOutbox({ db, schema, ready: () => store.ready(), transaction: (mode, run) => context.transaction(mode, run) });
  * const events = await outbox.claimEvents({ group: 'default', consumer: 'web-1', limit: 100, leaseMs: 30_000 });
  * ```
  */
@@ -118,25 +137,12 @@ class KyselyOutbox implements SqlOrderOutbox {
   }
 
   /**
-   * A transaction that reads then writes: READ COMMITTED on PostgreSQL and MySQL (no gap locks, each
-   * statement sees the latest commits), BEGIN IMMEDIATE on SQLite (the one writer from the start).
+   * A transaction that reads then writes, with the store's timeouts: READ COMMITTED on PostgreSQL
+   * and MySQL (no gap locks, each statement sees the latest commits), BEGIN IMMEDIATE on SQLite (the
+   * one writer from the start).
    */
-  async #claimTransaction<T>(run: (trx: Kysely<StoreDatabase>) => Promise<T>): Promise<T> {
-    const { db, schema } = this.#context;
-    if (schema.engine !== 'sqlite') {
-      return db.transaction().setIsolationLevel('read committed').execute(run);
-    }
-    return db.connection().execute(async (connection) => {
-      await sql`begin immediate`.execute(connection);
-      try {
-        const result = await run(connection);
-        await sql`commit`.execute(connection);
-        return result;
-      } catch (error) {
-        await sql`rollback`.execute(connection).catch(() => undefined);
-        throw error;
-      }
-    });
+  #claimTransaction<T>(run: (trx: Kysely<StoreDatabase>) => Promise<T>): Promise<T> {
+    return this.#context.transaction({ readCommitted: true }, run);
   }
 
   /**
@@ -210,92 +216,90 @@ class KyselyOutbox implements SqlOrderOutbox {
 
   async claimEvents(options: ClaimEventsOptions): Promise<ClaimedOutboxEvent[]> {
     const { group, consumer, limit, leaseMs } = checkClaimEventsOptions(options);
-    const { schema, ready, retryTransient } = this.#context;
+    const { schema, ready } = this.#context;
     await ready();
     const { outbox, outboxClaims } = schema;
     const skipLocked = schema.engine !== 'sqlite';
     const token = claimToken();
-    const rows = await retryTransient(() =>
-      this.#claimTransaction(async (trx) => {
-        const at = Date.now();
-        const claims = as<OutboxClaimsTable>(trx);
-        // 1. Events of this group whose lease ran out unacknowledged.
-        let expired = claims
-          .selectFrom(outboxClaims)
-          .select('event_seq')
+    const rows = await this.#claimTransaction(async (trx) => {
+      const at = Date.now();
+      const claims = as<OutboxClaimsTable>(trx);
+      // 1. Events of this group whose lease ran out unacknowledged.
+      let expired = claims
+        .selectFrom(outboxClaims)
+        .select('event_seq')
+        .where('group_name', '=', group)
+        .where('acked_at', 'is', null)
+        .where('lease_until', '<=', at)
+        .orderBy('event_seq')
+        .limit(limit);
+      if (skipLocked) expired = expired.forUpdate().skipLocked();
+      const stale = (await expired.execute()).map((row) => Number(row.event_seq));
+      const candidates = [...stale];
+      if (stale.length > 0) {
+        await claims
+          .updateTable(outboxClaims)
+          .set((eb) => ({ consumer, token, lease_until: at + leaseMs, attempts: eb('attempts', '+', 1) }))
           .where('group_name', '=', group)
+          .where('event_seq', 'in', stale)
           .where('acked_at', 'is', null)
           .where('lease_until', '<=', at)
-          .orderBy('event_seq')
-          .limit(limit);
-        if (skipLocked) expired = expired.forUpdate().skipLocked();
-        const stale = (await expired.execute()).map((row) => Number(row.event_seq));
-        const candidates = [...stale];
-        if (stale.length > 0) {
-          await claims
-            .updateTable(outboxClaims)
-            .set((eb) => ({ consumer, token, lease_until: at + leaseMs, attempts: eb('attempts', '+', 1) }))
-            .where('group_name', '=', group)
-            .where('event_seq', 'in', stale)
-            .where('acked_at', 'is', null)
-            .where('lease_until', '<=', at)
-            .execute();
-        }
-        // 2. Events this group never claimed: those after the last it claimed (a range of the
-        // primary key, whatever the size of the table), and, every few seconds, those committed
-        // late behind it (see #stragglers). Rows another claimer holds locked are skipped; the
-        // primary key of the claims table settles any remaining race (the loser inserts nothing).
-        const room = limit - stale.length;
-        if (room > 0) {
-          const last = await claims
-            .selectFrom(outboxClaims)
-            .select((eb) => eb.fn.max('event_seq').as('seq'))
-            .where('group_name', '=', group)
-            .executeTakeFirst();
-          const after = Number(last?.seq ?? 0);
-          const late = await this.#stragglers(trx, group, after, room, at);
-          let fresh = as<OutboxTable>(trx)
-            .selectFrom(outbox)
-            .select('seq')
-            .where('seq', '>', after)
-            .orderBy('seq')
-            .limit(room - late.length);
-          if (skipLocked) fresh = fresh.forUpdate().skipLocked();
-          const seqs = late.length < room ? [...late, ...(await fresh.execute()).map((row) => Number(row.seq))] : late;
-          candidates.push(...seqs);
-          if (seqs.length > 0) {
-            let insert = claims.insertInto(outboxClaims).values(
-              seqs.map((seq) => ({
-                group_name: group,
-                event_seq: seq,
-                consumer,
-                token,
-                lease_until: at + leaseMs,
-                attempts: 1,
-                acked_at: null,
-              })),
-            );
-            insert =
-              schema.engine === 'mysql'
-                ? insert.ignore()
-                : insert.onConflict((oc) => oc.columns(['group_name', 'event_seq']).doNothing());
-            await insert.execute();
-          }
-        }
-        if (candidates.length === 0) return [];
-        // What this claim won (a racing claimer may have taken some), by primary key on both tables.
-        return as<OutboxTable & OutboxClaimsTable>(trx)
-          .selectFrom(`${outbox} as e`)
-          .innerJoin(`${outboxClaims} as c`, (join) =>
-            join.onRef('c.event_seq', '=', 'e.seq').on('c.group_name', '=', group),
-          )
-          .select(['e.id', 'e.order_id', 'e.type', 'e.payload', 'e.created_at', 'c.attempts'])
-          .where('e.seq', 'in', candidates)
-          .where('c.token', '=', token)
-          .orderBy('e.seq')
           .execute();
-      }),
-    );
+      }
+      // 2. Events this group never claimed: those after the last it claimed (a range of the
+      // primary key, whatever the size of the table), and, every few seconds, those committed
+      // late behind it (see #stragglers). Rows another claimer holds locked are skipped; the
+      // primary key of the claims table settles any remaining race (the loser inserts nothing).
+      const room = limit - stale.length;
+      if (room > 0) {
+        const last = await claims
+          .selectFrom(outboxClaims)
+          .select((eb) => eb.fn.max('event_seq').as('seq'))
+          .where('group_name', '=', group)
+          .executeTakeFirst();
+        const after = Number(last?.seq ?? 0);
+        const late = await this.#stragglers(trx, group, after, room, at);
+        let fresh = as<OutboxTable>(trx)
+          .selectFrom(outbox)
+          .select('seq')
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(room - late.length);
+        if (skipLocked) fresh = fresh.forUpdate().skipLocked();
+        const seqs = late.length < room ? [...late, ...(await fresh.execute()).map((row) => Number(row.seq))] : late;
+        candidates.push(...seqs);
+        if (seqs.length > 0) {
+          let insert = claims.insertInto(outboxClaims).values(
+            seqs.map((seq) => ({
+              group_name: group,
+              event_seq: seq,
+              consumer,
+              token,
+              lease_until: at + leaseMs,
+              attempts: 1,
+              acked_at: null,
+            })),
+          );
+          insert =
+            schema.engine === 'mysql'
+              ? insert.ignore()
+              : insert.onConflict((oc) => oc.columns(['group_name', 'event_seq']).doNothing());
+          await insert.execute();
+        }
+      }
+      if (candidates.length === 0) return [];
+      // What this claim won (a racing claimer may have taken some), by primary key on both tables.
+      return as<OutboxTable & OutboxClaimsTable>(trx)
+        .selectFrom(`${outbox} as e`)
+        .innerJoin(`${outboxClaims} as c`, (join) =>
+          join.onRef('c.event_seq', '=', 'e.seq').on('c.group_name', '=', group),
+        )
+        .select(['e.id', 'e.order_id', 'e.type', 'e.payload', 'e.created_at', 'c.attempts'])
+        .where('e.seq', 'in', candidates)
+        .where('c.token', '=', token)
+        .orderBy('e.seq')
+        .execute();
+    });
     return rows.map(
       (row) =>
         ({
@@ -313,20 +317,24 @@ class KyselyOutbox implements SqlOrderOutbox {
     checkOutboxName(group, 'group');
     if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of event ids');
     if (ids.length === 0) return 0;
-    const { db, schema, ready, retryTransient } = this.#context;
+    const { schema, ready, transaction } = this.#context;
     await ready();
     let acked = 0;
-    for (const seqs of await this.#seqsOf(ids)) {
-      const result = await retryTransient(() =>
-        as<OutboxClaimsTable>(db)
+    // One short transaction per chunk, under the store's lock timeout: a claim row another session
+    // holds fails the call with store_timeout instead of blocking it (and the relay) for ever.
+    for (const part of idChunks(ids)) {
+      acked += await transaction({}, async (trx) => {
+        const seqs = await seqsOf(trx, schema, part);
+        if (seqs.length === 0) return 0;
+        const result = await as<OutboxClaimsTable>(trx)
           .updateTable(schema.outboxClaims)
           .set({ acked_at: Date.now() })
           .where('group_name', '=', group)
           .where('event_seq', 'in', seqs)
           .where('acked_at', 'is', null)
-          .executeTakeFirst(),
-      );
-      acked += Number(result.numUpdatedRows);
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows);
+      });
     }
     return acked;
   }
@@ -334,12 +342,14 @@ class KyselyOutbox implements SqlOrderOutbox {
   async releaseEvents(ids: readonly string[], options: ReleaseEventsOptions): Promise<number> {
     const { group, delayMs, attempted } = checkReleaseEventsOptions(ids, options);
     if (ids.length === 0) return 0;
-    const { db, schema, ready, retryTransient } = this.#context;
+    const { schema, ready, transaction } = this.#context;
     await ready();
     let released = 0;
-    for (const seqs of await this.#seqsOf(ids)) {
-      const result = await retryTransient(() =>
-        as<OutboxClaimsTable>(db)
+    for (const part of idChunks(ids)) {
+      released += await transaction({}, async (trx) => {
+        const seqs = await seqsOf(trx, schema, part);
+        if (seqs.length === 0) return 0;
+        const result = await as<OutboxClaimsTable>(trx)
           .updateTable(schema.outboxClaims)
           .set((eb) => ({
             lease_until: Date.now() + delayMs,
@@ -348,59 +358,44 @@ class KyselyOutbox implements SqlOrderOutbox {
           .where('group_name', '=', group)
           .where('event_seq', 'in', seqs)
           .where('acked_at', 'is', null)
-          .executeTakeFirst(),
-      );
-      released += Number(result.numUpdatedRows);
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows);
+      });
     }
     return released;
   }
 
-  /** The seqs of the events `ids`, in chunks for `in (...)` lists (a plain read by the unique id). */
-  async #seqsOf(ids: readonly string[]): Promise<number[][]> {
-    const { db, schema } = this.#context;
-    const unique = [...new Set(ids)];
-    const out: number[][] = [];
-    for (let start = 0; start < unique.length; start += ID_CHUNK) {
-      const part = unique.slice(start, start + ID_CHUNK);
-      const rows = await as<OutboxTable>(db).selectFrom(schema.outbox).select('seq').where('id', 'in', part).execute();
-      if (rows.length > 0) out.push(rows.map((row) => Number(row.seq)));
-    }
-    return out;
-  }
-
   async pruneEvents(before: Date, options: PruneEventsOptions = {}): Promise<number> {
     const ms = checkPruneEventsOptions(before, options);
-    const { db, schema, ready, retryTransient } = this.#context;
+    const { schema, ready, transaction } = this.#context;
     await ready();
     const { outbox, outboxClaims } = schema;
-    const on = as<OutboxTable & OutboxClaimsTable>(db);
-    // The oldest `limit` events by primary key (never a scan of the table), then those of them that
-    // are old enough and, with a group, acknowledged by it.
-    const window = await on
-      .selectFrom(outbox)
-      .select(['seq', 'created_at'])
-      .orderBy('seq')
-      .limit(options.limit ?? 500)
-      .execute();
-    let seqs = window.filter((row) => Number(row.created_at) < ms).map((row) => Number(row.seq));
-    if (seqs.length > 0 && options.group !== undefined) {
-      const acked = await on
-        .selectFrom(outboxClaims)
-        .select('event_seq')
-        .where('group_name', '=', options.group)
-        .where('event_seq', 'in', seqs)
-        .where('acked_at', 'is not', null)
+    // One short transaction under the store's timeouts, by primary key: only these rows are locked.
+    return transaction({}, async (trx) => {
+      const on = as<OutboxTable & OutboxClaimsTable>(trx);
+      // The oldest `limit` events by primary key (never a scan of the table), then those of them
+      // that are old enough and, with a group, acknowledged by it.
+      const window = await on
+        .selectFrom(outbox)
+        .select(['seq', 'created_at'])
+        .orderBy('seq')
+        .limit(options.limit ?? 500)
         .execute();
-      seqs = acked.map((row) => Number(row.event_seq));
-    }
-    if (seqs.length === 0) return 0;
-    // One short transaction, by primary key: only these rows are locked.
-    return retryTransient(() =>
-      db.transaction().execute(async (trx) => {
-        const result = await as<OutboxTable>(trx).deleteFrom(outbox).where('seq', 'in', seqs).executeTakeFirst();
-        await as<OutboxClaimsTable>(trx).deleteFrom(outboxClaims).where('event_seq', 'in', seqs).execute();
-        return Number(result.numDeletedRows);
-      }),
-    );
+      let seqs = window.filter((row) => Number(row.created_at) < ms).map((row) => Number(row.seq));
+      if (seqs.length > 0 && options.group !== undefined) {
+        const acked = await on
+          .selectFrom(outboxClaims)
+          .select('event_seq')
+          .where('group_name', '=', options.group)
+          .where('event_seq', 'in', seqs)
+          .where('acked_at', 'is not', null)
+          .execute();
+        seqs = acked.map((row) => Number(row.event_seq));
+      }
+      if (seqs.length === 0) return 0;
+      const result = await as<OutboxTable>(trx).deleteFrom(outbox).where('seq', 'in', seqs).executeTakeFirst();
+      await as<OutboxClaimsTable>(trx).deleteFrom(outboxClaims).where('event_seq', 'in', seqs).execute();
+      return Number(result.numDeletedRows);
+    });
   }
 }
