@@ -21,7 +21,6 @@ import {
   checkUnionpaySandboxRequest,
   createUnionpaySandboxTransaction,
   handleUnionpaySandboxRequest,
-  type UnionpaySandboxReply,
   type UnionpaySandboxRouteHooks,
 } from './unionpay-sandbox-routes.js';
 import {
