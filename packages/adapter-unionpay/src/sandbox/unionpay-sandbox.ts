@@ -220,6 +220,12 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
 
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const request = new Request(input, init);
+    // The gateway and the cashier take form posts only, as UnionPay's do.
+    if (request.method !== 'POST')
+      return new Response('method not allowed', {
+        status: 405,
+        headers: { allow: 'POST', 'content-type': 'text/plain' },
+      });
     const url = new URL(request.url);
     const reply = handle(
       url.pathname,
