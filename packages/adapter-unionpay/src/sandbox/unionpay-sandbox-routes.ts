@@ -154,6 +154,7 @@ const ORIG_RESP_CODE = {
   failed: '01',
   created: '05',
   expired: '05',
+  closed: '42',
 } as const satisfies Record<UnionpaySandboxTransaction['state'], string>;
 
 /** `queryTrans.do`: a consume not yet paid (or expired) is not found (34), as at UnionPay. */
@@ -170,7 +171,7 @@ function query(state: UnionpaySandboxState, request: Fields): Fields {
     currencyCode: '156',
     ...SUCCESS,
     origRespCode: orig,
-    origRespMsg: orig === '00' ? '成功[0000000]' : orig,
+    origRespMsg: orig === '00' ? '成功[0000000]' : orig === '42' ? '交易已关闭' : orig,
     queryId: t.queryId,
     txnAmt: String(t.amount),
     settleAmt: String(t.amount),

@@ -101,8 +101,8 @@ export interface UnionpaySandbox extends WalletSandbox<UnionpaySandboxTransactio
    */
   fail(orderId: string): NotificationInput;
   /**
-   * UnionPay closes no trade on request: an unpaid consume ends by timing out (`payTimeout`), as
-   * {@link expire}, with no notification (queries no longer find it): returns `undefined`.
+   * UnionPay closes the unpaid consume: queries report it with `origRespCode` 42 (closed); UnionPay
+   * sends no notification for that: returns `undefined`. The buyer can no longer pay it.
    */
   close(orderId: string): undefined;
   /** Hostile messages for tests of an adapter's defences. */
@@ -294,7 +294,8 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
 
     pay(orderId, payOptions = {}) {
       const t = state.requireTransaction(orderId);
-      if (t.state === 'expired') throw new ValidationError('orderId', `${orderId} expired unpaid`);
+      if (t.state === 'expired' || t.state === 'closed')
+        throw new ValidationError('orderId', `${orderId} ${t.state} unpaid`);
       if (payOptions.respCode !== undefined) return state.notification(t, payOptions.respCode, payOptions);
       if (t.state === 'created') t.state = payOptions.fail ? 'failed' : 'succeeded';
       return state.notification(t, t.state === 'succeeded' ? '00' : '01', payOptions);
@@ -308,7 +309,11 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
       return undefined;
     },
 
-    close: (orderId) => sandbox.expire(orderId),
+    close(orderId) {
+      const t = state.requireTransaction(orderId);
+      if (t.txnType === '01' && t.state === 'created') t.state = 'closed';
+      return undefined;
+    },
 
     frontReturn(orderId, returnOptions = {}) {
       const t = state.requireTransaction(orderId);
