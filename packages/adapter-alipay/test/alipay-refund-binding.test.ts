@@ -123,7 +123,7 @@ describe('refund replies bound to the refund they answer', () => {
     expect(after.refundedAmount).toBe(0);
   });
 
-  it("'amount' on the refund query (refund_amount re-signed one fen higher): mismatch, the refund stays pending", async () => {
+  it("'amount' on the refund query (refund_amount re-signed one fen higher): queryRefund throws UnexpectedResponseError mismatch", async () => {
     const { payments, sandbox, order, provider } = await paidOrder();
     const { order: refunded } = await payments.refund(order.id, { refundId: 'refund0003', amount: 500 });
     expect(refunded.refunds.find((refund) => refund.id === 'refund0003')?.status).toBe('succeeded');
@@ -156,6 +156,38 @@ describe('refund replies bound to the refund they answer', () => {
       ['partrefund2', 'succeeded'],
     ]);
     expect(after.refundedAmount).toBe(500);
+  });
+
+  it('refund_fee may include another pending refund Alipay executed meanwhile, and only that', async () => {
+    const { provider, order, sandbox } = await paidOrder();
+    // R1 reached Alipay but its answer was lost: pending in the order, executed at Alipay.
+    sandbox.trade(order.id)?.refunds.set('pendrefund1', 300);
+    const pending = {
+      ...order,
+      refunds: [{ ...refundOf(order.id), id: 'pendrefund1', amount: 300 }],
+    };
+    const event = await provider.refund({
+      orderId: order.id,
+      order: pending,
+      refundId: 'pendrefund2',
+      amount: 200,
+      reason: null,
+    });
+    expect(event).toMatchObject({ type: 'refund.succeeded', amount: 200, refundedTotal: 500 });
+    // One fen more than any combination of the refunds is refused.
+    sandbox.hostile.tamperNextReply('amount');
+    const error = await rejectionOf(
+      provider.refund({ orderId: order.id, order: pending, refundId: 'pendrefund3', amount: 100, reason: null }),
+    );
+    expect(UnexpectedResponseError.isInstance(error) && error.reason).toBe('mismatch');
+  });
+
+  it('a send_back_fee above the refund is a mismatch', async () => {
+    const { payments, sandbox, order } = await paidOrder();
+    sandbox.alterNextReply('alipay.trade.refund', (node) => ({ ...node, send_back_fee: '5.01' }));
+    const error = await rejectionOf(payments.refund(order.id, { refundId: 'backrefund1', amount: 500 }));
+    expect(UnexpectedResponseError.isInstance(error) && error.reason).toBe('mismatch');
+    expect((await payments.getOrder(order.id)).refundedAmount).toBe(0);
   });
 
   it('a refund sent again (same out_request_no) after Alipay executed it succeeds once: refund_fee already includes it', async () => {
