@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { createPayments, MemoryOrderStore } from '@hutong/core';
 import { createFakeProvider } from '@hutong/core/testing';
 import { createSqlStore } from '@hutong/store-sql';
-import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import Database from 'libsql';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const directory = mkdtempSync(join(tmpdir(), 'hutong-relay-'));
