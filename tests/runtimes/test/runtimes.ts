@@ -167,13 +167,7 @@ export function runtimes(): Runtime[] {
       // No `--allow-env`: hutong runs with only the network it needs (reading NODE_ENV, refused here,
       // is not an error).
       start: (bundles) =>
-        startProcess(deno as string, [
-          'run',
-          '--no-config',
-          '--no-lock',
-          '--allow-net=127.0.0.1',
-          bundles.deno,
-        ]),
+        startProcess(deno as string, ['run', '--no-config', '--no-lock', '--allow-net=127.0.0.1', bundles.deno]),
     },
     {
       name: 'workerd',

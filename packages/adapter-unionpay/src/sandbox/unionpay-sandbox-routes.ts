@@ -217,6 +217,14 @@ function cashierPay(
   };
 }
 
+/** The gateway's endpoints; any other path is not found (404), before any signature check. */
+const GATEWAY_ENDPOINTS: ReadonlySet<string> = new Set([
+  'frontTransReq.do',
+  'backTransReq.do',
+  'appTransReq.do',
+  'queryTrans.do',
+]);
+
 /**
  * Answers one request to the sandbox's gateway (`path` ends with the endpoint; `base` is the
  * gateway base the cashier page posts back to).
@@ -236,6 +244,7 @@ export function handleUnionpaySandboxRequest(
   const request = decodeUnionpayForm(body);
   const endpoint = path.slice(path.lastIndexOf('/') + 1);
   if (endpoint === 'pay' && path.endsWith('/sandbox/pay')) return cashierPay(state, hooks, request.orderId ?? '');
+  if (!GATEWAY_ENDPOINTS.has(endpoint)) return { status: 404, type: 'text/plain', text: 'not found' };
   const problem = checkUnionpaySandboxRequest(state, request);
   if (endpoint === 'frontTransReq.do') {
     if (problem) return html(`<p>${escapeHtml(problem.respMsg ?? '')}</p>`);
