@@ -611,6 +611,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       delivering = 0;
       generation++;
       await Promise.race([flush(), sleep(drainTimeoutMs)]);
+      // Acknowledgements still failing wait for the next start() (or lapse with their lease).
+      if (ackRetryTimer) clearTimeout(ackRetryTimer);
+      ackRetryTimer = undefined;
       stopping = false;
     },
     wake() {
