@@ -204,9 +204,9 @@ interface Chain {
  * ```
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  // One closure of about 350 lines on purpose: the chains, the held orders and the pending
+  // One closure of about 420 lines on purpose: the chains, the held orders and the pending
   // acknowledgements are state every step shares. Each step is its own function of under 60 lines:
-  // deliverOne, runChain, dispatch, flush, loop, prune, stop.
+  // deliverOne, runChain, dispatch, retryAcks, ack, write, flush, loop, prune, stop.
   const { outbox, deliver, accepts } = options;
   if (!outbox || typeof outbox.claimEvents !== 'function')
     throw new ValidationError('outbox', 'must be an OrderOutbox');
