@@ -311,6 +311,9 @@ function migrations(schema: SqlSchema): Record<string, Migration> {
   };
 }
 
+/** How long a SQLite migration waits for another process's migration to finish, in milliseconds. */
+const MIGRATION_BUSY_TIMEOUT_MS = 30_000;
+
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
@@ -341,6 +344,12 @@ export async function runMigrations(db: Kysely<unknown>, schema: SqlSchema): Pro
   for (let attempt = 0; ; attempt++) {
     try {
       return await db.connection().execute(async (connection) => {
+        // Wait for another process's migration rather than fail at once (a connection's busy timeout
+        // is 0 unless set), so BEGIN IMMEDIATE is not refused: a driver may leave a refused
+        // statement in progress on the connection (libsql does).
+        const { rows } = await sql<Record<string, unknown>>`pragma busy_timeout`.execute(connection);
+        const previous = Number(Object.values(rows[0] ?? {}).find((value) => typeof value === 'number') ?? 0);
+        await sql.raw(`pragma busy_timeout = ${Math.max(previous, MIGRATION_BUSY_TIMEOUT_MS)}`).execute(connection);
         try {
           await sql`begin immediate`.execute(connection);
           const applied = await migrate(connection);
@@ -351,6 +360,8 @@ export async function runMigrations(db: Kysely<unknown>, schema: SqlSchema): Pro
           // connection: libsql leaves a failed BEGIN or COMMIT inside its transaction.
           await sql`rollback`.execute(connection).catch(() => undefined);
           throw error;
+        } finally {
+          await sql.raw(`pragma busy_timeout = ${previous}`).execute(connection);
         }
       });
     } catch (error) {
