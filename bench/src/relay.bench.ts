@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { createPayments, type Order, type OrderStore, type PaymentEvent } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore, migrateToLatest } from '@hutong/store-sql';
-import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import Database from 'libsql';
 import pg from 'pg';
 import { type Comparison, floorProvider, type Measurement, report } from './harness.js';
 

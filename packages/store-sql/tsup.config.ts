@@ -7,5 +7,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  external: ['@hutong/core', '@hutong/core/store-kit', 'kysely', 'kysely/migration'],
+  // Every entry of @hutong/core (main, store-kit, provider-utils, testing) is the merchant's installed
+  // copy, never bundled: a bundled copy would duplicate core's classes and state.
+  external: [/^@hutong\/core(\/.*)?$/, 'kysely', 'kysely/migration'],
 });

@@ -84,3 +84,23 @@ export function alipayError(
     requestId,
   });
 }
+
+/**
+ * The refund Alipay has no record of: `alipay.trade.fastpay.refund.query` answered `10000` with no
+ * refund data for the `out_request_no`, which Alipay documents as "not refunded" (never received,
+ * or not executed), to be sent again under the same `out_request_no`. Reported as `not_found`, so
+ * core's reconciler does exactly that; `providerCode` is the gateway's own `10000`.
+ *
+ * @example
+ * ```ts
+ * alipayRefundNotFound('alipay', 'refund0001').normalizedCode; // 'not_found'
+ * ```
+ */
+export function alipayRefundNotFound(provider: string, refundId: string): ProviderApiError {
+  return new ProviderApiError({
+    provider,
+    providerCode: '10000',
+    providerMessage: `the refund query found no refund ${refundId} (not received or not executed)`,
+    normalizedCode: 'not_found',
+  });
+}

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { type HttpHooks, ValidationError } from '@hutong/core';
 import {
   endpointOption,
@@ -13,6 +13,7 @@ import {
   parseWithSchema,
   resolveEndpoint,
   type SchemaInput,
+  samePublicKey,
   transportOptionsShape,
   z,
 } from '@hutong/core/provider-utils';
@@ -271,7 +272,7 @@ export function resolveAlipayOptions(input: AlipayOptions<string>): AlipayConfig
         throw new ValidationError(`options.${field}`, 'is required in certificate mode');
     }
     const [appCertificate] = splitPemCertificates(options.appCert as string, 'options.appCert');
-    if (!appCertificate?.publicKey.equals(createPublicKey(privateKey))) {
+    if (appCertificate === undefined || !samePublicKey(appCertificate.publicKey, privateKey)) {
       throw new ValidationError('options.appCert', 'does not hold the public half of privateKey');
     }
     appCertSn = alipayCertificateSn(appCertificate);
@@ -289,7 +290,7 @@ export function resolveAlipayOptions(input: AlipayOptions<string>): AlipayConfig
   }
   const signatureHint = certMode
     ? "with options.alipayPublicCert: check that it is Alipay's public-key certificate (alipayCertPublicKey_RSA2.crt) of this app"
-    : defaultAlipayKey.equals(createPublicKey(privateKey))
+    : samePublicKey(defaultAlipayKey, privateKey)
       ? "with options.alipayPublicKey, which is your app's own public key (the public half of privateKey): " +
         "give Alipay's public key (支付宝公钥) from the Alipay console instead"
       : "with options.alipayPublicKey: check that it is Alipay's public key (支付宝公钥), not your app's public key";

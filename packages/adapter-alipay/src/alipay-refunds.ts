@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { formatYuan, type Order, ValidationError } from '@hutong/core';
+import { formatYuan, type Order, ProviderApiError } from '@hutong/core';
 import {
   checkRefusal,
   type RefundReference,
@@ -13,24 +13,36 @@ import {
   type RefundStatusEvent,
 } from '@hutong/core/provider-utils';
 import type { AlipayContext } from './alipay-client.js';
+import { alipayRefundNotFound } from './alipay-errors.js';
 import { readAlipayRefundQueryReply, readAlipayRefundReply } from './alipay-replies.js';
 
 /**
  * This refund as Alipay reports it by its own out_request_no (`alipay.trade.fastpay.refund.query`),
- * or `undefined` when Alipay has no settled refund by that number. The query's reply must name the
- * refund, so a reply about another refund cannot stand in for it.
+ * for `amount` fen. The query's reply must name the refund and report that amount, so a reply
+ * about another refund cannot stand in for it. A reply with no refund data throws
+ * {@link alipayRefundNotFound} (`not_found`): Alipay has no refund by that number.
  */
-async function confirmRefund(context: AlipayContext, orderId: string, order: Order | undefined, refundId: string) {
+async function confirmRefund(
+  context: AlipayContext,
+  { orderId, order, refundId, amount }: { orderId: string; order: Order | undefined; refundId: string; amount: number },
+) {
   const node = await context.client.call(
     'alipay.trade.fastpay.refund.query',
     { out_trade_no: orderId, out_request_no: refundId },
     { idempotent: true },
   );
-  return readAlipayRefundQueryReply(
+  const settled = readAlipayRefundQueryReply(
     node,
-    { provider: context.id, orderId, tradeNo: order?.providerTransactionId, refundId },
+    { provider: context.id, orderId, tradeNo: order?.providerTransactionId, refundId, amount },
     { requireRefundId: true },
   );
+  if (!settled) throw alipayRefundNotFound(context.id, refundId);
+  return settled;
+}
+
+/** Whether `error` is Alipay's "no refund by that number" ({@link alipayRefundNotFound}). */
+function isNotFound(error: unknown): boolean {
+  return ProviderApiError.isInstance(error) && error.normalizedCode === 'not_found';
 }
 
 /**
@@ -56,9 +68,14 @@ export async function refundAlipayPayment(
   try {
     // Idempotent by out_request_no: a resent refund is not refunded twice.
     const node = await context.client.call('alipay.trade.refund', biz, { idempotent: true });
+    // refund_fee is the order's cumulative total: what succeeded before, this refund, and any of
+    // the pending others that Alipay has executed meanwhile.
     let refundedBefore = 0;
+    const pendingBefore: number[] = [];
     for (const refund of order?.refunds ?? []) {
-      if (refund.status === 'succeeded' && refund.id !== refundId) refundedBefore += refund.amount;
+      if (refund.id === refundId) continue;
+      if (refund.status === 'succeeded') refundedBefore += refund.amount;
+      else if (refund.status === 'pending') pendingBefore.push(refund.amount);
     }
     replied = readAlipayRefundReply(node, {
       provider: context.id,
@@ -67,6 +84,7 @@ export async function refundAlipayPayment(
       refundId,
       amount,
       refundedBefore,
+      pendingBefore,
     });
   } catch (error) {
     // A refusal names no refund (Alipay's refund errors carry no out_request_no), so it could be
@@ -74,19 +92,28 @@ export async function refundAlipayPayment(
     return checkRefusal(error, {
       name: 'alipay.trade.fastpay.refund.query',
       field: 'response.sub_code',
-      run: () => confirmRefund(context, orderId, order, refundId),
+      run: () => confirmRefund(context, { orderId, order, refundId, amount }),
     });
   }
-  // Nor does a success name the refund: only the refund query, which echoes out_request_no, ties
-  // the result to this refund. Unconfirmed, the refund stays pending for sync to settle.
-  const confirmed = await confirmRefund(context, orderId, order, refundId);
-  if (confirmed?.type !== 'refund.succeeded') return { type: 'refund.pending', orderId, refundId, amount };
+  // Nor does a success name the refund: only the refund query, which echoes out_request_no and
+  // reports this refund's amount, ties the result to this refund. Not found yet (Alipay advises
+  // querying some seconds after the refund), the refund stays pending for sync to settle.
+  let confirmed: RefundStatusEvent;
+  try {
+    confirmed = await confirmRefund(context, { orderId, order, refundId, amount });
+  } catch (error) {
+    if (isNotFound(error)) return { type: 'refund.pending', orderId, refundId, amount };
+    throw error;
+  }
+  if (confirmed.type !== 'refund.succeeded') return { type: 'refund.pending', orderId, refundId, amount };
   return replied.type === 'refund.succeeded' ? { ...replied, amount: confirmed.amount } : confirmed;
 }
 
 /**
- * `alipay.trade.fastpay.refund.query`: a settled refund, or the refund as requested while Alipay
- * has not settled it.
+ * `alipay.trade.fastpay.refund.query`: the settled refund, bound to the amount the order's refund
+ * asked for. A reply with no refund data is Alipay's "not refunded" (the request never arrived, or
+ * was not executed): it throws `ProviderApiError` `not_found`, so core's reconciler sends the same
+ * request again under the same `out_request_no`, as Alipay's rule is.
  *
  * @example
  * ```ts
@@ -97,6 +124,7 @@ export async function queryAlipayRefund(
   context: AlipayContext,
   { orderId, order, refundId }: RefundReference,
 ): Promise<RefundStatusEvent> {
+  const requested = order.refunds.find((refund) => refund.id === refundId);
   const node = await context.client.call(
     'alipay.trade.fastpay.refund.query',
     { out_trade_no: orderId, out_request_no: refundId },
@@ -107,10 +135,8 @@ export async function queryAlipayRefund(
     orderId,
     tradeNo: order.providerTransactionId,
     refundId,
+    amount: requested?.amount,
   });
-  if (settled) return settled;
-  // Not settled (or not received): the refund stays as requested.
-  const requested = order.refunds.find((refund) => refund.id === refundId);
-  if (!requested) throw new ValidationError('refundId', `order ${orderId} has no refund ${refundId}`);
-  return { type: 'refund.pending', orderId, refundId, amount: requested.amount };
+  if (!settled) throw alipayRefundNotFound(context.id, refundId);
+  return settled;
 }

@@ -423,11 +423,42 @@ export interface AlipayRefundExpectation extends AlipayReplyExpectation {
   amount: number;
   /** What the order's other refunds known to have succeeded add up to, in fen. */
   refundedBefore: number;
+  /**
+   * The amounts (fen) of the order's other refunds still pending: Alipay may have executed any of
+   * them, so each may or may not be in `refund_fee`. Default none.
+   */
+  pendingBefore?: readonly number[] | undefined;
+}
+
+/** Past this many candidate totals the pending refunds bound `refund_fee` by their sum alone. */
+const MAX_TOTALS = 1024;
+
+/**
+ * Whether `total` is what Alipay's cumulative `refund_fee` can be right after this refund: the
+ * refunds known to have succeeded, this one, and any subset of the pending others (each executed
+ * or not). With many pending refunds the subsets are too many to list, and the total is only
+ * bounded by their sum.
+ */
+function isCumulativeTotal(total: number, expected: AlipayRefundExpectation): boolean {
+  const base = expected.refundedBefore + expected.amount;
+  let totals = new Set([base]);
+  let ceiling = base;
+  for (const pending of expected.pendingBefore ?? []) {
+    ceiling += pending;
+    if (totals.size > MAX_TOTALS) continue;
+    const next = new Set(totals);
+    for (const known of totals) next.add(known + pending);
+    totals = next;
+  }
+  return totals.size > MAX_TOTALS ? total >= base && total <= ceiling : totals.has(total);
 }
 
 /**
  * `alipay.trade.refund`: accepted, with the order's cumulative refunded amount (`refund_fee`).
- * `refund_fee` only grows, so a reply whose total cannot include this refund answers another one.
+ * The reply names no refund, so its amounts bind it: `refund_fee` must be exactly the refunds
+ * known to have succeeded plus this one (plus any of the pending others, which Alipay may have
+ * executed), and `send_back_fee`, what the merchant actually sent back for this refund, never
+ * more than this refund. A total that does not fit answers another refund, or was altered.
  *
  * @example
  * ```ts
@@ -436,7 +467,12 @@ export interface AlipayRefundExpectation extends AlipayReplyExpectation {
  */
 export function readAlipayRefundReply(node: AlipayResponseNode, expected: AlipayRefundExpectation): RefundStatusEvent {
   const reply = read(
-    z.looseObject({ ...ids, out_request_no: z.optional(text), refund_fee: yuan }),
+    z.looseObject({
+      ...ids,
+      out_request_no: z.optional(text),
+      refund_fee: yuan,
+      send_back_fee: z.optional(yuan),
+    }),
     node,
     expected.provider,
   );
@@ -444,8 +480,15 @@ export function readAlipayRefundReply(node: AlipayResponseNode, expected: Alipay
   if (reply.out_request_no !== undefined && reply.out_request_no !== expected.refundId) {
     mismatch(expected.provider, 'out_request_no', `another refund than ${expected.refundId}`);
   }
-  if (reply.refund_fee < expected.refundedBefore + expected.amount) {
-    mismatch(expected.provider, 'refund_fee', `an earlier state of the order, without refund ${expected.refundId}`);
+  if (!isCumulativeTotal(reply.refund_fee, expected)) {
+    mismatch(
+      expected.provider,
+      'refund_fee',
+      `another state of the order's refunds than one with refund ${expected.refundId}`,
+    );
+  }
+  if (reply.send_back_fee !== undefined && reply.send_back_fee > expected.amount) {
+    mismatch(expected.provider, 'send_back_fee', `more than refund ${expected.refundId} asked for`);
   }
   return {
     type: 'refund.succeeded',
@@ -457,17 +500,19 @@ export function readAlipayRefundReply(node: AlipayResponseNode, expected: Alipay
 }
 
 /**
- * `alipay.trade.fastpay.refund.query`: `REFUND_SUCCESS` with the refund's amount, or nothing while
- * the refund is not settled (or was never received), which `undefined` reports.
+ * `alipay.trade.fastpay.refund.query`: `REFUND_SUCCESS` with the refund's amount, or `undefined`
+ * when the reply carries no refund data: Alipay's answer (`code` 10000) for an `out_request_no`
+ * it never received or did not execute. Given `amount` (fen, what this refund asked for), a
+ * settled refund of another `refund_amount` (or a `send_back_fee` above it) is a mismatch.
  *
  * @example
  * ```ts
- * const settled = readAlipayRefundQueryReply(node, { provider: 'alipay', orderId, refundId });
+ * const settled = readAlipayRefundQueryReply(node, { provider: 'alipay', orderId, refundId, amount: 500 });
  * ```
  */
 export function readAlipayRefundQueryReply(
   node: AlipayResponseNode,
-  expected: AlipayReplyExpectation & { refundId: string },
+  expected: AlipayReplyExpectation & { refundId: string; amount?: number | undefined },
   options: { requireRefundId?: boolean | undefined } = {},
 ): RefundStatusEvent | undefined {
   const reply = read(
@@ -491,7 +536,17 @@ export function readAlipayRefundQueryReply(
       field: 'response.out_request_no',
     });
   }
-  const settled = read(z.looseObject({ refund_amount: yuan }), node, expected.provider);
+  const settled = read(
+    z.looseObject({ refund_amount: yuan, send_back_fee: z.optional(yuan) }),
+    node,
+    expected.provider,
+  );
+  if (expected.amount !== undefined && settled.refund_amount !== expected.amount) {
+    mismatch(expected.provider, 'refund_amount', `another amount than refund ${expected.refundId} asked for`);
+  }
+  if (settled.send_back_fee !== undefined && settled.send_back_fee > settled.refund_amount) {
+    mismatch(expected.provider, 'send_back_fee', `more than refund ${expected.refundId} refunded`);
+  }
   return {
     type: ALIPAY_REFUND_STATUS[reply.refund_status],
     orderId: expected.orderId,

@@ -409,8 +409,14 @@ describe('refund replies, which name no refund, are confirmed by the refund itse
     expect(after.refunds.find((r) => r.id === 'refundR2001')?.status).not.toBe('succeeded');
     expect(after.refundedAmount).toBe(0);
     expect(Object.fromEntries(sandbox.trade(order.id)?.refunds ?? [])).toEqual({ refundR1001: 30 });
-    const synced = await payments.sync(order.id);
-    expect(synced.refundedAmount).toBe(30);
+    // Sync records R1; R2, which Alipay never received, is reported unknown (not_found)...
+    const unknown = await rejectionOf(payments.sync(order.id));
+    expect(ProviderApiError.isInstance(unknown) && unknown.normalizedCode).toBe('not_found');
+    expect((await payments.getOrder(order.id)).refundedAmount).toBe(30);
+    // ...so the reconciler's sync sends it again under the same out_request_no, once.
+    const resent = await payments.sync(order.id, { resendRefundsAfterMs: 0 });
+    expect(resent.refundedAmount).toBe(60);
+    expect(Object.fromEntries(sandbox.trade(order.id)?.refunds ?? [])).toEqual({ refundR1001: 30, refundR2001: 30 });
   });
 
   it('does not mark a refund failed from a genuine refusal of another order, when Alipay refunded it', async () => {

@@ -6,8 +6,9 @@
  *
  * @packageDocumentation
  */
-import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate } from 'node:crypto';
 import { SignatureVerificationError, ValidationError } from '@hutong/core';
+import { samePublicKey } from '@hutong/core/provider-utils';
 
 /** The company name in the CN of UnionPay's production signing certificates. */
 export const UNIONPAY_CN_NAME = '中国银联股份有限公司';
@@ -54,8 +55,7 @@ export function readCertificate(pem: unknown, field: string): X509Certificate {
  * ```
  */
 export function certifiesKey(certificate: X509Certificate, privateKey: KeyObject): boolean {
-  const spki = { type: 'spki', format: 'der' } as const;
-  return certificate.publicKey.export(spki).equals(createPublicKey(privateKey).export(spki));
+  return samePublicKey(certificate.publicKey, privateKey);
 }
 
 function commonName(certificate: X509Certificate): string {

@@ -239,12 +239,20 @@ function notKnownYet(id: string, fields: Readonly<Record<string, string>>): Prov
   });
 }
 
+/**
+ * Queries one transaction by its own orderId and txnTime. UnionPay answers 34 (查无此交易) for one
+ * it does not have: for a payment that is "not yet" (a QR code not scanned, a form not submitted);
+ * for a refund (`unknown: 'not_found'`) it means the request never reached UnionPay, reported as
+ * `not_found` so that core sends it again under the same orderId (a second request for an orderId
+ * UnionPay has is refused as a duplicate, 12, so nothing is refunded twice).
+ */
 async function query(
   context: UnionpayContext,
   orderId: string,
   txnTime: string,
   bizType: string,
   describes: readonly UnionpayTransactionKind[],
+  unknown: 'pending' | 'not_found' = 'pending',
 ): Promise<UnionpayTransactionState> {
   try {
     const reply = await context.client.post({
@@ -255,9 +263,16 @@ async function query(
     // 03/04/05 on the query itself: ask again later.
     return reply.outcome === 'pending' ? { outcome: 'pending' } : readUnionpayQuery(context.id, reply.fields);
   } catch (error) {
-    // 34: no such transaction (yet): a QR code not scanned, a form not submitted.
-    if (ProviderApiError.isInstance(error) && error.providerCode === '34') return { outcome: 'pending' };
-    throw error;
+    if (!ProviderApiError.isInstance(error) || error.providerCode !== '34') throw error;
+    // 34 on a payment: no such transaction yet (a QR code not scanned, a form not submitted).
+    if (unknown === 'pending') return { outcome: 'pending' };
+    // 34 on a refund: UnionPay never received it.
+    throw new ProviderApiError({
+      provider: context.id,
+      providerCode: '34',
+      providerMessage: error.providerMessage,
+      normalizedCode: 'not_found',
+    });
   }
 }
 
@@ -323,7 +338,7 @@ async function refundStatus(
   txnTime: string,
   amount: number,
 ): Promise<RefundStatusEvent> {
-  const state = await query(context, refundId, txnTime, bizOf(order), REVERSALS);
+  const state = await query(context, refundId, txnTime, bizOf(order), REVERSALS, 'not_found');
   return unionpayRefundEvent({ orderId: order.id, refundId, amount }, state);
 }
 

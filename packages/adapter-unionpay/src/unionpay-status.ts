@@ -6,13 +6,14 @@
  * @packageDocumentation
  */
 import type { PaymentStatusEvent, RefundStatusEvent } from '@hutong/core/provider-utils';
-import type { UnionpayCodeMeaning } from './unionpay-errors.js';
+import { type UnionpayCodeMeaning, unionpayCodeMeaning } from './unionpay-errors.js';
 
 /** What an ACP code says of its transaction: done, not known yet (query later), or refused. */
 export type UnionpayOutcome = UnionpayCodeMeaning['outcome'];
 
 /**
- * The payment event of each outcome of a consume (txnType 01).
+ * The payment event of each outcome of a consume (txnType 01); `closed` is a refusal whose code
+ * means the trade is closed (`42`), which ends the order closed, not failed.
  *
  * @example
  * ```ts
@@ -23,7 +24,14 @@ export const UNIONPAY_PAYMENT_STATUS = {
   succeeded: 'payment.succeeded',
   pending: 'payment.pending',
   failed: 'payment.failed',
-} as const satisfies Record<UnionpayOutcome, PaymentStatusEvent['type']>;
+  closed: 'payment.closed',
+} as const satisfies Record<UnionpayOutcome | 'closed', PaymentStatusEvent['type']>;
+
+/** Whether a refusal code says the trade is closed (its normalised meaning is `closed`). */
+function closes(code: string): boolean {
+  const meaning = unionpayCodeMeaning(code);
+  return meaning?.outcome === 'failed' && meaning.normalizedCode === 'closed';
+}
 
 /**
  * The refund event of each outcome of a refund (04) or consume undo (31).
@@ -52,6 +60,8 @@ export type UnionpayTransactionState =
  * ```ts
  * unionpayPaymentEvent('a1b2c3d4', { outcome: 'failed', origRespCode: '01' });
  * // { type: 'payment.failed', orderId: 'a1b2c3d4', reason: '01' }
+ * unionpayPaymentEvent('a1b2c3d4', { outcome: 'failed', origRespCode: '42' });
+ * // { type: 'payment.closed', orderId: 'a1b2c3d4' }
  * ```
  */
 export function unionpayPaymentEvent(orderId: string, state: UnionpayTransactionState): PaymentStatusEvent {
@@ -59,7 +69,9 @@ export function unionpayPaymentEvent(orderId: string, state: UnionpayTransaction
     case 'pending':
       return { type: UNIONPAY_PAYMENT_STATUS.pending, orderId };
     case 'failed':
-      return { type: UNIONPAY_PAYMENT_STATUS.failed, orderId, reason: state.origRespCode };
+      return closes(state.origRespCode)
+        ? { type: UNIONPAY_PAYMENT_STATUS.closed, orderId }
+        : { type: UNIONPAY_PAYMENT_STATUS.failed, orderId, reason: state.origRespCode };
     case 'succeeded':
       return {
         type: UNIONPAY_PAYMENT_STATUS.succeeded,

@@ -30,11 +30,17 @@ describe('UnionPay sandbox: fail and close', () => {
     expect((await other.payments.sync(other.order.id)).status).toBe('failed');
   });
 
-  it('close: no notification (UnionPay sends none); the consume expires and can no longer be paid', async () => {
+  it('close: no notification (UnionPay sends none); queries report origRespCode 42, the order closes', async () => {
     const { sandbox, payments, order } = await pendingQrOrder();
     expect(sandbox.close(order.id)).toBeUndefined();
-    expect(sandbox.trade(order.id)?.state).toBe('expired');
-    expect(() => sandbox.pay(order.id)).toThrow(/expired unpaid/);
+    expect(sandbox.trade(order.id)?.state).toBe('closed');
+    expect(() => sandbox.pay(order.id)).toThrow(/closed unpaid/);
+    expect((await payments.sync(order.id)).status).toBe('closed');
+  });
+
+  it('expire: unlike close, the timed-out consume is no longer found (34), so the order stays pending', async () => {
+    const { sandbox, payments, order } = await pendingQrOrder();
+    expect(sandbox.expire(order.id)).toBeUndefined();
     expect((await payments.sync(order.id)).status).toBe('pending');
   });
 

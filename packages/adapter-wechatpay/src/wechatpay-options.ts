@@ -256,7 +256,7 @@ const APP_ID = z.string().check(z.regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an ap
  * const options = parseWithSchema(wechatpayOptionsSchema, input, 'options');
  * ```
  */
-export const wechatpayOptionsSchema = z.object({
+export const wechatpayOptionsSchema = z.strictObject({
   /** The provider's id (default `wechatpay`): several merchant ids side by side, each with its own webhook route. */
   id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"'))),
   /** Merchant id (商户号): its digits. */

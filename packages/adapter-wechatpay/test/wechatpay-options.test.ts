@@ -47,4 +47,9 @@ describe('wechatpay(options) validation', () => {
     // @ts-expect-error: no key mode
     expect(fieldOf({ ...MERCHANT })).toBe('options');
   });
+
+  it('refuses an unknown option (a typo) instead of ignoring it, naming it', () => {
+    expect(fieldOf({ ...base, merchantSerialNumber: 'ABC' } as WechatpayOptions)).toBe('options.merchantSerialNumber');
+    expect(fieldOf({ ...base, timeout: 5000 } as WechatpayOptions)).toBe('options.timeout');
+  });
 });

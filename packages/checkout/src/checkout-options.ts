@@ -123,17 +123,26 @@ function ignoreError(): void {}
 
 let warnedMemoryStore = false;
 
-/** One Node warning per process when a production process keeps its sessions in memory. */
-function warnMemoryStoreInProduction(): void {
-  const env = typeof process === 'undefined' ? undefined : process.env?.NODE_ENV;
-  if (env !== 'production' || warnedMemoryStore || typeof process.emitWarning !== 'function') return;
+/** The warning's code, for `process.on('warning')` filters. */
+export const MEMORY_CHECKOUT_STORE_WARNING = 'HUTONG_MEMORY_CHECKOUT_STORE';
+
+/**
+ * One Node warning per process when a production process keeps its sessions in memory (a
+ * {@link MemoryCheckoutStore}, the default), as core warns of its memory order store. Library code
+ * never logs: the warning goes through Node's warning channel. Runtimes without
+ * `process.emitWarning` get none.
+ */
+function warnOfMemoryStoreInProduction(store: CheckoutStore): void {
+  if (warnedMemoryStore || !(store instanceof MemoryCheckoutStore)) return;
+  const runtime = (globalThis as { process?: Partial<Pick<NodeJS.Process, 'env' | 'emitWarning'>> }).process;
+  if (typeof runtime?.emitWarning !== 'function' || readNodeEnv(runtime) !== 'production') return;
   warnedMemoryStore = true;
-  process.emitWarning(
-    '@hutong/checkout keeps its sessions in a MemoryCheckoutStore (no `store` option): after a restart or ' +
-      'a deploy every shared link, pay-for-me link and printed static code answers 404, and several ' +
-      'processes do not see each other’s sessions. Pass a persistent `store` (the SQL checkout store of ' +
-      '@hutong/store-sql).',
-    { type: 'HutongWarning', code: 'HUTONG_MEMORY_CHECKOUT_STORE' },
+  runtime.emitWarning(
+    'createCheckout keeps its sessions in memory (MemoryCheckoutStore, the default store) with ' +
+      'NODE_ENV=production: after a restart or a deploy every shared link, pay-for-me link and printed ' +
+      'static code answers 404, and other instances do not see them. Pass a durable store, e.g. ' +
+      "createSqlCheckoutStore from '@hutong/store-sql'.",
+    { type: 'HutongWarning', code: MEMORY_CHECKOUT_STORE_WARNING },
   );
 }
 
@@ -175,13 +184,14 @@ export function resolveCheckoutOptions<P extends AnyProvider>(input: CheckoutOpt
   const basePath = base.pathname.replace(/\/+$/, '');
   const payments = options.payments;
   checkWallets(payments, options.wallets);
-  if (!options.store) warnMemoryStoreInProduction();
+  const store = options.store ?? new MemoryCheckoutStore();
+  warnOfMemoryStoreInProduction(store);
   return {
     secret: options.secret,
     baseHref: `${base.origin}${basePath}`,
     basePath,
     origin: base.origin,
-    store: options.store ?? new MemoryCheckoutStore(),
+    store,
     now: options.now ?? (() => new Date()),
     onError: options.onError ?? ignoreError,
     refundDuplicates: options.refundDuplicatePayments !== false,
@@ -192,4 +202,13 @@ export function resolveCheckoutOptions<P extends AnyProvider>(input: CheckoutOpt
     createPayment: payments.createPayment as unknown as ResolvedCheckoutOptions['createPayment'],
     wallets: options.wallets,
   };
+}
+
+/** `NODE_ENV`, or `undefined` where reading the environment is refused (Deno without `--allow-env`). */
+function readNodeEnv(runtime: Partial<Pick<NodeJS.Process, 'env'>>): string | undefined {
+  try {
+    return runtime.env?.NODE_ENV;
+  } catch {
+    return undefined;
+  }
 }

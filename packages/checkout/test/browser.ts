@@ -4,13 +4,14 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
+import { skipUnavailable } from '../../../tests/support/unavailable.js';
 import { CHROMIUM } from './chromium.js';
 
 export { CHROMIUM, launchBrowser, MOBILE } from './chromium.js';
 
 /**
- * `describe(title, suite)` when Chromium is installed. Without it, one test named for the skip
- * (never `.skip`), which fails under `CI=true`, where the browser suites must run.
+ * `describe(title, suite)` when Chromium is installed. Without it, one test that reports itself
+ * skipped with the reason (never `.skip`), and fails under `CI=true`, where the browser suites must run.
  */
 export function describeInBrowser(title: string, suite: () => void): void {
   if (existsSync(CHROMIUM)) {
@@ -18,14 +19,7 @@ export function describeInBrowser(title: string, suite: () => void): void {
     return;
   }
   describe(title, () => {
-    const ci = process.env.CI === 'true';
-    it(
-      ci
-        ? `FAILED under CI: no Chromium at ${CHROMIUM}, the suite "${title}" did not run`
-        : `SKIPPED for lack of a browser: no Chromium at ${CHROMIUM} (bash scripts/ensure-browser.sh installs it)`,
-      () => {
-        if (ci) throw new Error('the browser suites must run under CI; install Chromium (scripts/ensure-browser.sh)');
-      },
-    );
+    it(`${title}: not run (no Chromium at ${CHROMIUM}; bash scripts/ensure-browser.sh installs it)`, (context) =>
+      skipUnavailable(context, `no Chromium at ${CHROMIUM}, the suite "${title}" did not run`));
   });
 }

@@ -25,7 +25,25 @@ export type HutongErrorCode =
   | 'version_conflict'
   | 'duplicate_order'
   | 'order_not_found'
-  | 'unsupported_operation';
+  | 'unsupported_operation'
+  | StoreErrorCode;
+
+/**
+ * Stable codes of a {@link StoreError}:
+ * - `store_unavailable`: the database could not be reached, or dropped the connection (a restart,
+ *   a failover, a killed backend). Retryable.
+ * - `store_timeout`: a lock wait or a statement ran past the store's lock or statement timeout.
+ *   Retryable.
+ * - `store_conflict`: the database aborted the transaction to break a deadlock or a serialization
+ *   conflict, and the store's own retries ran out. Retryable.
+ * - `store_error`: any other failure of the database or the driver. Not retryable.
+ *
+ * @example
+ * ```ts
+ * const code: StoreErrorCode = 'store_timeout';
+ * ```
+ */
+export type StoreErrorCode = 'store_unavailable' | 'store_timeout' | 'store_conflict' | 'store_error';
 
 /** Options accepted by every hutong error constructor. */
 export interface HutongErrorOptions {
@@ -522,5 +540,48 @@ export class UnsupportedOperationError extends HutongError {
   /** True for an {@link UnsupportedOperationError} from any copy of `@hutong/core`. */
   static override isInstance(error: unknown): error is UnsupportedOperationError {
     return hasMark(error, 'UnsupportedOperationError');
+  }
+}
+
+const STORE_RETRYABLE: Readonly<Record<StoreErrorCode, boolean>> = {
+  store_unavailable: true,
+  store_timeout: true,
+  store_conflict: true,
+  store_error: false,
+};
+
+/**
+ * A failure of the database behind an order store (`@hutong/store-sql` throws it, any store may),
+ * never the driver's own error. `code` is one of {@link StoreErrorCode}; `retryable` says whether
+ * the same call may succeed later; `cause` keeps the driver's error for debugging (never shown to
+ * buyers). The payments facade answers a notification that met one with a 5xx, so the wallet
+ * delivers it again.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await payments.refund(orderId, { refundId: 'refund0001', amount: 500 });
+ * } catch (error) {
+ *   if (StoreError.isInstance(error) && error.retryable) retryLater();
+ * }
+ * ```
+ */
+export class StoreError extends HutongError {
+  /** Whether the same call may succeed on a later attempt (every code but `store_error`). */
+  readonly retryable: boolean;
+  /** The store's stable code (the same as `code`, typed narrowly). */
+  readonly storeCode: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, options: HutongErrorOptions = {}) {
+    super(code, message, options);
+    this.name = 'StoreError';
+    this.storeCode = code;
+    this.retryable = STORE_RETRYABLE[code];
+    mark(this, 'StoreError');
+  }
+
+  /** True for a {@link StoreError} from any copy of `@hutong/core` (or of `@hutong/store-sql` 0.x). */
+  static override isInstance(error: unknown): error is StoreError {
+    return hasMark(error, 'StoreError');
   }
 }

@@ -31,6 +31,8 @@ export {
   RefundExceedsPaidError,
   type SignatureFailureReason,
   SignatureVerificationError,
+  StoreError,
+  type StoreErrorCode,
   TimeoutError,
   UnexpectedResponseError,
   type UnexpectedResponseReason,

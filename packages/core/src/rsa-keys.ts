@@ -104,3 +104,21 @@ function publicKeyFromDer(der: Buffer): KeyObject | undefined {
   }
   return undefined;
 }
+
+const SPKI_DER = { type: 'spki', format: 'der' } as const;
+
+/**
+ * Whether two keys have the same public half, compared by their SPKI DER bytes. `KeyObject.equals`
+ * answers `false` for equal keys in Cloudflare's workerd, so every "does this certificate hold the
+ * public half of that private key" check goes through here.
+ *
+ * @example
+ * ```ts
+ * samePublicKey(certificate.publicKey, privateKey); // true when the certificate is the key's
+ * ```
+ */
+export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
+  const publicA = a.type === 'private' ? createPublicKey(a) : a;
+  const publicB = b.type === 'private' ? createPublicKey(b) : b;
+  return publicA.export(SPKI_DER).equals(publicB.export(SPKI_DER));
+}

@@ -22,6 +22,7 @@ const MAIN_VALUES = [
   'ProviderApiError',
   'RefundExceedsPaidError',
   'SignatureVerificationError',
+  'StoreError',
   'TimeoutError',
   'UnexpectedResponseError',
   'UnsupportedOperationError',

@@ -321,7 +321,8 @@ describe('handleNotification', () => {
     const withBrokenStore = createPayments({ providers: [fake], store: broken });
     const result = await withBrokenStore.handleNotification('fake', fake.sandbox.pay(order.id));
     expect(result.ok).toBe(false);
-    expect(result.response.status).toBe(400);
+    // The store's failure is ours, not the notification's: 5xx, so the wallet delivers it again.
+    expect(result.response.status).toBe(500);
   });
 
   it('keeps the stored change when a listener throws, and reports the listener error', async () => {

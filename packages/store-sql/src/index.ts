@@ -12,6 +12,9 @@
  * @packageDocumentation
  */
 
+// StoreError lives in @hutong/core (a merchant catches it whatever the store); re-exported for
+// code that imported it from here.
+export { StoreError, type StoreErrorCode } from '@hutong/core';
 export {
   createSqlCheckoutStore,
   type SqlCheckoutAttemptShape,
@@ -20,7 +23,6 @@ export {
   type SqlCheckoutStoreOptions,
 } from './sql-checkout-store.js';
 export { guardPool } from './sql-connection.js';
-export { StoreError, type StoreErrorCode } from './sql-errors.js';
 export { createSqlStore, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
 export type { SqlOrderOutbox } from './sql-outbox.js';
 export { migrateToLatest, type SqlEngine, type SqlSchemaOptions } from './sql-schema.js';

@@ -106,9 +106,46 @@ function sqliteFromPath(path: string): Kysely<unknown> {
     const Database = (module as unknown as { default?: typeof module }).default ?? module;
     const db = new (Database as unknown as new (path: string) => InstanceType<typeof import('libsql')>)(path);
     if (path !== ':memory:') db.exec('pragma journal_mode = wal');
-    return db as never;
+    return execTransactionControl(db) as never;
   };
   return new Kysely({ dialect: new SqliteDialect({ database }) });
+}
+
+/** BEGIN, COMMIT, ROLLBACK and END, which the store's transactions send as statements. */
+const TRANSACTION_CONTROL = /^\s*(?:begin|commit|rollback|end)\b/i;
+
+/**
+ * A libsql database whose transaction-control statements run through `exec`: libsql does not reset
+ * a prepared statement that failed with SQLITE_BUSY, so a BEGIN IMMEDIATE refused past the busy
+ * timeout would stay "in progress" and every later COMMIT on the connection would fail. `exec`
+ * finalises what it runs. (Writes inside the store's transactions never wait: BEGIN IMMEDIATE takes
+ * the write lock first.)
+ */
+function execTransactionControl<D extends { prepare(sql: string): unknown; exec(sql: string): unknown }>(
+  database: D,
+): D {
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') {
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (sqlText: string) => {
+        if (!TRANSACTION_CONTROL.test(sqlText)) return target.prepare(sqlText);
+        return {
+          reader: false,
+          run: () => {
+            target.exec(sqlText);
+            return { changes: 0, lastInsertRowid: 0 };
+          },
+          all: () => {
+            target.exec(sqlText);
+            return [];
+          },
+        };
+      };
+    },
+  });
 }
 
 /**

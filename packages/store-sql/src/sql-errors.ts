@@ -1,72 +1,10 @@
 /**
- * `StoreError`, the one error a SQL store lets through for a database failure, and the reading of
- * driver errors (pg, mysql2, better-sqlite3 and drivers with its API) into it.
+ * The reading of driver errors (pg, mysql2, better-sqlite3 and drivers with its API) into
+ * `StoreError` (from `@hutong/core`), the one error a SQL store lets through for a database failure.
  *
  * @packageDocumentation
  */
-import { HutongError, type HutongErrorCode, ValidationError } from '@hutong/core';
-
-/**
- * Stable codes of a {@link StoreError}:
- * - `store_unavailable`: the database could not be reached, or dropped the connection (a restart,
- *   a failover, a killed backend). Retryable.
- * - `store_timeout`: a lock wait or a statement ran past the store's `lockTimeoutMs` or
- *   `statementTimeoutMs`. Retryable.
- * - `store_conflict`: the database aborted the transaction to break a deadlock or a serialization
- *   conflict, and the store's own retries ran out. Retryable.
- * - `store_error`: any other failure of the database or the driver. Not retryable.
- *
- * @example
- * ```ts
- * const code: StoreErrorCode = 'store_timeout';
- * ```
- */
-export type StoreErrorCode = 'store_unavailable' | 'store_timeout' | 'store_conflict' | 'store_error';
-
-const RETRYABLE: Record<StoreErrorCode, boolean> = {
-  store_unavailable: true,
-  store_timeout: true,
-  store_conflict: true,
-  store_error: false,
-};
-
-const MARK = Symbol.for('hutong.error.StoreError');
-
-/**
- * A database failure seen by a SQL store, never the driver's own error: a webhook handler that
- * gets one answers 5xx so the wallet delivers again. `code` is one of {@link StoreErrorCode};
- * `retryable` says whether the same call may succeed later; `cause` keeps the driver's error for
- * debugging (never shown to buyers).
- *
- * @example
- * ```ts
- * try {
- *   await store.get(orderId);
- * } catch (error) {
- *   if (StoreError.isInstance(error) && error.retryable) retryLater();
- * }
- * ```
- */
-export class StoreError extends HutongError {
-  /** Whether the same call may succeed on a later attempt. */
-  readonly retryable: boolean;
-  /** The store's stable code (also in `code`). */
-  readonly storeCode: StoreErrorCode;
-
-  constructor(code: StoreErrorCode, message: string, options: { cause?: unknown } = {}) {
-    // The code is the store's own; HutongErrorCode does not list the store codes yet.
-    super(code as unknown as HutongErrorCode, message, options);
-    this.name = 'StoreError';
-    this.storeCode = code;
-    this.retryable = RETRYABLE[code];
-    Object.defineProperty(this, MARK, { value: true });
-  }
-
-  /** True for a {@link StoreError} from any copy of `@hutong/store-sql`. */
-  static override isInstance(error: unknown): error is StoreError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[MARK] === true;
-  }
-}
+import { HutongError, StoreError, type StoreErrorCode, ValidationError } from '@hutong/core';
 
 interface DriverError {
   readonly code?: unknown;

@@ -341,12 +341,14 @@ export async function runMigrations(db: Kysely<unknown>, schema: SqlSchema): Pro
   for (let attempt = 0; ; attempt++) {
     try {
       return await db.connection().execute(async (connection) => {
-        await sql`begin immediate`.execute(connection);
         try {
+          await sql`begin immediate`.execute(connection);
           const applied = await migrate(connection);
           await sql`commit`.execute(connection);
           return applied;
         } catch (error) {
+          // Whichever statement failed (BEGIN, a migration, COMMIT), nothing stays open on the
+          // connection: libsql leaves a failed BEGIN or COMMIT inside its transaction.
           await sql`rollback`.execute(connection).catch(() => undefined);
           throw error;
         }

@@ -48,8 +48,6 @@ export function resolveTimeouts(options: {
 export interface TransactionMode {
   /** READ COMMITTED on PostgreSQL and MySQL (claims: no gap locks, each statement sees the latest commits). */
   readonly readCommitted?: boolean;
-  /** SQLite: `BEGIN IMMEDIATE` (the one writer from the start). */
-  readonly immediate?: boolean;
 }
 
 /** MySQL or MariaDB: they name the statement deadline differently. */
@@ -103,21 +101,35 @@ export async function runTransaction<T>(
       if (mode.readCommitted) await sql.raw('set transaction isolation level read committed').execute(connection);
       await sql.raw('begin').execute(connection);
     } else {
-      await sql.raw(mode.immediate ? 'begin immediate' : 'begin').execute(connection);
+      // A BEGIN that fails (SQLITE_BUSY past the busy timeout) can leave a driver's connection inside
+      // the transaction it was opening (libsql does not reset the statement): roll it back too.
+      // Always IMMEDIATE: the write lock is taken (or refused) at BEGIN, so no write inside the
+      // transaction waits on another connection or fails half-way with SQLITE_BUSY.
+      await sql.raw('begin immediate').execute(connection).catch(rollbackAndRethrow(connection));
     }
     let result: T;
     try {
       result = await run(connection);
     } catch (error) {
-      await sql
-        .raw('rollback')
-        .execute(connection)
-        .catch(() => undefined);
-      throw error;
+      return rollbackAndRethrow(connection)(error);
     }
-    await sql.raw('commit').execute(connection);
+    await sql.raw('commit').execute(connection).catch(rollbackAndRethrow(connection));
     return result;
   });
+}
+
+/**
+ * Rolls back what a failed statement may have left open on the connection, then rethrows its error:
+ * a failed COMMIT or BEGIN must never leave the pooled connection inside a transaction.
+ */
+function rollbackAndRethrow(connection: Kysely<StoreDatabase>): (error: unknown) => Promise<never> {
+  return async (error) => {
+    await sql
+      .raw('rollback')
+      .execute(connection)
+      .catch(() => undefined);
+    throw error;
+  };
 }
 
 /** Reads, once, whether a MySQL-dialect server is MariaDB. */

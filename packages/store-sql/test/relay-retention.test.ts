@@ -9,8 +9,8 @@ import { createOutboxRelay } from '@hutong/core';
 import type { OutboxEvent } from '@hutong/core/store-kit';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore } from '@hutong/store-sql';
-import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import Database from 'libsql';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const directory = mkdtempSync(join(tmpdir(), 'hutong-relay-retention-'));

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { createPayments, MemoryOrderStore } from '@hutong/core';
 import { createFakeProvider } from '@hutong/core/testing';
 import { createSqlStore } from '@hutong/store-sql';
-import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import Database from 'libsql';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const directory = mkdtempSync(join(tmpdir(), 'hutong-relay-'));
@@ -99,6 +99,31 @@ describe('the facade with an outbox store', () => {
     expect(sharedSeen).toHaveLength(6);
     expect(new Set(sharedSeen).size).toBe(6);
     for (const { seen } of own) expect(seen.sort()).toEqual([...sharedSeen].sort());
+  });
+
+  it('delivers order.paid of other orders past an order.created listener that never settles, and stops in bounded time', async () => {
+    const fake = createFakeProvider();
+    // The relay's own options (deadline, backoff, drain) reach it through the facade's `relay`.
+    const relay = { pollIntervalMs: 20, deliveryTimeoutMs: 200, retryDelayMs: 50, drainTimeoutMs: 300 };
+    const payments = createPayments({ providers: [fake], store: sqliteStore(), relay });
+    const paid: string[] = [];
+    let hung = 0;
+    payments.on('order.created', () => {
+      hung++;
+      if (hung === 1) return new Promise<void>(() => undefined); // the first one never settles
+    });
+    payments.on('order.paid', ({ order }) => void paid.push(order.id));
+    const first = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1999, subject: 'Tea' });
+    const second = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 2999, subject: 'Tea' });
+    await payments.handleNotification('fake', fake.sandbox.pay(second.order.id));
+    await payments.handleNotification('fake', fake.sandbox.pay(first.order.id));
+    const deadline = Date.now() + 10_000;
+    while (paid.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The second order's payment arrives first; the first order's, once its order.created is retried.
+    expect(paid).toEqual([second.order.id, first.order.id]);
+    const started = Date.now();
+    await payments.relay?.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('keeps inline delivery with the memory store, with the same event ids', async () => {

@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { runOrderStoreTests } from '@hutong/core/conformance';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore } from '@hutong/store-sql';
-import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import Database from 'libsql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSqlStoreSuite, testPrefix } from './sql-store-suite.js';
 
@@ -37,7 +37,7 @@ describe('SQLite in memory', () => {
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
 
-/** Four OS processes migrate one file at once (better-sqlite3 is synchronous: one per process). */
+/** Four OS processes migrate one file at once (the driver is synchronous: one per process). */
 async function migrateInProcesses(file: string, tablePrefix: string): Promise<string[][]> {
   const startAt = String(Date.now() + 4000);
   const run = () =>
@@ -99,7 +99,7 @@ describe('SQLite through libsql (url: sqlite:<file>), the embedded default', () 
       await second.close();
     }
     const raw = new Database(join(directory, 'libsql-reopen.db'), { readonly: true });
-    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.prepare('PRAGMA journal_mode').get()).toMatchObject({ journal_mode: 'wal' });
     raw.close();
   });
 });

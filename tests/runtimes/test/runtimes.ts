@@ -164,6 +164,8 @@ export function runtimes(): Runtime[] {
     {
       name: 'deno',
       missing: deno ? undefined : 'no working Deno binary (the `deno` npm package, or `deno` on PATH)',
+      // No `--allow-env`: hutong runs with only the network it needs (reading NODE_ENV, refused here,
+      // is not an error).
       start: (bundles) =>
         startProcess(deno as string, ['run', '--no-config', '--no-lock', '--allow-net=127.0.0.1', bundles.deno]),
     },

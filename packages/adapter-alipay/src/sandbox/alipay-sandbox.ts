@@ -93,6 +93,9 @@ export interface AlipaySandbox extends WalletSandbox<AlipaySandboxTrade> {
 /** The sandbox's in-process gateway address (never resolved: requests go to the in-process fetch). */
 export const ALIPAY_SANDBOX_GATEWAY = 'https://alipay.sandbox.hutong.invalid/gateway.do';
 
+/** The gateway's path: the API answers there only. */
+const GATEWAY_PATH = new URL(ALIPAY_SANDBOX_GATEWAY).pathname;
+
 /**
  * Creates an Alipay sandbox.
  *
@@ -118,6 +121,10 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
     const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text();
     const page = await answerBrowserRequest(state, request.method, url, body, payAndNotify);
     if (page) return page;
+    // Only the gateway answers API calls; any other path is not Alipay's (404), as the real host does.
+    if (url.pathname !== GATEWAY_PATH) {
+      return new Response('not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    }
     return new Response(answerGatewayRequest(state, request.url, body), {
       status: 200,
       headers: { 'content-type': 'application/json;charset=utf-8' },

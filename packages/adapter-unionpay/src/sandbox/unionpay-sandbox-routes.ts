@@ -154,6 +154,7 @@ const ORIG_RESP_CODE = {
   failed: '01',
   created: '05',
   expired: '05',
+  closed: '42',
 } as const satisfies Record<UnionpaySandboxTransaction['state'], string>;
 
 /** `queryTrans.do`: a consume not yet paid (or expired) is not found (34), as at UnionPay. */
@@ -170,7 +171,7 @@ function query(state: UnionpaySandboxState, request: Fields): Fields {
     currencyCode: '156',
     ...SUCCESS,
     origRespCode: orig,
-    origRespMsg: orig === '00' ? '成功[0000000]' : orig,
+    origRespMsg: orig === '00' ? '成功[0000000]' : orig === '42' ? '交易已关闭' : orig,
     queryId: t.queryId,
     txnAmt: String(t.amount),
     settleAmt: String(t.amount),
@@ -216,6 +217,14 @@ function cashierPay(
   };
 }
 
+/** The gateway's endpoints; any other path is not found (404), before any signature check. */
+const GATEWAY_ENDPOINTS: ReadonlySet<string> = new Set([
+  'frontTransReq.do',
+  'backTransReq.do',
+  'appTransReq.do',
+  'queryTrans.do',
+]);
+
 /**
  * Answers one request to the sandbox's gateway (`path` ends with the endpoint; `base` is the
  * gateway base the cashier page posts back to).
@@ -235,6 +244,7 @@ export function handleUnionpaySandboxRequest(
   const request = decodeUnionpayForm(body);
   const endpoint = path.slice(path.lastIndexOf('/') + 1);
   if (endpoint === 'pay' && path.endsWith('/sandbox/pay')) return cashierPay(state, hooks, request.orderId ?? '');
+  if (!GATEWAY_ENDPOINTS.has(endpoint)) return { status: 404, type: 'text/plain', text: 'not found' };
   const problem = checkUnionpaySandboxRequest(state, request);
   if (endpoint === 'frontTransReq.do') {
     if (problem) return html(`<p>${escapeHtml(problem.respMsg ?? '')}</p>`);

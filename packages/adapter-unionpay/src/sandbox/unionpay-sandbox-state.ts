@@ -39,8 +39,11 @@ export interface UnionpaySandboxTransaction {
   txnTime: string;
   amount: number;
   queryId: string;
-  /** `created`: not yet paid (consume) or settled (refund); `expired`: a consume never paid. */
-  state: 'created' | 'succeeded' | 'failed' | 'expired';
+  /**
+   * `created`: not yet paid (consume) or settled (refund); `expired`: a consume never paid, timed
+   * out; `closed`: a consume UnionPay closed unpaid (queries report `origRespCode` 42).
+   */
+  state: 'created' | 'succeeded' | 'failed' | 'expired' | 'closed';
   backUrl: string | undefined;
   frontUrl: string | undefined;
   reqReserved: string | undefined;

@@ -8,22 +8,19 @@
  *
  * @packageDocumentation
  */
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeUnionpayForm, encodeUnionpayForm } from '@hutong/adapter-unionpay/protocol';
 import { type NotificationInput, ProviderApiError, ValidationError } from '@hutong/core';
-import type {
-  SandboxPayOptions,
-  SandboxSettleRefundOptions,
-  WalletSandbox,
-  WalletSandboxServer,
+import {
+  type SandboxPayOptions,
+  type SandboxSettleRefundOptions,
+  serveSandbox,
+  type WalletSandbox,
+  type WalletSandboxServer,
 } from '@hutong/core/testing';
 import {
   checkUnionpaySandboxRequest,
   createUnionpaySandboxTransaction,
   handleUnionpaySandboxRequest,
-  type UnionpaySandboxReply,
   type UnionpaySandboxRouteHooks,
 } from './unionpay-sandbox-routes.js';
 import {
@@ -101,8 +98,8 @@ export interface UnionpaySandbox extends WalletSandbox<UnionpaySandboxTransactio
    */
   fail(orderId: string): NotificationInput;
   /**
-   * UnionPay closes no trade on request: an unpaid consume ends by timing out (`payTimeout`), as
-   * {@link expire}, with no notification (queries no longer find it): returns `undefined`.
+   * UnionPay closes the unpaid consume: queries report it with `origRespCode` 42 (closed); UnionPay
+   * sends no notification for that: returns `undefined`. The buyer can no longer pay it.
    */
   close(orderId: string): undefined;
   /** Hostile messages for tests of an adapter's defences. */
@@ -151,30 +148,6 @@ function withFields(notification: NotificationInput, fields: Fields): Notificati
 
 /** A base64 signature with its first character changed (still base64, no longer the signature). */
 const broken = (signature: string) => `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-
-/** Serves `handle` on 127.0.0.1 (Node's `http`): the gateway and the cashier page. */
-async function listenOn(
-  port: number,
-  handle: (path: string, body: string, base: string) => UnionpaySandboxReply,
-): Promise<WalletSandboxServer> {
-  const server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const { port: bound } = server.address() as AddressInfo;
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const reply = handle(path, Buffer.concat(chunks).toString('utf8'), `http://127.0.0.1:${bound}/gateway/api`);
-    // The back notification goes out before the buyer's browser is sent back to frontUrl.
-    await reply.after?.();
-    response.writeHead(reply.status, { 'content-type': reply.type }).end(reply.text);
-  });
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
-  const { port: bound } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${bound}/gateway/api`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** The hostile hooks of one sandbox; `tamperNextReply` is left to the routes' reply hooks. */
 function createHostileHooks(
@@ -247,6 +220,12 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
 
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const request = new Request(input, init);
+    // The gateway and the cashier take form posts only, as UnionPay's do.
+    if (request.method !== 'POST')
+      return new Response('method not allowed', {
+        status: 405,
+        headers: { allow: 'POST', 'content-type': 'text/plain' },
+      });
     const url = new URL(request.url);
     const reply = handle(
       url.pathname,
@@ -269,7 +248,12 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     fetch,
     hostile,
 
-    listen: (port = 0) => listenOn(port, handle),
+    async listen(port = 0): Promise<WalletSandboxServer> {
+      // Core's Node bridge: the request URL is built from the server's own origin, malformed
+      // requests are answered 4xx, and a failing handler never brings the process down.
+      const server = await serveSandbox(fetch, { port });
+      return { baseUrl: `${server.baseUrl}/gateway/api`, close: server.close };
+    },
 
     open(action) {
       if (action.type === 'qr') {
@@ -294,7 +278,8 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
 
     pay(orderId, payOptions = {}) {
       const t = state.requireTransaction(orderId);
-      if (t.state === 'expired') throw new ValidationError('orderId', `${orderId} expired unpaid`);
+      if (t.state === 'expired' || t.state === 'closed')
+        throw new ValidationError('orderId', `${orderId} ${t.state} unpaid`);
       if (payOptions.respCode !== undefined) return state.notification(t, payOptions.respCode, payOptions);
       if (t.state === 'created') t.state = payOptions.fail ? 'failed' : 'succeeded';
       return state.notification(t, t.state === 'succeeded' ? '00' : '01', payOptions);
@@ -308,7 +293,11 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
       return undefined;
     },
 
-    close: (orderId) => sandbox.expire(orderId),
+    close(orderId) {
+      const t = state.requireTransaction(orderId);
+      if (t.txnType === '01' && t.state === 'created') t.state = 'closed';
+      return undefined;
+    },
 
     frontReturn(orderId, returnOptions = {}) {
       const t = state.requireTransaction(orderId);

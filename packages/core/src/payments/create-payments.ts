@@ -13,9 +13,10 @@ import { handleNotification } from './handle-notification.js';
 import { warnOfMemoryStoreInProduction } from './memory-store-warning.js';
 import { payWithCode } from './pay-with-code.js';
 import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
-import { createPaymentsRelay, defaultListenerError } from './payments-relay.js';
+import { createPaymentsRelay } from './payments-relay.js';
 import { checkNotifyUrl } from './payments-schemas.js';
 import type { AnyProvider, Payments, PaymentsOptions } from './payments-types.js';
+import { droppedListenerErrors } from './payments-warnings.js';
 import { nodeWebhookHandler, webhookHandler } from './payments-webhooks.js';
 import { refundOrder } from './refund-order.js';
 import { resumePayment } from './resume-payment.js';
@@ -68,7 +69,7 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
   if (typeof options.notifyUrl === 'string') checkNotifyUrl(options.notifyUrl, 'options.notifyUrl');
   const store: OrderStore = options.store ?? new MemoryOrderStore();
   warnOfMemoryStoreInProduction(store);
-  const emitter = new PaymentsEmitter(options.onListenerError ?? defaultListenerError);
+  const emitter = new PaymentsEmitter(options.onListenerError ?? droppedListenerErrors());
   const relayOptions = options.relay === false ? undefined : (options.relay ?? {});
   const relay = createPaymentsRelay(store.outbox, relayOptions, emitter);
   const context: PaymentsContext = {

@@ -1,6 +1,8 @@
 /**
  * `payments.handleNotification`: verifies a wallet's notification, applies its event atomically,
- * and returns the exact reply the wallet expects. Never throws.
+ * and returns the exact reply the wallet expects: a refused notification gets the provider's refusal
+ * (4xx), a failure on the merchant's side a 5xx (503 for a retryable `StoreError` while the store is
+ * down) so the wallet delivers it again. Never throws.
  *
  * @packageDocumentation
  */
@@ -8,6 +10,7 @@ import { ValidationError } from '../errors.js';
 import type { OrderAnomaly } from '../order.js';
 import { type NotificationInput, toNotificationRequest } from '../webhook-request.js';
 import { applyEvent } from './apply-event.js';
+import { notificationFailureReply } from './notification-failure-reply.js';
 import type { PaymentsContext } from './payments-context.js';
 import type { HandleNotificationResult } from './payments-types.js';
 
@@ -39,6 +42,8 @@ export async function handleNotification(
     };
   } catch (error) {
     await context.emitter.emit('notification.rejected', { provider: providerId, error });
-    return { ok: false, error, response: provider.acknowledgeNotification({ accepted: false, error }) };
+    // A refusal keeps the provider's reply; a failure on our side answers 5xx (503 if retryable).
+    const response = notificationFailureReply(provider.acknowledgeNotification({ accepted: false, error }), error);
+    return { ok: false, error, response };
   }
 }

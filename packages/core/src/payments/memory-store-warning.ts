@@ -20,7 +20,7 @@ let warned = false;
 export function warnOfMemoryStoreInProduction(store: OrderStore): void {
   if (warned || !(store instanceof MemoryOrderStore)) return;
   const runtime = (globalThis as { process?: Partial<Pick<NodeJS.Process, 'env' | 'emitWarning'>> }).process;
-  if (runtime?.env?.NODE_ENV !== 'production' || typeof runtime.emitWarning !== 'function') return;
+  if (typeof runtime?.emitWarning !== 'function' || readNodeEnv(runtime) !== 'production') return;
   warned = true;
   runtime.emitWarning(
     'createPayments keeps orders in memory (MemoryOrderStore, the default store) with NODE_ENV=production: ' +
@@ -28,4 +28,13 @@ export function warnOfMemoryStoreInProduction(store: OrderStore): void {
       "createSqlStore from '@hutong/store-sql'.",
     { type: 'HutongWarning', code: MEMORY_ORDER_STORE_WARNING },
   );
+}
+
+/** `NODE_ENV`, or `undefined` where reading the environment is refused (Deno without `--allow-env`). */
+function readNodeEnv(runtime: Partial<Pick<NodeJS.Process, 'env'>>): string | undefined {
+  try {
+    return runtime.env?.NODE_ENV;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,25 +6,10 @@
  */
 import { AmountMismatchError } from '../errors.js';
 import type { OrderStore } from '../order-store.js';
-import { type ClaimedOutboxEvent, createOutboxRelay, type OutboxEvent, type OutboxRelay } from '../outbox.js';
-import type { PaymentsEmitter, PaymentsEventMap, PaymentsEventType } from '../payments-events.js';
+import { createOutboxRelay, type OutboxEvent, type OutboxRelay } from '../outbox.js';
+import type { PaymentsEmitter, PaymentsEventMap } from '../payments-events.js';
 import type { PaymentsRelayOptions } from './payments-types.js';
-
-/** The default `onListenerError`: a listener's failure is reported, the stored change stands. */
-export function defaultListenerError(error: unknown, event: PaymentsEventType): void {
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(`[hutong] a listener of ${event} threw: ${message}`);
-}
-
-function defaultRelayError(
-  error: unknown,
-  context: { event?: ClaimedOutboxEvent | undefined; gaveUp?: boolean | undefined },
-): void {
-  // Listener errors reach `onListenerError`; what is left is a store failure or a delivery given up.
-  if (context.event && !context.gaveUp) return;
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(`[hutong] outbox relay: ${message}`);
-}
+import { droppedRelayErrors } from './payments-warnings.js';
 
 /** What a listener receives for an outbox event: its payload, its id, and a rebuilt amount error. */
 function listenerPayload(event: OutboxEvent): PaymentsEventMap[OutboxEvent['type']] {
@@ -44,7 +29,8 @@ function listenerPayload(event: OutboxEvent): PaymentsEventMap[OutboxEvent['type
 
 /**
  * The relay that delivers the store's outbox to the emitter's listeners, or `undefined` when the
- * store has no outbox or the relay is turned off (`relay: false`).
+ * store has no outbox or the relay is turned off (`relay: false`). Without `relayOptions.onError`,
+ * relay failures are dropped (one process warning, see {@link droppedRelayErrors}).
  */
 export function createPaymentsRelay(
   outbox: OrderStore['outbox'],
@@ -54,7 +40,7 @@ export function createPaymentsRelay(
   if (!outbox || !relayOptions) return undefined;
   return createOutboxRelay({
     outbox,
-    onError: defaultRelayError,
+    onError: droppedRelayErrors(),
     ...relayOptions,
     deliver: (event) => emitter.emit(event.type, listenerPayload(event) as never),
   });

@@ -44,7 +44,12 @@ export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
   now?: (() => Date) | undefined;
   /** How many times a write that lost a race is re-read and re-applied. Default 16. */
   maxConflictRetries?: number | undefined;
-  /** Receives errors thrown by event listeners (the stored change stands). Default: `console.error`. */
+  /**
+   * Receives errors thrown by event listeners (the stored change stands), with the event's name.
+   * Default: none. Library code never logs, so without it listener errors are dropped, and the first
+   * one makes the process emit one warning (`process.emitWarning`, code `HUTONG_LISTENER_ERROR`,
+   * naming the event and the error's class, never its message). Pass it to log or alert.
+   */
   onListenerError?: ((error: unknown, event: PaymentsEventType) => void) | undefined;
   /**
    * The outbox relay, with a store that has an outbox (`store.outbox`, e.g. `@hutong/store-sql`):
@@ -56,7 +61,10 @@ export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
 
 /**
  * Options of the facade's outbox relay ({@link PaymentsOptions.relay}); see
- * {@link OutboxRelayOptions} for each.
+ * {@link OutboxRelayOptions} for each. `onError` receives store failures and events given up on
+ * (listeners' errors go to {@link PaymentsOptions.onListenerError}). Default: none; library code
+ * never logs, so without it they are dropped, and the first one makes the process emit one warning
+ * (`process.emitWarning`, code `HUTONG_OUTBOX_RELAY_ERROR`). Pass it to log or alert.
  *
  * @example
  * ```ts
@@ -267,7 +275,12 @@ export interface RejectedNotification {
   event?: undefined;
   outcome?: undefined;
   anomalies?: undefined;
-  /** The exact reply the provider expects (it redelivers when this is not a 2xx). */
+  /**
+   * The reply to send (the wallet redelivers on anything but 2xx): the provider's refusal (4xx) when
+   * the notification itself was refused (bad signature, malformed, unknown order); the provider's
+   * failure body with a 5xx when our side failed, so the wallet retries: 503 for a retryable error
+   * (a `StoreError` while the database restarts), 500 for another (a bug).
+   */
   response: WebhookResponse;
 }
 
@@ -308,7 +321,12 @@ export interface Payments<P extends AnyProvider = any> {
    * wallet's own rule for paying the same order again. Never creates a second payable order.
    */
   resume(orderId: string, input?: ResumeInput<P>): Promise<CreatePaymentOutput>;
-  /** Verifies a notification, applies it atomically and returns the reply to send. Never throws. */
+  /**
+   * Verifies a notification, applies it atomically and returns the reply to send. Never throws. A
+   * notification refused for what it says gets the provider's refusal (4xx); one that met a failure
+   * on the merchant's side gets a 5xx (503 for a retryable `StoreError` while the database
+   * restarts, 500 for a bug), so the wallet delivers it again.
+   */
   handleNotification(provider: P['id'], input: NotificationInput): Promise<HandleNotificationResult>;
   /**
    * Asks the provider for the payment's (and pending refunds') state and applies it. With

@@ -1,6 +1,7 @@
 // How a child process of the tests reaches the database named on its command line.
-import Database from 'better-sqlite3';
+
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import Database from 'libsql';
 import { createPool } from 'mysql2';
 import pg from 'pg';
 

@@ -1,8 +1,9 @@
 // One process of the concurrent-migration test: migrates a SQLite file, prints what it applied.
 // Usage (from packages/store-sql, so tsconfig paths resolve): tsx test/processes/migrate-sqlite.ts FILE PREFIX START_AT_MS
 // Every process waits until START_AT_MS after loading, so their migrations really overlap.
-import Database from 'better-sqlite3';
+
 import { Kysely, SqliteDialect } from 'kysely';
+import Database from 'libsql';
 import { migrateToLatest } from '../../src/index.js';
 
 const [file, tablePrefix, startAt] = process.argv.slice(2);
