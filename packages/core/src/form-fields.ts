@@ -343,6 +343,7 @@ export class FormFields {
       const position = order[k] as number;
       const escaped = escapes[position] as number;
       if (k > 0) out[written++] = AMPERSAND;
+      // A signed field has a value, so its name ends at the `=` just before the value.
       if ((escaped & NAME_ESCAPED) === 0) {
         written = copyRaw(bytes, nameStarts[position] as number, (starts[position] as number) - 1, written);
       } else {
