@@ -256,6 +256,12 @@ export async function benchAlipay(): Promise<boolean> {
       target: 0,
     },
     {
+      label: 'notification: hutong ÷ floor with form reader (CPU time)',
+      ratio: (formFloorRate.cpuNsPerOp ?? Number.NaN) / (hutongNotify.cpuNsPerOp ?? Number.NaN),
+      kind: 'info',
+      target: 0,
+    },
+    {
       label: 'notification: hutong ÷ alipay-sdk checkNotifySign (rate)',
       ratio: hutongNotify.opsPerSecond / sdkNotify.opsPerSecond,
       kind: 'min',

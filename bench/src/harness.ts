@@ -6,6 +6,11 @@ export interface Measurement {
   name: string;
   opsPerSecond: number;
   nsPerOp: number;
+  /**
+   * CPU time (user + system, this process) per operation, median of the samples: on a machine
+   * shared with other work, wall-clock rates move with the load, CPU time much less.
+   */
+  cpuNsPerOp?: number;
 }
 
 /**
@@ -58,10 +63,12 @@ export async function measureInterleaved(cases: readonly Case[], options: Measur
   const sampleMs = options.sampleMs ?? 300;
   const counters = cases.map(() => 0);
   const rates: number[][] = cases.map(() => []);
+  const cpuTimes: number[][] = cases.map(() => []);
   const runSample = async (index: number, record: boolean) => {
     const { fn, iterations } = cases[index] as Case;
     let i = counters[index] as number;
     let count = 0;
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     let elapsed = 0;
     if (iterations !== undefined) {
@@ -75,26 +82,32 @@ export async function measureInterleaved(cases: readonly Case[], options: Measur
         elapsed = performance.now() - start;
       }
     }
+    const cpu = process.cpuUsage(cpuStart);
     counters[index] = i;
-    if (record) (rates[index] as number[]).push((count * 1000) / elapsed);
+    if (record) {
+      (rates[index] as number[]).push((count * 1000) / elapsed);
+      (cpuTimes[index] as number[]).push(((cpu.user + cpu.system) * 1000) / count);
+    }
   };
   // Warm-up: let the JIT settle on every case.
   for (let index = 0; index < cases.length; index++) await runSample(index, false);
   for (let round = 0; round < samples; round++) {
     for (let k = 0; k < cases.length; k++) await runSample((round + k) % cases.length, true);
   }
-  return cases.map((c, index) => median(c.name, rates[index] as number[]));
+  return cases.map((c, index) => median(c.name, rates[index] as number[], cpuTimes[index] as number[]));
 }
 
-function median(name: string, rates: number[]): Measurement {
+function median(name: string, rates: number[], cpuTimes: number[]): Measurement {
   rates.sort((a, b) => a - b);
+  cpuTimes.sort((a, b) => a - b);
   const opsPerSecond = rates[Math.floor(rates.length / 2)] as number;
-  return { name, opsPerSecond, nsPerOp: 1e9 / opsPerSecond };
+  return { name, opsPerSecond, nsPerOp: 1e9 / opsPerSecond, cpuNsPerOp: cpuTimes[Math.floor(cpuTimes.length / 2)] };
 }
 
 export function formatRate(m: Measurement): string {
   const ops = m.opsPerSecond >= 1000 ? `${(m.opsPerSecond / 1000).toFixed(1)}k` : m.opsPerSecond.toFixed(0);
-  return `${ops.padStart(9)} ops/s  ${(m.nsPerOp / 1000).toFixed(2).padStart(9)} µs/op`;
+  const cpu = m.cpuNsPerOp === undefined ? '' : `  (CPU ${(m.cpuNsPerOp / 1000).toFixed(2)} µs/op)`;
+  return `${ops.padStart(9)} ops/s  ${(m.nsPerOp / 1000).toFixed(2).padStart(9)} µs/op${cpu}`;
 }
 
 /** One printed comparison: a figure, what it is compared to, the ratio and the target. */
@@ -180,5 +193,15 @@ export function floorComparisons(
       kind: 'info',
       target: 0,
     },
+    ...(hutong.cpuNsPerOp !== undefined && floor.cpuNsPerOp !== undefined
+      ? [
+          {
+            label: 'notification: hutong ÷ floor (rate by CPU time)',
+            ratio: floor.cpuNsPerOp / hutong.cpuNsPerOp,
+            kind: 'info' as const,
+            target: 0,
+          },
+        ]
+      : []),
   ];
 }

@@ -92,6 +92,10 @@ export function hasBalancedBraces(value: string): boolean {
 /**
  * Decodes one form component exactly once: `+` is a space, `%XX` a UTF-8 byte.
  *
+ * Text whose escapes are all ASCII (the usual `sign`, dates, e-mail addresses) is decoded by native
+ * searches, joining the raw runs between escapes; text with an escape at or beyond `%80` or a
+ * malformed one goes to the standard decoder, which also gives the error. Both give the same string.
+ *
  * @param field - named in the error.
  * @throws ValidationError for a malformed escape or escapes that are not UTF-8.
  * @example
@@ -100,8 +104,40 @@ export function hasBalancedBraces(value: string): boolean {
  * ```
  */
 export function decodeFormComponent(text: string, field: string): string {
+  let percent = text.indexOf('%');
+  let plus = text.indexOf('+');
+  if (percent === -1 && plus === -1) return text;
+  let decoded = '';
+  let from = 0;
+  while (percent !== -1 || plus !== -1) {
+    if (plus !== -1 && (percent === -1 || plus < percent)) {
+      decoded += `${text.slice(from, plus)} `;
+      from = plus + 1;
+      plus = text.indexOf('+', from);
+      continue;
+    }
+    const high = hexDigitValue(text.charCodeAt(percent + 1));
+    const low = high === -1 ? -1 : hexDigitValue(text.charCodeAt(percent + 2));
+    // Beyond ASCII an escape is one byte of a UTF-8 sequence: the standard decoder joins those.
+    if (low === -1 || high >= 8) return decodeStandard(text, field);
+    decoded += text.slice(from, percent) + String.fromCharCode((high << 4) | low);
+    from = percent + 3;
+    percent = text.indexOf('%', from);
+  }
+  return decoded + text.slice(from);
+}
+
+/** The value of one hex digit (NaN, past the end, included), or -1. */
+function hexDigitValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
+}
+
+/** The standard decoder, for escapes beyond ASCII, and the source of the errors. */
+function decodeStandard(text: string, field: string): string {
   const spaced = text.indexOf('+') === -1 ? text : text.replace(/\+/g, ' ');
-  if (spaced.indexOf('%') === -1) return spaced;
   try {
     return decodeURIComponent(spaced);
   } catch (cause) {

@@ -25,6 +25,11 @@ const PLUS = 0x2b;
 const PERCENT = 0x25;
 const AMPERSAND = 0x26;
 const EQUALS = 0x3d;
+/** {@link FormFields} `#escapes` bits. */
+const NAME_ESCAPED = 1;
+const VALUE_ESCAPED = 2;
+/** Raw runs shorter than this are copied byte by byte; longer ones by one native copy. */
+const NATIVE_COPY_FROM = 16;
 /** Up to this many fields, an insertion sort (at most ~500 comparisons) beats the built-in sort. */
 const INSERTION_SORT_LIMIT = 32;
 
@@ -60,8 +65,12 @@ export class FormFields {
   readonly #splittable: number[] = [];
   /** The first three UTF-16 units of each name as one number: most comparisons end there. */
   readonly #keys: number[] = [];
+  /** Where each field's name starts (its value starts after the `=`, or is empty). */
+  readonly #nameStarts: number[] = [];
   readonly #starts: number[] = [];
   readonly #ends: number[] = [];
+  /** Per field: whether its name (bit 1) or value (bit 2) holds a `%` or `+` to decode. */
+  readonly #escapes: number[] = [];
 
   private constructor(body: string, field: string, braceGroups: boolean) {
     this.#body = body;
@@ -91,9 +100,14 @@ export class FormFields {
     const keys = form.#keys;
     const starts = form.#starts;
     const ends = form.#ends;
+    const nameStarts = form.#nameStarts;
+    const escapes = form.#escapes;
     const length = body.length;
-    // Escaped `&`s are rare: one search finds them all, and only their fields are looked at again.
+    // Escapes and escaped `&`s are found by native searches, each advanced past a field at most
+    // once, so no character is looked at one by one here and the work stays linear.
     let escapedAmpersand = body.indexOf('%26');
+    let percent = body.indexOf('%');
+    let plus = body.indexOf('+');
     let start = 0;
     while (start < length) {
       let end = body.indexOf('&', start);
@@ -103,18 +117,21 @@ export class FormFields {
           throw new ValidationError(field, `has more than ${MAX_FORM_FIELDS} fields`);
         let equals = body.indexOf('=', start);
         if (equals === -1 || equals > end) equals = end;
+        if (percent !== -1 && percent < start) percent = body.indexOf('%', start);
+        if (plus !== -1 && plus < start) plus = body.indexOf('+', start);
+        let escaped = 0;
         let name = body.slice(start, equals);
-        for (let i = 0; i < name.length; i++) {
-          const code = name.charCodeAt(i);
-          if (code === PERCENT || code === PLUS) {
-            name = decodeFormComponent(name, field);
-            if (name.includes('&') || name.includes('=')) {
-              throw new ValidationError(field, 'has a field name holding & or =');
-            }
-            break;
+        if ((percent !== -1 && percent < equals) || (plus !== -1 && plus < equals)) {
+          escaped = NAME_ESCAPED;
+          name = decodeFormComponent(name, field);
+          if (name.includes('&') || name.includes('=')) {
+            throw new ValidationError(field, 'has a field name holding & or =');
           }
         }
         const valueStart = equals === end ? end : equals + 1;
+        if (percent !== -1 && percent < valueStart) percent = body.indexOf('%', valueStart);
+        if (plus !== -1 && plus < valueStart) plus = body.indexOf('+', valueStart);
+        if ((percent !== -1 && percent < end) || (plus !== -1 && plus < end)) escaped |= VALUE_ESCAPED;
         if (escapedAmpersand !== -1 && escapedAmpersand < end) {
           while (escapedAmpersand !== -1 && escapedAmpersand < valueStart) {
             escapedAmpersand = body.indexOf('%26', escapedAmpersand + 3);
@@ -126,8 +143,10 @@ export class FormFields {
         }
         names.push(name);
         keys.push(sortKey(name));
+        nameStarts.push(start);
         starts.push(valueStart);
         ends.push(end);
+        escapes.push(escaped);
       }
       start = end + 1;
     }
@@ -209,10 +228,9 @@ export class FormFields {
   get(name: string): string | undefined {
     const position = this.#find(name);
     if (position === -1) return undefined;
-    return decodeFormComponent(
-      this.#body.slice(this.#starts[position] as number, this.#ends[position] as number),
-      this.#field,
-    );
+    const raw = this.#body.slice(this.#starts[position] as number, this.#ends[position] as number);
+    // Parsing noted which values hold a `%` or `+`: the others are their own decoding.
+    return ((this.#escapes[position] as number) & VALUE_ESCAPED) === 0 ? raw : decodeFormComponent(raw, this.#field);
   }
 
   /**
@@ -250,6 +268,8 @@ export class FormFields {
    */
   signedBytes(omit: readonly string[] = [], known?: { name: string; bytes: Uint8Array }): Buffer {
     const order = this.#sortedPositions(omit);
+    const ascii = this.#writeAscii(order, known);
+    if (ascii !== undefined) return ascii;
     return this.#write(order, false, known) ?? (this.#write(order, true, known) as Buffer);
   }
 
@@ -259,11 +279,17 @@ export class FormFields {
     const starts = this.#starts;
     const ends = this.#ends;
     const sorted = this.#sorted;
+    // The omitted names are looked up once; the loop then compares positions, not strings.
+    const omitted: number[] = [];
+    for (let k = 0; k < omit.length; k++) {
+      const position = names.indexOf(omit[k] as string);
+      if (position !== -1) omitted.push(position);
+    }
     const order: number[] = [];
     for (let k = 0; k < sorted.length; k++) {
       const position = sorted[k] as number;
       if ((ends[position] as number) <= (starts[position] as number)) continue;
-      if (omit.length > 0 && omit.includes(names[position] as string)) continue;
+      if (omitted.length > 0 && omitted.includes(position)) continue;
       order.push(position);
     }
     if (this.#splittable.length > 0) this.#refuseSplittable(order);
@@ -291,6 +317,70 @@ export class FormFields {
         throw new ValidationError(this.#field, 'has a value that could be split into another signed field');
       }
     }
+  }
+
+  /**
+   * Writes the signed string of an all-ASCII body from its bytes: a raw name or value (no `%` or
+   * `+`, known from parsing) is copied as it stands, an escaped one decoded byte by byte. Names that
+   * were escaped are written from their decoded text.
+   */
+  #writeAscii(order: readonly number[], known?: { name: string; bytes: Uint8Array }): Buffer | undefined {
+    const body = this.#body;
+    const length = body.length;
+    // One buffer: the body's bytes first, the signed string after them (never longer than the body
+    // when it is ASCII), so a raw run is moved by `copyWithin` without another buffer.
+    const out = Buffer.allocUnsafe(2 * length + (known ? known.bytes.byteLength : 0));
+    if (out.write(body, 0, 'utf8') !== length) return undefined;
+    const bytes = out;
+    const names = this.#names;
+    const nameStarts = this.#nameStarts;
+    const starts = this.#starts;
+    const ends = this.#ends;
+    const escapes = this.#escapes;
+    let written = length;
+    let highBytes = false;
+    for (let k = 0; k < order.length; k++) {
+      const position = order[k] as number;
+      const escaped = escapes[position] as number;
+      if (k > 0) out[written++] = AMPERSAND;
+      // A signed field has a value, so its name ends at the `=` just before the value.
+      if ((escaped & NAME_ESCAPED) === 0) {
+        written = copyRaw(bytes, nameStarts[position] as number, (starts[position] as number) - 1, written);
+      } else {
+        written += out.write(names[position] as string, written, 'utf8');
+      }
+      out[written++] = EQUALS;
+      if (known !== undefined && names[position] === known.name) {
+        out.set(known.bytes, written);
+        written += known.bytes.byteLength;
+        continue;
+      }
+      const start = starts[position] as number;
+      const end = ends[position] as number;
+      if ((escaped & VALUE_ESCAPED) === 0) {
+        written = copyRaw(bytes, start, end, written);
+        continue;
+      }
+      for (let i = start; i < end; i++) {
+        const code = bytes[i] as number;
+        if (code === PERCENT) {
+          const high = i + 2 < end ? hexValue(bytes[i + 1] as number) : -1;
+          const low = high === -1 ? -1 : hexValue(bytes[i + 2] as number);
+          if (low === -1) throw new ValidationError(this.#field, 'has a malformed %-escape');
+          const byte = (high << 4) | low;
+          if (byte >= 0x80) highBytes = true;
+          out[written++] = byte;
+          i += 2;
+        } else if (code === PLUS) {
+          out[written++] = 0x20;
+        } else {
+          out[written++] = code;
+        }
+      }
+    }
+    const result = out.subarray(length, written);
+    if (highBytes && !isUtf8(result)) throw new ValidationError(this.#field, 'has %-escapes that are not UTF-8');
+    return result;
   }
 
   /**
@@ -354,6 +444,16 @@ export class FormFields {
     if (highBytes && !isUtf8(bytes)) throw new ValidationError(this.#field, 'has %-escapes that are not UTF-8');
     return bytes;
   }
+}
+
+/** Copies `bytes[start, end)` to `at` in the same buffer; returns the position after it. */
+function copyRaw(bytes: Buffer, start: number, end: number, at: number): number {
+  if (end - start >= NATIVE_COPY_FROM) {
+    bytes.copyWithin(at, start, end);
+    return at + end - start;
+  }
+  for (let i = start; i < end; i++) bytes[at++] = bytes[i] as number;
+  return at;
 }
 
 /** Whether `body` holds `=` or `%3D` between `from` and `end`. */
