@@ -68,7 +68,8 @@ await payments.createPayment({
   clientIp: env.CLIENT_IP,
   metadata: undefined,
 });
-await payments.refund('order0001', { amount: 100, refundId: env.REFUND_ID, reason: env.REASON });
+// refundId is required (refunds are idempotent by it); the other fields take undefined.
+await payments.refund('order0001', { amount: 100, refundId: env.REFUND_ID ?? 'refund0001', reason: env.REASON });
 await new MemoryOrderStore().listOrders({
   status: undefined,
   provider: env.PROVIDER,

@@ -160,7 +160,12 @@ type BaseInput = Omit<SchemaInput<ZodMiniObject<typeof baseShape>>, 'id' | 'endp
  *   middleCert: readFileSync('acp_prod_middle.cer', 'utf8') };
  * ```
  */
-export type UnionpayVerifyCerts = Pick<BaseInput, 'rootCert' | 'middleCert'>;
+export interface UnionpayVerifyCerts {
+  /** UnionPay's root certificate (PEM), the anchor of every `signPubKeyCert` chain. */
+  rootCert: BaseInput['rootCert'];
+  /** UnionPay's intermediate certificate (PEM), which issues every `signPubKeyCert`. */
+  middleCert: BaseInput['middleCert'];
+}
 
 /**
  * Options of `unionpay()`: the merchant, one signing source ({@link UnionpaySignCert}) and the
