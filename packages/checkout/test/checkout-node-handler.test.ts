@@ -7,9 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { track } from '../../../tests/support/processes.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
 
 let child: ChildProcess | undefined;
 let server: { port: number; link: string; attempt: string };
@@ -18,10 +18,13 @@ let exited: string | undefined;
 /** Starts the server process; the tests before each start one again if a request killed it. */
 async function start(): Promise<void> {
   exited = undefined;
-  const proc = spawn(tsx, ['--tsconfig', 'tsconfig.json', 'packages/checkout/test/processes/checkout-server.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // node itself with the tsx loader (not the tsx wrapper, whose child a kill would leave running).
+  const proc = track(
+    spawn(process.execPath, ['--import', 'tsx', 'packages/checkout/test/processes/checkout-server.ts'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   child = proc;
   proc.on('exit', (code, signal) => {
     exited = `exited with ${signal ?? code}`;
@@ -44,8 +47,15 @@ beforeEach(async () => {
   if (!child || exited !== undefined) await start();
 }, 30_000);
 
-afterAll(() => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+afterAll(async () => {
+  const last = child;
+  if (!last) return;
+  if (last.exitCode === null && last.signalCode === null) {
+    const gone = new Promise((resolve) => last.once('exit', resolve));
+    last.kill('SIGKILL');
+    await gone;
+  }
+  expect(last.exitCode !== null || last.signalCode !== null).toBe(true);
 });
 
 /** Sends `head` (the request line and headers, CRLF-separated, no final blank line) and reads the status. */
