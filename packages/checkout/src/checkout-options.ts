@@ -14,7 +14,7 @@ import type {
   WalletOAuth,
 } from '@hutong/core';
 import { ValidationError } from '@hutong/core';
-import { parseWithSchema, type SchemaOutput, z } from '@hutong/core/provider-utils';
+import { parseWithSchema, type SchemaOutput, warnOnceInProduction, z } from '@hutong/core/provider-utils';
 import type { CheckoutLocale } from './checkout-i18n.js';
 import { CHECKOUT_WALLETS, type CheckoutWallet, type PayerAmountBounds } from './checkout-session.js';
 import { type CheckoutStore, MemoryCheckoutStore } from './checkout-store.js';
@@ -121,8 +121,6 @@ export interface ResolvedCheckoutOptions {
 /** Library code never logs by itself: without an `onError`, background failures are dropped. */
 function ignoreError(): void {}
 
-let warnedMemoryStore = false;
-
 /** The warning's code, for `process.on('warning')` filters. */
 export const MEMORY_CHECKOUT_STORE_WARNING = 'HUTONG_MEMORY_CHECKOUT_STORE';
 
@@ -133,16 +131,13 @@ export const MEMORY_CHECKOUT_STORE_WARNING = 'HUTONG_MEMORY_CHECKOUT_STORE';
  * `process.emitWarning` get none.
  */
 function warnOfMemoryStoreInProduction(store: CheckoutStore): void {
-  if (warnedMemoryStore || !(store instanceof MemoryCheckoutStore)) return;
-  const runtime = (globalThis as { process?: Partial<Pick<NodeJS.Process, 'env' | 'emitWarning'>> }).process;
-  if (typeof runtime?.emitWarning !== 'function' || readNodeEnv(runtime) !== 'production') return;
-  warnedMemoryStore = true;
-  runtime.emitWarning(
+  if (!(store instanceof MemoryCheckoutStore)) return;
+  warnOnceInProduction(
+    MEMORY_CHECKOUT_STORE_WARNING,
     'createCheckout keeps its sessions in memory (MemoryCheckoutStore, the default store) with ' +
       'NODE_ENV=production: after a restart or a deploy every shared link, pay-for-me link and printed ' +
       'static code answers 404, and other instances do not see them. Pass a durable store, e.g. ' +
       "createSqlCheckoutStore from '@hutong/store-sql'.",
-    { type: 'HutongWarning', code: MEMORY_CHECKOUT_STORE_WARNING },
   );
 }
 
@@ -202,13 +197,4 @@ export function resolveCheckoutOptions<P extends AnyProvider>(input: CheckoutOpt
     createPayment: payments.createPayment as unknown as ResolvedCheckoutOptions['createPayment'],
     wallets: options.wallets,
   };
-}
-
-/** `NODE_ENV`, or `undefined` where reading the environment is refused (Deno without `--allow-env`). */
-function readNodeEnv(runtime: Partial<Pick<NodeJS.Process, 'env'>>): string | undefined {
-  try {
-    return runtime.env?.NODE_ENV;
-  } catch {
-    return undefined;
-  }
 }

@@ -25,6 +25,7 @@ export * from '../json-reply.js';
 export * from '../node-http.js';
 export * from '../notification-status.js';
 export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
+export { warnOnceInProduction } from '../production-warning.js';
 export * from '../redaction.js';
 export * from '../refusal.js';
 export * from '../reply-binding.js';
