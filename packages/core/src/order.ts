@@ -122,6 +122,11 @@ export interface Order {
   readonly id: string;
   /** Provider id, e.g. `alipay`. */
   readonly provider: string;
+  /**
+   * The platform's key for the sub-merchant this order belongs to (platform mode); absent for an
+   * order of the provider's own account.
+   */
+  readonly merchant?: string | undefined;
   readonly method: PaymentMethod;
   /** Amount to pay, in fen. */
   readonly amount: number;

@@ -5,7 +5,16 @@
  *
  * @packageDocumentation
  */
+import type { MerchantAccount } from './merchant.js';
 import type { Currency } from './money.js';
+import type {
+  MoneyMovementEvent,
+  Split,
+  SplitReturnStatusEvent,
+  SplitStatusEvent,
+  Transfer,
+  TransferStatusEvent,
+} from './money-movement.js';
 import type {
   AppAction,
   FormAction,
@@ -28,6 +37,7 @@ import type {
   RefundSucceededEvent,
 } from './order-state-machine.js';
 import type { PaymentMethod } from './payment-method.js';
+import type { StatementLine, StatementRequest } from './statement.js';
 import type { NotificationRequest, WebhookResponse } from './webhook-request.js';
 
 /**
@@ -77,6 +87,14 @@ export interface ProviderCapabilities {
   readonly refundNotifications: boolean;
   /** `resumePayment` is implemented: a pending payment can be offered again (`payments.resume`). */
   readonly resume: boolean;
+  /** Platform mode: calls may carry a sub-merchant's {@link MerchantAccount}. Absent means `false`. */
+  readonly merchants?: boolean | undefined;
+  /** `split`, `querySplit`, `returnSplit` and `queryReturn` are implemented. Absent means `false`. */
+  readonly split?: boolean | undefined;
+  /** `transfer` and `queryTransfer` are implemented. Absent means `false`. */
+  readonly transfer?: boolean | undefined;
+  /** `statement` is implemented. Absent means `false`. */
+  readonly statements?: boolean | undefined;
 }
 
 /** Everything a provider needs to create a payment; validated by the facade before the call. */
@@ -100,6 +118,16 @@ export interface CreatePaymentRequest {
   clientIp: string | null;
   /** Options only this provider understands (Alipay installments, WeChat scene info, ...). */
   providerOptions: Readonly<Record<string, unknown>>;
+  /**
+   * The sub-merchant the payment is for (platform mode), resolved by the facade from the order's
+   * merchant; `null` or absent for the provider's own account.
+   */
+  merchant?: MerchantAccount | null | undefined;
+  /**
+   * `true`: the payment will be split (WeChat `settle_info.profit_sharing`, Alipay
+   * `extend_params.royalty_freeze`): the wallet holds the funds until the splits are done.
+   */
+  split?: boolean | undefined;
 }
 
 /**
@@ -134,6 +162,8 @@ export interface PaymentReference {
   orderId: string;
   /** The order as stored (for providers that need its creation time or transaction id). */
   order: Order;
+  /** The order's sub-merchant (platform mode), resolved by the facade; `null` or absent for the provider's own. */
+  merchant?: MerchantAccount | null | undefined;
 }
 
 /** A refund to send to the provider. */
@@ -155,6 +185,60 @@ export interface VerifiedNotification {
   event: PaymentEvent;
   /** The provider's notification id, when it has one (for logs). */
   notificationId?: string | undefined;
+  /**
+   * The sub-merchant the wallet signed into the message (WeChat `sub_mchid`, Alipay `auth_app_id`
+   * when it is not the provider's own app id, UnionPay `subMerId`), absent for a message about the
+   * provider's own account. The facade binds it to the order's merchant: a message for another
+   * sub-merchant is refused and recorded.
+   */
+  account?: string | undefined;
+}
+
+/** A verified notification about a split, a split return or a transfer. */
+export interface VerifiedMovementNotification {
+  event: MoneyMovementEvent;
+  notificationId?: string | undefined;
+  /** As {@link VerifiedNotification.account}. */
+  account?: string | undefined;
+}
+
+/** A split to send: the order, the split as recorded, and the receivers' names where the wallet checks them. */
+export interface SplitRequest extends PaymentReference {
+  split: Split;
+  /** Receivers' real names by account, where given (personal data: encrypted on the wire, never logged). */
+  names?: Readonly<Record<string, string>> | undefined;
+  notifyUrl: string | null;
+}
+
+/** An existing split at the provider. */
+export interface SplitReference extends PaymentReference {
+  split: Split;
+}
+
+/** A return of what one receiver got from a split. */
+export interface SplitReturnRequest extends SplitReference {
+  returnId: string;
+  account: string;
+  amount: number;
+  description: string;
+}
+
+/** An existing split return at the provider. */
+export interface SplitReturnReference extends SplitReference {
+  returnId: string;
+}
+
+/** A transfer to send, or to look up, at the provider. */
+export interface TransferRequest {
+  transfer: Transfer;
+  /** The transfer's sub-merchant (platform mode), or `null`/absent. */
+  merchant?: MerchantAccount | null | undefined;
+  notifyUrl: string | null;
+}
+
+/** A statement to download and parse, for the provider's own account or a sub-merchant's. */
+export interface ProviderStatementRequest extends StatementRequest {
+  merchant?: MerchantAccount | null | undefined;
 }
 
 /**
@@ -262,6 +346,33 @@ export interface PaymentProvider<
    * that nothing can pay it then).
    */
   closePayment?(reference: PaymentReference): Promise<void>;
+  /**
+   * Splits a paid order between receivers (profit sharing); idempotent by the split's id. Exists
+   * exactly when `capabilities.split`.
+   */
+  split?(request: SplitRequest): Promise<SplitStatusEvent>;
+  /** Reads a split's state; a split the wallet has no record of throws `ProviderApiError` `not_found`. */
+  querySplit?(reference: SplitReference): Promise<SplitStatusEvent>;
+  /** Returns (回退) what one receiver got from a split; idempotent by `returnId`. */
+  returnSplit?(request: SplitReturnRequest): Promise<SplitReturnStatusEvent>;
+  /** Reads a split return's state. */
+  queryReturn?(reference: SplitReturnReference): Promise<SplitReturnStatusEvent>;
+  /** Sends a transfer (payout); idempotent by the transfer's id. Exists exactly when `capabilities.transfer`. */
+  transfer?(request: TransferRequest): Promise<TransferStatusEvent>;
+  /** Reads a transfer's state; one the wallet has no record of throws `ProviderApiError` `not_found`. */
+  queryTransfer?(request: TransferRequest): Promise<TransferStatusEvent>;
+  /** Cancels a transfer the payee has not confirmed (WeChat); absent where the wallet cannot. */
+  cancelTransfer?(request: TransferRequest): Promise<TransferStatusEvent>;
+  /**
+   * Verifies a notification about a split or a transfer, as {@link PaymentProvider.verifyNotification}
+   * does for payments.
+   */
+  verifyMovementNotification?(request: NotificationRequest): Promise<VerifiedMovementNotification>;
+  /**
+   * Downloads the day's statement and yields its lines as they are parsed, never holding the whole
+   * file. Exists exactly when `capabilities.statements`.
+   */
+  statement?(request: ProviderStatementRequest): AsyncIterable<StatementLine>;
   /** Sends a refund; idempotent by `refundId`. */
   refund?(request: RefundRequest): Promise<RefundStatusEvent>;
   /**

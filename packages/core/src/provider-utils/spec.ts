@@ -7,6 +7,21 @@
  * @packageDocumentation
  */
 export type { HutongErrorOptions, ProviderApiErrorDetails, ValidationErrorOptions } from '../errors.js';
+export type { MerchantAccount, MerchantDirectory } from '../merchant.js';
+export type {
+  MoneyMovementEvent,
+  Split,
+  SplitReceiver,
+  SplitReceiverStatus,
+  SplitReturn,
+  SplitReturnStatusEvent,
+  SplitStatus,
+  SplitStatusEvent,
+  Transfer,
+  TransferPayee,
+  TransferStatus,
+  TransferStatusEvent,
+} from '../money-movement.js';
 export { escapeHtml } from '../next-action.js';
 export type {
   OrderEffect,
@@ -34,12 +49,20 @@ export type {
   PaymentStatusEvent,
   ProviderActions,
   ProviderCapabilities,
+  ProviderStatementRequest,
   ProviderTypes,
   RefundReference,
   RefundRequest,
   RefundStatusEvent,
   ResumePaymentRequest,
+  SplitReference,
+  SplitRequest,
+  SplitReturnReference,
+  SplitReturnRequest,
+  TransferRequest,
+  VerifiedMovementNotification,
   VerifiedNotification,
   WalletOAuth,
 } from '../provider-spec.js';
+export type { StatementLine, StatementLineKind, StatementRequest } from '../statement.js';
 export { type NotificationRequest, toNotificationRequest } from '../webhook-request.js';
