@@ -49,7 +49,9 @@ export interface SplitReturn {
 }
 
 /**
- * One split of a paid order.
+ * One split of a paid order. Splits live on their order (`order.splits`), as refunds do, so that
+ * the order's state machine and its compare-and-set keep what is split plus what is refunded within
+ * what was paid.
  *
  * @example
  * ```ts
@@ -63,10 +65,6 @@ export interface SplitReturn {
 export interface Split {
   /** The merchant's split id (WeChat `out_order_no`, Alipay `out_request_no`). */
   readonly id: string;
-  readonly orderId: string;
-  readonly provider: string;
-  /** The order's merchant (platform mode), or `null`. */
-  readonly merchant: string | null;
   /** Sum of the receivers' amounts, in fen. */
   readonly amount: number;
   readonly status: SplitStatus;
@@ -76,8 +74,6 @@ export interface Split {
   /** The wallet's id for this split, once known. */
   readonly providerSplitId: string | null;
   readonly returns: readonly SplitReturn[];
-  /** Starts at 1, rises by exactly one with each change. */
-  readonly version: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

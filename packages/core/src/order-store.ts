@@ -5,8 +5,10 @@
  * @packageDocumentation
  */
 import { ConflictError, ValidationError } from './errors.js';
+import type { Transfer, TransferStatus } from './money-movement.js';
 import type { Order, OrderStatus } from './order.js';
 import { checkLease, checkOutboxName, type OrderClaims, type OrderOutbox, type OutboxEvent } from './outbox.js';
+import type { StatementResult } from './statement.js';
 
 /**
  * Persistence for orders. {@link OrderStore.listOrders} pages through orders in the order of
@@ -59,6 +61,64 @@ export interface OrderStore {
   readonly outbox?: OrderOutbox | undefined;
   /** Present when the store can lease orders to one reconciler at a time. */
   readonly claims?: OrderClaims | undefined;
+  /**
+   * The orders with these ids, in any order, absent ones left out: one round trip for a batch
+   * (statement matching asks for up to {@link MAX_LIST_LIMIT} at a time). Optional: without it the
+   * facade calls `get` for each.
+   */
+  getMany?(ids: readonly string[]): Promise<Order[]>;
+  /** Present when the store keeps transfers (payouts). */
+  readonly transfers?: TransferStore | undefined;
+  /** Present when the store keeps the results of statement reconciliation. */
+  readonly statements?: StatementResultStore | undefined;
+}
+
+/**
+ * Persistence for transfers (payouts), with the same contract as orders: insert-if-absent,
+ * compare-and-set on `version`, and `events` written in the same transaction when the store has
+ * an outbox.
+ *
+ * @example
+ * ```ts
+ * const transfer = await store.transfers?.get('payout0001');
+ * ```
+ */
+export interface TransferStore {
+  /** Inserts a transfer; throws `ConflictError` `duplicate_transfer` when the id exists. */
+  create(transfer: Transfer, events?: readonly OutboxEvent[]): Promise<void>;
+  get(id: string): Promise<Transfer | undefined>;
+  /** Several at once, absent ones left out. */
+  getMany(ids: readonly string[]): Promise<Transfer[]>;
+  /** Replaces the transfer if, and only if, the stored version equals `expectedVersion`. */
+  update(transfer: Transfer, expectedVersion: number, events?: readonly OutboxEvent[]): Promise<boolean>;
+  /** One page of transfers, oldest `updatedAt` first, ties by `id`. */
+  list(query?: ListTransfersQuery): Promise<TransferPage>;
+}
+
+/** Filters of {@link TransferStore.list}; they combine with AND. */
+export interface ListTransfersQuery {
+  readonly status?: TransferStatus | readonly TransferStatus[] | undefined;
+  readonly provider?: string | undefined;
+  readonly merchant?: string | undefined;
+  readonly updatedBefore?: Date | undefined;
+  readonly limit?: number | undefined;
+  readonly cursor?: string | null | undefined;
+}
+
+/** One page of {@link TransferStore.list}. */
+export interface TransferPage {
+  readonly transfers: Transfer[];
+  readonly cursor: string | null;
+}
+
+/**
+ * Where the results of statement reconciliation are kept: one result per provider, day and
+ * merchant, replaced when the day is reconciled again (idempotent).
+ */
+export interface StatementResultStore {
+  /** Stores the result, replacing an earlier one for the same provider, date and merchant; `events` in the same transaction. */
+  put(result: StatementResult, events?: readonly OutboxEvent[]): Promise<void>;
+  get(provider: string, date: string, merchant: string | null): Promise<StatementResult | undefined>;
 }
 
 /**
@@ -75,6 +135,10 @@ export interface ListOrdersQuery {
   readonly status?: OrderStatus | readonly OrderStatus[] | undefined;
   /** Provider id, e.g. `wechatpay`. */
   readonly provider?: string | undefined;
+  /** Only orders of this merchant (platform mode). */
+  readonly merchant?: string | undefined;
+  /** `true`: only orders with a `pending` split; `false`: only orders without one. */
+  readonly hasPendingSplits?: boolean | undefined;
   /** Only orders whose `updatedAt` is strictly before this time. */
   readonly updatedBefore?: Date | undefined;
   /** Only orders with an `expiresAt`, strictly before this time. */

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import type { Currency } from './money.js';
+import type { Split } from './money-movement.js';
 import type { PaymentMethod } from './payment-method.js';
 
 /**
@@ -140,6 +141,8 @@ export interface Order {
   /** The provider's transaction id, once paid or known. */
   readonly providerTransactionId: string | null;
   readonly refunds: readonly Refund[];
+  /** The order's splits (profit sharing), oldest first; absent until the first. */
+  readonly splits?: readonly Split[] | undefined;
   readonly anomalies: readonly OrderAnomaly[];
   /** Starts at 1, rises by exactly one with each change. */
   readonly version: number;

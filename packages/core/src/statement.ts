@@ -60,3 +60,59 @@ export interface StatementRequest {
   /** Called for every line skipped under `malformed: 'skip'`. */
   readonly onSkipped?: ((issue: { line: number; reason: string }) => void) | undefined;
 }
+
+/**
+ * A difference between a statement and the store:
+ * - `missing_locally`: the wallet has it, the store does not;
+ * - `missing_at_wallet`: the store has it as settled that day, the statement does not;
+ * - `amount_mismatch`: both have it, for different amounts;
+ * - `status_mismatch`: paid at the wallet, unpaid here (the facade queries the wallet and applies
+ *   what it verifies, never the file alone);
+ * - `refund_mismatch`: a refund that differs in amount or status, or is missing on one side.
+ */
+export type StatementDifferenceCode =
+  | 'missing_locally'
+  | 'missing_at_wallet'
+  | 'amount_mismatch'
+  | 'status_mismatch'
+  | 'refund_mismatch';
+
+/** One difference found by statement matching. */
+export interface StatementDifference {
+  readonly code: StatementDifferenceCode;
+  readonly kind: StatementLineKind;
+  readonly orderId: string | null;
+  readonly refundId?: string | null | undefined;
+  readonly movementId?: string | null | undefined;
+  readonly providerTradeId: string | null;
+  /** The amount the statement has, in fen (`null` when the statement has no line). */
+  readonly statementAmount: number | null;
+  /** The amount the store has, in fen (`null` when the store has no record). */
+  readonly storeAmount: number | null;
+  /** The statement's line number, when there is a line. */
+  readonly line: number | null;
+  /** For `status_mismatch`: what the verified query did (`applied`, `still_differs`, `query_failed`). */
+  readonly resolution?: 'applied' | 'still_differs' | 'query_failed' | undefined;
+}
+
+/** Sums of one day's statement, in fen. */
+export interface StatementTotals {
+  readonly lines: number;
+  readonly payments: number;
+  readonly refunds: number;
+  readonly fees: number;
+  /** payments − refunds − fees (+ other kinds by their sign). */
+  readonly net: number;
+}
+
+/** The result of reconciling one provider's statement for one day (and merchant). */
+export interface StatementResult {
+  readonly provider: string;
+  readonly date: string;
+  readonly merchant: string | null;
+  readonly matched: number;
+  readonly differences: readonly StatementDifference[];
+  readonly totals: StatementTotals;
+  /** ISO-8601 time of the run. */
+  readonly reconciledAt: string;
+}

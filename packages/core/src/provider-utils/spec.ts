@@ -64,5 +64,13 @@ export type {
   VerifiedNotification,
   WalletOAuth,
 } from '../provider-spec.js';
-export type { StatementLine, StatementLineKind, StatementRequest } from '../statement.js';
+export type {
+  StatementDifference,
+  StatementDifferenceCode,
+  StatementLine,
+  StatementLineKind,
+  StatementRequest,
+  StatementResult,
+  StatementTotals,
+} from '../statement.js';
 export { type NotificationRequest, toNotificationRequest } from '../webhook-request.js';

@@ -14,6 +14,8 @@
  *
  * @packageDocumentation
  */
+
+export type { MerchantAccount, MerchantDirectory } from '../merchant.js';
 export {
   compareOrderListPositions,
   DEFAULT_LIST_LIMIT,
@@ -21,6 +23,7 @@ export {
   encodeOrderCursor,
   hasPendingRefund,
   type ListOrdersQuery,
+  type ListTransfersQuery,
   MAX_LIST_LIMIT,
   type NormalizedListOrdersQuery,
   normalizeListOrdersQuery,
@@ -28,6 +31,9 @@ export {
   type OrderPage,
   type OrderStore,
   orderListPosition,
+  type StatementResultStore,
+  type TransferPage,
+  type TransferStore,
 } from '../order-store.js';
 export {
   type ClaimEventsOptions,
