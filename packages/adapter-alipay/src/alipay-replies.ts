@@ -150,6 +150,13 @@ const METHOD_FIELDS: Readonly<Record<string, string>> = {
   bill_download_url: 'alipay.data.dataservice.bill.downloadurl.query',
   access_token: 'alipay.system.oauth.token',
   re_expires_in: 'alipay.system.oauth.token',
+  app_refresh_token: 'alipay.open.auth.token.app',
+  auth_methods: 'alipay.open.auth.token.app.query',
+  royalty_detail_list: 'alipay.trade.order.settle.query',
+  unsettled_amount: 'alipay.trade.order.onsettle.query',
+  result_list: 'alipay.trade.royalty.relation.batchquery',
+  trans_date: 'alipay.fund.trans.uni.transfer',
+  pay_date: 'alipay.fund.trans.common.query',
 };
 
 /**
