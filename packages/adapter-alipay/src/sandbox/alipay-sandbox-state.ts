@@ -287,6 +287,8 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
         : `2088${String(randomInt(1e6)).padStart(6, '0')}${String(randomInt(1e6)).padStart(6, '0')}`,
     /** The key the sandbox signs as Alipay with. */
     privateKey,
+    /** The app's public key, which requests are checked with. */
+    appKey,
     alipayPublicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string,
     trades,
     /** Edits of the next reply to a method (`alterNextReply`). */

@@ -9,9 +9,17 @@
  *
  * @packageDocumentation
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeAlipayForm, formatAlipayTime } from '@hutong/adapter-alipay/protocol';
 import { formatYuan, type NotificationInput, UnsupportedOperationError, ValidationError } from '@hutong/core';
-import { serveSandbox, type WalletSandbox, type WalletSandboxServer } from '@hutong/core/testing';
+import {
+  createTestIdentity,
+  type DistinguishedName,
+  issueTestCertificate,
+  serveSandbox,
+  type WalletSandbox,
+  type WalletSandboxServer,
+} from '@hutong/core/testing';
 import { type AlipaySandboxHostileHooks, createAlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
 import { signedMessage, signedNotification } from './alipay-sandbox-messages.js';
 import { answerBrowserRequest, appAuthRedirect } from './alipay-sandbox-routes-browser.js';
@@ -100,6 +108,13 @@ export interface AlipaySandbox extends WalletSandbox<AlipaySandboxTrade> {
    */
   alterNextReply(method: string, edit: (node: Record<string, unknown>) => Record<string, unknown>): void;
   /**
+   * Certificate mode (公钥证书模式), which Alipay requires for fund transfers: certificates the
+   * sandbox issues under a test root for the app's public key (`appCert`) and for its own signing
+   * key (`alipayPublicCert`), with the root (`alipayRootCert`); pass all three to `alipay()`
+   * instead of `alipayPublicKey`. Made on the first call.
+   */
+  certificates(): { appCert: string; alipayPublicCert: string; alipayRootCert: string };
+  /**
    * Service providers: a merchant that can authorise the app, with its app id (`authAppId`, the
    * `auth_app_id` of its notifications) and user id (the seller of its trades).
    */
@@ -144,6 +159,19 @@ export interface AlipaySandbox extends WalletSandbox<AlipaySandboxTrade> {
   ): NotificationInput;
 }
 
+/** The sandbox's certificate authority, named as Alipay's. */
+const ROOT_DN: DistinguishedName = [
+  ['C', 'CN'],
+  ['O', 'Ant Financial'],
+  ['OU', 'Certification Authority'],
+  ['CN', 'Ant Financial Certification Authority R1 (hutong sandbox)'],
+];
+const LEAF_DN: DistinguishedName = [
+  ['C', 'CN'],
+  ['O', 'Ant Financial'],
+  ['OU', 'Alipay Sandbox'],
+];
+
 /** The sandbox's in-process gateway address (never resolved: requests go to the in-process fetch). */
 export const ALIPAY_SANDBOX_GATEWAY = 'https://alipay.sandbox.hutong.invalid/gateway.do';
 
@@ -162,6 +190,7 @@ const GATEWAY_PATH = new URL(ALIPAY_SANDBOX_GATEWAY).pathname;
  */
 export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbox {
   const state = createAlipaySandboxState(options);
+  let certificates: ReturnType<AlipaySandbox['certificates']> | undefined;
 
   /** The buyer pays a trade in the cashier or the bridge: notify the merchant first, as Alipay does. */
   async function payAndNotify(trade: AlipaySandboxTrade): Promise<void> {
@@ -287,6 +316,23 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
     },
 
     hostile: createAlipaySandboxHostileHooks(state),
+
+    certificates() {
+      if (!certificates) {
+        const notBefore = new Date(state.now().getTime() - 86_400_000);
+        const notAfter = new Date(state.now().getTime() + 10 * 365 * 86_400_000);
+        const root = createTestIdentity({ subject: ROOT_DN, isCA: true, notBefore, notAfter });
+        const issuer = { subject: ROOT_DN, privateKey: root.privateKey };
+        const issue = (publicKey: KeyObject, cn: string) =>
+          issueTestCertificate({ subject: [...LEAF_DN, ['CN', cn]], publicKey, issuer, notBefore, notAfter }).pem;
+        certificates = {
+          appCert: issue(state.appKey, options.appId),
+          alipayPublicCert: issue(createPublicKey(state.alipayPublicKey), '支付宝(中国)网络技术有限公司'),
+          alipayRootCert: root.pem,
+        };
+      }
+      return certificates;
+    },
 
     addMerchant: (merchantOptions = {}) => state.addMerchant(merchantOptions.name),
 
