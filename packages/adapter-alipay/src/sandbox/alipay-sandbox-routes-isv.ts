@@ -277,6 +277,18 @@ export function transferNode(transfer: AlipaySandboxTransfer): SandboxNode {
   };
 }
 
+/** What `alipay.fund.trans.uni.transfer` answers: the ids, the status and the date, no amount. */
+function transferReply(state: AlipaySandboxState, transfer: AlipaySandboxTransfer): SandboxNode {
+  return {
+    ...OK,
+    out_biz_no: transfer.outBizNo,
+    order_id: transfer.orderId,
+    pay_fund_order_id: transfer.payFundOrderId,
+    status: transfer.status,
+    trans_date: formatAlipayTime(state.now()),
+  };
+}
+
 function uniTransfer(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
   // Alipay takes fund transfers only from apps signing in certificate mode.
   if (!params.app_cert_sn || !params.alipay_root_cert_sn) {
@@ -299,7 +311,7 @@ function uniTransfer(state: AlipaySandboxState, biz: SandboxNode, params: Record
   if (existing) {
     if (existing.fingerprint !== fingerprint)
       return failure('40004', 'Business Failed', 'PAYMENT_INFO_INCONSISTENCY', '两次请求商户单号一样，但是参数不一致');
-    return { ...OK, ...transferNode(existing), trans_date: formatAlipayTime(state.now()) };
+    return transferReply(state, existing);
   }
   if (payee.identity_type === 'ALIPAY_LOGON_ID' && !payee.name) {
     return failure('40004', 'Business Failed', 'PAYEE_USER_INFO_ERROR', '支付宝账号和姓名不匹配，请确认姓名是否正确');
@@ -333,7 +345,7 @@ function uniTransfer(state: AlipaySandboxState, biz: SandboxNode, params: Record
     paidAt: state.hold.transfers ? undefined : state.now(),
   };
   state.transfers.set(key, transfer);
-  return { ...OK, ...transferNode(transfer), trans_date: formatAlipayTime(state.now()) };
+  return transferReply(state, transfer);
 }
 
 function transferQuery(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
