@@ -430,7 +430,14 @@ export interface AlipayAuthorization {
   check(account: MerchantAccount): Promise<AlipayAppAuthStatus>;
 }
 
-/** What the authorisation flow needs of the provider. */
+/**
+ * What the authorisation flow needs of the provider.
+ *
+ * @example
+ * ```ts
+ * const context: AlipayAuthorizationContext = { id: 'alipay', appId, client, now: () => new Date(), refreshMarginMs: 0 };
+ * ```
+ */
 export interface AlipayAuthorizationContext {
   id: string;
   appId: string;

@@ -19,7 +19,14 @@ import {
 import { alipaySigningString, signAlipayContent, verifyAlipayContent } from './alipay-signature.js';
 import { formatAlipayTime } from './alipay-time.js';
 
-/** Per-call parameters besides `biz_content`. */
+/**
+ * Per-call parameters besides `biz_content`.
+ *
+ * @example
+ * ```ts
+ * const options: AlipayCallOptions = { idempotent: true, appAuthToken: account.fields.appAuthToken };
+ * ```
+ */
 export interface AlipayCallOptions {
   notifyUrl?: string | null | undefined;
   returnUrl?: string | null | undefined;
@@ -43,6 +50,11 @@ export interface AlipayCallOptions {
  * Fields every Alipay request and reply has redacted before a hook sees it: the merchant's
  * `app_auth_token` and refresh token, the buyer's payment code, and the payee's real name of a
  * transfer (personal data).
+ *
+ * @example
+ * ```ts
+ * redactText(url, ALIPAY_REDACTED_FIELDS); // app_auth_token=[redacted]
+ * ```
  */
 export const ALIPAY_REDACTED_FIELDS: readonly string[] = [
   'app_auth_token',

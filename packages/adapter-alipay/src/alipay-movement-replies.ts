@@ -125,7 +125,14 @@ function splitStatusFrom(
   return { status, receivers };
 }
 
-/** What a settlement reply must answer. */
+/**
+ * What a settlement reply must answer.
+ *
+ * @example
+ * ```ts
+ * const expected: AlipaySplitExpectation = { provider: 'alipay', orderId, tradeNo, split };
+ * ```
+ */
 export interface AlipaySplitExpectation {
   provider: string;
   orderId: string;
@@ -252,7 +259,14 @@ export function readAlipaySettleNotification(biz: unknown, provider: string): Sp
   };
 }
 
-/** Alipay's transfer states (`status` of transfers, their queries and notifications). */
+/**
+ * Alipay's transfer states (`status` of transfers, their queries and notifications).
+ *
+ * @example
+ * ```ts
+ * ALIPAY_TRANSFER_STATUS.DEALING; // 'processing'
+ * ```
+ */
 export const ALIPAY_TRANSFER_STATUS = {
   SUCCESS: 'succeeded',
   DEALING: 'processing',
@@ -268,7 +282,14 @@ const transferState = z.enum(Object.keys(ALIPAY_TRANSFER_STATUS) as [AlipayTrans
   error: 'is not a known Alipay transfer status',
 });
 
-/** What a transfer reply must answer. */
+/**
+ * What a transfer reply must answer.
+ *
+ * @example
+ * ```ts
+ * const expected: AlipayTransferExpectation = { provider: 'alipay', transferId: 'payout0001', amount: 500 };
+ * ```
+ */
 export interface AlipayTransferExpectation {
   provider: string;
   /** The transfer's `out_biz_no`. */

@@ -20,7 +20,14 @@ export const ALIPAY_SANDBOX_BRIDGE_PAY_PATH = '/sandbox/alipay/bridge/pay';
 const CASHIER_PAY_PATH = '/sandbox/alipay/cashier/pay';
 /** Alipay's silent OAuth page, on the sandbox's host. */
 const AUTHORIZE_PATH = '/oauth2/publicAppAuthorize.htm';
-/** Alipay's app-to-app authorisation page (service providers), on the sandbox's host. */
+/**
+ * Alipay's app-to-app authorisation page (service providers), on the sandbox's host.
+ *
+ * @example
+ * ```ts
+ * const page = new URL(ALIPAY_SANDBOX_APP_AUTH_PATH, sandbox.baseUrl); // what provider.authorization() links to
+ * ```
+ */
 export const ALIPAY_SANDBOX_APP_AUTH_PATH = '/oauth2/appToAppAuth.htm';
 /** The authorisation page's grant button posts here. */
 const APP_AUTH_GRANT_PATH = '/sandbox/alipay/app-auth/grant';

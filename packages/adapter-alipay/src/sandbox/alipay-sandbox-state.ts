@@ -41,7 +41,14 @@ export interface AlipaySandboxOptions {
   messageUrl?: string | undefined;
 }
 
-/** A merchant that can authorise the app (service-provider mode). */
+/**
+ * A merchant that can authorise the app (service-provider mode).
+ *
+ * @example
+ * ```ts
+ * const { authAppId, userId } = sandbox.addMerchant({ name: '老王煎饼' });
+ * ```
+ */
 export interface AlipaySandboxMerchant {
   /** The merchant's app id: `auth_app_id`, the `MerchantAccount.accountId`. */
   authAppId: string;
