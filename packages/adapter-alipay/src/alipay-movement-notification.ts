@@ -73,15 +73,6 @@ export function verifyAlipayMovementNotification(
   const authAppId = form.get('auth_app_id');
   const account = authAppId && authAppId !== config.appId ? authAppId : undefined;
   const method = form.get('msg_method');
-  const bizContent = form.get('biz_content') ?? '';
-  if (bizContent.length > MAX_BIZ_CONTENT) throw new ValidationError('notification.biz_content', 'is too large');
-  let biz: unknown;
-  try {
-    biz = JSON.parse(bizContent);
-  } catch (cause) {
-    throw new ValidationError('notification.biz_content', 'is not JSON', { cause });
-  }
-  const notificationId = form.get('notify_id');
   const read =
     method === 'alipay.trade.order.settle.notify'
       ? readAlipaySettleNotification
@@ -94,6 +85,15 @@ export function verifyAlipayMovementNotification(
       `${method ?? '(none)'} is not a settlement or transfer message`,
     );
   }
+  const bizContent = form.get('biz_content') ?? '';
+  if (bizContent.length > MAX_BIZ_CONTENT) throw new ValidationError('notification.biz_content', 'is too large');
+  let biz: unknown;
+  try {
+    biz = JSON.parse(bizContent);
+  } catch (cause) {
+    throw new ValidationError('notification.biz_content', 'is not JSON', { cause });
+  }
+  const notificationId = form.get('notify_id');
   try {
     return { event: read(biz, provider), notificationId, account };
   } catch (error) {

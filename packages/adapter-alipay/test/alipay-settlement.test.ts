@@ -1,4 +1,10 @@
-import { ProviderApiError, toNotificationRequest, UnexpectedResponseError } from '@hutong/core';
+import {
+  ProviderApiError,
+  SignatureVerificationError,
+  toNotificationRequest,
+  UnexpectedResponseError,
+  ValidationError,
+} from '@hutong/core';
 import type { CreatePaymentRequest, MerchantAccount, Split } from '@hutong/core/provider-utils';
 import { rejectionOf, sampleOrder } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -230,5 +236,25 @@ describe('settlement (分账)', () => {
     expect((await setup.provider.querySplit({ ...paid, split: theSplit })).receivers).toEqual([
       { account: RECEIVER_1, amount: 700, status: 'succeeded' },
     ]);
+  });
+
+  it('refuses a settle message with an amount changed, and reads no other message kind', async () => {
+    const setup = isvSandboxed();
+    await setup.provider.bindRoyaltyRelation({ requestId: 'bind0001', receivers: [{ account: RECEIVER_1 }] });
+    const paid = await paidForSplit(setup, 'split-order-8', 3000, null);
+    setup.sandbox.holdMoneyMovement({ settlements: true });
+    await setup.provider.split({ ...paid, split: split('split0009', [[RECEIVER_1, 700]]), notifyUrl: null });
+    const message = setup.sandbox.finishSettlement('split-order-8', 'split0009');
+    const body = String(message.body);
+    const forged = body.replace(encodeURIComponent('"7.00"'), encodeURIComponent('"9.00"'));
+    expect(forged).not.toBe(body);
+    const refused = await rejectionOf(
+      setup.provider.verifyMovementNotification(toNotificationRequest({ ...message, body: forged })),
+    );
+    expect(SignatureVerificationError.isInstance(refused)).toBe(true);
+    // A genuine payment notification is not a settlement or transfer message.
+    const payment = setup.sandbox.pay('split-order-8');
+    const wrongKind = await rejectionOf(setup.provider.verifyMovementNotification(toNotificationRequest(payment)));
+    expect(ValidationError.isInstance(wrongKind) && wrongKind.field).toBe('notification.msg_method');
   });
 });
