@@ -14,24 +14,29 @@ const appId = '2021000122671080';
 
 describe('service-provider and money-movement types', () => {
   it('takes appAuth and sysServiceProviderId, with a typed revocation event', () => {
-    const provider = alipay({
-      appId,
-      privateKey,
-      alipayPublicKey,
-      sysServiceProviderId: '2088511833207846',
-      appAuth: {
-        directory,
-        refreshMarginMs: 86_400_000,
-        onRevoked: (event) => {
-          expectTypeOf(event).toEqualTypeOf<AlipayAuthorizationRevokedEvent>();
+    // Never called: the keys are declared, not real.
+    const make = () =>
+      alipay({
+        appId,
+        privateKey,
+        alipayPublicKey,
+        sysServiceProviderId: '2088511833207846',
+        appAuth: {
+          directory,
+          refreshMarginMs: 86_400_000,
+          onRevoked: (event) => {
+            expectTypeOf(event).toEqualTypeOf<AlipayAuthorizationRevokedEvent>();
+          },
         },
-      },
-    });
-    expectTypeOf(provider).toEqualTypeOf<AlipayProvider<'alipay'>>();
-    // @ts-expect-error appAuth takes no unknown keys
-    alipay({ appId, privateKey, alipayPublicKey, appAuth: { directroy: directory } });
-    // @ts-expect-error onRevoked is a function
-    alipay({ appId, privateKey, alipayPublicKey, appAuth: { onRevoked: 'log' } });
+      });
+    expectTypeOf<ReturnType<typeof make>>().toEqualTypeOf<AlipayProvider<'alipay'>>();
+    const wrong = () => [
+      // @ts-expect-error appAuth takes no unknown keys
+      alipay({ appId, privateKey, alipayPublicKey, appAuth: { directroy: directory } }),
+      // @ts-expect-error onRevoked is a function
+      alipay({ appId, privateKey, alipayPublicKey, appAuth: { onRevoked: 'log' } }),
+    ];
+    expectTypeOf(wrong).toBeFunction();
   });
 
   it('has split, querySplit, transfer and queryTransfer, and the Alipay-only helpers', () => {
