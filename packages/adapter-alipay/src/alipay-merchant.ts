@@ -126,6 +126,10 @@ export async function alipayClientFor(
   merchant: MerchantAccount | null | undefined,
 ): Promise<AlipayClient> {
   if (!merchant) return context.client;
+  // An account is one provider's: another provider's (another app) would send its token here.
+  if (merchant.provider !== context.id) {
+    throw new ValidationError('merchant.provider', `is ${merchant.provider}, not this provider (${context.id})`);
+  }
   const appAuthToken = await merchantToken(context, merchant);
   const { client } = context;
   return {

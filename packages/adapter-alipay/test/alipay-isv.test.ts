@@ -270,6 +270,15 @@ describe('revoked and expired tokens', () => {
     expect(ProviderApiError.isInstance(error) && error.normalizedCode).toBe('permission_denied');
   });
 
+  it("another provider's account is refused before anything is sent", async () => {
+    const { provider, onboard, requests } = isvSandboxed();
+    const shop = await onboard('shop-a');
+    const sent = requests.length;
+    const error = await rejectionOf(provider.queryPayment(reference('x', { ...shop, provider: 'alipay-hk' })));
+    expect(ValidationError.isInstance(error) && error.field).toBe('merchant.provider');
+    expect(requests.length).toBe(sent);
+  });
+
   it('a merchant without a token is a ValidationError naming the field, not the value', async () => {
     const { provider } = isvSandboxed();
     const error = await rejectionOf(
