@@ -13,6 +13,7 @@
  *
  * @packageDocumentation
  */
+import * as buffer from 'node:buffer';
 import { ValidationError } from '@hutong/core';
 import type { StatementLine, StatementRequest } from '@hutong/core/provider-utils';
 import { readZipEntries } from './unionpay-zip.js';
@@ -109,6 +110,8 @@ export interface UnionpayStatementOptions {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const gbk = new TextDecoder('gbk');
+/** `buffer.isAscii` where the runtime has it (Node ≥ 19.6): an ASCII record is its Latin-1 text. */
+const isAscii = (buffer as { isAscii?: (bytes: Uint8Array) => boolean }).isAscii;
 
 /** A field's bytes as ASCII text (Latin-1, so a non-ASCII byte fails the field's format). */
 function ascii(record: Buffer, field: number): string {
@@ -164,7 +167,7 @@ function readRecord(
   if (!/^[0-9A-Za-z]{1,32}$/.test(orderId))
     throw new UnionpayStatementLineError(number, 'orderId is not an ACP order id');
   const iso = `${yearOf(month, day, settle)}-${time.slice(1, 3).join('-')}T${time.slice(3).join(':')}+08:00`;
-  const raw = gbk.decode(record);
+  const raw = isAscii?.(record) ? record.toString('latin1') : gbk.decode(record);
   const common = {
     provider: options.provider ?? 'unionpay',
     merchant: options.merchant ?? null,
@@ -222,13 +225,18 @@ async function* linesOf(
 /** The bytes of the ZM file: the source itself, or its `INN…ZM_` entry when the source is a ZIP archive. */
 async function* zmBytes(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
-  let first = await iterator.next();
-  while (!first.done && first.value.length === 0) first = await iterator.next();
-  if (first.done) return;
-  const head = first.value;
+  // The first four bytes say whether it is an archive (`PK\x03\x04`): read at least those.
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < 4) {
+    const step = await iterator.next();
+    if (step.done) break;
+    head = Buffer.concat([head, step.value]);
+  }
+  if (head.length === 0) return;
+  const first = head;
   const rest: AsyncIterable<Uint8Array> = {
     async *[Symbol.asyncIterator]() {
-      yield head;
+      yield first;
       for (;;) {
         const step = await iterator.next();
         if (step.done) return;
