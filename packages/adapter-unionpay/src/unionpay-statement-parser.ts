@@ -222,6 +222,14 @@ async function* linesOf(
   }
 }
 
+/** An async iterable of `source` (a file stream, a body, or an array of buffers). */
+function toAsync(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  if (Symbol.asyncIterator in source) return source;
+  return (async function* () {
+    yield* source;
+  })();
+}
+
 /** The bytes of the ZM file: the source itself, or its `INN…ZM_` entry when the source is a ZIP archive. */
 async function* zmBytes(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
@@ -261,8 +269,8 @@ async function* zmBytes(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8
 
 /**
  * Parses a UnionPay statement as a stream: the archive the file transfer returns (a ZIP, its
- * `INN…ZM_` entry is read) or the unzipped `INN…ZM_` file itself, as async iterable bytes (a file
- * stream, a response body). Yields one {@link StatementLine} per transaction record, as it is read:
+ * `INN…ZM_` entry is read) or the unzipped `INN…ZM_` file itself, as (async) iterable bytes (a
+ * file stream, a response body, an array of buffers). Yields one {@link StatementLine} per transaction record, as it is read:
  * the file is never held whole.
  *
  * Lines: a consume (01) is a `payment` of its `orderId` with its `queryId` as `providerTradeId`; a
@@ -281,14 +289,14 @@ async function* zmBytes(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8
  * ```
  */
 export async function* parseUnionpayStatement(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: UnionpayStatementOptions,
 ): AsyncGenerator<StatementLine> {
   const date = DATE.exec(options.date ?? '');
   if (!date) throw new ValidationError('options.date', 'must be YYYY-MM-DD');
   const settle = { year: Number(date[1]), month: Number(date[2]), day: Number(date[3]) };
   const skip = options.malformed === 'skip';
-  for await (const line of linesOf(zmBytes(source))) {
+  for await (const line of linesOf(zmBytes(toAsync(source)))) {
     try {
       if ('tooLong' in line) throw new UnionpayStatementLineError(line.number, `is longer than ${MAX_LINE} bytes`);
       if (line.bytes.length === 0) continue;

@@ -20,7 +20,7 @@ import type { UnionpayContext } from './unionpay-client.js';
 import { parseUnionpayStatement, type UnionpayStatementOptions } from './unionpay-statement-parser.js';
 import { formatUnionpayTime } from './unionpay-time.js';
 
-const DATE = /^\d{4}-(\d{2})-(\d{2})$/;
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const FILE_NAME = /^[0-9A-Za-z_.-]{1,128}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -28,13 +28,13 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const KINDS = new Set(['trade']);
 
 /** The archive's bytes: `fileContent` base64-decoded, then inflated (zlib) as a stream. */
-async function* archiveBytes(fileContent: Buffer): AsyncGenerator<Uint8Array> {
+async function* archiveBytes(provider: string, fileContent: Buffer): AsyncGenerator<Uint8Array> {
   const inflate = createInflate();
   inflate.end(fileContent);
   try {
     for await (const chunk of inflate) yield chunk as Buffer;
   } catch (cause) {
-    throw new UnexpectedResponseError('unionpay', 'malformed', 'fileContent does not inflate', {
+    throw new UnexpectedResponseError(provider, 'malformed', 'fileContent does not inflate', {
       cause,
       field: 'response.fileContent',
     });
@@ -100,5 +100,5 @@ export async function* unionpayStatement(
   };
   if (config.access === 'platform') options.subMerId = account ? account.accountId : null;
   if (config.access === 'acquirer') options.merId = account ? account.accountId : config.merId;
-  yield* parseUnionpayStatement(archiveBytes(Buffer.from(fileContent, 'base64')), options);
+  yield* parseUnionpayStatement(archiveBytes(id, Buffer.from(fileContent, 'base64')), options);
 }

@@ -288,8 +288,17 @@ async function readDescriptor(
  * }
  * ```
  */
-export async function* readZipEntries(source: AsyncIterable<Uint8Array>, field = 'zip'): AsyncGenerator<ZipEntry> {
-  const bytes = new ByteSource(source[Symbol.asyncIterator]());
+export async function* readZipEntries(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  field = 'zip',
+): AsyncGenerator<ZipEntry> {
+  const iterable =
+    Symbol.asyncIterator in source
+      ? source
+      : (async function* () {
+          yield* source;
+        })();
+  const bytes = new ByteSource(iterable[Symbol.asyncIterator]());
   try {
     for (;;) {
       const header = await readLocalHeader(bytes, field);

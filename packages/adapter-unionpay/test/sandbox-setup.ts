@@ -38,6 +38,7 @@ export function sandboxed(
     rootCert: sandbox.rootCert,
     middleCert: sandbox.middleCert,
     endpoint: sandbox.baseUrl,
+    fileEndpoint: sandbox.fileUrl,
     fetch,
     now: options.now,
     ...options.provider,

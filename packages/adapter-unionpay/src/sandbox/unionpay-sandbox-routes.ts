@@ -357,6 +357,7 @@ export function handleUnionpaySandboxRequest(
     const made = createUnionpaySandboxTransaction(state, request);
     reply = 'refusal' in made ? made.refusal : { ...common(state, request), ...SUCCESS, tn: made.transaction.queryId };
   } else if (endpoint === 'queryTrans.do') reply = query(state, request);
+  else if (endpoint === FILE_ENDPOINT) reply = fileTransfer(state, request);
   else return { status: 404, type: 'text/plain', text: 'not found' };
   reply = hooks.rewriteReply({ ...reply }, request);
   return { status: 200, type: 'text/plain;charset=UTF-8', text: hooks.alterSignedReply(state.raw(reply)) };
