@@ -3,6 +3,8 @@
  * message carries, the sub-merchant a notification names (reported as signed, so the facade can
  * bind it), replies bound to the request's sub-merchant, and the sandbox refusing what ACP refuses.
  */
+
+import type { Order } from '@hutong/core';
 import {
   type NotificationInput,
   ProviderApiError,
@@ -268,5 +270,5 @@ function fakeOrder(id: string) {
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
     version: 1,
-  } as never;
+  } as unknown as Order;
 }

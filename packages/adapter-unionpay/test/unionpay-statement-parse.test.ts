@@ -226,7 +226,7 @@ describe('UnionPay statement records', () => {
     );
     const corrupt = Buffer.from(SAMPLE);
     const descriptor = corrupt.indexOf(Buffer.from([0x50, 0x4b, 0x07, 0x08]));
-    corrupt[descriptor + 4] ^= 0xff; // the first entry's CRC-32
+    corrupt.writeUInt8(corrupt.readUInt8(descriptor + 4) ^ 0xff, descriptor + 4); // the first entry's CRC-32
     await expect(collect(parseUnionpayStatement(chunks(corrupt, 100), { date: '2015-09-05' }))).rejects.toThrow(
       /CRC-32/,
     );
