@@ -21,10 +21,24 @@ import { UnexpectedResponseError, ValidationError } from '@hutong/core';
 import type { MerchantAccount } from '@hutong/core/provider-utils';
 import type { UnionpayConfig } from './unionpay-options.js';
 
-/** Which message the access fields are for. */
+/**
+ * Which message the access fields are for.
+ *
+ * @example
+ * ```ts
+ * const kind: UnionpayMessageKind = 'reversal'; // a refund (04) or a consume undo (31)
+ * ```
+ */
 export type UnionpayMessageKind = 'consume' | 'reversal' | 'query' | 'file';
 
-/** The identity fields of one message: `accessType`, `merId` and the access type's own fields. */
+/**
+ * The identity fields of one message: `accessType`, `merId` and the access type's own fields.
+ *
+ * @example
+ * ```ts
+ * const fields: UnionpayAccessFields = { accessType: '2', merId: '777290058110048', subMerId: '898111000000001' };
+ * ```
+ */
 export type UnionpayAccessFields = Readonly<Record<string, string | undefined>>;
 
 const SUB_MER_ID = /^[0-9A-Za-z]{1,15}$/;

@@ -26,7 +26,14 @@ export type UnionpayEndpoint =
   /** The file-transfer host (`fileEndpoint`), for statements (`txnType=76`). */
   | 'fileTransfer';
 
-/** The largest statement reply read (its `fileContent` is the zipped file, base64): 256 MiB. */
+/**
+ * The largest statement reply read (its `fileContent` is the zipped file, base64): 256 MiB.
+ *
+ * @example
+ * ```ts
+ * UNIONPAY_MAX_FILE_REPLY_BYTES; // 268435456
+ * ```
+ */
 export const UNIONPAY_MAX_FILE_REPLY_BYTES = 256 * 1024 * 1024;
 
 /** A transaction's kind, as ACP names it. */

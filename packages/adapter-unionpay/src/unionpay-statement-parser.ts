@@ -18,7 +18,15 @@ import { ValidationError } from '@hutong/core';
 import type { StatementLine, StatementRequest } from '@hutong/core/provider-utils';
 import { readZipEntries } from './unionpay-zip.js';
 
-/** The widths of the ZM record's 42 fields in bytes (the 42nd, reserved, runs to the end of the line). */
+/**
+ * The widths of the ZM record's 42 fields in bytes (the 42nd, reserved, runs to the end of the
+ * line), as UnionPay's SDK demo reads them (`parseZMFile`).
+ *
+ * @example
+ * ```ts
+ * UNIONPAY_ZM_FIELD_WIDTHS[6]; // 12: txnAmt
+ * ```
+ */
 export const UNIONPAY_ZM_FIELD_WIDTHS = [
   3, 11, 11, 6, 10, 19, 12, 4, 2, 21, 2, 32, 2, 6, 10, 13, 13, 4, 15, 2, 2, 6, 2, 4, 32, 1, 21, 15, 1, 15, 32, 13, 13,
   8, 32, 13, 13, 12, 2, 1, 32, 98,
@@ -87,6 +95,11 @@ export class UnionpayStatementLineError extends ValidationError {
 /**
  * Options of {@link parseUnionpayStatement}: the statement's settlement date (it gives the records'
  * `MMDD` times their year), whose lines to keep, and what to do with a malformed line.
+ *
+ * @example
+ * ```ts
+ * const options: UnionpayStatementOptions = { date: '2024-12-01', subMerId: '898111000000001', malformed: 'skip' };
+ * ```
  */
 export interface UnionpayStatementOptions {
   /** The settlement date of the file, `YYYY-MM-DD` (China time). */

@@ -16,7 +16,14 @@
 import * as zlib from 'node:zlib';
 import { ValidationError } from '@hutong/core';
 
-/** One entry of an archive: its name and its (inflated) bytes, to be read before the next entry. */
+/**
+ * One entry of an archive: its name and its (inflated) bytes, to be read before the next entry.
+ *
+ * @example
+ * ```ts
+ * for await (const entry of readZipEntries(bytes)) console.log(entry.name);
+ * ```
+ */
 export interface ZipEntry {
   /** The entry's name as stored (UTF-8 or, without the UTF-8 flag, as bytes read as Latin-1). */
   readonly name: string;

@@ -42,6 +42,11 @@ export interface UnionpaySandboxOptions {
 /**
  * A sub-merchant UnionPay knows: a platform's (`subMerId`, `subMerName`, `subMerAbbr`) or an
  * acquirer's merchant (`merId` as `id`, `merName`, `merAbbr`, `merCatCode`).
+ *
+ * @example
+ * ```ts
+ * sandbox.addSubMerchant({ id: '898111000000001', name: '老王煎饼铺', abbr: '老王煎饼' });
+ * ```
  */
 export interface UnionpaySandboxSubMerchant {
   /** The `subMerId` (platform) or the merchant's `merId` (acquirer). */

@@ -15,7 +15,14 @@ import { deflateRawSync, deflateSync, crc32 as nativeCrc32 } from 'node:zlib';
 import { UNIONPAY_ZM_FIELD_WIDTHS } from '@hutong/adapter-unionpay/protocol';
 import type { UnionpaySandboxState, UnionpaySandboxTransaction } from './unionpay-sandbox-state.js';
 
-/** The ZM record's fields by name, in order (ACP's file interface, §6.1). */
+/**
+ * The ZM record's fields by name, in order (ACP's file interface, §6.1).
+ *
+ * @example
+ * ```ts
+ * UNIONPAY_ZM_FIELDS.indexOf('orderId'); // 11
+ * ```
+ */
 export const UNIONPAY_ZM_FIELDS = [
   'tradeCode',
   'acqInsCode',
@@ -61,12 +68,26 @@ export const UNIONPAY_ZM_FIELDS = [
   'reserved',
 ] as const;
 
-/** A ZM record's values by field name; a missing one is blank. */
+/**
+ * A ZM record's values by field name; a missing one is blank.
+ *
+ * @example
+ * ```ts
+ * const record: UnionpayZmRecord = { txnType: '01', orderId: 'order0001', txnAmt: '000000010000' };
+ * ```
+ */
 export type UnionpayZmRecord = Partial<Record<(typeof UNIONPAY_ZM_FIELDS)[number], string>>;
 
 let gbkTable: Map<string, Buffer> | undefined;
 
-/** GBK bytes of `text` (Node has no GBK encoder: the table is the decoder's, reversed, built once). */
+/**
+ * GBK bytes of `text` (Node has no GBK encoder: the table is the decoder's, reversed, built once).
+ *
+ * @example
+ * ```ts
+ * encodeGbk('中'); // <Buffer d6 d0>
+ * ```
+ */
 export function encodeGbk(text: string): Buffer {
   if (Buffer.byteLength(text, 'utf8') === text.length) return Buffer.from(text, 'latin1');
   if (!gbkTable) {
@@ -113,10 +134,24 @@ export function formatUnionpayZmRecord(record: UnionpayZmRecord): Buffer {
   return Buffer.concat(parts);
 }
 
-/** `C`/`D` and 12 digits: ACP's signed amounts (X+n12). */
+/**
+ * `C`/`D` and 12 digits: ACP's signed amounts (X+n12).
+ *
+ * @example
+ * ```ts
+ * signedAmount('D', 2861); // 'D000000002861'
+ * ```
+ */
 export const signedAmount = (sign: 'C' | 'D', fen: number) => `${sign}${String(fen).padStart(12, '0')}`;
 
-/** The sandbox's fee on an amount: 0.6%, rounded (as the sample archive's). */
+/**
+ * The sandbox's fee on an amount: 0.6%, rounded (as the sample archive's).
+ *
+ * @example
+ * ```ts
+ * sandboxFee(476800); // 2861
+ * ```
+ */
 export const sandboxFee = (fen: number) => Math.round((fen * 6) / 1000);
 
 const CRC_TABLE = (() => {

@@ -158,7 +158,14 @@ export interface UnionpaySandbox extends WalletSandbox<UnionpaySandboxTransactio
 /** The sandbox's in-process gateway base (never resolved). */
 export const UNIONPAY_SANDBOX_GATEWAY = 'https://unionpay.sandbox.hutong.invalid/gateway/api';
 
-/** The sandbox's in-process file-transfer URL (never resolved). */
+/**
+ * The sandbox's in-process file-transfer URL (never resolved).
+ *
+ * @example
+ * ```ts
+ * unionpay({ ...options, endpoint: sandbox.baseUrl, fileEndpoint: UNIONPAY_SANDBOX_FILE_URL, fetch: sandbox.fetch });
+ * ```
+ */
 export const UNIONPAY_SANDBOX_FILE_URL = 'https://unionpay.sandbox.hutong.invalid/filedownload/';
 
 /** Another merchant's id, for {@link UnionpaySandboxHostileHooks.foreignNotification}. */
