@@ -39,6 +39,10 @@ export const UNIONPAY_GATEWAYS = {
  * gateway's: ACP posts `txnType=76` to `filedownload.95516.com`.
  *
  * @group Options
+ * @example
+ * ```ts
+ * UNIONPAY_FILE_ENDPOINTS.test; // 'https://filedownload.test.95516.com/', the default of endpoint: 'test'
+ * ```
  */
 export const UNIONPAY_FILE_ENDPOINTS = {
   production: 'https://filedownload.95516.com/',
