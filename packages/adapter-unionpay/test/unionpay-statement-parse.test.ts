@@ -219,6 +219,26 @@ describe('UnionPay statement records', () => {
     expect(await ids({})).toEqual(['order0001', 'order0002', 'order0003']);
   });
 
+  it("the zip reader finds each entry's end from its deflate stream, whatever the chunking (large, incompressible, empty entries)", async () => {
+    const text = Buffer.concat(
+      Array.from({ length: 20_000 }, (_, i) => Buffer.from(`line ${i} ${'x'.repeat(i % 50)}\r\n`)),
+    );
+    const noise = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919 + (i >> 3) * 104729) % 256));
+    const entries = { A: text, B: noise, C: Buffer.alloc(0) };
+    const zip = writeUnionpayZip(
+      Object.entries(entries).map(([name, data]) => ({ name, data })),
+      new Date(),
+    );
+    for (const size of [1000, 65_536, zip.length]) {
+      const read: Record<string, Buffer> = {};
+      for await (const entry of readZipEntries(chunks(zip, size)))
+        read[entry.name] = Buffer.concat(await collect(entry.bytes));
+      expect(Object.keys(read)).toEqual(['A', 'B', 'C']);
+      for (const [name, data] of Object.entries(entries))
+        expect(read[name]?.equals(data), `${name} at ${size}`).toBe(true);
+    }
+  });
+
   it('refuses an archive without a transaction file, and an entry whose CRC-32 fails', async () => {
     const noZm = writeUnionpayZip([{ name: 'RD201015090501_802310048993424', data: Buffer.from('x') }], new Date());
     await expect(collect(parseUnionpayStatement(chunks(noZm, 100), { date: '2024-12-01' }))).rejects.toSatisfy(
