@@ -252,8 +252,8 @@ describe('UnionPay statement records', () => {
     );
   });
 
-  it('streams a million-line file: the parser never runs ahead of its reader by more than a few chunks', async () => {
-    const LINES = 1_000_000;
+  it('streams a 100,000-line file (the bench parses a million): the parser never runs ahead of its reader by more than a few chunks', async () => {
+    const LINES = 100_000;
     const PER_CHUNK = 500;
     const template = consume('order0000000');
     const ORDER_ID_OFFSET = UNIONPAY_ZM_FIELD_WIDTHS.slice(0, 11).reduce((sum, width) => sum + width + 1, 0);
@@ -282,5 +282,5 @@ describe('UnionPay statement records', () => {
     expect(amount).toBe(LINES * 10_000);
     // Never more than two chunks read ahead of the line handed out: the file is never held.
     expect(furthestAhead).toBeLessThanOrEqual(2 * PER_CHUNK);
-  }, 300_000);
+  }, 60_000);
 });
