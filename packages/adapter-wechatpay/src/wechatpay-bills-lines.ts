@@ -94,7 +94,7 @@ export function fenOfWechatpayUnits(units: number, places: number): number {
   const divisor = 10 ** (places - 2);
   const magnitude = Math.abs(units);
   const fen = Math.floor(magnitude / divisor) + (magnitude % divisor >= divisor / 2 ? 1 : 0);
-  return units < 0 ? -fen : fen;
+  return units < 0 ? 0 - fen : fen;
 }
 
 /**

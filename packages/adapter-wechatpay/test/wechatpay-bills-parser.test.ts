@@ -90,6 +90,7 @@ describe('parseWechatpayBill: the trade bill', () => {
     expect(parseWechatpayYuan('-0.05940', 5)).toBe(-5940);
     expect(parseWechatpayYuan('1e3', 2)).toBeUndefined();
     expect([5940, 499, 500, -500, -5950].map((units) => fenOfWechatpayUnits(units, 5))).toEqual([6, 0, 1, -1, -6]);
+    expect(Object.is(fenOfWechatpayUnits(-499, 5), 0)).toBe(true); // never -0
   });
 });
 
