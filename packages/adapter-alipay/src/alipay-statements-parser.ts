@@ -184,7 +184,8 @@ export async function* parseAlipayBillCsv(
   for await (const { number, text } of gbkLines(source)) {
     if (!kind) {
       kind = (Object.keys(KINDS) as Kind[]).find((name) => text.trim() === KINDS[name].title);
-      if (!kind) fail(`the file opens with ${JSON.stringify(text.slice(0, 40))}, not an Alipay statement title`, number);
+      if (!kind)
+        fail(`the file opens with ${JSON.stringify(text.slice(0, 40))}, not an Alipay statement title`, number);
       continue;
     }
     if (ended) {
@@ -232,7 +233,13 @@ export async function* parseAlipayBillCsv(
         if (!TIME.test(value)) throw new RecordError(`the time ${JSON.stringify(value)} is not yyyy-MM-dd HH:mm:ss`);
         return `${value.slice(0, 10)}T${value.slice(11)}+08:00`;
       };
-      const common = { provider, merchant: options.merchant ?? null, currency: 'CNY' as const, line: number, raw: text };
+      const common = {
+        provider,
+        merchant: options.merchant ?? null,
+        currency: 'CNY' as const,
+        line: number,
+        raw: text,
+      };
       if (kind === 'trade') {
         const lineKind = tradeKind(get('业务类型'));
         const amount = money('订单金额（元）');
@@ -255,7 +262,8 @@ export async function* parseAlipayBillCsv(
         const lineKind = accountKind(get('业务类型'));
         const income = money('收入金额（+元）');
         const expense = money('支出金额（-元）');
-        if ((income !== 0) === (expense !== 0)) throw new RecordError('a record must have one of 收入金额 and 支出金额');
+        if ((income !== 0) === (expense !== 0))
+          throw new RecordError('a record must have one of 收入金额 and 支出金额');
         line = {
           ...common,
           kind: lineKind,
@@ -325,7 +333,8 @@ export async function* parseAlipayBill(
       yield* parseAlipayBillCsv(entry.bytes, { ...options, file: entry.name });
     }
   } catch (error) {
-    if (UnexpectedResponseError.isInstance(error) || !(error instanceof Error) || error instanceof RangeError) throw error;
+    if (UnexpectedResponseError.isInstance(error) || !(error instanceof Error) || error instanceof RangeError)
+      throw error;
     throw new AlipayBillError(provider, `the zip is unreadable (${error.message})`, undefined);
   }
   if (details === 0) throw new AlipayBillError(provider, 'the zip has no detail CSV', undefined);

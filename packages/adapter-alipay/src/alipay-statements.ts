@@ -41,7 +41,8 @@ export async function alipayBillDownloadUrl(
   { type, date, appAuthToken }: { type: AlipayBillType; date: string; appAuthToken?: string | undefined },
 ): Promise<string> {
   if (!/^\d{4}-\d{2}(-\d{2})?$/.test(date)) throw new ValidationError('date', 'must be yyyy-MM-dd or yyyy-MM');
-  if (type !== 'trade' && type !== 'signcustomer') throw new ValidationError('type', "must be 'trade' or 'signcustomer'");
+  if (type !== 'trade' && type !== 'signcustomer')
+    throw new ValidationError('type', "must be 'trade' or 'signcustomer'");
   const node = await context.client.call(
     'alipay.data.dataservice.bill.downloadurl.query',
     { bill_type: type, bill_date: date },
@@ -117,7 +118,10 @@ export async function* downloadAlipayBill(context: AlipayContext, url: string): 
  * for await (const line of alipayStatement(context, { date: '2024-05-01' })) console.log(line.orderId, line.amount);
  * ```
  */
-export function alipayStatement(context: AlipayContext, request: ProviderStatementRequest): AsyncIterable<StatementLine> {
+export function alipayStatement(
+  context: AlipayContext,
+  request: ProviderStatementRequest,
+): AsyncIterable<StatementLine> {
   return (async function* () {
     const kind = request.kind ?? 'trade';
     if (kind !== 'trade' && kind !== 'signcustomer')

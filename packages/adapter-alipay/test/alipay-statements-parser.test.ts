@@ -8,10 +8,28 @@ const csv = (text: string) => chunked(encodeAlipayGbk(text));
 
 describe('parseAlipayBillCsv: malformed input', () => {
   it.each([
-    ['a record with a field missing', sample.replace(',下单测试,2019-09-16 10:55:16,2019-09-16 10:55:23', ',2019-09-16 10:55:16,2019-09-16 10:55:23'), 6, '24 fields where the header has 25'],
-    ['an amount with three decimals', sample.replace('(602***@qq.com)\t,0.01,0.01', '(602***@qq.com)\t,0.011,0.01'), 6, '0.011'],
+    [
+      'a record with a field missing',
+      sample.replace(',下单测试,2019-09-16 10:55:16,2019-09-16 10:55:23', ',2019-09-16 10:55:16,2019-09-16 10:55:23'),
+      6,
+      '24 fields where the header has 25',
+    ],
+    [
+      'an amount with three decimals',
+      sample.replace('(602***@qq.com)\t,0.01,0.01', '(602***@qq.com)\t,0.011,0.01'),
+      6,
+      '0.011',
+    ],
     ['a time that is not one', sample.replace('2019-09-16 10:55:23', '2019/09/16 10:55:23'), 6, '2019/09/16'],
-    ['a comment line inside the list', sample.replace('#-----------------------------------------业务明细列表结束', '#note\n#-----------------------------------------业务明细列表结束'), 16, 'comment line inside'],
+    [
+      'a comment line inside the list',
+      sample.replace(
+        '#-----------------------------------------业务明细列表结束',
+        '#note\n#-----------------------------------------业务明细列表结束',
+      ),
+      16,
+      'comment line inside',
+    ],
   ])('%s is an AlipayBillError naming its line', async (_, text, line, message) => {
     const error = await thrown(() => collect(parseAlipayBillCsv(csv(text))));
     expect(AlipayBillError.isBillError(error) && [error.line, error.field]).toEqual([line, `bill.line.${line}`]);
@@ -20,15 +38,21 @@ describe('parseAlipayBillCsv: malformed input', () => {
 
   it('a file cut before its end marker, a file of another kind, an empty file: errors', async () => {
     const cut = sample.slice(0, sample.indexOf('#-----------------------------------------业务明细列表结束'));
-    expect(((await thrown(() => collect(parseAlipayBillCsv(csv(cut))))) as Error).message).toContain('ends before the end of its list');
-    expect(((await thrown(() => collect(parseAlipayBillCsv(csv('交易时间,公众账号ID\n'))))) as Error).message).toContain('not an Alipay statement title');
+    expect(((await thrown(() => collect(parseAlipayBillCsv(csv(cut))))) as Error).message).toContain(
+      'ends before the end of its list',
+    );
+    expect(
+      ((await thrown(() => collect(parseAlipayBillCsv(csv('交易时间,公众账号ID\n'))))) as Error).message,
+    ).toContain('not an Alipay statement title');
     expect(AlipayBillError.isBillError(await thrown(() => collect(parseAlipayBillCsv(csv('')))))).toBe(true);
   });
 
   it('skip: the malformed record is reported with its line, the others yielded', async () => {
     const text = sample.replace('2019-09-16 10:55:23', 'yesterday');
     const skipped: { line: number; reason: string }[] = [];
-    const lines = await collect(parseAlipayBillCsv(csv(text), { malformed: 'skip', onSkipped: (s) => skipped.push(s) }));
+    const lines = await collect(
+      parseAlipayBillCsv(csv(text), { malformed: 'skip', onSkipped: (s) => skipped.push(s) }),
+    );
     expect(lines.map((l) => l.line)).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15]);
     expect(skipped).toEqual([{ line: 6, reason: expect.stringContaining('yesterday') }]);
   });
@@ -43,7 +67,9 @@ describe('parseAlipayBill: the zip', () => {
     for (let i = 60; i < 90; i++) damaged[i] = (damaged[i] as number) ^ 0x5a;
     expect(AlipayBillError.isBillError(await thrown(() => collect(parseAlipayBill(chunked(damaged)))))).toBe(true);
     const summaryOnly = zipAlipayFiles([{ name: 'x_业务明细(汇总).csv', data: encodeAlipayGbk('#\n') }]);
-    expect(((await thrown(() => collect(parseAlipayBill(chunked(summaryOnly))))) as Error).message).toContain('no detail CSV');
+    expect(((await thrown(() => collect(parseAlipayBill(chunked(summaryOnly))))) as Error).message).toContain(
+      'no detail CSV',
+    );
   });
 
   it('streams: the first line of a large zipped statement comes before the source is read through', async () => {

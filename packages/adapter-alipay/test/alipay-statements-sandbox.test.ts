@@ -101,14 +101,18 @@ describe('Alipay sandbox statements → provider.statement', { timeout: 120_000 
     const lines = await collect(context.provider.statement({ date: DAY, merchant }));
     expect(lines.every((line) => line.merchant === 'shop-42')).toBe(true);
     expect(context.requests.at(-2)).toContain('app_auth_token=202503BBtoken42');
-    const missing = await thrown(() => collect(context.provider.statement({ date: DAY, merchant: { ...merchant, fields: {} } })));
+    const missing = await thrown(() =>
+      collect(context.provider.statement({ date: DAY, merchant: { ...merchant, fields: {} } })),
+    );
     expect(ValidationError.isInstance(missing)).toBe(true);
     expect(String((missing as Error).message)).not.toContain('202503BBtoken42');
   });
 
   it('a kind Alipay does not have is a ValidationError; the capability is declared', async () => {
     const { provider } = setup();
-    expect(ValidationError.isInstance(await thrown(() => collect(provider.statement({ date: DAY, kind: 'fundflow' }))))).toBe(true);
+    expect(
+      ValidationError.isInstance(await thrown(() => collect(provider.statement({ date: DAY, kind: 'fundflow' })))),
+    ).toBe(true);
     expect(provider.capabilities.statements).toBe(true);
   });
 });

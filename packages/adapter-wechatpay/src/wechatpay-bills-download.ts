@@ -128,9 +128,14 @@ export async function* openWechatpayBill(
       size += chunk.byteLength;
       // A gzip bomb is bounded like a plain file: by the decompressed size.
       if (size > config.maxBillBytes)
-        throw new UnexpectedResponseError(provider, 'too_large', `the bill is larger than ${config.maxBillBytes} bytes`, {
-          field: 'bill',
-        });
+        throw new UnexpectedResponseError(
+          provider,
+          'too_large',
+          `the bill is larger than ${config.maxBillBytes} bytes`,
+          {
+            field: 'bill',
+          },
+        );
       hash.update(chunk);
       yield chunk;
     }

@@ -40,6 +40,7 @@ export type WechatpayBillKind = 'trade' | 'fundflow';
  * ```
  */
 export interface WechatpayBillParseOptions {
+  /** Which bill the bytes are: a file of the other kind is an error. */
   kind: WechatpayBillKind;
   /** The provider id the lines name. Default `wechatpay`. */
   provider?: string | undefined;
@@ -217,7 +218,8 @@ function tradeReader(columns: Columns, options: WechatpayBillParseOptions, provi
           ? get(fields, 'refundSucceededAt') || get(fields, 'refundAppliedAt') || get(fields, 'time')
           : get(fields, 'time');
       const time = wechatpayBillTime(timeText ?? '');
-      if (time === undefined) throw new RecordError(`the time ${JSON.stringify(timeText ?? '')} is not yyyy-MM-dd HH:mm:ss`);
+      if (time === undefined)
+        throw new RecordError(`the time ${JSON.stringify(timeText ?? '')} is not yyyy-MM-dd HH:mm:ss`);
       const line: StatementLine = {
         provider,
         merchant: options.merchant ?? null,
@@ -428,5 +430,6 @@ export async function* parseWechatpayBill(
     yield line;
   }
   if (!header) fail('the bill is empty');
-  if (!done) fail(summaryLine ? 'the bill ends before its summary row' : 'the bill ends before its summary (cut short?)');
+  if (!done)
+    fail(summaryLine ? 'the bill ends before its summary row' : 'the bill ends before its summary (cut short?)');
 }

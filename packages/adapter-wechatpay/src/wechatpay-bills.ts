@@ -25,7 +25,9 @@ import { readWechatpayBill, type WechatpayBill } from './wechatpay-replies.js';
  * ```
  */
 export interface WechatpayBillRequest {
+  /** The day, `yyyy-MM-dd` (China time). */
   date: string;
+  /** `ALL` (default), `SUCCESS` (payments only) or `REFUND` (refunds only). */
   type?: 'ALL' | 'SUCCESS' | 'REFUND' | undefined;
   /** Partner mode: the sub-merchant's bill (`sub_mchid`). */
   subMchId?: string | undefined;
@@ -44,8 +46,11 @@ export interface WechatpayBillRequest {
  * ```
  */
 export interface WechatpayFundflowBillRequest {
+  /** The day, `yyyy-MM-dd` (China time). */
   date: string;
+  /** The account: `BASIC` (default), `OPERATION` or `FEES`. */
   accountType?: 'BASIC' | 'OPERATION' | 'FEES' | undefined;
+  /** Ask for the file gzipped (`tar_type=GZIP`). Default `false`. */
   gzip?: boolean | undefined;
 }
 
@@ -61,8 +66,11 @@ export interface WechatpayFundflowBillRequest {
  * ```
  */
 export interface WechatpayStatementRequest extends ProviderStatementRequest {
+  /** `trade` (default, 交易账单) or `fundflow` (资金账单). */
   kind?: 'trade' | 'fundflow' | undefined;
+  /** The trade bill's `bill_type`. Default `ALL`. */
   billType?: WechatpayBillRequest['type'];
+  /** The fund-flow bill's account. Default `BASIC`. */
   accountType?: WechatpayFundflowBillRequest['accountType'];
 }
 

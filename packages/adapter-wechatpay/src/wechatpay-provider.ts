@@ -17,11 +17,7 @@ import type {
   StatementLine,
 } from '@hutong/core/provider-utils';
 import { checkRefusal } from '@hutong/core/provider-utils';
-import {
-  createWechatpayBills,
-  type WechatpayBillRequest,
-  type WechatpayStatementRequest,
-} from './wechatpay-bills.js';
+import { createWechatpayBills, type WechatpayBillRequest, type WechatpayStatementRequest } from './wechatpay-bills.js';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
 import type { WechatpayAppParams, WechatpayJsapiParams } from './wechatpay-client-signatures.js';
 import { verifyWechatpayNotification, wechatpayAcknowledgement } from './wechatpay-notification.js';

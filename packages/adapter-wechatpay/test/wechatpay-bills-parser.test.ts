@@ -8,9 +8,65 @@ const ALL_HEADER =
 const SUMMARY = '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额';
 const q = (...values: string[]) => values.map((v) => `\`${v}`).join(',');
 const payment = (order: string, amount: string, fee: string, time = '2025-03-01 10:00:00') =>
-  q(time, 'wx1', '1900000001', '0', '', `42${order}`, order, 'openid', 'NATIVE', 'SUCCESS', 'OTHERS', 'CNY', amount, '0.00', '0', '0', '0.00', '0.00', '', '', '商品,名称', '', fee, '0.60%', amount, '0.00', '');
+  q(
+    time,
+    'wx1',
+    '1900000001',
+    '0',
+    '',
+    `42${order}`,
+    order,
+    'openid',
+    'NATIVE',
+    'SUCCESS',
+    'OTHERS',
+    'CNY',
+    amount,
+    '0.00',
+    '0',
+    '0',
+    '0.00',
+    '0.00',
+    '',
+    '',
+    '商品,名称',
+    '',
+    fee,
+    '0.60%',
+    amount,
+    '0.00',
+    '',
+  );
 const refund = (order: string, refundNo: string, amount: string, fee: string) =>
-  q('2025-03-01 11:00:00', 'wx1', '1900000001', '0', '', `42${order}`, order, 'openid', 'NATIVE', 'REFUND', 'OTHERS', 'CNY', '0.00', '0.00', `50${refundNo}`, refundNo, amount, '0.00', 'ORIGINAL', 'SUCCESS', '', '', fee, '0.60%', '0.00', amount, '');
+  q(
+    '2025-03-01 11:00:00',
+    'wx1',
+    '1900000001',
+    '0',
+    '',
+    `42${order}`,
+    order,
+    'openid',
+    'NATIVE',
+    'REFUND',
+    'OTHERS',
+    'CNY',
+    '0.00',
+    '0.00',
+    `50${refundNo}`,
+    refundNo,
+    amount,
+    '0.00',
+    'ORIGINAL',
+    'SUCCESS',
+    '',
+    '',
+    fee,
+    '0.60%',
+    '0.00',
+    amount,
+    '',
+  );
 const bill = (rows: string[], summary: string) => `\ufeff${[ALL_HEADER, ...rows, SUMMARY, summary].join('\r\n')}\r\n`;
 
 const good = bill(
@@ -20,15 +76,24 @@ const good = bill(
 
 describe('parseWechatpayBill: the trade bill', () => {
   it('reads payments and refunds by column name (a comma inside a field included), money exactly, fees to the fen', async () => {
-    const lines = await collect(parseWechatpayBill(source(good), { kind: 'trade', merchant: 'shop-1', provider: 'wx-hk' }));
-    expect(lines.map((l) => [l.provider, l.merchant, l.kind, l.orderId, l.refundId, l.amount, l.fee, l.time, l.line])).toEqual([
+    const lines = await collect(
+      parseWechatpayBill(source(good), { kind: 'trade', merchant: 'shop-1', provider: 'wx-hk' }),
+    );
+    expect(
+      lines.map((l) => [l.provider, l.merchant, l.kind, l.orderId, l.refundId, l.amount, l.fee, l.time, l.line]),
+    ).toEqual([
       ['wx-hk', 'shop-1', 'payment', 'o1', undefined, 1234, 7, '2025-03-01T10:00:00+08:00', 2],
       ['wx-hk', 'shop-1', 'refund', 'o1', 'r1', 200, -1, '2025-03-01T11:00:00+08:00', 3],
     ]);
   });
 
   it.each([
-    ['a summary sum that disagrees', good.replace('`12.34,`2.00,`0.00,`0.06204', '`12.35,`2.00,`0.00,`0.06204'), 5, '应结订单总金额 is 12.35'],
+    [
+      'a summary sum that disagrees',
+      good.replace('`12.34,`2.00,`0.00,`0.06204', '`12.35,`2.00,`0.00,`0.06204'),
+      5,
+      '应结订单总金额 is 12.35',
+    ],
     ['a summary count that disagrees', good.replace(/`2,`12\.34/, '`3,`12.34'), 5, '总交易单数 is 3, the bill has 2'],
     ['a record with a field missing', good.replace(',`商品,名称', ''), 2, '26 fields where the header has 27'],
     ['an amount with three decimals', good.replace('`12.34,`0.00,`0,', '`12.345,`0.00,`0,'), 2, '12.345'],
@@ -47,7 +112,9 @@ describe('parseWechatpayBill: the trade bill', () => {
     expect((await thrown(() => collect(parseWechatpayBill(source(cut), { kind: 'trade' })))) as Error).toMatchObject({
       message: expect.stringContaining('ends before its summary'),
     });
-    expect(WechatpayBillError.isBillError(await thrown(() => collect(parseWechatpayBill(source(''), { kind: 'trade' }))))).toBe(true);
+    expect(
+      WechatpayBillError.isBillError(await thrown(() => collect(parseWechatpayBill(source(''), { kind: 'trade' })))),
+    ).toBe(true);
     const error = await thrown(() => collect(parseWechatpayBill(source(good), { kind: 'fundflow' })));
     expect((error as Error).message).toContain("a trade bill's, not a fundflow bill's");
   });
@@ -58,7 +125,9 @@ describe('parseWechatpayBill: the trade bill', () => {
       q('3', '6.00', '0.00', '0.00', '0.03600', '6.00', '0.00'),
     );
     const skipped: { line: number; reason: string }[] = [];
-    const lines = await collect(parseWechatpayBill(source(text), { kind: 'trade', malformed: 'skip', onSkipped: (s) => skipped.push(s) }));
+    const lines = await collect(
+      parseWechatpayBill(source(text), { kind: 'trade', malformed: 'skip', onSkipped: (s) => skipped.push(s) }),
+    );
     expect(lines.map((l) => l.orderId)).toEqual(['o1', 'o3']);
     expect(skipped).toEqual([{ line: 3, reason: expect.stringContaining('"x" is not a yuan figure') }]);
   });
@@ -66,7 +135,28 @@ describe('parseWechatpayBill: the trade bill', () => {
   it('the SUCCESS and REFUND column sets (the REFUND one dates a refund by 退款成功时间)', async () => {
     const success = [
       '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注',
-      q('2025-03-01 10:00:00', 'wx1', '1900000001', '0', '', '42o1', 'o1', 'openid', 'JSAPI', 'SUCCESS', 'OTHERS', 'CNY', '9.00', '1.00', 'x', '', '0.06000', '0.60%', '10.00', ''),
+      q(
+        '2025-03-01 10:00:00',
+        'wx1',
+        '1900000001',
+        '0',
+        '',
+        '42o1',
+        'o1',
+        'openid',
+        'JSAPI',
+        'SUCCESS',
+        'OTHERS',
+        'CNY',
+        '9.00',
+        '1.00',
+        'x',
+        '',
+        '0.06000',
+        '0.60%',
+        '10.00',
+        '',
+      ),
       SUMMARY,
       q('1', '9.00', '0.00', '0.00', '0.06000', '10.00', '0.00'),
     ].join('\n');
@@ -74,13 +164,51 @@ describe('parseWechatpayBill: the trade bill', () => {
     expect([paid?.kind, paid?.amount, paid?.fee]).toEqual(['payment', 1000, 6]); // 订单金额, not 应结订单金额
     const refunds = [
       '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注',
-      q('2025-02-28 10:00:00', 'wx1', '1900000001', '1900000109', '', '42o1', 'o1', 'openid', 'JSAPI', 'REFUND', 'OTHERS', 'CNY', '0.00', '0.00', '2025-03-01 09:00:00', '2025-03-01 09:00:05', '50r1', 'r1', '3.00', '0.00', 'ORIGINAL', 'SUCCESS', 'x', '', '-0.01800', '0.60%', '0.00', '3.00', ''),
+      q(
+        '2025-02-28 10:00:00',
+        'wx1',
+        '1900000001',
+        '1900000109',
+        '',
+        '42o1',
+        'o1',
+        'openid',
+        'JSAPI',
+        'REFUND',
+        'OTHERS',
+        'CNY',
+        '0.00',
+        '0.00',
+        '2025-03-01 09:00:00',
+        '2025-03-01 09:00:05',
+        '50r1',
+        'r1',
+        '3.00',
+        '0.00',
+        'ORIGINAL',
+        'SUCCESS',
+        'x',
+        '',
+        '-0.01800',
+        '0.60%',
+        '0.00',
+        '3.00',
+        '',
+      ),
       SUMMARY,
       q('1', '0.00', '3.00', '0.00', '-0.01800', '0.00', '3.00'),
     ].join('\n');
     const [back] = await collect(parseWechatpayBill(source(refunds), { kind: 'trade', subMchId: '1900000109' }));
-    expect([back?.kind, back?.refundId, back?.amount, back?.fee, back?.time]).toEqual(['refund', 'r1', 300, -2, '2025-03-01T09:00:05+08:00']);
-    const error = await thrown(() => collect(parseWechatpayBill(source(refunds), { kind: 'trade', subMchId: '1900000999' })));
+    expect([back?.kind, back?.refundId, back?.amount, back?.fee, back?.time]).toEqual([
+      'refund',
+      'r1',
+      300,
+      -2,
+      '2025-03-01T09:00:05+08:00',
+    ]);
+    const error = await thrown(() =>
+      collect(parseWechatpayBill(source(refunds), { kind: 'trade', subMchId: '1900000999' })),
+    );
     expect((error as Error).message).toContain('特约商户号 1900000109');
   });
 
@@ -103,7 +231,9 @@ describe('parseWechatpayBill: streaming', () => {
       const encoder = new TextEncoder();
       yield encoder.encode(`${ALL_HEADER}\n`);
       for (; produced < records; produced++) yield encoder.encode(`${payment(`o${produced}`, '1.00', '0.00600')}\n`);
-      yield encoder.encode(`${SUMMARY}\n${q(String(records), '2000.00', '0.00', '0.00', '1200.00000', '2000.00', '0.00')}\n`);
+      yield encoder.encode(
+        `${SUMMARY}\n${q(String(records), '2000.00', '0.00', '0.00', '1200.00000', '2000.00', '0.00')}\n`,
+      );
       finished = true;
     }
     const iterator = parseWechatpayBill(large(), { kind: 'trade' })[Symbol.asyncIterator]();
@@ -128,7 +258,9 @@ describe('parseWechatpayBill: streaming', () => {
           batch = '';
         }
       }
-      yield encoder.encode(`${batch}${SUMMARY}\n${q(String(records), '200000.00', '0.00', '0.00', '1200.00000', '200000.00', '0.00')}\n`);
+      yield encoder.encode(
+        `${batch}${SUMMARY}\n${q(String(records), '200000.00', '0.00', '0.00', '1200.00000', '200000.00', '0.00')}\n`,
+      );
     }
     let count = 0;
     let total = 0;

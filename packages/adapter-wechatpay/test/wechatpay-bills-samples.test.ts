@@ -43,7 +43,9 @@ describe('published WeChat Pay bills (fixtures/bills/README.md)', () => {
 
   it('binds the trade bill to its merchant: another 商户号 is malformed', async () => {
     const error = await thrown(() =>
-      collect(parseWechatpayBill(chunked(billFixture('trade-all-2021-01-28.csv')), { kind: 'trade', mchId: '1230000109' })),
+      collect(
+        parseWechatpayBill(chunked(billFixture('trade-all-2021-01-28.csv')), { kind: 'trade', mchId: '1230000109' }),
+      ),
     );
     expect(WechatpayBillError.isBillError(error) && error.line).toBe(2);
     expect((error as Error).message).toContain('商户号 1601959334');
@@ -55,7 +57,15 @@ describe('published WeChat Pay bills (fixtures/bills/README.md)', () => {
     const error = await thrown(async () => {
       for await (const line of parseWechatpayBill(chunked(billFixture(name)), { kind: 'fundflow' })) lines.push(line);
     });
-    const base = { provider: 'wechatpay', merchant: null, kind: 'refund', amount: 1, fee: 0, currency: 'CNY', orderId: null };
+    const base = {
+      provider: 'wechatpay',
+      merchant: null,
+      kind: 'refund',
+      amount: 1,
+      fee: 0,
+      currency: 'CNY',
+      orderId: null,
+    };
     expect(lines).toEqual([
       {
         ...base,
@@ -123,7 +133,10 @@ describe('published WeChat Pay bills (fixtures/bills/README.md)', () => {
   });
 
   it('the early column set parses once its times are well formed (总金额 as the amount)', async () => {
-    const fixed = text('trade-v2-doc-early-format.csv').replace(/2014-11-10(\d\d)：(\d\d)：(\d\d)/g, '2014-11-10 $1:$2:$3');
+    const fixed = text('trade-v2-doc-early-format.csv').replace(
+      /2014-11-10(\d\d)：(\d\d)：(\d\d)/g,
+      '2014-11-10 $1:$2:$3',
+    );
     const lines = await collect(parseWechatpayBill(chunked(new TextEncoder().encode(fixed)), { kind: 'trade' }));
     expect(lines.map((l) => [l.kind, l.orderId, l.providerTradeId, l.amount, l.fee, l.time])).toEqual([
       ['payment', '1415640626', '1001690740201411100005734289', 1, 0, '2014-11-10T16:33:45+08:00'],

@@ -24,7 +24,12 @@ function facade(options: Parameters<typeof sandboxed>[0] = {}) {
 /** A paid order of 19.99 and a settled refund of 5.00 of it, a minute apart. */
 async function payAndRefund(context: ReturnType<typeof facade>) {
   const { payments, sandbox, tick } = context;
-  const { order } = await payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 1999, subject: '龙井' });
+  const { order } = await payments.createPayment({
+    provider: 'wechatpay',
+    method: 'qr',
+    amount: 1999,
+    subject: '龙井',
+  });
   await payments.handleNotification('wechatpay', sandbox.pay(order.id));
   tick(60_000);
   await payments.refund(order.id, { amount: 500, refundId: 'refund0001' });
@@ -39,7 +44,13 @@ describe('WeChat Pay sandbox bills → provider.statement', { timeout: 120_000 }
     const context = facade();
     const { orderId, transactionId, refund } = await payAndRefund(context);
     const lines = await collect(context.provider.statement({ date: DAY }));
-    const common = { provider: 'wechatpay', merchant: null, orderId, providerTradeId: transactionId, currency: 'CNY' };
+    const common = {
+      provider: 'wechatpay',
+      merchant: null,
+      orderId,
+      providerTradeId: transactionId,
+      currency: 'CNY' as const,
+    };
     expect(lines).toEqual([
       {
         ...common,
@@ -109,7 +120,13 @@ describe('WeChat Pay sandbox bills → provider.statement', { timeout: 120_000 }
     };
     expect(await collect(context.provider.statement({ date: DAY, merchant }))).toEqual([]);
     expect(context.requests.find((r) => r.url.includes('/v3/bill/tradebill'))?.url).toContain('&sub_mchid=1900000109');
-    expect(ValidationError.isInstance(await thrown(() => collect(context.provider.statement({ date: DAY, merchant: { ...merchant, enabled: false } }))))).toBe(true);
+    expect(
+      ValidationError.isInstance(
+        await thrown(() =>
+          collect(context.provider.statement({ date: DAY, merchant: { ...merchant, enabled: false } })),
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('a file altered in transit fails its SHA1 check (a typed error, field bill) before the iteration ends', async () => {
@@ -134,7 +151,11 @@ describe('WeChat Pay sandbox bills → provider.statement', { timeout: 120_000 }
 
   it('a kind the adapter does not know is a ValidationError', async () => {
     const { provider } = facade();
-    expect(ValidationError.isInstance(await thrown(() => collect(provider.statement({ date: DAY, kind: 'signcustomer' }))))).toBe(true);
+    expect(
+      ValidationError.isInstance(
+        await thrown(() => collect(provider.statement({ date: DAY, kind: 'signcustomer' as never }))),
+      ),
+    ).toBe(true);
     expect(provider.capabilities.statements).toBe(true);
   });
 });

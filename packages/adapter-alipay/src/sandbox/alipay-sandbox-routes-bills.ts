@@ -32,7 +32,10 @@ const refundTimes = new WeakMap<AlipaySandboxTrade, Map<string, Date>>();
  */
 export function recordAlipaySandboxRefund(trade: AlipaySandboxTrade, requestNo: string, at: Date): void {
   let times = refundTimes.get(trade);
-  if (!times) refundTimes.set(trade, (times = new Map()));
+  if (!times) {
+    times = new Map();
+    refundTimes.set(trade, times);
+  }
   if (!times.has(requestNo)) times.set(requestNo, at);
 }
 
@@ -241,8 +244,13 @@ function accountFiles(state: AlipaySandboxState, date: string, account: string):
   const sums = { income: 0, incomes: 0, expense: 0, expenses: 0 };
   const row = (at: Date, trade: AlipaySandboxTrade, fen: number, type: string) => {
     balance += fen;
-    if (fen > 0) (sums.income += fen), sums.incomes++;
-    else (sums.expense += fen), sums.expenses++;
+    if (fen > 0) {
+      sums.income += fen;
+      sums.incomes++;
+    } else {
+      sums.expense += fen;
+      sums.expenses++;
+    }
     rows.push(
       [
         `${date.replaceAll('-', '')}${String(++sequence).padStart(12, '0')}\t`,
@@ -311,7 +319,10 @@ export function answerAlipayBillDownloadUrl(state: AlipaySandboxState, biz: Sand
   ]);
   const token = randomBytes(12).toString('hex');
   let byToken = files.get(state);
-  if (!byToken) files.set(state, (byToken = new Map()));
+  if (!byToken) {
+    byToken = new Map();
+    files.set(state, byToken);
+  }
   byToken.set(token, zip);
   return {
     code: '10000',
@@ -334,6 +345,9 @@ export function serveAlipayBillFile(state: AlipaySandboxState, method: string, u
   if (!zip) return new Response('not found', { status: 404 });
   return new Response(zip as Uint8Array<ArrayBuffer>, {
     status: 200,
-    headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename=${url.searchParams.get('downloadFileName') ?? 'bill.csv.zip'}` },
+    headers: {
+      'content-type': 'application/zip',
+      'content-disposition': `attachment; filename=${url.searchParams.get('downloadFileName') ?? 'bill.csv.zip'}`,
+    },
   });
 }

@@ -14,8 +14,8 @@ import { formatYuan, type NotificationInput, UnsupportedOperationError, Validati
 import { serveSandbox, type WalletSandbox, type WalletSandboxServer } from '@hutong/core/testing';
 import { type AlipaySandboxHostileHooks, createAlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
 import { signedNotification } from './alipay-sandbox-messages.js';
-import { answerBrowserRequest } from './alipay-sandbox-routes-browser.js';
 import { serveAlipayBillFile } from './alipay-sandbox-routes-bills.js';
+import { answerBrowserRequest } from './alipay-sandbox-routes-browser.js';
 import { answerGatewayRequest } from './alipay-sandbox-routes-gateway.js';
 import {
   type AlipaySandboxOptions,

@@ -151,7 +151,10 @@ function tradeBillText(
     decimal(sum('应结订单金额'), 5).slice(0, -3),
     decimal(sum('退款金额'), 5).slice(0, -3),
     '0.00',
-    decimal(rows.reduce((total, row) => total + Number((row.values.手续费 ?? '0').replace('.', '')), 0), 5),
+    decimal(
+      rows.reduce((total, row) => total + Number((row.values.手续费 ?? '0').replace('.', '')), 0),
+      5,
+    ),
     decimal(sum('订单金额'), 5).slice(0, -3),
     decimal(sum('申请退款金额'), 5).slice(0, -3),
   ];
@@ -181,7 +184,19 @@ function fundflowBillText(state: WechatpaySandboxState, date: string, account: s
           time: t.successTime,
           income: false,
           fen: fee,
-          values: [time, t.transactionId, '', '交易', '扣除交易手续费', '支出', yuan(fee), '', 'system', '', t.outTradeNo],
+          values: [
+            time,
+            t.transactionId,
+            '',
+            '交易',
+            '扣除交易手续费',
+            '支出',
+            yuan(fee),
+            '',
+            'system',
+            '',
+            t.outTradeNo,
+          ],
         });
       }
       for (const [outRefundNo, refund] of t.refunds) {
@@ -235,7 +250,10 @@ function offer(state: WechatpaySandboxState, url: URL, text: string): SandboxRep
   const token = randomBytes(12).toString('hex');
   const gzip = url.searchParams.get('tar_type') === 'GZIP';
   let byToken = files.get(state);
-  if (!byToken) files.set(state, (byToken = new Map()));
+  if (!byToken) {
+    byToken = new Map();
+    files.set(state, byToken);
+  }
   byToken.set(token, { bytes: gzip ? gzipSync(bytes) : bytes, gzip });
   return {
     status: 200,

@@ -91,7 +91,9 @@ export function createWechatpaySandboxRoutes(context: {
   function route(method: string, url: URL, body: Json): { reply: SandboxReply; aboutTrade: boolean } {
     const trade = routePayments(state, method, url, body) ?? routeRefunds(state, method, url, body);
     if (trade) return { reply: trade, aboutTrade: true };
-    const download = routeWechatpayBills(state, method, url) ?? routeDownloads({ state, keys, appId: context.appId, apiV3Key: context.apiV3Key }, method, url);
+    const download =
+      routeWechatpayBills(state, method, url) ??
+      routeDownloads({ state, keys, appId: context.appId, apiV3Key: context.apiV3Key }, method, url);
     return {
       reply: download ?? errorReply(404, 'NOT_FOUND', `no such API: ${method} ${url.pathname}`),
       aboutTrade: false,
