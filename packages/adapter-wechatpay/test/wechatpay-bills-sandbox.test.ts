@@ -149,6 +149,13 @@ describe('WeChat Pay sandbox bills → provider.statement', { timeout: 120_000 }
     expect(seen.map((l) => l.kind)).toEqual(['payment', 'refund']);
   });
 
+  it('a bill larger than maxBillBytes is refused while it streams: too_large', async () => {
+    const context = facade({ provider: { maxBillBytes: 600 } });
+    await payAndRefund(context);
+    const error = await thrown(() => collect(context.provider.statement({ date: DAY })));
+    expect(UnexpectedResponseError.isInstance(error) && [error.reason, error.field]).toEqual(['too_large', 'bill']);
+  });
+
   it('a kind the adapter does not know is a ValidationError', async () => {
     const { provider } = facade();
     expect(
