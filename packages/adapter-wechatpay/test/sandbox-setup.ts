@@ -89,11 +89,7 @@ export const SUB_B = {
 
 /** A partner-mode provider on a sandbox whose service provider has SUB_A and SUB_B bound. */
 export function partnerSandboxed(
-  options: {
-    mode?: WechatpaySandboxOptions['mode'];
-    hooks?: WechatpayCommonOptions['hooks'];
-    now?: () => Date;
-  } = {},
+  options: { mode?: WechatpaySandboxOptions['mode']; hooks?: WechatpayCommonOptions['hooks']; now?: () => Date } = {},
 ) {
   const sandbox = createWechatpaySandbox({
     mchId: MERCHANT.mchId,

@@ -38,7 +38,11 @@ describe('partner mode: who a call is for', () => {
   });
 
   it('refuses partner-only options in direct mode and direct-only ones in partner mode, at run time too', () => {
-    const base = { ...MERCHANT, wechatpayPublicKey: sandboxed().sandbox.wechatpayPublicKey, wechatpayPublicKeyId: 'PUB_KEY_ID_01' };
+    const base = {
+      ...MERCHANT,
+      wechatpayPublicKey: sandboxed().sandbox.wechatpayPublicKey,
+      wechatpayPublicKeyId: 'PUB_KEY_ID_01',
+    };
     expect(() => wechatpay({ ...base, spMchId: '1900000100' } as never)).toThrow(/spMchId/);
     const { mchId: _m, appId: _a, ...keys } = base;
     expect(() => wechatpay({ ...keys, mode: 'partner', ...SERVICE_PROVIDER, appId: MERCHANT.appId } as never)).toThrow(
@@ -108,7 +112,9 @@ describe('partner mode: payments', () => {
       sandbox.open(action);
     }
     const noSubApp = await rejectionOf(
-      provider.createPayment(paymentRequest({ merchant: B, method: 'jsapi', buyerId: 'o1', providerOptions: { buyerApp: 'sub' } })),
+      provider.createPayment(
+        paymentRequest({ merchant: B, method: 'jsapi', buyerId: 'o1', providerOptions: { buyerApp: 'sub' } }),
+      ),
     );
     expect(ValidationError.isInstance(noSubApp) && noSubApp.field).toBe('providerOptions.buyerApp');
   });
@@ -140,7 +146,9 @@ describe('partner mode: payments', () => {
       `/v3/pay/partner/transactions/out-trade-no/${order.id}?sp_mchid=${SERVICE_PROVIDER.spMchId}&sub_mchid=${A.accountId}`,
     );
     await provider.closePayment({ orderId: order.id, order, merchant: A });
-    expect(new URL(requests.at(-1)?.url ?? '').pathname).toBe(`/v3/pay/partner/transactions/out-trade-no/${order.id}/close`);
+    expect(new URL(requests.at(-1)?.url ?? '').pathname).toBe(
+      `/v3/pay/partner/transactions/out-trade-no/${order.id}/close`,
+    );
     expect(requests.at(-1)?.body).toBe(JSON.stringify({ sp_mchid: SERVICE_PROVIDER.spMchId, sub_mchid: A.accountId }));
   });
 
@@ -192,7 +200,14 @@ describe('partner mode: payments', () => {
     sandbox.pay(request.orderId);
     const trade = sandbox.trade(request.orderId);
     const order = orderOf(request, { status: 'paid', providerTransactionId: trade?.transactionId ?? null });
-    const refund = await provider.refund({ orderId: order.id, order, merchant: A, refundId: 'r1', amount: 500, reason: null });
+    const refund = await provider.refund({
+      orderId: order.id,
+      order,
+      merchant: A,
+      refundId: 'r1',
+      amount: 500,
+      reason: null,
+    });
     expect(refund.type).toBe('refund.pending');
     expect(JSON.parse(requests.at(-1)?.body ?? '{}')).toMatchObject({ sub_mchid: A.accountId, out_refund_no: 'r1' });
     expect(Object.keys(JSON.parse(requests.at(-1)?.body ?? '{}'))[0]).toBe('sub_mchid');
@@ -229,7 +244,9 @@ describe('partner mode: notifications', () => {
     const { provider, sandbox } = partnerSandboxed();
     const request = paymentRequest({ merchant: A });
     await provider.createPayment(request);
-    const foreign = await rejectionOf(provider.verifyNotification(toNotificationRequest(sandbox.hostile.foreignNotification(request.orderId))));
+    const foreign = await rejectionOf(
+      provider.verifyNotification(toNotificationRequest(sandbox.hostile.foreignNotification(request.orderId))),
+    );
     expect(SignatureVerificationError.isInstance(foreign) && foreign.reason).toBe('wrong_recipient');
     // The same merchant id's own direct-mode notification (mchid, no sp_mchid) is not one for its sub-merchants.
     const direct = wechatpay({
