@@ -1,5 +1,5 @@
-import type { MerchantAccount, Order } from '@hutong/core';
-import type { CreatePaymentRequest } from '@hutong/core/provider-utils';
+import type { Order } from '@hutong/core';
+import type { CreatePaymentRequest, MerchantAccount } from '@hutong/core/provider-utils';
 import { sampleOrder } from '@hutong/core/testing';
 
 let sequence = 0;

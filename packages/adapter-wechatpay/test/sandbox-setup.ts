@@ -22,7 +22,7 @@ export function sandboxed<const Id extends string = 'wechatpay'>(
     mode?: WechatpaySandboxOptions['mode'];
     /** Options over the defaults (key mode, app ids, ...). */
     provider?: Partial<WechatpayCommonOptions<Id>> &
-      Partial<WechatpayPublicKeyMode> & { appIds?: WechatpayAppIds | readonly string[] };
+      Partial<WechatpayPublicKeyMode> & { appIds?: WechatpayAppIds | readonly string[]; mchId?: string };
     /** Further app ids the sandbox's merchant has. */
     appIds?: readonly string[];
     now?: () => Date;

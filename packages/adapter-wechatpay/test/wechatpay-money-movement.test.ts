@@ -5,7 +5,6 @@
  * never in errors or hooks.
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import type { MerchantAccount, Split, Transfer } from '@hutong/core';
 import {
   ProviderApiError,
   SignatureVerificationError,
@@ -13,7 +12,7 @@ import {
   UnexpectedResponseError,
   ValidationError,
 } from '@hutong/core';
-import type { RedactedRequest, RedactedResponse } from '@hutong/core/provider-utils';
+import type { MerchantAccount, RedactedRequest, RedactedResponse, Split, Transfer } from '@hutong/core/provider-utils';
 import { rejectionOf } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import {

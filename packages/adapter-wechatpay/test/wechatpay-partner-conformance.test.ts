@@ -3,9 +3,9 @@
  * call is for sub-merchant A, as the facade makes it once it resolves an order's merchant (the
  * wrapper below stands in for that resolution).
  */
-import type { MerchantAccount } from '@hutong/core';
+
 import { runProviderConformance } from '@hutong/core/conformance';
-import type { PaymentProvider } from '@hutong/core/provider-utils';
+import type { MerchantAccount, PaymentProvider } from '@hutong/core/provider-utils';
 import { account } from './requests.js';
 import { partnerSandboxed, SUB_A, SUB_B } from './sandbox-setup.js';
 
