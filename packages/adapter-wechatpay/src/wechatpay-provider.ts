@@ -89,6 +89,11 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
   transfer: NonNullable<PaymentProvider['transfer']>;
   queryTransfer: NonNullable<PaymentProvider['queryTransfer']>;
   cancelTransfer: NonNullable<PaymentProvider['cancelTransfer']>;
+  /**
+   * Verifies a profit-sharing (`PROFITSHARING.*`) or transfer (`MCHTRANSFER.BILL.FINISHED`)
+   * notification: signature, time window, decryption, recipient; in partner mode its `account` is
+   * the `sub_mchid` it names.
+   */
   verifyMovementNotification: NonNullable<PaymentProvider['verifyMovementNotification']>;
   /**
    * Profit sharing beyond the spec's split operations: receivers (`addReceiver`,
