@@ -127,6 +127,7 @@ export function createWechatpayPayments(context: WechatpayOperationContext) {
     const providerData: Record<string, string> = { appId };
     if (options.attach) providerData.attach = options.attach;
     if (options.h5Type) providerData.h5Type = options.h5Type;
+    if (options.buyerApp) providerData.buyerApp = options.buyerApp;
     if (request.method === 'h5' && clientIp) providerData.clientIp = clientIp;
     const partner = sub && config.partner ? { spAppId: config.partner.spAppId, sub } : undefined;
     const body = wechatpayCreateBody(request, { appId, mchId: config.mchId, options, clientIp, partner });
