@@ -371,6 +371,38 @@ describe('profit sharing', () => {
     expect(UnexpectedResponseError.isInstance(error) && error.field).toBe('response.receivers.amount');
   });
 
+  it('refuses a split reply about another split, and a forged split notification', async () => {
+    const context = sandboxed();
+    const { provider, sandbox } = context;
+    await provider.profitSharing.addReceiver({
+      type: 'MERCHANT_ID',
+      account: '86693852',
+      name: '腾讯',
+      relationType: 'PARTNER',
+    });
+    const order = await paidSplitOrder(context);
+    const receivers = [
+      { type: 'merchant' as const, account: '86693852', amount: 100, description: '佣金', status: 'pending' as const },
+    ];
+    const mine = splitOf('split0007', receivers);
+    await provider.split({ orderId: order.id, order, split: splitOf('split0008', receivers), notifyUrl: null });
+    await provider.split({ orderId: order.id, order, split: mine, notifyUrl: null });
+    sandbox.answerAs('split0007', 'split0008');
+    const other = await rejectionOf(provider.querySplit({ orderId: order.id, order, split: mine }));
+    expect(UnexpectedResponseError.isInstance(other) && [other.reason, other.field]).toEqual([
+      'mismatch',
+      'response.out_order_no',
+    ]);
+    const [genuine] = sandbox.settleSplit('split0007');
+    if (!genuine) throw new Error('no notification');
+    const tampered = { ...genuine, body: String(genuine.body).replace('"id":"EV-', '"id":"EX-') };
+    const forged = await rejectionOf(provider.verifyMovementNotification(toNotificationRequest(tampered)));
+    expect(SignatureVerificationError.isInstance(forged) && forged.reason).toBe('bad_signature');
+    // A payment notification is not a movement one, nor the reverse.
+    const notMovement = await rejectionOf(provider.verifyNotification(toNotificationRequest(genuine)));
+    expect(ValidationError.isInstance(notMovement) && notMovement.field).toBe('notification.event_type');
+  });
+
   it('partner mode: sub_mchid in the bodies and queries, replies bound to it, notifications report it', async () => {
     const context = partnerSandboxed();
     const { provider, sandbox, requests } = context;
