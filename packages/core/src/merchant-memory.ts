@@ -103,7 +103,9 @@ export function createMemoryMerchantDirectory<M extends string = string>(
     }
     forMerchant.set(checked.provider, checked);
   };
-  accounts.forEach((account, index) => store(account, `accounts.${index}`));
+  accounts.forEach((account, index) => {
+    store(account, `accounts.${index}`);
+  });
   return {
     async resolve(merchant, provider) {
       return accountOrThrow(merchant, provider, [...(byMerchant.get(merchant)?.values() ?? [])]);

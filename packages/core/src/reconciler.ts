@@ -7,8 +7,8 @@
  * @packageDocumentation
  */
 import { NetworkError, ProviderApiError, ValidationError } from './errors.js';
-import type { Order, OrderStatus } from './order.js';
 import { assertMerchantKey } from './merchant-key.js';
+import type { Order, OrderStatus } from './order.js';
 import type { ListOrdersQuery, OrderStore } from './order-store.js';
 import { checkLease, checkOutboxName, defaultConsumerName } from './outbox.js';
 import type { SyncOptions } from './payments/payments-types.js';
@@ -348,7 +348,12 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
           continue;
         }
         if (!(await claim(next.order))) {
-          emit({ type: 'order.skipped', orderId: next.order.id, ...merchantOf(next.order), reason: 'claimed_elsewhere' });
+          emit({
+            type: 'order.skipped',
+            orderId: next.order.id,
+            ...merchantOf(next.order),
+            reason: 'claimed_elsewhere',
+          });
           continue;
         }
         try {

@@ -119,7 +119,9 @@ describe('platform mode: the order’s merchant in every later call', () => {
     const resumed = await rejectionOf(payments.resume(order.id, { merchant: 'shop-b' }));
     expect(merchantCode(resumed)).toBe('merchant_mismatch');
     await payments.handleNotification('platform', fake.sandbox.pay(order.id));
-    const refused = await rejectionOf(payments.refund(order.id, { refundId: 'refund0001', amount: 100, merchant: 'shop-b' }));
+    const refused = await rejectionOf(
+      payments.refund(order.id, { refundId: 'refund0001', amount: 100, merchant: 'shop-b' }),
+    );
     expect(merchantCode(refused)).toBe('merchant_mismatch');
     expect((await payments.getOrder(order.id)).refunds).toEqual([]);
     expect(fake.sandbox.calls.refund).toBe(0);
@@ -178,9 +180,7 @@ describe('platform mode: payWithCode({ merchant }) and listOrders({ merchant })'
   it('routes a merchant’s code to the first provider of its wallet in platform mode', async () => {
     const direct = createFakeProvider({ id: 'alipay-own', wallet: 'alipay' });
     const isv = createFakeProvider({ id: 'alipay-isv', wallet: 'alipay', merchants: true });
-    const merchants = createMemoryMerchantDirectory([
-      { ...SHOP_A, provider: 'alipay-isv' },
-    ]);
+    const merchants = createMemoryMerchantDirectory([{ ...SHOP_A, provider: 'alipay-isv' }]);
     const payments = createPayments({ providers: [direct, isv], merchants, store: new MemoryOrderStore() });
     const own = await payments.payWithCode({ authCode: '2856781234567890', amount: 100, subject: 'Tea' });
     expect(own.order.provider).toBe('alipay-own');

@@ -62,7 +62,13 @@ describe('platform mode: the reconciler', () => {
     const busy = new ProviderApiError({ provider: 'fake', providerCode: 'BUSY', normalizedCode: 'system_busy' });
     const { payments, synced } = scripted(store, (order) => (order.merchant === 'shop-a' ? busy : undefined));
     const events: ReconcilerEvent[] = [];
-    const reconciler = createReconciler({ payments, store, now: () => NOW, concurrency: 1, onEvent: (e) => events.push(e) });
+    const reconciler = createReconciler({
+      payments,
+      store,
+      now: () => NOW,
+      concurrency: 1,
+      onEvent: (e) => events.push(e),
+    });
     const result = await reconciler.runOnce();
     expect(synced.sort()).toEqual(['ownOrder0001', 'shopBorder01']);
     expect(result.failed).toBe(1);

@@ -6,8 +6,8 @@
 import {
   createMemoryMerchantDirectory,
   createPayments,
-  type MerchantAccount,
   MemoryOrderStore,
+  type MerchantAccount,
   type PaymentsOptions,
 } from '../src/index.js';
 import type { PaymentProvider } from '../src/provider-utils/index.js';

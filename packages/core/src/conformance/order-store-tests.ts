@@ -266,7 +266,11 @@ export function runOrderStoreTests(options: OrderStoreTestOptions): void {
           sampleOrder({ id: 'merchOrder0005', merchant: 'shop-a', provider: 'other', updatedAt: at(5) }),
         ];
         for (const order of orders) await store.create(order);
-        expect(await all(store, { merchant: 'shop-a' })).toEqual(['merchOrder0001', 'merchOrder0004', 'merchOrder0005']);
+        expect(await all(store, { merchant: 'shop-a' })).toEqual([
+          'merchOrder0001',
+          'merchOrder0004',
+          'merchOrder0005',
+        ]);
         expect(await all(store, { merchant: 'shop-a', limit: 1 })).toEqual([
           'merchOrder0001',
           'merchOrder0004',

@@ -7,9 +7,8 @@
  * @packageDocumentation
  */
 import { ValidationError } from '../errors.js';
-import type { OrderAnomaly } from '../order.js';
+import type { Order, OrderAnomaly } from '../order.js';
 import { type NotificationInput, toNotificationRequest } from '../webhook-request.js';
-import type { Order } from '../order.js';
 import { applyEvent } from './apply-event.js';
 import { bindNotificationAccount } from './merchant-accounts.js';
 import { notificationFailureReply } from './notification-failure-reply.js';

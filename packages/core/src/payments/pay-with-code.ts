@@ -35,8 +35,7 @@ function providerForCode(context: PaymentsContext, input: PayWithCodeInput, auth
         ? context.providerList.find(
             (p) => p.wallet === wallet && p.capabilities.methods.includes('pos') && p.capabilities.merchants === true,
           )
-        : undefined) ??
-      context.providerList.find((p) => p.wallet === wallet && p.capabilities.methods.includes('pos'));
+        : undefined) ?? context.providerList.find((p) => p.wallet === wallet && p.capabilities.methods.includes('pos'));
   }
   if (!provider?.capabilities.methods.includes('pos')) {
     throw new ValidationError(
