@@ -3,7 +3,7 @@
  * every notification of a sub-merchant resolves its account, and a SQL round trip for each would
  * cost more than the rest of a notification. Entries live `ttlMs` (a suspension takes effect
  * within it, or at once when made through the cache's `put`) and at most `maxEntries` are kept,
- * least recently used out first.
+ * the least recently used out first (approximately: a second chance for each used one).
  *
  * @packageDocumentation
  */
@@ -19,7 +19,7 @@ import type { MerchantAccount, MerchantDirectory } from './merchant.js';
  * ```
  */
 export interface MerchantCacheOptions {
-  /** Most accounts kept (least recently used out first). Default 1000; 0 caches nothing. */
+  /** Most accounts kept (the least recently used out first). Default 1000; 0 caches nothing. */
   readonly maxEntries?: number | undefined;
   /** How long a resolved account is used before it is resolved again, in milliseconds. Default 30 000. */
   readonly ttlMs?: number | undefined;
@@ -51,6 +51,8 @@ interface Entry {
   readonly expiresAt: number;
   readonly pending: Promise<MerchantAccount>;
   account?: MerchantAccount;
+  /** Used since it last came up for eviction (a second chance, instead of reordering on each hit). */
+  used: boolean;
 }
 
 function nonNegativeInteger(value: number | undefined, fallback: number, field: string): number {
@@ -80,7 +82,7 @@ export function cacheMerchantDirectory(
   const entries = new Map<string, Entry>();
   const keyOf = (merchant: string, provider: string) => `${provider}\u0000${merchant}`;
 
-  /** The fresh entry of `key`, made most recently used; stale ones are dropped. */
+  /** The fresh entry of `key`, marked used; a stale one is dropped. */
   function fresh(key: string): Entry | undefined {
     const entry = entries.get(key);
     if (!entry) return undefined;
@@ -88,9 +90,23 @@ export function cacheMerchantDirectory(
       entries.delete(key);
       return undefined;
     }
-    entries.delete(key);
-    entries.set(key, entry);
+    entry.used = true;
     return entry;
+  }
+
+  /**
+   * Evicts down to `maxEntries`, oldest first, giving an entry used since its last turn a second
+   * chance at the back (CLOCK): a hit costs one flag, not a reordering of the map.
+   */
+  function evict(): void {
+    while (entries.size > maxEntries) {
+      const [key, entry] = entries.entries().next().value as [string, Entry];
+      entries.delete(key);
+      if (entry.used) {
+        entry.used = false;
+        entries.set(key, entry);
+      }
+    }
   }
 
   return {
@@ -103,9 +119,9 @@ export function cacheMerchantDirectory(
       const cached = fresh(key);
       if (cached) return cached.account ? Promise.resolve(cached.account) : cached.pending;
       const pending = directory.resolve(merchant, provider);
-      const entry: Entry = { merchant, expiresAt: now() + ttlMs, pending };
+      const entry: Entry = { merchant, expiresAt: now() + ttlMs, pending, used: false };
       entries.set(key, entry);
-      while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+      evict();
       pending.then(
         (account) => {
           entry.account = account;

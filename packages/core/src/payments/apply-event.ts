@@ -33,7 +33,11 @@ export async function applyEvent(
         `order ${event.orderId} belongs to provider ${current.provider}, not ${expectedProvider}`,
       );
     }
-    if (attempt === 0 && bind) await bind(current);
+    if (attempt === 0 && bind) {
+      // A cached sub-merchant binds synchronously: no await on the hot path then.
+      const bound = bind(current);
+      if (bound) await bound;
+    }
     const result = transition(current, event, now());
     if (result.outcome !== 'applied' && !patch) return result;
     const next =

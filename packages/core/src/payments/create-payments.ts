@@ -79,7 +79,7 @@ export function createPayments<const P extends AnyProvider, K extends string = s
   const merchants = options.merchants
     ? cacheMerchantDirectory(options.merchants, {
         ...(options.merchantCache === false ? { maxEntries: 0 } : options.merchantCache),
-        now: () => now().getTime(),
+        now: options.now ? () => now().getTime() : Date.now,
       })
     : undefined;
   const context: PaymentsContext = {

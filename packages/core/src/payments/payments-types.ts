@@ -124,6 +124,12 @@ export type ProviderOptionsOf<P extends AnyProvider> = TypesOf<P>['providerOptio
 /**
  * What `merchant` takes for provider `P`: the platform's key type `K`, or `never` when `P` declares
  * it cannot act for a sub-merchant (`ProviderTypes<..., ..., false>`).
+ *
+ * @example
+ * ```ts
+ * type Key = MerchantKeyOf<WechatpayPartnerProvider, ShopId>; // ShopId
+ * type None = MerchantKeyOf<PaymentProvider<'direct', ProviderTypes<object, { qr: QrAction }, false>>>; // never
+ * ```
  */
 export type MerchantKeyOf<P extends AnyProvider, K extends string = string> = [
   NonNullable<TypesOf<P>['merchants']>,
