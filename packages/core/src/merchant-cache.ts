@@ -48,6 +48,7 @@ export interface CachedMerchantDirectory extends MerchantDirectory {
 
 interface Entry {
   readonly merchant: string;
+  readonly provider: string;
   readonly expiresAt: number;
   readonly pending: Promise<MerchantAccount>;
   account?: MerchantAccount;
@@ -79,15 +80,26 @@ export function cacheMerchantDirectory(
   const maxEntries = nonNegativeInteger(options.maxEntries, 1000, 'merchantCache.maxEntries');
   const ttlMs = nonNegativeInteger(options.ttlMs, 30_000, 'merchantCache.ttlMs');
   const now = options.now ?? Date.now;
-  const entries = new Map<string, Entry>();
-  const keyOf = (merchant: string, provider: string) => `${provider}\u0000${merchant}`;
+  // Looked up by provider, then merchant (no key string built per call); evicted in insertion order.
+  const index = new Map<string, Map<string, Entry>>();
+  const order = new Set<Entry>();
 
-  /** The fresh entry of `key`, marked used; a stale one is dropped. */
-  function fresh(key: string): Entry | undefined {
-    const entry = entries.get(key);
+  const lookup = (merchant: string, provider: string) => index.get(provider)?.get(merchant);
+
+  function remove(entry: Entry): void {
+    order.delete(entry);
+    const byMerchant = index.get(entry.provider);
+    if (byMerchant?.get(entry.merchant) !== entry) return;
+    byMerchant.delete(entry.merchant);
+    if (byMerchant.size === 0) index.delete(entry.provider);
+  }
+
+  /** The fresh entry of `merchant` at `provider`, marked used; a stale one is dropped. */
+  function fresh(merchant: string, provider: string): Entry | undefined {
+    const entry = lookup(merchant, provider);
     if (!entry) return undefined;
     if (entry.expiresAt <= now()) {
-      entries.delete(key);
+      remove(entry);
       return undefined;
     }
     entry.used = true;
@@ -96,56 +108,59 @@ export function cacheMerchantDirectory(
 
   /**
    * Evicts down to `maxEntries`, oldest first, giving an entry used since its last turn a second
-   * chance at the back (CLOCK): a hit costs one flag, not a reordering of the map.
+   * chance at the back (CLOCK): a hit costs one flag, not a reordering.
    */
   function evict(): void {
-    while (entries.size > maxEntries) {
-      const [key, entry] = entries.entries().next().value as [string, Entry];
-      entries.delete(key);
+    while (order.size > maxEntries) {
+      const entry = order.values().next().value as Entry;
+      order.delete(entry);
       if (entry.used) {
         entry.used = false;
-        entries.set(key, entry);
+        order.add(entry);
+      } else {
+        remove(entry);
       }
     }
   }
 
   return {
     peek(merchant, provider) {
-      return fresh(keyOf(merchant, provider))?.account;
+      return fresh(merchant, provider)?.account;
     },
     resolve(merchant, provider) {
       if (maxEntries === 0 || ttlMs === 0) return directory.resolve(merchant, provider);
-      const key = keyOf(merchant, provider);
-      const cached = fresh(key);
+      const cached = fresh(merchant, provider);
       if (cached) return cached.account ? Promise.resolve(cached.account) : cached.pending;
       const pending = directory.resolve(merchant, provider);
-      const entry: Entry = { merchant, expiresAt: now() + ttlMs, pending, used: false };
-      entries.set(key, entry);
+      const entry: Entry = { merchant, provider, expiresAt: now() + ttlMs, pending, used: false };
+      // `fresh` found none, or dropped a stale one: this is the only entry of the account.
+      let byMerchant = index.get(provider);
+      if (!byMerchant) {
+        byMerchant = new Map();
+        index.set(provider, byMerchant);
+      }
+      byMerchant.set(merchant, entry);
+      order.add(entry);
       evict();
       pending.then(
         (account) => {
           entry.account = account;
         },
-        () => {
-          if (entries.get(key) === entry) entries.delete(key);
-        },
+        () => remove(entry),
       );
       return pending;
     },
     async put(account) {
       await directory.put(account);
-      entries.delete(keyOf(account.merchant, account.provider));
+      const entry = lookup(account.merchant, account.provider);
+      if (entry) remove(entry);
     },
     list: (merchant) => directory.list(merchant),
     invalidate(merchant) {
-      if (merchant === undefined) {
-        entries.clear();
-        return;
-      }
-      for (const [key, entry] of entries) if (entry.merchant === merchant) entries.delete(key);
+      for (const entry of [...order]) if (merchant === undefined || entry.merchant === merchant) remove(entry);
     },
     get size() {
-      return entries.size;
+      return order.size;
     },
   };
 }

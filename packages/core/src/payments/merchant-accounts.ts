@@ -77,20 +77,22 @@ export function bindNotificationAccount(
       `a notification for sub-merchant ${account} names order ${order.id}, an order of ${provider.id}'s own account`,
     );
   }
-  const merchant = order.merchant;
-  const check = (resolved: MerchantAccount) => {
-    if (account === resolved.accountId) return;
-    throw new MerchantError(
-      'merchant_mismatch',
-      merchant,
-      provider.id,
-      account === undefined
-        ? `a notification without a sub-merchant names order ${order.id} of merchant ${merchant}`
-        : `a notification for sub-merchant ${account} names order ${order.id} of merchant ${merchant}`,
-    );
-  };
-  const resolved = merchantAccount(context, provider, merchant);
-  return resolved instanceof Promise ? resolved.then(check) : check(resolved);
+  const resolved = merchantAccount(context, provider, order.merchant);
+  if (resolved instanceof Promise) return resolved.then((found) => checkAccount(provider, order, found, account));
+  checkAccount(provider, order, resolved, account);
+}
+
+/** Throws `merchant_mismatch` unless `account` is the resolved account of the order's merchant. */
+function checkAccount(provider: AnyProvider, order: Order, resolved: MerchantAccount, account: string | undefined) {
+  if (account === resolved.accountId) return;
+  throw new MerchantError(
+    'merchant_mismatch',
+    order.merchant,
+    provider.id,
+    account === undefined
+      ? `a notification without a sub-merchant names order ${order.id} of merchant ${order.merchant}`
+      : `a notification for sub-merchant ${account} names order ${order.id} of merchant ${order.merchant}`,
+  );
 }
 
 /** Throws `merchant_mismatch` unless `order` belongs to `expected` (when a caller named one). */
