@@ -24,12 +24,16 @@ export {
   HutongError,
   type HutongErrorCode,
   InvalidTransitionError,
+  type MoneyMovementErrorCode,
+  MovementNotFoundError,
   NetworkError,
   type NormalizedProviderCode,
   OrderNotFoundError,
   ProviderApiError,
   RefundExceedsPaidError,
+  RefundExceedsUnsplitError,
   type SignatureFailureReason,
+  SplitExceedsAvailableError,
   SignatureVerificationError,
   StoreError,
   type StoreErrorCode,
@@ -70,9 +74,32 @@ export {
   type RefundStatus,
 } from './order.js';
 export { assertPortableId, generateId } from './order-id.js';
+// Money moving out: splits (profit sharing) and transfers (payouts).
+export type {
+  Split,
+  SplitReceiver,
+  SplitReceiverStatus,
+  SplitReturn,
+  SplitStatus,
+  Transfer,
+  TransferPayee,
+  TransferStatus,
+} from './money-movement.js';
+export type { MoneyMovementEventMap } from './movement-events.js';
+export type { TransferReconcilerEvent } from './movement-reconciler.js';
+export { splitAmount, unsplitAmount } from './split-amounts.js';
+export { MemoryTransferStore, TRANSFER_STATUSES } from './transfer-store.js';
 export { type PaymentEvent, refundableAmount } from './order-state-machine.js';
 // Where orders live.
-export { type ListOrdersQuery, MemoryOrderStore, type OrderPage, type OrderStore } from './order-store.js';
+export {
+  type ListOrdersQuery,
+  type ListTransfersQuery,
+  MemoryOrderStore,
+  type OrderPage,
+  type OrderStore,
+  type TransferPage,
+  type TransferStore,
+} from './order-store.js';
 // What `store.outbox` is, for a store that has one (`@hutong/store-sql`).
 export type { OrderOutbox } from './outbox.js';
 // Running the outbox relay in a worker of its own (`relay: false` in the web process).
@@ -94,12 +121,14 @@ export {
 export { isPaymentMethod, PAYMENT_METHODS, type PaymentMethod } from './payment-method.js';
 // The facade.
 export {
+  type AcceptedMovementNotification,
   type AcceptedNotification,
   type ActionOf,
   type AnyProvider,
   type CreatePaymentInput,
   type CreatePaymentOutput,
   createPayments,
+  type HandleMovementNotificationResult,
   type HandleNotificationResult,
   type MethodOf,
   type Payments,
@@ -110,8 +139,14 @@ export {
   type ProviderWithId,
   type RefundInput,
   type RefundOutput,
+  type RejectedMovementNotification,
   type RejectedNotification,
   type ResumeInput,
+  type SplitInput,
+  type SplitReceiverRequest,
+  type SplitReturnInput,
+  type SyncTransferOptions,
+  type TransferInput,
   type SyncOptions,
   type TypesOf,
 } from './payments/index.js';
@@ -132,7 +167,9 @@ export {
 export {
   createNodeWebhookHandler,
   createWebhookHandler,
+  isMovementNotificationUrl,
   MAX_NOTIFICATION_BYTES,
+  MOVEMENT_NOTIFICATION_SEGMENT,
   type NodeWebhookHandler,
   type NodeWebhookOptions,
   type NotificationHandlerFunction,

@@ -25,6 +25,14 @@ export * from '../json-reply.js';
 export * from '../node-http.js';
 export * from '../notification-status.js';
 export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
+export { type MovementMismatch, splitReturnMismatch, splitStatusMismatch, transferStatusMismatch } from '../split-binding.js';
+export {
+  FINAL_TRANSFER_STATUSES,
+  redactTransfer,
+  type TransferEffect,
+  type TransferTransitionResult,
+  transitionTransfer,
+} from '../transfer-state-machine.js';
 export { warnOnceInProduction } from '../production-warning.js';
 export * from '../redaction.js';
 export * from '../refusal.js';

@@ -35,6 +35,16 @@ export {
   type TransferPage,
   type TransferStore,
 } from '../order-store.js';
+export { hasPendingSplit } from '../split-amounts.js';
+export {
+  MemoryTransferStore,
+  type MemoryTransferStoreOptions,
+  type NormalizedListTransfersQuery,
+  normalizeListTransfersQuery,
+  TRANSFER_STATUSES,
+  transferListPosition,
+} from '../transfer-store.js';
+export { transferOutboxKey } from '../movement-events.js';
 export {
   type ClaimEventsOptions,
   type ClaimedOutboxEvent,

@@ -20,3 +20,4 @@ export * from './sample-order.js';
 export * from './serve-sandbox.js';
 export * from './test-certificate.js';
 export * from './wallet-sandbox.js';
+export * from './fake-movements.js';
