@@ -21,3 +21,4 @@ export * from './serve-sandbox.js';
 export * from './test-certificate.js';
 export * from './wallet-sandbox.js';
 export * from './fake-movements.js';
+export * from './sample-transfer.js';
