@@ -37,11 +37,9 @@ export {
 } from '../order-store.js';
 export { hasPendingSplit } from '../split-amounts.js';
 export {
-  MemoryTransferStore,
   type MemoryTransferStoreOptions,
   type NormalizedListTransfersQuery,
   normalizeListTransfersQuery,
-  TRANSFER_STATUSES,
   transferListPosition,
 } from '../transfer-store.js';
 export { transferOutboxKey } from '../movement-events.js';
