@@ -636,7 +636,10 @@ export class SplitExceedsAvailableError extends HutongError {
   readonly available: number;
 
   constructor(orderId: string, requested: number, available: number, what = 'split') {
-    super('split_exceeds_available', `order ${orderId}: ${what} of ${requested} fen exceeds the ${available} fen available`);
+    super(
+      'split_exceeds_available',
+      `order ${orderId}: ${what} of ${requested} fen exceeds the ${available} fen available`,
+    );
     this.name = 'SplitExceedsAvailableError';
     this.orderId = orderId;
     this.requested = requested;

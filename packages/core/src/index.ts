@@ -33,8 +33,8 @@ export {
   RefundExceedsPaidError,
   RefundExceedsUnsplitError,
   type SignatureFailureReason,
-  SplitExceedsAvailableError,
   SignatureVerificationError,
+  SplitExceedsAvailableError,
   StoreError,
   type StoreErrorCode,
   TimeoutError,
@@ -48,6 +48,19 @@ export {
 export type { HttpHooks, RedactedRequest, RedactedResponse } from './http-client.js';
 // Money: integer fen.
 export { assertAmount, CURRENCY, type Currency, formatYuan, parseYuan } from './money.js';
+// Money moving out: splits (profit sharing) and transfers (payouts).
+export type {
+  Split,
+  SplitReceiver,
+  SplitReceiverStatus,
+  SplitReturn,
+  SplitStatus,
+  Transfer,
+  TransferPayee,
+  TransferStatus,
+} from './money-movement.js';
+export type { MoneyMovementEventMap } from './movement-events.js';
+export type { TransferReconcilerEvent } from './movement-reconciler.js';
 // The buyer's next step, and the form a `page` payment renders.
 export {
   type AppAction,
@@ -74,21 +87,6 @@ export {
   type RefundStatus,
 } from './order.js';
 export { assertPortableId, generateId } from './order-id.js';
-// Money moving out: splits (profit sharing) and transfers (payouts).
-export type {
-  Split,
-  SplitReceiver,
-  SplitReceiverStatus,
-  SplitReturn,
-  SplitStatus,
-  Transfer,
-  TransferPayee,
-  TransferStatus,
-} from './money-movement.js';
-export type { MoneyMovementEventMap } from './movement-events.js';
-export type { TransferReconcilerEvent } from './movement-reconciler.js';
-export { splitAmount, unsplitAmount } from './split-amounts.js';
-export { MemoryTransferStore, TRANSFER_STATUSES } from './transfer-store.js';
 export { type PaymentEvent, refundableAmount } from './order-state-machine.js';
 // Where orders live.
 export {
@@ -145,9 +143,9 @@ export {
   type SplitInput,
   type SplitReceiverRequest,
   type SplitReturnInput,
+  type SyncOptions,
   type SyncTransferOptions,
   type TransferInput,
-  type SyncOptions,
   type TypesOf,
 } from './payments/index.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
@@ -163,6 +161,8 @@ export {
   type ReconcilerOptions,
   type ReconcilerPayments,
 } from './reconciler.js';
+export { splitAmount, unsplitAmount } from './split-amounts.js';
+export { MemoryTransferStore, TRANSFER_STATUSES } from './transfer-store.js';
 // Webhook endpoints around any notification handler.
 export {
   createNodeWebhookHandler,

@@ -42,7 +42,6 @@ export interface OrderListPosition {
   readonly id: string;
 }
 
-
 /**
  * Encodes a page position as the opaque cursor {@link OrderStore.listOrders} hands out.
  *
@@ -126,4 +125,3 @@ export function timeFilter(value: unknown, field: string): number | undefined {
   if (Number.isNaN(ms)) throw new ValidationError(field, 'must be a valid Date');
   return ms;
 }
-

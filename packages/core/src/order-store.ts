@@ -5,9 +5,6 @@
  * @packageDocumentation
  */
 import { ConflictError, ValidationError } from './errors.js';
-import type { Transfer, TransferStatus } from './money-movement.js';
-import type { Order, OrderStatus } from './order.js';
-import { checkLease, checkOutboxName, type OrderClaims, type OrderOutbox, type OutboxEvent } from './outbox.js';
 import {
   compareOrderListPositions,
   DEFAULT_LIST_LIMIT,
@@ -18,6 +15,9 @@ import {
   orderListPosition,
   timeFilter,
 } from './list-cursor.js';
+import type { Transfer, TransferStatus } from './money-movement.js';
+import type { Order, OrderStatus } from './order.js';
+import { checkLease, checkOutboxName, type OrderClaims, type OrderOutbox, type OutboxEvent } from './outbox.js';
 import { hasPendingSplit } from './split-amounts.js';
 import type { StatementResult } from './statement.js';
 
@@ -30,6 +30,7 @@ export {
   type OrderListPosition,
   orderListPosition,
 } from './list-cursor.js';
+
 import { MemoryTransferStore } from './transfer-store.js';
 
 /**

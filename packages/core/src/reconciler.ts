@@ -7,11 +7,11 @@
  * @packageDocumentation
  */
 import { NetworkError, ProviderApiError, ValidationError } from './errors.js';
+import type { Transfer } from './money-movement.js';
+import { reconcileTransfers, type TransferReconcilerEvent } from './movement-reconciler.js';
 import type { Order, OrderStatus } from './order.js';
 import type { ListOrdersQuery, OrderStore } from './order-store.js';
 import { checkLease, checkOutboxName, defaultConsumerName } from './outbox.js';
-import type { Transfer } from './money-movement.js';
-import { reconcileTransfers, type TransferReconcilerEvent } from './movement-reconciler.js';
 import type { SyncOptions, SyncTransferOptions } from './payments/payments-types.js';
 
 /**

@@ -6,7 +6,13 @@
  *
  * @packageDocumentation
  */
-import type { Split, SplitReturnStatusEvent, SplitStatusEvent, Transfer, TransferStatusEvent } from './money-movement.js';
+import type {
+  Split,
+  SplitReturnStatusEvent,
+  SplitStatusEvent,
+  Transfer,
+  TransferStatusEvent,
+} from './money-movement.js';
 
 /** What does not match, and where; values are never quoted (accounts are personal data). */
 export interface MovementMismatch {

@@ -17,13 +17,7 @@ import {
   SplitExceedsAvailableError,
   ValidationError,
 } from './errors.js';
-import type {
-  Split,
-  SplitReceiver,
-  SplitReturn,
-  SplitReturnStatusEvent,
-  SplitStatusEvent,
-} from './money-movement.js';
+import type { Split, SplitReceiver, SplitReturn, SplitReturnStatusEvent, SplitStatusEvent } from './money-movement.js';
 import type { Order } from './order.js';
 import type { OrderEffect, TransitionResult } from './order-state-machine.js';
 import { returnableAmount, unsplitAmount } from './split-amounts.js';
@@ -55,7 +49,11 @@ export interface SplitReturnRequestedCommand {
 }
 
 /** The split events the order state machine takes. */
-export type SplitOrderEvent = SplitRequestedCommand | SplitStatusEvent | SplitReturnRequestedCommand | SplitReturnStatusEvent;
+export type SplitOrderEvent =
+  | SplitRequestedCommand
+  | SplitStatusEvent
+  | SplitReturnRequestedCommand
+  | SplitReturnStatusEvent;
 
 const FINAL_SPLIT: ReadonlySet<Split['status']> = new Set(['succeeded', 'failed', 'closed']);
 
@@ -65,7 +63,9 @@ function changed(order: Order, at: string, splits: readonly Split[]): Order {
 
 function replaceSplit(order: Order, split: Split): readonly Split[] {
   const splits = order.splits ?? [];
-  return splits.some((s) => s.id === split.id) ? splits.map((s) => (s.id === split.id ? split : s)) : [...splits, split];
+  return splits.some((s) => s.id === split.id)
+    ? splits.map((s) => (s.id === split.id ? split : s))
+    : [...splits, split];
 }
 
 function findSplit(order: Order, splitId: string): Split {

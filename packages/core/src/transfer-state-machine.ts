@@ -51,15 +51,18 @@ export interface TransferTransitionResult {
  * effects; // [{ type: 'transfer.succeeded' }]
  * ```
  */
-export function transitionTransfer(transfer: Transfer, event: TransferStatusEvent, now: Date): TransferTransitionResult {
+export function transitionTransfer(
+  transfer: Transfer,
+  event: TransferStatusEvent,
+  now: Date,
+): TransferTransitionResult {
   const mismatch = transferStatusMismatch(transfer, event);
   if (mismatch) throw new ValidationError(mismatch.field, mismatch.message);
   if (FINAL_TRANSFER_STATUSES.has(transfer.status)) {
     return { transfer, outcome: event.status === transfer.status ? 'duplicate' : 'stale', effects: [] };
   }
   const providerTransferId = transfer.providerTransferId ?? event.providerTransferId ?? null;
-  const confirmation =
-    event.status === 'pending_confirmation' ? (event.confirmation ?? transfer.confirmation) : null;
+  const confirmation = event.status === 'pending_confirmation' ? (event.confirmation ?? transfer.confirmation) : null;
   const failReason = event.status === 'failed' ? (event.failReason ?? null) : transfer.failReason;
   if (
     event.status === transfer.status &&

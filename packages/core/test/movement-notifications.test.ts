@@ -9,7 +9,7 @@ import {
 import type { MoneyMovementEvent } from '../src/provider-utils/index.js';
 import { createFakeMovementProvider } from '../src/testing/index.js';
 
-let clock = Date.parse('2024-05-01T08:00:00.000Z');
+const clock = Date.parse('2024-05-01T08:00:00.000Z');
 const now = () => new Date(clock);
 
 const transferInput = {
@@ -30,7 +30,13 @@ async function setup() {
   payments.on('notification.rejected', ({ error }) => {
     rejected.push(error);
   });
-  const { order } = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1000, subject: 'Tea', split: true });
+  const { order } = await payments.createPayment({
+    provider: 'fake',
+    method: 'qr',
+    amount: 1000,
+    subject: 'Tea',
+    split: true,
+  });
   await payments.handleNotification('fake', fake.sandbox.pay(order.id));
   await payments.split(order.id, { splitId: 'split0001', receivers });
   await payments.transfer(transferInput);
@@ -138,7 +144,7 @@ describe('movement notifications', () => {
 
   it('an unknown provider gets 404, an unsigned message the provider refusal', async () => {
     const { payments } = await setup();
-    expect((await payments.handleMovementNotification('nope', { headers: {}, body: '' })).response.status).toBe(404);
+    expect((await payments.handleMovementNotification('nope' as 'fake', { headers: {}, body: '' })).response.status).toBe(404);
     const result = await payments.handleMovementNotification('fake', { headers: {}, body: '' });
     expect(result.ok).toBe(false);
     expect(ValidationError.isInstance(result.error) || SignatureVerificationError.isInstance(result.error)).toBe(true);

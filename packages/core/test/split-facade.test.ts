@@ -92,10 +92,7 @@ describe('payments.split', () => {
   it('settles by notification: a pending split succeeds when the wallet says so', async () => {
     const { fake, payments, order, events } = await paidOrder();
     expect((await payments.split(order.id, { splitId: 'split0001', receivers })).status).toBe('pending');
-    const result = await payments.handleMovementNotification(
-      'fake',
-      fake.movements.settleSplit(order.id, 'split0001'),
-    );
+    const result = await payments.handleMovementNotification('fake', fake.movements.settleSplit(order.id, 'split0001'));
     expect(result.ok).toBe(true);
     expect(result.order?.splits?.[0]?.status).toBe('succeeded');
     expect(events.map((e) => e.type)).toEqual(['split.succeeded']);
@@ -112,7 +109,11 @@ describe('payments.split', () => {
 
     const lost = await paidOrder();
     lost.fake.movements.failNext('split', new NetworkError('connection reset'));
-    expect(NetworkError.isInstance(await rejectionOf(lost.payments.split(lost.order.id, { splitId: 'split0001', receivers })))).toBe(true);
+    expect(
+      NetworkError.isInstance(
+        await rejectionOf(lost.payments.split(lost.order.id, { splitId: 'split0001', receivers })),
+      ),
+    ).toBe(true);
     expect((await lost.payments.getSplit(lost.order.id, 'split0001')).status).toBe('pending');
     expect(lost.events).toEqual([]);
   });
@@ -122,7 +123,11 @@ describe('payments.split', () => {
     const honest = fake.split?.bind(fake);
     fake.split = async (request) => {
       const event = await (honest as NonNullable<typeof honest>)(request);
-      return { ...event, status: 'succeeded', receivers: event.receivers.map((r) => ({ ...r, amount: r.amount + 1, status: 'succeeded' })) };
+      return {
+        ...event,
+        status: 'succeeded',
+        receivers: event.receivers.map((r) => ({ ...r, amount: r.amount + 1, status: 'succeeded' })),
+      };
     };
     const error = await rejectionOf(payments.split(order.id, { splitId: 'split0001', receivers }));
     expect(UnexpectedResponseError.isInstance(error) && error.reason).toBe('mismatch');

@@ -23,8 +23,7 @@ const receivers = [
 ];
 
 function split(order: Order, splitId = 'split0001', list = receivers, finish = false): Order {
-  return transition(order, { type: 'split.requested', orderId: order.id, splitId, receivers: list, finish }, NOW)
-    .order;
+  return transition(order, { type: 'split.requested', orderId: order.id, splitId, receivers: list, finish }, NOW).order;
 }
 
 function settled(order: Order, splitId = 'split0001', status: SplitStatusEvent['status'] = 'succeeded'): Order {
@@ -58,7 +57,10 @@ describe('split.requested', () => {
   });
 
   it('refuses unpaid and fully refunded orders', () => {
-    for (const order of [sampleOrder({ status: 'pending' }), { ...paid, status: 'refunded' as const, refundedAmount: 1000 }]) {
+    for (const order of [
+      sampleOrder({ status: 'pending' }),
+      { ...paid, status: 'refunded' as const, refundedAmount: 1000 },
+    ]) {
       expect(() => split(order)).toThrow(InvalidTransitionError);
     }
   });
@@ -144,7 +146,12 @@ describe('split.status', () => {
   it('is bound to its split: another amount, a receiver too many or too few, another split id change nothing', () => {
     const pendingSplit = split(paid);
     const good = receivers.map((r) => ({ account: r.account, amount: r.amount, status: 'succeeded' as const }));
-    const base = { type: 'split.status' as const, orderId: paid.id, splitId: 'split0001', status: 'succeeded' as const };
+    const base = {
+      type: 'split.status' as const,
+      orderId: paid.id,
+      splitId: 'split0001',
+      status: 'succeeded' as const,
+    };
     const tampered = [
       { ...base, receivers: [{ ...good[0], amount: 3000 }, good[1]] },
       { ...base, receivers: [...good, { account: 'thief0001', amount: 1, status: 'succeeded' as const }] },

@@ -143,7 +143,11 @@ describe('payments.transfer', () => {
       await payments.relay?.stop();
     }
     const claimed = await outbox.outbox.claimEvents({ group: 'audit', consumer: 'c', limit: 100, leaseMs: 1000 });
-    expect(claimed.map((e) => e.type)).toEqual(['transfer.pending_confirmation', 'transfer.succeeded', 'transfer.failed']);
+    expect(claimed.map((e) => e.type)).toEqual([
+      'transfer.pending_confirmation',
+      'transfer.succeeded',
+      'transfer.failed',
+    ]);
     expect(claimed[0]?.orderId).toBe('transfer:payout0001');
     const text = JSON.stringify([seen, claimed], (_key, value) =>
       value instanceof Error ? { ...value, message: value.message, stack: value.stack } : value,

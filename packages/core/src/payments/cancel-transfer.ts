@@ -7,7 +7,7 @@
 import { InvalidTransitionError, UnsupportedOperationError } from '../errors.js';
 import type { Transfer } from '../money-movement.js';
 import { FINAL_TRANSFER_STATUSES } from '../transfer-state-machine.js';
-import { providerById, type PaymentsContext } from './payments-context.js';
+import { type PaymentsContext, providerById } from './payments-context.js';
 import type { AnyProvider } from './payments-types.js';
 import { callProvider } from './provider-call.js';
 import { applyTransferEvent, getTransfer } from './transfer-apply.js';

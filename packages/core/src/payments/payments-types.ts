@@ -5,10 +5,10 @@
  * @packageDocumentation
  */
 import type { OrderNotFoundError } from '../errors.js';
+import type { Split, SplitReturn, Transfer } from '../money-movement.js';
 import type { NextAction, PosAction } from '../next-action.js';
 import type { Order, OrderAnomaly, Refund } from '../order.js';
 import type { PaymentEvent, TransitionResult } from '../order-state-machine.js';
-import type { Split, SplitReturn, Transfer } from '../money-movement.js';
 import type { ListTransfersQuery, MemoryOrderStore, OrderStore, TransferPage } from '../order-store.js';
 import type { OutboxRelay, OutboxRelayOptions } from '../outbox.js';
 import type { PAYMENT_CODE_RULES, PaymentCodeRule } from '../payment-code.js';

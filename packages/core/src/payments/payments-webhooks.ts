@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { NotificationInput } from '../webhook-request.js';
+
 import {
   createNodeWebhookHandler,
   createWebhookHandler,
@@ -12,6 +12,7 @@ import {
   type NodeWebhookHandler,
   type NodeWebhookOptions,
 } from '../webhook-handlers.js';
+import type { NotificationInput } from '../webhook-request.js';
 import { handleMovementNotification } from './handle-movement-notification.js';
 import { handleNotification } from './handle-notification.js';
 import { type PaymentsContext, providerById } from './payments-context.js';

@@ -52,7 +52,12 @@ function refusedSplit(order: Order, split: Split, reason: string): SplitStatusEv
     orderId: order.id,
     splitId: split.id,
     status: 'failed',
-    receivers: split.receivers.map((r) => ({ account: r.account, amount: r.amount, status: 'failed', failReason: reason })),
+    receivers: split.receivers.map((r) => ({
+      account: r.account,
+      amount: r.amount,
+      status: 'failed',
+      failReason: reason,
+    })),
   };
 }
 

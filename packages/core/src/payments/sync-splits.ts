@@ -6,12 +6,13 @@
  * @packageDocumentation
  */
 import { type HutongError, ProviderApiError } from '../errors.js';
-import type { Split, SplitReturn } from '../money-movement.js';
+import type { SplitReturn } from '../money-movement.js';
 import type { Order } from '../order.js';
 import { applyEvent } from './apply-event.js';
 import { getOrder, type PaymentsContext } from './payments-context.js';
 import type { AnyProvider, SyncOptions } from './payments-types.js';
 import { callProvider, isDefinitiveRefusal } from './provider-call.js';
+import { splitOf } from './split-order.js';
 import { bindReturnReply, bindSplitReply, sendSplit, sendSplitReturn } from './split-send.js';
 
 function unknownToWallet(error: unknown): boolean {
@@ -50,7 +51,7 @@ export async function syncSplits(
   const grace = options.resendSplitsAfterMs;
   let latest = order;
   for (const { id } of order.splits ?? []) {
-    const split = latest.splits?.find((s) => s.id === id) as Split;
+    const split = splitOf(latest, id);
     if (split.status === 'pending') {
       const current = latest;
       try {
@@ -81,10 +82,10 @@ async function syncReturns(
   const queryReturn = provider.queryReturn;
   if (!queryReturn) return order;
   let latest = order;
-  const pending = (latest.splits?.find((s) => s.id === splitId) as Split).returns.filter((r) => r.status === 'pending');
+  const pending = splitOf(latest, splitId).returns.filter((r) => r.status === 'pending');
   for (const { id } of pending) {
     const current = latest;
-    const split = current.splits?.find((s) => s.id === splitId) as Split;
+    const split = splitOf(current, splitId);
     const splitReturn = split.returns.find((r) => r.id === id) as SplitReturn;
     try {
       const event = await callProvider(provider, () =>

@@ -37,7 +37,10 @@ export function transferEventId(transferId: string, version: number, index: numb
 }
 
 /** The outbox events of one change of a transfer, the payee's name left out. */
-export function transferOutboxEvents(transfer: Transfer, effects: readonly TransferEffect[]): OutboxEvent[] | undefined {
+export function transferOutboxEvents(
+  transfer: Transfer,
+  effects: readonly TransferEffect[],
+): OutboxEvent[] | undefined {
   if (effects.length === 0) return undefined;
   const shown = redactTransfer(transfer);
   return effects.map((effect, index) => ({

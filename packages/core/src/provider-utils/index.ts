@@ -25,14 +25,6 @@ export * from '../json-reply.js';
 export * from '../node-http.js';
 export * from '../notification-status.js';
 export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
-export { type MovementMismatch, splitReturnMismatch, splitStatusMismatch, transferStatusMismatch } from '../split-binding.js';
-export {
-  FINAL_TRANSFER_STATUSES,
-  redactTransfer,
-  type TransferEffect,
-  type TransferTransitionResult,
-  transitionTransfer,
-} from '../transfer-state-machine.js';
 export { warnOnceInProduction } from '../production-warning.js';
 export * from '../redaction.js';
 export * from '../refusal.js';
@@ -40,6 +32,19 @@ export * from '../reply-binding.js';
 export * from '../rsa-keys.js';
 export { z } from '../schema.js';
 export * from '../signature-window.js';
+export {
+  type MovementMismatch,
+  splitReturnMismatch,
+  splitStatusMismatch,
+  transferStatusMismatch,
+} from '../split-binding.js';
+export {
+  FINAL_TRANSFER_STATUSES,
+  redactTransfer,
+  type TransferEffect,
+  type TransferTransitionResult,
+  transitionTransfer,
+} from '../transfer-state-machine.js';
 export * from '../validation.js';
 export { normalizeHeaders } from '../webhook-request.js';
 export * from './spec.js';

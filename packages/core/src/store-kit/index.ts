@@ -16,6 +16,7 @@
  */
 
 export type { MerchantAccount, MerchantDirectory } from '../merchant.js';
+export { transferOutboxKey } from '../movement-events.js';
 export {
   compareOrderListPositions,
   DEFAULT_LIST_LIMIT,
@@ -35,14 +36,6 @@ export {
   type TransferPage,
   type TransferStore,
 } from '../order-store.js';
-export { hasPendingSplit } from '../split-amounts.js';
-export {
-  type MemoryTransferStoreOptions,
-  type NormalizedListTransfersQuery,
-  normalizeListTransfersQuery,
-  transferListPosition,
-} from '../transfer-store.js';
-export { transferOutboxKey } from '../movement-events.js';
 export {
   type ClaimEventsOptions,
   type ClaimedOutboxEvent,
@@ -62,3 +55,10 @@ export {
   type PruneEventsOptions,
   type ReleaseEventsOptions,
 } from '../outbox.js';
+export { hasPendingSplit } from '../split-amounts.js';
+export {
+  type MemoryTransferStoreOptions,
+  type NormalizedListTransfersQuery,
+  normalizeListTransfersQuery,
+  transferListPosition,
+} from '../transfer-store.js';

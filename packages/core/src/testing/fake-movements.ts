@@ -120,7 +120,12 @@ export interface FakeMovementSandbox {
   /** Settles a processing split (every receiver paid, or with `close` every receiver closed); returns the signed notification. */
   settleSplit(orderId: string, splitId: string, options?: { close?: boolean | undefined }): NotificationInput;
   /** Settles a processing return; returns the signed notification. */
-  settleReturn(orderId: string, splitId: string, returnId: string, options?: { fail?: boolean | undefined }): NotificationInput;
+  settleReturn(
+    orderId: string,
+    splitId: string,
+    returnId: string,
+    options?: { fail?: boolean | undefined },
+  ): NotificationInput;
   /** The payee confirms (or the transfer settles); returns the signed notification. */
   completeTransfer(transferId: string): NotificationInput;
   /** The transfer fails later (a closed account); returns the signed notification. */
@@ -338,7 +343,11 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
       throw new SignatureVerificationError(id, 'malformed', 'timestamp is not a number');
     }
     if (Math.abs(now().getTime() / 1000 - timestamp) >= tolerance) {
-      throw new SignatureVerificationError(id, 'expired_timestamp', `timestamp is outside the ${tolerance}-second window`);
+      throw new SignatureVerificationError(
+        id,
+        'expired_timestamp',
+        `timestamp is outside the ${tolerance}-second window`,
+      );
     }
     if (!isFakeSignatureValid(secret, timestamp, request.body, signature)) {
       throw new SignatureVerificationError(id, 'bad_signature', 'signature does not match the body');
@@ -408,9 +417,14 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
           const receiver = recorded.receivers.find((r) => r.account === account);
           if (receiver?.status !== 'SUCCESS') throw refusal('RECEIVER_NOT_PAID', 'invalid_request');
           let returned = 0;
-          for (const r of recorded.returns.values()) if (r.account === account && r.status !== 'FAILED') returned += r.amount;
+          for (const r of recorded.returns.values())
+            if (r.account === account && r.status !== 'FAILED') returned += r.amount;
           if (returned + amount > receiver.amount) throw refusal('RETURN_TOO_LARGE', 'invalid_request');
-          recorded.returns.set(returnId, { account, amount, status: options.pendingReturns ? 'PROCESSING' : 'SUCCESS' });
+          recorded.returns.set(returnId, {
+            account,
+            amount,
+            status: options.pendingReturns ? 'PROCESSING' : 'SUCCESS',
+          });
         }
         return returnEvent(recorded, returnId);
       });
@@ -446,7 +460,8 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
     async cancelTransfer({ transfer }) {
       return operation('cancelTransfer', () => {
         const recorded = findTransfer(transfer.id);
-        if (recorded.status === 'SUCCESS' || recorded.status === 'FAIL') throw refusal('ALREADY_SETTLED', 'invalid_request');
+        if (recorded.status === 'SUCCESS' || recorded.status === 'FAIL')
+          throw refusal('ALREADY_SETTLED', 'invalid_request');
         if (recorded.status !== 'CANCELLED') {
           recorded.status = 'CANCELLED';
           balance += recorded.amount;
