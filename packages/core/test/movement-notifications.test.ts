@@ -144,7 +144,9 @@ describe('movement notifications', () => {
 
   it('an unknown provider gets 404, an unsigned message the provider refusal', async () => {
     const { payments } = await setup();
-    expect((await payments.handleMovementNotification('nope' as 'fake', { headers: {}, body: '' })).response.status).toBe(404);
+    expect(
+      (await payments.handleMovementNotification('nope' as 'fake', { headers: {}, body: '' })).response.status,
+    ).toBe(404);
     const result = await payments.handleMovementNotification('fake', { headers: {}, body: '' });
     expect(result.ok).toBe(false);
     expect(ValidationError.isInstance(result.error) || SignatureVerificationError.isInstance(result.error)).toBe(true);

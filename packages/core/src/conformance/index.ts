@@ -11,6 +11,8 @@
  *
  * @packageDocumentation
  */
+
+export * from './movement-conformance.js';
 export * from './order-store-tests.js';
 export * from './outbox-store-tests.js';
 export * from './provider-conformance.js';

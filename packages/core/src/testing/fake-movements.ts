@@ -26,6 +26,7 @@ import {
   isFakeSignatureValid,
   signFakeMessage,
 } from './fake-signature.js';
+import type { MovementSandbox } from './movement-sandbox.js';
 
 /** The fake gateway's split statuses. */
 export type FakeSplitStatus = 'PROCESSING' | 'FINISHED' | 'CLOSED' | 'REFUSED';
@@ -116,7 +117,7 @@ export interface FakeMovementProviderOptions extends FakeProviderOptions {
 }
 
 /** Test controls of the fake gateway's money movement. */
-export interface FakeMovementSandbox {
+export interface FakeMovementSandbox extends MovementSandbox {
   /** Settles a processing split (every receiver paid, or with `close` every receiver closed); returns the signed notification. */
   settleSplit(orderId: string, splitId: string, options?: { close?: boolean | undefined }): NotificationInput;
   /** Settles a processing return; returns the signed notification. */
@@ -149,10 +150,74 @@ export interface FakeMovementProvider<Id extends string = 'fake'> extends FakePr
   readonly movements: FakeMovementSandbox;
 }
 
-type FakeMovementBody =
-  | { id: string; type: 'split.status'; order_id: string; split_id: string }
-  | { id: string; type: 'split.return.status'; order_id: string; split_id: string; return_id: string }
-  | { id: string; type: 'transfer.status'; transfer_id: string };
+/** A movement notification's body: its id and the event it reports, signed as a whole. */
+interface FakeMovementBody {
+  id: string;
+  event: MoneyMovementEvent;
+}
+
+const SPLIT_STATUSES: ReadonlySet<unknown> = new Set(Object.values(FAKE_SPLIT_STATUS_MAP));
+const RETURN_STATUSES: ReadonlySet<unknown> = new Set(Object.values(FAKE_RETURN_STATUS_MAP));
+const TRANSFER_STATUSES: ReadonlySet<unknown> = new Set(Object.values(FAKE_TRANSFER_STATUS_MAP));
+const RECEIVER_STATUSES: ReadonlySet<unknown> = new Set(Object.values(FAKE_RECEIVER_STATUS_MAP));
+
+function malformed(field: string): never {
+  throw new ValidationError(`notification.event.${field}`, 'is missing or malformed');
+}
+const text = (value: unknown, field: string): string =>
+  typeof value === 'string' && value.length > 0 ? value : malformed(field);
+const fen = (value: unknown, field: string): number =>
+  Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : malformed(field);
+const oneOf = <T>(value: unknown, allowed: ReadonlySet<unknown>, field: string): T =>
+  allowed.has(value) ? (value as T) : malformed(field);
+
+/** The event of a verified body, every field checked (a wallet's reply schema, in small). */
+function parseMovementEvent(raw: unknown): MoneyMovementEvent {
+  const event = (typeof raw === 'object' && raw !== null ? raw : malformed('type')) as Record<string, unknown>;
+  switch (event.type) {
+    case 'split.status': {
+      const receivers = Array.isArray(event.receivers) ? event.receivers : malformed('receivers');
+      return {
+        type: 'split.status',
+        orderId: text(event.orderId, 'orderId'),
+        splitId: text(event.splitId, 'splitId'),
+        status: oneOf(event.status, SPLIT_STATUSES, 'status'),
+        receivers: receivers.map((r: Record<string, unknown>) => ({
+          account: text(r?.account, 'receivers.account'),
+          amount: fen(r?.amount, 'receivers.amount'),
+          status: oneOf(r?.status, RECEIVER_STATUSES, 'receivers.status'),
+        })),
+        providerSplitId: text(event.providerSplitId, 'providerSplitId'),
+      };
+    }
+    case 'split.return.status':
+      return {
+        type: 'split.return.status',
+        orderId: text(event.orderId, 'orderId'),
+        splitId: text(event.splitId, 'splitId'),
+        returnId: text(event.returnId, 'returnId'),
+        amount: fen(event.amount, 'amount'),
+        status: oneOf(event.status, RETURN_STATUSES, 'status'),
+      };
+    case 'transfer.status':
+      return {
+        type: 'transfer.status',
+        transferId: text(event.transferId, 'transferId'),
+        amount: fen(event.amount, 'amount'),
+        status: oneOf(event.status, TRANSFER_STATUSES, 'status'),
+        providerTransferId: text(event.providerTransferId, 'providerTransferId'),
+        ...(typeof event.confirmation === 'string' ? { confirmation: event.confirmation } : {}),
+        ...(typeof event.failReason === 'string' ? { failReason: event.failReason } : {}),
+      };
+    default:
+      return malformed('type');
+  }
+}
+
+/** Another final status than the one reported: what a forger would claim. */
+function forgedStatus(status: string): string {
+  return status === 'succeeded' ? 'failed' : 'succeeded';
+}
 
 /**
  * Creates a fake provider whose gateway also splits payments and pays out.
@@ -288,8 +353,7 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
     return payment.amount - held;
   }
 
-  const notify = (body: FakeMovementBody extends infer B ? (B extends unknown ? Omit<B, 'id'> : never) : never) =>
-    signed(JSON.stringify({ id: `evt${generateId()}`, ...body }));
+  const notify = (event: MoneyMovementEvent) => signed(JSON.stringify({ id: `evt${generateId()}`, event }));
 
   const movements: FakeMovementSandbox = {
     settleSplit(orderId, splitId, settle = {}) {
@@ -298,18 +362,21 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
         split.status = settle.close ? 'CLOSED' : 'FINISHED';
         for (const r of split.receivers) r.status = settle.close ? 'CLOSED' : 'SUCCESS';
       }
-      return notify({ type: 'split.status', order_id: orderId, split_id: splitId });
+      if (split.orderId !== orderId) throw refusal('NO_SUCH_SPLIT', 'not_found');
+      return notify(splitEvent(split));
     },
     settleReturn(orderId, splitId, returnId, settle = {}) {
-      const found = findSplit(splitId).returns.get(returnId);
+      const split = findSplit(splitId);
+      if (split.orderId !== orderId) throw refusal('NO_SUCH_SPLIT', 'not_found');
+      const found = split.returns.get(returnId);
       if (!found) throw refusal('NO_SUCH_RETURN', 'not_found');
       if (found.status === 'PROCESSING') found.status = settle.fail ? 'FAILED' : 'SUCCESS';
-      return notify({ type: 'split.return.status', order_id: orderId, split_id: splitId, return_id: returnId });
+      return notify(returnEvent(findSplit(splitId), returnId));
     },
     completeTransfer(transferId) {
       const transfer = findTransfer(transferId);
       if (transfer.status === 'ACCEPTED' || transfer.status === 'WAIT_USER_CONFIRM') transfer.status = 'SUCCESS';
-      return notify({ type: 'transfer.status', transfer_id: transferId });
+      return notify(transferEvent(transfer));
     },
     failTransfer(transferId, reason = 'ACCOUNT_FROZEN') {
       const transfer = findTransfer(transferId);
@@ -318,9 +385,14 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
         transfer.failReason = reason;
         balance += transfer.amount;
       }
-      return notify({ type: 'transfer.status', transfer_id: transferId });
+      return notify(transferEvent(transfer));
     },
     notification: (body, notificationOptions = {}) => signed(body, notificationOptions.timestamp),
+    forge(genuine) {
+      const body = JSON.parse(String(genuine.body)) as FakeMovementBody;
+      const event = { ...body.event, status: forgedStatus(body.event.status) };
+      return { ...genuine, body: JSON.stringify({ ...body, event }) };
+    },
     failNext(name, error) {
       failures.set(name, error);
     },
@@ -354,25 +426,15 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
     }
   }
 
-  /** The event a verified notification reports: the gateway's current record it names. */
-  function movementEvent(text: string): { event: MoneyMovementEvent; notificationId: string } {
-    let body: FakeMovementBody;
+  /** The event a verified notification reports. */
+  function movementEvent(body: string): { event: MoneyMovementEvent; notificationId: string } {
+    let parsed: FakeMovementBody;
     try {
-      body = JSON.parse(text) as FakeMovementBody;
+      parsed = JSON.parse(body) as FakeMovementBody;
     } catch (cause) {
       throw new ValidationError('notification.body', 'is not JSON', { cause });
     }
-    const notificationId = typeof body?.id === 'string' ? body.id : '';
-    switch (body?.type) {
-      case 'split.status':
-        return { event: splitEvent(findSplit(body.split_id)), notificationId };
-      case 'split.return.status':
-        return { event: returnEvent(findSplit(body.split_id), body.return_id), notificationId };
-      case 'transfer.status':
-        return { event: transferEvent(findTransfer(body.transfer_id)), notificationId };
-      default:
-        throw new ValidationError('notification.type', 'is not a movement notification type');
-    }
+    return { event: parseMovementEvent(parsed?.event), notificationId: text(parsed?.id, 'id') };
   }
 
   return Object.assign(base, {

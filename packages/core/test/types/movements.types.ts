@@ -44,11 +44,11 @@ export async function movementTypes(orderId: string): Promise<void> {
   ).toEqualTypeOf<Transfer>();
   // @ts-expect-error only a configured provider
   await payments.transfer({ provider: 'alipay', transferId: 'payout0001', amount: 500, payee, remark: '佣金' });
-  // @ts-expect-error a payee is a wallet user by a known kind of id
   await payments.transfer({
     provider: 'fake',
     transferId: 'p1',
     amount: 5,
+    // @ts-expect-error a payee is a wallet user by a known kind of id
     payee: { type: 'email', account: 'a' },
     remark: 'x',
   });
