@@ -104,6 +104,16 @@ describe('movement notifications', () => {
     expect((await payments.getTransfer('payout0001')).status).toBe('processing');
   });
 
+  it("refuse a message the wallet signed for a sub-merchant: only the provider's own movements are kept", async () => {
+    const { fake, payments } = await setup();
+    const verify = fake.verifyMovementNotification?.bind(fake) as NonNullable<typeof fake.verifyMovementNotification>;
+    fake.verifyMovementNotification = async (request) => ({ ...(await verify(request)), account: '1900000109' });
+    const result = await payments.handleMovementNotification('fake', fake.movements.completeTransfer('payout0001'));
+    expect(result.ok).toBe(false);
+    expect(result.response.status).toBe(400);
+    expect((await payments.getTransfer('payout0001')).status).toBe('processing');
+  });
+
   it('a duplicate delivery is accepted again and changes nothing', async () => {
     const { fake, payments } = await setup();
     const message = fake.movements.completeTransfer('payout0001');

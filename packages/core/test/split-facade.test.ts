@@ -16,6 +16,7 @@ import {
   createFakeProvider,
   type FakeMovementProviderOptions,
   rejectionOf,
+  sampleOrder,
 } from '../src/testing/index.js';
 
 let clock = Date.parse('2024-05-01T08:00:00.000Z');
@@ -162,6 +163,40 @@ describe('payments.split', () => {
     expect(splitEvents[0]?.orderId).toBe(order.id);
     expect(JSON.stringify(claimed)).not.toContain('张三丰');
     await payments.relay?.stop();
+  });
+});
+
+describe('sub-merchants (platform mode is not wired to money movement yet)', () => {
+  it("refuses to split a sub-merchant's order or pay out for a sub-merchant, before anything is stored or sent", async () => {
+    const store = new MemoryOrderStore();
+    const fake = createFakeMovementProvider({ now });
+    const payments = createPayments({ providers: [fake], store, now });
+    await store.create(
+      sampleOrder({
+        id: 'merchantOrder01',
+        merchant: 'shop-1',
+        status: 'paid',
+        paidAmount: 1999,
+        providerTransactionId: 't1',
+      }),
+    );
+    const split = await rejectionOf(payments.split('merchantOrder01', { splitId: 'split0001', receivers }));
+    expect(UnsupportedOperationError.isInstance(split)).toBe(true);
+    expect((await payments.getOrder('merchantOrder01')).splits).toBeUndefined();
+    const payee = { type: 'openid' as const, account: 'o4Gg' };
+    const transfer = await rejectionOf(
+      payments.transfer({
+        provider: 'fake',
+        transferId: 'payout0001',
+        amount: 1,
+        payee,
+        remark: 'x',
+        merchant: 'shop-1',
+      }),
+    );
+    expect(UnsupportedOperationError.isInstance(transfer)).toBe(true);
+    expect(await store.transfers.get('payout0001')).toBeUndefined();
+    expect(fake.movements.calls.split + fake.movements.calls.transfer).toBe(0);
   });
 });
 

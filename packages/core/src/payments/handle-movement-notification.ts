@@ -11,6 +11,7 @@ import type { MoneyMovementEvent } from '../money-movement.js';
 import { redactTransfer } from '../transfer-state-machine.js';
 import { type NotificationInput, toNotificationRequest } from '../webhook-request.js';
 import { applyEvent } from './apply-event.js';
+import { bindMovementAccount } from './movement-merchant.js';
 import type { AcceptedMovementNotification, HandleMovementNotificationResult } from './movement-types.js';
 import { notificationFailureReply } from './notification-failure-reply.js';
 import type { PaymentsContext } from './payments-context.js';
@@ -54,7 +55,8 @@ export async function handleMovementNotification(
       throw new UnsupportedOperationError(provider.id, 'split or transfer notifications');
     }
     const request = toNotificationRequest(input);
-    const { event } = await provider.verifyMovementNotification(request);
+    const { event, account } = await provider.verifyMovementNotification(request);
+    bindMovementAccount(provider, account);
     const applied = await apply(context, provider, event);
     return { ok: true, event, ...applied, response: provider.acknowledgeNotification({ accepted: true }) };
   } catch (error) {

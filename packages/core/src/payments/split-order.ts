@@ -13,6 +13,7 @@ import type { Order } from '../order.js';
 import { assertPortableId } from '../order-id.js';
 import { parseWithSchema } from '../validation.js';
 import { applyEvent } from './apply-event.js';
+import { movementMerchant } from './movement-merchant.js';
 import { splitInputSchema, splitReturnInputSchema } from './movement-schemas.js';
 import type { SplitInput, SplitReturnInput } from './movement-types.js';
 import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
@@ -47,6 +48,7 @@ export async function splitOrder(context: PaymentsContext, orderId: string, inpu
   const order = await getOrder(context, orderId);
   const provider = providerById(context, order.provider);
   requireCapability(provider, 'split');
+  movementMerchant(provider, order.merchant);
   const requested = await applyEvent(
     context,
     {
@@ -91,6 +93,7 @@ export async function returnSplit(
   const order = await getOrder(context, orderId);
   const provider = providerById(context, order.provider);
   requireCapability(provider, 'split');
+  movementMerchant(provider, order.merchant);
   const requested = await applyEvent(
     context,
     {

@@ -4,25 +4,21 @@
  *
  * @packageDocumentation
  */
-import { type HutongError, UnexpectedResponseError, UnsupportedOperationError } from '../errors.js';
+import { type HutongError, UnexpectedResponseError } from '../errors.js';
 import type { MerchantAccount } from '../merchant.js';
 import type { Transfer, TransferStatusEvent } from '../money-movement.js';
 import type { TransferRequest } from '../provider-spec.js';
 import { transferStatusMismatch } from '../split-binding.js';
+import { movementMerchant } from './movement-merchant.js';
 import type { PaymentsContext } from './payments-context.js';
 import type { AnyProvider } from './payments-types.js';
 import { callProvider, isDefinitiveRefusal } from './provider-call.js';
 import { movementNotifyUrlFor, refusalReason } from './split-send.js';
 import { applyTransferEvent } from './transfer-apply.js';
 
-/**
- * The sub-merchant account a transfer is paid from: `null` for the provider's own account. A
- * sub-merchant's transfer is refused until the facade resolves merchant keys (platform mode):
- * never sent from the platform's own account by mistake.
- */
+/** The sub-merchant account a transfer is paid from: `null` for the provider's own account. */
 export function transferMerchant(provider: AnyProvider, transfer: Transfer): MerchantAccount | null {
-  if (transfer.merchant === null) return null;
-  throw new UnsupportedOperationError(provider.id, 'transfers of a sub-merchant (no merchant directory configured)');
+  return movementMerchant(provider, transfer.merchant);
 }
 
 /** Throws `UnexpectedResponseError` (`mismatch`) unless the report answers this transfer and amount. */
