@@ -1,16 +1,18 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
   InvalidTransitionError,
   MovementNotFoundError,
   type Order,
+  RefundExceedsPaidError,
   RefundExceedsUnsplitError,
   SplitExceedsAvailableError,
   splitAmount,
   unsplitAmount,
   ValidationError,
 } from '../src/index.js';
-import type { SplitStatusEvent } from '../src/provider-utils/index.js';
+import type { OrderEvent, SplitStatusEvent } from '../src/provider-utils/index.js';
 import { transition } from '../src/provider-utils/index.js';
 import { sampleOrder } from '../src/testing/index.js';
 
@@ -249,5 +251,137 @@ describe('split returns', () => {
         NOW,
       ),
     ).toThrow(ValidationError);
+  });
+});
+
+describe('split properties (random sequences of splits, refunds, returns and wallet reports)', () => {
+  const ACCOUNTS = ['shop0001', 'guide0001'] as const;
+  const splitIds = fc.constantFrom('split0001', 'split0002', 'split0003');
+  const command = fc.oneof(
+    fc
+      .record({
+        id: splitIds,
+        a: fc.integer({ min: 1, max: 600 }),
+        b: fc.integer({ min: 0, max: 400 }),
+        finish: fc.boolean(),
+      })
+      .map(
+        ({ id, a, b, finish }): OrderEvent => ({
+          type: 'split.requested',
+          orderId: paid.id,
+          splitId: id,
+          finish,
+          receivers: [
+            { type: 'merchant', account: ACCOUNTS[0], amount: a, description: 'a' },
+            ...(b > 0 ? [{ type: 'personal' as const, account: ACCOUNTS[1], amount: b, description: 'b' }] : []),
+          ],
+        }),
+      ),
+    fc
+      .record({ id: splitIds, status: fc.constantFrom('pending', 'succeeded', 'failed', 'closed') })
+      .map(({ id, status }) => ({ kind: 'report' as const, id, status: status as SplitStatusEvent['status'] })),
+    fc
+      .record({ id: fc.constantFrom('refund0001', 'refund0002'), amount: fc.integer({ min: 1, max: 800 }) })
+      .map(({ id, amount }): OrderEvent => ({ type: 'refund.requested', orderId: paid.id, refundId: id, amount })),
+    fc
+      .constantFrom('refund0001', 'refund0002')
+      .map((id): OrderEvent => ({ type: 'refund.failed', orderId: paid.id, refundId: id })),
+    fc
+      .record({
+        id: splitIds,
+        returnId: fc.constantFrom('return0001', 'return0002'),
+        amount: fc.integer({ min: 1, max: 300 }),
+      })
+      .map(
+        ({ id, returnId, amount }): OrderEvent => ({
+          type: 'split.return.requested',
+          orderId: paid.id,
+          splitId: id,
+          returnId,
+          account: ACCOUNTS[0],
+          amount,
+        }),
+      ),
+    fc
+      .record({ returnId: fc.constantFrom('return0001', 'return0002'), ok: fc.boolean() })
+      .map(({ returnId, ok }) => ({ kind: 'return' as const, returnId, ok })),
+  );
+
+  /** A wallet report bound to what the order holds (the binding tests cover the others). */
+  function resolve(
+    order: Order,
+    step: OrderEvent | { kind: 'report' | 'return'; [key: string]: unknown },
+  ): OrderEvent | undefined {
+    if (!('kind' in step)) return step;
+    if (step.kind === 'report') {
+      const found = order.splits?.find((s) => s.id === step.id);
+      if (!found) return undefined;
+      const status = step.status as SplitStatusEvent['status'];
+      const receiverStatus = status === 'pending' ? 'pending' : status;
+      return {
+        type: 'split.status',
+        orderId: order.id,
+        splitId: found.id,
+        status,
+        receivers: found.receivers.map((r) => ({ account: r.account, amount: r.amount, status: receiverStatus })),
+      };
+    }
+    for (const s of order.splits ?? []) {
+      const found = s.returns.find((r) => r.id === step.returnId);
+      if (found) {
+        return {
+          type: 'split.return.status',
+          orderId: order.id,
+          splitId: s.id,
+          returnId: found.id,
+          amount: found.amount,
+          status: step.ok ? 'succeeded' : 'failed',
+        };
+      }
+    }
+    return undefined;
+  }
+
+  it('what is split plus what is refunded (pending included) never exceeds what was paid; versions rise by one', () => {
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 30 }), (steps) => {
+        let order = paid;
+        for (const step of steps) {
+          const event = resolve(order, step as never);
+          if (!event) continue;
+          let result: ReturnType<typeof transition>;
+          try {
+            result = transition(order, event, NOW);
+          } catch (error) {
+            const known = [
+              InvalidTransitionError,
+              ValidationError,
+              ConflictError,
+              SplitExceedsAvailableError,
+              RefundExceedsUnsplitError,
+              RefundExceedsPaidError,
+              MovementNotFoundError,
+            ].some((type) => type.isInstance(error));
+            expect(known).toBe(true);
+            continue;
+          }
+          if (result.outcome === 'applied') expect(result.order.version).toBe(order.version + 1);
+          else expect(result.order).toBe(order);
+          order = result.order;
+          expect(unsplitAmount(order)).toBeGreaterThanOrEqual(0);
+          for (const s of order.splits ?? []) {
+            expect(s.amount).toBe(s.receivers.reduce((sum, r) => sum + r.amount, 0));
+            for (const account of ACCOUNTS) {
+              const received = s.receivers.find((r) => r.account === account);
+              const returned = s.returns
+                .filter((r) => r.account === account && r.status !== 'failed')
+                .reduce((sum, r) => sum + r.amount, 0);
+              expect(returned).toBeLessThanOrEqual(received?.amount ?? 0);
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
