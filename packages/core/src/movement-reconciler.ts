@@ -14,18 +14,40 @@ import type { OrderClaims } from './outbox.js';
 import type { SyncTransferOptions } from './payments/movement-types.js';
 import { redactTransfer } from './transfer-state-machine.js';
 
-/** What the transfer reconciler needs of the facade. */
+/**
+ * What the transfer reconciler needs of the facade.
+ *
+ * @example
+ * ```ts
+ * const payments: TransferReconcilerPayments = createPayments({ providers, store });
+ * ```
+ */
 export interface TransferReconcilerPayments {
   syncTransfer(transferId: string, options?: SyncTransferOptions): Promise<Transfer>;
 }
 
-/** What one transfer's handling did, as the reconciler reports it (its `onEvent`). */
+/**
+ * What one transfer's handling did, as the reconciler reports it (its `onEvent`).
+ *
+ * @example
+ * ```ts
+ * onEvent: (event) => { if (event.type === 'transfer.changed') log.info(event.transfer.id, event.from, event.transfer.status); }
+ * ```
+ */
 export type TransferReconcilerEvent =
   | { readonly type: 'transfer.changed'; readonly from: TransferStatus; readonly transfer: Transfer }
   | { readonly type: 'transfer.failed'; readonly transferId: string; readonly error: unknown }
   | { readonly type: 'transfer.skipped'; readonly transferId: string; readonly reason: 'claimed_elsewhere' };
 
-/** Settings and hooks the reconciler hands to its transfer part. */
+/**
+ * Settings and hooks the reconciler hands to its transfer part.
+ *
+ * @example
+ * ```ts
+ * await reconcileTransfers({ store, payments, now: () => new Date(), pendingAfterMs: 60_000, resendAfterMs: 300_000, maxTransfers: 1000,
+ *   claims: store.claims, owner: 'web-1', claimLeaseMs: 300_000, deferred: () => false, failed: () => {}, succeeded: () => {}, emit: () => {} });
+ * ```
+ */
 export interface TransferReconcileSettings {
   readonly store: OrderStore;
   readonly payments: TransferReconcilerPayments;
@@ -48,7 +70,14 @@ export interface TransferReconcileSettings {
   readonly emit: (event: TransferReconcilerEvent) => void;
 }
 
-/** What {@link reconcileTransfers} did. */
+/**
+ * What {@link reconcileTransfers} did.
+ *
+ * @example
+ * ```ts
+ * const { examined, changed } = await reconcileTransfers(settings);
+ * ```
+ */
 export interface TransferReconcileCounts {
   examined: number;
   changed: number;

@@ -14,7 +14,14 @@ import type {
   TransferStatusEvent,
 } from './money-movement.js';
 
-/** What does not match, and where; values are never quoted (accounts are personal data). */
+/**
+ * What does not match, and where; values are never quoted (accounts are personal data).
+ *
+ * @example
+ * ```ts
+ * const mismatch: MovementMismatch = { field: 'event.amount', message: 'is not the amount of transfer payout0001' };
+ * ```
+ */
 export interface MovementMismatch {
   readonly field: string;
   readonly message: string;

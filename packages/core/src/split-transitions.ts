@@ -23,10 +23,24 @@ import type { OrderEffect, TransitionResult } from './order-state-machine.js';
 import { returnableAmount, unsplitAmount } from './split-amounts.js';
 import { splitReturnMismatch, splitStatusMismatch } from './split-binding.js';
 
-/** A receiver as the merchant asks for it (its result is the wallet's to report). */
+/**
+ * A receiver as the merchant asks for it (its result is the wallet's to report).
+ *
+ * @example
+ * ```ts
+ * const receiver: SplitReceiverInput = { type: 'merchant', account: '1900000109', amount: 300, description: '佣金' };
+ * ```
+ */
 export type SplitReceiverInput = Pick<SplitReceiver, 'type' | 'account' | 'amount' | 'description'>;
 
-/** The merchant asks for a split; checked against what is left to split. */
+/**
+ * The merchant asks for a split; checked against what is left to split.
+ *
+ * @example
+ * ```ts
+ * const command: SplitRequestedCommand = { type: 'split.requested', orderId, splitId: 'split0001', receivers: [receiver], finish: false };
+ * ```
+ */
 export interface SplitRequestedCommand {
   type: 'split.requested';
   orderId: string;
@@ -36,7 +50,14 @@ export interface SplitRequestedCommand {
   finish: boolean;
 }
 
-/** The merchant asks to take back part of what one receiver got from a split. */
+/**
+ * The merchant asks to take back part of what one receiver got from a split.
+ *
+ * @example
+ * ```ts
+ * const command: SplitReturnRequestedCommand = { type: 'split.return.requested', orderId, splitId: 'split0001', returnId: 'return0001', account: '1900000109', amount: 100 };
+ * ```
+ */
 export interface SplitReturnRequestedCommand {
   type: 'split.return.requested';
   orderId: string;
@@ -48,7 +69,14 @@ export interface SplitReturnRequestedCommand {
   description?: string | undefined;
 }
 
-/** The split events the order state machine takes. */
+/**
+ * The split events the order state machine takes.
+ *
+ * @example
+ * ```ts
+ * const event: SplitOrderEvent = { type: 'split.status', orderId, splitId: 'split0001', status: 'succeeded', receivers: [] };
+ * ```
+ */
 export type SplitOrderEvent =
   | SplitRequestedCommand
   | SplitStatusEvent

@@ -18,12 +18,24 @@ import { ValidationError } from './errors.js';
 import type { Transfer, TransferStatus, TransferStatusEvent } from './money-movement.js';
 import { transferStatusMismatch } from './split-binding.js';
 
-/** The statuses a transfer never leaves. */
+/**
+ * The statuses a transfer never leaves.
+ *
+ * @example
+ * ```ts
+ * if (FINAL_TRANSFER_STATUSES.has(transfer.status)) return; // settled
+ * ```
+ */
 export const FINAL_TRANSFER_STATUSES: ReadonlySet<TransferStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
 /**
  * What a transfer's change means for the outside world: the facade turns each into an event
  * (`transfer.pending_confirmation`, `transfer.succeeded`, `transfer.failed`, `transfer.cancelled`).
+ *
+ * @example
+ * ```ts
+ * const effect: TransferEffect = { type: 'transfer.succeeded' };
+ * ```
  */
 export interface TransferEffect {
   readonly type: 'transfer.pending_confirmation' | 'transfer.succeeded' | 'transfer.failed' | 'transfer.cancelled';
@@ -33,6 +45,11 @@ export interface TransferEffect {
  * The result of {@link transitionTransfer}: `applied` (a new transfer), `duplicate` (already
  * applied) or `stale` (older than the transfer's state, or after a final status); the same object
  * unless `applied`.
+ *
+ * @example
+ * ```ts
+ * const { transfer: next, outcome } = transitionTransfer(transfer, event, new Date());
+ * ```
  */
 export interface TransferTransitionResult {
   readonly transfer: Transfer;

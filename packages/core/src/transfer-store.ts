@@ -19,7 +19,14 @@ import type { Transfer, TransferStatus } from './money-movement.js';
 import type { ListTransfersQuery, TransferPage, TransferStore } from './order-store.js';
 import type { OutboxEvent } from './outbox-events.js';
 
-/** Every {@link TransferStatus}, in lifecycle order. */
+/**
+ * Every {@link TransferStatus}, in lifecycle order.
+ *
+ * @example
+ * ```ts
+ * TRANSFER_STATUSES.includes('processing'); // true
+ * ```
+ */
 export const TRANSFER_STATUSES: readonly TransferStatus[] = [
   'created',
   'pending_confirmation',
@@ -108,7 +115,14 @@ function freezeTransfer(transfer: Transfer): Transfer {
   return Object.freeze(transfer);
 }
 
-/** Options of {@link MemoryTransferStore}. */
+/**
+ * Options of {@link MemoryTransferStore}.
+ *
+ * @example
+ * ```ts
+ * const transfers = new MemoryTransferStore({ outbox: new MemoryOutbox() });
+ * ```
+ */
 export interface MemoryTransferStoreOptions {
   /**
    * Where the events of each write go, in the same step as the transfer (all or nothing): the

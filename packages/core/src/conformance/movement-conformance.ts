@@ -26,7 +26,14 @@ import { describe, expect, it } from 'vitest';
 import type { MovementSandbox } from '../testing/movement-sandbox.js';
 import type { ConformanceCase } from './provider-conformance-harness.js';
 
-/** A provider wired to its sandbox, with the sandbox's movement side and the buyer's payment. */
+/**
+ * A provider wired to its sandbox, with the sandbox's movement side and the buyer's payment.
+ *
+ * @example
+ * ```ts
+ * const under: MovementUnderTest = { provider: fake, movements: fake.movements, pay: (orderId) => fake.sandbox.pay(orderId) };
+ * ```
+ */
 export interface MovementUnderTest {
   provider: PaymentProvider;
   movements: MovementSandbox;

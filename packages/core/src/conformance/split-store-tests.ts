@@ -8,7 +8,14 @@ import type { Order, OrderStore, Split } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 
-/** Options of {@link runSplitOrderStoreTests}. */
+/**
+ * Options of {@link runSplitOrderStoreTests}.
+ *
+ * @example
+ * ```ts
+ * const options: SplitOrderStoreTestOptions = { name: 'memory', createStore: () => new MemoryOrderStore() };
+ * ```
+ */
 export interface SplitOrderStoreTestOptions {
   /** Suite name, e.g. `PostgresOrderStore`. */
   name: string;

@@ -10,7 +10,14 @@ import type { TransferStore } from '@hutong/core/store-kit';
 import { sampleTransfer } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 
-/** Options of {@link runTransferStoreTests}. */
+/**
+ * Options of {@link runTransferStoreTests}.
+ *
+ * @example
+ * ```ts
+ * const options: TransferStoreTestOptions = { name: 'memory', createStore: () => new MemoryTransferStore() };
+ * ```
+ */
 export interface TransferStoreTestOptions {
   /** Suite name, e.g. `PostgresTransferStore`. */
   name: string;

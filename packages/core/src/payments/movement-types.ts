@@ -106,7 +106,14 @@ export interface TransferInput<Id extends string = string> {
   providerOptions?: Record<string, unknown> | undefined;
 }
 
-/** A movement notification verified and applied (or already applied). */
+/**
+ * A movement notification verified and applied (or already applied).
+ *
+ * @example
+ * ```ts
+ * if (result.ok) console.log(result.event.type, result.outcome);
+ * ```
+ */
 export interface AcceptedMovementNotification {
   ok: true;
   /** The verified event. */
@@ -122,7 +129,14 @@ export interface AcceptedMovementNotification {
   error?: undefined;
 }
 
-/** A movement notification refused; `response` as for payment notifications. */
+/**
+ * A movement notification refused; `response` as for payment notifications.
+ *
+ * @example
+ * ```ts
+ * if (!result.ok) console.warn(result.error);
+ * ```
+ */
 export interface RejectedMovementNotification {
   ok: false;
   error: unknown;

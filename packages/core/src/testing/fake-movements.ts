@@ -28,16 +28,51 @@ import {
 } from './fake-signature.js';
 import type { MovementSandbox } from './movement-sandbox.js';
 
-/** The fake gateway's split statuses. */
+/**
+ * The fake gateway's split statuses.
+ *
+ * @example
+ * ```ts
+ * const status: FakeSplitStatus = 'PROCESSING';
+ * ```
+ */
 export type FakeSplitStatus = 'PROCESSING' | 'FINISHED' | 'CLOSED' | 'REFUSED';
-/** The fake gateway's receiver results. */
+/**
+ * The fake gateway's receiver results.
+ *
+ * @example
+ * ```ts
+ * const status: FakeReceiverStatus = 'SUCCESS';
+ * ```
+ */
 export type FakeReceiverStatus = 'PENDING' | 'SUCCESS' | 'CLOSED' | 'FAILED';
-/** The fake gateway's return statuses. */
+/**
+ * The fake gateway's return statuses.
+ *
+ * @example
+ * ```ts
+ * const status: FakeReturnStatus = 'SUCCESS';
+ * ```
+ */
 export type FakeReturnStatus = 'PROCESSING' | 'SUCCESS' | 'FAILED';
-/** The fake gateway's transfer statuses (WeChat Pay's 2025 transfer bills, reduced). */
+/**
+ * The fake gateway's transfer statuses (WeChat Pay's 2025 transfer bills, reduced).
+ *
+ * @example
+ * ```ts
+ * const status: FakeTransferStatus = 'WAIT_USER_CONFIRM';
+ * ```
+ */
 export type FakeTransferStatus = 'ACCEPTED' | 'WAIT_USER_CONFIRM' | 'SUCCESS' | 'FAIL' | 'CANCELLED';
 
-/** Exhaustive map of fake split statuses to core split statuses. */
+/**
+ * Exhaustive map of fake split statuses to core split statuses.
+ *
+ * @example
+ * ```ts
+ * FAKE_SPLIT_STATUS_MAP.FINISHED; // 'succeeded'
+ * ```
+ */
 export const FAKE_SPLIT_STATUS_MAP = {
   PROCESSING: 'pending',
   FINISHED: 'succeeded',
@@ -45,7 +80,14 @@ export const FAKE_SPLIT_STATUS_MAP = {
   REFUSED: 'failed',
 } as const satisfies Record<FakeSplitStatus, SplitStatus>;
 
-/** Exhaustive map of fake receiver results to core receiver statuses. */
+/**
+ * Exhaustive map of fake receiver results to core receiver statuses.
+ *
+ * @example
+ * ```ts
+ * FAKE_RECEIVER_STATUS_MAP.CLOSED; // 'closed'
+ * ```
+ */
 export const FAKE_RECEIVER_STATUS_MAP = {
   PENDING: 'pending',
   SUCCESS: 'succeeded',
@@ -53,14 +95,28 @@ export const FAKE_RECEIVER_STATUS_MAP = {
   FAILED: 'failed',
 } as const satisfies Record<FakeReceiverStatus, SplitReceiverStatus>;
 
-/** Exhaustive map of fake return statuses to core return statuses. */
+/**
+ * Exhaustive map of fake return statuses to core return statuses.
+ *
+ * @example
+ * ```ts
+ * FAKE_RETURN_STATUS_MAP.PROCESSING; // 'pending'
+ * ```
+ */
 export const FAKE_RETURN_STATUS_MAP = {
   PROCESSING: 'pending',
   SUCCESS: 'succeeded',
   FAILED: 'failed',
 } as const satisfies Record<FakeReturnStatus, SplitReturnStatusEvent['status']>;
 
-/** Exhaustive map of fake transfer statuses to core transfer statuses. */
+/**
+ * Exhaustive map of fake transfer statuses to core transfer statuses.
+ *
+ * @example
+ * ```ts
+ * FAKE_TRANSFER_STATUS_MAP.WAIT_USER_CONFIRM; // 'pending_confirmation'
+ * ```
+ */
 export const FAKE_TRANSFER_STATUS_MAP = {
   ACCEPTED: 'processing',
   WAIT_USER_CONFIRM: 'pending_confirmation',
@@ -69,7 +125,14 @@ export const FAKE_TRANSFER_STATUS_MAP = {
   CANCELLED: 'cancelled',
 } as const satisfies Record<FakeTransferStatus, Exclude<TransferStatus, 'created'>>;
 
-/** A split as the fake gateway keeps it. */
+/**
+ * A split as the fake gateway keeps it.
+ *
+ * @example
+ * ```ts
+ * fake.movements.split('split0001')?.names; // the names the gateway received
+ * ```
+ */
 export interface FakeSplit {
   orderId: string;
   id: string;
@@ -81,7 +144,14 @@ export interface FakeSplit {
   returns: Map<string, { account: string; amount: number; status: FakeReturnStatus }>;
 }
 
-/** A transfer as the fake gateway keeps it. */
+/**
+ * A transfer as the fake gateway keeps it.
+ *
+ * @example
+ * ```ts
+ * fake.movements.transfer('payout0001')?.status; // 'ACCEPTED'
+ * ```
+ */
 export interface FakeTransfer {
   id: string;
   amount: number;
@@ -92,7 +162,14 @@ export interface FakeTransfer {
   failReason: string | undefined;
 }
 
-/** The movement operations whose next call can be made to fail. */
+/**
+ * The movement operations whose next call can be made to fail.
+ *
+ * @example
+ * ```ts
+ * fake.movements.failNext('transfer' satisfies FakeMovementOperation, new NetworkError('reset'));
+ * ```
+ */
 export type FakeMovementOperation =
   | 'split'
   | 'querySplit'
@@ -102,7 +179,14 @@ export type FakeMovementOperation =
   | 'queryTransfer'
   | 'cancelTransfer';
 
-/** Options of {@link createFakeMovementProvider}. */
+/**
+ * Options of {@link createFakeMovementProvider}.
+ *
+ * @example
+ * ```ts
+ * createFakeMovementProvider({ boundReceivers: ['1900000109'], transferConfirmation: true, balance: 10_000 });
+ * ```
+ */
 export interface FakeMovementProviderOptions extends FakeProviderOptions {
   /** Accounts that may receive splits; a split naming another is refused (`RECEIVER_NOT_BOUND`). Default: any. */
   boundReceivers?: readonly string[] | undefined;
@@ -116,7 +200,14 @@ export interface FakeMovementProviderOptions extends FakeProviderOptions {
   balance?: number | undefined;
 }
 
-/** Test controls of the fake gateway's money movement. */
+/**
+ * Test controls of the fake gateway's money movement.
+ *
+ * @example
+ * ```ts
+ * await payments.handleMovementNotification('fake', fake.movements.completeTransfer('payout0001'));
+ * ```
+ */
 export interface FakeMovementSandbox extends MovementSandbox {
   /** Settles a processing split (every receiver paid, or with `close` every receiver closed); returns the signed notification. */
   settleSplit(orderId: string, splitId: string, options?: { close?: boolean | undefined }): NotificationInput;
@@ -145,7 +236,14 @@ export interface FakeMovementSandbox extends MovementSandbox {
   readonly calls: Readonly<Record<FakeMovementOperation, number>>;
 }
 
-/** A fake provider with `capabilities.split` and `capabilities.transfer`, and its movement controls. */
+/**
+ * A fake provider with `capabilities.split` and `capabilities.transfer`, and its movement controls.
+ *
+ * @example
+ * ```ts
+ * const fake: FakeMovementProvider = createFakeMovementProvider();
+ * ```
+ */
 export interface FakeMovementProvider<Id extends string = 'fake'> extends FakeProvider<Id> {
   readonly movements: FakeMovementSandbox;
 }
