@@ -219,4 +219,47 @@ describe('the reconciler finishes pending splits', () => {
     await reconciler.runOnce();
     expect((await payments.getSplit(order.id, 'split0001')).status).toBe('succeeded');
   });
+
+  it('finds a split whose reply was lost, and a return the wallet never received is sent again, without splitting twice', async () => {
+    const store = new MemoryOrderStore();
+    const { fake, payments, order, events } = await paidOrder({ pendingReturns: true }, store);
+    fake.movements.loseReplyNext('split');
+    await rejectionOf(payments.split(order.id, { splitId: 'split0001', receivers }));
+    fake.movements.settleSplit(order.id, 'split0001');
+    const reconciler = createReconciler({ payments, store, now, claims: false });
+    clock += 120_000;
+    await reconciler.runOnce();
+    expect(fake.movements.calls.split).toBe(1);
+    expect((await payments.getSplit(order.id, 'split0001')).status).toBe('succeeded');
+    fake.movements.failNext('returnSplit', new NetworkError('connection reset'));
+    const input = {
+      splitId: 'split0001',
+      returnId: 'return0001',
+      account: 'shop0001',
+      amount: 50,
+      description: '回退',
+    };
+    await rejectionOf(payments.returnSplit(order.id, input));
+    clock += 600_000;
+    await reconciler.runOnce();
+    expect(fake.movements.calls.returnSplit).toBe(2);
+    expect(fake.movements.split('split0001')?.returns.get('return0001')?.amount).toBe(50);
+    await payments.handleMovementNotification('fake', fake.movements.settleReturn(order.id, 'split0001', 'return0001'));
+    expect((await payments.getSplit(order.id, 'split0001')).returns[0]?.status).toBe('succeeded');
+    expect(events.map((e) => e.type)).toEqual(['split.succeeded', 'split.returned']);
+  });
+
+  it('a split the wallet closes emits split.closed and holds nothing', async () => {
+    const { fake, payments, order, events } = await paidOrder();
+    await payments.split(order.id, { splitId: 'split0001', receivers });
+    await payments.handleMovementNotification(
+      'fake',
+      fake.movements.settleSplit(order.id, 'split0001', { close: true }),
+    );
+    const closed = await payments.getSplit(order.id, 'split0001');
+    expect(closed.status).toBe('closed');
+    expect(events.map((e) => e.type)).toEqual(['split.closed']);
+    const { refund } = await payments.refund(order.id, { refundId: 'refund0001', amount: 1000 });
+    expect(refund.amount).toBe(1000);
+  });
 });
