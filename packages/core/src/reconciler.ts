@@ -13,6 +13,7 @@ import type { Order, OrderStatus } from './order.js';
 import type { ListOrdersQuery, OrderStore } from './order-store.js';
 import { checkLease, checkOutboxName, defaultConsumerName } from './outbox.js';
 import type { SyncOptions, SyncTransferOptions } from './payments/payments-types.js';
+import { hasPendingSplit } from './split-amounts.js';
 
 /**
  * What the reconciler needs of the payments facade: `createPayments(...)` fits.
@@ -266,6 +267,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     query: ListOrdersQuery,
     action: ReconcileAction,
     into: Map<string, { order: Order; action: ReconcileAction }>,
+    accept: (order: Order) => boolean = () => true,
   ): Promise<void> {
     let cursor: string | null = null;
     do {
@@ -273,7 +275,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       const page = await store.listOrders({ ...query, limit, cursor });
       for (const order of page.orders) {
         if (into.size >= maxOrders) return;
-        if (!into.has(order.id)) into.set(order.id, { order, action });
+        if (!into.has(order.id) && accept(order)) into.set(order.id, { order, action });
       }
       cursor = page.cursor;
     } while (cursor !== null && into.size < maxOrders);
@@ -316,7 +318,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     await collect({ status: 'created', updatedBefore: new Date(at - createdAfterMs) }, 'close', work);
     await collect({ status: 'pending', updatedBefore: new Date(at - pendingAfterMs) }, 'sync', work);
     await collect({ hasPendingRefunds: true, updatedBefore: new Date(at - refundPendingAfterMs) }, 'sync', work);
-    await collect({ hasPendingSplits: true, updatedBefore: new Date(at - splitPendingAfterMs) }, 'sync', work);
+    // Checked here too: a store that does not know the filter yet must not make every order a sync.
+    const splitsDue = { hasPendingSplits: true, updatedBefore: new Date(at - splitPendingAfterMs) };
+    await collect(splitsDue, 'sync', work, hasPendingSplit);
 
     const counts = { changed: 0, failed: 0 };
     let deferred = 0;

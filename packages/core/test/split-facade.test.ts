@@ -263,3 +263,23 @@ describe('the reconciler finishes pending splits', () => {
     expect(refund.amount).toBe(1000);
   });
 });
+
+describe('the reconciler with a store that does not know hasPendingSplits yet', () => {
+  it('syncs only the orders with a pending split, whatever the store returns', async () => {
+    const store = new MemoryOrderStore();
+    // A store written before splits: it ignores the filter and returns every order.
+    const unaware: OrderStore = {
+      create: (order, events) => store.create(order, events),
+      get: (id) => store.get(id),
+      update: (order, version, events) => store.update(order, version, events),
+      listOrders: ({ hasPendingSplits: _ignored, ...query } = {}) => store.listOrders(query),
+    };
+    const { payments, fake } = await paidOrder({}, unaware);
+    const reconciler = createReconciler({ payments, store: unaware, now, claims: false });
+    const queries = () => fake.sandbox.calls.queryPayment;
+    clock += 120_000;
+    const before = queries();
+    await reconciler.runOnce();
+    expect(queries()).toBe(before);
+  });
+});
