@@ -159,6 +159,24 @@ describe('payments.transfer', () => {
   });
 });
 
+describe('transfer events through the outbox', () => {
+  it('are written with the transfer and delivered by the relay once, with a stable id', async () => {
+    const store = new MemoryOutboxStore();
+    const fake = createFakeMovementProvider({ now });
+    const payments = createPayments({ providers: [fake], store, now, relay: { autoStart: false } });
+    const delivered: string[] = [];
+    payments.on('transfer.succeeded', ({ transfer, eventId }) => {
+      delivered.push(`${eventId} ${transfer.status}`);
+    });
+    await payments.transfer(input);
+    await payments.handleMovementNotification('fake', fake.movements.completeTransfer('payout0001'));
+    expect(delivered).toEqual([]);
+    await payments.relay?.runOnce();
+    await payments.relay?.runOnce();
+    expect(delivered).toEqual(['transfer:payout0001:3:0 succeeded']);
+  });
+});
+
 describe('the reconciler finishes transfers', () => {
   it('sends again a created transfer the wallet never received, once past the grace period', async () => {
     const { fake, payments, store } = setup();
