@@ -31,7 +31,12 @@ import type { Order, OrderAnomaly, OrderAnomalyCode, OrderStatus, Refund } from 
 import { splitAmount, unsplitAmount } from './split-amounts.js';
 import { type SplitOrderEvent, splitTransition } from './split-transitions.js';
 
-export type { SplitOrderEvent, SplitRequestedCommand, SplitReturnRequestedCommand } from './split-transitions.js';
+export type {
+  SplitOrderEvent,
+  SplitReceiverInput,
+  SplitRequestedCommand,
+  SplitReturnRequestedCommand,
+} from './split-transitions.js';
 
 /** The provider says the buyer has not paid yet. */
 export interface PaymentPendingEvent {

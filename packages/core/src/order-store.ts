@@ -109,6 +109,7 @@ export interface OrderStore {
 export interface TransferStore {
   /** Inserts a transfer; throws `ConflictError` `duplicate_transfer` when the id exists. */
   create(transfer: Transfer, events?: readonly OutboxEvent[]): Promise<void>;
+  /** The transfer with this id, or `undefined`. */
   get(id: string): Promise<Transfer | undefined>;
   /** Several at once, absent ones left out. */
   getMany(ids: readonly string[]): Promise<Transfer[]>;
@@ -141,6 +142,7 @@ export interface TransferPage {
 export interface StatementResultStore {
   /** Stores the result, replacing an earlier one for the same provider, date and merchant; `events` in the same transaction. */
   put(result: StatementResult, events?: readonly OutboxEvent[]): Promise<void>;
+  /** The result for this provider, date and merchant, or `undefined`. */
   get(provider: string, date: string, merchant: string | null): Promise<StatementResult | undefined>;
 }
 

@@ -28,7 +28,8 @@ export function splitHeld(split: Split): number {
 }
 
 /**
- * What all the order's splits hold, in fen (see {@link splitHeld}).
+ * What all the order's splits hold, in fen: their pending and succeeded receivers, less what
+ * succeeded returns brought back.
  *
  * @example
  * ```ts

@@ -18,6 +18,7 @@ import {
 import type { Transfer, TransferStatus } from './money-movement.js';
 import type { ListTransfersQuery, TransferPage, TransferStore } from './order-store.js';
 import type { OutboxEvent } from './outbox-events.js';
+import type { MemoryOutbox } from './outbox-memory.js';
 
 /**
  * Every {@link TransferStatus}, in lifecycle order.
@@ -128,7 +129,7 @@ export interface MemoryTransferStoreOptions {
    * Where the events of each write go, in the same step as the transfer (all or nothing): the
    * `MemoryOutboxStore` passes its outbox. Without it, `events` are ignored.
    */
-  readonly outbox?: { checkNew(events: readonly OutboxEvent[]): void; append(events: readonly OutboxEvent[]): void };
+  readonly outbox?: Pick<MemoryOutbox, 'checkNew' | 'append'> | undefined;
 }
 
 /**

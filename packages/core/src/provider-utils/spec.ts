@@ -38,6 +38,7 @@ export type {
   RefundRequestedCommand,
   RefundSucceededEvent,
   SplitOrderEvent,
+  SplitReceiverInput,
   SplitRequestedCommand,
   SplitReturnRequestedCommand,
   TransitionResult,
