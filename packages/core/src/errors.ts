@@ -654,9 +654,11 @@ export class SplitExceedsAvailableError extends HutongError {
 }
 
 /**
- * A refund that fits in what was paid but would take money already split to receivers. Every
- * wallet refunds a split order only from what the merchant still holds (WeChat Pay requires the
- * splits to be returned first, 分账回退): return the splits (`payments.returnSplit`), then refund.
+ * A refund that fits in what was paid but would take money already split to receivers. hutong
+ * refunds a split order only from what the merchant still holds, on every wallet: WeChat Pay
+ * requires the splits returned first (分账回退); Alipay could take it back from the receivers
+ * (`refund_royalty_parameters`), which hutong does not send. Return the splits
+ * (`payments.returnSplit`), then refund.
  *
  * @example
  * ```ts

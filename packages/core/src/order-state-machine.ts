@@ -607,8 +607,8 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
 
 /**
  * A refund the merchant asks for fits in what is refundable, and takes nothing split to receivers:
- * every wallet refunds a split order from what the merchant still holds (WeChat Pay requires the
- * splits returned first).
+ * a split order is refunded from what the merchant still holds (see `RefundExceedsUnsplitError`).
+ * A refund the wallet reports is a verified fact and is recorded whatever the splits.
  */
 function assertRefundable(order: Order, amount: number): void {
   const refundable = refundableAmount(order);
