@@ -17,6 +17,10 @@
  *     │                 partially_refunded ──▶ refunded
  * ```
  *
+ * Splits of a paid order (`split.*` events: profit sharing and its returns) are kept on the order
+ * by `split-transitions.ts` under the same compare-and-set; they never change its status, and what
+ * is split plus what is refunded never exceeds what was paid.
+ *
  * @packageDocumentation
  */
 import {
