@@ -269,9 +269,9 @@ describe('the reconciler with a store that does not know hasPendingSplits yet', 
     const store = new MemoryOrderStore();
     // A store written before splits: it ignores the filter and returns every order.
     const unaware: OrderStore = {
-      create: (order, events) => store.create(order, events),
+      create: (order) => store.create(order),
       get: (id) => store.get(id),
-      update: (order, version, events) => store.update(order, version, events),
+      update: (order, version) => store.update(order, version),
       listOrders: ({ hasPendingSplits: _ignored, ...query } = {}) => store.listOrders(query),
     };
     const { payments, fake } = await paidOrder({}, unaware);
