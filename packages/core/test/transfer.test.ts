@@ -12,6 +12,7 @@ import {
   type OrderStore,
   UnexpectedResponseError,
   UnsupportedOperationError,
+  ValidationError,
 } from '../src/index.js';
 import {
   createFakeMovementProvider,
@@ -94,6 +95,19 @@ describe('payments.transfer', () => {
     const plain = createPayments({ providers: [createFakeProvider({ now })], now });
     expect(UnsupportedOperationError.isInstance(await rejectionOf(plain.transfer(input)))).toBe(true);
     expect(MovementNotFoundError.isInstance(await rejectionOf(plain.getTransfer('nope0000')))).toBe(true);
+  });
+
+  it("refuses what the provider's validateTransfer refuses before storing anything", async () => {
+    const { fake, payments, store } = setup();
+    fake.validateTransfer = ({ transfer }) => {
+      if (!('sceneId' in transfer.providerOptions)) throw new ValidationError('providerOptions.sceneId', 'is required');
+    };
+    const error = await rejectionOf(payments.transfer(input));
+    expect(ValidationError.isInstance(error) && error.field).toBe('providerOptions.sceneId');
+    expect(await store.transfers?.get('payout0001')).toBeUndefined();
+    expect(fake.movements.calls.transfer).toBe(0);
+    const transfer = await payments.transfer({ ...input, providerOptions: { sceneId: '1005' } });
+    expect(transfer.status).toBe('processing');
   });
 
   it('a stated refusal marks it failed with transfer.failed; a network failure leaves it created', async () => {

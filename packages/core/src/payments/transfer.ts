@@ -12,10 +12,9 @@ import { parseWithSchema } from '../validation.js';
 import { transferInputSchema } from './movement-schemas.js';
 import type { TransferInput } from './movement-types.js';
 import { type PaymentsContext, providerById } from './payments-context.js';
-import type { AnyProvider } from './payments-types.js';
 import { requireCapability } from './provider-call.js';
 import { transfersOf } from './transfer-apply.js';
-import { sendTransfer, transferMerchant } from './transfer-send.js';
+import { sendTransfer, transferRequest } from './transfer-send.js';
 
 /** Whether two transfers ask for the same payout (what the merchant gave, not what the wallet said). */
 function sameTransfer(a: Transfer, b: Transfer): boolean {
@@ -65,7 +64,8 @@ export async function createTransfer(context: PaymentsContext, input: TransferIn
     createdAt: at,
     updatedAt: at,
   };
-  transferMerchant(provider as AnyProvider, transfer);
+  // What the provider needs is checked before anything is stored: a mistake spends no transfer id.
+  provider.validateTransfer?.(transferRequest(context, provider, transfer, parsed.notifyUrl));
   try {
     await store.create(transfer);
   } catch (error) {
