@@ -64,8 +64,10 @@ export async function createTransfer(context: PaymentsContext, input: TransferIn
     createdAt: at,
     updatedAt: at,
   };
-  // What the provider needs is checked before anything is stored: a mistake spends no transfer id.
-  provider.validateTransfer?.(transferRequest(context, provider, transfer, parsed.notifyUrl));
+  // The merchant and what the provider needs are checked before anything is stored: a mistake
+  // spends no transfer id.
+  const request = transferRequest(context, provider, transfer, parsed.notifyUrl);
+  provider.validateTransfer?.(request);
   try {
     await store.create(transfer);
   } catch (error) {
