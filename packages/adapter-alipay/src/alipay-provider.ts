@@ -69,7 +69,7 @@ import {
   splitAlipayPayment,
   unbindAlipayRoyaltyRelation,
 } from './alipay-settlement.js';
-import { type AlipayBillType, alipayBillDownloadUrl } from './alipay-statements.js';
+import { type AlipayBillType, alipayBillDownloadUrl, alipayStatement } from './alipay-statements.js';
 import { queryAlipayTransfer, transferAlipay } from './alipay-transfers.js';
 
 /**
@@ -137,6 +137,8 @@ export interface AlipayProvider<Id extends string = 'alipay'>
    * valid for 30 seconds. `date` is `yyyy-MM-dd` (daily) or `yyyy-MM` (monthly).
    */
   billDownloadUrl(request: { type: AlipayBillType; date: string }): Promise<string>;
+  /** The day's statement (`kind` `trade` or `signcustomer`), downloaded and parsed as a stream: `alipay-statements.ts`. */
+  statement: NonNullable<PaymentProvider['statement']>;
   /** Cancels a payment (`alipay.trade.cancel`): closes it, or refunds it if the buyer has paid. */
   cancelPayment(orderId: string): Promise<{ action: string | undefined }>;
   /**
@@ -203,6 +205,7 @@ const CAPABILITIES: ProviderCapabilities = {
   split: true,
   // Fund transfers; Alipay accepts them only in certificate mode (a typed error otherwise).
   transfer: true,
+  statements: true,
 };
 
 /**
@@ -240,6 +243,7 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
     verifyNotification: async (request) => verifyAlipayNotification(request, config),
     acknowledgeNotification: alipayAcknowledgement,
     billDownloadUrl: (request) => alipayBillDownloadUrl(context, request),
+    statement: (request) => alipayStatement(context, request),
     cancelPayment: (orderId) => cancelAlipayPayment(context, orderId),
     oauthToken: (code) => exchangeAlipayAuthCode(context.client, code, id),
     oauth: (oauthOptions) => createAlipayOAuth(context.client, { appId: config.appId, provider: id }, oauthOptions),

@@ -43,3 +43,9 @@ export { type AlipayActions, type AlipayJsapiParams, type AlipayProvider, alipay
 export type { AlipayOAuthToken } from './alipay-replies.js';
 export type { AlipayRoyaltyReceiver, AlipayRoyaltyRelationRequest } from './alipay-settlement.js';
 export type { AlipayBillType } from './alipay-statements.js';
+export {
+  AlipayBillError,
+  type AlipayBillParseOptions,
+  parseAlipayBill,
+  parseAlipayBillCsv,
+} from './alipay-statements-parser.js';

@@ -22,6 +22,7 @@ import {
 } from '@hutong/core/testing';
 import { type AlipaySandboxHostileHooks, createAlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
 import { signedMessage, signedNotification } from './alipay-sandbox-messages.js';
+import { serveAlipayBillFile } from './alipay-sandbox-routes-bills.js';
 import { answerBrowserRequest, appAuthRedirect } from './alipay-sandbox-routes-browser.js';
 import { answerGatewayRequest } from './alipay-sandbox-routes-gateway.js';
 import { settlementNode, transferNode } from './alipay-sandbox-routes-isv.js';
@@ -202,7 +203,9 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
   async function serve(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text();
-    const page = await answerBrowserRequest(state, request.method, url, body, payAndNotify);
+    const page =
+      (await answerBrowserRequest(state, request.method, url, body, payAndNotify)) ??
+      serveAlipayBillFile(state, request.method, url);
     if (page) return page;
     // Only the gateway answers API calls; any other path is not Alipay's (404), as the real host does.
     if (url.pathname !== GATEWAY_PATH) {
