@@ -26,13 +26,17 @@ export {
   InvalidTransitionError,
   MerchantError,
   type MerchantErrorCode,
+  type MoneyMovementErrorCode,
+  MovementNotFoundError,
   NetworkError,
   type NormalizedProviderCode,
   OrderNotFoundError,
   ProviderApiError,
   RefundExceedsPaidError,
+  RefundExceedsUnsplitError,
   type SignatureFailureReason,
   SignatureVerificationError,
+  SplitExceedsAvailableError,
   StoreError,
   type StoreErrorCode,
   TimeoutError,
@@ -50,6 +54,19 @@ export { type CachedMerchantDirectory, cacheMerchantDirectory, type MerchantCach
 export { createMemoryMerchantDirectory, type KeyedMerchantDirectory } from './merchant-memory.js';
 // Money: integer fen.
 export { assertAmount, CURRENCY, type Currency, formatYuan, parseYuan } from './money.js';
+// Money moving out: splits (profit sharing) and transfers (payouts).
+export type {
+  Split,
+  SplitReceiver,
+  SplitReceiverStatus,
+  SplitReturn,
+  SplitStatus,
+  Transfer,
+  TransferPayee,
+  TransferStatus,
+} from './money-movement.js';
+export type { MoneyMovementEventMap } from './movement-events.js';
+export type { TransferReconcilerEvent } from './movement-reconciler.js';
 // The buyer's next step, and the form a `page` payment renders.
 export {
   type AppAction,
@@ -78,7 +95,15 @@ export {
 export { assertPortableId, generateId } from './order-id.js';
 export { type PaymentEvent, refundableAmount } from './order-state-machine.js';
 // Where orders live.
-export { type ListOrdersQuery, MemoryOrderStore, type OrderPage, type OrderStore } from './order-store.js';
+export {
+  type ListOrdersQuery,
+  type ListTransfersQuery,
+  MemoryOrderStore,
+  type OrderPage,
+  type OrderStore,
+  type TransferPage,
+  type TransferStore,
+} from './order-store.js';
 // What `store.outbox` is, for a store that has one (`@hutong/store-sql`).
 export type { OrderOutbox } from './outbox.js';
 // Running the outbox relay in a worker of its own (`relay: false` in the web process).
@@ -100,12 +125,14 @@ export {
 export { isPaymentMethod, PAYMENT_METHODS, type PaymentMethod } from './payment-method.js';
 // The facade.
 export {
+  type AcceptedMovementNotification,
   type AcceptedNotification,
   type ActionOf,
   type AnyProvider,
   type CreatePaymentInput,
   type CreatePaymentOutput,
   createPayments,
+  type HandleMovementNotificationResult,
   type HandleNotificationResult,
   type MerchantKeyOf,
   type MethodOf,
@@ -117,9 +144,15 @@ export {
   type ProviderWithId,
   type RefundInput,
   type RefundOutput,
+  type RejectedMovementNotification,
   type RejectedNotification,
   type ResumeInput,
+  type SplitInput,
+  type SplitReceiverRequest,
+  type SplitReturnInput,
   type SyncOptions,
+  type SyncTransferOptions,
+  type TransferInput,
   type TypesOf,
 } from './payments/index.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
@@ -135,11 +168,15 @@ export {
   type ReconcilerOptions,
   type ReconcilerPayments,
 } from './reconciler.js';
+export { splitAmount, unsplitAmount } from './split-amounts.js';
+export { MemoryTransferStore, TRANSFER_STATUSES } from './transfer-store.js';
 // Webhook endpoints around any notification handler.
 export {
   createNodeWebhookHandler,
   createWebhookHandler,
+  isMovementNotificationUrl,
   MAX_NOTIFICATION_BYTES,
+  MOVEMENT_NOTIFICATION_SEGMENT,
   type NodeWebhookHandler,
   type NodeWebhookOptions,
   type NotificationHandlerFunction,

@@ -19,6 +19,8 @@ const REFUSED_MESSAGE_CODES: ReadonlySet<HutongErrorCode> = new Set<HutongErrorC
   'merchant_disabled',
   'merchant_not_enabled',
   'merchant_unsupported',
+  'split_not_found',
+  'transfer_not_found',
 ]);
 
 /**

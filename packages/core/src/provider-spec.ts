@@ -368,6 +368,15 @@ export interface PaymentProvider<
   returnSplit?(request: SplitReturnRequest): Promise<SplitReturnStatusEvent>;
   /** Reads a split return's state. */
   queryReturn?(reference: SplitReturnReference): Promise<SplitReturnStatusEvent>;
+  /**
+   * Checks, synchronously and without I/O, that a transfer has everything this provider needs (its
+   * `providerOptions`, a payee type the wallet pays, a key mode that may pay out: Alipay requires
+   * certificate mode). The facade calls it before storing anything, so a caller's mistake stores
+   * no transfer and spends no transfer id.
+   *
+   * @throws ValidationError naming the missing or wrong field.
+   */
+  validateTransfer?(request: TransferRequest): void;
   /** Sends a transfer (payout); idempotent by the transfer's id. Exists exactly when `capabilities.transfer`. */
   transfer?(request: TransferRequest): Promise<TransferStatusEvent>;
   /** Reads a transfer's state; one the wallet has no record of throws `ProviderApiError` `not_found`. */

@@ -15,6 +15,9 @@ const MAIN_VALUES = [
   'MerchantError',
   'MemoryOutbox',
   'MemoryOutboxStore',
+  'MemoryTransferStore',
+  'MOVEMENT_NOTIFICATION_SEGMENT',
+  'MovementNotFoundError',
   'NetworkError',
   'ORDER_STATUSES',
   'OrderNotFoundError',
@@ -22,8 +25,11 @@ const MAIN_VALUES = [
   'PAYMENT_METHODS',
   'ProviderApiError',
   'RefundExceedsPaidError',
+  'RefundExceedsUnsplitError',
   'SignatureVerificationError',
+  'SplitExceedsAvailableError',
   'StoreError',
+  'TRANSFER_STATUSES',
   'TimeoutError',
   'UnexpectedResponseError',
   'UnsupportedOperationError',
@@ -40,12 +46,15 @@ const MAIN_VALUES = [
   'createWebhookHandler',
   'formatYuan',
   'generateId',
+  'isMovementNotificationUrl',
   'isPaymentMethod',
   'parseYuan',
   'refundableAmount',
   'refuseConnectRequests',
   'renderAutoSubmitForm',
+  'splitAmount',
   'toNotificationRequest',
+  'unsplitAmount',
 ];
 
 /** Store authors' helpers: in `@hutong/core/store-kit`, never on the main entry. */
@@ -64,9 +73,13 @@ const STORE_KIT_VALUES = [
   'defaultConsumerName',
   'encodeOrderCursor',
   'hasPendingRefund',
+  'hasPendingSplit',
   'normalizeListOrdersQuery',
+  'normalizeListTransfersQuery',
   'orderListPosition',
   'outboxEventId',
+  'transferListPosition',
+  'transferOutboxKey',
 ];
 
 describe('entry points', () => {

@@ -31,6 +31,8 @@ export interface PaymentsContext {
   readonly notifyUrl: PaymentsOptions['notifyUrl'];
   /** Platform mode: the merchants directory behind its cache; `undefined` without one. */
   readonly merchants?: CachedMerchantDirectory | undefined;
+  /** The notification URL of splits and transfers. */
+  readonly movementNotifyUrl?: PaymentsOptions['movementNotifyUrl'];
 }
 
 /** The configured provider with this id; a `ValidationError` for any other id. */

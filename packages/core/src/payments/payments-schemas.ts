@@ -30,6 +30,7 @@ export const createInputSchema = z.object({
   metadata: z.optional(z.record(z.string(), z.string())),
   providerOptions: z.optional(z.record(z.string(), z.unknown())),
   merchant: z.optional(z.string()), // checked by assertMerchantKey
+  split: z.optional(z.boolean()),
 });
 
 /** A payment code scanned at the till. */

@@ -37,6 +37,10 @@ export type {
   RefundPendingEvent,
   RefundRequestedCommand,
   RefundSucceededEvent,
+  SplitOrderEvent,
+  SplitReceiverInput,
+  SplitRequestedCommand,
+  SplitReturnRequestedCommand,
   TransitionResult,
 } from '../order-state-machine.js';
 export type {

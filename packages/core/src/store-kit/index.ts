@@ -19,6 +19,7 @@ export type { MerchantAccount, MerchantDirectory } from '../merchant.js';
 export { assertMerchantKey } from '../merchant-key.js';
 // A merchants directory refuses as the memory one does, and takes the same keys.
 export { accountOrThrow } from '../merchant-memory.js';
+export { transferOutboxKey } from '../movement-events.js';
 export {
   compareOrderListPositions,
   DEFAULT_LIST_LIMIT,
@@ -57,3 +58,10 @@ export {
   type PruneEventsOptions,
   type ReleaseEventsOptions,
 } from '../outbox.js';
+export { hasPendingSplit } from '../split-amounts.js';
+export {
+  type MemoryTransferStoreOptions,
+  type NormalizedListTransfersQuery,
+  normalizeListTransfersQuery,
+  transferListPosition,
+} from '../transfer-store.js';

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type MovementConformanceSuite,
+  movementConformanceCases,
+  runMovementConformance,
+} from '../src/conformance/index.js';
+import { createFakeMovementProvider, type FakeMovementProvider } from '../src/testing/index.js';
+
+type Bug = 'movement-unverified' | 'split-reply-unbound' | 'transfer-not-found-as-pending';
+
+function plant(fake: FakeMovementProvider, bug: Bug | undefined): void {
+  if (bug === 'movement-unverified') {
+    // Parses the body without checking the signature.
+    const verify = fake.verifyMovementNotification?.bind(fake) as NonNullable<typeof fake.verifyMovementNotification>;
+    fake.verifyMovementNotification = (request) =>
+      verify({
+        ...request,
+        headers: { ...request.headers, ...fake.movements.notification(request.body).headers },
+      } as never);
+  }
+  if (bug === 'split-reply-unbound') {
+    const split = fake.split?.bind(fake) as NonNullable<typeof fake.split>;
+    fake.split = async (request) => {
+      const event = await split(request);
+      return { ...event, receivers: event.receivers.map((r) => ({ ...r, amount: r.amount + 1 })) };
+    };
+  }
+  if (bug === 'transfer-not-found-as-pending') {
+    const query = fake.queryTransfer?.bind(fake) as NonNullable<typeof fake.queryTransfer>;
+    fake.queryTransfer = (request) =>
+      query(request).catch(() => ({
+        type: 'transfer.status' as const,
+        transferId: request.transfer.id,
+        amount: request.transfer.amount,
+        status: 'processing' as const,
+      }));
+  }
+}
+
+function suite(bug?: Bug): MovementConformanceSuite {
+  return {
+    name: bug === undefined ? 'fake' : `fake with ${bug}`,
+    setup: () => {
+      const fake = createFakeMovementProvider({ boundReceivers: ['shop0001', 'guide0001'] });
+      plant(fake, bug);
+      return { provider: fake, movements: fake.movements, pay: (orderId) => fake.sandbox.pay(orderId) };
+    },
+    receivers: [
+      { type: 'merchant', account: 'shop0001', amount: 300, description: '平台佣金' },
+      { type: 'personal', account: 'guide0001', amount: 200, description: '导游分成', name: '张三丰' },
+    ],
+    payee: { type: 'openid', account: 'o4GgauInH_RCEdvrrNGrntXDuXXX', name: '王小明' },
+  };
+}
+
+runMovementConformance(suite());
+
+const CAUGHT_BY: Record<Bug, string> = {
+  'movement-unverified': 'refuses a forged transfer notification (status changed, signature kept), and changes nothing',
+  'split-reply-unbound':
+    'splits a paid order, bound to its receivers, settled by a verified notification and by a query',
+  'transfer-not-found-as-pending': 'answers a query for a transfer it does not know with not_found',
+};
+
+describe('the movement conformance suite fails a broken adapter', () => {
+  for (const [bug, name] of Object.entries(CAUGHT_BY) as [Bug, string][]) {
+    it(`catches ${bug}`, async () => {
+      const failing: string[] = [];
+      for (const check of await movementConformanceCases(suite(bug))) {
+        await check.run().catch(() => failing.push(check.name));
+      }
+      expect(failing).toContain(name);
+    });
+  }
+});
