@@ -72,7 +72,13 @@ export {
 export { assertPortableId, generateId } from './order-id.js';
 export { type PaymentEvent, refundableAmount } from './order-state-machine.js';
 // Where orders live.
-export { type ListOrdersQuery, MemoryOrderStore, type OrderPage, type OrderStore } from './order-store.js';
+export {
+  type ListOrdersQuery,
+  MemoryOrderStore,
+  type OrderPage,
+  type OrderStore,
+  type StatementResultStore,
+} from './order-store.js';
 // What `store.outbox` is, for a store that has one (`@hutong/store-sql`).
 export type { OrderOutbox } from './outbox.js';
 // Running the outbox relay in a worker of its own (`relay: false` in the web process).
@@ -108,6 +114,7 @@ export {
   type PayWithCodeInput,
   type ProviderOptionsOf,
   type ProviderWithId,
+  type ReconcileStatementInput,
   type RefundInput,
   type RefundOutput,
   type RejectedNotification,
@@ -128,6 +135,26 @@ export {
   type ReconcilerOptions,
   type ReconcilerPayments,
 } from './reconciler.js';
+// Statements: matching a day's statement against the store (`payments.reconcileStatement` runs it).
+export type {
+  StatementDifference,
+  StatementDifferenceCode,
+  StatementLine,
+  StatementLineKind,
+  StatementRequest,
+  StatementResult,
+  StatementTotals,
+} from './statement.js';
+export { type StatementWindow, statementDayWindow } from './statement-day.js';
+export {
+  countStatementDifferences,
+  type StatementDifferenceCounts,
+  type StatementEventMap,
+  statementEventKey,
+  statementOutboxEvents,
+} from './statement-events.js';
+export { matchStatement, type StatementMatch, type StatementMatchOptions } from './statement-match.js';
+export { MemoryStatementResultStore } from './statement-result-store.js';
 // Webhook endpoints around any notification handler.
 export {
   createNodeWebhookHandler,

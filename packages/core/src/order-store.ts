@@ -9,6 +9,7 @@ import type { Transfer, TransferStatus } from './money-movement.js';
 import type { Order, OrderStatus } from './order.js';
 import { checkLease, checkOutboxName, type OrderClaims, type OrderOutbox, type OutboxEvent } from './outbox.js';
 import type { StatementResult } from './statement.js';
+import { MemoryStatementResultStore } from './statement-result-store.js';
 
 /**
  * Persistence for orders. {@link OrderStore.listOrders} pages through orders in the order of
@@ -420,6 +421,19 @@ export class MemoryOrderStore implements OrderStore {
   /** {@inheritDoc OrderStore.get} */
   async get(id: string): Promise<Order | undefined> {
     return this.#orders.get(id);
+  }
+
+  /** Results of statement reconciliation, in memory like the orders. */
+  readonly statements: StatementResultStore = new MemoryStatementResultStore();
+
+  /** {@inheritDoc OrderStore.getMany} */
+  async getMany(ids: readonly string[]): Promise<Order[]> {
+    const found: Order[] = [];
+    for (const id of new Set(ids)) {
+      const order = this.#orders.get(id);
+      if (order) found.push(order);
+    }
+    return found;
   }
 
   /** {@inheritDoc OrderStore.update} */

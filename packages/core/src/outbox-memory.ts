@@ -7,6 +7,7 @@
 import { ValidationError } from './errors.js';
 import type { Order } from './order.js';
 import { MemoryOrderStore } from './order-store.js';
+import { MemoryStatementResultStore } from './statement-result-store.js';
 import {
   type ClaimEventsOptions,
   type ClaimedOutboxEvent,
@@ -237,6 +238,8 @@ export class MemoryOutbox implements OrderOutbox {
 export class MemoryOutboxStore extends MemoryOrderStore {
   /** The outbox the store writes its events to. */
   readonly outbox: MemoryOutbox;
+  /** Statement results, their events written to {@link MemoryOutboxStore.outbox} with them. */
+  override readonly statements = new MemoryStatementResultStore((events) => this.outbox.append(events));
 
   constructor(options: MemoryOutboxOptions = {}) {
     super();

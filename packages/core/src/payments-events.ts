@@ -8,6 +8,7 @@
  */
 import type { AmountMismatchError } from './errors.js';
 import type { Order, OrderAnomaly, Refund } from './order.js';
+import type { StatementEventMap } from './statement-events.js';
 
 /**
  * Event names and their payloads.
@@ -17,7 +18,7 @@ import type { Order, OrderAnomaly, Refund } from './order.js';
  * payments.on('order.paid', async ({ order }) => fulfil(order.id));
  * ```
  */
-export interface PaymentsEventMap {
+export interface PaymentsEventMap extends StatementEventMap {
   /** An order was recorded. */
   'order.created': { order: Order; eventId: string };
   /** The provider has the payment; the buyer has not paid yet. */

@@ -18,6 +18,7 @@ import { checkNotifyUrl } from './payments-schemas.js';
 import type { AnyProvider, Payments, PaymentsOptions } from './payments-types.js';
 import { droppedListenerErrors } from './payments-warnings.js';
 import { nodeWebhookHandler, webhookHandler } from './payments-webhooks.js';
+import { reconcileStatement } from './reconcile-statement.js';
 import { refundOrder } from './refund-order.js';
 import { resumePayment } from './resume-payment.js';
 import { syncOrder } from './sync-order.js';
@@ -92,6 +93,7 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     close: (orderId) => closeOrder(context, orderId),
     refund: (orderId, input) => refundOrder(context, orderId, input),
     getOrder: (orderId) => getOrder(context, orderId),
+    reconcileStatement: (input) => reconcileStatement(context, input),
     on(type, listener) {
       const off = emitter.on(type, listener);
       if (relay && type !== 'notification.rejected' && relayOptions?.autoStart !== false) relay.start();
