@@ -7,7 +7,6 @@
 import { ValidationError } from './errors.js';
 import type { Order } from './order.js';
 import { MemoryOrderStore } from './order-store.js';
-import { MemoryStatementResultStore } from './statement-result-store.js';
 import {
   type ClaimEventsOptions,
   type ClaimedOutboxEvent,
@@ -20,6 +19,7 @@ import {
   type PruneEventsOptions,
   type ReleaseEventsOptions,
 } from './outbox-events.js';
+import { MemoryStatementResultStore } from './statement-result-store.js';
 
 interface StoredEvent {
   readonly seq: number;

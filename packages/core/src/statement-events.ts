@@ -7,12 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { OutboxEvent } from './outbox-events.js';
-import type {
-  StatementDifference,
-  StatementDifferenceCode,
-  StatementResult,
-  StatementTotals,
-} from './statement.js';
+import type { StatementDifference, StatementDifferenceCode, StatementResult, StatementTotals } from './statement.js';
 
 /** How many differences of each code a result has. */
 export type StatementDifferenceCounts = Record<StatementDifferenceCode, number>;

@@ -148,7 +148,8 @@ async function expectedInWindow(
       if (!ownedBy(order, merchant)) continue;
       if (within(order.paidAt, window)) payments.add(order.id);
       for (const refund of order.refunds) {
-        if (refund.status === 'succeeded' && within(refund.updatedAt, window)) refunds.add(refundKey(order.id, refund.id));
+        if (refund.status === 'succeeded' && within(refund.updatedAt, window))
+          refunds.add(refundKey(order.id, refund.id));
       }
     }
     cursor = page.cursor;

@@ -42,10 +42,22 @@ async function plantedDay(store: OrderStore) {
   await paidOrder('amount00001', 1000); // amount_mismatch
   await paidOrder('otherwallet', 700, 'other'); // another provider's: not expected
   // Paid at the wallet, the notification never arrived: status_mismatch, applied by the query.
-  await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1500, subject: 'Tea', orderId: 'status00001' });
+  await payments.createPayment({
+    provider: 'fake',
+    method: 'qr',
+    amount: 1500,
+    subject: 'Tea',
+    orderId: 'status00001',
+  });
   fake.sandbox.pay('status00001', { transactionId: 'txnstatus00001' });
   // The wallet's file says paid, its query says not: status_mismatch, still differs.
-  await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1600, subject: 'Tea', orderId: 'status00002' });
+  await payments.createPayment({
+    provider: 'fake',
+    method: 'qr',
+    amount: 1600,
+    subject: 'Tea',
+    orderId: 'status00002',
+  });
   // Refunds: one for another amount, one settled at the wallet but pending here, one missing at the wallet.
   await paidOrder('refund00001', 3000);
   await payments.refund('refund00001', { refundId: 'rfnd0000001', amount: 300 });

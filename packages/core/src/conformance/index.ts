@@ -11,6 +11,9 @@
  *
  * @packageDocumentation
  */
+
+export * from './order-store-get-many-tests.js';
 export * from './order-store-tests.js';
 export * from './outbox-store-tests.js';
 export * from './provider-conformance.js';
+export * from './statement-store-tests.js';

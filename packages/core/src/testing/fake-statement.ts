@@ -110,7 +110,12 @@ export function fakeStatementLines(
     const payment = fake.sandbox.payment(orderId);
     if (!payment || payment.transactionId === null) continue;
     if (payment.status === 'PAID') {
-      entries.push({ orderId, providerTradeId: payment.transactionId, amount: payment.amount, fee: fee(payment.amount) });
+      entries.push({
+        orderId,
+        providerTradeId: payment.transactionId,
+        amount: payment.amount,
+        fee: fee(payment.amount),
+      });
     }
     for (const [refundId, refund] of payment.refunds) {
       if (refund.status !== 'DONE') continue;
