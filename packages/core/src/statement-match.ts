@@ -10,7 +10,7 @@ import { ValidationError } from './errors.js';
 import type { Transfer } from './money-movement.js';
 import type { Order, OrderStatus } from './order.js';
 import { encodeOrderCursor, MAX_LIST_LIMIT, type OrderStore } from './order-store.js';
-import type { StatementDifference, StatementLine, StatementTotals } from './statement.js';
+import type { StatementDifference, StatementDifferenceCode, StatementLine, StatementTotals } from './statement.js';
 import type { StatementWindow } from './statement-day.js';
 
 /** Statuses of an order the wallet has been paid for. */
@@ -65,6 +65,13 @@ export interface StatementMatch {
 interface BatchRecords {
   readonly orders: ReadonlyMap<string, Order>;
   readonly transfers: ReadonlyMap<string, Transfer>;
+}
+
+/** What a line's record says about it: `null` when they agree. */
+type Verdict = { readonly code: StatementDifferenceCode; readonly storeAmount: number | null } | null;
+
+function differs(code: StatementDifferenceCode, storeAmount: number | null): Verdict {
+  return { code, storeAmount };
 }
 
 function refundKey(orderId: string, refundId: string): string {
@@ -211,16 +218,19 @@ class StatementMatcher {
     for (const line of batch) {
       switch (line.kind) {
         case 'payment':
-          this.#payment(line, this.#order(line, records));
+          this.#differ(line, this.#payment(line, this.#order(line, records)));
           break;
         case 'refund':
-          this.#refund(line, this.#order(line, records));
+          this.#differ(line, this.#refund(line, this.#order(line, records)));
           break;
         case 'split':
-          this.#split(line, this.#order(line, records));
+          this.#differ(line, this.#split(line, this.#order(line, records)));
           break;
         case 'transfer':
-          this.#transfer(line, line.movementId ? records.transfers.get(line.movementId) : undefined);
+          this.#differ(
+            line,
+            this.#transfer(line, line.movementId ? records.transfers.get(line.movementId) : undefined),
+          );
           break;
         default:
           // Fees and adjustments belong to no record: they count in the totals only.
@@ -235,14 +245,18 @@ class StatementMatcher {
     return order;
   }
 
-  #differ(code: StatementDifference['code'], line: StatementLine, storeAmount: number | null): void {
+  #differ(line: StatementLine, verdict: Verdict): void {
+    if (verdict === null) {
+      this.matched++;
+      return;
+    }
     const difference: StatementDifference = {
-      code,
+      code: verdict.code,
       kind: line.kind,
       orderId: line.orderId,
       providerTradeId: line.providerTradeId,
       statementAmount: line.amount,
-      storeAmount,
+      storeAmount: verdict.storeAmount,
       line: line.line,
       ...(line.refundId == null ? {} : { refundId: line.refundId }),
       ...(line.movementId == null ? {} : { movementId: line.movementId }),
@@ -250,40 +264,39 @@ class StatementMatcher {
     this.differences.push(difference);
   }
 
-  #payment(line: StatementLine, order: Order | undefined): void {
-    if (!order) return this.#differ('missing_locally', line, null);
+  #payment(line: StatementLine, order: Order | undefined): Verdict {
+    if (!order) return differs('missing_locally', null);
     this.expected?.payments.delete(order.id);
-    if (order.amount !== line.amount) return this.#differ('amount_mismatch', line, order.amount);
-    if (!PAID_STATUSES.includes(order.status)) return this.#differ('status_mismatch', line, order.amount);
-    this.matched++;
+    if (order.amount !== line.amount) return differs('amount_mismatch', order.amount);
+    if (!PAID_STATUSES.includes(order.status)) return differs('status_mismatch', order.amount);
+    return null;
   }
 
-  #refund(line: StatementLine, order: Order | undefined): void {
-    if (!order) return this.#differ('missing_locally', line, null);
+  #refund(line: StatementLine, order: Order | undefined): Verdict {
+    if (!order) return differs('missing_locally', null);
     const refund = line.refundId ? order.refunds.find((candidate) => candidate.id === line.refundId) : undefined;
-    if (!refund) return this.#differ('refund_mismatch', line, null);
+    if (!refund) return differs('refund_mismatch', null);
     this.expected?.refunds.delete(refundKey(order.id, refund.id));
-    if (refund.amount !== line.amount || refund.status !== 'succeeded') {
-      return this.#differ('refund_mismatch', line, refund.amount);
-    }
-    this.matched++;
+    if (refund.amount !== line.amount || refund.status !== 'succeeded')
+      return differs('refund_mismatch', refund.amount);
+    return null;
   }
 
-  #split(line: StatementLine, order: Order | undefined): void {
+  #split(line: StatementLine, order: Order | undefined): Verdict {
     const split = line.movementId ? order?.splits?.find((candidate) => candidate.id === line.movementId) : undefined;
-    if (!split) return this.#differ('missing_locally', line, null);
-    if (split.amount !== line.amount) return this.#differ('amount_mismatch', line, split.amount);
-    if (split.status !== 'succeeded') return this.#differ('status_mismatch', line, split.amount);
-    this.matched++;
+    if (!split) return differs('missing_locally', null);
+    if (split.amount !== line.amount) return differs('amount_mismatch', split.amount);
+    if (split.status !== 'succeeded') return differs('status_mismatch', split.amount);
+    return null;
   }
 
-  #transfer(line: StatementLine, transfer: Transfer | undefined): void {
+  #transfer(line: StatementLine, transfer: Transfer | undefined): Verdict {
     if (!transfer || (this.provider !== undefined && transfer.provider !== this.provider)) {
-      return this.#differ('missing_locally', line, null);
+      return differs('missing_locally', null);
     }
-    if (transfer.amount !== line.amount) return this.#differ('amount_mismatch', line, transfer.amount);
-    if (transfer.status !== 'succeeded') return this.#differ('status_mismatch', line, transfer.amount);
-    this.matched++;
+    if (transfer.amount !== line.amount) return differs('amount_mismatch', transfer.amount);
+    if (transfer.status !== 'succeeded') return differs('status_mismatch', transfer.amount);
+    return null;
   }
 
   /** The orders and refunds expected that no line showed. */
