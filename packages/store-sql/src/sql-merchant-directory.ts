@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { type MerchantAccount, type MerchantDirectory, ValidationError } from '@hutong/core';
+import { ValidationError } from '@hutong/core';
+import type { MerchantAccount, MerchantDirectory } from '@hutong/core/store-kit';
 import type { Kysely } from 'kysely';
 import { merchantError } from './sql-merchant-errors.js';
 import { type MerchantEncryptionKeys, MerchantKeyring } from './sql-merchant-secrets.js';

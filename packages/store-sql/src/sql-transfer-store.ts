@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { ConflictError, type Transfer, type TransferStatus, ValidationError } from '@hutong/core';
+import { ConflictError, ValidationError } from '@hutong/core';
 import {
   decodeOrderCursor,
   DEFAULT_LIST_LIMIT,
@@ -24,6 +24,10 @@ import type { TransfersTable } from './sql-platform-schema.js';
 import type { StoreDatabase } from './sql-schema.js';
 import { isUniqueViolation, type SqlStoreContext } from './sql-store-context.js';
 import { checkKey, chunks, epochMs, fromJson } from './sql-values.js';
+
+/** A transfer, as the store contract takes it. */
+type Transfer = Parameters<TransferStore['create']>[0];
+type TransferStatus = Transfer['status'];
 
 const TRANSFER_STATUSES: readonly TransferStatus[] = [
   'created',

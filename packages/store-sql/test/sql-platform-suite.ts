@@ -4,9 +4,9 @@
  * with its encrypted credentials and key rotation.
  */
 import { randomBytes } from 'node:crypto';
-import type { Order, Split, StatementResult, Transfer } from '@hutong/core';
+import type { Order } from '@hutong/core';
 import { ConflictError, HutongError, StoreError, ValidationError } from '@hutong/core';
-import type { OutboxEvent } from '@hutong/core/store-kit';
+import type { OutboxEvent, StatementResultStore, TransferStore } from '@hutong/core/store-kit';
 import { sampleOrder } from '@hutong/core/testing';
 import {
   createSqlMerchantDirectory,
@@ -19,6 +19,10 @@ import {
 import type { Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSchema, runMigrations } from '../src/sql-schema.js';
+
+type Transfer = Parameters<TransferStore['create']>[0];
+type StatementResult = Parameters<StatementResultStore['put']>[0];
+type Split = NonNullable<Order['splits']>[number];
 
 type Tables = Record<string, Record<string, string | number | null>>;
 const tables = (db: Kysely<unknown>) => db as unknown as Kysely<Tables>;
