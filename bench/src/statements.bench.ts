@@ -47,7 +47,7 @@ function wallTime(second: number): string {
 const fee5 = (fen: number) => `${formatYuan(fen)}000`;
 
 /** Writes the bill of `n` paid orders, as WeChat Pay's trade bill (ALL) has them. */
-async function writeBill(file: string, n: number): Promise<void> {
+export async function writeBill(file: string, n: number): Promise<void> {
   const out = createWriteStream(file);
   const write = (text: string) =>
     out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve()));
@@ -74,7 +74,7 @@ async function writeBill(file: string, n: number): Promise<void> {
 }
 
 /** The order the store holds for record `i`: paid during the day, for the bill's amount. */
-function orderOf(i: number, n: number): Order {
+export function orderOf(i: number, n: number): Order {
   const at = new Date(DAY_START_MS + secondOf(i, n) * 1000).toISOString();
   const amount = amountOf(i);
   return {
@@ -103,7 +103,7 @@ function orderOf(i: number, n: number): Order {
   };
 }
 
-const COLUMNS = [
+export const COLUMNS = [
   'id',
   'provider',
   'status',
@@ -117,7 +117,7 @@ const COLUMNS = [
   'pending_splits',
 ] as const;
 
-function rowOf(order: Order): unknown[] {
+export function rowOf(order: Order): unknown[] {
   const at = Date.parse(order.updatedAt);
   return [order.id, order.provider, order.status, order.version, 0, null, at, at, JSON.stringify(order), null, 0];
 }
@@ -203,7 +203,7 @@ interface Engine {
   key: string;
   target: string;
   db: () => Kysely<unknown>;
-  insert: (db: Kysely<unknown>, table: string) => (rows: unknown[][]) => Promise<void>;
+  insert: (table: string) => (rows: unknown[][]) => Promise<void>;
   close?: () => Promise<void>;
 }
 
@@ -239,7 +239,7 @@ async function benchEngine(engine: Engine, files: Map<number, string>): Promise<
     try {
       await migrateToLatest(db, { tablePrefix: prefix });
       const populated = performance.now();
-      await populate(size, engine.insert(db, `${prefix}orders`));
+      await populate(size, engine.insert(`${prefix}orders`));
       if (engine.key === 'postgres') await sql.raw(`analyze ${prefix}orders`).execute(db);
       const setup = ((performance.now() - populated) / 1000).toFixed(1);
       console.log(`  (${size.toLocaleString('en')} orders written in ${setup} s, not timed)`);
@@ -300,7 +300,7 @@ export async function benchStatements(): Promise<boolean> {
         key: 'sqlite',
         target: sqliteFile,
         db: () => new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Libsql(sqliteFile) }) }),
-        insert: (db, table) => {
+        insert: (table) => {
           const raw = new Libsql(sqliteFile);
           raw.exec('pragma synchronous = off');
           const placeholders = (count: number) =>
@@ -332,7 +332,7 @@ export async function benchStatements(): Promise<boolean> {
           new Kysely<unknown>({
             dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
           }),
-        insert: (_db, table) => async (rows) => {
+        insert: (table) => async (rows) => {
           const values = rows
             .map((_, r) => `(${COLUMNS.map((__, c) => `$${r * COLUMNS.length + c + 1}`).join(',')})`)
             .join(',');

@@ -131,7 +131,7 @@ function within(iso: string | null, window: StatementWindow): boolean {
 /**
  * What the statement must show: the ids of the orders paid in the window, and the keys of the
  * refunds settled in it. An order paid or refunded in the window was last updated at or after the
- * window's start, so the listing starts there: a cursor at the window's start (every store shares
+ * window's start, so each listing starts there: a cursor at the window's start (every store shares
  * the cursor encoding of `encodeOrderCursor`), and reads only what changed since.
  */
 async function expectedInWindow(
@@ -142,24 +142,29 @@ async function expectedInWindow(
 ): Promise<{ payments: Set<string>; refunds: Set<string> }> {
   const payments = new Set<string>();
   const refunds = new Set<string>();
-  let cursor: string | null = encodeOrderCursor({ updatedAt: window.from.getTime(), id: '' });
-  while (cursor) {
-    const page = await store.listOrders({
-      status: PAID_STATUSES,
-      limit: MAX_LIST_LIMIT,
-      cursor,
-      ...(provider === undefined ? {} : { provider }),
-      ...(merchant === null ? {} : { merchant }),
-    });
-    for (const order of page.orders) {
-      if (!ownedBy(order, merchant)) continue;
-      if (within(order.paidAt, window)) payments.add(order.id);
-      for (const refund of order.refunds) {
-        if (refund.status === 'succeeded' && within(refund.updatedAt, window))
-          refunds.add(refundKey(order.id, refund.id));
+  // One status at a time: a store lists one status in `(updatedAt, id)` order straight from an index
+  // (SQL: `(status, updated_at, id)`), where a list of statuses makes it sort every page.
+  for (const status of PAID_STATUSES) {
+    let cursor: string | null = encodeOrderCursor({ updatedAt: window.from.getTime(), id: '' });
+    while (cursor) {
+      const page = await store.listOrders({
+        status,
+        limit: MAX_LIST_LIMIT,
+        cursor,
+        ...(provider === undefined ? {} : { provider }),
+        ...(merchant === null ? {} : { merchant }),
+      });
+      for (const order of page.orders) {
+        if (!ownedBy(order, merchant)) continue;
+        if (within(order.paidAt, window)) payments.add(order.id);
+        for (const refund of order.refunds) {
+          if (refund.status === 'succeeded' && within(refund.updatedAt, window)) {
+            refunds.add(refundKey(order.id, refund.id));
+          }
+        }
       }
+      cursor = page.cursor;
     }
-    cursor = page.cursor;
   }
   return { payments, refunds };
 }
