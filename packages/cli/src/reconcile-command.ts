@@ -11,7 +11,9 @@ import { formatStatementResult, REPORT_FORMATS, type ReportFormat } from './stat
 
 /** Where a command writes; `process.stdout`/`process.stderr` by default. */
 export interface CommandOutput {
+  /** Receives the report. */
   readonly stdout: (text: string) => void;
+  /** Receives usage and run errors. */
   readonly stderr: (text: string) => void;
 }
 

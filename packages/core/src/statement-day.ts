@@ -11,7 +11,9 @@ const CHINA_OFFSET_MS = 8 * 3_600_000;
 
 /** The instants a statement day covers: from its start, inclusive, to the next day's start, exclusive. */
 export interface StatementWindow {
+  /** The day's first instant (00:00 China time). */
   readonly from: Date;
+  /** The next day's first instant, not in the window. */
   readonly to: Date;
 }
 

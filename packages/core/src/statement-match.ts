@@ -58,6 +58,7 @@ export interface StatementMatch {
   readonly matched: number;
   /** What differs, statement lines first (in line order), then what the statement lacks. */
   readonly differences: StatementDifference[];
+  /** The statement's sums, every line counted. */
   readonly totals: StatementTotals;
 }
 

@@ -237,6 +237,7 @@ export interface RefundInput {
  * ```
  */
 export interface ReconcileStatementInput<P extends AnyProvider = AnyProvider> {
+  /** The provider whose statement to reconcile; it must have `capabilities.statements`. */
   provider: P['id'];
   /** The wallet's civil date, `YYYY-MM-DD` (China time). */
   date: string;
@@ -249,6 +250,7 @@ export interface ReconcileStatementInput<P extends AnyProvider = AnyProvider> {
   kind?: string | undefined;
   /** `error` (default): a malformed line fails the run, naming its number; `skip`: reported to `onSkipped`. */
   malformed?: StatementRequest['malformed'];
+  /** Called for every line skipped under `malformed: 'skip'`. */
   onSkipped?: StatementRequest['onSkipped'];
   /**
    * `false`: do not report the store's orders and refunds of that day the statement lacks (for a

@@ -13,9 +13,13 @@ import type { FakeProvider } from './fake-provider.js';
 export interface FakeStatementEntry {
   /** Default `payment`. */
   readonly kind?: StatementLineKind | undefined;
+  /** The merchant's order id. Default `null`. */
   readonly orderId?: string | null | undefined;
+  /** The wallet's transaction id. Default `null`. */
   readonly providerTradeId?: string | null | undefined;
+  /** The merchant's refund id, for a refund line. */
   readonly refundId?: string | null | undefined;
+  /** The split or transfer id, for a split or transfer line. */
   readonly movementId?: string | null | undefined;
   /** In fen. */
   readonly amount: number;
