@@ -119,6 +119,7 @@ export interface TransferPage {
 export interface StatementResultStore {
   /** Stores the result, replacing an earlier one for the same provider, date and merchant; `events` in the same transaction. */
   put(result: StatementResult, events?: readonly OutboxEvent[]): Promise<void>;
+  /** The result stored for this provider, date and merchant (`null`: the provider's own account), or `undefined`. */
   get(provider: string, date: string, merchant: string | null): Promise<StatementResult | undefined>;
 }
 

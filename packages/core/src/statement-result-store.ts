@@ -41,7 +41,7 @@ export class MemoryStatementResultStore implements StatementResultStore {
     this.#results.set(resultKey(result.provider, result.date, result.merchant), copy);
   }
 
-  /** {@inheritDoc StatementResultStore.get} */
+  /** The result stored for this provider, date and merchant (a copy), or `undefined`. */
   async get(provider: string, date: string, merchant: string | null): Promise<StatementResult | undefined> {
     const result = this.#results.get(resultKey(provider, date, merchant));
     return result === undefined ? undefined : structuredClone(result);
