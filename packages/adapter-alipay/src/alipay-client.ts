@@ -19,7 +19,14 @@ import {
 import { alipaySigningString, signAlipayContent, verifyAlipayContent } from './alipay-signature.js';
 import { formatAlipayTime } from './alipay-time.js';
 
-/** Per-call parameters besides `biz_content`. */
+/**
+ * Per-call parameters besides `biz_content`.
+ *
+ * @example
+ * ```ts
+ * const options: AlipayCallOptions = { idempotent: true, appAuthToken: account.fields.appAuthToken };
+ * ```
+ */
 export interface AlipayCallOptions {
   notifyUrl?: string | null | undefined;
   returnUrl?: string | null | undefined;
@@ -32,7 +39,30 @@ export interface AlipayCallOptions {
   params?: Readonly<Record<string, string>> | undefined;
   /** The request or reply carries credentials (an auth code, tokens): hooks see them redacted. */
   sensitive?: boolean | undefined;
+  /**
+   * The authorising merchant's `app_auth_token` (service-provider mode): a signed system
+   * parameter, sent in the URL query; hooks see it redacted.
+   */
+  appAuthToken?: string | undefined;
 }
+
+/**
+ * Fields every Alipay request and reply has redacted before a hook sees it: the merchant's
+ * `app_auth_token` and refresh token, the buyer's payment code, and the payee's real name of a
+ * transfer (personal data).
+ *
+ * @example
+ * ```ts
+ * redactText(url, ALIPAY_REDACTED_FIELDS); // app_auth_token=[redacted]
+ * ```
+ */
+export const ALIPAY_REDACTED_FIELDS: readonly string[] = [
+  'app_auth_token',
+  'app_refresh_token',
+  'refresh_token',
+  'auth_code',
+  'name',
+];
 
 /** Result codes that are not errors: 10000 success, 10003 waiting for the buyer (pos). */
 const OK_CODES = new Set(['10000', '10003']);
@@ -199,7 +229,7 @@ export function createAlipayClient(config: AlipayConfig): AlipayClient {
     timeoutMs: config.timeoutMs,
     retries: config.retries,
     hooks: config.hooks,
-    redactFields: ['app_auth_token', 'auth_code'],
+    redactFields: ALIPAY_REDACTED_FIELDS,
   });
   // OAuth calls carry a one-time code and answer with tokens; Alipay's result `code` of every other
   // reply stays readable in logs.
@@ -209,7 +239,7 @@ export function createAlipayClient(config: AlipayConfig): AlipayClient {
     timeoutMs: config.timeoutMs,
     retries: config.retries,
     hooks: config.hooks,
-    redactFields: ['app_auth_token', 'auth_code', 'code', 'access_token', 'refresh_token'],
+    redactFields: [...ALIPAY_REDACTED_FIELDS, 'code', 'app_auth_code', 'access_token'],
   });
 
   function signedParams(
@@ -230,6 +260,7 @@ export function createAlipayClient(config: AlipayConfig): AlipayClient {
     if (bizContent !== undefined) params.biz_content = JSON.stringify(bizContent);
     if (options.notifyUrl) params.notify_url = options.notifyUrl;
     if (options.returnUrl) params.return_url = options.returnUrl;
+    if (options.appAuthToken) params.app_auth_token = options.appAuthToken;
     if (config.appCertSn) params.app_cert_sn = config.appCertSn;
     if (config.rootCertSn) params.alipay_root_cert_sn = config.rootCertSn;
     params.sign = signAlipayContent(alipaySigningString(params), config.privateKey);

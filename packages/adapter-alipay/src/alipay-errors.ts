@@ -38,6 +38,25 @@ export const ALIPAY_SUB_CODES: Readonly<Record<string, NormalizedProviderCode>> 
   'aop.ACQ.SYSTEM_ERROR': 'system_busy',
   'isp.unknow-error': 'system_busy',
   'ACQ.REQUEST_TOO_FAST': 'rate_limited',
+  // A merchant's app_auth_token (service-provider mode): revoked, expired, or not for this method.
+  'aop.invalid-app-auth-token': 'permission_denied',
+  'aop.app-auth-token-time-out': 'permission_denied',
+  'aop.invalid-app-auth-token-no-api': 'permission_denied',
+  'isv.invalid-auth-relations': 'permission_denied',
+  // Settlement (分账).
+  'ACQ.ROYALTY_RECEIVER_INVALID': 'invalid_request',
+  'ACQ.USER_NOT_EXIST': 'invalid_request',
+  'ACQ.ALLOC_AMOUNT_VALIDATE_ERROR': 'invalid_request',
+  'ACQ.ILLEGAL_SETTLE_STATE': 'invalid_request',
+  'ACQ.DISCORDANT_REPEAT_REQUEST': 'invalid_request',
+  'ACQ.TXN_RESULT_ACCOUNT_BALANCE_NOT_ENOUGH': 'insufficient_balance',
+  'ACQ.TRADE_SETTLE_ERROR': 'system_busy',
+  // Transfers (转账).
+  PAYER_BALANCE_NOT_ENOUGH: 'insufficient_balance',
+  PAYEE_NOT_EXIST: 'invalid_request',
+  PAYEE_USER_INFO_ERROR: 'invalid_request',
+  PAYMENT_INFO_INCONSISTENCY: 'invalid_request',
+  ORDER_NOT_EXIST: 'not_found',
 };
 
 /** Gateway result codes with a normalised meaning when no `sub_code` decides. */
@@ -46,6 +65,7 @@ export const ALIPAY_CODES: Readonly<Record<string, NormalizedProviderCode>> = {
   '20001': 'permission_denied',
   '40001': 'invalid_request',
   '40002': 'invalid_request',
+  '40003': 'permission_denied',
   '40006': 'permission_denied',
 };
 

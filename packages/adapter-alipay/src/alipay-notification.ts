@@ -120,7 +120,10 @@ function verifyEitherRule(
 }
 
 /**
- * Verifies an Alipay notification and turns it into a core event.
+ * Verifies an Alipay notification and turns it into a core event. A notification about an
+ * authorising merchant's trade (service-provider mode: `auth_app_id` is not this app) reports
+ * `account: auth_app_id`, for the facade to bind to the order's merchant; its `seller_id` is the
+ * merchant's, so `sellerId` is not checked for it.
  *
  * @throws SignatureVerificationError for a missing or wrong signature, an unsupported `sign_type`,
  *   or a notification addressed to another app or seller.
@@ -133,7 +136,7 @@ function verifyEitherRule(
 export function verifyAlipayNotification(
   request: NotificationRequest,
   config: AlipayNotificationConfig,
-): { event: PaymentEvent; notificationId?: string | undefined } {
+): { event: PaymentEvent; notificationId?: string | undefined; account?: string | undefined } {
   const provider = config.id ?? 'alipay';
   // The body is split once; each field below is decoded once, when it is read.
   const form = FormFields.parse(request.body, 'notification.body');
@@ -164,7 +167,11 @@ export function verifyAlipayNotification(
   if (appId !== config.appId) {
     throw new SignatureVerificationError(provider, 'wrong_recipient', `the notification is for app ${appId}`);
   }
-  if (config.sellerId && field('seller_id') !== config.sellerId) {
+  // Service-provider mode: a trade of an authorising merchant names the merchant's app id in
+  // auth_app_id (and the merchant as seller); the facade binds it to the order's merchant.
+  const authAppId = field('auth_app_id');
+  const account = authAppId && authAppId !== config.appId ? authAppId : undefined;
+  if (account === undefined && config.sellerId && field('seller_id') !== config.sellerId) {
     throw new SignatureVerificationError(provider, 'wrong_recipient', 'the notification is for another seller');
   }
   const notifyType = field('notify_type');
@@ -187,6 +194,7 @@ export function verifyAlipayNotification(
         refundedTotal: parseYuan(refundFee, 'notification.refund_fee'),
       },
       notificationId,
+      account,
     };
   }
   const type = alipayTradeStatus(field('trade_status'), 'notification.trade_status');
@@ -205,12 +213,12 @@ export function verifyAlipayNotification(
       if (paidAt) event.paidAt = parseAlipayTime(paidAt, 'notification.gmt_payment');
       const buyer = field('buyer_id') ?? field('buyer_open_id');
       if (buyer) event.buyerId = buyer;
-      return { event, notificationId };
+      return { event, notificationId, account };
     }
     case 'payment.pending':
-      return { event: { type, orderId, providerTransactionId: field('trade_no') }, notificationId };
+      return { event: { type, orderId, providerTransactionId: field('trade_no') }, notificationId, account };
     default:
-      return { event: { type, orderId }, notificationId };
+      return { event: { type, orderId }, notificationId, account };
   }
 }
 

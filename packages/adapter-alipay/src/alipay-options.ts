@@ -10,6 +10,7 @@ import {
   endpointOption,
   loadRsaPrivateKey,
   loadRsaPublicKey,
+  type MerchantDirectory,
   parseWithSchema,
   resolveEndpoint,
   type SchemaInput,
@@ -76,7 +77,88 @@ const baseShape = {
   retries: transportOptionsShape.retries,
   /** The clock (request timestamps). Default `() => new Date()`. */
   now: transportOptionsShape.now,
+  /**
+   * The service provider's partner id (返佣 `sys_service_provider_id`, a `2088...` id), put in
+   * every payment's `extend_params` so that Alipay credits the service provider's rebate.
+   */
+  sysServiceProviderId: z.optional(
+    z.string().check(z.regex(/^2088\d{12}$/, 'must be the 16-digit Alipay partner id starting with 2088')),
+  ),
+  /**
+   * Service-provider (第三方应用 / ISV) mode: how calls for an authorised merchant
+   * (`request.merchant`, whose `fields.appAuthToken` every call carries) keep their token fresh
+   * and report a revoked one. See {@link AlipayAppAuthOptions}.
+   */
+  appAuth: z.optional(
+    z.strictObject({
+      directory: z.optional(
+        z.custom<MerchantDirectory>(
+          (value) =>
+            typeof value === 'object' &&
+            value !== null &&
+            typeof (value as MerchantDirectory).put === 'function' &&
+            typeof (value as MerchantDirectory).resolve === 'function',
+          'must be a MerchantDirectory (resolve, put, list)',
+        ),
+      ),
+      refreshMarginMs: z.optional(z.int().check(z.nonnegative())),
+      onRevoked: z.optional(
+        z.custom<(event: AlipayAuthorizationRevokedEvent) => void | Promise<void>>(
+          (value) => typeof value === 'function',
+          'must be a function',
+        ),
+      ),
+    }),
+  ),
 };
+
+/**
+ * What `appAuth.onRevoked` receives when Alipay refuses a merchant's `app_auth_token` as invalid
+ * or expired (`aop.invalid-app-auth-token`, `aop.app-auth-token-time-out`): the merchant must
+ * authorise the app again. It names the merchant, never the token.
+ *
+ * @group Service providers
+ * @example
+ * ```ts
+ * const onRevoked = (event: AlipayAuthorizationRevokedEvent) => console.warn(event.type, event.merchant);
+ * ```
+ */
+export interface AlipayAuthorizationRevokedEvent {
+  type: 'merchant.authorization_revoked';
+  /** The provider id. */
+  provider: string;
+  /** The platform's merchant key. */
+  merchant: string;
+  /** The merchant's `auth_app_id`. */
+  accountId: string;
+  /** Alipay's `sub_code`. */
+  providerCode: string;
+}
+
+/**
+ * Service-provider (ISV) options of `alipay({ appAuth })`.
+ *
+ * @group Service providers
+ * @example
+ * ```ts
+ * alipay({ ...keys, appAuth: { directory, refreshMarginMs: 7 * 86_400_000, onRevoked: (e) => alert(e.merchant) } });
+ * ```
+ */
+export interface AlipayAppAuthOptions {
+  /**
+   * Where refreshed tokens are stored (`directory.put`). Given, a call for a merchant whose
+   * `fields.expiresAt` is within `refreshMarginMs` refreshes the token first
+   * (`alipay.open.auth.token.app`, `grant_type=refresh_token`).
+   */
+  directory?: MerchantDirectory | undefined;
+  /** How long before `expiresAt` a token is refreshed. Default 7 days. */
+  refreshMarginMs?: number | undefined;
+  /**
+   * Called (awaited, its errors swallowed) when Alipay refuses a merchant's token as invalid or
+   * expired; the call itself throws `ProviderApiError` `permission_denied`.
+   */
+  onRevoked?: ((event: AlipayAuthorizationRevokedEvent) => void | Promise<void>) | undefined;
+}
 
 /** Public-key mode's own field. */
 const publicKeyShape = {
@@ -115,7 +197,7 @@ const optionsSchema = z.strictObject({
 });
 
 /** The fields every key mode shares, as the schema takes them (`id` aside, which is typed by `Id`). */
-type BaseInput = Omit<SchemaInput<ZodMiniObject<typeof baseShape>>, 'id' | 'endpoint' | 'hooks'>;
+type BaseInput = Omit<SchemaInput<ZodMiniObject<typeof baseShape>>, 'id' | 'endpoint' | 'hooks' | 'appAuth'>;
 
 /**
  * Options every key mode shares, inferred from the schema's fields (their TSDoc is on the schema).
@@ -138,6 +220,8 @@ export interface AlipayBaseOptions<Id extends string = 'alipay'> extends BaseInp
   endpoint?: 'production' | 'sandbox' | (string & {}) | undefined;
   /** Logging and metrics hooks; they see redacted copies of requests and replies only. */
   hooks?: HttpHooks | undefined;
+  /** Service-provider (ISV) mode: token refresh and revocation ({@link AlipayAppAuthOptions}). */
+  appAuth?: AlipayAppAuthOptions | undefined;
 }
 
 /**
@@ -238,6 +322,14 @@ export interface AlipayConfig {
   hooks: HttpHooks | undefined;
   /** The clock of request timestamps. */
   now: () => Date;
+  /** `sys_service_provider_id` for every payment's `extend_params`. */
+  sysServiceProviderId: string | undefined;
+  /** Service-provider mode's token refresh and revocation hook. */
+  appAuth: {
+    directory: MerchantDirectory | undefined;
+    refreshMarginMs: number;
+    onRevoked: AlipayAppAuthOptions['onRevoked'];
+  };
 }
 
 /**
@@ -311,5 +403,11 @@ export function resolveAlipayOptions(input: AlipayOptions<string>): AlipayConfig
     retries: options.retries,
     hooks: options.hooks as HttpHooks | undefined,
     now: options.now ?? (() => new Date()),
+    sysServiceProviderId: options.sysServiceProviderId,
+    appAuth: {
+      directory: options.appAuth?.directory,
+      refreshMarginMs: options.appAuth?.refreshMarginMs ?? 7 * 86_400_000,
+      onRevoked: options.appAuth?.onRevoked,
+    },
   };
 }

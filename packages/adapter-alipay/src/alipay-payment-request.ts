@@ -132,6 +132,8 @@ function buyerField(buyerId: string): Record<string, string> {
 
 /**
  * The business parameters of a payment (`biz_content`), the same for a first attempt and a resume.
+ * `extend_params` carries the installments, `sys_service_provider_id` (a merchant's payment, when
+ * the provider has `sysServiceProviderId`) and `royalty_freeze: 'true'` (a payment to be split).
  *
  * @example
  * ```ts
@@ -141,6 +143,7 @@ function buyerField(buyerId: string): Record<string, string> {
 export function alipayBizContent(
   request: CreatePaymentRequest,
   options: AlipayPaymentOptions,
+  config: { sysServiceProviderId?: string | undefined } = {},
 ): Record<string, unknown> {
   const biz: Record<string, unknown> = {
     out_trade_no: request.orderId,
@@ -149,12 +152,17 @@ export function alipayBizContent(
     product_code: PRODUCT_CODES[request.method],
   };
   if (request.expiresAt) biz.time_expire = formatAlipayTime(request.expiresAt);
+  const extendParams: Record<string, string> = {};
   if (options.installments) {
-    biz.extend_params = {
-      hb_fq_num: String(options.installments.count),
-      hb_fq_seller_percent: String(options.installments.sellerPercent ?? 0),
-    };
+    extendParams.hb_fq_num = String(options.installments.count);
+    extendParams.hb_fq_seller_percent = String(options.installments.sellerPercent ?? 0);
   }
+  // Service-provider mode: the rebate partner id rides on the merchant's payments only.
+  if (request.merchant && config.sysServiceProviderId)
+    extendParams.sys_service_provider_id = config.sysServiceProviderId;
+  // A payment to be split: Alipay holds the funds until alipay.trade.order.settle says who gets what.
+  if (request.split) extendParams.royalty_freeze = 'true';
+  if (Object.keys(extendParams).length > 0) biz.extend_params = extendParams;
   if (request.method === 'h5' && options.quitUrl) biz.quit_url = options.quitUrl;
   if (request.method === 'jsapi' && request.buyerId) Object.assign(biz, buyerField(request.buyerId));
   if (request.method === 'pos') Object.assign(biz, { scene: 'bar_code', auth_code: request.authCode });

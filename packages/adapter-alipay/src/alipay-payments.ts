@@ -10,6 +10,7 @@
  */
 
 import { type FormAction, ProviderApiError, type RedirectAction, ValidationError } from '@hutong/core';
+import type { MerchantAccount } from '@hutong/core/provider-utils';
 import {
   type CreatePaymentRequest,
   type CreatePaymentResult,
@@ -19,6 +20,7 @@ import {
   type ResumePaymentRequest,
 } from '@hutong/core/provider-utils';
 import { type AlipayClient, type AlipayContext, encodeAlipayForm } from './alipay-client.js';
+import { alipayClientFor } from './alipay-merchant.js';
 import { alipayBizContent, validateAlipayPayment } from './alipay-payment-request.js';
 import {
   type AlipayResponseNode,
@@ -58,8 +60,10 @@ function browserAction(
 export async function cancelAlipayPayment(
   context: AlipayContext,
   orderId: string,
+  merchant?: MerchantAccount | null,
 ): Promise<{ action: string | undefined }> {
-  const node = await context.client.call('alipay.trade.cancel', { out_trade_no: orderId }, { idempotent: true });
+  const client = await alipayClientFor(context, merchant);
+  const node = await client.call('alipay.trade.cancel', { out_trade_no: orderId }, { idempotent: true });
   return readAlipayCancelReply(node, { provider: context.id, orderId });
 }
 
@@ -68,15 +72,21 @@ export async function cancelAlipayPayment(
  * query shows paid is the answer; an open one is cancelled, so the code cannot be charged after
  * the till gave up, and the refusal stands; none, or a closed one, and the refusal stands.
  */
-function checkPosRefusal(context: AlipayContext, error: unknown, orderId: string): Promise<PaymentStatusEvent> {
+function checkPosRefusal(
+  context: AlipayContext,
+  error: unknown,
+  orderId: string,
+  merchant: MerchantAccount | null | undefined,
+): Promise<PaymentStatusEvent> {
   return checkRefusal(error, {
     name: 'alipay.trade.query (and cancel)',
     field: 'response.sub_code',
     run: async () => {
-      const node = await context.client.call('alipay.trade.query', { out_trade_no: orderId }, { idempotent: true });
+      const client = await alipayClientFor(context, merchant);
+      const node = await client.call('alipay.trade.query', { out_trade_no: orderId }, { idempotent: true });
       const trade = readAlipayTradeQueryReply(node, { provider: context.id, orderId });
       if (trade.type === 'payment.succeeded') return trade;
-      if (trade.type === 'payment.pending') await cancelAlipayPayment(context, orderId);
+      if (trade.type === 'payment.pending') await cancelAlipayPayment(context, orderId, merchant);
       return undefined;
     },
   });
@@ -94,7 +104,7 @@ async function start(
   formMethod: 'GET' | 'POST',
   confirmRefusals: boolean,
 ): Promise<CreatePaymentResult> {
-  const { client } = context;
+  const client = await alipayClientFor(context, request.merchant);
   const call = { notifyUrl: request.notifyUrl, returnUrl: request.returnUrl };
   const expected = { provider: context.id, orderId: request.orderId };
   const providerData = { [BIZ_CONTENT]: JSON.stringify(biz) };
@@ -126,7 +136,10 @@ async function start(
       } catch (error) {
         // The buyer may have been charged: a refusal is checked against the trade.
         if (!confirmRefusals) throw error;
-        return { action: { type: 'none' }, status: await checkPosRefusal(context, error, request.orderId) };
+        return {
+          action: { type: 'none' },
+          status: await checkPosRefusal(context, error, request.orderId, request.merchant),
+        };
       }
       return { action: { type: 'none' }, status: readAlipayTradePayReply(node, expected) };
     }
@@ -146,7 +159,7 @@ export async function createAlipayPayment(
   request: CreatePaymentRequest,
 ): Promise<CreatePaymentResult> {
   const extra = validateAlipayPayment(request, context.config);
-  return start(context, request, alipayBizContent(request, extra), extra.formMethod ?? 'POST', true);
+  return start(context, request, alipayBizContent(request, extra, context.config), extra.formMethod ?? 'POST', true);
 }
 
 /**
@@ -165,7 +178,7 @@ export async function resumeAlipayPayment(
 ): Promise<CreatePaymentResult> {
   const extra = validateAlipayPayment(request, context.config);
   const stored = request.order.providerData[BIZ_CONTENT];
-  let biz = alipayBizContent(request, extra);
+  let biz = alipayBizContent(request, extra, context.config);
   if (stored !== undefined) {
     const { formMethod: _formMethod, ...changes } = extra;
     if (Object.keys(changes).length > 0 && JSON.stringify(biz) !== stored) {
@@ -189,10 +202,11 @@ export async function resumeAlipayPayment(
  */
 export async function queryAlipayPayment(
   context: AlipayContext,
-  { orderId, order }: PaymentReference,
+  { orderId, order, merchant }: PaymentReference,
 ): Promise<PaymentStatusEvent> {
+  const client = await alipayClientFor(context, merchant);
   try {
-    const node = await context.client.call('alipay.trade.query', { out_trade_no: orderId }, { idempotent: true });
+    const node = await client.call('alipay.trade.query', { out_trade_no: orderId }, { idempotent: true });
     return readAlipayTradeQueryReply(node, { provider: context.id, orderId, tradeNo: order?.providerTransactionId });
   } catch (error) {
     // A precreated QR code makes no trade until the buyer scans it.
@@ -212,13 +226,17 @@ export async function queryAlipayPayment(
  * await closeAlipayPayment(context, { orderId, order });
  * ```
  */
-export async function closeAlipayPayment(context: AlipayContext, { orderId, order }: PaymentReference): Promise<void> {
+export async function closeAlipayPayment(
+  context: AlipayContext,
+  { orderId, order, merchant }: PaymentReference,
+): Promise<void> {
   if (order.method === 'pos') {
-    await cancelAlipayPayment(context, orderId);
+    await cancelAlipayPayment(context, orderId, merchant);
     return;
   }
+  const client = await alipayClientFor(context, merchant);
   try {
-    const node = await context.client.call('alipay.trade.close', { out_trade_no: orderId }, { idempotent: true });
+    const node = await client.call('alipay.trade.close', { out_trade_no: orderId }, { idempotent: true });
     readAlipayCloseReply(node, { provider: context.id, orderId, tradeNo: order.providerTransactionId });
   } catch (error) {
     if (!ProviderApiError.isInstance(error)) throw error;

@@ -5,10 +5,19 @@
  *
  * @packageDocumentation
  */
-import type { AppAction, FormAction, JsapiAction, PosAction, QrAction, RedirectAction } from '@hutong/core';
+import type {
+  AppAction,
+  FormAction,
+  JsapiAction,
+  NotificationRequest,
+  PosAction,
+  QrAction,
+  RedirectAction,
+} from '@hutong/core';
 import type {
   CreatePaymentRequest,
   CreatePaymentResult,
+  MerchantAccount,
   PaymentProvider,
   PaymentReference,
   PaymentStatusEvent,
@@ -18,8 +27,20 @@ import type {
   RefundRequest,
   RefundStatusEvent,
   ResumePaymentRequest,
+  SplitReference,
+  SplitRequest,
+  SplitStatusEvent,
+  TransferRequest,
+  TransferStatusEvent,
+  VerifiedMovementNotification,
 } from '@hutong/core/provider-utils';
+import {
+  type AlipayAuthorization,
+  type AlipayAuthorizationOptions,
+  createAlipayAuthorization,
+} from './alipay-app-auth.js';
 import { type AlipayContext, createAlipayClient } from './alipay-client.js';
+import { verifyAlipayMovementNotification } from './alipay-movement-notification.js';
 import { alipayAcknowledgement, verifyAlipayNotification } from './alipay-notification.js';
 import {
   type AlipayOAuthOptions,
@@ -38,7 +59,18 @@ import {
 } from './alipay-payments.js';
 import { queryAlipayRefund, refundAlipayPayment } from './alipay-refunds.js';
 import type { AlipayOAuthToken } from './alipay-replies.js';
+import {
+  type AlipayRoyaltyRelationPage,
+  type AlipayRoyaltyRelationRequest,
+  bindAlipayRoyaltyRelation,
+  queryAlipayRoyaltyRelations,
+  queryAlipaySplit,
+  queryAlipayUnsettledAmount,
+  splitAlipayPayment,
+  unbindAlipayRoyaltyRelation,
+} from './alipay-settlement.js';
 import { type AlipayBillType, alipayBillDownloadUrl, alipayStatement } from './alipay-statements.js';
+import { queryAlipayTransfer, transferAlipay } from './alipay-transfers.js';
 
 /**
  * What `my.tradePay` takes in an Alipay mini program (the `jsapi` action's `params`).
@@ -120,6 +152,41 @@ export interface AlipayProvider<Id extends string = 'alipay'>
    * buyer id. Pass it as `@hutong/checkout`'s `wallets.alipay.oauth` to pay by JSAPI inside Alipay.
    */
   oauth(options?: AlipayOAuthOptions): AlipayWebOAuth;
+  /**
+   * Service providers (第三方应用 / ISV): the app-to-app authorisation link, the callback handler
+   * that stores the merchant's `app_auth_token` in `options.directory`, refresh and check.
+   */
+  authorization(options: AlipayAuthorizationOptions): AlipayAuthorization;
+  /**
+   * `alipay.trade.order.settle` (分账): the split's receivers paid from a payment created with
+   * `split: true`; confirmed by the settle query. Receivers must be bound first
+   * ({@link AlipayProvider.bindRoyaltyRelation}).
+   */
+  split(request: SplitRequest): Promise<SplitStatusEvent>;
+  /** `alipay.trade.order.settle.query` by the split's `out_request_no`. */
+  querySplit(reference: SplitReference): Promise<SplitStatusEvent>;
+  /**
+   * `alipay.fund.trans.uni.transfer` (转账, certificate mode only: in public-key mode it throws
+   * `UnsupportedOperationError` before any request).
+   */
+  transfer(request: TransferRequest): Promise<TransferStatusEvent>;
+  /** `alipay.fund.trans.common.query` by `out_biz_no` (certificate mode only). */
+  queryTransfer(request: TransferRequest): Promise<TransferStatusEvent>;
+  /** Verifies `alipay.trade.order.settle.notify` and `alipay.fund.trans.order.changed` messages. */
+  verifyMovementNotification(request: NotificationRequest): Promise<VerifiedMovementNotification>;
+  /** `alipay.trade.royalty.relation.bind`: receivers the merchant may split to. */
+  bindRoyaltyRelation(request: AlipayRoyaltyRelationRequest): Promise<void>;
+  /** `alipay.trade.royalty.relation.unbind`. */
+  unbindRoyaltyRelation(request: AlipayRoyaltyRelationRequest): Promise<void>;
+  /** `alipay.trade.royalty.relation.batchquery`: one page of the merchant's receivers. */
+  royaltyRelations(query: {
+    requestId: string;
+    page?: number | undefined;
+    pageSize?: number | undefined;
+    merchant?: MerchantAccount | null | undefined;
+  }): Promise<AlipayRoyaltyRelationPage>;
+  /** `alipay.trade.order.onsettle.query`: what of a paid order is still to settle, in fen. */
+  unsettledAmount(reference: PaymentReference & { requestId: string }): Promise<number>;
 }
 
 const CAPABILITIES: ProviderCapabilities = {
@@ -132,6 +199,12 @@ const CAPABILITIES: ProviderCapabilities = {
   refundQuery: true,
   refundNotifications: true,
   resume: true,
+  // One provider serves its own account and every merchant that authorised it (app_auth_token).
+  merchants: true,
+  // Settlement (alipay.trade.order.settle); Alipay has no split return, so returnSplit is absent.
+  split: true,
+  // Fund transfers; Alipay accepts them only in certificate mode (a typed error otherwise).
+  transfer: true,
   statements: true,
 };
 
@@ -174,5 +247,25 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
     cancelPayment: (orderId) => cancelAlipayPayment(context, orderId),
     oauthToken: (code) => exchangeAlipayAuthCode(context.client, code, id),
     oauth: (oauthOptions) => createAlipayOAuth(context.client, { appId: config.appId, provider: id }, oauthOptions),
+    authorization: (authorizationOptions) =>
+      createAlipayAuthorization(
+        {
+          id,
+          appId: config.appId,
+          client: context.client,
+          now: config.now,
+          refreshMarginMs: config.appAuth.refreshMarginMs,
+        },
+        authorizationOptions,
+      ),
+    split: (request) => splitAlipayPayment(context, request),
+    querySplit: (reference) => queryAlipaySplit(context, reference),
+    transfer: (request) => transferAlipay(context, request),
+    queryTransfer: (request) => queryAlipayTransfer(context, request),
+    verifyMovementNotification: async (request) => verifyAlipayMovementNotification(request, config),
+    bindRoyaltyRelation: (request) => bindAlipayRoyaltyRelation(context, request),
+    unbindRoyaltyRelation: (request) => unbindAlipayRoyaltyRelation(context, request),
+    royaltyRelations: (query) => queryAlipayRoyaltyRelations(context, query),
+    unsettledAmount: (reference) => queryAlipayUnsettledAmount(context, reference),
   };
 }

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { formatYuan, type Order, ProviderApiError } from '@hutong/core';
+import type { MerchantAccount } from '@hutong/core/provider-utils';
 import {
   checkRefusal,
   type RefundReference,
@@ -14,6 +15,7 @@ import {
 } from '@hutong/core/provider-utils';
 import type { AlipayContext } from './alipay-client.js';
 import { alipayRefundNotFound } from './alipay-errors.js';
+import { alipayClientFor } from './alipay-merchant.js';
 import { readAlipayRefundQueryReply, readAlipayRefundReply } from './alipay-replies.js';
 
 /**
@@ -24,9 +26,22 @@ import { readAlipayRefundQueryReply, readAlipayRefundReply } from './alipay-repl
  */
 async function confirmRefund(
   context: AlipayContext,
-  { orderId, order, refundId, amount }: { orderId: string; order: Order | undefined; refundId: string; amount: number },
+  {
+    orderId,
+    order,
+    refundId,
+    amount,
+    merchant,
+  }: {
+    orderId: string;
+    order: Order | undefined;
+    refundId: string;
+    amount: number;
+    merchant: MerchantAccount | null | undefined;
+  },
 ) {
-  const node = await context.client.call(
+  const client = await alipayClientFor(context, merchant);
+  const node = await client.call(
     'alipay.trade.fastpay.refund.query',
     { out_trade_no: orderId, out_request_no: refundId },
     { idempotent: true },
@@ -56,8 +71,9 @@ function isNotFound(error: unknown): boolean {
  */
 export async function refundAlipayPayment(
   context: AlipayContext,
-  { orderId, order, refundId, amount, reason }: RefundRequest,
+  { orderId, order, refundId, amount, reason, merchant }: RefundRequest,
 ): Promise<RefundStatusEvent> {
+  const client = await alipayClientFor(context, merchant);
   const biz: Record<string, string> = {
     out_trade_no: orderId,
     refund_amount: formatYuan(amount),
@@ -67,7 +83,7 @@ export async function refundAlipayPayment(
   let replied: RefundStatusEvent;
   try {
     // Idempotent by out_request_no: a resent refund is not refunded twice.
-    const node = await context.client.call('alipay.trade.refund', biz, { idempotent: true });
+    const node = await client.call('alipay.trade.refund', biz, { idempotent: true });
     // refund_fee is the order's cumulative total: what succeeded before, this refund, and any of
     // the pending others that Alipay has executed meanwhile.
     let refundedBefore = 0;
@@ -92,7 +108,7 @@ export async function refundAlipayPayment(
     return checkRefusal(error, {
       name: 'alipay.trade.fastpay.refund.query',
       field: 'response.sub_code',
-      run: () => confirmRefund(context, { orderId, order, refundId, amount }),
+      run: () => confirmRefund(context, { orderId, order, refundId, amount, merchant }),
     });
   }
   // Nor does a success name the refund: only the refund query, which echoes out_request_no and
@@ -100,7 +116,7 @@ export async function refundAlipayPayment(
   // querying some seconds after the refund), the refund stays pending for sync to settle.
   let confirmed: RefundStatusEvent;
   try {
-    confirmed = await confirmRefund(context, { orderId, order, refundId, amount });
+    confirmed = await confirmRefund(context, { orderId, order, refundId, amount, merchant });
   } catch (error) {
     if (isNotFound(error)) return { type: 'refund.pending', orderId, refundId, amount };
     throw error;
@@ -122,10 +138,11 @@ export async function refundAlipayPayment(
  */
 export async function queryAlipayRefund(
   context: AlipayContext,
-  { orderId, order, refundId }: RefundReference,
+  { orderId, order, refundId, merchant }: RefundReference,
 ): Promise<RefundStatusEvent> {
   const requested = order.refunds.find((refund) => refund.id === refundId);
-  const node = await context.client.call(
+  const client = await alipayClientFor(context, merchant);
+  const node = await client.call(
     'alipay.trade.fastpay.refund.query',
     { out_trade_no: orderId, out_request_no: refundId },
     { idempotent: true },

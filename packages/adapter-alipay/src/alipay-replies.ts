@@ -139,7 +139,7 @@ export function responseNodeName(method: string): string {
  * a genuine reply to another method can be served under this method's name; a node holding another
  * method's own field is refused as the answer to another operation.
  */
-const METHOD_FIELDS: Readonly<Record<string, string>> = {
+const METHOD_FIELDS: Readonly<Record<string, string | readonly string[]>> = {
   qr_code: 'alipay.trade.precreate',
   trade_status: 'alipay.trade.query',
   fund_change: 'alipay.trade.refund',
@@ -149,7 +149,14 @@ const METHOD_FIELDS: Readonly<Record<string, string>> = {
   action: 'alipay.trade.cancel',
   bill_download_url: 'alipay.data.dataservice.bill.downloadurl.query',
   access_token: 'alipay.system.oauth.token',
-  re_expires_in: 'alipay.system.oauth.token',
+  re_expires_in: ['alipay.system.oauth.token', 'alipay.open.auth.token.app'],
+  app_refresh_token: 'alipay.open.auth.token.app',
+  auth_methods: 'alipay.open.auth.token.app.query',
+  royalty_detail_list: 'alipay.trade.order.settle.query',
+  unsettled_amount: 'alipay.trade.order.onsettle.query',
+  result_list: 'alipay.trade.royalty.relation.batchquery',
+  trans_date: 'alipay.fund.trans.uni.transfer',
+  pay_date: 'alipay.fund.trans.common.query',
 };
 
 /**
@@ -177,11 +184,11 @@ export const REPLIES_WITHOUT_CODE: ReadonlySet<string> = new Set(['alipay.system
 export function assertReplyOfMethod(method: string, node: Readonly<Record<string, unknown>>, provider: string): void {
   for (const field in node) {
     const owner = METHOD_FIELDS[field];
-    if (owner !== undefined && owner !== method) {
+    if (owner !== undefined && (typeof owner === 'string' ? owner !== method : !owner.includes(method))) {
       throw new UnexpectedResponseError(
         provider,
         'mismatch',
-        `the ${responseNodeName(method)} holds ${field}, a field of ${owner} replies`,
+        `the ${responseNodeName(method)} holds ${field}, a field of ${[owner].flat().join(' and ')} replies`,
         { field: `response.${field}` },
       );
     }

@@ -3,11 +3,11 @@
  * arrive (fflate's streaming `Unzip`, chosen over a hand-written reader because Alipay's Java-made
  * archives may carry their sizes in data descriptors after the data, which a streaming reader must
  * handle; fflate is small, dependency-free and widely used), and the GBK file names Alipay writes
- * (without the UTF-8 flag) are decoded.
+ * (without the UTF-8 flag) are decoded. fflate is loaded on first use, so a process that never reads a
+ * statement never loads it (cold start).
  *
  * @packageDocumentation
  */
-import { Unzip, UnzipInflate } from 'fflate';
 
 /**
  * One file of a zip, its bytes as they are decompressed. Read (or leave) each entry's bytes before
@@ -61,6 +61,7 @@ function entryName(name: string): string {
  * ```
  */
 export async function* unzipAlipayStream(source: AsyncIterable<Uint8Array>): AsyncGenerator<AlipayZipEntry> {
+  const { Unzip, UnzipInflate } = await import('fflate');
   let events: ZipEvent[] = [];
   let at = 0;
   const unzip = new Unzip((file) => {

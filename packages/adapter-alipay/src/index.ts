@@ -15,12 +15,24 @@
  */
 
 export {
+  ALIPAY_APP_AUTH_URLS,
+  type AlipayAppAuthStatus,
+  type AlipayAppAuthToken,
+  type AlipayAuthorization,
+  type AlipayAuthorizationOptions,
+  generateAlipayStateSecret,
+} from './alipay-app-auth.js';
+export { ALIPAY_REVOKED_TOKEN_CODES, isAlipayAuthorizationRevoked } from './alipay-merchant.js';
+export type { AlipayRoyaltyRelationPage } from './alipay-movement-replies.js';
+export {
   ALIPAY_OAUTH_AUTHORIZE_URLS,
   type AlipayOAuthOptions,
   type AlipayWebOAuth,
 } from './alipay-oauth.js';
 export {
   ALIPAY_GATEWAYS,
+  type AlipayAppAuthOptions,
+  type AlipayAuthorizationRevokedEvent,
   type AlipayBaseOptions,
   type AlipayCertificateOptions,
   type AlipayOptions,
@@ -29,6 +41,7 @@ export {
 export type { AlipayInstallments, AlipayPaymentOptions } from './alipay-payment-request.js';
 export { type AlipayActions, type AlipayJsapiParams, type AlipayProvider, alipay } from './alipay-provider.js';
 export type { AlipayOAuthToken } from './alipay-replies.js';
+export type { AlipayRoyaltyReceiver, AlipayRoyaltyRelationRequest } from './alipay-settlement.js';
 export type { AlipayBillType } from './alipay-statements.js';
 export {
   AlipayBillError,

@@ -12,7 +12,10 @@
  * @packageDocumentation
  */
 export {
+  UNIONPAY_FILE_ENDPOINTS,
   UNIONPAY_GATEWAYS,
+  type UnionpayAccessOptions,
+  type UnionpayBaseOptions,
   type UnionpayOptions,
   type UnionpayPemSignCert,
   type UnionpayPfxSignCert,
@@ -26,3 +29,8 @@ export {
   type UnionpayProvider,
   unionpay,
 } from './unionpay-provider.js';
+export {
+  parseUnionpayStatement,
+  UnionpayStatementLineError,
+  type UnionpayStatementOptions,
+} from './unionpay-statement-parser.js';

@@ -8,8 +8,9 @@
  *
  * @packageDocumentation
  */
-import { type FormAction, SignatureVerificationError, UnexpectedResponseError } from '@hutong/core';
-import { createHttpClient, type FormFields } from '@hutong/core/provider-utils';
+import { type FormAction, SignatureVerificationError, UnexpectedResponseError, ValidationError } from '@hutong/core';
+import { createHttpClient, type FormFields, type MerchantAccount } from '@hutong/core/provider-utils';
+import { assertUnionpayReplyAccount } from './unionpay-access.js';
 import { trustedSigningKey, type UnionpayCertificateCache, type UnionpayTrust } from './unionpay-certificates.js';
 import { unionpayCodeMeaning, unionpayError } from './unionpay-errors.js';
 import { encodeUnionpayForm, parseUnionpayResponse } from './unionpay-fields.js';
@@ -17,7 +18,23 @@ import type { UnionpayConfig } from './unionpay-options.js';
 import { signUnionpayFields, verifyUnionpayBytes, verifyUnionpayFields } from './unionpay-signature.js';
 
 /** The gateway endpoints. */
-export type UnionpayEndpoint = 'frontTransReq.do' | 'backTransReq.do' | 'appTransReq.do' | 'queryTrans.do';
+export type UnionpayEndpoint =
+  | 'frontTransReq.do'
+  | 'backTransReq.do'
+  | 'appTransReq.do'
+  | 'queryTrans.do'
+  /** The file-transfer host (`fileEndpoint`), for statements (`txnType=76`). */
+  | 'fileTransfer';
+
+/**
+ * The largest statement reply read (its `fileContent` is the zipped file, base64): 256 MiB.
+ *
+ * @example
+ * ```ts
+ * UNIONPAY_MAX_FILE_REPLY_BYTES; // 268435456
+ * ```
+ */
+export const UNIONPAY_MAX_FILE_REPLY_BYTES = 256 * 1024 * 1024;
 
 /** A transaction's kind, as ACP names it. */
 export interface UnionpayTransactionKind {
@@ -35,6 +52,11 @@ export interface UnionpayCall {
    * own `txnType`/`txnSubType`, not the query's `00`/`00`.
    */
   describes?: readonly UnionpayTransactionKind[] | undefined;
+  /**
+   * The sub-merchant the call is for (platform mode): a reply that names a `subMerId` must name
+   * this account's. `null`/absent: the provider's own account, whose replies name none.
+   */
+  account?: MerchantAccount | null | undefined;
 }
 
 /** A verified reply that answers its request, with a success or "query later" code. */
@@ -46,7 +68,10 @@ export interface UnionpayReply {
 
 /** The gateway client of one merchant. */
 export interface UnionpayClient {
-  /** Adds the common fields (`version`, `encoding`, `signMethod`, `certId`, `merId`, `accessType`) and signs. */
+  /**
+   * Adds the common fields (`version`, `encoding`, `signMethod`, `certId`, and `merId`/`accessType`
+   * unless `fields` carries a sub-merchant's, see `unionpayAccessFields`) and signs.
+   */
   sign(fields: Record<string, string | undefined>): Record<string, string>;
   /** The auto-submitting form for `frontTransReq.do`. */
   frontForm(fields: Record<string, string | undefined>): FormAction;
@@ -56,6 +81,20 @@ export interface UnionpayClient {
    * `UnexpectedResponseError('mismatch')`; an unreadable one `UnexpectedResponseError('malformed')`.
    */
   post(call: UnionpayCall): Promise<UnionpayReply>;
+}
+
+/**
+ * What the operations of one provider share: its id, its validated options and its client.
+ *
+ * @example
+ * ```ts
+ * const context: UnionpayContext = { id: config.id, config, client: createUnionpayClient(config) };
+ * ```
+ */
+export interface UnionpayContext {
+  readonly id: string;
+  readonly config: UnionpayConfig;
+  readonly client: UnionpayClient;
 }
 
 /**
@@ -106,7 +145,7 @@ export function verifyUnionpayForm(
 }
 
 /** The request fields a reply must repeat exactly (when the request sent them). */
-const BOUND_FIELDS = ['merId', 'orderId', 'txnTime', 'accessType', 'bizType'] as const;
+const BOUND_FIELDS = ['merId', 'orderId', 'txnTime', 'accessType', 'bizType', 'settleDate', 'fileType'] as const;
 
 /** The kind of a query itself. */
 const QUERY: UnionpayTransactionKind = { txnType: '00', txnSubType: '00' };
@@ -182,7 +221,7 @@ export function createUnionpayClient(config: UnionpayConfig): UnionpayClient {
     timeoutMs: config.timeoutMs,
     retries: config.retries,
     hooks: config.hooks,
-    redactFields: ['signPubKeyCert', 'signature', 'accNo', 'customerInfo', 'qrNo'],
+    redactFields: ['signPubKeyCert', 'signature', 'accNo', 'customerInfo', 'qrNo', 'fileContent'],
   });
 
   function sign(fields: Record<string, string | undefined>): Record<string, string> {
@@ -210,15 +249,19 @@ export function createUnionpayClient(config: UnionpayConfig): UnionpayClient {
       url: `${config.gateway}/frontTransReq.do`,
       fields: sign(fields),
     }),
-    async post({ endpoint, fields, describes }) {
+    async post({ endpoint, fields, describes, account }) {
+      const file = endpoint === 'fileTransfer';
+      if (file && config.fileEndpoint === undefined)
+        throw new ValidationError('options.fileEndpoint', 'is required for statements when endpoint is a URL');
       const request = sign(fields);
       const response = await http.send({
         method: 'POST',
-        url: `${config.gateway}/${endpoint}`,
+        url: file ? (config.fileEndpoint as string) : `${config.gateway}/${endpoint}`,
         headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
         body: encodeUnionpayForm(request),
-        // Queries are safe to repeat; transactions are not (a repeat is a duplicate, respCode 12).
-        idempotent: endpoint === 'queryTrans.do',
+        // Queries and file transfers are safe to repeat; transactions are not (a repeat is a duplicate, 12).
+        idempotent: endpoint === 'queryTrans.do' || file,
+        maxResponseBytes: file ? UNIONPAY_MAX_FILE_REPLY_BYTES : undefined,
       });
       if (response.status >= 500) throw unionpayError(provider, '02', `HTTP ${response.status}`, response.status);
       let reply: Record<string, string>;
@@ -232,6 +275,7 @@ export function createUnionpayClient(config: UnionpayConfig): UnionpayClient {
       }
       verifyUnionpayMessage(reply, config.trust, config.certificateCache, config.now(), provider);
       assertUnionpayReplyAnswers(provider, request, reply, describes);
+      assertUnionpayReplyAccount(provider, account, request.accessType, reply);
       const meaning = unionpayCodeMeaning(reply.respCode);
       if (!meaning) {
         throw new UnexpectedResponseError(

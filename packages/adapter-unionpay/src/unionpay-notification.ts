@@ -24,8 +24,9 @@ import { readUnionpayNotification } from './unionpay-replies.js';
  */
 export function verifyUnionpayNotification(
   request: NotificationRequest,
-  config: Pick<UnionpayConfig, 'id' | 'merId' | 'trust' | 'certificateCache' | 'now'>,
-): { event: PaymentEvent; notificationId?: string | undefined } {
+  config: Pick<UnionpayConfig, 'id' | 'merId' | 'trust' | 'certificateCache' | 'now'> &
+    Partial<Pick<UnionpayConfig, 'access'>>,
+): { event: PaymentEvent; notificationId?: string | undefined; account?: string | undefined } {
   const form = parseUnionpayForm(request.body, 'notification.body');
   verifyUnionpayForm(form, config.trust, config.certificateCache, config.now(), config.id);
   // Verified: only the fields the event needs are decoded, each against its format.

@@ -34,6 +34,24 @@ export const UNIONPAY_GATEWAYS = {
   test: 'https://gateway.test.95516.com/gateway/api',
 } as const;
 
+/**
+ * UnionPay's file-transfer hosts (文件传输类交易, the statement download), which are not the
+ * gateway's: ACP posts `txnType=76` to `filedownload.95516.com`.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * UNIONPAY_FILE_ENDPOINTS.test; // 'https://filedownload.test.95516.com/', the default of endpoint: 'test'
+ * ```
+ */
+export const UNIONPAY_FILE_ENDPOINTS = {
+  production: 'https://filedownload.95516.com/',
+  test: 'https://filedownload.test.95516.com/',
+} as const;
+
+/** An acquirer's institution code (收单机构代码): 8 to 11 letters and digits. */
+const ACQ_INS_CODE = /^[0-9A-Za-z]{8,11}$/;
+
 /** The fields of a PFX signing source, as the schema takes them. */
 const pfxShape = {
   /** The `.pfx` bytes (`readFileSync('acp_prod_sign.pfx')`). */
@@ -70,6 +88,23 @@ const baseShape = {
   validateCnName: z.optional(z.boolean()),
   /** `'production'` (default), `'test'` (UnionPay's test environment), or a gateway base URL. */
   endpoint: endpointOption(UNIONPAY_GATEWAYS),
+  /**
+   * Where statements are downloaded (`txnType=76`): `'production'`, `'test'` or a URL. Default: the
+   * file host of the named `endpoint`; required for `statement()` when `endpoint` is a URL.
+   */
+  fileEndpoint: endpointOption(UNIONPAY_FILE_ENDPOINTS),
+  /**
+   * Platform mode: how sub-merchants' payments are sent. `'platform'` (平台类商户, `accessType=2`:
+   * `merId` is the platform's, each account's `accountId` its `subMerId`); `'acquirer'` (收单机构,
+   * `accessType=1`: each account's `accountId` is the merchant's own `merId`). Absent: direct
+   * merchant only (`accessType=0`), and a payment for a sub-merchant is refused.
+   */
+  access: z.optional(z.enum(['platform', 'acquirer'])),
+  /**
+   * `access: 'acquirer'` only: the acquirer's institution code (`acqInsCode`, 8 to 11 letters and
+   * digits), sent in every message for a merchant; an account's `fields.acqInsCode` overrides it.
+   */
+  acqInsCode: z.optional(z.string().check(z.regex(ACQ_INS_CODE, 'must be 8 to 11 letters and digits'))),
   ...transportOptionsShape,
   /** The `fetch` to use, e.g. a hutong sandbox's in-process fetch. */
   fetch: transportOptionsShape.fetch,
@@ -146,7 +181,26 @@ export interface UnionpayPemSignCert extends SchemaInput<ZodMiniObject<typeof pe
 export type UnionpaySignCert = UnionpayPfxSignCert | UnionpayPemSignCert;
 
 /** The options every source shares, as the schema takes them (`id`, `endpoint`, `hooks` typed below). */
-type BaseInput = Omit<SchemaInput<ZodMiniObject<typeof baseShape>>, 'id' | 'endpoint' | 'hooks'>;
+type BaseInput = Omit<
+  SchemaInput<ZodMiniObject<typeof baseShape>>,
+  'id' | 'endpoint' | 'fileEndpoint' | 'hooks' | 'access' | 'acqInsCode'
+>;
+
+/**
+ * How the provider reaches UnionPay for sub-merchants, one of three shapes: a direct merchant
+ * (neither key), a platform (`access: 'platform'`) or an acquirer (`access: 'acquirer'` with its
+ * `acqInsCode`). `acqInsCode` on a direct or platform provider does not compile.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * const access: UnionpayAccessOptions = { access: 'acquirer', acqInsCode: '48021000' };
+ * ```
+ */
+export type UnionpayAccessOptions =
+  | { access?: undefined; acqInsCode?: undefined }
+  | { access: 'platform'; acqInsCode?: undefined }
+  | { access: 'acquirer'; acqInsCode: string };
 
 /**
  * The certificates messages from UnionPay are verified against: each message's `signPubKeyCert`
@@ -181,7 +235,18 @@ export interface UnionpayVerifyCerts {
  *
  * @group Options
  */
-export interface UnionpayOptions<Id extends string = 'unionpay'> extends BaseInput {
+export type UnionpayOptions<Id extends string = 'unionpay'> = UnionpayBaseOptions<Id> & UnionpayAccessOptions;
+
+/**
+ * The options every access mode shares (see {@link UnionpayOptions}).
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * const base: UnionpayBaseOptions = { merId, signCert: { pfx, password }, rootCert, middleCert };
+ * ```
+ */
+export interface UnionpayBaseOptions<Id extends string = 'unionpay'> extends BaseInput {
   /**
    * The provider's id in the facade, webhook routes and stored orders (default `'unionpay'`); set it
    * to run several merchant ids side by side (`unionpay({ id: 'unionpay-sh', ... })`).
@@ -191,6 +256,11 @@ export interface UnionpayOptions<Id extends string = 'unionpay'> extends BaseInp
   signCert: UnionpaySignCert;
   /** `'production'` (default), `'test'` (UnionPay's test environment), or a gateway base URL. */
   endpoint?: 'production' | 'test' | (string & {}) | undefined;
+  /**
+   * Where statements are downloaded: `'production'`, `'test'` or a URL. Default: the file host of
+   * the named `endpoint`; required for `statement()` when `endpoint` is a URL.
+   */
+  fileEndpoint?: 'production' | 'test' | (string & {}) | undefined;
   /** Logging and metrics hooks; they see redacted copies of requests and replies only. */
   hooks?: HttpHooks | undefined;
 }
@@ -214,6 +284,12 @@ export interface UnionpayConfig {
   /** Verified `signPubKeyCert`s by text. */
   certificateCache: UnionpayCertificateCache;
   gateway: string;
+  /** The file-transfer URL (statements), or `undefined` when `endpoint` is a URL and none was given. */
+  fileEndpoint: string | undefined;
+  /** How sub-merchants are reached; `undefined`: direct merchant only. */
+  access: 'platform' | 'acquirer' | undefined;
+  /** The acquirer's `acqInsCode` (`access: 'acquirer'`). */
+  acqInsCode: string | undefined;
   /** The `fetch` requests go through (`undefined`: the global one). */
   fetch: typeof globalThis.fetch | undefined;
   timeoutMs: number;
@@ -232,6 +308,12 @@ export interface UnionpayConfig {
  * ```
  */
 export function resolveUnionpayOptions(input: UnionpayOptions<string>): UnionpayConfig {
+  if (input && typeof input === 'object') {
+    if (input.acqInsCode !== undefined && input.access !== 'acquirer')
+      throw new ValidationError('options.acqInsCode', "is for access: 'acquirer' only");
+    if (input.access === 'acquirer' && input.acqInsCode === undefined)
+      throw new ValidationError('options.acqInsCode', "is required with access: 'acquirer'");
+  }
   // A key of the other signing mode given as `undefined` (as a spread config gives it) is left out.
   const given: unknown = input?.signCert;
   const signCert =
@@ -266,6 +348,9 @@ export function resolveUnionpayOptions(input: UnionpayOptions<string>): Unionpay
     allowTestCn: options.validateCnName === false,
   };
   checkUnionpayChain(trust);
+  const endpoint = options.endpoint ?? 'production';
+  const fileEndpoint =
+    options.fileEndpoint ?? (Object.hasOwn(UNIONPAY_FILE_ENDPOINTS, endpoint) ? endpoint : undefined);
   return {
     id: options.id ?? 'unionpay',
     merId: options.merId,
@@ -273,7 +358,10 @@ export function resolveUnionpayOptions(input: UnionpayOptions<string>): Unionpay
     certId: unionpayCertId(certificate),
     trust,
     certificateCache: new UnionpayCertificateCache(),
-    gateway: resolveEndpoint(options.endpoint ?? 'production', UNIONPAY_GATEWAYS).replace(/\/$/, ''),
+    gateway: resolveEndpoint(endpoint, UNIONPAY_GATEWAYS).replace(/\/$/, ''),
+    fileEndpoint: fileEndpoint === undefined ? undefined : resolveEndpoint(fileEndpoint, UNIONPAY_FILE_ENDPOINTS),
+    access: options.access,
+    acqInsCode: options.acqInsCode,
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
     retries: options.retries,

@@ -24,6 +24,7 @@ import {
 import {
   type CreatePaymentRequest,
   type CreatePaymentResult,
+  type MerchantAccount,
   type PaymentProvider,
   type PaymentStatusEvent,
   type ProviderCapabilities,
@@ -33,10 +34,12 @@ import {
   type ResumePaymentRequest,
   z,
 } from '@hutong/core/provider-utils';
-import { createUnionpayClient, type UnionpayClient, type UnionpayTransactionKind } from './unionpay-client.js';
+import { unionpayAccessFields } from './unionpay-access.js';
+import { createUnionpayClient, type UnionpayContext, type UnionpayTransactionKind } from './unionpay-client.js';
 import { unionpayAcknowledgement, verifyUnionpayNotification } from './unionpay-notification.js';
 import { resolveUnionpayOptions, type UnionpayConfig, type UnionpayOptions } from './unionpay-options.js';
 import { readUnionpayQrCode, readUnionpayQuery, readUnionpayQueryId, readUnionpayTn } from './unionpay-replies.js';
+import { unionpayStatement } from './unionpay-statement.js';
 import { type UnionpayTransactionState, unionpayPaymentEvent, unionpayRefundEvent } from './unionpay-status.js';
 import { formatUnionpayTime } from './unionpay-time.js';
 
@@ -103,7 +106,18 @@ export interface UnionpayProvider<Id extends string = 'unionpay'>
    * Consume undo (消费撤销, 31/00): reverses a payment in full on the day it was made; settles by
    * notification like a refund. `undoId` names it (8 to 32 letters and digits).
    */
-  undoPayment(request: { order: Order; undoId: string }): Promise<RefundStatusEvent>;
+  undoPayment(request: {
+    order: Order;
+    undoId: string;
+    merchant?: MerchantAccount | null | undefined;
+  }): Promise<RefundStatusEvent>;
+  /**
+   * Downloads the day's statement (file transfer 76/01, `fileType` 00) and yields its transaction
+   * records (the INN…ZM file) as they are parsed; see `parseUnionpayStatement` for the lines. For a
+   * sub-merchant (`request.merchant`), only the lines of its `subMerId` (platform) or `merId`
+   * (acquirer) are yielded.
+   */
+  statement: NonNullable<PaymentProvider['statement']>;
   /**
    * Verifies the buyer's return to `frontUrl` (same format and checks as a notification) for the
    * result page. The buyer's own browser posts it: never mark an order paid from it alone.
@@ -117,7 +131,7 @@ export interface UnionpayProvider<Id extends string = 'unionpay'>
   verifyFrontReturn(input: NotificationInput): Promise<UnionpayFrontReturn>;
 }
 
-const CAPABILITIES: ProviderCapabilities = {
+const CAPABILITIES = {
   methods: ['page', 'h5', 'app', 'qr', 'pos'],
   query: true,
   close: true,
@@ -127,7 +141,8 @@ const CAPABILITIES: ProviderCapabilities = {
   refundQuery: true,
   refundNotifications: true,
   resume: true,
-};
+  statements: true,
+} as const satisfies ProviderCapabilities;
 
 /** UnionPay order ids: 8 to 40 letters and digits. */
 function assertUnionpayOrderId(id: string, field: string): void {
@@ -149,15 +164,8 @@ const REVERSALS: readonly UnionpayTransactionKind[] = [
 /** Keys of `order.providerData` this adapter writes. */
 const DATA = { txnTime: 'txnTime', tn: 'tn', qrCode: 'qrCode' } as const;
 
-/** What the operations of one provider share. */
-interface UnionpayContext {
-  readonly id: string;
-  readonly config: UnionpayConfig;
-  readonly client: UnionpayClient;
-}
-
-function validatePayment(request: CreatePaymentRequest): void {
-  if (!CAPABILITIES.methods.includes(request.method))
+function validatePayment(config: UnionpayConfig, request: CreatePaymentRequest): void {
+  if (!(CAPABILITIES.methods as readonly string[]).includes(request.method))
     throw new ValidationError('method', `${request.method} is not offered by UnionPay`);
   assertUnionpayOrderId(request.orderId, 'orderId');
   if (!request.notifyUrl || !/^https?:\/\//i.test(request.notifyUrl))
@@ -168,15 +176,22 @@ function validatePayment(request: CreatePaymentRequest): void {
     throw new ValidationError('authCode', 'is required for pos payments (qrNo)');
   if (request.currency !== 'CNY') throw new ValidationError('currency', 'must be CNY (currencyCode 156)');
   parseWithSchema(paymentOptionsSchema, request.providerOptions, 'providerOptions');
+  // The sub-merchant's fields, checked before anything is stored.
+  unionpayAccessFields(config, request.merchant, 'consume');
 }
 
 /** The consume's txnTime: recorded at creation, else the order's creation time in China time. */
 const txnTimeOf = (order: Order) => order.providerData[DATA.txnTime] ?? formatUnionpayTime(new Date(order.createdAt));
 
-function consumeFields(request: CreatePaymentRequest, txnTime: string): Record<string, string | undefined> {
+function consumeFields(
+  config: UnionpayConfig,
+  request: CreatePaymentRequest,
+  txnTime: string,
+): Record<string, string | undefined> {
   const method = request.method as keyof typeof CONSUME_SUBTYPE;
   const qr = method === 'qr' || method === 'pos';
   return {
+    ...unionpayAccessFields(config, request.merchant, 'consume'),
     txnType: '01',
     txnSubType: CONSUME_SUBTYPE[method],
     bizType: qr ? QR_BIZ : GATEWAY_BIZ,
@@ -193,22 +208,23 @@ function consumeFields(request: CreatePaymentRequest, txnTime: string): Record<s
 }
 
 async function createPayment(context: UnionpayContext, request: CreatePaymentRequest): Promise<CreatePaymentResult> {
-  const { id, client } = context;
-  validatePayment(request);
+  const { id, client, config } = context;
+  validatePayment(config, request);
   const txnTime = formatUnionpayTime(request.createdAt);
-  const fields = consumeFields(request, txnTime);
+  const fields = consumeFields(config, request, txnTime);
+  const account = request.merchant;
   switch (request.method) {
     case 'page':
     case 'h5':
       return { action: client.frontForm(fields), providerData: { [DATA.txnTime]: txnTime } };
     case 'app': {
-      const reply = await client.post({ endpoint: 'appTransReq.do', fields });
+      const reply = await client.post({ endpoint: 'appTransReq.do', fields, account });
       if (reply.outcome === 'pending') throw notKnownYet(id, reply.fields);
       const tn = readUnionpayTn(id, reply.fields);
       return { action: { type: 'app', payload: tn }, providerData: { [DATA.txnTime]: txnTime, [DATA.tn]: tn } };
     }
     case 'qr': {
-      const reply = await client.post({ endpoint: 'backTransReq.do', fields });
+      const reply = await client.post({ endpoint: 'backTransReq.do', fields, account });
       if (reply.outcome === 'pending') throw notKnownYet(id, reply.fields);
       const qrCode = readUnionpayQrCode(id, reply.fields);
       return {
@@ -218,7 +234,7 @@ async function createPayment(context: UnionpayContext, request: CreatePaymentReq
     }
     default: {
       // pos: accepted (or "query later"), not final: the notification or a query tells the outcome.
-      await client.post({ endpoint: 'backTransReq.do', fields });
+      await client.post({ endpoint: 'backTransReq.do', fields, account });
       return {
         action: { type: 'none' },
         status: { type: 'payment.pending', orderId: request.orderId },
@@ -248,17 +264,24 @@ function notKnownYet(id: string, fields: Readonly<Record<string, string>>): Prov
  */
 async function query(
   context: UnionpayContext,
-  orderId: string,
-  txnTime: string,
-  bizType: string,
+  target: { orderId: string; txnTime: string; bizType: string; account: MerchantAccount | null | undefined },
   describes: readonly UnionpayTransactionKind[],
   unknown: 'pending' | 'not_found' = 'pending',
 ): Promise<UnionpayTransactionState> {
+  const { orderId, txnTime, bizType, account } = target;
   try {
     const reply = await context.client.post({
       endpoint: 'queryTrans.do',
-      fields: { txnType: '00', txnSubType: '00', bizType, orderId, txnTime },
+      fields: {
+        ...unionpayAccessFields(context.config, account, 'query'),
+        txnType: '00',
+        txnSubType: '00',
+        bizType,
+        orderId,
+        txnTime,
+      },
       describes,
+      account,
     });
     // 03/04/05 on the query itself: ask again later.
     return reply.outcome === 'pending' ? { outcome: 'pending' } : readUnionpayQuery(context.id, reply.fields);
@@ -284,21 +307,19 @@ const consumeKind = (order: Order): UnionpayTransactionKind => ({
 
 async function queryPayment(
   context: UnionpayContext,
-  { orderId, order }: { orderId: string; order: Order },
+  { orderId, order, merchant }: { orderId: string; order: Order; merchant?: MerchantAccount | null | undefined },
 ): Promise<PaymentStatusEvent> {
-  return unionpayPaymentEvent(
-    orderId,
-    await query(context, orderId, txnTimeOf(order), bizOf(order), [consumeKind(order)]),
-  );
+  const target = { orderId, txnTime: txnTimeOf(order), bizType: bizOf(order), account: merchant };
+  return unionpayPaymentEvent(orderId, await query(context, target, [consumeKind(order)]));
 }
 
 async function sendRefund(
   context: UnionpayContext,
   order: Order,
-  refundId: string,
-  amount: number,
+  refund: { refundId: string; amount: number; account: MerchantAccount | null | undefined },
   txnType: '04' | '31',
 ): Promise<RefundStatusEvent> {
+  const { refundId, amount, account } = refund;
   assertUnionpayOrderId(refundId, 'refundId');
   if (!order.providerTransactionId)
     throw new ValidationError('order.providerTransactionId', 'is unknown: the payment has no UnionPay queryId yet');
@@ -308,7 +329,9 @@ async function sendRefund(
   try {
     const reply = await context.client.post({
       endpoint: 'backTransReq.do',
+      account,
       fields: {
+        ...unionpayAccessFields(context.config, account, 'reversal'),
         txnType,
         txnSubType: '00',
         bizType: bizOf(order),
@@ -325,7 +348,7 @@ async function sendRefund(
   } catch (error) {
     // 12: a duplicate, i.e. a retry of a refund UnionPay already has: report what it became.
     if (ProviderApiError.isInstance(error) && error.providerCode === '12')
-      return refundStatus(context, order, refundId, txnTime, amount);
+      return refundStatus(context, order, { refundId, txnTime, amount, account });
     throw error;
   }
   return { type: 'refund.pending', orderId: order.id, refundId, amount, providerRefundId: queryId };
@@ -334,26 +357,26 @@ async function sendRefund(
 async function refundStatus(
   context: UnionpayContext,
   order: Order,
-  refundId: string,
-  txnTime: string,
-  amount: number,
+  refund: { refundId: string; txnTime: string; amount: number; account: MerchantAccount | null | undefined },
 ): Promise<RefundStatusEvent> {
-  const state = await query(context, refundId, txnTime, bizOf(order), REVERSALS, 'not_found');
+  const { refundId, txnTime, amount, account } = refund;
+  const target = { orderId: refundId, txnTime, bizType: bizOf(order), account };
+  const state = await query(context, target, REVERSALS, 'not_found');
   return unionpayRefundEvent({ orderId: order.id, refundId, amount }, state);
 }
 
 async function resumePayment(context: UnionpayContext, request: ResumePaymentRequest): Promise<CreatePaymentResult> {
-  validatePayment(request);
+  validatePayment(context.config, request);
   const { order } = request;
   // Never a second transaction: UnionPay cannot close the first, so both could be paid.
-  const status = await queryPayment(context, { orderId: order.id, order });
+  const status = await queryPayment(context, { orderId: order.id, order, merchant: request.merchant });
   if (status.type !== 'payment.pending') return { action: { type: 'none' }, status };
   const txnTime = txnTimeOf(order);
   switch (order.method) {
     case 'page':
     case 'h5':
       // The same signed form (same orderId, txnTime and fields): the same transaction at UnionPay.
-      return { action: context.client.frontForm(consumeFields(request, txnTime)) };
+      return { action: context.client.frontForm(consumeFields(context.config, request, txnTime)) };
     case 'app': {
       const tn = order.providerData[DATA.tn];
       if (!tn) throw new ValidationError('orderId', `order ${order.id} has no UnionPay tn recorded to offer again`);
@@ -388,14 +411,14 @@ export function unionpay<const Id extends string = 'unionpay'>(options: Unionpay
     specificationVersion: 'v1',
     id,
     wallet: 'unionpay',
-    capabilities: CAPABILITIES,
-    validatePayment,
+    capabilities: { ...CAPABILITIES, merchants: config.access !== undefined },
+    validatePayment: (request) => validatePayment(config, request),
     createPayment: (request) => createPayment(context, request),
     resumePayment: (request) => resumePayment(context, request),
     queryPayment: (reference) => queryPayment(context, reference),
 
-    async closePayment({ orderId, order }) {
-      const status = await queryPayment(context, { orderId, order });
+    async closePayment({ orderId, order, merchant }) {
+      const status = await queryPayment(context, { orderId, order, merchant });
       if (status.type === 'payment.succeeded') {
         throw new ProviderApiError({
           provider: id,
@@ -406,13 +429,17 @@ export function unionpay<const Id extends string = 'unionpay'>(options: Unionpay
       }
     },
 
-    refund: ({ order, refundId, amount }) => sendRefund(context, order, refundId, amount, '04'),
+    refund: ({ order, refundId, amount, merchant }) =>
+      sendRefund(context, order, { refundId, amount, account: merchant }, '04'),
 
-    async queryRefund({ orderId, order, refundId }) {
+    async queryRefund({ orderId, order, refundId, merchant }) {
       const refund = order.refunds.find((r) => r.id === refundId);
       if (!refund) throw new ValidationError('refundId', `order ${orderId} has no refund ${refundId}`);
-      return refundStatus(context, order, refundId, formatUnionpayTime(new Date(refund.createdAt)), refund.amount);
+      const txnTime = formatUnionpayTime(new Date(refund.createdAt));
+      return refundStatus(context, order, { refundId, txnTime, amount: refund.amount, account: merchant });
     },
+
+    statement: (request) => unionpayStatement(context, request),
 
     async verifyNotification(request) {
       return verifyUnionpayNotification(request, config);
@@ -420,9 +447,9 @@ export function unionpay<const Id extends string = 'unionpay'>(options: Unionpay
 
     acknowledgeNotification: unionpayAcknowledgement,
 
-    async undoPayment({ order, undoId }) {
+    async undoPayment({ order, undoId, merchant }) {
       assertPortableId(undoId, 'undoId');
-      return sendRefund(context, order, undoId, order.paidAmount, '31');
+      return sendRefund(context, order, { refundId: undoId, amount: order.paidAmount, account: merchant }, '31');
     },
 
     async verifyFrontReturn(input) {

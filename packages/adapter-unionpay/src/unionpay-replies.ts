@@ -19,7 +19,9 @@ import {
   z,
 } from '@hutong/core/provider-utils';
 import type { ZodMiniObject, ZodMiniType } from 'zod/mini';
+import { unionpayMessageAccount } from './unionpay-access.js';
 import { type UnionpayCodeMeaning, unionpayCodeMeaning, unionpayCurrency } from './unionpay-errors.js';
+import type { UnionpayConfig } from './unionpay-options.js';
 import { UNIONPAY_REFUND_STATUS, type UnionpayTransactionState, unionpayPaymentEvent } from './unionpay-status.js';
 
 const matching = (pattern: RegExp, message: string) => z.string().check(z.regex(pattern, message));
@@ -158,6 +160,8 @@ const AMOUNT = { pattern: /^[1-9][0-9]{0,11}$/, message: 'is not an amount in fe
 
 const notificationReader = formReader({
   merId: {},
+  accessType: { pattern: /^[0-9]$/, message: 'is not an access type', optional: true },
+  subMerId: { optional: true },
   respCode: { pattern: /^[0-9A-Z]{2}$/, message: 'is not an ACP code' },
   orderId: ID_8_40,
   txnType: { pattern: /^[0-9]{2}$/, message: 'is not a transaction type' },
@@ -198,23 +202,38 @@ function meaningOf(respCode: string): UnionpayCodeMeaning {
  * event with its currency; a refund (04) or undo (31) is a refund event of the order named in
  * `reqReserved`. `03`, `04`, `05` ("query later") are pending events: they settle nothing.
  *
+ * The sub-merchant the message names by its signed access fields is `account`: `subMerId` under
+ * platform access, `merId` under acquirer access, none for the provider's own account. A message
+ * for another merchant or platform, or under an access type this provider does not use, is refused
+ * (`wrong_recipient`).
+ *
  * @example
  * ```ts
- * const { event } = readUnionpayNotification(form, { id: 'unionpay', merId: '777290058110048' });
+ * const { event, account } = readUnionpayNotification(form, { id: 'unionpay', merId: '777290058110048' });
  * ```
  */
 export function readUnionpayNotification(
   form: FormFields,
-  config: { readonly id: string; readonly merId: string },
-): { event: PaymentEvent; notificationId?: string | undefined } {
+  config: { readonly id: string; readonly merId: string; readonly access?: UnionpayConfig['access'] },
+): { event: PaymentEvent; notificationId?: string | undefined; account?: string | undefined } {
   const common = readForm(form, notificationReader);
-  if (common.merId !== config.merId) {
+  const named = unionpayMessageAccount({ merId: config.merId, access: config.access }, common);
+  if ('problem' in named) {
     throw new SignatureVerificationError(
       config.id,
       'wrong_recipient',
-      `the notification is for merchant ${common.merId || '?'}`,
+      `the notification's ${named.field} ${named.problem}`,
     );
   }
+  const account = named.account === undefined ? {} : { account: named.account };
+  return { ...readUnionpayEvent(form, common), ...account };
+}
+
+/** The event of a verified notification whose recipient is checked. */
+function readUnionpayEvent(
+  form: FormFields,
+  common: { respCode: string; orderId: string; txnType: string },
+): { event: PaymentEvent; notificationId?: string | undefined } {
   const meaning = meaningOf(common.respCode);
   const orderId = common.orderId;
   switch (common.txnType) {

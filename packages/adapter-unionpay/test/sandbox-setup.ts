@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { type UnionpayOptions, unionpay } from '../src/index.js';
+import { type UnionpayBaseOptions, unionpay } from '../src/index.js';
 import { readPfx } from '../src/protocol/index.js';
 import { createUnionpaySandbox } from '../src/sandbox/index.js';
 import { PFX } from './helpers.js';
@@ -10,7 +10,7 @@ export const MERCHANT = readPfx(PFX, '000000', 'signCert');
 /** A sandbox and a provider (signing with the test PFX) wired to it in process. */
 export function sandboxed(
   options: {
-    provider?: Partial<UnionpayOptions>;
+    provider?: Partial<UnionpayBaseOptions>;
     rewrite?: (text: string, url: string, body: string) => string;
     now?: () => Date;
   } = {},
@@ -38,6 +38,7 @@ export function sandboxed(
     rootCert: sandbox.rootCert,
     middleCert: sandbox.middleCert,
     endpoint: sandbox.baseUrl,
+    fileEndpoint: sandbox.fileUrl,
     fetch,
     now: options.now,
     ...options.provider,

@@ -149,13 +149,18 @@ describe('WeChat Pay sandbox bills → provider.statement', { timeout: 120_000 }
     expect(seen.map((l) => l.kind)).toEqual(['payment', 'refund']);
   });
 
+  it('a bill larger than maxBillBytes is refused while it streams: too_large', async () => {
+    const context = facade({ provider: { maxBillBytes: 600 } });
+    await payAndRefund(context);
+    const error = await thrown(() => collect(context.provider.statement({ date: DAY })));
+    expect(UnexpectedResponseError.isInstance(error) && [error.reason, error.field]).toEqual(['too_large', 'bill']);
+  });
+
   it('a kind the adapter does not know is a ValidationError', async () => {
     const { provider } = facade();
-    expect(
-      ValidationError.isInstance(
-        await thrown(() => collect(provider.statement({ date: DAY, kind: 'signcustomer' as never }))),
-      ),
-    ).toBe(true);
+    // @ts-expect-error WeChat Pay's statement kinds are 'trade' and 'fundflow' (a typo does not compile)
+    const wrong = () => collect(provider.statement({ date: DAY, kind: 'signcustomer' }));
+    expect(ValidationError.isInstance(await thrown(wrong))).toBe(true);
     expect(provider.capabilities.statements).toBe(true);
   });
 });

@@ -131,6 +131,10 @@ describeInBrowser(TITLE, () => {
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     browser = await launchBrowser();
     context = browser.context;
+    // Every browser step has its own deadline, well inside the test's: a step that hangs fails
+    // naming itself instead of running the whole test out of time.
+    context.setDefaultTimeout(15_000);
+    context.setDefaultNavigationTimeout(15_000);
   }, 60_000);
 
   afterAll(async () => {
@@ -271,7 +275,7 @@ describeInBrowser(TITLE, () => {
     await expect
       .poll(() => alipaySandbox.trade(byWallet.alipay ?? '')?.status, { timeout: 15_000 })
       .toBe('TRADE_CLOSED');
-    await alice.page.locator('#pay').click();
+    await alice.page.locator('#pay').click({ timeout: 15_000 });
     await expect
       .poll(() => payments.getOrder(byWallet.alipay ?? '').then((order) => order.status), { timeout: 15_000 })
       .toBe('closed');
@@ -294,15 +298,15 @@ describeInBrowser(TITLE, () => {
       if (message.text().includes('Content Security Policy')) violations.push(message.text());
     });
     await bob.page.goto(url);
-    await bob.page.locator('#amount').fill('8');
-    await bob.page.locator('button[type="submit"]').click();
+    await bob.page.locator('#amount').fill('8', { timeout: 15_000 });
+    await bob.page.locator('button[type="submit"]').click({ timeout: 15_000 });
     // The typed amount leads through WeChat's OAuth page (another origin) to the payment.
     await expect.poll(() => bob.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
     expect(violations).toEqual([]);
     const carol = await open(UA.cloudpay);
     await carol.page.goto(url);
-    await carol.page.locator('#amount').fill('12.50');
-    await carol.page.locator('button[type="submit"]').click();
+    await carol.page.locator('#amount').fill('12.50', { timeout: 15_000 });
+    await carol.page.locator('button[type="submit"]').click({ timeout: 15_000 });
     // UnionPay's cashier (the sandbox's page): the buyer confirms.
     await carol.page.locator('button[type="submit"]').click({ timeout: 15_000 });
     await expect.poll(() => carol.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');

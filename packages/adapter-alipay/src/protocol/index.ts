@@ -12,14 +12,30 @@
  *
  * @packageDocumentation
  */
+
+export {
+  alipayMerchantAccount,
+  createAlipayAuthorization,
+  exchangeAlipayAppAuthCode,
+  isAlipayTokenDue,
+  queryAlipayAppAuthToken,
+  readAlipayAppAuthQueryReply,
+  readAlipayAppAuthTokenReply,
+  refreshAlipayAppAuthToken,
+} from '../alipay-app-auth.js';
 export * from '../alipay-certificates.js';
 export * from '../alipay-client.js';
 export * from '../alipay-errors.js';
+export { alipayClientFor } from '../alipay-merchant.js';
+export * from '../alipay-movement-notification.js';
+export * from '../alipay-movement-replies.js';
 export * from '../alipay-notification.js';
 export { createAlipayOAuth, exchangeAlipayAuthCode } from '../alipay-oauth.js';
 export { type AlipayConfig, resolveAlipayOptions } from '../alipay-options.js';
 export * from '../alipay-replies.js';
+export { alipayAccountType } from '../alipay-settlement.js';
 export * from '../alipay-signature.js';
 export * from '../alipay-signature-v3.js';
 export * from '../alipay-status.js';
 export * from '../alipay-time.js';
+export { alipayTransferBizContent } from '../alipay-transfers.js';

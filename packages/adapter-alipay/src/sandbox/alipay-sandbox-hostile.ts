@@ -34,7 +34,11 @@ export interface AlipaySandboxHostileHooks extends SandboxHostileHooks {
   forgeNotification(genuine: NotificationInput): NotificationInput;
   /** A payment notification of the order signed with an attacker's key, not Alipay's. */
   unsignedNotification(orderId: string): NotificationInput;
-  /** A genuine, Alipay-signed payment notification of the order naming another app (`app_id`). */
+  /**
+   * A genuine, Alipay-signed payment notification of the order naming another app (`app_id`); for
+   * a merchant's trade (service-provider mode), one of this app naming another merchant
+   * (`auth_app_id`).
+   */
   foreignNotification(orderId: string): NotificationInput;
   /** `undefined`: Alipay's notifications carry no freshness window (see the module's notes). */
   staleNotification(orderId: string): NotificationInput | undefined;
@@ -83,6 +87,12 @@ export function createAlipaySandboxHostileHooks(state: AlipaySandboxState): Alip
     },
     foreignNotification(orderId) {
       const { trade } = paidFields(state, orderId);
+      if (trade.owner !== undefined) {
+        // A merchant's trade: a genuine notification of this app naming another merchant that
+        // authorised it (service-provider mode), which the merchant binding must refuse.
+        const other = state.addMerchant('另一商户');
+        return signedNotification(state, { ...trade, owner: other.authAppId });
+      }
       // Another app of another merchant: its own app id and seller, Alipay's genuine signature.
       return signedNotification(
         state,

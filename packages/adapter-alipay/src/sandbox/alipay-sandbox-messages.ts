@@ -18,7 +18,7 @@ function anotherAmount(value: unknown): string {
 }
 
 /** The amount fields a reply may carry, changed by `tamperNextReply('amount')`. */
-const AMOUNT_FIELDS = ['total_amount', 'refund_fee', 'refund_amount'] as const;
+const AMOUNT_FIELDS = ['total_amount', 'refund_fee', 'refund_amount', 'trans_amount', 'unsettled_amount'] as const;
 
 /**
  * Applies the oldest queued tamper that fits this reply: `'amount'` a reply with an amount field,
@@ -101,13 +101,14 @@ export function notificationParams(
     app_id: appId,
     buyer_pay_amount: amount,
     sign_type: 'RSA2',
-    seller_id: state.sellerId,
+    // A merchant's trade (service-provider mode) names the merchant as seller and in auth_app_id.
+    seller_id: (trade.owner && state.merchants.get(trade.owner)?.userId) || state.sellerId,
     notify_time: formatAlipayTime(at),
     version: '1.0',
     out_trade_no: trade.outTradeNo,
     total_amount: amount,
     trade_no: trade.tradeNo,
-    auth_app_id: appId,
+    auth_app_id: trade.owner ?? appId,
     point_amount: '0.00',
     ...(trade.paidAt ? { gmt_payment: formatAlipayTime(trade.paidAt) } : {}),
   };
@@ -159,15 +160,56 @@ export function returnUrlOf(state: AlipaySandboxState, trade: AlipaySandboxTrade
     method: `${method}.return`,
     total_amount: formatYuan(trade.amount),
     trade_no: trade.tradeNo,
-    auth_app_id: state.appId,
+    auth_app_id: trade.owner ?? state.appId,
     version: '1.0',
     app_id: state.appId,
     sign_type: 'RSA2',
-    seller_id: state.sellerId,
+    seller_id: (trade.owner && state.merchants.get(trade.owner)?.userId) || state.sellerId,
     timestamp: formatAlipayTime(state.now()),
   };
   params.sign = signAlipayContent(alipaySigningString(params, ['sign', 'sign_type']), state.privateKey);
   const url = new URL(trade.returnUrl);
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
   return url.href;
+}
+
+/**
+ * A message of Alipay's message service (`alipay.trade.order.settle.notify`,
+ * `alipay.fund.trans.order.changed`): a form with `msg_method` and the JSON `biz_content`, signed
+ * as notifications are (without `sign` and `sign_type`), naming the merchant in `auth_app_id` when
+ * it is about an authorising merchant's money.
+ *
+ * @example
+ * ```ts
+ * const message = signedMessage(state, 'alipay.fund.trans.order.changed', { out_biz_no: 'p1' }, undefined, url);
+ * ```
+ */
+export function signedMessage(
+  state: AlipaySandboxState,
+  msgMethod: string,
+  biz: SandboxNode,
+  owner: string | undefined,
+  url: string | undefined,
+  signer: NotificationSigner = { key: state.privateKey, appId: state.appId },
+): NotificationInput {
+  const params: Record<string, string> = {
+    app_id: signer.appId,
+    msg_method: msgMethod,
+    notify_id: `${Date.now()}${randomInt(1e9)}`,
+    utc_timestamp: String(state.now().getTime()),
+    version: '1.1',
+    charset: 'utf-8',
+    sign_type: 'RSA2',
+    biz_content: JSON.stringify(biz),
+    ...(owner ? { auth_app_id: owner } : {}),
+  };
+  params.sign = signAlipayContent(alipaySigningString(params, ['sign', 'sign_type']), signer.key);
+  return state.outbox.addressed(
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
+      body: new URLSearchParams(params).toString(),
+    },
+    url,
+  );
 }

@@ -20,6 +20,85 @@ export const ALIPAY_SANDBOX_BRIDGE_PAY_PATH = '/sandbox/alipay/bridge/pay';
 const CASHIER_PAY_PATH = '/sandbox/alipay/cashier/pay';
 /** Alipay's silent OAuth page, on the sandbox's host. */
 const AUTHORIZE_PATH = '/oauth2/publicAppAuthorize.htm';
+/**
+ * Alipay's app-to-app authorisation page (service providers), on the sandbox's host.
+ *
+ * @example
+ * ```ts
+ * const page = new URL(ALIPAY_SANDBOX_APP_AUTH_PATH, sandbox.baseUrl); // what provider.authorization() links to
+ * ```
+ */
+export const ALIPAY_SANDBOX_APP_AUTH_PATH = '/oauth2/appToAppAuth.htm';
+/** The authorisation page's grant button posts here. */
+const APP_AUTH_GRANT_PATH = '/sandbox/alipay/app-auth/grant';
+
+/**
+ * Where Alipay sends the merchant's browser once it authorised the app: `redirectUri` with
+ * `app_id`, `source=alipay_app_auth`, a fresh `app_auth_code` (good once, for 24 hours) and the
+ * `state` given.
+ *
+ * @example
+ * ```ts
+ * const back = appAuthRedirect(state, merchant.authAppId, 'https://platform.example/cb', 'xyz');
+ * ```
+ */
+export function appAuthRedirect(
+  state: AlipaySandboxState,
+  authAppId: string,
+  redirectUri: string,
+  stateParam: string | undefined,
+): string {
+  const back = new URL(redirectUri);
+  const code = randomBytes(16).toString('hex');
+  state.appAuthCodes.set(code, { authAppId, issuedAt: state.now().getTime(), used: false });
+  back.searchParams.set('app_id', state.appId);
+  back.searchParams.set('source', 'alipay_app_auth');
+  back.searchParams.set('app_auth_code', code);
+  if (stateParam !== undefined) back.searchParams.set('state', stateParam);
+  return back.href;
+}
+
+function httpUrl(text: string | null | undefined): URL | undefined {
+  try {
+    const url = new URL(text ?? '');
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The app-to-app authorisation page: one button per sandbox merchant, and one for a new merchant. */
+function appAuthPage(state: AlipaySandboxState, url: URL): Response {
+  const q = url.searchParams;
+  const page = (status: number, body: string) =>
+    new Response(
+      `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>支付宝沙箱 第三方应用授权</title><body>${body}</body></html>`,
+      { status, headers: { 'content-type': 'text/html;charset=utf-8', 'cache-control': 'no-store' } },
+    );
+  if (q.get('app_id') !== state.appId) return page(400, '<p id="error">app_id</p>');
+  const redirect = httpUrl(q.get('redirect_uri'));
+  if (!redirect) return page(400, '<p id="error">redirect_uri</p>');
+  const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+  const form = (authAppId: string, label: string) =>
+    `<form method="post" action="${escapeHtml(url.origin + APP_AUTH_GRANT_PATH)}">` +
+    hidden('auth_app_id', authAppId) +
+    hidden('redirect_uri', redirect.href) +
+    (q.has('state') ? hidden('state', q.get('state') ?? '') : '') +
+    `<button type="submit" data-auth-app-id="${escapeHtml(authAppId)}">${escapeHtml(label)}</button></form>`;
+  const buttons = [...state.merchants.values()].map((m) => form(m.authAppId, `以 ${m.name} 授权`)).join('');
+  return page(200, `<h1>授权第三方应用</h1>${buttons}${form('', '以新商户授权')}`);
+}
+
+/** The grant button: the merchant (a new one when none is named) authorises; back to `redirect_uri`. */
+function appAuthGrant(state: AlipaySandboxState, body: string): Response {
+  const form = decodeAlipayForm(body);
+  const redirect = httpUrl(form.redirect_uri);
+  if (!redirect) return new Response('redirect_uri', { status: 400 });
+  const merchant = form.auth_app_id ? state.merchants.get(form.auth_app_id) : state.addMerchant();
+  if (!merchant) return new Response('auth_app_id', { status: 400 });
+  const back = appAuthRedirect(state, merchant.authAppId, redirect.href, form.state);
+  return new Response(null, { status: 302, headers: { location: back, 'cache-control': 'no-store' } });
+}
 
 const CORS = { 'access-control-allow-origin': '*', 'cache-control': 'no-store' };
 
@@ -149,6 +228,8 @@ export async function answerBrowserRequest(
   payAndNotify: PayAndNotify,
 ): Promise<Response | undefined> {
   if (method === 'GET' && url.pathname === AUTHORIZE_PATH) return authorize(state, url);
+  if (method === 'GET' && url.pathname === ALIPAY_SANDBOX_APP_AUTH_PATH) return appAuthPage(state, url);
+  if (method === 'POST' && url.pathname === APP_AUTH_GRANT_PATH) return appAuthGrant(state, body);
   if (method === 'GET' && url.pathname === ALIPAY_SANDBOX_BRIDGE_PATH) {
     return new Response(alipayBridgeScript(url.origin), {
       headers: { ...CORS, 'content-type': 'text/javascript; charset=utf-8' },

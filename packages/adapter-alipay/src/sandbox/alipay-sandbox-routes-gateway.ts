@@ -10,6 +10,7 @@ import { decodeAlipayForm, formatAlipayTime, responseNodeName } from '@hutong/ad
 import { formatYuan, parseYuan } from '@hutong/core';
 import { signedReply } from './alipay-sandbox-messages.js';
 import { answerAlipayBillDownloadUrl, recordAlipaySandboxRefund } from './alipay-sandbox-routes-bills.js';
+import { ISV_METHODS } from './alipay-sandbox-routes-isv.js';
 import { type AlipaySandboxState, failure, NOT_EXIST, type SandboxNode } from './alipay-sandbox-state.js';
 
 /** How long an auth code is good for: Alipay documents minutes to a day; the sandbox takes 10 minutes. */
@@ -20,7 +21,12 @@ const OK = { code: '10000', msg: 'Success' } as const;
 /** One gateway method: the state, the parsed `biz_content` and the request's parameters. */
 type MethodHandler = (state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>) => SandboxNode;
 
-const tradeOf = (state: AlipaySandboxState, biz: SandboxNode) => state.trades.get(String(biz.out_trade_no ?? ''));
+/** The trade `biz` names, when it is the acting merchant's (another merchant's token finds none). */
+function tradeOf(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>) {
+  const trade = state.trades.get(String(biz.out_trade_no ?? ''));
+  const acting = state.ownerOf(params);
+  return trade && 'owner' in acting && trade.owner === acting.owner ? trade : undefined;
+}
 
 function precreate(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
   const result = state.createTrade(biz, params);
@@ -58,8 +64,8 @@ function pay(state: AlipaySandboxState, biz: SandboxNode, params: Record<string,
   return { ...OK, ...reply, buyer_user_id: trade.buyerId, gmt_payment: formatAlipayTime(trade.paidAt as Date) };
 }
 
-function query(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
-  const trade = tradeOf(state, biz);
+function query(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
+  const trade = tradeOf(state, biz, params);
   if (!trade) return NOT_EXIST;
   return {
     ...OK,
@@ -72,8 +78,8 @@ function query(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
   };
 }
 
-function close(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
-  const trade = tradeOf(state, biz);
+function close(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
+  const trade = tradeOf(state, biz, params);
   if (!trade) return NOT_EXIST;
   if (trade.status !== 'WAIT_BUYER_PAY' && trade.status !== 'TRADE_CLOSED') {
     return failure('40004', 'Business Failed', 'ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
@@ -82,8 +88,8 @@ function close(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
   return { ...OK, out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo };
 }
 
-function cancel(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
-  const trade = tradeOf(state, biz);
+function cancel(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
+  const trade = tradeOf(state, biz, params);
   if (!trade) return { ...OK, retry_flag: 'N', action: 'close', out_trade_no: biz.out_trade_no };
   const action = trade.status === 'TRADE_SUCCESS' ? 'refund' : 'close';
   if (action === 'refund') trade.refunds.set(`cancel-${trade.tradeNo}`, trade.amount - state.refunded(trade));
@@ -91,8 +97,8 @@ function cancel(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
   return { ...OK, retry_flag: 'N', action, out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo };
 }
 
-function refund(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
-  const trade = tradeOf(state, biz);
+function refund(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
+  const trade = tradeOf(state, biz, params);
   if (!trade) return NOT_EXIST;
   const requestNo = String(biz.out_request_no ?? trade.outTradeNo);
   const amount = parseYuan(String(biz.refund_amount), 'refund_amount');
@@ -117,8 +123,8 @@ function refund(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
   };
 }
 
-function refundQuery(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
-  const trade = tradeOf(state, biz);
+function refundQuery(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
+  const trade = tradeOf(state, biz, params);
   if (!trade) return NOT_EXIST;
   const requestNo = String(biz.out_request_no ?? '');
   const amount = trade.refunds.get(requestNo);
@@ -163,6 +169,7 @@ const METHODS: Readonly<Record<string, MethodHandler>> = {
   'alipay.trade.fastpay.refund.query': refundQuery,
   'alipay.system.oauth.token': oauthToken,
   'alipay.data.dataservice.bill.downloadurl.query': answerAlipayBillDownloadUrl,
+  ...ISV_METHODS,
 };
 
 /**

@@ -32,6 +32,77 @@ export interface AlipaySandboxOptions {
    * default) or `open_id`, as for apps on Alipay's open-id scheme.
    */
   idScheme?: 'user_id' | 'open_id' | undefined;
+  /** What the payer of transfers holds, in fen (the app's own account and each merchant's). Default 10 000 000. */
+  transferBalance?: number | undefined;
+  /**
+   * The app's gateway (应用网关), where Alipay posts its messages (`alipay.trade.order.settle.notify`,
+   * `alipay.fund.trans.order.changed`) when a request named no `notify_url`.
+   */
+  messageUrl?: string | undefined;
+}
+
+/**
+ * A merchant that can authorise the app (service-provider mode).
+ *
+ * @example
+ * ```ts
+ * const { authAppId, userId } = sandbox.addMerchant({ name: '老王煎饼' });
+ * ```
+ */
+export interface AlipaySandboxMerchant {
+  /** The merchant's app id: `auth_app_id`, the `MerchantAccount.accountId`. */
+  authAppId: string;
+  /** The merchant's user id (`2088...`), the seller of its trades. */
+  userId: string;
+  name: string;
+}
+
+/** An `app_auth_token` the sandbox issued. */
+export interface AlipaySandboxAppToken {
+  authAppId: string;
+  refreshToken: string;
+  /** ms since the epoch. */
+  expiresAt: number;
+  refreshExpiresAt: number;
+  revoked: boolean;
+  /** When a refresh replaced it: it stays usable for 10 minutes, as Alipay's do. */
+  replacedAt: number | undefined;
+}
+
+/** A settlement (分账) the sandbox holds, by trade and `out_request_no`. */
+export interface AlipaySandboxSettlement {
+  outRequestNo: string;
+  tradeNo: string;
+  outTradeNo: string;
+  settleNo: string;
+  owner: string | undefined;
+  /** The request's receivers, to tell a repeat from a different request. */
+  fingerprint: string;
+  details: {
+    transIn: string;
+    transInType: string;
+    amount: number;
+    state: 'SUCCESS' | 'FAIL' | 'PROCESSING';
+    detailId: string;
+    errorCode?: string | undefined;
+    errorDesc?: string | undefined;
+  }[];
+  notifyUrl: string | undefined;
+  operatedAt: Date;
+}
+
+/** A transfer (转账) the sandbox holds, by payer and `out_biz_no`. */
+export interface AlipaySandboxTransfer {
+  outBizNo: string;
+  orderId: string;
+  payFundOrderId: string;
+  owner: string | undefined;
+  amount: number;
+  status: 'SUCCESS' | 'DEALING' | 'FAIL';
+  fingerprint: string;
+  failReason: string | undefined;
+  notifyUrl: string | undefined;
+  paidAt: Date | undefined;
 }
 
 /** A trade as the sandbox keeps it. */
@@ -50,6 +121,12 @@ export interface AlipaySandboxTrade {
   refunds: Map<string, number>;
   /** The business parameters the trade was created with (a repeat must carry the same). */
   bizContent: string;
+  /** The authorising merchant's app id whose trade this is (service-provider mode), or `undefined`: the app's own. */
+  owner?: string | undefined;
+  /** Created with `extend_params.royalty_freeze`: held for settlement. */
+  royaltyFreeze?: boolean | undefined;
+  /** A settlement with `royalty_finish` ended its settling. */
+  royaltyFinished?: boolean | undefined;
 }
 
 /** A reply node or request body, as JSON. */
@@ -116,6 +193,32 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
   const newTradeNo = () =>
     `${formatAlipayTime(now()).replace(/\D/g, '').slice(0, 8)}22001${String(++sequence).padStart(8, '0')}${randomInt(1e6)}`;
 
+  const merchants = new Map<string, AlipaySandboxMerchant>();
+  const appTokens = new Map<string, AlipaySandboxAppToken>();
+
+  /**
+   * The merchant a request acts for: `undefined` without `app_auth_token`, its `auth_app_id` for a
+   * live token, or Alipay's refusal of an unknown, revoked, replaced (over 10 minutes ago) or
+   * expired token.
+   */
+  function ownerOf(params: Record<string, string>): { owner: string | undefined } | { error: SandboxNode } {
+    const token = params.app_auth_token;
+    if (!token) return { owner: undefined };
+    const issued = appTokens.get(token);
+    const at = now().getTime();
+    if (!issued || issued.revoked || (issued.replacedAt !== undefined && at - issued.replacedAt > 10 * 60_000)) {
+      return {
+        error: failure('20001', 'Insufficient Token Permissions', 'aop.invalid-app-auth-token', '无效的应用授权令牌'),
+      };
+    }
+    if (issued.expiresAt <= at) {
+      return {
+        error: failure('20001', 'Insufficient Token Permissions', 'aop.app-auth-token-time-out', '应用授权令牌已过期'),
+      };
+    }
+    return { owner: issued.authAppId };
+  }
+
   /** Alipay's checks of a signed request: the app, then its RSA2 signature; `undefined` when it passes. */
   function checkSignature(params: Record<string, string>): SandboxNode | undefined {
     if (params.app_id !== options.appId)
@@ -129,6 +232,8 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
         '验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配',
       );
     }
+    const acting = ownerOf(params);
+    if ('error' in acting) return acting.error;
     return undefined;
   }
 
@@ -138,7 +243,13 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
     params: Record<string, string>,
   ): { trade: AlipaySandboxTrade } | { error: SandboxNode } {
     const outTradeNo = String(biz.out_trade_no ?? '');
+    const acting = ownerOf(params);
+    if ('error' in acting) return { error: acting.error };
     const existing = trades.get(outTradeNo);
+    // The sandbox keys trades by out_trade_no alone: another merchant's number is refused.
+    if (existing && existing.owner !== acting.owner) {
+      return { error: failure('40004', 'Business Failed', 'ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改') };
+    }
     if (existing) {
       if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED') {
         return { error: failure('40004', 'Business Failed', 'ACQ.TRADE_HAS_SUCCESS', '交易已被支付') };
@@ -164,6 +275,8 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
       paidAt: undefined,
       refunds: new Map(),
       bizContent: canonicalBiz(biz),
+      owner: acting.owner,
+      royaltyFreeze: (biz.extend_params as SandboxNode | undefined)?.royalty_freeze === 'true',
     };
     trades.set(outTradeNo, trade);
     return { trade };
@@ -181,6 +294,8 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
         : `2088${String(randomInt(1e6)).padStart(6, '0')}${String(randomInt(1e6)).padStart(6, '0')}`,
     /** The key the sandbox signs as Alipay with. */
     privateKey,
+    /** The app's public key, which requests are checked with. */
+    appKey,
     alipayPublicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string,
     trades,
     /** Edits of the next reply to a method (`alterNextReply`). */
@@ -192,6 +307,53 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
     outbox: createSandboxOutbox('alipay'),
     checkSignature,
     createTrade,
+    ownerOf,
+    /** Merchants that can authorise the app, by `auth_app_id`. */
+    merchants,
+    /** `app_auth_token`s issued, by token. */
+    appTokens,
+    /** App authorisation codes the authorisation page issued (good once, for 24 hours). */
+    appAuthCodes: new Map<string, { authAppId: string; issuedAt: number; used: boolean }>(),
+    /** Royalty receivers bound, by payer (`''` for the app's own account). */
+    relations: new Map<string, Map<string, { type: string; account: string; memo: string | undefined }>>(),
+    /** Settlements by `<trade_no> <out_request_no>`. */
+    settlements: new Map<string, AlipaySandboxSettlement>(),
+    /** Transfers by `<payer> <out_biz_no>`. */
+    transfers: new Map<string, AlipaySandboxTransfer>(),
+    /** What each payer holds for transfers, in fen (`''` the app's own account). */
+    balances: new Map<string, number>(),
+    defaultBalance: options.transferBalance ?? 10_000_000,
+    messageUrl: options.messageUrl,
+    /** Whether settlements and transfers are held (`PROCESSING` / `DEALING`) for the test to finish. */
+    hold: { settlements: false, transfers: false },
+    /** Payer key of an owner. */
+    payerKey: (owner: string | undefined) => owner ?? '',
+    /** A new merchant. */
+    addMerchant(name?: string): AlipaySandboxMerchant {
+      const merchant: AlipaySandboxMerchant = {
+        authAppId: `2021${String(randomInt(1e6)).padStart(6, '0')}${String(randomInt(1e6)).padStart(6, '0')}`,
+        userId: randomUserId(),
+        name: name ?? `沙箱商户${merchants.size + 1}`,
+      };
+      merchants.set(merchant.authAppId, merchant);
+      return merchant;
+    },
+    /** A fresh token pair for a merchant. */
+    issueAppToken(authAppId: string): { token: string; issued: AlipaySandboxAppToken } {
+      const stamp = formatAlipayTime(now()).replace(/\D/g, '').slice(0, 6);
+      const token = `${stamp}BB${randomBytes(15).toString('hex')}X${randomInt(10)}`;
+      const at = now().getTime();
+      const issued: AlipaySandboxAppToken = {
+        authAppId,
+        refreshToken: `${stamp}BB${randomBytes(15).toString('hex')}R${randomInt(10)}`,
+        expiresAt: at + 31_536_000_000,
+        refreshExpiresAt: at + 32_140_800_000,
+        revoked: false,
+        replacedAt: undefined,
+      };
+      appTokens.set(token, issued);
+      return { token, issued };
+    },
 
     /** What the trade's refunds add up to, in fen. */
     refunded(trade: AlipaySandboxTrade): number {

@@ -9,15 +9,25 @@
  *
  * @packageDocumentation
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeAlipayForm, formatAlipayTime } from '@hutong/adapter-alipay/protocol';
 import { formatYuan, type NotificationInput, UnsupportedOperationError, ValidationError } from '@hutong/core';
-import { serveSandbox, type WalletSandbox, type WalletSandboxServer } from '@hutong/core/testing';
-import { type AlipaySandboxHostileHooks, createAlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
-import { signedNotification } from './alipay-sandbox-messages.js';
-import { serveAlipayBillFile } from './alipay-sandbox-routes-bills.js';
-import { answerBrowserRequest } from './alipay-sandbox-routes-browser.js';
-import { answerGatewayRequest } from './alipay-sandbox-routes-gateway.js';
 import {
+  createTestIdentity,
+  type DistinguishedName,
+  issueTestCertificate,
+  serveSandbox,
+  type WalletSandbox,
+  type WalletSandboxServer,
+} from '@hutong/core/testing';
+import { type AlipaySandboxHostileHooks, createAlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
+import { signedMessage, signedNotification } from './alipay-sandbox-messages.js';
+import { serveAlipayBillFile } from './alipay-sandbox-routes-bills.js';
+import { answerBrowserRequest, appAuthRedirect } from './alipay-sandbox-routes-browser.js';
+import { answerGatewayRequest } from './alipay-sandbox-routes-gateway.js';
+import { settlementNode, transferNode } from './alipay-sandbox-routes-isv.js';
+import {
+  type AlipaySandboxMerchant,
   type AlipaySandboxOptions,
   type AlipaySandboxTrade,
   createAlipaySandboxState,
@@ -26,8 +36,17 @@ import {
 } from './alipay-sandbox-state.js';
 
 export type { AlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
-export { ALIPAY_SANDBOX_BRIDGE_PATH, ALIPAY_SANDBOX_BRIDGE_PAY_PATH } from './alipay-sandbox-routes-browser.js';
-export type { AlipayReplyTamper, AlipaySandboxOptions, AlipaySandboxTrade } from './alipay-sandbox-state.js';
+export {
+  ALIPAY_SANDBOX_APP_AUTH_PATH,
+  ALIPAY_SANDBOX_BRIDGE_PATH,
+  ALIPAY_SANDBOX_BRIDGE_PAY_PATH,
+} from './alipay-sandbox-routes-browser.js';
+export type {
+  AlipayReplyTamper,
+  AlipaySandboxMerchant,
+  AlipaySandboxOptions,
+  AlipaySandboxTrade,
+} from './alipay-sandbox-state.js';
 
 /**
  * The Alipay sandbox: a {@link WalletSandbox} (`baseUrl` is the gateway URL, `.../gateway.do`) with
@@ -89,7 +108,70 @@ export interface AlipaySandbox extends WalletSandbox<AlipaySandboxTrade> {
    * ```
    */
   alterNextReply(method: string, edit: (node: Record<string, unknown>) => Record<string, unknown>): void;
+  /**
+   * Certificate mode (公钥证书模式), which Alipay requires for fund transfers: certificates the
+   * sandbox issues under a test root for the app's public key (`appCert`) and for its own signing
+   * key (`alipayPublicCert`), with the root (`alipayRootCert`); pass all three to `alipay()`
+   * instead of `alipayPublicKey`. Made on the first call.
+   */
+  certificates(): { appCert: string; alipayPublicCert: string; alipayRootCert: string };
+  /**
+   * Service providers: a merchant that can authorise the app, with its app id (`authAppId`, the
+   * `auth_app_id` of its notifications) and user id (the seller of its trades).
+   */
+  addMerchant(options?: { name?: string | undefined }): AlipaySandboxMerchant;
+  /**
+   * The merchant authorises the app on the app-to-app page (`/oauth2/appToAppAuth.htm`, which a
+   * browser can use too): returns the callback URL Alipay sends the browser to, with `app_id`,
+   * `source=alipay_app_auth`, a fresh `app_auth_code` and `state`.
+   */
+  authorizeMerchant(authAppId: string, redirectUri: string, state?: string): string;
+  /** The merchant's tokens expire now: calls with them get `aop.app-auth-token-time-out`. */
+  expireMerchantTokens(authAppId: string): void;
+  /**
+   * The merchant cancels the authorisation: calls with its tokens get `aop.invalid-app-auth-token`,
+   * and its refresh tokens are refused.
+   */
+  revokeMerchantTokens(authAppId: string): void;
+  /** What the payer of transfers holds, in fen: the app's own account, or `authAppId`'s. */
+  setTransferBalance(amount: number, authAppId?: string): void;
+  /**
+   * Holds new settlements (`PROCESSING`) and transfers (`DEALING`) until {@link finishSettlement} /
+   * {@link finishTransfer}; by default both settle at once.
+   */
+  holdMoneyMovement(hold: { settlements?: boolean | undefined; transfers?: boolean | undefined }): void;
+  /**
+   * Finishes a held settlement (each receiver succeeds, or fails when its account is in `fail`)
+   * and returns the signed `alipay.trade.order.settle.notify` message.
+   */
+  finishSettlement(
+    orderId: string,
+    splitId: string,
+    options?: { fail?: readonly string[] | undefined },
+  ): NotificationInput;
+  /**
+   * Finishes a held transfer (`SUCCESS`, or `FAIL` with `fail` as the reason: a transfer that
+   * fails later, its amount back to the payer) and returns the signed
+   * `alipay.fund.trans.order.changed` message.
+   */
+  finishTransfer(
+    transferId: string,
+    options?: { fail?: string | undefined; authAppId?: string | undefined },
+  ): NotificationInput;
 }
+
+/** The sandbox's certificate authority, named as Alipay's. */
+const ROOT_DN: DistinguishedName = [
+  ['C', 'CN'],
+  ['O', 'Ant Financial'],
+  ['OU', 'Certification Authority'],
+  ['CN', 'Ant Financial Certification Authority R1 (hutong sandbox)'],
+];
+const LEAF_DN: DistinguishedName = [
+  ['C', 'CN'],
+  ['O', 'Ant Financial'],
+  ['OU', 'Alipay Sandbox'],
+];
 
 /** The sandbox's in-process gateway address (never resolved: requests go to the in-process fetch). */
 export const ALIPAY_SANDBOX_GATEWAY = 'https://alipay.sandbox.hutong.invalid/gateway.do';
@@ -109,6 +191,7 @@ const GATEWAY_PATH = new URL(ALIPAY_SANDBOX_GATEWAY).pathname;
  */
 export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbox {
   const state = createAlipaySandboxState(options);
+  let certificates: ReturnType<AlipaySandbox['certificates']> | undefined;
 
   /** The buyer pays a trade in the cashier or the bridge: notify the merchant first, as Alipay does. */
   async function payAndNotify(trade: AlipaySandboxTrade): Promise<void> {
@@ -236,6 +319,110 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
     },
 
     hostile: createAlipaySandboxHostileHooks(state),
+
+    certificates() {
+      if (!certificates) {
+        const notBefore = new Date(state.now().getTime() - 86_400_000);
+        const notAfter = new Date(state.now().getTime() + 10 * 365 * 86_400_000);
+        const root = createTestIdentity({ subject: ROOT_DN, isCA: true, notBefore, notAfter });
+        const issuer = { subject: ROOT_DN, privateKey: root.privateKey };
+        const issue = (publicKey: KeyObject, cn: string) =>
+          issueTestCertificate({ subject: [...LEAF_DN, ['CN', cn]], publicKey, issuer, notBefore, notAfter }).pem;
+        certificates = {
+          appCert: issue(state.appKey, options.appId),
+          alipayPublicCert: issue(createPublicKey(state.alipayPublicKey), '支付宝(中国)网络技术有限公司'),
+          alipayRootCert: root.pem,
+        };
+      }
+      return certificates;
+    },
+
+    addMerchant: (merchantOptions = {}) => state.addMerchant(merchantOptions.name),
+
+    authorizeMerchant(authAppId, redirectUri, stateParam) {
+      if (!state.merchants.has(authAppId))
+        throw new ValidationError('authAppId', `is not a merchant of the Alipay sandbox (${authAppId})`);
+      return appAuthRedirect(state, authAppId, redirectUri, stateParam);
+    },
+
+    expireMerchantTokens(authAppId) {
+      const at = state.now().getTime();
+      for (const issued of state.appTokens.values()) if (issued.authAppId === authAppId) issued.expiresAt = at;
+    },
+
+    revokeMerchantTokens(authAppId) {
+      for (const issued of state.appTokens.values()) if (issued.authAppId === authAppId) issued.revoked = true;
+    },
+
+    setTransferBalance(amount, authAppId) {
+      state.balances.set(state.payerKey(authAppId), amount);
+    },
+
+    holdMoneyMovement(hold) {
+      if (hold.settlements !== undefined) state.hold.settlements = hold.settlements;
+      if (hold.transfers !== undefined) state.hold.transfers = hold.transfers;
+    },
+
+    finishSettlement(orderId, splitId, finish = {}) {
+      const trade = state.requireTrade(orderId);
+      const key = `${trade.tradeNo} ${splitId}`;
+      const settlement = state.settlements.get(key);
+      if (!settlement)
+        throw new ValidationError('splitId', `the Alipay sandbox has no settlement ${splitId} of ${orderId}`);
+      for (const detail of settlement.details) {
+        if (detail.state !== 'PROCESSING') continue;
+        if (finish.fail?.includes(detail.transIn)) {
+          detail.state = 'FAIL';
+          detail.errorCode = 'TXN_RESULT_ACCOUNT_STATUS_NOT_VALID';
+          detail.errorDesc = '分账收款方账户状态异常';
+        } else detail.state = 'SUCCESS';
+      }
+      settlement.operatedAt = state.now();
+      const { settle_no, out_request_no, operation_dt, royalty_detail_list } = settlementNode(state, key);
+      return signedMessage(
+        state,
+        'alipay.trade.order.settle.notify',
+        { out_request_no, trade_no: trade.tradeNo, settle_no, operation_dt, royalty_detail_list },
+        settlement.owner,
+        settlement.notifyUrl ?? state.messageUrl,
+      );
+    },
+
+    finishTransfer(transferId, finish = {}) {
+      const transfer = state.transfers.get(`${state.payerKey(finish.authAppId)} ${transferId}`);
+      if (!transfer) throw new ValidationError('transferId', `the Alipay sandbox has no transfer ${transferId}`);
+      if (transfer.status === 'DEALING') {
+        if (finish.fail !== undefined) {
+          transfer.status = 'FAIL';
+          transfer.failReason = finish.fail;
+          const key = state.payerKey(transfer.owner);
+          state.balances.set(key, (state.balances.get(key) ?? state.defaultBalance) + transfer.amount);
+        } else {
+          transfer.status = 'SUCCESS';
+          transfer.paidAt = state.now();
+        }
+      } else if (finish.fail !== undefined) {
+        throw new ValidationError(
+          'transferId',
+          `${transferId} is ${transfer.status} at the Alipay sandbox: it cannot fail now`,
+        );
+      }
+      const node = transferNode(transfer);
+      return signedMessage(
+        state,
+        'alipay.fund.trans.order.changed',
+        {
+          ...node,
+          // The message reports the amount whatever the state (a failed transfer's too).
+          trans_amount: formatYuan(transfer.amount),
+          biz_scene: 'DIRECT_TRANSFER',
+          product_code: 'TRANS_ACCOUNT_NO_PWD',
+          origin_interface: 'alipay.fund.trans.uni.transfer',
+        },
+        transfer.owner,
+        transfer.notifyUrl ?? state.messageUrl,
+      );
+    },
   };
   return sandbox;
 }

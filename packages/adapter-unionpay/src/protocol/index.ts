@@ -11,6 +11,7 @@
  *
  * @packageDocumentation
  */
+export * from '../unionpay-access.js';
 export * from '../unionpay-certificates.js';
 export * from '../unionpay-client.js';
 export * from '../unionpay-errors.js';
@@ -20,5 +21,7 @@ export { resolveUnionpayOptions, type UnionpayConfig } from '../unionpay-options
 export * from '../unionpay-pfx.js';
 export * from '../unionpay-replies.js';
 export * from '../unionpay-signature.js';
+export { UNIONPAY_ZM_FIELD_WIDTHS } from '../unionpay-statement-parser.js';
 export * from '../unionpay-status.js';
 export * from '../unionpay-time.js';
+export { readZipEntries, type ZipEntry } from '../unionpay-zip.js';

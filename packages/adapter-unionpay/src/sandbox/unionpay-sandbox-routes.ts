@@ -10,6 +10,7 @@ import { decodeUnionpayForm, verifyUnionpayFields } from '@hutong/adapter-unionp
 import { type NotificationInput, renderAutoSubmitForm } from '@hutong/core';
 import { escapeHtml } from '@hutong/core/provider-utils';
 import type { Fields, UnionpaySandboxState, UnionpaySandboxTransaction } from './unionpay-sandbox-state.js';
+import { unionpaySandboxStatement } from './unionpay-sandbox-statement.js';
 
 /** A reply of the sandbox's HTTP surface; `after` runs before it is sent (the back notification). */
 export interface UnionpaySandboxReply {
@@ -32,20 +33,26 @@ export interface UnionpaySandboxRouteHooks {
   alterSignedReply(text: string): string;
 }
 
-/** The common fields of a reply to `request`. */
+/**
+ * The common fields of a reply to `request`: the request's access type and merchant when it is
+ * one the sandbox serves (a platform's sub-merchant is echoed as `subMerId`), else the sandbox's.
+ */
 function common(state: UnionpaySandboxState, request: Fields): Fields {
-  return {
+  const accessType = request.accessType === '1' || request.accessType === '2' ? request.accessType : '0';
+  const fields: Fields = {
     version: '5.1.0',
     encoding: request.encoding ?? 'UTF-8',
     signMethod: '01',
-    accessType: '0',
-    merId: state.merId,
+    accessType,
+    merId: accessType === '1' && request.merId ? request.merId : state.merId,
     txnType: request.txnType ?? '',
     txnSubType: request.txnSubType ?? '',
     bizType: request.bizType ?? '',
-    orderId: request.orderId ?? '',
-    txnTime: request.txnTime ?? '',
   };
+  if (request.orderId !== undefined) fields.orderId = request.orderId;
+  if (request.txnTime !== undefined) fields.txnTime = request.txnTime;
+  if (accessType === '2' && request.subMerId) fields.subMerId = request.subMerId;
+  return fields;
 }
 
 function refused(state: UnionpaySandboxState, request: Fields, code: string, message: string): Fields {
@@ -63,11 +70,63 @@ const SUCCESS = { respCode: '00', respMsg: '成功[0000000]' } as const;
  * ```
  */
 export function checkUnionpaySandboxRequest(state: UnionpaySandboxState, request: Fields): Fields | undefined {
-  if (request.merId !== state.merId) return refused(state, request, '31', '商户状态不正确');
+  const accessType = request.accessType ?? '';
+  if (accessType !== '1' && request.merId !== state.merId) return refused(state, request, '31', '商户状态不正确');
   if (request.certId !== state.merchantCertId) return refused(state, request, '11', '验证签名失败[certId]');
   if (!verifyUnionpayFields(request, state.merchant.publicKey)) return refused(state, request, '11', '验证签名失败');
-  if (!/^[0-9A-Za-z]{8,40}$/.test(request.orderId ?? '')) return refused(state, request, '10', '报文格式错误[orderId]');
-  return undefined;
+  const file = request.txnType === '76';
+  if (!file && !/^[0-9A-Za-z]{8,40}$/.test(request.orderId ?? ''))
+    return refused(state, request, '10', '报文格式错误[orderId]');
+  return checkAccess(state, request);
+}
+
+/** What each access type requires of a message, by its kind (consume, reversal, query, file). */
+function kindOf(request: Fields): 'consume' | 'reversal' | 'query' | 'file' {
+  if (request.txnType === '76') return 'file';
+  if (request.txnType === '00') return 'query';
+  return request.txnType === '04' || request.txnType === '31' ? 'reversal' : 'consume';
+}
+
+/**
+ * The access checks ACP makes: the access type must be one UnionPay configured for the merchant;
+ * a platform's consumes and reversals name a registered `subMerId` with its `subMerName` and
+ * `subMerAbbr`; an acquirer's messages carry its `acqInsCode` and a merchant it acquires, whose
+ * consumes carry `merCatCode`, `merName` and `merAbbr`.
+ */
+function checkAccess(state: UnionpaySandboxState, request: Fields): Fields | undefined {
+  const kind = kindOf(request);
+  switch (request.accessType) {
+    case '0':
+      if (request.subMerId || request.acqInsCode)
+        return refused(state, request, '10', '报文格式错误[accessType与商户信息不符]');
+      return undefined;
+    case '2': {
+      if (state.access !== 'platform') return refused(state, request, '30', '交易未通过[accessType]');
+      if (kind === 'query' || kind === 'file') {
+        if (request.subMerId && !state.subMerchants.has(request.subMerId))
+          return refused(state, request, '31', '二级商户状态不正确');
+        return undefined;
+      }
+      for (const field of ['subMerId', 'subMerName', 'subMerAbbr'])
+        if (!request[field]) return refused(state, request, '10', `报文格式错误[${field}]`);
+      if (!state.subMerchants.has(request.subMerId as string))
+        return refused(state, request, '31', '二级商户状态不正确');
+      return undefined;
+    }
+    case '1': {
+      if (state.access !== 'acquirer') return refused(state, request, '30', '交易未通过[accessType]');
+      if (!state.subMerchants.has(request.merId ?? '')) return refused(state, request, '31', '商户状态不正确');
+      if (kind === 'file') return undefined;
+      if (request.acqInsCode !== state.acqInsCode) return refused(state, request, '10', '报文格式错误[acqInsCode]');
+      if (kind === 'consume')
+        for (const field of ['merCatCode', 'merName', 'merAbbr'])
+          if (!request[field]) return refused(state, request, '10', `报文格式错误[${field}]`);
+      if (kind === 'query' && !request.merName) return refused(state, request, '10', '报文格式错误[merName]');
+      return undefined;
+    }
+    default:
+      return refused(state, request, '10', '报文格式错误[accessType]');
+  }
 }
 
 /**
@@ -111,6 +170,10 @@ export function createUnionpaySandboxTransaction(
     frontUrl: request.frontUrl,
     reqReserved: request.reqReserved,
     origQryId: request.origQryId,
+    accessType: request.accessType ?? '0',
+    merId: request.merId ?? state.merId,
+    subMerId: request.accessType === '2' ? request.subMerId : undefined,
+    channelType: request.channelType,
   };
   state.transactions.set(transaction.orderId, transaction);
   return { transaction };
@@ -132,8 +195,13 @@ function back(state: UnionpaySandboxState, request: Fields): Fields {
     return refused(state, request, '10', '报文格式错误[txnSubType]');
   }
   if (request.txnType === '04' || request.txnType === '31') {
+    // The consume reversed must be the same merchant's (and the same sub-merchant's).
     const original = [...state.transactions.values()].find(
-      (t) => t.txnType === '01' && t.queryId === request.origQryId,
+      (t) =>
+        t.txnType === '01' &&
+        t.queryId === request.origQryId &&
+        t.merId === request.merId &&
+        t.subMerId === (request.accessType === '2' ? request.subMerId : undefined),
     );
     if (original?.state !== 'succeeded') return refused(state, request, '35', '原交易不存在或状态不正确');
     const amount = Number(request.txnAmt);
@@ -160,8 +228,14 @@ const ORIG_RESP_CODE = {
 /** `queryTrans.do`: a consume not yet paid (or expired) is not found (34), as at UnionPay. */
 function query(state: UnionpaySandboxState, request: Fields): Fields {
   const t = state.transactions.get(request.orderId ?? '');
-  if (!t || t.txnTime !== request.txnTime || (t.txnType === '01' && (t.state === 'created' || t.state === 'expired')))
+  if (
+    !t ||
+    t.txnTime !== request.txnTime ||
+    t.merId !== request.merId ||
+    (t.txnType === '01' && (t.state === 'created' || t.state === 'expired'))
+  )
     return refused(state, request, '34', '查无此交易');
+  const sub: Fields = t.subMerId ? { subMerId: t.subMerId } : {};
   const orig = ORIG_RESP_CODE[t.state];
   return {
     // A found transaction is described by its own txnType and txnSubType (not the query's 00/00).
@@ -179,6 +253,7 @@ function query(state: UnionpaySandboxState, request: Fields): Fields {
     settleDate: t.txnTime.slice(4, 8),
     traceNo: t.queryId.slice(-6),
     traceTime: t.txnTime.slice(4),
+    ...sub,
   };
 }
 
@@ -217,13 +292,36 @@ function cashierPay(
   };
 }
 
+/** The file-transfer host's path (`/filedownload/`), as the routes name it. */
+const FILE_ENDPOINT = 'filedownload';
+
 /** The gateway's endpoints; any other path is not found (404), before any signature check. */
 const GATEWAY_ENDPOINTS: ReadonlySet<string> = new Set([
   'frontTransReq.do',
   'backTransReq.do',
   'appTransReq.do',
   'queryTrans.do',
+  FILE_ENDPOINT,
 ]);
+
+/** The file transfer (76/01, `fileType` 00): the archive of the day's trades of the requesting merchant. */
+function fileTransfer(state: UnionpaySandboxState, request: Fields): Fields {
+  if (request.txnType !== '76' || request.txnSubType !== '01' || request.bizType !== '000000')
+    return refused(state, request, '10', '报文格式错误[txnType]');
+  if (request.fileType !== '00') return refused(state, request, '10', '报文格式错误[fileType]');
+  if (!/^(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(request.settleDate ?? ''))
+    return refused(state, request, '10', '报文格式错误[settleDate]');
+  const merId = request.accessType === '1' ? (request.merId as string) : state.merId;
+  const file = unionpaySandboxStatement(state, merId, request.settleDate as string);
+  return {
+    ...common(state, request),
+    ...SUCCESS,
+    settleDate: request.settleDate as string,
+    fileType: '00',
+    fileName: file.fileName,
+    fileContent: file.fileContent,
+  };
+}
 
 /**
  * Answers one request to the sandbox's gateway (`path` ends with the endpoint; `base` is the
@@ -242,7 +340,7 @@ export function handleUnionpaySandboxRequest(
   base: string,
 ): UnionpaySandboxReply {
   const request = decodeUnionpayForm(body);
-  const endpoint = path.slice(path.lastIndexOf('/') + 1);
+  const endpoint = /\/filedownload\/?$/.test(path) ? FILE_ENDPOINT : path.slice(path.lastIndexOf('/') + 1);
   if (endpoint === 'pay' && path.endsWith('/sandbox/pay')) return cashierPay(state, hooks, request.orderId ?? '');
   if (!GATEWAY_ENDPOINTS.has(endpoint)) return { status: 404, type: 'text/plain', text: 'not found' };
   const problem = checkUnionpaySandboxRequest(state, request);
@@ -259,6 +357,7 @@ export function handleUnionpaySandboxRequest(
     const made = createUnionpaySandboxTransaction(state, request);
     reply = 'refusal' in made ? made.refusal : { ...common(state, request), ...SUCCESS, tn: made.transaction.queryId };
   } else if (endpoint === 'queryTrans.do') reply = query(state, request);
+  else if (endpoint === FILE_ENDPOINT) reply = fileTransfer(state, request);
   else return { status: 404, type: 'text/plain', text: 'not found' };
   reply = hooks.rewriteReply({ ...reply }, request);
   return { status: 200, type: 'text/plain;charset=UTF-8', text: hooks.alterSignedReply(state.raw(reply)) };

@@ -28,6 +28,35 @@ export interface UnionpaySandboxOptions {
   merchantCertificate: string;
   /** The sandbox clock. Default `() => new Date()`. */
   now?: (() => Date) | undefined;
+  /**
+   * The access type the merchant (`merId`) may also use, as UnionPay configured it: `'platform'`
+   * (a platform merchant, `accessType=2`, whose sub-merchants are added with
+   * `sandbox.addSubMerchant`) or `'acquirer'` (an acquirer, `accessType=1`, with `acqInsCode`,
+   * whose merchants are added with `sandbox.addSubMerchant`). Absent: direct access only.
+   */
+  access?: 'platform' | 'acquirer' | undefined;
+  /** The acquirer's institution code (`access: 'acquirer'`). Default `'48021000'`. */
+  acqInsCode?: string | undefined;
+}
+
+/**
+ * A sub-merchant UnionPay knows: a platform's (`subMerId`, `subMerName`, `subMerAbbr`) or an
+ * acquirer's merchant (`merId` as `id`, `merName`, `merAbbr`, `merCatCode`).
+ *
+ * @example
+ * ```ts
+ * sandbox.addSubMerchant({ id: '898111000000001', name: '老王煎饼铺', abbr: '老王煎饼' });
+ * ```
+ */
+export interface UnionpaySandboxSubMerchant {
+  /** The `subMerId` (platform) or the merchant's `merId` (acquirer). */
+  id: string;
+  /** `subMerName` or `merName`. */
+  name: string;
+  /** `subMerAbbr` or `merAbbr`. */
+  abbr: string;
+  /** The merchant category (`merCatCode`, acquirer access). Default `'5411'`. */
+  merCatCode?: string | undefined;
 }
 
 /** A transaction (consume, refund or undo) as the sandbox keeps it. */
@@ -49,6 +78,14 @@ export interface UnionpaySandboxTransaction {
   reqReserved: string | undefined;
   /** For refunds and undos: the consume they reverse. */
   origQryId: string | undefined;
+  /** The access type the transaction was made under (`0`, `1`, `2`). */
+  accessType: string;
+  /** The merchant (the platform's under platform access, the merchant's own under acquirer access). */
+  merId: string;
+  /** The sub-merchant (platform access), else `undefined`. */
+  subMerId: string | undefined;
+  /** The channel (`07` PC, `08` mobile). */
+  channelType: string | undefined;
 }
 
 /** Options of the sandbox's signed notifications. */
@@ -158,6 +195,8 @@ export function createUnionpaySandboxState(options: UnionpaySandboxOptions) {
   const now = options.now ?? (() => new Date());
   const chain = createUnionpaySandboxChain(now());
   const transactions = new Map<string, UnionpaySandboxTransaction>();
+  /** Sub-merchants by `subMerId` (platform) or `merId` (acquirer). */
+  const subMerchants = new Map<string, UnionpaySandboxSubMerchant>();
   const outbox = createSandboxOutbox('unionpay');
   let sequence = 0;
 
@@ -188,8 +227,8 @@ export function createUnionpaySandboxState(options: UnionpaySandboxOptions) {
       version: '5.1.0',
       encoding: 'UTF-8',
       signMethod: '01',
-      accessType: '0',
-      merId: options.merId,
+      accessType: t.accessType,
+      merId: t.merId,
       txnType: t.txnType,
       txnSubType: t.txnSubType,
       bizType: t.bizType,
@@ -206,6 +245,7 @@ export function createUnionpaySandboxState(options: UnionpaySandboxOptions) {
       traceNo: t.queryId.slice(-6),
       traceTime: t.txnTime.slice(4),
     };
+    if (t.subMerId) fields.subMerId = t.subMerId;
     if (t.reqReserved) fields.reqReserved = t.reqReserved;
     if (t.origQryId) fields.origQryId = t.origQryId;
     if (extra.currency !== undefined) fields.currencyCode = currencyCode(extra.currency);
@@ -252,6 +292,9 @@ export function createUnionpaySandboxState(options: UnionpaySandboxOptions) {
 
   return {
     merId: options.merId,
+    access: options.access,
+    acqInsCode: options.acqInsCode ?? '48021000',
+    subMerchants,
     merchant,
     merchantCertId: unionpayCertId(merchant),
     now,

@@ -31,10 +31,25 @@ import {
   type UnionpaySandboxNotifyOptions,
   type UnionpaySandboxOptions,
   type UnionpaySandboxState,
+  type UnionpaySandboxSubMerchant,
   type UnionpaySandboxTransaction,
 } from './unionpay-sandbox-state.js';
+import { unionpaySandboxStatement } from './unionpay-sandbox-statement.js';
 
-export type { UnionpaySandboxNotifyOptions, UnionpaySandboxOptions, UnionpaySandboxTransaction };
+export {
+  encodeGbk,
+  formatUnionpayZmRecord,
+  UNIONPAY_ZM_FIELDS,
+  type UnionpayZmRecord,
+  unionpayFileContent,
+  writeUnionpayZip,
+} from './unionpay-sandbox-statement.js';
+export type {
+  UnionpaySandboxNotifyOptions,
+  UnionpaySandboxOptions,
+  UnionpaySandboxSubMerchant,
+  UnionpaySandboxTransaction,
+};
 
 /**
  * The hostile messages the sandbox makes for tests of an adapter's defences; each must be refused.
@@ -122,10 +137,36 @@ export interface UnionpaySandbox extends WalletSandbox<UnionpaySandboxTransactio
   rewriteReplies(
     rewrite: ((reply: Record<string, string>, request: Record<string, string>) => Record<string, string>) | undefined,
   ): void;
+  /** The file-transfer URL (statements, `txnType=76`): pass it as `fileEndpoint`. */
+  readonly fileUrl: string;
+  /**
+   * Registers a sub-merchant with UnionPay: a platform's (`access: 'platform'`: `id` is the
+   * `subMerId`) or an acquirer's merchant (`access: 'acquirer'`: `id` is its `merId`). Payments for
+   * an unregistered one are refused (`respCode` 31), as at UnionPay. Returns the account's
+   * `fields` for hutong's merchant directory.
+   */
+  addSubMerchant(merchant: UnionpaySandboxSubMerchant): Record<string, string>;
+  /**
+   * The archive the file transfer returns for settlement date `MMDD` (of `merId`, the sandbox's own
+   * by default): the ZIP, and its `fileName` and `fileContent` as the reply carries them.
+   */
+  statementArchive(settleDate: string, merId?: string): { fileName: string; fileContent: string; zip: Buffer };
+  /** Serves the gateway over HTTP; `fileUrl` is the file-transfer URL of the server. */
+  listen(port?: number): Promise<WalletSandboxServer & { fileUrl: string }>;
 }
 
 /** The sandbox's in-process gateway base (never resolved). */
 export const UNIONPAY_SANDBOX_GATEWAY = 'https://unionpay.sandbox.hutong.invalid/gateway/api';
+
+/**
+ * The sandbox's in-process file-transfer URL (never resolved).
+ *
+ * @example
+ * ```ts
+ * unionpay({ ...options, endpoint: sandbox.baseUrl, fileEndpoint: UNIONPAY_SANDBOX_FILE_URL, fetch: sandbox.fetch });
+ * ```
+ */
+export const UNIONPAY_SANDBOX_FILE_URL = 'https://unionpay.sandbox.hutong.invalid/filedownload/';
 
 /** Another merchant's id, for {@link UnionpaySandboxHostileHooks.foreignNotification}. */
 const FOREIGN_MER_ID = '777290058110099';
@@ -248,12 +289,33 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     fetch,
     hostile,
 
-    async listen(port = 0): Promise<WalletSandboxServer> {
+    fileUrl: UNIONPAY_SANDBOX_FILE_URL,
+
+    async listen(port = 0) {
       // Core's Node bridge: the request URL is built from the server's own origin, malformed
       // requests are answered 4xx, and a failing handler never brings the process down.
       const server = await serveSandbox(fetch, { port });
-      return { baseUrl: `${server.baseUrl}/gateway/api`, close: server.close };
+      return {
+        baseUrl: `${server.baseUrl}/gateway/api`,
+        fileUrl: `${server.baseUrl}/filedownload/`,
+        close: server.close,
+      };
     },
+
+    addSubMerchant(merchant) {
+      if (!state.access) throw new ValidationError('options.access', 'the sandbox serves a direct merchant only');
+      const pattern = state.access === 'platform' ? /^[0-9A-Za-z]{1,15}$/ : /^[0-9A-Za-z]{15}$/;
+      if (!pattern.test(merchant.id)) throw new ValidationError('merchant.id', 'is not a subMerId or merId');
+      const merCatCode = merchant.merCatCode ?? '5411';
+      state.subMerchants.set(merchant.id, { ...merchant, merCatCode });
+      const fields: Record<string, string> =
+        state.access === 'platform'
+          ? { subMerName: merchant.name, subMerAbbr: merchant.abbr }
+          : { acqInsCode: state.acqInsCode, merCatCode, merName: merchant.name, merAbbr: merchant.abbr };
+      return fields;
+    },
+
+    statementArchive: (settleDate, merId = state.merId) => unionpaySandboxStatement(state, merId, settleDate),
 
     open(action) {
       if (action.type === 'qr') {

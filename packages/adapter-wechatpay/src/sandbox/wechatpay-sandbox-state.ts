@@ -111,8 +111,6 @@ export interface WechatpaySandboxState {
   readonly transactions: Map<string, WechatpaySandboxTransaction>;
   /** What the buyer's client opens, by prepay id and by Native code: the transaction it pays. */
   readonly cashier: Map<string, WechatpaySandboxTransaction>;
-  /** Bill files by download token. */
-  readonly bills: Map<string, string>;
   /** `answerAs`: requests about the key are answered about the value. */
   readonly aliases: Map<string, string>;
   /** `serveOnce`: replies served instead of the real answer to the next request whose path matches. */
@@ -253,7 +251,6 @@ export function createWechatpaySandboxState(options: {
     now,
     transactions,
     cashier,
-    bills: new Map(),
     aliases,
     canned: [],
     alias: (id) => aliases.get(id) ?? id,
