@@ -8,7 +8,7 @@
  * Orders are written with multi-row inserts straight into the table; only parse + match is timed.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,6 +160,21 @@ async function rawReadAndSplit(file: string): Promise<{ lines: number; seconds: 
   return { lines, seconds: (performance.now() - started) / 1000 };
 }
 
+/**
+ * This process's peak RSS in MB. Linux's `VmHWM` belongs to the process image since its exec;
+ * `getrusage`'s `maxRSS` is not used because Linux carries it across exec, so a child would report
+ * its parent's peak (the parent holds the generated orders).
+ */
+function peakRssMb(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 async function child(engine: string, file: string, prefix: string, target: string): Promise<void> {
   const raw = await rawReadAndSplit(file);
   let db: Kysely<unknown>;
@@ -181,7 +196,7 @@ async function child(engine: string, file: string, prefix: string, target: strin
     matchSeconds,
     rawSeconds: raw.seconds,
     rawLines: raw.lines,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: peakRssMb(),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
