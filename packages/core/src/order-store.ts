@@ -87,6 +87,7 @@ export interface OrderStore {
 export interface TransferStore {
   /** Inserts a transfer; throws `ConflictError` `duplicate_transfer` when the id exists. */
   create(transfer: Transfer, events?: readonly OutboxEvent[]): Promise<void>;
+  /** The transfer with this id, or `undefined`. */
   get(id: string): Promise<Transfer | undefined>;
   /** Several at once, absent ones left out. */
   getMany(ids: readonly string[]): Promise<Transfer[]>;

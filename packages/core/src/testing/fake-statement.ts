@@ -38,6 +38,7 @@ export type FakeStatementSource =
 
 /** A fake provider with statements. */
 export type FakeStatementProvider<P extends PaymentProvider<string>> = P & {
+  /** Yields the lines planted for the requested day (and merchant). */
   statement(request: ProviderStatementRequest): AsyncIterable<StatementLine>;
 };
 
