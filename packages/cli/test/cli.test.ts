@@ -84,11 +84,14 @@ describe('hutong reconcile', () => {
   });
 
   it('reconciles one merchant with --merchant', async () => {
-    const run = await hutong([...day, '--merchant', 'shop-42', '--format', 'json'], 'merchant');
+    const run = await hutong([...day, '--merchant', 'shop-42', '--format', 'json']);
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.stdout) as StatementResult;
     expect(printed).toMatchObject({ merchant: 'shop-42', matched: 1, differences: [] });
     expect(printed.totals.payments).toBe(1200);
+    const unknown = await hutong([...day, '--merchant', 'shop-43']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown_merchant');
   });
 
   it('exits 2 with the usage for a missing option, a bad format or an unknown command', async () => {

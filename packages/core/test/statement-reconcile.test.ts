@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  createMemoryMerchantDirectory,
   createPayments,
   MemoryOrderStore,
   MemoryOutboxStore,
+  MerchantError,
   type OrderStore,
   type StatementDifference,
   type StatementEventMap,
@@ -261,6 +263,33 @@ describe('payments.reconcileStatement: a day with every kind of difference plant
     ]);
     expect(new Set(statementEvents.map((event) => event.orderId))).toEqual(new Set(['statement:fake:2026-12-01']));
     expect(await store.statements.get('fake', DAY, null)).toEqual(result);
+  });
+
+  it("reconciles a sub-merchant's statement with its account from the directory, and refuses one without", async () => {
+    const store = new MemoryOrderStore();
+    const seen: (string | null | undefined)[] = [];
+    const fake = withFakeStatement(createFakeProvider({ merchants: true }), (request) => {
+      seen.push(request.merchant?.accountId);
+      return [];
+    });
+    const merchants = createMemoryMerchantDirectory([
+      { merchant: 'shop-42', provider: 'fake', accountId: '1900000109', enabled: true, fields: {} },
+    ]);
+    const platform = createPayments({ providers: [fake], store, merchants });
+    const result = await platform.reconcileStatement({ provider: 'fake', date: DAY, merchant: 'shop-42' });
+    expect(result.merchant).toBe('shop-42');
+    expect(seen).toEqual(['1900000109']);
+    expect(await store.statements.get('fake', DAY, 'shop-42')).toEqual(result);
+    const unknown = await platform
+      .reconcileStatement({ provider: 'fake', date: DAY, merchant: 'shop-43' })
+      .catch((e: unknown) => e);
+    expect(MerchantError.isInstance(unknown) && unknown.code).toBe('unknown_merchant');
+    const direct = createPayments({ providers: [fake] });
+    const refused = await direct
+      .reconcileStatement({ provider: 'fake', date: DAY, merchant: 'shop-42' })
+      .catch((e: unknown) => e);
+    expect(MerchantError.isInstance(refused) && refused.code).toBe('merchant_unsupported');
+    expect(seen).toHaveLength(1);
   });
 
   it('refuses a provider without statements and a date that is not a day', async () => {

@@ -7,13 +7,13 @@
  * @packageDocumentation
  */
 import { UnsupportedOperationError, ValidationError } from '../errors.js';
-import type { MerchantAccount, MerchantDirectory } from '../merchant.js';
 import type { Order } from '../order.js';
 import type { OutboxEvent } from '../outbox-events.js';
 import type { StatementDifference, StatementResult } from '../statement.js';
 import { statementDayWindow } from '../statement-day.js';
 import { statementOutboxEvents } from '../statement-events.js';
 import { matchStatement } from '../statement-match.js';
+import { merchantAccount } from './merchant-accounts.js';
 import type { PaymentsContext } from './payments-context.js';
 import { providerById } from './payments-context.js';
 import type { AnyProvider, ReconcileStatementInput } from './payments-types.js';
@@ -21,17 +21,6 @@ import { syncOrder } from './sync-order.js';
 
 /** How many wallet queries run at once for the status differences of a day. */
 const QUERIES_IN_FLIGHT = 4;
-
-/** The merchant's account at the provider, through the facade's merchant directory when it has one. */
-async function merchantAccount(
-  context: PaymentsContext,
-  merchant: string | null,
-  provider: string,
-): Promise<MerchantAccount | null> {
-  if (merchant === null) return null;
-  const directory = (context as { merchants?: MerchantDirectory | undefined }).merchants;
-  return directory ? directory.resolve(merchant, provider) : null;
-}
 
 /** Whether a difference is one the wallet can settle by a query: a payment or refund unsettled here. */
 function needsQuery(difference: StatementDifference): boolean {
@@ -110,7 +99,8 @@ export async function reconcileStatement(
   if (!provider.capabilities.statements || !provider.statement) {
     throw new UnsupportedOperationError(provider.id, 'statements');
   }
-  const account = await merchantAccount(context, merchant, provider.id);
+  // A sub-merchant's statement: its account through the facade's directory (MerchantError otherwise).
+  const account = merchant === null ? null : await merchantAccount(context, provider, merchant);
   const statement = provider.statement.bind(provider);
   const lines = statement({
     date: input.date,
