@@ -78,17 +78,16 @@ export function platformMigrations(schema: SqlSchema): Record<string, Migration>
     '0005_orders_merchant_splits': {
       async up(db: Kysely<unknown>) {
         // SQLite takes one column per ALTER TABLE.
-        await db.schema
-          .alterTable(orders)
-          .addColumn('merchant', binaryText('varchar(64)'))
-          .execute();
+        await db.schema.alterTable(orders).addColumn('merchant', binaryText('varchar(64)')).execute();
         await db.schema
           .alterTable(orders)
           .addColumn('pending_splits', 'integer', (col) => col.notNull().defaultTo(0))
           .execute();
         // Orders stored before this migration may already carry a merchant or splits in their
         // JSON (a store written by a newer facade before the migration ran): fill the columns from it.
-        const rows = db as unknown as Kysely<Record<string, { id: string; data: string; merchant: string | null; pending_splits: number }>>;
+        const rows = db as unknown as Kysely<
+          Record<string, { id: string; data: string; merchant: string | null; pending_splits: number }>
+        >;
         let after = '';
         for (;;) {
           const batch = await rows

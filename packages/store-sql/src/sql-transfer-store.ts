@@ -7,8 +7,8 @@
  */
 import { ConflictError, ValidationError } from '@hutong/core';
 import {
-  decodeOrderCursor,
   DEFAULT_LIST_LIMIT,
+  decodeOrderCursor,
   encodeOrderCursor,
   type ListTransfersQuery,
   MAX_LIST_LIMIT,

@@ -178,9 +178,9 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
         (await s.listOrders({ hasPendingSplits })).orders.map((o) => o.id).sort();
       expect(await ids(true)).toEqual(['platSplit001']);
       expect(await ids(false)).toEqual(['platSplit002', 'platSplit003']);
-      expect(
-        await s.update({ ...pending, version: 2, updatedAt: at(5), splits: [split('sp1', 'succeeded')] }, 1),
-      ).toBe(true);
+      expect(await s.update({ ...pending, version: 2, updatedAt: at(5), splits: [split('sp1', 'succeeded')] }, 1)).toBe(
+        true,
+      );
       expect(await ids(true)).toEqual([]);
       expect(await ids(false)).toEqual(['platSplit001', 'platSplit002', 'platSplit003']);
     });
@@ -302,7 +302,8 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) {
-        if (r.status === 'rejected') expect(ConflictError.isInstance(r.reason) && r.reason.code).toBe('duplicate_transfer');
+        if (r.status === 'rejected')
+          expect(ConflictError.isInstance(r.reason) && r.reason.code).toBe('duplicate_transfer');
       }
     });
 
@@ -544,7 +545,10 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
     it('refuses to open rows with a wrong or missing key: a typed error, never garbage', async () => {
       const wrong = directory({ current: 'k1', keys: { k1: k2 } });
       const failed = await rejection(wrong.resolve('shop-42', 'alipay'));
-      expect(MerchantSecretError.isInstance(failed) && [failed.reason, failed.keyId]).toEqual(['decryption_failed', 'k1']);
+      expect(MerchantSecretError.isInstance(failed) && [failed.reason, failed.keyId]).toEqual([
+        'decryption_failed',
+        'k1',
+      ]);
       expect(StoreError.isInstance(failed) && failed.code).toBe('store_error');
       expect(String((failed as Error).message)).not.toContain(TOKEN);
       const missing = directory({ current: 'k2', keys: { k2 } });
