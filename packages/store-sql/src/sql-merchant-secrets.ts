@@ -30,7 +30,14 @@ export interface MerchantEncryptionKeys {
   readonly keys: Readonly<Record<string, string | Uint8Array>>;
 }
 
-/** Why a row's credentials could not be read. */
+/**
+ * Why a row's credentials could not be read (see {@link MerchantSecretError}).
+ *
+ * @example
+ * ```ts
+ * const reason: MerchantSecretFailure = 'unknown_key';
+ * ```
+ */
 export type MerchantSecretFailure = 'unknown_key' | 'decryption_failed';
 
 const MARKER = Symbol.for('hutong.error.MerchantSecretError');
