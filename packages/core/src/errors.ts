@@ -26,7 +26,29 @@ export type HutongErrorCode =
   | 'duplicate_order'
   | 'order_not_found'
   | 'unsupported_operation'
+  | MoneyMovementErrorCode
   | StoreErrorCode;
+
+/**
+ * Stable codes of the errors of splits and transfers:
+ * - `split_exceeds_available`: a split or a split return beyond what is left to split or return;
+ * - `refund_exceeds_unsplit`: a refund that would take money already split (return the split first);
+ * - `duplicate_split`: a split or return id reused for other content;
+ * - `duplicate_transfer`: a transfer id reused (for other content, through the facade);
+ * - `split_not_found` / `transfer_not_found`: no such split on the order, no such transfer.
+ *
+ * @example
+ * ```ts
+ * const code: MoneyMovementErrorCode = 'refund_exceeds_unsplit';
+ * ```
+ */
+export type MoneyMovementErrorCode =
+  | 'split_exceeds_available'
+  | 'refund_exceeds_unsplit'
+  | 'duplicate_split'
+  | 'duplicate_transfer'
+  | 'split_not_found'
+  | 'transfer_not_found';
 
 /**
  * Stable codes of a {@link StoreError}:
@@ -477,7 +499,15 @@ export class ConflictError extends HutongError {
   /** The order id. */
   readonly orderId: string;
 
-  constructor(code: 'version_conflict' | 'duplicate_order', orderId: string, message: string) {
+  /**
+   * @param orderId - the order's id, or the transfer's for `duplicate_transfer` (and a transfer's
+   *   `version_conflict`).
+   */
+  constructor(
+    code: 'version_conflict' | 'duplicate_order' | 'duplicate_split' | 'duplicate_transfer',
+    orderId: string,
+    message: string,
+  ) {
     super(code, message);
     this.name = 'ConflictError';
     this.orderId = orderId;
@@ -583,5 +613,113 @@ export class StoreError extends HutongError {
   /** True for a {@link StoreError} from any copy of `@hutong/core` (or of `@hutong/store-sql` 0.x). */
   static override isInstance(error: unknown): error is StoreError {
     return hasMark(error, 'StoreError');
+  }
+}
+
+/**
+ * A split, or a split return, for more than is left: what is split (pending and succeeded
+ * receivers, less what came back) plus what is refunded (pending refunds included) never exceeds
+ * what was paid, and a receiver returns at most what it received.
+ *
+ * @example
+ * ```ts
+ * await payments.split(orderId, { splitId: 'split0001', receivers: [{ type: 'merchant', account, amount: 99_999, description: '佣金' }] });
+ * // SplitExceedsAvailableError: order o1: split of 99999 fen exceeds the 1999 fen available
+ * ```
+ */
+export class SplitExceedsAvailableError extends HutongError {
+  /** The order id. */
+  readonly orderId: string;
+  /** What was asked for, in fen. */
+  readonly requested: number;
+  /** What is available, in fen. */
+  readonly available: number;
+
+  constructor(orderId: string, requested: number, available: number, what = 'split') {
+    super(
+      'split_exceeds_available',
+      `order ${orderId}: ${what} of ${requested} fen exceeds the ${available} fen available`,
+    );
+    this.name = 'SplitExceedsAvailableError';
+    this.orderId = orderId;
+    this.requested = requested;
+    this.available = available;
+    mark(this, 'SplitExceedsAvailableError');
+  }
+
+  /** True for a {@link SplitExceedsAvailableError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is SplitExceedsAvailableError {
+    return hasMark(error, 'SplitExceedsAvailableError');
+  }
+}
+
+/**
+ * A refund that fits in what was paid but would take money already split to receivers. Every
+ * wallet refunds a split order only from what the merchant still holds (WeChat Pay requires the
+ * splits to be returned first, 分账回退): return the splits (`payments.returnSplit`), then refund.
+ *
+ * @example
+ * ```ts
+ * try { await payments.refund(orderId, { refundId, amount }); }
+ * catch (e) { if (RefundExceedsUnsplitError.isInstance(e)) await returnSplitsFirst(e.split); }
+ * ```
+ */
+export class RefundExceedsUnsplitError extends HutongError {
+  /** The order id. */
+  readonly orderId: string;
+  /** The refund asked for, in fen. */
+  readonly requested: number;
+  /** What can be refunded now, in fen (paid, less refunds and what is split). */
+  readonly refundable: number;
+  /** What is split to receivers and not returned, in fen. */
+  readonly split: number;
+
+  constructor(orderId: string, requested: number, refundable: number, split: number) {
+    super(
+      'refund_exceeds_unsplit',
+      `order ${orderId}: refund of ${requested} fen exceeds the ${refundable} fen not split (${split} fen is split: return it first)`,
+    );
+    this.name = 'RefundExceedsUnsplitError';
+    this.orderId = orderId;
+    this.requested = requested;
+    this.refundable = refundable;
+    this.split = split;
+    mark(this, 'RefundExceedsUnsplitError');
+  }
+
+  /** True for a {@link RefundExceedsUnsplitError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is RefundExceedsUnsplitError {
+    return hasMark(error, 'RefundExceedsUnsplitError');
+  }
+}
+
+/**
+ * No split with that id on the order, or no transfer with that id in the store.
+ *
+ * @example
+ * ```ts
+ * await payments.getTransfer('nope0000'); // MovementNotFoundError { code: 'transfer_not_found' }
+ * ```
+ */
+export class MovementNotFoundError extends HutongError {
+  /** The split's or the transfer's id. */
+  readonly id: string;
+  /** The order of a split; `null` for a transfer. */
+  readonly orderId: string | null;
+
+  constructor(kind: 'split' | 'transfer', id: string, orderId: string | null = null) {
+    super(
+      kind === 'split' ? 'split_not_found' : 'transfer_not_found',
+      kind === 'split' ? `order ${orderId} has no split ${id}` : `transfer ${id} does not exist`,
+    );
+    this.name = 'MovementNotFoundError';
+    this.id = id;
+    this.orderId = orderId;
+    mark(this, 'MovementNotFoundError');
+  }
+
+  /** True for a {@link MovementNotFoundError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is MovementNotFoundError {
+    return hasMark(error, 'MovementNotFoundError');
   }
 }

@@ -24,13 +24,17 @@ export {
   HutongError,
   type HutongErrorCode,
   InvalidTransitionError,
+  type MoneyMovementErrorCode,
+  MovementNotFoundError,
   NetworkError,
   type NormalizedProviderCode,
   OrderNotFoundError,
   ProviderApiError,
   RefundExceedsPaidError,
+  RefundExceedsUnsplitError,
   type SignatureFailureReason,
   SignatureVerificationError,
+  SplitExceedsAvailableError,
   StoreError,
   type StoreErrorCode,
   TimeoutError,
@@ -44,6 +48,19 @@ export {
 export type { HttpHooks, RedactedRequest, RedactedResponse } from './http-client.js';
 // Money: integer fen.
 export { assertAmount, CURRENCY, type Currency, formatYuan, parseYuan } from './money.js';
+// Money moving out: splits (profit sharing) and transfers (payouts).
+export type {
+  Split,
+  SplitReceiver,
+  SplitReceiverStatus,
+  SplitReturn,
+  SplitStatus,
+  Transfer,
+  TransferPayee,
+  TransferStatus,
+} from './money-movement.js';
+export type { MoneyMovementEventMap } from './movement-events.js';
+export type { TransferReconcilerEvent } from './movement-reconciler.js';
 // The buyer's next step, and the form a `page` payment renders.
 export {
   type AppAction,
@@ -72,7 +89,15 @@ export {
 export { assertPortableId, generateId } from './order-id.js';
 export { type PaymentEvent, refundableAmount } from './order-state-machine.js';
 // Where orders live.
-export { type ListOrdersQuery, MemoryOrderStore, type OrderPage, type OrderStore } from './order-store.js';
+export {
+  type ListOrdersQuery,
+  type ListTransfersQuery,
+  MemoryOrderStore,
+  type OrderPage,
+  type OrderStore,
+  type TransferPage,
+  type TransferStore,
+} from './order-store.js';
 // What `store.outbox` is, for a store that has one (`@hutong/store-sql`).
 export type { OrderOutbox } from './outbox.js';
 // Running the outbox relay in a worker of its own (`relay: false` in the web process).
@@ -94,12 +119,14 @@ export {
 export { isPaymentMethod, PAYMENT_METHODS, type PaymentMethod } from './payment-method.js';
 // The facade.
 export {
+  type AcceptedMovementNotification,
   type AcceptedNotification,
   type ActionOf,
   type AnyProvider,
   type CreatePaymentInput,
   type CreatePaymentOutput,
   createPayments,
+  type HandleMovementNotificationResult,
   type HandleNotificationResult,
   type MethodOf,
   type Payments,
@@ -110,9 +137,15 @@ export {
   type ProviderWithId,
   type RefundInput,
   type RefundOutput,
+  type RejectedMovementNotification,
   type RejectedNotification,
   type ResumeInput,
+  type SplitInput,
+  type SplitReceiverRequest,
+  type SplitReturnInput,
   type SyncOptions,
+  type SyncTransferOptions,
+  type TransferInput,
   type TypesOf,
 } from './payments/index.js';
 export type { PaymentsEventMap, PaymentsEventType, PaymentsListener } from './payments-events.js';
@@ -128,11 +161,15 @@ export {
   type ReconcilerOptions,
   type ReconcilerPayments,
 } from './reconciler.js';
+export { splitAmount, unsplitAmount } from './split-amounts.js';
+export { MemoryTransferStore, TRANSFER_STATUSES } from './transfer-store.js';
 // Webhook endpoints around any notification handler.
 export {
   createNodeWebhookHandler,
   createWebhookHandler,
+  isMovementNotificationUrl,
   MAX_NOTIFICATION_BYTES,
+  MOVEMENT_NOTIFICATION_SEGMENT,
   type NodeWebhookHandler,
   type NodeWebhookOptions,
   type NotificationHandlerFunction,

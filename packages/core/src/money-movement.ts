@@ -43,6 +43,8 @@ export interface SplitReturn {
   /** Amount in fen. */
   readonly amount: number;
   readonly status: 'pending' | 'succeeded' | 'failed';
+  /** Shown to the receiver (WeChat `description`); kept so that a lost request is sent again as it was. */
+  readonly description?: string | undefined;
   readonly failReason?: string | undefined;
   readonly createdAt: string;
   readonly updatedAt: string;

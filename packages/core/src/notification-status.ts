@@ -13,6 +13,8 @@ const REFUSED_MESSAGE_CODES: ReadonlySet<HutongErrorCode> = new Set<HutongErrorC
   'order_not_found',
   'invalid_transition',
   'unexpected_response',
+  'split_not_found',
+  'transfer_not_found',
 ]);
 
 /**

@@ -19,8 +19,19 @@
  *
  * @packageDocumentation
  */
-import { AmountMismatchError, InvalidTransitionError, RefundExceedsPaidError, ValidationError } from './errors.js';
+import {
+  AmountMismatchError,
+  InvalidTransitionError,
+  RefundExceedsPaidError,
+  RefundExceedsUnsplitError,
+  ValidationError,
+} from './errors.js';
+import type { Split, SplitReturn } from './money-movement.js';
 import type { Order, OrderAnomaly, OrderAnomalyCode, OrderStatus, Refund } from './order.js';
+import { splitAmount, unsplitAmount } from './split-amounts.js';
+import { type SplitOrderEvent, splitTransition } from './split-transitions.js';
+
+export type { SplitOrderEvent, SplitRequestedCommand, SplitReturnRequestedCommand } from './split-transitions.js';
 
 /** The provider says the buyer has not paid yet. */
 export interface PaymentPendingEvent {
@@ -134,7 +145,7 @@ export interface RefundRequestedCommand {
  * transition(order, { type: 'refund.requested', orderId: order.id, refundId: 'r1', amount: 100 }, new Date());
  * ```
  */
-export type OrderEvent = PaymentEvent | PaymentInitiatedCommand | RefundRequestedCommand;
+export type OrderEvent = PaymentEvent | PaymentInitiatedCommand | RefundRequestedCommand | SplitOrderEvent;
 
 /** The type names of every {@link OrderEvent}. */
 export type OrderEventType = OrderEvent['type'];
@@ -150,7 +161,9 @@ export type OrderEffect =
   | { type: 'order.failed' }
   | { type: 'order.refunded'; refund: Refund; fully: boolean }
   | { type: 'refund.failed'; refund: Refund }
-  | { type: 'order.anomaly'; anomaly: OrderAnomaly; error?: AmountMismatchError | undefined };
+  | { type: 'order.anomaly'; anomaly: OrderAnomaly; error?: AmountMismatchError | undefined }
+  | { type: 'split.succeeded' | 'split.failed' | 'split.closed'; split: Split }
+  | { type: 'split.returned' | 'split.return_failed'; split: Split; splitReturn: SplitReturn };
 
 /**
  * The result of {@link transition}:
@@ -171,7 +184,7 @@ export interface TransitionResult {
  * - `illegal`: {@link InvalidTransitionError};
  * - `pay`, `pay_again`, `pay_late`, `refund`: the rules below, which need the event's data.
  */
-type Rule = OrderStatus | 'duplicate' | 'stale' | 'illegal' | 'pay' | 'pay_again' | 'pay_late' | 'refund';
+type Rule = OrderStatus | 'duplicate' | 'stale' | 'illegal' | 'pay' | 'pay_again' | 'pay_late' | 'refund' | 'split';
 
 const PAID_STATE = {
   'payment.initiated': 'illegal',
@@ -183,6 +196,10 @@ const PAID_STATE = {
   'refund.pending': 'refund',
   'refund.succeeded': 'refund',
   'refund.failed': 'refund',
+  'split.requested': 'split',
+  'split.status': 'split',
+  'split.return.requested': 'split',
+  'split.return.status': 'split',
 } as const satisfies Record<OrderEventType, Rule>;
 
 const UNPAID_REFUNDS = {
@@ -190,6 +207,10 @@ const UNPAID_REFUNDS = {
   'refund.pending': 'illegal',
   'refund.succeeded': 'illegal',
   'refund.failed': 'illegal',
+  'split.requested': 'illegal',
+  'split.status': 'illegal',
+  'split.return.requested': 'illegal',
+  'split.return.status': 'illegal',
 } as const satisfies Partial<Record<OrderEventType, Rule>>;
 
 /**
@@ -307,6 +328,8 @@ export function transition(order: Order, event: OrderEvent, now: Date): Transiti
       return payAgain(order, event as PaymentSucceededEvent, at);
     case 'refund':
       return refund(order, event as RefundEvent, at);
+    case 'split':
+      return splitTransition(order, event as SplitOrderEvent, at);
     default: {
       const next = change(order, at, {
         status: rule,
@@ -505,13 +528,11 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
         }
         if (existing.status !== 'failed') return unchanged(order, 'duplicate');
         // A refund that failed is being retried: it must still fit in what is refundable now.
-        const refundable = refundableAmount(order);
-        if (event.amount > refundable) throw new RefundExceedsPaidError(order.id, event.amount, refundable);
+        assertRefundable(order, event.amount);
         const retried: Refund = { ...existing, status: 'pending', updatedAt: at };
         return { order: withRefund(order, at, retried), outcome: 'applied', effects: [] };
       }
-      const refundable = refundableAmount(order);
-      if (event.amount > refundable) throw new RefundExceedsPaidError(order.id, event.amount, refundable);
+      assertRefundable(order, event.amount);
       const created = newRefund(event.refundId, event.amount, 'pending', at, null, event.reason ?? null);
       return { order: withRefund(order, at, created), outcome: 'applied', effects: [] };
     }
@@ -577,6 +598,18 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
       };
     }
   }
+}
+
+/**
+ * A refund the merchant asks for fits in what is refundable, and takes nothing split to receivers:
+ * every wallet refunds a split order from what the merchant still holds (WeChat Pay requires the
+ * splits returned first).
+ */
+function assertRefundable(order: Order, amount: number): void {
+  const refundable = refundableAmount(order);
+  if (amount > refundable) throw new RefundExceedsPaidError(order.id, amount, refundable);
+  const unsplit = unsplitAmount(order);
+  if (amount > unsplit) throw new RefundExceedsUnsplitError(order.id, amount, unsplit, splitAmount(order));
 }
 
 function newRefund(

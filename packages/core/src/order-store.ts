@@ -5,10 +5,33 @@
  * @packageDocumentation
  */
 import { ConflictError, ValidationError } from './errors.js';
+import {
+  compareOrderListPositions,
+  DEFAULT_LIST_LIMIT,
+  decodeOrderCursor,
+  encodeOrderCursor,
+  MAX_LIST_LIMIT,
+  type OrderListPosition,
+  orderListPosition,
+  timeFilter,
+} from './list-cursor.js';
 import type { Transfer, TransferStatus } from './money-movement.js';
 import type { Order, OrderStatus } from './order.js';
 import { checkLease, checkOutboxName, type OrderClaims, type OrderOutbox, type OutboxEvent } from './outbox.js';
+import { hasPendingSplit } from './split-amounts.js';
 import type { StatementResult } from './statement.js';
+
+export {
+  compareOrderListPositions,
+  DEFAULT_LIST_LIMIT,
+  decodeOrderCursor,
+  encodeOrderCursor,
+  MAX_LIST_LIMIT,
+  type OrderListPosition,
+  orderListPosition,
+} from './list-cursor.js';
+
+import { MemoryTransferStore } from './transfer-store.js';
 
 /**
  * Persistence for orders. {@link OrderStore.listOrders} pages through orders in the order of
@@ -172,41 +195,6 @@ export interface OrderPage {
 }
 
 /**
- * Page size of {@link OrderStore.listOrders} when none is given.
- *
- * @example
- * ```ts
- * DEFAULT_LIST_LIMIT; // 100
- * ```
- */
-export const DEFAULT_LIST_LIMIT = 100;
-
-/**
- * Largest page size {@link OrderStore.listOrders} accepts.
- *
- * @example
- * ```ts
- * await store.listOrders({ limit: MAX_LIST_LIMIT });
- * ```
- */
-export const MAX_LIST_LIMIT = 1000;
-
-/**
- * Where a page ended: the last order's `updatedAt` in epoch milliseconds, and its id. The next page
- * starts strictly after this key.
- *
- * @example
- * ```ts
- * const position: OrderListPosition = { updatedAt: Date.parse(order.updatedAt), id: order.id };
- * ```
- */
-export interface OrderListPosition {
-  /** `updatedAt` in milliseconds since the epoch. */
-  readonly updatedAt: number;
-  readonly id: string;
-}
-
-/**
  * A {@link ListOrdersQuery} checked and with its defaults applied, as a store implementation needs it.
  *
  * @example
@@ -223,86 +211,12 @@ export interface NormalizedListOrdersQuery {
   /** Epoch milliseconds, or `undefined`. */
   readonly expiresBefore: number | undefined;
   readonly hasPendingRefunds: boolean | undefined;
+  /** `ListOrdersQuery.hasPendingSplits`: a pending split or split return (see `hasPendingSplit`). */
+  readonly hasPendingSplits?: boolean | undefined;
   /** 1 to {@link MAX_LIST_LIMIT}. */
   readonly limit: number;
   /** Start strictly after this position, or at the beginning. */
   readonly after: OrderListPosition | undefined;
-}
-
-/**
- * Encodes a page position as the opaque cursor {@link OrderStore.listOrders} hands out.
- *
- * @example
- * ```ts
- * const cursor = encodeOrderCursor({ updatedAt: Date.parse(last.updatedAt), id: last.id });
- * ```
- */
-export function encodeOrderCursor(position: OrderListPosition): string {
-  return Buffer.from(JSON.stringify([position.updatedAt, position.id]), 'utf8').toString('base64url');
-}
-
-/**
- * Decodes a cursor made by {@link encodeOrderCursor}; throws `ValidationError` (field `cursor`) for
- * anything else.
- *
- * @example
- * ```ts
- * decodeOrderCursor(page.cursor); // { updatedAt: 1704067200000, id: 'order0000001' }
- * ```
- */
-export function decodeOrderCursor(cursor: string): OrderListPosition {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    decoded = undefined;
-  }
-  if (
-    !Array.isArray(decoded) ||
-    decoded.length !== 2 ||
-    !Number.isSafeInteger(decoded[0]) ||
-    typeof decoded[1] !== 'string' ||
-    encodeOrderCursor({ updatedAt: decoded[0], id: decoded[1] }) !== cursor
-  ) {
-    throw new ValidationError('cursor', 'is not a cursor handed out by listOrders');
-  }
-  return { updatedAt: decoded[0], id: decoded[1] };
-}
-
-/**
- * The position of an order in the listing order: its `updatedAt` in epoch milliseconds, and its id.
- *
- * @example
- * ```ts
- * const cursor = encodeOrderCursor(orderListPosition(page.orders.at(-1)));
- * ```
- */
-export function orderListPosition(order: Order): OrderListPosition {
-  const updatedAt = Date.parse(order.updatedAt);
-  if (Number.isNaN(updatedAt)) throw new ValidationError('updatedAt', 'is not an ISO-8601 time');
-  return { updatedAt, id: order.id };
-}
-
-/**
- * Compares two positions in the listing order: `updatedAt`, then `id` by UTF-16 code units (the
- * byte order of ASCII ids, which SQL stores reproduce with a binary collation).
- *
- * @example
- * ```ts
- * orders.sort((a, b) => compareOrderListPositions(orderListPosition(a), orderListPosition(b)));
- * ```
- */
-export function compareOrderListPositions(a: OrderListPosition, b: OrderListPosition): number {
-  if (a.updatedAt !== b.updatedAt) return a.updatedAt < b.updatedAt ? -1 : 1;
-  if (a.id === b.id) return 0;
-  return a.id < b.id ? -1 : 1;
-}
-
-function timeFilter(value: unknown, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = value instanceof Date ? value.getTime() : Number.NaN;
-  if (Number.isNaN(ms)) throw new ValidationError(field, 'must be a valid Date');
-  return ms;
 }
 
 /**
@@ -331,12 +245,16 @@ export function normalizeListOrdersQuery(query: ListOrdersQuery = {}): Normalize
   if (query.hasPendingRefunds !== undefined && typeof query.hasPendingRefunds !== 'boolean') {
     throw new ValidationError('hasPendingRefunds', 'must be a boolean');
   }
+  if (query.hasPendingSplits !== undefined && typeof query.hasPendingSplits !== 'boolean') {
+    throw new ValidationError('hasPendingSplits', 'must be a boolean');
+  }
   return {
     statuses,
     provider: query.provider,
     updatedBefore: timeFilter(query.updatedBefore, 'updatedBefore'),
     expiresBefore: timeFilter(query.expiresBefore, 'expiresBefore'),
     hasPendingRefunds: query.hasPendingRefunds,
+    hasPendingSplits: query.hasPendingSplits,
     limit,
     after: query.cursor == null ? undefined : decodeOrderCursor(query.cursor),
   };
@@ -368,6 +286,13 @@ function freezeList<T extends object>(list: readonly T[]): void {
 function freezeOrder(order: Order): Order {
   freezeList(order.refunds);
   freezeList(order.anomalies);
+  if (order.splits && !Object.isFrozen(order.splits)) {
+    for (const split of order.splits) {
+      freezeList(split.receivers);
+      freezeList(split.returns);
+    }
+    freezeList(order.splits);
+  }
   Object.freeze(order.metadata);
   return Object.freeze(order);
 }
@@ -385,6 +310,9 @@ function freezeOrder(order: Order): Order {
 export class MemoryOrderStore implements OrderStore {
   readonly #orders = new Map<string, Order>();
   readonly #claims = new Map<string, { owner: string; until: number }>();
+
+  /** The transfers (payouts), kept in memory beside the orders. */
+  readonly transfers: MemoryTransferStore = new MemoryTransferStore();
 
   /**
    * Leases on orders for reconcilers sharing this store in one process (see {@link OrderClaims}).
@@ -438,6 +366,7 @@ export class MemoryOrderStore implements OrderStore {
       if (q.statuses && !q.statuses.includes(order.status)) continue;
       if (q.provider !== undefined && order.provider !== q.provider) continue;
       if (q.hasPendingRefunds !== undefined && hasPendingRefund(order) !== q.hasPendingRefunds) continue;
+      if (q.hasPendingSplits !== undefined && hasPendingSplit(order) !== q.hasPendingSplits) continue;
       if (q.expiresBefore !== undefined) {
         if (order.expiresAt === null || !(Date.parse(order.expiresAt) < q.expiresBefore)) continue;
       }

@@ -19,6 +19,7 @@ import {
   type PruneEventsOptions,
   type ReleaseEventsOptions,
 } from './outbox-events.js';
+import { MemoryTransferStore } from './transfer-store.js';
 
 interface StoredEvent {
   readonly seq: number;
@@ -237,10 +238,13 @@ export class MemoryOutbox implements OrderOutbox {
 export class MemoryOutboxStore extends MemoryOrderStore {
   /** The outbox the store writes its events to. */
   readonly outbox: MemoryOutbox;
+  /** Transfers, whose events go to the same outbox. */
+  override readonly transfers: MemoryTransferStore;
 
   constructor(options: MemoryOutboxOptions = {}) {
     super();
     this.outbox = new MemoryOutbox(options);
+    this.transfers = new MemoryTransferStore({ outbox: this.outbox });
   }
 
   /** {@inheritDoc OrderStore.create} */

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import type { AmountMismatchError } from './errors.js';
+import type { MoneyMovementEventMap } from './movement-events.js';
 import type { Order, OrderAnomaly, Refund } from './order.js';
 
 /**
@@ -17,7 +18,7 @@ import type { Order, OrderAnomaly, Refund } from './order.js';
  * payments.on('order.paid', async ({ order }) => fulfil(order.id));
  * ```
  */
-export interface PaymentsEventMap {
+export interface PaymentsEventMap extends MoneyMovementEventMap {
   /** An order was recorded. */
   'order.created': { order: Order; eventId: string };
   /** The provider has the payment; the buyer has not paid yet. */

@@ -7,10 +7,12 @@
  * @packageDocumentation
  */
 import { NetworkError, ProviderApiError, ValidationError } from './errors.js';
+import type { Transfer } from './money-movement.js';
+import { reconcileTransfers, type TransferReconcilerEvent } from './movement-reconciler.js';
 import type { Order, OrderStatus } from './order.js';
 import type { ListOrdersQuery, OrderStore } from './order-store.js';
 import { checkLease, checkOutboxName, defaultConsumerName } from './outbox.js';
-import type { SyncOptions } from './payments/payments-types.js';
+import type { SyncOptions, SyncTransferOptions } from './payments/payments-types.js';
 
 /**
  * What the reconciler needs of the payments facade: `createPayments(...)` fits.
@@ -28,6 +30,11 @@ export interface ReconcilerPayments {
   sync(orderId: string, options?: SyncOptions): Promise<Order>;
   /** Closes the unpaid order at the provider and in the store. */
   close(orderId: string): Promise<Order>;
+  /**
+   * Asks the provider for a transfer's state and applies it (sending a `created` one the wallet
+   * never received again). Without it, transfers are not reconciled.
+   */
+  syncTransfer?(transferId: string, options?: SyncTransferOptions): Promise<Transfer>;
 }
 
 /**
@@ -62,7 +69,8 @@ export type ReconcilerEvent =
     }
   | { readonly type: 'provider.backoff'; readonly provider: string; readonly until: Date; readonly error: unknown }
   | { readonly type: 'order.skipped'; readonly orderId: string; readonly reason: 'claimed_elsewhere' }
-  | { readonly type: 'run.failed'; readonly error: unknown };
+  | { readonly type: 'run.failed'; readonly error: unknown }
+  | TransferReconcilerEvent;
 
 /**
  * Why the reconciler touched an order: `sync` (pending too long, or a refund pending) or `close`
@@ -102,6 +110,17 @@ export interface ReconcilerOptions {
    * than any request takes. Default 600 000 (ten minutes).
    */
   readonly createdAfterMs?: number | undefined;
+  /** Sync orders with a pending split or split return unchanged for this long. Default 60 000. */
+  readonly splitPendingAfterMs?: number | undefined;
+  /**
+   * Send a pending split or split return again, under the same id, when the wallet does not know
+   * it and it has been unchanged this long (as `refundResendAfterMs`). Default 300 000.
+   */
+  readonly splitResendAfterMs?: number | undefined;
+  /** Sync transfers not settled (`created`, `pending_confirmation`, `processing`) unchanged this long. Default 60 000. */
+  readonly transferPendingAfterMs?: number | undefined;
+  /** Send a `created` transfer the wallet does not know again once unchanged this long. Default 300 000. */
+  readonly transferResendAfterMs?: number | undefined;
   /** Close `created` and `pending` orders whose `expiresAt` has passed. Default `true`. */
   readonly closeExpired?: boolean | undefined;
   /** Calls to the facade in flight at once. Default 4. */
@@ -215,6 +234,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const refundPendingAfterMs = positiveInteger(options.refundPendingAfterMs, 60_000, 'refundPendingAfterMs');
   const refundResendAfterMs = positiveInteger(options.refundResendAfterMs, 300_000, 'refundResendAfterMs');
   const createdAfterMs = positiveInteger(options.createdAfterMs, 600_000, 'createdAfterMs');
+  const splitPendingAfterMs = positiveInteger(options.splitPendingAfterMs, 60_000, 'splitPendingAfterMs');
+  const splitResendAfterMs = positiveInteger(options.splitResendAfterMs, 300_000, 'splitResendAfterMs');
+  const transferPendingAfterMs = positiveInteger(options.transferPendingAfterMs, 60_000, 'transferPendingAfterMs');
+  const transferResendAfterMs = positiveInteger(options.transferResendAfterMs, 300_000, 'transferResendAfterMs');
   const concurrency = positiveInteger(options.concurrency, 4, 'concurrency');
   const maxOrders = positiveInteger(options.maxOrdersPerRun, 1000, 'maxOrdersPerRun');
   const intervalMs = positiveInteger(options.intervalMs, 30_000, 'intervalMs');
@@ -260,7 +283,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     try {
       const after = await (action === 'close'
         ? payments.close(order.id)
-        : payments.sync(order.id, { resendRefundsAfterMs: refundResendAfterMs }));
+        : payments.sync(order.id, {
+            resendRefundsAfterMs: refundResendAfterMs,
+            resendSplitsAfterMs: splitResendAfterMs,
+          }));
       backoff.delete(order.provider);
       if (after.version !== order.version) {
         counts.changed++;
@@ -269,14 +295,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     } catch (error) {
       counts.failed++;
       emit({ type: 'order.failed', action, orderId: order.id, error });
-      if (isProviderOutage(error)) {
-        const failures = (backoff.get(order.provider)?.failures ?? 0) + 1;
-        const wait = Math.min(backoffMaxMs, backoffInitialMs * 2 ** (failures - 1));
-        const until = now().getTime() + wait;
-        backoff.set(order.provider, { failures, until });
-        emit({ type: 'provider.backoff', provider: order.provider, until: new Date(until), error });
-      }
+      backOff(order.provider, error);
     }
+  }
+
+  /** Leaves a provider in an outage alone for a growing while. */
+  function backOff(provider: string, error: unknown): void {
+    if (!isProviderOutage(error)) return;
+    const failures = (backoff.get(provider)?.failures ?? 0) + 1;
+    const wait = Math.min(backoffMaxMs, backoffInitialMs * 2 ** (failures - 1));
+    const until = now().getTime() + wait;
+    backoff.set(provider, { failures, until });
+    emit({ type: 'provider.backoff', provider, until: new Date(until), error });
   }
 
   async function runOnce(): Promise<ReconcileRunResult> {
@@ -286,6 +316,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     await collect({ status: 'created', updatedBefore: new Date(at - createdAfterMs) }, 'close', work);
     await collect({ status: 'pending', updatedBefore: new Date(at - pendingAfterMs) }, 'sync', work);
     await collect({ hasPendingRefunds: true, updatedBefore: new Date(at - refundPendingAfterMs) }, 'sync', work);
+    await collect({ hasPendingSplits: true, updatedBefore: new Date(at - splitPendingAfterMs) }, 'sync', work);
 
     const counts = { changed: 0, failed: 0 };
     let deferred = 0;
@@ -319,7 +350,29 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-    return { examined: work.size, changed: counts.changed, failed: counts.failed, deferred };
+    const transfers = payments.syncTransfer
+      ? await reconcileTransfers({
+          store,
+          payments: { syncTransfer: payments.syncTransfer.bind(payments) },
+          now,
+          pendingAfterMs: transferPendingAfterMs,
+          resendAfterMs: transferResendAfterMs,
+          maxTransfers: maxOrders,
+          claims,
+          owner,
+          claimLeaseMs,
+          deferred: (provider) => (backoff.get(provider)?.until ?? 0) > now().getTime(),
+          failed: backOff,
+          succeeded: (provider) => backoff.delete(provider),
+          emit,
+        })
+      : { examined: 0, changed: 0, failed: 0, deferred: 0 };
+    return {
+      examined: work.size + transfers.examined,
+      changed: counts.changed + transfers.changed,
+      failed: counts.failed + transfers.failed,
+      deferred: deferred + transfers.deferred,
+    };
   }
 
   const loop = async () => {

@@ -216,3 +216,37 @@ export function createNodeWebhookHandler(
     }
   };
 }
+
+/**
+ * The last path segment of a provider's endpoint for split and transfer notifications: the
+ * facade's `webhookHandler(provider)` mounted at `/webhooks/wechatpay` hands requests to
+ * `/webhooks/wechatpay/movements` to `payments.handleMovementNotification`.
+ *
+ * @example
+ * ```ts
+ * createPayments({ providers, movementNotifyUrl: (id) => `https://shop.example/webhooks/${id}/${MOVEMENT_NOTIFICATION_SEGMENT}` });
+ * ```
+ */
+export const MOVEMENT_NOTIFICATION_SEGMENT = 'movements';
+
+/**
+ * Whether a notification's URL is a movement endpoint: its path ends in `/movements` (a trailing
+ * slash allowed). A URL that does not parse is not.
+ *
+ * @example
+ * ```ts
+ * isMovementNotificationUrl('https://shop.example/webhooks/wechatpay/movements'); // true
+ * isMovementNotificationUrl('https://shop.example/webhooks/wechatpay'); // false
+ * ```
+ */
+export function isMovementNotificationUrl(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  let path: string;
+  try {
+    path = new URL(url, 'http://localhost').pathname;
+  } catch {
+    return false;
+  }
+  const segments = path.split('/').filter((segment) => segment.length > 0);
+  return segments.at(-1) === MOVEMENT_NOTIFICATION_SEGMENT;
+}

@@ -14,6 +14,9 @@ const MAIN_VALUES = [
   'MemoryOrderStore',
   'MemoryOutbox',
   'MemoryOutboxStore',
+  'MemoryTransferStore',
+  'MOVEMENT_NOTIFICATION_SEGMENT',
+  'MovementNotFoundError',
   'NetworkError',
   'ORDER_STATUSES',
   'OrderNotFoundError',
@@ -21,8 +24,11 @@ const MAIN_VALUES = [
   'PAYMENT_METHODS',
   'ProviderApiError',
   'RefundExceedsPaidError',
+  'RefundExceedsUnsplitError',
   'SignatureVerificationError',
+  'SplitExceedsAvailableError',
   'StoreError',
+  'TRANSFER_STATUSES',
   'TimeoutError',
   'UnexpectedResponseError',
   'UnsupportedOperationError',
@@ -37,12 +43,15 @@ const MAIN_VALUES = [
   'createWebhookHandler',
   'formatYuan',
   'generateId',
+  'isMovementNotificationUrl',
   'isPaymentMethod',
   'parseYuan',
   'refundableAmount',
   'refuseConnectRequests',
   'renderAutoSubmitForm',
+  'splitAmount',
   'toNotificationRequest',
+  'unsplitAmount',
 ];
 
 /** Store authors' helpers: in `@hutong/core/store-kit`, never on the main entry. */
@@ -59,9 +68,13 @@ const STORE_KIT_VALUES = [
   'defaultConsumerName',
   'encodeOrderCursor',
   'hasPendingRefund',
+  'hasPendingSplit',
   'normalizeListOrdersQuery',
+  'normalizeListTransfersQuery',
   'orderListPosition',
   'outboxEventId',
+  'transferListPosition',
+  'transferOutboxKey',
 ];
 
 describe('entry points', () => {

@@ -14,3 +14,5 @@
 export * from './order-store-tests.js';
 export * from './outbox-store-tests.js';
 export * from './provider-conformance.js';
+export * from './split-store-tests.js';
+export * from './transfer-store-tests.js';

@@ -19,7 +19,7 @@ export interface OutboxStoreTestOptions {
   createStore(): OrderStore | Promise<OrderStore>;
 }
 
-const paidEvent = (order: Order, index = 0): OutboxEvent => ({
+const paidEvent = (order: Order, index = 0): Extract<OutboxEvent, { type: 'order.paid' }> => ({
   id: `${order.id}:${order.version}:${index}`,
   type: 'order.paid',
   orderId: order.id,

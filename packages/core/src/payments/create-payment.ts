@@ -79,6 +79,7 @@ export async function createPayment(context: PaymentsContext, input: CreatePayme
   if (!provider.capabilities.methods.includes(method))
     throw new UnsupportedOperationError(provider.id, `method ${method}`);
   if (method === 'pos' && !parsed.authCode) throw new ValidationError('authCode', 'is required for pos payments');
+  if (parsed.split && !provider.capabilities.split) throw new UnsupportedOperationError(provider.id, 'split payments');
   const orderId = parsed.orderId ?? generateId();
   assertPortableId(orderId, 'orderId');
   const request: CreatePaymentRequest = {
@@ -95,6 +96,7 @@ export async function createPayment(context: PaymentsContext, input: CreatePayme
     authCode: parsed.authCode ?? null,
     clientIp: parsed.clientIp ?? null,
     providerOptions: parsed.providerOptions ?? {},
+    ...(parsed.split ? { split: true } : {}),
   };
   // What the provider needs is checked before anything is stored or any event fires.
   provider.validatePayment?.(request);

@@ -7,8 +7,10 @@
 import { ValidationError } from '../errors.js';
 import { MemoryOrderStore, type OrderStore } from '../order-store.js';
 import { PaymentsEmitter } from '../payments-events.js';
+import { cancelTransfer } from './cancel-transfer.js';
 import { closeOrder } from './close-order.js';
 import { createPayment } from './create-payment.js';
+import { handleMovementNotification } from './handle-movement-notification.js';
 import { handleNotification } from './handle-notification.js';
 import { warnOfMemoryStoreInProduction } from './memory-store-warning.js';
 import { payWithCode } from './pay-with-code.js';
@@ -20,7 +22,11 @@ import { droppedListenerErrors } from './payments-warnings.js';
 import { nodeWebhookHandler, webhookHandler } from './payments-webhooks.js';
 import { refundOrder } from './refund-order.js';
 import { resumePayment } from './resume-payment.js';
+import { getSplit, returnSplit, splitOrder } from './split-order.js';
 import { syncOrder } from './sync-order.js';
+import { syncTransfer } from './sync-transfer.js';
+import { createTransfer } from './transfer.js';
+import { getTransfer, transfersOf } from './transfer-apply.js';
 
 function checkProvider(provider: AnyProvider, index: number): void {
   const field = `providers.${index}`;
@@ -67,6 +73,9 @@ function providerMap<P extends AnyProvider>(providers: readonly P[]): Map<string
 export function createPayments<const P extends AnyProvider>(options: PaymentsOptions<P>): Payments<P> {
   const providers = providerMap(options.providers);
   if (typeof options.notifyUrl === 'string') checkNotifyUrl(options.notifyUrl, 'options.notifyUrl');
+  if (typeof options.movementNotifyUrl === 'string') {
+    checkNotifyUrl(options.movementNotifyUrl, 'options.movementNotifyUrl');
+  }
   const store: OrderStore = options.store ?? new MemoryOrderStore();
   warnOfMemoryStoreInProduction(store);
   const emitter = new PaymentsEmitter(options.onListenerError ?? droppedListenerErrors());
@@ -82,6 +91,7 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     outbox: store.outbox,
     relay,
     notifyUrl: options.notifyUrl as PaymentsContext['notifyUrl'],
+    movementNotifyUrl: options.movementNotifyUrl as PaymentsContext['movementNotifyUrl'],
   };
   const payments: Payments<P> = {
     createPayment: ((input) => createPayment(context, input)) as Payments<P>['createPayment'],
@@ -92,6 +102,15 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     close: (orderId) => closeOrder(context, orderId),
     refund: (orderId, input) => refundOrder(context, orderId, input),
     getOrder: (orderId) => getOrder(context, orderId),
+    split: (orderId, input) => splitOrder(context, orderId, input),
+    returnSplit: (orderId, input) => returnSplit(context, orderId, input),
+    getSplit: (orderId, splitId) => getSplit(context, orderId, splitId),
+    transfer: (input) => createTransfer(context, input),
+    cancelTransfer: (transferId) => cancelTransfer(context, transferId),
+    getTransfer: (transferId) => getTransfer(context, transferId),
+    listTransfers: (query) => transfersOf(context).list(query),
+    syncTransfer: (transferId, syncOptions) => syncTransfer(context, transferId, syncOptions),
+    handleMovementNotification: (providerId, input) => handleMovementNotification(context, providerId, input),
     on(type, listener) {
       const off = emitter.on(type, listener);
       if (relay && type !== 'notification.rejected' && relayOptions?.autoStart !== false) relay.start();

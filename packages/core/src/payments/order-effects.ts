@@ -26,6 +26,15 @@ export async function emitEffects(
       case 'refund.failed':
         await emitter.emit(effect.type, { order, refund: effect.refund, eventId });
         break;
+      case 'split.succeeded':
+      case 'split.failed':
+      case 'split.closed':
+        await emitter.emit(effect.type, { order, split: effect.split, eventId });
+        break;
+      case 'split.returned':
+      case 'split.return_failed':
+        await emitter.emit(effect.type, { order, split: effect.split, splitReturn: effect.splitReturn, eventId });
+        break;
       case 'order.anomaly':
         await emitter.emit(
           effect.type,
@@ -52,6 +61,13 @@ export function outboxEvents(order: Order, effects: readonly OrderEffect[]): Out
         return { ...base, type: effect.type, payload: { order, refund: effect.refund } };
       case 'order.anomaly':
         return { ...base, type: effect.type, payload: { order, anomaly: effect.anomaly } };
+      case 'split.succeeded':
+      case 'split.failed':
+      case 'split.closed':
+        return { ...base, type: effect.type, payload: { order, split: effect.split } };
+      case 'split.returned':
+      case 'split.return_failed':
+        return { ...base, type: effect.type, payload: { order, split: effect.split, splitReturn: effect.splitReturn } };
       default:
         return { ...base, type: effect.type, payload: { order } };
     }

@@ -28,6 +28,8 @@ export interface PaymentsContext {
   readonly relay: OutboxRelay | undefined;
   /** The facade's default notification URL. */
   readonly notifyUrl: PaymentsOptions['notifyUrl'];
+  /** The notification URL of splits and transfers. */
+  readonly movementNotifyUrl?: PaymentsOptions['movementNotifyUrl'];
 }
 
 /** The configured provider with this id; a `ValidationError` for any other id. */

@@ -29,6 +29,7 @@ export const createInputSchema = z.object({
   clientIp: z.optional(ipAddress),
   metadata: z.optional(z.record(z.string(), z.string())),
   providerOptions: z.optional(z.record(z.string(), z.unknown())),
+  split: z.optional(z.boolean()),
 });
 
 /** A payment code scanned at the till. */

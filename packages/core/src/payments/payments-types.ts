@@ -5,10 +5,11 @@
  * @packageDocumentation
  */
 import type { OrderNotFoundError } from '../errors.js';
+import type { Split, SplitReturn, Transfer } from '../money-movement.js';
 import type { NextAction, PosAction } from '../next-action.js';
 import type { Order, OrderAnomaly, Refund } from '../order.js';
 import type { PaymentEvent, TransitionResult } from '../order-state-machine.js';
-import type { MemoryOrderStore, OrderStore } from '../order-store.js';
+import type { ListTransfersQuery, MemoryOrderStore, OrderStore, TransferPage } from '../order-store.js';
 import type { OutboxRelay, OutboxRelayOptions } from '../outbox.js';
 import type { PAYMENT_CODE_RULES, PaymentCodeRule } from '../payment-code.js';
 import type { PaymentMethod } from '../payment-method.js';
@@ -16,6 +17,15 @@ import type { PaymentsEventType, PaymentsListener } from '../payments-events.js'
 import type { PaymentProvider, ProviderTypes } from '../provider-spec.js';
 import type { NodeWebhookHandler, NodeWebhookOptions } from '../webhook-handlers.js';
 import type { NotificationInput, WebhookResponse } from '../webhook-request.js';
+import type {
+  HandleMovementNotificationResult,
+  SplitInput,
+  SplitReturnInput,
+  SyncTransferOptions,
+  TransferInput,
+} from './movement-types.js';
+
+export type * from './movement-types.js';
 
 /**
  * Options of {@link createPayments}.
@@ -40,6 +50,11 @@ export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
   store?: OrderStore | undefined;
   /** Default notification URL: a string, or a function of the provider id. */
   notifyUrl?: (string | ((provider: P['id']) => string)) | undefined;
+  /**
+   * Notification URL of splits and transfers (`payments.movementWebhookHandler`, or the payments
+   * endpoint's path followed by `/movements`): a string, or a function of the provider id. Default none.
+   */
+  movementNotifyUrl?: (string | ((provider: P['id']) => string)) | undefined;
   /** The clock. Default `() => new Date()`. */
   now?: (() => Date) | undefined;
   /** How many times a write that lost a race is re-read and re-applied. Default 16. */
@@ -147,6 +162,12 @@ export interface CreatePaymentInput<P extends AnyProvider = AnyProvider, M exten
   metadata?: Record<string, string> | undefined;
   /** Options only the chosen provider understands; unknown keys are refused. */
   providerOptions?: ProviderOptionsOf<P> | undefined;
+  /**
+   * `true`: the payment will be split after it is paid (`payments.split`): the wallet holds the
+   * funds until the splits are done (WeChat Pay `profit_sharing`, Alipay `royalty_freeze`). Only
+   * for providers with `capabilities.split`.
+   */
+  split?: boolean | undefined;
 }
 
 /** Result of {@link Payments.createPayment}: the order and the buyer's next step for its method. */
@@ -242,6 +263,11 @@ export interface SyncOptions {
    * wallet's answer is thrown, as before).
    */
   readonly resendRefundsAfterMs?: number | undefined;
+  /**
+   * Likewise for a pending split or split return the wallet does not know: sent again under the
+   * same id once unchanged this long. Default: never.
+   */
+  readonly resendSplitsAfterMs?: number | undefined;
 }
 
 /** Result of {@link Payments.refund}. */
@@ -340,6 +366,40 @@ export interface Payments<P extends AnyProvider = any> {
   refund(orderId: string, input: RefundInput): Promise<RefundOutput>;
   /** The stored order; throws {@link OrderNotFoundError}. */
   getOrder(orderId: string): Promise<Order>;
+  /**
+   * Splits a paid order between receivers (profit sharing), recorded on the order by `splitId` and
+   * sent once. What is split plus what is refunded never exceeds what was paid
+   * (`SplitExceedsAvailableError`); a refund never takes what is split (`RefundExceedsUnsplitError`:
+   * return it first). A refusal the wallet stated marks the split failed; any other failure leaves
+   * it pending for the reconciler. Both are thrown.
+   */
+  split(orderId: string, input: SplitInput): Promise<Split>;
+  /** Takes back part of what one receiver got from a split (分账回退), recorded by `returnId` and sent once. */
+  returnSplit(orderId: string, input: SplitReturnInput): Promise<SplitReturn>;
+  /** The split as stored on its order; throws `MovementNotFoundError` (`split_not_found`). */
+  getSplit(orderId: string, splitId: string): Promise<Split>;
+  /**
+   * Pays a wallet user (payout): stored `created` by `transferId` exactly once (a store without
+   * `transfers` is an `UnsupportedOperationError`), then sent. The same id with the same content
+   * returns the same transfer; with other content it is a `ConflictError` (`duplicate_transfer`).
+   */
+  transfer(input: TransferInput<P['id']>): Promise<Transfer>;
+  /** Cancels a transfer the payee has not confirmed, where the wallet can (WeChat Pay). */
+  cancelTransfer(transferId: string): Promise<Transfer>;
+  /** The stored transfer; throws `MovementNotFoundError` (`transfer_not_found`). */
+  getTransfer(transferId: string): Promise<Transfer>;
+  /** One page of stored transfers, oldest `updatedAt` first. */
+  listTransfers(query?: ListTransfersQuery): Promise<TransferPage>;
+  /**
+   * Asks the wallet for a transfer's state and applies it; with `resendAfterMs`, a `created`
+   * transfer the wallet never received is sent again under the same id (the reconciler passes it).
+   */
+  syncTransfer(transferId: string, options?: SyncTransferOptions): Promise<Transfer>;
+  /**
+   * Verifies a notification about a split, a split return or a transfer, binds it to its record,
+   * applies it atomically and returns the reply to send, as {@link Payments.handleNotification}. Never throws.
+   */
+  handleMovementNotification(provider: P['id'], input: NotificationInput): Promise<HandleMovementNotificationResult>;
   /**
    * Subscribes to a facade event; returns the unsubscribe function. With a store that has an outbox,
    * the first listener of an order or refund event starts {@link Payments.relay} (unless

@@ -4,12 +4,16 @@
  *
  * @packageDocumentation
  */
+
 import {
   createNodeWebhookHandler,
   createWebhookHandler,
+  isMovementNotificationUrl,
   type NodeWebhookHandler,
   type NodeWebhookOptions,
 } from '../webhook-handlers.js';
+import type { NotificationInput } from '../webhook-request.js';
+import { handleMovementNotification } from './handle-movement-notification.js';
 import { handleNotification } from './handle-notification.js';
 import { type PaymentsContext, providerById } from './payments-context.js';
 
@@ -19,10 +23,21 @@ function rejected(context: PaymentsContext, providerId: string): (error: unknown
   };
 }
 
+/**
+ * The handler of one provider's endpoint: a request whose path ends in `/movements` is a split or
+ * transfer notification, any other a payment or refund notification.
+ */
+function routed(context: PaymentsContext, providerId: string) {
+  return (input: NotificationInput) =>
+    isMovementNotificationUrl(input.url)
+      ? handleMovementNotification(context, providerId, input)
+      : handleNotification(context, providerId, input);
+}
+
 /** A `(Request) => Promise<Response>` endpoint for one provider. */
 export function webhookHandler(context: PaymentsContext, providerId: string): (request: Request) => Promise<Response> {
   providerById(context, providerId);
-  return createWebhookHandler((input) => handleNotification(context, providerId, input), rejected(context, providerId));
+  return createWebhookHandler(routed(context, providerId), rejected(context, providerId));
 }
 
 /** A Node `http` endpoint for one provider. */
@@ -32,9 +47,5 @@ export function nodeWebhookHandler(
   options?: NodeWebhookOptions,
 ): NodeWebhookHandler {
   providerById(context, providerId);
-  return createNodeWebhookHandler(
-    (input) => handleNotification(context, providerId, input),
-    rejected(context, providerId),
-    options,
-  );
+  return createNodeWebhookHandler(routed(context, providerId), rejected(context, providerId), options);
 }

@@ -12,6 +12,7 @@ import { getOrder, type PaymentsContext, providerById } from './payments-context
 import type { AnyProvider, SyncOptions } from './payments-types.js';
 import { callProvider, isDefinitiveRefusal, requireCapability } from './provider-call.js';
 import { sendRefund } from './refund-send.js';
+import { syncSplits } from './sync-splits.js';
 
 /** Whether the wallet answered that it has no such refund (it never received the request). */
 function unknownToWallet(error: unknown): boolean {
@@ -68,5 +69,5 @@ export async function syncOrder(context: PaymentsContext, orderId: string, optio
       latest = (await applyEvent(context, event, provider.id)).order;
     }
   }
-  return latest;
+  return syncSplits(context, provider, latest, options);
 }

@@ -32,6 +32,19 @@ export * from '../reply-binding.js';
 export * from '../rsa-keys.js';
 export { z } from '../schema.js';
 export * from '../signature-window.js';
+export {
+  type MovementMismatch,
+  splitReturnMismatch,
+  splitStatusMismatch,
+  transferStatusMismatch,
+} from '../split-binding.js';
+export {
+  FINAL_TRANSFER_STATUSES,
+  redactTransfer,
+  type TransferEffect,
+  type TransferTransitionResult,
+  transitionTransfer,
+} from '../transfer-state-machine.js';
 export * from '../validation.js';
 export { normalizeHeaders } from '../webhook-request.js';
 export * from './spec.js';

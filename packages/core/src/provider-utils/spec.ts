@@ -37,6 +37,9 @@ export type {
   RefundPendingEvent,
   RefundRequestedCommand,
   RefundSucceededEvent,
+  SplitOrderEvent,
+  SplitRequestedCommand,
+  SplitReturnRequestedCommand,
   TransitionResult,
 } from '../order-state-machine.js';
 export type {

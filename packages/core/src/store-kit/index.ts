@@ -16,6 +16,7 @@
  */
 
 export type { MerchantAccount, MerchantDirectory } from '../merchant.js';
+export { transferOutboxKey } from '../movement-events.js';
 export {
   compareOrderListPositions,
   DEFAULT_LIST_LIMIT,
@@ -54,3 +55,10 @@ export {
   type PruneEventsOptions,
   type ReleaseEventsOptions,
 } from '../outbox.js';
+export { hasPendingSplit } from '../split-amounts.js';
+export {
+  type MemoryTransferStoreOptions,
+  type NormalizedListTransfersQuery,
+  normalizeListTransfersQuery,
+  transferListPosition,
+} from '../transfer-store.js';

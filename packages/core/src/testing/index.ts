@@ -13,10 +13,12 @@
  * @packageDocumentation
  */
 export * from './deliver.js';
+export * from './fake-movements.js';
 export * from './fake-provider.js';
 export * from './fake-signature.js';
 export * from './outcomes.js';
 export * from './sample-order.js';
+export * from './sample-transfer.js';
 export * from './serve-sandbox.js';
 export * from './test-certificate.js';
 export * from './wallet-sandbox.js';

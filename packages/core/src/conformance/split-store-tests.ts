@@ -1,0 +1,107 @@
+/**
+ * The split part of the `OrderStore` contract: an order's splits are stored exactly, and
+ * `listOrders({ hasPendingSplits })` finds the orders with a pending split or split return.
+ *
+ * @packageDocumentation
+ */
+import type { Order, OrderStore, Split } from '@hutong/core';
+import { sampleOrder } from '@hutong/core/testing';
+import { describe, expect, it } from 'vitest';
+
+/** Options of {@link runSplitOrderStoreTests}. */
+export interface SplitOrderStoreTestOptions {
+  /** Suite name, e.g. `PostgresOrderStore`. */
+  name: string;
+  /** A fresh, empty store for each test. */
+  createStore(): OrderStore | Promise<OrderStore>;
+}
+
+const at = (second: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, second)).toISOString();
+
+function split(id: string, status: Split['status'], returnStatus?: 'pending' | 'succeeded'): Split {
+  return {
+    id,
+    amount: 300,
+    status,
+    receivers: [
+      {
+        type: 'merchant',
+        account: '1900000109',
+        amount: 300,
+        description: '平台佣金',
+        status: status === 'pending' ? 'pending' : 'succeeded',
+      },
+    ],
+    finish: false,
+    providerSplitId: status === 'pending' ? null : 'ps1',
+    returns:
+      returnStatus === undefined
+        ? []
+        : [
+            {
+              id: `${id}r`,
+              account: '1900000109',
+              amount: 100,
+              status: returnStatus,
+              description: '回退',
+              createdAt: at(1),
+              updatedAt: at(1),
+            },
+          ],
+    createdAt: at(1),
+    updatedAt: at(1),
+  };
+}
+
+function paidOrder(id: string, splits: Split[] | undefined, second: number): Order {
+  return sampleOrder({
+    id,
+    status: 'paid',
+    paidAmount: 1999,
+    providerTransactionId: `txn${id}`,
+    updatedAt: at(second),
+    ...(splits === undefined ? {} : { splits }),
+  });
+}
+
+/**
+ * Registers vitest tests for the split part of an {@link OrderStore}: splits round-trip exactly,
+ * and `hasPendingSplits` matches an order with a `pending` split or a `pending` split return,
+ * combined with the other filters.
+ *
+ * @example
+ * ```ts
+ * import { runSplitOrderStoreTests } from '@hutong/core/conformance';
+ * runSplitOrderStoreTests({ name: 'PostgresOrderStore', createStore: () => openStore() });
+ * ```
+ */
+export function runSplitOrderStoreTests(options: SplitOrderStoreTestOptions): void {
+  describe(`OrderStore splits: ${options.name}`, () => {
+    it('stores an order with splits, receivers and returns exactly', async () => {
+      const store = await options.createStore();
+      const order = paidOrder('splitStore0001', [split('split0001', 'succeeded', 'succeeded')], 1);
+      await store.create(order);
+      expect(await store.get(order.id)).toEqual(order);
+      const next = { ...order, splits: [...(order.splits ?? []), split('split0002', 'pending')], version: 2 };
+      expect(await store.update(next, 1)).toBe(true);
+      expect(await store.get(order.id)).toEqual(next);
+    });
+
+    it('hasPendingSplits finds a pending split or a pending split return, and nothing else', async () => {
+      const store = await options.createStore();
+      await store.create(paidOrder('splitStore0011', [split('split0011', 'pending')], 1));
+      await store.create(paidOrder('splitStore0012', [split('split0012', 'succeeded', 'pending')], 2));
+      await store.create(paidOrder('splitStore0013', [split('split0013', 'succeeded', 'succeeded')], 3));
+      await store.create(paidOrder('splitStore0014', undefined, 4));
+      const ids = async (hasPendingSplits: boolean, extra: object = {}) =>
+        (await store.listOrders({ hasPendingSplits, ...extra })).orders.map((o) => o.id);
+      expect(await ids(true)).toEqual(['splitStore0011', 'splitStore0012']);
+      expect(await ids(false)).toEqual(['splitStore0013', 'splitStore0014']);
+      expect(await ids(true, { updatedBefore: new Date(at(2)) })).toEqual(['splitStore0011']);
+      // An update that settles the split takes the order out of the filter.
+      const settled = paidOrder('splitStore0011', [split('split0011', 'succeeded')], 5);
+      expect(await store.update({ ...settled, version: 2 }, 1)).toBe(true);
+      expect(await ids(true)).toEqual(['splitStore0012']);
+    });
+  });
+}

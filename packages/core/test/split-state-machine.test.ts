@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConflictError,
+  InvalidTransitionError,
+  MovementNotFoundError,
+  type Order,
+  RefundExceedsUnsplitError,
+  SplitExceedsAvailableError,
+  splitAmount,
+  unsplitAmount,
+  ValidationError,
+} from '../src/index.js';
+import type { SplitStatusEvent } from '../src/provider-utils/index.js';
+import { transition } from '../src/provider-utils/index.js';
+import { sampleOrder } from '../src/testing/index.js';
+
+const NOW = new Date('2024-05-01T08:00:00.000Z');
+const paid = sampleOrder({ status: 'paid', amount: 1000, paidAmount: 1000, providerTransactionId: 'txn1' });
+
+const receivers = [
+  { type: 'merchant' as const, account: 'shop0001', amount: 300, description: '平台佣金' },
+  { type: 'personal' as const, account: 'guide0001', amount: 200, description: '导游分成' },
+];
+
+function split(order: Order, splitId = 'split0001', list = receivers, finish = false): Order {
+  return transition(order, { type: 'split.requested', orderId: order.id, splitId, receivers: list, finish }, NOW).order;
+}
+
+function settled(order: Order, splitId = 'split0001', status: SplitStatusEvent['status'] = 'succeeded'): Order {
+  const receiverStatus = status === 'succeeded' ? 'succeeded' : status === 'pending' ? 'pending' : status;
+  const found = order.splits?.find((s) => s.id === splitId);
+  const event: SplitStatusEvent = {
+    type: 'split.status',
+    orderId: order.id,
+    splitId,
+    status,
+    receivers: (found?.receivers ?? []).map((r) => ({ account: r.account, amount: r.amount, status: receiverStatus })),
+  };
+  return transition(order, event, NOW).order;
+}
+
+describe('split.requested', () => {
+  it('records a pending split of a paid order, its amount the sum of its receivers', () => {
+    const result = transition(
+      paid,
+      { type: 'split.requested', orderId: paid.id, splitId: 'split0001', receivers, finish: false },
+      NOW,
+    );
+    expect(result.outcome).toBe('applied');
+    expect(result.order.version).toBe(paid.version + 1);
+    expect(result.order.splits).toEqual([
+      expect.objectContaining({ id: 'split0001', amount: 500, status: 'pending', finish: false, returns: [] }),
+    ]);
+    expect(result.order.splits?.[0]?.receivers.map((r) => r.status)).toEqual(['pending', 'pending']);
+    expect(splitAmount(result.order)).toBe(500);
+    expect(unsplitAmount(result.order)).toBe(500);
+  });
+
+  it('refuses unpaid and fully refunded orders', () => {
+    for (const order of [
+      sampleOrder({ status: 'pending' }),
+      { ...paid, status: 'refunded' as const, refundedAmount: 1000 },
+    ]) {
+      expect(() => split(order)).toThrow(InvalidTransitionError);
+    }
+  });
+
+  it('is idempotent by split id: the same receivers change nothing, other receivers are a ConflictError', () => {
+    const once = split(paid);
+    const again = transition(
+      once,
+      { type: 'split.requested', orderId: paid.id, splitId: 'split0001', receivers, finish: false },
+      NOW,
+    );
+    expect(again.outcome).toBe('duplicate');
+    expect(again.order).toBe(once);
+    const other = [{ ...receivers[0], amount: 301 } as (typeof receivers)[0]];
+    let error: unknown;
+    try {
+      split(once, 'split0001', other);
+    } catch (e) {
+      error = e;
+    }
+    expect(ConflictError.isInstance(error) && error.code).toBe('duplicate_split');
+  });
+
+  it('never lets what is split plus what is refunded (pending included) exceed what was paid', () => {
+    const refunding = transition(
+      paid,
+      { type: 'refund.requested', orderId: paid.id, refundId: 'refund0001', amount: 600 },
+      NOW,
+    ).order;
+    expect(() => split(refunding)).toThrow(SplitExceedsAvailableError);
+    const fits = split(refunding, 'split0001', [receivers[0] as (typeof receivers)[0]]);
+    expect(unsplitAmount(fits)).toBe(100);
+    expect(() => split(fits, 'split0002', [{ ...receivers[1], amount: 101 } as (typeof receivers)[1]])).toThrow(
+      SplitExceedsAvailableError,
+    );
+  });
+
+  it('refuses a refund that would take what is split (RefundExceedsUnsplitError), but not one that fits', () => {
+    const withSplit = split(paid);
+    let error: unknown;
+    try {
+      transition(withSplit, { type: 'refund.requested', orderId: paid.id, refundId: 'refund0001', amount: 501 }, NOW);
+    } catch (e) {
+      error = e;
+    }
+    expect(RefundExceedsUnsplitError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'refund_exceeds_unsplit', refundable: 500, split: 500 });
+    const refunded = transition(
+      withSplit,
+      { type: 'refund.requested', orderId: paid.id, refundId: 'refund0001', amount: 500 },
+      NOW,
+    );
+    expect(refunded.outcome).toBe('applied');
+  });
+
+  it('refuses a receiver named twice and any split after a split that finished the order', () => {
+    expect(() => split(paid, 'split0001', [receivers[0], receivers[0]] as typeof receivers)).toThrow(ValidationError);
+    const finished = split(paid, 'split0001', receivers, true);
+    expect(() => split(finished, 'split0002', [{ ...receivers[0], amount: 1 } as (typeof receivers)[0]])).toThrow(
+      ValidationError,
+    );
+  });
+});
+
+describe('split.status', () => {
+  it('settles the split with one split.succeeded effect; the same report again is a duplicate', () => {
+    const pendingSplit = split(paid);
+    const event: SplitStatusEvent = {
+      type: 'split.status',
+      orderId: paid.id,
+      splitId: 'split0001',
+      status: 'succeeded',
+      receivers: receivers.map((r) => ({ account: r.account, amount: r.amount, status: 'succeeded' as const })),
+      providerSplitId: 'ps1',
+    };
+    const result = transition(pendingSplit, event, NOW);
+    expect(result.effects).toEqual([{ type: 'split.succeeded', split: result.order.splits?.[0] }]);
+    expect(result.order.splits?.[0]).toMatchObject({ status: 'succeeded', providerSplitId: 'ps1' });
+    expect(transition(result.order, event, NOW).outcome).toBe('duplicate');
+    expect(transition(result.order, { ...event, status: 'pending' }, NOW).outcome).toBe('stale');
+  });
+
+  it('is bound to its split: another amount, a receiver too many or too few, another split id change nothing', () => {
+    const pendingSplit = split(paid);
+    const good = receivers.map((r) => ({ account: r.account, amount: r.amount, status: 'succeeded' as const }));
+    const base = {
+      type: 'split.status' as const,
+      orderId: paid.id,
+      splitId: 'split0001',
+      status: 'succeeded' as const,
+    };
+    const tampered = [
+      { ...base, receivers: [{ ...good[0], amount: 3000 }, good[1]] },
+      { ...base, receivers: [...good, { account: 'thief0001', amount: 1, status: 'succeeded' as const }] },
+      { ...base, receivers: [good[0]] },
+      { ...base, receivers: [good[0], { ...good[1], account: 'thief0001' }] },
+    ];
+    for (const event of tampered) {
+      expect(() => transition(pendingSplit, event as SplitStatusEvent, NOW)).toThrow(ValidationError);
+    }
+    expect(() => transition(pendingSplit, { ...base, splitId: 'split9999', receivers: good }, NOW)).toThrow(
+      MovementNotFoundError,
+    );
+  });
+
+  it('a failed split holds nothing: its amount is available to split or refund again', () => {
+    const failed = settled(split(paid), 'split0001', 'failed');
+    expect(failed.splits?.[0]?.status).toBe('failed');
+    expect(unsplitAmount(failed)).toBe(1000);
+  });
+
+  it('records receivers that settle while the split is still pending, without an effect', () => {
+    const pendingSplit = split(paid);
+    const result = transition(
+      pendingSplit,
+      {
+        type: 'split.status',
+        orderId: paid.id,
+        splitId: 'split0001',
+        status: 'pending',
+        receivers: [
+          { account: 'shop0001', amount: 300, status: 'succeeded' },
+          { account: 'guide0001', amount: 200, status: 'pending' },
+        ],
+      },
+      NOW,
+    );
+    expect(result.outcome).toBe('applied');
+    expect(result.effects).toEqual([]);
+    expect(result.order.splits?.[0]?.receivers.map((r) => r.status)).toEqual(['succeeded', 'pending']);
+  });
+});
+
+describe('split returns', () => {
+  const returnOf = (order: Order, amount: number, returnId = 'return0001', account = 'shop0001') =>
+    transition(
+      order,
+      { type: 'split.return.requested', orderId: order.id, splitId: 'split0001', returnId, account, amount },
+      NOW,
+    );
+
+  it('only from a receiver that was paid, and at most what it got', () => {
+    expect(() => returnOf(split(paid), 100)).toThrow(SplitExceedsAvailableError);
+    const done = settled(split(paid));
+    expect(() => returnOf(done, 301)).toThrow(SplitExceedsAvailableError);
+    expect(() => returnOf(done, 100, 'return0001', 'nobody001')).toThrow(ValidationError);
+    const requested = returnOf(done, 300);
+    expect(requested.order.splits?.[0]?.returns).toEqual([
+      expect.objectContaining({ id: 'return0001', account: 'shop0001', amount: 300, status: 'pending' }),
+    ]);
+    expect(() => returnOf(requested.order, 1, 'return0002')).toThrow(SplitExceedsAvailableError);
+  });
+
+  it('is idempotent by return id, and a succeeded return makes its amount refundable again', () => {
+    const done = settled(split(paid));
+    const requested = returnOf(done, 100).order;
+    expect(returnOf(requested, 100).outcome).toBe('duplicate');
+    expect(() => returnOf(requested, 101)).toThrow(ConflictError);
+    // Pending, the return still counts as split.
+    expect(unsplitAmount(requested)).toBe(500);
+    const result = transition(
+      requested,
+      {
+        type: 'split.return.status',
+        orderId: paid.id,
+        splitId: 'split0001',
+        returnId: 'return0001',
+        amount: 100,
+        status: 'succeeded',
+      },
+      NOW,
+    );
+    expect(result.effects.map((e) => e.type)).toEqual(['split.returned']);
+    expect(unsplitAmount(result.order)).toBe(600);
+    expect(() =>
+      transition(
+        requested,
+        {
+          type: 'split.return.status',
+          orderId: paid.id,
+          splitId: 'split0001',
+          returnId: 'return0001',
+          amount: 99,
+          status: 'succeeded',
+        },
+        NOW,
+      ),
+    ).toThrow(ValidationError);
+  });
+});
