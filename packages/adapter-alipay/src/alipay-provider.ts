@@ -38,7 +38,7 @@ import {
 } from './alipay-payments.js';
 import { queryAlipayRefund, refundAlipayPayment } from './alipay-refunds.js';
 import type { AlipayOAuthToken } from './alipay-replies.js';
-import { type AlipayBillType, alipayBillDownloadUrl } from './alipay-statements.js';
+import { type AlipayBillType, alipayBillDownloadUrl, alipayStatement } from './alipay-statements.js';
 
 /**
  * What `my.tradePay` takes in an Alipay mini program (the `jsapi` action's `params`).
@@ -105,6 +105,8 @@ export interface AlipayProvider<Id extends string = 'alipay'>
    * valid for 30 seconds. `date` is `yyyy-MM-dd` (daily) or `yyyy-MM` (monthly).
    */
   billDownloadUrl(request: { type: AlipayBillType; date: string }): Promise<string>;
+  /** The day's statement (`kind` `trade` or `signcustomer`), downloaded and parsed as a stream: `alipay-statements.ts`. */
+  statement: NonNullable<PaymentProvider['statement']>;
   /** Cancels a payment (`alipay.trade.cancel`): closes it, or refunds it if the buyer has paid. */
   cancelPayment(orderId: string): Promise<{ action: string | undefined }>;
   /**
@@ -130,6 +132,7 @@ const CAPABILITIES: ProviderCapabilities = {
   refundQuery: true,
   refundNotifications: true,
   resume: true,
+  statements: true,
 };
 
 /**
@@ -167,6 +170,7 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
     verifyNotification: async (request) => verifyAlipayNotification(request, config),
     acknowledgeNotification: alipayAcknowledgement,
     billDownloadUrl: (request) => alipayBillDownloadUrl(context, request),
+    statement: (request) => alipayStatement(context, request),
     cancelPayment: (orderId) => cancelAlipayPayment(context, orderId),
     oauthToken: (code) => exchangeAlipayAuthCode(context.client, code, id),
     oauth: (oauthOptions) => createAlipayOAuth(context.client, { appId: config.appId, provider: id }, oauthOptions),

@@ -1,11 +1,16 @@
 /**
- * Statements (对账单): the download URL of a day's or month's bill.
+ * Statements (对账单): the download URL of a day's or month's bill
+ * (`alipay.data.dataservice.bill.downloadurl.query`, for the app's own account or, with the
+ * merchant's `app_auth_token`, an ISV merchant's), and `statement`: the zip at that URL downloaded
+ * and parsed as a stream of {@link StatementLine}s.
  *
  * @packageDocumentation
  */
-import { ValidationError } from '@hutong/core';
+import { ProviderApiError, UnexpectedResponseError, ValidationError } from '@hutong/core';
+import type { ProviderStatementRequest, StatementLine } from '@hutong/core/provider-utils';
 import type { AlipayContext } from './alipay-client.js';
 import { readAlipayBillDownloadUrlReply } from './alipay-replies.js';
+import { parseAlipayBill } from './alipay-statements-parser.js';
 
 /**
  * A statement (对账单) kind: `trade` (business transactions) or `signcustomer` (account flows).
@@ -18,9 +23,13 @@ import { readAlipayBillDownloadUrlReply } from './alipay-replies.js';
  */
 export type AlipayBillType = 'trade' | 'signcustomer';
 
+/** The largest statement zip read, in bytes (256 MiB). */
+const MAX_BILL_BYTES = 256 * 1024 * 1024;
+
 /**
  * `alipay.data.dataservice.bill.downloadurl.query`: the statement's download URL (valid for 30
- * seconds). `date` is `yyyy-MM-dd` (daily) or `yyyy-MM` (monthly).
+ * seconds). `date` is `yyyy-MM-dd` (daily) or `yyyy-MM` (monthly); `appAuthToken` asks for an ISV
+ * merchant's statement (sent as the signed `app_auth_token` parameter, redacted from hooks).
  *
  * @example
  * ```ts
@@ -29,13 +38,104 @@ export type AlipayBillType = 'trade' | 'signcustomer';
  */
 export async function alipayBillDownloadUrl(
   context: AlipayContext,
-  { type, date }: { type: AlipayBillType; date: string },
+  { type, date, appAuthToken }: { type: AlipayBillType; date: string; appAuthToken?: string | undefined },
 ): Promise<string> {
   if (!/^\d{4}-\d{2}(-\d{2})?$/.test(date)) throw new ValidationError('date', 'must be yyyy-MM-dd or yyyy-MM');
+  if (type !== 'trade' && type !== 'signcustomer')
+    throw new ValidationError('type', "must be 'trade' or 'signcustomer'");
   const node = await context.client.call(
     'alipay.data.dataservice.bill.downloadurl.query',
     { bill_type: type, bill_date: date },
-    { idempotent: true },
+    { idempotent: true, ...(appAuthToken ? { params: { app_auth_token: appAuthToken } } : {}) },
   );
   return readAlipayBillDownloadUrlReply(node, context.id);
+}
+
+/** A response body's bytes as they arrive, up to `limit`; the body is cancelled when the reader stops. */
+async function* bodyChunks(body: ReadableStream<Uint8Array>, limit: number, provider: string) {
+  const reader = body.getReader();
+  let total = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      total += value.byteLength;
+      if (total > limit)
+        throw new UnexpectedResponseError(provider, 'too_large', `the statement is larger than ${limit} bytes`, {
+          field: 'bill',
+        });
+      yield value;
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Downloads the statement zip at `url` as a stream (the time limit covers the reply's arrival, not
+ * the reading of a file of any size). The URL comes from a verified reply; the file itself is not
+ * signed by Alipay.
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of downloadAlipayBill(context, url)) zip.push(chunk);
+ * ```
+ */
+export async function* downloadAlipayBill(context: AlipayContext, url: string): AsyncGenerator<Uint8Array> {
+  const { config } = context;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), config.timeoutMs);
+  let response: Response;
+  try {
+    response = await (config.fetch ?? globalThis.fetch)(url, { signal: controller.signal, redirect: 'follow' });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.status !== 200 || !response.body) {
+    await response.body?.cancel().catch(() => {});
+    throw new ProviderApiError({
+      provider: context.id,
+      providerCode: `HTTP_${response.status}`,
+      normalizedCode: response.status >= 500 ? 'system_busy' : 'unknown',
+      httpStatus: response.status,
+    });
+  }
+  yield* bodyChunks(response.body, MAX_BILL_BYTES, context.id);
+}
+
+/**
+ * `provider.statement`: the day's statement of `kind` `trade` (default, 业务明细) or `signcustomer`
+ * (账务明细), for the app's own account or `request.merchant` (an ISV merchant, by its
+ * `fields.appAuthToken`), downloaded and parsed as a stream ({@link parseAlipayBill}).
+ *
+ * @group Statements
+ * @example
+ * ```ts
+ * for await (const line of alipayStatement(context, { date: '2024-05-01' })) console.log(line.orderId, line.amount);
+ * ```
+ */
+export function alipayStatement(
+  context: AlipayContext,
+  request: ProviderStatementRequest,
+): AsyncIterable<StatementLine> {
+  return (async function* () {
+    const kind = request.kind ?? 'trade';
+    if (kind !== 'trade' && kind !== 'signcustomer')
+      throw new ValidationError('kind', "must be 'trade' or 'signcustomer'");
+    const merchant = request.merchant ?? undefined;
+    if (merchant && !merchant.enabled) throw new ValidationError('merchant', `${merchant.merchant} is disabled`);
+    const appAuthToken = merchant?.fields.appAuthToken;
+    if (merchant && !appAuthToken) throw new ValidationError('merchant', `${merchant.merchant} has no appAuthToken`);
+    const url = await alipayBillDownloadUrl(context, { type: kind, date: request.date, appAuthToken });
+    yield* parseAlipayBill(downloadAlipayBill(context, url), {
+      provider: context.id,
+      merchant: merchant?.merchant ?? null,
+      malformed: request.malformed,
+      onSkipped: request.onSkipped,
+    });
+  })();
 }

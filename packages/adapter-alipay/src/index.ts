@@ -30,3 +30,9 @@ export type { AlipayInstallments, AlipayPaymentOptions } from './alipay-payment-
 export { type AlipayActions, type AlipayJsapiParams, type AlipayProvider, alipay } from './alipay-provider.js';
 export type { AlipayOAuthToken } from './alipay-replies.js';
 export type { AlipayBillType } from './alipay-statements.js';
+export {
+  AlipayBillError,
+  type AlipayBillParseOptions,
+  parseAlipayBill,
+  parseAlipayBillCsv,
+} from './alipay-statements-parser.js';

@@ -385,7 +385,7 @@ describe('operations', () => {
 
   it('returns the statement download URL', async () => {
     const { provider } = facade();
-    expect(await provider.billDownloadUrl({ type: 'trade', date: '2024-05-01' })).toContain('bill_date=2024-05-01');
+    expect(await provider.billDownloadUrl({ type: 'trade', date: '2024-05-01' })).toContain('bizDates=20240501');
     const error = await rejectionOf(provider.billDownloadUrl({ type: 'trade', date: '2024/05/01' }));
     expect(ValidationError.isInstance(error) && error.field).toBe('date');
   });

@@ -15,7 +15,17 @@
  * @packageDocumentation
  */
 
-export type { WechatpayBillRequest } from './wechatpay-bills.js';
+export type {
+  WechatpayBillRequest,
+  WechatpayFundflowBillRequest,
+  WechatpayStatementRequest,
+} from './wechatpay-bills.js';
+export {
+  parseWechatpayBill,
+  WechatpayBillError,
+  type WechatpayBillKind,
+  type WechatpayBillParseOptions,
+} from './wechatpay-bills-parser.js';
 export {
   signWechatpayAppParams,
   signWechatpayJsapiParams,

@@ -1,16 +1,22 @@
 /**
- * WeChat Pay's trade bill: the signed reply naming the file's download URL and SHA1 hash, and the
- * download of the (unsigned) file, authenticated by that hash.
+ * WeChat Pay's bills: the signed replies naming each file's download URL and SHA1 hash (trade bill
+ * `/v3/bill/tradebill`, fund-flow bill `/v3/bill/fundflowbill`), the download of the (unsigned)
+ * file authenticated by that hash, and `statement`: the day's bill downloaded and parsed as a
+ * stream of {@link StatementLine}s.
  *
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
-import { ProviderApiError, UnexpectedResponseError, ValidationError } from '@hutong/core';
+import { ProviderApiError, ValidationError } from '@hutong/core';
+import type { ProviderStatementRequest, StatementLine } from '@hutong/core/provider-utils';
+import { openWechatpayBill } from './wechatpay-bills-download.js';
+import { parseWechatpayBill, WechatpayBillError } from './wechatpay-bills-parser.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
 import { readWechatpayBill, type WechatpayBill } from './wechatpay-replies.js';
 
 /**
- * A trade bill request: the day (`yyyy-MM-dd`, China time) and which trades.
+ * A trade bill request: the day (`yyyy-MM-dd`, China time), which trades, and optionally a
+ * sub-merchant (partner mode) and a gzip file.
  *
  * @group Bills
  * @example
@@ -19,9 +25,57 @@ import { readWechatpayBill, type WechatpayBill } from './wechatpay-replies.js';
  * ```
  */
 export interface WechatpayBillRequest {
+  /** The day, `yyyy-MM-dd` (China time). */
   date: string;
+  /** `ALL` (default), `SUCCESS` (payments only) or `REFUND` (refunds only). */
   type?: 'ALL' | 'SUCCESS' | 'REFUND' | undefined;
+  /** Partner mode: the sub-merchant's bill (`sub_mchid`). */
+  subMchId?: string | undefined;
+  /** Ask for the file gzipped (`tar_type=GZIP`). Default `false` (`true` in `statement`). */
+  gzip?: boolean | undefined;
 }
+
+/**
+ * A fund-flow bill request: the day and the account (`BASIC` 基本账户, `OPERATION` 运营账户, `FEES`
+ * 手续费账户).
+ *
+ * @group Bills
+ * @example
+ * ```ts
+ * const request: WechatpayFundflowBillRequest = { date: '2024-05-01', accountType: 'FEES' };
+ * ```
+ */
+export interface WechatpayFundflowBillRequest {
+  /** The day, `yyyy-MM-dd` (China time). */
+  date: string;
+  /** The account: `BASIC` (default), `OPERATION` or `FEES`. */
+  accountType?: 'BASIC' | 'OPERATION' | 'FEES' | undefined;
+  /** Ask for the file gzipped (`tar_type=GZIP`). Default `false`. */
+  gzip?: boolean | undefined;
+}
+
+/**
+ * What `statement` takes: the spec's request, `kind` `trade` (default) or `fundflow`, and
+ * optionally the trade bill's `billType` (default `ALL`) or the fund-flow bill's `accountType`
+ * (default `BASIC`).
+ *
+ * @group Bills
+ * @example
+ * ```ts
+ * const request: WechatpayStatementRequest = { date: '2024-05-01', kind: 'fundflow', accountType: 'FEES' };
+ * ```
+ */
+export interface WechatpayStatementRequest extends ProviderStatementRequest {
+  /** `trade` (default, 交易账单) or `fundflow` (资金账单). */
+  kind?: 'trade' | 'fundflow' | undefined;
+  /** The trade bill's `bill_type`. Default `ALL`. */
+  billType?: WechatpayBillRequest['type'];
+  /** The fund-flow bill's account. Default `BASIC`. */
+  accountType?: WechatpayFundflowBillRequest['accountType'];
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const SUB_MCHID = /^\d{1,32}$/;
 
 /**
  * The bill operations of one provider.
@@ -29,26 +83,41 @@ export interface WechatpayBillRequest {
  * @group Bills
  * @example
  * ```ts
- * const { downloadTradeBill } = createWechatpayBills(context);
- * const csv = await downloadTradeBill({ date: '2024-05-01' });
+ * const { downloadTradeBill, statement } = createWechatpayBills(context);
+ * for await (const line of statement({ date: '2024-05-01' })) console.log(line.orderId, line.amount);
  * ```
  */
 export function createWechatpayBills(context: WechatpayOperationContext) {
-  const { id, client, replies } = context;
+  const { id, client, replies, config } = context;
 
-  async function tradeBill({ date, type = 'ALL' }: WechatpayBillRequest): Promise<WechatpayBill> {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ValidationError('date', 'must be yyyy-MM-dd');
+  async function tradeBill({ date, type = 'ALL', subMchId, gzip }: WechatpayBillRequest): Promise<WechatpayBill> {
+    if (!DATE.test(date)) throw new ValidationError('date', 'must be yyyy-MM-dd');
     if (!['ALL', 'SUCCESS', 'REFUND'].includes(type))
       throw new ValidationError('type', 'must be ALL, SUCCESS or REFUND');
-    const reply = await client.request({
-      method: 'GET',
-      path: `/v3/bill/tradebill?bill_date=${date}&bill_type=${type}`,
-    });
-    return readWechatpayBill(replies, reply);
+    if (subMchId !== undefined && !SUB_MCHID.test(subMchId))
+      throw new ValidationError('subMchId', 'must be a WeChat Pay merchant id');
+    let path = `/v3/bill/tradebill?bill_date=${date}&bill_type=${type}`;
+    if (subMchId !== undefined) path += `&sub_mchid=${subMchId}`;
+    if (gzip) path += '&tar_type=GZIP';
+    return readWechatpayBill(replies, await client.request({ method: 'GET', path }));
   }
 
+  async function fundflowBill({
+    date,
+    accountType = 'BASIC',
+    gzip,
+  }: WechatpayFundflowBillRequest): Promise<WechatpayBill> {
+    if (!DATE.test(date)) throw new ValidationError('date', 'must be yyyy-MM-dd');
+    if (!['BASIC', 'OPERATION', 'FEES'].includes(accountType))
+      throw new ValidationError('accountType', 'must be BASIC, OPERATION or FEES');
+    let path = `/v3/bill/fundflowbill?bill_date=${date}&account_type=${accountType}`;
+    if (gzip) path += '&tar_type=GZIP';
+    return readWechatpayBill(replies, await client.request({ method: 'GET', path }));
+  }
+
+  /** The whole trade bill as text (kept for compatibility; `statement` streams instead). */
   async function downloadTradeBill(request: WechatpayBillRequest): Promise<string> {
-    const bill = await tradeBill(request);
+    const bill = await tradeBill({ ...request, gzip: false });
     const response = await client.download(bill.downloadUrl);
     if (response.status !== 200) {
       throw new ProviderApiError({
@@ -61,13 +130,34 @@ export function createWechatpayBills(context: WechatpayOperationContext) {
     }
     // The file is not signed: its SHA1 from the signed bill reply is what authenticates it.
     const hash = createHash('sha1').update(response.bytes).digest('hex');
-    if (hash !== bill.hashValue) {
-      throw new UnexpectedResponseError(id, 'malformed', 'the downloaded bill does not match its SHA1 hash', {
-        field: 'bill',
-      });
-    }
+    if (hash !== bill.hashValue)
+      throw new WechatpayBillError(id, 'the downloaded bill does not match its SHA1 hash', undefined);
     return response.text;
   }
 
-  return { tradeBill, downloadTradeBill };
+  function statement(request: WechatpayStatementRequest): AsyncIterable<StatementLine> {
+    return (async function* () {
+      const kind = request.kind ?? 'trade';
+      if (kind !== 'trade' && kind !== 'fundflow') throw new ValidationError('kind', "must be 'trade' or 'fundflow'");
+      const merchant = request.merchant ?? undefined;
+      if (merchant && !merchant.enabled) throw new ValidationError('merchant', `${merchant.merchant} is disabled`);
+      if (merchant && kind === 'fundflow')
+        throw new ValidationError('kind', "a sub-merchant's fund-flow bill is not supported; use 'trade'");
+      const bill =
+        kind === 'trade'
+          ? await tradeBill({ date: request.date, type: request.billType, subMchId: merchant?.accountId, gzip: true })
+          : await fundflowBill({ date: request.date, accountType: request.accountType, gzip: true });
+      yield* parseWechatpayBill(openWechatpayBill(config, bill), {
+        kind,
+        provider: id,
+        merchant: merchant?.merchant ?? null,
+        malformed: request.malformed,
+        onSkipped: request.onSkipped,
+        mchId: config.mchId,
+        subMchId: merchant?.accountId,
+      });
+    })();
+  }
+
+  return { tradeBill, fundflowBill, downloadTradeBill, statement };
 }

@@ -14,9 +14,10 @@ import type {
   ProviderCapabilities,
   ProviderTypes,
   ResumePaymentRequest,
+  StatementLine,
 } from '@hutong/core/provider-utils';
 import { checkRefusal } from '@hutong/core/provider-utils';
-import { createWechatpayBills, type WechatpayBillRequest } from './wechatpay-bills.js';
+import { createWechatpayBills, type WechatpayBillRequest, type WechatpayStatementRequest } from './wechatpay-bills.js';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
 import type { WechatpayAppParams, WechatpayJsapiParams } from './wechatpay-client-signatures.js';
 import { verifyWechatpayNotification, wechatpayAcknowledgement } from './wechatpay-notification.js';
@@ -69,6 +70,8 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
   closePayment: NonNullable<PaymentProvider['closePayment']>;
   refund: NonNullable<PaymentProvider['refund']>;
   queryRefund: NonNullable<PaymentProvider['queryRefund']>;
+  /** The day's trade (`kind: 'trade'`) or fund-flow (`'fundflow'`) bill, downloaded and parsed as a stream: `wechatpay-bills.ts`. */
+  statement(request: WechatpayStatementRequest): AsyncIterable<StatementLine>;
   /** The trade bill of a day (`/v3/bill/tradebill`): its download URL and SHA1 hash. */
   tradeBill(request: WechatpayBillRequest): Promise<WechatpayBill>;
   /**
@@ -101,6 +104,7 @@ const CAPABILITIES: ProviderCapabilities = {
   refundQuery: true,
   refundNotifications: true,
   resume: true,
+  statements: true,
 };
 
 /**
@@ -130,7 +134,7 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
 
   const context: WechatpayOperationContext = { id, config, client, replies };
   const { place, signedAction, reversePayment } = createWechatpayPayments(context);
-  const { tradeBill, downloadTradeBill } = createWechatpayBills(context);
+  const { tradeBill, downloadTradeBill, statement } = createWechatpayBills(context);
 
   return {
     specificationVersion: 'v1',
@@ -233,6 +237,8 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
     tradeBill,
 
     downloadTradeBill,
+
+    statement,
 
     reversePayment,
 

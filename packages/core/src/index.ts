@@ -95,6 +95,7 @@ export {
   MemoryOrderStore,
   type OrderPage,
   type OrderStore,
+  type StatementResultStore,
   type TransferPage,
   type TransferStore,
 } from './order-store.js';
@@ -135,6 +136,7 @@ export {
   type PayWithCodeInput,
   type ProviderOptionsOf,
   type ProviderWithId,
+  type ReconcileStatementInput,
   type RefundInput,
   type RefundOutput,
   type RejectedMovementNotification,
@@ -163,6 +165,26 @@ export {
 } from './reconciler.js';
 export { splitAmount, unsplitAmount } from './split-amounts.js';
 export { MemoryTransferStore, TRANSFER_STATUSES } from './transfer-store.js';
+// Statements: matching a day's statement against the store (`payments.reconcileStatement` runs it).
+export type {
+  StatementDifference,
+  StatementDifferenceCode,
+  StatementLine,
+  StatementLineKind,
+  StatementRequest,
+  StatementResult,
+  StatementTotals,
+} from './statement.js';
+export { type StatementWindow, statementDayWindow } from './statement-day.js';
+export {
+  countStatementDifferences,
+  type StatementDifferenceCounts,
+  type StatementEventMap,
+  statementEventKey,
+  statementOutboxEvents,
+} from './statement-events.js';
+export { matchStatement, type StatementMatch, type StatementMatchOptions } from './statement-match.js';
+export { MemoryStatementResultStore } from './statement-result-store.js';
 // Webhook endpoints around any notification handler.
 export {
   createNodeWebhookHandler,

@@ -20,6 +20,7 @@ import type { Order, OrderStatus } from './order.js';
 import { checkLease, checkOutboxName, type OrderClaims, type OrderOutbox, type OutboxEvent } from './outbox.js';
 import { hasPendingSplit } from './split-amounts.js';
 import type { StatementResult } from './statement.js';
+import { MemoryStatementResultStore } from './statement-result-store.js';
 
 export {
   compareOrderListPositions,
@@ -348,6 +349,19 @@ export class MemoryOrderStore implements OrderStore {
   /** {@inheritDoc OrderStore.get} */
   async get(id: string): Promise<Order | undefined> {
     return this.#orders.get(id);
+  }
+
+  /** Results of statement reconciliation, in memory like the orders. */
+  readonly statements: StatementResultStore = new MemoryStatementResultStore();
+
+  /** {@inheritDoc OrderStore.getMany} */
+  async getMany(ids: readonly string[]): Promise<Order[]> {
+    const found: Order[] = [];
+    for (const id of new Set(ids)) {
+      const order = this.#orders.get(id);
+      if (order) found.push(order);
+    }
+    return found;
   }
 
   /** {@inheritDoc OrderStore.update} */

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeAlipayForm, formatAlipayTime, responseNodeName } from '@hutong/adapter-alipay/protocol';
 import { formatYuan, parseYuan } from '@hutong/core';
 import { signedReply } from './alipay-sandbox-messages.js';
+import { answerAlipayBillDownloadUrl, recordAlipaySandboxRefund } from './alipay-sandbox-routes-bills.js';
 import { type AlipaySandboxState, failure, NOT_EXIST, type SandboxNode } from './alipay-sandbox-state.js';
 
 /** How long an auth code is good for: Alipay documents minutes to a day; the sandbox takes 10 minutes. */
@@ -103,6 +104,7 @@ function refund(state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
       return failure('40004', 'Business Failed', 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
     }
     trade.refunds.set(requestNo, amount);
+    recordAlipaySandboxRefund(trade, requestNo, state.now());
     if (state.refunded(trade) === trade.amount) trade.status = 'TRADE_CLOSED';
   }
   return {
@@ -149,13 +151,6 @@ function oauthToken(state: AlipaySandboxState, _biz: SandboxNode, params: Record
   };
 }
 
-function billDownloadUrl(_state: AlipaySandboxState, biz: SandboxNode): SandboxNode {
-  return {
-    ...OK,
-    bill_download_url: `https://dwbillcenter.alipay.com/sandbox?bill_date=${String(biz.bill_date)}&bill_type=${String(biz.bill_type)}`,
-  };
-}
-
 /** The methods the sandbox answers; any other is `isv.invalid-method`. */
 const METHODS: Readonly<Record<string, MethodHandler>> = {
   'alipay.trade.precreate': precreate,
@@ -167,7 +162,7 @@ const METHODS: Readonly<Record<string, MethodHandler>> = {
   'alipay.trade.refund': refund,
   'alipay.trade.fastpay.refund.query': refundQuery,
   'alipay.system.oauth.token': oauthToken,
-  'alipay.data.dataservice.bill.downloadurl.query': billDownloadUrl,
+  'alipay.data.dataservice.bill.downloadurl.query': answerAlipayBillDownloadUrl,
 };
 
 /**

@@ -14,6 +14,7 @@ import { formatYuan, type NotificationInput, UnsupportedOperationError, Validati
 import { serveSandbox, type WalletSandbox, type WalletSandboxServer } from '@hutong/core/testing';
 import { type AlipaySandboxHostileHooks, createAlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
 import { signedNotification } from './alipay-sandbox-messages.js';
+import { serveAlipayBillFile } from './alipay-sandbox-routes-bills.js';
 import { answerBrowserRequest } from './alipay-sandbox-routes-browser.js';
 import { answerGatewayRequest } from './alipay-sandbox-routes-gateway.js';
 import {
@@ -119,7 +120,9 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
   async function serve(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text();
-    const page = await answerBrowserRequest(state, request.method, url, body, payAndNotify);
+    const page =
+      (await answerBrowserRequest(state, request.method, url, body, payAndNotify)) ??
+      serveAlipayBillFile(state, request.method, url);
     if (page) return page;
     // Only the gateway answers API calls; any other path is not Alipay's (404), as the real host does.
     if (url.pathname !== GATEWAY_PATH) {

@@ -104,6 +104,7 @@ export function createWechatpaySandboxEvents(context: {
       if (!refund)
         throw new ValidationError('refundId', `the WeChat Pay sandbox has no refund ${refundId} of ${orderId}`);
       refund.status = settle.fail ? 'ABNORMAL' : 'SUCCESS';
+      if (!settle.fail) refund.successTime = state.now();
       return addressed(notifier.refunded(transaction, refundId), refund.notifyUrl);
     },
     probe(orderId) {

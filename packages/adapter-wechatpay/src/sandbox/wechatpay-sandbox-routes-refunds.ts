@@ -48,6 +48,7 @@ function applyForRefund(state: WechatpaySandboxState, body: Json): SandboxReply 
       amount: amount?.refund as number,
       status: 'PROCESSING',
       notifyUrl: (body.notify_url as string | undefined) ?? transaction.notifyUrl,
+      createdAt: state.now(),
     });
     transaction.tradeState = 'REFUND';
   }

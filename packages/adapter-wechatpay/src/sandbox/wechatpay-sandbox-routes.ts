@@ -17,6 +17,7 @@ import {
 } from '@hutong/adapter-wechatpay/protocol';
 import type { SandboxReplyTampering } from '@hutong/core/testing';
 import type { WechatpaySandboxKeys } from './wechatpay-sandbox-keys.js';
+import { routeWechatpayBills, serveWechatpayBillFile } from './wechatpay-sandbox-routes-bills.js';
 import { routeDownloads } from './wechatpay-sandbox-routes-downloads.js';
 import { routePayments } from './wechatpay-sandbox-routes-payments.js';
 import { routeRefunds } from './wechatpay-sandbox-routes-refunds.js';
@@ -90,7 +91,9 @@ export function createWechatpaySandboxRoutes(context: {
   function route(method: string, url: URL, body: Json): { reply: SandboxReply; aboutTrade: boolean } {
     const trade = routePayments(state, method, url, body) ?? routeRefunds(state, method, url, body);
     if (trade) return { reply: trade, aboutTrade: true };
-    const download = routeDownloads({ state, keys, appId: context.appId, apiV3Key: context.apiV3Key }, method, url);
+    const download =
+      routeWechatpayBills(state, method, url) ??
+      routeDownloads({ state, keys, appId: context.appId, apiV3Key: context.apiV3Key }, method, url);
     return {
       reply: download ?? errorReply(404, 'NOT_FOUND', `no such API: ${method} ${url.pathname}`),
       aboutTrade: false,
@@ -124,6 +127,8 @@ export function createWechatpaySandboxRoutes(context: {
   function handle(method: string, href: string, headers: Headers, bodyText: string): Response {
     const url = new URL(href);
     let reply = checkRequest(method, url, headers, bodyText);
+    const billFile = reply ? undefined : serveWechatpayBillFile(state, method, url);
+    if (billFile) return billFile;
     let breakSignature = false;
     const cannedAt = state.canned.findIndex((entry) => entry.path.test(url.pathname));
     if (!reply && cannedAt !== -1) reply = (state.canned.splice(cannedAt, 1)[0] as { reply: SandboxReply }).reply;

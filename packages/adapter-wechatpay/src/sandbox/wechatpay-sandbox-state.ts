@@ -22,6 +22,9 @@ export interface WechatpaySandboxRefund {
   amount: number;
   status: 'PROCESSING' | 'SUCCESS' | 'CLOSED' | 'ABNORMAL';
   notifyUrl: string | undefined;
+  /** When it was requested and when it succeeded (the bills list it by these). */
+  createdAt?: Date | undefined;
+  successTime?: Date | undefined;
 }
 
 /**

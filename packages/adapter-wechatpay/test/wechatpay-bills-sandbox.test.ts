@@ -1,0 +1,161 @@
+import { createPayments, MemoryOrderStore, UnexpectedResponseError, ValidationError } from '@hutong/core';
+import type { StatementLine } from '@hutong/core/provider-utils';
+import { describe, expect, it } from 'vitest';
+import { WechatpayBillError } from '../src/index.js';
+import { collect, thrown } from './bill-helpers.js';
+import { sandboxed } from './sandbox-setup.js';
+
+/** 2025-03-01 10:00 in China. */
+const NOW = new Date('2025-03-01T02:00:00Z');
+const DAY = '2025-03-01';
+
+function facade(options: Parameters<typeof sandboxed>[0] = {}) {
+  let clock = NOW.getTime();
+  const context = sandboxed({ now: () => new Date(clock), ...options });
+  const payments = createPayments({
+    providers: [context.provider],
+    store: new MemoryOrderStore(),
+    notifyUrl: 'https://shop.example/webhooks/wechatpay',
+    now: () => new Date(clock),
+  });
+  return { ...context, payments, tick: (ms: number) => (clock += ms) };
+}
+
+/** A paid order of 19.99 and a settled refund of 5.00 of it, a minute apart. */
+async function payAndRefund(context: ReturnType<typeof facade>) {
+  const { payments, sandbox, tick } = context;
+  const { order } = await payments.createPayment({
+    provider: 'wechatpay',
+    method: 'qr',
+    amount: 1999,
+    subject: '龙井',
+  });
+  await payments.handleNotification('wechatpay', sandbox.pay(order.id));
+  tick(60_000);
+  await payments.refund(order.id, { amount: 500, refundId: 'refund0001' });
+  await payments.handleNotification('wechatpay', sandbox.settleRefund(order.id, 'refund0001'));
+  const trade = sandbox.trade(order.id);
+  return { orderId: order.id, transactionId: trade?.transactionId as string, refund: trade?.refunds.get('refund0001') };
+}
+
+// The sandbox signs with RSA on every call: generous time on a loaded machine (nothing here is timed).
+describe('WeChat Pay sandbox bills → provider.statement', { timeout: 120_000 }, () => {
+  it('the trade bill (ALL, gzip) of the day yields exactly the payment and the refund made on the sandbox', async () => {
+    const context = facade();
+    const { orderId, transactionId, refund } = await payAndRefund(context);
+    const lines = await collect(context.provider.statement({ date: DAY }));
+    const common = {
+      provider: 'wechatpay',
+      merchant: null,
+      orderId,
+      providerTradeId: transactionId,
+      currency: 'CNY' as const,
+    };
+    expect(lines).toEqual([
+      {
+        ...common,
+        kind: 'payment',
+        amount: 1999,
+        fee: 12, // 0.6% of 19.99 = 0.11994 yuan, rounded to the fen
+        time: '2025-03-01T10:00:00+08:00',
+        line: 2,
+        raw: expect.stringMatching(/^`2025-03-01 10:00:00,`wxd678efh567hg6787,`1234567891,`0,`,`/),
+      },
+      {
+        ...common,
+        kind: 'refund',
+        refundId: 'refund0001',
+        amount: 500,
+        fee: -3, // -0.03000
+        time: '2025-03-01T10:01:00+08:00',
+        line: 3,
+        raw: expect.stringContaining(`\`${refund?.refundId},\`refund0001,\`5.00,\``),
+      },
+    ] satisfies StatementLine[]);
+    const asked = context.requests.find((r) => r.url.includes('/v3/bill/tradebill'));
+    expect(asked?.url).toMatch(/\?bill_date=2025-03-01&bill_type=ALL&tar_type=GZIP$/);
+    expect(context.requests.some((r) => r.url.includes('/v3/billdownload/file'))).toBe(true);
+  });
+
+  it('another day has no records (an empty bill with its zero summary)', async () => {
+    const context = facade();
+    await payAndRefund(context);
+    expect(await collect(context.provider.statement({ date: '2025-02-28' }))).toEqual([]);
+  });
+
+  it.each([
+    ['SUCCESS', ['payment']],
+    ['REFUND', ['refund']],
+  ] as const)('bill_type %s: its own column set, its own records', async (billType, kinds) => {
+    const context = facade();
+    const { orderId } = await payAndRefund(context);
+    const lines = await collect(context.provider.statement({ date: DAY, billType } as never));
+    expect(lines.map((l) => [l.kind, l.orderId])).toEqual(kinds.map((kind) => [kind, orderId]));
+    if (billType === 'REFUND') expect(lines[0]?.time).toBe('2025-03-01T10:01:00+08:00'); // 退款成功时间
+  });
+
+  it('the fund-flow bill: the payment in, its fee out, the refund out (less the fee returned)', async () => {
+    const context = facade();
+    const { orderId, transactionId, refund } = await payAndRefund(context);
+    const lines = await collect(context.provider.statement({ date: DAY, kind: 'fundflow' }));
+    expect(lines.map((l) => [l.kind, l.amount, l.orderId, l.refundId, l.providerTradeId, l.time])).toEqual([
+      ['payment', 1999, orderId, undefined, transactionId, '2025-03-01T10:00:00+08:00'],
+      ['fee', 12, orderId, undefined, transactionId, '2025-03-01T10:00:00+08:00'],
+      ['refund', 497, null, 'refund0001', refund?.refundId, '2025-03-01T10:01:00+08:00'],
+    ]);
+    expect(context.requests.find((r) => r.url.includes('fundflowbill'))?.url).toMatch(
+      /\?bill_date=2025-03-01&account_type=BASIC&tar_type=GZIP$/,
+    );
+  });
+
+  it('a sub-merchant (request.merchant) asks for its sub_mchid and binds the records to it', async () => {
+    const context = facade();
+    await payAndRefund(context);
+    const merchant = {
+      merchant: 'shop-42',
+      provider: 'wechatpay',
+      accountId: '1900000109',
+      enabled: true,
+      fields: {},
+    };
+    expect(await collect(context.provider.statement({ date: DAY, merchant }))).toEqual([]);
+    expect(context.requests.find((r) => r.url.includes('/v3/bill/tradebill'))?.url).toContain('&sub_mchid=1900000109');
+    expect(
+      ValidationError.isInstance(
+        await thrown(() =>
+          collect(context.provider.statement({ date: DAY, merchant: { ...merchant, enabled: false } })),
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it('a file altered in transit fails its SHA1 check (a typed error, field bill) before the iteration ends', async () => {
+    const context = facade({
+      rewrite: async (response, request) => {
+        if (!request.url.includes('/v3/billdownload/file')) return response;
+        const { gunzipSync, gzipSync } = await import('node:zlib');
+        const text = gunzipSync(Buffer.from(await response.arrayBuffer())).toString('utf8');
+        return new Response(gzipSync(Buffer.from(text.replace('龙井', '红茶'))), { status: 200 });
+      },
+    });
+    await payAndRefund(context);
+    const seen: StatementLine[] = [];
+    const error = await thrown(async () => {
+      for await (const line of context.provider.statement({ date: DAY })) seen.push(line);
+    });
+    expect(UnexpectedResponseError.isInstance(error) && error.field).toBe('bill');
+    expect(WechatpayBillError.isBillError(error) && error.message).toContain('SHA1');
+    // The lines read before the end were provisional: the error came before the iteration ended.
+    expect(seen.map((l) => l.kind)).toEqual(['payment', 'refund']);
+  });
+
+  it('a kind the adapter does not know is a ValidationError', async () => {
+    const { provider } = facade();
+    expect(
+      ValidationError.isInstance(
+        await thrown(() => collect(provider.statement({ date: DAY, kind: 'signcustomer' as never }))),
+      ),
+    ).toBe(true);
+    expect(provider.capabilities.statements).toBe(true);
+  });
+});
