@@ -430,6 +430,7 @@ export interface Payments<P extends AnyProvider = any> {
    * applies it atomically and returns the reply to send, as {@link Payments.handleNotification}. Never throws.
    */
   handleMovementNotification(provider: P['id'], input: NotificationInput): Promise<HandleMovementNotificationResult>;
+  /**
    * Reconciles one provider's statement of one day: downloads and parses it as a stream, matches
    * every line against the store in batches, asks the wallet about each payment or refund settled
    * there but not here (a verified `sync`, applied by the state machine; the difference records
