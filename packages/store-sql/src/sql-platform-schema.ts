@@ -56,10 +56,17 @@ interface StoredOrderFields {
   readonly splits?: unknown;
 }
 
-/** The number of `pending` splits of an order (the `pending_splits` column). */
+/**
+ * The number of an order's splits that are `pending` or have a `pending` return (the
+ * `pending_splits` column): core's `hasPendingSplit` rule, counted, and read from stored JSON too.
+ */
 export function pendingSplitCount(splits: unknown): number {
   if (!Array.isArray(splits)) return 0;
-  return splits.filter((split) => (split as { status?: unknown } | null)?.status === 'pending').length;
+  const pending = (value: unknown) => (value as { status?: unknown } | null)?.status === 'pending';
+  return splits.filter((split) => {
+    const returns = (split as { returns?: unknown } | null)?.returns;
+    return pending(split) || (Array.isArray(returns) && returns.some(pending));
+  }).length;
 }
 
 /** Rows read per batch by the backfill of `0005`. */

@@ -4,9 +4,9 @@
  * with its encrypted credentials and key rotation.
  */
 import { randomBytes } from 'node:crypto';
-import type { Order } from '@hutong/core';
+import type { Order, Split, StatementResult, Transfer } from '@hutong/core';
 import { ConflictError, HutongError, StoreError, ValidationError } from '@hutong/core';
-import type { OutboxEvent, StatementResultStore, TransferStore } from '@hutong/core/store-kit';
+import { hasPendingSplit, type OutboxEvent } from '@hutong/core/store-kit';
 import { sampleOrder } from '@hutong/core/testing';
 import {
   createSqlMerchantDirectory,
@@ -19,10 +19,6 @@ import {
 import type { Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSchema, runMigrations } from '../src/sql-schema.js';
-
-type Transfer = Parameters<TransferStore['create']>[0];
-type StatementResult = Parameters<StatementResultStore['put']>[0];
-type Split = NonNullable<Order['splits']>[number];
 
 type Tables = Record<string, Record<string, string | number | null>>;
 const tables = (db: Kysely<unknown>) => db as unknown as Kysely<Tables>;
@@ -117,9 +113,28 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
           merchant: 'shop-7',
           status: 'paid',
           paidAmount: 1999,
-          splits: [split('sp1', 'pending'), split('sp2', 'succeeded'), split('sp3', 'pending')],
+          splits: [
+            split('sp1', 'pending'),
+            split('sp2', 'succeeded'),
+            split('sp3', 'pending'),
+            // A settled split with a return still pending counts too (core's hasPendingSplit).
+            {
+              ...split('sp4', 'succeeded'),
+              returns: [
+                {
+                  id: 'ret1',
+                  account: '1900000109',
+                  amount: 50,
+                  status: 'pending',
+                  createdAt: at(2),
+                  updatedAt: at(2),
+                },
+              ],
+            },
+          ],
         }),
       );
+      expect(hasPendingSplit((await s.get('platCols0001')) as Order)).toBe(true);
       await s.create(sampleOrder({ id: 'platCols0002' }));
       const rows = await tables(db())
         .selectFrom(`${prefix}orders`)
@@ -128,7 +143,7 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
         .orderBy('id')
         .execute();
       expect(rows.map((row) => [row.id, row.merchant, Number(row.pending_splits)])).toEqual([
-        ['platCols0001', 'shop-7', 2],
+        ['platCols0001', 'shop-7', 3],
         ['platCols0002', null, 0],
       ]);
     });
