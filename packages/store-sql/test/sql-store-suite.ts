@@ -178,7 +178,10 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
       expect(applied).toEqual(MIGRATIONS.map((name) => ({ name })));
     });
 
-    it('applies each migration exactly once when four instances migrate at the same time', async () => {
+    // Four processes (or instances) start, then migrate at once: slow to start on a busy machine.
+    it('applies each migration exactly once when four instances migrate at the same time', {
+      timeout: 180_000,
+    }, async () => {
       const tablePrefix = freshPrefix();
       const applied = suite.migrateConcurrently
         ? await suite.migrateConcurrently(tablePrefix)
