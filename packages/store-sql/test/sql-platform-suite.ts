@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Order, Split, StatementResult, Transfer } from '@hutong/core';
+import * as core from '@hutong/core';
 import { ConflictError, HutongError, StoreError, ValidationError } from '@hutong/core';
 import { hasPendingSplit, type OutboxEvent } from '@hutong/core/store-kit';
 import { sampleOrder } from '@hutong/core/testing';
@@ -547,6 +548,9 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
       const code = async (merchant: string, provider: string) => {
         const error = await rejection(d.resolve(merchant, provider));
         expect(HutongError.isInstance(error)).toBe(true);
+        // Core's MerchantError once the core in use has it (the platform-mode branch adds it).
+        const { MerchantError } = core as unknown as { MerchantError?: { isInstance(e: unknown): boolean } };
+        if (MerchantError) expect(MerchantError.isInstance(error)).toBe(true);
         expect(String((error as Error).message)).not.toContain(TOKEN);
         return (error as HutongError).code;
       };
