@@ -7,12 +7,12 @@
 import { ValidationError } from '@hutong/core';
 import type { MerchantAccount, MerchantDirectory } from '@hutong/core/store-kit';
 import type { Kysely } from 'kysely';
+import { checkStorableText } from './sql-errors.js';
 import { merchantError } from './sql-merchant-errors.js';
 import { type MerchantEncryptionKeys, MerchantKeyring } from './sql-merchant-secrets.js';
 import type { MerchantsTable } from './sql-platform-schema.js';
 import { type SqlConnectionOptions, SqlStoreContext } from './sql-store-context.js';
 import { checkKey } from './sql-values.js';
-import { checkStorableText } from './sql-errors.js';
 
 /**
  * Options of {@link createSqlMerchantDirectory}: the store's connection options (the same
@@ -60,14 +60,21 @@ type Db = Kysely<Record<string, MerchantsTable>>;
 
 /** A {@link MerchantAccount} checked before it is stored. */
 function checkAccount(account: MerchantAccount): MerchantAccount {
-  if (typeof account !== 'object' || account === null) throw new ValidationError('account', 'must be a MerchantAccount');
+  if (typeof account !== 'object' || account === null)
+    throw new ValidationError('account', 'must be a MerchantAccount');
   checkKey(account.merchant, 'account.merchant');
   checkKey(account.provider, 'account.provider');
   if (typeof account.accountId !== 'string' || account.accountId.length === 0 || account.accountId.length > 128) {
-    throw new ValidationError('account.accountId', 'must be the id the wallet knows the merchant by (1 to 128 characters)');
+    throw new ValidationError(
+      'account.accountId',
+      'must be the id the wallet knows the merchant by (1 to 128 characters)',
+    );
   }
   checkStorableText(account.accountId, 'account.accountId');
-  if (account.name !== undefined && (typeof account.name !== 'string' || !checkStorableText(account.name, 'account.name'))) {
+  if (
+    account.name !== undefined &&
+    (typeof account.name !== 'string' || !checkStorableText(account.name, 'account.name'))
+  ) {
     throw new ValidationError('account.name', 'must be a string');
   }
   if (typeof account.enabled !== 'boolean') throw new ValidationError('account.enabled', 'must be a boolean');

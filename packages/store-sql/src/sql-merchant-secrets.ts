@@ -30,7 +30,14 @@ export interface MerchantEncryptionKeys {
   readonly keys: Readonly<Record<string, string | Uint8Array>>;
 }
 
-/** Why a row's credentials could not be read. */
+/**
+ * Why a row's credentials could not be read (see {@link MerchantSecretError}).
+ *
+ * @example
+ * ```ts
+ * const reason: MerchantSecretFailure = 'unknown_key';
+ * ```
+ */
 export type MerchantSecretFailure = 'unknown_key' | 'decryption_failed';
 
 const MARKER = Symbol.for('hutong.error.MerchantSecretError');
@@ -94,10 +101,10 @@ function keyBytes(value: unknown, id: string): Buffer {
   else if (typeof value === 'string' && HEX_KEY.test(value)) bytes = Buffer.from(value, 'hex');
   else if (typeof value === 'string' && BASE64_KEY.test(value)) bytes = Buffer.from(value, 'base64');
   // The message never quotes the value: it is a key.
-  if (!bytes || bytes.length !== 32) {
+  if (bytes?.length !== 32) {
     throw new ValidationError(field, 'must be 32 bytes: a Uint8Array, base64 (44 characters) or 64 hex digits');
   }
-  return bytes;
+  return bytes as Buffer;
 }
 
 /** The checked keys of a directory. */
@@ -107,10 +114,14 @@ export class MerchantKeyring {
 
   constructor(options: MerchantEncryptionKeys) {
     if (typeof options !== 'object' || options === null) {
-      throw new ValidationError('encryptionKeys', 'must be { current, keys }: merchant credentials are stored encrypted');
+      throw new ValidationError(
+        'encryptionKeys',
+        'must be { current, keys }: merchant credentials are stored encrypted',
+      );
     }
     const { current, keys } = options;
-    if (typeof keys !== 'object' || keys === null) throw new ValidationError('encryptionKeys.keys', 'must be an object of keys by id');
+    if (typeof keys !== 'object' || keys === null)
+      throw new ValidationError('encryptionKeys.keys', 'must be an object of keys by id');
     const map = new Map<string, Buffer>();
     for (const [id, value] of Object.entries(keys)) {
       if (!KEY_ID.test(id)) {
@@ -126,7 +137,11 @@ export class MerchantKeyring {
   }
 
   /** Seals `fields` under the current key, bound to the merchant, the provider and the key id. */
-  seal(fields: Readonly<Record<string, string>>, merchant: string, provider: string): { keyId: string; sealed: string } {
+  seal(
+    fields: Readonly<Record<string, string>>,
+    merchant: string,
+    provider: string,
+  ): { keyId: string; sealed: string } {
     const keyId = this.current;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#keys.get(keyId) as Buffer, iv);

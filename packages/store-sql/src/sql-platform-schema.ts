@@ -56,10 +56,17 @@ interface StoredOrderFields {
   readonly splits?: unknown;
 }
 
-/** The number of `pending` splits of an order (the `pending_splits` column). */
+/**
+ * The number of an order's splits that are `pending` or have a `pending` return (the
+ * `pending_splits` column): core's `hasPendingSplit` rule, counted, and read from stored JSON too.
+ */
 export function pendingSplitCount(splits: unknown): number {
   if (!Array.isArray(splits)) return 0;
-  return splits.filter((split) => (split as { status?: unknown } | null)?.status === 'pending').length;
+  const pending = (value: unknown) => (value as { status?: unknown } | null)?.status === 'pending';
+  return splits.filter((split) => {
+    const returns = (split as { returns?: unknown } | null)?.returns;
+    return pending(split) || (Array.isArray(returns) && returns.some(pending));
+  }).length;
 }
 
 /** Rows read per batch by the backfill of `0005`. */
@@ -78,17 +85,16 @@ export function platformMigrations(schema: SqlSchema): Record<string, Migration>
     '0005_orders_merchant_splits': {
       async up(db: Kysely<unknown>) {
         // SQLite takes one column per ALTER TABLE.
-        await db.schema
-          .alterTable(orders)
-          .addColumn('merchant', binaryText('varchar(64)'))
-          .execute();
+        await db.schema.alterTable(orders).addColumn('merchant', binaryText('varchar(64)')).execute();
         await db.schema
           .alterTable(orders)
           .addColumn('pending_splits', 'integer', (col) => col.notNull().defaultTo(0))
           .execute();
         // Orders stored before this migration may already carry a merchant or splits in their
         // JSON (a store written by a newer facade before the migration ran): fill the columns from it.
-        const rows = db as unknown as Kysely<Record<string, { id: string; data: string; merchant: string | null; pending_splits: number }>>;
+        const rows = db as unknown as Kysely<
+          Record<string, { id: string; data: string; merchant: string | null; pending_splits: number }>
+        >;
         let after = '';
         for (;;) {
           const batch = await rows

@@ -68,7 +68,7 @@ export interface OrdersTable {
   pending_refunds: number;
   /** The order's merchant (platform mode), or null (migration `0005`). */
   merchant: string | null;
-  /** Number of splits still `pending` (migration `0005`). */
+  /** Number of splits `pending` or with a `pending` return (migration `0005`). */
   pending_splits: number;
   /** Epoch milliseconds, or null. */
   expires_at: number | null;

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { ValidationError } from '@hutong/core';
+import { type StatementResult, ValidationError } from '@hutong/core';
 import type { OutboxEvent, StatementResultStore } from '@hutong/core/store-kit';
 import type { Kysely, Transaction } from 'kysely';
 import { insertOutboxEvents } from './sql-outbox.js';
@@ -12,9 +12,6 @@ import type { StatementResultsTable } from './sql-platform-schema.js';
 import type { StoreDatabase } from './sql-schema.js';
 import type { SqlStoreContext } from './sql-store-context.js';
 import { checkKey, epochMs, fromJson } from './sql-values.js';
-
-/** A statement result, as the store contract takes it. */
-type StatementResult = Parameters<StatementResultStore['put']>[0];
 
 /** The column value of "no merchant" (the provider's own statement): merchant keys are never empty. */
 const NO_MERCHANT = '';

@@ -5,17 +5,16 @@
  *
  * @packageDocumentation
  */
-import { ConflictError, ValidationError } from '@hutong/core';
+import { ConflictError, type Transfer, ValidationError } from '@hutong/core';
 import {
-  decodeOrderCursor,
-  DEFAULT_LIST_LIMIT,
   encodeOrderCursor,
   type ListTransfersQuery,
-  MAX_LIST_LIMIT,
-  type OrderListPosition,
+  type NormalizedListTransfersQuery,
+  normalizeListTransfersQuery,
   type OutboxEvent,
   type TransferPage,
   type TransferStore,
+  transferListPosition,
 } from '@hutong/core/store-kit';
 import type { Kysely, Transaction } from 'kysely';
 import { checkStorableText, isStorableText } from './sql-errors.js';
@@ -25,57 +24,16 @@ import type { StoreDatabase } from './sql-schema.js';
 import { isUniqueViolation, type SqlStoreContext } from './sql-store-context.js';
 import { checkKey, chunks, epochMs, fromJson } from './sql-values.js';
 
-/** A transfer, as the store contract takes it. */
-type Transfer = Parameters<TransferStore['create']>[0];
-type TransferStatus = Transfer['status'];
-
-const TRANSFER_STATUSES: readonly TransferStatus[] = [
-  'created',
-  'pending_confirmation',
-  'processing',
-  'succeeded',
-  'failed',
-  'cancelled',
-];
-
-/** A {@link ListTransfersQuery} checked, with its defaults applied. */
-interface NormalizedTransfersQuery {
-  readonly statuses: readonly TransferStatus[] | undefined;
-  readonly provider: string | undefined;
-  readonly merchant: string | undefined;
-  readonly updatedBefore: number | undefined;
-  readonly limit: number;
-  readonly after: OrderListPosition | undefined;
-}
-
-function normalizeTransfersQuery(query: ListTransfersQuery = {}): NormalizedTransfersQuery {
-  if (typeof query !== 'object' || query === null) throw new ValidationError('query', 'must be an object');
-  let statuses: readonly TransferStatus[] | undefined;
-  if (query.status !== undefined) {
-    statuses = typeof query.status === 'string' ? [query.status] : [...(query.status as readonly TransferStatus[])];
-    if (statuses.length === 0 || !statuses.every((status) => TRANSFER_STATUSES.includes(status))) {
-      throw new ValidationError('status', `must be one or more of ${TRANSFER_STATUSES.join(', ')}`);
-    }
-  }
-  const limit = query.limit ?? DEFAULT_LIST_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-    throw new ValidationError('limit', `must be an integer from 1 to ${MAX_LIST_LIMIT}`);
-  }
-  let updatedBefore: number | undefined;
-  if (query.updatedBefore !== undefined) {
-    updatedBefore = query.updatedBefore instanceof Date ? query.updatedBefore.getTime() : Number.NaN;
-    if (Number.isNaN(updatedBefore)) throw new ValidationError('updatedBefore', 'must be a valid Date');
-  }
-  const after = query.cursor == null ? undefined : decodeOrderCursor(query.cursor);
-  if (after) checkStorableText(after.id, 'cursor');
-  return {
-    statuses,
-    provider: query.provider === undefined ? undefined : checkKey(query.provider, 'provider'),
-    merchant: query.merchant === undefined ? undefined : checkKey(query.merchant, 'merchant'),
-    updatedBefore,
-    limit,
-    after,
-  };
+/**
+ * A {@link ListTransfersQuery} checked by core's `normalizeListTransfersQuery` (so every transfer
+ * store refuses the same queries), then against what the columns hold.
+ */
+function normalizeTransfersQuery(query: ListTransfersQuery | undefined): NormalizedListTransfersQuery {
+  const q = normalizeListTransfersQuery(query);
+  if (q.provider !== undefined) checkKey(q.provider, 'provider');
+  if (q.merchant !== undefined) checkKey(q.merchant, 'merchant');
+  if (q.after) checkStorableText(q.after.id, 'cursor');
+  return q;
 }
 
 /** The indexed columns and the JSON of a transfer. */
@@ -122,12 +80,7 @@ export class SqlTransferStore implements TransferStore {
         });
       } catch (error) {
         if (isUniqueViolation(error)) {
-          // `duplicate_transfer` is the code the TransferStore contract names.
-          throw new ConflictError(
-            'duplicate_transfer' as 'duplicate_order',
-            transfer.id,
-            `transfer ${transfer.id} already exists`,
-          );
+          throw new ConflictError('duplicate_transfer', transfer.id, `transfer ${transfer.id} already exists`);
         }
         throw error;
       }
@@ -204,10 +157,7 @@ export class SqlTransferStore implements TransferStore {
       const last = transfers.at(-1);
       return {
         transfers,
-        cursor:
-          rows.length > q.limit && last
-            ? encodeOrderCursor({ updatedAt: epochMs(last.updatedAt, 'transfer.updatedAt'), id: last.id })
-            : null,
+        cursor: rows.length > q.limit && last ? encodeOrderCursor(transferListPosition(last)) : null,
       };
     });
   }

@@ -3,7 +3,9 @@
  * orders, every notification delivered to every process at once, concurrent refunds (more than the
  * orders can take) and reconciler runs. Afterwards the database must hold exactly one transition
  * per distinct event, one outbox event per transition that has one, no refund beyond what was paid,
- * nothing pending that was paid, and every event delivered once.
+ * nothing pending that was paid, and every event delivered once. The orders are spread over 50
+ * merchants (platform mode) and some of the provider's own: every order keeps its merchant through
+ * every process's writes, and listing by merchant finds exactly each merchant's orders.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,13 @@ const ORDERS = 500;
 const NOTIFIED = 450; // the last 50 notifications are lost: the reconcilers must settle those orders
 const REFUND_ORDERS = 100; // each of the four processes refunds 40% of these: at most two fit
 const AMOUNT = 1000;
+const MERCHANTS = 50;
+
+/** Order `i`'s merchant: 50 merchants, and one order in eleven the provider's own. */
+function merchantOf(i: number): string | undefined {
+  const slot = i % (MERCHANTS + 5);
+  return slot < MERCHANTS ? `shop-${String(slot).padStart(2, '0')}` : undefined;
+}
 
 type Rows = Record<string, Record<string, string | number | null>>;
 
@@ -35,7 +44,8 @@ async function runInstances(url: string, tablePrefix: string): Promise<void> {
     await dropStoreTables(db, tablePrefix);
     await migrateToLatest(db, { tablePrefix });
     const fake = createFakeProvider({ secret: 'multi-instance-secret' });
-    const payments = createPayments({ providers: [fake], store: createSqlStore({ db, tablePrefix, migrate: false }) });
+    const store = createSqlStore({ db, tablePrefix, migrate: false });
+    const payments = createPayments({ providers: [fake], store });
     const orders: { id: string; amount: number }[] = [];
     const notifications: NotificationInput[] = [];
     await Promise.all(
@@ -43,6 +53,11 @@ async function runInstances(url: string, tablePrefix: string): Promise<void> {
         for (let i = lane; i < ORDERS; i += 8) {
           const orderId = `multi${String(i).padStart(5, '0')}`;
           await payments.createPayment({ provider: 'fake', method: 'qr', amount: AMOUNT, subject: 'Tea', orderId });
+          // The order's merchant, written through the store at the same version (no transition):
+          // the processes' facades must keep it through every write they make.
+          const merchant = merchantOf(i);
+          const created = await store.get(orderId);
+          if (merchant && created) expect(await store.update({ ...created, merchant }, created.version)).toBe(true);
         }
       }),
     );
@@ -62,7 +77,7 @@ async function runInstances(url: string, tablePrefix: string): Promise<void> {
           ['test/processes/multi-child.ts', url, tablePrefix, String(index), workFile, startAt],
           {
             cwd: packageDir,
-            timeout: 50_000,
+            timeout: 240_000,
             maxBuffer: 16 * 1024 * 1024,
           },
         ).catch((error: { stderr?: string; message: string }) => {
@@ -117,6 +132,27 @@ async function runInstances(url: string, tablePrefix: string): Promise<void> {
     // Four processes wanted 40% of each of the first hundred orders: exactly two fit each time.
     expect(refundsSucceeded).toBe(2 * REFUND_ORDERS);
     expect(results.reduce((sum, r) => sum + r.refunds.succeeded, 0)).toBe(2 * REFUND_ORDERS);
+    // Every order kept its merchant, and listing by merchant finds exactly each merchant's orders.
+    const expectedByMerchant = new Map<string, string[]>();
+    for (let i = 0; i < ORDERS; i++) {
+      const merchant = merchantOf(i);
+      const id = `multi${String(i).padStart(5, '0')}`;
+      expect(stored.find((order) => order.id === id)?.merchant, id).toBe(merchant);
+      if (merchant) expectedByMerchant.set(merchant, [...(expectedByMerchant.get(merchant) ?? []), id]);
+    }
+    expect(expectedByMerchant.size).toBe(MERCHANTS);
+    for (const [merchant, ids] of expectedByMerchant) {
+      const listed: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await store.listOrders({ merchant, limit: 4, cursor });
+        listed.push(...page.orders.map((order) => order.id));
+        cursor = page.cursor;
+      } while (cursor);
+      expect(listed.sort(), merchant).toEqual(ids);
+    }
+    const byId = await store.getMany(stored.map((order) => order.id));
+    expect(byId).toHaveLength(ORDERS);
     // Every event delivered to one instance's listeners, once.
     const delivered = results.flatMap((r) => r.delivered);
     expect(delivered.length).toBe(events.length);
@@ -130,13 +166,13 @@ async function runInstances(url: string, tablePrefix: string): Promise<void> {
 
 describeServerSuite('PostgreSQL (four instances)', 'postgres', (url) => {
   afterAll(() => undefined);
-  it('500 orders, every notification to four processes, refunds and reconcilers', { timeout: 60_000 }, async () => {
+  it('500 orders, every notification to four processes, refunds and reconcilers', { timeout: 300_000 }, async () => {
     await runInstances(url, testPrefix('pgmulti'));
   });
 });
 
 describeServerSuite('MariaDB/MySQL (four instances)', 'mysql', (url) => {
-  it('500 orders, every notification to four processes, refunds and reconcilers', { timeout: 60_000 }, async () => {
+  it('500 orders, every notification to four processes, refunds and reconcilers', { timeout: 300_000 }, async () => {
     await runInstances(url, testPrefix('mymulti'));
   });
 });

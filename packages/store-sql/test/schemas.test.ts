@@ -32,7 +32,21 @@ describeServerSuite('PostgreSQL (schemas)', 'postgres', (url) => {
   afterAll(async () => {
     const admin = connect(url, 1);
     for (const schema of [shop, other]) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin);
-    for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims', 'migrations', 'migration_lock']) {
+    for (const table of [
+      'orders',
+      'outbox_claims',
+      'outbox',
+      'order_claims',
+      'outbox_cursors',
+      'checkout_tokens',
+      'checkout_attempts',
+      'checkout_sessions',
+      'merchants',
+      'transfers',
+      'statement_results',
+      'migrations',
+      'migration_lock',
+    ]) {
       await sql`drop table if exists ${sql.table(`public.${prefix}${table}`)}`.execute(admin);
     }
     await admin.destroy();
@@ -83,7 +97,21 @@ describeServerSuite('MariaDB/MySQL (schemas)', 'mysql', (url) => {
   afterAll(async () => {
     const admin = connect(url, 1);
     await sql`drop database if exists ${sql.id(shop)}`.execute(admin);
-    for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims', 'migrations', 'migration_lock']) {
+    for (const table of [
+      'orders',
+      'outbox_claims',
+      'outbox',
+      'order_claims',
+      'outbox_cursors',
+      'checkout_tokens',
+      'checkout_attempts',
+      'checkout_sessions',
+      'merchants',
+      'transfers',
+      'statement_results',
+      'migrations',
+      'migration_lock',
+    ]) {
       await sql`drop table if exists ${sql.table(`${prefix}${table}`)}`.execute(admin);
     }
     await admin.destroy();

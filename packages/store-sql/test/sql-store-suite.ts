@@ -4,7 +4,15 @@
  */
 import type { Order } from '@hutong/core';
 import { ConflictError, ValidationError } from '@hutong/core';
-import { runOrderClaimsTests, runOrderStoreTests, runOutboxStoreTests } from '@hutong/core/conformance';
+import {
+  runOrderClaimsTests,
+  runOrderStoreGetManyTests,
+  runOrderStoreTests,
+  runOutboxStoreTests,
+  runSplitOrderStoreTests,
+  runStatementResultStoreTests,
+  runTransferStoreTests,
+} from '@hutong/core/conformance';
 import { encodeOrderCursor } from '@hutong/core/store-kit';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore, migrateToLatest, StoreError } from '@hutong/store-sql';
@@ -146,6 +154,17 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
     createStore: emptyStore,
   });
   runOrderClaimsTests({ name: `createSqlStore on ${suite.name}`, createStore: emptyStore });
+  runOrderStoreGetManyTests({ name: `createSqlStore on ${suite.name}`, createStore: emptyStore });
+  runSplitOrderStoreTests({ name: `createSqlStore on ${suite.name}`, createStore: emptyStore });
+  const emptyPlatformStore = async () => {
+    for (const table of ['transfers', 'statement_results']) await tables(db).deleteFrom(`${prefix}${table}`).execute();
+    return emptyStore();
+  };
+  runTransferStoreTests({
+    name: `createSqlStore on ${suite.name}`,
+    createStore: async () => (await emptyPlatformStore()).transfers,
+  });
+  runStatementResultStoreTests({ name: `createSqlStore on ${suite.name}`, createStore: emptyPlatformStore });
   runSqlPlatformTests(suite.name, () => db, prefix, freshPrefix);
 
   describe(`createSqlStore on ${suite.name}`, () => {
@@ -159,7 +178,10 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
       expect(applied).toEqual(MIGRATIONS.map((name) => ({ name })));
     });
 
-    it('applies each migration exactly once when four instances migrate at the same time', async () => {
+    // Four processes (or instances) start, then migrate at once: slow to start on a busy machine.
+    it('applies each migration exactly once when four instances migrate at the same time', {
+      timeout: 180_000,
+    }, async () => {
       const tablePrefix = freshPrefix();
       const applied = suite.migrateConcurrently
         ? await suite.migrateConcurrently(tablePrefix)

@@ -9,8 +9,13 @@ import { sampleOrder } from '@hutong/core/testing';
 import { createSqlStore } from '@hutong/store-sql';
 import { Kysely, SqliteDialect } from 'kysely';
 import Database from 'libsql';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runSqlStoreSuite, testPrefix } from './sql-store-suite.js';
+
+// The conformance suites create up to 1000 orders one transaction at a time; in the file's
+// rollback-journal mode each commit is an fsync, which takes far longer than vitest's default on a
+// busy machine. Nothing here asserts a duration.
+vi.setConfig({ testTimeout: 120_000 });
 
 const directory = mkdtempSync(join(tmpdir(), 'hutong-store-sql-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
