@@ -6,9 +6,11 @@
  *
  * @packageDocumentation
  */
+
 import { ProviderApiError, UnexpectedResponseError, ValidationError } from '@hutong/core';
 import type { ProviderStatementRequest, StatementLine } from '@hutong/core/provider-utils';
 import type { AlipayContext } from './alipay-client.js';
+import { alipayClientFor } from './alipay-merchant.js';
 import { readAlipayBillDownloadUrlReply } from './alipay-replies.js';
 import { parseAlipayBill } from './alipay-statements-parser.js';
 
@@ -128,9 +130,13 @@ export function alipayStatement(
       throw new ValidationError('kind', "must be 'trade' or 'signcustomer'");
     const merchant = request.merchant ?? undefined;
     if (merchant && !merchant.enabled) throw new ValidationError('merchant', `${merchant.merchant} is disabled`);
-    const appAuthToken = merchant?.fields.appAuthToken;
-    if (merchant && !appAuthToken) throw new ValidationError('merchant', `${merchant.merchant} has no appAuthToken`);
-    const url = await alipayBillDownloadUrl(context, { type: kind, date: request.date, appAuthToken });
+    if (merchant && !merchant.fields.appAuthToken) {
+      throw new ValidationError('merchant', `${merchant.merchant} has no appAuthToken`);
+    }
+    // A merchant's statement goes through its client: its app_auth_token (refreshed when due) signed
+    // into the call, and a revoked token reported as for every other call.
+    const client = await alipayClientFor(context, merchant);
+    const url = await alipayBillDownloadUrl({ ...context, client }, { type: kind, date: request.date });
     yield* parseAlipayBill(downloadAlipayBill(context, url), {
       provider: context.id,
       merchant: merchant?.merchant ?? null,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { alipay } from '../src/index.js';
 import { createAlipaySandbox } from '../src/sandbox/index.js';
 import { collect, thrown } from './alipay-statements-bill-helpers.js';
+import { memoryDirectory, REDIRECT_URI, STATE_SECRET } from './isv-setup.js';
 import { APP_ID, APP_PRIVATE_KEY, APP_PUBLIC_KEY } from './sandbox-setup.js';
 
 /** 2025-03-01 10:00 in China. */
@@ -91,21 +92,28 @@ describe('Alipay sandbox statements → provider.statement', { timeout: 120_000 
     const context = setup();
     await payAndRefund(context);
     expect(await collect(context.provider.statement({ date: '2025-02-28' }))).toEqual([]);
-    const merchant = {
-      merchant: 'shop-42',
-      provider: 'alipay',
-      accountId: '2021000000000042',
-      enabled: true,
-      fields: { appAuthToken: '202503BBtoken42' },
-    };
+    // The merchant authorises the app on the sandbox; its account carries the token Alipay issued.
+    const directory = memoryDirectory();
+    const authorization = context.provider.authorization({
+      directory,
+      redirectUri: REDIRECT_URI,
+      stateSecret: STATE_SECRET,
+    });
+    const shop = context.sandbox.addMerchant({ name: '老王煎饼' });
+    const state = new URL(authorization.authorizeUrl('shop-42')).searchParams.get('state') ?? '';
+    const callback = context.sandbox.authorizeMerchant(shop.authAppId, REDIRECT_URI, state);
+    expect((await authorization.handleCallback(new Request(callback))).status).toBe(200);
+    const merchant = await directory.resolve('shop-42', 'alipay');
+    const token = merchant.fields.appAuthToken ?? '';
+    expect(token).not.toBe('');
     const lines = await collect(context.provider.statement({ date: DAY, merchant }));
     expect(lines.every((line) => line.merchant === 'shop-42')).toBe(true);
-    expect(context.requests.at(-2)).toContain('app_auth_token=202503BBtoken42');
+    expect(context.requests.at(-2)).toContain(`app_auth_token=${token}`);
     const missing = await thrown(() =>
       collect(context.provider.statement({ date: DAY, merchant: { ...merchant, fields: {} } })),
     );
     expect(ValidationError.isInstance(missing)).toBe(true);
-    expect(String((missing as Error).message)).not.toContain('202503BBtoken42');
+    expect(String((missing as Error).message)).not.toContain(token);
   });
 
   it('a kind Alipay does not have is a ValidationError; the capability is declared', async () => {

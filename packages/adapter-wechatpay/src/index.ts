@@ -49,14 +49,23 @@ export {
   type WechatpayAppOptions,
   type WechatpayCertificateMode,
   type WechatpayCommonOptions,
+  type WechatpayDirectMode,
   type WechatpayMissingKeyMode,
   type WechatpayOptions,
+  type WechatpayPartnerMode,
   type WechatpayPublicKeyMode,
 } from './wechatpay-options.js';
 export type { WechatpayPaymentOptions } from './wechatpay-payment-request.js';
+export type {
+  WechatpayProfitSharing,
+  WechatpayReceiverReference,
+  WechatpayReceiverRequest,
+  WechatpayReceiverType,
+} from './wechatpay-profit-sharing.js';
 export {
   type WechatpayActions,
   type WechatpayProvider,
   wechatpay,
 } from './wechatpay-provider.js';
 export type { WechatpayBill } from './wechatpay-replies.js';
+export { WECHATPAY_TRANSFER_NAME_REQUIRED_FROM, type WechatpayTransferOptions } from './wechatpay-transfers.js';

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { ProviderApiError, UnexpectedResponseError } from '@hutong/core';
+import { ProviderApiError, UnexpectedResponseError, ValidationError } from '@hutong/core';
 import { createHttpClient, type HttpRequest, type HttpResponse } from '@hutong/core/provider-utils';
 import {
   createWechatpayCertificateStore,
@@ -15,6 +15,7 @@ import {
 } from './wechatpay-certificates.js';
 import { wechatpayError } from './wechatpay-errors.js';
 import type { WechatpayConfig } from './wechatpay-options.js';
+import type { WechatpayEncryptionKey } from './wechatpay-privacy.js';
 import { signWechatpayRequest, wechatpayNonce } from './wechatpay-signature.js';
 
 /**
@@ -33,6 +34,8 @@ export interface WechatpayRequest {
   body?: object | undefined;
   /** Safe to resend. Default: GET. */
   idempotent?: boolean | undefined;
+  /** Extra headers: `Wechatpay-Serial` when the body carries an encrypted field. */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -56,6 +59,11 @@ export interface WechatpayClient {
   download(url: string): Promise<HttpResponse>;
   /** Platform keys, for notifications. */
   readonly keys: WechatpayKeySource;
+  /**
+   * The key sensitive fields are encrypted under (`wechatpay-privacy.ts`): WeChat Pay's public key
+   * when configured, else the newest known platform certificate (downloaded first in `'auto'` mode).
+   */
+  encryptionKey(): Promise<WechatpayEncryptionKey>;
 }
 
 /**
@@ -77,6 +85,8 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
     hooks: config.hooks,
     retries: config.retries,
     redactHeaders: ['wechatpay-signature'],
+    // Real names are personal data: hooks never see them, not even encrypted.
+    redactFields: ['name', 'user_name'],
   });
   const certificates = createWechatpayCertificateStore(config, { send: (request) => send(request), errorReply });
   const keys = certificates.keys;
@@ -100,6 +110,7 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
       accept: 'application/json',
       authorization: authorization(request.method, request.path, body),
       'user-agent': 'hutong-wechatpay',
+      ...request.headers,
     };
     if (body) headers['content-type'] = 'application/json';
     return http.send({
@@ -138,6 +149,19 @@ export function createWechatpayClient(config: WechatpayConfig): WechatpayClient 
 
   return {
     keys,
+    async encryptionKey() {
+      if (config.publicKey) return { serial: config.publicKey.id, key: config.publicKey.key };
+      await certificates.refreshIfDue();
+      const known = [...config.certificates];
+      const newest = known[known.length - 1];
+      if (!newest) {
+        throw new ValidationError(
+          'options.platformCertificates',
+          'no platform certificate is known to encrypt a sensitive field with',
+        );
+      }
+      return { serial: newest[0], key: newest[1] };
+    },
     async request(request: WechatpayRequest) {
       const response = await send(request);
       await verifiedReply(response);

@@ -21,6 +21,13 @@ export const WECHATPAY_ERROR_CODES: Readonly<Record<string, NormalizedProviderCo
   ORDERPAID: 'already_paid',
   ORDERCLOSED: 'closed',
   NOTENOUGH: 'insufficient_balance',
+  // Profit sharing and merchant transfers.
+  NOT_FOUND: 'not_found',
+  NOT_ENOUGH: 'insufficient_balance',
+  RECEIVER_INVALID: 'invalid_request',
+  RECEIVER_MISMATCH: 'invalid_request',
+  INVALID_REQUEST_RECEIVER: 'invalid_request',
+  ACCOUNT_ABNORMAL: 'permission_denied',
   SIGN_ERROR: 'invalid_signature',
   SYSTEM_ERROR: 'system_busy',
   SYSTEMERROR: 'system_busy',

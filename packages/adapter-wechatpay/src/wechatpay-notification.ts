@@ -40,7 +40,13 @@ import { parseWechatpayTime } from './wechatpay-time.js';
 export interface WechatpayNotificationConfig {
   /** The provider id, named by errors. Default `wechatpay`. */
   provider?: string | undefined;
+  /** The signing merchant id: notifications name it as `mchid`, or in partner mode as `sp_mchid`. */
   mchId: string;
+  /**
+   * Partner mode: notifications name `sp_mchid` (ours), `sp_appid` and the sub-merchant's
+   * `sub_mchid`, reported as the notification's `account`.
+   */
+  partner?: boolean | undefined;
   /** Every configured app id: a payment notification may name any of them. */
   appIds: readonly string[];
   apiV3Key: Buffer;
@@ -49,7 +55,16 @@ export interface WechatpayNotificationConfig {
   now: () => Date;
 }
 
-interface NotificationBody {
+/**
+ * A notification's outer JSON, before its resource is decrypted.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const body: WechatpayNotificationBody = { id: 'EV-1', event_type: 'TRANSACTION.SUCCESS' };
+ * ```
+ */
+export interface WechatpayNotificationBody {
   id?: string | undefined;
   event_type?: string | undefined;
   resource?: WechatpayEncryptedResource | undefined;
@@ -66,13 +81,19 @@ interface NotificationBody {
  * ```
  */
 export interface WechatpayTransactionResource {
-  mchid: string;
-  appid: string;
+  /** Direct mode. */
+  mchid?: string | undefined;
+  appid?: string | undefined;
+  /** Partner mode. */
+  sp_mchid?: string | undefined;
+  sp_appid?: string | undefined;
+  sub_mchid?: string | undefined;
+  sub_appid?: string | undefined;
   out_trade_no: string;
   transaction_id: string;
   trade_state: string;
   success_time?: string | undefined;
-  payer?: { openid?: string | undefined } | undefined;
+  payer?: { openid?: string | undefined; sp_openid?: string | undefined; sub_openid?: string | undefined } | undefined;
   amount: {
     total: number;
     payer_total?: number | undefined;
@@ -92,7 +113,9 @@ export interface WechatpayTransactionResource {
  * ```
  */
 export interface WechatpayRefundResource {
-  mchid: string;
+  mchid?: string | undefined;
+  sp_mchid?: string | undefined;
+  sub_mchid?: string | undefined;
   out_trade_no: string;
   out_refund_no: string;
   refund_id: string;
@@ -126,6 +149,30 @@ export async function verifyWechatpayNotification(
   config: WechatpayNotificationConfig,
 ): Promise<VerifiedNotification> {
   const provider = config.provider ?? 'wechatpay';
+  const { body, resource } = await openWechatpayNotification(request, config);
+  const account = checkWechatpayRecipient(resource, config);
+  const verified = readPaymentNotification(body, resource, config, provider);
+  return account === undefined ? verified : { ...verified, account };
+}
+
+/**
+ * Verifies a notification's signature over the raw body (probe, window and key checked first),
+ * then decrypts its resource (AEAD_AES_256_GCM, tag checked): the notification and its resource,
+ * not yet checked for recipient or read.
+ *
+ * @group Protocol
+ * @throws SignatureVerificationError or ValidationError.
+ * @example
+ * ```ts
+ * const { body, resource } = await openWechatpayNotification(request, config);
+ * body.event_type; // 'TRANSACTION.SUCCESS'
+ * ```
+ */
+export async function openWechatpayNotification(
+  request: NotificationRequest,
+  config: Pick<WechatpayNotificationConfig, 'provider' | 'keys' | 'now' | 'apiV3Key'>,
+): Promise<{ body: WechatpayNotificationBody; resource: Record<string, unknown> }> {
+  const provider = config.provider ?? 'wechatpay';
   // Over the bytes as received; a promise only when an unknown certificate needs a download.
   const pending = checkWechatpaySignedMessage(
     readWechatpaySignedMessage(request.headers, request.body, request.rawBody),
@@ -134,9 +181,9 @@ export async function verifyWechatpayNotification(
     provider,
   );
   if (pending) await pending;
-  let body: NotificationBody;
+  let body: WechatpayNotificationBody;
   try {
-    body = JSON.parse(request.body) as NotificationBody;
+    body = JSON.parse(request.body) as WechatpayNotificationBody;
   } catch (cause) {
     throw new ValidationError('notification.body', 'is not JSON', { cause });
   }
@@ -148,22 +195,62 @@ export async function verifyWechatpayNotification(
   } catch (cause) {
     throw new ValidationError('notification.resource', 'does not decrypt to JSON', { cause });
   }
-  if (resource.mchid !== config.mchId) {
-    throw new SignatureVerificationError(
-      provider,
-      'wrong_recipient',
-      `the notification is for merchant ${String(resource.mchid)}`,
-    );
+  if (typeof resource !== 'object' || resource === null)
+    throw new ValidationError('notification.resource', 'does not decrypt to a JSON object');
+  return { body, resource };
+}
+
+/**
+ * Checks a decrypted resource is for this merchant: `mchid` (or the transfer's `mch_id`) in direct
+ * mode; in partner mode `sp_mchid`, with the sub-merchant's `sub_mchid` returned (the
+ * notification's `account`, which the facade binds to the order's merchant).
+ *
+ * @group Protocol
+ * @throws SignatureVerificationError `wrong_recipient`.
+ * @example
+ * ```ts
+ * const account = checkWechatpayRecipient(resource, config); // the sub_mchid, or undefined
+ * ```
+ */
+export function checkWechatpayRecipient(
+  resource: Record<string, unknown>,
+  config: Pick<WechatpayNotificationConfig, 'provider' | 'mchId' | 'partner'>,
+): string | undefined {
+  const provider = config.provider ?? 'wechatpay';
+  const wrong = (what: string) =>
+    new SignatureVerificationError(provider, 'wrong_recipient', `the notification is for ${what}`);
+  if (!config.partner) {
+    const mchId = resource.mchid ?? resource.mch_id;
+    if (mchId !== config.mchId) throw wrong(`merchant ${String(mchId ?? resource.sp_mchid)}`);
+    return undefined;
   }
+  // A transfer notification names the (service provider's own) mch_id: no sub-merchant.
+  if (resource.sp_mchid === undefined && resource.mch_id === config.mchId) return undefined;
+  if (resource.sp_mchid !== config.mchId)
+    throw wrong(`service provider ${String(resource.sp_mchid ?? resource.mchid)}`);
+  if (typeof resource.sub_mchid !== 'string' || resource.sub_mchid === '')
+    throw new ValidationError('notification.sub_mchid', 'is missing');
+  return resource.sub_mchid;
+}
+
+/** A verified payment or refund resource, read into its event. */
+function readPaymentNotification(
+  body: WechatpayNotificationBody,
+  resource: Record<string, unknown>,
+  config: WechatpayNotificationConfig,
+  provider: string,
+): VerifiedNotification {
   const notificationId = body.id;
   switch (body.event_type) {
     case 'TRANSACTION.SUCCESS': {
       const transaction = resource as unknown as WechatpayTransactionResource;
-      if (typeof transaction.appid !== 'string' || !config.appIds.includes(transaction.appid)) {
+      // Partner mode: sp_appid is the service provider's (the sub-merchant's sub_appid is its own).
+      const appId = config.partner ? transaction.sp_appid : transaction.appid;
+      if (typeof appId !== 'string' || !config.appIds.includes(appId)) {
         throw new SignatureVerificationError(
           provider,
           'wrong_recipient',
-          `the notification is for app ${String(transaction.appid)}`,
+          `the notification is for app ${String(appId)}`,
         );
       }
       const type = wechatpayTradeState(transaction.trade_state);
@@ -179,7 +266,8 @@ export async function verifyWechatpayNotification(
       };
       if (transaction.success_time)
         event.paidAt = parseWechatpayTime(transaction.success_time, 'notification.success_time');
-      if (transaction.payer?.openid) event.buyerId = transaction.payer.openid;
+      const buyerId = transaction.payer?.openid || transaction.payer?.sub_openid || transaction.payer?.sp_openid;
+      if (buyerId) event.buyerId = buyerId;
       const currency = transaction.amount?.currency;
       if (currency !== undefined) event.currency = text(currency, 'notification.amount.currency');
       return { event, notificationId };

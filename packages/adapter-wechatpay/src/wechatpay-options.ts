@@ -63,9 +63,7 @@ export interface WechatpayCommonOptions<Id extends string = string> {
    * with its own webhook route (`wechatpay({ id: 'wechatpay-hk', ... })`).
    */
   id?: Id | undefined;
-  /** Merchant id (商户号). */
-  mchId: string;
-  /** The merchant API private key (`apiclient_key.pem`), PEM. */
+  /** The merchant API private key (`apiclient_key.pem`), PEM (in partner mode, the service provider's). */
   privateKey: string;
   /** The serial number of the merchant API certificate, hex. */
   merchantSerialNo: string;
@@ -172,20 +170,66 @@ export type WechatpayAppOptions =
     };
 
 /**
+ * Direct mode (普通商户, the default): the merchant holds its own merchant id and app ids. The
+ * partner-mode options do not compile here.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * const direct: WechatpayDirectMode = { mchId: '1230000109', appId: 'wxd678efh567hg6787' };
+ * ```
+ */
+export type WechatpayDirectMode = {
+  /** `'direct'` (default): the merchant's own account. */
+  mode?: 'direct' | undefined;
+  /** Merchant id (商户号). */
+  mchId: string;
+  spMchId?: undefined;
+  spAppId?: undefined;
+} & WechatpayAppOptions;
+
+/**
+ * Partner mode (服务商模式): a service provider takes payments for its sub-merchants (特约商户).
+ * Every call then carries the sub-merchant's `MerchantAccount` (`accountId` = `sub_mchid`,
+ * `fields.subAppId` = the sub-merchant's own app id, when it has one); the service provider's
+ * keys, platform certificates and public key serve every sub-merchant. The direct-mode options
+ * (`mchId`, `appId`, `appIds`) do not compile here.
+ *
+ * @group Options
+ * @example
+ * ```ts
+ * const partner: WechatpayPartnerMode = { mode: 'partner', spMchId: '1900000100', spAppId: 'wx8888888888888888' };
+ * ```
+ */
+export interface WechatpayPartnerMode {
+  mode: 'partner';
+  /** The service provider's merchant id (服务商商户号, `sp_mchid`): it signs every request. */
+  spMchId: string;
+  /** The service provider's app id (`sp_appid`): payments whose buyer id is an openid under it. */
+  spAppId: string;
+  mchId?: undefined;
+  appId?: undefined;
+  appIds?: undefined;
+}
+
+/**
  * Options of `wechatpay()`: the common options, a key mode (public key, platform certificates, or
  * both while migrating; leaving both out does not compile, and the error names both modes: see
- * {@link WechatpayMissingKeyMode}) and one or several app ids.
+ * {@link WechatpayMissingKeyMode}) and either one merchant's own ids (direct mode) or a service
+ * provider's (`mode: 'partner'`, see {@link WechatpayPartnerMode}).
  *
  * @group Options
  * @example
  * ```ts
  * wechatpay({ mchId: '1230000109', appId: 'wxd678efh567hg6787', privateKey, merchantSerialNo,
  *   apiV3Key, wechatpayPublicKey, wechatpayPublicKeyId: 'PUB_KEY_ID_0112...' });
+ * wechatpay({ mode: 'partner', spMchId: '1900000100', spAppId: 'wx8888888888888888', privateKey,
+ *   merchantSerialNo, apiV3Key, wechatpayPublicKey, wechatpayPublicKeyId: 'PUB_KEY_ID_0119...' });
  * ```
  */
 export type WechatpayOptions<Id extends string = string> = WechatpayCommonOptions<Id> &
   (WechatpayPublicKeyMode | WechatpayCertificateMode | WechatpayMissingKeyMode) &
-  WechatpayAppOptions;
+  (WechatpayDirectMode | WechatpayPartnerMode);
 
 /**
  * The configured app ids: every id (notifications and replies may name any of them), and the one
@@ -218,7 +262,10 @@ export interface WechatpayApps {
 export interface WechatpayConfig {
   /** The provider id (errors and webhooks). */
   id: string;
+  /** The merchant id that signs requests: the merchant's own, or in partner mode the service provider's (`sp_mchid`). */
   mchId: string;
+  /** Partner mode: the service provider's ids (`mchId` is then `spMchId`, `apps` holds `spAppId`). */
+  partner: { spMchId: string; spAppId: string } | undefined;
   apps: WechatpayApps;
   privateKey: KeyObject;
   merchantSerialNo: string;
@@ -243,6 +290,7 @@ export interface WechatpayConfig {
 }
 
 const APP_ID = z.string().check(z.regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an app id starting with wx'));
+const MCH_ID = z.string().check(z.regex(/^\d{6,32}$/, 'must be the digits of the merchant id'));
 
 /**
  * The schema `wechatpay(options)` validates with: one field per option of
@@ -259,8 +307,14 @@ const APP_ID = z.string().check(z.regex(/^wx[0-9A-Za-z]{10,30}$/, 'must be an ap
 export const wechatpayOptionsSchema = z.strictObject({
   /** The provider's id (default `wechatpay`): several merchant ids side by side, each with its own webhook route. */
   id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_"'))),
-  /** Merchant id (商户号): its digits. */
-  mchId: z.string().check(z.regex(/^\d{6,32}$/, 'must be the digits of the merchant id')),
+  /** `'direct'` (default) or `'partner'` (服务商模式, with `spMchId` and `spAppId`). */
+  mode: z.optional(z.enum(['direct', 'partner'])),
+  /** Merchant id (商户号): its digits. Direct mode. */
+  mchId: z.optional(MCH_ID),
+  /** Partner mode: the service provider's merchant id (`sp_mchid`). */
+  spMchId: z.optional(MCH_ID),
+  /** Partner mode: the service provider's app id (`sp_appid`). */
+  spAppId: z.optional(APP_ID),
   /** The one app id (公众号, 小程序 or 开放平台应用) the payments belong to; or `appIds`. */
   appId: z.optional(APP_ID),
   /** Several app ids under this merchant id, by kind (`{ mp, mini, app }`) or as a list (the first is the default). */
@@ -329,6 +383,30 @@ function resolveApps(
   return { all: [...new Set(all)], default: first, byRole: { ...byRole } };
 }
 
+/** Partner mode's ids, or `undefined` in direct mode; each mode's options refused in the other. */
+function resolvePartner(options: {
+  mode?: 'direct' | 'partner' | undefined;
+  mchId?: string | undefined;
+  spMchId?: string | undefined;
+  spAppId?: string | undefined;
+  appId?: string | undefined;
+  appIds?: unknown;
+}): WechatpayConfig['partner'] {
+  if (options.mode !== 'partner') {
+    for (const field of ['spMchId', 'spAppId'] as const)
+      if (options[field] !== undefined)
+        throw new ValidationError(`options.${field}`, "is a partner-mode option (mode: 'partner')");
+    if (options.mchId === undefined) throw new ValidationError('options.mchId', 'is required');
+    return undefined;
+  }
+  for (const field of ['mchId', 'appId', 'appIds'] as const)
+    if (options[field] !== undefined)
+      throw new ValidationError(`options.${field}`, 'is a direct-mode option: partner mode takes spMchId and spAppId');
+  if (options.spMchId === undefined) throw new ValidationError('options.spMchId', 'is required in partner mode');
+  if (options.spAppId === undefined) throw new ValidationError('options.spAppId', 'is required in partner mode');
+  return { spMchId: options.spMchId, spAppId: options.spAppId };
+}
+
 /**
  * Validates options and parses keys; every problem is a `ValidationError` naming the field.
  *
@@ -341,7 +419,10 @@ function resolveApps(
 export function resolveWechatpayOptions(input: WechatpayOptions): WechatpayConfig {
   const options = parseWithSchema(wechatpayOptionsSchema, input, 'options');
   const privateKey = loadRsaPrivateKey(options.privateKey, 'options.privateKey');
-  const apps = resolveApps(options.appId, options.appIds);
+  const partner = resolvePartner(options);
+  const apps = partner
+    ? { all: [partner.spAppId], default: partner.spAppId, byRole: {} }
+    : resolveApps(options.appId, options.appIds);
   const hasKey = options.wechatpayPublicKey !== undefined;
   if (hasKey !== (options.wechatpayPublicKeyId !== undefined)) {
     throw new ValidationError(
@@ -369,7 +450,8 @@ export function resolveWechatpayOptions(input: WechatpayOptions): WechatpayConfi
   }
   return {
     id: options.id ?? 'wechatpay',
-    mchId: options.mchId,
+    mchId: partner ? partner.spMchId : (options.mchId as string),
+    partner,
     apps,
     privateKey,
     merchantSerialNo: options.merchantSerialNo.toUpperCase(),

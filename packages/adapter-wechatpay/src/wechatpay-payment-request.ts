@@ -9,6 +9,7 @@
 import { ValidationError } from '@hutong/core';
 import { type CreatePaymentRequest, parseWithSchema, type ResumePaymentRequest, z } from '@hutong/core/provider-utils';
 import type { WechatpayApps } from './wechatpay-options.js';
+import type { WechatpaySubMerchant } from './wechatpay-partner.js';
 import { formatWechatpayTime } from './wechatpay-time.js';
 
 /**
@@ -35,6 +36,13 @@ export interface WechatpayPaymentOptions {
    * defaults to `mp` (official account); give `mini` for a mini-program payment.
    */
   appRole?: 'mp' | 'mini' | 'app' | undefined;
+  /**
+   * Partner mode: the app the `buyerId` (openid) belongs to. `'sub'`: the sub-merchant's own app
+   * (`fields.subAppId`): sent as `payer.sub_openid` with `sub_appid`, and the buyer's step is signed
+   * under `sub_appid`. `'sp'`: the service provider's (`spAppId`): `payer.sp_openid`, signed under
+   * `sp_appid`. Default: `'sub'` when the sub-merchant has an app id, else `'sp'`.
+   */
+  buyerApp?: 'sp' | 'sub' | undefined;
 }
 
 const paymentOptionsSchema = z.strictObject({
@@ -43,6 +51,7 @@ const paymentOptionsSchema = z.strictObject({
   attach: z.optional(z.string().check(z.maxLength(128))),
   appId: z.optional(z.string()),
   appRole: z.optional(z.enum(['mp', 'mini', 'app'])),
+  buyerApp: z.optional(z.enum(['sp', 'sub'])),
 });
 
 /**
@@ -109,8 +118,18 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 export function checkWechatpayPayment(
   request: CreatePaymentRequest,
   apps: WechatpayApps,
+  sub?: WechatpaySubMerchant | undefined,
 ): { options: WechatpayPaymentOptions; appId: string } {
   const options = parseWechatpayPaymentOptions(request.providerOptions);
+  if (sub && (options.appId !== undefined || options.appRole !== undefined))
+    throw new ValidationError(
+      `providerOptions.${options.appId !== undefined ? 'appId' : 'appRole'}`,
+      'is a direct-mode option: in partner mode give buyerApp',
+    );
+  if (!sub && options.buyerApp !== undefined)
+    throw new ValidationError('providerOptions.buyerApp', 'is a partner-mode option');
+  if (sub && options.buyerApp === 'sub' && !sub.subAppId)
+    throw new ValidationError('providerOptions.buyerApp', 'is sub, but the sub-merchant has no subAppId');
   if (request.method !== 'pos') {
     if (!request.notifyUrl) throw new ValidationError('notifyUrl', 'is required by WeChat Pay');
     let url: URL;
@@ -129,7 +148,13 @@ export function checkWechatpayPayment(
   if (request.method === 'pos' && !request.authCode && !('order' in request))
     throw new ValidationError('authCode', 'is required for pos payments');
   const stored = (request as Partial<ResumePaymentRequest>).order?.providerData.appId;
-  return { options, appId: stored ?? chooseWechatpayAppId(apps, request.method, options) };
+  if (stored) return { options, appId: stored };
+  if (sub) {
+    // Partner mode: the app of the buyer's step is the sub-merchant's when it has one (and the buyer id is for it).
+    const subApp = sub.subAppId !== undefined && options.buyerApp !== 'sp';
+    return { options, appId: subApp ? (sub.subAppId as string) : apps.default };
+  }
+  return { options, appId: chooseWechatpayAppId(apps, request.method, options) };
 }
 
 function storedClientIp(request: CreatePaymentRequest): string | undefined {
@@ -147,8 +172,12 @@ function storedClientIp(request: CreatePaymentRequest): string | undefined {
  * ```
  */
 export interface WechatpayPaymentParameters {
+  /** The app id of the buyer's step: in partner mode `sp_appid` or the sub-merchant's `sub_appid`. */
   appId: string;
+  /** The signing merchant id: in partner mode `sp_mchid`. */
   mchId: string;
+  /** Partner mode: the sub-merchant, and `sp_appid`. */
+  partner?: { spAppId: string; sub: WechatpaySubMerchant } | undefined;
   options: WechatpayPaymentOptions;
   clientIp: string | null;
 }
@@ -165,13 +194,20 @@ export interface WechatpayPaymentParameters {
  * ```
  */
 export function wechatpayCreateBody(request: CreatePaymentRequest, parameters: WechatpayPaymentParameters): object {
-  const body: Record<string, unknown> = {
-    appid: parameters.appId,
-    mchid: parameters.mchId,
+  const partner = parameters.partner;
+  const body: Record<string, unknown> = partner
+    ? {
+        sp_appid: partner.spAppId,
+        sp_mchid: parameters.mchId,
+        ...(partner.sub.subAppId ? { sub_appid: partner.sub.subAppId } : {}),
+        sub_mchid: partner.sub.subMchId,
+      }
+    : { appid: parameters.appId, mchid: parameters.mchId };
+  Object.assign(body, {
     description: request.subject,
     out_trade_no: request.orderId,
     amount: { total: request.amount, currency: 'CNY' },
-  };
+  });
   if (parameters.options.attach) body.attach = parameters.options.attach;
   if (request.method !== 'pos') {
     body.notify_url = request.notifyUrl;
@@ -179,7 +215,11 @@ export function wechatpayCreateBody(request: CreatePaymentRequest, parameters: W
   }
   switch (request.method) {
     case 'jsapi':
-      body.payer = { openid: request.buyerId };
+      // Partner mode: the openid under the app of the buyer's step (sub_appid or sp_appid).
+      if (!partner) body.payer = { openid: request.buyerId };
+      else if (partner.sub.subAppId !== undefined && parameters.appId === partner.sub.subAppId)
+        body.payer = { sub_openid: request.buyerId };
+      else body.payer = { sp_openid: request.buyerId };
       break;
     case 'h5':
       body.scene_info = {
@@ -195,5 +235,7 @@ export function wechatpayCreateBody(request: CreatePaymentRequest, parameters: W
       break;
     }
   }
+  // The payment will be split: WeChat Pay holds the funds until the splits are done (or unfrozen).
+  if (request.split) body.settle_info = { profit_sharing: true };
   return body;
 }

@@ -3,13 +3,17 @@
  *
  * Method mapping: `qr` → `/v3/pay/transactions/native`; `jsapi` → `/jsapi` (official accounts and
  * mini programs); `h5` → `/h5`; `app` → `/app`; `pos` → `/v3/pay/transactions/codepay` (payment
- * code, closed by `.../reverse`).
+ * code, closed by `.../reverse`). In partner mode (`mode: 'partner'`) the same under
+ * `/v3/pay/partner/transactions/`, for the sub-merchant each call names. Profit sharing
+ * (`/v3/profitsharing/*`) and merchant transfers (`/v3/fund-app/mch-transfer/transfer-bills`) in
+ * their own files.
  *
  * @packageDocumentation
  */
 import type { AppAction, JsapiAction, PosAction, QrAction, RedirectAction } from '@hutong/core';
 import type {
   CreatePaymentRequest,
+  MerchantAccount,
   PaymentProvider,
   ProviderCapabilities,
   ProviderTypes,
@@ -20,17 +24,26 @@ import { checkRefusal } from '@hutong/core/provider-utils';
 import { createWechatpayBills, type WechatpayBillRequest, type WechatpayStatementRequest } from './wechatpay-bills.js';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
 import type { WechatpayAppParams, WechatpayJsapiParams } from './wechatpay-client-signatures.js';
+import { verifyWechatpayMovementNotification } from './wechatpay-movement-notification.js';
 import { verifyWechatpayNotification, wechatpayAcknowledgement } from './wechatpay-notification.js';
 import { type WechatpayOAuth, type WechatpayProviderOAuthOptions, wechatpayProviderOAuth } from './wechatpay-oauth.js';
 import { resolveWechatpayOptions, WECHATPAY_HOSTS, type WechatpayOptions } from './wechatpay-options.js';
+import {
+  type WechatpaySubMerchant,
+  wechatpayMerchantBody,
+  wechatpaySubMerchant,
+  wechatpayTransactionPaths,
+} from './wechatpay-partner.js';
 import { checkWechatpayPayment, type WechatpayPaymentOptions } from './wechatpay-payment-request.js';
 import { createWechatpayPayments, type WechatpayOperationContext } from './wechatpay-payments.js';
+import { createWechatpayProfitSharing, type WechatpayProfitSharing } from './wechatpay-profit-sharing.js';
 import {
   readWechatpayRefund,
   readWechatpayTransaction,
   type WechatpayBill,
   type WechatpayReplyContext,
 } from './wechatpay-replies.js';
+import { createWechatpayTransfers } from './wechatpay-transfers.js';
 
 /**
  * The action each WeChat Pay method yields: `qr` a QR code (`code_url`), `jsapi` the signed
@@ -72,6 +85,24 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
   queryRefund: NonNullable<PaymentProvider['queryRefund']>;
   /** The day's trade (`kind: 'trade'`) or fund-flow (`'fundflow'`) bill, downloaded and parsed as a stream: `wechatpay-bills.ts`. */
   statement(request: WechatpayStatementRequest): AsyncIterable<StatementLine>;
+  split: NonNullable<PaymentProvider['split']>;
+  querySplit: NonNullable<PaymentProvider['querySplit']>;
+  returnSplit: NonNullable<PaymentProvider['returnSplit']>;
+  queryReturn: NonNullable<PaymentProvider['queryReturn']>;
+  transfer: NonNullable<PaymentProvider['transfer']>;
+  queryTransfer: NonNullable<PaymentProvider['queryTransfer']>;
+  cancelTransfer: NonNullable<PaymentProvider['cancelTransfer']>;
+  /**
+   * Verifies a profit-sharing (`PROFITSHARING.*`) or transfer (`MCHTRANSFER.BILL.FINISHED`)
+   * notification: signature, time window, decryption, recipient; in partner mode its `account` is
+   * the `sub_mchid` it names.
+   */
+  verifyMovementNotification: NonNullable<PaymentProvider['verifyMovementNotification']>;
+  /**
+   * Profit sharing beyond the spec's split operations: receivers (`addReceiver`,
+   * `deleteReceiver`), `unsplitAmount` and `unfreeze`.
+   */
+  readonly profitSharing: WechatpayProfitSharing;
   /** The trade bill of a day (`/v3/bill/tradebill`): its download URL and SHA1 hash. */
   tradeBill(request: WechatpayBillRequest): Promise<WechatpayBill>;
   /**
@@ -81,9 +112,10 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
   downloadTradeBill(request: WechatpayBillRequest): Promise<string>;
   /**
    * Reverses (撤销) a payment-code payment: closes it, or refunds it if paid. `appId` defaults to the
-   * default app id (`payments.close` passes the order's own).
+   * default app id (`payments.close` passes the order's own); `merchant` is the sub-merchant's
+   * account in partner mode.
    */
-  reversePayment(orderId: string, appId?: string): Promise<void>;
+  reversePayment(orderId: string, appId?: string, merchant?: MerchantAccount | null): Promise<void>;
   /**
    * WeChat's web OAuth (`snsapi_base`) under this provider's app id (its `mp` app id when
    * configured by kind): core's `WalletOAuth`, which `@hutong/checkout` takes as
@@ -94,7 +126,7 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
   oauth(options: WechatpayProviderOAuthOptions): WechatpayOAuth;
 }
 
-const CAPABILITIES: ProviderCapabilities = {
+const CAPABILITIES = {
   methods: ['qr', 'jsapi', 'h5', 'app', 'pos'],
   query: true,
   close: true,
@@ -105,7 +137,9 @@ const CAPABILITIES: ProviderCapabilities = {
   refundNotifications: true,
   resume: true,
   statements: true,
-};
+  split: true,
+  transfer: true,
+} as const satisfies ProviderCapabilities;
 
 /**
  * A `prepay_id` is valid for 2 hours; a stored one is re-signed only while it has this much life left.
@@ -113,6 +147,12 @@ const CAPABILITIES: ProviderCapabilities = {
 const PREPAY_REUSE_MS = 110 * 60 * 1000;
 
 const path = encodeURIComponent;
+
+/** `GET /v3/refund/domestic/refunds/{out_refund_no}`, with `?sub_mchid=` in partner mode. */
+function refundQueryPath(refundId: string, sub: WechatpaySubMerchant | undefined): string {
+  const base = `/v3/refund/domestic/refunds/${path(refundId)}`;
+  return sub ? `${base}?sub_mchid=${sub.subMchId}` : base;
+}
 
 /**
  * Creates the WeChat Pay provider. Options are validated and keys parsed here, once.
@@ -130,64 +170,93 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
   const config = resolveWechatpayOptions(options);
   const id = config.id as Id;
   const client: WechatpayClient = createWechatpayClient(config);
-  const replies: WechatpayReplyContext = { provider: id, mchId: config.mchId, appIds: config.apps.all };
+  const replies: WechatpayReplyContext = {
+    provider: id,
+    mchId: config.mchId,
+    appIds: config.apps.all,
+    partner: config.partner !== undefined,
+  };
 
   const context: WechatpayOperationContext = { id, config, client, replies };
   const { place, signedAction, reversePayment } = createWechatpayPayments(context);
   const { tradeBill, downloadTradeBill, statement } = createWechatpayBills(context);
+  const { split, querySplit, returnSplit, queryReturn, profitSharing } = createWechatpayProfitSharing(context);
+  const { transfer, queryTransfer, cancelTransfer } = createWechatpayTransfers(context);
+  const notifications = {
+    provider: id,
+    mchId: config.mchId,
+    partner: config.partner !== undefined,
+    appIds: config.apps.all,
+    apiV3Key: config.apiV3Key,
+    keys: client.keys,
+    now: config.now,
+  };
 
   return {
     specificationVersion: 'v1',
     id,
     wallet: 'wechatpay',
-    capabilities: CAPABILITIES,
+    // Partner mode: every call carries the sub-merchant's account (and one without it is refused).
+    capabilities: { ...CAPABILITIES, merchants: config.partner !== undefined },
     validatePayment(request: CreatePaymentRequest): void {
-      checkWechatpayPayment(request, config.apps);
+      checkWechatpayPayment(request, config.apps, wechatpaySubMerchant(config, request.merchant));
     },
 
     async createPayment(request) {
-      const { options: parsed, appId } = checkWechatpayPayment(request, config.apps);
+      const sub = wechatpaySubMerchant(config, request.merchant);
+      const { options: parsed, appId } = checkWechatpayPayment(request, config.apps, sub);
       return place(request, appId, parsed, request.clientIp);
     },
 
     async resumePayment(request: ResumePaymentRequest) {
-      const { appId } = checkWechatpayPayment(request, config.apps);
+      const sub = wechatpaySubMerchant(config, request.merchant);
+      const { appId } = checkWechatpayPayment(request, config.apps, sub);
       const stored = request.order.providerData;
       if (request.method === 'jsapi' || request.method === 'app') {
         // A prepay id is valid for 2 hours: while it is, the buyer's step is signed again, no call needed.
         const prepaidAt = stored.prepaidAt === undefined ? Number.NaN : Date.parse(stored.prepaidAt);
         if (stored.prepayId && config.now().getTime() - prepaidAt < PREPAY_REUSE_MS) {
-          return { action: signedAction(request.method, appId, stored.prepayId) };
+          return { action: signedAction(request.method, appId, stored.prepayId, sub) };
         }
       }
       // Otherwise the same order is placed again with the parameters it was first placed with.
       const options: WechatpayPaymentOptions = {};
       if (stored.attach) options.attach = stored.attach;
       if (stored.h5Type) options.h5Type = stored.h5Type as WechatpayPaymentOptions['h5Type'];
+      if (stored.buyerApp) options.buyerApp = stored.buyerApp as WechatpayPaymentOptions['buyerApp'];
       return place(request, appId, options, stored.clientIp ?? request.clientIp);
     },
 
-    async queryPayment({ orderId, order }) {
+    async queryPayment({ orderId, order, merchant }) {
+      const sub = wechatpaySubMerchant(config, merchant);
       const reply = await client.request({
         method: 'GET',
-        path: `/v3/pay/transactions/out-trade-no/${path(orderId)}?mchid=${config.mchId}`,
+        path: wechatpayTransactionPaths(config, orderId, sub).query,
       });
-      return readWechatpayTransaction(replies, reply, { orderId, transactionId: order.providerTransactionId });
+      return readWechatpayTransaction(replies, reply, {
+        orderId,
+        transactionId: order.providerTransactionId,
+        subMchId: sub?.subMchId,
+      });
     },
 
-    async closePayment({ orderId, order }) {
-      if (order.method === 'pos') return reversePayment(orderId, order.providerData.appId);
+    async closePayment({ orderId, order, merchant }) {
+      const sub = wechatpaySubMerchant(config, merchant);
+      if (order.method === 'pos') return reversePayment(orderId, order.providerData.appId, merchant);
       // 204 with no body: nothing in the reply to bind; the signature covers the empty body.
       await client.request({
         method: 'POST',
-        path: `/v3/pay/transactions/out-trade-no/${path(orderId)}/close`,
-        body: { mchid: config.mchId },
+        path: `${wechatpayTransactionPaths(config, orderId, sub).base}/close`,
+        body: wechatpayMerchantBody(config, sub),
         idempotent: true,
       });
     },
 
-    async refund({ orderId, order, refundId, amount, reason }) {
+    async refund({ orderId, order, refundId, amount, reason, merchant }) {
+      const sub = wechatpaySubMerchant(config, merchant);
+      const refundPath = refundQueryPath(refundId, sub);
       const body: Record<string, unknown> = {
+        ...(sub ? { sub_mchid: sub.subMchId } : {}),
         out_trade_no: orderId,
         out_refund_no: refundId,
         amount: { refund: amount, total: order.amount, currency: 'CNY' },
@@ -206,10 +275,7 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
           name: 'the refund query',
           field: 'response.code',
           run: async () => {
-            const known = await client.request({
-              method: 'GET',
-              path: `/v3/refund/domestic/refunds/${path(refundId)}`,
-            });
+            const known = await client.request({ method: 'GET', path: refundPath });
             return readWechatpayRefund(replies, known, expected, refundId);
           },
         });
@@ -217,20 +283,24 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
       return readWechatpayRefund(replies, reply, expected, refundId);
     },
 
-    async queryRefund({ orderId, order, refundId }) {
-      const reply = await client.request({ method: 'GET', path: `/v3/refund/domestic/refunds/${path(refundId)}` });
+    async queryRefund({ orderId, order, refundId, merchant }) {
+      const sub = wechatpaySubMerchant(config, merchant);
+      const reply = await client.request({ method: 'GET', path: refundQueryPath(refundId, sub) });
       return readWechatpayRefund(replies, reply, { orderId, transactionId: order.providerTransactionId }, refundId);
     },
 
-    verifyNotification: (request) =>
-      verifyWechatpayNotification(request, {
-        provider: id,
-        mchId: config.mchId,
-        appIds: config.apps.all,
-        apiV3Key: config.apiV3Key,
-        keys: client.keys,
-        now: config.now,
-      }),
+    verifyNotification: (request) => verifyWechatpayNotification(request, notifications),
+
+    verifyMovementNotification: (request) => verifyWechatpayMovementNotification(request, notifications),
+
+    split,
+    querySplit,
+    returnSplit,
+    queryReturn,
+    profitSharing,
+    transfer,
+    queryTransfer,
+    cancelTransfer,
 
     acknowledgeNotification: wechatpayAcknowledgement,
 

@@ -36,7 +36,10 @@ import { parseWechatpayTime } from './wechatpay-time.js';
  */
 export interface WechatpayReplyContext {
   provider: string;
+  /** The signing merchant id: replies name it as `mchid`, or in partner mode as `sp_mchid`. */
   mchId: string;
+  /** Partner mode: replies about a sub-merchant's trades name `sp_mchid`, `sub_mchid`, `sp_appid`, `sub_appid`. */
+  partner?: boolean | undefined;
   /** Every configured app id: a reply may name any of them. */
   appIds: readonly string[];
 }
@@ -55,6 +58,8 @@ export interface WechatpayExpectedPayment {
   orderId: string;
   /** WeChat Pay's `transaction_id`, when the order already has one. */
   transactionId?: string | null | undefined;
+  /** Partner mode: the sub-merchant the request was for; the reply's `sub_mchid` must be it. */
+  subMchId?: string | undefined;
 }
 
 const text = z.string().check(z.minLength(1, 'is missing'));
@@ -65,13 +70,20 @@ const tradeStates = Object.keys(WECHATPAY_TRADE_STATE) as [string, ...string[]];
 const refundStatuses = Object.keys(WECHATPAY_REFUND_STATUS) as [string, ...string[]];
 
 const transactionSchema = z.object({
-  appid: text,
-  mchid: text,
+  // Direct mode names appid and mchid; partner mode sp_appid, sp_mchid, sub_mchid (and sub_appid).
+  appid: z.optional(text),
+  mchid: z.optional(text),
+  sp_appid: z.optional(text),
+  sp_mchid: z.optional(text),
+  sub_appid: z.optional(text),
+  sub_mchid: z.optional(text),
   out_trade_no: text,
   trade_state: z.enum(tradeStates, { error: 'is not a known WeChat Pay trade state' }),
   transaction_id: z.optional(text),
   success_time: z.optional(z.string()),
-  payer: z.optional(z.object({ openid: z.optional(z.string()) })),
+  payer: z.optional(
+    z.object({ openid: z.optional(z.string()), sp_openid: z.optional(z.string()), sub_openid: z.optional(z.string()) }),
+  ),
   amount: z.optional(z.object({ total: z.optional(amountSchema), currency: z.optional(z.string()) })),
 });
 
@@ -96,16 +108,42 @@ const createSchemas = {
   h5_url: z.object({ h5_url: z.url({ protocol: /^https?$/, error: 'is not a URL' }) }),
 } as const;
 
-function malformed(context: WechatpayReplyContext, field: string, message: string): UnexpectedResponseError {
+/**
+ * A malformed-reply error naming the field.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * throw malformed(context, 'response.state', 'is missing');
+ * ```
+ */
+export function malformed(context: WechatpayReplyContext, field: string, message: string): UnexpectedResponseError {
   return new UnexpectedResponseError(context.provider, 'malformed', `${field} ${message}`, { field });
 }
 
-function mismatch(context: WechatpayReplyContext, field: string, message: string): UnexpectedResponseError {
+/**
+ * A reply-for-another-request error naming the field.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * throw mismatch(context, 'response.out_bill_no', 'is b2, not b1');
+ * ```
+ */
+export function mismatch(context: WechatpayReplyContext, field: string, message: string): UnexpectedResponseError {
   return new UnexpectedResponseError(context.provider, 'mismatch', `${field} ${message}`, { field });
 }
 
-/** Parses a reply body with a schema; the first problem becomes a malformed-reply error naming the field. */
-function readReply<S extends ZodMiniType>(context: WechatpayReplyContext, schema: S, body: unknown): output<S> {
+/**
+ * Parses a reply body with a schema; the first problem becomes a malformed-reply error naming the field.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const reply = readReply(context, z.object({ out_bill_no: z.string() }), body);
+ * ```
+ */
+export function readReply<S extends ZodMiniType>(context: WechatpayReplyContext, schema: S, body: unknown): output<S> {
   if (body === undefined || body === null || typeof body !== 'object')
     throw malformed(context, 'response', 'is not a JSON object');
   const checked = checkWithSchema(schema, body);
@@ -113,7 +151,16 @@ function readReply<S extends ZodMiniType>(context: WechatpayReplyContext, schema
   throw malformed(context, ['response', ...checked.path].join('.'), checked.message);
 }
 
-function expectSame(context: WechatpayReplyContext, field: string, actual: string, expected: string): void {
+/**
+ * Throws a mismatch error unless the reply's value is the expected one.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * expectSame(context, 'response.out_bill_no', reply.out_bill_no, transfer.id);
+ * ```
+ */
+export function expectSame(context: WechatpayReplyContext, field: string, actual: string, expected: string): void {
   if (actual !== expected) throw mismatch(context, field, `is ${actual}, not ${expected}`);
 }
 
@@ -152,9 +199,7 @@ export function readWechatpayTransaction(
 ): PaymentStatusEvent {
   const reply = readReply(context, transactionSchema, body);
   expectSame(context, 'response.out_trade_no', reply.out_trade_no, expected.orderId);
-  expectSame(context, 'response.mchid', reply.mchid, context.mchId);
-  if (!context.appIds.includes(reply.appid))
-    throw mismatch(context, 'response.appid', `${reply.appid} is not a configured app id`);
+  checkTransactionParty(context, reply, expected);
   if (expected.transactionId && reply.transaction_id !== undefined)
     expectSame(context, 'response.transaction_id', reply.transaction_id, expected.transactionId);
   const type = wechatpayTradeState(reply.trade_state) as PaymentStatusEvent['type'];
@@ -176,8 +221,35 @@ export function readWechatpayTransaction(
       throw malformed(context, 'response.success_time', 'is not an RFC 3339 time');
     }
   }
-  if (reply.payer?.openid) event.buyerId = reply.payer.openid;
+  const buyerId = reply.payer?.openid || reply.payer?.sub_openid || reply.payer?.sp_openid;
+  if (buyerId) event.buyerId = buyerId;
   return event;
+}
+
+/**
+ * Who a transaction reply is about: in direct mode `mchid` (ours) and `appid` (a configured one);
+ * in partner mode `sp_mchid` (ours), `sp_appid` (ours) and `sub_mchid`, which must be the
+ * sub-merchant the request was for.
+ */
+function checkTransactionParty(
+  context: WechatpayReplyContext,
+  reply: { appid?: string; mchid?: string; sp_appid?: string; sp_mchid?: string; sub_mchid?: string },
+  expected: WechatpayExpectedPayment,
+): void {
+  if (!context.partner || expected.subMchId === undefined) {
+    if (reply.mchid === undefined) throw malformed(context, 'response.mchid', 'is missing');
+    if (reply.appid === undefined) throw malformed(context, 'response.appid', 'is missing');
+    expectSame(context, 'response.mchid', reply.mchid, context.mchId);
+    if (!context.appIds.includes(reply.appid))
+      throw mismatch(context, 'response.appid', `${reply.appid} is not a configured app id`);
+    return;
+  }
+  if (reply.sp_mchid === undefined) throw malformed(context, 'response.sp_mchid', 'is missing');
+  if (reply.sub_mchid === undefined) throw malformed(context, 'response.sub_mchid', 'is missing');
+  expectSame(context, 'response.sp_mchid', reply.sp_mchid, context.mchId);
+  expectSame(context, 'response.sub_mchid', reply.sub_mchid, expected.subMchId);
+  if (reply.sp_appid !== undefined && !context.appIds.includes(reply.sp_appid))
+    throw mismatch(context, 'response.sp_appid', `${reply.sp_appid} is not the service provider's app id`);
 }
 
 /**
@@ -243,9 +315,28 @@ export function readWechatpayBill(context: WechatpayReplyContext, body: unknown)
  * checkWechatpayReversal(context, body, orderId);
  * ```
  */
-export function checkWechatpayReversal(context: WechatpayReplyContext, body: unknown, orderId: string): void {
+export function checkWechatpayReversal(
+  context: WechatpayReplyContext,
+  body: unknown,
+  orderId: string,
+  subMchId?: string,
+): void {
   if (body === undefined) return;
-  const reply = readReply(context, z.object({ out_trade_no: text, mchid: z.optional(text) }), body);
+  const reply = readReply(
+    context,
+    z.object({
+      out_trade_no: text,
+      mchid: z.optional(text),
+      sp_mchid: z.optional(text),
+      sub_mchid: z.optional(text),
+    }),
+    body,
+  );
   expectSame(context, 'response.out_trade_no', reply.out_trade_no, orderId);
   if (reply.mchid !== undefined) expectSame(context, 'response.mchid', reply.mchid, context.mchId);
+  if (reply.sp_mchid !== undefined) expectSame(context, 'response.sp_mchid', reply.sp_mchid, context.mchId);
+  if (subMchId !== undefined) {
+    if (reply.sub_mchid === undefined) throw malformed(context, 'response.sub_mchid', 'is missing');
+    expectSame(context, 'response.sub_mchid', reply.sub_mchid, subMchId);
+  }
 }

@@ -3,7 +3,13 @@
  *
  * @packageDocumentation
  */
-import type { PaymentStatusEvent, RefundStatusEvent } from '@hutong/core/provider-utils';
+import type {
+  PaymentStatusEvent,
+  RefundStatusEvent,
+  SplitReceiverStatus,
+  SplitReturnStatusEvent,
+  TransferStatusEvent,
+} from '@hutong/core/provider-utils';
 
 /**
  * `trade_state` of a transaction.
@@ -104,3 +110,88 @@ export function wechatpayRefundStatus(value: unknown): RefundStatusEvent['type']
     ? WECHATPAY_REFUND_STATUS[value as WechatpayRefundStatus]
     : undefined;
 }
+
+/**
+ * `state` of a profit-sharing order (分账单): `PROCESSING` until every receiver is settled, then
+ * `FINISHED` (each receiver's `result` says how).
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const state: WechatpaySplitState = 'FINISHED';
+ * ```
+ */
+export type WechatpaySplitState = 'PROCESSING' | 'FINISHED';
+
+/**
+ * A receiver's `result` in a profit-sharing order → its status. `CLOSED`: WeChat Pay could not pay
+ * the receiver (its `fail_reason` says why) and the amount stayed with the merchant.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * WECHATPAY_SPLIT_RECEIVER_RESULT.CLOSED; // 'closed'
+ * ```
+ */
+export const WECHATPAY_SPLIT_RECEIVER_RESULT = {
+  PENDING: 'pending',
+  SUCCESS: 'succeeded',
+  CLOSED: 'closed',
+} as const satisfies Record<'PENDING' | 'SUCCESS' | 'CLOSED', SplitReceiverStatus>;
+
+/**
+ * `result` of a profit-sharing return (分账回退) → its status.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * WECHATPAY_SPLIT_RETURN_RESULT.FAILED; // 'failed'
+ * ```
+ */
+export const WECHATPAY_SPLIT_RETURN_RESULT = {
+  PROCESSING: 'pending',
+  SUCCESS: 'succeeded',
+  FAILED: 'failed',
+} as const satisfies Record<'PROCESSING' | 'SUCCESS' | 'FAILED', SplitReturnStatusEvent['status']>;
+
+/**
+ * `state` of a merchant transfer (商家转账, the 2025 API).
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const state: WechatpayTransferState = 'WAIT_USER_CONFIRM';
+ * ```
+ */
+export type WechatpayTransferState =
+  | 'ACCEPTED'
+  | 'PROCESSING'
+  | 'WAIT_USER_CONFIRM'
+  | 'TRANSFERING'
+  | 'SUCCESS'
+  | 'FAIL'
+  | 'CANCELING'
+  | 'CANCELLED';
+
+/**
+ * Transfer `state` → status. `ACCEPTED` (received), `PROCESSING` (being checked), `TRANSFERING`
+ * (paying, WeChat's spelling) and `CANCELING` (a cancel under way, not yet final) are all
+ * `processing`; `WAIT_USER_CONFIRM` is `pending_confirmation` (the payee confirms in WeChat with the
+ * `package_info`); `SUCCESS`, `FAIL` and `CANCELLED` are final.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * WECHATPAY_TRANSFER_STATE.WAIT_USER_CONFIRM; // 'pending_confirmation'
+ * ```
+ */
+export const WECHATPAY_TRANSFER_STATE = {
+  ACCEPTED: 'processing',
+  PROCESSING: 'processing',
+  WAIT_USER_CONFIRM: 'pending_confirmation',
+  TRANSFERING: 'processing',
+  SUCCESS: 'succeeded',
+  FAIL: 'failed',
+  CANCELING: 'processing',
+  CANCELLED: 'cancelled',
+} as const satisfies Record<WechatpayTransferState, TransferStatusEvent['status']>;

@@ -39,6 +39,7 @@ type Disagreements = {
 
 declare const keys: { wechatpayPublicKey: string; wechatpayPublicKeyId: string };
 declare const merchant: { mchId: string; privateKey: string; merchantSerialNo: string; apiV3Key: string };
+declare const signer: { privateKey: string; merchantSerialNo: string; apiV3Key: string };
 
 describe('types', () => {
   it('narrows the action by method and types providerOptions', () => {
@@ -89,6 +90,31 @@ describe('types', () => {
       wechatpay({ ...merchant, ...keys, appId: 'wx1', appIds: ['wx2'] });
       const options: WechatpayOptions = { ...merchant, ...keys, appIds: ['wx1', 'wx2'] };
       expectTypeOf(options).toExtend<WechatpayOptions>();
+    };
+    expectTypeOf(check).toBeFunction();
+  });
+
+  it("types partner mode (服务商): its options do not compile in direct mode, nor direct mode's in it", () => {
+    const check = () => {
+      const partner = wechatpay({ ...signer, ...keys, mode: 'partner', spMchId: '1900000100', spAppId: 'wx1' });
+      expectTypeOf(partner.profitSharing.addReceiver).toBeFunction();
+      expectTypeOf(partner.transfer).toBeFunction();
+      wechatpay({ ...signer, mode: 'partner', spMchId: '1900000100', spAppId: 'wx1', platformCertificates: 'auto' });
+      wechatpay({ ...merchant, ...keys, appId: 'wx1', mode: 'direct' });
+      // @ts-expect-error: spMchId is a partner-mode option
+      wechatpay({ ...merchant, ...keys, appId: 'wx1', spMchId: '1900000100' });
+      // @ts-expect-error: spAppId is a partner-mode option
+      wechatpay({ ...merchant, ...keys, appId: 'wx1', spAppId: 'wx2' });
+      // @ts-expect-error: partner mode takes spMchId and spAppId, not mchId and appId
+      wechatpay({ ...merchant, ...keys, appId: 'wx1', mode: 'partner' });
+      // @ts-expect-error: mchId is a direct-mode option
+      wechatpay({ ...signer, ...keys, mode: 'partner', spMchId: '1900000100', spAppId: 'wx1', mchId: '1' });
+      // @ts-expect-error: appIds are direct-mode options
+      wechatpay({ ...signer, ...keys, mode: 'partner', spMchId: '1900000100', spAppId: 'wx1', appIds: ['wx2'] });
+      // @ts-expect-error: partner mode without spAppId
+      wechatpay({ ...signer, ...keys, mode: 'partner', spMchId: '1900000100' });
+      // @ts-expect-error: partner mode still needs a key mode
+      wechatpay({ ...signer, mode: 'partner', spMchId: '1900000100', spAppId: 'wx1' });
     };
     expectTypeOf(check).toBeFunction();
   });

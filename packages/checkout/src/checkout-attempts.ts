@@ -47,6 +47,7 @@ export async function makeAttempt(
     metadata: { ...session.metadata, [CHECKOUT_SESSION_METADATA_KEY]: session.id },
     ...(method === 'page' || method === 'h5' ? { returnUrl: attemptUrl(context, session.id, orderId) } : {}),
     ...(buyerId === undefined ? {} : { buyerId }),
+    ...(session.merchant === undefined ? {} : { merchant: session.merchant }),
   });
   return { type: 'payment', session, wallet, attempt, order, action: action as NextAction };
 }

@@ -7,6 +7,7 @@
 import { attemptUrl, type CheckoutContext, linkFor, linkWith, type Route } from './checkout-context.js';
 import { createNonce, htmlResponse } from './checkout-html.js';
 import { messagesFor, negotiateLocale } from './checkout-i18n.js';
+import { merchantView } from './checkout-merchant.js';
 import {
   alipayJsapiPage,
   amountPage,
@@ -31,6 +32,18 @@ export function pageContext(context: CheckoutContext, request: Request, url: URL
   return { locale, messages: messagesFor(locale), nonce: createNonce(), url, merchantName: context.merchantName };
 }
 
+/** The page context of a page about `session`: a merchant's session shows that merchant's name. */
+async function sessionPageContext(
+  context: CheckoutContext,
+  request: Request,
+  url: URL,
+  session: CheckoutSession | undefined,
+): Promise<PageContext> {
+  const page = pageContext(context, request, url);
+  if (session?.merchant === undefined) return page;
+  return { ...page, merchantName: (await merchantView(context, session)).merchantName };
+}
+
 /** A page of one message, with its status. */
 export function messageResponse(page: PageContext, status: number, title: string, hint?: string): Response {
   return htmlResponse(messagePage(page, title, hint), page.nonce, { status });
@@ -45,7 +58,7 @@ export async function renderAttemptRoute(
 ): Promise<Response> {
   const [, orderId = '', extra, ...more] = route.rest;
   const attempt = await context.store.getAttempt(orderId);
-  const page = pageContext(context, request, url);
+  const page = await sessionPageContext(context, request, url, route.session);
   if (!attempt || attempt.sessionId !== route.session.id || more.length > 0 || (extra && extra !== 'status')) {
     return messageResponse(page, 404, page.messages.notFound);
   }
@@ -126,7 +139,7 @@ export async function renderVisit(
   url: URL,
   result: LinkVisit,
 ): Promise<Response> {
-  const page = pageContext(context, request, url);
+  const page = await sessionPageContext(context, request, url, 'session' in result ? result.session : undefined);
   const m = page.messages;
   switch (result.type) {
     case 'not_found':

@@ -8,6 +8,7 @@
 import type { PaymentMethod } from '@hutong/core';
 import { makeAttempt } from './checkout-attempts.js';
 import { type CheckoutContext, linkWith, onOrigin, payableAmount, resolveRoute } from './checkout-context.js';
+import { sessionContext } from './checkout-merchant.js';
 import { oauthRedirect, oauthReturn } from './checkout-oauth.js';
 import { METHODS } from './checkout-options.js';
 import { CHECKOUT_WALLETS, type CheckoutSession, type CheckoutWallet } from './checkout-session.js';
@@ -88,12 +89,14 @@ export async function visit(context: CheckoutContext, input: LinkVisitInput): Pr
   if (session.status === 'completed') return { type: 'completed', session };
   const amount = payableAmount(session, url);
   if (typeof amount !== 'number') return { type: 'amount_required', session, invalid: amount === 'invalid' };
+  // A merchant's session offers the wallets that merchant is enabled at, and only those.
+  const scoped = await sessionContext(context, session);
 
-  if (rest.length === 0) return routeByWallet(context, session, url, amount, detectWallet(input.userAgent));
+  if (rest.length === 0) return routeByWallet(scoped, session, url, amount, detectWallet(input.userAgent));
   const [kind, name] = rest;
   const wallet = CHECKOUT_WALLETS.find((w) => w === name);
-  if (rest.length !== 2 || !wallet || !context.wallets[wallet]) return { type: 'not_found' };
-  if (kind === 'go') return makeAttempt(context, session, wallet, goMethod(wallet, input.userAgent), amount);
-  if (kind === 'oauth') return oauthReturn(context, session, url, wallet, amount);
+  if (rest.length !== 2 || !wallet || !scoped.wallets[wallet]) return { type: 'not_found' };
+  if (kind === 'go') return makeAttempt(scoped, session, wallet, goMethod(wallet, input.userAgent), amount);
+  if (kind === 'oauth') return oauthReturn(scoped, session, url, wallet, amount);
   return { type: 'not_found' };
 }

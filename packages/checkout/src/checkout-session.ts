@@ -88,6 +88,11 @@ export interface CheckoutSession {
   readonly returnUrl: string | null;
   /** The merchant's own data, copied onto every attempt's order. */
   readonly metadata: Readonly<Record<string, string>>;
+  /**
+   * Platform mode: the sub-merchant paid (the platform's key); every attempt is its order, and
+   * the pages show its name. Absent: the checkout's own merchant.
+   */
+  readonly merchant?: string | undefined;
   readonly expiresAt: string;
   readonly createdAt: string;
   readonly updatedAt: string;

@@ -7,6 +7,7 @@
 import { assertAmount, generateId, ValidationError } from '@hutong/core';
 import { assertHttpUrl } from '@hutong/core/provider-utils';
 import { type CheckoutContext, linkFor } from './checkout-context.js';
+import { checkSessionMerchant } from './checkout-merchant.js';
 import { DEFAULT_PAYER_AMOUNT, DEFAULT_SESSION_TTL_SECONDS, MAX_SESSION_TTL_SECONDS } from './checkout-options.js';
 import type { CheckoutSession, PayerAmountBounds } from './checkout-session.js';
 import type { CreateSessionInput, CreateSessionOutput } from './checkout-types.js';
@@ -75,6 +76,7 @@ export async function createSession(context: CheckoutContext, input: CreateSessi
     if (typeof value !== 'string') throw new ValidationError(`metadata.${key}`, 'must be a string');
     metadata[key] = value;
   }
+  const merchant = input.merchant === undefined ? undefined : await checkSessionMerchant(context, input.merchant);
   const at = context.now();
   const session: CheckoutSession = {
     id: generateId(),
@@ -88,6 +90,7 @@ export async function createSession(context: CheckoutContext, input: CreateSessi
     anomalies: [],
     returnUrl,
     metadata,
+    ...(merchant === undefined ? {} : { merchant }),
     expiresAt: new Date(at.getTime() + ttl * 1000).toISOString(),
     createdAt: at.toISOString(),
     updatedAt: at.toISOString(),

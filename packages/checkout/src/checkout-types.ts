@@ -144,6 +144,13 @@ export interface CreateSessionInput {
   returnUrl?: string | undefined;
   /** The merchant's own data, copied onto each attempt's order. */
   metadata?: Record<string, string> | undefined;
+  /**
+   * Platform mode: the sub-merchant the session is for (the platform's key). Its attempts are that
+   * merchant's orders, only the wallets it is enabled at are offered, and the pages show its name
+   * (a `MerchantAccount.name`) instead of `merchantName`. Unknown, or enabled at none of the
+   * checkout's wallets: a `MerchantError` before the session is stored.
+   */
+  merchant?: string | undefined;
 }
 
 /**

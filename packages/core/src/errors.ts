@@ -26,8 +26,31 @@ export type HutongErrorCode =
   | 'duplicate_order'
   | 'order_not_found'
   | 'unsupported_operation'
+  | MerchantErrorCode
   | MoneyMovementErrorCode
   | StoreErrorCode;
+
+/**
+ * Stable codes of a {@link MerchantError} (platform mode):
+ * - `unknown_merchant`: the directory has no such merchant;
+ * - `merchant_disabled`: the platform suspended the merchant at that provider;
+ * - `merchant_not_enabled`: the merchant has no account at that provider;
+ * - `merchant_unsupported`: the provider cannot act for a sub-merchant (`capabilities.merchants` is
+ *   not true), or no `merchants` directory is configured;
+ * - `merchant_mismatch`: a message or a call names another merchant than the order's (a notification
+ *   signed for sub-merchant B about A's order, a refund asked for A of B's order).
+ *
+ * @example
+ * ```ts
+ * const code: MerchantErrorCode = 'merchant_disabled';
+ * ```
+ */
+export type MerchantErrorCode =
+  | 'unknown_merchant'
+  | 'merchant_disabled'
+  | 'merchant_not_enabled'
+  | 'merchant_unsupported'
+  | 'merchant_mismatch';
 
 /**
  * Stable codes of the errors of splits and transfers:
@@ -613,6 +636,44 @@ export class StoreError extends HutongError {
   /** True for a {@link StoreError} from any copy of `@hutong/core` (or of `@hutong/store-sql` 0.x). */
   static override isInstance(error: unknown): error is StoreError {
     return hasMark(error, 'StoreError');
+  }
+}
+
+/**
+ * A merchant (platform mode) that cannot be acted for: unknown, suspended or not onboarded at the
+ * provider, a provider without platform mode, or a message bound to another merchant than its
+ * order's. Thrown before anything is stored or sent. Its message names the merchant key and the
+ * provider, never a credential.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await payments.createPayment({ provider: 'wechatpay', method: 'qr', amount: 100, subject: 'Tea', merchant: 'shop-42' });
+ * } catch (error) {
+ *   if (MerchantError.isInstance(error) && error.code === 'merchant_disabled') showSuspendedNotice();
+ * }
+ * ```
+ */
+export class MerchantError extends HutongError {
+  /** The stable code (the same as `code`, typed narrowly). */
+  readonly merchantCode: MerchantErrorCode;
+  /** The merchant key involved, when there is one (`undefined` for an order of the provider's own). */
+  readonly merchant: string | undefined;
+  /** The provider id. */
+  readonly provider: string;
+
+  constructor(code: MerchantErrorCode, merchant: string | undefined, provider: string, message: string) {
+    super(code, message);
+    this.name = 'MerchantError';
+    this.merchantCode = code;
+    this.merchant = merchant;
+    this.provider = provider;
+    mark(this, 'MerchantError');
+  }
+
+  /** True for a {@link MerchantError} from any copy of `@hutong/core`. */
+  static override isInstance(error: unknown): error is MerchantError {
+    return hasMark(error, 'MerchantError');
   }
 }
 

@@ -24,6 +24,8 @@ export {
   HutongError,
   type HutongErrorCode,
   InvalidTransitionError,
+  MerchantError,
+  type MerchantErrorCode,
   type MoneyMovementErrorCode,
   MovementNotFoundError,
   NetworkError,
@@ -46,6 +48,10 @@ export {
 } from './errors.js';
 // Hooks a merchant passes to an adapter's HTTP client.
 export type { HttpHooks, RedactedRequest, RedactedResponse } from './http-client.js';
+// Platform mode: sub-merchants, their directory and its cache.
+export type { MerchantAccount, MerchantDirectory } from './merchant.js';
+export { type CachedMerchantDirectory, cacheMerchantDirectory, type MerchantCacheOptions } from './merchant-cache.js';
+export { createMemoryMerchantDirectory, type KeyedMerchantDirectory } from './merchant-memory.js';
 // Money: integer fen.
 export { assertAmount, CURRENCY, type Currency, formatYuan, parseYuan } from './money.js';
 // Money moving out: splits (profit sharing) and transfers (payouts).
@@ -128,6 +134,7 @@ export {
   createPayments,
   type HandleMovementNotificationResult,
   type HandleNotificationResult,
+  type MerchantKeyOf,
   type MethodOf,
   type Payments,
   type PaymentsOptions,

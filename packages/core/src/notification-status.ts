@@ -13,6 +13,12 @@ const REFUSED_MESSAGE_CODES: ReadonlySet<HutongErrorCode> = new Set<HutongErrorC
   'order_not_found',
   'invalid_transition',
   'unexpected_response',
+  // Platform mode: a message about another merchant's order, or about a merchant refused here.
+  'merchant_mismatch',
+  'unknown_merchant',
+  'merchant_disabled',
+  'merchant_not_enabled',
+  'merchant_unsupported',
   'split_not_found',
   'transfer_not_found',
 ]);

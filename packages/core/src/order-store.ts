@@ -15,6 +15,7 @@ import {
   orderListPosition,
   timeFilter,
 } from './list-cursor.js';
+import { assertMerchantKey } from './merchant-key.js';
 import type { Transfer, TransferStatus } from './money-movement.js';
 import type { Order, OrderStatus } from './order.js';
 import { checkLease, checkOutboxName, type OrderClaims, type OrderOutbox, type OutboxEvent } from './outbox.js';
@@ -208,6 +209,8 @@ export interface NormalizedListOrdersQuery {
   /** The statuses to match, or `undefined` for any. Never empty. */
   readonly statuses: readonly OrderStatus[] | undefined;
   readonly provider: string | undefined;
+  /** Only this merchant's orders, or `undefined` for every order (a merchant's and the provider's own). */
+  readonly merchant: string | undefined;
   /** Epoch milliseconds, or `undefined`. */
   readonly updatedBefore: number | undefined;
   /** Epoch milliseconds, or `undefined`. */
@@ -244,6 +247,7 @@ export function normalizeListOrdersQuery(query: ListOrdersQuery = {}): Normalize
   if (query.provider !== undefined && typeof query.provider !== 'string') {
     throw new ValidationError('provider', 'must be a provider id');
   }
+  if (query.merchant !== undefined) assertMerchantKey(query.merchant, 'merchant');
   if (query.hasPendingRefunds !== undefined && typeof query.hasPendingRefunds !== 'boolean') {
     throw new ValidationError('hasPendingRefunds', 'must be a boolean');
   }
@@ -253,6 +257,7 @@ export function normalizeListOrdersQuery(query: ListOrdersQuery = {}): Normalize
   return {
     statuses,
     provider: query.provider,
+    merchant: query.merchant,
     updatedBefore: timeFilter(query.updatedBefore, 'updatedBefore'),
     expiresBefore: timeFilter(query.expiresBefore, 'expiresBefore'),
     hasPendingRefunds: query.hasPendingRefunds,
@@ -367,6 +372,7 @@ export class MemoryOrderStore implements OrderStore {
     for (const order of this.#orders.values()) {
       if (q.statuses && !q.statuses.includes(order.status)) continue;
       if (q.provider !== undefined && order.provider !== q.provider) continue;
+      if (q.merchant !== undefined && order.merchant !== q.merchant) continue;
       if (q.hasPendingRefunds !== undefined && hasPendingRefund(order) !== q.hasPendingRefunds) continue;
       if (q.hasPendingSplits !== undefined && hasPendingSplit(order) !== q.hasPendingSplits) continue;
       if (q.expiresBefore !== undefined) {

@@ -35,8 +35,12 @@ export interface PaymentsEventMap extends MoneyMovementEventMap {
   'order.anomaly': { order: Order; anomaly: OrderAnomaly; error?: AmountMismatchError | undefined; eventId: string };
   /** A refund failed; its amount is refundable again. */
   'refund.failed': { order: Order; refund: Refund; eventId: string };
-  /** A notification was refused (bad signature, replay, unknown order, store failure, ...). */
-  'notification.rejected': { provider: string; error: unknown };
+  /**
+   * A notification was refused (bad signature, replay, unknown order, another sub-merchant's
+   * message, store failure, ...). `merchant`: the merchant of the order it named, once that order
+   * was read (platform mode).
+   */
+  'notification.rejected': { provider: string; error: unknown; merchant?: string | undefined };
 }
 
 /** Name of a facade event. */

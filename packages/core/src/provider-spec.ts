@@ -275,18 +275,29 @@ export interface DefaultProviderActions {
 }
 
 /**
- * What the type checker knows of a provider beyond the spec: the type of its `providerOptions` and
- * the action of each method it takes. Adapters declare it through {@link PaymentProvider}'s second
- * type parameter; it never exists at run time.
+ * What the type checker knows of a provider beyond the spec: the type of its `providerOptions`, the
+ * action of each method it takes, and whether it acts for sub-merchants. Adapters declare it
+ * through {@link PaymentProvider}'s second type parameter; it never exists at run time.
+ *
+ * `Merchants`: `true` for a provider in platform mode (`capabilities.merchants`), `false` for one
+ * that cannot take a `merchant` (then `createPayment({ merchant })` does not compile); the default
+ * `boolean` means "decided at run time" (a `merchant` compiles and the facade checks the capability).
  *
  * @example
  * ```ts
  * interface AlipayProvider extends PaymentProvider<'alipay', ProviderTypes<AlipayPaymentOptions, AlipayActions>> {}
+ * interface PartnerProvider extends PaymentProvider<'wechatpay', ProviderTypes<object, WechatActions, true>> {}
  * ```
  */
-export interface ProviderTypes<Options extends object = object, Actions extends ProviderActions = ProviderActions> {
+export interface ProviderTypes<
+  Options extends object = object,
+  Actions extends ProviderActions = ProviderActions,
+  Merchants extends boolean = boolean,
+> {
   providerOptions: Options;
   actions: Actions;
+  /** Whether the provider takes a `merchant` (platform mode); see {@link ProviderTypes}. */
+  merchants?: Merchants | undefined;
 }
 
 /** The notification outcome an acknowledgement is rendered for. */

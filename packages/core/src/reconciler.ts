@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { NetworkError, ProviderApiError, ValidationError } from './errors.js';
+import { assertMerchantKey } from './merchant-key.js';
 import type { Transfer } from './money-movement.js';
 import { reconcileTransfers, type TransferReconcilerEvent } from './movement-reconciler.js';
 import type { Order, OrderStatus } from './order.js';
@@ -66,10 +67,24 @@ export type ReconcilerEvent =
       readonly type: 'order.failed';
       readonly action: ReconcileAction;
       readonly orderId: string;
+      /** The order's merchant (platform mode), absent for an order of the provider's own. */
+      readonly merchant?: string | undefined;
       readonly error: unknown;
     }
-  | { readonly type: 'provider.backoff'; readonly provider: string; readonly until: Date; readonly error: unknown }
-  | { readonly type: 'order.skipped'; readonly orderId: string; readonly reason: 'claimed_elsewhere' }
+  | {
+      readonly type: 'provider.backoff';
+      readonly provider: string;
+      /** Set when only this merchant's orders wait (the wallet refused for that sub-merchant). */
+      readonly merchant?: string | undefined;
+      readonly until: Date;
+      readonly error: unknown;
+    }
+  | {
+      readonly type: 'order.skipped';
+      readonly orderId: string;
+      readonly merchant?: string | undefined;
+      readonly reason: 'claimed_elsewhere';
+    }
   | { readonly type: 'run.failed'; readonly error: unknown }
   | TransferReconcilerEvent;
 
@@ -148,6 +163,12 @@ export interface ReconcilerOptions {
   readonly owner?: string | undefined;
   /** How long a claim holds if this reconciler dies before releasing it. Default 300 000. */
   readonly claimLeaseMs?: number | undefined;
+  /**
+   * Platform mode: reconcile only this merchant's orders (a worker per merchant, or per group of
+   * merchants, each with its own claims). Default: every order, every merchant's and the
+   * provider's own.
+   */
+  readonly merchant?: string | undefined;
 }
 
 /**
@@ -192,6 +213,21 @@ export interface Reconciler {
 
 function isProviderOutage(error: unknown): boolean {
   return (ProviderApiError.isInstance(error) && error.retryable) || NetworkError.isInstance(error);
+}
+
+/**
+ * Whose orders wait after a failure: a network failure is the wallet's host, so every order of the
+ * provider; a wallet's busy or rate-limit answer about a sub-merchant's order may concern that
+ * sub-merchant alone (WeChat Pay limits per sub_mchid), so only that merchant's orders.
+ */
+function backoffKey(order: Order, error: unknown): string {
+  if (order.merchant === undefined || NetworkError.isInstance(error)) return order.provider;
+  return `${order.provider}\u0000${order.merchant}`;
+}
+
+/** The backoffs that hold `order`: its provider's, and its merchant's at that provider. */
+function backoffKeys(order: Order): string[] {
+  return order.merchant === undefined ? [order.provider] : [order.provider, `${order.provider}\u0000${order.merchant}`];
 }
 
 function positiveInteger(value: number | undefined, fallback: number, field: string): number {
@@ -248,6 +284,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const claims = options.claims === false ? undefined : store.claims;
   const owner = checkOutboxName(options.owner ?? defaultConsumerName(), 'owner');
   const claimLeaseMs = checkLease(options.claimLeaseMs ?? 300_000, 'claimLeaseMs');
+  const merchant = options.merchant === undefined ? undefined : assertMerchantKey(options.merchant, 'merchant');
+  const merchantOf = (order: Order) => (order.merchant === undefined ? {} : { merchant: order.merchant });
 
   /** Per provider: failures in a row, and until when to leave it alone. */
   const backoff = new Map<string, { failures: number; until: number }>();
@@ -272,7 +310,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     let cursor: string | null = null;
     do {
       const limit = Math.min(1000, Math.max(1, maxOrders - into.size));
-      const page = await store.listOrders({ ...query, limit, cursor });
+      const page = await store.listOrders({ ...query, ...(merchant === undefined ? {} : { merchant }), limit, cursor });
       for (const order of page.orders) {
         if (into.size >= maxOrders) return;
         if (!into.has(order.id) && accept(order)) into.set(order.id, { order, action });
@@ -289,15 +327,23 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
             resendRefundsAfterMs: refundResendAfterMs,
             resendSplitsAfterMs: splitResendAfterMs,
           }));
-      backoff.delete(order.provider);
+      for (const key of backoffKeys(order)) backoff.delete(key);
       if (after.version !== order.version) {
         counts.changed++;
         emit({ type: 'order.changed', action, from: order.status, order: after });
       }
     } catch (error) {
       counts.failed++;
-      emit({ type: 'order.failed', action, orderId: order.id, error });
-      backOff(order.provider, error);
+      emit({ type: 'order.failed', action, orderId: order.id, ...merchantOf(order), error });
+      if (isProviderOutage(error)) {
+        const key = backoffKey(order, error);
+        const failures = (backoff.get(key)?.failures ?? 0) + 1;
+        const wait = Math.min(backoffMaxMs, backoffInitialMs * 2 ** (failures - 1));
+        const until = now().getTime() + wait;
+        backoff.set(key, { failures, until });
+        const who = key === order.provider ? {} : merchantOf(order);
+        emit({ type: 'provider.backoff', provider: order.provider, ...who, until: new Date(until), error });
+      }
     }
   }
 
@@ -337,13 +383,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const queue = [...work.values()];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
-        const pause = backoff.get(next.order.provider);
-        if (pause && pause.until > now().getTime()) {
+        const at = now().getTime();
+        if (backoffKeys(next.order).some((key) => (backoff.get(key)?.until ?? 0) > at)) {
           deferred++;
           continue;
         }
         if (!(await claim(next.order))) {
-          emit({ type: 'order.skipped', orderId: next.order.id, reason: 'claimed_elsewhere' });
+          emit({
+            type: 'order.skipped',
+            orderId: next.order.id,
+            ...merchantOf(next.order),
+            reason: 'claimed_elsewhere',
+          });
           continue;
         }
         try {

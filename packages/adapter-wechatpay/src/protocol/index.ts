@@ -16,6 +16,7 @@ export * from '../wechatpay-aead.js';
 export * from '../wechatpay-certificates.js';
 export * from '../wechatpay-client.js';
 export * from '../wechatpay-errors.js';
+export * from '../wechatpay-movement-notification.js';
 export * from '../wechatpay-notification.js';
 export {
   certificateSerial,
@@ -23,8 +24,12 @@ export {
   type WechatpayApps,
   type WechatpayConfig,
 } from '../wechatpay-options.js';
+export * from '../wechatpay-partner.js';
 export * from '../wechatpay-payment-request.js';
+export * from '../wechatpay-privacy.js';
+export * from '../wechatpay-profit-sharing-replies.js';
 export * from '../wechatpay-replies.js';
 export * from '../wechatpay-signature.js';
 export * from '../wechatpay-status.js';
 export * from '../wechatpay-time.js';
+export * from '../wechatpay-transfer-replies.js';

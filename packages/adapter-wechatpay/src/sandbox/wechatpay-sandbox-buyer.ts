@@ -51,10 +51,28 @@ export function createWechatpaySandboxBuyer(context: {
 }): WechatpaySandboxBuyer {
   const { state, keys } = context;
 
-  /** Checks a client payload's signature with the merchant's key, as WeChat's client does. */
-  function checkClientSignature(fields: readonly string[], signature: unknown, appId: unknown): void {
-    if (!state.appIds.has(String(appId)))
+  /**
+   * Checks a client payload's signature with the merchant's key, as WeChat's client does, and its
+   * app id: the transaction's (in partner mode the sub-merchant's `sub_appid` when the payer's
+   * openid is under it, else the service provider's).
+   */
+  function checkClientSignature(
+    fields: readonly string[],
+    signature: unknown,
+    appId: unknown,
+    transaction?: WechatpaySandboxTransaction,
+    method: 'jsapi' | 'app' = 'jsapi',
+  ): void {
+    if (!state.appIds.has(String(appId)) && !(transaction?.subAppId && appId === transaction.subAppId))
       throw new ValidationError('action', `app id ${String(appId)} is not bound to merchant ${state.mchId}`);
+    if (transaction?.subMchId !== undefined) {
+      const expected =
+        method === 'app' || transaction.payerApp === 'sub'
+          ? (transaction.subAppId ?? transaction.appId)
+          : transaction.appId;
+      if (appId !== expected)
+        throw new ValidationError('action', `app id ${String(appId)} is not the app of the payer (${expected})`);
+    }
     if (
       typeof signature !== 'string' ||
       !verifyWechatpayMessage(wechatpaySigningMessage(fields), signature, keys.merchantKey)
@@ -77,19 +95,28 @@ export function createWechatpaySandboxBuyer(context: {
       case 'jsapi': {
         const p = action.params as Record<string, unknown>;
         const pkg = String(p.package ?? '');
-        checkClientSignature([String(p.appId), String(p.timeStamp), String(p.nonceStr), pkg], p.paySign, p.appId);
-        state.opened(pkg.replace(/^prepay_id=/, ''), 'action.params.package');
+        const transaction = state.opened(pkg.replace(/^prepay_id=/, ''), 'action.params.package');
+        checkClientSignature(
+          [String(p.appId), String(p.timeStamp), String(p.nonceStr), pkg],
+          p.paySign,
+          p.appId,
+          transaction,
+        );
         return;
       }
       case 'app': {
         const p = (typeof action.payload === 'string' ? {} : action.payload) as Record<string, unknown>;
-        if (p.partnerid !== state.mchId) throw new ValidationError('action.payload.partnerid', 'is not the merchant');
+        const transaction = state.opened(String(p.prepayid), 'action.payload.prepayid');
+        // Partner mode: partnerid is the sub-merchant's sub_mchid.
+        if (p.partnerid !== (transaction.subMchId ?? state.mchId))
+          throw new ValidationError('action.payload.partnerid', 'is not the merchant');
         checkClientSignature(
           [String(p.appid), String(p.timestamp), String(p.noncestr), String(p.prepayid)],
           p.sign,
           p.appid,
+          transaction,
+          'app',
         );
-        state.opened(String(p.prepayid), 'action.payload.prepayid');
         return;
       }
       default:

@@ -97,8 +97,10 @@ export function createWechatpaySandboxHostile(context: {
     foreignNotification(orderId) {
       return notifier.paid(state.requireTransaction(orderId), {}, (resource) => ({
         ...claimPaid(resource),
-        mchid: WECHATPAY_SANDBOX_FOREIGN_MERCHANT.mchId,
-        appid: WECHATPAY_SANDBOX_FOREIGN_MERCHANT.appId,
+        // Another merchant's, or in partner mode another service provider's.
+        ...(resource.sp_mchid === undefined
+          ? { mchid: WECHATPAY_SANDBOX_FOREIGN_MERCHANT.mchId, appid: WECHATPAY_SANDBOX_FOREIGN_MERCHANT.appId }
+          : { sp_mchid: WECHATPAY_SANDBOX_FOREIGN_MERCHANT.mchId, sp_appid: WECHATPAY_SANDBOX_FOREIGN_MERCHANT.appId }),
       }));
     },
     staleNotification(orderId) {

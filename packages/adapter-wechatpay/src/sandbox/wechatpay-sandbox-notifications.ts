@@ -39,7 +39,7 @@ export interface WechatpaySandboxNotifier {
   notification(
     eventType: string,
     summary: string,
-    originalType: 'transaction' | 'refund',
+    originalType: 'transaction' | 'refund' | 'profitsharing' | 'mch_payment',
     resource: Json,
     signing?: NotificationSigning,
   ): NotificationInput;
@@ -72,7 +72,7 @@ export function createWechatpaySandboxNotifier(context: {
   function notification(
     eventType: string,
     summary: string,
-    originalType: 'transaction' | 'refund',
+    originalType: 'transaction' | 'refund' | 'profitsharing' | 'mch_payment',
     resource: Json,
     signing: NotificationSigning = {},
   ): NotificationInput {
@@ -111,7 +111,9 @@ export function createWechatpaySandboxNotifier(context: {
           `the WeChat Pay sandbox has no refund ${refundId} of ${transaction.outTradeNo}`,
         );
       return notification(`REFUND.${refund.status}`, '退款状态变更', 'refund', {
-        mchid: transaction.mchId,
+        ...(transaction.subMchId === undefined
+          ? { mchid: transaction.mchId }
+          : { sp_mchid: transaction.mchId, sub_mchid: transaction.subMchId }),
         out_trade_no: transaction.outTradeNo,
         transaction_id: transaction.transactionId,
         out_refund_no: refundId,

@@ -23,23 +23,40 @@ export function routePayments(
   url: URL,
   body: Json,
 ): SandboxReply | undefined {
-  const create = /^\/v3\/pay\/transactions\/(native|jsapi|app|h5|codepay)$/.exec(url.pathname);
-  if (method === 'POST' && create) return createPayment(state, create[1] as keyof typeof TRADE_TYPES, body);
-  const byOrder = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)(\/close|\/reverse)?$/.exec(url.pathname);
+  // Partner mode (服务商) is the same API under /v3/pay/partner/transactions/, naming sp_mchid and sub_mchid.
+  const create = /^\/v3\/pay\/(partner\/)?transactions\/(native|jsapi|app|h5|codepay)$/.exec(url.pathname);
+  if (method === 'POST' && create) {
+    const partner = create[1] !== undefined;
+    if (partner !== (typeof body.sub_mchid === 'string'))
+      return errorReply(400, 'PARAM_ERROR', partner ? '缺少sub_mchid' : '参数错误');
+    return createPayment(state, create[2] as keyof typeof TRADE_TYPES, body);
+  }
+  const byOrder = /^\/v3\/pay\/(partner\/)?transactions\/out-trade-no\/([^/]+)(\/close|\/reverse)?$/.exec(url.pathname);
   if (!byOrder) return undefined;
-  const transaction = state.transactions.get(state.alias(decodeURIComponent(byOrder[1] as string)));
+  const partner = byOrder[1] !== undefined;
+  const action = byOrder[3];
+  const found = state.transactions.get(state.alias(decodeURIComponent(byOrder[2] as string)));
+  // A sub-merchant sees only its own transactions; a direct merchant only its own.
+  const subMchId = method === 'GET' ? url.searchParams.get('sub_mchid') : body.sub_mchid;
+  const transaction =
+    found && (partner ? found.subMchId === subMchId : found.subMchId === undefined) ? found : undefined;
+  if (partner && typeof subMchId === 'string' && !state.subMerchants.has(subMchId))
+    return errorReply(403, 'NO_AUTH', '受理关系不存在');
   if (!transaction) return errorReply(404, 'ORDER_NOT_EXIST', '订单不存在');
-  if (method === 'GET' && !byOrder[2]) {
-    if (url.searchParams.get('mchid') !== state.mchId) return errorReply(400, 'PARAM_ERROR', 'mchid错误');
+  if (method === 'POST' && (partner ? body.sp_mchid : body.mchid) !== state.mchId)
+    return errorReply(400, 'PARAM_ERROR', partner ? 'sp_mchid错误' : 'mchid错误');
+  if (method === 'GET' && !action) {
+    const mchid = url.searchParams.get(partner ? 'sp_mchid' : 'mchid');
+    if (mchid !== state.mchId) return errorReply(400, 'PARAM_ERROR', partner ? 'sp_mchid错误' : 'mchid错误');
     return { status: 200, body: state.transactionJson(transaction) };
   }
-  if (method === 'POST' && byOrder[2] === '/close') {
+  if (method === 'POST' && action === '/close') {
     if (transaction.tradeState === 'SUCCESS' || transaction.tradeState === 'REFUND')
       return errorReply(400, 'ORDERPAID', '订单已支付');
     transaction.tradeState = 'CLOSED';
     return { status: 204 };
   }
-  if (method === 'POST' && byOrder[2] === '/reverse') {
+  if (method === 'POST' && action === '/reverse') {
     if (transaction.tradeState === 'SUCCESS') {
       transaction.refunds.set(`reverse${transaction.transactionId}`, {
         refundId: `50${Date.now()}`,
@@ -49,9 +66,12 @@ export function routePayments(
       });
     }
     transaction.tradeState = 'REVOKED';
+    const party = partner
+      ? { sp_mchid: state.mchId, sub_mchid: transaction.subMchId }
+      : { appid: transaction.appId, mchid: state.mchId };
     return {
       status: 200,
-      body: { out_trade_no: transaction.outTradeNo, transaction_id: transaction.transactionId },
+      body: { ...party, out_trade_no: transaction.outTradeNo, transaction_id: transaction.transactionId },
     };
   }
   return undefined;
@@ -60,7 +80,13 @@ export function routePayments(
 /** `POST /v3/pay/transactions/{kind}`: the prepay id, Native code, H5 link or payment-code result. */
 function createPayment(state: WechatpaySandboxState, kind: keyof typeof TRADE_TYPES, body: Json): SandboxReply {
   const payer = body.payer as Json | undefined;
-  if (kind === 'jsapi' && !payer?.openid) return errorReply(400, 'PARAM_ERROR', '缺少payer.openid');
+  const openid = typeof body.sub_mchid === 'string' ? (payer?.sub_openid ?? payer?.sp_openid) : payer?.openid;
+  if (kind === 'jsapi' && !openid)
+    return errorReply(
+      400,
+      'PARAM_ERROR',
+      typeof body.sub_mchid === 'string' ? '缺少payer.sp_openid或sub_openid' : '缺少payer.openid',
+    );
   if (kind === 'h5' && !(body.scene_info as Json | undefined)?.payer_client_ip)
     return errorReply(400, 'PARAM_ERROR', '缺少payer_client_ip');
   // WeChat Pay's payment codes are 18 digits starting 10 to 15; another code makes no transaction.

@@ -24,15 +24,22 @@ export function routeRefunds(
   const query = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(url.pathname);
   if (method !== 'GET' || !query) return undefined;
   const outRefundNo = state.alias(decodeURIComponent(query[1] as string));
+  // Partner mode: ?sub_mchid= names the sub-merchant; it sees only its own refunds.
+  const subMchId = url.searchParams.get('sub_mchid') ?? undefined;
+  if (subMchId !== undefined && !state.subMerchants.has(subMchId)) return errorReply(403, 'NO_AUTH', '受理关系不存在');
   for (const transaction of state.transactions.values()) {
-    if (transaction.refunds.has(outRefundNo)) return { status: 200, body: state.refundJson(transaction, outRefundNo) };
+    if (transaction.refunds.has(outRefundNo) && transaction.subMchId === subMchId)
+      return { status: 200, body: state.refundJson(transaction, outRefundNo) };
   }
   return errorReply(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
 }
 
 /** `POST /v3/refund/domestic/refunds`: the same `out_refund_no` again returns the same refund. */
 function applyForRefund(state: WechatpaySandboxState, body: Json): SandboxReply {
-  const transaction = state.transactions.get(state.alias(String(body.out_trade_no ?? '')));
+  const found = state.transactions.get(state.alias(String(body.out_trade_no ?? '')));
+  const subMchId = body.sub_mchid as string | undefined;
+  if (subMchId !== undefined && !state.subMerchants.has(subMchId)) return errorReply(403, 'NO_AUTH', '受理关系不存在');
+  const transaction = found?.subMchId === subMchId ? found : undefined;
   if (!transaction) return errorReply(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
   const outRefundNo = state.alias(String(body.out_refund_no ?? ''));
   const amount = body.amount as Json | undefined;

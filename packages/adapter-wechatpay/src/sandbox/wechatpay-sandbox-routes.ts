@@ -18,6 +18,7 @@ import {
 import type { SandboxReplyTampering } from '@hutong/core/testing';
 import type { WechatpaySandboxKeys } from './wechatpay-sandbox-keys.js';
 import { routeWechatpayBills, serveWechatpayBillFile } from './wechatpay-sandbox-routes-bills.js';
+import type { WechatpaySandboxMovement } from './wechatpay-sandbox-movement.js';
 import { routeDownloads } from './wechatpay-sandbox-routes-downloads.js';
 import { routePayments } from './wechatpay-sandbox-routes-payments.js';
 import { routeRefunds } from './wechatpay-sandbox-routes-refunds.js';
@@ -58,6 +59,8 @@ export function createWechatpaySandboxRoutes(context: {
   merchantSerialNo: string;
   appId: string;
   apiV3Key: Buffer;
+  /** Profit sharing and transfers (`wechatpay-sandbox-movement.ts`); their replies are bound like trades'. */
+  movement?: Pick<WechatpaySandboxMovement, 'route'> | undefined;
 }): WechatpaySandboxRoutes {
   const { state, keys } = context;
   let tamper: SandboxReplyTampering | undefined;
@@ -88,8 +91,11 @@ export function createWechatpaySandboxRoutes(context: {
   }
 
   /** The real answer: a trade reply (which a tamper may alter), or a download. */
-  function route(method: string, url: URL, body: Json): { reply: SandboxReply; aboutTrade: boolean } {
-    const trade = routePayments(state, method, url, body) ?? routeRefunds(state, method, url, body);
+  function route(method: string, url: URL, body: Json, headers: Headers): { reply: SandboxReply; aboutTrade: boolean } {
+    const trade =
+      routePayments(state, method, url, body) ??
+      routeRefunds(state, method, url, body) ??
+      context.movement?.route(method, url, body, headers);
     if (trade) return { reply: trade, aboutTrade: true };
     const download =
       routeWechatpayBills(state, method, url) ??
@@ -108,7 +114,10 @@ export function createWechatpaySandboxRoutes(context: {
     }
     const body = reply.body;
     if (tamper === undefined || typeof body !== 'object' || body === null) return false;
-    if (tamper === 'amount' && typeof body.amount === 'object' && body.amount !== null) {
+    if (tamper === 'amount' && typeof body.transfer_amount === 'number') {
+      reply.body = { ...body, transfer_amount: body.transfer_amount + 1 };
+      tamper = undefined;
+    } else if (tamper === 'amount' && typeof body.amount === 'object' && body.amount !== null) {
       const amount = { ...(body.amount as Json) };
       const field = typeof amount.refund === 'number' ? 'refund' : 'total';
       amount[field] = (amount[field] as number) + 1;
@@ -140,7 +149,7 @@ export function createWechatpaySandboxRoutes(context: {
         reply = errorReply(400, 'PARAM_ERROR', '请求体不是JSON');
       }
       if (body) {
-        const routed = route(method, url, body);
+        const routed = route(method, url, body, headers);
         reply = routed.reply;
         if (routed.aboutTrade) breakSignature = applyTamper(reply);
       }

@@ -41,6 +41,14 @@ export interface WechatpaySandboxTransaction {
   appId: string;
   /** The merchant id replies name (a test may change it to serve another merchant's reply). */
   mchId: string;
+  /** Partner mode: the sub-merchant (`sub_mchid`) the transaction is for; replies then name `sp_mchid` and it. */
+  subMchId?: string | undefined;
+  /** Partner mode: the sub-merchant's app id the payment was placed with (`sub_appid`). */
+  subAppId?: string | undefined;
+  /** Partner mode: which app the payer's openid is under (`sp_openid` or `sub_openid`). */
+  payerApp?: 'sp' | 'sub' | undefined;
+  /** The payment will be split (`settle_info.profit_sharing`): its funds are held for profit sharing. */
+  profitSharing?: boolean | undefined;
   transactionId: string;
   tradeType: 'NATIVE' | 'JSAPI' | 'APP' | 'MWEB' | 'MICROPAY';
   amount: number;
@@ -115,6 +123,8 @@ export interface WechatpaySandboxState {
   readonly aliases: Map<string, string>;
   /** `serveOnce`: replies served instead of the real answer to the next request whose path matches. */
   readonly canned: { path: RegExp; reply: SandboxReply }[];
+  /** Partner mode: the sub-merchants bound to the service provider (`addSubMerchant`), with their app ids. */
+  readonly subMerchants: Map<string, { subAppId?: string | undefined }>;
   /** The id a request names, after `answerAs`. */
   alias(id: string): string;
   /** The next number of the sandbox's id sequence. */
@@ -153,14 +163,28 @@ export function createWechatpaySandboxState(options: {
   const transactions = new Map<string, WechatpaySandboxTransaction>();
   const aliases = new Map<string, string>();
   const cashier = new Map<string, WechatpaySandboxTransaction>();
+  const subMerchants = new Map<string, { subAppId?: string | undefined }>();
   let sequence = 0;
 
   function createTransaction(
     kind: WechatpaySandboxTransaction['tradeType'],
     body: Json,
   ): WechatpaySandboxTransaction | SandboxReply {
-    if (!appIds.has(String(body.appid)) || body.mchid !== mchId)
+    // Partner mode (服务商): sp_appid and sp_mchid, for a sub_mchid bound to the service provider.
+    const partner = typeof body.sub_mchid === 'string';
+    const appId = partner ? body.sp_appid : body.appid;
+    if (!appIds.has(String(appId)) || (partner ? body.sp_mchid : body.mchid) !== mchId)
       return errorReply(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+    let sub: { subAppId?: string | undefined } | undefined;
+    if (partner) {
+      sub = subMerchants.get(body.sub_mchid as string);
+      if (!sub) return errorReply(403, 'NO_AUTH', '受理关系不存在');
+      if (body.sub_appid !== undefined && body.sub_appid !== sub.subAppId)
+        return errorReply(400, 'APPID_MCHID_NOT_MATCH', 'sub_appid和sub_mchid不匹配');
+    }
+    const payer = body.payer as Json | undefined;
+    if (partner && payer?.sub_openid !== undefined && body.sub_appid === undefined)
+      return errorReply(400, 'PARAM_ERROR', '传入sub_openid时sub_appid必填');
     const amount = (body.amount as Json | undefined)?.total;
     if (
       !Number.isSafeInteger(amount) ||
@@ -185,8 +209,16 @@ export function createWechatpaySandboxState(options: {
     }
     const transaction: WechatpaySandboxTransaction = {
       outTradeNo: body.out_trade_no,
-      appId: String(body.appid),
+      appId: String(appId),
       mchId,
+      ...(partner
+        ? {
+            subMchId: body.sub_mchid as string,
+            subAppId: body.sub_appid as string | undefined,
+            payerApp: payer?.sub_openid !== undefined ? ('sub' as const) : ('sp' as const),
+          }
+        : {}),
+      profitSharing: (body.settle_info as Json | undefined)?.profit_sharing === true,
       parameters,
       currency: 'CNY',
       transactionId: `4200${String(++sequence).padStart(6, '0')}${Date.now()}${randomInt(1000)}`.slice(0, 28),
@@ -196,8 +228,7 @@ export function createWechatpaySandboxState(options: {
       tradeState: 'NOTPAY',
       notifyUrl: body.notify_url as string | undefined,
       openid: String(
-        ((body.payer as Json | undefined)?.openid as string | undefined) ??
-          `oSandbox${randomBytes(10).toString('hex')}`,
+        (payer?.openid ?? payer?.sub_openid ?? payer?.sp_openid) || `oSandbox${randomBytes(10).toString('hex')}`,
       ),
       successTime: undefined,
       refunds: new Map(),
@@ -207,9 +238,17 @@ export function createWechatpaySandboxState(options: {
   }
 
   function transactionJson(t: WechatpaySandboxTransaction): Json {
+    const party: Json =
+      t.subMchId === undefined
+        ? { appid: t.appId, mchid: t.mchId }
+        : {
+            sp_appid: t.appId,
+            sp_mchid: t.mchId,
+            ...(t.subAppId ? { sub_appid: t.subAppId } : {}),
+            sub_mchid: t.subMchId,
+          };
     const json: Json = {
-      appid: t.appId,
-      mchid: t.mchId,
+      ...party,
       out_trade_no: t.outTradeNo,
       transaction_id: t.transactionId,
       trade_type: t.tradeType,
@@ -217,7 +256,12 @@ export function createWechatpaySandboxState(options: {
       trade_state_desc: t.tradeState === 'SUCCESS' ? '支付成功' : t.tradeState,
       bank_type: 'OTHERS',
       attach: '',
-      payer: { openid: t.openid },
+      payer:
+        t.subMchId === undefined
+          ? { openid: t.openid }
+          : t.payerApp === 'sub'
+            ? { sub_openid: t.openid }
+            : { sp_openid: t.openid },
       amount: { total: t.amount, payer_total: t.amount, currency: t.currency, payer_currency: t.currency },
     };
     if (t.successTime) json.success_time = formatWechatpayTime(t.successTime);
@@ -253,6 +297,7 @@ export function createWechatpaySandboxState(options: {
     cashier,
     aliases,
     canned: [],
+    subMerchants,
     alias: (id) => aliases.get(id) ?? id,
     nextSequence: () => ++sequence,
     createTransaction,

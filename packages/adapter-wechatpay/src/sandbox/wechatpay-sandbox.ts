@@ -20,6 +20,11 @@ import { createWechatpaySandboxBuyer } from './wechatpay-sandbox-buyer.js';
 import { createWechatpaySandboxEvents } from './wechatpay-sandbox-events.js';
 import { createWechatpaySandboxHostile, type WechatpaySandboxHostileHooks } from './wechatpay-sandbox-hostile.js';
 import { createWechatpaySandboxKeys } from './wechatpay-sandbox-keys.js';
+import {
+  createWechatpaySandboxMovement,
+  type WechatpaySandboxSplit,
+  type WechatpaySandboxTransfer,
+} from './wechatpay-sandbox-movement.js';
 import { createWechatpaySandboxNotifier } from './wechatpay-sandbox-notifications.js';
 import {
   createWechatOAuthServer,
@@ -37,6 +42,7 @@ import {
 
 export type { WechatpaySandboxHostileHooks } from './wechatpay-sandbox-hostile.js';
 export { WECHATPAY_SANDBOX_FOREIGN_MERCHANT } from './wechatpay-sandbox-hostile.js';
+export type { WechatpaySandboxSplit, WechatpaySandboxTransfer } from './wechatpay-sandbox-movement.js';
 export type { WechatpaySandboxRefund, WechatpaySandboxTransaction } from './wechatpay-sandbox-state.js';
 export { WECHATPAY_SANDBOX_BRIDGE_PATH, WECHATPAY_SANDBOX_BRIDGE_PAY_PATH };
 
@@ -130,6 +136,34 @@ export interface WechatpaySandbox extends WalletSandbox<WechatpaySandboxTransact
   probe(orderId: string): NotificationInput;
   /** Replaces the platform certificate (certificate mode: tests the adapter's refresh). */
   rotateCertificate(): void;
+  /**
+   * Partner mode: binds a sub-merchant (特约商户) to the service provider (the sandbox's `mchId`),
+   * with its own app id when it has one. Calls for a `sub_mchid` not bound are refused
+   * (403 `NO_AUTH`, 受理关系不存在).
+   */
+  addSubMerchant(subMchId: string, options?: { subAppId?: string | undefined }): void;
+  /**
+   * Settles a profit-sharing order (`PROCESSING` → `FINISHED`): every receiver paid, or `closed`
+   * ones refused (`CLOSED`); returns the `PROFITSHARING.*` notification of each receiver.
+   */
+  settleSplit(splitId: string, options?: { closed?: readonly string[] | undefined }): NotificationInput[];
+  /** The payee confirms a transfer in WeChat (`WAIT_USER_CONFIRM` → `SUCCESS`); its notification. */
+  confirmTransfer(outBillNo: string): NotificationInput;
+  /** A transfer fails later (`FAIL`, the money back to the balance); its notification. */
+  failTransfer(outBillNo: string, reason?: string): NotificationInput;
+  /** The payee never confirms: WeChat Pay cancels the bill after 24 hours (`CANCELLED`); its notification. */
+  expireTransfer(outBillNo: string): NotificationInput;
+  /** Sets the merchant's balance for transfers, in fen (default 10,000,000 yuan); beyond it a transfer is refused `NOT_ENOUGH`. */
+  setTransferBalance(fen: number): void;
+  /** A profit-sharing order as the sandbox keeps it. */
+  splitOrder(splitId: string): WechatpaySandboxSplit | undefined;
+  /** A transfer bill as the sandbox keeps it (with the payee name it decrypted). */
+  transferBill(outBillNo: string): WechatpaySandboxTransfer | undefined;
+  /**
+   * Decrypts a sensitive field (a receiver's or payee's name) with the current platform private
+   * key, as WeChat Pay does: for tests that check what was sent.
+   */
+  decryptSensitive(ciphertext: string): string;
 }
 
 /**
@@ -164,15 +198,17 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     now,
   });
   const state = createWechatpaySandboxState({ mchId: options.mchId, appIds, now });
+  const outbox = createSandboxOutbox('wechatpay');
+  const notifier = createWechatpaySandboxNotifier({ state, keys, apiV3Key });
+  const movement = createWechatpaySandboxMovement({ state, keys, notifier, addressed: outbox.addressed });
   const routes = createWechatpaySandboxRoutes({
     state,
     keys,
     merchantSerialNo: options.merchantSerialNo,
     appId: options.appId,
     apiV3Key,
+    movement,
   });
-  const outbox = createSandboxOutbox('wechatpay');
-  const notifier = createWechatpaySandboxNotifier({ state, keys, apiV3Key });
   const events = createWechatpaySandboxEvents({ state, notifier, addressed: outbox.addressed });
   const buyer = createWechatpaySandboxBuyer({ state, keys, pay: events.pay, deliver: outbox.deliver });
   const hostile = createWechatpaySandboxHostile({
@@ -228,6 +264,19 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     probe: events.probe,
     hostile,
     rotateCertificate: keys.rotate,
+    addSubMerchant(subMchId, sub = {}) {
+      state.subMerchants.set(subMchId, { subAppId: sub.subAppId });
+    },
+    settleSplit: movement.settleSplit,
+    confirmTransfer: movement.confirmTransfer,
+    failTransfer: movement.failTransfer,
+    expireTransfer: movement.expireTransfer,
+    setTransferBalance(fen) {
+      movement.balance = fen;
+    },
+    splitOrder: (splitId) => [...movement.splits.values()].find((order) => order.outOrderNo === splitId),
+    transferBill: (outBillNo) => movement.transfers.get(outBillNo),
+    decryptSensitive: movement.decryptSensitive,
     answerAs(id, otherId) {
       state.aliases.set(id, otherId);
     },

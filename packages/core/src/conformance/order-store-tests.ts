@@ -19,7 +19,8 @@ export interface OrderStoreTestOptions {
 
 /**
  * Registers vitest tests that every {@link OrderStore} must pass: create, get, compare-and-set
- * update, and `listOrders` (filters, the `(updatedAt, id)` order, cursors, limits).
+ * update, and `listOrders` (filters, the merchant filter of platform mode, the `(updatedAt, id)`
+ * order, cursors, limits).
  *
  * @example
  * ```ts
@@ -253,6 +254,58 @@ export function runOrderStoreTests(options: OrderStoreTestOptions): void {
         const store = await seeded();
         expect(await all(store, { hasPendingRefunds: true })).toEqual(['listOrder0005']);
         expect(await all(store, { hasPendingRefunds: false })).toHaveLength(6);
+      });
+
+      it('filters by merchant, leaving out other merchants’ orders and the provider’s own', async () => {
+        const store = await options.createStore();
+        const orders = [
+          sampleOrder({ id: 'merchOrder0001', merchant: 'shop-a', updatedAt: at(1) }),
+          sampleOrder({ id: 'merchOrder0002', updatedAt: at(2) }),
+          sampleOrder({ id: 'merchOrder0003', merchant: 'shop-b', status: 'pending', updatedAt: at(3) }),
+          sampleOrder({ id: 'merchOrder0004', merchant: 'shop-a', status: 'pending', updatedAt: at(4) }),
+          sampleOrder({ id: 'merchOrder0005', merchant: 'shop-a', provider: 'other', updatedAt: at(5) }),
+        ];
+        for (const order of orders) await store.create(order);
+        expect(await all(store, { merchant: 'shop-a' })).toEqual([
+          'merchOrder0001',
+          'merchOrder0004',
+          'merchOrder0005',
+        ]);
+        expect(await all(store, { merchant: 'shop-a', limit: 1 })).toEqual([
+          'merchOrder0001',
+          'merchOrder0004',
+          'merchOrder0005',
+        ]);
+        expect(await all(store, { merchant: 'shop-a', status: 'pending' })).toEqual(['merchOrder0004']);
+        expect(await all(store, { merchant: 'shop-a', provider: 'other' })).toEqual(['merchOrder0005']);
+        expect(await all(store, { merchant: 'shop-b' })).toEqual(['merchOrder0003']);
+        expect(await all(store, { merchant: 'shop-c' })).toEqual([]);
+        expect(await all(store, {})).toHaveLength(5);
+        expect(await store.get('merchOrder0001')).toEqual(orders[0]);
+        // An order of the provider's own account reads back without a merchant (not null, not '').
+        expect((await store.get('merchOrder0002'))?.merchant).toBeUndefined();
+      });
+
+      it('keeps an order’s merchant through an update', async () => {
+        const store = await options.createStore();
+        const order = sampleOrder({ id: 'merchOrder0010', merchant: 'shop-a', updatedAt: at(1) });
+        await store.create(order);
+        const paid = bump(order, { status: 'paid', paidAmount: order.amount, updatedAt: at(2) });
+        expect(await store.update(paid, order.version)).toBe(true);
+        expect(await store.get(order.id)).toEqual(paid);
+        expect(ids((await store.listOrders({ merchant: 'shop-a', status: 'paid' })).orders)).toEqual([order.id]);
+      });
+
+      it('refuses a malformed merchant filter with ValidationError', async () => {
+        const store = await options.createStore();
+        for (const merchant of ['', 'shop 42', 'x'.repeat(65)]) {
+          const error = await store.listOrders({ merchant }).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(ValidationError.isInstance(error), JSON.stringify(merchant)).toBe(true);
+          expect((error as ValidationError).field).toBe('merchant');
+        }
       });
 
       it('lists an order where its latest version belongs, with its latest content', async () => {

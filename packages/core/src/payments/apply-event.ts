@@ -13,13 +13,15 @@ import type { PaymentsContext } from './payments-context.js';
 /**
  * Applies an event with compare-and-set, re-reading and re-applying when another writer won.
  * `expectedProvider` binds a provider's event to that provider's orders; `patch` is written with
- * the event (and makes a change even when the event alone changes nothing).
+ * the event (and makes a change even when the event alone changes nothing); `bind` checks the
+ * order as first read (a notification's sub-merchant, which never changes) and throws to refuse.
  */
 export async function applyEvent(
   context: PaymentsContext,
   event: OrderEvent,
   expectedProvider?: string,
   patch?: Partial<Order>,
+  bind?: (order: Order) => void | Promise<void>,
 ): Promise<TransitionResult> {
   const { store, now, outbox, relay, emitter } = context;
   for (let attempt = 0; attempt <= context.maxRetries; attempt++) {
@@ -30,6 +32,11 @@ export async function applyEvent(
         'event.orderId',
         `order ${event.orderId} belongs to provider ${current.provider}, not ${expectedProvider}`,
       );
+    }
+    if (attempt === 0 && bind) {
+      // A cached sub-merchant binds synchronously: no await on the hot path then.
+      const bound = bind(current);
+      if (bound) await bound;
     }
     const result = transition(current, event, now());
     if (result.outcome !== 'applied' && !patch) return result;

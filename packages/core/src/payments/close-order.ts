@@ -7,6 +7,7 @@ import { ProviderApiError } from '../errors.js';
 import type { Order } from '../order.js';
 import { assertCanClose } from '../order-state-machine.js';
 import { applyEvent } from './apply-event.js';
+import { merchantOf } from './merchant-accounts.js';
 import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
 import type { AnyProvider } from './payments-types.js';
 import { callProvider, requireCapability } from './provider-call.js';
@@ -35,8 +36,9 @@ export async function closeOrder(context: PaymentsContext, orderId: string): Pro
   const provider = providerById(context, order.provider);
   requireCapability(provider, 'close');
   const closePayment = provider.closePayment as NonNullable<AnyProvider['closePayment']>;
+  const merchant = await merchantOf(context, provider, order);
   try {
-    await callProvider(provider, () => closePayment.call(provider, { orderId, order }));
+    await callProvider(provider, () => closePayment.call(provider, { orderId, order, ...merchant }));
   } catch (error) {
     // Paid in the meantime: record the payment before reporting the failed close.
     if (ProviderApiError.isInstance(error) && error.normalizedCode === 'already_paid' && provider.capabilities.query) {

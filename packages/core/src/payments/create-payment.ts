@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { type HutongError, UnsupportedOperationError, ValidationError } from '../errors.js';
+import { assertMerchantKey } from '../merchant-key.js';
 import { assertAmount, CURRENCY } from '../money.js';
 import type { PosAction } from '../next-action.js';
 import type { Order } from '../order.js';
@@ -13,6 +14,7 @@ import type { PaymentMethod } from '../payment-method.js';
 import type { CreatePaymentRequest, CreatePaymentResult } from '../provider-spec.js';
 import { parseWithSchema } from '../validation.js';
 import { applyEvent } from './apply-event.js';
+import { merchantAccount } from './merchant-accounts.js';
 import { notifyUrlFor, type PaymentsContext, providerById } from './payments-context.js';
 import { createInputSchema } from './payments-schemas.js';
 import type { CreatePaymentInput, CreatePaymentOutput } from './payments-types.js';
@@ -42,6 +44,7 @@ function newOrder(
   return {
     id: request.orderId,
     provider,
+    ...(request.merchant ? { merchant: request.merchant.merchant } : {}),
     method: request.method,
     amount: request.amount,
     currency: CURRENCY,
@@ -82,6 +85,12 @@ export async function createPayment(context: PaymentsContext, input: CreatePayme
   if (parsed.split && !provider.capabilities.split) throw new UnsupportedOperationError(provider.id, 'split payments');
   const orderId = parsed.orderId ?? generateId();
   assertPortableId(orderId, 'orderId');
+  // Platform mode: the sub-merchant's account, refused (unknown, disabled, not enabled, a provider
+  // without platform mode) before anything is stored.
+  const merchant =
+    parsed.merchant === undefined
+      ? undefined
+      : await merchantAccount(context, provider, assertMerchantKey(parsed.merchant, 'merchant'));
   const request: CreatePaymentRequest = {
     orderId,
     createdAt: context.now(),
@@ -96,6 +105,7 @@ export async function createPayment(context: PaymentsContext, input: CreatePayme
     authCode: parsed.authCode ?? null,
     clientIp: parsed.clientIp ?? null,
     providerOptions: parsed.providerOptions ?? {},
+    ...(merchant ? { merchant } : {}),
     ...(parsed.split ? { split: true } : {}),
   };
   // What the provider needs is checked before anything is stored or any event fires.

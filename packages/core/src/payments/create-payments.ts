@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { ValidationError } from '../errors.js';
+import { cacheMerchantDirectory } from '../merchant-cache.js';
 import { MemoryOrderStore, type OrderStore } from '../order-store.js';
 import { PaymentsEmitter } from '../payments-events.js';
 import { cancelTransfer } from './cancel-transfer.js';
@@ -70,7 +71,9 @@ function providerMap<P extends AnyProvider>(providers: readonly P[]): Map<string
  * payments.on('order.paid', ({ order }) => ship(order.id));
  * ```
  */
-export function createPayments<const P extends AnyProvider>(options: PaymentsOptions<P>): Payments<P> {
+export function createPayments<const P extends AnyProvider, K extends string = string>(
+  options: PaymentsOptions<P, K>,
+): Payments<P, K> {
   const providers = providerMap(options.providers);
   if (typeof options.notifyUrl === 'string') checkNotifyUrl(options.notifyUrl, 'options.notifyUrl');
   if (typeof options.movementNotifyUrl === 'string') {
@@ -81,20 +84,28 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
   const emitter = new PaymentsEmitter(options.onListenerError ?? droppedListenerErrors());
   const relayOptions = options.relay === false ? undefined : (options.relay ?? {});
   const relay = createPaymentsRelay(store.outbox, relayOptions, emitter);
+  const now = options.now ?? (() => new Date());
+  const merchants = options.merchants
+    ? cacheMerchantDirectory(options.merchants, {
+        ...(options.merchantCache === false ? { maxEntries: 0 } : options.merchantCache),
+        now: options.now ? () => now().getTime() : Date.now,
+      })
+    : undefined;
   const context: PaymentsContext = {
     providers,
     providerList: options.providers,
     store,
-    now: options.now ?? (() => new Date()),
+    now,
     maxRetries: options.maxConflictRetries ?? 16,
     emitter,
     outbox: store.outbox,
     relay,
     notifyUrl: options.notifyUrl as PaymentsContext['notifyUrl'],
+    merchants,
     movementNotifyUrl: options.movementNotifyUrl as PaymentsContext['movementNotifyUrl'],
   };
-  const payments: Payments<P> = {
-    createPayment: ((input) => createPayment(context, input)) as Payments<P>['createPayment'],
+  const payments: Payments<P, K> = {
+    createPayment: ((input) => createPayment(context, input)) as Payments<P, K>['createPayment'],
     payWithCode: (input) => payWithCode(context, input),
     resume: (orderId, input) => resumePayment(context, orderId, input),
     handleNotification: (providerId, input) => handleNotification(context, providerId, input),
@@ -119,8 +130,9 @@ export function createPayments<const P extends AnyProvider>(options: PaymentsOpt
     relay,
     webhookHandler: (providerId) => webhookHandler(context, providerId),
     nodeWebhookHandler: (providerId, webhookOptions) => nodeWebhookHandler(context, providerId, webhookOptions),
-    provider: ((id: string) => providerById(context, id)) as Payments<P>['provider'],
+    provider: ((id: string) => providerById(context, id)) as Payments<P, K>['provider'],
     providers: Object.freeze([...options.providers]),
+    merchants,
   };
   return payments;
 }

@@ -7,9 +7,10 @@
  * @packageDocumentation
  */
 import { ValidationError } from '../errors.js';
-import type { OrderAnomaly } from '../order.js';
+import type { Order, OrderAnomaly } from '../order.js';
 import { type NotificationInput, toNotificationRequest } from '../webhook-request.js';
 import { applyEvent } from './apply-event.js';
+import { bindNotificationAccount } from './merchant-accounts.js';
 import { notificationFailureReply } from './notification-failure-reply.js';
 import type { PaymentsContext } from './payments-context.js';
 import type { HandleNotificationResult } from './payments-types.js';
@@ -26,10 +27,16 @@ export async function handleNotification(
     await context.emitter.emit('notification.rejected', { provider: providerId, error });
     return { ok: false, error, response: { status: 404, headers: {}, body: '' } };
   }
+  let merchant: string | undefined;
   try {
     const request = toNotificationRequest(input);
-    const { event } = await provider.verifyNotification(request);
-    const result = await applyEvent(context, event, provider.id);
+    const { event, account } = await provider.verifyNotification(request);
+    // The wallet-signed sub-merchant is bound to the order's merchant before anything applies.
+    const bind = (order: Order) => {
+      merchant = order.merchant;
+      return bindNotificationAccount(context, provider, order, account);
+    };
+    const result = await applyEvent(context, event, provider.id, undefined, bind);
     const anomalies: OrderAnomaly[] = [];
     for (const effect of result.effects) if (effect.type === 'order.anomaly') anomalies.push(effect.anomaly);
     return {
@@ -41,7 +48,10 @@ export async function handleNotification(
       response: provider.acknowledgeNotification({ accepted: true }),
     };
   } catch (error) {
-    await context.emitter.emit('notification.rejected', { provider: providerId, error });
+    await context.emitter.emit(
+      'notification.rejected',
+      merchant === undefined ? { provider: providerId, error } : { provider: providerId, error, merchant },
+    );
     // A refusal keeps the provider's reply; a failure on our side answers 5xx (503 if retryable).
     const response = notificationFailureReply(provider.acknowledgeNotification({ accepted: false, error }), error);
     return { ok: false, error, response };

@@ -15,7 +15,10 @@ import { authCodeSchema } from './payments-schemas.js';
 import type { AnyProvider, CreatePaymentOutput, PayWithCodeInput } from './payments-types.js';
 import { syncOrder } from './sync-order.js';
 
-/** The provider that takes `pos` payments of the code's wallet: the one named, or the first. */
+/**
+ * The provider that takes `pos` payments of the code's wallet: the one named, or the first (for a
+ * merchant, the first that can act for sub-merchants).
+ */
 function providerForCode(context: PaymentsContext, input: PayWithCodeInput, authCode: string): AnyProvider {
   const wallet = classifyPaymentCode(authCode, input.rules ?? PAYMENT_CODE_RULES);
   if (wallet === undefined) throw new ValidationError('authCode', 'is not a payment code of any known wallet');
@@ -26,7 +29,13 @@ function providerForCode(context: PaymentsContext, input: PayWithCodeInput, auth
       throw new ValidationError('authCode', `is a ${wallet} code, not one of ${provider.id} (${provider.wallet})`);
     }
   } else {
-    provider = context.providerList.find((p) => p.wallet === wallet && p.capabilities.methods.includes('pos'));
+    const platform = input.merchant !== undefined;
+    provider =
+      (platform
+        ? context.providerList.find(
+            (p) => p.wallet === wallet && p.capabilities.methods.includes('pos') && p.capabilities.merchants === true,
+          )
+        : undefined) ?? context.providerList.find((p) => p.wallet === wallet && p.capabilities.methods.includes('pos'));
   }
   if (!provider?.capabilities.methods.includes('pos')) {
     throw new ValidationError(
@@ -56,6 +65,7 @@ export async function payWithCode(
     subject: input.subject,
     ...(input.orderId === undefined ? {} : { orderId: input.orderId }),
     ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+    ...(input.merchant === undefined ? {} : { merchant: input.merchant }),
   });
   let order = created.order;
   const deadline = Date.now() + (input.confirmTimeoutMs ?? 60_000);

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { OrderNotFoundError, ValidationError } from '../errors.js';
+import type { CachedMerchantDirectory } from '../merchant-cache.js';
 import type { Order } from '../order.js';
 import type { OrderStore } from '../order-store.js';
 import type { OutboxRelay } from '../outbox.js';
@@ -28,6 +29,8 @@ export interface PaymentsContext {
   readonly relay: OutboxRelay | undefined;
   /** The facade's default notification URL. */
   readonly notifyUrl: PaymentsOptions['notifyUrl'];
+  /** Platform mode: the merchants directory behind its cache; `undefined` without one. */
+  readonly merchants?: CachedMerchantDirectory | undefined;
   /** The notification URL of splits and transfers. */
   readonly movementNotifyUrl?: PaymentsOptions['movementNotifyUrl'];
 }

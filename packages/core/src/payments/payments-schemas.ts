@@ -29,6 +29,7 @@ export const createInputSchema = z.object({
   clientIp: z.optional(ipAddress),
   metadata: z.optional(z.record(z.string(), z.string())),
   providerOptions: z.optional(z.record(z.string(), z.unknown())),
+  merchant: z.optional(z.string()), // checked by assertMerchantKey
   split: z.optional(z.boolean()),
 });
 
@@ -39,6 +40,7 @@ export const authCodeSchema = z.string({ error: 'is required' }).check(authCodeF
 export const resumeInputSchema = z.object({
   clientIp: z.optional(ipAddress),
   providerOptions: z.optional(z.record(z.string(), z.unknown())),
+  merchant: z.optional(z.string()),
 });
 
 /** `refund`'s input (the amount is checked apart, as integer fen). */
@@ -46,6 +48,7 @@ export const refundInputSchema = z.object({
   amount: z.unknown(),
   refundId: z.string({ error: 'is required: the id that makes a repeated refund request safe' }),
   reason: z.optional(z.string().check(z.maxLength(80, 'must be at most 80 characters'))),
+  merchant: z.optional(z.string()),
 });
 
 /** A notify URL given to the facade, checked like the one given for each order. */

@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 import type { OrderNotFoundError } from '../errors.js';
+import type { CachedMerchantDirectory, MerchantCacheOptions } from '../merchant-cache.js';
+import type { KeyedMerchantDirectory } from '../merchant-memory.js';
 import type { Split, SplitReturn, Transfer } from '../money-movement.js';
 import type { NextAction, PosAction } from '../next-action.js';
 import type { Order, OrderAnomaly, Refund } from '../order.js';
@@ -39,7 +41,7 @@ export type * from './movement-types.js';
  * });
  * ```
  */
-export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
+export interface PaymentsOptions<P extends AnyProvider = AnyProvider, K extends string = string> {
   /** The providers to offer; ids must be unique. Their ids and types type the facade. */
   providers: readonly P[];
   /**
@@ -72,6 +74,19 @@ export interface PaymentsOptions<P extends AnyProvider = AnyProvider> {
    * without an outbox, whose events are emitted inline. Default `{}`.
    */
   relay?: PaymentsRelayOptions | false | undefined;
+  /**
+   * Platform mode: resolves `createPayment({ merchant })` (and every later call on that order) to
+   * the sub-merchant's account at the provider (`createMemoryMerchantDirectory`, or the SQL one of
+   * `@hutong/store-sql`). Its key type (`createMemoryMerchantDirectory<ShopId>()`) types `merchant`.
+   * Default: none; a `merchant` is then refused (`MerchantError` `merchant_unsupported`).
+   */
+  merchants?: KeyedMerchantDirectory<K> | undefined;
+  /**
+   * The cache in front of `merchants` (see {@link MerchantCacheOptions}): default 1000 accounts for
+   * 30 seconds; `false` for none. `payments.merchants.put` writes through and forgets the cached
+   * account at once; a change made elsewhere takes effect within `ttlMs`.
+   */
+  merchantCache?: Omit<MerchantCacheOptions, 'now'> | false | undefined;
 }
 
 /**
@@ -121,6 +136,25 @@ export type MethodOf<P extends AnyProvider> = keyof TypesOf<P>['actions'] & Paym
 /** The `providerOptions` type of provider `P`. */
 export type ProviderOptionsOf<P extends AnyProvider> = TypesOf<P>['providerOptions'];
 
+/**
+ * What `merchant` takes for provider `P`: the platform's key type `K`, or `never` when `P` declares
+ * it cannot act for a sub-merchant (`ProviderTypes<..., ..., false>`).
+ *
+ * @example
+ * ```ts
+ * type Key = MerchantKeyOf<WechatpayPartnerProvider, ShopId>; // ShopId
+ * type None = MerchantKeyOf<PaymentProvider<'direct', ProviderTypes<object, { qr: QrAction }, false>>>; // never
+ * ```
+ */
+export type MerchantKeyOf<P extends AnyProvider, K extends string = string> = [
+  NonNullable<TypesOf<P>['merchants']>,
+] extends [false]
+  ? // `any` (a facade of any providers) passes the first test too: it takes a merchant.
+    [boolean] extends [NonNullable<TypesOf<P>['merchants']>]
+    ? K
+    : never
+  : K;
+
 /** The action provider `P` answers for method `M`. */
 export type ActionOf<P extends AnyProvider, M extends PaymentMethod> = M extends keyof TypesOf<P>['actions']
   ? NonNullable<TypesOf<P>['actions'][M]>
@@ -135,7 +169,11 @@ export type ActionOf<P extends AnyProvider, M extends PaymentMethod> = M extends
  * const input: CreatePaymentInput = { provider: 'alipay', method: 'qr', amount: 1999, subject: 'Tea' };
  * ```
  */
-export interface CreatePaymentInput<P extends AnyProvider = AnyProvider, M extends PaymentMethod = MethodOf<P>> {
+export interface CreatePaymentInput<
+  P extends AnyProvider = AnyProvider,
+  M extends PaymentMethod = MethodOf<P>,
+  K extends string = string,
+> {
   /** Provider id, e.g. `alipay`. */
   provider: P['id'];
   /** How the buyer pays; one the provider takes. */
@@ -163,6 +201,13 @@ export interface CreatePaymentInput<P extends AnyProvider = AnyProvider, M exten
   /** Options only the chosen provider understands; unknown keys are refused. */
   providerOptions?: ProviderOptionsOf<P> | undefined;
   /**
+   * Platform mode: the sub-merchant (the platform's key, `'shop-42'`) the payment is for, stored on
+   * the order and resolved through `merchants` for this and every later call. Absent: the
+   * provider's own account. Unknown, disabled or not enabled at the provider: a `MerchantError`
+   * before anything is stored.
+   */
+  merchant?: MerchantKeyOf<P, K> | undefined;
+  /**
    * `true`: the payment will be split after it is paid (`payments.split`): the wallet holds the
    * funds until the splits are done (WeChat Pay `profit_sharing`, Alipay `royalty_freeze`). Only
    * for providers with `capabilities.split`.
@@ -186,7 +231,7 @@ export interface CreatePaymentOutput<A = NextAction | PosAction> {
  * await payments.payWithCode({ authCode: scanned, amount: 1800, subject: '拿铁 大杯' });
  * ```
  */
-export interface PayWithCodeInput<P extends AnyProvider = AnyProvider> {
+export interface PayWithCodeInput<P extends AnyProvider = AnyProvider, K extends string = string> {
   /** The buyer's payment code as scanned (digits). Its wallet picks the provider. */
   authCode: string;
   /** Amount in fen (integer). */
@@ -208,6 +253,11 @@ export interface PayWithCodeInput<P extends AnyProvider = AnyProvider> {
   confirmTimeoutMs?: number | undefined;
   /** How often to ask the wallet while the buyer confirms, in milliseconds. Default 3 000. */
   pollIntervalMs?: number | undefined;
+  /**
+   * Platform mode: the sub-merchant the payment is for; without `provider`, the first provider of
+   * the code's wallet that acts for sub-merchants is used.
+   */
+  merchant?: K | undefined;
 }
 
 /**
@@ -218,11 +268,16 @@ export interface PayWithCodeInput<P extends AnyProvider = AnyProvider> {
  * await payments.resume(order.id, { clientIp: '203.0.113.7' });
  * ```
  */
-export interface ResumeInput<P extends AnyProvider = AnyProvider> {
+export interface ResumeInput<P extends AnyProvider = AnyProvider, K extends string = string> {
   /** The buyer's IP address (WeChat Pay `h5`). */
   clientIp?: string | undefined;
   /** Provider options for the new attempt, as for `createPayment`. */
   providerOptions?: ProviderOptionsOf<P> | undefined;
+  /**
+   * Platform mode: the merchant the caller acts for; the order must be one of its orders
+   * (`MerchantError` `merchant_mismatch` otherwise), so one shop's request never touches another's.
+   */
+  merchant?: K | undefined;
 }
 
 /**
@@ -233,7 +288,7 @@ export interface ResumeInput<P extends AnyProvider = AnyProvider> {
  * const input: RefundInput = { refundId: 'refund0001', amount: 500, reason: '少发一盒' };
  * ```
  */
-export interface RefundInput {
+export interface RefundInput<K extends string = string> {
   /** Amount in fen. */
   amount: number;
   /**
@@ -246,6 +301,11 @@ export interface RefundInput {
   refundId: string;
   /** Shown to the buyer by some wallets; at most 80 characters. */
   reason?: string | undefined;
+  /**
+   * Platform mode: the merchant the caller acts for; the order must be one of its orders
+   * (`MerchantError` `merchant_mismatch` otherwise, nothing recorded).
+   */
+  merchant?: K | undefined;
 }
 
 /**
@@ -327,13 +387,13 @@ export type HandleNotificationResult = AcceptedNotification | RejectedNotificati
  * methods, `providerOptions` and actions are checked at compile time.
  */
 // biome-ignore lint/suspicious/noExplicitAny: `Payments` without arguments is any facade, whatever its providers.
-export interface Payments<P extends AnyProvider = any> {
+export interface Payments<P extends AnyProvider = any, K extends string = string> {
   /**
    * Records an order and asks the provider for the buyer's next step. What the provider needs for
    * the method is checked first: a caller's mistake stores nothing and fires no event.
    */
   createPayment<Id extends P['id'], M extends MethodOf<ProviderWithId<P, Id>>>(
-    input: CreatePaymentInput<ProviderWithId<P, Id>, M> & { provider: Id },
+    input: CreatePaymentInput<ProviderWithId<P, Id>, M, K> & { provider: Id },
   ): Promise<CreatePaymentOutput<ActionOf<ProviderWithId<P, Id>, M>>>;
   /**
    * Takes a payment code scanned at the till, of any configured wallet (互认互扫): the code's wallet
@@ -341,12 +401,12 @@ export interface Payments<P extends AnyProvider = any> {
    * the wallet until the payment settles or `confirmTimeoutMs` passes, then cancels it. An unknown
    * code, or one of a wallet no provider takes, is a `ValidationError` before anything is stored.
    */
-  payWithCode(input: PayWithCodeInput<P>): Promise<CreatePaymentOutput<PosAction>>;
+  payWithCode(input: PayWithCodeInput<P, K>): Promise<CreatePaymentOutput<PosAction>>;
   /**
    * A fresh next action for an order still unpaid (the buyer dismissed the wallet's sheet), by the
    * wallet's own rule for paying the same order again. Never creates a second payable order.
    */
-  resume(orderId: string, input?: ResumeInput<P>): Promise<CreatePaymentOutput>;
+  resume(orderId: string, input?: ResumeInput<P, K>): Promise<CreatePaymentOutput>;
   /**
    * Verifies a notification, applies it atomically and returns the reply to send. Never throws. A
    * notification refused for what it says gets the provider's refusal (4xx); one that met a failure
@@ -363,7 +423,7 @@ export interface Payments<P extends AnyProvider = any> {
   /** Closes an unpaid order at the provider. */
   close(orderId: string): Promise<Order>;
   /** Refunds part or all of a paid order; never beyond what was paid, pending refunds included. */
-  refund(orderId: string, input: RefundInput): Promise<RefundOutput>;
+  refund(orderId: string, input: RefundInput<K>): Promise<RefundOutput>;
   /** The stored order; throws {@link OrderNotFoundError}. */
   getOrder(orderId: string): Promise<Order>;
   /**
@@ -424,4 +484,9 @@ export interface Payments<P extends AnyProvider = any> {
   provider<Id extends P['id']>(id: Id): ProviderWithId<P, Id>;
   /** The configured providers, in the order given. */
   readonly providers: readonly P[];
+  /**
+   * Platform mode: the `merchants` directory behind the facade's cache; `undefined` without one.
+   * Onboard and suspend merchants through it: its `put` forgets the cached account at once.
+   */
+  readonly merchants: CachedMerchantDirectory | undefined;
 }

@@ -10,6 +10,7 @@ import type { Refund } from '../order.js';
 import { assertPortableId } from '../order-id.js';
 import { parseWithSchema } from '../validation.js';
 import { applyEvent } from './apply-event.js';
+import { assertOrderOf, merchantOf } from './merchant-accounts.js';
 import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
 import { refundInputSchema } from './payments-schemas.js';
 import type { RefundInput, RefundOutput } from './payments-types.js';
@@ -28,8 +29,11 @@ export async function refundOrder(
   const refundId = parsed.refundId;
   assertPortableId(refundId, 'input.refundId');
   const order = await getOrder(context, orderId);
+  assertOrderOf(order, parsed.merchant);
   const provider = providerById(context, order.provider);
   requireCapability(provider, 'refund');
+  // A merchant refused now (disabled, no longer enabled) records no refund at all.
+  await merchantOf(context, provider, order);
   if (!provider.capabilities.partialRefund && amount !== order.paidAmount) {
     throw new UnsupportedOperationError(provider.id, 'partial refunds');
   }

@@ -7,6 +7,7 @@
 import type { HutongError } from '../errors.js';
 import type { Order, Refund } from '../order.js';
 import { applyEvent } from './apply-event.js';
+import { merchantOf } from './merchant-accounts.js';
 import type { PaymentsContext } from './payments-context.js';
 import type { AnyProvider } from './payments-types.js';
 import { callProvider, isDefinitiveRefusal } from './provider-call.js';
@@ -24,9 +25,18 @@ export async function sendRefund(
   const orderId = order.id;
   const send = provider.refund as NonNullable<AnyProvider['refund']>;
   let status: Awaited<ReturnType<typeof send>>;
+  // Resolved before the call: a merchant refused here (disabled since) leaves the refund pending.
+  const merchant = await merchantOf(context, provider, order);
   try {
     status = await callProvider(provider, () =>
-      send.call(provider, { orderId, order, refundId: refund.id, amount: refund.amount, reason: refund.reason }),
+      send.call(provider, {
+        orderId,
+        order,
+        refundId: refund.id,
+        amount: refund.amount,
+        reason: refund.reason,
+        ...merchant,
+      }),
     );
   } catch (error) {
     if (isDefinitiveRefusal(error as HutongError)) {

@@ -9,6 +9,7 @@ import type { ResumePaymentRequest } from '../provider-spec.js';
 import { parseWithSchema } from '../validation.js';
 import { applyEvent } from './apply-event.js';
 import { providerDataPatch } from './create-payment.js';
+import { assertOrderOf, merchantOf } from './merchant-accounts.js';
 import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
 import { resumeInputSchema } from './payments-schemas.js';
 import type { AnyProvider, CreatePaymentOutput, ResumeInput } from './payments-types.js';
@@ -22,6 +23,7 @@ export async function resumePayment(
 ): Promise<CreatePaymentOutput> {
   const parsed = parseWithSchema(resumeInputSchema, input, 'input');
   const order = await getOrder(context, orderId);
+  assertOrderOf(order, parsed.merchant);
   const provider = providerById(context, order.provider);
   requireCapability(provider, 'resume');
   if (order.status !== 'created' && order.status !== 'pending') {
@@ -46,6 +48,7 @@ export async function resumePayment(
     authCode: null,
     clientIp: parsed.clientIp ?? null,
     providerOptions: parsed.providerOptions ?? {},
+    ...(await merchantOf(context, provider, order)),
   };
   provider.validatePayment?.(request);
   const resume = provider.resumePayment as NonNullable<AnyProvider['resumePayment']>;

@@ -8,6 +8,7 @@
 import { ProviderApiError } from '../errors.js';
 import type { Order, Refund } from '../order.js';
 import { applyEvent } from './apply-event.js';
+import { merchantOf } from './merchant-accounts.js';
 import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
 import type { AnyProvider, SyncOptions } from './payments-types.js';
 import { callProvider, isDefinitiveRefusal, requireCapability } from './provider-call.js';
@@ -48,7 +49,8 @@ export async function syncOrder(context: PaymentsContext, orderId: string, optio
   const provider = providerById(context, order.provider);
   requireCapability(provider, 'query');
   const queryPayment = provider.queryPayment as NonNullable<AnyProvider['queryPayment']>;
-  const status = await callProvider(provider, () => queryPayment.call(provider, { orderId, order }));
+  const merchant = await merchantOf(context, provider, order);
+  const status = await callProvider(provider, () => queryPayment.call(provider, { orderId, order, ...merchant }));
   let latest = (await applyEvent(context, status, provider.id)).order;
   if (provider.capabilities.refundQuery && provider.queryRefund) {
     const queryRefund = provider.queryRefund;
@@ -58,7 +60,7 @@ export async function syncOrder(context: PaymentsContext, orderId: string, optio
       let event: Awaited<ReturnType<typeof queryRefund>>;
       try {
         event = await callProvider(provider, () =>
-          queryRefund.call(provider, { orderId, order: current, refundId: refund.id }),
+          queryRefund.call(provider, { orderId, order: current, refundId: refund.id, ...merchant }),
         );
       } catch (error) {
         const grace = options.resendRefundsAfterMs;

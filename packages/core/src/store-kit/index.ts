@@ -16,6 +16,9 @@
  */
 
 export type { MerchantAccount, MerchantDirectory } from '../merchant.js';
+export { assertMerchantKey } from '../merchant-key.js';
+// A merchants directory refuses as the memory one does, and takes the same keys.
+export { accountOrThrow } from '../merchant-memory.js';
 export { transferOutboxKey } from '../movement-events.js';
 export {
   compareOrderListPositions,

@@ -20,6 +20,7 @@ import {
 import type {
   CreatePaymentRequest,
   CreatePaymentResult,
+  MerchantAccount,
   PaymentProvider,
   PaymentStatusEvent,
   ProviderCapabilities,
@@ -60,6 +61,8 @@ export interface FakePayment {
   transactionId: string | null;
   notifyUrl: string | null;
   refunds: Map<string, { amount: number; status: FakeRefundStatus; providerRefundId: string }>;
+  /** Platform mode: the sub-merchant account the payment was made for, or `null` for the provider's own. */
+  account: string | null;
 }
 
 /** The operations whose next call can be made to fail. */
@@ -90,6 +93,13 @@ export interface FakeProviderOptions {
    * settling at once: they start pending, and `sandbox.pay` completes them. Default false.
    */
   posConfirmation?: boolean | undefined;
+  /**
+   * Platform mode: the provider acts for sub-merchants (`capabilities.merchants`), like a WeChat Pay
+   * partner or an Alipay ISV. The gateway records each payment's `merchant.accountId`, signs it into
+   * notifications as `account` (returned as `VerifiedNotification.account`), and answers a call
+   * naming another sub-merchant than the payment's as a payment it does not know. Default false.
+   */
+  merchants?: boolean | undefined;
 }
 
 /** Test controls of the fake gateway: act as the buyer, the provider and the network. */
@@ -97,7 +107,15 @@ export interface FakeSandbox {
   /** The buyer pays; returns the signed notification the gateway would post. */
   pay(
     orderId: string,
-    options?: { amount?: number | undefined; transactionId?: string | undefined },
+    options?: {
+      amount?: number | undefined;
+      transactionId?: string | undefined;
+      /**
+       * The sub-merchant signed into the notification, instead of the payment's own (`null`: none):
+       * what the wallet sends when another sub-merchant paid a trade of the same order id.
+       */
+      account?: string | null | undefined;
+    },
   ): NotificationInput;
   /** The payment expires unpaid; returns the signed notification. */
   expire(orderId: string): NotificationInput;
@@ -118,7 +136,7 @@ export interface FakeProvider<Id extends string = 'fake'> extends PaymentProvide
   readonly sandbox: FakeSandbox;
 }
 
-const CAPABILITIES: ProviderCapabilities = {
+const DIRECT_CAPABILITIES: ProviderCapabilities = {
   methods: PAYMENT_METHODS,
   query: true,
   close: true,
@@ -130,6 +148,8 @@ const CAPABILITIES: ProviderCapabilities = {
   resume: true,
 };
 
+const PLATFORM_CAPABILITIES: ProviderCapabilities = { ...DIRECT_CAPABILITIES, merchants: true };
+
 interface FakeNotificationBody {
   id: string;
   type: PaymentEvent['type'];
@@ -138,6 +158,8 @@ interface FakeNotificationBody {
   transaction_id?: string | undefined;
   refund_id?: string | undefined;
   provider_refund_id?: string | undefined;
+  /** Platform mode: the sub-merchant the message is about. */
+  account?: string | undefined;
 }
 
 const NOTIFICATION_TYPES: ReadonlySet<string> = new Set([
@@ -159,14 +181,20 @@ function field<T>(value: T | undefined, name: string, check: (v: unknown) => boo
 const isString = (v: unknown) => typeof v === 'string' && v.length > 0;
 const isAmount = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
 
-/** Parses a verified fake notification body into a core event; unknown types are errors. */
-function parseFakeNotification(text: string): PaymentEvent {
+/** Parses a verified fake notification body; unknown types are errors. */
+function parseFakeNotification(text: string): { body: FakeNotificationBody; event: PaymentEvent } {
   let body: FakeNotificationBody;
   try {
     body = JSON.parse(text) as FakeNotificationBody;
   } catch (cause) {
     throw new ValidationError('notification.body', 'is not JSON', { cause });
   }
+  if (body.account !== undefined) field(body.account, 'account', isString);
+  return { body, event: fakeEvent(body) };
+}
+
+/** The core event of a parsed fake notification body. */
+function fakeEvent(body: FakeNotificationBody): PaymentEvent {
   const type = field(body.type, 'type', (v) => NOTIFICATION_TYPES.has(v as string));
   const orderId = field(body.order_id, 'order_id', isString);
   switch (type) {
@@ -244,6 +272,15 @@ export function createFakeProvider<const Id extends string = 'fake'>(
     return payment;
   }
 
+  /** A call's payment, only for the sub-merchant it was made for: another's is not found. */
+  function findFor(reference: { orderId: string; merchant?: MerchantAccount | null | undefined }): FakePayment {
+    const payment = find(reference.orderId);
+    if (payment.account !== (reference.merchant?.accountId ?? null)) {
+      throw providerError('NO_SUCH_PAYMENT', 'not_found', id);
+    }
+    return payment;
+  }
+
   function signed(body: string, timestamp = Math.floor(now().getTime() / 1000)): NotificationInput {
     return {
       method: 'POST',
@@ -256,8 +293,8 @@ export function createFakeProvider<const Id extends string = 'fake'>(
     };
   }
 
-  function notify(body: Omit<FakeNotificationBody, 'id'>): NotificationInput {
-    return signed(JSON.stringify({ id: `evt${generateId()}`, ...body }));
+  function notify(body: Omit<FakeNotificationBody, 'id'>, account: string | null = null): NotificationInput {
+    return signed(JSON.stringify({ id: `evt${generateId()}`, ...body, ...(account === null ? {} : { account }) }));
   }
 
   function paymentEvent(payment: FakePayment): PaymentStatusEvent {
@@ -287,26 +324,34 @@ export function createFakeProvider<const Id extends string = 'fake'>(
       payment.status = 'PAID';
       payment.transactionId ??= payOptions.transactionId ?? `txn${generateId()}`;
       const amount = payOptions.amount ?? payment.amount;
-      return notify({ type: 'payment.succeeded', order_id: orderId, amount, transaction_id: payment.transactionId });
+      const account = payOptions.account === undefined ? payment.account : payOptions.account;
+      return notify(
+        { type: 'payment.succeeded', order_id: orderId, amount, transaction_id: payment.transactionId },
+        account,
+      );
     },
     expire(orderId) {
       const payment = find(orderId);
       if (payment.status === 'WAITING') payment.status = 'CLOSED';
-      return notify({ type: 'payment.closed', order_id: orderId });
+      return notify({ type: 'payment.closed', order_id: orderId }, payment.account);
     },
     settleRefund(orderId, refundId, settle = {}) {
+      const { account } = find(orderId);
       const refund = find(orderId).refunds.get(refundId);
       if (!refund) throw providerError('NO_SUCH_REFUND', 'not_found', id);
       refund.status = settle.fail ? 'REJECTED' : 'DONE';
       return settle.fail
-        ? notify({ type: 'refund.failed', order_id: orderId, refund_id: refundId })
-        : notify({
-            type: 'refund.succeeded',
-            order_id: orderId,
-            refund_id: refundId,
-            amount: refund.amount,
-            provider_refund_id: refund.providerRefundId,
-          });
+        ? notify({ type: 'refund.failed', order_id: orderId, refund_id: refundId }, account)
+        : notify(
+            {
+              type: 'refund.succeeded',
+              order_id: orderId,
+              refund_id: refundId,
+              amount: refund.amount,
+              provider_refund_id: refund.providerRefundId,
+            },
+            account,
+          );
     },
     notification: (body, notificationOptions = {}) => signed(body, notificationOptions.timestamp),
     failNext(operation, error) {
@@ -352,10 +397,11 @@ export function createFakeProvider<const Id extends string = 'fake'>(
     specificationVersion: 'v1',
     id,
     wallet: options.wallet ?? 'fake',
-    capabilities: CAPABILITIES,
+    capabilities: options.merchants ? PLATFORM_CAPABILITIES : DIRECT_CAPABILITIES,
     sandbox,
 
     validatePayment(request) {
+      if (request.merchant && !options.merchants) throw new ValidationError('merchant', 'is for platform mode only');
       if (request.method === 'jsapi' && !request.buyerId) {
         throw new ValidationError('buyerId', 'is required for jsapi payments');
       }
@@ -371,6 +417,7 @@ export function createFakeProvider<const Id extends string = 'fake'>(
         transactionId: null,
         notifyUrl: request.notifyUrl,
         refunds: new Map(),
+        account: request.merchant?.accountId ?? null,
       };
       payments.set(request.orderId, payment);
       return actionFor(request, payment);
@@ -378,27 +425,28 @@ export function createFakeProvider<const Id extends string = 'fake'>(
 
     async resumePayment(request): Promise<CreatePaymentResult> {
       enter('resumePayment');
-      const payment = find(request.orderId);
+      const payment = findFor(request);
       if (payment.status === 'PAID') throw providerError('ALREADY_PAID', 'already_paid', id);
       if (payment.status === 'CLOSED') throw providerError('CLOSED', 'closed', id);
       return actionFor(request, payment);
     },
 
-    async queryPayment({ orderId }) {
+    async queryPayment(reference) {
       enter('queryPayment');
-      return paymentEvent(find(orderId));
+      return paymentEvent(findFor(reference));
     },
 
-    async closePayment({ orderId }) {
+    async closePayment(reference) {
       enter('closePayment');
-      const payment = find(orderId);
+      const payment = findFor(reference);
       if (payment.status === 'PAID') throw providerError('ALREADY_PAID', 'already_paid', id);
       payment.status = 'CLOSED';
     },
 
-    async refund({ orderId, refundId, amount }) {
+    async refund(request) {
+      const { orderId, refundId, amount } = request;
       enter('refund');
-      const payment = find(orderId);
+      const payment = findFor(request);
       if (payment.status !== 'PAID') throw providerError('NOT_PAID', 'refund_rejected', id);
       const existing = payment.refunds.get(refundId);
       if (!existing) {
@@ -414,9 +462,10 @@ export function createFakeProvider<const Id extends string = 'fake'>(
       return refundEvent(orderId, refundId);
     },
 
-    async queryRefund({ orderId, refundId }) {
+    async queryRefund(reference) {
       enter('queryRefund');
-      return refundEvent(orderId, refundId);
+      findFor(reference);
+      return refundEvent(reference.orderId, reference.refundId);
     },
 
     async verifyNotification(request: NotificationRequest) {
@@ -437,8 +486,12 @@ export function createFakeProvider<const Id extends string = 'fake'>(
       if (!isFakeSignatureValid(secret, timestamp, request.body, signature)) {
         throw new SignatureVerificationError(id, 'bad_signature', 'signature does not match the body');
       }
-      const event = parseFakeNotification(request.body);
-      return { event, notificationId: (JSON.parse(request.body) as FakeNotificationBody).id };
+      const { body, event } = parseFakeNotification(request.body);
+      return {
+        event,
+        notificationId: body.id,
+        ...(body.account === undefined ? {} : { account: body.account }),
+      };
     },
 
     acknowledgeNotification(outcome): WebhookResponse {

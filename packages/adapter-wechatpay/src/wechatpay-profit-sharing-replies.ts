@@ -1,0 +1,208 @@
+/**
+ * WeChat Pay's profit-sharing replies (`/v3/profitsharing/*`), read in one place: one tolerant
+ * schema per reply, and the check that a verified reply answers this request: its `out_order_no`,
+ * `transaction_id`, `out_return_no`, receivers' accounts and amounts, and in partner mode its
+ * `sub_mchid`.
+ *
+ * @packageDocumentation
+ */
+import {
+  type Split,
+  type SplitReceiverStatus,
+  type SplitReturnStatusEvent,
+  type SplitStatus,
+  type SplitStatusEvent,
+  z,
+} from '@hutong/core/provider-utils';
+import { expectSame, malformed, mismatch, readReply, type WechatpayReplyContext } from './wechatpay-replies.js';
+import { WECHATPAY_SPLIT_RECEIVER_RESULT, WECHATPAY_SPLIT_RETURN_RESULT } from './wechatpay-status.js';
+
+const text = z.string().check(z.minLength(1, 'is missing'));
+const amount = z.int({ error: 'is not an integer amount' }).check(z.minimum(0, 'is not an integer amount'));
+
+const splitOrderSchema = z.object({
+  sub_mchid: z.optional(text),
+  transaction_id: text,
+  out_order_no: text,
+  order_id: text,
+  state: z.enum(['PROCESSING', 'FINISHED'], { error: 'is not a known profit-sharing state' }),
+  receivers: z.optional(
+    z.array(
+      z.object({
+        type: z.optional(z.string()),
+        account: text,
+        amount,
+        result: z.enum(['PENDING', 'SUCCESS', 'CLOSED'], { error: 'is not a known receiver result' }),
+        fail_reason: z.optional(z.string()),
+      }),
+    ),
+  ),
+});
+
+const splitReturnSchema = z.object({
+  sub_mchid: z.optional(text),
+  out_order_no: z.optional(text),
+  out_return_no: text,
+  return_id: z.optional(text),
+  return_mchid: text,
+  amount,
+  result: z.enum(['PROCESSING', 'SUCCESS', 'FAILED'], { error: 'is not a known return result' }),
+  fail_reason: z.optional(z.string()),
+});
+
+const amountsSchema = z.object({ transaction_id: text, unsplit_amount: amount });
+
+const receiverSchema = z.object({ sub_mchid: z.optional(text), type: text, account: text });
+
+/**
+ * What a profit-sharing reply must be about.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const expected: WechatpayExpectedSplit = { orderId: order.id, split, transactionId: '4200...', subMchId: undefined };
+ * ```
+ */
+export interface WechatpayExpectedSplit {
+  /** Our order id (`out_trade_no`): the event carries it; WeChat's reply does not. */
+  orderId: string;
+  split: Split;
+  /** The order's `transaction_id`. */
+  transactionId: string;
+  /** Partner mode: the sub-merchant; the reply's `sub_mchid` must be it. */
+  subMchId: string | undefined;
+}
+
+function checkSub(context: WechatpayReplyContext, actual: string | undefined, expected: string | undefined): void {
+  if (expected === undefined) return;
+  if (actual === undefined) throw malformed(context, 'response.sub_mchid', 'is missing');
+  expectSame(context, 'response.sub_mchid', actual, expected);
+}
+
+/**
+ * Reads a profit-sharing order (the split call, its query, an unfreeze) into a split event. Only
+ * the split's own receivers are reported (an unfreeze line to the merchant itself is not one), and
+ * each must carry the amount asked for. The split is `pending` while `PROCESSING` or while a
+ * receiver is; once `FINISHED`, `succeeded` when every receiver was paid, else `closed`.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const event = readWechatpaySplit(context, body, { orderId, split, transactionId, subMchId });
+ * ```
+ */
+export function readWechatpaySplit(
+  context: WechatpayReplyContext,
+  body: unknown,
+  expected: WechatpayExpectedSplit,
+): SplitStatusEvent {
+  const reply = readReply(context, splitOrderSchema, body);
+  expectSame(context, 'response.out_order_no', reply.out_order_no, expected.split.id);
+  expectSame(context, 'response.transaction_id', reply.transaction_id, expected.transactionId);
+  checkSub(context, reply.sub_mchid, expected.subMchId);
+  const byAccount = new Map((reply.receivers ?? []).map((receiver) => [receiver.account, receiver]));
+  const receivers: SplitStatusEvent['receivers'][number][] = [];
+  for (const asked of expected.split.receivers) {
+    const answered = byAccount.get(asked.account);
+    if (!answered) {
+      // A reply naming none of the receivers (an unfreeze) says nothing about them.
+      if (reply.receivers === undefined) continue;
+      throw mismatch(context, 'response.receivers', `name no receiver ${asked.account}`);
+    }
+    if (answered.amount !== asked.amount)
+      throw mismatch(context, 'response.receivers.amount', `is ${answered.amount}, not ${asked.amount}`);
+    const status: SplitReceiverStatus = WECHATPAY_SPLIT_RECEIVER_RESULT[answered.result];
+    receivers.push({
+      account: asked.account,
+      amount: answered.amount,
+      status,
+      ...(answered.fail_reason ? { failReason: answered.fail_reason } : {}),
+    });
+  }
+  let status: SplitStatus = 'pending';
+  if (reply.state === 'FINISHED' && receivers.every((receiver) => receiver.status !== 'pending'))
+    status = receivers.every((receiver) => receiver.status === 'succeeded') ? 'succeeded' : 'closed';
+  return {
+    type: 'split.status',
+    orderId: expected.orderId,
+    splitId: expected.split.id,
+    status,
+    receivers,
+    providerSplitId: reply.order_id,
+  };
+}
+
+/**
+ * Reads a profit-sharing return (分账回退) reply about `returnId`, bound to its split, receiver
+ * (`return_mchid`) and amount.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const event = readWechatpaySplitReturn(context, body, expected, { returnId: 'R1', account: '1900000109', amount: 100 });
+ * ```
+ */
+export function readWechatpaySplitReturn(
+  context: WechatpayReplyContext,
+  body: unknown,
+  expected: Omit<WechatpayExpectedSplit, 'transactionId'>,
+  asked: { returnId: string; account?: string | undefined; amount?: number | undefined },
+): SplitReturnStatusEvent {
+  const reply = readReply(context, splitReturnSchema, body);
+  expectSame(context, 'response.out_return_no', reply.out_return_no, asked.returnId);
+  if (reply.out_order_no !== undefined)
+    expectSame(context, 'response.out_order_no', reply.out_order_no, expected.split.id);
+  checkSub(context, reply.sub_mchid, expected.subMchId);
+  if (asked.account !== undefined) expectSame(context, 'response.return_mchid', reply.return_mchid, asked.account);
+  if (asked.amount !== undefined && reply.amount !== asked.amount)
+    throw mismatch(context, 'response.amount', `is ${reply.amount}, not ${asked.amount}`);
+  const event: SplitReturnStatusEvent = {
+    type: 'split.return.status',
+    orderId: expected.orderId,
+    splitId: expected.split.id,
+    returnId: asked.returnId,
+    amount: reply.amount,
+    status: WECHATPAY_SPLIT_RETURN_RESULT[reply.result],
+  };
+  if (reply.fail_reason) event.failReason = reply.fail_reason;
+  return event;
+}
+
+/**
+ * Reads `GET /v3/profitsharing/transactions/{transaction_id}/amounts`: what is left to split, in fen.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * readWechatpayUnsplitAmount(context, body, '4208450740201411110007820472'); // 1000
+ * ```
+ */
+export function readWechatpayUnsplitAmount(
+  context: WechatpayReplyContext,
+  body: unknown,
+  transactionId: string,
+): number {
+  const reply = readReply(context, amountsSchema, body);
+  expectSame(context, 'response.transaction_id', reply.transaction_id, transactionId);
+  return reply.unsplit_amount;
+}
+
+/**
+ * Checks a receivers/add or receivers/delete reply names the receiver (and sub-merchant) asked about.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * checkWechatpayReceiverReply(context, body, { type: 'MERCHANT_ID', account: '86693852', subMchId: undefined });
+ * ```
+ */
+export function checkWechatpayReceiverReply(
+  context: WechatpayReplyContext,
+  body: unknown,
+  asked: { type: string; account: string; subMchId: string | undefined },
+): void {
+  const reply = readReply(context, receiverSchema, body);
+  expectSame(context, 'response.type', reply.type, asked.type);
+  expectSame(context, 'response.account', reply.account, asked.account);
+  checkSub(context, reply.sub_mchid, asked.subMchId);
+}
