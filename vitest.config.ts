@@ -38,6 +38,7 @@ export default defineConfig({
         replacement: source('./packages/adapter-unionpay/src/protocol/index.ts'),
       },
       { find: /^@hutong\/adapter-unionpay$/, replacement: source('./packages/adapter-unionpay/src/index.ts') },
+      { find: /^@hutong\/cli$/, replacement: source('./packages/cli/src/index.ts') },
       { find: /^@hutong\/sandbox-cli$/, replacement: source('./packages/sandbox-cli/src/index.ts') },
       {
         find: /^@hutong\/checkout\/conformance$/,

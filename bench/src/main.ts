@@ -13,6 +13,7 @@ const sections: [name: string, run: () => Promise<boolean>][] = [
   ['cold-start', async () => (await import('./cold-start.bench.js')).benchColdStart()],
   ['store', async () => (await import('./store.bench.js')).benchStore()],
   ['relay', async () => (await import('./relay.bench.js')).benchRelay()],
+  ['statements', async () => (await import('./statements.bench.js')).benchStatements()],
 ];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !sections.some(([section]) => section === name));

@@ -101,6 +101,7 @@ export {
   MemoryOrderStore,
   type OrderPage,
   type OrderStore,
+  type StatementResultStore,
   type TransferPage,
   type TransferStore,
 } from './order-store.js';
@@ -142,6 +143,7 @@ export {
   type PayWithCodeInput,
   type ProviderOptionsOf,
   type ProviderWithId,
+  type ReconcileStatementInput,
   type RefundInput,
   type RefundOutput,
   type RejectedMovementNotification,
@@ -169,6 +171,26 @@ export {
   type ReconcilerPayments,
 } from './reconciler.js';
 export { splitAmount, unsplitAmount } from './split-amounts.js';
+// Statements: matching a day's statement against the store (`payments.reconcileStatement` runs it).
+export type {
+  StatementDifference,
+  StatementDifferenceCode,
+  StatementLine,
+  StatementLineKind,
+  StatementRequest,
+  StatementResult,
+  StatementTotals,
+} from './statement.js';
+export { type StatementWindow, statementDayWindow } from './statement-day.js';
+export {
+  countStatementDifferences,
+  type StatementDifferenceCounts,
+  type StatementEventMap,
+  statementEventKey,
+  statementOutboxEvents,
+} from './statement-events.js';
+export { matchStatement, type StatementMatch, type StatementMatchOptions } from './statement-match.js';
+export { MemoryStatementResultStore } from './statement-result-store.js';
 export { MemoryTransferStore, TRANSFER_STATUSES } from './transfer-store.js';
 // Webhook endpoints around any notification handler.
 export {

@@ -21,6 +21,7 @@ import type { Order, OrderStatus } from './order.js';
 import { checkLease, checkOutboxName, type OrderClaims, type OrderOutbox, type OutboxEvent } from './outbox.js';
 import { hasPendingSplit } from './split-amounts.js';
 import type { StatementResult } from './statement.js';
+import { MemoryStatementResultStore } from './statement-result-store.js';
 
 export {
   compareOrderListPositions,
@@ -143,7 +144,7 @@ export interface TransferPage {
 export interface StatementResultStore {
   /** Stores the result, replacing an earlier one for the same provider, date and merchant; `events` in the same transaction. */
   put(result: StatementResult, events?: readonly OutboxEvent[]): Promise<void>;
-  /** The result for this provider, date and merchant, or `undefined`. */
+  /** The result stored for this provider, date and merchant (`null`: the provider's own account), or `undefined`. */
   get(provider: string, date: string, merchant: string | null): Promise<StatementResult | undefined>;
 }
 
@@ -355,6 +356,19 @@ export class MemoryOrderStore implements OrderStore {
   /** {@inheritDoc OrderStore.get} */
   async get(id: string): Promise<Order | undefined> {
     return this.#orders.get(id);
+  }
+
+  /** Results of statement reconciliation, in memory like the orders. */
+  readonly statements: StatementResultStore = new MemoryStatementResultStore();
+
+  /** {@inheritDoc OrderStore.getMany} */
+  async getMany(ids: readonly string[]): Promise<Order[]> {
+    const found: Order[] = [];
+    for (const id of new Set(ids)) {
+      const order = this.#orders.get(id);
+      if (order) found.push(order);
+    }
+    return found;
   }
 
   /** {@inheritDoc OrderStore.update} */

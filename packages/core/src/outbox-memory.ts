@@ -19,6 +19,7 @@ import {
   type PruneEventsOptions,
   type ReleaseEventsOptions,
 } from './outbox-events.js';
+import { MemoryStatementResultStore } from './statement-result-store.js';
 import { MemoryTransferStore } from './transfer-store.js';
 
 interface StoredEvent {
@@ -240,6 +241,8 @@ export class MemoryOutboxStore extends MemoryOrderStore {
   readonly outbox: MemoryOutbox;
   /** Transfers, whose events go to the same outbox. */
   override readonly transfers: MemoryTransferStore;
+  /** Statement results, their events written to {@link MemoryOutboxStore.outbox} with them. */
+  override readonly statements = new MemoryStatementResultStore((events) => this.outbox.append(events));
 
   constructor(options: MemoryOutboxOptions = {}) {
     super();

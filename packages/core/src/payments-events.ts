@@ -9,6 +9,7 @@
 import type { AmountMismatchError } from './errors.js';
 import type { MoneyMovementEventMap } from './movement-events.js';
 import type { Order, OrderAnomaly, Refund } from './order.js';
+import type { StatementEventMap } from './statement-events.js';
 
 /**
  * Event names and their payloads.
@@ -18,7 +19,7 @@ import type { Order, OrderAnomaly, Refund } from './order.js';
  * payments.on('order.paid', async ({ order }) => fulfil(order.id));
  * ```
  */
-export interface PaymentsEventMap extends MoneyMovementEventMap {
+export interface PaymentsEventMap extends MoneyMovementEventMap, StatementEventMap {
   /** An order was recorded. */
   'order.created': { order: Order; eventId: string };
   /** The provider has the payment; the buyer has not paid yet. */

@@ -4,6 +4,7 @@ import {
   createReconciler,
   MemoryOrderStore,
   MemoryOutboxStore,
+  MerchantError,
   NetworkError,
   type OrderStore,
   RefundExceedsUnsplitError,
@@ -166,8 +167,8 @@ describe('payments.split', () => {
   });
 });
 
-describe('sub-merchants (platform mode is not wired to money movement yet)', () => {
-  it("refuses to split a sub-merchant's order or pay out for a sub-merchant, before anything is stored or sent", async () => {
+describe('sub-merchants of a provider without platform mode', () => {
+  it("refuses to split a sub-merchant's order or pay out for a sub-merchant (merchant_unsupported), before anything is stored or sent", async () => {
     const store = new MemoryOrderStore();
     const fake = createFakeMovementProvider({ now });
     const payments = createPayments({ providers: [fake], store, now });
@@ -181,7 +182,7 @@ describe('sub-merchants (platform mode is not wired to money movement yet)', () 
       }),
     );
     const split = await rejectionOf(payments.split('merchantOrder01', { splitId: 'split0001', receivers }));
-    expect(UnsupportedOperationError.isInstance(split)).toBe(true);
+    expect(MerchantError.isInstance(split) ? split.code : split).toBe('merchant_unsupported');
     expect((await payments.getOrder('merchantOrder01')).splits).toBeUndefined();
     const payee = { type: 'openid' as const, account: 'o4Gg' };
     const transfer = await rejectionOf(
@@ -194,7 +195,7 @@ describe('sub-merchants (platform mode is not wired to money movement yet)', () 
         merchant: 'shop-1',
       }),
     );
-    expect(UnsupportedOperationError.isInstance(transfer)).toBe(true);
+    expect(MerchantError.isInstance(transfer) ? transfer.code : transfer).toBe('merchant_unsupported');
     expect(await store.transfers.get('payout0001')).toBeUndefined();
     expect(fake.movements.calls.split + fake.movements.calls.transfer).toBe(0);
   });

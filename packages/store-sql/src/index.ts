@@ -1,7 +1,8 @@
 /**
  * `@hutong/store-sql`: durable hutong orders on PostgreSQL, MySQL/MariaDB or SQLite, through
  * [Kysely](https://kysely.dev). One table of orders (indexed columns plus the order as JSON),
- * versioned migrations, compare-and-set updates and paged listing.
+ * versioned migrations, compare-and-set updates and paged listing; transfers and statement
+ * results beside them; and a merchant directory whose credentials are encrypted at rest.
  *
  * @example
  * ```ts
@@ -23,6 +24,16 @@ export {
   type SqlCheckoutStoreOptions,
 } from './sql-checkout-store.js';
 export { guardPool } from './sql-connection.js';
+export {
+  createSqlMerchantDirectory,
+  type SqlMerchantDirectory,
+  type SqlMerchantDirectoryOptions,
+} from './sql-merchant-directory.js';
+export {
+  type MerchantEncryptionKeys,
+  MerchantSecretError,
+  type MerchantSecretFailure,
+} from './sql-merchant-secrets.js';
 export { createSqlStore, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
 export type { SqlOrderOutbox } from './sql-outbox.js';
 export { migrateToLatest, type SqlEngine, type SqlSchemaOptions } from './sql-schema.js';

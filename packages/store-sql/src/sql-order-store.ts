@@ -15,12 +15,18 @@ import {
   type OrderStore,
   type OutboxEvent,
   orderListPosition,
+  type StatementResultStore,
+  type TransferStore,
 } from '@hutong/core/store-kit';
 import type { Kysely, Transaction } from 'kysely';
 import { checkStorableText, isStorableText, toStoreError } from './sql-errors.js';
 import { createSqlOutbox, insertOutboxEvents, type SqlOrderOutbox } from './sql-outbox.js';
+import { pendingSplitCount } from './sql-platform-schema.js';
 import type { OrderClaimsTable, OrdersTable, SqlSchema, StoreDatabase } from './sql-schema.js';
+import { SqlStatementResultStore } from './sql-statement-store.js';
 import { isUniqueViolation, retryTransient, type SqlConnectionOptions, SqlStoreContext } from './sql-store-context.js';
+import { SqlTransferStore } from './sql-transfer-store.js';
+import { checkKey, chunks, epochMs, fromJson } from './sql-values.js';
 
 /**
  * Options of {@link createSqlStore}: where the database is (`db`, `pool` or `url`), its tables
@@ -51,14 +57,14 @@ export interface SqlOrderStore extends OrderStore {
   readonly outbox: SqlOrderOutbox;
   /** Leases on orders, for reconcilers on several instances. */
   readonly claims: OrderClaims;
+  /** The orders with these ids, absent ones left out: one statement per 1000 ids. */
+  getMany(ids: readonly string[]): Promise<Order[]>;
+  /** Transfers (payouts), in the `transfers` table, their events in the same outbox. */
+  readonly transfers: TransferStore;
+  /** Statement reconciliation results, in the `statement_results` table. */
+  readonly statements: StatementResultStore;
   /** Ends the pool the store built from `url`; a `db` or `pool` you gave is left open. */
   close(): Promise<void>;
-}
-
-function epochMs(value: string, field: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new ValidationError(field, 'is not an ISO-8601 time');
-  return ms;
 }
 
 /** The indexed columns and the JSON of an order. */
@@ -69,6 +75,8 @@ function toRow(order: Order): OrdersTable {
     status: order.status,
     version: order.version,
     pending_refunds: order.refunds.filter((refund) => refund.status === 'pending').length,
+    merchant: order.merchant === undefined ? null : checkKey(order.merchant, 'order.merchant'),
+    pending_splits: pendingSplitCount(order.splits),
     expires_at: order.expiresAt === null ? null : epochMs(order.expiresAt, 'expiresAt'),
     updated_at: orderListPosition(order).updatedAt,
     created_at: epochMs(order.createdAt, 'createdAt'),
@@ -76,16 +84,19 @@ function toRow(order: Order): OrdersTable {
   };
 }
 
-/** Splits a list into chunks, so `in (...)` lists stay short. */
-function chunks<T>(list: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
+/** The filters of platform mode and money movement in a {@link ListOrdersQuery}. */
+interface PlatformFilters {
+  readonly merchant: string | undefined;
+  readonly hasPendingSplits: boolean | undefined;
 }
 
-function fromData(data: unknown): Order {
-  // Drivers hand text columns back as strings; a JSON column (MySQL's own) may come parsed.
-  return (typeof data === 'string' ? JSON.parse(data) : data) as Order;
+function platformFilters(query: ListOrdersQuery | undefined): PlatformFilters {
+  const merchant = query?.merchant;
+  const hasPendingSplits = query?.hasPendingSplits;
+  if (hasPendingSplits !== undefined && typeof hasPendingSplits !== 'boolean') {
+    throw new ValidationError('hasPendingSplits', 'must be a boolean');
+  }
+  return { merchant: merchant === undefined ? undefined : checkKey(merchant, 'merchant'), hasPendingSplits };
 }
 
 type Db<T> = Kysely<Record<string, T>>;
@@ -116,11 +127,15 @@ class KyselyOrderStore implements SqlOrderStore {
   readonly #schema: SqlSchema;
   readonly outbox: SqlOrderOutbox;
   readonly claims: OrderClaims;
+  readonly transfers: TransferStore;
+  readonly statements: StatementResultStore;
 
   constructor(context: SqlStoreContext) {
     this.#context = context;
     this.#db = context.db;
     this.#schema = context.schema;
+    this.transfers = new SqlTransferStore(context);
+    this.statements = new SqlStatementResultStore(context);
     // Any driver failure of the outbox reaches the relay as a StoreError, as the store's own do.
     const outbox = createSqlOutbox({
       db: context.db,
@@ -233,7 +248,22 @@ class KyselyOrderStore implements SqlOrderStore {
     if (typeof id !== 'string' || !isStorableText(id)) return undefined;
     return this.#context.run('reading an order', async () => {
       const row = await this.#db.selectFrom(this.#schema.orders).select('data').where('id', '=', id).executeTakeFirst();
-      return row ? fromData(row.data) : undefined;
+      return row ? fromJson<Order>(row.data) : undefined;
+    });
+  }
+
+  async getMany(ids: readonly string[]): Promise<Order[]> {
+    if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be a list of order ids');
+    // No stored order has an id the database cannot hold as text: such an id is absent.
+    const wanted = [...new Set(ids.filter((id) => typeof id === 'string' && isStorableText(id)))];
+    if (wanted.length === 0) return [];
+    return this.#context.run('reading orders', async () => {
+      const out: Order[] = [];
+      for (const part of chunks(wanted)) {
+        const rows = await this.#db.selectFrom(this.#schema.orders).select('data').where('id', 'in', part).execute();
+        for (const row of rows) out.push(fromJson<Order>(row.data));
+      }
+      return out;
     });
   }
 
@@ -263,13 +293,18 @@ class KyselyOrderStore implements SqlOrderStore {
     const q = normalizeListOrdersQuery(query);
     if (q.provider !== undefined) checkStorableText(q.provider, 'provider');
     if (q.after) checkStorableText(q.after.id, 'cursor');
-    return this.#context.run('listing orders', () => this.#list(q));
+    const platform = platformFilters(query);
+    return this.#context.run('listing orders', () => this.#list(q, platform));
   }
 
-  async #list(q: ReturnType<typeof normalizeListOrdersQuery>): Promise<OrderPage> {
+  async #list(q: ReturnType<typeof normalizeListOrdersQuery>, platform: PlatformFilters): Promise<OrderPage> {
     let select = this.#db.selectFrom(this.#schema.orders).select('data');
     if (q.statuses) select = select.where('status', 'in', q.statuses);
     if (q.provider !== undefined) select = select.where('provider', '=', q.provider);
+    if (platform.merchant !== undefined) select = select.where('merchant', '=', platform.merchant);
+    if (platform.hasPendingSplits !== undefined) {
+      select = select.where('pending_splits', platform.hasPendingSplits ? '>' : '=', 0);
+    }
     if (q.updatedBefore !== undefined) select = select.where('updated_at', '<', q.updatedBefore);
     if (q.expiresBefore !== undefined) {
       select = select.where('expires_at', 'is not', null).where('expires_at', '<', q.expiresBefore);
@@ -291,7 +326,7 @@ class KyselyOrderStore implements SqlOrderStore {
       .orderBy('id')
       .limit(q.limit + 1)
       .execute();
-    const orders = rows.slice(0, q.limit).map((row) => fromData(row.data));
+    const orders = rows.slice(0, q.limit).map((row) => fromJson<Order>(row.data));
     const last = orders.at(-1);
     return {
       orders,

@@ -15,6 +15,7 @@ import {
   sql,
 } from 'kysely';
 import { checkoutMigration } from './sql-checkout-schema.js';
+import { platformMigrations } from './sql-platform-schema.js';
 
 /**
  * The engines the store knows: `postgres` (and PostgreSQL-compatible engines on Kysely's
@@ -65,6 +66,10 @@ export interface OrdersTable {
   version: number;
   /** Number of refunds still `pending`. */
   pending_refunds: number;
+  /** The order's merchant (platform mode), or null (migration `0005`). */
+  merchant: string | null;
+  /** Number of splits still `pending` (migration `0005`). */
+  pending_splits: number;
   /** Epoch milliseconds, or null. */
   expires_at: number | null;
   /** Epoch milliseconds. */
@@ -146,6 +151,9 @@ export interface SqlSchema {
   readonly checkoutSessions: string;
   readonly checkoutAttempts: string;
   readonly checkoutTokens: string;
+  readonly merchants: string;
+  readonly transfers: string;
+  readonly statementResults: string;
   readonly prefix: string;
   /** The schema (PostgreSQL) or database (MySQL) of every table, or undefined for the connection's default. */
   readonly schema: string | undefined;
@@ -184,6 +192,9 @@ export function resolveSchema(db: Kysely<unknown>, options: SqlSchemaOptions = {
     checkoutSessions: `${prefix}checkout_sessions`,
     checkoutAttempts: `${prefix}checkout_attempts`,
     checkoutTokens: `${prefix}checkout_tokens`,
+    merchants: `${prefix}merchants`,
+    transfers: `${prefix}transfers`,
+    statementResults: `${prefix}statement_results`,
     prefix,
   };
 }
@@ -308,6 +319,7 @@ function migrations(schema: SqlSchema): Record<string, Migration> {
       },
     },
     '0004_create_checkout': checkoutMigration(schema),
+    ...platformMigrations(schema),
   };
 }
 
@@ -319,8 +331,11 @@ function isBusy(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
-/** Runs the migrations not yet applied; returns the names it applied. */
-export async function runMigrations(db: Kysely<unknown>, schema: SqlSchema): Promise<string[]> {
+/**
+ * Runs the migrations not yet applied (up to and including `target`, when given: tests of a
+ * migration start from the one before it); returns the names it applied.
+ */
+export async function runMigrations(db: Kysely<unknown>, schema: SqlSchema, target?: string): Promise<string[]> {
   const migrate = async (on: Kysely<unknown>) => {
     const migrator = new Migrator({
       db: inSchema(on, schema),
@@ -330,7 +345,7 @@ export async function runMigrations(db: Kysely<unknown>, schema: SqlSchema): Pro
       // Kysely creates this schema if missing, and names it in every statement on its tables.
       ...(schema.schema === undefined ? {} : { migrationTableSchema: schema.schema }),
     });
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await (target === undefined ? migrator.migrateToLatest() : migrator.migrateTo(target));
     if (error) throw error;
     return (results ?? [])
       .filter((result: MigrationResult) => result.status === 'Success')

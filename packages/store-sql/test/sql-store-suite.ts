@@ -11,6 +11,7 @@ import { createSqlStore, migrateToLatest, StoreError } from '@hutong/store-sql';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ServerTargets } from './server-urls.js';
+import { runSqlPlatformTests } from './sql-platform-suite.js';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -22,7 +23,16 @@ declare module 'vitest' {
 }
 
 /** The store's migrations, in the order they run. */
-const MIGRATIONS = ['0001_create_orders', '0002_create_outbox', '0003_outbox_cursors', '0004_create_checkout'];
+const MIGRATIONS = [
+  '0001_create_orders',
+  '0002_create_outbox',
+  '0003_outbox_cursors',
+  '0004_create_checkout',
+  '0005_orders_merchant_splits',
+  '0006_create_merchants',
+  '0007_create_transfers',
+  '0008_create_statement_results',
+];
 
 /** Any table, for reading what the store wrote. */
 type Tables = Record<string, Record<string, string | number | null>>;
@@ -59,6 +69,9 @@ export async function dropStoreTables(db: Kysely<unknown>, prefix: string): Prom
     'checkout_tokens',
     'checkout_attempts',
     'checkout_sessions',
+    'merchants',
+    'transfers',
+    'statement_results',
     'migrations',
     'migration_lock',
   ]) {
@@ -133,6 +146,7 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
     createStore: emptyStore,
   });
   runOrderClaimsTests({ name: `createSqlStore on ${suite.name}`, createStore: emptyStore });
+  runSqlPlatformTests(suite.name, () => db, prefix, freshPrefix);
 
   describe(`createSqlStore on ${suite.name}`, () => {
     it('migrates on first use, once', async () => {

@@ -14,8 +14,10 @@
  */
 
 export * from './movement-conformance.js';
+export * from './order-store-get-many-tests.js';
 export * from './order-store-tests.js';
 export * from './outbox-store-tests.js';
 export * from './provider-conformance.js';
 export * from './split-store-tests.js';
+export * from './statement-store-tests.js';
 export * from './transfer-store-tests.js';

@@ -68,9 +68,12 @@ export function runOutboxStoreTests(options: OutboxStoreTestOptions): void {
       const order = sampleOrder({ id: 'outboxTest001', metadata: { sku: '龙井' } });
       await store.create(order, [createdEvent(order)]);
       const paid: Order = { ...order, status: 'paid', paidAmount: 1999, version: 2 };
-      expect(await store.update(paid, 1, [paidEvent(paid), { ...paidEvent(paid, 1), type: 'order.closed' }])).toBe(
-        true,
-      );
+      expect(
+        await store.update(paid, 1, [
+          paidEvent(paid),
+          { ...(paidEvent(paid, 1) as OutboxEvent & { type: 'order.paid' }), type: 'order.closed' },
+        ]),
+      ).toBe(true);
       const events = await outbox.claimEvents(claim());
       expect(events.map((e) => [e.id, e.type, e.orderId, e.attempts])).toEqual([
         ['outboxTest001:1:0', 'order.created', 'outboxTest001', 1],

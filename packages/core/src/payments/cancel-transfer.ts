@@ -27,9 +27,8 @@ export async function cancelTransfer(context: PaymentsContext, transferId: strin
     throw new InvalidTransitionError(transfer.id, transfer.status, 'cancel');
   }
   const cancel = provider.cancelTransfer as NonNullable<AnyProvider['cancelTransfer']>;
-  const status = await callProvider(provider, () =>
-    cancel.call(provider, transferRequest(context, provider, transfer)),
-  );
+  const request = await transferRequest(context, provider, transfer);
+  const status = await callProvider(provider, () => cancel.call(provider, request));
   bindTransferReply(provider, transfer, status);
   return (await applyTransferEvent(context, status, provider.id)).transfer;
 }

@@ -21,6 +21,7 @@ import { checkNotifyUrl } from './payments-schemas.js';
 import type { AnyProvider, Payments, PaymentsOptions } from './payments-types.js';
 import { droppedListenerErrors } from './payments-warnings.js';
 import { nodeWebhookHandler, webhookHandler } from './payments-webhooks.js';
+import { reconcileStatement } from './reconcile-statement.js';
 import { refundOrder } from './refund-order.js';
 import { resumePayment } from './resume-payment.js';
 import { getSplit, returnSplit, splitOrder } from './split-order.js';
@@ -122,6 +123,7 @@ export function createPayments<const P extends AnyProvider, K extends string = s
     listTransfers: (query) => transfersOf(context).list(query),
     syncTransfer: (transferId, syncOptions) => syncTransfer(context, transferId, syncOptions),
     handleMovementNotification: (providerId, input) => handleMovementNotification(context, providerId, input),
+    reconcileStatement: (input) => reconcileStatement(context, input),
     on(type, listener) {
       const off = emitter.on(type, listener);
       if (relay && type !== 'notification.rejected' && relayOptions?.autoStart !== false) relay.start();

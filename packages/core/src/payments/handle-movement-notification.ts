@@ -56,7 +56,7 @@ export async function handleMovementNotification(
     }
     const request = toNotificationRequest(input);
     const { event, account } = await provider.verifyMovementNotification(request);
-    bindMovementAccount(provider, account);
+    await bindMovementAccount(context, provider, event, account);
     const applied = await apply(context, provider, event);
     return { ok: true, event, ...applied, response: provider.acknowledgeNotification({ accepted: true }) };
   } catch (error) {

@@ -17,6 +17,7 @@ import type { PAYMENT_CODE_RULES, PaymentCodeRule } from '../payment-code.js';
 import type { PaymentMethod } from '../payment-method.js';
 import type { PaymentsEventType, PaymentsListener } from '../payments-events.js';
 import type { PaymentProvider, ProviderTypes } from '../provider-spec.js';
+import type { StatementRequest, StatementResult } from '../statement.js';
 import type { NodeWebhookHandler, NodeWebhookOptions } from '../webhook-handlers.js';
 import type { NotificationInput, WebhookResponse } from '../webhook-request.js';
 import type {
@@ -309,6 +310,37 @@ export interface RefundInput<K extends string = string> {
 }
 
 /**
+ * What `payments.reconcileStatement` reconciles: one provider's statement of one day.
+ *
+ * @example
+ * ```ts
+ * const input: ReconcileStatementInput = { provider: 'wechatpay', date: '2026-12-01', merchant: 'shop-42' };
+ * ```
+ */
+export interface ReconcileStatementInput<P extends AnyProvider = AnyProvider> {
+  /** The provider whose statement to reconcile; it must have `capabilities.statements`. */
+  provider: P['id'];
+  /** The wallet's civil date, `YYYY-MM-DD` (China time). */
+  date: string;
+  /**
+   * The merchant (platform mode) whose statement to reconcile, resolved through the facade's
+   * merchant directory when it has one; absent: the provider's own account.
+   */
+  merchant?: string | undefined;
+  /** The wallet's bill kind (`trade`, `fundflow`, ...; the adapter documents its own). Default `trade`. */
+  kind?: string | undefined;
+  /** `error` (default): a malformed line fails the run, naming its number; `skip`: reported to `onSkipped`. */
+  malformed?: StatementRequest['malformed'];
+  /** Called for every line skipped under `malformed: 'skip'`. */
+  onSkipped?: StatementRequest['onSkipped'];
+  /**
+   * `false`: do not report the store's orders and refunds of that day the statement lacks (for a
+   * bill that does not list trades, such as a fund-flow bill). Default `true`.
+   */
+  missingAtWallet?: boolean | undefined;
+}
+
+/**
  * Options of {@link Payments.sync}.
  *
  * @example
@@ -460,6 +492,16 @@ export interface Payments<P extends AnyProvider = any, K extends string = string
    * applies it atomically and returns the reply to send, as {@link Payments.handleNotification}. Never throws.
    */
   handleMovementNotification(provider: P['id'], input: NotificationInput): Promise<HandleMovementNotificationResult>;
+  /**
+   * Reconciles one provider's statement of one day: downloads and parses it as a stream, matches
+   * every line against the store in batches, asks the wallet about each payment or refund settled
+   * there but not here (a verified `sync`, applied by the state machine; the difference records
+   * the `resolution`), stores the result in `store.statements` (a day reconciled again replaces its
+   * result) and reports `statement.difference` per difference and `statement.reconciled`, through
+   * the outbox when the store has one. Throws `UnsupportedOperationError` for a provider without
+   * statements, `ValidationError` for a bad date.
+   */
+  reconcileStatement(input: ReconcileStatementInput<P>): Promise<StatementResult>;
   /**
    * Subscribes to a facade event; returns the unsubscribe function. With a store that has an outbox,
    * the first listener of an order or refund event starts {@link Payments.relay} (unless

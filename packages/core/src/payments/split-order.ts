@@ -48,7 +48,7 @@ export async function splitOrder(context: PaymentsContext, orderId: string, inpu
   const order = await getOrder(context, orderId);
   const provider = providerById(context, order.provider);
   requireCapability(provider, 'split');
-  movementMerchant(provider, order.merchant);
+  await movementMerchant(context, provider, order.merchant);
   const requested = await applyEvent(
     context,
     {
@@ -93,7 +93,7 @@ export async function returnSplit(
   const order = await getOrder(context, orderId);
   const provider = providerById(context, order.provider);
   requireCapability(provider, 'split');
-  movementMerchant(provider, order.merchant);
+  await movementMerchant(context, provider, order.merchant);
   const requested = await applyEvent(
     context,
     {

@@ -5,11 +5,13 @@
  *
  * @packageDocumentation
  */
+
 import { type HutongError, ProviderApiError, UnexpectedResponseError } from '../errors.js';
 import type { Split, SplitReturn, SplitReturnStatusEvent, SplitStatusEvent } from '../money-movement.js';
 import type { Order } from '../order.js';
 import { splitReturnMismatch, splitStatusMismatch } from '../split-binding.js';
 import { applyEvent } from './apply-event.js';
+import { splitMerchant } from './movement-merchant.js';
 import type { PaymentsContext } from './payments-context.js';
 import type { AnyProvider } from './payments-types.js';
 import { callProvider, isDefinitiveRefusal } from './provider-call.js';
@@ -73,11 +75,12 @@ export async function sendSplit(
   names?: Readonly<Record<string, string>>,
 ): Promise<Order> {
   const send = provider.split as NonNullable<AnyProvider['split']>;
+  const merchant = await splitMerchant(context, provider, order.merchant);
   const notifyUrl = movementNotifyUrlFor(context, provider.id, undefined);
   let status: SplitStatusEvent;
   try {
     status = await callProvider(provider, () =>
-      send.call(provider, { orderId: order.id, order, split, ...(names ? { names } : {}), notifyUrl }),
+      send.call(provider, { orderId: order.id, order, split, ...(names ? { names } : {}), notifyUrl, ...merchant }),
     );
   } catch (error) {
     if (isDefinitiveRefusal(error as HutongError)) {
@@ -101,6 +104,7 @@ export async function sendSplitReturn(
   splitReturn: SplitReturn,
 ): Promise<Order> {
   const send = provider.returnSplit as NonNullable<AnyProvider['returnSplit']>;
+  const merchant = await splitMerchant(context, provider, order.merchant);
   let status: SplitReturnStatusEvent;
   try {
     status = await callProvider(provider, () =>
@@ -108,6 +112,7 @@ export async function sendSplitReturn(
         orderId: order.id,
         order,
         split,
+        ...merchant,
         returnId: splitReturn.id,
         account: splitReturn.account,
         amount: splitReturn.amount,

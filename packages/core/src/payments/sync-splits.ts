@@ -5,10 +5,12 @@
  *
  * @packageDocumentation
  */
+
 import { type HutongError, ProviderApiError } from '../errors.js';
 import type { SplitReturn } from '../money-movement.js';
 import type { Order } from '../order.js';
 import { applyEvent } from './apply-event.js';
+import { splitMerchant } from './movement-merchant.js';
 import { getOrder, type PaymentsContext } from './payments-context.js';
 import type { AnyProvider, SyncOptions } from './payments-types.js';
 import { callProvider, isDefinitiveRefusal } from './provider-call.js';
@@ -48,6 +50,7 @@ export async function syncSplits(
 ): Promise<Order> {
   if (!provider.capabilities.split || !provider.querySplit) return order;
   const querySplit = provider.querySplit;
+  const merchant = await splitMerchant(context, provider, order.merchant);
   const grace = options.resendSplitsAfterMs;
   let latest = order;
   for (const { id } of order.splits ?? []) {
@@ -56,7 +59,7 @@ export async function syncSplits(
       const current = latest;
       try {
         const event = await callProvider(provider, () =>
-          querySplit.call(provider, { orderId: current.id, order: current, split }),
+          querySplit.call(provider, { orderId: current.id, order: current, split, ...merchant }),
         );
         bindSplitReply(provider, current, split, event);
         latest = (await applyEvent(context, event, provider.id)).order;
@@ -80,6 +83,7 @@ async function syncReturns(
   grace: number | undefined,
 ): Promise<Order> {
   const queryReturn = provider.queryReturn;
+  const merchant = await splitMerchant(context, provider, order.merchant);
   if (!queryReturn) return order;
   let latest = order;
   const pending = splitOf(latest, splitId).returns.filter((r) => r.status === 'pending');
@@ -89,7 +93,7 @@ async function syncReturns(
     const splitReturn = split.returns.find((r) => r.id === id) as SplitReturn;
     try {
       const event = await callProvider(provider, () =>
-        queryReturn.call(provider, { orderId: current.id, order: current, split, returnId: id }),
+        queryReturn.call(provider, { orderId: current.id, order: current, split, returnId: id, ...merchant }),
       );
       bindReturnReply(provider, current, split, event);
       latest = (await applyEvent(context, event, provider.id)).order;

@@ -32,9 +32,8 @@ export async function syncTransfer(
   if (typeof provider.queryTransfer !== 'function') throw new UnsupportedOperationError(provider.id, 'queryTransfer');
   const query = provider.queryTransfer as NonNullable<AnyProvider['queryTransfer']>;
   try {
-    const status = await callProvider(provider, () =>
-      query.call(provider, transferRequest(context, provider, transfer)),
-    );
+    const request = await transferRequest(context, provider, transfer);
+    const status = await callProvider(provider, () => query.call(provider, request));
     bindTransferReply(provider, transfer, status);
     return (await applyTransferEvent(context, status, provider.id)).transfer;
   } catch (error) {

@@ -17,8 +17,12 @@ import { movementNotifyUrlFor, refusalReason } from './split-send.js';
 import { applyTransferEvent } from './transfer-apply.js';
 
 /** The sub-merchant account a transfer is paid from: `null` for the provider's own account. */
-export function transferMerchant(provider: AnyProvider, transfer: Transfer): MerchantAccount | null {
-  return movementMerchant(provider, transfer.merchant);
+export function transferMerchant(
+  context: PaymentsContext,
+  provider: AnyProvider,
+  transfer: Transfer,
+): Promise<MerchantAccount | null> {
+  return movementMerchant(context, provider, transfer.merchant);
 }
 
 /** Throws `UnexpectedResponseError` (`mismatch`) unless the report answers this transfer and amount. */
@@ -28,15 +32,15 @@ export function bindTransferReply(provider: AnyProvider, transfer: Transfer, eve
 }
 
 /** What the provider gets for a transfer: the record, its merchant and the notification URL. */
-export function transferRequest(
+export async function transferRequest(
   context: PaymentsContext,
   provider: AnyProvider,
   transfer: Transfer,
   notifyUrl?: string,
-): TransferRequest {
+): Promise<TransferRequest> {
   return {
     transfer,
-    merchant: transferMerchant(provider, transfer),
+    merchant: await transferMerchant(context, provider, transfer),
     notifyUrl: movementNotifyUrlFor(context, provider.id, notifyUrl),
   };
 }
@@ -52,7 +56,7 @@ export async function sendTransfer(
   notifyUrl?: string,
 ): Promise<Transfer> {
   const send = provider.transfer as NonNullable<AnyProvider['transfer']>;
-  const request = transferRequest(context, provider, transfer, notifyUrl);
+  const request = await transferRequest(context, provider, transfer, notifyUrl);
   let status: TransferStatusEvent;
   try {
     status = await callProvider(provider, () => send.call(provider, request));

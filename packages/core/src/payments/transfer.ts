@@ -66,7 +66,7 @@ export async function createTransfer(context: PaymentsContext, input: TransferIn
   };
   // The merchant and what the provider needs are checked before anything is stored: a mistake
   // spends no transfer id.
-  const request = transferRequest(context, provider, transfer, parsed.notifyUrl);
+  const request = await transferRequest(context, provider, transfer, parsed.notifyUrl);
   provider.validateTransfer?.(request);
   try {
     await store.create(transfer);

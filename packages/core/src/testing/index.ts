@@ -16,6 +16,7 @@ export * from './deliver.js';
 export * from './fake-movements.js';
 export * from './fake-provider.js';
 export * from './fake-signature.js';
+export * from './fake-statement.js';
 export * from './movement-sandbox.js';
 export * from './outcomes.js';
 export * from './sample-order.js';
