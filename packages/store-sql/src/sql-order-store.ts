@@ -316,12 +316,14 @@ class KyselyOrderStore implements SqlOrderStore {
     if (after) {
       // The range bound first: the planner uses it as the index's start (PostgreSQL treats the OR
       // alone as a filter and scans every earlier row for each page: quadratic paging).
-      select = select.where('updated_at', '>=', after.updatedAt).where((eb) =>
-        eb.or([
-          eb('updated_at', '>', after.updatedAt),
-          eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '>', after.id)]),
-        ]),
-      );
+      select = select
+        .where('updated_at', '>=', after.updatedAt)
+        .where((eb) =>
+          eb.or([
+            eb('updated_at', '>', after.updatedAt),
+            eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '>', after.id)]),
+          ]),
+        );
     }
     const rows = await select
       .orderBy('updated_at')

@@ -17,8 +17,8 @@ import {
 } from '@hutong/adapter-wechatpay/protocol';
 import type { SandboxReplyTampering } from '@hutong/core/testing';
 import type { WechatpaySandboxKeys } from './wechatpay-sandbox-keys.js';
-import { routeWechatpayBills, serveWechatpayBillFile } from './wechatpay-sandbox-routes-bills.js';
 import type { WechatpaySandboxMovement } from './wechatpay-sandbox-movement.js';
+import { routeWechatpayBills, serveWechatpayBillFile } from './wechatpay-sandbox-routes-bills.js';
 import { routeDownloads } from './wechatpay-sandbox-routes-downloads.js';
 import { routePayments } from './wechatpay-sandbox-routes-payments.js';
 import { routeRefunds } from './wechatpay-sandbox-routes-refunds.js';
