@@ -186,8 +186,6 @@ export {
   countStatementDifferences,
   type StatementDifferenceCounts,
   type StatementEventMap,
-  statementEventKey,
-  statementOutboxEvents,
 } from './statement-events.js';
 export { matchStatement, type StatementMatch, type StatementMatchOptions } from './statement-match.js';
 export { MemoryStatementResultStore } from './statement-result-store.js';

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { OrderStore, StatementDifference, StatementResult, StatementResultStore } from '@hutong/core';
-import { statementOutboxEvents } from '@hutong/core';
+import { statementOutboxEvents } from '@hutong/core/store-kit';
 import { describe, expect, it } from 'vitest';
 
 /** Options of {@link runStatementResultStoreTests}. */

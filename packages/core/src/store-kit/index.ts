@@ -59,6 +59,8 @@ export {
   type ReleaseEventsOptions,
 } from '../outbox.js';
 export { hasPendingSplit } from '../split-amounts.js';
+// The outbox events of a reconciled statement, for a store that writes them with its result.
+export { statementEventKey, statementOutboxEvents } from '../statement-events.js';
 export {
   type MemoryTransferStoreOptions,
   type NormalizedListTransfersQuery,
