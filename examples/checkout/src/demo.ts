@@ -7,6 +7,7 @@
  *    that picks WeChat Pay.
  * 3. A till scanning three wallets' payment codes (互认互扫).
  * 4. The store is closed and opened again: the orders are still there.
+ * 5. The same, as a platform with two shops on all three wallets (platform-demo.ts).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { createPayments, formatYuan, type Order } from '@hutong/core';
 import { createSqlStore } from '@hutong/store-sql';
 import { Kysely, SqliteDialect } from 'kysely';
 import Database from 'libsql';
+import { type PlatformDemoSummary, runPlatformDemo } from './platform-demo.js';
 import { describeAction, qrBlocks, wrapLine } from './terminal.js';
 import { startWallets } from './wallets.js';
 import { startWebhookServer } from './webhook-server.js';
@@ -30,6 +32,8 @@ export interface DemoSummary {
   codeCompletions: number;
   /** The orders read back after closing and reopening the store. */
   afterRestart: Order[];
+  /** The platform step: every shop's orders and the payout's final status. */
+  platform: PlatformDemoSummary;
 }
 
 const NAMES: Record<Wallet, string> = { alipay: 'Alipay', wechatpay: 'WeChat Pay', unionpay: 'UnionPay' };
@@ -215,7 +219,11 @@ export async function runDemo(
     for (const id of orders.keys()) afterRestart.push((await reopened.get(id)) as Order);
     const paid = afterRestart.filter((order) => order.paidAmount > 0).length;
     log(`   ${afterRestart.length} orders read back from the file; ${paid} of them paid`);
-    return { databaseFile, codeCompletions, afterRestart };
+
+    // 5. A platform: two shops on the three wallets, a split and a payout.
+    log('\n5. A platform (service provider) with two shops on all three wallets');
+    const platform = await runPlatformDemo(log);
+    return { databaseFile, codeCompletions, afterRestart, platform };
   } finally {
     await server.close();
     await wallets.close();

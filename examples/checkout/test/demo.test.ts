@@ -23,7 +23,16 @@ describe('checkout demo', () => {
     expect(output).not.toContain('rejected');
     // Each step's events print under it, and the demo fits two screens or so.
     expect(output.indexOf('event checkout.completed')).toBeGreaterThan(output.indexOf('2. One code'));
-    expect(lines.join('\n').split('\n').length).toBeLessThan(130);
+    expect(lines.join('\n').split('\n').length).toBeLessThan(145);
+  });
+
+  it('runs as a platform too: two shops paid on every wallet, each order with its shop, a split and a payout', async () => {
+    const { platform } = await run;
+    expect(platform.orders).toHaveLength(6);
+    for (const order of platform.orders) expect(order).toMatchObject({ status: 'paid', paidAmount: 2000 });
+    expect(platform.orders.filter((order) => order.merchant === 'shop-a')).toHaveLength(3);
+    expect(new Set(platform.orders.map((order) => order.provider)).size).toBe(3);
+    expect(platform.payout).toBe('succeeded');
   });
 
   it('fits an 80-column terminal, QR codes included', async () => {
