@@ -326,8 +326,11 @@ export interface AlipayConfig {
   sysServiceProviderId: string | undefined;
   /** Service-provider mode's token refresh and revocation hook. */
   appAuth: {
+    /** Where a refreshed token is stored. */
     directory: MerchantDirectory | undefined;
+    /** How long before `expiresAt` a call refreshes the token first. */
     refreshMarginMs: number;
+    /** Called when Alipay refuses a merchant's token as revoked or expired. */
     onRevoked: AlipayAppAuthOptions['onRevoked'];
   };
 }

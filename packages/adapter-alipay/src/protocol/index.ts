@@ -14,6 +14,7 @@
  */
 
 export {
+  type AlipayAuthorizationContext,
   alipayMerchantAccount,
   createAlipayAuthorization,
   exchangeAlipayAppAuthCode,
