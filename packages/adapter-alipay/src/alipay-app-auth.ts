@@ -439,10 +439,15 @@ export interface AlipayAuthorization {
  * ```
  */
 export interface AlipayAuthorizationContext {
+  /** The provider id. */
   id: string;
+  /** The platform's app id (the app the merchants authorise). */
   appId: string;
+  /** The platform's own client (token calls carry no `app_auth_token`). */
   client: AlipayClient;
+  /** The clock that decides whether a token is due. */
   now: () => Date;
+  /** How long before `expiresAt` a token is refreshed. */
   refreshMarginMs: number;
 }
 
