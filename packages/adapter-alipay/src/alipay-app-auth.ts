@@ -353,7 +353,7 @@ function appAuthPage(gateway: string, choice: string | undefined): string {
 }
 
 /**
- * Options of `provider.authorization()` / {@link alipayAuthorization}.
+ * Options of `provider.authorization()` (the platform's side of the app-to-app authorisation).
  *
  * @group Service providers
  * @example
