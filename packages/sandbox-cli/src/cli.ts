@@ -22,7 +22,12 @@ const USAGE = `Usage:
       payment: the buyer pays order <id> (created, with --to as its notify URL, when the sandbox
         has none) and the signed payment notification is posted to --to (default: the notify URL).
       refund: the order is refunded (or refund --refund settled) and the refund notification posted.
-      notification: the last notification triggered for the order is posted again.`;
+      notification: the last notification triggered for the order is posted again.
+  hutong-sandbox merchant --wallet ${WALLETS.join('|')} --name <shop> [--id <id>] [--abbr <short name>]
+      [--sub-app-id <app id>] [--sandbox http://127.0.0.1:${DEFAULT_CONTROL_PORT}]
+      Registers a sub-merchant (platform mode) with a running start: a WeChat Pay sub_mchid bound
+      to the service provider, an Alipay merchant that can authorise your app, a UnionPay
+      subMerId; prints the accountId and fields to store in your merchants directory.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -37,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
       amount: { type: 'string' },
       refund: { type: 'string' },
       sandbox: { type: 'string' },
+      name: { type: 'string' },
+      id: { type: 'string' },
+      abbr: { type: 'string' },
+      'sub-app-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -96,6 +105,33 @@ async function main(argv: string[]): Promise<number> {
       );
       return 1;
     }
+    return 0;
+  }
+  if (command === 'merchant') {
+    if (!WALLETS.includes(values.wallet as never) || !values.name) {
+      console.error(`merchant needs --wallet (${WALLETS.join(', ')}) and --name\n\n${USAGE}`);
+      return 2;
+    }
+    const sandbox = values.sandbox ?? `http://127.0.0.1:${DEFAULT_CONTROL_PORT}`;
+    const reply = await fetch(`${sandbox}/merchants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        wallet: values.wallet,
+        name: values.name,
+        id: values.id,
+        abbr: values.abbr,
+        subAppId: values['sub-app-id'],
+      }),
+    }).catch((cause: unknown) => {
+      throw new Error(`no hutong-sandbox at ${sandbox}: run \`hutong-sandbox start\` first`, { cause });
+    });
+    const text = await reply.text();
+    if (!reply.ok) {
+      console.error(text);
+      return 1;
+    }
+    console.log(text);
     return 0;
   }
   console.error(`unknown command ${command}\n\n${USAGE}`);

@@ -13,5 +13,6 @@
  */
 export * from './sandbox-control.js';
 export * from './sandbox-kit.js';
+export * from './sandbox-merchants.js';
 export * from './sandbox-server.js';
 export * from './sandbox-trigger.js';

@@ -9,6 +9,7 @@
 import { HutongError, NetworkError } from '@hutong/core';
 import { parseWithSchema, z } from '@hutong/core/provider-utils';
 import { WALLETS } from './sandbox-kit.js';
+import type { SubMerchantRequest, SubMerchantResult } from './sandbox-merchants.js';
 import type { TriggerRequest, TriggerResult } from './sandbox-trigger.js';
 
 const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -38,6 +39,14 @@ const triggerSchema = z.strictObject({
   refundId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 
+const merchantSchema = z.strictObject({
+  wallet: z.enum(WALLETS),
+  name: z.string().check(z.minLength(1), z.maxLength(64)),
+  id: z.optional(z.string().check(z.regex(/^[0-9A-Za-z]{1,32}$/))),
+  abbr: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
+  subAppId: z.optional(z.string().check(z.regex(/^[0-9A-Za-z_]{1,32}$/))),
+});
+
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
     status,
@@ -60,6 +69,8 @@ const refuse = (status: number, error: string, message: string) => json(status, 
 export function createControlHandler(options: {
   describe: () => object;
   trigger: (request: TriggerRequest) => Promise<TriggerResult>;
+  /** `POST /merchants`: registers a sub-merchant (platform mode) with a sandbox. */
+  addMerchant?: ((request: SubMerchantRequest) => SubMerchantResult) | undefined;
 }): (request: Request) => Promise<Response> {
   return async (request) => {
     if (!isLoopbackHost(request.headers.get('host'))) {
@@ -73,11 +84,12 @@ export function createControlHandler(options: {
     if (pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
       return json(200, options.describe());
     }
-    if (pathname !== '/trigger') return refuse(404, 'not_found', 'GET / or POST /trigger');
-    if (request.method !== 'POST') return refuse(405, 'method_not_allowed', 'POST /trigger');
+    const addMerchant = pathname === '/merchants' ? options.addMerchant : undefined;
+    if (pathname !== '/trigger' && !addMerchant) return refuse(404, 'not_found', 'GET / or POST /trigger');
+    if (request.method !== 'POST') return refuse(405, 'method_not_allowed', `POST ${pathname}`);
     const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
-      return refuse(415, 'unsupported_media_type', 'POST /trigger takes Content-Type: application/json');
+      return refuse(415, 'unsupported_media_type', `POST ${pathname} takes Content-Type: application/json`);
     }
     let body: unknown;
     try {
@@ -86,6 +98,7 @@ export function createControlHandler(options: {
       return refuse(400, 'bad_json', 'the body is not JSON');
     }
     try {
+      if (addMerchant) return json(200, addMerchant(parseWithSchema(merchantSchema, body, 'merchant')));
       return json(200, await options.trigger(parseWithSchema(triggerSchema, body, 'trigger')));
     } catch (error) {
       if (NetworkError.isInstance(error)) return refuse(502, error.code, error.message);

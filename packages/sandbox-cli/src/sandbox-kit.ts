@@ -115,9 +115,12 @@ export function createSandboxKit(): SandboxKit {
     merchantSerialNo,
     merchantPublicKey: wechatMerchant.pem,
   });
+  // A platform merchant: it takes the direct merchant's messages (accessType=0) and, once
+  // `hutong-sandbox merchant` registers them, its sub-merchants' (accessType=2).
   const unionpaySandbox = createUnionpaySandbox({
     merId: SANDBOX_MERCHANTS.unionpay.merId,
     merchantCertificate: unionpayMerchant.pem,
+    access: 'platform',
   });
 
   const identities: SandboxIdentities = {

@@ -18,6 +18,7 @@ import {
   type Wallet,
   writeSandboxIdentities,
 } from './sandbox-kit.js';
+import { addSubMerchant } from './sandbox-merchants.js';
 import { createTrigger } from './sandbox-trigger.js';
 
 /** The default port of the control server; the sandboxes take the three ports after it. */
@@ -133,10 +134,17 @@ export async function startSandboxes(options: StartSandboxesOptions): Promise<Ru
     },
     unionpay: { merId: identities.unionpay.merId, keys: keys.unionpay },
   });
-  listener = createNodeHandler(createControlHandler({ describe, trigger: createTrigger(kit) }), {
-    origin: controlUrl,
-    maxBodyBytes: 64 * 1024,
-  });
+  listener = createNodeHandler(
+    createControlHandler({
+      describe,
+      trigger: createTrigger(kit),
+      addMerchant: (request) => addSubMerchant(kit, request),
+    }),
+    {
+      origin: controlUrl,
+      maxBodyBytes: 64 * 1024,
+    },
+  );
   return {
     kit,
     controlUrl,

@@ -142,6 +142,53 @@ describe('hutong-sandbox', () => {
     expect(String((unseen as { stderr?: string }).stderr)).not.toContain('--to is needed');
   });
 
+  it('merchant registers sub-merchants: a partner payment for the sub_mchid is refused before and taken after', async () => {
+    const read = (path: string | undefined) => readFileSync(path as string, 'utf8');
+    const partner = wechatpay({
+      mode: 'partner',
+      spMchId: started.wechatpay.mchId,
+      spAppId: started.wechatpay.appId,
+      apiV3Key: started.wechatpay.apiV3Key,
+      merchantSerialNo: started.wechatpay.merchantSerialNo,
+      privateKey: read(started.wechatpay.keys.privateKey),
+      wechatpayPublicKey: read(started.wechatpay.keys.wechatpayPublicKey),
+      wechatpayPublicKeyId: started.wechatpay.wechatpayPublicKeyId,
+      endpoint: started.baseUrls.wechatpay,
+    });
+    const account = { merchant: 'shop-a', provider: 'wechatpay', accountId: '1900000777', enabled: true, fields: {} };
+    const pay = (orderId: string) =>
+      partner.createPayment({
+        orderId,
+        createdAt: new Date(),
+        method: 'qr',
+        amount: 100,
+        currency: 'CNY',
+        subject: 'tea',
+        notifyUrl: 'https://platform.example/webhooks/wechatpay',
+        returnUrl: null,
+        expiresAt: null,
+        buyerId: null,
+        authCode: null,
+        clientIp: null,
+        providerOptions: {},
+        merchant: account,
+      });
+    await expect(pay('subOrder0001')).rejects.toMatchObject({ code: 'provider_error' });
+    const merchantCommand = (...args: string[]) =>
+      run(process.execPath, [...cli, 'merchant', ...args, '--sandbox', started.controlUrl], { cwd: root });
+    const { stdout } = await merchantCommand('--wallet', 'wechatpay', '--name', '老王煎饼', '--id', '1900000777');
+    expect(JSON.parse(stdout)).toMatchObject({ wallet: 'wechatpay', accountId: '1900000777' });
+    expect((await pay('subOrder0002')).action).toMatchObject({ type: 'qr' });
+    const union = JSON.parse(
+      (await merchantCommand('--wallet', 'unionpay', '--name', 'Bakery B', '--abbr', 'BakeryB')).stdout,
+    );
+    expect(union).toMatchObject({ wallet: 'unionpay', fields: { subMerName: 'Bakery B', subMerAbbr: 'BakeryB' } });
+    expect(union.accountId).toMatch(/^898\d{12}$/);
+    const ali = JSON.parse((await merchantCommand('--wallet', 'alipay', '--name', 'Shop C')).stdout);
+    expect(ali.accountId).toMatch(/^\d{16}$/);
+    await expect(merchantCommand('--wallet', 'paypal', '--name', 'x')).rejects.toMatchObject({ code: 2 });
+  });
+
   it('start prints a SandboxStartInfo, the same as GET /', async () => {
     const served = (await (await fetch(started.controlUrl)).json()) as SandboxStartInfo;
     expect(served).toEqual(started);
