@@ -70,13 +70,11 @@ export function forMerchant(provider: UnionpayProvider, account: MerchantAccount
     refund: (request) => provider.refund({ ...request, ...merchant }),
     queryRefund: (reference) => provider.queryRefund({ ...reference, ...merchant }),
     async verifyNotification(request) {
-      const verified = await provider.verifyNotification(request);
-      if (verified.account !== account.accountId)
-        throw new SignatureVerificationError(
-          provider.id,
-          'wrong_recipient',
-          `for ${verified.account ?? 'the platform'}`,
-        );
+      // The facade's binding of the signed account to the order's merchant: the suite's facade
+      // knows no merchants, so the wrapper checks the account and hands on the rest.
+      const { account: signedFor, ...verified } = await provider.verifyNotification(request);
+      if (signedFor !== account.accountId)
+        throw new SignatureVerificationError(provider.id, 'wrong_recipient', `for ${signedFor ?? 'the platform'}`);
       return verified;
     },
   };

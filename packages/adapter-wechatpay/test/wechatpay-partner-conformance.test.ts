@@ -4,6 +4,7 @@
  * wrapper below stands in for that resolution).
  */
 
+import { SignatureVerificationError } from '@hutong/core';
 import { runProviderConformance } from '@hutong/core/conformance';
 import type { MerchantAccount, PaymentProvider } from '@hutong/core/provider-utils';
 import { account } from './requests.js';
@@ -21,6 +22,19 @@ function forMerchant<P extends PaymentProvider>(provider: P, merchant: MerchantA
     closePayment: (reference) => (provider.closePayment as NonNullable<P['closePayment']>)(withMerchant(reference)),
     refund: (request) => (provider.refund as NonNullable<P['refund']>)(withMerchant(request)),
     queryRefund: (reference) => (provider.queryRefund as NonNullable<P['queryRefund']>)(withMerchant(reference)),
+    // The facade's binding of the signed sub_mchid to the order's merchant: the suite's facade
+    // knows no merchants, so the wrapper checks the account and hands on the rest.
+    async verifyNotification(request) {
+      const { account, ...verified } = await provider.verifyNotification(request);
+      if (account !== merchant.accountId) {
+        throw new SignatureVerificationError(
+          provider.id,
+          'wrong_recipient',
+          'the notification is for another sub-merchant',
+        );
+      }
+      return verified;
+    },
   };
 }
 
