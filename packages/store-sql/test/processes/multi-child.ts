@@ -9,6 +9,7 @@ import type { OutboxEventType } from '../../../core/src/store-kit/index.js';
 import { createFakeProvider } from '../../../core/src/testing/index.js';
 import { createSqlStore } from '../../src/index.js';
 import { connect } from './connect.js';
+import { accountOf, merchantOf, multiMerchants } from './multi-merchants.js';
 
 const [target, tablePrefix, index, workFile, startAt] = process.argv.slice(2);
 if (!target || !tablePrefix || !index || !workFile || !startAt)
@@ -20,10 +21,11 @@ const work = JSON.parse(readFileSync(workFile, 'utf8')) as {
 };
 const db = connect(target, 6);
 const store = createSqlStore({ db, tablePrefix, migrate: false });
-const fake = createFakeProvider({ secret: 'multi-instance-secret', instantRefunds: true });
+const fake = createFakeProvider({ secret: 'multi-instance-secret', instantRefunds: true, merchants: true });
 const payments = createPayments({
   providers: [fake],
   store,
+  merchants: multiMerchants(),
   relay: { leaseMs: 60_000, pollIntervalMs: 50, batchSize: 50 },
 });
 const delivered: string[] = [];
@@ -41,7 +43,9 @@ for (const type of types) payments.on(type, ({ eventId }) => void delivered.push
 
 // This instance's gateway knows every payment, paid with the transaction id the notifications carry.
 for (const { id, amount } of work.orders) {
+  const merchant = merchantOf(Number(id.slice('multi'.length)));
   await fake.createPayment({
+    ...(merchant ? { merchant: accountOf(merchant) } : {}),
     orderId: id,
     createdAt: new Date(),
     method: 'qr',
