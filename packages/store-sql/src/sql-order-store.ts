@@ -20,6 +20,7 @@ import {
 } from '@hutong/core/store-kit';
 import type { Kysely, Transaction } from 'kysely';
 import { checkStorableText, isStorableText, toStoreError } from './sql-errors.js';
+import { afterListPosition } from './sql-list-page.js';
 import { createSqlOutbox, insertOutboxEvents, type SqlOrderOutbox } from './sql-outbox.js';
 import { pendingSplitCount } from './sql-platform-schema.js';
 import type { OrderClaimsTable, OrdersTable, SqlSchema, StoreDatabase } from './sql-schema.js';
@@ -312,19 +313,7 @@ class KyselyOrderStore implements SqlOrderStore {
     if (q.hasPendingRefunds !== undefined) {
       select = select.where('pending_refunds', q.hasPendingRefunds ? '>' : '=', 0);
     }
-    const after = q.after;
-    if (after) {
-      // The range bound first: the planner uses it as the index's start (PostgreSQL treats the OR
-      // alone as a filter and scans every earlier row for each page: quadratic paging).
-      select = select
-        .where('updated_at', '>=', after.updatedAt)
-        .where((eb) =>
-          eb.or([
-            eb('updated_at', '>', after.updatedAt),
-            eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '>', after.id)]),
-          ]),
-        );
-    }
+    if (q.after) select = select.where(afterListPosition(q.after));
     const rows = await select
       .orderBy('updated_at')
       .orderBy('id')

@@ -18,6 +18,7 @@ import {
 } from '@hutong/core/store-kit';
 import type { Kysely, Transaction } from 'kysely';
 import { checkStorableText, isStorableText } from './sql-errors.js';
+import { afterListPosition } from './sql-list-page.js';
 import { insertOutboxEvents } from './sql-outbox.js';
 import type { TransfersTable } from './sql-platform-schema.js';
 import type { StoreDatabase } from './sql-schema.js';
@@ -139,15 +140,7 @@ export class SqlTransferStore implements TransferStore {
       if (q.provider !== undefined) select = select.where('provider', '=', q.provider);
       if (q.merchant !== undefined) select = select.where('merchant', '=', q.merchant);
       if (q.updatedBefore !== undefined) select = select.where('updated_at', '<', q.updatedBefore);
-      const after = q.after;
-      if (after) {
-        select = select.where((eb) =>
-          eb.or([
-            eb('updated_at', '>', after.updatedAt),
-            eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '>', after.id)]),
-          ]),
-        );
-      }
+      if (q.after) select = select.where(afterListPosition(q.after));
       const rows = await select
         .orderBy('updated_at')
         .orderBy('id')
