@@ -3,7 +3,9 @@
  * handler, as a wallet delivers (again after a 5xx), while the test kills its database connections
  * (`pg_terminate_backend`, `KILL CONNECTION`) for a second. The child must stay up, refuse the
  * notifications it could not store with a retryable `StoreError` (never crash), pay every order exactly once, and answer the next notification
- * promptly. Both ways a store gets its pool are tried: built from a URL, and passed by the merchant.
+ * promptly, while its outbox relay (an `order.paid` listener) runs through the outage and delivers
+ * every order's event. Both ways a store gets its pool are tried: built from a URL, and passed by
+ * the merchant.
  */
 import type { Kysely } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
@@ -42,7 +44,10 @@ async function payThroughOutage(options: {
     const rejected = child.lines.filter((l) => l.startsWith('REJECTED '));
     expect(rejected.length).toBeGreaterThan(0);
     expect(new Set(rejected)).toEqual(new Set(['REJECTED StoreError store_unavailable true']));
-    expect(child.lines.filter((l) => l.startsWith('STATUS ')).length).toBe(ORDERS + rejected.length);
+    const statuses = child.lines.filter((l) => l.startsWith('STATUS '));
+    expect(statuses.length).toBe(ORDERS + rejected.length);
+    // What the wallet saw: 200 once stored, else 503 (so it delivers again), never a 4xx.
+    expect(new Set(statuses)).toEqual(new Set(['STATUS 200', 'STATUS 503']));
     expect(child.alive()).toBe(true);
     expect(child.stderr()).not.toMatch(/Unhandled 'error' event/);
     // Recovered: the next payment goes through at once.
@@ -50,6 +55,13 @@ async function payThroughOutage(options: {
     const [, status, ms] = (await child.waitFor('AGAIN', 10_000)).split(' ');
     expect(status).toBe('200');
     expect(Number(ms)).toBeLessThan(1000);
+    // The relay ran through the outage too: every order.paid reached the listener (at least once;
+    // a delivery whose acknowledgement was lost comes again with the same event id).
+    child.send('delivered');
+    const [, delivered, deliveries] = (await child.waitFor('DELIVERED', 40_000)).split(' ');
+    expect(Number(delivered)).toBe(ORDERS + 1);
+    expect(Number(deliveries)).toBeGreaterThanOrEqual(ORDERS + 1);
+    expect(child.alive()).toBe(true);
     // Every order paid, exactly once: one order.paid event each.
     const tables = admin as unknown as Kysely<Rows>;
     const orders = await tables.selectFrom(`${prefix}orders`).select(['id', 'status']).execute();

@@ -4,7 +4,10 @@
 // passes it. Creates COUNT orders, prints `BURST`, then delivers each order's payment notification
 // through the webhook handler as a wallet does (again after a 5xx, every 50 ms), COUNT at a time.
 // Prints `STATUS <code>` for each answer, `REJECTED <name> <code> <retryable>` for each refused one, `DONE` when every order got a 200; then, for each line
-// `again` on stdin, pays one more order and prints `AGAIN <status> <ms>`. Stays up until killed.
+// `again` on stdin, pays one more order and prints `AGAIN <status> <ms>`. An `order.paid` listener
+// runs all along (so the outbox relay claims and acknowledges through the outage, as in
+// production); each line `delivered` on stdin prints `DELIVERED <orders> <deliveries>` once every
+// order paid so far reached it (or after 30 s). Stays up until killed.
 import { createInterface } from 'node:readline';
 import { createPool } from 'mysql2';
 import pg from 'pg';
@@ -31,6 +34,13 @@ payments.on('notification.rejected', ({ error }) => {
   say(`REJECTED ${e.name} ${e.code} ${e.retryable}`);
 });
 const say = (line: string) => process.stdout.write(`${line}\n`);
+// The relay starts with this listener: it claims, delivers and acknowledges while connections die.
+const paidOrders = new Set<string>();
+let paidDeliveries = 0;
+payments.on('order.paid', ({ order }) => {
+  paidOrders.add(order.id);
+  paidDeliveries++;
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function create(index: number): Promise<string> {
@@ -75,6 +85,12 @@ say('DONE');
 
 let extra = 0;
 createInterface({ input: process.stdin }).on('line', async (line) => {
+  if (line.trim() === 'delivered') {
+    const until = Date.now() + 30_000;
+    while (paidOrders.size < count + extra && Date.now() < until) await sleep(50);
+    say(`DELIVERED ${paidOrders.size} ${paidDeliveries}`);
+    return;
+  }
   if (line.trim() !== 'again') return;
   const started = Date.now();
   const orderId = await create(count + ++extra);
