@@ -141,7 +141,11 @@ export interface ReconcilerOptions {
   readonly closeExpired?: boolean | undefined;
   /** Calls to the facade in flight at once. Default 4. */
   readonly concurrency?: number | undefined;
-  /** Most orders one run handles (the rest wait for the next run). Default 1000. */
+  /**
+   * Most orders one run handles. The rest wait for the next run, which lists the orders to sync
+   * from where this one stopped (then from the oldest again), so a crowd of orders that stay
+   * pending unchanged never keeps a later one from its sync. Default 1000.
+   */
   readonly maxOrdersPerRun?: number | undefined;
   /** Pause between the end of one run and the start of the next, in `start()` mode. Default 30 000. */
   readonly intervalMs?: number | undefined;
@@ -301,22 +305,43 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   };
 
+  /**
+   * Per sync listing, where the last run stopped because it had `maxOrdersPerRun` orders: the next
+   * run goes on from there, and starts again from the oldest once it reached the end. Without it,
+   * orders that stay pending without changing (a QR code nobody scans, with no `expiresAt`) would
+   * be listed first at every run, and once there are `maxOrdersPerRun` of them, no later order
+   * (one whose notification was lost) would ever be synced.
+   */
+  const resumeAt = new Map<string, string>();
+
   async function collect(
     query: ListOrdersQuery,
     action: ReconcileAction,
     into: Map<string, { order: Order; action: ReconcileAction }>,
     accept: (order: Order) => boolean = () => true,
+    rotation?: string,
   ): Promise<void> {
-    let cursor: string | null = null;
+    if (into.size >= maxOrders) return;
+    let cursor: string | null = (rotation === undefined ? undefined : resumeAt.get(rotation)) ?? null;
     do {
+      // A page never holds more orders than there is room for, so a full run ends at a page's end.
       const limit = Math.min(1000, Math.max(1, maxOrders - into.size));
-      const page = await store.listOrders({ ...query, ...(merchant === undefined ? {} : { merchant }), limit, cursor });
+      const filters = { ...query, ...(merchant === undefined ? {} : { merchant }), limit };
+      const page = await store.listOrders({ ...filters, cursor }).catch((error: unknown) => {
+        // A store that binds its cursors to the exact query refuses the last run's: start over.
+        if (cursor === null || !ValidationError.isInstance(error)) throw error;
+        return store.listOrders({ ...filters, cursor: null });
+      });
       for (const order of page.orders) {
-        if (into.size >= maxOrders) return;
+        if (into.size >= maxOrders) break;
         if (!into.has(order.id) && accept(order)) into.set(order.id, { order, action });
       }
       cursor = page.cursor;
     } while (cursor !== null && into.size < maxOrders);
+    if (rotation === undefined) return;
+    // Stopped for room: the next run goes on from here. Reached the end: it starts from the oldest.
+    if (cursor === null) resumeAt.delete(rotation);
+    else resumeAt.set(rotation, cursor);
   }
 
   async function handle(order: Order, action: ReconcileAction, counts: { changed: number; failed: number }) {
@@ -362,11 +387,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const work = new Map<string, { order: Order; action: ReconcileAction }>();
     if (closeExpired) await collect({ status: ['created', 'pending'], expiresBefore: new Date(at) }, 'close', work);
     await collect({ status: 'created', updatedBefore: new Date(at - createdAfterMs) }, 'close', work);
-    await collect({ status: 'pending', updatedBefore: new Date(at - pendingAfterMs) }, 'sync', work);
-    await collect({ hasPendingRefunds: true, updatedBefore: new Date(at - refundPendingAfterMs) }, 'sync', work);
+    const all = () => true;
+    await collect({ status: 'pending', updatedBefore: new Date(at - pendingAfterMs) }, 'sync', work, all, 'pending');
+    const refundsDue = { hasPendingRefunds: true, updatedBefore: new Date(at - refundPendingAfterMs) };
+    await collect(refundsDue, 'sync', work, all, 'refunds');
     // Checked here too: a store that does not know the filter yet must not make every order a sync.
     const splitsDue = { hasPendingSplits: true, updatedBefore: new Date(at - splitPendingAfterMs) };
-    await collect(splitsDue, 'sync', work, hasPendingSplit);
+    await collect(splitsDue, 'sync', work, hasPendingSplit, 'splits');
 
     const counts = { changed: 0, failed: 0 };
     let deferred = 0;

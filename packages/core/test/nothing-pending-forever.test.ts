@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   createPayments,
   createReconciler,
+  type ListOrdersQuery,
   MemoryOrderStore,
   ProviderApiError,
   UnexpectedResponseError,
+  ValidationError,
 } from '../src/index.js';
 import { createFakeProvider, type FakeProvider, rejectionOf } from '../src/testing/index.js';
 
@@ -206,5 +208,69 @@ describe('a close that reached the wallet before the process died', () => {
     const run = await context.reconciler.runOnce();
     expect(run).toMatchObject({ changed: 1, failed: 0 });
     expect((await context.payments.getOrder(order.id)).status).toBe('closed');
+  });
+});
+
+describe('a pending order whose notification was lost, behind orders nobody pays', () => {
+  it('is synced and paid, however many older pending orders the buyers walked away from', async () => {
+    let clock = START;
+    const now = () => new Date(clock);
+    const fake = createFakeProvider({ now });
+    const store = new MemoryOrderStore();
+    const payments = createPayments({ providers: [fake], store, now });
+    // A run handles at most three orders; five older QR codes were shown and never scanned (no expiry).
+    const reconciler = createReconciler({ payments, store, now, claims: false, maxOrdersPerRun: 3 });
+    const pay = (subject: string) => payments.createPayment({ provider: 'fake', method: 'qr', amount: 1999, subject });
+    for (let i = 0; i < 5; i++) await pay(`walked away ${i}`);
+    clock += 10 * MINUTE;
+    const { order } = await pay('paid, notification lost');
+    fake.sandbox.pay(order.id); // paid at the wallet; the notification never arrives
+    // The reconciler runs every half minute for an hour.
+    for (let run = 0; run < 120 && (await payments.getOrder(order.id)).status === 'pending'; run++) {
+      clock += MINUTE / 2;
+      await reconciler.runOnce();
+    }
+    expect((await payments.getOrder(order.id)).status).toBe('paid');
+  });
+
+  it('lists from the oldest again with a store that refuses a cursor given with other filters', async () => {
+    let clock = START;
+    const now = () => new Date(clock);
+    const fake = createFakeProvider({ now });
+    // Cursors bound to the query they were handed out for (the contract allows it).
+    const issuedFor = new Map<string, string>();
+    class StrictCursorStore extends MemoryOrderStore {
+      override async listOrders(query: ListOrdersQuery = {}) {
+        const filters = JSON.stringify({ ...query, cursor: undefined });
+        if (query.cursor && issuedFor.get(query.cursor) !== filters) {
+          throw new ValidationError('cursor', 'was handed out for other filters');
+        }
+        const page = await super.listOrders(query);
+        if (page.cursor) issuedFor.set(page.cursor, filters);
+        return page;
+      }
+    }
+    const store = new StrictCursorStore();
+    const payments = createPayments({ providers: [fake], store, now });
+    const events: string[] = [];
+    const reconciler = createReconciler({
+      payments,
+      store,
+      now,
+      claims: false,
+      maxOrdersPerRun: 3,
+      onEvent: (event) => void events.push(event.type),
+    });
+    for (let i = 0; i < 5; i++) {
+      const { order } = await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1999, subject: 'Tea' });
+      fake.sandbox.pay(order.id);
+    }
+    for (let run = 0; run < 4; run++) {
+      clock += MINUTE;
+      await reconciler.runOnce();
+    }
+    expect(events).not.toContain('run.failed');
+    const { orders } = await store.listOrders({ status: 'paid' });
+    expect(orders).toHaveLength(5);
   });
 });
