@@ -12,7 +12,7 @@ import { track } from '../../../tests/support/processes.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 let child: ChildProcess | undefined;
-let server: { port: number; link: string; attempt: string };
+let server: { port: number; recipePort: number; link: string; attempt: string };
 let exited: string | undefined;
 
 /** Starts the server process; the tests before each start one again if a request killed it. */
@@ -59,9 +59,9 @@ afterAll(async () => {
 });
 
 /** Sends `head` (the request line and headers, CRLF-separated, no final blank line) and reads the status. */
-function raw(head: string): Promise<number | 'closed'> {
+function raw(head: string, port = server.port): Promise<number | 'closed'> {
   return new Promise((resolve) => {
-    const socket = connect(server.port, '127.0.0.1');
+    const socket = connect(port, '127.0.0.1');
     let reply = '';
     socket.setTimeout(5_000, () => socket.destroy());
     socket.on('data', (chunk) => {
@@ -101,6 +101,13 @@ describe('checkout.nodeHandler under hostile requests', () => {
     const status = await raw(`CONNECT shop.example:443 HTTP/1.1\r\nHost: shop.example:443`);
     // node:http hands CONNECT to a 'connect' listener, or closes the socket when there is none.
     expect(status === 'closed' || (status >= 400 && status < 600)).toBe(true);
+    await stillServing();
+  });
+
+  it('answers CONNECT 405 on the guide’s Node recipe (refuseConnectRequests), and keeps serving', async () => {
+    const status = await raw(`CONNECT shop.example:443 HTTP/1.1\r\nHost: shop.example:443`, server.recipePort);
+    expect(status).toBe(405);
+    expect(await raw(`GET ${server.link} HTTP/1.1\r\nHost: shop.example`, server.recipePort)).toBe(200);
     await stillServing();
   });
 
