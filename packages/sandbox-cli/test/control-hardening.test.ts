@@ -6,7 +6,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { createServer, type RequestListener } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { track } from '../../../tests/support/processes.js';
@@ -107,6 +108,66 @@ describe('hutong-sandbox control API', () => {
     });
     expect(wrong.status).toBe(400);
     expect(((await wrong.json()) as { error: string }).error).toBe('validation_error');
+  });
+
+  /** A merchant's endpoint on a loopback port; `hits` counts the requests it got. */
+  async function merchant(listener: RequestListener): Promise<{ url: string; hits: () => number; close(): void }> {
+    let hits = 0;
+    const server = createServer((request, response) => {
+      hits++;
+      listener(request, response);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+    return {
+      url,
+      hits: () => hits,
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+
+  const trigger = (to: string) =>
+    fetch(`${started.controlUrl}/trigger`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'payment', wallet: 'alipay', to, amount: 100 }),
+    });
+
+  it('delivers a triggered notification without following the merchant’s redirect, as a wallet does', async () => {
+    const elsewhere = await merchant((_request, response) => response.writeHead(200).end('success'));
+    const redirecting = await merchant((_request, response) =>
+      response.writeHead(307, { location: elsewhere.url }).end(),
+    );
+    try {
+      const reply = await trigger(redirecting.url);
+      expect(reply.status).toBe(200);
+      expect(((await reply.json()) as { status: number }).status).toBe(307);
+      expect(redirecting.hits()).toBe(1);
+      expect(elsewhere.hits()).toBe(0);
+    } finally {
+      elsewhere.close();
+      redirecting.close();
+    }
+  });
+
+  it('gives up on a merchant that never answers at the response deadline (10 s), and answers 502', {
+    timeout: 30_000,
+  }, async () => {
+    const silent = await merchant(() => undefined); // reads the request, never answers
+    try {
+      const began = Date.now();
+      const reply = await trigger(silent.url);
+      expect(reply.status).toBe(502);
+      expect(((await reply.json()) as { error: string }).error).toBe('timeout');
+      expect(Date.now() - began).toBeLessThan(15_000);
+      expect(child.exitCode, 'hutong-sandbox is still running').toBeNull();
+    } finally {
+      silent.close();
+    }
   });
 
   /** Requests no server may die of; `true` where the client hangs up mid-body (no answer is due). */
