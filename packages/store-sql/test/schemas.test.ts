@@ -4,7 +4,7 @@
  * schema is created when missing.
  */
 import { sampleOrder } from '@hutong/core/testing';
-import { createSqlStore } from '@hutong/store-sql';
+import { createSqlCheckoutStore, createSqlStore } from '@hutong/store-sql';
 import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
@@ -75,6 +75,53 @@ describeServerSuite('PostgreSQL (schemas)', 'postgres', (url) => {
     expect(names(shop)).toContain(`${prefix}orders`);
     expect(names(shop)).toContain(`${prefix}migrations`);
     expect(names(other)).toContain(`${prefix}migrations`);
+  });
+
+  it('keeps the outbox, its claims and cursors, and the checkout tables in the schema too, whatever the search_path', async () => {
+    // public's tables exist (the test above made them); the store's connection searches other, then public.
+    const shopStore = createSqlStore({ db: open(`${other},public`), tablePrefix: prefix, schema: shop });
+    const order = sampleOrder({ id: 'shopOutbox01' });
+    const event = {
+      id: `${order.id}:1:0`,
+      type: 'order.created' as const,
+      orderId: order.id,
+      payload: { order },
+      createdAt: order.createdAt,
+    };
+    await shopStore.create(order, [event]);
+    const claimed = await shopStore.outbox.claimEvents({
+      group: 'default',
+      consumer: 'c1',
+      limit: 10,
+      leaseMs: 60_000,
+    });
+    expect(claimed.map((e) => e.id)).toContain(event.id);
+    expect(await shopStore.outbox.ackEvents([event.id], 'default')).toBe(1);
+    // The next claim looks behind the last claimed event for late commits, and writes the group's cursor.
+    expect(
+      await shopStore.outbox.claimEvents({ group: 'default', consumer: 'c1', limit: 10, leaseMs: 60_000 }),
+    ).toEqual([]);
+    const checkout = createSqlCheckoutStore({ db: open(`${other},public`), tablePrefix: prefix, schema: shop });
+    const session = { id: 'shopSession1', version: 1, status: 'open', expiresAt: '2030-01-01T00:00:00.000Z' };
+    await checkout.createSession(session);
+    expect(await checkout.getSession(session.id)).toEqual(session);
+    expect(await checkout.useOnce('shopState001', new Date('2030-01-01T00:00:00Z'))).toBe(true);
+    // Counted by schema-qualified name: everything in shop, nothing in public.
+    const admin = open('public');
+    const count = async (schema: string, table: string, where = sql`true`) => {
+      const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.${prefix}${table}`)}
+        where ${where}`.execute(admin);
+      return Number(rows[0]?.n);
+    };
+    const counts = async (schema: string) => [
+      await count(schema, 'outbox', sql`order_id = ${order.id}`),
+      await count(schema, 'outbox_claims'),
+      await count(schema, 'outbox_cursors'),
+      await count(schema, 'checkout_sessions'),
+      await count(schema, 'checkout_tokens'),
+    ];
+    expect(await counts(shop)).toEqual([1, 1, 1, 1, 1]);
+    expect(await counts('public')).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('starts with search_path set to a schema that does not exist yet', async () => {
