@@ -23,7 +23,7 @@ function setup() {
   const context = sandboxed({
     now,
     provider: {
-      fetch: async (input, init) => {
+      fetch: async (input, init): Promise<Response> => {
         const request = new Request(input, init);
         if (request.method === 'POST' && new URL(request.url).pathname === REFUNDS_PATH) {
           // The process died between the commit and the call: no attempt of the request leaves
