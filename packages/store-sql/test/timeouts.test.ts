@@ -83,7 +83,60 @@ async function lockedRows(url: string, prefix: string): Promise<void> {
   }
 }
 
+/**
+ * The statement timeout on its own: the lock timeout set far above it (5 s), the statement
+ * timeout at 500 ms, and one order's row held by another session. The notification's statement is
+ * cut at the statement timeout (PostgreSQL `statement_timeout`, MariaDB `max_statement_time`),
+ * well before the lock timeout, as a retryable `store_timeout`.
+ */
+async function statementCutOff(url: string, prefix: string): Promise<void> {
+  const db = connect(url, 4);
+  const holder = connect(url, 1);
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  try {
+    const fake = createFakeProvider({ secret: 'timeout-test-secret' });
+    const store = createSqlStore({ db, tablePrefix: prefix, lockTimeoutMs: 5_000, statementTimeoutMs: 500 });
+    const payments = createPayments({ providers: [fake], store });
+    const orderId = `stmt${process.pid.toString(36)}x1`;
+    await payments.createPayment({ provider: 'fake', method: 'qr', amount: 100, subject: 'Tea', orderId });
+    let holding: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const holderDone = holder.transaction().execute(async (trx) => {
+      await sql`select id from ${sql.table(`${prefix}orders`)} where id = ${orderId} for update`.execute(trx);
+      holding();
+      await Promise.race([released, new Promise((resolve) => setTimeout(resolve, HOLD_MS))]);
+    });
+    await held;
+    const started = Date.now();
+    const result = await payments.handleNotification('fake', fake.sandbox.pay(orderId));
+    const ms = Date.now() - started;
+    const error = result.ok ? undefined : result.error;
+    expect(StoreError.isInstance(error) && [error.code, error.retryable]).toEqual(['store_timeout', true]);
+    expect(ms).toBeGreaterThanOrEqual(400);
+    expect(ms).toBeLessThan(3_000); // the 5 s lock timeout did not decide it
+    release();
+    await holderDone;
+    expect((await payments.handleNotification('fake', fake.sandbox.pay(orderId))).ok).toBe(true);
+  } finally {
+    release();
+    await dropStoreTables(db, prefix);
+    await db.destroy();
+    await holder.destroy();
+  }
+}
+
 describeServerSuite('PostgreSQL (timeouts)', 'postgres', (url) => {
+  it('cuts a statement off at statementTimeoutMs (500 ms) with store_timeout, below the lock timeout (5 s)', {
+    timeout: 60_000,
+  }, async () => {
+    await statementCutOff(url, testPrefix('pgstmt'));
+  });
+
   it('fails notifications of rows another session holds in about 2 s with store_timeout; others stay fast', {
     timeout: 60_000,
   }, async () => {
@@ -92,6 +145,12 @@ describeServerSuite('PostgreSQL (timeouts)', 'postgres', (url) => {
 });
 
 describeServerSuite('MariaDB/MySQL (timeouts)', 'mysql', (url) => {
+  it('cuts a statement off at statementTimeoutMs (500 ms) with store_timeout, below the lock timeout (5 s)', {
+    timeout: 60_000,
+  }, async () => {
+    await statementCutOff(url, testPrefix('mystmt'));
+  });
+
   it('fails notifications of rows another session holds in about 2 s with store_timeout; others stay fast', {
     timeout: 60_000,
   }, async () => {
