@@ -65,6 +65,8 @@ export interface UnionpaySandboxHostileHooks {
   forgeNotification(genuine: NotificationInput): NotificationInput;
   /** A payment notification signed by an attacker's chain (same names, not chained to the configured root). */
   unsignedNotification(orderId: string): NotificationInput;
+  /** The genuine notification with its `signature` field removed, every other field as UnionPay sent it. */
+  strippedNotification(genuine: NotificationInput): NotificationInput;
   /** A genuine, UnionPay-signed payment notification naming another merchant (`merId`). */
   foreignNotification(orderId: string): NotificationInput;
   /**
@@ -201,6 +203,10 @@ function createHostileHooks(
       const fields = decodeUnionpayForm(String(genuine.body));
       const amount = String(Number(fields.txnAmt ?? '0') + 1);
       return withFields(genuine, { txnAmt: amount, settleAmt: amount });
+    },
+    strippedNotification(genuine) {
+      const { signature: _signature, ...fields } = decodeUnionpayForm(String(genuine.body));
+      return { ...genuine, body: encodeUnionpayForm(fields) };
     },
     unsignedNotification(orderId) {
       // Generated on first use: three RSA keys no other test needs.
