@@ -12,6 +12,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ValidationError } from './errors.js';
+import { assertHttpUrl } from './validation.js';
 
 /** The largest request body {@link createNodeHandler} reads by default (1 MiB). */
 export const DEFAULT_MAX_NODE_BODY_BYTES = 1024 * 1024;
@@ -50,16 +51,7 @@ export interface FetchRequestOptions {
  * ```
  */
 export function trustedOrigin(value: string, field = 'origin'): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ValidationError(field, 'must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ValidationError(field, 'must be an absolute http(s) URL');
-  }
-  return url.origin;
+  return assertHttpUrl(value, field).origin;
 }
 
 /**

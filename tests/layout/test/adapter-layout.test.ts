@@ -1,7 +1,7 @@
 /**
  * Every adapter package follows the one layout of `docs/writing-an-adapter.md` (issue 21 item 2):
  * the same role files with the same `<wallet>-<role>.ts` names, `protocol/index.ts`, and a sandbox
- * split into factory, state and routes.
+ * split into factory, state, routes and hostile hooks.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,12 +60,13 @@ describe('the adapter layout', () => {
       expect(existsSync(join(src, 'protocol', 'index.ts'))).toBe(true);
     });
 
-    it('has a sandbox split into factory, state and routes, each named <wallet>-sandbox-<concern>.ts', () => {
+    it('has a sandbox split into factory, state, routes and hostile hooks, each named <wallet>-sandbox-<concern>.ts', () => {
       const sandbox = join(src, 'sandbox');
       const files = tsFiles(sandbox);
       expect(files).toContain('index.ts');
       expect(files).toContain(`${wallet}-sandbox.ts`);
       expect(files).toContain(`${wallet}-sandbox-state.ts`);
+      expect(files).toContain(`${wallet}-sandbox-hostile.ts`);
       expect(
         files.some((file) => file.startsWith(`${wallet}-sandbox-routes`)),
         `a ${wallet}-sandbox-routes.ts or ${wallet}-sandbox-routes-<group>.ts`,

@@ -1,7 +1,8 @@
 /**
  * The attacker's side of the Alipay sandbox, for tests that prove an adapter refuses what it must:
  * a notification with its amount changed after signing, one signed with a key that is not
- * Alipay's, a genuine one for another app, and replies altered on their way back.
+ * Alipay's, one with its signature removed, a genuine one for another app, and replies altered on
+ * their way back.
  *
  * Alipay's notifications carry no freshness window: `notify_time` is signed, but Alipay documents
  * no tolerance and redelivers the same trade over about 25 hours, so a replay is answered by the
@@ -34,6 +35,8 @@ export interface AlipaySandboxHostileHooks extends SandboxHostileHooks {
   forgeNotification(genuine: NotificationInput): NotificationInput;
   /** A payment notification of the order signed with an attacker's key, not Alipay's. */
   unsignedNotification(orderId: string): NotificationInput;
+  /** The genuine notification with its `sign` field removed, every other field as Alipay sent it. */
+  strippedNotification(genuine: NotificationInput): NotificationInput;
   /**
    * A genuine, Alipay-signed payment notification of the order naming another app (`app_id`); for
    * a merchant's trade (service-provider mode), one of this app naming another merchant
@@ -78,6 +81,12 @@ export function createAlipaySandboxHostileHooks(state: AlipaySandboxState): Alip
       const paid = formatYuan(parseYuan(params.total_amount ?? '0', 'total_amount') + 1);
       for (const field of AMOUNT_FIELDS) if (params[field] !== undefined) params[field] = paid;
       // Posted where the genuine one would go.
+      const notifyUrl = state.trades.get(params.out_trade_no ?? '')?.notifyUrl;
+      return state.outbox.addressed({ ...genuine, body: new URLSearchParams(params).toString() }, notifyUrl);
+    },
+    strippedNotification(genuine) {
+      const body = typeof genuine.body === 'string' ? genuine.body : new TextDecoder().decode(genuine.body);
+      const { sign: _sign, ...params } = decodeAlipayForm(body);
       const notifyUrl = state.trades.get(params.out_trade_no ?? '')?.notifyUrl;
       return state.outbox.addressed({ ...genuine, body: new URLSearchParams(params).toString() }, notifyUrl);
     },

@@ -4,11 +4,11 @@
  * certificate (and its `certId`), keeps transactions, answers consume, QR, app, refund, undo and
  * query with signed raw `k=v&...` replies, renders `frontTransReq.do` as a cashier page where a
  * buyer (a test, or the demo) pays, and posts signed form notifications to `backUrl`. This file
- * wires the state (`-state`) and the endpoints (`-routes`) into the {@link WalletSandbox} API.
+ * wires the state (`-state`), the endpoints (`-routes`) and the hostile hooks (`-hostile`) into the
+ * {@link WalletSandbox} API.
  *
  * @packageDocumentation
  */
-import { decodeUnionpayForm, encodeUnionpayForm } from '@hutong/adapter-unionpay/protocol';
 import { type NotificationInput, ProviderApiError, ValidationError } from '@hutong/core';
 import {
   type SandboxPayOptions,
@@ -17,6 +17,7 @@ import {
   type WalletSandbox,
   type WalletSandboxServer,
 } from '@hutong/core/testing';
+import { createUnionpaySandboxHostileHooks, type UnionpaySandboxHostileHooks } from './unionpay-sandbox-hostile.js';
 import {
   checkUnionpaySandboxRequest,
   createUnionpaySandboxTransaction,
@@ -24,18 +25,16 @@ import {
   type UnionpaySandboxRouteHooks,
 } from './unionpay-sandbox-routes.js';
 import {
-  createUnionpaySandboxChain,
   createUnionpaySandboxState,
   type Fields,
-  type UnionpaySandboxChain,
   type UnionpaySandboxNotifyOptions,
   type UnionpaySandboxOptions,
-  type UnionpaySandboxState,
   type UnionpaySandboxSubMerchant,
   type UnionpaySandboxTransaction,
 } from './unionpay-sandbox-state.js';
 import { unionpaySandboxStatement } from './unionpay-sandbox-statement.js';
 
+export type { UnionpaySandboxHostileHooks } from './unionpay-sandbox-hostile.js';
 export {
   encodeGbk,
   formatUnionpayZmRecord,
@@ -50,34 +49,6 @@ export type {
   UnionpaySandboxSubMerchant,
   UnionpaySandboxTransaction,
 };
-
-/**
- * The hostile messages the sandbox makes for tests of an adapter's defences; each must be refused.
- *
- * @example
- * ```ts
- * await expect(payments.handleNotification('unionpay', sandbox.hostile.foreignNotification(orderId))).resolves
- *   .toMatchObject({ ok: false });
- * ```
- */
-export interface UnionpaySandboxHostileHooks {
-  /** The genuine notification with its amount (`txnAmt`, `settleAmt`) changed and its signature left as it was. */
-  forgeNotification(genuine: NotificationInput): NotificationInput;
-  /** A payment notification signed by an attacker's chain (same names, not chained to the configured root). */
-  unsignedNotification(orderId: string): NotificationInput;
-  /** A genuine, UnionPay-signed payment notification naming another merchant (`merId`). */
-  foreignNotification(orderId: string): NotificationInput;
-  /**
-   * `undefined`: ACP's signature covers no delivery time (the signed `txnTime` is the
-   * transaction's, and UnionPay redelivers for hours), so no notification is stale by its time.
-   */
-  staleNotification(orderId: string): NotificationInput | undefined;
-  /**
-   * Alters the next synchronous reply: `'amount'` re-signed with another `txnAmt` (a reply without
-   * one is left as it is), `'order'` re-signed about another `orderId`, `'signature'` its signature broken.
-   */
-  tamperNextReply(kind: 'amount' | 'order' | 'signature'): void;
-}
 
 /**
  * The UnionPay sandbox: a {@link WalletSandbox} (`baseUrl` is the gateway base, `.../gateway/api`;
@@ -168,9 +139,6 @@ export const UNIONPAY_SANDBOX_GATEWAY = 'https://unionpay.sandbox.hutong.invalid
  */
 export const UNIONPAY_SANDBOX_FILE_URL = 'https://unionpay.sandbox.hutong.invalid/filedownload/';
 
-/** Another merchant's id, for {@link UnionpaySandboxHostileHooks.foreignNotification}. */
-const FOREIGN_MER_ID = '777290058110099';
-
 /** A cashier refusal as a hutong error, with UnionPay's `respCode`. */
 function refusal(reply: Fields): ProviderApiError {
   return new ProviderApiError({
@@ -181,41 +149,8 @@ function refusal(reply: Fields): ProviderApiError {
   });
 }
 
-/** The same notification body with some fields replaced, the rest (signature included) as they were. */
-function withFields(notification: NotificationInput, fields: Fields): NotificationInput {
-  const decoded = decodeUnionpayForm(String(notification.body));
-  return { ...notification, body: encodeUnionpayForm({ ...decoded, ...fields }) };
-}
-
 /** A base64 signature with its first character changed (still base64, no longer the signature). */
 const broken = (signature: string) => `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-
-/** The hostile hooks of one sandbox; `tamperNextReply` is left to the routes' reply hooks. */
-function createHostileHooks(
-  state: UnionpaySandboxState,
-  tamperNextReply: (kind: 'amount' | 'order' | 'signature') => void,
-): UnionpaySandboxHostileHooks {
-  let attacker: UnionpaySandboxChain | undefined;
-  return {
-    forgeNotification(genuine) {
-      const fields = decodeUnionpayForm(String(genuine.body));
-      const amount = String(Number(fields.txnAmt ?? '0') + 1);
-      return withFields(genuine, { txnAmt: amount, settleAmt: amount });
-    },
-    unsignedNotification(orderId) {
-      // Generated on first use: three RSA keys no other test needs.
-      attacker ??= createUnionpaySandboxChain(state.now(), 'hutong sandbox attacker');
-      const t = state.requireTransaction(orderId);
-      return state.notification(t, '00', {}, t.backUrl, attacker.signer);
-    },
-    foreignNotification(orderId) {
-      const t = state.requireTransaction(orderId);
-      return state.notification(t, '00', { fields: { merId: FOREIGN_MER_ID } });
-    },
-    staleNotification: () => undefined,
-    tamperNextReply,
-  };
-}
 
 /**
  * Creates a UnionPay sandbox.
@@ -277,7 +212,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     return new Response(reply.text, { status: reply.status, headers: { 'content-type': reply.type } });
   };
 
-  const hostile = createHostileHooks(state, (kind) => {
+  const hostile = createUnionpaySandboxHostileHooks(state, (kind) => {
     tamper = kind;
   });
 

@@ -1,8 +1,8 @@
 /**
  * The WeChat Pay sandbox as an attacker or a faulty gateway would act, for tests that an adapter
  * refuses what it must: a notification whose amount was changed under its signature, one signed
- * by a key that is not WeChat Pay's, a genuine one for another merchant, a genuine one too old to
- * accept, and a reply altered on its way.
+ * by a key that is not WeChat Pay's, one without its signature header, a genuine one for another
+ * merchant, a genuine one too old to accept, and a reply altered on its way.
  *
  * @packageDocumentation
  */
@@ -14,7 +14,8 @@ import {
   WECHATPAY_TIMESTAMP_TOLERANCE,
   type WechatpayEncryptedResource,
 } from '@hutong/adapter-wechatpay/protocol';
-import { ValidationError } from '@hutong/core';
+import { type NotificationInput, ValidationError } from '@hutong/core';
+import { normalizeHeaders } from '@hutong/core/provider-utils';
 import type { SandboxHostileHooks, SandboxReplyTampering } from '@hutong/core/testing';
 import type { WechatpaySandboxNotifier } from './wechatpay-sandbox-notifications.js';
 import type { Json, WechatpaySandboxState } from './wechatpay-sandbox-state.js';
@@ -42,7 +43,10 @@ export const WECHATPAY_SANDBOX_FOREIGN_MERCHANT = { mchId: '1900000109', appId: 
  * await expect(provider.verifyNotification(forged)).rejects.toThrow(SignatureVerificationError);
  * ```
  */
-export type WechatpaySandboxHostileHooks = SandboxHostileHooks;
+export type WechatpaySandboxHostileHooks = SandboxHostileHooks & {
+  /** The genuine notification without its `Wechatpay-Signature` header, every other header and the body as sent. */
+  strippedNotification(genuine: NotificationInput): NotificationInput;
+};
 
 /**
  * Creates the hostile hooks.
@@ -89,6 +93,10 @@ export function createWechatpaySandboxHostile(context: {
       );
       const body = JSON.stringify({ ...envelope, resource: { ...envelope.resource, ...encrypted } });
       return { ...genuine, body };
+    },
+    strippedNotification(genuine) {
+      const { 'wechatpay-signature': _signature, ...headers } = normalizeHeaders(genuine.headers);
+      return { ...genuine, headers };
     },
     unsignedNotification(orderId) {
       attackerKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;

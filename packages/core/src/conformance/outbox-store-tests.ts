@@ -49,6 +49,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * runOutboxStoreTests({ name: 'my store', createStore: () => createMyStore() });
  * ```
  */
+// Longer than 150 lines on purpose: a suite's body is its list of test cases, read one after another.
 export function runOutboxStoreTests(options: OutboxStoreTestOptions): void {
   describe(`Outbox conformance: ${options.name}`, () => {
     const open = async () => {

@@ -83,7 +83,10 @@ export interface CaseContext extends ProviderUnderTest {
  * The amounts the cases use, one per case, so no adapter passes by echoing a constant: all odd fen
  * amounts over 1,000, none the same as another case's.
  */
-const AMOUNTS = [1999, 2357, 1283, 3141, 2719, 1611, 4243, 1733, 2903, 3307, 1451, 2011, 3793, 1877, 2221, 3559];
+const AMOUNTS = [
+  1999, 2357, 1283, 3141, 2719, 1611, 4243, 1733, 2903, 3307, 1451, 2011, 3793, 1877, 2221, 3559, 2467, 1093, 3671,
+  2549, 1327, 4019, 2833, 1559,
+];
 
 /** The amount of case number `index`. @internal */
 export function caseAmount(index: number): number {

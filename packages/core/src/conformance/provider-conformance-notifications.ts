@@ -119,6 +119,18 @@ export function notificationCases(suite: ProviderConformanceSuite, first: number
       },
     },
     {
+      name: 'refuses a notification with its signature removed',
+      async run() {
+        const context = await caseContext(suite);
+        const order = await createOpened(suite, context, at(8));
+        const strip = context.sandbox.hostile.strippedNotification;
+        if (strip === undefined) return; // a sandbox written before the hook: nothing to send
+        const stripped = strip.call(context.sandbox.hostile, context.sandbox.pay(order.id));
+        const error = await expectRefused(context, order, stripped, 'a notification without a signature');
+        expect(SignatureVerificationError.isInstance(error), 'refused for its missing signature').toBe(true);
+      },
+    },
+    {
       name: 'refuses a genuine notification for another merchant',
       async run() {
         const context = await caseContext(suite);

@@ -152,6 +152,8 @@ export function flipOneCharacter(notification: NotificationInput): NotificationI
  * });
  * ```
  */
+// Longer than 150 lines on purpose: a suite's body is its list of test cases; deprecated, so kept as
+// it was rather than split (runProviderConformance's cases live one concern per file).
 export function runProviderConformanceTests(harness: ProviderConformanceHarness): void {
   const amount = harness.amount ?? 1999;
   const notifyUrl = harness.notifyUrl ?? 'https://merchant.example/notify';

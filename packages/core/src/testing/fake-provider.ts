@@ -21,10 +21,12 @@ import type {
   CreatePaymentRequest,
   CreatePaymentResult,
   MerchantAccount,
+  NotificationOutcome,
   PaymentProvider,
   PaymentStatusEvent,
   ProviderCapabilities,
   RefundStatusEvent,
+  VerifiedNotification,
 } from '@hutong/core/provider-utils';
 import {
   FAKE_SIGNATURE_HEADER,
@@ -227,6 +229,156 @@ function providerError(code: string, normalizedCode: ProviderApiError['normalize
   return new ProviderApiError({ provider: id, providerCode: code, normalizedCode });
 }
 
+/** The status event of a fake payment. */
+function fakePaymentEvent(payment: FakePayment): PaymentStatusEvent {
+  const type = FAKE_PAYMENT_STATUS_MAP[payment.status];
+  if (type === 'payment.succeeded') {
+    return {
+      type,
+      orderId: payment.orderId,
+      amount: payment.amount,
+      providerTransactionId: payment.transactionId as string,
+    };
+  }
+  return { type, orderId: payment.orderId };
+}
+
+/** The next action of a fake payment, per method (a `pos` payment is paid at once, or pending). */
+function fakeAction(
+  request: CreatePaymentRequest,
+  payment: FakePayment,
+  posConfirmation: boolean | undefined,
+): CreatePaymentResult {
+  const url = `https://fake.hutong.invalid/pay/${request.orderId}`;
+  switch (request.method) {
+    case 'qr':
+      return { action: { type: 'qr', content: url } };
+    case 'page':
+      return {
+        action: {
+          type: 'form',
+          method: 'POST',
+          url,
+          fields: { order: request.orderId, amount: String(request.amount) },
+        },
+      };
+    case 'h5':
+      return { action: { type: 'redirect', url } };
+    case 'jsapi':
+      return {
+        action: { type: 'jsapi', params: { orderId: request.orderId, buyerId: request.buyerId ?? '' } },
+      };
+    case 'app':
+      return { action: { type: 'app', payload: `order=${request.orderId}` } };
+    case 'pos':
+      if (posConfirmation) {
+        return { action: { type: 'none' }, status: { type: 'payment.pending', orderId: request.orderId } };
+      }
+      payment.status = 'PAID';
+      payment.transactionId = `txn${generateId()}`;
+      return { action: { type: 'none' }, status: fakePaymentEvent(payment) };
+  }
+}
+
+/** Verifies a fake notification: signature headers, the time window, the HMAC, then the body. */
+function verifyFakeNotification(
+  request: NotificationRequest,
+  keys: { id: string; secret: string; now: () => Date; tolerance: number },
+): VerifiedNotification {
+  const { id, secret, now, tolerance } = keys;
+  const timestampText = request.headers[FAKE_TIMESTAMP_HEADER];
+  const signature = request.headers[FAKE_SIGNATURE_HEADER];
+  if (!timestampText || !signature)
+    throw new SignatureVerificationError(id, 'missing_signature', 'signature headers are missing');
+  const timestamp = Number(timestampText);
+  if (!Number.isSafeInteger(timestamp))
+    throw new SignatureVerificationError(id, 'malformed', 'timestamp is not a number');
+  if (Math.abs(now().getTime() / 1000 - timestamp) >= tolerance) {
+    throw new SignatureVerificationError(
+      id,
+      'expired_timestamp',
+      `timestamp is outside the ${tolerance}-second window`,
+    );
+  }
+  if (!isFakeSignatureValid(secret, timestamp, request.body, signature)) {
+    throw new SignatureVerificationError(id, 'bad_signature', 'signature does not match the body');
+  }
+  const { body, event } = parseFakeNotification(request.body);
+  return {
+    event,
+    notificationId: body.id,
+    ...(body.account === undefined ? {} : { account: body.account }),
+  };
+}
+
+/** The fake wallet's answer to a notification: `ok`, or 400 with the refusal's code. */
+function fakeAcknowledgement(outcome: NotificationOutcome): WebhookResponse {
+  if (outcome.accepted) return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+  const code = (outcome.error as { code?: unknown })?.code;
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ error: typeof code === 'string' ? code : 'rejected' }),
+  };
+}
+
+/** What the fake sandbox shares with its provider: the payments and the means to sign notifications. */
+interface FakeLedger {
+  id: string;
+  payments: Map<string, FakePayment>;
+  failures: Map<FakeOperation, Error>;
+  calls: Record<FakeOperation, number>;
+  find(orderId: string): FakePayment;
+  notify(body: Omit<FakeNotificationBody, 'id'>, account?: string | null): NotificationInput;
+  signed(body: string, timestamp?: number): NotificationInput;
+}
+
+/** The buyer's and the wallet's side of a fake provider. */
+function createFakeSandbox({ id, payments, failures, calls, find, notify, signed }: FakeLedger): FakeSandbox {
+  return {
+    pay(orderId, payOptions = {}) {
+      const payment = find(orderId);
+      payment.status = 'PAID';
+      payment.transactionId ??= payOptions.transactionId ?? `txn${generateId()}`;
+      const amount = payOptions.amount ?? payment.amount;
+      const account = payOptions.account === undefined ? payment.account : payOptions.account;
+      return notify(
+        { type: 'payment.succeeded', order_id: orderId, amount, transaction_id: payment.transactionId },
+        account,
+      );
+    },
+    expire(orderId) {
+      const payment = find(orderId);
+      if (payment.status === 'WAITING') payment.status = 'CLOSED';
+      return notify({ type: 'payment.closed', order_id: orderId }, payment.account);
+    },
+    settleRefund(orderId, refundId, settle = {}) {
+      const { account } = find(orderId);
+      const refund = find(orderId).refunds.get(refundId);
+      if (!refund) throw providerError('NO_SUCH_REFUND', 'not_found', id);
+      refund.status = settle.fail ? 'REJECTED' : 'DONE';
+      return settle.fail
+        ? notify({ type: 'refund.failed', order_id: orderId, refund_id: refundId }, account)
+        : notify(
+            {
+              type: 'refund.succeeded',
+              order_id: orderId,
+              refund_id: refundId,
+              amount: refund.amount,
+              provider_refund_id: refund.providerRefundId,
+            },
+            account,
+          );
+    },
+    notification: (body, notificationOptions = {}) => signed(body, notificationOptions.timestamp),
+    failNext(operation, error) {
+      failures.set(operation, error);
+    },
+    payment: (orderId) => payments.get(orderId),
+    calls,
+  };
+}
+
 /**
  * Creates a fake provider with an in-memory gateway.
  *
@@ -297,19 +449,6 @@ export function createFakeProvider<const Id extends string = 'fake'>(
     return signed(JSON.stringify({ id: `evt${generateId()}`, ...body, ...(account === null ? {} : { account }) }));
   }
 
-  function paymentEvent(payment: FakePayment): PaymentStatusEvent {
-    const type = FAKE_PAYMENT_STATUS_MAP[payment.status];
-    if (type === 'payment.succeeded') {
-      return {
-        type,
-        orderId: payment.orderId,
-        amount: payment.amount,
-        providerTransactionId: payment.transactionId as string,
-      };
-    }
-    return { type, orderId: payment.orderId };
-  }
-
   function refundEvent(orderId: string, refundId: string): RefundStatusEvent {
     const refund = find(orderId).refunds.get(refundId);
     if (!refund) throw providerError('NO_SUCH_REFUND', 'not_found', id);
@@ -318,80 +457,7 @@ export function createFakeProvider<const Id extends string = 'fake'>(
     return { type, orderId, refundId, amount: refund.amount, providerRefundId: refund.providerRefundId };
   }
 
-  const sandbox: FakeSandbox = {
-    pay(orderId, payOptions = {}) {
-      const payment = find(orderId);
-      payment.status = 'PAID';
-      payment.transactionId ??= payOptions.transactionId ?? `txn${generateId()}`;
-      const amount = payOptions.amount ?? payment.amount;
-      const account = payOptions.account === undefined ? payment.account : payOptions.account;
-      return notify(
-        { type: 'payment.succeeded', order_id: orderId, amount, transaction_id: payment.transactionId },
-        account,
-      );
-    },
-    expire(orderId) {
-      const payment = find(orderId);
-      if (payment.status === 'WAITING') payment.status = 'CLOSED';
-      return notify({ type: 'payment.closed', order_id: orderId }, payment.account);
-    },
-    settleRefund(orderId, refundId, settle = {}) {
-      const { account } = find(orderId);
-      const refund = find(orderId).refunds.get(refundId);
-      if (!refund) throw providerError('NO_SUCH_REFUND', 'not_found', id);
-      refund.status = settle.fail ? 'REJECTED' : 'DONE';
-      return settle.fail
-        ? notify({ type: 'refund.failed', order_id: orderId, refund_id: refundId }, account)
-        : notify(
-            {
-              type: 'refund.succeeded',
-              order_id: orderId,
-              refund_id: refundId,
-              amount: refund.amount,
-              provider_refund_id: refund.providerRefundId,
-            },
-            account,
-          );
-    },
-    notification: (body, notificationOptions = {}) => signed(body, notificationOptions.timestamp),
-    failNext(operation, error) {
-      failures.set(operation, error);
-    },
-    payment: (orderId) => payments.get(orderId),
-    calls,
-  };
-
-  function actionFor(request: CreatePaymentRequest, payment: FakePayment): CreatePaymentResult {
-    const url = `https://fake.hutong.invalid/pay/${request.orderId}`;
-    switch (request.method) {
-      case 'qr':
-        return { action: { type: 'qr', content: url } };
-      case 'page':
-        return {
-          action: {
-            type: 'form',
-            method: 'POST',
-            url,
-            fields: { order: request.orderId, amount: String(request.amount) },
-          },
-        };
-      case 'h5':
-        return { action: { type: 'redirect', url } };
-      case 'jsapi':
-        return {
-          action: { type: 'jsapi', params: { orderId: request.orderId, buyerId: request.buyerId ?? '' } },
-        };
-      case 'app':
-        return { action: { type: 'app', payload: `order=${request.orderId}` } };
-      case 'pos':
-        if (options.posConfirmation) {
-          return { action: { type: 'none' }, status: { type: 'payment.pending', orderId: request.orderId } };
-        }
-        payment.status = 'PAID';
-        payment.transactionId = `txn${generateId()}`;
-        return { action: { type: 'none' }, status: paymentEvent(payment) };
-    }
-  }
+  const sandbox = createFakeSandbox({ id, payments, failures, calls, find, notify, signed });
 
   return {
     specificationVersion: 'v1',
@@ -420,7 +486,7 @@ export function createFakeProvider<const Id extends string = 'fake'>(
         account: request.merchant?.accountId ?? null,
       };
       payments.set(request.orderId, payment);
-      return actionFor(request, payment);
+      return fakeAction(request, payment, options.posConfirmation);
     },
 
     async resumePayment(request): Promise<CreatePaymentResult> {
@@ -428,12 +494,12 @@ export function createFakeProvider<const Id extends string = 'fake'>(
       const payment = findFor(request);
       if (payment.status === 'PAID') throw providerError('ALREADY_PAID', 'already_paid', id);
       if (payment.status === 'CLOSED') throw providerError('CLOSED', 'closed', id);
-      return actionFor(request, payment);
+      return fakeAction(request, payment, options.posConfirmation);
     },
 
     async queryPayment(reference) {
       enter('queryPayment');
-      return paymentEvent(findFor(reference));
+      return fakePaymentEvent(findFor(reference));
     },
 
     async closePayment(reference) {
@@ -469,39 +535,9 @@ export function createFakeProvider<const Id extends string = 'fake'>(
     },
 
     async verifyNotification(request: NotificationRequest) {
-      const timestampText = request.headers[FAKE_TIMESTAMP_HEADER];
-      const signature = request.headers[FAKE_SIGNATURE_HEADER];
-      if (!timestampText || !signature)
-        throw new SignatureVerificationError(id, 'missing_signature', 'signature headers are missing');
-      const timestamp = Number(timestampText);
-      if (!Number.isSafeInteger(timestamp))
-        throw new SignatureVerificationError(id, 'malformed', 'timestamp is not a number');
-      if (Math.abs(now().getTime() / 1000 - timestamp) >= tolerance) {
-        throw new SignatureVerificationError(
-          id,
-          'expired_timestamp',
-          `timestamp is outside the ${tolerance}-second window`,
-        );
-      }
-      if (!isFakeSignatureValid(secret, timestamp, request.body, signature)) {
-        throw new SignatureVerificationError(id, 'bad_signature', 'signature does not match the body');
-      }
-      const { body, event } = parseFakeNotification(request.body);
-      return {
-        event,
-        notificationId: body.id,
-        ...(body.account === undefined ? {} : { account: body.account }),
-      };
+      return verifyFakeNotification(request, { id, secret, now, tolerance });
     },
 
-    acknowledgeNotification(outcome): WebhookResponse {
-      if (outcome.accepted) return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
-      const code = (outcome.error as { code?: unknown })?.code;
-      return {
-        status: 400,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ error: typeof code === 'string' ? code : 'rejected' }),
-      };
-    },
+    acknowledgeNotification: fakeAcknowledgement,
   };
 }

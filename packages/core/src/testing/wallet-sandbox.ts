@@ -59,6 +59,13 @@ export interface SandboxHostileHooks {
    */
   unsignedNotification(orderId: string): NotificationInput;
   /**
+   * The same notification with its signature removed (the signature field or header absent, all
+   * else as the wallet sent it). An adapter must refuse it: a notification without a signature is
+   * never taken as unsigned-but-fine. Optional for sandboxes written before it; the conformance
+   * suite checks it wherever a sandbox offers it, and every hutong sandbox does.
+   */
+  strippedNotification?(genuine: NotificationInput): NotificationInput;
+  /**
    * A genuine, wallet-signed payment notification for `orderId` that names another merchant
    * (another app id, mchid or merId). An adapter must refuse it.
    */

@@ -25,6 +25,7 @@ const CAUGHT_BY: Record<AcmeBug, readonly string[]> = {
     'refuses a forged notification (amount changed, signature kept)',
     "refuses a notification signed with a key that is not the wallet's",
   ],
+  'notification-unsigned-accepted': ['refuses a notification with its signature removed'],
   'no-time-window': ["refuses a genuine notification signed outside the wallet's time window"],
   'foreign-merchant-accepted': ['refuses a genuine notification for another merchant'],
   'failed-as-paid': ['records a payment that failed at the wallet as failed, from its notification and from a query'],

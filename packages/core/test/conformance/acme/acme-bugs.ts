@@ -4,6 +4,7 @@
  */
 export const ACME_BUGS = [
   'notification-unverified',
+  'notification-unsigned-accepted',
   'no-time-window',
   'foreign-merchant-accepted',
   'failed-as-paid',

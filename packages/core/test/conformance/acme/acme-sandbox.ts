@@ -196,6 +196,10 @@ export function createAcmeSandbox(): AcmeSandbox {
         const t = trade(orderId);
         return paymentNotification(t, { status: 'PAID' }, 'an-attackers-key');
       },
+      strippedNotification(genuine) {
+        const { 'x-acme-signature': _signature, ...headers } = genuine.headers as Record<string, string>;
+        return { ...genuine, headers };
+      },
       foreignNotification(orderId) {
         return paymentNotification(trade(orderId), { status: 'PAID', merchant: 'M999' });
       },
