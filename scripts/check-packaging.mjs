@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Packs every public package the way `pnpm publish` would and checks the tarball:
-// publint (exports map, files, module formats) and @arethetypeswrong/cli (types resolve for
-// ESM and CommonJS consumers under node16 and bundler resolution), then installs them as users will
-// (scripts/try-release.mjs). Any problem fails the run.
+// Packs every public package the way `pnpm publish` would, as the release will publish it (the
+// pending changesets applied in a scratch copy: scripts/pack-release.mjs, which also refuses an
+// incoherent release), and checks the tarball: publint (exports map, files, module formats) and
+// @arethetypeswrong/cli (types resolve for ESM and CommonJS consumers under node16 and bundler
+// resolution), then installs them as users will (scripts/try-release.mjs). Any problem fails the run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { packRelease } from './pack-release.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const packDir = join(root, '.pack');
@@ -34,23 +36,25 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
   }
 }
 
-for (const name of readdirSync(join(root, 'packages')).sort()) {
-  const dir = join(root, 'packages', name);
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  if (manifest.private) continue;
+let packed = [];
+try {
+  packed = packRelease(packDir);
+  console.log(`\nthe release: ${packed.map((p) => `${p.name}@${p.version}`).join(', ')}`);
+} catch (error) {
+  failed = true;
+  console.error(`packing the release failed: ${error.message}`);
+}
+for (const { name, tarball: file } of packed) {
+  const manifest = JSON.parse(
+    readFileSync(join(root, 'packages', name.replace('@hutong/', ''), 'package.json'), 'utf8'),
+  );
   console.log(`\n── ${manifest.name}`);
   try {
-    run('pnpm', ['pack', '--pack-destination', packDir], dir);
-    const tarball = readdirSync(packDir).find((file) =>
-      file.startsWith(manifest.name.replace('@', '').replace('/', '-')),
-    );
-    if (!tarball) throw new Error(`no tarball for ${manifest.name}`);
-    run('pnpm', ['exec', 'publint', 'run', join(packDir, tarball), '--strict']);
+    run('pnpm', ['exec', 'publint', 'run', file, '--strict']);
     // Entry points without a `require` condition are ESM-only on purpose (they import vitest).
     const esmOnly = Object.entries(manifest.exports ?? {})
       .filter(([, target]) => typeof target === 'object' && !('require' in target) && 'import' in target)
       .map(([entry]) => entry);
-    const file = join(packDir, tarball);
     const excluded = esmOnly.length ? ['--exclude-entrypoints', ...esmOnly] : [];
     run('pnpm', ['exec', 'attw', file, '--profile', 'node16', ...excluded]);
     if (esmOnly.length) run('pnpm', ['exec', 'attw', file, '--profile', 'esm-only', '--entrypoints', ...esmOnly]);

@@ -53,6 +53,22 @@ function openDatabase(file: string) {
   return new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
 }
 
+/** Whether every order the demo made was paid and the static code was paid three times. */
+export function demoSucceeded(summary: DemoSummary): boolean {
+  return summary.afterRestart.every((order) => order.paidAmount > 0) && summary.codeCompletions === 3;
+}
+
+/**
+ * The demo's last lines, wrapped at `columns`: how many payments it made and the file they are in,
+ * or that something went wrong (a payment not made, or the static code not paid three times).
+ */
+export function closingLines(summary: DemoSummary, columns: number): string[] {
+  const text = demoSucceeded(summary)
+    ? `Done: ${summary.afterRestart.length} payments on three wallets, all in ${summary.databaseFile}.`
+    : 'Something went wrong.';
+  return ['', ...wrapLine(text, columns)];
+}
+
 /**
  * Runs the demo, logging each step with the events it caused right under it.
  *

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../src/demo.js';
+import { closingLines, runDemo } from '../src/demo.js';
 
 /** Hosts of the wallets' real services: none is printed when the demo runs on local sandboxes. */
 const WALLET_HOSTS = /alipay(?:dev)?\.com|tenpay\.com|weixin\.qq\.com|wechatpay\.cn|95516\.com|unionpay\.com/i;
@@ -39,6 +39,16 @@ describe('checkout demo', () => {
     await run;
     const wide = lines.filter((line) => [...line].length > 80);
     expect(wide).toEqual([]);
+  });
+
+  it('ends with a line that fits the width too, however long the SQLite file’s path', async () => {
+    const summary = await run;
+    for (const databaseFile of [summary.databaseFile, `/tmp/hutong-demo-${'x'.repeat(90)}/orders.sqlite`]) {
+      const closing = closingLines({ ...summary, databaseFile }, 80);
+      expect(closing.filter((line) => [...line].length > 80)).toEqual([]);
+      expect(closing.join(' ')).toMatch(/^\s*Done: 12 payments on three wallets, all in /);
+    }
+    expect(closingLines({ ...summary, codeCompletions: 2 }, 80).join('\n')).toContain('Something went wrong');
   });
 
   it('prints no real wallet host while it runs on the sandboxes', async () => {

@@ -1,16 +1,19 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { track } from '../../../tests/support/processes.js';
 
 const child = fileURLToPath(new URL('./processes/memory-store-warning.ts', import.meta.url));
 
 /** Runs the child (the real node process, tsx as a loader) and returns what it printed on stderr. */
 function run(env: Record<string, string | undefined>, which = 'memory'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, which], {
-      env: { ...process.env, NODE_ENV: undefined, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const proc = track(
+      spawn(process.execPath, ['--import', 'tsx', child, which], {
+        env: { ...process.env, NODE_ENV: undefined, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
     let stderr = '';
     proc.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

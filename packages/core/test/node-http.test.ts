@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { track } from '../../../tests/support/processes.js';
 import { requestTargetPath, toFetchRequest, trustedOrigin } from '../src/node-http.js';
 
 /** A stand-in for Node's request: the fields toFetchRequest reads. */
@@ -69,7 +70,7 @@ describe('createNodeHandler over a raw socket, in a server process of its own', 
   const script = fileURLToPath(new URL('./processes/node-handler-server.ts', import.meta.url));
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', tsx, script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = track(spawn(process.execPath, ['--import', tsx, script], { stdio: ['ignore', 'pipe', 'inherit'] }));
     port = await new Promise<number>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
       child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { track } from '../../../tests/support/processes.js';
 
 const child = fileURLToPath(new URL('./processes/webhook-server.ts', import.meta.url));
 
@@ -41,7 +42,7 @@ const wellFormed = post('/webhooks/fake', 'shop.example');
 
 beforeAll(async () => {
   // The real node process (tsx as a loader, not a wrapper), so what dies is what serves.
-  server = spawn(process.execPath, ['--import', 'tsx', child], { stdio: ['ignore', 'pipe', 'inherit'] });
+  server = track(spawn(process.execPath, ['--import', 'tsx', child], { stdio: ['ignore', 'pipe', 'inherit'] }));
   server.on('exit', (code, signal) => {
     exited = { code, signal };
   });

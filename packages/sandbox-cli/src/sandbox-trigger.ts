@@ -56,7 +56,7 @@ export function createTrigger(kit: SandboxKit): (request: TriggerRequest) => Pro
         // only earn an amount_mismatch there, and without --to there is nowhere to post.
         throw new ValidationError(
           'order',
-          `names a trade the ${request.wallet} sandbox has not seen: the sandbox has no trade ${orderId}. Create the payment in your app with this sandbox's base URL as the adapter's endpoint, then trigger again; or pass --amount <fen> and --to <notify URL> to have hutong-sandbox create the trade`,
+          `names a trade the ${request.wallet} sandbox has not seen: the sandbox has no trade ${orderId}. Create the payment in your app with this sandbox's base URL as the adapter's endpoint, then trigger again; a page payment (Alipay's or UnionPay's web or h5) reaches the sandbox only when the buyer's browser opens the wallet's page, so open it first. Or pass --amount <fen> and --to <notify URL> to have hutong-sandbox create the trade`,
         );
       }
       if (!request.to) {

@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { alipay } from '@hutong/adapter-alipay';
 import { unionpay } from '@hutong/adapter-unionpay';
 import { wechatpay } from '@hutong/adapter-wechatpay';
-import { toNotificationRequest } from '@hutong/core';
+import { createCheckout } from '@hutong/checkout';
+import { createPayments, toNotificationRequest } from '@hutong/core';
 import type { PaymentProvider } from '@hutong/core/provider-utils';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, rejectionOf } from '@hutong/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,79 @@ describe('hutong-sandbox', () => {
       await Promise.all([elsewhere.close(), redirecting.close()]);
     }
   });
+
+  it('pays a checkout attempt as the testing guide says: its order id from the attempt page, once the wallet page is open, no --to', async () => {
+    // The app: a checkout on the `start` sandboxes (Alipay configured from what start printed), its
+    // webhooks and its pages on one local server.
+    const payments = createPayments({
+      providers: [
+        alipay({
+          appId: started.alipay.appId,
+          sellerId: started.alipay.sellerId,
+          privateKey: readFileSync(started.alipay.keys.privateKey as string, 'utf8'),
+          alipayPublicKey: readFileSync(started.alipay.keys.alipayPublicKey as string, 'utf8'),
+          endpoint: started.baseUrls.alipay,
+        }),
+      ],
+      notifyUrl: (provider) => `${app.url}/webhooks/${provider}`,
+    });
+    const hook = payments.nodeWebhookHandler('alipay');
+    let checkout: ReturnType<typeof createCheckout> | undefined;
+    const server = createServer((request, response) => {
+      if (request.url?.startsWith('/webhooks/alipay')) return void hook(request, response);
+      return void checkout?.nodeHandler(request, response);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const app = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    try {
+      checkout = createCheckout({
+        payments,
+        secret: 'sandbox-cli-checkout-secret-0123456789',
+        baseUrl: `${app.url}/pay`,
+        wallets: { alipay: { provider: 'alipay' } },
+      });
+      const { session, url } = await checkout.createSession({ amount: 1800, subject: '咖啡 大杯' });
+      // The buyer opens the link in Alipay: an attempt, whose page is <link>/a/<orderId>.
+      const routed = await checkout.visit({
+        url,
+        userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 AlipayClient/10.5.86.6000',
+      });
+      if (routed.type !== 'payment') throw new Error(`routed to ${routed.type}`);
+      const orderId = routed.order.id;
+      expect((await checkout.listAttempts(session.id)).map((attempt) => attempt.orderId)).toEqual([orderId]);
+      const page = await fetch(`${url}/a/${orderId}`);
+      expect(page.status).toBe(200);
+
+      // An Alipay h5 (wap) payment is a signed form the buyer's browser takes to the wallet: until
+      // the browser opens that page, the sandbox has no trade, and the CLI says what to do.
+      const early = await rejectionOf(trigger('payment', '--wallet', 'alipay', '--order', orderId));
+      expect(String((early as { stderr?: string }).stderr)).toContain(
+        "a page payment (Alipay's or UnionPay's web or h5) reaches the sandbox only when the buyer's browser opens the wallet's page",
+      );
+      const { action } = routed;
+      if (action.type !== 'form' && action.type !== 'redirect')
+        throw new Error(`an h5 payment answered ${action.type}`);
+      const opened =
+        action.type === 'redirect'
+          ? await fetch(action.url, { redirect: 'manual' })
+          : await fetch(action.url, {
+              method: action.method,
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams(action.fields),
+              redirect: 'manual',
+            });
+      expect(opened.status).toBe(200); // the sandbox's cashier page, with its pay button
+
+      const { stdout } = await trigger('payment', '--wallet', 'alipay', '--order', orderId);
+      expect(JSON.parse(stdout)).toMatchObject({ orderId, url: `${app.url}/webhooks/alipay`, status: 200 });
+      expect((await payments.getOrder(orderId)).status).toBe('paid');
+      const status = (await (await fetch(`${url}/a/${orderId}/status`)).json()) as { state: string };
+      expect(status.state).toBe('paid');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 60_000);
 
   it('trigger gives up on a merchant that never answers, at the delivery deadline', async () => {
     const silent = createServer(() => {}); // accepts, never answers

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { track } from '../../../tests/support/processes.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -37,10 +38,13 @@ export function processExists(pid: number): boolean {
 
 /** Runs `node --import tsx <file> ...args` in the package's folder. */
 export function spawnChild(file: string, args: string[]): TestChild {
-  const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-    cwd: packageDir,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  // Recorded for the global teardown, which fails the run if the child outlives its test.
+  const proc = track(
+    spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+      cwd: packageDir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
   const lines: string[] = [];
   const waiters: { prefix: string; resolve: (line: string) => void }[] = [];
   let buffer = '';
