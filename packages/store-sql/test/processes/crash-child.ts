@@ -18,7 +18,10 @@ const fake = createFakeProvider({ secret: 'crash-test-secret' });
 const payments = createPayments({
   providers: [fake],
   store,
-  relay: { autoStart: false, leaseMs: 500, pollIntervalMs: 20 },
+  // The first life holds its claims for 10 s, so a machine too busy to acknowledge order.created
+  // within a short lease never sees it claimed again (and delivered twice) before the kill; the
+  // restarted life waits that lease out on order.paid, whose claim died with the first.
+  relay: { autoStart: false, leaseMs: mode === 'pay' ? 10_000 : 500, pollIntervalMs: 20 },
 });
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
