@@ -12,10 +12,25 @@
 import { type NotificationInput, ValidationError } from '@hutong/core';
 import type { SandboxKit } from './sandbox-kit.js';
 
-/** The wallets that move money out: Alipay and WeChat Pay (UnionPay has no splits or transfers). */
+/**
+ * The wallets that move money out: Alipay and WeChat Pay (UnionPay has no splits or transfers).
+ *
+ * @example
+ * ```ts
+ * const wallet: MovementWallet = 'wechatpay';
+ * ```
+ */
 export type MovementWallet = 'alipay' | 'wechatpay';
 
-/** A split or transfer trigger request (the CLI's flags). */
+/**
+ * A split or transfer trigger request (the CLI's flags).
+ *
+ * @example
+ * ```ts
+ * const request: MovementTriggerRequest = { event: 'split', wallet: 'wechatpay', splitId: 's0001',
+ *   fail: ['86693853'], to: 'http://127.0.0.1:3000/webhooks/wechatpay/movements' };
+ * ```
+ */
 export interface MovementTriggerRequest {
   event: 'split' | 'transfer';
   wallet: MovementWallet;
@@ -36,14 +51,29 @@ export interface MovementTriggerRequest {
   to?: string | undefined;
 }
 
-/** One notification a movement trigger posted, and the merchant's answer. */
+/**
+ * One notification a movement trigger posted, and the merchant's answer.
+ *
+ * @example
+ * ```ts
+ * const delivery: MovementDelivery = { url: 'http://127.0.0.1:3000/hook', status: 200, body: '' };
+ * ```
+ */
 export interface MovementDelivery {
   url: string;
   status: number;
   body: string;
 }
 
-/** What a movement trigger delivered: each notification, and the first refused one's answer (or the last). */
+/**
+ * What a movement trigger delivered: each notification, and the first refused one's answer (or the last).
+ *
+ * @example
+ * ```ts
+ * const result: MovementTriggerResult = await trigger({ event: 'transfer', wallet: 'alipay', transferId: 'p0001' });
+ * if (result.status !== 200) console.log(result.deliveries);
+ * ```
+ */
 export interface MovementTriggerResult {
   splitId?: string | undefined;
   transferId?: string | undefined;
