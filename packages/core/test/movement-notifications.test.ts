@@ -127,6 +127,25 @@ describe('movement notifications', () => {
     });
   });
 
+  it('a split message naming no order is still bound to the sub-merchant the wallet signed', async () => {
+    const { fake, payments, order } = await setup();
+    const trade = (await payments.getOrder(order.id)).providerTransactionId as string;
+    reporting(fake, {
+      type: 'split.status',
+      orderId: '',
+      splitId: 'split0001',
+      providerTransactionId: trade,
+      status: 'pending',
+      receivers: [{ account: 'shop0001', amount: 300, status: 'succeeded' }],
+    });
+    const verify = fake.verifyMovementNotification?.bind(fake) as NonNullable<typeof fake.verifyMovementNotification>;
+    fake.verifyMovementNotification = async (request) => ({ ...(await verify(request)), account: '1900000109' });
+    const refused = await payments.handleMovementNotification('fake', fake.movements.completeTransfer('payout0001'));
+    expect(refused.ok).toBe(false);
+    expect(refused.response.status).toBe(400);
+    expect((await payments.getSplit(order.id, 'split0001')).status).toBe('pending');
+  });
+
   it('a split message naming no order is refused when the store cannot look splits up (the reconciler finishes it)', async () => {
     const { fake, payments, order, store } = await setup();
     const trade = (await payments.getOrder(order.id)).providerTransactionId as string;

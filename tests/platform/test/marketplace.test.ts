@@ -156,6 +156,11 @@ describe('a marketplace on the WeChat Pay sandbox: pay → split → partial ref
     });
     const sent = requests.find((request) => new URL(request.url).pathname === '/v3/profitsharing/orders');
     expect(JSON.parse(sent?.body ?? '{}')).toMatchObject({ sub_mchid: SUB_A.accountId, out_order_no: 'split0002' });
+    // The wallet's message names shop A's sub_mchid and the trade, not the order: found and applied.
+    for (const notification of sandbox.settleSplit('split0002')) {
+      expect(await payments.handleMovementNotification('wechatpay', notification)).toMatchObject({ ok: true });
+    }
+    expect((await payments.getSplit(order.id, 'split0002')).status).toBe('succeeded');
     // Shop B is suspended: nothing of its own can move, before anything is sent.
     await directory.put({ ...SUB_B, enabled: false });
     const error = await payments
