@@ -2,7 +2,8 @@
  * The money movement conformance suite: splits, split returns and transfers of an adapter, driven
  * through the payments facade against the adapter's sandbox. Every report must be verified and
  * bound to the split or transfer it is about; a wallet that does not know a split or transfer
- * answers `not_found`, so the reconciler can send it again.
+ * answers `not_found`, so the reconciler can send it again; payee and receiver names (personal
+ * data) never reach a hook, an error, an event or the stored order.
  *
  * @packageDocumentation
  */
@@ -17,6 +18,7 @@ import type {
 import {
   type CreatePaymentInput,
   createPayments,
+  createReconciler,
   MemoryOrderStore,
   type Payments,
   ProviderApiError,
@@ -42,6 +44,12 @@ export interface MovementUnderTest {
    * notification (`sandbox.open(action); return sandbox.pay(orderId)` for a `WalletSandbox`).
    */
   pay(orderId: string, action: NextAction | PosAction): NotificationInput;
+  /**
+   * Everything the provider's hooks (`onRequest`, `onResponse`, `onError`) were given so far, as
+   * text (`JSON.stringify` of each call's arguments). With it, the suite checks that no payee or
+   * receiver name ever reaches a hook.
+   */
+  hooked?: (() => readonly string[]) | undefined;
 }
 
 /**
@@ -74,21 +82,30 @@ export interface MovementConformanceSuite {
   createInput?: Partial<CreatePaymentInput> | undefined;
   /** Notification URL given to the provider. Default `https://merchant.example/notify`. */
   notifyUrl?: string | undefined;
+  /**
+   * Receivers with their names, for the case that checks names never leak (default
+   * {@link MovementConformanceSuite.receivers}): one or two the sandbox accepts, at most 900 fen.
+   */
+  namedReceivers?: readonly SplitReceiverRequest[] | undefined;
+  /** Options of every transfer only this provider understands (WeChat Pay's scene id and reports). */
+  transferOptions?: Record<string, unknown> | undefined;
 }
 
 interface MovementContext extends MovementUnderTest {
   payments: Payments;
+  store: MemoryOrderStore;
 }
 
 async function context(suite: MovementConformanceSuite): Promise<MovementContext> {
   const under = await suite.setup();
+  const store = new MemoryOrderStore();
   const payments = createPayments({
     providers: [under.provider],
-    store: new MemoryOrderStore(),
+    store,
     notifyUrl: suite.notifyUrl ?? 'https://merchant.example/notify',
     movementNotifyUrl: `${suite.notifyUrl ?? 'https://merchant.example/notify'}/movements`,
   });
-  return { ...under, payments };
+  return { ...under, payments, store };
 }
 
 async function paidSplitOrder(suite: MovementConformanceSuite, c: MovementContext): Promise<Order> {
@@ -211,6 +228,7 @@ function transferCases(suite: MovementConformanceSuite): ConformanceCase[] {
     amount: 733,
     payee: suite.payee,
     remark: 'conformance',
+    ...(suite.transferOptions === undefined ? {} : { providerOptions: suite.transferOptions }),
   });
   return [
     {
@@ -273,6 +291,113 @@ function transferCases(suite: MovementConformanceSuite): ConformanceCase[] {
   ];
 }
 
+/** Every event of the facade a listener can take, payments' and money movement's. */
+const EVENT_TYPES = [
+  'order.created',
+  'order.pending',
+  'order.paid',
+  'order.refunded',
+  'order.closed',
+  'order.failed',
+  'order.anomaly',
+  'refund.failed',
+  'split.succeeded',
+  'split.failed',
+  'split.closed',
+  'split.returned',
+  'split.return_failed',
+  'transfer.pending_confirmation',
+  'transfer.succeeded',
+  'transfer.failed',
+  'transfer.cancelled',
+] as const;
+
+/** An error as a log would show it: its text, its fields, its stack and its causes. */
+function asLogged(error: unknown, depth = 0): string {
+  if (!(error instanceof Error) || depth > 4) return `${String(error)} ${JSON.stringify(error) ?? ''}`;
+  return [String(error), JSON.stringify(error), error.stack ?? '', asLogged(error.cause, depth + 1)].join('\n');
+}
+
+async function rejection(run: () => Promise<unknown>): Promise<unknown> {
+  return run().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/** The payee and receiver names the privacy case sends: the suite's, or made-up ones. */
+const PAYEE_NAME = '隐私测试';
+const OTHER_NAME = '别的名字';
+
+function privacyCase(suite: MovementConformanceSuite, provider: PaymentProvider): ConformanceCase {
+  return {
+    name: 'keeps payee and receiver names out of hooks, errors, events and the order; a transfer keeps its payee name only to send it again',
+    async run() {
+      const c = await context(suite);
+      const seen: string[] = [];
+      for (const type of EVENT_TYPES) c.payments.on(type, (payload) => void seen.push(JSON.stringify(payload)));
+      c.payments.on('notification.rejected', ({ error }) => void seen.push(asLogged(error)));
+      const errors: unknown[] = [];
+      const receivers = suite.namedReceivers ?? suite.receivers;
+      const names = receivers.flatMap((r) => (r.name === undefined ? [] : [r.name]));
+      if (provider.capabilities.split) {
+        const order = await paidSplitOrder(suite, c);
+        const input = { splitId: 'confPrivSplit', receivers };
+        await c.payments.split(order.id, input);
+        seen.push(JSON.stringify(await c.payments.getOrder(order.id)));
+        const settled = await c.payments.handleMovementNotification(
+          c.provider.id,
+          c.movements.settleSplit(order.id, input.splitId),
+        );
+        seen.push(JSON.stringify(settled));
+        // The same split id with other receivers, a name among them: refused without naming anyone.
+        const [first, ...rest] = receivers as [SplitReceiverRequest, ...SplitReceiverRequest[]];
+        const other = { ...first, amount: first.amount + 1, name: OTHER_NAME };
+        errors.push(await rejection(() => c.payments.split(order.id, { ...input, receivers: [other, ...rest] })));
+        // The order as stored holds no receiver's name.
+        seen.push(JSON.stringify(await c.store.get(order.id)));
+      }
+      if (provider.capabilities.transfer) {
+        const payee = { ...suite.payee, name: suite.payee.name ?? PAYEE_NAME };
+        names.push(payee.name);
+        const input = {
+          provider: c.provider.id,
+          transferId: 'confPrivXfer1',
+          amount: 733,
+          payee,
+          remark: 'conformance',
+          ...(suite.transferOptions === undefined ? {} : { providerOptions: suite.transferOptions }),
+        };
+        await c.payments.transfer(input);
+        // The same id for another payee name: refused without naming either.
+        errors.push(await rejection(() => c.payments.transfer({ ...input, payee: { ...payee, name: OTHER_NAME } })));
+        const genuine = c.movements.completeTransfer('confPrivXfer1');
+        const forged = await c.payments.handleMovementNotification(c.provider.id, c.movements.forge(genuine));
+        errors.push(forged.ok ? undefined : forged.error);
+        seen.push(JSON.stringify(await c.payments.handleMovementNotification(c.provider.id, genuine)));
+        // A second payout the wallet fails, read by the reconciler: its events show no name either.
+        await c.payments.transfer({ ...input, transferId: 'confPrivXfer2' });
+        c.movements.failTransfer('confPrivXfer2');
+        const later = new Date(Date.now() + 3_600_000);
+        await createReconciler({
+          payments: c.payments,
+          store: c.store,
+          now: () => later,
+          onEvent: (event) => void seen.push(JSON.stringify(event)),
+        }).runOnce();
+        expect((await c.payments.getTransfer('confPrivXfer2')).status).toBe('failed');
+        // Kept on the stored transfer, so that a request lost in a crash is sent again as it was.
+        expect((await c.store.transfers.get('confPrivXfer1'))?.payee.name).toBe(payee.name);
+      }
+      expect(seen.length).toBeGreaterThan(0);
+      expect(errors.filter((error) => error !== undefined).length).toBeGreaterThan(0);
+      const shown = [...seen, ...errors.map((error) => asLogged(error)), ...(c.hooked?.() ?? [])].join('\n');
+      if (c.hooked) expect(c.hooked().length).toBeGreaterThan(0);
+      for (const name of [...names, OTHER_NAME]) expect(shown).not.toContain(name);
+    },
+  };
+}
+
 /**
  * Every case of the suite for one adapter, as plain functions (each rejects when the adapter
  * breaks the rule it names): the declaration case always, the split cases with
@@ -305,6 +430,7 @@ export async function movementConformanceCases(suite: MovementConformanceSuite):
   ];
   if (provider.capabilities.split) cases.push(...splitCases(suite));
   if (provider.capabilities.transfer) cases.push(...transferCases(suite));
+  if (provider.capabilities.split || provider.capabilities.transfer) cases.push(privacyCase(suite, provider));
   return cases;
 }
 
