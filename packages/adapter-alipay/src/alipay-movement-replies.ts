@@ -207,7 +207,8 @@ export function readAlipaySettleQueryReply(
  * The `biz_content` of an `alipay.trade.order.settle.notify` message, as a split status: the
  * split is named by `out_request_no`. Receivers are reported as Alipay lists them (core binds
  * them to the stored split's). `orderId` is the message's `out_trade_no` when it has one, else
- * `''` (Alipay names the trade by `trade_no`): core finds the split by its id.
+ * `''` (Alipay names the trade by `trade_no`, reported as `providerTransactionId`): core finds
+ * the split by its id and that trade.
  *
  * @example
  * ```ts
@@ -218,12 +219,14 @@ export function readAlipaySettleNotification(biz: unknown, provider: string): Sp
   const message = read<{
     out_request_no: string;
     out_trade_no?: string | undefined;
+    trade_no?: string | undefined;
     settle_no?: string | undefined;
     royalty_detail_list: RoyaltyDetail[];
   }>(
     z.looseObject({
       out_request_no: text,
       out_trade_no: z.optional(z.string()),
+      trade_no: z.optional(z.string()),
       settle_no: z.optional(z.string()),
       royalty_detail_list: z.array(royaltyDetail),
     }),
@@ -253,6 +256,7 @@ export function readAlipaySettleNotification(biz: unknown, provider: string): Sp
     type: 'split.status',
     orderId: message.out_trade_no ?? '',
     splitId: message.out_request_no,
+    ...(message.trade_no ? { providerTransactionId: message.trade_no } : {}),
     status,
     receivers,
     ...(message.settle_no ? { providerSplitId: message.settle_no } : {}),

@@ -195,6 +195,10 @@ describe('settlement (分账)', () => {
       ],
     });
     expect((await setup.provider.querySplit({ ...paid, split: theSplit })).receivers[1]?.status).toBe('failed');
+    // Settled is settled: a receiver paid already cannot fail afterwards.
+    expect(() => setup.sandbox.finishSettlement('split-order-5', 'split0006', { fail: [RECEIVER_1] })).toThrow(
+      ValidationError,
+    );
   });
 
   it('refuses a settle query reply about another split, or with a receiver’s amount changed', async () => {

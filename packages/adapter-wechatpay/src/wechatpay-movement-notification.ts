@@ -5,8 +5,9 @@
  * - profit sharing (分账动账通知, `PROFITSHARING.SUCCESS` / `PROFITSHARING.CLOSED`, resource
  *   `profitsharing`): one receiver's result. WeChat Pay's message names the split (`out_order_no`,
  *   `order_id`) and the `transaction_id`, not the order's `out_trade_no`: the event's `orderId` is
- *   `''` and the split is found by its id. The split's own status stays `pending`: one receiver's
- *   result does not settle the others (query the split for them).
+ *   `''`, and the facade finds the split by its id and `providerTransactionId`. The report's own
+ *   status is `pending`: one receiver's result does not settle the others (the split succeeds once
+ *   every receiver is reported paid; any other end is the query's to say).
  * - merchant transfers (`MCHTRANSFER.BILL.FINISHED`, resource `mch_payment`): the bill's final
  *   state and amount.
  *
@@ -68,6 +69,7 @@ export async function verifyWechatpayMovementNotification(
         type: 'split.status',
         orderId: '',
         splitId: text(resource.out_order_no, 'notification.out_order_no'),
+        providerTransactionId: text(resource.transaction_id, 'notification.transaction_id'),
         status: 'pending',
         receivers: [
           {

@@ -773,7 +773,11 @@ export class MovementNotFoundError extends HutongError {
   constructor(kind: 'split' | 'transfer', id: string, orderId: string | null = null) {
     super(
       kind === 'split' ? 'split_not_found' : 'transfer_not_found',
-      kind === 'split' ? `order ${orderId} has no split ${id}` : `transfer ${id} does not exist`,
+      kind === 'transfer'
+        ? `transfer ${id} does not exist`
+        : orderId === null
+          ? `no order has split ${id}`
+          : `order ${orderId} has no split ${id}`,
     );
     this.name = 'MovementNotFoundError';
     this.id = id;

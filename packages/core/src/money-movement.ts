@@ -141,11 +141,22 @@ export interface Transfer {
   readonly updatedAt: string;
 }
 
-/** What a provider reports about a split: the split's and each receiver's state. */
+/**
+ * What a provider reports about a split: the split's and each receiver's state. A report with
+ * `status: 'pending'` may name only some receivers (WeChat Pay's notification names one); a final
+ * report names every receiver.
+ */
 export interface SplitStatusEvent {
   type: 'split.status';
+  /**
+   * The order (`out_trade_no`), or `''` when the wallet's message does not name it (WeChat Pay's and
+   * Alipay's profit-sharing messages): the facade then finds the split by its id and
+   * `providerTransactionId` through the store (`findOrdersBySplit`).
+   */
   orderId: string;
   splitId: string;
+  /** The wallet's id of the split's trade (WeChat `transaction_id`, Alipay `trade_no`); bound to the order's. */
+  providerTransactionId?: string | undefined;
   status: SplitStatus;
   /** Each receiver's result, by account, as the wallet reported it. */
   receivers: readonly {
@@ -160,8 +171,11 @@ export interface SplitStatusEvent {
 /** What a provider reports about a split return. */
 export interface SplitReturnStatusEvent {
   type: 'split.return.status';
+  /** The order, or `''` when the message does not name it (found as for {@link SplitStatusEvent}). */
   orderId: string;
   splitId: string;
+  /** The wallet's id of the split's trade; bound to the order's. */
+  providerTransactionId?: string | undefined;
   returnId: string;
   amount: number;
   status: 'pending' | 'succeeded' | 'failed';

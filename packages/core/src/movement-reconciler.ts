@@ -58,6 +58,8 @@ export interface TransferReconcileSettings {
   readonly resendAfterMs: number;
   /** Most transfers one run handles. */
   readonly maxTransfers: number;
+  /** Only this merchant's transfers (the reconciler's `merchant`); every transfer when absent. */
+  readonly merchant?: string | undefined;
   readonly claims: OrderClaims | undefined;
   readonly owner: string;
   readonly claimLeaseMs: number;
@@ -88,8 +90,8 @@ export interface TransferReconcileCounts {
 const UNSETTLED: readonly TransferStatus[] = ['created', 'pending_confirmation', 'processing'];
 
 /**
- * Syncs the transfers not settled and unchanged for `pendingAfterMs`, one at a time, each under a
- * claim (`transfer:<id>`) when the store offers claims. Does nothing for a store without
+ * Syncs the transfers not settled and unchanged for `pendingAfterMs` (only `merchant`'s when
+ * given), one at a time, each under a claim (`transfer:<id>`) when the store offers claims. Does nothing for a store without
  * `transfers` or a facade without `syncTransfer`.
  *
  * @example
@@ -106,7 +108,13 @@ export async function reconcileTransfers(settings: TransferReconcileSettings): P
   let cursor: string | null = null;
   do {
     const limit = Math.min(1000, Math.max(1, settings.maxTransfers - work.length));
-    const page = await transfers.list({ status: UNSETTLED, updatedBefore: before, limit, cursor });
+    const page = await transfers.list({
+      status: UNSETTLED,
+      updatedBefore: before,
+      ...(settings.merchant === undefined ? {} : { merchant: settings.merchant }),
+      limit,
+      cursor,
+    });
     work.push(...page.transfers.slice(0, settings.maxTransfers - work.length));
     cursor = page.cursor;
   } while (cursor !== null && work.length < settings.maxTransfers);

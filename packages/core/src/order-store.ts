@@ -92,11 +92,29 @@ export interface OrderStore {
    * facade calls `get` for each.
    */
   getMany?(ids: readonly string[]): Promise<Order[]>;
+  /**
+   * The orders of `provider` that have a split with the id `splitId` (several only when
+   * sub-merchants reuse a split id; at most {@link MAX_SPLIT_ORDERS}), in any order. The facade
+   * finds a split with it when the wallet's message names the split but not its order (WeChat
+   * Pay's and Alipay's profit-sharing messages), so that the message applies at once. Optional:
+   * without it such a message is refused, and the reconciler finishes the split.
+   */
+  findOrdersBySplit?(provider: string, splitId: string): Promise<Order[]>;
   /** Present when the store keeps transfers (payouts). */
   readonly transfers?: TransferStore | undefined;
   /** Present when the store keeps the results of statement reconciliation. */
   readonly statements?: StatementResultStore | undefined;
 }
+
+/**
+ * The most orders {@link OrderStore.findOrdersBySplit} returns for one split id.
+ *
+ * @example
+ * ```ts
+ * const orders = await store.findOrdersBySplit?.('wechatpay', 'split0001'); // at most MAX_SPLIT_ORDERS
+ * ```
+ */
+export const MAX_SPLIT_ORDERS = 100;
 
 /**
  * Persistence for transfers (payouts), with the same contract as orders: insert-if-absent,
@@ -317,6 +335,8 @@ function freezeOrder(order: Order): Order {
  */
 export class MemoryOrderStore implements OrderStore {
   readonly #orders = new Map<string, Order>();
+  /** Order ids by `provider NUL splitId` (a split is never removed from its order). */
+  readonly #bySplit = new Map<string, Set<string>>();
   readonly #claims = new Map<string, { owner: string; until: number }>();
 
   /** The transfers (payouts), kept in memory beside the orders. */
@@ -351,6 +371,7 @@ export class MemoryOrderStore implements OrderStore {
       throw new ConflictError('duplicate_order', order.id, `order ${order.id} already exists`);
     }
     this.#orders.set(order.id, freezeOrder(structuredClone(order)));
+    this.#indexSplits(order);
   }
 
   /** {@inheritDoc OrderStore.get} */
@@ -376,7 +397,23 @@ export class MemoryOrderStore implements OrderStore {
     const current = this.#orders.get(order.id);
     if (!current || current.version !== expectedVersion) return false;
     this.#orders.set(order.id, freezeOrder(order));
+    this.#indexSplits(order);
     return true;
+  }
+
+  #indexSplits(order: Order): void {
+    for (const split of order.splits ?? []) {
+      const key = `${order.provider}\u0000${split.id}`;
+      const ids = this.#bySplit.get(key) ?? new Set<string>();
+      ids.add(order.id);
+      this.#bySplit.set(key, ids);
+    }
+  }
+
+  /** {@inheritDoc OrderStore.findOrdersBySplit} */
+  async findOrdersBySplit(provider: string, splitId: string): Promise<Order[]> {
+    const ids = [...(this.#bySplit.get(`${provider}\u0000${splitId}`) ?? [])].slice(0, MAX_SPLIT_ORDERS);
+    return ids.map((id) => this.#orders.get(id) as Order);
   }
 
   /** {@inheritDoc OrderStore.listOrders} */

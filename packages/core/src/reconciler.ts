@@ -168,9 +168,9 @@ export interface ReconcilerOptions {
   /** How long a claim holds if this reconciler dies before releasing it. Default 300 000. */
   readonly claimLeaseMs?: number | undefined;
   /**
-   * Platform mode: reconcile only this merchant's orders (a worker per merchant, or per group of
-   * merchants, each with its own claims). Default: every order, every merchant's and the
-   * provider's own.
+   * Platform mode: reconcile only this merchant's orders and transfers (a worker per merchant, or
+   * per group of merchants, each with its own claims). Default: every order and transfer, every
+   * merchant's and the provider's own.
    */
   readonly merchant?: string | undefined;
 }
@@ -440,6 +440,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
           pendingAfterMs: transferPendingAfterMs,
           resendAfterMs: transferResendAfterMs,
           maxTransfers: maxOrders,
+          ...(merchant === undefined ? {} : { merchant }),
           claims,
           owner,
           claimLeaseMs,

@@ -29,8 +29,9 @@ export interface MovementMismatch {
 
 /**
  * Why a split status event is not about `split`: another split id or provider split id, or
- * receivers that are not exactly the split's (each account once, each with its amount). `undefined`
- * when it matches.
+ * receivers that are not the split's (each account once, each with its amount): all of them in a
+ * final report, at least one of them in a `pending` one (a report of some receivers, as WeChat
+ * Pay's notification is). `undefined` when it matches.
  *
  * @example
  * ```ts
@@ -47,7 +48,13 @@ export function splitStatusMismatch(split: Split, event: SplitStatusEvent): Move
   ) {
     return { field: 'event.providerSplitId', message: `is not the wallet's id of split ${split.id}` };
   }
-  if (!Array.isArray(event.receivers) || event.receivers.length !== split.receivers.length) {
+  const some = event.status === 'pending';
+  if (
+    !Array.isArray(event.receivers) ||
+    (some
+      ? event.receivers.length === 0 || event.receivers.length > split.receivers.length
+      : event.receivers.length !== split.receivers.length)
+  ) {
     return { field: 'event.receivers', message: `are not the receivers of split ${split.id}` };
   }
   const expected = new Map(split.receivers.map((r) => [r.account, r.amount]));

@@ -173,12 +173,26 @@ function requestSplit(order: Order, event: SplitRequestedCommand, at: string): T
   return { order: changed(order, at, replaceSplit(order, split)), outcome: 'applied', effects: [] };
 }
 
+/** Refuses a report naming another trade than the order's (a split of the same id elsewhere). */
+function bindTrade(order: Order, event: SplitStatusEvent | SplitReturnStatusEvent): void {
+  const reported = event.providerTransactionId;
+  if (reported !== undefined && order.providerTransactionId !== null && reported !== order.providerTransactionId) {
+    throw new ValidationError('event.providerTransactionId', `is not the wallet's trade of order ${order.id}`);
+  }
+}
+
 function applySplitStatus(order: Order, event: SplitStatusEvent, at: string): TransitionResult {
+  bindTrade(order, event);
   const split = findSplit(order, event.splitId);
   const mismatch = splitStatusMismatch(split, event);
   if (mismatch) throw new ValidationError(mismatch.field, mismatch.message);
   if (FINAL_SPLIT.has(split.status)) {
-    return { order, outcome: event.status === split.status ? 'duplicate' : 'stale', effects: [] };
+    // A receiver's own report again (WeChat Pay redelivers each) once the split has settled.
+    const sameReceivers =
+      event.status === 'pending' &&
+      event.receivers.length < split.receivers.length &&
+      event.receivers.every((r) => split.receivers.find((s) => s.account === r.account)?.status === r.status);
+    return { order, outcome: event.status === split.status || sameReceivers ? 'duplicate' : 'stale', effects: [] };
   }
   const byAccount = new Map(event.receivers.map((r) => [r.account, r]));
   let receiversChanged = false;
@@ -197,9 +211,15 @@ function applySplitStatus(order: Order, event: SplitStatusEvent, at: string): Tr
   if (event.status === 'pending' && !receiversChanged && providerSplitId === split.providerSplitId) {
     return { order, outcome: 'duplicate', effects: [] };
   }
-  const next: Split = { ...split, status: event.status, receivers, providerSplitId, updatedAt: at };
+  // Reported receiver by receiver: once every one is paid, the split is. Any other end (a receiver
+  // closed or failed) is the wallet's to name, in a full report (its query).
+  const status =
+    event.status === 'pending' && receivers.every((receiver) => receiver.status === 'succeeded')
+      ? 'succeeded'
+      : event.status;
+  const next: Split = { ...split, status, receivers, providerSplitId, updatedAt: at };
   const effects: OrderEffect[] = [];
-  if (event.status !== 'pending') effects.push({ type: `split.${event.status}`, split: next });
+  if (status !== 'pending') effects.push({ type: `split.${status}`, split: next });
   return { order: changed(order, at, replaceSplit(order, next)), outcome: 'applied', effects };
 }
 
@@ -239,6 +259,7 @@ function requestReturn(order: Order, event: SplitReturnRequestedCommand, at: str
 }
 
 function applyReturnStatus(order: Order, event: SplitReturnStatusEvent, at: string): TransitionResult {
+  bindTrade(order, event);
   const split = findSplit(order, event.splitId);
   const mismatch = splitReturnMismatch(split, event);
   if (mismatch) throw new ValidationError(mismatch.field, mismatch.message);
@@ -272,7 +293,7 @@ function applyReturnStatus(order: Order, event: SplitReturnStatusEvent, at: stri
  * @throws `ConflictError` (`duplicate_split`) for a split or return id reused with other content.
  * @throws `SplitExceedsAvailableError` for a split beyond what is left, a return beyond what the receiver got.
  * @throws `MovementNotFoundError` (`split_not_found`) for an event about a split the order does not have.
- * @throws `ValidationError` for an event that does not answer its split (another receiver, amount or return).
+ * @throws `ValidationError` for an event that does not answer its split (another receiver, amount, return or trade).
  * @example
  * ```ts
  * splitTransition(order, { type: 'split.requested', orderId: order.id, splitId: 'split0001',

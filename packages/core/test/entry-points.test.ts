@@ -65,6 +65,7 @@ const MAIN_VALUES = [
 const STORE_KIT_VALUES = [
   'DEFAULT_LIST_LIMIT',
   'MAX_LIST_LIMIT',
+  'MAX_SPLIT_ORDERS',
   'accountOrThrow',
   'assertMerchantKey',
   'checkClaimEventsOptions',

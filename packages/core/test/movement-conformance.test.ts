@@ -6,7 +6,7 @@ import {
 } from '../src/conformance/index.js';
 import { createFakeMovementProvider, type FakeMovementProvider } from '../src/testing/index.js';
 
-type Bug = 'movement-unverified' | 'split-reply-unbound' | 'transfer-not-found-as-pending';
+type Bug = 'movement-unverified' | 'split-reply-unbound' | 'transfer-not-found-as-pending' | 'payee-name-in-reason';
 
 function plant(fake: FakeMovementProvider, bug: Bug | undefined): void {
   if (bug === 'movement-unverified') {
@@ -23,6 +23,15 @@ function plant(fake: FakeMovementProvider, bug: Bug | undefined): void {
     fake.split = async (request) => {
       const event = await split(request);
       return { ...event, receivers: event.receivers.map((r) => ({ ...r, amount: r.amount + 1 })) };
+    };
+  }
+  if (bug === 'payee-name-in-reason') {
+    // Passes the wallet's failure text through, which quotes the payee's name.
+    const query = fake.queryTransfer?.bind(fake) as NonNullable<typeof fake.queryTransfer>;
+    fake.queryTransfer = async (request) => {
+      const event = await query(request);
+      if (event.status !== 'failed') return event;
+      return { ...event, failReason: `收款人姓名${request.transfer.payee.name ?? ''}与账户不符` };
     };
   }
   if (bug === 'transfer-not-found-as-pending') {
@@ -60,6 +69,8 @@ const CAUGHT_BY: Record<Bug, string> = {
   'split-reply-unbound':
     'splits a paid order, bound to its receivers, settled by a verified notification and by a query',
   'transfer-not-found-as-pending': 'answers a query for a transfer it does not know with not_found',
+  'payee-name-in-reason':
+    'keeps payee and receiver names out of hooks, errors, events and the order; a transfer keeps its payee name only to send it again',
 };
 
 describe('the movement conformance suite fails a broken adapter', () => {

@@ -96,6 +96,75 @@ describe('movement notifications', () => {
     expect((await payments.getOrder(order.id)).splits?.[0]?.status).toBe('pending');
   });
 
+  it('a split message naming no order finds the split by its id and the trade, and applies at once', async () => {
+    const { fake, payments, order } = await setup();
+    const trade = (await payments.getOrder(order.id)).providerTransactionId as string;
+    expect(trade).toBeTruthy();
+    const genuine = fake.movements.completeTransfer('payout0001');
+    const report = (providerTransactionId: string | undefined, amount = 300): MoneyMovementEvent => ({
+      type: 'split.status',
+      orderId: '',
+      splitId: 'split0001',
+      ...(providerTransactionId === undefined ? {} : { providerTransactionId }),
+      status: 'pending',
+      receivers: [{ account: 'shop0001', amount, status: 'succeeded' }],
+    });
+    // Another trade's split of the same id, or another amount: refused, nothing applied.
+    for (const event of [report('txn-of-another-order'), report(trade, 3000)]) {
+      reporting(fake, event);
+      const refused = await payments.handleMovementNotification('fake', genuine);
+      expect(refused.ok).toBe(false);
+      expect(refused.response.status).toBe(400);
+    }
+    expect((await payments.getSplit(order.id, 'split0001')).status).toBe('pending');
+    reporting(fake, report(trade));
+    const applied = await payments.handleMovementNotification('fake', genuine);
+    expect(applied).toMatchObject({ ok: true, outcome: 'applied' });
+    expect(applied.ok && applied.order?.id).toBe(order.id);
+    expect(await payments.getSplit(order.id, 'split0001')).toMatchObject({
+      status: 'succeeded',
+      receivers: [{ account: 'shop0001', status: 'succeeded' }],
+    });
+  });
+
+  it('a split message naming no order is still bound to the sub-merchant the wallet signed', async () => {
+    const { fake, payments, order } = await setup();
+    const trade = (await payments.getOrder(order.id)).providerTransactionId as string;
+    reporting(fake, {
+      type: 'split.status',
+      orderId: '',
+      splitId: 'split0001',
+      providerTransactionId: trade,
+      status: 'pending',
+      receivers: [{ account: 'shop0001', amount: 300, status: 'succeeded' }],
+    });
+    const verify = fake.verifyMovementNotification?.bind(fake) as NonNullable<typeof fake.verifyMovementNotification>;
+    fake.verifyMovementNotification = async (request) => ({ ...(await verify(request)), account: '1900000109' });
+    const refused = await payments.handleMovementNotification('fake', fake.movements.completeTransfer('payout0001'));
+    expect(refused.ok).toBe(false);
+    expect(refused.response.status).toBe(400);
+    expect((await payments.getSplit(order.id, 'split0001')).status).toBe('pending');
+  });
+
+  it('a split message naming no order is refused when the store cannot look splits up (the reconciler finishes it)', async () => {
+    const { fake, payments, order, store } = await setup();
+    const trade = (await payments.getOrder(order.id)).providerTransactionId as string;
+    const lookup = store.findOrdersBySplit;
+    expect(typeof lookup).toBe('function');
+    Object.defineProperty(store, 'findOrdersBySplit', { value: undefined });
+    reporting(fake, {
+      type: 'split.status',
+      orderId: '',
+      splitId: 'split0001',
+      providerTransactionId: trade,
+      status: 'pending',
+      receivers: [{ account: 'shop0001', amount: 300, status: 'succeeded' }],
+    });
+    const refused = await payments.handleMovementNotification('fake', fake.movements.completeTransfer('payout0001'));
+    expect(refused.ok).toBe(false);
+    expect((await payments.getSplit(order.id, 'split0001')).status).toBe('pending');
+  });
+
   it("refuse a provider's report about another provider's transfer", async () => {
     const { other, payments } = await setup();
     reporting(other, { type: 'transfer.status', transferId: 'payout0001', amount: 500, status: 'succeeded' });

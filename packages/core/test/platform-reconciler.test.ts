@@ -9,7 +9,7 @@ import {
   type ReconcilerPayments,
   ValidationError,
 } from '../src/index.js';
-import { sampleOrder } from '../src/testing/index.js';
+import { sampleOrder, sampleTransfer } from '../src/testing/index.js';
 import { base, NOW, platform } from './platform-support.js';
 
 const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
@@ -49,6 +49,25 @@ describe('platform mode: the reconciler', () => {
     const { payments, synced } = scripted(store, () => undefined);
     await createReconciler({ payments, store, merchant: 'shop-a', now: () => NOW, concurrency: 1 }).runOnce();
     expect(synced.sort()).toEqual(['shopAorder01', 'shopAorder02']);
+  });
+
+  it('reconciles one merchant’s transfers only with `merchant`', async () => {
+    const store = await staleOrders();
+    const stale = { status: 'processing' as const, updatedAt: minutesAgo(10) };
+    const transfers = store.transfers as NonNullable<typeof store.transfers>;
+    await transfers.create(sampleTransfer({ id: 'shopApayout1', merchant: 'shop-a', ...stale }));
+    await transfers.create(sampleTransfer({ id: 'shopBpayout1', merchant: 'shop-b', ...stale }));
+    await transfers.create(sampleTransfer({ id: 'ownPayout001', merchant: null, ...stale }));
+    const { payments } = scripted(store, () => undefined);
+    const transfersSynced: string[] = [];
+    payments.syncTransfer = async (transferId) => {
+      transfersSynced.push(transferId);
+      return (await transfers.get(transferId)) as NonNullable<Awaited<ReturnType<typeof transfers.get>>>;
+    };
+    const result = await createReconciler({ payments, store, merchant: 'shop-a', now: () => NOW }).runOnce();
+    expect(transfersSynced).toEqual(['shopApayout1']);
+    // Two of shop A's orders and its one transfer: nothing of shop B's or the provider's own.
+    expect(result.examined).toBe(3);
   });
 
   it('refuses a malformed merchant key', () => {

@@ -196,6 +196,52 @@ describe('split.status', () => {
   });
 });
 
+describe('split.status reporting some receivers (a WeChat Pay notification names one)', () => {
+  const one = (account: string, amount: number, status: 'succeeded' | 'closed' = 'succeeded'): SplitStatusEvent => ({
+    type: 'split.status',
+    orderId: paid.id,
+    splitId: 'split0001',
+    status: 'pending',
+    receivers: [{ account, amount, status }],
+  });
+
+  it('records each receiver as it is reported; the last one paid settles the split, with one split.succeeded', () => {
+    const first = transition(split(paid), one('shop0001', 300), NOW);
+    expect(first.outcome).toBe('applied');
+    expect(first.effects).toEqual([]);
+    expect(first.order.splits?.[0]).toMatchObject({ status: 'pending' });
+    expect(first.order.splits?.[0]?.receivers.map((r) => r.status)).toEqual(['succeeded', 'pending']);
+    expect(transition(first.order, one('shop0001', 300), NOW).outcome).toBe('duplicate');
+    const last = transition(first.order, one('guide0001', 200), NOW);
+    expect(last.order.splits?.[0]?.status).toBe('succeeded');
+    expect(last.effects.map((effect) => effect.type)).toEqual(['split.succeeded']);
+    expect(transition(last.order, one('guide0001', 200), NOW).outcome).toBe('duplicate');
+  });
+
+  it('leaves a split with a receiver closed pending: how it ends is the wallet’s to say (its query)', () => {
+    const first = transition(split(paid), one('shop0001', 300), NOW).order;
+    const closed = transition(first, one('guide0001', 200, 'closed'), NOW);
+    expect(closed.order.splits?.[0]?.status).toBe('pending');
+    expect(closed.order.splits?.[0]?.receivers.map((r) => r.status)).toEqual(['succeeded', 'closed']);
+    expect(closed.effects).toEqual([]);
+  });
+
+  it('is bound like a full report: a receiver not in the split, another amount, or a final status on part of it', () => {
+    const pendingSplit = split(paid);
+    expect(() => transition(pendingSplit, one('thief0001', 300), NOW)).toThrow(ValidationError);
+    expect(() => transition(pendingSplit, one('shop0001', 3000), NOW)).toThrow(ValidationError);
+    expect(() => transition(pendingSplit, { ...one('shop0001', 300), status: 'succeeded' }, NOW)).toThrow(
+      ValidationError,
+    );
+  });
+
+  it('is bound to the order’s trade when it names one', () => {
+    const event = { ...one('shop0001', 300), providerTransactionId: 'txn2' };
+    expect(() => transition(split(paid), event, NOW)).toThrow(ValidationError);
+    expect(transition(split(paid), { ...event, providerTransactionId: 'txn1' }, NOW).outcome).toBe('applied');
+  });
+});
+
 describe('split returns', () => {
   const returnOf = (order: Order, amount: number, returnId = 'return0001', account = 'shop0001') =>
     transition(

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `hutong-sandbox`: `start` serves the Alipay, WeChat Pay and UnionPay sandboxes on local ports;
- * `trigger` asks a running `start` to send a signed notification to a URL.
+ * `trigger` asks a running `start` to send a signed notification to a URL (a payment, a refund, a
+ * split settled, a transfer finished).
  *
  * @packageDocumentation
  */
@@ -11,6 +12,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WALLETS } from './sandbox-kit.js';
 import { DEFAULT_CONTROL_PORT, startSandboxes } from './sandbox-server.js';
+
+/** The wallets that move money out (splits and transfers). */
+const MOVEMENT_WALLETS = ['alipay', 'wechatpay'] as const;
 
 const USAGE = `Usage:
   hutong-sandbox start [--port ${DEFAULT_CONTROL_PORT}] [--keys <dir>]
@@ -23,6 +27,16 @@ const USAGE = `Usage:
         has none) and the signed payment notification is posted to --to (default: the notify URL).
       refund: the order is refunded (or refund --refund settled) and the refund notification posted.
       notification: the last notification triggered for the order is posted again.
+  hutong-sandbox trigger split --wallet alipay|wechatpay --split <id> [--order <id>] [--fail <account>]...
+      [--to <url>] [--sandbox http://127.0.0.1:${DEFAULT_CONTROL_PORT}]
+      The wallet settles split <id> your app made: every receiver is paid but those named by --fail
+      (WeChat Pay CLOSED, Alipay FAIL), and the signed notifications are posted (WeChat Pay: one per
+      receiver, to --to, which it needs; Alipay: the settlement's, which needs --order <out_trade_no>).
+  hutong-sandbox trigger transfer --wallet alipay|wechatpay --transfer <id>
+      [--status succeeded|failed|cancelled] [--to <url>] [--sandbox http://127.0.0.1:${DEFAULT_CONTROL_PORT}]
+      Transfer <id> your app made ends as --status says (default succeeded: the payee confirms;
+      cancelled: a WeChat payee who never confirms) and its notification is posted (default: to its
+      notify URL).
   hutong-sandbox merchant --wallet ${WALLETS.join('|')} --name <shop> [--id <id>] [--abbr <short name>]
       [--sub-app-id <app id>] [--sandbox http://127.0.0.1:${DEFAULT_CONTROL_PORT}]
       Registers a sub-merchant (platform mode) with a running start: a WeChat Pay sub_mchid bound
@@ -41,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
       to: { type: 'string' },
       amount: { type: 'string' },
       refund: { type: 'string' },
+      split: { type: 'string' },
+      transfer: { type: 'string' },
+      status: { type: 'string' },
+      fail: { type: 'string', multiple: true },
       sandbox: { type: 'string' },
       name: { type: 'string' },
       id: { type: 'string' },
@@ -68,26 +86,40 @@ async function main(argv: string[]): Promise<number> {
     return -1; // keep serving
   }
   if (command === 'trigger') {
-    if (event !== 'payment' && event !== 'refund' && event !== 'notification') {
-      console.error(`trigger what? payment, refund or notification\n\n${USAGE}`);
+    const movement = event === 'split' || event === 'transfer';
+    if (event !== 'payment' && event !== 'refund' && event !== 'notification' && !movement) {
+      console.error(`trigger what? payment, refund, notification, split or transfer\n\n${USAGE}`);
       return 2;
     }
-    if (!WALLETS.includes(values.wallet as never)) {
-      console.error(`--wallet must be one of ${WALLETS.join(', ')}`);
+    const wallets: readonly string[] = movement ? MOVEMENT_WALLETS : WALLETS;
+    if (!wallets.includes(values.wallet as string)) {
+      console.error(`--wallet must be one of ${wallets.join(', ')}${movement ? ` (UnionPay has no ${event}s)` : ''}`);
       return 2;
     }
     const sandbox = values.sandbox ?? `http://127.0.0.1:${DEFAULT_CONTROL_PORT}`;
+    const request = movement
+      ? {
+          event,
+          wallet: values.wallet,
+          splitId: values.split,
+          orderId: values.order,
+          fail: values.fail,
+          transferId: values.transfer,
+          status: values.status,
+          to: values.to,
+        }
+      : {
+          event,
+          wallet: values.wallet,
+          orderId: values.order,
+          to: values.to,
+          amount: values.amount === undefined ? undefined : Number(values.amount),
+          refundId: values.refund,
+        };
     const reply = await fetch(`${sandbox}/trigger`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        event,
-        wallet: values.wallet,
-        orderId: values.order,
-        to: values.to,
-        amount: values.amount === undefined ? undefined : Number(values.amount),
-        refundId: values.refund,
-      }),
+      body: JSON.stringify(request),
     }).catch((cause: unknown) => {
       throw new Error(`no hutong-sandbox at ${sandbox}: run \`hutong-sandbox start\` first`, { cause });
     });

@@ -16,3 +16,4 @@ export * from './sandbox-kit.js';
 export * from './sandbox-merchants.js';
 export * from './sandbox-server.js';
 export * from './sandbox-trigger.js';
+export * from './sandbox-trigger-movement.js';

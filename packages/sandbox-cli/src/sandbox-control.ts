@@ -11,6 +11,7 @@ import { parseWithSchema, z } from '@hutong/core/provider-utils';
 import { WALLETS } from './sandbox-kit.js';
 import type { SubMerchantRequest, SubMerchantResult } from './sandbox-merchants.js';
 import type { TriggerRequest, TriggerResult } from './sandbox-trigger.js';
+import type { MovementTriggerRequest, MovementTriggerResult } from './sandbox-trigger-movement.js';
 
 const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -39,6 +40,25 @@ const triggerSchema = z.strictObject({
   refundId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 
+const id = () => z.optional(z.string().check(z.minLength(1), z.maxLength(64)));
+
+const movementTriggerSchema = z.strictObject({
+  event: z.enum(['split', 'transfer']),
+  wallet: z.enum(['alipay', 'wechatpay']),
+  splitId: id(),
+  orderId: id(),
+  transferId: id(),
+  fail: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.minLength(1), z.maxLength(50))),
+  status: z.optional(z.enum(['succeeded', 'failed', 'cancelled'])),
+  to: z.optional(z.url({ protocol: /^https?$/ })),
+});
+
+/** Whether a trigger's body asks for a split or a transfer (read before its schema is chosen). */
+function isMovementTrigger(body: unknown): boolean {
+  const event = (body as { event?: unknown } | null)?.event;
+  return event === 'split' || event === 'transfer';
+}
+
 const merchantSchema = z.strictObject({
   wallet: z.enum(WALLETS),
   name: z.string().check(z.minLength(1), z.maxLength(64)),
@@ -58,7 +78,8 @@ const refuse = (status: number, error: string, message: string) => json(status, 
 
 /**
  * Builds the control API's handler: `GET /` answers `describe()`, `POST /trigger` runs a
- * {@link TriggerRequest}. Serve it with `createNodeHandler` on a loopback address.
+ * {@link TriggerRequest} (a {@link MovementTriggerRequest} with `movementTrigger`, for the events
+ * `split` and `transfer`). Serve it with `createNodeHandler` on a loopback address.
  *
  * @example
  * ```ts
@@ -69,6 +90,8 @@ const refuse = (status: number, error: string, message: string) => json(status, 
 export function createControlHandler(options: {
   describe: () => object;
   trigger: (request: TriggerRequest) => Promise<TriggerResult>;
+  /** `POST /trigger` for `split` and `transfer`: settles a split or finishes a transfer and posts its notifications. */
+  movementTrigger?: ((request: MovementTriggerRequest) => Promise<MovementTriggerResult>) | undefined;
   /** `POST /merchants`: registers a sub-merchant (platform mode) with a sandbox. */
   addMerchant?: ((request: SubMerchantRequest) => SubMerchantResult) | undefined;
 }): (request: Request) => Promise<Response> {
@@ -99,6 +122,9 @@ export function createControlHandler(options: {
     }
     try {
       if (addMerchant) return json(200, addMerchant(parseWithSchema(merchantSchema, body, 'merchant')));
+      if (options.movementTrigger && isMovementTrigger(body)) {
+        return json(200, await options.movementTrigger(parseWithSchema(movementTriggerSchema, body, 'trigger')));
+      }
       return json(200, await options.trigger(parseWithSchema(triggerSchema, body, 'trigger')));
     } catch (error) {
       if (NetworkError.isInstance(error)) return refuse(502, error.code, error.message);

@@ -40,6 +40,13 @@ export interface SandboxIdentities {
     /** The sandbox's public key: the adapter's `alipayPublicKey`. */
     alipayPublicKey: string;
     sellerId: string;
+    /**
+     * Certificate mode (which Alipay requires for transfers): the app's certificate, the sandbox's
+     * and their root, the adapter's `appCert`, `alipayPublicCert` and `alipayRootCert`.
+     */
+    appCert: string;
+    alipayPublicCert: string;
+    alipayRootCert: string;
   };
   wechatpay: {
     mchId: string;
@@ -130,6 +137,7 @@ export function createSandboxKit(): SandboxKit {
       appPublicKey,
       alipayPublicKey: alipaySandbox.alipayPublicKey,
       sellerId: alipaySandbox.sellerId,
+      ...alipaySandbox.certificates(),
     },
     wechatpay: {
       ...SANDBOX_MERCHANTS.wechatpay,
@@ -148,7 +156,8 @@ export function createSandboxKit(): SandboxKit {
     },
   };
 
-  const { appPublicKey: _appPublicKey, ...alipayKeys } = identities.alipay;
+  const { appId, privateKey, alipayPublicKey, sellerId } = identities.alipay;
+  const alipayKeys = { appId, privateKey, alipayPublicKey, sellerId };
   const { certificate: _certificate, ...wechatpayKeys } = identities.wechatpay;
   const providers = {
     alipay: alipay({ ...alipayKeys, endpoint: alipaySandbox.baseUrl, fetch: alipaySandbox.fetch }),
@@ -172,7 +181,14 @@ export function createSandboxKit(): SandboxKit {
 
 /** Where {@link writeSandboxIdentities} put each file, by wallet and key name. */
 export interface SandboxKeyPaths {
-  alipay: { privateKey: string; appPublicKey: string; alipayPublicKey: string };
+  alipay: {
+    privateKey: string;
+    appPublicKey: string;
+    alipayPublicKey: string;
+    appCert: string;
+    alipayPublicCert: string;
+    alipayRootCert: string;
+  };
   wechatpay: { privateKey: string; certificate: string; wechatpayPublicKey: string };
   unionpay: { privateKey: string; certificate: string; rootCert: string; middleCert: string };
 }
@@ -193,6 +209,9 @@ export async function writeSandboxIdentities(identities: SandboxIdentities, dir:
       privateKey: ['app-private-key.pem', identities.alipay.privateKey],
       appPublicKey: ['app-public-key.pem', identities.alipay.appPublicKey],
       alipayPublicKey: ['alipay-public-key.pem', identities.alipay.alipayPublicKey],
+      appCert: ['app-cert.pem', identities.alipay.appCert],
+      alipayPublicCert: ['alipay-public-cert.pem', identities.alipay.alipayPublicCert],
+      alipayRootCert: ['alipay-root-cert.pem', identities.alipay.alipayRootCert],
     },
     wechatpay: {
       privateKey: ['apiclient_key.pem', identities.wechatpay.privateKey],

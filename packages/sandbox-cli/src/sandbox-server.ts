@@ -20,6 +20,7 @@ import {
 } from './sandbox-kit.js';
 import { addSubMerchant } from './sandbox-merchants.js';
 import { createTrigger } from './sandbox-trigger.js';
+import { createMovementTrigger } from './sandbox-trigger-movement.js';
 
 /** The default port of the control server; the sandboxes take the three ports after it. */
 export const DEFAULT_CONTROL_PORT = 4700;
@@ -56,7 +57,10 @@ export interface SandboxStartInfo {
   baseUrls: Record<Wallet, string>;
   /** The directory the key files are in. */
   keysDir: string;
-  /** The Alipay test app: `appId`, `sellerId`, and the key files (`privateKey`, `alipayPublicKey`, ...). */
+  /**
+   * The Alipay test app: `appId`, `sellerId`, and the key files (`privateKey`, `alipayPublicKey`,
+   * and for certificate mode, which transfers need, `appCert`, `alipayPublicCert`, `alipayRootCert`).
+   */
   alipay: { appId: string; sellerId: string; keys: SandboxKeyPaths['alipay'] };
   /** The WeChat Pay test merchant and the key files (`privateKey`, `wechatpayPublicKey`, ...). */
   wechatpay: {
@@ -99,6 +103,9 @@ export interface RunningSandboxes {
  */
 export async function startSandboxes(options: StartSandboxesOptions): Promise<RunningSandboxes> {
   const kit = createSandboxKit();
+  // Served, Alipay's settlements and transfers wait for `trigger split|transfer`, as WeChat Pay's
+  // splits and transfers do: the merchant's app sees them pending until the test finishes them.
+  kit.sandboxes.alipay.holdMoneyMovement({ settlements: true, transfers: true });
   const keys = await writeSandboxIdentities(kit.identities, options.keysDir);
   const port = options.port ?? DEFAULT_CONTROL_PORT;
   const servers = {} as Record<Wallet, WalletSandboxServer>;
@@ -138,6 +145,7 @@ export async function startSandboxes(options: StartSandboxesOptions): Promise<Ru
     createControlHandler({
       describe,
       trigger: createTrigger(kit),
+      movementTrigger: createMovementTrigger(kit),
       addMerchant: (request) => addSubMerchant(kit, request),
     }),
     {

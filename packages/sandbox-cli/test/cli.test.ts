@@ -13,7 +13,7 @@ import { alipay } from '@hutong/adapter-alipay';
 import { unionpay } from '@hutong/adapter-unionpay';
 import { wechatpay } from '@hutong/adapter-wechatpay';
 import { createCheckout } from '@hutong/checkout';
-import { createPayments, toNotificationRequest } from '@hutong/core';
+import { createPayments, type NotificationInput, toNotificationRequest } from '@hutong/core';
 import type { PaymentProvider } from '@hutong/core/provider-utils';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, rejectionOf } from '@hutong/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -302,4 +302,167 @@ describe('hutong-sandbox', () => {
       silent.close();
     }
   }, 40_000);
+
+  it('trigger split and transfer: the wallet settles what the app made, and the app verifies each notification', async () => {
+    const read = (path: string | undefined) => readFileSync(path as string, 'utf8');
+    const movements: { wallet: string; event: unknown }[] = [];
+    const movementServer = await startMerchantServer(async (path, notification: NotificationInput) => {
+      const wallet = path.split('/').pop() as 'alipay' | 'wechatpay';
+      const { event } = await providers[wallet].verifyMovementNotification(toNotificationRequest(notification));
+      movements.push({ wallet, event });
+      return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'success' };
+    });
+    const providers = {
+      wechatpay: wechatpay({
+        mchId: started.wechatpay.mchId,
+        appId: started.wechatpay.appId,
+        apiV3Key: started.wechatpay.apiV3Key,
+        merchantSerialNo: started.wechatpay.merchantSerialNo,
+        privateKey: read(started.wechatpay.keys.privateKey),
+        wechatpayPublicKey: read(started.wechatpay.keys.wechatpayPublicKey),
+        wechatpayPublicKeyId: started.wechatpay.wechatpayPublicKeyId,
+        endpoint: started.baseUrls.wechatpay,
+      }),
+      // Certificate mode, from the certificate files `start` wrote: Alipay's transfers need it.
+      alipay: alipay({
+        appId: started.alipay.appId,
+        sellerId: started.alipay.sellerId,
+        privateKey: read(started.alipay.keys.privateKey),
+        appCert: read(started.alipay.keys.appCert),
+        alipayPublicCert: read(started.alipay.keys.alipayPublicCert),
+        alipayRootCert: read(started.alipay.keys.alipayRootCert),
+        endpoint: started.baseUrls.alipay,
+      }),
+    };
+    const payments = createPayments({
+      providers: [providers.wechatpay, providers.alipay],
+      notifyUrl: (wallet) => `${merchant.url}/webhooks/${wallet}`,
+      movementNotifyUrl: (wallet) => `${movementServer.url}/movements/${wallet}`,
+    });
+    const paidForSplit = async (wallet: 'alipay' | 'wechatpay', orderId: string) => {
+      await payments.createPayment({
+        provider: wallet,
+        method: 'qr',
+        orderId,
+        amount: 1000,
+        subject: '外卖',
+        split: true,
+      });
+      await trigger('payment', '--wallet', wallet, '--order', orderId);
+      expect((await payments.sync(orderId)).status).toBe('paid');
+    };
+    try {
+      // WeChat Pay: a split of two receivers settles, one of them refused; a payout is confirmed.
+      await paidForSplit('wechatpay', 'cliSplitWx01');
+      for (const [type, account, name] of [
+        ['MERCHANT_ID', '86693852', '平台有限公司'],
+        ['MERCHANT_ID', '86693853', '配送有限公司'],
+      ] as const) {
+        await providers.wechatpay.profitSharing.addReceiver({ type, account, name, relationType: 'PARTNER' });
+      }
+      const split = await payments.split('cliSplitWx01', {
+        splitId: 'cliWxSplit01',
+        receivers: [
+          { type: 'merchant', account: '86693852', amount: 100, description: '佣金' },
+          { type: 'merchant', account: '86693853', amount: 200, description: '配送费' },
+        ],
+      });
+      expect(split.status).toBe('pending');
+      // WeChat Pay posts splits to the address on its merchant platform: without --to, nothing settles.
+      const noTo = await rejectionOf(trigger('split', '--wallet', 'wechatpay', '--split', 'cliWxSplit01'));
+      expect(String((noTo as { stderr?: string }).stderr)).toContain('--to');
+      const to = `${movementServer.url}/movements/wechatpay`;
+      const settled = JSON.parse(
+        (await trigger('split', '--wallet', 'wechatpay', '--split', 'cliWxSplit01', '--fail', '86693853', '--to', to))
+          .stdout,
+      );
+      expect(settled).toMatchObject({ splitId: 'cliWxSplit01', status: 200 });
+      expect(settled.deliveries).toHaveLength(2);
+      expect(movements.splice(0).map((m) => m.event)).toMatchObject([
+        { type: 'split.status', splitId: 'cliWxSplit01', receivers: [{ account: '86693852', status: 'succeeded' }] },
+        { type: 'split.status', splitId: 'cliWxSplit01', receivers: [{ account: '86693853', status: 'closed' }] },
+      ]);
+      expect((await payments.sync('cliSplitWx01')).splits?.[0]?.receivers.map((r) => r.status)).toEqual([
+        'succeeded',
+        'closed',
+      ]);
+      const payout = await payments.transfer({
+        provider: 'wechatpay',
+        transferId: 'cliWxPayout1',
+        amount: 300,
+        payee: { type: 'openid', account: 'oCliPayee0000000000000000001' },
+        remark: '奖励',
+        providerOptions: {
+          sceneId: '1005',
+          sceneReports: [
+            { type: '岗位类型', content: '外卖员' },
+            { type: '报酬说明', content: '奖励' },
+          ],
+        },
+      });
+      expect(payout.status).toBe('pending_confirmation');
+      // Posted to the transfer's notify URL (the facade's movementNotifyUrl).
+      const confirmed = JSON.parse(
+        (await trigger('transfer', '--wallet', 'wechatpay', '--transfer', 'cliWxPayout1')).stdout,
+      );
+      expect(confirmed).toMatchObject({ transferId: 'cliWxPayout1', url: to, status: 200 });
+      expect(movements.splice(0).map((m) => m.event)).toMatchObject([
+        { type: 'transfer.status', transferId: 'cliWxPayout1', amount: 300, status: 'succeeded' },
+      ]);
+      expect((await payments.syncTransfer('cliWxPayout1')).status).toBe('succeeded');
+
+      // Alipay: the served sandbox holds settlements and transfers until triggered.
+      await paidForSplit('alipay', 'cliSplitAli1');
+      await providers.alipay.bindRoyaltyRelation({
+        requestId: 'cliBind0001',
+        receivers: [{ account: '2088101126765726' }],
+      });
+      const aliSplit = await payments.split('cliSplitAli1', {
+        splitId: 'cliAliSplit1',
+        receivers: [{ type: 'personal', account: '2088101126765726', amount: 400, description: '佣金' }],
+      });
+      expect(aliSplit.status).toBe('pending');
+      const aliTo = `${movementServer.url}/movements/alipay`;
+      const noOrder = await rejectionOf(
+        trigger('split', '--wallet', 'alipay', '--split', 'cliAliSplit1', '--to', aliTo),
+      );
+      expect(String((noOrder as { stderr?: string }).stderr)).toContain('--order');
+      await trigger('split', '--wallet', 'alipay', '--split', 'cliAliSplit1', '--order', 'cliSplitAli1', '--to', aliTo);
+      expect(movements.splice(0).map((m) => m.event)).toMatchObject([
+        { type: 'split.status', splitId: 'cliAliSplit1', status: 'succeeded' },
+      ]);
+      expect((await payments.sync('cliSplitAli1')).splits?.[0]?.status).toBe('succeeded');
+      const aliPayout = await payments.transfer({
+        provider: 'alipay',
+        transferId: 'cliAliPayout',
+        amount: 500,
+        payee: { type: 'userId', account: '2088101126765726' },
+        remark: '佣金',
+      });
+      expect(aliPayout.status).toBe('processing');
+      await expect(
+        trigger('transfer', '--wallet', 'alipay', '--transfer', 'cliAliPayout', '--status', 'cancelled', '--to', aliTo),
+      ).rejects.toMatchObject({ code: 1 });
+      await trigger(
+        'transfer',
+        '--wallet',
+        'alipay',
+        '--transfer',
+        'cliAliPayout',
+        '--status',
+        'failed',
+        '--to',
+        aliTo,
+      );
+      expect(movements.splice(0).map((m) => m.event)).toMatchObject([
+        { type: 'transfer.status', transferId: 'cliAliPayout', amount: 500, status: 'failed' },
+      ]);
+      expect((await payments.syncTransfer('cliAliPayout')).status).toBe('failed');
+
+      // UnionPay moves no money out.
+      await expect(trigger('transfer', '--wallet', 'unionpay', '--transfer', 'x')).rejects.toMatchObject({ code: 2 });
+    } finally {
+      await movementServer.close();
+    }
+  }, 60_000);
 });

@@ -24,6 +24,7 @@ import { afterListPosition } from './sql-list-page.js';
 import { createSqlOutbox, insertOutboxEvents, type SqlOrderOutbox } from './sql-outbox.js';
 import { pendingSplitCount } from './sql-platform-schema.js';
 import type { OrderClaimsTable, OrdersTable, SqlSchema, StoreDatabase } from './sql-schema.js';
+import { indexSplits, ordersWithSplit } from './sql-split-index.js';
 import { SqlStatementResultStore } from './sql-statement-store.js';
 import { isUniqueViolation, retryTransient, type SqlConnectionOptions, SqlStoreContext } from './sql-store-context.js';
 import { SqlTransferStore } from './sql-transfer-store.js';
@@ -60,6 +61,8 @@ export interface SqlOrderStore extends OrderStore {
   readonly claims: OrderClaims;
   /** The orders with these ids, absent ones left out: one statement per 1000 ids. */
   getMany(ids: readonly string[]): Promise<Order[]>;
+  /** The orders of `provider` with a split `splitId`, through the split index (`order_splits`). */
+  findOrdersBySplit(provider: string, splitId: string): Promise<Order[]>;
   /** Transfers (payouts), in the `transfers` table, their events in the same outbox. */
   readonly transfers: TransferStore;
   /** Statement reconciliation results, in the `statement_results` table. */
@@ -232,6 +235,7 @@ class KyselyOrderStore implements SqlOrderStore {
       try {
         await this.#context.transaction({}, async (trx) => {
           await trx.insertInto(this.#schema.orders).values(row).execute();
+          await indexSplits(trx as Transaction<StoreDatabase>, this.#schema, order);
           if (events && events.length > 0)
             await insertOutboxEvents(trx as Transaction<StoreDatabase>, this.#schema, events);
         });
@@ -283,10 +287,20 @@ class KyselyOrderStore implements SqlOrderStore {
           .where('version', '=', expectedVersion)
           .executeTakeFirst();
         if (Number(written.numUpdatedRows) !== 1) return false;
+        await indexSplits(trx as Transaction<StoreDatabase>, this.#schema, order);
         if (events && events.length > 0)
           await insertOutboxEvents(trx as Transaction<StoreDatabase>, this.#schema, events);
         return true;
       }),
+    );
+  }
+
+  async findOrdersBySplit(provider: string, splitId: string): Promise<Order[]> {
+    // No split has an id the database cannot hold as text: nothing has it.
+    if (typeof provider !== 'string' || typeof splitId !== 'string') return [];
+    if (!isStorableText(provider) || !isStorableText(splitId)) return [];
+    return this.#context.run('finding a split', async () =>
+      this.getMany(await ordersWithSplit(this.#db, this.#schema, provider, splitId)),
     );
   }
 

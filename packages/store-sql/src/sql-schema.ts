@@ -16,6 +16,7 @@ import {
 } from 'kysely';
 import { checkoutMigration } from './sql-checkout-schema.js';
 import { platformMigrations } from './sql-platform-schema.js';
+import { splitIndexMigration } from './sql-split-index.js';
 
 /**
  * The engines the store knows: `postgres` (and PostgreSQL-compatible engines on Kysely's
@@ -154,6 +155,8 @@ export interface SqlSchema {
   readonly merchants: string;
   readonly transfers: string;
   readonly statementResults: string;
+  /** The split index (`order_splits`, migration `0009`). */
+  readonly orderSplits: string;
   readonly prefix: string;
   /** The schema (PostgreSQL) or database (MySQL) of every table, or undefined for the connection's default. */
   readonly schema: string | undefined;
@@ -195,6 +198,7 @@ export function resolveSchema(db: Kysely<unknown>, options: SqlSchemaOptions = {
     merchants: `${prefix}merchants`,
     transfers: `${prefix}transfers`,
     statementResults: `${prefix}statement_results`,
+    orderSplits: `${prefix}order_splits`,
     prefix,
   };
 }
@@ -320,6 +324,7 @@ function migrations(schema: SqlSchema): Record<string, Migration> {
     },
     '0004_create_checkout': checkoutMigration(schema),
     ...platformMigrations(schema),
+    '0009_create_order_splits': splitIndexMigration(schema),
   };
 }
 

@@ -250,7 +250,7 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
       expect(ValidationError.isInstance(error) && error.field).toBe('ids');
     });
 
-    it('migration 0005 fills merchant and pending_splits from orders stored before it', async () => {
+    it('migrations 0005 and 0009 fill merchant, pending_splits and the split index from orders stored before them', async () => {
       const tablePrefix = fresh();
       const schema = resolveSchema(db(), { tablePrefix });
       expect(await runMigrations(db(), schema, '0004_create_checkout')).toHaveLength(4);
@@ -277,6 +277,7 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
         '0006_create_merchants',
         '0007_create_transfers',
         '0008_create_statement_results',
+        '0009_create_order_splits',
       ]);
       const rows = await tables(db())
         .selectFrom(`${tablePrefix}orders`)
@@ -293,6 +294,10 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
       expect((await s.listOrders({ merchant: 'shop-1', hasPendingSplits: true })).orders.map((o) => o.id)).toEqual([
         'backfill0001',
       ]);
+      const bySplit = async (splitId: string) => (await s.findOrdersBySplit('fake', splitId)).map((o) => o.id).sort();
+      expect(await bySplit('a')).toEqual(['backfill0001', 'backfill0003']);
+      expect(await bySplit('b')).toEqual(['backfill0001']);
+      expect(await bySplit('c')).toEqual([]);
     });
   });
 

@@ -41,6 +41,7 @@ const MIGRATIONS = [
   '0006_create_merchants',
   '0007_create_transfers',
   '0008_create_statement_results',
+  '0009_create_order_splits',
 ];
 
 /** Any table, for reading what the store wrote. */
@@ -81,6 +82,7 @@ export async function dropStoreTables(db: Kysely<unknown>, prefix: string): Prom
     'merchants',
     'transfers',
     'statement_results',
+    'order_splits',
     'migrations',
     'migration_lock',
   ]) {

@@ -1,11 +1,22 @@
 /**
  * A marketplace's money, end to end through the facade on the WeChat Pay sandbox (direct merchant
  * and partner mode): a payment made for splitting, split between the platform and a courier, a
- * partial refund, a return of part of a split, and a payout the user confirms. Every state lands
+ * partial refund, a return of part of a split, and a payout the user confirms; and on the Alipay
+ * sandbox the same without the return, which Alipay does not have (refused before anything is
+ * recorded; see docs/money-movement.md for why a refund cannot stand in for it). Every state lands
  * in the store; every report is verified and bound before it applies.
  */
-import { createMemoryMerchantDirectory, createPayments, MemoryOrderStore, MerchantError } from '@hutong/core';
+import { alipay } from '@hutong/adapter-alipay';
+import { createAlipaySandbox } from '@hutong/adapter-alipay/sandbox';
+import {
+  createMemoryMerchantDirectory,
+  createPayments,
+  MemoryOrderStore,
+  MerchantError,
+  UnsupportedOperationError,
+} from '@hutong/core';
 import { describe, expect, it } from 'vitest';
+import { APP_ID, APP_PRIVATE_KEY, APP_PUBLIC_KEY } from '../../../packages/adapter-alipay/test/sandbox-setup.js';
 import { partnerSandboxed, SUB_A, SUB_B, sandboxed } from '../../../packages/adapter-wechatpay/test/sandbox-setup.js';
 
 const COURIER_NAME = '张三';
@@ -71,8 +82,13 @@ describe('a marketplace on the WeChat Pay sandbox: pay → split → partial ref
       ],
     });
     expect(requested.amount).toBe(1800);
-    sandbox.settleSplit('split0001');
-    const afterSplit = await payments.sync(order.id);
+    // WeChat Pay reports each receiver in its own message, which names the split and the trade but
+    // not the order: each applies at once, and the last one paid settles the split.
+    for (const notification of sandbox.settleSplit('split0001')) {
+      const applied = await payments.handleMovementNotification('wechatpay', notification);
+      expect(applied).toMatchObject({ ok: true, outcome: 'applied' });
+    }
+    const afterSplit = await payments.getOrder(order.id);
     expect(afterSplit.splits?.[0]).toMatchObject({ id: 'split0001', status: 'succeeded', amount: 1800 });
     expect(JSON.stringify(afterSplit)).not.toContain(COURIER_NAME);
 
@@ -151,6 +167,11 @@ describe('a marketplace on the WeChat Pay sandbox: pay → split → partial ref
     });
     const sent = requests.find((request) => new URL(request.url).pathname === '/v3/profitsharing/orders');
     expect(JSON.parse(sent?.body ?? '{}')).toMatchObject({ sub_mchid: SUB_A.accountId, out_order_no: 'split0002' });
+    // The wallet's message names shop A's sub_mchid and the trade, not the order: found and applied.
+    for (const notification of sandbox.settleSplit('split0002')) {
+      expect(await payments.handleMovementNotification('wechatpay', notification)).toMatchObject({ ok: true });
+    }
+    expect((await payments.getSplit(order.id, 'split0002')).status).toBe('succeeded');
     // Shop B is suspended: nothing of its own can move, before anything is sent.
     await directory.put({ ...SUB_B, enabled: false });
     const error = await payments
@@ -165,5 +186,103 @@ describe('a marketplace on the WeChat Pay sandbox: pay → split → partial ref
       })
       .catch((caught: unknown) => caught);
     expect(MerchantError.isInstance(error)).toBe(true);
+  });
+});
+
+describe('a marketplace on the Alipay sandbox: pay → split → partial refund → payout (Alipay has no split return)', () => {
+  const PLATFORM = '2088101126765726';
+  const GUIDE = '2088101126708402';
+
+  it('moves every fen once; a split return is refused before anything is recorded', async () => {
+    const sandbox = createAlipaySandbox({ appId: APP_ID, appPublicKey: APP_PUBLIC_KEY });
+    // Certificate mode: Alipay pays transfers only to apps that sign with a certificate.
+    const provider = alipay({
+      appId: APP_ID,
+      privateKey: APP_PRIVATE_KEY,
+      ...sandbox.certificates(),
+      endpoint: sandbox.baseUrl,
+      fetch: sandbox.fetch,
+    });
+    const store = new MemoryOrderStore();
+    const events: string[] = [];
+    const payments = createPayments({
+      providers: [provider],
+      store,
+      notifyUrl: 'https://market.example/webhooks/alipay',
+      movementNotifyUrl: 'https://market.example/webhooks/alipay/movements',
+    });
+    for (const name of ['split.succeeded', 'split.returned', 'transfer.succeeded', 'order.refunded'] as const) {
+      payments.on(name, () => void events.push(name));
+    }
+    // Settlements and transfers wait for the test, as Alipay's asynchronous ones do.
+    sandbox.holdMoneyMovement({ settlements: true, transfers: true });
+    await provider.bindRoyaltyRelation({
+      requestId: 'bind0001',
+      receivers: [{ account: PLATFORM }, { account: GUIDE }],
+    });
+
+    // 1. A buyer pays 100.00 for an order the marketplace will split.
+    const { order, action } = await payments.createPayment({
+      provider: 'alipay',
+      method: 'qr',
+      amount: 10_000,
+      subject: '旅游订单',
+      split: true,
+    });
+    sandbox.open(action);
+    await payments.handleNotification('alipay', sandbox.pay(order.id));
+
+    // 2. Split: 10.00 to the platform, 8.00 to the guide; Alipay's settle message names the split
+    //    and the trade (trade_no), not the order: it applies at once.
+    const split = await payments.split(order.id, {
+      splitId: 'split0001',
+      receivers: [
+        { type: 'merchant', account: PLATFORM, amount: 1000, description: '平台佣金' },
+        { type: 'personal', account: GUIDE, amount: 800, description: '导游分成' },
+      ],
+    });
+    expect(split.status).toBe('pending');
+    const settled = await payments.handleMovementNotification(
+      'alipay',
+      sandbox.finishSettlement(order.id, 'split0001'),
+    );
+    expect(settled).toMatchObject({ ok: true, outcome: 'applied' });
+    expect(await payments.getSplit(order.id, 'split0001')).toMatchObject({ status: 'succeeded', amount: 1800 });
+
+    // 3. A partial refund from what was not split; more than that is refused before anything is sent.
+    const { refund } = await payments.refund(order.id, { refundId: 'refund0001', amount: 3000 });
+    expect(refund.status).toBe('succeeded');
+    await expect(payments.refund(order.id, { refundId: 'refund0002', amount: 6000 })).rejects.toMatchObject({
+      code: 'refund_exceeds_unsplit',
+    });
+
+    // 4. Alipay has no split return (分账回退): a typed refusal, and nothing recorded or sent.
+    const refused = await payments
+      .returnSplit(order.id, {
+        splitId: 'split0001',
+        returnId: 'return0001',
+        account: PLATFORM,
+        amount: 300,
+        description: '佣金退回',
+      })
+      .catch((error: unknown) => error);
+    expect(UnsupportedOperationError.isInstance(refused)).toBe(true);
+    expect((await payments.getSplit(order.id, 'split0001')).returns).toEqual([]);
+
+    // 5. A payout to a user, which Alipay finishes later.
+    const payout = await payments.transfer({
+      provider: 'alipay',
+      transferId: 'payout0001',
+      amount: 500,
+      payee: { type: 'loginId', account: 'guide@example.com', name: '王导游' },
+      remark: '奖励',
+    });
+    expect(payout.status).toBe('processing');
+    const paid = await payments.handleMovementNotification('alipay', sandbox.finishTransfer('payout0001'));
+    expect(paid).toMatchObject({ ok: true, outcome: 'applied' });
+    expect(await payments.getTransfer('payout0001')).toMatchObject({ status: 'succeeded', amount: 500 });
+
+    expect(await store.get(order.id)).toMatchObject({ status: 'partially_refunded', refundedAmount: 3000 });
+    expect(events.sort()).toEqual(['order.refunded', 'split.succeeded', 'transfer.succeeded']);
   });
 });

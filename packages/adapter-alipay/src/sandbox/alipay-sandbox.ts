@@ -142,7 +142,8 @@ export interface AlipaySandbox extends WalletSandbox<AlipaySandboxTrade> {
   holdMoneyMovement(hold: { settlements?: boolean | undefined; transfers?: boolean | undefined }): void;
   /**
    * Finishes a held settlement (each receiver succeeds, or fails when its account is in `fail`)
-   * and returns the signed `alipay.trade.order.settle.notify` message.
+   * and returns the signed `alipay.trade.order.settle.notify` message. A settlement already
+   * finished is reported as it stands; failing a receiver already settled is a `ValidationError`.
    */
   finishSettlement(
     orderId: string,
@@ -370,7 +371,15 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       if (!settlement)
         throw new ValidationError('splitId', `the Alipay sandbox has no settlement ${splitId} of ${orderId}`);
       for (const detail of settlement.details) {
-        if (detail.state !== 'PROCESSING') continue;
+        if (detail.state !== 'PROCESSING') {
+          if (finish.fail?.includes(detail.transIn)) {
+            throw new ValidationError(
+              'fail',
+              `${detail.transIn} is ${detail.state} in settlement ${splitId} at the Alipay sandbox: it cannot fail now`,
+            );
+          }
+          continue;
+        }
         if (finish.fail?.includes(detail.transIn)) {
           detail.state = 'FAIL';
           detail.errorCode = 'TXN_RESULT_ACCOUNT_STATUS_NOT_VALID';

@@ -2,7 +2,8 @@
  * The money movement conformance suite: splits, split returns and transfers of an adapter, driven
  * through the payments facade against the adapter's sandbox. Every report must be verified and
  * bound to the split or transfer it is about; a wallet that does not know a split or transfer
- * answers `not_found`, so the reconciler can send it again.
+ * answers `not_found`, so the reconciler can send it again; payee and receiver names (personal
+ * data) never reach a hook, an error, an event or the stored order.
  *
  * @packageDocumentation
  */
@@ -17,9 +18,11 @@ import type {
 import {
   type CreatePaymentInput,
   createPayments,
+  createReconciler,
   MemoryOrderStore,
   type Payments,
   ProviderApiError,
+  UnsupportedOperationError,
 } from '@hutong/core';
 import type { PaymentProvider } from '@hutong/core/provider-utils';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +45,12 @@ export interface MovementUnderTest {
    * notification (`sandbox.open(action); return sandbox.pay(orderId)` for a `WalletSandbox`).
    */
   pay(orderId: string, action: NextAction | PosAction): NotificationInput;
+  /**
+   * Everything the provider's hooks (`onRequest`, `onResponse`, `onError`) were given so far, as
+   * text (`JSON.stringify` of each call's arguments). With it, the suite checks that no payee or
+   * receiver name ever reaches a hook.
+   */
+  hooked?: (() => readonly string[]) | undefined;
 }
 
 /**
@@ -74,21 +83,30 @@ export interface MovementConformanceSuite {
   createInput?: Partial<CreatePaymentInput> | undefined;
   /** Notification URL given to the provider. Default `https://merchant.example/notify`. */
   notifyUrl?: string | undefined;
+  /**
+   * Receivers with their names, for the case that checks names never leak (default
+   * {@link MovementConformanceSuite.receivers}): one or two the sandbox accepts, at most 900 fen.
+   */
+  namedReceivers?: readonly SplitReceiverRequest[] | undefined;
+  /** Options of every transfer only this provider understands (WeChat Pay's scene id and reports). */
+  transferOptions?: Record<string, unknown> | undefined;
 }
 
 interface MovementContext extends MovementUnderTest {
   payments: Payments;
+  store: MemoryOrderStore;
 }
 
 async function context(suite: MovementConformanceSuite): Promise<MovementContext> {
   const under = await suite.setup();
+  const store = new MemoryOrderStore();
   const payments = createPayments({
     providers: [under.provider],
-    store: new MemoryOrderStore(),
+    store,
     notifyUrl: suite.notifyUrl ?? 'https://merchant.example/notify',
     movementNotifyUrl: `${suite.notifyUrl ?? 'https://merchant.example/notify'}/movements`,
   });
-  return { ...under, payments };
+  return { ...under, payments, store };
 }
 
 async function paidSplitOrder(suite: MovementConformanceSuite, c: MovementContext): Promise<Order> {
@@ -160,20 +178,27 @@ function splitCases(suite: MovementConformanceSuite): ConformanceCase[] {
       },
     },
     {
-      name: 'returns part of a settled split and reports the return, bound to it',
+      name: 'returns part of a settled split and reports the return, bound to it (or, without returns, refuses before recording)',
       async run() {
         const c = await context(suite);
         const order = await paidSplitOrder(suite, c);
         await c.payments.split(order.id, input);
         await c.payments.handleMovementNotification(c.provider.id, c.movements.settleSplit(order.id, input.splitId));
         const receiver = suite.receivers[0] as SplitReceiverRequest;
-        const returned = await c.payments.returnSplit(order.id, {
+        const asked = {
           splitId: input.splitId,
           returnId: 'confReturn001',
           account: receiver.account,
           amount: 1,
           description: 'conformance return',
-        });
+        };
+        if (typeof c.provider.returnSplit !== 'function') {
+          const refused = await rejection(() => c.payments.returnSplit(order.id, asked));
+          expect(UnsupportedOperationError.isInstance(refused)).toBe(true);
+          expect((await c.payments.getSplit(order.id, input.splitId)).returns).toEqual([]);
+          return;
+        }
+        const returned = await c.payments.returnSplit(order.id, asked);
         expect(returned).toMatchObject({ id: 'confReturn001', amount: 1 });
         if (returned.status === 'pending') {
           const result = await c.payments.handleMovementNotification(
@@ -211,6 +236,7 @@ function transferCases(suite: MovementConformanceSuite): ConformanceCase[] {
     amount: 733,
     payee: suite.payee,
     remark: 'conformance',
+    ...(suite.transferOptions === undefined ? {} : { providerOptions: suite.transferOptions }),
   });
   return [
     {
@@ -273,6 +299,124 @@ function transferCases(suite: MovementConformanceSuite): ConformanceCase[] {
   ];
 }
 
+/** Every event of the facade a listener can take, payments' and money movement's. */
+const EVENT_TYPES = [
+  'order.created',
+  'order.pending',
+  'order.paid',
+  'order.refunded',
+  'order.closed',
+  'order.failed',
+  'order.anomaly',
+  'refund.failed',
+  'split.succeeded',
+  'split.failed',
+  'split.closed',
+  'split.returned',
+  'split.return_failed',
+  'transfer.pending_confirmation',
+  'transfer.succeeded',
+  'transfer.failed',
+  'transfer.cancelled',
+] as const;
+
+/** An error as a log would show it: its text, its fields, its stack and its causes. */
+function asLogged(error: unknown, depth = 0): string {
+  if (!(error instanceof Error) || depth > 4) return `${String(error)} ${JSON.stringify(error) ?? ''}`;
+  return [String(error), JSON.stringify(error), error.stack ?? '', asLogged(error.cause, depth + 1)].join('\n');
+}
+
+/**
+ * The ways a name shows in logged text: as it is, percent-encoded (a form body, Alipay's
+ * `biz_content`) in either case of hex, and as JSON `\\u` escapes.
+ */
+function spellings(name: string): string[] {
+  const percent = encodeURIComponent(name);
+  const escaped = [...name].map((ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`).join('');
+  return [...new Set([name, percent, percent.toLowerCase(), escaped, escaped.toUpperCase().replaceAll('\\U', '\\u')])];
+}
+
+async function rejection(run: () => Promise<unknown>): Promise<unknown> {
+  return run().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/** The payee and receiver names the privacy case sends: the suite's, or made-up ones. */
+const PAYEE_NAME = '隐私测试';
+const OTHER_NAME = '别的名字';
+
+function privacyCase(suite: MovementConformanceSuite, provider: PaymentProvider): ConformanceCase {
+  return {
+    name: 'keeps payee and receiver names out of hooks, errors, events and the order; a transfer keeps its payee name only to send it again',
+    async run() {
+      const c = await context(suite);
+      const seen: string[] = [];
+      for (const type of EVENT_TYPES) c.payments.on(type, (payload) => void seen.push(JSON.stringify(payload)));
+      c.payments.on('notification.rejected', ({ error }) => void seen.push(asLogged(error)));
+      const errors: unknown[] = [];
+      const receivers = suite.namedReceivers ?? suite.receivers;
+      const names = receivers.flatMap((r) => (r.name === undefined ? [] : [r.name]));
+      if (provider.capabilities.split) {
+        const order = await paidSplitOrder(suite, c);
+        const input = { splitId: 'confPrivSplit', receivers };
+        await c.payments.split(order.id, input);
+        seen.push(JSON.stringify(await c.payments.getOrder(order.id)));
+        const settled = await c.payments.handleMovementNotification(
+          c.provider.id,
+          c.movements.settleSplit(order.id, input.splitId),
+        );
+        seen.push(JSON.stringify(settled));
+        // The same split id with other receivers, a name among them: refused without naming anyone.
+        const [first, ...rest] = receivers as [SplitReceiverRequest, ...SplitReceiverRequest[]];
+        const other = { ...first, amount: first.amount + 1, name: OTHER_NAME };
+        errors.push(await rejection(() => c.payments.split(order.id, { ...input, receivers: [other, ...rest] })));
+        // The order as stored holds no receiver's name.
+        seen.push(JSON.stringify(await c.store.get(order.id)));
+      }
+      if (provider.capabilities.transfer) {
+        const payee = { ...suite.payee, name: suite.payee.name ?? PAYEE_NAME };
+        names.push(payee.name);
+        const input = {
+          provider: c.provider.id,
+          transferId: 'confPrivXfer1',
+          amount: 733,
+          payee,
+          remark: 'conformance',
+          ...(suite.transferOptions === undefined ? {} : { providerOptions: suite.transferOptions }),
+        };
+        await c.payments.transfer(input);
+        // The same id for another payee name: refused without naming either.
+        errors.push(await rejection(() => c.payments.transfer({ ...input, payee: { ...payee, name: OTHER_NAME } })));
+        const genuine = c.movements.completeTransfer('confPrivXfer1');
+        const forged = await c.payments.handleMovementNotification(c.provider.id, c.movements.forge(genuine));
+        errors.push(forged.ok ? undefined : forged.error);
+        seen.push(JSON.stringify(await c.payments.handleMovementNotification(c.provider.id, genuine)));
+        // A second payout the wallet fails, read by the reconciler: its events show no name either.
+        await c.payments.transfer({ ...input, transferId: 'confPrivXfer2' });
+        c.movements.failTransfer('confPrivXfer2');
+        const later = new Date(Date.now() + 3_600_000);
+        await createReconciler({
+          payments: c.payments,
+          store: c.store,
+          now: () => later,
+          onEvent: (event) => void seen.push(JSON.stringify(event)),
+        }).runOnce();
+        expect((await c.payments.getTransfer('confPrivXfer2')).status).toBe('failed');
+        // Kept on the stored transfer, so that a request lost in a crash is sent again as it was.
+        expect((await c.store.transfers.get('confPrivXfer1'))?.payee.name).toBe(payee.name);
+      }
+      expect(seen.length).toBeGreaterThan(0);
+      expect(errors.filter((error) => error !== undefined).length).toBeGreaterThan(0);
+      const shown = [...seen, ...errors.map((error) => asLogged(error)), ...(c.hooked?.() ?? [])].join('\n');
+      if (c.hooked) expect(c.hooked().length).toBeGreaterThan(0);
+      for (const name of [...names, OTHER_NAME])
+        expect(spellings(name).filter((form) => shown.includes(form))).toEqual([]);
+    },
+  };
+}
+
 /**
  * Every case of the suite for one adapter, as plain functions (each rejects when the adapter
  * breaks the rule it names): the declaration case always, the split cases with
@@ -292,12 +436,10 @@ export async function movementConformanceCases(suite: MovementConformanceSuite):
         const has = (name: keyof PaymentProvider) => typeof provider[name] === 'function';
         const split = provider.capabilities.split === true;
         const transfer = provider.capabilities.transfer === true;
-        expect([has('split'), has('querySplit'), has('returnSplit'), has('queryReturn')]).toEqual([
-          split,
-          split,
-          split,
-          split,
-        ]);
+        expect([has('split'), has('querySplit')]).toEqual([split, split]);
+        // Returns are a wallet's own (WeChat Pay has them, Alipay not): both or neither, with splits only.
+        expect(has('queryReturn')).toBe(has('returnSplit'));
+        if (!split) expect(has('returnSplit')).toBe(false);
         expect([has('transfer'), has('queryTransfer')]).toEqual([transfer, transfer]);
         expect(has('verifyMovementNotification')).toBe(split || transfer);
       },
@@ -305,6 +447,7 @@ export async function movementConformanceCases(suite: MovementConformanceSuite):
   ];
   if (provider.capabilities.split) cases.push(...splitCases(suite));
   if (provider.capabilities.transfer) cases.push(...transferCases(suite));
+  if (provider.capabilities.split || provider.capabilities.transfer) cases.push(privacyCase(suite, provider));
   return cases;
 }
 

@@ -1,6 +1,7 @@
 /**
- * The split part of the `OrderStore` contract: an order's splits are stored exactly, and
- * `listOrders({ hasPendingSplits })` finds the orders with a pending split or split return.
+ * The split part of the `OrderStore` contract: an order's splits are stored exactly,
+ * `listOrders({ hasPendingSplits })` finds the orders with a pending split or split return, and
+ * `findOrdersBySplit`, when the store offers it, finds the orders of a split id.
  *
  * @packageDocumentation
  */
@@ -60,9 +61,10 @@ function split(id: string, status: Split['status'], returnStatus?: 'pending' | '
   };
 }
 
-function paidOrder(id: string, splits: Split[] | undefined, second: number): Order {
+function paidOrder(id: string, splits: Split[] | undefined, second: number, provider = 'fake'): Order {
   return sampleOrder({
     id,
+    provider,
     status: 'paid',
     paidAmount: 1999,
     providerTransactionId: `txn${id}`,
@@ -73,8 +75,9 @@ function paidOrder(id: string, splits: Split[] | undefined, second: number): Ord
 
 /**
  * Registers vitest tests for the split part of an {@link OrderStore}: splits round-trip exactly,
- * and `hasPendingSplits` matches an order with a `pending` split or a `pending` split return,
- * combined with the other filters.
+ * `hasPendingSplits` matches an order with a `pending` split or a `pending` split return,
+ * combined with the other filters, and `findOrdersBySplit` (checked when the store has it) finds
+ * exactly the orders of a provider with a split id, splits added by an update included.
  *
  * @example
  * ```ts
@@ -109,6 +112,43 @@ export function runSplitOrderStoreTests(options: SplitOrderStoreTestOptions): vo
       const settled = paidOrder('splitStore0011', [split('split0011', 'succeeded')], 5);
       expect(await store.update({ ...settled, version: 2 }, 1)).toBe(true);
       expect(await ids(true)).toEqual(['splitStore0012']);
+    });
+
+    it('findOrdersBySplit (when the store has it) finds the orders of a provider with a split id, and no others', async () => {
+      const store = await options.createStore();
+      if (store.findOrdersBySplit === undefined) {
+        // Optional: a store without it leaves a message naming no order to the reconciler.
+        expect(store.findOrdersBySplit).toBeUndefined();
+        return;
+      }
+      const find = async (provider: string, splitId: string) =>
+        (await store.findOrdersBySplit?.(provider, splitId))?.map((o) => o.id).sort();
+      // Two shops of one provider reuse a split id; another provider's order has it too.
+      await store.create(paidOrder('splitStore0021', [split('split0021', 'pending')], 1));
+      await store.create(paidOrder('splitStore0022', [split('split0021', 'succeeded')], 2));
+      await store.create(paidOrder('splitStore0023', [split('split0021', 'pending')], 3, 'other'));
+      await store.create(paidOrder('splitStore0024', [split('splitX0024', 'pending')], 4));
+      await store.create(paidOrder('splitStore0025', undefined, 5));
+      expect(await find('fake', 'split0021')).toEqual(['splitStore0021', 'splitStore0022']);
+      expect(await find('other', 'split0021')).toEqual(['splitStore0023']);
+      // Ids match exactly: no pattern, no prefix, no case folding.
+      for (const near of ['split_0024', 'split%', 'splitx0024', 'splitX002', 'split9999']) {
+        expect(await find('fake', near)).toEqual([]);
+      }
+      // A split added by an update is found, with the order as it now stands; the earlier one still is.
+      const before = (await store.get('splitStore0024')) as Order;
+      const next = {
+        ...before,
+        splits: [...(before.splits ?? []), split('split0026', 'pending')],
+        version: before.version + 1,
+      };
+      expect(await store.update(next, before.version)).toBe(true);
+      expect(await store.findOrdersBySplit('fake', 'split0026')).toEqual([next]);
+      expect(await find('fake', 'splitX0024')).toEqual(['splitStore0024']);
+      // An update that lost the compare-and-set indexes nothing.
+      const lost = { ...next, splits: [...(next.splits ?? []), split('split0027', 'pending')] };
+      expect(await store.update(lost, before.version)).toBe(false);
+      expect(await find('fake', 'split0027')).toEqual([]);
     });
   });
 }

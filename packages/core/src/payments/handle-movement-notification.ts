@@ -1,7 +1,8 @@
 /**
  * `payments.handleMovementNotification`: verifies a wallet's notification about a split, a split
- * return or a transfer, binds it to the record it is about (its order or transfer, split, receivers,
- * return and amounts: a mismatch is refused and changes nothing), applies it atomically and returns
+ * return or a transfer, finds the order of a split report that names none (by its split id and
+ * trade, through `store.findOrdersBySplit`), binds it to the record it is about (its order or
+ * transfer, trade, split, receivers, return and amounts: a mismatch is refused and changes nothing), applies it atomically and returns
  * the exact reply the wallet expects, as `handleNotification` does for payments. Never throws.
  *
  * @packageDocumentation
@@ -12,6 +13,7 @@ import { redactTransfer } from '../transfer-state-machine.js';
 import { type NotificationInput, toNotificationRequest } from '../webhook-request.js';
 import { applyEvent } from './apply-event.js';
 import { bindMovementAccount } from './movement-merchant.js';
+import { withSplitOrder } from './movement-split-order.js';
 import type { AcceptedMovementNotification, HandleMovementNotificationResult } from './movement-types.js';
 import { notificationFailureReply } from './notification-failure-reply.js';
 import type { PaymentsContext } from './payments-context.js';
@@ -55,8 +57,10 @@ export async function handleMovementNotification(
       throw new UnsupportedOperationError(provider.id, 'split or transfer notifications');
     }
     const request = toNotificationRequest(input);
-    const { event, account } = await provider.verifyMovementNotification(request);
-    await bindMovementAccount(context, provider, event, account);
+    const verified = await provider.verifyMovementNotification(request);
+    // A split report naming no order (WeChat Pay's, Alipay's) is found by its split and trade.
+    const event = await withSplitOrder(context, provider, verified.event);
+    await bindMovementAccount(context, provider, event, verified.account);
     const applied = await apply(context, provider, event);
     return { ok: true, event, ...applied, response: provider.acknowledgeNotification({ accepted: true }) };
   } catch (error) {

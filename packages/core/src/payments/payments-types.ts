@@ -466,7 +466,11 @@ export interface Payments<P extends AnyProvider = any, K extends string = string
    * it pending for the reconciler. Both are thrown.
    */
   split(orderId: string, input: SplitInput): Promise<Split>;
-  /** Takes back part of what one receiver got from a split (分账回退), recorded by `returnId` and sent once. */
+  /**
+   * Takes back part of what one receiver got from a split (分账回退), recorded by `returnId` and
+   * sent once. A wallet without split returns (Alipay) is an `UnsupportedOperationError` before
+   * anything is recorded.
+   */
   returnSplit(orderId: string, input: SplitReturnInput): Promise<SplitReturn>;
   /** The split as stored on its order; throws `MovementNotFoundError` (`split_not_found`). */
   getSplit(orderId: string, splitId: string): Promise<Split>;

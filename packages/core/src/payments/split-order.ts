@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { MovementNotFoundError } from '../errors.js';
+import { MovementNotFoundError, UnsupportedOperationError } from '../errors.js';
 import { assertAmount } from '../money.js';
 import type { Split, SplitReturn } from '../money-movement.js';
 import type { Order } from '../order.js';
@@ -80,7 +80,8 @@ export async function splitOrder(context: PaymentsContext, orderId: string, inpu
 
 /**
  * Takes back part of what one receiver got from a split (分账回退), recorded by `returnId` first
- * and sent once; the same id again returns the same return.
+ * and sent once; the same id again returns the same return. A provider without split returns is
+ * an `UnsupportedOperationError` before anything is recorded.
  */
 export async function returnSplit(
   context: PaymentsContext,
@@ -93,6 +94,9 @@ export async function returnSplit(
   const order = await getOrder(context, orderId);
   const provider = providerById(context, order.provider);
   requireCapability(provider, 'split');
+  // A wallet without split returns (Alipay takes royalty back only within a refund) is refused
+  // before the return is recorded: a return that can never be sent would stay pending for ever.
+  if (typeof provider.returnSplit !== 'function') throw new UnsupportedOperationError(provider.id, 'returnSplit');
   await movementMerchant(context, provider, order.merchant);
   const requested = await applyEvent(
     context,

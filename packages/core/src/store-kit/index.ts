@@ -29,6 +29,7 @@ export {
   type ListOrdersQuery,
   type ListTransfersQuery,
   MAX_LIST_LIMIT,
+  MAX_SPLIT_ORDERS,
   type NormalizedListOrdersQuery,
   normalizeListOrdersQuery,
   type OrderListPosition,

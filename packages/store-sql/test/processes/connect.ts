@@ -22,3 +22,19 @@ export function connect(target: string, connections = 4): Kysely<unknown> {
   }
   throw new Error(`unknown database target ${target}`);
 }
+
+/** Events of the outbox under `tablePrefix` that consumer `group` has not acknowledged. */
+export async function countOpenEvents(db: Kysely<unknown>, tablePrefix: string, group = 'default'): Promise<number> {
+  const tables = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  const events = await tables
+    .selectFrom(`${tablePrefix}outbox`)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  const acked = await tables
+    .selectFrom(`${tablePrefix}outbox_claims`)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('group_name', '=', group)
+    .where('acked_at', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(events.n) - Number(acked.n);
+}

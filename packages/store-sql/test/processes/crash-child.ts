@@ -8,7 +8,7 @@
 import { createPayments } from '../../../core/src/index.js';
 import { createFakeProvider } from '../../../core/src/testing/index.js';
 import { createSqlStore } from '../../src/index.js';
-import { connect } from './connect.js';
+import { connect, countOpenEvents } from './connect.js';
 
 const [mode, target, tablePrefix, orderId] = process.argv.slice(2);
 if (!mode || !target || !tablePrefix || !orderId) throw new Error('usage: crash-child.ts MODE TARGET PREFIX ORDER_ID');
@@ -66,14 +66,6 @@ if (mode === 'pay') {
 }
 
 /** Events the default group has not acknowledged. */
-async function countOpen(): Promise<number> {
-  const tables = db as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>;
-  const events = await tables.selectFrom(`${tablePrefix}outbox`).select('seq').execute();
-  const acked = await tables
-    .selectFrom(`${tablePrefix}outbox_claims`)
-    .select('event_seq')
-    .where('group_name', '=', 'default')
-    .where('acked_at', 'is not', null)
-    .execute();
-  return events.length - acked.length;
+function countOpen(): Promise<number> {
+  return countOpenEvents(db, tablePrefix as string);
 }

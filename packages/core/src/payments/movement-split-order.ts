@@ -1,0 +1,43 @@
+/**
+ * Finding the order of a split report that does not name it: WeChat Pay's and Alipay's
+ * profit-sharing messages name the split (`out_order_no`, `out_request_no`) and the wallet's trade
+ * (`transaction_id`, `trade_no`), not the order's `out_trade_no`. The store's `findOrdersBySplit`
+ * finds the orders with that split id; the one whose trade the message names is the order. The
+ * report is then bound and applied as any other (its receivers, amounts and sub-merchant), so a
+ * genuine message about another trade's split of the same id changes nothing.
+ *
+ * @packageDocumentation
+ */
+import { MovementNotFoundError, ValidationError } from '../errors.js';
+import type { MoneyMovementEvent } from '../money-movement.js';
+import type { PaymentsContext } from './payments-context.js';
+import type { AnyProvider } from './payments-types.js';
+
+/**
+ * The report with its `orderId` filled in when it named none. Throws `MovementNotFoundError`
+ * (`split_not_found`) when no order of this provider has the split with the trade it names, or
+ * when the store cannot look splits up (the reconciler then finishes the split), and
+ * `ValidationError` when a report naming no trade matches several orders.
+ */
+export async function withSplitOrder(
+  context: PaymentsContext,
+  provider: AnyProvider,
+  event: MoneyMovementEvent,
+): Promise<MoneyMovementEvent> {
+  if (event.type === 'transfer.status' || event.orderId !== '') return event;
+  const find = context.store.findOrdersBySplit;
+  if (typeof find !== 'function') throw new MovementNotFoundError('split', event.splitId);
+  const trade = event.providerTransactionId;
+  const candidates = (await find.call(context.store, provider.id, event.splitId)).filter(
+    (order) =>
+      order.provider === provider.id &&
+      order.splits?.some((split) => split.id === event.splitId) === true &&
+      (trade === undefined || order.providerTransactionId === trade),
+  );
+  const [order, ...others] = candidates;
+  if (!order) throw new MovementNotFoundError('split', event.splitId);
+  if (others.length > 0) {
+    throw new ValidationError('event.orderId', `names no order, and split ${event.splitId} is on several orders`);
+  }
+  return { ...event, orderId: order.id };
+}
