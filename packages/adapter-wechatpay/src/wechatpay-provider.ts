@@ -4,7 +4,8 @@
  * Method mapping: `qr` → `/v3/pay/transactions/native`; `jsapi` → `/jsapi` (official accounts and
  * mini programs); `h5` → `/h5`; `app` → `/app`; `pos` → `/v3/pay/transactions/codepay` (payment
  * code, closed by `.../reverse`). In partner mode (`mode: 'partner'`) the same under
- * `/v3/pay/partner/transactions/`, for the sub-merchant each call names. Profit sharing
+ * `/v3/pay/partner/transactions/`, for the sub-merchant each call names. Placing payments
+ * (`wechatpay-payments.ts`), refunds (`wechatpay-refunds.ts`), profit sharing
  * (`/v3/profitsharing/*`) and merchant transfers (`/v3/fund-app/mch-transfer/transfer-bills`) in
  * their own files.
  *
@@ -13,6 +14,7 @@
 import type { AppAction, JsapiAction, PosAction, QrAction, RedirectAction } from '@hutong/core';
 import type {
   CreatePaymentRequest,
+  CreatePaymentResult,
   MerchantAccount,
   PaymentProvider,
   ProviderCapabilities,
@@ -20,29 +22,24 @@ import type {
   ResumePaymentRequest,
   StatementLine,
 } from '@hutong/core/provider-utils';
-import { checkRefusal } from '@hutong/core/provider-utils';
 import { createWechatpayBills, type WechatpayBillRequest, type WechatpayStatementRequest } from './wechatpay-bills.js';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
 import type { WechatpayAppParams, WechatpayJsapiParams } from './wechatpay-client-signatures.js';
 import { verifyWechatpayMovementNotification } from './wechatpay-movement-notification.js';
 import { verifyWechatpayNotification, wechatpayAcknowledgement } from './wechatpay-notification.js';
 import { type WechatpayOAuth, type WechatpayProviderOAuthOptions, wechatpayProviderOAuth } from './wechatpay-oauth.js';
-import { resolveWechatpayOptions, WECHATPAY_HOSTS, type WechatpayOptions } from './wechatpay-options.js';
 import {
-  type WechatpaySubMerchant,
-  wechatpayMerchantBody,
-  wechatpaySubMerchant,
-  wechatpayTransactionPaths,
-} from './wechatpay-partner.js';
+  resolveWechatpayOptions,
+  WECHATPAY_HOSTS,
+  type WechatpayConfig,
+  type WechatpayOptions,
+} from './wechatpay-options.js';
+import { wechatpayMerchantBody, wechatpaySubMerchant, wechatpayTransactionPaths } from './wechatpay-partner.js';
 import { checkWechatpayPayment, type WechatpayPaymentOptions } from './wechatpay-payment-request.js';
 import { createWechatpayPayments, type WechatpayOperationContext } from './wechatpay-payments.js';
 import { createWechatpayProfitSharing, type WechatpayProfitSharing } from './wechatpay-profit-sharing.js';
-import {
-  readWechatpayRefund,
-  readWechatpayTransaction,
-  type WechatpayBill,
-  type WechatpayReplyContext,
-} from './wechatpay-replies.js';
+import { createWechatpayRefunds } from './wechatpay-refunds.js';
+import { readWechatpayTransaction, type WechatpayBill, type WechatpayReplyContext } from './wechatpay-replies.js';
 import { createWechatpayTransfers } from './wechatpay-transfers.js';
 
 /**
@@ -146,12 +143,50 @@ const CAPABILITIES = {
  */
 const PREPAY_REUSE_MS = 110 * 60 * 1000;
 
-const path = encodeURIComponent;
+/**
+ * Resumes a payment: a stored prepay id with life left is signed again (no call needed); otherwise
+ * the same order is placed again with the parameters it was first placed with.
+ */
+async function resume(
+  config: WechatpayConfig,
+  payments: ReturnType<typeof createWechatpayPayments>,
+  request: ResumePaymentRequest,
+): Promise<CreatePaymentResult> {
+  const sub = wechatpaySubMerchant(config, request.merchant);
+  const { appId } = checkWechatpayPayment(request, config.apps, sub);
+  const stored = request.order.providerData;
+  if (request.method === 'jsapi' || request.method === 'app') {
+    // A prepay id is valid for 2 hours: while it is, the buyer's step is signed again, no call needed.
+    const prepaidAt = stored.prepaidAt === undefined ? Number.NaN : Date.parse(stored.prepaidAt);
+    if (stored.prepayId && config.now().getTime() - prepaidAt < PREPAY_REUSE_MS) {
+      return { action: payments.signedAction(request.method, appId, stored.prepayId, sub) };
+    }
+  }
+  // Otherwise the same order is placed again with the parameters it was first placed with.
+  const options: WechatpayPaymentOptions = {};
+  if (stored.attach) options.attach = stored.attach;
+  if (stored.h5Type) options.h5Type = stored.h5Type as WechatpayPaymentOptions['h5Type'];
+  if (stored.buyerApp) options.buyerApp = stored.buyerApp as WechatpayPaymentOptions['buyerApp'];
+  return payments.place(request, appId, options, stored.clientIp ?? request.clientIp);
+}
 
-/** `GET /v3/refund/domestic/refunds/{out_refund_no}`, with `?sub_mchid=` in partner mode. */
-function refundQueryPath(refundId: string, sub: WechatpaySubMerchant | undefined): string {
-  const base = `/v3/refund/domestic/refunds/${path(refundId)}`;
-  return sub ? `${base}?sub_mchid=${sub.subMchId}` : base;
+/**
+ * WeChat's web OAuth under the provider's app id (its `mp` app id when configured by kind), with
+ * the provider's endpoint (a sandbox's OAuth pages on a sandbox), `fetch`, time limit and hooks.
+ */
+function providerOAuth(config: WechatpayConfig, oauthOptions: WechatpayProviderOAuthOptions): WechatpayOAuth {
+  return wechatpayProviderOAuth(
+    {
+      id: config.id,
+      appId: config.apps.byRole.mp ?? config.apps.default,
+      // A provider on a sandbox (any base URL but WeChat Pay's own) finds WeChat's OAuth pages there.
+      endpoint: Object.values(WECHATPAY_HOSTS).includes(config.baseUrl as never) ? 'production' : config.baseUrl,
+      fetch: config.fetch,
+      timeoutMs: config.timeoutMs,
+      hooks: config.hooks,
+    },
+    oauthOptions,
+  );
 }
 
 /**
@@ -178,7 +213,9 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
   };
 
   const context: WechatpayOperationContext = { id, config, client, replies };
-  const { place, signedAction, reversePayment } = createWechatpayPayments(context);
+  const payments = createWechatpayPayments(context);
+  const { place, reversePayment } = payments;
+  const { refund, queryRefund } = createWechatpayRefunds(context);
   const { tradeBill, downloadTradeBill, statement } = createWechatpayBills(context);
   const { split, querySplit, returnSplit, queryReturn, profitSharing } = createWechatpayProfitSharing(context);
   const { transfer, queryTransfer, cancelTransfer } = createWechatpayTransfers(context);
@@ -208,24 +245,7 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
       return place(request, appId, parsed, request.clientIp);
     },
 
-    async resumePayment(request: ResumePaymentRequest) {
-      const sub = wechatpaySubMerchant(config, request.merchant);
-      const { appId } = checkWechatpayPayment(request, config.apps, sub);
-      const stored = request.order.providerData;
-      if (request.method === 'jsapi' || request.method === 'app') {
-        // A prepay id is valid for 2 hours: while it is, the buyer's step is signed again, no call needed.
-        const prepaidAt = stored.prepaidAt === undefined ? Number.NaN : Date.parse(stored.prepaidAt);
-        if (stored.prepayId && config.now().getTime() - prepaidAt < PREPAY_REUSE_MS) {
-          return { action: signedAction(request.method, appId, stored.prepayId, sub) };
-        }
-      }
-      // Otherwise the same order is placed again with the parameters it was first placed with.
-      const options: WechatpayPaymentOptions = {};
-      if (stored.attach) options.attach = stored.attach;
-      if (stored.h5Type) options.h5Type = stored.h5Type as WechatpayPaymentOptions['h5Type'];
-      if (stored.buyerApp) options.buyerApp = stored.buyerApp as WechatpayPaymentOptions['buyerApp'];
-      return place(request, appId, options, stored.clientIp ?? request.clientIp);
-    },
+    resumePayment: (request: ResumePaymentRequest) => resume(config, payments, request),
 
     async queryPayment({ orderId, order, merchant }) {
       const sub = wechatpaySubMerchant(config, merchant);
@@ -252,42 +272,9 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
       });
     },
 
-    async refund({ orderId, order, refundId, amount, reason, merchant }) {
-      const sub = wechatpaySubMerchant(config, merchant);
-      const refundPath = refundQueryPath(refundId, sub);
-      const body: Record<string, unknown> = {
-        ...(sub ? { sub_mchid: sub.subMchId } : {}),
-        out_trade_no: orderId,
-        out_refund_no: refundId,
-        amount: { refund: amount, total: order.amount, currency: 'CNY' },
-      };
-      if (reason) body.reason = reason;
-      if (order.notifyUrl) body.notify_url = order.notifyUrl;
-      const expected = { orderId, transactionId: order.providerTransactionId };
-      let reply: unknown;
-      try {
-        // Idempotent by out_refund_no.
-        reply = await client.request({ method: 'POST', path: '/v3/refund/domestic/refunds', body, idempotent: true });
-      } catch (error) {
-        // A refusal names no refund, so it could be another request's (signed, inside the timestamp
-        // window): before it may mark this refund failed, ask WeChat Pay about this refund.
-        return checkRefusal(error, {
-          name: 'the refund query',
-          field: 'response.code',
-          run: async () => {
-            const known = await client.request({ method: 'GET', path: refundPath });
-            return readWechatpayRefund(replies, known, expected, refundId);
-          },
-        });
-      }
-      return readWechatpayRefund(replies, reply, expected, refundId);
-    },
+    refund,
 
-    async queryRefund({ orderId, order, refundId, merchant }) {
-      const sub = wechatpaySubMerchant(config, merchant);
-      const reply = await client.request({ method: 'GET', path: refundQueryPath(refundId, sub) });
-      return readWechatpayRefund(replies, reply, { orderId, transactionId: order.providerTransactionId }, refundId);
-    },
+    queryRefund,
 
     verifyNotification: (request) => verifyWechatpayNotification(request, notifications),
 
@@ -312,18 +299,6 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
 
     reversePayment,
 
-    oauth: (oauthOptions) =>
-      wechatpayProviderOAuth(
-        {
-          id,
-          appId: config.apps.byRole.mp ?? config.apps.default,
-          // A provider on a sandbox (any base URL but WeChat Pay's own) finds WeChat's OAuth pages there.
-          endpoint: Object.values(WECHATPAY_HOSTS).includes(config.baseUrl as never) ? 'production' : config.baseUrl,
-          fetch: config.fetch,
-          timeoutMs: config.timeoutMs,
-          hooks: config.hooks,
-        },
-        oauthOptions,
-      ),
+    oauth: (oauthOptions) => providerOAuth(config, oauthOptions),
   };
 }

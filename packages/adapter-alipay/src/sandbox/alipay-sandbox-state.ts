@@ -1,21 +1,27 @@
 /**
  * What the Alipay sandbox holds: its key pair and the app's public key, the trades and their
  * refunds, the auth codes its OAuth page issued, and the edits queued for its next replies; with
- * the few rules every route shares (a request's signature check, how a trade is created or found).
+ * the few rules every route shares (a request's signature check, how a trade is created or found:
+ * `alipay-sandbox-requests.ts`, `alipay-sandbox-trades.ts`, `alipay-sandbox-merchants.ts`).
  *
  * @packageDocumentation
  */
-import { generateKeyPairSync, type KeyObject, randomBytes, randomInt } from 'node:crypto';
-import { alipaySigningString, formatAlipayTime, verifyAlipayContent } from '@hutong/adapter-alipay/protocol';
-import {
-  type NormalizedProviderCode,
-  OrderNotFoundError,
-  ProviderApiError,
-  parseYuan,
-  ValidationError,
-} from '@hutong/core';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { loadRsaPublicKey } from '@hutong/core/provider-utils';
 import { createSandboxOutbox, type SandboxReplyTampering } from '@hutong/core/testing';
+import type { SandboxNode } from './alipay-sandbox-failures.js';
+import { alipaySandboxTradeNo, sandboxBuyerId } from './alipay-sandbox-ids.js';
+import { addAlipaySandboxMerchant, issueAlipaySandboxAppToken } from './alipay-sandbox-merchants.js';
+import { alipaySandboxOwnerOf, checkAlipaySandboxSignature } from './alipay-sandbox-requests.js';
+import {
+  alipaySandboxRefunded,
+  createAlipaySandboxTrade,
+  findAlipaySandboxTradeNo,
+  requireAlipaySandboxTrade,
+  requireAlipaySandboxTradeNo,
+} from './alipay-sandbox-trades.js';
+
+export { failure, NOT_EXIST, refusal, type SandboxNode } from './alipay-sandbox-failures.js';
 
 /** Options of `createAlipaySandbox`. */
 export interface AlipaySandboxOptions {
@@ -129,47 +135,8 @@ export interface AlipaySandboxTrade {
   royaltyFinished?: boolean | undefined;
 }
 
-/** A reply node or request body, as JSON. */
-export type SandboxNode = Record<string, unknown>;
-
 /** How a hostile test alters the next reply (see `hostile.tamperNextReply`): core's `SandboxReplyTampering`. */
 export type AlipayReplyTamper = SandboxReplyTampering;
-
-/** A gateway failure node. */
-export function failure(code: string, msg: string, subCode: string, subMsg: string): SandboxNode {
-  return { code, msg, sub_code: subCode, sub_msg: subMsg };
-}
-
-/** `ACQ.TRADE_NOT_EXIST`, Alipay's answer about a trade it has not seen. */
-export const NOT_EXIST = failure('40004', 'Business Failed', 'ACQ.TRADE_NOT_EXIST', '交易不存在');
-
-/** A cashier refusal as a hutong error, with Alipay's `sub_code`. */
-export function refusal(node: SandboxNode): ProviderApiError {
-  const code = String(node.sub_code);
-  const normalizedCode: NormalizedProviderCode = code.includes('signature')
-    ? 'invalid_signature'
-    : code === 'ACQ.TRADE_HAS_SUCCESS'
-      ? 'already_paid'
-      : code === 'ACQ.TRADE_HAS_CLOSE'
-        ? 'closed'
-        : 'invalid_request';
-  return new ProviderApiError({
-    provider: 'alipay',
-    providerCode: code,
-    providerMessage: String(node.sub_msg),
-    normalizedCode,
-  });
-}
-
-/** The business parameters that bind a trade, in a stable order (payment-code fields aside). */
-function canonicalBiz(biz: SandboxNode): string {
-  const { auth_code: _authCode, scene: _scene, ...rest } = biz;
-  return JSON.stringify(
-    Object.keys(rest)
-      .sort()
-      .map((key) => [key, rest[key]]),
-  );
-}
 
 /** The state of one sandbox, shared by its routes, its signed messages and its hooks. */
 export type AlipaySandboxState = ReturnType<typeof createAlipaySandboxState>;
@@ -189,10 +156,7 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
   const now = options.now ?? (() => new Date());
   const trades = new Map<string, AlipaySandboxTrade>();
   let sequence = 0;
-
-  const newTradeNo = () =>
-    `${formatAlipayTime(now()).replace(/\D/g, '').slice(0, 8)}22001${String(++sequence).padStart(8, '0')}${randomInt(1e6)}`;
-
+  const newTradeNo = () => alipaySandboxTradeNo(now(), ++sequence);
   const merchants = new Map<string, AlipaySandboxMerchant>();
   const appTokens = new Map<string, AlipaySandboxAppToken>();
 
@@ -201,86 +165,7 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
    * live token, or Alipay's refusal of an unknown, revoked, replaced (over 10 minutes ago) or
    * expired token.
    */
-  function ownerOf(params: Record<string, string>): { owner: string | undefined } | { error: SandboxNode } {
-    const token = params.app_auth_token;
-    if (!token) return { owner: undefined };
-    const issued = appTokens.get(token);
-    const at = now().getTime();
-    if (!issued || issued.revoked || (issued.replacedAt !== undefined && at - issued.replacedAt > 10 * 60_000)) {
-      return {
-        error: failure('20001', 'Insufficient Token Permissions', 'aop.invalid-app-auth-token', '无效的应用授权令牌'),
-      };
-    }
-    if (issued.expiresAt <= at) {
-      return {
-        error: failure('20001', 'Insufficient Token Permissions', 'aop.app-auth-token-time-out', '应用授权令牌已过期'),
-      };
-    }
-    return { owner: issued.authAppId };
-  }
-
-  /** Alipay's checks of a signed request: the app, then its RSA2 signature; `undefined` when it passes. */
-  function checkSignature(params: Record<string, string>): SandboxNode | undefined {
-    if (params.app_id !== options.appId)
-      return failure('40002', 'Invalid Arguments', 'isv.invalid-app-id', '无效的AppID参数');
-    if (!params.sign) return failure('40001', 'Missing Required Arguments', 'isv.missing-signature', '缺少签名参数');
-    if (params.sign_type !== 'RSA2' || !verifyAlipayContent(alipaySigningString(params), params.sign, appKey)) {
-      return failure(
-        '40002',
-        'Invalid Arguments',
-        'isv.invalid-signature',
-        '验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配',
-      );
-    }
-    const acting = ownerOf(params);
-    if ('error' in acting) return acting.error;
-    return undefined;
-  }
-
-  /** A new trade, or the unpaid one with the same `out_trade_no` and business parameters. */
-  function createTrade(
-    biz: SandboxNode,
-    params: Record<string, string>,
-  ): { trade: AlipaySandboxTrade } | { error: SandboxNode } {
-    const outTradeNo = String(biz.out_trade_no ?? '');
-    const acting = ownerOf(params);
-    if ('error' in acting) return { error: acting.error };
-    const existing = trades.get(outTradeNo);
-    // The sandbox keys trades by out_trade_no alone: another merchant's number is refused.
-    if (existing && existing.owner !== acting.owner) {
-      return { error: failure('40004', 'Business Failed', 'ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改') };
-    }
-    if (existing) {
-      if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED') {
-        return { error: failure('40004', 'Business Failed', 'ACQ.TRADE_HAS_SUCCESS', '交易已被支付') };
-      }
-      if (existing.status === 'TRADE_CLOSED') {
-        return { error: failure('40004', 'Business Failed', 'ACQ.TRADE_HAS_CLOSE', '交易已经关闭') };
-      }
-      // The same out_trade_no may be paid again while unpaid, with the same business parameters only.
-      if (existing.bizContent !== canonicalBiz(biz)) {
-        return { error: failure('40004', 'Business Failed', 'ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改') };
-      }
-      return { trade: existing };
-    }
-    const trade: AlipaySandboxTrade = {
-      outTradeNo,
-      tradeNo: newTradeNo(),
-      amount: parseYuan(String(biz.total_amount), 'total_amount'),
-      subject: String(biz.subject ?? ''),
-      status: 'WAIT_BUYER_PAY',
-      notifyUrl: params.notify_url,
-      returnUrl: params.return_url,
-      buyerId: String(biz.buyer_id ?? biz.buyer_open_id ?? randomUserId()),
-      paidAt: undefined,
-      refunds: new Map(),
-      bizContent: canonicalBiz(biz),
-      owner: acting.owner,
-      royaltyFreeze: (biz.extend_params as SandboxNode | undefined)?.royalty_freeze === 'true',
-    };
-    trades.set(outTradeNo, trade);
-    return { trade };
-  }
+  const ownerOf = (params: Record<string, string>) => alipaySandboxOwnerOf({ appTokens, now }, params);
 
   return {
     appId: options.appId,
@@ -288,10 +173,7 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
     now,
     idScheme,
     /** The sandbox buyer's id, what its OAuth returns. */
-    buyerId:
-      idScheme === 'open_id'
-        ? `0${randomBytes(21).toString('base64url').replace(/[-_]/g, '0')}`
-        : `2088${String(randomInt(1e6)).padStart(6, '0')}${String(randomInt(1e6)).padStart(6, '0')}`,
+    buyerId: sandboxBuyerId(idScheme),
     /** The key the sandbox signs as Alipay with. */
     privateKey,
     /** The app's public key, which requests are checked with. */
@@ -305,8 +187,12 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
     /** Auth codes the OAuth page issued, and when; each exchanges once. */
     authCodes: new Map<string, { issuedAt: number; used: boolean }>(),
     outbox: createSandboxOutbox('alipay'),
-    checkSignature,
-    createTrade,
+    /** Alipay's checks of a signed request: the app, then its RSA2 signature; `undefined` when it passes. */
+    checkSignature: (params: Record<string, string>) =>
+      checkAlipaySandboxSignature({ appId: options.appId, appKey, ownerOf }, params),
+    /** A new trade, or the unpaid one with the same `out_trade_no` and business parameters. */
+    createTrade: (biz: SandboxNode, params: Record<string, string>) =>
+      createAlipaySandboxTrade({ trades, ownerOf, newTradeNo }, biz, params),
     ownerOf,
     /** Merchants that can authorise the app, by `auth_app_id`. */
     merchants,
@@ -329,66 +215,18 @@ export function createAlipaySandboxState(options: AlipaySandboxOptions) {
     /** Payer key of an owner. */
     payerKey: (owner: string | undefined) => owner ?? '',
     /** A new merchant. */
-    addMerchant(name?: string): AlipaySandboxMerchant {
-      const merchant: AlipaySandboxMerchant = {
-        authAppId: `2021${String(randomInt(1e6)).padStart(6, '0')}${String(randomInt(1e6)).padStart(6, '0')}`,
-        userId: randomUserId(),
-        name: name ?? `沙箱商户${merchants.size + 1}`,
-      };
-      merchants.set(merchant.authAppId, merchant);
-      return merchant;
-    },
+    addMerchant: (name?: string) => addAlipaySandboxMerchant(merchants, name),
     /** A fresh token pair for a merchant. */
-    issueAppToken(authAppId: string): { token: string; issued: AlipaySandboxAppToken } {
-      const stamp = formatAlipayTime(now()).replace(/\D/g, '').slice(0, 6);
-      const token = `${stamp}BB${randomBytes(15).toString('hex')}X${randomInt(10)}`;
-      const at = now().getTime();
-      const issued: AlipaySandboxAppToken = {
-        authAppId,
-        refreshToken: `${stamp}BB${randomBytes(15).toString('hex')}R${randomInt(10)}`,
-        expiresAt: at + 31_536_000_000,
-        refreshExpiresAt: at + 32_140_800_000,
-        revoked: false,
-        replacedAt: undefined,
-      };
-      appTokens.set(token, issued);
-      return { token, issued };
-    },
-
+    issueAppToken: (authAppId: string) => issueAlipaySandboxAppToken({ appTokens, now }, authAppId),
     /** What the trade's refunds add up to, in fen. */
-    refunded(trade: AlipaySandboxTrade): number {
-      let total = 0;
-      for (const amount of trade.refunds.values()) total += amount;
-      return total;
-    },
-
+    refunded: alipaySandboxRefunded,
     markPaid(trade: AlipaySandboxTrade): void {
       trade.status = 'TRADE_SUCCESS';
       trade.paidAt = now();
     },
-
-    requireTrade(orderId: string): AlipaySandboxTrade {
-      const trade = trades.get(orderId);
-      if (!trade) throw new OrderNotFoundError(orderId);
-      return trade;
-    },
-
+    requireTrade: (orderId: string) => requireAlipaySandboxTrade(trades, orderId),
     /** The trade the gateway created under Alipay trade number `tradeNo` (a scanned QR, a JSAPI `tradeNO`). */
-    findTradeNo(tradeNo: string): AlipaySandboxTrade | undefined {
-      for (const trade of trades.values()) if (trade.tradeNo === tradeNo) return trade;
-      return undefined;
-    },
-
-    requireTradeNo(tradeNo: string, field: string): AlipaySandboxTrade {
-      for (const trade of trades.values()) if (trade.tradeNo === tradeNo) return trade;
-      throw new ValidationError(field, `names no trade of the Alipay sandbox (${tradeNo})`);
-    },
+    findTradeNo: (tradeNo: string) => findAlipaySandboxTradeNo(trades, tradeNo),
+    requireTradeNo: (tradeNo: string, field: string) => requireAlipaySandboxTradeNo(trades, tradeNo, field),
   };
-}
-
-/** A `2088...` user id for a buyer the request did not name. */
-function randomUserId(): string {
-  return `2088${String(randomInt(2 ** 40))
-    .padStart(12, '0')
-    .slice(0, 12)}`;
 }

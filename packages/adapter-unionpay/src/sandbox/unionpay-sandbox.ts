@@ -4,12 +4,13 @@
  * certificate (and its `certId`), keeps transactions, answers consume, QR, app, refund, undo and
  * query with signed raw `k=v&...` replies, renders `frontTransReq.do` as a cashier page where a
  * buyer (a test, or the demo) pays, and posts signed form notifications to `backUrl`. This file
- * wires the state (`-state`), the endpoints (`-routes`) and the hostile hooks (`-hostile`) into the
- * {@link WalletSandbox} API.
+ * wires the state (`-state`), the endpoints (`-routes`, served by `-fetch`), the buyer's and
+ * UnionPay's events (`-events`), sub-merchants (`-merchants`), the reply edits (`-tampering`) and
+ * the hostile hooks (`-hostile`) into the {@link WalletSandbox} API.
  *
  * @packageDocumentation
  */
-import { type NotificationInput, ProviderApiError, ValidationError } from '@hutong/core';
+import type { NotificationInput } from '@hutong/core';
 import {
   type SandboxPayOptions,
   type SandboxSettleRefundOptions,
@@ -17,22 +18,26 @@ import {
   type WalletSandbox,
   type WalletSandboxServer,
 } from '@hutong/core/testing';
-import { createUnionpaySandboxHostileHooks, type UnionpaySandboxHostileHooks } from './unionpay-sandbox-hostile.js';
 import {
-  checkUnionpaySandboxRequest,
-  createUnionpaySandboxTransaction,
-  handleUnionpaySandboxRequest,
-  type UnionpaySandboxRouteHooks,
-} from './unionpay-sandbox-routes.js';
+  endUnionpaySandboxConsume,
+  openUnionpaySandboxAction,
+  payUnionpaySandbox,
+  settleUnionpaySandboxRefund,
+  unionpaySandboxFrontReturn,
+} from './unionpay-sandbox-events.js';
+import { unionpaySandboxFetch } from './unionpay-sandbox-fetch.js';
+import { createUnionpaySandboxHostileHooks, type UnionpaySandboxHostileHooks } from './unionpay-sandbox-hostile.js';
+import { addUnionpaySandboxSubMerchant } from './unionpay-sandbox-merchants.js';
+import { handleUnionpaySandboxRequest, type UnionpaySandboxRouteHooks } from './unionpay-sandbox-routes.js';
 import {
   createUnionpaySandboxState,
-  type Fields,
   type UnionpaySandboxNotifyOptions,
   type UnionpaySandboxOptions,
   type UnionpaySandboxSubMerchant,
   type UnionpaySandboxTransaction,
 } from './unionpay-sandbox-state.js';
 import { unionpaySandboxStatement } from './unionpay-sandbox-statement.js';
+import { createUnionpaySandboxReplyEdits } from './unionpay-sandbox-tampering.js';
 
 export type { UnionpaySandboxHostileHooks } from './unionpay-sandbox-hostile.js';
 export {
@@ -139,19 +144,6 @@ export const UNIONPAY_SANDBOX_GATEWAY = 'https://unionpay.sandbox.hutong.invalid
  */
 export const UNIONPAY_SANDBOX_FILE_URL = 'https://unionpay.sandbox.hutong.invalid/filedownload/';
 
-/** A cashier refusal as a hutong error, with UnionPay's `respCode`. */
-function refusal(reply: Fields): ProviderApiError {
-  return new ProviderApiError({
-    provider: 'unionpay',
-    providerCode: reply.respCode ?? '',
-    providerMessage: reply.respMsg,
-    normalizedCode: reply.respCode === '11' ? 'invalid_signature' : 'invalid_request',
-  });
-}
-
-/** A base64 signature with its first character changed (still base64, no longer the signature). */
-const broken = (signature: string) => `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-
 /**
  * Creates a UnionPay sandbox.
  *
@@ -164,57 +156,17 @@ const broken = (signature: string) => `${signature.startsWith('A') ? 'B' : 'A'}$
  */
 export function createUnionpaySandbox(options: UnionpaySandboxOptions): UnionpaySandbox {
   const state = createUnionpaySandboxState(options);
-  let rewriteReply: ((reply: Fields, request: Fields) => Fields) | undefined;
-  let tamper: 'amount' | 'order' | 'signature' | undefined;
-
+  const edits = createUnionpaySandboxReplyEdits();
   const hooks: UnionpaySandboxRouteHooks = {
     pay: (orderId) => sandbox.pay(orderId),
     frontReturn: (orderId) => sandbox.frontReturn(orderId),
     deliver: (notification, url) => state.outbox.deliver(notification, url),
-    rewriteReply(reply, request) {
-      let rewritten = rewriteReply ? rewriteReply(reply, request) : reply;
-      if (tamper === 'amount' || tamper === 'order') {
-        const kind = tamper;
-        tamper = undefined;
-        if (kind === 'order') rewritten = { ...rewritten, orderId: `${rewritten.orderId ?? ''}X`.slice(-40) };
-        else if (rewritten.txnAmt !== undefined)
-          rewritten = { ...rewritten, txnAmt: String(Number(rewritten.txnAmt) + 1) };
-      }
-      return rewritten;
-    },
-    alterSignedReply(text) {
-      if (tamper !== 'signature') return text;
-      tamper = undefined;
-      return text.replace(
-        /(^|&)signature=([^&]*)/,
-        (_, lead: string, value: string) => `${lead}signature=${broken(value)}`,
-      );
-    },
+    rewriteReply: edits.rewriteReply,
+    alterSignedReply: edits.alterSignedReply,
   };
-  const handle = (path: string, body: string, base: string) =>
-    handleUnionpaySandboxRequest(state, hooks, path, body, base);
-
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    const request = new Request(input, init);
-    // The gateway and the cashier take form posts only, as UnionPay's do.
-    if (request.method !== 'POST')
-      return new Response('method not allowed', {
-        status: 405,
-        headers: { allow: 'POST', 'content-type': 'text/plain' },
-      });
-    const url = new URL(request.url);
-    const reply = handle(
-      url.pathname,
-      await request.text(),
-      `${url.origin}${url.pathname.slice(0, url.pathname.lastIndexOf('/'))}`,
-    );
-    await reply.after?.();
-    return new Response(reply.text, { status: reply.status, headers: { 'content-type': reply.type } });
-  };
-
-  const hostile = createUnionpaySandboxHostileHooks(state, (kind) => {
-    tamper = kind;
-  });
+  const fetch = unionpaySandboxFetch((path, body, base) =>
+    handleUnionpaySandboxRequest(state, hooks, path, body, base),
+  );
 
   const sandbox: UnionpaySandbox = {
     wallet: 'unionpay',
@@ -222,7 +174,7 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
     middleCert: state.chain.middle.pem,
     baseUrl: UNIONPAY_SANDBOX_GATEWAY,
     fetch,
-    hostile,
+    hostile: createUnionpaySandboxHostileHooks(state, edits.tamperNextReply),
 
     fileUrl: UNIONPAY_SANDBOX_FILE_URL,
 
@@ -237,88 +189,25 @@ export function createUnionpaySandbox(options: UnionpaySandboxOptions): Unionpay
       };
     },
 
-    addSubMerchant(merchant) {
-      if (!state.access) throw new ValidationError('options.access', 'the sandbox serves a direct merchant only');
-      const pattern = state.access === 'platform' ? /^[0-9A-Za-z]{1,15}$/ : /^[0-9A-Za-z]{15}$/;
-      if (!pattern.test(merchant.id)) throw new ValidationError('merchant.id', 'is not a subMerId or merId');
-      const merCatCode = merchant.merCatCode ?? '5411';
-      state.subMerchants.set(merchant.id, { ...merchant, merCatCode });
-      const fields: Record<string, string> =
-        state.access === 'platform'
-          ? { subMerName: merchant.name, subMerAbbr: merchant.abbr }
-          : { acqInsCode: state.acqInsCode, merCatCode, merName: merchant.name, merAbbr: merchant.abbr };
-      return fields;
-    },
+    addSubMerchant: (merchant) => addUnionpaySandboxSubMerchant(state, merchant),
 
     statementArchive: (settleDate, merId = state.merId) => unionpaySandboxStatement(state, merId, settleDate),
 
-    open(action) {
-      if (action.type === 'qr') {
-        const prefix = 'https://qr.95516.com/00010000/';
-        if (!action.content.startsWith(prefix))
-          throw new ValidationError('action.content', 'is not a QR code of the UnionPay sandbox');
-        state.requireConsume(action.content.slice(prefix.length), 'action.content');
-        return;
-      }
-      if (action.type === 'app' && typeof action.payload === 'string') {
-        state.requireConsume(action.payload, 'action.payload');
-        return;
-      }
-      if (action.type !== 'form')
-        throw new ValidationError('action.type', `the UnionPay sandbox's cashier cannot open a ${action.type} action`);
-      const request = { ...action.fields } as Fields;
-      const problem = checkUnionpaySandboxRequest(state, request);
-      if (problem) throw refusal(problem);
-      const made = createUnionpaySandboxTransaction(state, request, true);
-      if ('refusal' in made) throw refusal(made.refusal);
-    },
+    open: (action) => openUnionpaySandboxAction(state, action),
 
-    pay(orderId, payOptions = {}) {
-      const t = state.requireTransaction(orderId);
-      if (t.state === 'expired' || t.state === 'closed')
-        throw new ValidationError('orderId', `${orderId} ${t.state} unpaid`);
-      if (payOptions.respCode !== undefined) return state.notification(t, payOptions.respCode, payOptions);
-      if (t.state === 'created') t.state = payOptions.fail ? 'failed' : 'succeeded';
-      return state.notification(t, t.state === 'succeeded' ? '00' : '01', payOptions);
-    },
+    pay: (orderId, payOptions) => payUnionpaySandbox(state, orderId, payOptions),
 
     fail: (orderId) => sandbox.pay(orderId, { fail: true }),
 
-    expire(orderId) {
-      const t = state.requireTransaction(orderId);
-      if (t.txnType === '01' && t.state === 'created') t.state = 'expired';
-      return undefined;
-    },
+    expire: (orderId) => endUnionpaySandboxConsume(state, orderId, 'expired'),
 
-    close(orderId) {
-      const t = state.requireTransaction(orderId);
-      if (t.txnType === '01' && t.state === 'created') t.state = 'closed';
-      return undefined;
-    },
+    close: (orderId) => endUnionpaySandboxConsume(state, orderId, 'closed'),
 
-    frontReturn(orderId, returnOptions = {}) {
-      const t = state.requireTransaction(orderId);
-      return state.notification(
-        t,
-        returnOptions.respCode ?? (t.state === 'succeeded' ? '00' : '01'),
-        returnOptions,
-        t.frontUrl,
-      );
-    },
+    frontReturn: (orderId, returnOptions) => unionpaySandboxFrontReturn(state, orderId, returnOptions),
 
-    settleRefund(orderId, refundId, settle = {}) {
-      const order = state.requireTransaction(orderId);
-      const t = state.transactions.get(refundId);
-      if (!t || t.txnType === '01' || t.origQryId !== order.queryId)
-        throw new ValidationError('refundId', `the UnionPay sandbox has no refund ${refundId} of ${orderId}`);
-      if (settle.respCode !== undefined) return state.notification(t, settle.respCode, settle);
-      if (t.state === 'created') t.state = settle.fail ? 'failed' : 'succeeded';
-      return state.notification(t, t.state === 'succeeded' ? '00' : '01', settle);
-    },
+    settleRefund: (orderId, refundId, settle) => settleUnionpaySandboxRefund(state, orderId, refundId, settle),
 
-    rewriteReplies(rewrite) {
-      rewriteReply = rewrite;
-    },
+    rewriteReplies: edits.rewriteReplies,
 
     deliver: state.outbox.deliver,
 

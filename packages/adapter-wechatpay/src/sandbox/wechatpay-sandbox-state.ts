@@ -1,13 +1,17 @@
 /**
  * What the WeChat Pay sandbox remembers: its transactions and their refunds, what the buyer's
  * client can open (prepay ids and Native codes), bill files, and the test's faults (aliases,
- * canned replies); with the JSON WeChat Pay writes for a transaction and a refund.
+ * canned replies). Placing a transaction is `wechatpay-sandbox-place.ts`; the JSON WeChat Pay
+ * writes for a transaction and a refund, `wechatpay-sandbox-json.ts`.
  *
  * @packageDocumentation
  */
-import { randomBytes, randomInt } from 'node:crypto';
-import { formatWechatpayTime } from '@hutong/adapter-wechatpay/protocol';
 import { OrderNotFoundError, ValidationError } from '@hutong/core';
+import { wechatpaySandboxRefundJson, wechatpaySandboxTransactionJson } from './wechatpay-sandbox-json.js';
+import { placeWechatpaySandboxTransaction } from './wechatpay-sandbox-place.js';
+import type { Json, SandboxReply } from './wechatpay-sandbox-reply.js';
+
+export { errorReply, type Json, type SandboxReply } from './wechatpay-sandbox-reply.js';
 
 /**
  * A refund as the sandbox keeps it.
@@ -63,44 +67,6 @@ export interface WechatpaySandboxTransaction {
   successTime: Date | undefined;
   refunds: Map<string, WechatpaySandboxRefund>;
 }
-
-/**
- * A JSON object, as WeChat Pay's requests and replies are.
- *
- * @example
- * ```ts
- * const body: Json = { code: 'PARAM_ERROR', message: '参数错误' };
- * ```
- */
-export type Json = Record<string, unknown>;
-
-/**
- * A reply the sandbox serves, before it is signed.
- *
- * @example
- * ```ts
- * const reply: SandboxReply = { status: 204 };
- * ```
- */
-export interface SandboxReply {
-  status: number;
-  body?: Json | string | undefined;
-  /** Bill files are not signed. */
-  unsigned?: boolean | undefined;
-}
-
-/**
- * WeChat Pay's error reply: `{ code, message }` with an HTTP status.
- *
- * @example
- * ```ts
- * errorReply(404, 'ORDER_NOT_EXIST', '订单不存在');
- * ```
- */
-export const errorReply = (status: number, code: string, message: string): SandboxReply => ({
-  status,
-  body: { code, message },
-});
 
 /**
  * The sandbox's memory, and the reads and writes its routes and events share.
@@ -165,129 +131,7 @@ export function createWechatpaySandboxState(options: {
   const cashier = new Map<string, WechatpaySandboxTransaction>();
   const subMerchants = new Map<string, { subAppId?: string | undefined }>();
   let sequence = 0;
-
-  function createTransaction(
-    kind: WechatpaySandboxTransaction['tradeType'],
-    body: Json,
-  ): WechatpaySandboxTransaction | SandboxReply {
-    // Partner mode (服务商): sp_appid and sp_mchid, for a sub_mchid bound to the service provider.
-    const partner = typeof body.sub_mchid === 'string';
-    const appId = partner ? body.sp_appid : body.appid;
-    if (!appIds.has(String(appId)) || (partner ? body.sp_mchid : body.mchid) !== mchId)
-      return errorReply(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
-    let sub: { subAppId?: string | undefined } | undefined;
-    if (partner) {
-      sub = subMerchants.get(body.sub_mchid as string);
-      if (!sub) return errorReply(403, 'NO_AUTH', '受理关系不存在');
-      if (body.sub_appid !== undefined && body.sub_appid !== sub.subAppId)
-        return errorReply(400, 'APPID_MCHID_NOT_MATCH', 'sub_appid和sub_mchid不匹配');
-    }
-    const payer = body.payer as Json | undefined;
-    if (partner && payer?.sub_openid !== undefined && body.sub_appid === undefined)
-      return errorReply(400, 'PARAM_ERROR', '传入sub_openid时sub_appid必填');
-    const amount = (body.amount as Json | undefined)?.total;
-    if (
-      !Number.isSafeInteger(amount) ||
-      (amount as number) <= 0 ||
-      typeof body.out_trade_no !== 'string' ||
-      typeof body.description !== 'string'
-    ) {
-      return errorReply(400, 'PARAM_ERROR', '参数错误');
-    }
-    if (kind !== 'MICROPAY' && typeof body.notify_url !== 'string')
-      return errorReply(400, 'PARAM_ERROR', '缺少notify_url');
-    // Placing the same out_trade_no again is allowed while it is unpaid, with identical parameters.
-    const parameters = JSON.stringify({ ...body, kind });
-    const existing = transactions.get(body.out_trade_no);
-    if (existing) {
-      if (existing.tradeState === 'SUCCESS' || existing.tradeState === 'REFUND')
-        return errorReply(400, 'ORDERPAID', '该订单已支付');
-      if (existing.tradeState === 'CLOSED' || existing.tradeState === 'REVOKED')
-        return errorReply(400, 'ORDERCLOSED', '订单已关闭');
-      if (existing.parameters !== parameters) return errorReply(400, 'INVALID_REQUEST', '201 商户订单号重复');
-      return existing;
-    }
-    const transaction: WechatpaySandboxTransaction = {
-      outTradeNo: body.out_trade_no,
-      appId: String(appId),
-      mchId,
-      ...(partner
-        ? {
-            subMchId: body.sub_mchid as string,
-            subAppId: body.sub_appid as string | undefined,
-            payerApp: payer?.sub_openid !== undefined ? ('sub' as const) : ('sp' as const),
-          }
-        : {}),
-      profitSharing: (body.settle_info as Json | undefined)?.profit_sharing === true,
-      parameters,
-      currency: 'CNY',
-      transactionId: `4200${String(++sequence).padStart(6, '0')}${Date.now()}${randomInt(1000)}`.slice(0, 28),
-      tradeType: kind,
-      amount: amount as number,
-      description: body.description,
-      tradeState: 'NOTPAY',
-      notifyUrl: body.notify_url as string | undefined,
-      openid: String(
-        (payer?.openid ?? payer?.sub_openid ?? payer?.sp_openid) || `oSandbox${randomBytes(10).toString('hex')}`,
-      ),
-      successTime: undefined,
-      refunds: new Map(),
-    };
-    transactions.set(transaction.outTradeNo, transaction);
-    return transaction;
-  }
-
-  function transactionJson(t: WechatpaySandboxTransaction): Json {
-    const party: Json =
-      t.subMchId === undefined
-        ? { appid: t.appId, mchid: t.mchId }
-        : {
-            sp_appid: t.appId,
-            sp_mchid: t.mchId,
-            ...(t.subAppId ? { sub_appid: t.subAppId } : {}),
-            sub_mchid: t.subMchId,
-          };
-    const json: Json = {
-      ...party,
-      out_trade_no: t.outTradeNo,
-      transaction_id: t.transactionId,
-      trade_type: t.tradeType,
-      trade_state: t.tradeState,
-      trade_state_desc: t.tradeState === 'SUCCESS' ? '支付成功' : t.tradeState,
-      bank_type: 'OTHERS',
-      attach: '',
-      payer:
-        t.subMchId === undefined
-          ? { openid: t.openid }
-          : t.payerApp === 'sub'
-            ? { sub_openid: t.openid }
-            : { sp_openid: t.openid },
-      amount: { total: t.amount, payer_total: t.amount, currency: t.currency, payer_currency: t.currency },
-    };
-    if (t.successTime) json.success_time = formatWechatpayTime(t.successTime);
-    return json;
-  }
-
-  function refundJson(t: WechatpaySandboxTransaction, outRefundNo: string): Json {
-    const refund = t.refunds.get(outRefundNo);
-    if (!refund) return {};
-    return {
-      refund_id: refund.refundId,
-      out_refund_no: outRefundNo,
-      transaction_id: t.transactionId,
-      out_trade_no: t.outTradeNo,
-      channel: 'ORIGINAL',
-      status: refund.status,
-      create_time: formatWechatpayTime(now()),
-      amount: {
-        refund: refund.amount,
-        total: t.amount,
-        payer_total: t.amount,
-        payer_refund: refund.amount,
-        currency: 'CNY',
-      },
-    };
-  }
+  const nextSequence = () => ++sequence;
 
   return {
     mchId,
@@ -299,8 +143,9 @@ export function createWechatpaySandboxState(options: {
     canned: [],
     subMerchants,
     alias: (id) => aliases.get(id) ?? id,
-    nextSequence: () => ++sequence,
-    createTransaction,
+    nextSequence,
+    createTransaction: (kind, body) =>
+      placeWechatpaySandboxTransaction({ mchId, appIds, subMerchants, transactions, nextSequence }, kind, body),
     requireTransaction(orderId) {
       const transaction = transactions.get(orderId);
       if (!transaction) throw new OrderNotFoundError(orderId);
@@ -311,8 +156,8 @@ export function createWechatpaySandboxState(options: {
       if (!transaction) throw new ValidationError(field, `names no transaction of the WeChat Pay sandbox (${key})`);
       return transaction;
     },
-    transactionJson,
-    refundJson,
+    transactionJson: wechatpaySandboxTransactionJson,
+    refundJson: (t, outRefundNo) => wechatpaySandboxRefundJson(t, outRefundNo, now),
     committedRefunds(t) {
       let total = 0;
       for (const refund of t.refunds.values())
