@@ -4,126 +4,41 @@
  * bound, an insufficient balance, a payee who never confirms, a request lost on the way, a reply
  * lost on the way back). Its movement notifications are signed like its payment notifications.
  *
+ * This file is the factory and the types; the parts are in their own files: the shared state
+ * (`fake-movement-context.ts`), the statuses (`-statuses`), the splits (`-split`), their returns
+ * (`-return`), the transfers (`-transfer`), the events reported (`-events`), the notifications
+ * (`-notifications`) and the test's controls (`-controls`).
+ *
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
 import type { NotificationInput, NotificationRequest } from '@hutong/core';
-import { generateId, NetworkError, ProviderApiError, SignatureVerificationError, ValidationError } from '@hutong/core';
+import type { VerifiedMovementNotification } from '@hutong/core/provider-utils';
+import { createFakeMovementContext } from './fake-movement-context.js';
+import { createFakeMovementSandbox } from './fake-movement-controls.js';
+import { verifyFakeMovementNotification } from './fake-movement-notifications.js';
+import { fakeQueryReturn, fakeReturnSplit } from './fake-movement-return.js';
+import { fakeQuerySplit, fakeSplit } from './fake-movement-split.js';
 import type {
-  MoneyMovementEvent,
-  SplitReceiverStatus,
-  SplitReturnStatusEvent,
-  SplitStatus,
-  SplitStatusEvent,
-  TransferStatus,
-  TransferStatusEvent,
-  VerifiedMovementNotification,
-} from '@hutong/core/provider-utils';
+  FakeReceiverStatus,
+  FakeReturnStatus,
+  FakeSplitStatus,
+  FakeTransferStatus,
+} from './fake-movement-statuses.js';
+import { fakeCancelTransfer, fakeQueryTransfer, fakeTransfer } from './fake-movement-transfer.js';
 import { createFakeProvider, type FakeProvider, type FakeProviderOptions } from './fake-provider.js';
-import {
-  FAKE_SIGNATURE_HEADER,
-  FAKE_TIMESTAMP_HEADER,
-  isFakeSignatureValid,
-  signFakeMessage,
-} from './fake-signature.js';
 import type { MovementSandbox } from './movement-sandbox.js';
 
-/**
- * The fake gateway's split statuses.
- *
- * @example
- * ```ts
- * const status: FakeSplitStatus = 'PROCESSING';
- * ```
- */
-export type FakeSplitStatus = 'PROCESSING' | 'FINISHED' | 'CLOSED' | 'REFUSED';
-/**
- * The fake gateway's receiver results.
- *
- * @example
- * ```ts
- * const status: FakeReceiverStatus = 'SUCCESS';
- * ```
- */
-export type FakeReceiverStatus = 'PENDING' | 'SUCCESS' | 'CLOSED' | 'FAILED';
-/**
- * The fake gateway's return statuses.
- *
- * @example
- * ```ts
- * const status: FakeReturnStatus = 'SUCCESS';
- * ```
- */
-export type FakeReturnStatus = 'PROCESSING' | 'SUCCESS' | 'FAILED';
-/**
- * The fake gateway's transfer statuses (WeChat Pay's 2025 transfer bills, reduced).
- *
- * @example
- * ```ts
- * const status: FakeTransferStatus = 'WAIT_USER_CONFIRM';
- * ```
- */
-export type FakeTransferStatus = 'ACCEPTED' | 'WAIT_USER_CONFIRM' | 'SUCCESS' | 'FAIL' | 'CANCELLED';
-
-/**
- * Exhaustive map of fake split statuses to core split statuses.
- *
- * @example
- * ```ts
- * FAKE_SPLIT_STATUS_MAP.FINISHED; // 'succeeded'
- * ```
- */
-export const FAKE_SPLIT_STATUS_MAP = {
-  PROCESSING: 'pending',
-  FINISHED: 'succeeded',
-  CLOSED: 'closed',
-  REFUSED: 'failed',
-} as const satisfies Record<FakeSplitStatus, SplitStatus>;
-
-/**
- * Exhaustive map of fake receiver results to core receiver statuses.
- *
- * @example
- * ```ts
- * FAKE_RECEIVER_STATUS_MAP.CLOSED; // 'closed'
- * ```
- */
-export const FAKE_RECEIVER_STATUS_MAP = {
-  PENDING: 'pending',
-  SUCCESS: 'succeeded',
-  CLOSED: 'closed',
-  FAILED: 'failed',
-} as const satisfies Record<FakeReceiverStatus, SplitReceiverStatus>;
-
-/**
- * Exhaustive map of fake return statuses to core return statuses.
- *
- * @example
- * ```ts
- * FAKE_RETURN_STATUS_MAP.PROCESSING; // 'pending'
- * ```
- */
-export const FAKE_RETURN_STATUS_MAP = {
-  PROCESSING: 'pending',
-  SUCCESS: 'succeeded',
-  FAILED: 'failed',
-} as const satisfies Record<FakeReturnStatus, SplitReturnStatusEvent['status']>;
-
-/**
- * Exhaustive map of fake transfer statuses to core transfer statuses.
- *
- * @example
- * ```ts
- * FAKE_TRANSFER_STATUS_MAP.WAIT_USER_CONFIRM; // 'pending_confirmation'
- * ```
- */
-export const FAKE_TRANSFER_STATUS_MAP = {
-  ACCEPTED: 'processing',
-  WAIT_USER_CONFIRM: 'pending_confirmation',
-  SUCCESS: 'succeeded',
-  FAIL: 'failed',
-  CANCELLED: 'cancelled',
-} as const satisfies Record<FakeTransferStatus, Exclude<TransferStatus, 'created'>>;
+export {
+  FAKE_RECEIVER_STATUS_MAP,
+  FAKE_RETURN_STATUS_MAP,
+  FAKE_SPLIT_STATUS_MAP,
+  FAKE_TRANSFER_STATUS_MAP,
+  type FakeReceiverStatus,
+  type FakeReturnStatus,
+  type FakeSplitStatus,
+  type FakeTransferStatus,
+} from './fake-movement-statuses.js';
 
 /**
  * A split as the fake gateway keeps it.
@@ -248,75 +163,6 @@ export interface FakeMovementProvider<Id extends string = 'fake'> extends FakePr
   readonly movements: FakeMovementSandbox;
 }
 
-/** A movement notification's body: its id and the event it reports, signed as a whole. */
-interface FakeMovementBody {
-  id: string;
-  event: MoneyMovementEvent;
-}
-
-const SPLIT_STATUSES: ReadonlySet<unknown> = new Set(Object.values(FAKE_SPLIT_STATUS_MAP));
-const RETURN_STATUSES: ReadonlySet<unknown> = new Set(Object.values(FAKE_RETURN_STATUS_MAP));
-const TRANSFER_STATUSES: ReadonlySet<unknown> = new Set(Object.values(FAKE_TRANSFER_STATUS_MAP));
-const RECEIVER_STATUSES: ReadonlySet<unknown> = new Set(Object.values(FAKE_RECEIVER_STATUS_MAP));
-
-function malformed(field: string): never {
-  throw new ValidationError(`notification.event.${field}`, 'is missing or malformed');
-}
-const text = (value: unknown, field: string): string =>
-  typeof value === 'string' && value.length > 0 ? value : malformed(field);
-const fen = (value: unknown, field: string): number =>
-  Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : malformed(field);
-const oneOf = <T>(value: unknown, allowed: ReadonlySet<unknown>, field: string): T =>
-  allowed.has(value) ? (value as T) : malformed(field);
-
-/** The event of a verified body, every field checked (a wallet's reply schema, in small). */
-function parseMovementEvent(raw: unknown): MoneyMovementEvent {
-  const event = (typeof raw === 'object' && raw !== null ? raw : malformed('type')) as Record<string, unknown>;
-  switch (event.type) {
-    case 'split.status': {
-      const receivers = Array.isArray(event.receivers) ? event.receivers : malformed('receivers');
-      return {
-        type: 'split.status',
-        orderId: text(event.orderId, 'orderId'),
-        splitId: text(event.splitId, 'splitId'),
-        status: oneOf(event.status, SPLIT_STATUSES, 'status'),
-        receivers: receivers.map((r: Record<string, unknown>) => ({
-          account: text(r?.account, 'receivers.account'),
-          amount: fen(r?.amount, 'receivers.amount'),
-          status: oneOf(r?.status, RECEIVER_STATUSES, 'receivers.status'),
-        })),
-        providerSplitId: text(event.providerSplitId, 'providerSplitId'),
-      };
-    }
-    case 'split.return.status':
-      return {
-        type: 'split.return.status',
-        orderId: text(event.orderId, 'orderId'),
-        splitId: text(event.splitId, 'splitId'),
-        returnId: text(event.returnId, 'returnId'),
-        amount: fen(event.amount, 'amount'),
-        status: oneOf(event.status, RETURN_STATUSES, 'status'),
-      };
-    case 'transfer.status':
-      return {
-        type: 'transfer.status',
-        transferId: text(event.transferId, 'transferId'),
-        amount: fen(event.amount, 'amount'),
-        status: oneOf(event.status, TRANSFER_STATUSES, 'status'),
-        providerTransferId: text(event.providerTransferId, 'providerTransferId'),
-        ...(typeof event.confirmation === 'string' ? { confirmation: event.confirmation } : {}),
-        ...(typeof event.failReason === 'string' ? { failReason: event.failReason } : {}),
-      };
-    default:
-      return malformed('type');
-  }
-}
-
-/** Another final status than the one reported: what a forger would claim. */
-function forgedStatus(status: string): string {
-  return status === 'succeeded' ? 'failed' : 'succeeded';
-}
-
 /**
  * Creates a fake provider whose gateway also splits payments and pays out.
  *
@@ -337,302 +183,18 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
 ): FakeMovementProvider<Id> {
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const base = createFakeProvider<Id>({ ...options, secret });
-  const id = base.id;
-  const now = options.now ?? (() => new Date());
-  const tolerance = options.toleranceSeconds ?? 300;
-  const bound = options.boundReceivers ? new Set(options.boundReceivers) : undefined;
-  let balance = options.balance ?? 1_000_000;
-  const splits = new Map<string, FakeSplit>();
-  const transfers = new Map<string, FakeTransfer>();
-  const failures = new Map<FakeMovementOperation, Error>();
-  const lostReplies = new Set<FakeMovementOperation>();
-  const calls: Record<FakeMovementOperation, number> = {
-    split: 0,
-    querySplit: 0,
-    returnSplit: 0,
-    queryReturn: 0,
-    transfer: 0,
-    queryTransfer: 0,
-    cancelTransfer: 0,
-  };
-
-  const refusal = (code: string, normalizedCode: ProviderApiError['normalizedCode']) =>
-    new ProviderApiError({ provider: id, providerCode: code, normalizedCode });
-
-  /** Runs one gateway operation with the test's failure injections around it. */
-  async function operation<T>(name: FakeMovementOperation, run: () => T): Promise<T> {
-    calls[name]++;
-    const failure = failures.get(name);
-    if (failure) {
-      failures.delete(name);
-      throw failure;
-    }
-    const result = run();
-    if (lostReplies.delete(name)) throw new NetworkError(`${id}: the reply to ${name} was lost`);
-    return result;
-  }
-
-  function signed(body: string, timestamp = Math.floor(now().getTime() / 1000)): NotificationInput {
-    return {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [FAKE_TIMESTAMP_HEADER]: String(timestamp),
-        [FAKE_SIGNATURE_HEADER]: signFakeMessage(secret, timestamp, body),
-      },
-      body,
-    };
-  }
-
-  function findSplit(splitId: string): FakeSplit {
-    const split = splits.get(splitId);
-    if (!split) throw refusal('NO_SUCH_SPLIT', 'not_found');
-    return split;
-  }
-
-  function findTransfer(transferId: string): FakeTransfer {
-    const transfer = transfers.get(transferId);
-    if (!transfer) throw refusal('NO_SUCH_TRANSFER', 'not_found');
-    return transfer;
-  }
-
-  function splitEvent(split: FakeSplit): SplitStatusEvent {
-    return {
-      type: 'split.status',
-      orderId: split.orderId,
-      splitId: split.id,
-      status: FAKE_SPLIT_STATUS_MAP[split.status],
-      receivers: split.receivers.map((r) => ({
-        account: r.account,
-        amount: r.amount,
-        status: FAKE_RECEIVER_STATUS_MAP[r.status],
-      })),
-      providerSplitId: split.providerSplitId,
-    };
-  }
-
-  function returnEvent(split: FakeSplit, returnId: string): SplitReturnStatusEvent {
-    const found = split.returns.get(returnId);
-    if (!found) throw refusal('NO_SUCH_RETURN', 'not_found');
-    return {
-      type: 'split.return.status',
-      orderId: split.orderId,
-      splitId: split.id,
-      returnId,
-      amount: found.amount,
-      status: FAKE_RETURN_STATUS_MAP[found.status],
-    };
-  }
-
-  function transferEvent(transfer: FakeTransfer): TransferStatusEvent {
-    const status = FAKE_TRANSFER_STATUS_MAP[transfer.status];
-    return {
-      type: 'transfer.status',
-      transferId: transfer.id,
-      amount: transfer.amount,
-      status,
-      providerTransferId: transfer.providerTransferId,
-      ...(status === 'pending_confirmation' ? { confirmation: `package-${transfer.providerTransferId}` } : {}),
-      ...(transfer.failReason === undefined ? {} : { failReason: transfer.failReason }),
-    };
-  }
-
-  /** What the gateway still holds of a payment to split: paid, less refunds and what splits hold. */
-  function unsplit(orderId: string): number {
-    const payment = base.sandbox.payment(orderId);
-    if (!payment) return 0;
-    let held = 0;
-    for (const refund of payment.refunds.values()) if (refund.status !== 'REJECTED') held += refund.amount;
-    for (const split of splits.values()) {
-      if (split.orderId !== orderId) continue;
-      for (const r of split.receivers) if (r.status === 'PENDING' || r.status === 'SUCCESS') held += r.amount;
-      for (const r of split.returns.values()) if (r.status === 'SUCCESS') held -= r.amount;
-    }
-    return payment.amount - held;
-  }
-
-  const notify = (event: MoneyMovementEvent) => signed(JSON.stringify({ id: `evt${generateId()}`, event }));
-
-  const movements: FakeMovementSandbox = {
-    settleSplit(orderId, splitId, settle = {}) {
-      const split = findSplit(splitId);
-      if (split.status === 'PROCESSING') {
-        split.status = settle.close ? 'CLOSED' : 'FINISHED';
-        for (const r of split.receivers) r.status = settle.close ? 'CLOSED' : 'SUCCESS';
-      }
-      if (split.orderId !== orderId) throw refusal('NO_SUCH_SPLIT', 'not_found');
-      return notify(splitEvent(split));
-    },
-    settleReturn(orderId, splitId, returnId, settle = {}) {
-      const split = findSplit(splitId);
-      if (split.orderId !== orderId) throw refusal('NO_SUCH_SPLIT', 'not_found');
-      const found = split.returns.get(returnId);
-      if (!found) throw refusal('NO_SUCH_RETURN', 'not_found');
-      if (found.status === 'PROCESSING') found.status = settle.fail ? 'FAILED' : 'SUCCESS';
-      return notify(returnEvent(findSplit(splitId), returnId));
-    },
-    completeTransfer(transferId) {
-      const transfer = findTransfer(transferId);
-      if (transfer.status === 'ACCEPTED' || transfer.status === 'WAIT_USER_CONFIRM') transfer.status = 'SUCCESS';
-      return notify(transferEvent(transfer));
-    },
-    failTransfer(transferId, reason = 'ACCOUNT_FROZEN') {
-      const transfer = findTransfer(transferId);
-      if (transfer.status === 'ACCEPTED' || transfer.status === 'WAIT_USER_CONFIRM') {
-        transfer.status = 'FAIL';
-        transfer.failReason = reason;
-        balance += transfer.amount;
-      }
-      return notify(transferEvent(transfer));
-    },
-    notification: (body, notificationOptions = {}) => signed(body, notificationOptions.timestamp),
-    forge(genuine) {
-      const body = JSON.parse(String(genuine.body)) as FakeMovementBody;
-      const event = { ...body.event, status: forgedStatus(body.event.status) };
-      return { ...genuine, body: JSON.stringify({ ...body, event }) };
-    },
-    failNext(name, error) {
-      failures.set(name, error);
-    },
-    loseReplyNext(name) {
-      lostReplies.add(name);
-    },
-    split: (splitId) => splits.get(splitId),
-    transfer: (transferId) => transfers.get(transferId),
-    calls,
-  };
-
-  function verifySignature(request: NotificationRequest): void {
-    const timestampText = request.headers[FAKE_TIMESTAMP_HEADER];
-    const signature = request.headers[FAKE_SIGNATURE_HEADER];
-    if (!timestampText || !signature) {
-      throw new SignatureVerificationError(id, 'missing_signature', 'signature headers are missing');
-    }
-    const timestamp = Number(timestampText);
-    if (!Number.isSafeInteger(timestamp)) {
-      throw new SignatureVerificationError(id, 'malformed', 'timestamp is not a number');
-    }
-    if (Math.abs(now().getTime() / 1000 - timestamp) >= tolerance) {
-      throw new SignatureVerificationError(
-        id,
-        'expired_timestamp',
-        `timestamp is outside the ${tolerance}-second window`,
-      );
-    }
-    if (!isFakeSignatureValid(secret, timestamp, request.body, signature)) {
-      throw new SignatureVerificationError(id, 'bad_signature', 'signature does not match the body');
-    }
-  }
-
-  /** The event a verified notification reports. */
-  function movementEvent(body: string): { event: MoneyMovementEvent; notificationId: string } {
-    let parsed: FakeMovementBody;
-    try {
-      parsed = JSON.parse(body) as FakeMovementBody;
-    } catch (cause) {
-      throw new ValidationError('notification.body', 'is not JSON', { cause });
-    }
-    return { event: parseMovementEvent(parsed?.event), notificationId: text(parsed?.id, 'id') };
-  }
-
+  const context = createFakeMovementContext(options, base, secret);
   return Object.assign(base, {
     capabilities: { ...base.capabilities, split: true, transfer: true },
-    movements,
-
-    async split({ orderId, split, names }) {
-      return operation('split', () => {
-        const existing = splits.get(split.id);
-        if (existing) return splitEvent(existing);
-        if (base.sandbox.payment(orderId)?.status !== 'PAID') throw refusal('NOT_PAID', 'invalid_request');
-        if (bound && split.receivers.some((r) => !bound.has(r.account))) {
-          throw refusal('RECEIVER_NOT_BOUND', 'invalid_request');
-        }
-        if (split.amount > unsplit(orderId)) throw refusal('NOT_ENOUGH', 'insufficient_balance');
-        const recorded: FakeSplit = {
-          orderId,
-          id: split.id,
-          providerSplitId: `ps${generateId()}`,
-          status: options.instantSplits ? 'FINISHED' : 'PROCESSING',
-          receivers: split.receivers.map((r) => ({
-            account: r.account,
-            amount: r.amount,
-            status: options.instantSplits ? 'SUCCESS' : 'PENDING',
-          })),
-          names: { ...names },
-          returns: new Map(),
-        };
-        splits.set(split.id, recorded);
-        return splitEvent(recorded);
-      });
-    },
-
-    async querySplit({ split }) {
-      return operation('querySplit', () => splitEvent(findSplit(split.id)));
-    },
-
-    async returnSplit({ split, returnId, account, amount }) {
-      return operation('returnSplit', () => {
-        const recorded = findSplit(split.id);
-        if (!recorded.returns.has(returnId)) {
-          const receiver = recorded.receivers.find((r) => r.account === account);
-          if (receiver?.status !== 'SUCCESS') throw refusal('RECEIVER_NOT_PAID', 'invalid_request');
-          let returned = 0;
-          for (const r of recorded.returns.values())
-            if (r.account === account && r.status !== 'FAILED') returned += r.amount;
-          if (returned + amount > receiver.amount) throw refusal('RETURN_TOO_LARGE', 'invalid_request');
-          recorded.returns.set(returnId, {
-            account,
-            amount,
-            status: options.pendingReturns ? 'PROCESSING' : 'SUCCESS',
-          });
-        }
-        return returnEvent(recorded, returnId);
-      });
-    },
-
-    async queryReturn({ split, returnId }) {
-      return operation('queryReturn', () => returnEvent(findSplit(split.id), returnId));
-    },
-
-    async transfer({ transfer }) {
-      return operation('transfer', () => {
-        const existing = transfers.get(transfer.id);
-        if (existing) return transferEvent(existing);
-        if (transfer.amount > balance) throw refusal('NOT_ENOUGH', 'insufficient_balance');
-        balance -= transfer.amount;
-        const recorded: FakeTransfer = {
-          id: transfer.id,
-          amount: transfer.amount,
-          providerTransferId: `pt${generateId()}`,
-          status: options.transferConfirmation ? 'WAIT_USER_CONFIRM' : 'ACCEPTED',
-          payeeName: transfer.payee.name,
-          failReason: undefined,
-        };
-        transfers.set(transfer.id, recorded);
-        return transferEvent(recorded);
-      });
-    },
-
-    async queryTransfer({ transfer }) {
-      return operation('queryTransfer', () => transferEvent(findTransfer(transfer.id)));
-    },
-
-    async cancelTransfer({ transfer }) {
-      return operation('cancelTransfer', () => {
-        const recorded = findTransfer(transfer.id);
-        if (recorded.status === 'SUCCESS' || recorded.status === 'FAIL')
-          throw refusal('ALREADY_SETTLED', 'invalid_request');
-        if (recorded.status !== 'CANCELLED') {
-          recorded.status = 'CANCELLED';
-          balance += recorded.amount;
-        }
-        return transferEvent(recorded);
-      });
-    },
-
-    async verifyMovementNotification(request: NotificationRequest): Promise<VerifiedMovementNotification> {
-      verifySignature(request);
-      return movementEvent(request.body);
-    },
+    movements: createFakeMovementSandbox(context),
+    split: (request) => fakeSplit(context, request),
+    querySplit: (reference) => fakeQuerySplit(context, reference),
+    returnSplit: (request) => fakeReturnSplit(context, request),
+    queryReturn: (reference) => fakeQueryReturn(context, reference),
+    transfer: (request) => fakeTransfer(context, request),
+    queryTransfer: (request) => fakeQueryTransfer(context, request),
+    cancelTransfer: (request) => fakeCancelTransfer(context, request),
+    verifyMovementNotification: (request: NotificationRequest): Promise<VerifiedMovementNotification> =>
+      verifyFakeMovementNotification(context, request),
   } satisfies Partial<FakeMovementProvider<Id>>) as FakeMovementProvider<Id>;
 }
