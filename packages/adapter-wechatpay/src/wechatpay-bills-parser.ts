@@ -9,12 +9,11 @@
  * @packageDocumentation
  */
 import { UnexpectedResponseError } from '@hutong/core';
-import type { StatementLine, StatementLineKind } from '@hutong/core/provider-utils';
+import { type StatementLine, type StatementLineKind, textLines } from '@hutong/core/provider-utils';
 import {
   fenOfWechatpayUnits,
   parseWechatpayCount,
   parseWechatpayYuan,
-  wechatpayBillLines,
   wechatpayBillTime,
 } from './wechatpay-bills-lines.js';
 
@@ -373,7 +372,7 @@ export async function* parseWechatpayBill(
   let done = false;
   let records = 0;
   let skipped = 0;
-  for await (const { number, text } of wechatpayBillLines(source)) {
+  for await (const { number, text } of textLines(source)) {
     if (done) {
       if (text.trim() !== '') fail('text after the summary row', number);
       continue;
