@@ -74,6 +74,7 @@ describe('WeChat Pay sandbox bills → provider.statement', { timeout: 120_000 }
         ...common,
         kind: 'refund',
         refundId: 'refund0001',
+        status: 'succeeded', // 退款状态 SUCCESS
         amount: 500,
         fee: -3, // -0.03000
         time: '2025-03-01T10:01:00+08:00',

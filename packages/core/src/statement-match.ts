@@ -8,9 +8,15 @@
  */
 import { ValidationError } from './errors.js';
 import type { Transfer } from './money-movement.js';
-import type { Order, OrderStatus } from './order.js';
+import type { Order, OrderStatus, RefundStatus } from './order.js';
 import { encodeOrderCursor, MAX_LIST_LIMIT, type OrderStore } from './order-store.js';
-import type { StatementDifference, StatementDifferenceCode, StatementLine, StatementTotals } from './statement.js';
+import type {
+  StatementDifference,
+  StatementDifferenceCode,
+  StatementLine,
+  StatementLineStatus,
+  StatementTotals,
+} from './statement.js';
 import type { StatementWindow } from './statement-day.js';
 
 /** Statuses of an order the wallet has been paid for. */
@@ -73,6 +79,22 @@ type Verdict = { readonly code: StatementDifferenceCode; readonly storeAmount: n
 
 function differs(code: StatementDifferenceCode, storeAmount: number | null): Verdict {
   return { code, storeAmount };
+}
+
+/**
+ * Whether a refund's status here agrees with the statement's: a line that states none is a settled
+ * refund; one still processing at the wallet when it wrote the bill may have succeeded since.
+ *
+ * @example
+ * ```ts
+ * refundAgrees(undefined, 'succeeded'); // true
+ * refundAgrees('pending', 'succeeded'); // true
+ * refundAgrees('failed', 'pending'); // false
+ * ```
+ */
+export function refundAgrees(stated: StatementLineStatus | undefined, status: RefundStatus): boolean {
+  if (stated === 'pending') return status === 'pending' || status === 'succeeded';
+  return status === (stated ?? 'succeeded');
 }
 
 function refundKey(orderId: string, refundId: string): string {
@@ -266,6 +288,7 @@ class StatementMatcher {
       line: line.line,
       ...(line.refundId == null ? {} : { refundId: line.refundId }),
       ...(line.movementId == null ? {} : { movementId: line.movementId }),
+      ...(line.status === undefined ? {} : { status: line.status }),
     };
     this.differences.push(difference);
   }
@@ -283,7 +306,7 @@ class StatementMatcher {
     const refund = line.refundId ? order.refunds.find((candidate) => candidate.id === line.refundId) : undefined;
     if (!refund) return differs('refund_mismatch', null);
     this.expected?.refunds.delete(refundKey(order.id, refund.id));
-    if (refund.amount !== line.amount || refund.status !== 'succeeded')
+    if (refund.amount !== line.amount || !refundAgrees(line.status, refund.status))
       return differs('refund_mismatch', refund.amount);
     return null;
   }
@@ -352,8 +375,9 @@ class StatementMatcher {
  * - a payment, split or transfer line without its record: `missing_locally` (a refund line too,
  *   when its order is missing); for another amount: `amount_mismatch`; settled at the wallet, not
  *   here: `status_mismatch`;
- * - a refund line whose order lacks the refund, or has it for another amount or not succeeded:
- *   `refund_mismatch`;
+ * - a refund line whose order lacks the refund, or has it for another amount or in another status
+ *   (not succeeded; or, where the line states its status, not that one: a `pending` line agrees
+ *   with a refund pending or succeeded here, a `failed` one with a failed refund): `refund_mismatch`;
  * - with `options.window`, an order paid in it that no payment line showed: `missing_at_wallet`;
  *   a refund settled in it that no refund line showed: `refund_mismatch` (no statement amount).
  *

@@ -221,6 +221,39 @@ describe('matchStatement', () => {
     expect(result.totals.net).toBe(-(30 + 20 + 5 + 500 + 501 + 7));
   });
 
+  it('holds a refund to the status its line states; a line that states none is a settled refund', async () => {
+    const store = new MemoryOrderStore();
+    const statuses = ['pending', 'succeeded', 'failed'] as const;
+    for (const [n, status] of statuses.entries()) {
+      const refund = {
+        id: `r${n}`,
+        amount: 10,
+        status,
+        reason: null,
+        providerRefundId: null,
+        createdAt: '2026-12-01T04:00:00.000Z',
+        updatedAt: '2026-12-01T04:00:00.000Z',
+      };
+      await store.create(paid(n, { status: 'partially_refunded', refundedAmount: 10, refunds: [refund] }));
+    }
+    const lines: StatementLine[] = [];
+    for (const stated of [undefined, 'pending', 'failed'] as const) {
+      for (const n of [0, 1, 2]) {
+        lines.push(line(n, { kind: 'refund', refundId: `r${n}`, amount: 10, ...(stated ? { status: stated } : {}) }));
+      }
+    }
+    const result = await matchStatement(lines, store, { provider: 'fake' });
+    // Agreeing: none stated ↔ succeeded; pending ↔ pending or succeeded; failed ↔ failed.
+    expect(result.matched).toBe(4);
+    expect(result.differences.map((d) => [d.status, d.refundId, d.code])).toEqual([
+      [undefined, 'r0', 'refund_mismatch'],
+      [undefined, 'r2', 'refund_mismatch'],
+      ['pending', 'r2', 'refund_mismatch'],
+      ['failed', 'r0', 'refund_mismatch'],
+      ['failed', 'r1', 'refund_mismatch'],
+    ]);
+  });
+
   it('refuses a batch size outside 1 to 1000', async () => {
     for (const batchSize of [0, 1001, 1.5]) {
       const error = await matchStatement([], new MemoryOrderStore(), { batchSize }).catch((e: unknown) => e);
