@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import type { Order, OrderStatus } from './order.js';
-import { encodeOrderCursor, MAX_LIST_LIMIT, type OrderStore } from './order-store.js';
+import { encodeOrderCursor, MAX_LIST_LIMIT, type OrderPage, type OrderStore } from './order-store.js';
 import type { StatementWindow } from './statement-day.js';
 
 /** Statuses of an order the wallet has been paid for. */
@@ -106,6 +106,8 @@ interface Listing {
   readonly status: OrderStatus;
   cursor: string | null;
   position: number;
+  /** The page after the one read, asked for already (the store answers while the lines are matched). */
+  next: Promise<OrderPage> | undefined;
 }
 
 /**
@@ -152,6 +154,7 @@ export class StatementExpectations {
       status,
       cursor: encodeOrderCursor({ updatedAt: start, id: '' }),
       position: start,
+      next: undefined,
     }));
   }
 
@@ -191,18 +194,27 @@ export class StatementExpectations {
     return { payments: this.#payments, refunds: this.#refunds };
   }
 
+  /** Reads a listing's next page, and asks for the one after it while that page is worked through. */
   async #page(listing: Listing): Promise<void> {
-    const page = await this.store.listOrders({
-      status: listing.status,
-      limit: MAX_LIST_LIMIT,
-      cursor: listing.cursor,
-      ...(this.provider === undefined ? {} : { provider: this.provider }),
-      ...(this.merchant === null ? {} : { merchant: this.merchant }),
-    });
+    const page = await (listing.next ?? this.#list(listing.status, listing.cursor as string));
+    listing.next = page.cursor === null ? undefined : this.#list(listing.status, page.cursor);
     for (const order of page.orders) this.#listed(order);
     const last = page.orders.at(-1);
     if (last) listing.position = Date.parse(last.updatedAt);
     listing.cursor = page.cursor;
+  }
+
+  #list(status: OrderStatus, cursor: string): Promise<OrderPage> {
+    const page = this.store.listOrders({
+      status,
+      limit: MAX_LIST_LIMIT,
+      cursor,
+      ...(this.provider === undefined ? {} : { provider: this.provider }),
+      ...(this.merchant === null ? {} : { merchant: this.merchant }),
+    });
+    // Awaited when the listing reaches it; should matching stop first, its failure must not go unhandled.
+    page.catch(() => undefined);
+    return page;
   }
 
   #listed(order: Order): void {

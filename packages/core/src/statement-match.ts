@@ -146,14 +146,15 @@ async function lookUp(
   return { orders, transfers };
 }
 
-/** The latest time of a batch's lines (epoch ms; `-Infinity` when none reads as a time). */
+/**
+ * The latest time of a batch's lines (epoch ms; `NaN` when none reads as a time): the greatest as
+ * text, read once (a statement writes every time with the same offset; were it not so, only how far
+ * the listing reads ahead would differ).
+ */
 function latestTime(batch: readonly StatementLine[]): number {
-  let latest = Number.NEGATIVE_INFINITY;
-  for (const line of batch) {
-    const at = Date.parse(line.time);
-    if (at > latest) latest = at;
-  }
-  return latest;
+  let latest = '';
+  for (const line of batch) if (line.time > latest) latest = line.time;
+  return Date.parse(latest);
 }
 
 /** Matches lines against a batch's records, keeping the totals and crossing off what was expected. */
