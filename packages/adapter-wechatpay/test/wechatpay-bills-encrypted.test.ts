@@ -17,7 +17,7 @@ import {
   readWechatpayEncryptedBill,
 } from '../src/protocol/index.js';
 import { openWechatpayEncryptedBill } from '../src/wechatpay-bills-encrypted.js';
-import { chunked, collect, thrown } from './bill-helpers.js';
+import { chunked, collect, servingFetch, thrown } from './bill-helpers.js';
 import { fixture } from './helpers.js';
 
 const vector = (name: string) => readFileSync(new URL(`./fixtures/bills/encrypted/${name}`, import.meta.url));
@@ -49,19 +49,7 @@ function config(files: Record<string, Uint8Array>, seen: Request[] = []) {
     timeoutMs: 10_000,
     maxBillBytes: 1024 * 1024,
     now: () => new Date('2025-03-02T02:00:00Z'),
-    fetch: (async (input: string | URL | Request, init?: RequestInit) => {
-      const request = new Request(input, init);
-      seen.push(request);
-      const body = files[request.url];
-      if (!body) return new Response('{"code":"RESOURCE_NOT_EXISTS"}', { status: 404 });
-      const stream = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (let at = 0; at < body.length; at += 37) controller.enqueue(body.slice(at, at + 37));
-          controller.close();
-        },
-      });
-      return new Response(stream, { status: 200 });
-    }) as typeof globalThis.fetch,
+    fetch: servingFetch(files, 37, seen),
   };
 }
 
