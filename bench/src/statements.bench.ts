@@ -1,6 +1,7 @@
 /**
  * Closing a day: a synthetic WeChat Pay trade bill (ALL, backquote-prefixed CSV with its summary
- * rows) of 100k and 1M records, streamed from a file through `parseWechatpayBill` and matched by
+ * rows) of 100k and 1M payments, one in twenty of them partly refunded ten minutes later (a REFUND
+ * record in time order, 退款状态 SUCCESS), streamed from a file through `parseWechatpayBill` and matched by
  * `matchStatement` against a SQL store holding the matching orders (SQLite through libsql, and
  * PostgreSQL when a server answers), the day's window included (the store's orders of that day are
  * listed for `missing_at_wallet`). Beside it, the raw read-and-split rate of the same file: the
@@ -33,10 +34,18 @@ const SUMMARY_HEADER = '总交易单数,应结订单总金额,退款总金额,�
 
 const orderId = (i: number) => `bench${String(i).padStart(10, '0')}`;
 const tradeId = (i: number) => `42000000002026120100${String(i).padStart(8, '0')}`;
+const refundNo = (i: number) => `rf${String(i).padStart(10, '0')}`;
 const amountOf = (i: number) => 100 + (i % 9900);
 const feeOf = (amount: number) => Math.round((amount * 6) / 1000);
 /** Seconds into the day of record `i` of `n`, spread over the day. */
 const secondOf = (i: number, n: number) => Math.floor((i * 86_399) / Math.max(1, n - 1));
+/** One order in twenty is partly refunded (half its amount), ten minutes after its payment, within the day. */
+const REFUND_EVERY = 20;
+const refunded = (i: number) => i % REFUND_EVERY === 0;
+const refundAmountOf = (i: number) => Math.floor(amountOf(i) / 2);
+const refundSecondOf = (i: number, n: number) => Math.min(86_399, secondOf(i, n) + 600);
+/** The records of a bill of `n` payments: the payments and their refunds. */
+export const recordsOf = (n: number) => n + Math.ceil(n / REFUND_EVERY);
 
 function wallTime(second: number): string {
   const two = (v: number) => String(v).padStart(2, '0');
@@ -46,37 +55,70 @@ function wallTime(second: number): string {
 /** The fee column's five decimals, from fen. */
 const fee5 = (fen: number) => `${formatYuan(fen)}000`;
 
-/** Writes the bill of `n` paid orders, as WeChat Pay's trade bill (ALL) has them. */
+/** Writes the bill of `n` paid orders and their refunds, in time order, as WeChat Pay's trade bill (ALL) has them. */
 export async function writeBill(file: string, n: number): Promise<void> {
   const out = createWriteStream(file);
   const write = (text: string) =>
     out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve()));
   await write(`${HEADER}\r\n`);
+  let records = 0;
   let total = 0;
-  let fees = 0;
+  let refundTotal = 0;
+  let fees5 = 0;
   let chunk = '';
+  // Refunds come ten minutes after their payments: a queue in time order, written as the day reaches them.
+  const refunds: number[] = [];
+  const refundRow = (j: number) => {
+    const amount = refundAmountOf(j);
+    refundTotal += amount;
+    fees5 -= feeOf(amount) * 1000;
+    records++;
+    return `\`${wallTime(refundSecondOf(j, n))},\`wx8888888888888888,\`1900000100,\`0,\`,\`${tradeId(j)},\`${orderId(j)},\`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,\`NATIVE,\`REFUND,\`OTHERS,\`CNY,\`0.00,\`0.00,\`50300${String(j).padStart(12, '0')},\`${refundNo(j)},\`${formatYuan(amount)},\`0.00,\`ORIGINAL,\`SUCCESS,\`Tea,\`,\`-${fee5(feeOf(amount))},\`0.60%,\`0.00,\`${formatYuan(amount)},\`\r\n`;
+  };
   for (let i = 0; i < n; i++) {
+    while (refunds.length > 0 && refundSecondOf(refunds[0] as number, n) <= secondOf(i, n)) {
+      chunk += refundRow(refunds.shift() as number);
+    }
     const amount = amountOf(i);
     const fee = feeOf(amount);
     total += amount;
-    fees += fee;
+    fees5 += fee * 1000;
+    records++;
     const yuan = formatYuan(amount);
     chunk += `\`${wallTime(secondOf(i, n))},\`wx8888888888888888,\`1900000100,\`0,\`,\`${tradeId(i)},\`${orderId(i)},\`oUpF8uMuAJO_M2pxb1Q9zNjWeS6o,\`NATIVE,\`SUCCESS,\`OTHERS,\`CNY,\`${yuan},\`0.00,\`0,\`0,\`0.00,\`0.00,\`,\`,\`Tea,\`,\`${fee5(fee)},\`0.60%,\`${yuan},\`0.00,\`\r\n`;
+    if (refunded(i)) refunds.push(i);
     if (chunk.length > 1 << 16) {
       await write(chunk);
       chunk = '';
     }
   }
+  for (const j of refunds) chunk += refundRow(j);
   await write(chunk);
+  if (records !== recordsOf(n)) throw new Error(`wrote ${records} records, expected ${recordsOf(n)}`);
+  const fees = `${fees5 < 0 ? '-' : ''}${formatYuan(Math.abs(fees5) / 1000)}000`;
   await write(`${SUMMARY_HEADER}\r\n`);
-  await write(`\`${n},\`${formatYuan(total)},\`0.00,\`0.00,\`${fee5(fees)},\`${formatYuan(total)},\`0.00\r\n`);
+  await write(
+    `\`${records},\`${formatYuan(total)},\`${formatYuan(refundTotal)},\`0.00,\`${fees},\`${formatYuan(total)},\`${formatYuan(refundTotal)}\r\n`,
+  );
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
 
-/** The order the store holds for record `i`: paid during the day, for the bill's amount. */
+/** The order the store holds for payment `i`: paid during the day, for the bill's amount, and its refund if it has one. */
 export function orderOf(i: number, n: number): Order {
   const at = new Date(DAY_START_MS + secondOf(i, n) * 1000).toISOString();
   const amount = amountOf(i);
+  const refundAt = new Date(DAY_START_MS + refundSecondOf(i, n) * 1000).toISOString();
+  const refund = refunded(i)
+    ? {
+        id: refundNo(i),
+        amount: refundAmountOf(i),
+        status: 'succeeded' as const,
+        providerRefundId: `50300${String(i).padStart(12, '0')}`,
+        reason: null,
+        createdAt: refundAt,
+        updatedAt: refundAt,
+      }
+    : undefined;
   return {
     id: orderId(i),
     provider: 'wechatpay',
@@ -84,13 +126,13 @@ export function orderOf(i: number, n: number): Order {
     amount,
     currency: 'CNY',
     subject: 'Tea',
-    status: 'paid',
+    status: refund ? 'partially_refunded' : 'paid',
     paidAmount: amount,
-    refundedAmount: 0,
+    refundedAmount: refund?.amount ?? 0,
     providerTransactionId: tradeId(i),
-    refunds: [],
+    refunds: refund ? [refund] : [],
     anomalies: [],
-    version: 3,
+    version: refund ? 5 : 3,
     buyerId: null,
     expiresAt: null,
     paidAt: at,
@@ -99,7 +141,7 @@ export function orderOf(i: number, n: number): Order {
     metadata: {},
     providerData: {},
     createdAt: at,
-    updatedAt: at,
+    updatedAt: refund ? refundAt : at,
   };
 }
 
@@ -225,12 +267,14 @@ interface Engine {
 function print(name: string, size: number, r: ChildResult): boolean {
   const rate = r.lines / r.matchSeconds;
   const ceiling = r.rawLines / r.rawSeconds;
-  const daySeconds = (r.matchSeconds * 1_000_000) / size;
+  const daySeconds = (r.matchSeconds * 1_000_000) / r.lines;
   const dayOk = daySeconds <= DAY_SECONDS_GOAL;
   const rssOk = r.peakRssMb <= RSS_MB_GOAL;
-  const exact = r.matched === size && r.differences === 0 && r.lines === size;
+  const exact = r.matched === r.lines && r.differences === 0 && r.lines === recordsOf(size);
   const k = (v: number) => `${(v / 1000).toFixed(1)}k`;
-  console.log(`  ${name}, ${size.toLocaleString('en')} lines:`);
+  console.log(
+    `  ${name}, ${size.toLocaleString('en')} payments (${r.lines.toLocaleString('en')} lines with the refunds):`,
+  );
   console.log(`    parse + match        ${k(rate).padStart(9)} lines/s   ${r.matchSeconds.toFixed(2).padStart(7)} s`);
   console.log(
     `    read + split (ceiling) ${k(ceiling).padStart(7)} lines/s   ${r.rawSeconds.toFixed(2).padStart(7)} s   hutong ÷ ceiling ${(rate / ceiling).toFixed(3)}`,

@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 import { UnexpectedResponseError } from '@hutong/core';
-import type { StatementLine, StatementLineKind } from '@hutong/core/provider-utils';
+import { type StatementLine, type StatementLineKind, textLines } from '@hutong/core/provider-utils';
 import { unzipAlipayStream } from './alipay-statements-zip.js';
 
 /**
@@ -71,29 +71,6 @@ export class AlipayBillError extends UnexpectedResponseError {
 }
 
 class RecordError extends Error {}
-
-/**
- * Splits GBK bytes into numbered lines as they arrive (`TextDecoder('gbk')` in streaming mode, which
- * Node ships with its full ICU; a build without ICU has no GBK decoder and throws a `RangeError`).
- */
-async function* gbkLines(source: AsyncIterable<Uint8Array>): AsyncGenerator<{ number: number; text: string }> {
-  const decoder = new TextDecoder('gbk');
-  let rest = '';
-  let number = 0;
-  for await (const chunk of source) {
-    const text = rest + decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
-      const cut = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-      yield { number: ++number, text: text.slice(start, cut) };
-      start = end + 1;
-    }
-    rest = text.slice(start);
-  }
-  rest += decoder.decode();
-  if (rest.endsWith('\r')) rest = rest.slice(0, -1);
-  if (rest !== '') yield { number: ++number, text: rest };
-}
 
 const YUAN = /^(-?)(\d{1,13})(?:\.(\d{1,2}))?$/;
 
@@ -181,7 +158,7 @@ export async function* parseAlipayBillCsv(
   const stated: { payment?: [number, number]; refund?: [number, number] } = {};
   let totalsLine = 0;
 
-  for await (const { number, text } of gbkLines(source)) {
+  for await (const { number, text } of textLines(source, 'gbk')) {
     if (!kind) {
       kind = (Object.keys(KINDS) as Kind[]).find((name) => text.trim() === KINDS[name].title);
       if (!kind)

@@ -7,8 +7,8 @@
  * @packageDocumentation
  */
 
-import { ProviderApiError, UnexpectedResponseError, ValidationError } from '@hutong/core';
-import type { ProviderStatementRequest, StatementLine } from '@hutong/core/provider-utils';
+import { ProviderApiError, ValidationError } from '@hutong/core';
+import { type ProviderStatementRequest, readResponseBody, type StatementLine } from '@hutong/core/provider-utils';
 import type { AlipayContext } from './alipay-client.js';
 import { alipayClientFor } from './alipay-merchant.js';
 import { readAlipayBillDownloadUrlReply } from './alipay-replies.js';
@@ -53,30 +53,6 @@ export async function alipayBillDownloadUrl(
   return readAlipayBillDownloadUrlReply(node, context.id);
 }
 
-/** A response body's bytes as they arrive, up to `limit`; the body is cancelled when the reader stops. */
-async function* bodyChunks(body: ReadableStream<Uint8Array>, limit: number, provider: string) {
-  const reader = body.getReader();
-  let total = 0;
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
-        finished = true;
-        return;
-      }
-      total += value.byteLength;
-      if (total > limit)
-        throw new UnexpectedResponseError(provider, 'too_large', `the statement is larger than ${limit} bytes`, {
-          field: 'bill',
-        });
-      yield value;
-    }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => {});
-  }
-}
-
 /**
  * Downloads the statement zip at `url` as a stream (the time limit covers the reply's arrival, not
  * the reading of a file of any size). The URL comes from a verified reply; the file itself is not
@@ -106,7 +82,7 @@ export async function* downloadAlipayBill(context: AlipayContext, url: string): 
       httpStatus: response.status,
     });
   }
-  yield* bodyChunks(response.body, MAX_BILL_BYTES, context.id);
+  yield* readResponseBody(response.body, { provider: context.id, limit: MAX_BILL_BYTES, what: 'statement' });
 }
 
 /**

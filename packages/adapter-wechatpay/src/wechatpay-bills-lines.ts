@@ -1,60 +1,10 @@
 /**
- * The text layer of WeChat Pay's bills: bytes to numbered lines (UTF-8, streamed, a leading
- * byte-order mark dropped, `\r\n` or `\n`), and the exact readers of the bills' figures (yuan with
- * up to two decimals, fees with up to five, counts written `20` or `20.0`) and times.
+ * The exact readers of WeChat Pay's bill fields: yuan with up to two decimals, fees with up to
+ * five, counts written `20` or `20.0`, and times. (The bytes become lines in
+ * `@hutong/core/provider-utils`'s `textLines`, shared by every wallet's parser.)
  *
  * @packageDocumentation
  */
-
-/**
- * One line of a bill: its 1-based number and its text without the line break.
- *
- * @group Bills
- * @example
- * ```ts
- * const line: WechatpayBillTextLine = { number: 2, text: '`2021-01-28 17:07:11,`wx81be3101902f7cb2' };
- * ```
- */
-export interface WechatpayBillTextLine {
-  number: number;
-  text: string;
-}
-
-/**
- * Splits a stream of UTF-8 bytes into lines as they arrive; nothing but the current partial line is
- * held. A leading byte-order mark is dropped; `\r\n` and `\n` both end a line; a last line without
- * a break is a line.
- *
- * @group Bills
- * @example
- * ```ts
- * for await (const { number, text } of wechatpayBillLines(source)) console.log(number, text);
- * ```
- */
-export async function* wechatpayBillLines(source: AsyncIterable<Uint8Array>): AsyncGenerator<WechatpayBillTextLine> {
-  const decoder = new TextDecoder('utf-8');
-  let rest = '';
-  let number = 0;
-  let first = true;
-  for await (const chunk of source) {
-    let text = rest + decoder.decode(chunk, { stream: true });
-    if (first && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
-    }
-    let start = 0;
-    for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
-      const cut = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-      yield { number: ++number, text: text.slice(start, cut) };
-      start = end + 1;
-    }
-    rest = text.slice(start);
-  }
-  rest += decoder.decode();
-  if (first && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
-  if (rest.endsWith('\r')) rest = rest.slice(0, -1);
-  if (rest !== '') yield { number: ++number, text: rest };
-}
 
 const DECIMAL = /^(-?)(\d{1,13})(?:\.(\d+))?$/;
 

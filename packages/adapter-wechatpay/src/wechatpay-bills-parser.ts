@@ -9,12 +9,16 @@
  * @packageDocumentation
  */
 import { UnexpectedResponseError } from '@hutong/core';
-import type { StatementLine, StatementLineKind } from '@hutong/core/provider-utils';
+import {
+  type StatementLine,
+  type StatementLineKind,
+  type StatementLineStatus,
+  textLines,
+} from '@hutong/core/provider-utils';
 import {
   fenOfWechatpayUnits,
   parseWechatpayCount,
   parseWechatpayYuan,
-  wechatpayBillLines,
   wechatpayBillTime,
 } from './wechatpay-bills-lines.js';
 
@@ -100,6 +104,7 @@ const TRADE_COLUMNS = {
   settlement: ['应结订单金额', '总金额'],
   total: ['订单金额'],
   refundId: ['商户退款单号'],
+  refundStatus: ['退款状态'],
   refund: ['退款金额'],
   refundRequested: ['申请退款金额'],
   refundAppliedAt: ['退款申请时间'],
@@ -162,6 +167,29 @@ function tradeKind(state: string): StatementLineKind {
   throw new RecordError(`交易状态 ${JSON.stringify(state)} is not SUCCESS, REFUND or REVOKED`);
 }
 
+/**
+ * A refund record's 退款状态 as a line's status: the bill's values (`SUCCESS`, `PROCESSING`, `FAIL`,
+ * `CHANGE` 转入代发: the card was void, the money went to no account; `REFUNDCLOSE`) and the APIv3
+ * refund API's (`CLOSED`, `ABNORMAL`). Another value is a malformed record, never a guess.
+ */
+const REFUND_STATUS = {
+  SUCCESS: 'succeeded',
+  PROCESSING: 'pending',
+  FAIL: 'failed',
+  CHANGE: 'failed',
+  REFUNDCLOSE: 'failed',
+  CLOSED: 'failed',
+  ABNORMAL: 'failed',
+} as const satisfies Record<string, StatementLineStatus>;
+
+/** A refund record's status; `undefined` when the bill has no 退款状态 column or leaves it empty. */
+function refundStatus(text: string | undefined): StatementLineStatus | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!Object.hasOwn(REFUND_STATUS, text))
+    throw new RecordError(`退款状态 ${JSON.stringify(text)} is not a refund status`);
+  return REFUND_STATUS[text as keyof typeof REFUND_STATUS];
+}
+
 /** A fund-flow record's kind, from 业务类型 (and 业务名称). */
 function fundflowKind(type: string, name: string): StatementLineKind {
   const both = `${type} ${name}`;
@@ -220,6 +248,7 @@ function tradeReader(columns: Columns, options: WechatpayBillParseOptions, provi
       const time = wechatpayBillTime(timeText ?? '');
       if (time === undefined)
         throw new RecordError(`the time ${JSON.stringify(timeText ?? '')} is not yyyy-MM-dd HH:mm:ss`);
+      const status = kind === 'refund' ? refundStatus(get(fields, 'refundStatus')) : undefined;
       const line: StatementLine = {
         provider,
         merchant: options.merchant ?? null,
@@ -227,6 +256,7 @@ function tradeReader(columns: Columns, options: WechatpayBillParseOptions, provi
         orderId: get(fields, 'orderId') || null,
         providerTradeId: get(fields, 'transactionId') || null,
         ...(kind === 'refund' ? { refundId: get(fields, 'refundId') || null } : {}),
+        ...(status === undefined ? {} : { status }),
         amount: amountUnits / 1000,
         fee: fenOfWechatpayUnits(feeUnits, 5),
         currency: 'CNY',
@@ -332,7 +362,8 @@ function describe(key: string, value: number): string {
  *
  * - Trade bill: `SUCCESS` records are payments (amount 订单金额, or 应结订单金额 / 总金额 in bills
  *   without it), `REFUND` records refunds (amount 申请退款金额, else 退款金额; `refundId` 商户退款单号;
- *   time 退款成功时间, else 退款申请时间, else 交易时间), `REVOKED` ones adjustments. `fee` is 手续费
+ *   time 退款成功时间, else 退款申请时间, else 交易时间; `status` from 退款状态: `SUCCESS` succeeded,
+ *   `PROCESSING` pending, `FAIL`/`CHANGE` failed), `REVOKED` ones adjustments. `fee` is 手续费
  *   (five decimals in the file) rounded to the fen, half away from zero; negative on refunds.
  * - Fund-flow bill: each record's kind from 业务类型 (fees, refunds, splits, transfers, payments,
  *   else adjustments); amount 收支金额, always positive (收支类型 says which way, kept in `raw`);
@@ -373,7 +404,7 @@ export async function* parseWechatpayBill(
   let done = false;
   let records = 0;
   let skipped = 0;
-  for await (const { number, text } of wechatpayBillLines(source)) {
+  for await (const { number, text } of textLines(source)) {
     if (done) {
       if (text.trim() !== '') fail('text after the summary row', number);
       continue;

@@ -1,8 +1,9 @@
 /**
  * WeChat Pay's bills: the signed replies naming each file's download URL and SHA1 hash (trade bill
- * `/v3/bill/tradebill`, fund-flow bill `/v3/bill/fundflowbill`), the download of the (unsigned)
- * file authenticated by that hash, and `statement`: the day's bill downloaded and parsed as a
- * stream of {@link StatementLine}s.
+ * `/v3/bill/tradebill`, fund-flow bill `/v3/bill/fundflowbill`, and for a partner the encrypted
+ * fund-flow bill of a sub-merchant, `/v3/bill/sub-merchant-fundflowbill`), the download of the
+ * (unsigned) file authenticated by that hash, and `statement`: the day's bill downloaded and parsed
+ * as a stream of {@link StatementLine}s.
  *
  * @packageDocumentation
  */
@@ -10,9 +11,15 @@ import { createHash } from 'node:crypto';
 import { ProviderApiError, ValidationError } from '@hutong/core';
 import type { ProviderStatementRequest, StatementLine } from '@hutong/core/provider-utils';
 import { openWechatpayBill } from './wechatpay-bills-download.js';
+import { openWechatpayEncryptedBill } from './wechatpay-bills-encrypted.js';
 import { parseWechatpayBill, WechatpayBillError } from './wechatpay-bills-parser.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
-import { readWechatpayBill, type WechatpayBill } from './wechatpay-replies.js';
+import {
+  readWechatpayBill,
+  readWechatpayEncryptedBill,
+  type WechatpayBill,
+  type WechatpayEncryptedBill,
+} from './wechatpay-replies.js';
 
 /**
  * A trade bill request: the day (`yyyy-MM-dd`, China time), which trades, and optionally a
@@ -55,9 +62,25 @@ export interface WechatpayFundflowBillRequest {
 }
 
 /**
+ * A sub-merchant's fund-flow bill request (partner mode): the day, the sub-merchant (`sub_mchid`)
+ * and the account. The file comes encrypted (`algorithm=AEAD_AES_256_GCM`).
+ *
+ * @group Bills
+ * @example
+ * ```ts
+ * const request: WechatpaySubMerchantFundflowBillRequest = { date: '2024-05-01', subMchId: '1900000109' };
+ * ```
+ */
+export interface WechatpaySubMerchantFundflowBillRequest extends WechatpayFundflowBillRequest {
+  /** The sub-merchant (`sub_mchid`). */
+  subMchId: string;
+}
+
+/**
  * What `statement` takes: the spec's request, `kind` `trade` (default) or `fundflow`, and
  * optionally the trade bill's `billType` (default `ALL`) or the fund-flow bill's `accountType`
- * (default `BASIC`).
+ * (default `BASIC`). With `merchant`, the sub-merchant's bill: its trade bill (`sub_mchid`), or in
+ * partner mode its encrypted fund-flow bill.
  *
  * @group Bills
  * @example
@@ -115,6 +138,21 @@ export function createWechatpayBills(context: WechatpayOperationContext) {
     return readWechatpayBill(replies, await client.request({ method: 'GET', path }));
   }
 
+  async function subMerchantFundflowBill({
+    date,
+    subMchId,
+    accountType = 'BASIC',
+    gzip,
+  }: WechatpaySubMerchantFundflowBillRequest): Promise<WechatpayEncryptedBill> {
+    if (!DATE.test(date)) throw new ValidationError('date', 'must be yyyy-MM-dd');
+    if (!SUB_MCHID.test(subMchId)) throw new ValidationError('subMchId', 'must be a WeChat Pay merchant id');
+    if (!['BASIC', 'OPERATION', 'FEES'].includes(accountType))
+      throw new ValidationError('accountType', 'must be BASIC, OPERATION or FEES');
+    let path = `/v3/bill/sub-merchant-fundflowbill?sub_mchid=${subMchId}&bill_date=${date}&account_type=${accountType}&algorithm=AEAD_AES_256_GCM`;
+    if (gzip) path += '&tar_type=GZIP';
+    return readWechatpayEncryptedBill(replies, await client.request({ method: 'GET', path }));
+  }
+
   /** The whole trade bill as text (kept for compatibility; `statement` streams instead). */
   async function downloadTradeBill(request: WechatpayBillRequest): Promise<string> {
     const bill = await tradeBill({ ...request, gzip: false });
@@ -141,13 +179,37 @@ export function createWechatpayBills(context: WechatpayOperationContext) {
       if (kind !== 'trade' && kind !== 'fundflow') throw new ValidationError('kind', "must be 'trade' or 'fundflow'");
       const merchant = request.merchant ?? undefined;
       if (merchant && !merchant.enabled) throw new ValidationError('merchant', `${merchant.merchant} is disabled`);
-      if (merchant && kind === 'fundflow')
-        throw new ValidationError('kind', "a sub-merchant's fund-flow bill is not supported; use 'trade'");
-      const bill =
-        kind === 'trade'
-          ? await tradeBill({ date: request.date, type: request.billType, subMchId: merchant?.accountId, gzip: true })
-          : await fundflowBill({ date: request.date, accountType: request.accountType, gzip: true });
-      yield* parseWechatpayBill(openWechatpayBill(config, bill), {
+      let bytes: AsyncIterable<Uint8Array>;
+      if (kind === 'trade') {
+        const bill = await tradeBill({
+          date: request.date,
+          type: request.billType,
+          subMchId: merchant?.accountId,
+          gzip: true,
+        });
+        bytes = openWechatpayBill(config, bill);
+      } else if (merchant) {
+        if (!config.partner)
+          throw new ValidationError(
+            'merchant',
+            "a sub-merchant's fund-flow bill is a partner-mode API (create the provider with mode: 'partner')",
+          );
+        const bill = await subMerchantFundflowBill({
+          date: request.date,
+          subMchId: merchant.accountId,
+          accountType: request.accountType,
+          gzip: true,
+        });
+        // No file: no flows that day.
+        if (bill.parts.length === 0) return;
+        bytes = openWechatpayEncryptedBill(config, bill);
+      } else {
+        bytes = openWechatpayBill(
+          config,
+          await fundflowBill({ date: request.date, accountType: request.accountType, gzip: true }),
+        );
+      }
+      yield* parseWechatpayBill(bytes, {
         kind,
         provider: id,
         merchant: merchant?.merchant ?? null,
@@ -159,5 +221,5 @@ export function createWechatpayBills(context: WechatpayOperationContext) {
     })();
   }
 
-  return { tradeBill, fundflowBill, downloadTradeBill, statement };
+  return { tradeBill, fundflowBill, subMerchantFundflowBill, downloadTradeBill, statement };
 }

@@ -102,6 +102,22 @@ const billSchema = z.object({
   download_url: z.url({ protocol: /^https?$/, error: 'is not a URL' }),
 });
 
+const encryptedBillSchema = z.object({
+  download_bill_count: z.int().check(z.minimum(0, 'is not a count')),
+  download_bill_list: z.optional(
+    z.array(
+      z.object({
+        bill_sequence: z.int().check(z.positive('is not a positive sequence')),
+        download_url: z.url({ protocol: /^https?$/, error: 'is not a URL' }),
+        encrypt_key: z.string().check(z.regex(/^[A-Za-z0-9+/]+={0,2}$/, 'is not base64')),
+        hash_type: z.literal('SHA1', { error: 'is not SHA1' }),
+        hash_value: z.string().check(z.regex(/^[0-9A-Fa-f]{40}$/, 'is not a SHA1 hash')),
+        nonce: z.string().check(z.regex(/^[\x21-\x7e]{1,64}$/, 'is not a nonce')),
+      }),
+    ),
+  ),
+});
+
 const createSchemas = {
   code_url: z.object({ code_url: text }),
   prepay_id: z.object({ prepay_id: text }),
@@ -304,6 +320,81 @@ export interface WechatpayBill {
 export function readWechatpayBill(context: WechatpayReplyContext, body: unknown): WechatpayBill {
   const reply = readReply(context, billSchema, body);
   return { downloadUrl: reply.download_url, hashType: 'SHA1', hashValue: reply.hash_value.toLowerCase() };
+}
+
+/**
+ * One file of an encrypted bill (the sub-merchant fund-flow bill): where to download it, the
+ * AES-256-GCM key that encrypts it (itself RSA-OAEP encrypted with the merchant's public key,
+ * base64), the GCM nonce, and the SHA1 of the file's plaintext (decompressed when gzip).
+ *
+ * @group Bills
+ * @example
+ * ```ts
+ * const part: WechatpayEncryptedBillPart = bill.parts[0];
+ * console.log(part.sequence, part.downloadUrl, part.hashValue);
+ * ```
+ */
+export interface WechatpayEncryptedBillPart {
+  /** `bill_sequence`: the files join in this order, from 1. */
+  sequence: number;
+  downloadUrl: string;
+  /** `encrypt_key`: the AES key, RSA-OAEP (SHA-1) encrypted with the merchant's public key, base64. */
+  encryptKey: string;
+  /** `nonce`: the GCM nonce, as text (its UTF-8 bytes are the nonce). */
+  nonce: string;
+  hashType: 'SHA1';
+  hashValue: string;
+}
+
+/**
+ * An encrypted bill as WeChat Pay describes it (`download_bill_list`): one or more files, in
+ * `bill_sequence` order, joined after decryption into the whole bill.
+ *
+ * @group Bills
+ * @example
+ * ```ts
+ * const bill: WechatpayEncryptedBill = await bills.subMerchantFundflowBill({ date: '2024-05-01', subMchId: '1900000109' });
+ * ```
+ */
+export interface WechatpayEncryptedBill {
+  parts: WechatpayEncryptedBillPart[];
+}
+
+/**
+ * Reads a `/v3/bill/sub-merchant-fundflowbill` reply: `download_bill_count` files, listed with the
+ * sequences 1 to that count (in any order; returned in sequence order); none when the count is 0. A missing, repeated or extra
+ * file would join into another bill than the one described, so each is a malformed reply.
+ *
+ * @group Protocol
+ * @example
+ * ```ts
+ * const bill = readWechatpayEncryptedBill(context, body);
+ * ```
+ */
+export function readWechatpayEncryptedBill(context: WechatpayReplyContext, body: unknown): WechatpayEncryptedBill {
+  const reply = readReply(context, encryptedBillSchema, body);
+  const list = reply.download_bill_list ?? [];
+  if (list.length !== reply.download_bill_count)
+    throw malformed(
+      context,
+      'response.download_bill_list',
+      `has ${list.length} files where download_bill_count is ${reply.download_bill_count}`,
+    );
+  const parts = list
+    .map((item) => ({
+      sequence: item.bill_sequence,
+      downloadUrl: item.download_url,
+      encryptKey: item.encrypt_key,
+      nonce: item.nonce,
+      hashType: 'SHA1' as const,
+      hashValue: item.hash_value.toLowerCase(),
+    }))
+    .sort((a, b) => a.sequence - b.sequence);
+  parts.forEach((part, index) => {
+    if (part.sequence !== index + 1)
+      throw malformed(context, 'response.download_bill_list', `does not number its files 1 to ${parts.length}`);
+  });
+  return { parts };
 }
 
 /**

@@ -32,3 +32,27 @@ export async function thrown(run: () => Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected a throw');
 }
+
+/**
+ * A fetch that serves `files` (bytes by URL; one file for every URL) as streamed bodies in chunks of
+ * `size`, recording each request in `seen`; 404 for a URL it has no file for.
+ */
+export function servingFetch(
+  files: Uint8Array | Readonly<Record<string, Uint8Array>>,
+  size: number,
+  seen: Request[] = [],
+): typeof globalThis.fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const request = new Request(input, init);
+    seen.push(request);
+    const body = files instanceof Uint8Array ? files : files[request.url];
+    if (!body) return new Response('{"code":"RESOURCE_NOT_EXISTS"}', { status: 404 });
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < body.length; at += size) controller.enqueue(body.slice(at, at + size));
+        controller.close();
+      },
+    });
+    return new Response(stream, { status: 200 });
+  }) as typeof globalThis.fetch;
+}

@@ -89,7 +89,13 @@ export const SUB_B = {
 
 /** A partner-mode provider on a sandbox whose service provider has SUB_A and SUB_B bound. */
 export function partnerSandboxed(
-  options: { mode?: WechatpaySandboxOptions['mode']; hooks?: WechatpayCommonOptions['hooks']; now?: () => Date } = {},
+  options: {
+    mode?: WechatpaySandboxOptions['mode'];
+    hooks?: WechatpayCommonOptions['hooks'];
+    now?: () => Date;
+    /** Replaces the sandbox's reply to `request` (which the sandbox has handled). */
+    rewrite?: (response: Response, request: Request) => Promise<Response>;
+  } = {},
 ) {
   const sandbox = createWechatpaySandbox({
     mchId: MERCHANT.mchId,
@@ -111,7 +117,8 @@ export function partnerSandboxed(
       body: await request.clone().text(),
       headers: request.headers,
     });
-    return sandbox.fetch(request);
+    const response = await sandbox.fetch(request);
+    return options.rewrite ? options.rewrite(response, request) : response;
   };
   const keys =
     options.mode === 'certificate'

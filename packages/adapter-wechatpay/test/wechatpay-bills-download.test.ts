@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseWechatpayBill, WechatpayBillError } from '../src/index.js';
 import { openWechatpayBill } from '../src/wechatpay-bills-download.js';
-import { billFixture, collect, thrown } from './bill-helpers.js';
+import { billFixture, collect, servingFetch, thrown } from './bill-helpers.js';
 
 /** Reads a byte stream through. */
 async function drain(bytes: AsyncIterable<Uint8Array>): Promise<void> {
@@ -24,16 +24,7 @@ function config(body: Uint8Array, seen: Request[] = []) {
     timeoutMs: 10_000,
     maxBillBytes: 1024 * 1024,
     now: () => new Date('2021-01-29T02:00:00Z'),
-    fetch: (async (input: string | URL | Request, init?: RequestInit) => {
-      seen.push(new Request(input, init));
-      const stream = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (let at = 0; at < body.length; at += 50) controller.enqueue(body.slice(at, at + 50));
-          controller.close();
-        },
-      });
-      return new Response(stream, { status: 200 });
-    }) as typeof globalThis.fetch,
+    fetch: servingFetch(body, 50, seen),
   };
 }
 

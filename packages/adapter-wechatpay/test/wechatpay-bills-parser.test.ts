@@ -37,7 +37,7 @@ const payment = (order: string, amount: string, fee: string, time = '2025-03-01 
     '0.00',
     '',
   );
-const refund = (order: string, refundNo: string, amount: string, fee: string) =>
+const refund = (order: string, refundNo: string, amount: string, fee: string, status = 'SUCCESS') =>
   q(
     '2025-03-01 11:00:00',
     'wx1',
@@ -58,7 +58,7 @@ const refund = (order: string, refundNo: string, amount: string, fee: string) =>
     amount,
     '0.00',
     'ORIGINAL',
-    'SUCCESS',
+    status,
     '',
     '',
     fee,
@@ -87,7 +87,30 @@ describe('parseWechatpayBill: the trade bill', () => {
     ]);
   });
 
+  it('a refund states its 退款状态: SUCCESS succeeded, PROCESSING pending, FAIL and CHANGE failed; payments state none', async () => {
+    const text = bill(
+      [
+        payment('o1', '10.00', '0.06000'),
+        refund('o1', 'r1', '1.00', '-0.00600'),
+        refund('o1', 'r2', '1.00', '-0.00600', 'PROCESSING'),
+        refund('o1', 'r3', '1.00', '-0.00600', 'FAIL'),
+        refund('o1', 'r4', '1.00', '-0.00600', 'CHANGE'),
+      ],
+      q('5', '10.00', '4.00', '0.00', '0.03600', '10.00', '4.00'),
+    );
+    const lines = await collect(parseWechatpayBill(source(text), { kind: 'trade' }));
+    expect(lines.map((l) => [l.refundId ?? l.kind, l.status])).toEqual([
+      ['payment', undefined],
+      ['r1', 'succeeded'],
+      ['r2', 'pending'],
+      ['r3', 'failed'],
+      ['r4', 'failed'],
+    ]);
+    expect(lines.map((l) => 'status' in l)).toEqual([false, true, true, true, true]);
+  });
+
   it.each([
+    ['an unknown 退款状态', good.replace('`ORIGINAL,`SUCCESS', '`ORIGINAL,`REFUNDING'), 3, '退款状态 "REFUNDING"'],
     [
       'a summary sum that disagrees',
       good.replace('`12.34,`2.00,`0.00,`0.06204', '`12.35,`2.00,`0.00,`0.06204'),

@@ -1,13 +1,22 @@
-import { createPayments, MemoryOrderStore, UnexpectedResponseError, ValidationError } from '@hutong/core';
+import {
+  createPayments,
+  MemoryOrderStore,
+  ProviderApiError,
+  UnexpectedResponseError,
+  ValidationError,
+} from '@hutong/core';
 import type { StatementLine } from '@hutong/core/provider-utils';
 import { describe, expect, it } from 'vitest';
 import { WechatpayBillError } from '../src/index.js';
 import { collect, thrown } from './bill-helpers.js';
-import { sandboxed } from './sandbox-setup.js';
+import { account, orderOf, paymentRequest } from './requests.js';
+import { partnerSandboxed, SUB_A, SUB_B, sandboxed } from './sandbox-setup.js';
 
 /** 2025-03-01 10:00 in China. */
 const NOW = new Date('2025-03-01T02:00:00Z');
 const DAY = '2025-03-01';
+const A = account(SUB_A);
+const B = account(SUB_B);
 
 function facade(options: Parameters<typeof sandboxed>[0] = {}) {
   let clock = NOW.getTime();
@@ -65,6 +74,7 @@ describe('WeChat Pay sandbox bills → provider.statement', { timeout: 120_000 }
         ...common,
         kind: 'refund',
         refundId: 'refund0001',
+        status: 'succeeded', // 退款状态 SUCCESS
         amount: 500,
         fee: -3, // -0.03000
         time: '2025-03-01T10:01:00+08:00',
@@ -162,5 +172,86 @@ describe('WeChat Pay sandbox bills → provider.statement', { timeout: 120_000 }
     const wrong = () => collect(provider.statement({ date: DAY, kind: 'signcustomer' }));
     expect(ValidationError.isInstance(await thrown(wrong))).toBe(true);
     expect(provider.capabilities.statements).toBe(true);
+  });
+});
+
+describe("partner mode: a sub-merchant's fund-flow bill, encrypted (/v3/bill/sub-merchant-fundflowbill)", {
+  timeout: 120_000,
+}, () => {
+  /** A's payment of 19.99 and its settled refund of 5.00, a minute apart, on a partner sandbox. */
+  async function partnerDay(options: Parameters<typeof partnerSandboxed>[0] = {}) {
+    let clock = NOW.getTime();
+    const context = partnerSandboxed({ now: () => new Date(clock), ...options });
+    const { provider, sandbox } = context;
+    const request = paymentRequest({ merchant: A, createdAt: new Date(clock) });
+    await provider.createPayment(request);
+    sandbox.pay(request.orderId);
+    clock += 60_000;
+    const trade = sandbox.trade(request.orderId);
+    const order = orderOf(request, { status: 'paid', providerTransactionId: trade?.transactionId ?? null });
+    await provider.refund({ orderId: order.id, order, merchant: A, refundId: 'refund0001', amount: 500, reason: null });
+    sandbox.settleRefund(order.id, 'refund0001');
+    return { ...context, orderId: request.orderId, trade: sandbox.trade(request.orderId) };
+  }
+
+  it("yields the sub-merchant's flows, bound to it: payment in, fee out, refund out", async () => {
+    const served: Buffer[] = [];
+    const { provider, requests, orderId, trade } = await partnerDay({
+      rewrite: async (response, request) => {
+        if (!request.url.includes('/v3/billdownload/file')) return response;
+        const bytes = Buffer.from(await response.arrayBuffer());
+        served.push(bytes);
+        return new Response(bytes, { status: 200 });
+      },
+    });
+    const lines = await collect(provider.statement({ date: DAY, kind: 'fundflow', merchant: A }));
+    expect(lines.map((l) => [l.kind, l.amount, l.orderId, l.refundId, l.providerTradeId, l.merchant])).toEqual([
+      ['payment', 1999, orderId, undefined, trade?.transactionId, 'shop-a'],
+      ['fee', 12, orderId, undefined, trade?.transactionId, 'shop-a'],
+      ['refund', 497, null, 'refund0001', trade?.refunds.get('refund0001')?.refundId, 'shop-a'],
+    ]);
+    const asked = new URL(requests.find((r) => r.url.includes('/v3/bill/'))?.url ?? '');
+    expect(asked.pathname + asked.search).toBe(
+      `/v3/bill/sub-merchant-fundflowbill?sub_mchid=${A.accountId}&bill_date=${DAY}&account_type=BASIC&algorithm=AEAD_AES_256_GCM&tar_type=GZIP`,
+    );
+    // The file as served is ciphertext: neither gzip's magic nor the text.
+    expect(served).toHaveLength(1);
+    expect((served[0] as Buffer).subarray(0, 2)).not.toEqual(Buffer.from([0x1f, 0x8b]));
+    expect((served[0] as Buffer).includes(Buffer.from('记账时间'))).toBe(false);
+  });
+
+  it("another sub-merchant's bill has none of A's flows; the service provider's own fund-flow bill neither", async () => {
+    const { provider } = await partnerDay();
+    expect(await collect(provider.statement({ date: DAY, kind: 'fundflow', merchant: B }))).toEqual([]);
+    expect(await collect(provider.statement({ date: DAY, kind: 'fundflow' }))).toEqual([]);
+  });
+
+  it('a ciphertext altered in transit does not authenticate: a typed error, field bill', async () => {
+    const { provider } = await partnerDay({
+      rewrite: async (response, request) => {
+        if (!request.url.includes('/v3/billdownload/file')) return response;
+        const bytes = Buffer.from(await response.arrayBuffer());
+        bytes[20] = (bytes[20] as number) ^ 0x01;
+        return new Response(bytes, { status: 200 });
+      },
+    });
+    const error = await thrown(() => collect(provider.statement({ date: DAY, kind: 'fundflow', merchant: A })));
+    expect(WechatpayBillError.isBillError(error) && [error.field, error.message]).toEqual([
+      'bill',
+      expect.stringContaining('does not authenticate'),
+    ]);
+  });
+
+  it('a sub-merchant the sandbox has not bound is refused (403 NO_AUTH); a direct-mode provider refuses the merchant', async () => {
+    const { provider } = await partnerDay();
+    const stranger = { ...A, merchant: 'shop-x', accountId: '1900000999' };
+    const refused = await thrown(() =>
+      collect(provider.statement({ date: DAY, kind: 'fundflow', merchant: stranger })),
+    );
+    expect(ProviderApiError.isInstance(refused) && refused.providerCode).toBe('NO_AUTH');
+    const direct = facade();
+    const wrong = await thrown(() => collect(direct.provider.statement({ date: DAY, kind: 'fundflow', merchant: A })));
+    expect(ValidationError.isInstance(wrong) && wrong.field).toBe('merchant');
+    expect(direct.requests.some((r) => r.url.includes('/v3/bill/'))).toBe(false);
   });
 });

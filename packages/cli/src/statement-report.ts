@@ -128,6 +128,7 @@ const CSV_COLUMNS = [
   'store_amount_fen',
   'line',
   'resolution',
+  'statement_status',
 ] as const;
 
 /** A CSV field: quoted when it must be, and text a spreadsheet would run as a formula made inert. */
@@ -164,6 +165,7 @@ export function formatStatementCsv(result: StatementResult): string {
         d.storeAmount,
         d.line,
         d.resolution,
+        d.status,
       ]
         .map(csvField)
         .join(','),

@@ -76,9 +76,9 @@ describe('hutong reconcile', () => {
     const run = await hutong([...day, '--format', 'csv']);
     expect(run.code).toBe(1);
     expect(run.stdout.split('\r\n')).toEqual([
-      'provider,date,merchant,code,kind,order_id,refund_id,movement_id,provider_trade_id,statement_amount_fen,store_amount_fen,line,resolution',
-      `wechatpay,2026-12-01,,missing_locally,payment,"ghost,""0001""",,,"'=HYPERLINK(""x"")",800,,4,`,
-      'wechatpay,2026-12-01,,missing_at_wallet,payment,order0000002,,,txnorder0000002,,2500,,',
+      'provider,date,merchant,code,kind,order_id,refund_id,movement_id,provider_trade_id,statement_amount_fen,store_amount_fen,line,resolution,statement_status',
+      `wechatpay,2026-12-01,,missing_locally,payment,"ghost,""0001""",,,"'=HYPERLINK(""x"")",800,,4,,`,
+      'wechatpay,2026-12-01,,missing_at_wallet,payment,order0000002,,,txnorder0000002,,2500,,,',
       '',
     ]);
   });

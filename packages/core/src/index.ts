@@ -177,6 +177,7 @@ export type {
   StatementDifferenceCode,
   StatementLine,
   StatementLineKind,
+  StatementLineStatus,
   StatementRequest,
   StatementResult,
   StatementTotals,

@@ -1,20 +1,24 @@
 /**
  * `matchStatement`: pairs each line of a wallet's statement with the order, refund, split or
  * transfer it belongs to, looking them up a batch at a time, and reports what differs. Lines are
- * never collected: memory holds one batch being matched, one being read, the differences, and the
- * ids of the store's orders settled that day that the statement has not shown yet.
+ * never collected: memory holds one batch being matched, one being read, the differences, and what
+ * the store's listing of the day and the statement have not both shown yet (`statement-expected.ts`).
  *
  * @packageDocumentation
  */
 import { ValidationError } from './errors.js';
 import type { Transfer } from './money-movement.js';
-import type { Order, OrderStatus } from './order.js';
-import { encodeOrderCursor, MAX_LIST_LIMIT, type OrderStore } from './order-store.js';
-import type { StatementDifference, StatementDifferenceCode, StatementLine, StatementTotals } from './statement.js';
+import type { Order, RefundStatus } from './order.js';
+import { MAX_LIST_LIMIT, type OrderStore } from './order-store.js';
+import type {
+  StatementDifference,
+  StatementDifferenceCode,
+  StatementLine,
+  StatementLineStatus,
+  StatementTotals,
+} from './statement.js';
 import type { StatementWindow } from './statement-day.js';
-
-/** Statuses of an order the wallet has been paid for. */
-const PAID_STATUSES: readonly OrderStatus[] = ['paid', 'partially_refunded', 'refunded'];
+import { PAID_STATUSES, refundKey, StatementExpectations } from './statement-expected.js';
 
 /**
  * Options of {@link matchStatement}.
@@ -75,8 +79,20 @@ function differs(code: StatementDifferenceCode, storeAmount: number | null): Ver
   return { code, storeAmount };
 }
 
-function refundKey(orderId: string, refundId: string): string {
-  return `${orderId}\u0000${refundId}`;
+/**
+ * Whether a refund's status here agrees with the statement's: a line that states none is a settled
+ * refund; one still processing at the wallet when it wrote the bill may have succeeded since.
+ *
+ * @example
+ * ```ts
+ * refundAgrees(undefined, 'succeeded'); // true
+ * refundAgrees('pending', 'succeeded'); // true
+ * refundAgrees('failed', 'pending'); // false
+ * ```
+ */
+export function refundAgrees(stated: StatementLineStatus | undefined, status: RefundStatus): boolean {
+  if (stated === 'pending') return status === 'pending' || status === 'succeeded';
+  return status === (stated ?? 'succeeded');
 }
 
 function checkBatchSize(size: unknown): number {
@@ -98,14 +114,25 @@ async function ordersById(store: OrderStore, ids: readonly string[]): Promise<Ma
   return byId;
 }
 
-async function lookUp(store: OrderStore, batch: readonly StatementLine[]): Promise<BatchRecords> {
+/**
+ * The records of a batch's lines: the orders the day's listing kept, the others by one `getMany`,
+ * and the transfers by one `transfers.getMany`.
+ */
+async function lookUp(
+  store: OrderStore,
+  batch: readonly StatementLine[],
+  expected: StatementExpectations | undefined,
+): Promise<BatchRecords> {
+  const kept = new Map<string, Order>();
   const orderIds = new Set<string>();
   const transferIds = new Set<string>();
   for (const line of batch) {
     if (line.kind === 'transfer') {
       if (line.movementId) transferIds.add(line.movementId);
     } else if (line.orderId && (line.kind === 'payment' || line.kind === 'refund' || line.kind === 'split')) {
-      orderIds.add(line.orderId);
+      const order = expected?.kept(line.orderId);
+      if (order) kept.set(order.id, order);
+      else orderIds.add(line.orderId);
     }
   }
   const transfers = new Map<string, Transfer>();
@@ -115,59 +142,19 @@ async function lookUp(store: OrderStore, batch: readonly StatementLine[]): Promi
     transferStore && transferIds.size > 0 ? transferStore.getMany([...transferIds]) : [],
   ]);
   for (const transfer of found) transfers.set(transfer.id, transfer);
+  for (const [id, order] of kept) orders.set(id, order);
   return { orders, transfers };
 }
 
-/** Whether an order of the store is in the window and of the merchant the statement is for. */
-function ownedBy(order: Order, merchant: string | null): boolean {
-  return (order.merchant ?? null) === merchant;
-}
-
-function within(iso: string | null, window: StatementWindow): boolean {
-  if (iso === null) return false;
-  const at = Date.parse(iso);
-  return at >= window.from.getTime() && at < window.to.getTime();
-}
-
 /**
- * What the statement must show: the ids of the orders paid in the window, and the keys of the
- * refunds settled in it. An order paid or refunded in the window was last updated at or after the
- * window's start, so each listing starts there: a cursor at the window's start (every store shares
- * the cursor encoding of `encodeOrderCursor`), and reads only what changed since.
+ * The latest time of a batch's lines (epoch ms; `NaN` when none reads as a time): the greatest as
+ * text, read once (a statement writes every time with the same offset; were it not so, only how far
+ * the listing reads ahead would differ).
  */
-async function expectedInWindow(
-  store: OrderStore,
-  window: StatementWindow,
-  provider: string | undefined,
-  merchant: string | null,
-): Promise<{ payments: Set<string>; refunds: Set<string> }> {
-  const payments = new Set<string>();
-  const refunds = new Set<string>();
-  // One status at a time: a store lists one status in `(updatedAt, id)` order straight from an index
-  // (SQL: `(status, updated_at, id)`), where a list of statuses makes it sort every page.
-  for (const status of PAID_STATUSES) {
-    let cursor: string | null = encodeOrderCursor({ updatedAt: window.from.getTime(), id: '' });
-    while (cursor) {
-      const page = await store.listOrders({
-        status,
-        limit: MAX_LIST_LIMIT,
-        cursor,
-        ...(provider === undefined ? {} : { provider }),
-        ...(merchant === null ? {} : { merchant }),
-      });
-      for (const order of page.orders) {
-        if (!ownedBy(order, merchant)) continue;
-        if (within(order.paidAt, window)) payments.add(order.id);
-        for (const refund of order.refunds) {
-          if (refund.status === 'succeeded' && within(refund.updatedAt, window)) {
-            refunds.add(refundKey(order.id, refund.id));
-          }
-        }
-      }
-      cursor = page.cursor;
-    }
-  }
-  return { payments, refunds };
+function latestTime(batch: readonly StatementLine[]): number {
+  let latest = '';
+  for (const line of batch) if (line.time > latest) latest = line.time;
+  return Date.parse(latest);
 }
 
 /** Matches lines against a batch's records, keeping the totals and crossing off what was expected. */
@@ -183,7 +170,7 @@ class StatementMatcher {
 
   constructor(
     readonly provider: string | undefined,
-    readonly expected: { payments: Set<string>; refunds: Set<string> } | undefined,
+    readonly expected: StatementExpectations | undefined,
   ) {}
 
   count(line: StatementLine): void {
@@ -266,13 +253,14 @@ class StatementMatcher {
       line: line.line,
       ...(line.refundId == null ? {} : { refundId: line.refundId }),
       ...(line.movementId == null ? {} : { movementId: line.movementId }),
+      ...(line.status === undefined ? {} : { status: line.status }),
     };
     this.differences.push(difference);
   }
 
   #payment(line: StatementLine, order: Order | undefined): Verdict {
     if (!order) return differs('missing_locally', null);
-    this.expected?.payments.delete(order.id);
+    this.expected?.showPayment(order.id);
     if (order.amount !== line.amount) return differs('amount_mismatch', order.amount);
     if (!PAID_STATUSES.includes(order.status)) return differs('status_mismatch', order.amount);
     return null;
@@ -282,8 +270,8 @@ class StatementMatcher {
     if (!order) return differs('missing_locally', null);
     const refund = line.refundId ? order.refunds.find((candidate) => candidate.id === line.refundId) : undefined;
     if (!refund) return differs('refund_mismatch', null);
-    this.expected?.refunds.delete(refundKey(order.id, refund.id));
-    if (refund.amount !== line.amount || refund.status !== 'succeeded')
+    this.expected?.showRefund(order.id, refund.id);
+    if (refund.amount !== line.amount || !refundAgrees(line.status, refund.status))
       return differs('refund_mismatch', refund.amount);
     return null;
   }
@@ -308,12 +296,18 @@ class StatementMatcher {
   /** The orders and refunds expected that no line showed. */
   async missing(store: OrderStore): Promise<void> {
     if (!this.expected) return;
-    const { payments, refunds } = this.expected;
+    const { payments, refunds } = await this.expected.finish();
     const orderIds = [...new Set([...payments, ...[...refunds].map((key) => key.slice(0, key.indexOf('\u0000')))])];
     orderIds.sort();
     for (let start = 0; start < orderIds.length; start += MAX_LIST_LIMIT) {
-      const orders = await ordersById(store, orderIds.slice(start, start + MAX_LIST_LIMIT));
-      for (const id of orderIds.slice(start, start + MAX_LIST_LIMIT)) {
+      const part = orderIds.slice(start, start + MAX_LIST_LIMIT);
+      const kept = part.flatMap((id) => this.expected?.kept(id) ?? []);
+      const orders = await ordersById(
+        store,
+        part.filter((id) => !this.expected?.kept(id)),
+      );
+      for (const order of kept) orders.set(order.id, order);
+      for (const id of part) {
         const order = orders.get(id);
         if (!order) continue;
         if (payments.has(id)) {
@@ -352,16 +346,20 @@ class StatementMatcher {
  * - a payment, split or transfer line without its record: `missing_locally` (a refund line too,
  *   when its order is missing); for another amount: `amount_mismatch`; settled at the wallet, not
  *   here: `status_mismatch`;
- * - a refund line whose order lacks the refund, or has it for another amount or not succeeded:
- *   `refund_mismatch`;
+ * - a refund line whose order lacks the refund, or has it for another amount or in another status
+ *   (not succeeded; or, where the line states its status, not that one: a `pending` line agrees
+ *   with a refund pending or succeeded here, a `failed` one with a failed refund): `refund_mismatch`;
  * - with `options.window`, an order paid in it that no payment line showed: `missing_at_wallet`;
  *   a refund settled in it that no refund line showed: `refund_mismatch` (no statement amount).
  *
  * Fee and adjustment lines count in the totals only. `totals.fees` adds every line's `fee` and the
  * amounts of `fee` lines; `totals.net` is payments − refunds − fees − splits − transfers +
  * adjustments. The lines are read once and never collected, so a statement of millions of lines
- * matches in flat memory; the store's orders settled that day are held as ids only. The next batch
- * is read while the store looks up the last.
+ * matches in flat memory. With a `window`, the store's orders of the day are listed a page at a time
+ * just ahead of the lines' times and crossed off as lines show them: a statement in time order (as
+ * the wallets write theirs) holds about a page of them, and its lines find their orders in the
+ * listing without a second read; one in another order holds the ids the other side has not shown
+ * yet. The next batch is read while the store looks up the last.
  *
  * @example
  * ```ts
@@ -382,13 +380,17 @@ export async function matchStatement(
   const batchSize = checkBatchSize(options.batchSize);
   const merchant = options.merchant ?? null;
   const expected = options.window
-    ? await expectedInWindow(store, options.window, options.provider, merchant)
+    ? new StatementExpectations(store, options.window, options.provider, merchant)
     : undefined;
   const matcher = new StatementMatcher(options.provider, expected);
   let inFlight: Promise<void> | undefined;
   const flush = async (batch: StatementLine[]): Promise<void> => {
     if (inFlight) await inFlight;
-    const step = lookUp(store, batch).then((records) => matcher.match(batch, records));
+    const step = (async () => {
+      // The day's listing first reads up to the batch's time, so the lines find their orders kept.
+      await expected?.advance(latestTime(batch));
+      matcher.match(batch, await lookUp(store, batch, expected));
+    })();
     // Awaited before the next batch or at the end; until then its failure must not go unhandled.
     step.catch(() => undefined);
     inFlight = step;

@@ -11,6 +11,18 @@ import type { Currency } from './money.js';
 export type StatementLineKind = 'payment' | 'refund' | 'fee' | 'split' | 'transfer' | 'adjustment';
 
 /**
+ * What the wallet's statement says became of a record, where it says so (WeChat Pay's trade bill
+ * states each refund's 退款状态): `succeeded` settled, `pending` still processing when the bill was
+ * written, `failed` failed (or, WeChat Pay's `CHANGE`, returned to no account).
+ *
+ * @example
+ * ```ts
+ * const status: StatementLineStatus = 'pending'; // WeChat Pay's 退款状态 PROCESSING
+ * ```
+ */
+export type StatementLineStatus = 'succeeded' | 'pending' | 'failed';
+
+/**
  * One record of a wallet's statement, normalised. Money is integer fen, parsed from the text
  * exactly.
  *
@@ -36,6 +48,12 @@ export interface StatementLine {
   readonly refundId?: string | null | undefined;
   /** The split or transfer id, for a split or transfer line. */
   readonly movementId?: string | null | undefined;
+  /**
+   * The record's status as the statement states it; absent where the statement states none, and a
+   * line is then a settled record. Matching holds the store to it: a refund line `pending` agrees
+   * with a refund pending or succeeded here, one `failed` with a refund failed here.
+   */
+  readonly status?: StatementLineStatus | undefined;
   /** The amount in fen, always positive; `kind` says which way it went. */
   readonly amount: number;
   /** The wallet's fee in fen (negative when the wallet returned a fee, on refunds). */
@@ -91,6 +109,8 @@ export interface StatementDifference {
   readonly storeAmount: number | null;
   /** The statement's line number, when there is a line. */
   readonly line: number | null;
+  /** The record's status as the statement states it, when it states one (`StatementLine.status`). */
+  readonly status?: StatementLineStatus | undefined;
   /** For `status_mismatch`: what the verified query did (`applied`, `still_differs`, `query_failed`). */
   readonly resolution?: 'applied' | 'still_differs' | 'query_failed' | undefined;
 }

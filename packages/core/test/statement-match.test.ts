@@ -138,6 +138,72 @@ describe('matchStatement', () => {
     expect(merchant.differences.map((d) => d.orderId)).toEqual(['order0000006']);
   });
 
+  describe('with a window: the day listed alongside the statement', () => {
+    /** Order n of a day of `count`, paid (and last updated) at its own second of the day, in China time. */
+    const timed = (n: number, count: number) => {
+      const at = new Date(window.from.getTime() + Math.floor((n * 86_000) / count) * 1000);
+      return {
+        order: paid(n, { paidAt: at.toISOString(), updatedAt: at.toISOString(), createdAt: at.toISOString() }),
+        line: line(n, { time: `${at.toISOString().slice(0, 19)}Z` }),
+      };
+    };
+
+    it('a statement in time order finds its orders in the listing: no second read, and each missing one reported', async () => {
+      const store = new CountingStore();
+      const day = Array.from({ length: 5000 }, (_, n) => timed(n, 5000));
+      for (const { order } of day) await store.create(order);
+      const lines = day.filter((_, n) => n % 1000 !== 7).map((entry) => entry.line);
+      const result = await matchStatement(lines, store, { provider: 'fake', window, batchSize: 500 });
+      expect(result.matched).toBe(4995);
+      expect(result.differences.map((d) => [d.code, d.orderId])).toEqual(
+        [7, 1007, 2007, 3007, 4007].map((n) => ['missing_at_wallet', `order${String(n).padStart(7, '0')}`]),
+      );
+      // No lookup at all: every line's order, and each missing one, came from the listing.
+      expect(store.batches).toEqual([]);
+    });
+
+    it('a statement in any other order is matched the same, reading what the listing has not reached', async () => {
+      const store = new MemoryOrderStore();
+      const day = Array.from({ length: 3000 }, (_, n) => timed(n, 3000));
+      for (const { order } of day) await store.create(order);
+      const lines = day
+        .filter((_, n) => n !== 1500)
+        .map((entry) => entry.line)
+        .reverse();
+      const result = await matchStatement(lines, store, { provider: 'fake', window, batchSize: 100 });
+      expect(result.matched).toBe(2999);
+      expect(result.differences.map((d) => [d.code, d.orderId])).toEqual([['missing_at_wallet', 'order0001500']]);
+    });
+
+    it('an order changed during the run, listed again at its new place, is not expected twice', async () => {
+      const store = new MemoryOrderStore();
+      const count = 6000; // six pages of the listing
+      const day = Array.from({ length: count }, (_, n) => timed(n, count));
+      // Order 2000 was updated six hours after its payment: its line comes before the listing reaches it.
+      const first = day[2000]?.order as Order;
+      const later = new Date(Date.parse(first.updatedAt) + 6 * 3600_000).toISOString();
+      day[2000] = { ...(day[2000] as (typeof day)[number]), order: { ...first, updatedAt: later } };
+      for (const { order } of day) await store.create(order);
+      const late = new Date(window.from.getTime() + 86_300_000).toISOString();
+      const move = async (id: string) => {
+        const order = (await store.get(id)) as Order;
+        await store.update({ ...order, version: order.version + 1, updatedAt: late }, order.version);
+      };
+      async function* lines() {
+        for (const [n, entry] of day.entries()) {
+          // Once listed and shown, each order changes and moves to the end of the day's listing:
+          // order 10 listed before its line, order 2000 after.
+          if (n === 2500) await move('order0000010');
+          if (n === 4000) await move('order0002000');
+          if (n !== 20) yield entry.line;
+        }
+      }
+      const result = await matchStatement(lines(), store, { provider: 'fake', window, batchSize: 100 });
+      expect(result.differences.map((d) => [d.code, d.orderId])).toEqual([['missing_at_wallet', 'order0000020']]);
+      expect(result.matched).toBe(count - 1);
+    });
+  });
+
   it('does not match an order of another provider', async () => {
     const store = new MemoryOrderStore();
     await store.create(paid(1, { provider: 'other' }));
@@ -219,6 +285,39 @@ describe('matchStatement', () => {
       ['missing_locally', 'transfer', 'payout0009', 7],
     ]);
     expect(result.totals.net).toBe(-(30 + 20 + 5 + 500 + 501 + 7));
+  });
+
+  it('holds a refund to the status its line states; a line that states none is a settled refund', async () => {
+    const store = new MemoryOrderStore();
+    const statuses = ['pending', 'succeeded', 'failed'] as const;
+    for (const [n, status] of statuses.entries()) {
+      const refund = {
+        id: `r${n}`,
+        amount: 10,
+        status,
+        reason: null,
+        providerRefundId: null,
+        createdAt: '2026-12-01T04:00:00.000Z',
+        updatedAt: '2026-12-01T04:00:00.000Z',
+      };
+      await store.create(paid(n, { status: 'partially_refunded', refundedAmount: 10, refunds: [refund] }));
+    }
+    const lines: StatementLine[] = [];
+    for (const stated of [undefined, 'pending', 'failed'] as const) {
+      for (const n of [0, 1, 2]) {
+        lines.push(line(n, { kind: 'refund', refundId: `r${n}`, amount: 10, ...(stated ? { status: stated } : {}) }));
+      }
+    }
+    const result = await matchStatement(lines, store, { provider: 'fake' });
+    // Agreeing: none stated ↔ succeeded; pending ↔ pending or succeeded; failed ↔ failed.
+    expect(result.matched).toBe(4);
+    expect(result.differences.map((d) => [d.status, d.refundId, d.code])).toEqual([
+      [undefined, 'r0', 'refund_mismatch'],
+      [undefined, 'r2', 'refund_mismatch'],
+      ['pending', 'r2', 'refund_mismatch'],
+      ['failed', 'r0', 'refund_mismatch'],
+      ['failed', 'r1', 'refund_mismatch'],
+    ]);
   });
 
   it('refuses a batch size outside 1 to 1000', async () => {

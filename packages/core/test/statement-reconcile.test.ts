@@ -303,3 +303,57 @@ describe('payments.reconcileStatement: a day with every kind of difference plant
     }
   });
 });
+
+describe('payments.reconcileStatement: the refund statuses a statement states (WeChat Pay 退款状态)', () => {
+  it('holds the store to the stated status; a query settles the store where the wallet confirms it', async () => {
+    const store = new MemoryOrderStore();
+    const entries: FakeStatementEntry[] = [];
+    const fake = withFakeStatement(createFakeProvider({ now: () => clock }), () => entries);
+    const payments = createPayments({ providers: [fake], store, now: () => clock });
+    at('2026-12-01T09:00:00+08:00');
+    const refunded = async (id: string, settle: 'no' | 'succeeded' | 'failed at the wallet only') => {
+      await payments.createPayment({ provider: 'fake', method: 'qr', amount: 1000, subject: 'Tea', orderId: id });
+      await payments.handleNotification('fake', fake.sandbox.pay(id, { transactionId: `txn${id}` }));
+      await payments.refund(id, { refundId: `r${id}`, amount: 100 });
+      if (settle === 'succeeded') await payments.handleNotification('fake', fake.sandbox.settleRefund(id, `r${id}`));
+      if (settle === 'failed at the wallet only') fake.sandbox.settleRefund(id, `r${id}`, { fail: true });
+      entries.push({ orderId: id, providerTradeId: `txn${id}`, amount: 1000 });
+    };
+    await refunded('pendinghere', 'no'); // stated pending, pending here: agrees
+    await refunded('succeeded01', 'succeeded'); // stated pending, succeeded since: agrees
+    await refunded('failedthere', 'failed at the wallet only'); // stated failed, pending here: the query applies it
+    await refunded('succeeded02', 'succeeded'); // stated failed, succeeded here: differs, and still does
+    at('2026-12-02T02:00:00+08:00');
+    entries.push(
+      { kind: 'refund', orderId: 'pendinghere', refundId: 'rpendinghere', amount: 100, status: 'pending' },
+      { kind: 'refund', orderId: 'succeeded01', refundId: 'rsucceeded01', amount: 100, status: 'pending' },
+      { kind: 'refund', orderId: 'failedthere', refundId: 'rfailedthere', amount: 100, status: 'failed' },
+      { kind: 'refund', orderId: 'succeeded02', refundId: 'rsucceeded02', amount: 100, status: 'failed' },
+    );
+    const result = await payments.reconcileStatement({ provider: 'fake', date: DAY });
+    const common = { code: 'refund_mismatch', kind: 'refund', providerTradeId: null, statementAmount: 100 };
+    expect(result.differences).toEqual([
+      {
+        ...common,
+        orderId: 'failedthere',
+        refundId: 'rfailedthere',
+        storeAmount: 100,
+        line: 8,
+        status: 'failed',
+        resolution: 'applied',
+      },
+      {
+        ...common,
+        orderId: 'succeeded02',
+        refundId: 'rsucceeded02',
+        storeAmount: 100,
+        line: 9,
+        status: 'failed',
+        resolution: 'still_differs',
+      },
+    ]);
+    expect(result.matched).toBe(4 + 2);
+    expect((await payments.getOrder('failedthere')).refunds[0]?.status).toBe('failed');
+    expect((await payments.getOrder('pendinghere')).refunds[0]?.status).toBe('pending');
+  });
+});

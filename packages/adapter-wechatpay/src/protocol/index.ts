@@ -1,6 +1,6 @@
 /**
  * `@hutong/adapter-wechatpay/protocol`: WeChat Pay APIv3 protocol internals, for adapter authors,
- * sandboxes and tests: request and response signatures, AEAD_AES_256_GCM, notification
+ * sandboxes and tests: request and response signatures, AEAD_AES_256_GCM (resources and bill files), notification
  * verification, reply readers that bind each reply to its request, status maps, times and the
  * APIv3 client. Merchants use the main entry.
  *
@@ -13,6 +13,11 @@
  * @packageDocumentation
  */
 export * from '../wechatpay-aead.js';
+export {
+  decryptWechatpayBillKey,
+  decryptWechatpayBillStream,
+  encryptWechatpayBillFile,
+} from '../wechatpay-bills-encrypted.js';
 export * from '../wechatpay-certificates.js';
 export * from '../wechatpay-client.js';
 export * from '../wechatpay-errors.js';

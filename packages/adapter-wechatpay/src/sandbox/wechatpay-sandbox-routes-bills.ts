@@ -1,19 +1,24 @@
 /**
  * The WeChat Pay sandbox's bills, made from its own trades as WeChat Pay writes them: the trade
- * bill (`/v3/bill/tradebill`, the column sets of `ALL`, `SUCCESS` and `REFUND`) and the fund-flow
- * bill (`/v3/bill/fundflowbill`), each field backquoted, a byte-order mark, CRLF lines, the summary
- * header and row; the reply names the file's download URL and the SHA1 of the (decompressed) file,
- * and the file is served gzipped when `tar_type=GZIP` was asked.
+ * bill (`/v3/bill/tradebill`, the column sets of `ALL`, `SUCCESS` and `REFUND`), the fund-flow
+ * bill (`/v3/bill/fundflowbill`) and a bound sub-merchant's fund-flow bill
+ * (`/v3/bill/sub-merchant-fundflowbill`), each field backquoted, a byte-order mark, CRLF lines,
+ * the summary header and row; the reply names the file's download URL and the SHA1 of the
+ * (decompressed) file, and the file is served gzipped when `tar_type=GZIP` was asked. The
+ * sub-merchant's bill is encrypted as WeChat Pay encrypts it: AEAD_AES_256_GCM under a fresh key
+ * sent RSA-OAEP encrypted with the merchant's public key (`encrypt_key`), with a fresh `nonce`.
  *
  * @packageDocumentation
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, type KeyObject, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { encryptWechatpayBillFile, encryptWechatpaySensitive } from '@hutong/adapter-wechatpay/protocol';
 import { errorReply, type SandboxReply, type WechatpaySandboxState } from './wechatpay-sandbox-state.js';
 
 interface BillFile {
   bytes: Uint8Array;
-  gzip: boolean;
+  /** Served as bytes (gzip or encrypted), not as text. */
+  binary: boolean;
 }
 
 /** Bill files by download token, per sandbox. */
@@ -166,11 +171,20 @@ function tradeBillText(
   ]);
 }
 
-/** The fund-flow bill of `date`: each payment in, its fee out, each refund out (the basic account). */
-function fundflowBillText(state: WechatpaySandboxState, date: string, account: string): string {
+/**
+ * The fund-flow bill of `date`: each payment in, its fee out, each refund out (the basic account),
+ * of the merchant's own trades or of one sub-merchant's (`subMchId`).
+ */
+function fundflowBillText(
+  state: WechatpaySandboxState,
+  date: string,
+  account: string,
+  subMchId: string | undefined,
+): string {
   const flows: { time: Date; values: string[]; income: boolean; fen: number }[] = [];
   if (account === 'BASIC') {
     for (const t of state.transactions.values()) {
+      if (subMchIdOf(t) !== subMchId) continue;
       if (t.successTime && chinaTime(t.successTime).startsWith(date)) {
         const time = chinaTime(t.successTime);
         flows.push({
@@ -254,7 +268,7 @@ function offer(state: WechatpaySandboxState, url: URL, text: string): SandboxRep
     byToken = new Map();
     files.set(state, byToken);
   }
-  byToken.set(token, { bytes: gzip ? gzipSync(bytes) : bytes, gzip });
+  byToken.set(token, { bytes: gzip ? gzipSync(bytes) : bytes, binary: gzip });
   return {
     status: 200,
     body: {
@@ -266,16 +280,54 @@ function offer(state: WechatpaySandboxState, url: URL, text: string): SandboxRep
   };
 }
 
+/** Keeps a bill file encrypted for download and answers as WeChat Pay's sub-merchant bill reply does. */
+function offerEncrypted(state: WechatpaySandboxState, merchantKey: KeyObject, url: URL, text: string): SandboxReply {
+  const bytes = new TextEncoder().encode(text);
+  const token = randomBytes(12).toString('hex');
+  const gzip = url.searchParams.get('tar_type') === 'GZIP';
+  // A fresh key of 32 ASCII characters (as the key WeChat Pay's SDKs read back as text) and nonce.
+  const key = Buffer.from(randomBytes(24).toString('base64').replace(/[+/]/g, 'x'), 'utf8');
+  const nonce = randomBytes(8).toString('hex');
+  let byToken = files.get(state);
+  if (!byToken) {
+    byToken = new Map();
+    files.set(state, byToken);
+  }
+  byToken.set(token, { bytes: encryptWechatpayBillFile(gzip ? gzipSync(bytes) : bytes, key, nonce), binary: true });
+  return {
+    status: 200,
+    body: {
+      download_bill_count: 1,
+      download_bill_list: [
+        {
+          bill_sequence: 1,
+          download_url: `${url.origin}/v3/billdownload/file?token=${token}`,
+          encrypt_key: encryptWechatpaySensitive(key.toString('utf8'), merchantKey),
+          hash_type: 'SHA1',
+          // The digest of the original bill (decompressed, decrypted), as for every bill.
+          hash_value: createHash('sha1').update(bytes).digest('hex'),
+          nonce,
+        },
+      ],
+    },
+  };
+}
+
 /**
- * Answers a bill request (`/v3/bill/tradebill`, `/v3/bill/fundflowbill`); `undefined` when the
- * request is not one.
+ * Answers a bill request (`/v3/bill/tradebill`, `/v3/bill/fundflowbill`,
+ * `/v3/bill/sub-merchant-fundflowbill`); `undefined` when the request is not one. `merchantKey` is
+ * the merchant's public key, which a sub-merchant bill's `encrypt_key` is encrypted with.
  *
  * @example
  * ```ts
- * const reply = routeWechatpayBills(state, 'GET', new URL('https://sandbox.invalid/v3/bill/tradebill?bill_date=2024-05-01'));
+ * const reply = routeWechatpayBills({ state, merchantKey }, 'GET', new URL('https://sandbox.invalid/v3/bill/tradebill?bill_date=2024-05-01'));
  * ```
  */
-export function routeWechatpayBills(state: WechatpaySandboxState, method: string, url: URL): SandboxReply | undefined {
+export function routeWechatpayBills(
+  { state, merchantKey }: { state: WechatpaySandboxState; merchantKey: KeyObject },
+  method: string,
+  url: URL,
+): SandboxReply | undefined {
   if (method !== 'GET') return undefined;
   const date = url.searchParams.get('bill_date') ?? '';
   if (url.pathname === '/v3/bill/tradebill') {
@@ -289,14 +341,27 @@ export function routeWechatpayBills(state: WechatpaySandboxState, method: string
     const account = url.searchParams.get('account_type') ?? 'BASIC';
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !['BASIC', 'OPERATION', 'FEES'].includes(account))
       return errorReply(400, 'PARAM_ERROR', '参数错误');
-    return offer(state, url, fundflowBillText(state, date, account));
+    return offer(state, url, fundflowBillText(state, date, account, undefined));
+  }
+  if (url.pathname === '/v3/bill/sub-merchant-fundflowbill') {
+    const account = url.searchParams.get('account_type') ?? '';
+    const subMchId = url.searchParams.get('sub_mchid') ?? '';
+    if (
+      !/^\d{4}-\d{2}-\d{2}$/.test(date) ||
+      !['BASIC', 'OPERATION', 'FEES'].includes(account) ||
+      url.searchParams.get('algorithm') !== 'AEAD_AES_256_GCM' ||
+      !['GZIP', null].includes(url.searchParams.get('tar_type'))
+    )
+      return errorReply(400, 'PARAM_ERROR', '参数错误');
+    if (!state.subMerchants.has(subMchId)) return errorReply(403, 'NO_AUTH', '子商户号未与服务商绑定');
+    return offerEncrypted(state, merchantKey, url, fundflowBillText(state, date, account, subMchId));
   }
   return undefined;
 }
 
 /**
  * Serves a bill file (`/v3/billdownload/file?token=`), unsigned as WeChat Pay's are: gzip bytes
- * when the bill was asked with `tar_type=GZIP`, else the text; `undefined` when the request is not
+ * when the bill was asked with `tar_type=GZIP`, the ciphertext for a sub-merchant's bill, else the text; `undefined` when the request is not
  * for a file this module made.
  *
  * @example
@@ -310,6 +375,6 @@ export function serveWechatpayBillFile(state: WechatpaySandboxState, method: str
   if (!file) return undefined;
   return new Response(file.bytes as Uint8Array<ArrayBuffer>, {
     status: 200,
-    headers: { 'content-type': file.gzip ? 'application/octet-stream' : 'text/plain;charset=utf-8' },
+    headers: { 'content-type': file.binary ? 'application/octet-stream' : 'text/plain;charset=utf-8' },
   });
 }

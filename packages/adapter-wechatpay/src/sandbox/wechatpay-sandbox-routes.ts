@@ -98,7 +98,7 @@ export function createWechatpaySandboxRoutes(context: {
       context.movement?.route(method, url, body, headers);
     if (trade) return { reply: trade, aboutTrade: true };
     const download =
-      routeWechatpayBills(state, method, url) ??
+      routeWechatpayBills({ state, merchantKey: keys.merchantKey }, method, url) ??
       routeDownloads({ state, keys, appId: context.appId, apiV3Key: context.apiV3Key }, method, url);
     return {
       reply: download ?? errorReply(404, 'NOT_FOUND', `no such API: ${method} ${url.pathname}`),

@@ -12,7 +12,7 @@ import type { OutboxEvent } from '../outbox-events.js';
 import type { StatementDifference, StatementResult } from '../statement.js';
 import { statementDayWindow } from '../statement-day.js';
 import { statementOutboxEvents } from '../statement-events.js';
-import { matchStatement } from '../statement-match.js';
+import { matchStatement, refundAgrees } from '../statement-match.js';
 import { merchantAccount } from './merchant-accounts.js';
 import type { PaymentsContext } from './payments-context.js';
 import { providerById } from './payments-context.js';
@@ -26,7 +26,7 @@ const QUERIES_IN_FLIGHT = 4;
 function needsQuery(difference: StatementDifference): boolean {
   if (difference.orderId === null) return false;
   if (difference.code === 'status_mismatch') return difference.kind === 'payment';
-  // A refund the store has for the statement's amount, not succeeded: its status differs.
+  // A refund the store has for the statement's amount, in another status than the statement's.
   return (
     difference.code === 'refund_mismatch' &&
     difference.line !== null &&
@@ -39,7 +39,7 @@ function needsQuery(difference: StatementDifference): boolean {
 function settled(order: Order, difference: StatementDifference): boolean {
   if (difference.kind === 'refund') {
     const refund = order.refunds.find((candidate) => candidate.id === difference.refundId);
-    return refund?.status === 'succeeded';
+    return refund !== undefined && refundAgrees(difference.status, refund.status);
   }
   return order.status === 'paid' || order.status === 'partially_refunded' || order.status === 'refunded';
 }

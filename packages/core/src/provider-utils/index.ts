@@ -2,7 +2,8 @@
  * `@hutong/core/provider-utils`: what adapter authors need and merchants do not. The provider spec
  * (the interface, its requests and events), signed form
  * bodies, strict form decoding, key loading, provider civil times, the redacting HTTP client, option
- * validation (with the `zod/mini` functions in {@link z}), request normalisation and the order state machine's pure transition function.
+ * validation (with the `zod/mini` functions in {@link z}), request normalisation, the order state machine's pure transition function,
+ * and the statement readers (a bounded, streamed response body; text split into numbered lines).
  *
  * Merchants import from `@hutong/core`; an adapter imports the error classes and order types from
  * there, and the spec and its plumbing from here (the split the AI SDK keeps between `@ai-sdk/provider`
@@ -47,4 +48,6 @@ export {
 } from '../transfer-state-machine.js';
 export * from '../validation.js';
 export { normalizeHeaders } from '../webhook-request.js';
+export * from './response-body.js';
 export * from './spec.js';
+export * from './text-lines.js';

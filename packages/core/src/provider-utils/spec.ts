@@ -73,6 +73,7 @@ export type {
   StatementDifferenceCode,
   StatementLine,
   StatementLineKind,
+  StatementLineStatus,
   StatementRequest,
   StatementResult,
   StatementTotals,

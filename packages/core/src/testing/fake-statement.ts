@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import type { StatementLine, StatementLineKind } from '@hutong/core';
+import type { StatementLine, StatementLineKind, StatementLineStatus } from '@hutong/core';
 import type { PaymentProvider, ProviderStatementRequest } from '@hutong/core/provider-utils';
 import type { FakeProvider } from './fake-provider.js';
 
@@ -21,6 +21,8 @@ export interface FakeStatementEntry {
   readonly refundId?: string | null | undefined;
   /** The split or transfer id, for a split or transfer line. */
   readonly movementId?: string | null | undefined;
+  /** The status the statement states for the record (`StatementLine.status`). Default: none stated. */
+  readonly status?: StatementLineStatus | undefined;
   /** In fen. */
   readonly amount: number;
   /** The wallet's fee in fen. Default 0. */
@@ -52,6 +54,7 @@ function toLine(provider: string, date: string, entry: FakeStatementEntry, line:
     providerTradeId: entry.providerTradeId ?? null,
     ...(entry.refundId == null ? {} : { refundId: entry.refundId }),
     ...(entry.movementId == null ? {} : { movementId: entry.movementId }),
+    ...(entry.status === undefined ? {} : { status: entry.status }),
     amount: entry.amount,
     fee: entry.fee ?? 0,
     currency: 'CNY',
