@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AlipayBillError, parseAlipayBill, parseAlipayBillCsv } from '../src/index.js';
-import { encodeAlipayGbk, zipAlipayFiles } from '../src/sandbox/alipay-sandbox-routes-bills.js';
+import { encodeAlipayGbk, zipAlipayFiles } from '../src/sandbox/alipay-sandbox-routes-statements.js';
 import { billText, chunked, collect, thrown } from './alipay-statements-bill-helpers.js';
 
 const sample = billText('trade-2019-09-16-detail.utf8.csv');

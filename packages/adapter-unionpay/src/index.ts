@@ -33,4 +33,4 @@ export {
   parseUnionpayStatement,
   UnionpayStatementLineError,
   type UnionpayStatementOptions,
-} from './unionpay-statement-parser.js';
+} from './unionpay-statements-parser.js';

@@ -39,7 +39,7 @@ import { createUnionpayClient, type UnionpayContext, type UnionpayTransactionKin
 import { unionpayAcknowledgement, verifyUnionpayNotification } from './unionpay-notification.js';
 import { resolveUnionpayOptions, type UnionpayConfig, type UnionpayOptions } from './unionpay-options.js';
 import { readUnionpayQrCode, readUnionpayQuery, readUnionpayQueryId, readUnionpayTn } from './unionpay-replies.js';
-import { unionpayStatement } from './unionpay-statement.js';
+import { unionpayStatement } from './unionpay-statements.js';
 import { type UnionpayTransactionState, unionpayPaymentEvent, unionpayRefundEvent } from './unionpay-status.js';
 import { formatUnionpayTime } from './unionpay-time.js';
 

@@ -15,17 +15,6 @@
  * @packageDocumentation
  */
 
-export type {
-  WechatpayBillRequest,
-  WechatpayFundflowBillRequest,
-  WechatpayStatementRequest,
-} from './wechatpay-bills.js';
-export {
-  parseWechatpayBill,
-  WechatpayBillError,
-  type WechatpayBillKind,
-  type WechatpayBillParseOptions,
-} from './wechatpay-bills-parser.js';
 export {
   signWechatpayAppParams,
   signWechatpayJsapiParams,
@@ -68,4 +57,15 @@ export {
   wechatpay,
 } from './wechatpay-provider.js';
 export type { WechatpayBill } from './wechatpay-replies.js';
+export type {
+  WechatpayBillRequest,
+  WechatpayFundflowBillRequest,
+  WechatpayStatementRequest,
+} from './wechatpay-statements.js';
+export {
+  parseWechatpayBill,
+  WechatpayBillError,
+  type WechatpayBillKind,
+  type WechatpayBillParseOptions,
+} from './wechatpay-statements-parser.js';
 export { WECHATPAY_TRANSFER_NAME_REQUIRED_FROM, type WechatpayTransferOptions } from './wechatpay-transfers.js';

@@ -4,8 +4,8 @@
  * @packageDocumentation
  */
 import { ValidationError } from '@hutong/core';
+import { readWechatpayUnsplitAmount } from './wechatpay-movement-replies.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
-import { readWechatpayUnsplitAmount } from './wechatpay-profit-sharing-replies.js';
 
 const path = encodeURIComponent;
 

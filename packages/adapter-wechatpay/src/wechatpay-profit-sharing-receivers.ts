@@ -6,11 +6,11 @@
  * @packageDocumentation
  */
 import { ValidationError } from '@hutong/core';
+import { checkWechatpayReceiverReply } from './wechatpay-movement-replies.js';
 import { wechatpaySubMerchant } from './wechatpay-partner.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
 import { encryptWechatpaySensitive } from './wechatpay-privacy.js';
 import type { WechatpayReceiverReference, WechatpayReceiverRequest } from './wechatpay-profit-sharing.js';
-import { checkWechatpayReceiverReply } from './wechatpay-profit-sharing-replies.js';
 import { wechatpayProfitSharingApps } from './wechatpay-profit-sharing-requests.js';
 
 /** Encrypts `name` when given; the headers naming the key it was encrypted under. */

@@ -6,9 +6,9 @@
  */
 import { ValidationError } from '@hutong/core';
 import type { SplitReference } from '@hutong/core/provider-utils';
+import type { WechatpayExpectedSplit } from './wechatpay-movement-replies.js';
 import { type WechatpaySubMerchant, wechatpaySubMerchant } from './wechatpay-partner.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
-import type { WechatpayExpectedSplit } from './wechatpay-profit-sharing-replies.js';
 
 /** The split a reply must answer, and the sub-merchant it is under (partner mode). */
 export type WechatpayExpectedSplitOf = WechatpayExpectedSplit & { sub: WechatpaySubMerchant | undefined };

@@ -11,9 +11,9 @@ import {
   type SplitReturnRequest,
   type SplitReturnStatusEvent,
 } from '@hutong/core/provider-utils';
+import { readWechatpaySplitReturn } from './wechatpay-movement-replies.js';
 import { type WechatpaySubMerchant, wechatpaySubMerchant } from './wechatpay-partner.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
-import { readWechatpaySplitReturn } from './wechatpay-profit-sharing-replies.js';
 
 const path = encodeURIComponent;
 

@@ -10,11 +10,11 @@ import {
   type SplitRequest,
   type SplitStatusEvent,
 } from '@hutong/core/provider-utils';
+import { readWechatpaySplit } from './wechatpay-movement-replies.js';
 import type { WechatpaySubMerchant } from './wechatpay-partner.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
 import { encryptWechatpaySensitive } from './wechatpay-privacy.js';
 import type { WechatpayReceiverType } from './wechatpay-profit-sharing.js';
-import { readWechatpaySplit } from './wechatpay-profit-sharing-replies.js';
 import { expectedWechatpaySplit, wechatpayProfitSharingApps } from './wechatpay-profit-sharing-requests.js';
 
 const RECEIVER_TYPES: Record<'merchant' | 'personal', WechatpayReceiverType> = {

@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 import type { PaymentReference, SplitStatusEvent } from '@hutong/core/provider-utils';
+import { readWechatpaySplit } from './wechatpay-movement-replies.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
-import { readWechatpaySplit } from './wechatpay-profit-sharing-replies.js';
 import { expectedWechatpaySplit } from './wechatpay-profit-sharing-requests.js';
 
 /** Unfreezes what is left of a split payment, answered as a split of `reference.splitId`. */

@@ -22,7 +22,6 @@ import type {
   ResumePaymentRequest,
   StatementLine,
 } from '@hutong/core/provider-utils';
-import { createWechatpayBills, type WechatpayBillRequest, type WechatpayStatementRequest } from './wechatpay-bills.js';
 import { createWechatpayClient, type WechatpayClient } from './wechatpay-client.js';
 import type { WechatpayAppParams, WechatpayJsapiParams } from './wechatpay-client-signatures.js';
 import { verifyWechatpayMovementNotification } from './wechatpay-movement-notification.js';
@@ -40,6 +39,11 @@ import { createWechatpayPayments, type WechatpayOperationContext } from './wecha
 import { createWechatpayProfitSharing, type WechatpayProfitSharing } from './wechatpay-profit-sharing.js';
 import { createWechatpayRefunds } from './wechatpay-refunds.js';
 import { readWechatpayTransaction, type WechatpayBill, type WechatpayReplyContext } from './wechatpay-replies.js';
+import {
+  createWechatpayBills,
+  type WechatpayBillRequest,
+  type WechatpayStatementRequest,
+} from './wechatpay-statements.js';
 import { createWechatpayTransfers } from './wechatpay-transfers.js';
 
 /**
@@ -80,7 +84,7 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
   closePayment: NonNullable<PaymentProvider['closePayment']>;
   refund: NonNullable<PaymentProvider['refund']>;
   queryRefund: NonNullable<PaymentProvider['queryRefund']>;
-  /** The day's trade (`kind: 'trade'`) or fund-flow (`'fundflow'`) bill, downloaded and parsed as a stream: `wechatpay-bills.ts`. */
+  /** The day's trade (`kind: 'trade'`) or fund-flow (`'fundflow'`) bill, downloaded and parsed as a stream: `wechatpay-statements.ts`. */
   statement(request: WechatpayStatementRequest): AsyncIterable<StatementLine>;
   split: NonNullable<PaymentProvider['split']>;
   querySplit: NonNullable<PaymentProvider['querySplit']>;

@@ -19,9 +19,9 @@ import {
   type TransferStatusEvent,
   z,
 } from '@hutong/core/provider-utils';
+import { readWechatpayTransfer } from './wechatpay-movement-replies.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
 import { encryptWechatpaySensitive } from './wechatpay-privacy.js';
-import { readWechatpayTransfer } from './wechatpay-transfer-replies.js';
 
 /**
  * WeChat-only options of a transfer (`transfer.providerOptions`). Unknown keys are refused.

@@ -22,7 +22,15 @@ const ADAPTER_ROLES = [
   'errors',
   'status',
   'time',
+  'statements',
+  'statements-parser',
 ] as const;
+
+/** The roles of the wallets that move money (profit sharing, payouts). */
+const MOVEMENT_ROLES = ['transfers', 'movement-replies', 'movement-notification'] as const;
+
+/** The wallets whose adapters split payments and pay out. */
+const MOVEMENT_WALLETS = new Set(['alipay', 'wechatpay']);
 
 /** The wallets that offer OAuth, and so have `src/<wallet>-oauth.ts`. */
 const OAUTH_WALLETS = new Set(['alipay', 'wechatpay']);
@@ -46,7 +54,11 @@ describe('the adapter layout', () => {
     const src = join(packages, `adapter-${wallet}`, 'src');
 
     it('has every role file, named <wallet>-<role>.ts', () => {
-      const roles = [...ADAPTER_ROLES, ...(OAUTH_WALLETS.has(wallet) ? ['oauth'] : [])];
+      const roles = [
+        ...ADAPTER_ROLES,
+        ...(OAUTH_WALLETS.has(wallet) ? ['oauth'] : []),
+        ...(MOVEMENT_WALLETS.has(wallet) ? MOVEMENT_ROLES : []),
+      ];
       const missing = roles.map((role) => `${wallet}-${role}.ts`).filter((file) => !existsSync(join(src, file)));
       expect(missing, `missing in packages/adapter-${wallet}/src`).toEqual([]);
     });

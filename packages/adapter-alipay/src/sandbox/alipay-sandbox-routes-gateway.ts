@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { decodeAlipayForm, formatAlipayTime, responseNodeName } from '@hutong/adapter-alipay/protocol';
 import { formatYuan, parseYuan } from '@hutong/core';
 import { signedReply } from './alipay-sandbox-messages.js';
-import { answerAlipayBillDownloadUrl, recordAlipaySandboxRefund } from './alipay-sandbox-routes-bills.js';
 import { ISV_METHODS } from './alipay-sandbox-routes-isv.js';
+import { answerAlipayBillDownloadUrl, recordAlipaySandboxRefund } from './alipay-sandbox-routes-statements.js';
 import { type AlipaySandboxState, failure, NOT_EXIST, type SandboxNode } from './alipay-sandbox-state.js';
 
 /** How long an auth code is good for: Alipay documents minutes to a day; the sandbox takes 10 minutes. */

@@ -22,10 +22,10 @@ import {
 } from '@hutong/core/testing';
 import { type AlipaySandboxHostileHooks, createAlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
 import { signedMessage, signedNotification } from './alipay-sandbox-messages.js';
-import { serveAlipayBillFile } from './alipay-sandbox-routes-bills.js';
 import { answerBrowserRequest, appAuthRedirect } from './alipay-sandbox-routes-browser.js';
 import { answerGatewayRequest } from './alipay-sandbox-routes-gateway.js';
 import { settlementNode, transferNode } from './alipay-sandbox-routes-isv.js';
+import { serveAlipayBillFile } from './alipay-sandbox-routes-statements.js';
 import {
   type AlipaySandboxMerchant,
   type AlipaySandboxOptions,

@@ -21,7 +21,7 @@ export { resolveUnionpayOptions, type UnionpayConfig } from '../unionpay-options
 export * from '../unionpay-pfx.js';
 export * from '../unionpay-replies.js';
 export * from '../unionpay-signature.js';
-export { UNIONPAY_ZM_FIELD_WIDTHS } from '../unionpay-statement-parser.js';
+export { UNIONPAY_ZM_FIELD_WIDTHS } from '../unionpay-statements-parser.js';
+export { readZipEntries, type ZipEntry } from '../unionpay-statements-zip.js';
 export * from '../unionpay-status.js';
 export * from '../unionpay-time.js';
-export { readZipEntries, type ZipEntry } from '../unionpay-zip.js';

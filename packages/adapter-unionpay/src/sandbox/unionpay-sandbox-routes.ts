@@ -10,7 +10,7 @@ import { decodeUnionpayForm, verifyUnionpayFields } from '@hutong/adapter-unionp
 import { type NotificationInput, renderAutoSubmitForm } from '@hutong/core';
 import { escapeHtml } from '@hutong/core/provider-utils';
 import type { Fields, UnionpaySandboxState, UnionpaySandboxTransaction } from './unionpay-sandbox-state.js';
-import { unionpaySandboxStatement } from './unionpay-sandbox-statement.js';
+import { unionpaySandboxStatement } from './unionpay-sandbox-statements.js';
 
 /** A reply of the sandbox's HTTP surface; `after` runs before it is sent (the back notification). */
 export interface UnionpaySandboxReply {

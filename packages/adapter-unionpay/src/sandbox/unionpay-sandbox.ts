@@ -36,7 +36,7 @@ import {
   type UnionpaySandboxSubMerchant,
   type UnionpaySandboxTransaction,
 } from './unionpay-sandbox-state.js';
-import { unionpaySandboxStatement } from './unionpay-sandbox-statement.js';
+import { unionpaySandboxStatement } from './unionpay-sandbox-statements.js';
 import { createUnionpaySandboxReplyEdits } from './unionpay-sandbox-tampering.js';
 
 export type { UnionpaySandboxHostileHooks } from './unionpay-sandbox-hostile.js';
@@ -47,7 +47,7 @@ export {
   type UnionpayZmRecord,
   unionpayFileContent,
   writeUnionpayZip,
-} from './unionpay-sandbox-statement.js';
+} from './unionpay-sandbox-statements.js';
 export type {
   UnionpaySandboxNotifyOptions,
   UnionpaySandboxOptions,

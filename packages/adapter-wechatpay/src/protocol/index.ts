@@ -13,15 +13,12 @@
  * @packageDocumentation
  */
 export * from '../wechatpay-aead.js';
-export {
-  decryptWechatpayBillKey,
-  decryptWechatpayBillStream,
-  encryptWechatpayBillFile,
-} from '../wechatpay-bills-encrypted.js';
 export * from '../wechatpay-certificates.js';
 export * from '../wechatpay-client.js';
 export * from '../wechatpay-errors.js';
 export * from '../wechatpay-movement-notification.js';
+export * from '../wechatpay-movement-replies.js';
+export * from '../wechatpay-movement-replies.js';
 export * from '../wechatpay-notification.js';
 export {
   certificateSerial,
@@ -32,9 +29,12 @@ export {
 export * from '../wechatpay-partner.js';
 export * from '../wechatpay-payment-request.js';
 export * from '../wechatpay-privacy.js';
-export * from '../wechatpay-profit-sharing-replies.js';
 export * from '../wechatpay-replies.js';
 export * from '../wechatpay-signature.js';
+export {
+  decryptWechatpayBillKey,
+  decryptWechatpayBillStream,
+  encryptWechatpayBillFile,
+} from '../wechatpay-statements-encrypted.js';
 export * from '../wechatpay-status.js';
 export * from '../wechatpay-time.js';
-export * from '../wechatpay-transfer-replies.js';

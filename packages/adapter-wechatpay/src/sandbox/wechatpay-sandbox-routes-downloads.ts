@@ -1,6 +1,6 @@
 /**
  * The WeChat Pay sandbox's downloads: the platform certificates (`/v3/certificates`, encrypted
- * with the APIv3 key); the bills are `wechatpay-sandbox-routes-bills.ts`.
+ * with the APIv3 key); the bills are `wechatpay-sandbox-routes-statements.ts`.
  *
  * @packageDocumentation
  */
@@ -32,7 +32,7 @@ export function routeDownloads(
     }));
     return { status: 200, body: { data } };
   }
-  // A bill file this sandbox did not make (the bills themselves: wechatpay-sandbox-routes-bills.ts).
+  // A bill file this sandbox did not make (the bills themselves: wechatpay-sandbox-routes-statements.ts).
   if (url.pathname === '/v3/billdownload/file') return errorReply(404, 'RESOURCE_NOT_EXISTS', '账单不存在');
   return undefined;
 }

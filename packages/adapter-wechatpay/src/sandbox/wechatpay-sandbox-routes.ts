@@ -18,10 +18,10 @@ import {
 import type { SandboxReplyTampering } from '@hutong/core/testing';
 import type { WechatpaySandboxKeys } from './wechatpay-sandbox-keys.js';
 import type { WechatpaySandboxMovement } from './wechatpay-sandbox-movement.js';
-import { routeWechatpayBills, serveWechatpayBillFile } from './wechatpay-sandbox-routes-bills.js';
 import { routeDownloads } from './wechatpay-sandbox-routes-downloads.js';
 import { routePayments } from './wechatpay-sandbox-routes-payments.js';
 import { routeRefunds } from './wechatpay-sandbox-routes-refunds.js';
+import { routeWechatpayBills, serveWechatpayBillFile } from './wechatpay-sandbox-routes-statements.js';
 import { errorReply, type Json, type SandboxReply, type WechatpaySandboxState } from './wechatpay-sandbox-state.js';
 
 /**

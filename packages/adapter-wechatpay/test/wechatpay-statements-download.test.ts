@@ -2,7 +2,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseWechatpayBill, WechatpayBillError } from '../src/index.js';
-import { openWechatpayBill } from '../src/wechatpay-bills-download.js';
+import { openWechatpayBill } from '../src/wechatpay-statements-download.js';
 import { billFixture, collect, servingFetch, thrown } from './bill-helpers.js';
 
 /** Reads a byte stream through. */

@@ -2,7 +2,7 @@
  * The streamed download of a WeChat Pay bill file: a signed GET of the `download_url`, read chunk
  * by chunk (never whole), gunzipped when the file is gzip (`tar_type=GZIP`), and its SHA1 computed
  * over the decompressed bytes as they pass, checked against the signed reply's `hash_value` when
- * the file ends. The encrypted bills (`wechatpay-bills-encrypted.ts`) decrypt between the two.
+ * the file ends. The encrypted bills (`wechatpay-statements-encrypted.ts`) decrypt between the two.
  *
  * @packageDocumentation
  */
@@ -11,10 +11,10 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ProviderApiError, UnexpectedResponseError } from '@hutong/core';
 import { readResponseBody } from '@hutong/core/provider-utils';
-import { WechatpayBillError } from './wechatpay-bills-parser.js';
 import type { WechatpayConfig } from './wechatpay-options.js';
 import type { WechatpayBill } from './wechatpay-replies.js';
 import { signWechatpayRequest, wechatpayNonce } from './wechatpay-signature.js';
+import { WechatpayBillError } from './wechatpay-statements-parser.js';
 
 /**
  * What a bill download needs of the provider's configuration.

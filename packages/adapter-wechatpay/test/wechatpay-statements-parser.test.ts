@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseWechatpayBill, WechatpayBillError } from '../src/index.js';
-import { fenOfWechatpayUnits, parseWechatpayYuan } from '../src/wechatpay-bills-lines.js';
+import { fenOfWechatpayUnits, parseWechatpayYuan } from '../src/wechatpay-statements-lines.js';
 import { collect, source, thrown } from './bill-helpers.js';
 
 const ALL_HEADER =

@@ -10,9 +10,6 @@
 import { createHash } from 'node:crypto';
 import { ProviderApiError, ValidationError } from '@hutong/core';
 import type { ProviderStatementRequest, StatementLine } from '@hutong/core/provider-utils';
-import { openWechatpayBill } from './wechatpay-bills-download.js';
-import { openWechatpayEncryptedBill } from './wechatpay-bills-encrypted.js';
-import { parseWechatpayBill, WechatpayBillError } from './wechatpay-bills-parser.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
 import {
   readWechatpayBill,
@@ -20,6 +17,9 @@ import {
   type WechatpayBill,
   type WechatpayEncryptedBill,
 } from './wechatpay-replies.js';
+import { openWechatpayBill } from './wechatpay-statements-download.js';
+import { openWechatpayEncryptedBill } from './wechatpay-statements-encrypted.js';
+import { parseWechatpayBill, WechatpayBillError } from './wechatpay-statements-parser.js';
 
 /**
  * A trade bill request: the day (`yyyy-MM-dd`, China time), which trades, and optionally a

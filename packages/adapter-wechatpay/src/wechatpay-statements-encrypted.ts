@@ -11,13 +11,13 @@
  * @packageDocumentation
  */
 import { constants, createCipheriv, createDecipheriv, type KeyObject, privateDecrypt } from 'node:crypto';
+import type { WechatpayEncryptedBill } from './wechatpay-replies.js';
 import {
   checkedWechatpayBill,
   fetchWechatpayBillFile,
   type WechatpayBillDownloadConfig,
-} from './wechatpay-bills-download.js';
-import { WechatpayBillError } from './wechatpay-bills-parser.js';
-import type { WechatpayEncryptedBill } from './wechatpay-replies.js';
+} from './wechatpay-statements-download.js';
+import { WechatpayBillError } from './wechatpay-statements-parser.js';
 
 const TAG_LENGTH = 16;
 const KEY_LENGTH = 32;

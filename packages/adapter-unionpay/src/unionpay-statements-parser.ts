@@ -16,7 +16,7 @@
 import * as buffer from 'node:buffer';
 import { ValidationError } from '@hutong/core';
 import type { StatementLine, StatementRequest } from '@hutong/core/provider-utils';
-import { readZipEntries } from './unionpay-zip.js';
+import { readZipEntries } from './unionpay-statements-zip.js';
 
 /**
  * The widths of the ZM record's 42 fields in bytes (the 42nd, reserved, runs to the end of the

@@ -16,7 +16,7 @@ import {
   encryptWechatpaySensitive,
   readWechatpayEncryptedBill,
 } from '../src/protocol/index.js';
-import { openWechatpayEncryptedBill } from '../src/wechatpay-bills-encrypted.js';
+import { openWechatpayEncryptedBill } from '../src/wechatpay-statements-encrypted.js';
 import { chunked, collect, servingFetch, thrown } from './bill-helpers.js';
 import { fixture } from './helpers.js';
 

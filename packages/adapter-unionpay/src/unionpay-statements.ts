@@ -17,7 +17,7 @@ import { UnexpectedResponseError, ValidationError } from '@hutong/core';
 import type { ProviderStatementRequest, StatementLine } from '@hutong/core/provider-utils';
 import { unionpayAccessFields } from './unionpay-access.js';
 import type { UnionpayContext } from './unionpay-client.js';
-import { parseUnionpayStatement, type UnionpayStatementOptions } from './unionpay-statement-parser.js';
+import { parseUnionpayStatement, type UnionpayStatementOptions } from './unionpay-statements-parser.js';
 import { formatUnionpayTime } from './unionpay-time.js';
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;

@@ -20,7 +20,7 @@ import {
   parseWechatpayCount,
   parseWechatpayYuan,
   wechatpayBillTime,
-} from './wechatpay-bills-lines.js';
+} from './wechatpay-statements-lines.js';
 
 /**
  * Which bill a file is: `trade` (交易账单, `/v3/bill/tradebill`) or `fundflow` (资金账单,
