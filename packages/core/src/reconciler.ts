@@ -2,19 +2,22 @@
  * The reconciliation worker: finds the orders that need a word with their provider (pending too
  * long, expired, refunds still pending) through {@link OrderStore.listOrders} and asks the facade to
  * `sync` or `close` them. Notifications get lost and some flows (WeChat Pay's codepay) never
- * notify: this is what settles those orders.
+ * notify: this is what settles those orders. This file holds the types and wires the parts, which
+ * live in `reconciler/`: the checked options (`reconciler-settings.ts`), the shared state
+ * (`reconciler-context.ts`), the listings and their rotation (`collect-orders.ts`), one order's
+ * claim, sync or close with its resend rules (`handle-order.ts`), the backoff per provider and
+ * merchant (`provider-backoff.ts`), transfers (`sync-transfers.ts`), a run (`run-once.ts`) and
+ * `start`/`stop` (`start-stop.ts`).
  *
  * @packageDocumentation
  */
-import { NetworkError, ProviderApiError, ValidationError } from './errors.js';
-import { assertMerchantKey } from './merchant-key.js';
 import type { Transfer } from './money-movement.js';
-import { reconcileTransfers, type TransferReconcilerEvent } from './movement-reconciler.js';
+import type { TransferReconcilerEvent } from './movement-reconciler.js';
 import type { Order, OrderStatus } from './order.js';
-import type { ListOrdersQuery, OrderStore } from './order-store.js';
-import { checkLease, checkOutboxName, defaultConsumerName } from './outbox.js';
+import type { OrderStore } from './order-store.js';
 import type { SyncOptions, SyncTransferOptions } from './payments/payments-types.js';
-import { hasPendingSplit } from './split-amounts.js';
+import { createReconcilerContext } from './reconciler/reconciler-context.js';
+import { reconcilerLoop } from './reconciler/start-stop.js';
 
 /**
  * What the reconciler needs of the payments facade: `createPayments(...)` fits.
@@ -215,33 +218,6 @@ export interface Reconciler {
   readonly running: boolean;
 }
 
-function isProviderOutage(error: unknown): boolean {
-  return (ProviderApiError.isInstance(error) && error.retryable) || NetworkError.isInstance(error);
-}
-
-/**
- * Whose orders wait after a failure: a network failure is the wallet's host, so every order of the
- * provider; a wallet's busy or rate-limit answer about a sub-merchant's order may concern that
- * sub-merchant alone (WeChat Pay limits per sub_mchid), so only that merchant's orders.
- */
-function backoffKey(order: Order, error: unknown): string {
-  if (order.merchant === undefined || NetworkError.isInstance(error)) return order.provider;
-  return `${order.provider}\u0000${order.merchant}`;
-}
-
-/** The backoffs that hold `order`: its provider's, and its merchant's at that provider. */
-function backoffKeys(order: Order): string[] {
-  return order.merchant === undefined ? [order.provider] : [order.provider, `${order.provider}\u0000${order.merchant}`];
-}
-
-function positiveInteger(value: number | undefined, fallback: number, field: string): number {
-  const result = value ?? fallback;
-  if (!Number.isInteger(result) || result < 0 || (field === 'concurrency' && result < 1)) {
-    throw new ValidationError(field, 'must be a non-negative integer (concurrency at least 1)');
-  }
-  return result;
-}
-
 /**
  * Creates a {@link Reconciler}. Each run lists, through the store, the `created`/`pending` orders
  * past their `expiresAt` and the `created` orders unchanged for `createdAfterMs` (to `close`), the
@@ -269,221 +245,5 @@ function positiveInteger(value: number | undefined, fallback: number, field: str
  * ```
  */
 export function createReconciler(options: ReconcilerOptions): Reconciler {
-  const { payments, store } = options;
-  const now = options.now ?? (() => new Date());
-  const pendingAfterMs = positiveInteger(options.pendingAfterMs, 60_000, 'pendingAfterMs');
-  const refundPendingAfterMs = positiveInteger(options.refundPendingAfterMs, 60_000, 'refundPendingAfterMs');
-  const refundResendAfterMs = positiveInteger(options.refundResendAfterMs, 300_000, 'refundResendAfterMs');
-  const createdAfterMs = positiveInteger(options.createdAfterMs, 600_000, 'createdAfterMs');
-  const splitPendingAfterMs = positiveInteger(options.splitPendingAfterMs, 60_000, 'splitPendingAfterMs');
-  const splitResendAfterMs = positiveInteger(options.splitResendAfterMs, 300_000, 'splitResendAfterMs');
-  const transferPendingAfterMs = positiveInteger(options.transferPendingAfterMs, 60_000, 'transferPendingAfterMs');
-  const transferResendAfterMs = positiveInteger(options.transferResendAfterMs, 300_000, 'transferResendAfterMs');
-  const concurrency = positiveInteger(options.concurrency, 4, 'concurrency');
-  const maxOrders = positiveInteger(options.maxOrdersPerRun, 1000, 'maxOrdersPerRun');
-  const intervalMs = positiveInteger(options.intervalMs, 30_000, 'intervalMs');
-  const backoffInitialMs = positiveInteger(options.backoffInitialMs, 1000, 'backoffInitialMs');
-  const backoffMaxMs = positiveInteger(options.backoffMaxMs, 300_000, 'backoffMaxMs');
-  const closeExpired = options.closeExpired ?? true;
-  const claims = options.claims === false ? undefined : store.claims;
-  const owner = checkOutboxName(options.owner ?? defaultConsumerName(), 'owner');
-  const claimLeaseMs = checkLease(options.claimLeaseMs ?? 300_000, 'claimLeaseMs');
-  const merchant = options.merchant === undefined ? undefined : assertMerchantKey(options.merchant, 'merchant');
-  const merchantOf = (order: Order) => (order.merchant === undefined ? {} : { merchant: order.merchant });
-
-  /** Per provider: failures in a row, and until when to leave it alone. */
-  const backoff = new Map<string, { failures: number; until: number }>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running = false;
-  let inFlight: Promise<unknown> | undefined;
-
-  const emit = (event: ReconcilerEvent) => {
-    try {
-      options.onEvent?.(event);
-    } catch {
-      // A listener's failure must not stop reconciliation.
-    }
-  };
-
-  /**
-   * Per sync listing, where the last run stopped because it had `maxOrdersPerRun` orders: the next
-   * run goes on from there, and starts again from the oldest once it reached the end. Without it,
-   * orders that stay pending without changing (a QR code nobody scans, with no `expiresAt`) would
-   * be listed first at every run, and once there are `maxOrdersPerRun` of them, no later order
-   * (one whose notification was lost) would ever be synced.
-   */
-  const resumeAt = new Map<string, string>();
-
-  async function collect(
-    query: ListOrdersQuery,
-    action: ReconcileAction,
-    into: Map<string, { order: Order; action: ReconcileAction }>,
-    accept: (order: Order) => boolean = () => true,
-    rotation?: string,
-  ): Promise<void> {
-    if (into.size >= maxOrders) return;
-    let cursor: string | null = (rotation === undefined ? undefined : resumeAt.get(rotation)) ?? null;
-    do {
-      // A page never holds more orders than there is room for, so a full run ends at a page's end.
-      const limit = Math.min(1000, Math.max(1, maxOrders - into.size));
-      const filters = { ...query, ...(merchant === undefined ? {} : { merchant }), limit };
-      const page = await store.listOrders({ ...filters, cursor }).catch((error: unknown) => {
-        // A store that binds its cursors to the exact query refuses the last run's: start over.
-        if (cursor === null || !ValidationError.isInstance(error)) throw error;
-        return store.listOrders({ ...filters, cursor: null });
-      });
-      for (const order of page.orders) {
-        if (into.size >= maxOrders) break;
-        if (!into.has(order.id) && accept(order)) into.set(order.id, { order, action });
-      }
-      cursor = page.cursor;
-    } while (cursor !== null && into.size < maxOrders);
-    if (rotation === undefined) return;
-    // Stopped for room: the next run goes on from here. Reached the end: it starts from the oldest.
-    if (cursor === null) resumeAt.delete(rotation);
-    else resumeAt.set(rotation, cursor);
-  }
-
-  async function handle(order: Order, action: ReconcileAction, counts: { changed: number; failed: number }) {
-    try {
-      const after = await (action === 'close'
-        ? payments.close(order.id)
-        : payments.sync(order.id, {
-            resendRefundsAfterMs: refundResendAfterMs,
-            resendSplitsAfterMs: splitResendAfterMs,
-          }));
-      for (const key of backoffKeys(order)) backoff.delete(key);
-      if (after.version !== order.version) {
-        counts.changed++;
-        emit({ type: 'order.changed', action, from: order.status, order: after });
-      }
-    } catch (error) {
-      counts.failed++;
-      emit({ type: 'order.failed', action, orderId: order.id, ...merchantOf(order), error });
-      if (isProviderOutage(error)) {
-        const key = backoffKey(order, error);
-        const failures = (backoff.get(key)?.failures ?? 0) + 1;
-        const wait = Math.min(backoffMaxMs, backoffInitialMs * 2 ** (failures - 1));
-        const until = now().getTime() + wait;
-        backoff.set(key, { failures, until });
-        const who = key === order.provider ? {} : merchantOf(order);
-        emit({ type: 'provider.backoff', provider: order.provider, ...who, until: new Date(until), error });
-      }
-    }
-  }
-
-  /** Leaves a provider in an outage alone for a growing while. */
-  function backOff(provider: string, error: unknown): void {
-    if (!isProviderOutage(error)) return;
-    const failures = (backoff.get(provider)?.failures ?? 0) + 1;
-    const wait = Math.min(backoffMaxMs, backoffInitialMs * 2 ** (failures - 1));
-    const until = now().getTime() + wait;
-    backoff.set(provider, { failures, until });
-    emit({ type: 'provider.backoff', provider, until: new Date(until), error });
-  }
-
-  async function runOnce(): Promise<ReconcileRunResult> {
-    const at = now().getTime();
-    const work = new Map<string, { order: Order; action: ReconcileAction }>();
-    if (closeExpired) await collect({ status: ['created', 'pending'], expiresBefore: new Date(at) }, 'close', work);
-    await collect({ status: 'created', updatedBefore: new Date(at - createdAfterMs) }, 'close', work);
-    const all = () => true;
-    await collect({ status: 'pending', updatedBefore: new Date(at - pendingAfterMs) }, 'sync', work, all, 'pending');
-    const refundsDue = { hasPendingRefunds: true, updatedBefore: new Date(at - refundPendingAfterMs) };
-    await collect(refundsDue, 'sync', work, all, 'refunds');
-    // Checked here too: a store that does not know the filter yet must not make every order a sync.
-    const splitsDue = { hasPendingSplits: true, updatedBefore: new Date(at - splitPendingAfterMs) };
-    await collect(splitsDue, 'sync', work, hasPendingSplit, 'splits');
-
-    const counts = { changed: 0, failed: 0 };
-    let deferred = 0;
-    /** Claims the order and checks nobody changed it since it was listed; false: leave it. */
-    const claim = async (order: Order): Promise<boolean> => {
-      if (!claims) return true;
-      const [mine] = await claims.claimOrders([order.id], { owner, leaseMs: claimLeaseMs });
-      if (mine === undefined) return false;
-      const current = await store.get(order.id);
-      if (current?.version === order.version) return true;
-      await claims.releaseOrders([order.id], owner);
-      return false;
-    };
-    const queue = [...work.values()];
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const at = now().getTime();
-        if (backoffKeys(next.order).some((key) => (backoff.get(key)?.until ?? 0) > at)) {
-          deferred++;
-          continue;
-        }
-        if (!(await claim(next.order))) {
-          emit({
-            type: 'order.skipped',
-            orderId: next.order.id,
-            ...merchantOf(next.order),
-            reason: 'claimed_elsewhere',
-          });
-          continue;
-        }
-        try {
-          await handle(next.order, next.action, counts);
-        } finally {
-          if (claims) await claims.releaseOrders([next.order.id], owner).catch(() => undefined);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-    const transfers = payments.syncTransfer
-      ? await reconcileTransfers({
-          store,
-          payments: { syncTransfer: payments.syncTransfer.bind(payments) },
-          now,
-          pendingAfterMs: transferPendingAfterMs,
-          resendAfterMs: transferResendAfterMs,
-          maxTransfers: maxOrders,
-          ...(merchant === undefined ? {} : { merchant }),
-          claims,
-          owner,
-          claimLeaseMs,
-          deferred: (provider) => (backoff.get(provider)?.until ?? 0) > now().getTime(),
-          failed: backOff,
-          succeeded: (provider) => backoff.delete(provider),
-          emit,
-        })
-      : { examined: 0, changed: 0, failed: 0, deferred: 0 };
-    return {
-      examined: work.size + transfers.examined,
-      changed: counts.changed + transfers.changed,
-      failed: counts.failed + transfers.failed,
-      deferred: deferred + transfers.deferred,
-    };
-  }
-
-  const loop = async () => {
-    if (!running) return;
-    const run = runOnce().catch((error: unknown) => emit({ type: 'run.failed', error }));
-    inFlight = run;
-    await run;
-    inFlight = undefined;
-    if (!running) return;
-    timer = setTimeout(loop, intervalMs);
-    timer.unref?.();
-  };
-
-  return {
-    runOnce,
-    start() {
-      if (running) return;
-      running = true;
-      void loop();
-    },
-    async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      await inFlight;
-    },
-    get running() {
-      return running;
-    },
-  };
+  return reconcilerLoop(createReconcilerContext(options));
 }

@@ -4,35 +4,41 @@
  * `isv.invalid-signature` reply), keeps trades and refunds, answers every method hutong uses with
  * signed responses, and lets a test or demo act as the buyer (and as an attacker) and post signed
  * notifications. This file wires the parts: the state (`alipay-sandbox-state.ts`), the signed
- * messages (`alipay-sandbox-messages.ts`), the gateway and browser routes
- * (`alipay-sandbox-routes-*.ts`) and the hostile hooks (`alipay-sandbox-hostile.ts`).
+ * messages (`alipay-sandbox-messages.ts`), the requests served (`alipay-sandbox-fetch.ts`) by the
+ * gateway and browser routes (`alipay-sandbox-routes-*.ts`), the buyer's and Alipay's events
+ * (`alipay-sandbox-events.ts`), merchants' authorisations (`alipay-sandbox-authorization.ts`),
+ * money movement (`alipay-sandbox-movement.ts`), certificate mode
+ * (`alipay-sandbox-certificates.ts`) and the hostile hooks (`alipay-sandbox-hostile.ts`).
  *
  * @packageDocumentation
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { decodeAlipayForm, formatAlipayTime } from '@hutong/adapter-alipay/protocol';
-import { formatYuan, type NotificationInput, UnsupportedOperationError, ValidationError } from '@hutong/core';
+import type { NotificationInput } from '@hutong/core';
+import { serveSandbox, type WalletSandbox, type WalletSandboxServer } from '@hutong/core/testing';
 import {
-  createTestIdentity,
-  type DistinguishedName,
-  issueTestCertificate,
-  serveSandbox,
-  type WalletSandbox,
-  type WalletSandboxServer,
-} from '@hutong/core/testing';
+  authorizeAlipaySandboxMerchant,
+  expireAlipaySandboxMerchantTokens,
+  revokeAlipaySandboxMerchantTokens,
+} from './alipay-sandbox-authorization.js';
+import { issueAlipaySandboxCertificates } from './alipay-sandbox-certificates.js';
+import {
+  closeUnpaidAlipaySandboxTrade,
+  expireAlipaySandboxTrade,
+  openAlipaySandboxAction,
+  payAlipaySandbox,
+  settleAlipaySandboxRefund,
+} from './alipay-sandbox-events.js';
+import { serveAlipaySandboxRequest } from './alipay-sandbox-fetch.js';
 import { type AlipaySandboxHostileHooks, createAlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
-import { signedMessage, signedNotification } from './alipay-sandbox-messages.js';
-import { answerBrowserRequest, appAuthRedirect } from './alipay-sandbox-routes-browser.js';
-import { answerGatewayRequest } from './alipay-sandbox-routes-gateway.js';
-import { settlementNode, transferNode } from './alipay-sandbox-routes-isv.js';
-import { serveAlipayBillFile } from './alipay-sandbox-routes-statements.js';
+import {
+  finishAlipaySandboxSettlement,
+  finishAlipaySandboxTransfer,
+  holdAlipaySandboxMovement,
+} from './alipay-sandbox-movement.js';
 import {
   type AlipaySandboxMerchant,
   type AlipaySandboxOptions,
   type AlipaySandboxTrade,
   createAlipaySandboxState,
-  refusal,
-  type SandboxNode,
 } from './alipay-sandbox-state.js';
 
 export type { AlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
@@ -161,19 +167,6 @@ export interface AlipaySandbox extends WalletSandbox<AlipaySandboxTrade> {
   ): NotificationInput;
 }
 
-/** The sandbox's certificate authority, named as Alipay's. */
-const ROOT_DN: DistinguishedName = [
-  ['C', 'CN'],
-  ['O', 'Ant Financial'],
-  ['OU', 'Certification Authority'],
-  ['CN', 'Ant Financial Certification Authority R1 (hutong sandbox)'],
-];
-const LEAF_DN: DistinguishedName = [
-  ['C', 'CN'],
-  ['O', 'Ant Financial'],
-  ['OU', 'Alipay Sandbox'],
-];
-
 /** The sandbox's in-process gateway address (never resolved: requests go to the in-process fetch). */
 export const ALIPAY_SANDBOX_GATEWAY = 'https://alipay.sandbox.hutong.invalid/gateway.do';
 
@@ -201,32 +194,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
   }
 
   /** Every request: the buyer's browser (cashier, OAuth page, bridge) first, then the gateway API. */
-  async function serve(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text();
-    const page =
-      (await answerBrowserRequest(state, request.method, url, body, payAndNotify)) ??
-      serveAlipayBillFile(state, request.method, url);
-    if (page) return page;
-    // Only the gateway answers API calls; any other path is not Alipay's (404), as the real host does.
-    if (url.pathname !== GATEWAY_PATH) {
-      return new Response('not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-    }
-    return new Response(answerGatewayRequest(state, request.url, body), {
-      status: 200,
-      headers: { 'content-type': 'application/json;charset=utf-8' },
-    });
-  }
-
-  /** Closes an unpaid trade (`fail`, `close`); a paid one cannot end that way. */
-  function closeUnpaid(orderId: string, what: string): NotificationInput {
-    const trade = state.requireTrade(orderId);
-    if (trade.status === 'TRADE_SUCCESS' || trade.status === 'TRADE_FINISHED') {
-      throw new ValidationError('orderId', `${orderId} is paid at the Alipay sandbox: it cannot ${what}`);
-    }
-    trade.status = 'TRADE_CLOSED';
-    return signedNotification(state, trade);
-  }
+  const serve = (request: Request) => serveAlipaySandboxRequest(state, GATEWAY_PATH, payAndNotify, request);
 
   const sandbox: AlipaySandbox = {
     wallet: 'alipay',
@@ -242,196 +210,33 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       const server = await serveSandbox(serve, { port });
       return { baseUrl: `${server.baseUrl}/gateway.do`, close: server.close };
     },
-
-    open(action) {
-      let params: Record<string, string>;
-      if (action.type === 'qr') {
-        const prefix = 'https://qr.alipay.com/sandbox';
-        if (!action.content.startsWith(prefix))
-          throw new ValidationError('action.content', 'is not a QR code of the Alipay sandbox');
-        state.requireTradeNo(action.content.slice(prefix.length), 'action.content');
-        return;
-      }
-      if (action.type === 'jsapi') {
-        state.requireTradeNo(String((action.params as Record<string, unknown>).tradeNO ?? ''), 'action.params.tradeNO');
-        return;
-      }
-      if (action.type === 'form') params = { ...action.fields };
-      else if (action.type === 'redirect') params = decodeAlipayForm(new URL(action.url).search.slice(1));
-      else if (action.type === 'app' && typeof action.payload === 'string') params = decodeAlipayForm(action.payload);
-      else throw new ValidationError('action.type', `the Alipay sandbox's cashier cannot open a ${action.type} action`);
-      const refused = state.checkSignature(params);
-      if (refused) throw refusal(refused);
-      let biz: SandboxNode;
-      try {
-        biz = JSON.parse(params.biz_content ?? '{}') as SandboxNode;
-      } catch (cause) {
-        throw new ValidationError('biz_content', 'is not JSON', { cause });
-      }
-      const result = state.createTrade(biz, params);
-      if ('error' in result) throw refusal(result.error);
-    },
-
-    pay(orderId, payOptions = {}) {
-      const trade = state.requireTrade(orderId);
-      if (trade.status === 'WAIT_BUYER_PAY') state.markPaid(trade);
-      const extra: Record<string, string> = {};
-      if (payOptions.currency !== undefined) extra.trans_currency = payOptions.currency;
-      if (payOptions.amount !== undefined) {
-        const paid = formatYuan(payOptions.amount);
-        Object.assign(extra, {
-          total_amount: paid,
-          receipt_amount: paid,
-          buyer_pay_amount: paid,
-          invoice_amount: paid,
-        });
-      }
-      return signedNotification(state, trade, extra);
-    },
-
-    expire(orderId) {
-      const trade = state.requireTrade(orderId);
-      if (trade.status === 'WAIT_BUYER_PAY') trade.status = 'TRADE_CLOSED';
-      return signedNotification(state, trade);
-    },
-
-    fail: (orderId) => closeUnpaid(orderId, 'fail'),
-
-    close: (orderId) => closeUnpaid(orderId, 'be closed'),
-
-    settleRefund(orderId, refundId, settle = {}) {
-      const trade = state.requireTrade(orderId);
-      if (settle.fail) throw new UnsupportedOperationError('alipay', 'a failed refund notification');
-      if (!trade.refunds.has(refundId))
-        throw new ValidationError('refundId', `the Alipay sandbox has no refund ${refundId} of ${orderId}`);
-      return signedNotification(state, trade, {
-        out_biz_no: refundId,
-        refund_fee: formatYuan(state.refunded(trade)),
-        gmt_refund: formatAlipayTime(state.now()),
-      });
-    },
-
+    open: (action) => openAlipaySandboxAction(state, action),
+    pay: (orderId, payOptions) => payAlipaySandbox(state, orderId, payOptions),
+    expire: (orderId) => expireAlipaySandboxTrade(state, orderId),
+    fail: (orderId) => closeUnpaidAlipaySandboxTrade(state, orderId, 'fail'),
+    close: (orderId) => closeUnpaidAlipaySandboxTrade(state, orderId, 'be closed'),
+    settleRefund: (orderId, refundId, settle) => settleAlipaySandboxRefund(state, orderId, refundId, settle),
     deliver: state.outbox.deliver,
-
     trade: (orderId) => state.trades.get(orderId),
-
     alterNextReply(method, edit) {
       state.edits.set(method, edit);
     },
-
     hostile: createAlipaySandboxHostileHooks(state),
-
     certificates() {
-      if (!certificates) {
-        const notBefore = new Date(state.now().getTime() - 86_400_000);
-        const notAfter = new Date(state.now().getTime() + 10 * 365 * 86_400_000);
-        const root = createTestIdentity({ subject: ROOT_DN, isCA: true, notBefore, notAfter });
-        const issuer = { subject: ROOT_DN, privateKey: root.privateKey };
-        const issue = (publicKey: KeyObject, cn: string) =>
-          issueTestCertificate({ subject: [...LEAF_DN, ['CN', cn]], publicKey, issuer, notBefore, notAfter }).pem;
-        certificates = {
-          appCert: issue(state.appKey, options.appId),
-          alipayPublicCert: issue(createPublicKey(state.alipayPublicKey), '支付宝(中国)网络技术有限公司'),
-          alipayRootCert: root.pem,
-        };
-      }
+      certificates ??= issueAlipaySandboxCertificates(state, options.appId);
       return certificates;
     },
-
     addMerchant: (merchantOptions = {}) => state.addMerchant(merchantOptions.name),
-
-    authorizeMerchant(authAppId, redirectUri, stateParam) {
-      if (!state.merchants.has(authAppId))
-        throw new ValidationError('authAppId', `is not a merchant of the Alipay sandbox (${authAppId})`);
-      return appAuthRedirect(state, authAppId, redirectUri, stateParam);
-    },
-
-    expireMerchantTokens(authAppId) {
-      const at = state.now().getTime();
-      for (const issued of state.appTokens.values()) if (issued.authAppId === authAppId) issued.expiresAt = at;
-    },
-
-    revokeMerchantTokens(authAppId) {
-      for (const issued of state.appTokens.values()) if (issued.authAppId === authAppId) issued.revoked = true;
-    },
-
+    authorizeMerchant: (authAppId, redirectUri, stateParam) =>
+      authorizeAlipaySandboxMerchant(state, authAppId, redirectUri, stateParam),
+    expireMerchantTokens: (authAppId) => expireAlipaySandboxMerchantTokens(state, authAppId),
+    revokeMerchantTokens: (authAppId) => revokeAlipaySandboxMerchantTokens(state, authAppId),
     setTransferBalance(amount, authAppId) {
       state.balances.set(state.payerKey(authAppId), amount);
     },
-
-    holdMoneyMovement(hold) {
-      if (hold.settlements !== undefined) state.hold.settlements = hold.settlements;
-      if (hold.transfers !== undefined) state.hold.transfers = hold.transfers;
-    },
-
-    finishSettlement(orderId, splitId, finish = {}) {
-      const trade = state.requireTrade(orderId);
-      const key = `${trade.tradeNo} ${splitId}`;
-      const settlement = state.settlements.get(key);
-      if (!settlement)
-        throw new ValidationError('splitId', `the Alipay sandbox has no settlement ${splitId} of ${orderId}`);
-      for (const detail of settlement.details) {
-        if (detail.state !== 'PROCESSING') {
-          if (finish.fail?.includes(detail.transIn)) {
-            throw new ValidationError(
-              'fail',
-              `${detail.transIn} is ${detail.state} in settlement ${splitId} at the Alipay sandbox: it cannot fail now`,
-            );
-          }
-          continue;
-        }
-        if (finish.fail?.includes(detail.transIn)) {
-          detail.state = 'FAIL';
-          detail.errorCode = 'TXN_RESULT_ACCOUNT_STATUS_NOT_VALID';
-          detail.errorDesc = '分账收款方账户状态异常';
-        } else detail.state = 'SUCCESS';
-      }
-      settlement.operatedAt = state.now();
-      const { settle_no, out_request_no, operation_dt, royalty_detail_list } = settlementNode(state, key);
-      return signedMessage(
-        state,
-        'alipay.trade.order.settle.notify',
-        { out_request_no, trade_no: trade.tradeNo, settle_no, operation_dt, royalty_detail_list },
-        settlement.owner,
-        settlement.notifyUrl ?? state.messageUrl,
-      );
-    },
-
-    finishTransfer(transferId, finish = {}) {
-      const transfer = state.transfers.get(`${state.payerKey(finish.authAppId)} ${transferId}`);
-      if (!transfer) throw new ValidationError('transferId', `the Alipay sandbox has no transfer ${transferId}`);
-      if (transfer.status === 'DEALING') {
-        if (finish.fail !== undefined) {
-          transfer.status = 'FAIL';
-          transfer.failReason = finish.fail;
-          const key = state.payerKey(transfer.owner);
-          state.balances.set(key, (state.balances.get(key) ?? state.defaultBalance) + transfer.amount);
-        } else {
-          transfer.status = 'SUCCESS';
-          transfer.paidAt = state.now();
-        }
-      } else if (finish.fail !== undefined) {
-        throw new ValidationError(
-          'transferId',
-          `${transferId} is ${transfer.status} at the Alipay sandbox: it cannot fail now`,
-        );
-      }
-      const node = transferNode(transfer);
-      return signedMessage(
-        state,
-        'alipay.fund.trans.order.changed',
-        {
-          ...node,
-          // The message reports the amount whatever the state (a failed transfer's too).
-          trans_amount: formatYuan(transfer.amount),
-          biz_scene: 'DIRECT_TRANSFER',
-          product_code: 'TRANS_ACCOUNT_NO_PWD',
-          origin_interface: 'alipay.fund.trans.uni.transfer',
-        },
-        transfer.owner,
-        transfer.notifyUrl ?? state.messageUrl,
-      );
-    },
+    holdMoneyMovement: (hold) => holdAlipaySandboxMovement(state, hold),
+    finishSettlement: (orderId, splitId, finish) => finishAlipaySandboxSettlement(state, orderId, splitId, finish),
+    finishTransfer: (transferId, finish) => finishAlipaySandboxTransfer(state, transferId, finish),
   };
   return sandbox;
 }
