@@ -190,7 +190,7 @@ function applySplitStatus(order: Order, event: SplitStatusEvent, at: string): Tr
     // A receiver's own report again (WeChat Pay redelivers each) once the split has settled.
     const sameReceivers =
       event.status === 'pending' &&
-      event.receivers.length < split.receivers.length &&
+      event.receivers.length <= split.receivers.length &&
       event.receivers.every((r) => split.receivers.find((s) => s.account === r.account)?.status === r.status);
     return { order, outcome: event.status === split.status || sameReceivers ? 'duplicate' : 'stale', effects: [] };
   }

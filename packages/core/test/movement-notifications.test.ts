@@ -127,6 +127,38 @@ describe('movement notifications', () => {
     });
   });
 
+  it('a split message naming neither an order nor a trade is refused, however unique its split id', async () => {
+    const { fake, payments, order } = await setup();
+    reporting(fake, {
+      type: 'split.status',
+      orderId: '',
+      splitId: 'split0001',
+      status: 'pending',
+      receivers: [{ account: 'shop0001', amount: 300, status: 'succeeded' }],
+    });
+    const refused = await payments.handleMovementNotification('fake', fake.movements.completeTransfer('payout0001'));
+    expect(refused.ok).toBe(false);
+    expect((await payments.getSplit(order.id, 'split0001')).status).toBe('pending');
+  });
+
+  it("a receiver's report delivered again after its one-receiver split settled is a duplicate, not stale", async () => {
+    const { fake, payments, order } = await setup();
+    const trade = (await payments.getOrder(order.id)).providerTransactionId as string;
+    reporting(fake, {
+      type: 'split.status',
+      orderId: '',
+      splitId: 'split0001',
+      providerTransactionId: trade,
+      status: 'pending',
+      receivers: [{ account: 'shop0001', amount: 300, status: 'succeeded' }],
+    });
+    const message = fake.movements.completeTransfer('payout0001');
+    const first = await payments.handleMovementNotification('fake', message);
+    const again = await payments.handleMovementNotification('fake', message);
+    expect([first.outcome, again.outcome]).toEqual(['applied', 'duplicate']);
+    expect((await payments.getSplit(order.id, 'split0001')).status).toBe('succeeded');
+  });
+
   it('a split message naming no order is still bound to the sub-merchant the wallet signed', async () => {
     const { fake, payments, order } = await setup();
     const trade = (await payments.getOrder(order.id)).providerTransactionId as string;

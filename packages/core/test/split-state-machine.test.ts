@@ -142,7 +142,15 @@ describe('split.status', () => {
     expect(result.effects).toEqual([{ type: 'split.succeeded', split: result.order.splits?.[0] }]);
     expect(result.order.splits?.[0]).toMatchObject({ status: 'succeeded', providerSplitId: 'ps1' });
     expect(transition(result.order, event, NOW).outcome).toBe('duplicate');
-    expect(transition(result.order, { ...event, status: 'pending' }, NOW).outcome).toBe('stale');
+    // A receiver's report again (each of its receivers as settled) is a duplicate; a report older
+    // than the settlement (a receiver still pending) is stale. Neither changes anything.
+    expect(transition(result.order, { ...event, status: 'pending' }, NOW).outcome).toBe('duplicate');
+    const older = {
+      ...event,
+      status: 'pending' as const,
+      receivers: event.receivers.map((r) => ({ ...r, status: 'pending' as const })),
+    };
+    expect(transition(result.order, older, NOW)).toMatchObject({ outcome: 'stale', order: result.order });
   });
 
   it('is bound to its split: another amount, a receiver too many or too few, another split id change nothing', () => {

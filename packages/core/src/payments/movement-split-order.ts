@@ -17,7 +17,7 @@ import type { AnyProvider } from './payments-types.js';
  * The report with its `orderId` filled in when it named none. Throws `MovementNotFoundError`
  * (`split_not_found`) when no order of this provider has the split with the trade it names, or
  * when the store cannot look splits up (the reconciler then finishes the split), and
- * `ValidationError` when a report naming no trade matches several orders.
+ * `ValidationError` when the report names no trade either, or matches several orders.
  */
 export async function withSplitOrder(
   context: PaymentsContext,
@@ -28,11 +28,19 @@ export async function withSplitOrder(
   const find = context.store.findOrdersBySplit;
   if (typeof find !== 'function') throw new MovementNotFoundError('split', event.splitId);
   const trade = event.providerTransactionId;
+  // A report naming neither the order nor the wallet's trade is bound by nothing but its split id,
+  // which is unique only per merchant: the reconciler's query, which names the order, finishes it.
+  if (trade === undefined) {
+    throw new ValidationError(
+      'event.providerTransactionId',
+      `names neither the order nor the trade of split ${event.splitId}`,
+    );
+  }
   const candidates = (await find.call(context.store, provider.id, event.splitId)).filter(
     (order) =>
       order.provider === provider.id &&
       order.splits?.some((split) => split.id === event.splitId) === true &&
-      (trade === undefined || order.providerTransactionId === trade),
+      order.providerTransactionId === trade,
   );
   const [order, ...others] = candidates;
   if (!order) throw new MovementNotFoundError('split', event.splitId);
