@@ -7,6 +7,8 @@
  *
  * @packageDocumentation
  */
+
+import { ValidationError } from './errors.js';
 import type { Transfer, TransferStatus } from './money-movement.js';
 import { transferOutboxKey } from './movement-events.js';
 import type { OrderStore } from './order-store.js';
@@ -70,6 +72,12 @@ export interface TransferReconcileSettings {
   /** Told that a call to the provider succeeded. */
   readonly succeeded: (provider: string) => void;
   readonly emit: (event: TransferReconcilerEvent) => void;
+  /**
+   * Where the next run's listing starts (key `transfers`), kept between runs: a run that stopped for
+   * room leaves its cursor, so transfers waiting unchanged (a payee who has not confirmed yet) never
+   * hold the later ones back. Every run lists from the oldest without it.
+   */
+  readonly resumeAt?: Map<string, string> | undefined;
 }
 
 /**
@@ -89,6 +97,9 @@ export interface TransferReconcileCounts {
 
 const UNSETTLED: readonly TransferStatus[] = ['created', 'pending_confirmation', 'processing'];
 
+/** The key of the transfers' listing in the reconciler's `resumeAt`. */
+const ROTATION = 'transfers';
+
 /**
  * Syncs the transfers not settled and unchanged for `pendingAfterMs` (only `merchant`'s when
  * given), one at a time, each under a claim (`transfer:<id>`) when the store offers claims. Does nothing for a store without
@@ -105,19 +116,26 @@ export async function reconcileTransfers(settings: TransferReconcileSettings): P
   if (!transfers) return counts;
   const before = new Date(settings.now().getTime() - settings.pendingAfterMs);
   const work: Transfer[] = [];
-  let cursor: string | null = null;
+  let cursor: string | null = settings.resumeAt?.get(ROTATION) ?? null;
   do {
     const limit = Math.min(1000, Math.max(1, settings.maxTransfers - work.length));
-    const page = await transfers.list({
+    const query = {
       status: UNSETTLED,
       updatedBefore: before,
       ...(settings.merchant === undefined ? {} : { merchant: settings.merchant }),
       limit,
-      cursor,
+    };
+    const page = await transfers.list({ ...query, cursor }).catch((error: unknown) => {
+      // A store that binds its cursors to the exact query refuses the last run's: start over.
+      if (cursor === null || !ValidationError.isInstance(error)) throw error;
+      return transfers.list({ ...query, cursor: null });
     });
     work.push(...page.transfers.slice(0, settings.maxTransfers - work.length));
     cursor = page.cursor;
   } while (cursor !== null && work.length < settings.maxTransfers);
+  // Stopped for room: the next run goes on from here. Reached the end: it starts from the oldest.
+  if (cursor === null) settings.resumeAt?.delete(ROTATION);
+  else settings.resumeAt?.set(ROTATION, cursor);
   counts.examined = work.length;
   for (const transfer of work) {
     if (settings.deferred(transfer.provider)) {

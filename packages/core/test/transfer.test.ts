@@ -208,6 +208,21 @@ describe('the reconciler finishes transfers', () => {
     expect((await payments.getTransfer('payout0001')).status).toBe('processing');
   });
 
+  it('reaches a later transfer however many older ones wait unchanged (each run goes on where the last stopped)', async () => {
+    const { fake, payments, store } = setup();
+    for (let n = 1; n <= 5; n++) {
+      await payments.transfer({ ...input, transferId: `payout000${n}` });
+      clock += 1000;
+    }
+    // The newest one settled at the wallet and its notification was lost; the four older ones wait.
+    fake.movements.completeTransfer('payout0005');
+    clock += 120_000;
+    const reconciler = createReconciler({ payments, store, now, maxOrdersPerRun: 2 });
+    for (let run = 0; run < 3; run++) await reconciler.runOnce();
+    expect((await payments.getTransfer('payout0005')).status).toBe('succeeded');
+    expect((await payments.getTransfer('payout0001')).status).toBe('processing');
+  });
+
   it('finds a transfer whose reply was lost by querying, without paying twice', async () => {
     const { fake, payments, store } = setup();
     fake.movements.loseReplyNext('transfer');

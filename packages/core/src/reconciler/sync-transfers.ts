@@ -37,5 +37,6 @@ export async function syncTransfers(context: ReconcilerContext): Promise<Reconci
     failed: (provider, error) => backOffProvider(context, provider, error),
     succeeded: (provider) => backoff.delete(provider),
     emit,
+    resumeAt: context.resumeAt,
   });
 }
