@@ -1,10 +1,11 @@
+import { encodeGbk } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import { AlipayBillError, parseAlipayBill, parseAlipayBillCsv } from '../src/index.js';
-import { encodeAlipayGbk, zipAlipayFiles } from '../src/sandbox/alipay-sandbox-routes-statements.js';
+import { zipAlipayFiles } from '../src/sandbox/alipay-sandbox-routes-statements.js';
 import { billText, chunked, collect, thrown } from './alipay-statements-bill-helpers.js';
 
 const sample = billText('trade-2019-09-16-detail.utf8.csv');
-const csv = (text: string) => chunked(encodeAlipayGbk(text));
+const csv = (text: string) => chunked(encodeGbk(text));
 
 describe('parseAlipayBillCsv: malformed input', () => {
   it.each([
@@ -60,13 +61,13 @@ describe('parseAlipayBillCsv: malformed input', () => {
 
 describe('parseAlipayBill: the zip', () => {
   it('a damaged or cut zip, or one without a detail file, is an AlipayBillError', async () => {
-    const zip = zipAlipayFiles([{ name: 'x_业务明细.csv', data: encodeAlipayGbk(sample) }]);
+    const zip = zipAlipayFiles([{ name: 'x_业务明细.csv', data: encodeGbk(sample) }]);
     const cut = zip.subarray(0, Math.floor(zip.length / 2));
     expect(AlipayBillError.isBillError(await thrown(() => collect(parseAlipayBill(chunked(cut)))))).toBe(true);
     const damaged = Uint8Array.from(zip);
     for (let i = 60; i < 90; i++) damaged[i] = (damaged[i] as number) ^ 0x5a;
     expect(AlipayBillError.isBillError(await thrown(() => collect(parseAlipayBill(chunked(damaged)))))).toBe(true);
-    const summaryOnly = zipAlipayFiles([{ name: 'x_业务明细(汇总).csv', data: encodeAlipayGbk('#\n') }]);
+    const summaryOnly = zipAlipayFiles([{ name: 'x_业务明细(汇总).csv', data: encodeGbk('#\n') }]);
     expect(((await thrown(() => collect(parseAlipayBill(chunked(summaryOnly))))) as Error).message).toContain(
       'no detail CSV',
     );
@@ -77,7 +78,7 @@ describe('parseAlipayBill: the zip', () => {
     const record = sample.split('\n')[5] as string;
     const rows = Array.from({ length: 20_000 }, () => record).join('\n');
     const text = `${header}\n${rows}\n#-----------------------------------------业务明细列表结束------------------------------------\n#交易合计：20000笔，商家实收共200.00元，商家优惠共0.00元\n`;
-    const zip = zipAlipayFiles([{ name: 'x_业务明细.csv', data: encodeAlipayGbk(text) }]);
+    const zip = zipAlipayFiles([{ name: 'x_业务明细.csv', data: encodeGbk(text) }]);
     let read = 0;
     let finished = false;
     async function* source(): AsyncGenerator<Uint8Array> {

@@ -1,11 +1,12 @@
+import { encodeGbk } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 import { AlipayBillError, parseAlipayBill, parseAlipayBillCsv } from '../src/index.js';
-import { encodeAlipayGbk, zipAlipayFiles } from '../src/sandbox/alipay-sandbox-routes-statements.js';
+import { zipAlipayFiles } from '../src/sandbox/alipay-sandbox-routes-statements.js';
 import { billText, chunked, collect, thrown } from './alipay-statements-bill-helpers.js';
 
 const NAME = 'trade-2019-09-16-detail.utf8.csv';
 const text = billText(NAME);
-const gbk = encodeAlipayGbk(text);
+const gbk = encodeGbk(text);
 const rawLines = text.split('\n');
 
 /** The ten records of the sample, as the parser must read them. */
@@ -96,7 +97,7 @@ describe('a published Alipay trade statement (fixtures/bills/README.md)', () => 
     const summaries: { name: string; text: string }[] = [];
     const zip = zipAlipayFiles([
       { name: '20880211096256330156_20190916_业务明细.csv', data: gbk },
-      { name: '20880211096256330156_20190916_业务明细(汇总).csv', data: encodeAlipayGbk('#支付宝业务汇总查询\n') },
+      { name: '20880211096256330156_20190916_业务明细(汇总).csv', data: encodeGbk('#支付宝业务汇总查询\n') },
     ]);
     const lines = await collect(
       parseAlipayBill(chunked(zip, size), { merchant: 'shop-9', onSummary: (summary) => summaries.push(summary) }),
@@ -108,11 +109,11 @@ describe('a published Alipay trade statement (fixtures/bills/README.md)', () => 
   });
 
   it('the totals are held against the records: a changed total is an error naming its line', async () => {
-    const changed = encodeAlipayGbk(text.replace('#交易合计：6笔', '#交易合计：7笔'));
+    const changed = encodeGbk(text.replace('#交易合计：6笔', '#交易合计：7笔'));
     const error = await thrown(() => collect(parseAlipayBillCsv(chunked(changed))));
     expect(AlipayBillError.isBillError(error) && error.line).toBe(18);
     expect((error as Error).message).toContain('交易合计 counts 7, the list has 6');
-    const sum = encodeAlipayGbk(text.replace('商家实收退款共-0.04元', '商家实收退款共-0.05元'));
+    const sum = encodeGbk(text.replace('商家实收退款共-0.04元', '商家实收退款共-0.05元'));
     expect(((await thrown(() => collect(parseAlipayBillCsv(chunked(sum))))) as Error).message).toContain(
       '退款合计 is -5 fen',
     );

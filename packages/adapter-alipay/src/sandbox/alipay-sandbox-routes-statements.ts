@@ -9,8 +9,8 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { deflateRawSync } from 'node:zlib';
 import { formatYuan } from '@hutong/core';
+import { encodeGbk, writeZip } from '@hutong/core/testing';
 import type { AlipaySandboxState, AlipaySandboxTrade, SandboxNode } from './alipay-sandbox-state.js';
 
 /** Where the sandbox serves statement files (any host: the sandbox answers by path). */
@@ -39,89 +39,9 @@ export function recordAlipaySandboxRefund(trade: AlipaySandboxTrade, requestNo: 
   if (!times.has(requestNo)) times.set(requestNo, at);
 }
 
-let gbkTable: Map<string, number[]> | undefined;
-
-/** GBK bytes of a text (Node has a GBK decoder, not an encoder: the table is read off the decoder once). */
-export function encodeAlipayGbk(text: string): Uint8Array {
-  if (!gbkTable) {
-    gbkTable = new Map();
-    const decoder = new TextDecoder('gbk', { fatal: true });
-    for (let lead = 0x81; lead <= 0xfe; lead++) {
-      for (let trail = 0x40; trail <= 0xfe; trail++) {
-        if (trail === 0x7f) continue;
-        try {
-          const char = decoder.decode(new Uint8Array([lead, trail]));
-          if (!gbkTable.has(char)) gbkTable.set(char, [lead, trail]);
-        } catch {
-          // not a GBK pair
-        }
-      }
-    }
-  }
-  const bytes: number[] = [];
-  for (const char of text) {
-    const code = char.codePointAt(0) as number;
-    if (code < 0x80) bytes.push(code);
-    else bytes.push(...(gbkTable.get(char) ?? [0x3f]));
-  }
-  return Uint8Array.from(bytes);
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = (CRC_TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
 /** A zip of deflated entries with data descriptors (flag bit 3), names in GBK. */
 export function zipAlipayFiles(entries: readonly { name: string; data: Uint8Array }[]): Uint8Array {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const name = Buffer.from(encodeAlipayGbk(entry.name));
-    const data = deflateRawSync(entry.data);
-    const crc = crc32(entry.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0008, 6); // sizes in the data descriptor
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(name.length, 26);
-    const descriptor = Buffer.alloc(16);
-    descriptor.writeUInt32LE(0x08074b50, 0);
-    descriptor.writeUInt32LE(crc, 4);
-    descriptor.writeUInt32LE(data.length, 8);
-    descriptor.writeUInt32LE(entry.data.length, 12);
-    const record = Buffer.alloc(46);
-    record.writeUInt32LE(0x02014b50, 0);
-    record.writeUInt16LE(20, 4);
-    record.writeUInt16LE(20, 6);
-    record.writeUInt16LE(0x0008, 8);
-    record.writeUInt16LE(8, 10);
-    record.writeUInt32LE(crc, 16);
-    record.writeUInt32LE(data.length, 20);
-    record.writeUInt32LE(entry.data.length, 24);
-    record.writeUInt16LE(name.length, 28);
-    record.writeUInt32LE(offset, 42);
-    central.push(record, name);
-    parts.push(local, name, data, descriptor);
-    offset += local.length + name.length + data.length + descriptor.length;
-  }
-  const directory = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...parts, directory, end]));
+  return writeZip(entries.map((entry) => ({ name: encodeGbk(entry.name), data: entry.data })));
 }
 
 /** Signed yuan text, exactly (Alipay writes refunds and expenses negative). */
@@ -314,8 +234,8 @@ export function answerAlipayBillDownloadUrl(state: AlipaySandboxState, biz: Sand
   const day = date.replaceAll('-', '');
   const name = type === 'trade' ? '业务明细' : '账务明细';
   const zip = zipAlipayFiles([
-    { name: `${account}_${day}_${name}.csv`, data: encodeAlipayGbk(detail) },
-    { name: `${account}_${day}_${name}(汇总).csv`, data: encodeAlipayGbk(summary) },
+    { name: `${account}_${day}_${name}.csv`, data: encodeGbk(detail) },
+    { name: `${account}_${day}_${name}(汇总).csv`, data: encodeGbk(summary) },
   ]);
   const token = randomBytes(12).toString('hex');
   let byToken = files.get(state);

@@ -11,8 +11,9 @@
  *
  * @packageDocumentation
  */
-import { deflateRawSync, deflateSync, crc32 as nativeCrc32 } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { UNIONPAY_ZM_FIELD_WIDTHS } from '@hutong/adapter-unionpay/protocol';
+import { encodeGbk, writeZip } from '@hutong/core/testing';
 import type { UnionpaySandboxState, UnionpaySandboxTransaction } from './unionpay-sandbox-state.js';
 
 /**
@@ -78,38 +79,6 @@ export const UNIONPAY_ZM_FIELDS = [
  */
 export type UnionpayZmRecord = Partial<Record<(typeof UNIONPAY_ZM_FIELDS)[number], string>>;
 
-let gbkTable: Map<string, Buffer> | undefined;
-
-/**
- * GBK bytes of `text` (Node has no GBK encoder: the table is the decoder's, reversed, built once).
- *
- * @example
- * ```ts
- * encodeGbk('中'); // <Buffer d6 d0>
- * ```
- */
-export function encodeGbk(text: string): Buffer {
-  if (Buffer.byteLength(text, 'utf8') === text.length) return Buffer.from(text, 'latin1');
-  if (!gbkTable) {
-    gbkTable = new Map();
-    const decoder = new TextDecoder('gbk');
-    for (let lead = 0x81; lead <= 0xfe; lead++) {
-      for (let trail = 0x40; trail <= 0xfe; trail++) {
-        if (trail === 0x7f) continue;
-        const bytes = Buffer.from([lead, trail]);
-        const char = decoder.decode(bytes);
-        if (char.length === 1 && char !== '\ufffd' && !gbkTable.has(char)) gbkTable.set(char, bytes);
-      }
-    }
-  }
-  const table = gbkTable;
-  return Buffer.concat(
-    [...text].map((char) =>
-      char.charCodeAt(0) < 0x80 ? Buffer.from(char, 'latin1') : (table.get(char) ?? Buffer.from('?')),
-    ),
-  );
-}
-
 /**
  * One ZM record, byte for byte: each value left-aligned in its field's width (GBK bytes), padded
  * with spaces, the fields separated by one space, ended by CRLF.
@@ -154,32 +123,6 @@ export const signedAmount = (sign: 'C' | 'D', fen: number) => `${sign}${String(f
  */
 export const sandboxFee = (fen: number) => Math.round((fen * 6) / 1000);
 
-const CRC_TABLE = (() => {
-  const table = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  if (typeof nativeCrc32 === 'function') return nativeCrc32(bytes);
-  let c = -1;
-  for (let i = 0; i < bytes.length; i++) c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-/** MS-DOS time and date of `date` (China time), as ZIP headers hold them. */
-function dosTime(date: Date): { time: number; date: number } {
-  const china = new Date(date.getTime() + 8 * 3600_000);
-  return {
-    time: (china.getUTCHours() << 11) | (china.getUTCMinutes() << 5) | (china.getUTCSeconds() >> 1),
-    date: ((china.getUTCFullYear() - 1980) << 9) | ((china.getUTCMonth() + 1) << 5) | china.getUTCDate(),
-  };
-}
-
 /**
  * A ZIP archive of `entries`, laid out as UnionPay's (Java's `ZipOutputStream`): local headers
  * with flag bit 3 and zero sizes, deflated data, signed data descriptors, the central directory.
@@ -190,52 +133,7 @@ function dosTime(date: Date): { time: number; date: number } {
  * ```
  */
 export function writeUnionpayZip(entries: readonly { name: string; data: Uint8Array }[], when: Date): Buffer {
-  const { time, date } = dosTime(when);
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const name = Buffer.from(entry.name, 'latin1');
-    const compressed = deflateRawSync(entry.data);
-    const crc = crc32(entry.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0008, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt16LE(name.length, 26);
-    const descriptor = Buffer.alloc(16);
-    descriptor.writeUInt32LE(0x08074b50, 0);
-    descriptor.writeUInt32LE(crc, 4);
-    descriptor.writeUInt32LE(compressed.length, 8);
-    descriptor.writeUInt32LE(entry.data.length, 12);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0008, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, compressed, descriptor);
-    centrals.push(central, name);
-    offset += local.length + name.length + compressed.length + descriptor.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
+  return writeZip(entries, { modified: when });
 }
 
 /**

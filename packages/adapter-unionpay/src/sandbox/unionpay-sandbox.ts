@@ -41,7 +41,6 @@ import { createUnionpaySandboxReplyEdits } from './unionpay-sandbox-tampering.js
 
 export type { UnionpaySandboxHostileHooks } from './unionpay-sandbox-hostile.js';
 export {
-  encodeGbk,
   formatUnionpayZmRecord,
   UNIONPAY_ZM_FIELDS,
   type UnionpayZmRecord,

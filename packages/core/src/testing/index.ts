@@ -24,3 +24,4 @@ export * from './sample-transfer.js';
 export * from './serve-sandbox.js';
 export * from './test-certificate.js';
 export * from './wallet-sandbox.js';
+export * from './zip-writer.js';
