@@ -46,6 +46,11 @@ export interface SplitReturn {
   /** Shown to the receiver (WeChat `description`); kept so that a lost request is sent again as it was. */
   readonly description?: string | undefined;
   readonly failReason?: string | undefined;
+  /**
+   * The refund this return is part of (`payments.refund` with `splitReturns`: Alipay's 退分账): it is
+   * sent within that refund and settles with it. Absent for a return of its own (`payments.returnSplit`).
+   */
+  readonly refundId?: string | undefined;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

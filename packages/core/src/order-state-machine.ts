@@ -32,6 +32,15 @@ import {
 } from './errors.js';
 import type { Split, SplitReturn } from './money-movement.js';
 import type { Order, OrderAnomaly, OrderAnomalyCode, OrderStatus, Refund } from './order.js';
+import {
+  checkRefundReturns,
+  type RefundSplitReturnInput,
+  recordRefundReturns,
+  reopenRefundReturns,
+  returnedWithin,
+  sameRefundReturns,
+  settleRefundReturns,
+} from './refund-split-returns.js';
 import { splitAmount, unsplitAmount } from './split-amounts.js';
 import { type SplitOrderEvent, splitTransition } from './split-transitions.js';
 
@@ -144,6 +153,8 @@ export interface RefundRequestedCommand {
   refundId: string;
   amount: number;
   reason?: string | undefined;
+  /** Parts of `amount` receivers of the order's splits give back within this refund (see `refund-split-returns.ts`). */
+  splitReturns?: readonly RefundSplitReturnInput[] | undefined;
 }
 
 /**
@@ -370,6 +381,11 @@ function unchanged(order: Order, outcome: 'duplicate' | 'stale'): TransitionResu
   return { order, outcome, effects: [] };
 }
 
+/** The patch that gives `order` new splits, or none when they are the same. */
+function splitsPatch(order: Order, splits: readonly Split[] | undefined): Partial<Order> {
+  return splits === order.splits || splits === undefined ? {} : { splits };
+}
+
 function change(order: Order, at: string, patch: Partial<Order>): Order {
   return { ...order, ...patch, version: order.version + 1, updatedAt: at };
 }
@@ -528,6 +544,7 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
   const existing = order.refunds.find((r) => r.id === event.refundId);
   switch (event.type) {
     case 'refund.requested': {
+      const returns = event.splitReturns ?? [];
       if (existing) {
         if (existing.amount !== event.amount) {
           throw new ValidationError(
@@ -535,15 +552,25 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
             `refund ${event.refundId} of order ${order.id} was already requested for ${existing.amount} fen`,
           );
         }
+        if (!sameRefundReturns(order, event.refundId, returns)) {
+          throw new ValidationError(
+            'splitReturns',
+            `refund ${event.refundId} of order ${order.id} was already requested with other split returns`,
+          );
+        }
         if (existing.status !== 'failed') return unchanged(order, 'duplicate');
-        // A refund that failed is being retried: it must still fit in what is refundable now.
-        assertRefundable(order, event.amount);
+        // A refund that failed is being retried: it must still fit in what is refundable now, and
+        // its receivers must still hold what they give back.
+        const splits = reopenRefundReturns(order, event.refundId, at);
+        assertRefundable(order, event.amount, returnedWithin(returns));
         const retried: Refund = { ...existing, status: 'pending', updatedAt: at };
-        return { order: withRefund(order, at, retried), outcome: 'applied', effects: [] };
+        return { order: withRefund(order, at, retried, splitsPatch(order, splits)), outcome: 'applied', effects: [] };
       }
-      assertRefundable(order, event.amount);
+      checkRefundReturns(order, event.amount, returns);
+      assertRefundable(order, event.amount, returnedWithin(returns));
       const created = newRefund(event.refundId, event.amount, 'pending', at, null, event.reason ?? null);
-      return { order: withRefund(order, at, created), outcome: 'applied', effects: [] };
+      const splits = recordRefundReturns(order, event.refundId, returns, at);
+      return { order: withRefund(order, at, created, splitsPatch(order, splits)), outcome: 'applied', effects: [] };
     }
     case 'refund.pending': {
       if (existing) {
@@ -578,8 +605,11 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
         ...(total === undefined ? {} : { refundedTotal: total }),
         updatedAt: at,
       };
-      let next = withRefund(order, at, settled);
+      // Receivers' returns within this refund settle with it.
+      const returned = settleRefundReturns(order, event.refundId, 'succeeded', at);
+      let next = withRefund(order, at, settled, returned ? { splits: returned.splits } : {});
       const effects: OrderEffect[] = [{ type: 'order.refunded', refund: settled, fully: next.status === 'refunded' }];
+      if (returned) effects.push(...returned.effects);
       if (amount !== existing.amount) {
         const found = anomaly(
           order,
@@ -600,25 +630,30 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
       if (!existing || existing.status === 'succeeded') return unchanged(order, 'stale');
       if (existing.status === 'failed') return unchanged(order, 'duplicate');
       const failed: Refund = { ...existing, status: 'failed', updatedAt: at };
+      // The receivers keep what they would have given back within this refund.
+      const kept = settleRefundReturns(order, event.refundId, 'failed', at, event.reason);
       return {
-        order: withRefund(order, at, failed),
+        order: withRefund(order, at, failed, kept ? { splits: kept.splits } : {}),
         outcome: 'applied',
-        effects: [{ type: 'refund.failed', refund: failed }],
+        effects: [{ type: 'refund.failed', refund: failed }, ...(kept?.effects ?? [])],
       };
     }
   }
 }
 
 /**
- * A refund the merchant asks for fits in what is refundable, and takes nothing split to receivers:
- * a split order is refunded from what the merchant still holds (see `RefundExceedsUnsplitError`).
- * A refund the wallet reports is a verified fact and is recorded whatever the splits.
+ * A refund the merchant asks for fits in what is refundable, and takes from what the merchant
+ * still holds only what receivers do not give back within it (`fromReceivers`): a split order is
+ * otherwise refunded from the unsplit part (see `RefundExceedsUnsplitError`). A refund the wallet
+ * reports is a verified fact and is recorded whatever the splits.
  */
-function assertRefundable(order: Order, amount: number): void {
+function assertRefundable(order: Order, amount: number, fromReceivers = 0): void {
   const refundable = refundableAmount(order);
   if (amount > refundable) throw new RefundExceedsPaidError(order.id, amount, refundable);
   const unsplit = unsplitAmount(order);
-  if (amount > unsplit) throw new RefundExceedsUnsplitError(order.id, amount, unsplit, splitAmount(order));
+  if (amount - fromReceivers > unsplit) {
+    throw new RefundExceedsUnsplitError(order.id, amount - fromReceivers, unsplit, splitAmount(order));
+  }
 }
 
 function newRefund(

@@ -91,6 +91,12 @@ export interface ProviderCapabilities {
   readonly merchants?: boolean | undefined;
   /** `split`, `querySplit`, `returnSplit` and `queryReturn` are implemented. Absent means `false`. */
   readonly split?: boolean | undefined;
+  /**
+   * `refund` takes {@link RefundRequest.splitReturns}: part of a refund taken back from receivers of
+   * the order's splits within the refund itself (Alipay's 退分账, `refund_royalty_parameters`), where
+   * the wallet has no split return of its own. Absent means `false`.
+   */
+  readonly splitReturnsInRefund?: boolean | undefined;
   /** `transfer` and `queryTransfer` are implemented. Absent means `false`. */
   readonly transfer?: boolean | undefined;
   /** `statement` is implemented. Absent means `false`. */
@@ -166,12 +172,41 @@ export interface PaymentReference {
   merchant?: MerchantAccount | null | undefined;
 }
 
+/**
+ * What one receiver gives back within a refund (see {@link ProviderCapabilities.splitReturnsInRefund}):
+ * the return as recorded on its split, with the refund's id.
+ *
+ * @example
+ * ```ts
+ * const back: RefundSplitReturn = { splitId: 'split0001', returnId: 'return0001', account: '2088101126765726', amount: 100, description: '退款退分账' };
+ * ```
+ */
+export interface RefundSplitReturn {
+  /** The split the receiver was paid by. */
+  splitId: string;
+  /** The wallet's id for that split, once known (Alipay `settle_no`). */
+  providerSplitId?: string | null | undefined;
+  /** The merchant's id for this return. */
+  returnId: string;
+  /** The receiver's account, as in the split. */
+  account: string;
+  /** Amount in fen, part of the refund's amount. */
+  amount: number;
+  description?: string | undefined;
+}
+
 /** A refund to send to the provider. */
 export interface RefundRequest extends PaymentReference {
   refundId: string;
-  /** Amount to refund, in fen. */
+  /** Amount to refund, in fen: what the buyer gets back, `splitReturns` included. */
   amount: number;
   reason: string | null;
+  /**
+   * The parts of `amount` taken back from split receivers rather than from the merchant; only for a
+   * provider with `capabilities.splitReturnsInRefund`. Absent or empty: all from the merchant. The
+   * same refund sent again (the reconciler's resend) carries the same returns.
+   */
+  splitReturns?: readonly RefundSplitReturn[] | undefined;
 }
 
 /** A refund to look up at the provider. */
@@ -393,6 +428,14 @@ export interface PaymentProvider<
    * file. Exists exactly when `capabilities.statements`.
    */
   statement?(request: ProviderStatementRequest): AsyncIterable<StatementLine>;
+  /**
+   * Checks, synchronously and without I/O, that the wallet would take this refund as asked (split
+   * returns within a refund of a payment method whose refunds take none, say). The facade calls it
+   * before recording the refund, so a refusal records nothing.
+   *
+   * @throws ValidationError or UnsupportedOperationError naming what the wallet would refuse.
+   */
+  validateRefund?(request: RefundRequest): void;
   /** Sends a refund; idempotent by `refundId`. */
   refund?(request: RefundRequest): Promise<RefundStatusEvent>;
   /**

@@ -6,12 +6,21 @@
  *
  * @packageDocumentation
  */
-import type { Split } from './money-movement.js';
+import type { Split, SplitReturn } from './money-movement.js';
 import type { Order } from './order.js';
 
 /**
+ * Whether a return no longer counts as split: it succeeded, or it is pending within a refund (whose
+ * pending amount already counts as refunded; if the refund fails, the return fails with it).
+ */
+function returnedFrom(splitReturn: SplitReturn): boolean {
+  return splitReturn.status === 'succeeded' || (splitReturn.status === 'pending' && splitReturn.refundId !== undefined);
+}
+
+/**
  * What a split holds of the order, in fen: its pending and succeeded receivers, less what they
- * returned (succeeded returns). A pending return still counts as split until it succeeds.
+ * returned (succeeded returns, and pending returns within a refund). A return of its own still
+ * counts as split until it succeeds.
  *
  * @example
  * ```ts
@@ -23,7 +32,7 @@ export function splitHeld(split: Split): number {
   for (const receiver of split.receivers) {
     if (receiver.status === 'pending' || receiver.status === 'succeeded') held += receiver.amount;
   }
-  for (const splitReturn of split.returns) if (splitReturn.status === 'succeeded') held -= splitReturn.amount;
+  for (const splitReturn of split.returns) if (returnedFrom(splitReturn)) held -= splitReturn.amount;
   return held;
 }
 

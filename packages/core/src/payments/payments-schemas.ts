@@ -7,6 +7,7 @@
 import { isPaymentMethod } from '../payment-method.js';
 import { z } from '../schema.js';
 import { parseWithSchema } from '../validation.js';
+import { splitReturnInputSchema } from './movement-schemas.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
@@ -48,6 +49,7 @@ export const refundInputSchema = z.object({
   amount: z.unknown(),
   refundId: z.string({ error: 'is required: the id that makes a repeated refund request safe' }),
   reason: z.optional(z.string().check(z.maxLength(80, 'must be at most 80 characters'))),
+  splitReturns: z.optional(z.array(splitReturnInputSchema).check(z.maxLength(50, 'must name at most 50 returns'))),
   merchant: z.optional(z.string()),
 });
 

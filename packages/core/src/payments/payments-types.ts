@@ -303,6 +303,24 @@ export interface RefundInput<K extends string = string> {
   /** Shown to the buyer by some wallets; at most 80 characters. */
   reason?: string | undefined;
   /**
+   * Parts of `amount` taken back from receivers of the order's splits within this refund, rather than
+   * from the merchant (Alipay's 退分账: web, wap and app payments). Each is recorded on its split as a
+   * return with this refund's id, is sent with the refund, and succeeds or fails with it
+   * (`split.returned` / `split.return_failed`). Only where the provider has
+   * `capabilities.splitReturnsInRefund`; elsewhere (WeChat Pay) return first with
+   * `payments.returnSplit`, then refund. Each receiver gives back at most what it got and has not
+   * returned; together at most `amount`.
+   *
+   * @example
+   * ```ts
+   * await payments.refund(order.id, {
+   *   refundId: 'refund0001', amount: 500,
+   *   splitReturns: [{ splitId: 'split0001', returnId: 'return0001', account: '2088101126765726', amount: 200, description: '退款退分账' }],
+   * });
+   * ```
+   */
+  splitReturns?: readonly SplitReturnInput[] | undefined;
+  /**
    * Platform mode: the merchant the caller acts for; the order must be one of its orders
    * (`MerchantError` `merchant_mismatch` otherwise, nothing recorded).
    */

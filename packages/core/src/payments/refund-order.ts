@@ -17,7 +17,11 @@ import type { RefundInput, RefundOutput } from './payments-types.js';
 import { requireCapability } from './provider-call.js';
 import { sendRefund } from './refund-send.js';
 
-/** Refunds part or all of a paid order; never beyond what was paid, pending refunds included. */
+/**
+ * Refunds part or all of a paid order; never beyond what was paid, pending refunds included. With
+ * `splitReturns` (a provider with `capabilities.splitReturnsInRefund`), part of it comes back from
+ * split receivers, recorded with the refund and settled with it.
+ */
 export async function refundOrder(
   context: PaymentsContext,
   orderId: string,
@@ -41,12 +45,41 @@ export async function refundOrder(
   if (!provider.capabilities.multipleRefunds && earlier.length > 0) {
     throw new UnsupportedOperationError(provider.id, 'more than one refund per order');
   }
+  const splitReturns = parsed.splitReturns ?? [];
+  if (splitReturns.length > 0) {
+    // Where the wallet has a split return of its own (WeChat Pay), receivers give back before the
+    // refund (`payments.returnSplit`), never within it.
+    if (!provider.capabilities.splitReturnsInRefund) {
+      throw new UnsupportedOperationError(
+        provider.id,
+        'split returns within a refund (returnSplit first, then refund)',
+      );
+    }
+    splitReturns.forEach((r, index) => {
+      assertAmount(r.amount, `input.splitReturns.${index}.amount`);
+      assertPortableId(r.returnId, `input.splitReturns.${index}.returnId`);
+    });
+  }
+  const asked = splitReturns.map((r) => ({ ...r, amount: r.amount as number }));
+  // The wallet's own rules (Alipay takes no split returns in a face-to-face refund): a refusal
+  // records nothing.
+  if (!order.refunds.some((r) => r.id === refundId)) {
+    provider.validateRefund?.({
+      orderId,
+      order,
+      refundId,
+      amount,
+      reason: parsed.reason ?? null,
+      ...(asked.length > 0 ? { splitReturns: asked } : {}),
+    });
+  }
   const requested = await applyEvent(context, {
     type: 'refund.requested',
     orderId,
     refundId,
     amount,
     reason: parsed.reason,
+    ...(asked.length > 0 ? { splitReturns: asked } : {}),
   });
   if (requested.outcome !== 'applied') {
     // This refund id was already requested (a double click, a retry): the same refund, never a

@@ -6,6 +6,7 @@
  */
 import type { HutongError } from '../errors.js';
 import type { Order, Refund } from '../order.js';
+import { refundSplitReturns } from '../refund-split-returns.js';
 import { applyEvent } from './apply-event.js';
 import { merchantOf } from './merchant-accounts.js';
 import type { PaymentsContext } from './payments-context.js';
@@ -27,6 +28,7 @@ export async function sendRefund(
   let status: Awaited<ReturnType<typeof send>>;
   // Resolved before the call: a merchant refused here (disabled since) leaves the refund pending.
   const merchant = await merchantOf(context, provider, order);
+  const splitReturns = refundSplitReturns(order, refund.id);
   try {
     status = await callProvider(provider, () =>
       send.call(provider, {
@@ -35,6 +37,8 @@ export async function sendRefund(
         refundId: refund.id,
         amount: refund.amount,
         reason: refund.reason,
+        // The same returns on every send of this refund, the reconciler's resend included.
+        ...(splitReturns.length > 0 ? { splitReturns } : {}),
         ...merchant,
       }),
     );

@@ -96,7 +96,14 @@ export async function returnSplit(
   requireCapability(provider, 'split');
   // A wallet without split returns (Alipay takes royalty back only within a refund) is refused
   // before the return is recorded: a return that can never be sent would stay pending for ever.
-  if (typeof provider.returnSplit !== 'function') throw new UnsupportedOperationError(provider.id, 'returnSplit');
+  if (typeof provider.returnSplit !== 'function') {
+    throw new UnsupportedOperationError(
+      provider.id,
+      provider.capabilities.splitReturnsInRefund
+        ? 'returnSplit: receivers give back within a refund (payments.refund with splitReturns)'
+        : 'returnSplit',
+    );
+  }
   await movementMerchant(context, provider, order.merchant);
   const requested = await applyEvent(
     context,

@@ -86,7 +86,8 @@ async function syncReturns(
   const merchant = await splitMerchant(context, provider, order.merchant);
   if (!queryReturn) return order;
   let latest = order;
-  const pending = splitOf(latest, splitId).returns.filter((r) => r.status === 'pending');
+  // A return within a refund settles with that refund (queried above, as refunds are), never alone.
+  const pending = splitOf(latest, splitId).returns.filter((r) => r.status === 'pending' && r.refundId === undefined);
   for (const { id } of pending) {
     const current = latest;
     const split = splitOf(current, splitId);

@@ -57,6 +57,7 @@ export type {
   ProviderTypes,
   RefundReference,
   RefundRequest,
+  RefundSplitReturn,
   RefundStatusEvent,
   ResumePaymentRequest,
   SplitReference,

@@ -13,10 +13,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { NotificationInput, NotificationRequest } from '@hutong/core';
-import type { VerifiedMovementNotification } from '@hutong/core/provider-utils';
+import type {
+  RefundRequest,
+  SplitReturnReference,
+  SplitReturnRequest,
+  VerifiedMovementNotification,
+} from '@hutong/core/provider-utils';
 import { createFakeMovementContext } from './fake-movement-context.js';
 import { createFakeMovementSandbox } from './fake-movement-controls.js';
 import { verifyFakeMovementNotification } from './fake-movement-notifications.js';
+import { fakeRefundWithReturns } from './fake-movement-refund-returns.js';
 import { fakeQueryReturn, fakeReturnSplit } from './fake-movement-return.js';
 import { fakeQuerySplit, fakeSplit } from './fake-movement-split.js';
 import type {
@@ -109,6 +115,11 @@ export interface FakeMovementProviderOptions extends FakeProviderOptions {
   instantSplits?: boolean | undefined;
   /** Returns stay `PROCESSING` until `movements.settleReturn`, instead of settling at once. Default false. */
   pendingReturns?: boolean | undefined;
+  /**
+   * Alipay style: receivers give back only within a refund (`capabilities.splitReturnsInRefund`;
+   * the refund's `splitReturns`), and there is no `returnSplit`. Default false.
+   */
+  returnsInRefund?: boolean | undefined;
   /** Transfers wait for the payee (`WAIT_USER_CONFIRM`) instead of being accepted. Default false. */
   transferConfirmation?: boolean | undefined;
   /** The merchant's balance for transfers, in fen. Default 1 000 000. */
@@ -184,13 +195,24 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const base = createFakeProvider<Id>({ ...options, secret });
   const context = createFakeMovementContext(options, base, secret);
+  const refund = base.refund?.bind(base) as NonNullable<FakeProvider<Id>['refund']>;
+  const returns = options.returnsInRefund
+    ? { refund: (request: RefundRequest) => fakeRefundWithReturns(context, request, refund) }
+    : {
+        returnSplit: (request: SplitReturnRequest) => fakeReturnSplit(context, request),
+        queryReturn: (reference: SplitReturnReference) => fakeQueryReturn(context, reference),
+      };
   return Object.assign(base, {
-    capabilities: { ...base.capabilities, split: true, transfer: true },
+    capabilities: {
+      ...base.capabilities,
+      split: true,
+      transfer: true,
+      ...(options.returnsInRefund ? { splitReturnsInRefund: true } : {}),
+    },
     movements: createFakeMovementSandbox(context),
     split: (request) => fakeSplit(context, request),
     querySplit: (reference) => fakeQuerySplit(context, reference),
-    returnSplit: (request) => fakeReturnSplit(context, request),
-    queryReturn: (reference) => fakeQueryReturn(context, reference),
+    ...returns,
     transfer: (request) => fakeTransfer(context, request),
     queryTransfer: (request) => fakeQueryTransfer(context, request),
     cancelTransfer: (request) => fakeCancelTransfer(context, request),
