@@ -4,7 +4,11 @@ import {
   movementConformanceCases,
   runMovementConformance,
 } from '../src/conformance/index.js';
-import { createFakeMovementProvider, type FakeMovementProvider } from '../src/testing/index.js';
+import {
+  createFakeMovementProvider,
+  type FakeMovementProvider,
+  type FakeMovementProviderOptions,
+} from '../src/testing/index.js';
 
 type Bug = 'movement-unverified' | 'split-reply-unbound' | 'transfer-not-found-as-pending' | 'payee-name-in-reason';
 
@@ -46,11 +50,11 @@ function plant(fake: FakeMovementProvider, bug: Bug | undefined): void {
   }
 }
 
-function suite(bug?: Bug): MovementConformanceSuite {
+function suite(bug?: Bug, options: FakeMovementProviderOptions = {}): MovementConformanceSuite {
   return {
-    name: bug === undefined ? 'fake' : `fake with ${bug}`,
+    name: `${bug === undefined ? 'fake' : `fake with ${bug}`}${options.returnsInRefund ? ' (returns within refunds)' : ''}`,
     setup: () => {
-      const fake = createFakeMovementProvider({ boundReceivers: ['shop0001', 'guide0001'] });
+      const fake = createFakeMovementProvider({ boundReceivers: ['shop0001', 'guide0001'], ...options });
       plant(fake, bug);
       return { provider: fake, movements: fake.movements, pay: (orderId) => fake.sandbox.pay(orderId) };
     },
@@ -63,6 +67,8 @@ function suite(bug?: Bug): MovementConformanceSuite {
 }
 
 runMovementConformance(suite());
+// Alipay's shape: no split return of its own; receivers give back within a refund.
+runMovementConformance(suite(undefined, { returnsInRefund: true, instantRefunds: true }));
 
 const CAUGHT_BY: Record<Bug, string> = {
   'movement-unverified': 'refuses a forged transfer notification (status changed, signature kept), and changes nothing',

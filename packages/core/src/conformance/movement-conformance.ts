@@ -22,6 +22,7 @@ import {
   MemoryOrderStore,
   type Payments,
   ProviderApiError,
+  SplitExceedsAvailableError,
   UnsupportedOperationError,
 } from '@hutong/core';
 import type { PaymentProvider } from '@hutong/core/provider-utils';
@@ -209,6 +210,50 @@ function splitCases(suite: MovementConformanceSuite): ConformanceCase[] {
         }
         const split = await c.payments.getSplit(order.id, input.splitId);
         expect(split.returns.find((r) => r.id === 'confReturn001')?.status).toBe('succeeded');
+      },
+    },
+    {
+      name: 'gives back part of a settled split within a refund, settled with it (or, without that, refuses before recording)',
+      async run() {
+        const c = await context(suite);
+        const order = await paidSplitOrder(suite, c);
+        await c.payments.split(order.id, input);
+        await c.payments.handleMovementNotification(c.provider.id, c.movements.settleSplit(order.id, input.splitId));
+        const receiver = suite.receivers[0] as SplitReceiverRequest;
+        const back = {
+          splitId: input.splitId,
+          returnId: 'confReturnR01',
+          account: receiver.account,
+          amount: 2,
+          description: 'conformance return',
+        };
+        const asked = { refundId: 'confRefund0R1', amount: 3, splitReturns: [back] };
+        if (!c.provider.capabilities.splitReturnsInRefund) {
+          const refused = await rejection(() => c.payments.refund(order.id, asked));
+          expect(UnsupportedOperationError.isInstance(refused)).toBe(true);
+          const after = await c.payments.getOrder(order.id);
+          expect([after.refunds, (await c.payments.getSplit(order.id, input.splitId)).returns]).toEqual([[], []]);
+          return;
+        }
+        const { refund } = await c.payments.refund(order.id, asked);
+        expect(refund).toMatchObject({ id: 'confRefund0R1', amount: 3 });
+        if (refund.status === 'pending') await c.payments.sync(order.id);
+        const after = await c.payments.getOrder(order.id);
+        expect(after.refunds.find((r) => r.id === 'confRefund0R1')?.status).toBe('succeeded');
+        const returned = (await c.payments.getSplit(order.id, input.splitId)).returns;
+        expect(returned).toEqual([
+          expect.objectContaining({ id: 'confReturnR01', amount: 2, status: 'succeeded', refundId: 'confRefund0R1' }),
+        ]);
+        // Beyond what the receiver holds: refused before anything is recorded or sent.
+        const beyond = await rejection(() =>
+          c.payments.refund(order.id, {
+            refundId: 'confRefund0R2',
+            amount: receiver.amount,
+            splitReturns: [{ ...back, returnId: 'confReturnR02', amount: receiver.amount - 1 }],
+          }),
+        );
+        expect(SplitExceedsAvailableError.isInstance(beyond)).toBe(true);
+        expect((await c.payments.getOrder(order.id)).refunds.map((r) => r.id)).toEqual(['confRefund0R1']);
       },
     },
     {
@@ -440,6 +485,8 @@ export async function movementConformanceCases(suite: MovementConformanceSuite):
         // Returns are a wallet's own (WeChat Pay has them, Alipay not): both or neither, with splits only.
         expect(has('queryReturn')).toBe(has('returnSplit'));
         if (!split) expect(has('returnSplit')).toBe(false);
+        // Returns within a refund are the other way a wallet takes split money back (Alipay's).
+        if (provider.capabilities.splitReturnsInRefund) expect([split, has('refund')]).toEqual([true, true]);
         expect([has('transfer'), has('queryTransfer')]).toEqual([transfer, transfer]);
         expect(has('verifyMovementNotification')).toBe(split || transfer);
       },
