@@ -8,6 +8,7 @@
  * 3. A till scanning three wallets' payment codes (互认互扫).
  * 4. The store is closed and opened again: the orders are still there.
  * 5. The same, as a platform with two shops on all three wallets (platform-demo.ts).
+ * 6. A marketplace on WeChat Pay and Alipay: pay, split, refund, return, pay out (marketplace-demo.ts).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { createPayments, formatYuan, type Order } from '@hutong/core';
 import { createSqlStore } from '@hutong/store-sql';
 import { Kysely, SqliteDialect } from 'kysely';
 import Database from 'libsql';
+import { type MarketplaceDemoSummary, runMarketplaceDemo } from './marketplace-demo.js';
 import { type PlatformDemoSummary, runPlatformDemo } from './platform-demo.js';
 import { describeAction, qrBlocks, wrapLine } from './terminal.js';
 import { startWallets } from './wallets.js';
@@ -34,6 +36,8 @@ export interface DemoSummary {
   afterRestart: Order[];
   /** The platform step: every shop's orders and the payout's final status. */
   platform: PlatformDemoSummary;
+  /** The marketplace step: the split order and the payout on WeChat Pay and Alipay. */
+  marketplace: MarketplaceDemoSummary;
 }
 
 const NAMES: Record<Wallet, string> = { alipay: 'Alipay', wechatpay: 'WeChat Pay', unionpay: 'UnionPay' };
@@ -239,7 +243,11 @@ export async function runDemo(
     // 5. A platform: two shops on the three wallets, a split and a payout.
     log('\n5. A platform (service provider) with two shops on all three wallets');
     const platform = await runPlatformDemo(log);
-    return { databaseFile, codeCompletions, afterRestart, platform };
+
+    // 6. A marketplace: pay → split → partial refund → return → payout.
+    log('\n6. A marketplace: pay, split, refund, return, pay out');
+    const marketplace = await runMarketplaceDemo(log);
+    return { databaseFile, codeCompletions, afterRestart, platform, marketplace };
   } finally {
     await server.close();
     await wallets.close();

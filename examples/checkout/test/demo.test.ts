@@ -23,7 +23,7 @@ describe('checkout demo', () => {
     expect(output).not.toContain('rejected');
     // Each step's events print under it, and the demo fits two screens or so.
     expect(output.indexOf('event checkout.completed')).toBeGreaterThan(output.indexOf('2. One code'));
-    expect(lines.join('\n').split('\n').length).toBeLessThan(145);
+    expect(lines.join('\n').split('\n').length).toBeLessThan(155);
   });
 
   it('runs as a platform too: two shops paid on every wallet, each order with its shop, a split and a payout', async () => {
@@ -33,6 +33,24 @@ describe('checkout demo', () => {
     expect(platform.orders.filter((order) => order.merchant === 'shop-a')).toHaveLength(3);
     expect(new Set(platform.orders.map((order) => order.provider)).size).toBe(3);
     expect(platform.payout).toBe('succeeded');
+  });
+
+  it('runs a marketplace on WeChat Pay and Alipay: pay → split → partial refund → return → payout', async () => {
+    const { marketplace } = await run;
+    for (const wallet of ['wechatpay', 'alipay'] as const) {
+      const { order, payout } = marketplace[wallet];
+      expect(order).toMatchObject({ status: 'partially_refunded', paidAmount: 10_000 });
+      const split = order.splits?.[0];
+      expect(split).toMatchObject({ status: 'succeeded', amount: 1800 });
+      expect(split?.returns).toEqual([
+        expect.objectContaining({ account: expect.any(String), amount: 300, status: 'succeeded' }),
+      ]);
+      expect(payout).toMatchObject({ status: 'succeeded', amount: 500 });
+    }
+    // WeChat Pay returns on its own, then refunds; Alipay's return is part of a refund.
+    expect(marketplace.wechatpay.order.refundedAmount).toBe(3000);
+    expect(marketplace.alipay.order.refundedAmount).toBe(3500);
+    expect(marketplace.alipay.order.splits?.[0]?.returns[0]?.refundId).toBe('refund0002');
   });
 
   it('fits an 80-column terminal, QR codes included', async () => {

@@ -54,7 +54,11 @@ function suite(bug?: Bug, options: FakeMovementProviderOptions = {}): MovementCo
   return {
     name: `${bug === undefined ? 'fake' : `fake with ${bug}`}${options.returnsInRefund ? ' (returns within refunds)' : ''}`,
     setup: () => {
-      const fake = createFakeMovementProvider({ boundReceivers: ['shop0001', 'guide0001'], ...options });
+      const fake = createFakeMovementProvider({
+        ...options,
+        boundReceivers: ['shop0001', 'guide0001'] as const,
+        id: 'fake',
+      });
       plant(fake, bug);
       return { provider: fake, movements: fake.movements, pay: (orderId) => fake.sandbox.pay(orderId) };
     },
