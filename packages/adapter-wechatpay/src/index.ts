@@ -69,3 +69,8 @@ export {
   type WechatpayBillParseOptions,
 } from './wechatpay-statements-parser.js';
 export { WECHATPAY_TRANSFER_NAME_REQUIRED_FROM, type WechatpayTransferOptions } from './wechatpay-transfers.js';
+export type {
+  WechatpayTransferAuthorization,
+  WechatpayTransferAuthorizationApply,
+  WechatpayTransfers,
+} from './wechatpay-transfers-partner.js';

@@ -9,7 +9,9 @@
  *   status is `pending`: one receiver's result does not settle the others (the split succeeds once
  *   every receiver is reported paid; any other end is the query's to say).
  * - merchant transfers (`MCHTRANSFER.BILL.FINISHED`, resource `mch_payment`): the bill's final
- *   state and amount.
+ *   state and amount. In partner mode the resource names the service provider and the paying
+ *   `sub_mchid`, the notification's `account` (see `wechatpay-transfers-partner.ts` for what is
+ *   assumed of its shape).
  *
  * @packageDocumentation
  */
@@ -26,6 +28,7 @@ import {
   type WechatpayNotificationConfig,
 } from './wechatpay-notification.js';
 import { WECHATPAY_TRANSFER_STATE, type WechatpayTransferState } from './wechatpay-status.js';
+import { wechatpayTransferRecipient } from './wechatpay-transfers-partner.js';
 
 function text(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') throw new ValidationError(field, 'is missing');
@@ -40,7 +43,7 @@ function amount(value: unknown, field: string): number {
 
 /**
  * Verifies, decrypts and reads a profit-sharing or transfer notification. In partner mode the
- * notification's `account` is the `sub_mchid` it names (a transfer's names none).
+ * notification's `account` is the `sub_mchid` it names.
  *
  * @group Protocol
  * @throws SignatureVerificationError or ValidationError; never returns unverified data.
@@ -55,7 +58,12 @@ export async function verifyWechatpayMovementNotification(
   config: WechatpayNotificationConfig,
 ): Promise<VerifiedMovementNotification> {
   const { body, resource } = await openWechatpayNotification(request, config);
-  const account = checkWechatpayRecipient(resource, config);
+  // A partner transfer notification names the service provider its own way (no sp_mchid, as far as
+  // we know): it is checked by the partner transfer code, every other one as payments are.
+  const account =
+    config.partner && body.event_type === 'MCHTRANSFER.BILL.FINISHED'
+      ? wechatpayTransferRecipient(resource, config)
+      : checkWechatpayRecipient(resource, config);
   const notificationId = body.id;
   const done = (event: VerifiedMovementNotification['event']): VerifiedMovementNotification =>
     account === undefined ? { event, notificationId } : { event, notificationId, account };

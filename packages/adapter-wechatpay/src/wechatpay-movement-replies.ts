@@ -2,8 +2,9 @@
  * WeChat Pay's money-movement replies, read in one place and bound to what they answer:
  * profit sharing (`/v3/profitsharing/*`: its `out_order_no`, `transaction_id`, `out_return_no`,
  * receivers' accounts and amounts, and in partner mode its `sub_mchid`) and merchant transfers
- * (商家转账, `/v3/fund-app/mch-transfer/transfer-bills`: its `out_bill_no`, and where the reply
- * carries them its amount, merchant id and payee). One tolerant schema per reply.
+ * (商家转账, `/v3/fund-app/mch-transfer/transfer-bills` and its partner variant: its `out_bill_no`,
+ * in partner mode its `sub_mchid`, and where the reply carries them its amount, merchant id and
+ * payee). One tolerant schema per reply.
  *
  * @packageDocumentation
  */
@@ -219,7 +220,11 @@ export function checkWechatpayReceiverReply(
 const states = Object.keys(WECHATPAY_TRANSFER_STATE) as [WechatpayTransferState, ...WechatpayTransferState[]];
 
 const transferSchema = z.object({
+  // Direct replies name the merchant `mch_id`; partner replies name the service provider `mchid`
+  // and the paying sub-merchant `sub_mchid` (https://pay.weixin.qq.com/doc/v3/partner/4015469131).
   mch_id: z.optional(text),
+  mchid: z.optional(text),
+  sub_mchid: z.optional(text),
   out_bill_no: text,
   transfer_bill_no: z.optional(text),
   state: z.enum(states, { error: 'is not a known WeChat Pay transfer state' }),
@@ -234,12 +239,13 @@ const transferSchema = z.object({
 /**
  * Reads a transfer reply (the transfer call, its query, a cancel) about `transfer`. The create and
  * cancel replies carry no amount: the event then reports the transfer's own; a query's
- * `transfer_amount` must be it.
+ * `transfer_amount` must be it. In partner mode (`subMchId`) the reply must name that `sub_mchid`;
+ * in direct mode a reply naming any sub-merchant answers something else.
  *
  * @group Protocol
  * @example
  * ```ts
- * const event = readWechatpayTransfer(context, body, transfer);
+ * const event = readWechatpayTransfer(context, body, transfer, sub?.subMchId);
  * event.status; // 'pending_confirmation' with event.confirmation = package_info
  * ```
  */
@@ -247,10 +253,15 @@ export function readWechatpayTransfer(
   context: WechatpayReplyContext,
   body: unknown,
   transfer: Pick<Transfer, 'id' | 'amount' | 'payee'>,
+  subMchId?: string | undefined,
 ): TransferStatusEvent {
   const reply = readReply(context, transferSchema, body);
   expectSame(context, 'response.out_bill_no', reply.out_bill_no, transfer.id);
+  if (subMchId === undefined && reply.sub_mchid !== undefined)
+    throw mismatch(context, 'response.sub_mchid', 'names a sub-merchant: this transfer is the merchant’s own');
+  checkSub(context, reply.sub_mchid, subMchId);
   if (reply.mch_id !== undefined) expectSame(context, 'response.mch_id', reply.mch_id, context.mchId);
+  if (reply.mchid !== undefined) expectSame(context, 'response.mchid', reply.mchid, context.mchId);
   if (reply.transfer_amount !== undefined && reply.transfer_amount !== transfer.amount)
     throw mismatch(context, 'response.transfer_amount', `is ${reply.transfer_amount}, not ${transfer.amount}`);
   if (reply.openid && reply.openid !== transfer.payee.account)

@@ -203,7 +203,8 @@ export async function openWechatpayNotification(
 /**
  * Checks a decrypted resource is for this merchant: `mchid` (or the transfer's `mch_id`) in direct
  * mode; in partner mode `sp_mchid`, with the sub-merchant's `sub_mchid` returned (the
- * notification's `account`, which the facade binds to the order's merchant).
+ * notification's `account`, which the facade binds to the order's merchant). Partner transfer
+ * notifications are checked by `wechatpayTransferRecipient` instead.
  *
  * @group Protocol
  * @throws SignatureVerificationError `wrong_recipient`.
@@ -224,8 +225,6 @@ export function checkWechatpayRecipient(
     if (mchId !== config.mchId) throw wrong(`merchant ${String(mchId ?? resource.sp_mchid)}`);
     return undefined;
   }
-  // A transfer notification names the (service provider's own) mch_id: no sub-merchant.
-  if (resource.sp_mchid === undefined && resource.mch_id === config.mchId) return undefined;
   if (resource.sp_mchid !== config.mchId)
     throw wrong(`service provider ${String(resource.sp_mchid ?? resource.mchid)}`);
   if (typeof resource.sub_mchid !== 'string' || resource.sub_mchid === '')

@@ -6,8 +6,8 @@
  * code, closed by `.../reverse`). In partner mode (`mode: 'partner'`) the same under
  * `/v3/pay/partner/transactions/`, for the sub-merchant each call names. Placing payments
  * (`wechatpay-payments.ts`), refunds (`wechatpay-refunds.ts`), profit sharing
- * (`/v3/profitsharing/*`) and merchant transfers (`/v3/fund-app/mch-transfer/transfer-bills`) in
- * their own files.
+ * (`/v3/profitsharing/*`) and merchant transfers (`/v3/fund-app/mch-transfer/transfer-bills`, and
+ * `/partner/transfer-bills` for a sub-merchant) in their own files.
  *
  * @packageDocumentation
  */
@@ -45,6 +45,7 @@ import {
   type WechatpayStatementRequest,
 } from './wechatpay-statements.js';
 import { createWechatpayTransfers } from './wechatpay-transfers.js';
+import type { WechatpayTransfers } from './wechatpay-transfers-partner.js';
 
 /**
  * The action each WeChat Pay method yields: `qr` a QR code (`code_url`), `jsapi` the signed
@@ -104,6 +105,11 @@ export interface WechatpayProvider<Id extends string = 'wechatpay'>
    * `deleteReceiver`), `unsplitAmount` and `unfreeze`.
    */
   readonly profitSharing: WechatpayProfitSharing;
+  /**
+   * Transfers beyond the spec's: in partner mode, the sub-merchant's authorisation of the service
+   * provider's transfers (`authorizeSubMerchant`, `authorization`).
+   */
+  readonly transfers: WechatpayTransfers;
   /** The trade bill of a day (`/v3/bill/tradebill`): its download URL and SHA1 hash. */
   tradeBill(request: WechatpayBillRequest): Promise<WechatpayBill>;
   /**
@@ -222,7 +228,7 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
   const { refund, queryRefund } = createWechatpayRefunds(context);
   const { tradeBill, downloadTradeBill, statement } = createWechatpayBills(context);
   const { split, querySplit, returnSplit, queryReturn, profitSharing } = createWechatpayProfitSharing(context);
-  const { transfer, queryTransfer, cancelTransfer } = createWechatpayTransfers(context);
+  const { transfer, queryTransfer, cancelTransfer, transfers } = createWechatpayTransfers(context);
   const notifications = {
     provider: id,
     mchId: config.mchId,
@@ -292,6 +298,7 @@ export function wechatpay<const Id extends string = 'wechatpay'>(options: Wechat
     transfer,
     queryTransfer,
     cancelTransfer,
+    transfers,
 
     acknowledgeNotification: wechatpayAcknowledgement,
 

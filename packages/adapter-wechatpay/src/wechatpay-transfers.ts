@@ -6,8 +6,11 @@
  * query by `out_bill_no`, and its cancel while unconfirmed. The pre-2025 batch API
  * (`/v3/transfer/batches`) is refused to new merchants and not offered.
  *
- * The API is for a merchant's own account: WeChat Pay has no partner variant, so in partner mode a
- * transfer is paid from the service provider's own account and a sub-merchant is refused.
+ * In partner mode (服务商) the same operations go under `/v3/fund-app/mch-transfer/partner/`,
+ * paid from the sub-merchant's account that `request.merchant` names (`sub_mchid`); its replies
+ * must name that `sub_mchid`. The sub-merchant must first authorise the service provider
+ * (`provider.transfers.authorizeSubMerchant`). The partner wire facts, with their doc URLs and
+ * what is assumed, are in `wechatpay-transfers-partner.ts`.
  *
  * @packageDocumentation
  */
@@ -20,8 +23,14 @@ import {
   z,
 } from '@hutong/core/provider-utils';
 import { readWechatpayTransfer } from './wechatpay-movement-replies.js';
+import { type WechatpaySubMerchant, wechatpaySubMerchant } from './wechatpay-partner.js';
 import type { WechatpayOperationContext } from './wechatpay-payments.js';
 import { encryptWechatpaySensitive } from './wechatpay-privacy.js';
+import {
+  createWechatpayPartnerTransfers,
+  wechatpayPartnerTransferAppId,
+  wechatpayTransferPaths,
+} from './wechatpay-transfers-partner.js';
 
 /**
  * WeChat-only options of a transfer (`transfer.providerOptions`). Unknown keys are refused.
@@ -42,7 +51,11 @@ export interface WechatpayTransferOptions {
   sceneReports: readonly { type: string; content: string }[];
   /** `user_recv_perception`: what the payee sees the money as (`现金奖励`, `劳务报酬`, ...). */
   userRecvPerception?: string | undefined;
-  /** Direct mode: the configured app id the payee's openid is under. Default: the default app id. */
+  /**
+   * The app id the payee's openid is under. Direct mode: a configured app id (default: the default
+   * app id). Partner mode: the sub-merchant's `subAppId` or the service provider's `spAppId`
+   * (default: the sub-merchant's `subAppId` when it has one, else `spAppId`).
+   */
   appId?: string | undefined;
 }
 
@@ -71,27 +84,23 @@ const transferOptionsSchema = z.strictObject({
  */
 export const WECHATPAY_TRANSFER_NAME_REQUIRED_FROM = 200_000;
 
-const path = encodeURIComponent;
-
 /**
- * The transfer operations of one provider.
+ * The transfer operations of one provider: the spec's three, and `transfers` (partner mode's
+ * sub-merchant authorisation).
  *
  * @group Transfers
  * @example
  * ```ts
- * const { transfer, queryTransfer, cancelTransfer } = createWechatpayTransfers(context);
+ * const { transfer, queryTransfer, cancelTransfer, transfers } = createWechatpayTransfers(context);
  * ```
  */
 export function createWechatpayTransfers(context: WechatpayOperationContext) {
   const { config, client, replies } = context;
-  const billPath = (id: string) => `/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/${path(id)}`;
 
-  function check(request: TransferRequest): WechatpayTransferOptions {
-    if (request.merchant)
-      throw new ValidationError(
-        'merchant',
-        "WeChat Pay's merchant transfers have no partner variant: a transfer is paid from the provider's own account",
-      );
+  /** The sub-merchant paying: required in partner mode, refused in direct mode. */
+  const subOf = (request: TransferRequest) => wechatpaySubMerchant(config, request.merchant);
+
+  function check(request: TransferRequest, sub: WechatpaySubMerchant | undefined): WechatpayTransferOptions {
     const { transfer } = request;
     if (transfer.payee.type !== 'openid')
       throw new ValidationError('payee.type', 'WeChat Pay pays transfers to an openid');
@@ -101,21 +110,26 @@ export function createWechatpayTransfers(context: WechatpayOperationContext) {
     if (transfer.amount >= WECHATPAY_TRANSFER_NAME_REQUIRED_FROM && !transfer.payee.name)
       throw new ValidationError('payee.name', 'is required by WeChat Pay for a transfer of 2,000 yuan or more');
     const options = parseWithSchema(transferOptionsSchema, transfer.providerOptions ?? {}, 'providerOptions');
+    if (sub) return { ...options, appId: wechatpayPartnerTransferAppId(context, sub, options.appId) };
     if (options.appId !== undefined && !config.apps.all.includes(options.appId))
       throw new ValidationError('providerOptions.appId', `${options.appId} is not a configured app id`);
     return options;
   }
 
   async function queryTransfer(request: TransferRequest): Promise<TransferStatusEvent> {
-    const reply = await client.request({ method: 'GET', path: billPath(request.transfer.id) });
-    return readWechatpayTransfer(replies, reply, request.transfer);
+    const sub = subOf(request);
+    const reply = await client.request({ method: 'GET', path: wechatpayTransferPaths(request.transfer.id, sub).query });
+    return readWechatpayTransfer(replies, reply, request.transfer, sub?.subMchId);
   }
 
   async function transfer(request: TransferRequest): Promise<TransferStatusEvent> {
-    const options = check(request);
+    const sub = subOf(request);
+    const options = check(request, sub);
     const { transfer: bill } = request;
     const key = bill.payee.name ? await client.encryptionKey() : undefined;
     const body = {
+      // Partner mode: the sub-merchant paying (出资商户号) comes first, as in the doc's field list.
+      ...(sub ? { sub_mchid: sub.subMchId } : {}),
       appid: options.appId ?? config.apps.default,
       out_bill_no: bill.id,
       transfer_scene_id: options.sceneId,
@@ -135,7 +149,7 @@ export function createWechatpayTransfers(context: WechatpayOperationContext) {
       // Idempotent by out_bill_no.
       reply = await client.request({
         method: 'POST',
-        path: '/v3/fund-app/mch-transfer/transfer-bills',
+        path: wechatpayTransferPaths(bill.id, sub).create,
         body,
         idempotent: true,
         headers: key ? { 'wechatpay-serial': key.serial } : undefined,
@@ -148,18 +162,20 @@ export function createWechatpayTransfers(context: WechatpayOperationContext) {
         run: () => queryTransfer(request),
       });
     }
-    return readWechatpayTransfer(replies, reply, bill);
+    return readWechatpayTransfer(replies, reply, bill, sub?.subMchId);
   }
 
   async function cancelTransfer(request: TransferRequest): Promise<TransferStatusEvent> {
-    if (request.merchant) check(request);
+    const sub = subOf(request);
     const reply = await client.request({
       method: 'POST',
-      path: `${billPath(request.transfer.id)}/cancel`,
+      path: wechatpayTransferPaths(request.transfer.id, sub).cancel,
+      // Partner mode: the body names the sub-merchant; direct mode sends none.
+      ...(sub ? { body: { sub_mchid: sub.subMchId } } : {}),
       idempotent: true,
     });
-    return readWechatpayTransfer(replies, reply, request.transfer);
+    return readWechatpayTransfer(replies, reply, request.transfer, sub?.subMchId);
   }
 
-  return { transfer, queryTransfer, cancelTransfer };
+  return { transfer, queryTransfer, cancelTransfer, transfers: createWechatpayPartnerTransfers(context) };
 }

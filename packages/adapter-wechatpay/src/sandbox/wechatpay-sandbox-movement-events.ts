@@ -9,7 +9,11 @@
  */
 import { formatWechatpayTime } from '@hutong/adapter-wechatpay/protocol';
 import { type NotificationInput, ValidationError } from '@hutong/core';
-import type { WechatpaySandboxMovementState, WechatpaySandboxTransfer } from './wechatpay-sandbox-movement-state.js';
+import {
+  findSandboxTransfer,
+  type WechatpaySandboxMovementState,
+  type WechatpaySandboxTransfer,
+} from './wechatpay-sandbox-movement-state.js';
 import type { Json } from './wechatpay-sandbox-state.js';
 
 /**
@@ -58,15 +62,20 @@ export function settleSandboxSplit(
 }
 
 /**
- * The payee confirms the transfer `outBillNo` in WeChat: it succeeds.
+ * The payee confirms the transfer `outBillNo` (in partner mode, of sub-merchant `subMchId` when
+ * two share the number) in WeChat: it succeeds.
  *
  * @example
  * ```ts
  * const notification = confirmSandboxTransfer(moving, 'payout0001');
  * ```
  */
-export function confirmSandboxTransfer(moving: WechatpaySandboxMovementState, outBillNo: string): NotificationInput {
-  const bill = requireBill(moving, outBillNo, ['WAIT_USER_CONFIRM']);
+export function confirmSandboxTransfer(
+  moving: WechatpaySandboxMovementState,
+  outBillNo: string,
+  subMchId?: string | undefined,
+): NotificationInput {
+  const bill = requireBill(moving, outBillNo, ['WAIT_USER_CONFIRM'], subMchId);
   bill.state = 'SUCCESS';
   return finished(moving, bill);
 }
@@ -107,7 +116,33 @@ export function expireSandboxTransfer(moving: WechatpaySandboxMovementState, out
   return finished(moving, bill);
 }
 
-/** `MCHTRANSFER.BILL.FINISHED` for `bill`, to its `notify_url`. */
+/**
+ * The sub-merchant `subMchId` accepts the service provider's latest application to make transfers
+ * from its account (`INVITED` → `PASSED`): its transfers are no longer refused.
+ *
+ * @example
+ * ```ts
+ * await provider.transfers.authorizeSubMerchant({ merchant, applyId: 'auth0001' });
+ * acceptSandboxTransferAuthorization(moving, '1900000109');
+ * ```
+ */
+export function acceptSandboxTransferAuthorization(moving: WechatpaySandboxMovementState, subMchId: string): void {
+  const authorization = moving.transferAuthorizations.get(subMchId);
+  const apply = authorization?.latest === undefined ? undefined : authorization.applies.get(authorization.latest);
+  if (!authorization || apply?.state !== 'INVITED')
+    throw new ValidationError('subMchId', `the WeChat Pay sandbox has no open transfer authorisation of ${subMchId}`);
+  const now = moving.state.now();
+  apply.state = 'PASSED';
+  apply.updateTime = now;
+  authorization.state = 'AUTHORIZED';
+  authorization.authorizedAt = now;
+}
+
+/**
+ * `MCHTRANSFER.BILL.FINISHED` for `bill`, to its `notify_url`. A sub-merchant's names it as
+ * `sub_mchid` and the service provider as `mchid` (the partner notification's shape is assumed:
+ * see `wechatpay-transfers-partner.ts`).
+ */
 function finished(
   { state, notifier, addressed }: WechatpaySandboxMovementState,
   bill: WechatpaySandboxTransfer,
@@ -116,7 +151,7 @@ function finished(
     out_bill_no: bill.outBillNo,
     transfer_bill_no: bill.billNo,
     state: bill.state,
-    mch_id: state.mchId,
+    ...(bill.subMchId ? { mchid: state.mchId, sub_mchid: bill.subMchId } : { mch_id: state.mchId }),
     transfer_amount: bill.amount,
     openid: bill.openid,
     ...(bill.failReason ? { fail_reason: bill.failReason } : {}),
@@ -133,8 +168,9 @@ function requireBill(
   moving: WechatpaySandboxMovementState,
   outBillNo: string,
   states: readonly WechatpaySandboxTransfer['state'][],
+  subMchId?: string | undefined,
 ): WechatpaySandboxTransfer {
-  const bill = moving.transfers.get(outBillNo);
+  const bill = findSandboxTransfer(moving, outBillNo, subMchId);
   if (!bill) throw new ValidationError('outBillNo', `the WeChat Pay sandbox has no transfer ${outBillNo}`);
   if (!states.includes(bill.state)) throw new ValidationError('outBillNo', `${outBillNo} is ${bill.state}`);
   return bill;

@@ -63,6 +63,8 @@ export interface WechatpaySandboxSplit {
  */
 export interface WechatpaySandboxTransfer {
   outBillNo: string;
+  /** Partner mode: the sub-merchant paying (`sub_mchid`); `undefined` for the merchant's own bill. */
+  subMchId?: string | undefined;
   billNo: string;
   appId: string;
   openid: string;
@@ -77,6 +79,44 @@ export interface WechatpaySandboxTransfer {
   /** The request's parameters: the same `out_bill_no` with others is refused. */
   parameters: string;
   createTime: Date;
+}
+
+/**
+ * A sub-merchant's authorisation of the service provider's transfers (partner mode): applications
+ * (`out_apply_no`) the sub-merchant accepts in its merchant platform (`INVITED` → `PASSED`).
+ *
+ * @example
+ * ```ts
+ * moving.transferAuthorizations.get('1900000109')?.state; // 'AUTHORIZED' once an application passed
+ * ```
+ */
+export interface WechatpaySandboxTransferAuthorization {
+  state: 'AUTHORIZED' | 'UNAUTHORIZED' | 'CANCELED';
+  authorizedAt?: Date | undefined;
+  applies: Map<string, { state: 'INVITED' | 'PASSED' | 'REJECTED' | 'EXPIRED'; acceptTime: Date; updateTime: Date }>;
+  /** The latest application's `out_apply_no`. */
+  latest?: string | undefined;
+}
+
+/**
+ * The transfer bill `outBillNo`: the sub-merchant's (partner mode) when `subMchId` is given, else
+ * the merchant's own, else the only bill of that number.
+ *
+ * @example
+ * ```ts
+ * findSandboxTransfer(moving, 'payout0001', '1900000109')?.state;
+ * ```
+ */
+export function findSandboxTransfer(
+  moving: Pick<WechatpaySandboxMovementState, 'transfers'>,
+  outBillNo: string,
+  subMchId?: string | undefined,
+): WechatpaySandboxTransfer | undefined {
+  if (subMchId !== undefined) return moving.transfers.get(movementKey(subMchId, outBillNo));
+  return (
+    moving.transfers.get(movementKey(undefined, outBillNo)) ??
+    [...moving.transfers.values()].find((bill) => bill.outBillNo === outBillNo)
+  );
 }
 
 /**
@@ -98,8 +138,10 @@ export interface WechatpaySandboxMovementState {
   readonly receivers: Map<string, { type: string; account: string }>;
   /** Split orders, by {@link movementKey} of sub-merchant and `out_order_no`. */
   readonly splits: Map<string, WechatpaySandboxSplit>;
-  /** Transfer bills, by `out_bill_no`. */
+  /** Transfer bills, by {@link movementKey} of sub-merchant (none in direct mode) and `out_bill_no`. */
   readonly transfers: Map<string, WechatpaySandboxTransfer>;
+  /** Partner mode: each sub-merchant's transfer authorisation and its applications. */
+  readonly transferAuthorizations: Map<string, WechatpaySandboxTransferAuthorization>;
   /** What was unfrozen to the merchant, by transaction id (nothing more can be split). */
   readonly unfrozen: Set<string>;
   /** The last number given to a split, return or bill id. */
@@ -151,6 +193,7 @@ export function createWechatpaySandboxMovementState(context: {
     receivers: new Map(),
     splits: new Map(),
     transfers: new Map(),
+    transferAuthorizations: new Map(),
     unfrozen: new Set(),
     sequence: 0,
     balance: 1_000_000_000,

@@ -1,8 +1,10 @@
 /**
  * Money moving out in the WeChat Pay sandbox: profit sharing (receivers, split orders settled by
  * the test, returns, unfreeze, the amount left to split, the `PROFITSHARING.*` notifications) and
- * merchant transfers (2025 API: bills the payee confirms or never confirms, a balance that can run
- * out (`NOT_ENOUGH`), a bill that fails later, the `MCHTRANSFER.BILL.FINISHED` notification).
+ * merchant transfers (2025 API, direct and partner: bills the payee confirms or never confirms, a
+ * balance that can run out (`NOT_ENOUGH`, one balance for the service provider and its
+ * sub-merchants), a bill that fails later, the `MCHTRANSFER.BILL.FINISHED` notification, a
+ * sub-merchant's transfer authorisation).
  * Encrypted real names are read as WeChat Pay reads them: with the platform private key that
  * `Wechatpay-Serial` names; another serial or a name that does not decrypt is refused.
  *
@@ -17,6 +19,7 @@ import { decryptWechatpaySensitive } from '@hutong/adapter-wechatpay/protocol';
 import type { NotificationInput } from '@hutong/core';
 import type { WechatpaySandboxKeys } from './wechatpay-sandbox-keys.js';
 import {
+  acceptSandboxTransferAuthorization,
   confirmSandboxTransfer,
   expireSandboxTransfer,
   failSandboxTransfer,
@@ -24,6 +27,7 @@ import {
 } from './wechatpay-sandbox-movement-events.js';
 import {
   createWechatpaySandboxMovementState,
+  findSandboxTransfer,
   type WechatpaySandboxSplit,
   type WechatpaySandboxTransfer,
 } from './wechatpay-sandbox-movement-state.js';
@@ -53,7 +57,9 @@ export interface WechatpaySandboxMovement {
   /** The merchant's balance for transfers, in fen. */
   balance: number;
   settleSplit(outOrderNo: string, options?: { closed?: readonly string[] | undefined }): NotificationInput[];
-  confirmTransfer(outBillNo: string): NotificationInput;
+  confirmTransfer(outBillNo: string, subMchId?: string): NotificationInput;
+  acceptTransferAuthorization(subMchId: string): void;
+  transferBill(outBillNo: string, subMchId?: string): WechatpaySandboxTransfer | undefined;
   failTransfer(outBillNo: string, reason?: string): NotificationInput;
   expireTransfer(outBillNo: string): NotificationInput;
   decryptSensitive(ciphertext: string): string;
@@ -89,7 +95,9 @@ export function createWechatpaySandboxMovement(context: {
       moving.balance = fen;
     },
     settleSplit: (outOrderNo, options) => settleSandboxSplit(moving, outOrderNo, options),
-    confirmTransfer: (outBillNo) => confirmSandboxTransfer(moving, outBillNo),
+    confirmTransfer: (outBillNo, subMchId) => confirmSandboxTransfer(moving, outBillNo, subMchId),
+    acceptTransferAuthorization: (subMchId) => acceptSandboxTransferAuthorization(moving, subMchId),
+    transferBill: (outBillNo, subMchId) => findSandboxTransfer(moving, outBillNo, subMchId),
     failTransfer: (outBillNo, reason) => failSandboxTransfer(moving, outBillNo, reason),
     expireTransfer: (outBillNo) => expireSandboxTransfer(moving, outBillNo),
     decryptSensitive: (ciphertext) => decryptWechatpaySensitive(ciphertext, context.keys.platform.privateKey),

@@ -147,8 +147,17 @@ export interface WechatpaySandbox extends WalletSandbox<WechatpaySandboxTransact
    * ones refused (`CLOSED`); returns the `PROFITSHARING.*` notification of each receiver.
    */
   settleSplit(splitId: string, options?: { closed?: readonly string[] | undefined }): NotificationInput[];
-  /** The payee confirms a transfer in WeChat (`WAIT_USER_CONFIRM` → `SUCCESS`); its notification. */
-  confirmTransfer(outBillNo: string): NotificationInput;
+  /**
+   * The payee confirms a transfer in WeChat (`WAIT_USER_CONFIRM` → `SUCCESS`); its notification.
+   * `subMchId` picks a sub-merchant's bill when two share the number.
+   */
+  confirmTransfer(outBillNo: string, subMchId?: string): NotificationInput;
+  /**
+   * Partner mode: the sub-merchant accepts the service provider's latest transfer authorisation
+   * application (`provider.transfers.authorizeSubMerchant`); until then its transfers are refused
+   * (403 `NO_AUTH`).
+   */
+  acceptTransferAuthorization(subMchId: string): void;
   /** A transfer fails later (`FAIL`, the money back to the balance); its notification. */
   failTransfer(outBillNo: string, reason?: string): NotificationInput;
   /** The payee never confirms: WeChat Pay cancels the bill after 24 hours (`CANCELLED`); its notification. */
@@ -157,8 +166,8 @@ export interface WechatpaySandbox extends WalletSandbox<WechatpaySandboxTransact
   setTransferBalance(fen: number): void;
   /** A profit-sharing order as the sandbox keeps it. */
   splitOrder(splitId: string): WechatpaySandboxSplit | undefined;
-  /** A transfer bill as the sandbox keeps it (with the payee name it decrypted). */
-  transferBill(outBillNo: string): WechatpaySandboxTransfer | undefined;
+  /** A transfer bill as the sandbox keeps it (with the payee name it decrypted); `subMchId` as in `confirmTransfer`. */
+  transferBill(outBillNo: string, subMchId?: string): WechatpaySandboxTransfer | undefined;
   /**
    * Decrypts a sensitive field (a receiver's or payee's name) with the current platform private
    * key, as WeChat Pay does: for tests that check what was sent.
@@ -269,13 +278,14 @@ export function createWechatpaySandbox(options: WechatpaySandboxOptions): Wechat
     },
     settleSplit: movement.settleSplit,
     confirmTransfer: movement.confirmTransfer,
+    acceptTransferAuthorization: movement.acceptTransferAuthorization,
     failTransfer: movement.failTransfer,
     expireTransfer: movement.expireTransfer,
     setTransferBalance(fen) {
       movement.balance = fen;
     },
     splitOrder: (splitId) => [...movement.splits.values()].find((order) => order.outOrderNo === splitId),
-    transferBill: (outBillNo) => movement.transfers.get(outBillNo),
+    transferBill: movement.transferBill,
     decryptSensitive: movement.decryptSensitive,
     answerAs(id, otherId) {
       state.aliases.set(id, otherId);
