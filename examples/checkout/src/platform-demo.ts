@@ -188,25 +188,14 @@ export async function runPlatformDemo(log: (text: string) => void): Promise<Plat
     receivers: [{ type: 'merchant', account: partner.mchId, amount: 200, description: '平台佣金' }],
   });
   log(`   split ${formatYuan(split.amount)} yuan of ${wechatOrder.id} to the platform: ${split.status}`);
+  // A payout from shop A's own account (partner transfers): the shop authorises the platform once.
+  const shopA = await directory.resolve('shop-a', 'wechatpay');
+  await wechatProvider.transfers.authorizeSubMerchant({ merchant: shopA, applyId: 'demoAuth0001' });
+  wechatSandbox.acceptTransferAuthorization(shopA.accountId);
   const courier = wechatSandbox.openid();
-  const direct = wechatpay({
-    mchId: partner.mchId,
-    appId: partner.appId,
-    merchantSerialNo,
-    privateKey: wechatKeys.privateKey,
-    apiV3Key,
-    wechatpayPublicKey: wechatSandbox.wechatpayPublicKey,
-    wechatpayPublicKeyId: wechatSandbox.wechatpayPublicKeyId,
-    endpoint: wechatSandbox.baseUrl,
-    fetch: wechatSandbox.fetch,
-  });
-  // Payouts are the platform's own (WeChat's 2025 transfers have no partner variant).
-  const platformPayments = createPayments({
-    providers: [direct],
-    notifyUrl: 'https://platform.example/webhooks/wechatpay',
-  });
-  const payout = await platformPayments.transfer({
+  const payout = await payments.transfer({
     provider: 'wechatpay',
+    merchant: 'shop-a',
     transferId: 'demoPayout0001',
     amount: 500,
     payee: { type: 'openid', account: courier },
@@ -219,8 +208,8 @@ export async function runPlatformDemo(log: (text: string) => void): Promise<Plat
       ],
     },
   });
-  await platformPayments.handleMovementNotification('wechatpay', wechatSandbox.confirmTransfer(payout.id));
-  const settled = await platformPayments.getTransfer(payout.id);
-  log(`   paid a courier 5.00 yuan: ${payout.status}, then ${settled.status} once confirmed in WeChat`);
+  await payments.handleMovementNotification('wechatpay', wechatSandbox.confirmTransfer(payout.id, shopA.accountId));
+  const settled = await payments.getTransfer(payout.id);
+  log(`   shop A paid a courier 5.00 yuan: ${payout.status}, then ${settled.status}`);
   return { orders, payout: settled.status };
 }
