@@ -94,12 +94,15 @@ export interface OrderStore {
   getMany?(ids: readonly string[]): Promise<Order[]>;
   /**
    * The orders of `provider` that have a split with the id `splitId` (several only when
-   * sub-merchants reuse a split id; at most {@link MAX_SPLIT_ORDERS}), in any order. The facade
-   * finds a split with it when the wallet's message names the split but not its order (WeChat
-   * Pay's and Alipay's profit-sharing messages), so that the message applies at once. Optional:
+   * sub-merchants reuse a split id; at most {@link MAX_SPLIT_ORDERS}), in any order. Given
+   * `trade`, only those whose `providerTransactionId` is exactly `trade`, chosen before the cap:
+   * the order of a trade is found however many orders share its split id. The facade finds a
+   * split with it when the wallet's message names the split and the trade but not the order
+   * (WeChat Pay's and Alipay's profit-sharing messages), so that the message applies at once, and
+   * checks the trade itself too (a store written before `trade` existed may ignore it). Optional:
    * without it such a message is refused, and the reconciler finishes the split.
    */
-  findOrdersBySplit?(provider: string, splitId: string): Promise<Order[]>;
+  findOrdersBySplit?(provider: string, splitId: string, trade?: string): Promise<Order[]>;
   /** Present when the store keeps transfers (payouts). */
   readonly transfers?: TransferStore | undefined;
   /** Present when the store keeps the results of statement reconciliation. */
@@ -107,11 +110,12 @@ export interface OrderStore {
 }
 
 /**
- * The most orders {@link OrderStore.findOrdersBySplit} returns for one split id.
+ * The most orders {@link OrderStore.findOrdersBySplit} returns for one split id (and trade).
  *
  * @example
  * ```ts
  * const orders = await store.findOrdersBySplit?.('wechatpay', 'split0001'); // at most MAX_SPLIT_ORDERS
+ * const ofTrade = await store.findOrdersBySplit?.('wechatpay', 'split0001', '4200000000202401010000000001');
  * ```
  */
 export const MAX_SPLIT_ORDERS = 100;
@@ -411,9 +415,12 @@ export class MemoryOrderStore implements OrderStore {
   }
 
   /** {@inheritDoc OrderStore.findOrdersBySplit} */
-  async findOrdersBySplit(provider: string, splitId: string): Promise<Order[]> {
-    const ids = [...(this.#bySplit.get(`${provider}\u0000${splitId}`) ?? [])].slice(0, MAX_SPLIT_ORDERS);
-    return ids.map((id) => this.#orders.get(id) as Order);
+  async findOrdersBySplit(provider: string, splitId: string, trade?: string): Promise<Order[]> {
+    const ids = [...(this.#bySplit.get(`${provider}\u0000${splitId}`) ?? [])];
+    const orders = ids.map((id) => this.#orders.get(id) as Order);
+    // The trade narrows before the cap, so the cap never drops the order of the trade asked for.
+    const ofTrade = trade === undefined ? orders : orders.filter((order) => order.providerTransactionId === trade);
+    return ofTrade.slice(0, MAX_SPLIT_ORDERS);
   }
 
   /** {@inheritDoc OrderStore.listOrders} */

@@ -3,10 +3,13 @@ import {
   createPayments,
   isMovementNotificationUrl,
   MemoryOrderStore,
+  type Order,
   SignatureVerificationError,
+  type Split,
   ValidationError,
 } from '../src/index.js';
 import type { MoneyMovementEvent } from '../src/provider-utils/index.js';
+import { MAX_SPLIT_ORDERS } from '../src/store-kit/index.js';
 import { createFakeMovementProvider } from '../src/testing/index.js';
 
 const clock = Date.parse('2024-05-01T08:00:00.000Z');
@@ -21,7 +24,8 @@ const transferInput = {
 };
 const receivers = [{ type: 'merchant' as const, account: 'shop0001', amount: 300, description: '平台佣金' }];
 
-async function setup() {
+/** `beforeSplit` runs once the order is paid, before its split `split0001` is created. */
+async function setup(beforeSplit?: (store: MemoryOrderStore, order: Order) => Promise<void>) {
   const fake = createFakeMovementProvider({ now });
   const other = createFakeMovementProvider({ id: 'other', now });
   const store = new MemoryOrderStore();
@@ -38,9 +42,25 @@ async function setup() {
     split: true,
   });
   await payments.handleNotification('fake', fake.sandbox.pay(order.id));
+  await beforeSplit?.(store, await payments.getOrder(order.id));
   await payments.split(order.id, { splitId: 'split0001', receivers });
   await payments.transfer(transferInput);
   return { fake, other, payments, order, rejected, store };
+}
+
+/** Another order's pending split `split0001` to `shop0001`. */
+function sharedSplit(at: string): Split {
+  return {
+    id: 'split0001',
+    amount: 300,
+    status: 'pending',
+    receivers: [{ type: 'merchant', account: 'shop0001', amount: 300, description: '平台佣金', status: 'pending' }],
+    finish: false,
+    providerSplitId: null,
+    returns: [],
+    createdAt: at,
+    updatedAt: at,
+  };
 }
 
 /** A provider whose verified notifications report `event` instead (a genuine message about something else). */
@@ -125,6 +145,30 @@ describe('movement notifications', () => {
       status: 'succeeded',
       receivers: [{ account: 'shop0001', status: 'succeeded' }],
     });
+  });
+
+  it('a split message naming no order finds its trade among more than MAX_SPLIT_ORDERS orders sharing the split id', async () => {
+    // Other sub-merchants' paid orders used the split id first (ids unique only per merchant).
+    const { fake, payments, order } = await setup(async (store, paid) => {
+      for (let i = 0; i < MAX_SPLIT_ORDERS; i++) {
+        const id = `otherShop${String(i).padStart(4, '0')}`;
+        await store.create({ ...paid, id, providerTransactionId: `txn-${id}`, splits: [sharedSplit(paid.createdAt)] });
+      }
+    });
+    const trade = (await payments.getOrder(order.id)).providerTransactionId as string;
+    reporting(fake, {
+      type: 'split.status',
+      orderId: '',
+      splitId: 'split0001',
+      providerTransactionId: trade,
+      status: 'pending',
+      receivers: [{ account: 'shop0001', amount: 300, status: 'succeeded' }],
+    });
+    const applied = await payments.handleMovementNotification('fake', fake.movements.completeTransfer('payout0001'));
+    expect(applied).toMatchObject({ ok: true, outcome: 'applied' });
+    expect(applied.ok && applied.order?.id).toBe(order.id);
+    expect((await payments.getSplit(order.id, 'split0001')).status).toBe('succeeded');
+    expect((await payments.getSplit('otherShop0000', 'split0001')).status).toBe('pending');
   });
 
   it('a split message naming neither an order nor a trade is refused, however unique its split id', async () => {

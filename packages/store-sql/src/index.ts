@@ -36,6 +36,6 @@ export {
 } from './sql-merchant-secrets.js';
 export { createSqlStore, type SqlOrderStore, type SqlStoreOptions } from './sql-order-store.js';
 export type { SqlOrderOutbox } from './sql-outbox.js';
-export { migrateToLatest, type SqlEngine, type SqlSchemaOptions } from './sql-schema.js';
+export { backfillSplitIndex, migrateToLatest, type SqlEngine, type SqlSchemaOptions } from './sql-schema.js';
 export type { SqlConnectionOptions } from './sql-store-context.js';
 export type { StoreTimeouts } from './sql-transaction.js';

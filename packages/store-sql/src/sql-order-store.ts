@@ -61,8 +61,11 @@ export interface SqlOrderStore extends OrderStore {
   readonly claims: OrderClaims;
   /** The orders with these ids, absent ones left out: one statement per 1000 ids. */
   getMany(ids: readonly string[]): Promise<Order[]>;
-  /** The orders of `provider` with a split `splitId`, through the split index (`order_splits`). */
-  findOrdersBySplit(provider: string, splitId: string): Promise<Order[]>;
+  /**
+   * The orders of `provider` with a split `splitId` (and, given `trade`, whose
+   * `providerTransactionId` is `trade`), through the split index (`order_splits`).
+   */
+  findOrdersBySplit(provider: string, splitId: string, trade?: string): Promise<Order[]>;
   /** Transfers (payouts), in the `transfers` table, their events in the same outbox. */
   readonly transfers: TransferStore;
   /** Statement reconciliation results, in the `statement_results` table. */
@@ -295,13 +298,22 @@ class KyselyOrderStore implements SqlOrderStore {
     );
   }
 
-  async findOrdersBySplit(provider: string, splitId: string): Promise<Order[]> {
+  async findOrdersBySplit(provider: string, splitId: string, trade?: string): Promise<Order[]> {
     // No split has an id the database cannot hold as text: nothing has it.
     if (typeof provider !== 'string' || typeof splitId !== 'string') return [];
+    if (trade !== undefined && typeof trade !== 'string') return [];
     if (!isStorableText(provider) || !isStorableText(splitId)) return [];
-    return this.#context.run('finding a split', async () =>
-      this.getMany(await ordersWithSplit(this.#db, this.#schema, provider, splitId)),
-    );
+    return this.#context.run('finding a split', async () => {
+      const orders = await this.getMany(await ordersWithSplit(this.#db, this.#schema, provider, splitId, trade));
+      // Exact, as the memory store: MySQL's collations ignore trailing spaces, and an index row
+      // whose trade is unknown (written by an older process) is checked against its order here.
+      return orders.filter(
+        (order) =>
+          order.provider === provider &&
+          order.splits?.some((split) => split.id === splitId) === true &&
+          (trade === undefined || order.providerTransactionId === trade),
+      );
+    });
   }
 
   async listOrders(query?: ListOrdersQuery): Promise<OrderPage> {

@@ -16,7 +16,7 @@ import {
 } from 'kysely';
 import { checkoutMigration } from './sql-checkout-schema.js';
 import { platformMigrations } from './sql-platform-schema.js';
-import { splitIndexMigration } from './sql-split-index.js';
+import { backfillSplitRows, splitIndexMigration, splitTradeMigration } from './sql-split-index.js';
 
 /**
  * The engines the store knows: `postgres` (and PostgreSQL-compatible engines on Kysely's
@@ -155,7 +155,7 @@ export interface SqlSchema {
   readonly merchants: string;
   readonly transfers: string;
   readonly statementResults: string;
-  /** The split index (`order_splits`, migration `0009`). */
+  /** The split index (`order_splits`, migrations `0009` and `0010`). */
   readonly orderSplits: string;
   readonly prefix: string;
   /** The schema (PostgreSQL) or database (MySQL) of every table, or undefined for the connection's default. */
@@ -325,6 +325,7 @@ function migrations(schema: SqlSchema): Record<string, Migration> {
     '0004_create_checkout': checkoutMigration(schema),
     ...platformMigrations(schema),
     '0009_create_order_splits': splitIndexMigration(schema),
+    '0010_order_splits_trade': splitTradeMigration(schema),
   };
 }
 
@@ -410,4 +411,25 @@ export async function runMigrations(db: Kysely<unknown>, schema: SqlSchema, targ
 export async function migrateToLatest<DB>(db: Kysely<DB>, options: SqlSchemaOptions = {}): Promise<string[]> {
   const anyDb = db as unknown as Kysely<unknown>;
   return runMigrations(anyDb, resolveSchema(anyDb, options));
+}
+
+/**
+ * Fills the split index (`<prefix>order_splits`) from the orders stored, again, after a rolling
+ * deploy: processes of an older version that kept writing while the new one ran migration `0009`
+ * wrote splits without index rows, and those running while it ran `0010` wrote rows without the
+ * trade. Run it once every process runs the new version. It inserts only what is missing and fills
+ * only unknown trades, so it is safe to run again and beside live traffic; it reads every order
+ * whose JSON has splits, 500 at a time by id. Needs the migrations applied (`migrateToLatest`).
+ * Takes the store's `tablePrefix` and `schema`; returns the number of orders with splits it read.
+ *
+ * @example
+ * ```ts
+ * import { backfillSplitIndex } from '@hutong/store-sql';
+ * const read = await backfillSplitIndex(db, { tablePrefix: 'hutong_' }); // once the rollout is done
+ * ```
+ */
+export async function backfillSplitIndex<DB>(db: Kysely<DB>, options: SqlSchemaOptions = {}): Promise<number> {
+  const anyDb = db as unknown as Kysely<unknown>;
+  const schema = resolveSchema(anyDb, options);
+  return backfillSplitRows(inSchema(anyDb, schema), schema);
 }

@@ -1,8 +1,9 @@
 /**
  * The `schema` option: two stores in one database with different schemas (PostgreSQL) or databases
- * (MySQL/MariaDB) never see each other's rows, whatever the connection's `search_path`, and the
- * schema is created when missing.
+ * (MySQL/MariaDB) never see each other's rows, whatever the connection's `search_path` (the split
+ * index's upsert included), and the schema is created when missing.
  */
+import type { Split } from '@hutong/core';
 import { sampleOrder } from '@hutong/core/testing';
 import { createSqlCheckoutStore, createSqlStore } from '@hutong/store-sql';
 import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely';
@@ -13,6 +14,18 @@ import { connect } from './processes/connect.js';
 import { describeServerSuite, testPrefix } from './sql-store-suite.js';
 
 const tag = process.pid.toString(36);
+
+const shopSplit: Split = {
+  id: 'shopSplit',
+  amount: 100,
+  status: 'pending',
+  receivers: [{ type: 'merchant', account: '1900000109', amount: 100, description: 'fee', status: 'pending' }],
+  finish: false,
+  providerSplitId: null,
+  returns: [],
+  createdAt: '2024-01-01T00:00:00.000Z',
+  updatedAt: '2024-01-01T00:00:00.000Z',
+};
 
 function postgres(url: string, searchPath: string): Kysely<unknown> {
   const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${searchPath}` });
@@ -44,6 +57,7 @@ describeServerSuite('PostgreSQL (schemas)', 'postgres', (url) => {
       'merchants',
       'transfers',
       'statement_results',
+      'order_splits',
       'migrations',
       'migration_lock',
     ]) {
@@ -106,6 +120,12 @@ describeServerSuite('PostgreSQL (schemas)', 'postgres', (url) => {
     await checkout.createSession(session);
     expect(await checkout.getSession(session.id)).toEqual(session);
     expect(await checkout.useOnce('shopState001', new Date('2030-01-01T00:00:00Z'))).toBe(true);
+    // The split index: a row written before the order's trade was known gets it on the next write.
+    const splitOrder = sampleOrder({ id: 'shopSplit001', status: 'paid', splits: [shopSplit] });
+    await shopStore.create(splitOrder);
+    await shopStore.update({ ...splitOrder, providerTransactionId: 'txnShop0001', version: 2 }, 1);
+    const found = await shopStore.findOrdersBySplit(splitOrder.provider, 'shopSplit', 'txnShop0001');
+    expect(found.map((o) => o.id)).toEqual([splitOrder.id]);
     // Counted by schema-qualified name: everything in shop, nothing in public.
     const admin = open('public');
     const count = async (schema: string, table: string, where = sql`true`) => {
@@ -119,9 +139,10 @@ describeServerSuite('PostgreSQL (schemas)', 'postgres', (url) => {
       await count(schema, 'outbox_cursors'),
       await count(schema, 'checkout_sessions'),
       await count(schema, 'checkout_tokens'),
+      await count(schema, 'order_splits', sql`trade = 'txnShop0001'`),
     ];
-    expect(await counts(shop)).toEqual([1, 1, 1, 1, 1]);
-    expect(await counts('public')).toEqual([0, 0, 0, 0, 0]);
+    expect(await counts(shop)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(await counts('public')).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('starts with search_path set to a schema that does not exist yet', async () => {
@@ -156,6 +177,7 @@ describeServerSuite('MariaDB/MySQL (schemas)', 'mysql', (url) => {
       'merchants',
       'transfers',
       'statement_results',
+      'order_splits',
       'migrations',
       'migration_lock',
     ]) {

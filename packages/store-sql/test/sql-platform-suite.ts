@@ -278,6 +278,7 @@ export function runSqlPlatformTests(name: string, db: () => Kysely<unknown>, pre
         '0007_create_transfers',
         '0008_create_statement_results',
         '0009_create_order_splits',
+        '0010_order_splits_trade',
       ]);
       const rows = await tables(db())
         .selectFrom(`${tablePrefix}orders`)

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { skipUnavailable } from '../../../tests/support/unavailable.js';
 import type { ServerTargets } from './server-urls.js';
 import { runSqlPlatformTests } from './sql-platform-suite.js';
+import { runSqlSplitIndexTests } from './sql-split-index-suite.js';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -42,6 +43,7 @@ const MIGRATIONS = [
   '0007_create_transfers',
   '0008_create_statement_results',
   '0009_create_order_splits',
+  '0010_order_splits_trade',
 ];
 
 /** Any table, for reading what the store wrote. */
@@ -149,7 +151,7 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
   });
 
   const emptyStore = async () => {
-    for (const table of ['orders', 'outbox_claims', 'outbox', 'order_claims']) {
+    for (const table of ['orders', 'order_splits', 'outbox_claims', 'outbox', 'order_claims']) {
       await tables(db).deleteFrom(`${prefix}${table}`).execute();
     }
     return createSqlStore({ db, tablePrefix: prefix, migrate: false });
@@ -171,6 +173,7 @@ export function runSqlStoreSuite(suite: SqlStoreSuite): void {
   });
   runStatementResultStoreTests({ name: `createSqlStore on ${suite.name}`, createStore: emptyPlatformStore });
   runSqlPlatformTests(suite.name, () => db, prefix, freshPrefix);
+  runSqlSplitIndexTests(suite.name, () => db, freshPrefix);
 
   describe(`createSqlStore on ${suite.name}`, () => {
     it('migrates on first use, once', async () => {

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import type { Order, OrderStore, Split } from '@hutong/core';
+import { MAX_SPLIT_ORDERS } from '@hutong/core/store-kit';
 import { sampleOrder } from '@hutong/core/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -77,7 +78,8 @@ function paidOrder(id: string, splits: Split[] | undefined, second: number, prov
  * Registers vitest tests for the split part of an {@link OrderStore}: splits round-trip exactly,
  * `hasPendingSplits` matches an order with a `pending` split or a `pending` split return,
  * combined with the other filters, and `findOrdersBySplit` (checked when the store has it) finds
- * exactly the orders of a provider with a split id, splits added by an update included.
+ * exactly the orders of a provider with a split id, splits added by an update included, and,
+ * given the wallet's trade, the order of that trade however many orders share the split id.
  *
  * @example
  * ```ts
@@ -132,7 +134,7 @@ export function runSplitOrderStoreTests(options: SplitOrderStoreTestOptions): vo
       expect(await find('fake', 'split0021')).toEqual(['splitStore0021', 'splitStore0022']);
       expect(await find('other', 'split0021')).toEqual(['splitStore0023']);
       // Ids match exactly: no pattern, no prefix, no case folding.
-      for (const near of ['split_0024', 'split%', 'splitx0024', 'splitX002', 'split9999']) {
+      for (const near of ['split_0024', 'split%', 'splitx0024', 'splitX002', 'splitX0024 ', 'split9999']) {
         expect(await find('fake', near)).toEqual([]);
       }
       // A split added by an update is found, with the order as it now stands; the earlier one still is.
@@ -149,6 +151,30 @@ export function runSplitOrderStoreTests(options: SplitOrderStoreTestOptions): vo
       const lost = { ...next, splits: [...(next.splits ?? []), split('split0027', 'pending')] };
       expect(await store.update(lost, before.version)).toBe(false);
       expect(await find('fake', 'split0027')).toEqual([]);
+    });
+
+    it('findOrdersBySplit with a trade finds its order among more than MAX_SPLIT_ORDERS sharing the split id', async () => {
+      const store = await options.createStore();
+      if (store.findOrdersBySplit === undefined) return;
+      const find = async (provider: string, splitId: string, trade?: string) =>
+        (await store.findOrdersBySplit?.(provider, splitId, trade))?.map((o) => o.id).sort();
+      // Split ids are unique only per (sub-)merchant: MAX_SPLIT_ORDERS + 1 orders reuse one. The
+      // wanted order is created last and sorts last, so a cap applied before the trade drops it.
+      const ids = Array.from({ length: MAX_SPLIT_ORDERS + 1 }, (_, i) => `splitMany${String(i).padStart(4, '0')}`);
+      for (const [i, id] of ids.entries()) await store.create(paidOrder(id, [split('splitMany', 'pending')], i));
+      await store.create(paidOrder('splitManyOther', [split('splitMany', 'pending')], 1, 'other'));
+      const wanted = ids.at(-1) as string;
+      expect(await find('fake', 'splitMany', `txn${wanted}`)).toEqual([wanted]);
+      expect(await find('fake', 'splitMany', `txn${ids[0]}`)).toEqual([ids[0]]);
+      // Without a trade, at most MAX_SPLIT_ORDERS of them.
+      expect(await find('fake', 'splitMany')).toHaveLength(MAX_SPLIT_ORDERS);
+      // The trade matches exactly, and only with the split id and provider it goes with.
+      for (const near of [`txn${wanted.slice(0, -1)}`, 'txnsplitMany%', `TXN${wanted}`, `txn${wanted} `, '']) {
+        expect(await find('fake', 'splitMany', near)).toEqual([]);
+      }
+      expect(await find('fake', 'split9999', `txn${wanted}`)).toEqual([]);
+      expect(await find('other', 'splitMany', `txn${wanted}`)).toEqual([]);
+      expect(await find('other', 'splitMany', 'txnsplitManyOther')).toEqual(['splitManyOther']);
     });
   });
 }

@@ -2,7 +2,7 @@
  * Finding the order of a split report that does not name it: WeChat Pay's and Alipay's
  * profit-sharing messages name the split (`out_order_no`, `out_request_no`) and the wallet's trade
  * (`transaction_id`, `trade_no`), not the order's `out_trade_no`. The store's `findOrdersBySplit`
- * finds the orders with that split id; the one whose trade the message names is the order. The
+ * finds the orders with that split id and that trade; the one found is the order. The
  * report is then bound and applied as any other (its receivers, amounts and sub-merchant), so a
  * genuine message about another trade's split of the same id changes nothing.
  *
@@ -36,7 +36,9 @@ export async function withSplitOrder(
       `names neither the order nor the trade of split ${event.splitId}`,
     );
   }
-  const candidates = (await find.call(context.store, provider.id, event.splitId)).filter(
+  // The store narrows by the trade before its cap (MAX_SPLIT_ORDERS); the filter stays for a store
+  // that ignores `trade` (the argument came after the method).
+  const candidates = (await find.call(context.store, provider.id, event.splitId, trade)).filter(
     (order) =>
       order.provider === provider.id &&
       order.splits?.some((split) => split.id === event.splitId) === true &&
