@@ -51,6 +51,9 @@ export const ALIPAY_SUB_CODES: Readonly<Record<string, NormalizedProviderCode>> 
   'ACQ.DISCORDANT_REPEAT_REQUEST': 'invalid_request',
   'ACQ.TXN_RESULT_ACCOUNT_BALANCE_NOT_ENOUGH': 'insufficient_balance',
   'ACQ.TRADE_SETTLE_ERROR': 'system_busy',
+  // Royalty returned within a refund (退分账): the receiver has not allowed returns, or is unknown.
+  'ACQ.REFUNDALLOC_UNAUTH_LIMIT': 'refund_rejected',
+  'ACQ.REFUND_ROYALTY_PAYEE_ACCOUNT_NOT_EXIST': 'invalid_request',
   // Transfers (转账).
   PAYER_BALANCE_NOT_ENOUGH: 'insufficient_balance',
   PAYEE_NOT_EXIST: 'invalid_request',

@@ -493,3 +493,86 @@ export function readAlipayUnsettledAmountReply(node: Record<string, unknown>, pr
   );
   return yuanOf(reply.unsettled_amount, 'response.unsettled_amount', provider);
 }
+
+/** One line of `refund_royaltys` in `alipay.trade.fastpay.refund.query`'s reply (退分账明细). */
+interface RefundRoyaltyLine {
+  royalty_type?: string | undefined;
+  trans_out?: string | undefined;
+  refund_amount: string;
+  result_code: string;
+}
+
+const refundRoyalty = z.looseObject({
+  royalty_type: z.optional(z.string()),
+  trans_out: z.optional(z.string()),
+  refund_amount: text,
+  result_code: text,
+});
+
+/**
+ * What the refund query's `refund_royaltys` must report for a refund that took `returns` back from
+ * split receivers (`refund_royalty_parameters`).
+ *
+ * @example
+ * ```ts
+ * const expected: AlipayRefundRoyaltyExpectation = { provider: 'alipay', refundId: 'refund0001', returns: [{ account: '2088101126765726', amount: 200 }] };
+ * ```
+ */
+export interface AlipayRefundRoyaltyExpectation {
+  provider: string;
+  refundId: string;
+  /** What each receiver gives back within the refund, in fen. */
+  returns: readonly { account: string; amount: number }[];
+}
+
+/**
+ * Binds the royalty part of a settled refund to the returns it was sent with. Alipay reports it in
+ * `refund_royaltys` (`trans_out`, `refund_amount` in yuan, `result_code`; the refund API's query
+ * documents it, and says it is returned for 直付通 at least), so the reply may leave it out: then
+ * only the refund itself (its `out_request_no` and amount) binds, as before. When present, each
+ * `transfer` line must be one of the returns, receiver and amount, and every return must be
+ * reported: a reply naming another receiver or amount is a `mismatch`. A line whose `result_code`
+ * is not `SUCCESS` is `malformed` here: core settles a refund's returns with the refund, and a
+ * refund that succeeded while its royalty part did not has no state to land in, so it is left
+ * unsettled (pending, for `payments.sync` and the operator) rather than reported as returned.
+ *
+ * @throws `UnexpectedResponseError` as above.
+ * @example
+ * ```ts
+ * checkAlipayRefundRoyalties(node, { provider: 'alipay', refundId: 'refund0001', returns });
+ * ```
+ */
+export function checkAlipayRefundRoyalties(
+  node: Readonly<Record<string, unknown>>,
+  expected: AlipayRefundRoyaltyExpectation,
+): void {
+  if (expected.returns.length === 0 || node.refund_royaltys === undefined) return;
+  const where = 'response.refund_royaltys';
+  const lines = read<RefundRoyaltyLine[]>(z.array(refundRoyalty), node.refund_royaltys, where, expected.provider);
+  const unmatched = [...expected.returns];
+  lines.forEach((line, index) => {
+    if ((line.royalty_type ?? 'transfer') !== 'transfer') return;
+    const amount = yuanOf(line.refund_amount, `${where}.${index}.refund_amount`, expected.provider);
+    const at = unmatched.findIndex((r) => r.amount === amount && sameAccount(line.trans_out ?? '', r.account));
+    if (at < 0) {
+      mismatch(
+        expected.provider,
+        `${where}.${index}`,
+        `a receiver or an amount refund ${expected.refundId} did not take back`,
+      );
+    }
+    unmatched.splice(at, 1);
+    if (line.result_code !== 'SUCCESS') {
+      const field = `${where}.${index}.result_code`;
+      throw new UnexpectedResponseError(
+        expected.provider,
+        'malformed',
+        `${field}: the royalty part of refund ${expected.refundId} did not succeed (${line.result_code}) while the refund did`,
+        { field },
+      );
+    }
+  });
+  if (unmatched.length > 0) {
+    mismatch(expected.provider, where, `another refund than ${expected.refundId}: a receiver's return is missing`);
+  }
+}

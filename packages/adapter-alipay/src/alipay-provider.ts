@@ -57,7 +57,7 @@ import {
   queryAlipayPayment,
   resumeAlipayPayment,
 } from './alipay-payments.js';
-import { queryAlipayRefund, refundAlipayPayment } from './alipay-refunds.js';
+import { queryAlipayRefund, refundAlipayPayment, validateAlipayRefund } from './alipay-refunds.js';
 import type { AlipayOAuthToken } from './alipay-replies.js';
 import {
   type AlipayRoyaltyRelationPage,
@@ -128,7 +128,15 @@ export interface AlipayProvider<Id extends string = 'alipay'>
   queryPayment(reference: PaymentReference): Promise<PaymentStatusEvent>;
   /** `alipay.trade.close` (`alipay.trade.cancel` for `pos`): closes an unpaid payment. */
   closePayment(reference: PaymentReference): Promise<void>;
-  /** `alipay.trade.refund` by `out_request_no`, confirmed by the refund query. */
+  /**
+   * Refuses, before anything is recorded, split returns within a refund of a payment whose refunds
+   * take none named (face-to-face `qr` and `pos`, and `jsapi`): `UnsupportedOperationError`.
+   */
+  validateRefund(request: RefundRequest): void;
+  /**
+   * `alipay.trade.refund` by `out_request_no`, confirmed by the refund query; with
+   * `splitReturns`, `refund_royalty_parameters` (退分账) takes that part back from the receivers.
+   */
   refund(request: RefundRequest): Promise<RefundStatusEvent>;
   /** `alipay.trade.fastpay.refund.query`: a settled refund, or the refund as requested. */
   queryRefund(reference: RefundReference): Promise<RefundStatusEvent>;
@@ -201,8 +209,10 @@ const CAPABILITIES: ProviderCapabilities = {
   resume: true,
   // One provider serves its own account and every merchant that authorised it (app_auth_token).
   merchants: true,
-  // Settlement (alipay.trade.order.settle); Alipay has no split return, so returnSplit is absent.
+  // Settlement (alipay.trade.order.settle); Alipay has no split return, so returnSplit is absent:
+  // receivers give back within a refund (refund_royalty_parameters, page / h5 / app payments).
   split: true,
+  splitReturnsInRefund: true,
   // Fund transfers; Alipay accepts them only in certificate mode (a typed error otherwise).
   transfer: true,
   statements: true,
@@ -238,6 +248,9 @@ export function alipay<const Id extends string = 'alipay'>(options: AlipayOption
     resumePayment: (request) => resumeAlipayPayment(context, request),
     queryPayment: (reference) => queryAlipayPayment(context, reference),
     closePayment: (reference) => closeAlipayPayment(context, reference),
+    validateRefund: (request) => {
+      validateAlipayRefund(id, request);
+    },
     refund: (request) => refundAlipayPayment(context, request),
     queryRefund: (reference) => queryAlipayRefund(context, reference),
     verifyNotification: async (request) => verifyAlipayNotification(request, config),

@@ -3,10 +3,20 @@
  * `alipay.trade.fastpay.refund.query`, the only reply that names the refund it is about and so the
  * one that confirms a refund's outcome.
  *
+ * A refund may take part of its amount back from split receivers (退分账): Alipay has no split
+ * return of its own, and `refund_royalty_parameters` names who gives back how much
+ * (`royalty_type` `transfer`, `trans_out_type`, `trans_out`, `amount` in yuan, `desc`). Alipay's
+ * refund API documents which payments take them: "当面付且非直付通模式无需传入退分账明细,系统自动按
+ * 退款金额与订单金额的比率,从收款方和分账收入方退款,不支持指定退款金额与退款方" (face-to-face:
+ * proportional, never named), while 直付通 and 电脑网站 / 手机 APP / 手机网站 payments must say
+ * whether, from whom and how much ("如不明确,默认从收款方退款"). See
+ * https://docs.rs/labrador/latest/labrador/struct.AlipayTradeRefundModel.html (the documented field
+ * note) and the 直付通 refund guide mirrored at https://5851388.com/s01rfw9.
+ *
  * @packageDocumentation
  */
-import { formatYuan, type Order, ProviderApiError } from '@hutong/core';
-import type { MerchantAccount } from '@hutong/core/provider-utils';
+import { formatYuan, type Order, type PaymentMethod, ProviderApiError, UnsupportedOperationError } from '@hutong/core';
+import type { MerchantAccount, RefundSplitReturn } from '@hutong/core/provider-utils';
 import {
   checkRefusal,
   type RefundReference,
@@ -16,7 +26,58 @@ import {
 import type { AlipayContext } from './alipay-client.js';
 import { alipayRefundNotFound } from './alipay-errors.js';
 import { alipayClientFor } from './alipay-merchant.js';
+import { checkAlipayRefundRoyalties } from './alipay-movement-replies.js';
 import { readAlipayRefundQueryReply, readAlipayRefundReply } from './alipay-replies.js';
+import { alipayAccountType } from './alipay-settlement.js';
+
+/**
+ * The payment methods whose refunds name split returns: 电脑网站 (`page`), 手机网站 (`h5`) and
+ * 手机 APP (`app`), as Alipay's refund API lists them. Face-to-face payments (`qr`, `pos`) return
+ * royalty by ratio and take none named; the adapter has no 直付通 mode that would lift that; JSAPI
+ * (`alipay.trade.create`) is named in neither rule, so it is refused too rather than guessed.
+ */
+const RETURNS_IN_REFUND: ReadonlySet<PaymentMethod> = new Set<PaymentMethod>(['page', 'h5', 'app']);
+
+/**
+ * Checks, before anything is recorded, that Alipay would take this refund's split returns: only
+ * for a `page`, `h5` or `app` payment (see {@link RETURNS_IN_REFUND}).
+ *
+ * @throws `UnsupportedOperationError` for split returns within a refund of any other payment.
+ * @example
+ * ```ts
+ * validateAlipayRefund('alipay', { orderId, order, refundId: 'r1', amount: 500, reason: null, splitReturns });
+ * ```
+ */
+export function validateAlipayRefund(provider: string, request: RefundRequest): void {
+  if (!request.splitReturns?.length) return;
+  const method = request.order.method;
+  if (!RETURNS_IN_REFUND.has(method)) {
+    throw new UnsupportedOperationError(
+      provider,
+      `split returns within a refund of a ${method} payment (Alipay names royalty returns only for page, h5 and app payments; face-to-face refunds take royalty back by ratio)`,
+    );
+  }
+}
+
+/** `refund_royalty_parameters`: each receiver that gives back, by its account type, in yuan. */
+function refundRoyaltyParameters(returns: readonly RefundSplitReturn[]) {
+  return returns.map((r) => ({
+    royalty_type: 'transfer',
+    trans_out_type: alipayAccountType(r.account),
+    trans_out: r.account,
+    amount: formatYuan(r.amount),
+    desc: r.description,
+  }));
+}
+
+/** The returns recorded within refund `refundId` of `order` (what it was sent with), in fen. */
+function returnsOf(order: Order | undefined, refundId: string): { account: string; amount: number }[] {
+  const found: { account: string; amount: number }[] = [];
+  for (const split of order?.splits ?? []) {
+    for (const r of split.returns) if (r.refundId === refundId) found.push({ account: r.account, amount: r.amount });
+  }
+  return found;
+}
 
 /**
  * This refund as Alipay reports it by its own out_request_no (`alipay.trade.fastpay.refund.query`),
@@ -32,12 +93,14 @@ async function confirmRefund(
     refundId,
     amount,
     merchant,
+    returns,
   }: {
     orderId: string;
     order: Order | undefined;
     refundId: string;
     amount: number;
     merchant: MerchantAccount | null | undefined;
+    returns: readonly { account: string; amount: number }[];
   },
 ) {
   const client = await alipayClientFor(context, merchant);
@@ -52,6 +115,8 @@ async function confirmRefund(
     { requireRefundId: true },
   );
   if (!settled) throw alipayRefundNotFound(context.id, refundId);
+  if (settled.type === 'refund.succeeded')
+    checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns });
   return settled;
 }
 
@@ -69,17 +134,21 @@ function isNotFound(error: unknown): boolean {
  * const event = await refundAlipayPayment(context, { orderId, order, refundId: 'r1', amount: 500, reason: null });
  * ```
  */
-export async function refundAlipayPayment(
-  context: AlipayContext,
-  { orderId, order, refundId, amount, reason, merchant }: RefundRequest,
-): Promise<RefundStatusEvent> {
+export async function refundAlipayPayment(context: AlipayContext, request: RefundRequest): Promise<RefundStatusEvent> {
+  const { orderId, order, refundId, amount, reason, merchant } = request;
+  validateAlipayRefund(context.id, request);
+  const splitReturns = request.splitReturns ?? [];
+  const returns = splitReturns.map((r) => ({ account: r.account, amount: r.amount }));
   const client = await alipayClientFor(context, merchant);
-  const biz: Record<string, string> = {
+  const biz: Record<string, unknown> = {
     out_trade_no: orderId,
     refund_amount: formatYuan(amount),
     out_request_no: refundId,
   };
   if (reason) biz.refund_reason = reason;
+  // Only with returns: without, Alipay takes the whole refund from the merchant (page, h5, app)
+  // or by ratio (face-to-face), as before.
+  if (splitReturns.length > 0) biz.refund_royalty_parameters = refundRoyaltyParameters(splitReturns);
   let replied: RefundStatusEvent;
   try {
     // Idempotent by out_request_no: a resent refund is not refunded twice.
@@ -108,7 +177,7 @@ export async function refundAlipayPayment(
     return checkRefusal(error, {
       name: 'alipay.trade.fastpay.refund.query',
       field: 'response.sub_code',
-      run: () => confirmRefund(context, { orderId, order, refundId, amount, merchant }),
+      run: () => confirmRefund(context, { orderId, order, refundId, amount, merchant, returns }),
     });
   }
   // Nor does a success name the refund: only the refund query, which echoes out_request_no and
@@ -116,7 +185,7 @@ export async function refundAlipayPayment(
   // querying some seconds after the refund), the refund stays pending for sync to settle.
   let confirmed: RefundStatusEvent;
   try {
-    confirmed = await confirmRefund(context, { orderId, order, refundId, amount, merchant });
+    confirmed = await confirmRefund(context, { orderId, order, refundId, amount, merchant, returns });
   } catch (error) {
     if (isNotFound(error)) return { type: 'refund.pending', orderId, refundId, amount };
     throw error;
@@ -155,5 +224,8 @@ export async function queryAlipayRefund(
     amount: requested?.amount,
   });
   if (!settled) throw alipayRefundNotFound(context.id, refundId);
+  if (settled.type === 'refund.succeeded') {
+    checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns: returnsOf(order, refundId) });
+  }
   return settled;
 }

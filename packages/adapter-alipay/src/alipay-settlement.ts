@@ -8,8 +8,8 @@
  * (`alipay.trade.royalty.relation.bind`).
  *
  * Alipay has no split return (回退) API: money a receiver got comes back through a refund with
- * `refund_royalty_parameters`, which refunds the buyer. So `returnSplit` and `queryReturn` are not
- * implemented.
+ * `refund_royalty_parameters`, which refunds the buyer (`payments.refund` with `splitReturns`,
+ * `alipay-refunds.ts`). So `returnSplit` and `queryReturn` are not implemented.
  *
  * @packageDocumentation
  */

@@ -174,6 +174,38 @@ describe('signed requests of the service-provider and money-movement methods, by
     expectVector(await sent(() => provider.unsettledAmount({ ...reference, requestId: 'q0001' })), 'ALIPAY-ISV8');
   });
 
+  it('ISV11: a refund that takes part back from the receivers (refund_royalty_parameters)', async () => {
+    const { provider, sent } = capturing('public-key');
+    const paidByPage = { ...order, method: 'page' as const };
+    const params = await sent(() =>
+      provider.refund({
+        orderId: order.id,
+        order: paidByPage,
+        refundId: 'refund0001',
+        amount: 5000,
+        reason: '退货',
+        splitReturns: [
+          {
+            splitId: 'split0001',
+            returnId: 'return0001',
+            account: '2088101126765726',
+            amount: 1234,
+            description: '退款退分账',
+          },
+          {
+            splitId: 'split0001',
+            returnId: 'return0002',
+            account: 'receiver@example.com',
+            amount: 5,
+            description: '配送费退回',
+          },
+        ],
+        merchant,
+      }),
+    );
+    expectVector(params, 'ALIPAY-ISV11');
+  });
+
   it('ISV9–10: a transfer and its query, in certificate mode', async () => {
     const { provider, sent } = capturing('certificate');
     expectVector(await sent(() => provider.transfer({ transfer, notifyUrl: null })), 'ALIPAY-ISV9');

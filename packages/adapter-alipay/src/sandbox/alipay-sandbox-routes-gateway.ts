@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeAlipayForm, formatAlipayTime, responseNodeName } from '@hutong/adapter-alipay/protocol';
 import { formatYuan, parseYuan } from '@hutong/core';
 import { signedReply } from './alipay-sandbox-messages.js';
+import { refundRoyaltyLines, royaltyReturnsOf } from './alipay-sandbox-refund-royalty.js';
 import { ISV_METHODS } from './alipay-sandbox-routes-isv.js';
 import { answerAlipayBillDownloadUrl, recordAlipaySandboxRefund } from './alipay-sandbox-routes-statements.js';
 import { type AlipaySandboxState, failure, NOT_EXIST, type SandboxNode } from './alipay-sandbox-state.js';
@@ -109,7 +110,14 @@ function refund(state: AlipaySandboxState, biz: SandboxNode, params: Record<stri
     if (state.refunded(trade) + amount > trade.amount) {
       return failure('40004', 'Business Failed', 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
     }
+    // 退分账: the receivers named give back their part of the refund (checked first: all or nothing).
+    const royalty = royaltyReturnsOf(state, trade, biz, amount);
+    if ('error' in royalty) return royalty.error;
     trade.refunds.set(requestNo, amount);
+    if (royalty.returns.length > 0) {
+      trade.royaltyReturns ??= new Map();
+      trade.royaltyReturns.set(requestNo, royalty.returns);
+    }
     recordAlipaySandboxRefund(trade, requestNo, state.now());
     if (state.refunded(trade) === trade.amount) trade.status = 'TRADE_CLOSED';
   }
@@ -129,6 +137,7 @@ function refundQuery(state: AlipaySandboxState, biz: SandboxNode, params: Record
   const requestNo = String(biz.out_request_no ?? '');
   const amount = trade.refunds.get(requestNo);
   if (amount === undefined) return { ...OK };
+  const royalties = refundRoyaltyLines(trade, requestNo);
   return {
     ...OK,
     out_trade_no: trade.outTradeNo,
@@ -137,6 +146,7 @@ function refundQuery(state: AlipaySandboxState, biz: SandboxNode, params: Record
     total_amount: formatYuan(trade.amount),
     refund_amount: formatYuan(amount),
     refund_status: 'REFUND_SUCCESS',
+    ...(royalties ? { refund_royaltys: royalties } : {}),
   };
 }
 

@@ -10,9 +10,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { formatAlipayTime } from '@hutong/adapter-alipay/protocol';
 import { formatYuan, parseYuan } from '@hutong/core';
+import { alipaySandboxRoyaltyReturned } from './alipay-sandbox-refund-royalty.js';
 import type {
   AlipaySandboxSettlement,
   AlipaySandboxState,
+  AlipaySandboxTrade,
   AlipaySandboxTransfer,
   SandboxNode,
 } from './alipay-sandbox-state.js';
@@ -161,6 +163,11 @@ function settled(state: AlipaySandboxState, tradeNo: string): number {
   return total;
 }
 
+/** What the trade's refunds took from the merchant, in fen: the royalty receivers gave back the rest. */
+function merchantRefunded(state: AlipaySandboxState, trade: AlipaySandboxTrade): number {
+  return state.refunded(trade) - alipaySandboxRoyaltyReturned(trade);
+}
+
 function orderSettle(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
   const trade = settleTrade(state, biz, params);
   if (!trade) return NOT_EXIST;
@@ -202,7 +209,7 @@ function orderSettle(state: AlipaySandboxState, biz: SandboxNode, params: Record
       detailId: `${formatAlipayTime(state.now()).replace(/\D/g, '').slice(0, 8)}${randomInt(1e9)}`,
     });
   }
-  if (settled(state, trade.tradeNo) + state.refunded(trade) + total > trade.amount) {
+  if (settled(state, trade.tradeNo) + merchantRefunded(state, trade) + total > trade.amount) {
     return failure('40004', 'Business Failed', 'ACQ.ALLOC_AMOUNT_VALIDATE_ERROR', '分账金额超过最大可分账金额');
   }
   const settleNo = `${formatAlipayTime(state.now()).replace(/\D/g, '').slice(0, 8)}0025${randomInt(1e9)}`;
@@ -256,7 +263,9 @@ function orderSettleQuery(state: AlipaySandboxState, biz: SandboxNode, params: R
 function onsettleQuery(state: AlipaySandboxState, biz: SandboxNode, params: Record<string, string>): SandboxNode {
   const trade = settleTrade(state, biz, params);
   if (!trade) return NOT_EXIST;
-  const left = trade.royaltyFinished ? 0 : trade.amount - state.refunded(trade) - settled(state, trade.tradeNo);
+  const left = trade.royaltyFinished
+    ? 0
+    : trade.amount - merchantRefunded(state, trade) - settled(state, trade.tradeNo);
   return { ...OK, unsettled_amount: formatYuan(Math.max(0, left)) };
 }
 

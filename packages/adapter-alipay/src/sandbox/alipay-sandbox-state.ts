@@ -12,6 +12,7 @@ import { createSandboxOutbox, type SandboxReplyTampering } from '@hutong/core/te
 import type { SandboxNode } from './alipay-sandbox-failures.js';
 import { alipaySandboxTradeNo, sandboxBuyerId } from './alipay-sandbox-ids.js';
 import { addAlipaySandboxMerchant, issueAlipaySandboxAppToken } from './alipay-sandbox-merchants.js';
+import type { AlipaySandboxRoyaltyReturn } from './alipay-sandbox-refund-royalty.js';
 import { alipaySandboxOwnerOf, checkAlipaySandboxSignature } from './alipay-sandbox-requests.js';
 import {
   alipaySandboxRefunded,
@@ -133,6 +134,10 @@ export interface AlipaySandboxTrade {
   royaltyFreeze?: boolean | undefined;
   /** A settlement with `royalty_finish` ended its settling. */
   royaltyFinished?: boolean | undefined;
+  /** The `product_code` the trade was created with (`FACE_TO_FACE_PAYMENT`, `QUICK_WAP_WAY`, ...). */
+  productCode?: string | undefined;
+  /** Royalty given back within refunds (`refund_royalty_parameters`), by `out_request_no`. */
+  royaltyReturns?: Map<string, AlipaySandboxRoyaltyReturn[]> | undefined;
 }
 
 /** How a hostile test alters the next reply (see `hostile.tamperNextReply`): core's `SandboxReplyTampering`. */

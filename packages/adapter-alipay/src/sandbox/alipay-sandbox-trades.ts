@@ -83,6 +83,7 @@ export function createAlipaySandboxTrade(
     bizContent: canonicalBiz(biz),
     owner: acting.owner,
     royaltyFreeze: (biz.extend_params as SandboxNode | undefined)?.royalty_freeze === 'true',
+    ...(typeof biz.product_code === 'string' ? { productCode: biz.product_code } : {}),
   };
   book.trades.set(outTradeNo, trade);
   return { trade };
