@@ -515,14 +515,14 @@ const refundRoyalty = z.looseObject({
  *
  * @example
  * ```ts
- * const expected: AlipayRefundRoyaltyExpectation = { provider: 'alipay', refundId: 'refund0001', returns: [{ account: '2088101126765726', amount: 200 }] };
+ * const expected: AlipayRefundRoyaltyExpectation = { provider: 'alipay', refundId: 'refund0001', returns: [{ returnId: 'return0001', account: '2088101126765726', amount: 200 }] };
  * ```
  */
 export interface AlipayRefundRoyaltyExpectation {
   provider: string;
   refundId: string;
-  /** What each receiver gives back within the refund, in fen. */
-  returns: readonly { account: string; amount: number }[];
+  /** What each receiver gives back within the refund (its return id, its account, fen). */
+  returns: readonly { returnId: string; account: string; amount: number }[];
 }
 
 /**
@@ -532,21 +532,23 @@ export interface AlipayRefundRoyaltyExpectation {
  * only the refund itself (its `out_request_no` and amount) binds, as before. When present, each
  * `transfer` line must be one of the returns, receiver and amount, and every return must be
  * reported: a reply naming another receiver or amount is a `mismatch`. A line whose `result_code`
- * is not `SUCCESS` is `malformed` here: core settles a refund's returns with the refund, and a
- * refund that succeeded while its royalty part did not has no state to land in, so it is left
- * unsettled (pending, for `payments.sync` and the operator) rather than reported as returned.
+ * is not `SUCCESS` is a return Alipay did not take although the refund succeeded: it is returned
+ * (with the code as the reason), and core fails that return and records a `split_return_not_taken`
+ * anomaly.
  *
+ * @returns the returns Alipay reports it did not take; empty when all were taken or none reported.
  * @throws `UnexpectedResponseError` as above.
  * @example
  * ```ts
- * checkAlipayRefundRoyalties(node, { provider: 'alipay', refundId: 'refund0001', returns });
+ * const notTaken = checkAlipayRefundRoyalties(node, { provider: 'alipay', refundId: 'refund0001', returns });
  * ```
  */
 export function checkAlipayRefundRoyalties(
   node: Readonly<Record<string, unknown>>,
   expected: AlipayRefundRoyaltyExpectation,
-): void {
-  if (expected.returns.length === 0 || node.refund_royaltys === undefined) return;
+): { returnId: string; reason: string }[] {
+  const notTaken: { returnId: string; reason: string }[] = [];
+  if (expected.returns.length === 0 || node.refund_royaltys === undefined) return notTaken;
   const where = 'response.refund_royaltys';
   const lines = read<RefundRoyaltyLine[]>(z.array(refundRoyalty), node.refund_royaltys, where, expected.provider);
   const unmatched = [...expected.returns];
@@ -561,18 +563,12 @@ export function checkAlipayRefundRoyalties(
         `a receiver or an amount refund ${expected.refundId} did not take back`,
       );
     }
-    unmatched.splice(at, 1);
-    if (line.result_code !== 'SUCCESS') {
-      const field = `${where}.${index}.result_code`;
-      throw new UnexpectedResponseError(
-        expected.provider,
-        'malformed',
-        `${field}: the royalty part of refund ${expected.refundId} did not succeed (${line.result_code}) while the refund did`,
-        { field },
-      );
-    }
+    const [matched] = unmatched.splice(at, 1);
+    if (line.result_code !== 'SUCCESS' && matched)
+      notTaken.push({ returnId: matched.returnId, reason: line.result_code });
   });
   if (unmatched.length > 0) {
     mismatch(expected.provider, where, `another refund than ${expected.refundId}: a receiver's return is missing`);
   }
+  return notTaken;
 }

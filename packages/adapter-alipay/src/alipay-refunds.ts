@@ -71,10 +71,12 @@ function refundRoyaltyParameters(returns: readonly RefundSplitReturn[]) {
 }
 
 /** The returns recorded within refund `refundId` of `order` (what it was sent with), in fen. */
-function returnsOf(order: Order | undefined, refundId: string): { account: string; amount: number }[] {
-  const found: { account: string; amount: number }[] = [];
+function returnsOf(order: Order | undefined, refundId: string): RefundReturn[] {
+  const found: RefundReturn[] = [];
   for (const split of order?.splits ?? []) {
-    for (const r of split.returns) if (r.refundId === refundId) found.push({ account: r.account, amount: r.amount });
+    for (const r of split.returns) {
+      if (r.refundId === refundId) found.push({ returnId: r.id, account: r.account, amount: r.amount });
+    }
   }
   return found;
 }
@@ -100,9 +102,9 @@ async function confirmRefund(
     refundId: string;
     amount: number;
     merchant: MerchantAccount | null | undefined;
-    returns: readonly { account: string; amount: number }[];
+    returns: readonly RefundReturn[];
   },
-) {
+): Promise<RefundStatusEvent> {
   const client = await alipayClientFor(context, merchant);
   const node = await client.call(
     'alipay.trade.fastpay.refund.query',
@@ -115,9 +117,19 @@ async function confirmRefund(
     { requireRefundId: true },
   );
   if (!settled) throw alipayRefundNotFound(context.id, refundId);
-  if (settled.type === 'refund.succeeded')
-    checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns });
-  return settled;
+  if (settled.type !== 'refund.succeeded') return settled;
+  return withRoyaltyResults(settled, checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns }));
+}
+
+/** A return within a refund, as the refund query's `refund_royaltys` must report it. */
+type RefundReturn = { returnId: string; account: string; amount: number };
+
+/** The succeeded refund with the returns Alipay reports it did not take (core fails those). */
+function withRoyaltyResults(
+  settled: RefundStatusEvent & { type: 'refund.succeeded' },
+  failed: readonly { returnId: string; reason: string }[],
+): RefundStatusEvent {
+  return failed.length === 0 ? settled : { ...settled, failedSplitReturns: failed };
 }
 
 /** Whether `error` is Alipay's "no refund by that number" ({@link alipayRefundNotFound}). */
@@ -138,7 +150,7 @@ export async function refundAlipayPayment(context: AlipayContext, request: Refun
   const { orderId, order, refundId, amount, reason, merchant } = request;
   validateAlipayRefund(context.id, request);
   const splitReturns = request.splitReturns ?? [];
-  const returns = splitReturns.map((r) => ({ account: r.account, amount: r.amount }));
+  const returns = splitReturns.map((r) => ({ returnId: r.returnId, account: r.account, amount: r.amount }));
   const client = await alipayClientFor(context, merchant);
   const biz: Record<string, unknown> = {
     out_trade_no: orderId,
@@ -191,7 +203,11 @@ export async function refundAlipayPayment(context: AlipayContext, request: Refun
     throw error;
   }
   if (confirmed.type !== 'refund.succeeded') return { type: 'refund.pending', orderId, refundId, amount };
-  return replied.type === 'refund.succeeded' ? { ...replied, amount: confirmed.amount } : confirmed;
+  if (replied.type !== 'refund.succeeded') return confirmed;
+  const failed = confirmed.failedSplitReturns;
+  return failed === undefined
+    ? { ...replied, amount: confirmed.amount }
+    : { ...replied, amount: confirmed.amount, failedSplitReturns: failed };
 }
 
 /**
@@ -224,8 +240,9 @@ export async function queryAlipayRefund(
     amount: requested?.amount,
   });
   if (!settled) throw alipayRefundNotFound(context.id, refundId);
-  if (settled.type === 'refund.succeeded') {
-    checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns: returnsOf(order, refundId) });
-  }
-  return settled;
+  if (settled.type !== 'refund.succeeded') return settled;
+  return withRoyaltyResults(
+    settled,
+    checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns: returnsOf(order, refundId) }),
+  );
 }

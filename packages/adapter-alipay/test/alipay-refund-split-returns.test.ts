@@ -286,7 +286,6 @@ describe('the refund query binds refund_royaltys to the returns asked', () => {
   it.each([
     ['another receiver', (line: Record<string, unknown>) => ({ ...line, trans_out: GUIDE }), 'mismatch'],
     ['another amount', (line: Record<string, unknown>) => ({ ...line, refund_amount: '12.01' }), 'mismatch'],
-    ['its royalty part failed', (line: Record<string, unknown>) => ({ ...line, result_code: 'FAIL' }), 'malformed'],
   ])('%s: the refund and its return stay pending, never returned', async (_what, edit, reason) => {
     const { c, error, order } = await refundedWith(edit);
     expect(UnexpectedResponseError.isInstance(error) && error.reason).toBe(reason);
@@ -296,6 +295,15 @@ describe('the refund query binds refund_royaltys to the returns asked', () => {
     // The genuine reply settles it.
     expect((await c.payments.sync(c.orderId)).splits?.[0]?.returns[0]?.status).toBe('succeeded');
     expect(c.returned).toEqual(['return0001']);
+  });
+
+  it('its royalty part not taken while the refund succeeded: that return fails, and the order records the anomaly', async () => {
+    const { c, error, order } = await refundedWith((line) => ({ ...line, result_code: 'FAIL' }));
+    expect(error).toBeUndefined();
+    expect(order.refunds[0]?.status).toBe('succeeded');
+    expect(order.splits?.[0]?.returns[0]).toMatchObject({ status: 'failed', failReason: 'FAIL' });
+    expect(order.anomalies).toEqual([expect.objectContaining({ code: 'split_return_not_taken', amount: 1200 })]);
+    expect(c.returned).toEqual([]);
   });
 
   it('takes a receiver Alipay masks (208810****765726)', async () => {

@@ -113,6 +113,13 @@ export interface RefundSucceededEvent {
   /** The order's total refunded amount in fen after this refund, as the provider reports it. */
   refundedTotal?: number | undefined;
   providerRefundId?: string | undefined;
+  /**
+   * Returns within this refund (`splitReturns`) the wallet reports it did not take from their
+   * receivers although the refund succeeded (Alipay: a `refund_royaltys` line whose `result_code`
+   * is not `SUCCESS`): they fail, the merchant paid their part, and the order records a
+   * `split_return_not_taken` anomaly. Every other return of the refund succeeds with it.
+   */
+  failedSplitReturns?: readonly { returnId: string; reason?: string | undefined }[] | undefined;
 }
 
 /** The provider reports that a refund failed (the amount becomes refundable again). */
@@ -606,10 +613,25 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
         updatedAt: at,
       };
       // Receivers' returns within this refund settle with it.
-      const returned = settleRefundReturns(order, event.refundId, 'succeeded', at);
+      const returned = settleRefundReturns(order, event.refundId, 'succeeded', at, event.failedSplitReturns);
       let next = withRefund(order, at, settled, returned ? { splits: returned.splits } : {});
       const effects: OrderEffect[] = [{ type: 'order.refunded', refund: settled, fully: next.status === 'refunded' }];
       if (returned) effects.push(...returned.effects);
+      const notTaken = returned ? returned.notTaken : 0;
+      if (notTaken > 0) {
+        const found = anomaly(
+          order,
+          at,
+          'split_return_not_taken',
+          `split_return_not_taken:${event.refundId}`,
+          `refund ${event.refundId} of order ${order.id} succeeded, but the wallet took ${notTaken} fen of it from the merchant instead of the receivers named`,
+          { amount: notTaken },
+        );
+        if (found) {
+          next = { ...next, anomalies: [...next.anomalies, found] };
+          effects.push({ type: 'order.anomaly', anomaly: found });
+        }
+      }
       if (amount !== existing.amount) {
         const found = anomaly(
           order,
@@ -631,7 +653,7 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
       if (existing.status === 'failed') return unchanged(order, 'duplicate');
       const failed: Refund = { ...existing, status: 'failed', updatedAt: at };
       // The receivers keep what they would have given back within this refund.
-      const kept = settleRefundReturns(order, event.refundId, 'failed', at, event.reason);
+      const kept = settleRefundReturns(order, event.refundId, 'failed', at, undefined, event.reason);
       return {
         order: withRefund(order, at, failed, kept ? { splits: kept.splits } : {}),
         outcome: 'applied',

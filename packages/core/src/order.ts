@@ -85,7 +85,8 @@ export type OrderAnomalyCode =
   | 'paid_after_failed'
   | 'duplicate_payment'
   | 'refund_amount_mismatch'
-  | 'refund_exceeds_paid';
+  | 'refund_exceeds_paid'
+  | 'split_return_not_taken';
 
 /**
  * A recorded anomaly. Anomalies are recorded once (by {@link OrderAnomaly.key}) and never removed.

@@ -228,8 +228,10 @@ function mapLinked(
 
 /**
  * Settles the returns of refund `refundId` with it: `succeeded` when the refund succeeded (from
- * `pending` or `failed`: the wallet's word is final), `failed` when it failed (from `pending`).
- * Returns the new splits and one effect per return settled, or `undefined` when none changed.
+ * `pending` or `failed`: the wallet's word is final) except those the wallet reports it did not
+ * take (`failedSplitReturns`), which fail; `failed` when the refund failed (from `pending`).
+ * Returns the new splits, one effect per return settled and what the wallet did not take, in fen;
+ * `undefined` when nothing changed.
  *
  * @example
  * ```ts
@@ -241,17 +243,23 @@ export function settleRefundReturns(
   refundId: string,
   status: 'succeeded' | 'failed',
   at: string,
+  notTakenByWallet: readonly { returnId: string; reason?: string | undefined }[] = [],
   reason?: string | undefined,
-): { splits: readonly Split[]; effects: OrderEffect[] } | undefined {
+): { splits: readonly Split[]; effects: OrderEffect[]; notTaken: number } | undefined {
   const effects: OrderEffect[] = [];
   const settledIds = new Set<string>();
+  const failedBy = new Map(notTakenByWallet.map((r) => [r.returnId, r.reason]));
+  let notTaken = 0;
   const splits = mapLinked(order, refundId, (r) => {
-    if (r.status === status || (status === 'failed' && r.status !== 'pending')) return r;
+    const target = status === 'succeeded' && failedBy.has(r.id) ? 'failed' : status;
+    if (r.status === target || (target === 'failed' && r.status !== 'pending')) return r;
     settledIds.add(r.id);
+    if (status === 'succeeded' && target === 'failed') notTaken += r.amount;
+    const why = failedBy.get(r.id) ?? reason;
     const { failReason: _dropped, ...rest } = r;
-    return status === 'failed' && reason !== undefined
-      ? { ...rest, status, failReason: reason, updatedAt: at }
-      : { ...rest, status, updatedAt: at };
+    return target === 'failed' && why !== undefined
+      ? { ...rest, status: target, failReason: why, updatedAt: at }
+      : { ...rest, status: target, updatedAt: at };
   });
   if (!splits || settledIds.size === 0) return undefined;
   const updated = splits.map((split) =>
@@ -260,8 +268,9 @@ export function settleRefundReturns(
   for (const split of updated) {
     for (const splitReturn of split.returns) {
       if (!settledIds.has(splitReturn.id)) continue;
-      effects.push({ type: status === 'succeeded' ? 'split.returned' : 'split.return_failed', split, splitReturn });
+      const type = splitReturn.status === 'succeeded' ? 'split.returned' : 'split.return_failed';
+      effects.push({ type, split, splitReturn });
     }
   }
-  return { splits: updated, effects };
+  return { splits: updated, effects, notTaken };
 }

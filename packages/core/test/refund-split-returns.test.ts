@@ -254,4 +254,45 @@ describe('payments.refund with splitReturns', () => {
     expect(retried.order.splits?.[0]?.returns[0]).toMatchObject({ status: 'pending', refundId: 'refund0001' });
     expect(retried.order.splits?.[0]?.returns[0]).not.toHaveProperty('failReason');
   });
+
+  it('a refund that succeeded while the wallet did not take a return fails that return and records an anomaly', async () => {
+    const { payments, order } = await splitOrder();
+    await payments.refund(order.id, {
+      refundId: 'refund0001',
+      amount: 500,
+      splitReturns: [back, { ...back, returnId: 'return0002', account: 'guide0001', amount: 100 }],
+    });
+    const pending = await payments.getOrder(order.id);
+    const event = {
+      type: 'refund.succeeded' as const,
+      orderId: order.id,
+      refundId: 'refund0001',
+      amount: 500,
+      failedSplitReturns: [{ returnId: 'return0002', reason: 'FAIL' }],
+    };
+    const settled = transition(pending, event, now());
+    expect(settled.order.version).toBe(pending.version + 1);
+    expect(settled.order.refunds[0]?.status).toBe('succeeded');
+    expect(settled.order.splits?.[0]?.returns.map((r) => [r.id, r.status, r.failReason])).toEqual([
+      ['return0001', 'succeeded', undefined],
+      ['return0002', 'failed', 'FAIL'],
+    ]);
+    expect(settled.effects.map((e) => e.type)).toEqual([
+      'order.refunded',
+      'split.returned',
+      'split.return_failed',
+      'order.anomaly',
+    ]);
+    expect(settled.order.anomalies).toEqual([
+      expect.objectContaining({
+        code: 'split_return_not_taken',
+        key: 'split_return_not_taken:refund0001',
+        amount: 100,
+      }),
+    ]);
+    // The merchant paid the guide's part: of its 500 unsplit, 300 went into the refund, not 200.
+    expect(unsplitAmount(settled.order)).toBe(200);
+    // Reported again: nothing changes.
+    expect(transition(settled.order, event, now()).outcome).toBe('duplicate');
+  });
 });

@@ -2,9 +2,8 @@
  * A marketplace's money, end to end through the facade on the WeChat Pay sandbox (direct merchant
  * and partner mode): a payment made for splitting, split between the platform and a courier, a
  * partial refund, a return of part of a split, and a payout the user confirms; and on the Alipay
- * sandbox the same without the return, which Alipay does not have (refused before anything is
- * recorded; see docs/money-movement.md for why a refund cannot stand in for it). Every state lands
- * in the store; every report is verified and bound before it applies.
+ * sandbox the same, where the return is made within a refund (退分账: Alipay has no split return of
+ * its own). Every state lands in the store; every report is verified and bound before it applies.
  */
 import { alipay } from '@hutong/adapter-alipay';
 import { createAlipaySandbox } from '@hutong/adapter-alipay/sandbox';
@@ -189,11 +188,11 @@ describe('a marketplace on the WeChat Pay sandbox: pay → split → partial ref
   });
 });
 
-describe('a marketplace on the Alipay sandbox: pay → split → partial refund → payout (Alipay has no split return)', () => {
+describe('a marketplace on the Alipay sandbox: pay → split → partial refund → return within a refund → payout', () => {
   const PLATFORM = '2088101126765726';
   const GUIDE = '2088101126708402';
 
-  it('moves every fen once; a split return is refused before anything is recorded', async () => {
+  it('moves every fen once; the return is part of a refund, and returnSplit is refused before anything is recorded', async () => {
     const sandbox = createAlipaySandbox({ appId: APP_ID, appPublicKey: APP_PUBLIC_KEY });
     // Certificate mode: Alipay pays transfers only to apps that sign with a certificate.
     const provider = alipay({
@@ -211,7 +210,13 @@ describe('a marketplace on the Alipay sandbox: pay → split → partial refund 
       notifyUrl: 'https://market.example/webhooks/alipay',
       movementNotifyUrl: 'https://market.example/webhooks/alipay/movements',
     });
-    for (const name of ['split.succeeded', 'split.returned', 'transfer.succeeded', 'order.refunded'] as const) {
+    for (const name of [
+      'split.succeeded',
+      'split.returned',
+      'split.return_failed',
+      'transfer.succeeded',
+      'order.refunded',
+    ] as const) {
       payments.on(name, () => void events.push(name));
     }
     // Settlements and transfers wait for the test, as Alipay's asynchronous ones do.
@@ -221,13 +226,15 @@ describe('a marketplace on the Alipay sandbox: pay → split → partial refund 
       receivers: [{ account: PLATFORM }, { account: GUIDE }],
     });
 
-    // 1. A buyer pays 100.00 for an order the marketplace will split.
+    // 1. A buyer pays 100.00 on the web for an order the marketplace will split (Alipay names
+    //    royalty returns in refunds of web, wap and app payments only).
     const { order, action } = await payments.createPayment({
       provider: 'alipay',
-      method: 'qr',
+      method: 'page',
       amount: 10_000,
       subject: '旅游订单',
       split: true,
+      returnUrl: 'https://market.example/paid',
     });
     sandbox.open(action);
     await payments.handleNotification('alipay', sandbox.pay(order.id));
@@ -256,18 +263,40 @@ describe('a marketplace on the Alipay sandbox: pay → split → partial refund 
       code: 'refund_exceeds_unsplit',
     });
 
-    // 4. Alipay has no split return (分账回退): a typed refusal, and nothing recorded or sent.
+    // 4. Part of the platform's share comes back within a refund (退分账): 5.00 to the buyer, 3.00
+    //    of it from the platform. Beyond what the platform holds: refused before anything is sent.
+    const back = {
+      splitId: 'split0001',
+      returnId: 'return0001',
+      account: PLATFORM,
+      amount: 300,
+      description: '佣金退回',
+    };
+    await expect(
+      payments.refund(order.id, {
+        refundId: 'refund0002',
+        amount: 1100,
+        splitReturns: [{ ...back, amount: 1001 }],
+      }),
+    ).rejects.toMatchObject({ code: 'split_exceeds_available' });
+    const within = await payments.refund(order.id, { refundId: 'refund0002', amount: 500, splitReturns: [back] });
+    expect(within.refund.status).toBe('succeeded');
+    expect((await payments.getSplit(order.id, 'split0001')).returns).toEqual([
+      expect.objectContaining({ id: 'return0001', amount: 300, status: 'succeeded', refundId: 'refund0002' }),
+    ]);
+
+    // Alipay has no split return of its own (分账回退): a typed refusal, and nothing recorded or sent.
     const refused = await payments
       .returnSplit(order.id, {
         splitId: 'split0001',
-        returnId: 'return0001',
+        returnId: 'return0002',
         account: PLATFORM,
         amount: 300,
         description: '佣金退回',
       })
       .catch((error: unknown) => error);
     expect(UnsupportedOperationError.isInstance(refused)).toBe(true);
-    expect((await payments.getSplit(order.id, 'split0001')).returns).toEqual([]);
+    expect((await payments.getSplit(order.id, 'split0001')).returns).toHaveLength(1);
 
     // 5. A payout to a user, which Alipay finishes later.
     const payout = await payments.transfer({
@@ -282,7 +311,13 @@ describe('a marketplace on the Alipay sandbox: pay → split → partial refund 
     expect(paid).toMatchObject({ ok: true, outcome: 'applied' });
     expect(await payments.getTransfer('payout0001')).toMatchObject({ status: 'succeeded', amount: 500 });
 
-    expect(await store.get(order.id)).toMatchObject({ status: 'partially_refunded', refundedAmount: 3000 });
-    expect(events.sort()).toEqual(['order.refunded', 'split.succeeded', 'transfer.succeeded']);
+    expect(await store.get(order.id)).toMatchObject({ status: 'partially_refunded', refundedAmount: 3500 });
+    expect(events.sort()).toEqual([
+      'order.refunded',
+      'order.refunded',
+      'split.returned',
+      'split.succeeded',
+      'transfer.succeeded',
+    ]);
   });
 });
