@@ -181,5 +181,7 @@ async function onAlipay(log: (text: string) => void): Promise<MarketplaceDemoSum
 
 /** Runs the marketplace step on WeChat Pay and Alipay, logging each line with `log`. */
 export async function runMarketplaceDemo(log: (text: string) => void): Promise<MarketplaceDemoSummary> {
-  return { wechatpay: await onWechatPay(log), alipay: await onAlipay(log) };
+  const summary = { wechatpay: await onWechatPay(log), alipay: await onAlipay(log) };
+  log('   UnionPay: no profit sharing or payouts (see docs/money-movement.md)');
+  return summary;
 }
