@@ -76,7 +76,9 @@ export interface Refund {
  * - `paid_after_closed` / `paid_after_failed`: paid although closed or failed (refund or ship);
  * - `duplicate_payment`: a second, different provider transaction for an order already paid;
  * - `refund_amount_mismatch`: a refund settled for another amount than requested;
- * - `refund_exceeds_paid`: the provider reported refunds beyond the paid amount (not applied).
+ * - `refund_exceeds_paid`: the provider reported refunds beyond the paid amount (not applied);
+ * - `split_return_not_taken`: a refund succeeded, but the wallet did not take part of it from the
+ *   split receivers named (`splitReturns`): the merchant paid that part; settle it with them.
  */
 export type OrderAnomalyCode =
   | 'amount_mismatch'
