@@ -118,18 +118,30 @@ async function confirmRefund(
   );
   if (!settled) throw alipayRefundNotFound(context.id, refundId);
   if (settled.type !== 'refund.succeeded') return settled;
-  return withRoyaltyResults(settled, checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns }));
+  return withRoyaltyResults(
+    settled,
+    returns,
+    checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns }),
+  );
 }
 
 /** A return within a refund, as the refund query's `refund_royaltys` must report it. */
 type RefundReturn = { returnId: string; account: string; amount: number };
 
-/** The succeeded refund with the returns Alipay reports it did not take (core fails those). */
+/**
+ * The succeeded refund as its query reports it: for a refund with split returns, what became of
+ * them (`splitReturnsSettled`; those Alipay did not take in `failedSplitReturns`, which core fails).
+ * A reply without `refund_royaltys` reports no line failed: the refund stands for its returns.
+ */
 function withRoyaltyResults(
   settled: RefundStatusEvent & { type: 'refund.succeeded' },
+  returns: readonly RefundReturn[],
   failed: readonly { returnId: string; reason: string }[],
 ): RefundStatusEvent {
-  return failed.length === 0 ? settled : { ...settled, failedSplitReturns: failed };
+  if (returns.length === 0) return settled;
+  return failed.length === 0
+    ? { ...settled, splitReturnsSettled: true }
+    : { ...settled, splitReturnsSettled: true, failedSplitReturns: failed };
 }
 
 /** Whether `error` is Alipay's "no refund by that number" ({@link alipayRefundNotFound}). */
@@ -204,10 +216,14 @@ export async function refundAlipayPayment(context: AlipayContext, request: Refun
   }
   if (confirmed.type !== 'refund.succeeded') return { type: 'refund.pending', orderId, refundId, amount };
   if (replied.type !== 'refund.succeeded') return confirmed;
-  const failed = confirmed.failedSplitReturns;
-  return failed === undefined
-    ? { ...replied, amount: confirmed.amount }
-    : { ...replied, amount: confirmed.amount, failedSplitReturns: failed };
+  // The refund's reply, with what the query said of the amount and of the split returns.
+  const { splitReturnsSettled, failedSplitReturns } = confirmed;
+  return {
+    ...replied,
+    amount: confirmed.amount,
+    ...(splitReturnsSettled === undefined ? {} : { splitReturnsSettled }),
+    ...(failedSplitReturns === undefined ? {} : { failedSplitReturns }),
+  };
 }
 
 /**
@@ -241,8 +257,10 @@ export async function queryAlipayRefund(
   });
   if (!settled) throw alipayRefundNotFound(context.id, refundId);
   if (settled.type !== 'refund.succeeded') return settled;
+  const returns = returnsOf(order, refundId);
   return withRoyaltyResults(
     settled,
-    checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns: returnsOf(order, refundId) }),
+    returns,
+    checkAlipayRefundRoyalties(node, { provider: context.id, refundId, returns }),
   );
 }

@@ -70,6 +70,8 @@ runMovementConformance({
     { type: 'merchant', account: PLATFORM, amount: 300, description: '平台佣金' },
     { type: 'personal', account: GUIDE, amount: 200, description: '导游分成' },
   ],
+  // A web payment: Alipay takes split returns within refunds of page, h5 and app payments only.
+  createInput: { method: 'page', returnUrl: 'https://merchant.example/return' },
   // A login id needs the payee's name at Alipay: it travels in clear in the signed request.
   payee: { type: 'loginId', account: 'guide@example.com', name: '赵导游' },
 });

@@ -35,6 +35,7 @@ import type { Order, OrderAnomaly, OrderAnomalyCode, OrderStatus, Refund } from 
 import {
   checkRefundReturns,
   type RefundSplitReturnInput,
+  recordedWithin,
   recordRefundReturns,
   reopenRefundReturns,
   returnedWithin,
@@ -114,10 +115,17 @@ export interface RefundSucceededEvent {
   refundedTotal?: number | undefined;
   providerRefundId?: string | undefined;
   /**
-   * Returns within this refund (`splitReturns`) the wallet reports it did not take from their
-   * receivers although the refund succeeded (Alipay: a `refund_royaltys` line whose `result_code`
-   * is not `SUCCESS`): they fail, the merchant paid their part, and the order records a
-   * `split_return_not_taken` anomaly. Every other return of the refund succeeds with it.
+   * `true`: this report says what became of the refund's split returns (`splitReturns`): each
+   * succeeded, except those in `failedSplitReturns` (given, it says so too). Absent where the report does not say (Alipay's
+   * refund notification carries no royalty results): the refund settles, its returns stay
+   * `pending`, and `payments.sync` (the reconciler) asks the refund query, whose report does.
+   */
+  splitReturnsSettled?: boolean | undefined;
+  /**
+   * With `splitReturnsSettled`: the returns the wallet reports it did not take from their receivers
+   * although the refund succeeded (Alipay: a `refund_royaltys` line whose `result_code` is not
+   * `SUCCESS`). They fail, the merchant paid their part, and the order records a
+   * `split_return_not_taken` anomaly.
    */
   failedSplitReturns?: readonly { returnId: string; reason?: string | undefined }[] | undefined;
 }
@@ -388,6 +396,24 @@ function unchanged(order: Order, outcome: 'duplicate' | 'stale'): TransitionResu
   return { order, outcome, effects: [] };
 }
 
+/** Whether a refund's report says what became of its split returns (`failedSplitReturns` says so too). */
+function reportsReturns(event: RefundSucceededEvent): boolean {
+  return event.splitReturnsSettled === true || event.failedSplitReturns !== undefined;
+}
+
+/** The anomaly of a refund that succeeded while the wallet did not take `notTaken` fen of its returns. */
+function notTakenAnomaly(order: Order, refundId: string, notTaken: number, at: string): OrderAnomaly | undefined {
+  if (notTaken <= 0) return undefined;
+  return anomaly(
+    order,
+    at,
+    'split_return_not_taken',
+    `split_return_not_taken:${refundId}`,
+    `refund ${refundId} of order ${order.id} succeeded, but the wallet took ${notTaken} fen of it from the merchant instead of the receivers named`,
+    { amount: notTaken },
+  );
+}
+
 /** The patch that gives `order` new splits, or none when they are the same. */
 function splitsPatch(order: Order, splits: readonly Split[] | undefined): Partial<Order> {
   return splits === order.splits || splits === undefined ? {} : { splits };
@@ -569,7 +595,8 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
         // A refund that failed is being retried: it must still fit in what is refundable now, and
         // its receivers must still hold what they give back.
         const splits = reopenRefundReturns(order, event.refundId, at);
-        assertRefundable(order, event.amount, returnedWithin(returns));
+        // Checked against the returns recorded (the ones sent), not the ones asked.
+        assertRefundable(order, event.amount, recordedWithin(order, event.refundId));
         const retried: Refund = { ...existing, status: 'pending', updatedAt: at };
         return { order: withRefund(order, at, retried, splitsPatch(order, splits)), outcome: 'applied', effects: [] };
       }
@@ -593,10 +620,26 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
     case 'refund.succeeded': {
       const total = event.refundedTotal;
       if (existing?.status === 'succeeded') {
-        if (total === undefined || existing.refundedTotal === total) return unchanged(order, 'duplicate');
+        // A report that settles its split returns, after one that did not (Alipay's notification,
+        // then its refund query).
+        const late = reportsReturns(event)
+          ? settleRefundReturns(order, event.refundId, 'succeeded', at, event.failedSplitReturns)
+          : undefined;
+        const placedTotal = total !== undefined && existing.refundedTotal !== total;
+        if (!late && !placedTotal) return unchanged(order, 'duplicate');
         // A settled refund's place in the provider's sequence: later derived amounts may change.
-        const placed: Refund = { ...existing, refundedTotal: total, updatedAt: at };
-        return { order: withRefund(order, at, placed), outcome: 'applied', effects: [] };
+        const placed: Refund = placedTotal ? { ...existing, refundedTotal: total, updatedAt: at } : existing;
+        let next = withRefund(order, at, placed, late ? { splits: late.splits } : {});
+        const effects: OrderEffect[] = [];
+        if (late) {
+          effects.push(...late.effects);
+          const found = notTakenAnomaly(order, event.refundId, late.notTaken, at);
+          if (found) {
+            next = { ...next, anomalies: [...next.anomalies, found] };
+            effects.push({ type: 'order.anomaly', anomaly: found });
+          }
+        }
+        return { order: next, outcome: 'applied', effects };
       }
       if (!existing && event.amount === undefined) return refundFromTotal(order, event, at);
       const amount = (event.amount ?? existing?.amount) as number;
@@ -612,25 +655,18 @@ function refund(order: Order, event: RefundEvent, at: string): TransitionResult 
         ...(total === undefined ? {} : { refundedTotal: total }),
         updatedAt: at,
       };
-      // Receivers' returns within this refund settle with it.
-      const returned = settleRefundReturns(order, event.refundId, 'succeeded', at, event.failedSplitReturns);
+      // Receivers' returns within this refund settle with it, when the report says what became of
+      // them; otherwise they wait for one that does.
+      const returned = reportsReturns(event)
+        ? settleRefundReturns(order, event.refundId, 'succeeded', at, event.failedSplitReturns)
+        : undefined;
       let next = withRefund(order, at, settled, returned ? { splits: returned.splits } : {});
       const effects: OrderEffect[] = [{ type: 'order.refunded', refund: settled, fully: next.status === 'refunded' }];
       if (returned) effects.push(...returned.effects);
-      const notTaken = returned ? returned.notTaken : 0;
-      if (notTaken > 0) {
-        const found = anomaly(
-          order,
-          at,
-          'split_return_not_taken',
-          `split_return_not_taken:${event.refundId}`,
-          `refund ${event.refundId} of order ${order.id} succeeded, but the wallet took ${notTaken} fen of it from the merchant instead of the receivers named`,
-          { amount: notTaken },
-        );
-        if (found) {
-          next = { ...next, anomalies: [...next.anomalies, found] };
-          effects.push({ type: 'order.anomaly', anomaly: found });
-        }
+      const notTaken = notTakenAnomaly(order, event.refundId, returned ? returned.notTaken : 0, at);
+      if (notTaken) {
+        next = { ...next, anomalies: [...next.anomalies, notTaken] };
+        effects.push({ type: 'order.anomaly', anomaly: notTaken });
       }
       if (amount !== existing.amount) {
         const found = anomaly(

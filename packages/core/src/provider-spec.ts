@@ -89,7 +89,10 @@ export interface ProviderCapabilities {
   readonly resume: boolean;
   /** Platform mode: calls may carry a sub-merchant's {@link MerchantAccount}. Absent means `false`. */
   readonly merchants?: boolean | undefined;
-  /** `split`, `querySplit`, `returnSplit` and `queryReturn` are implemented. Absent means `false`. */
+  /**
+   * `split` and `querySplit` are implemented; `returnSplit` and `queryReturn` too where the wallet
+   * returns splits on its own (WeChat Pay; otherwise see `splitReturnsInRefund`). Absent means `false`.
+   */
   readonly split?: boolean | undefined;
   /**
    * `refund` takes {@link RefundRequest.splitReturns}: part of a refund taken back from receivers of

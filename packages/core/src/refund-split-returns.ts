@@ -90,19 +90,22 @@ export function refundSplitReturns(order: Order, refundId: string): RefundSplitR
  * ```
  */
 export function sameRefundReturns(order: Order, refundId: string, returns: readonly RefundSplitReturnInput[]): boolean {
+  // One to one: each return asked matches one recorded return, none twice.
   const linked = linkedReturns(order, refundId);
-  return (
-    linked.length === returns.length &&
-    returns.every((asked) =>
-      linked.some(
-        ({ split, splitReturn }) =>
-          split.id === asked.splitId &&
-          splitReturn.id === asked.returnId &&
-          splitReturn.account === asked.account &&
-          splitReturn.amount === asked.amount,
-      ),
-    )
-  );
+  if (linked.length !== returns.length) return false;
+  const unmatched = [...linked];
+  for (const asked of returns) {
+    const at = unmatched.findIndex(
+      ({ split, splitReturn }) =>
+        split.id === asked.splitId &&
+        splitReturn.id === asked.returnId &&
+        splitReturn.account === asked.account &&
+        splitReturn.amount === asked.amount,
+    );
+    if (at < 0) return false;
+    unmatched.splice(at, 1);
+  }
+  return true;
 }
 
 /**
@@ -133,8 +136,13 @@ export function checkRefundReturns(order: Order, amount: number, returns: readon
     }
     const split = order.splits?.find((s) => s.id === r.splitId);
     if (!split) throw new ValidationError(`${at}.splitId`, `is not a split of order ${order.id}`);
-    if (!split.receivers.some((receiver) => receiver.account === r.account)) {
-      throw new ValidationError(`${at}.account`, `is not a receiver of split ${split.id}`);
+    const receiver = split.receivers.find((x) => x.account === r.account);
+    if (!receiver) throw new ValidationError(`${at}.account`, `is not a receiver of split ${split.id}`);
+    if (receiver.status !== 'succeeded') {
+      throw new ValidationError(
+        `${at}.account`,
+        `has not been paid by split ${split.id} (its share is ${receiver.status}): settle or sync the split first`,
+      );
     }
     const key = `${split.id}\u0000${r.account}`;
     const total = (asked.get(key) ?? 0) + r.amount;
@@ -142,8 +150,12 @@ export function checkRefundReturns(order: Order, amount: number, returns: readon
     const returnable = returnableAmount(split, r.account);
     if (total > returnable) throw new SplitExceedsAvailableError(order.id, total, returnable, 'return');
   });
-  if (returnedWithin(returns) > amount) {
-    throw new ValidationError('splitReturns', 'return more than the refund: the receivers give back part of it');
+  const total = returnedWithin(returns);
+  if (total > amount) {
+    throw new ValidationError(
+      'splitReturns',
+      `total ${total} fen, more than the refund's ${amount} fen: they are part of the amount, not added to it`,
+    );
   }
 }
 
@@ -183,6 +195,33 @@ export function recordRefundReturns(
 }
 
 /**
+ * What refund `refundId` of `order` was recorded to take back from receivers, in fen.
+ *
+ * @example
+ * ```ts
+ * recordedWithin(order, 'refund0001'); // 200
+ * ```
+ */
+export function recordedWithin(order: Order, refundId: string): number {
+  let total = 0;
+  for (const { splitReturn } of linkedReturns(order, refundId)) total += splitReturn.amount;
+  return total;
+}
+
+/**
+ * Whether refund `refundId` of `order` has returns still `pending` (a refund that settled by a
+ * report that did not say what became of them: `payments.sync` asks the wallet again).
+ *
+ * @example
+ * ```ts
+ * if (hasPendingRefundReturns(order, refund.id)) await payments.sync(order.id);
+ * ```
+ */
+export function hasPendingRefundReturns(order: Order, refundId: string): boolean {
+  return linkedReturns(order, refundId).some(({ splitReturn }) => splitReturn.status === 'pending');
+}
+
+/**
  * Checks that the failed returns of a failed refund asked again still fit what their receivers
  * hold, and gives the splits with them `pending` again.
  *
@@ -195,12 +234,15 @@ export function recordRefundReturns(
 export function reopenRefundReturns(order: Order, refundId: string, at: string): readonly Split[] | undefined {
   const linked = linkedReturns(order, refundId);
   if (linked.length === 0) return order.splits;
+  // Together per receiver: two failed returns of one receiver must both fit what it holds now.
+  const asked = new Map<string, number>();
   for (const { split, splitReturn } of linked) {
     if (splitReturn.status !== 'failed') continue;
+    const key = `${split.id}\u0000${splitReturn.account}`;
+    const total = (asked.get(key) ?? 0) + splitReturn.amount;
+    asked.set(key, total);
     const returnable = returnableAmount(split, splitReturn.account);
-    if (splitReturn.amount > returnable) {
-      throw new SplitExceedsAvailableError(order.id, splitReturn.amount, returnable, 'return');
-    }
+    if (total > returnable) throw new SplitExceedsAvailableError(order.id, total, returnable, 'return');
   }
   return mapLinked(order, refundId, (r) => {
     if (r.status !== 'failed') return r;

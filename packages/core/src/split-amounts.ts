@@ -38,7 +38,7 @@ export function splitHeld(split: Split): number {
 
 /**
  * What all the order's splits hold, in fen: their pending and succeeded receivers, less what
- * succeeded returns brought back.
+ * succeeded returns brought back and what pending returns within a refund give back.
  *
  * @example
  * ```ts

@@ -80,7 +80,10 @@ export interface MovementConformanceSuite {
   receivers: readonly SplitReceiverRequest[];
   /** A payee the sandbox pays. */
   payee: TransferPayee;
-  /** Extra input of the payment to split (a `method`, a buyer id). Default `{ method: 'qr' }`. */
+  /**
+   * Extra input of the payment to split (a `method`, a buyer id). Default `{ method: 'qr' }`. With
+   * `capabilities.splitReturnsInRefund`, a method whose refunds take split returns (Alipay: `page`).
+   */
   createInput?: Partial<CreatePaymentInput> | undefined;
   /** Notification URL given to the provider. Default `https://merchant.example/notify`. */
   notifyUrl?: string | undefined;

@@ -290,7 +290,7 @@ export interface ResumeInput<P extends AnyProvider = AnyProvider, K extends stri
  * ```
  */
 export interface RefundInput<K extends string = string> {
-  /** Amount in fen. */
+  /** Amount in fen: what the buyer gets back, `splitReturns` included (they are part of it, not added to it). */
   amount: number;
   /**
    * The merchant's id for this refund, 8 to 32 letters and digits (the wallets' `out_request_no`,

@@ -52,7 +52,9 @@ export async function refundOrder(
     if (!provider.capabilities.splitReturnsInRefund) {
       throw new UnsupportedOperationError(
         provider.id,
-        'split returns within a refund (returnSplit first, then refund)',
+        provider.capabilities.split
+          ? 'split returns within a refund (returnSplit first, then refund)'
+          : 'split returns within a refund (it has no splits)',
       );
     }
     splitReturns.forEach((r, index) => {

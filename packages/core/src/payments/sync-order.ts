@@ -7,6 +7,7 @@
  */
 import { ProviderApiError } from '../errors.js';
 import type { Order, Refund } from '../order.js';
+import { hasPendingRefundReturns } from '../refund-split-returns.js';
 import { applyEvent } from './apply-event.js';
 import { merchantOf } from './merchant-accounts.js';
 import { getOrder, type PaymentsContext, providerById } from './payments-context.js';
@@ -55,7 +56,13 @@ export async function syncOrder(context: PaymentsContext, orderId: string, optio
   if (provider.capabilities.refundQuery && provider.queryRefund) {
     const queryRefund = provider.queryRefund;
     for (const refund of latest.refunds) {
-      if (refund.status !== 'pending') continue;
+      // A refund that settled without saying what became of its split returns is asked again.
+      if (
+        refund.status !== 'pending' &&
+        !(refund.status === 'succeeded' && hasPendingRefundReturns(latest, refund.id))
+      ) {
+        continue;
+      }
       const current = latest;
       let event: Awaited<ReturnType<typeof queryRefund>>;
       try {

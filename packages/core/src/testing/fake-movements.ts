@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NotificationInput, NotificationRequest } from '@hutong/core';
 import type {
+  RefundReference,
   RefundRequest,
   SplitReturnReference,
   SplitReturnRequest,
@@ -196,8 +197,20 @@ export function createFakeMovementProvider<const Id extends string = 'fake'>(
   const base = createFakeProvider<Id>({ ...options, secret });
   const context = createFakeMovementContext(options, base, secret);
   const refund = base.refund?.bind(base) as NonNullable<FakeProvider<Id>['refund']>;
+  const queryRefund = base.queryRefund?.bind(base) as NonNullable<FakeProvider<Id>['queryRefund']>;
+  const verifyNotification = base.verifyNotification.bind(base);
+  // The fake gateway takes a refund and its returns as one: every report of a refund says so.
+  const settles = <E extends { type: string }>(event: E): E =>
+    event.type === 'refund.succeeded' ? { ...event, splitReturnsSettled: true } : event;
   const returns = options.returnsInRefund
-    ? { refund: (request: RefundRequest) => fakeRefundWithReturns(context, request, refund) }
+    ? {
+        refund: async (request: RefundRequest) => settles(await fakeRefundWithReturns(context, request, refund)),
+        queryRefund: async (reference: RefundReference) => settles(await queryRefund(reference)),
+        verifyNotification: async (request: NotificationRequest) => {
+          const verified = await verifyNotification(request);
+          return { ...verified, event: settles(verified.event) };
+        },
+      }
     : {
         returnSplit: (request: SplitReturnRequest) => fakeReturnSplit(context, request),
         queryReturn: (reference: SplitReturnReference) => fakeQueryReturn(context, reference),
