@@ -1,6 +1,7 @@
 // One life of the marketplace app of the crash test (tests/platform/test/movement-crash.test.ts).
 // Usage, from the repository's root (so tsx maps @hutong/* to the sources):
-//   node --import tsx tests/platform/test/processes/marketplace-app.ts TARGET PREFIX CONTROL_URL ORDER_ID
+//   node --import tsx tests/platform/test/processes/marketplace-app.ts TARGET PREFIX CONTROL_URL ORDER_ID [WALLET]
+// WALLET is `wechatpay` (the default) or `alipay`, served by `hutong-sandbox start` at CONTROL_URL;
 // with HUTONG_CRASH_AT=<step>:<before|after> (step: split, refund, return, transfer) in the
 // environment to stop at that wallet call: `before` once the record is committed and the request
 // not yet sent, `after` once the wallet has answered and before the answer is applied. There the
@@ -8,32 +9,67 @@
 //
 // Each life first runs the reconciler once (every threshold 0), printing `RECONCILED <json>`, then
 // runs the marketplace flow, each step idempotent (same ids), so a restarted app picks the flow up
-// where its predecessor died: pay → split → partial refund → return → payout. What only the wallet
-// can do (the buyer pays, the wallet settles a split or a refund, the payee confirms) it asks the
-// test for over stdio (`ASK <n> <verb> <json>`, answered `ANSWER <n> <json>`). Every event a
-// listener completes prints `DELIVERED <type> <eventId>`; the relay is drained before each wallet
-// call, so no event is in flight when the app is killed. It ends with `FLOW <json>` and exits 0.
+// where its predecessor died: pay → split → partial refund → return → payout. The return is
+// WeChat Pay's split return (分账回退, `returnSplit`); Alipay has none, so there it is a second
+// refund that takes part of the platform's share back (退分账, `refund` with `splitReturns`), on a
+// web (`page`) payment, the kind whose refunds take royalty returns. What only the wallet can do
+// (the buyer pays, the wallet settles a split or a refund, the payee confirms or the wallet
+// finishes a payout) it asks the test for over stdio (`ASK <n> <verb> <json>`, answered
+// `ANSWER <n> <json>`). Every event a listener completes prints `DELIVERED <type> <eventId>`; the
+// relay is drained before each wallet call, so no event is in flight when the app is killed. It
+// ends with `FLOW <json>` and exits 0.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { wechatpay } from '@hutong/adapter-wechatpay';
-import { createPayments, createReconciler, type NotificationInput } from '@hutong/core';
+import { type AlipayProvider, alipay } from '@hutong/adapter-alipay';
+import { type WechatpayProvider, wechatpay } from '@hutong/adapter-wechatpay';
+import { createPayments, createReconciler, type NotificationInput, type Payments } from '@hutong/core';
 import { createSqlStore } from '@hutong/store-sql';
 import { connect, countOpenEvents } from '../../../../packages/store-sql/test/processes/connect.js';
 
-const [target, tablePrefix, controlUrl, orderId] = process.argv.slice(2);
-if (!target || !tablePrefix || !controlUrl || !orderId) {
-  throw new Error('usage: marketplace-app.ts TARGET PREFIX CONTROL_URL ORDER_ID');
+const [target, tablePrefix, controlUrl, orderId, walletArg = 'wechatpay'] = process.argv.slice(2);
+if (!target || !tablePrefix || !controlUrl || !orderId || (walletArg !== 'wechatpay' && walletArg !== 'alipay')) {
+  throw new Error('usage: marketplace-app.ts TARGET PREFIX CONTROL_URL ORDER_ID [wechatpay|alipay]');
 }
+const wallet: 'wechatpay' | 'alipay' = walletArg;
 const crashAt = process.env.HUTONG_CRASH_AT;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-/** The wallet calls the app can die around, by the request that makes them. */
-const STEPS: Record<string, RegExp> = {
+type Step = 'split' | 'refund' | 'return' | 'transfer';
+
+/** WeChat Pay's wallet calls the app can die around, by the request that makes them. */
+const WECHATPAY_STEPS: Record<Step, RegExp> = {
   split: /^POST \/v3\/profitsharing\/orders$/,
   refund: /^POST \/v3\/refund\/domestic\/refunds$/,
   return: /^POST \/v3\/profitsharing\/return-orders$/,
   transfer: /^POST \/v3\/fund-app\/mch-transfer\/transfer-bills$/,
 };
+
+/**
+ * Alipay's wallet calls the app can die around: every call is a POST to the gateway named by its
+ * `method` (a system parameter, in the URL); the return is a refund whose `biz_content` names
+ * royalty returns (`refund_royalty_parameters`), the plain refund one that names none.
+ */
+async function alipayStep(request: Request): Promise<Step | undefined> {
+  switch (new URL(request.url).searchParams.get('method')) {
+    case 'alipay.trade.order.settle':
+      return 'split';
+    case 'alipay.fund.trans.uni.transfer':
+      return 'transfer';
+    case 'alipay.trade.refund': {
+      const biz = new URLSearchParams(await request.clone().text()).get('biz_content') ?? '{}';
+      return (JSON.parse(biz) as Record<string, unknown>).refund_royalty_parameters === undefined ? 'refund' : 'return';
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The step a request to the wallet makes, if it is one the app can die around. */
+async function stepOf(request: Request): Promise<Step | undefined> {
+  if (wallet === 'alipay') return alipayStep(request);
+  const line = `${request.method} ${new URL(request.url).pathname}`;
+  return (Object.keys(WECHATPAY_STEPS) as Step[]).find((step) => WECHATPAY_STEPS[step].test(line));
+}
 
 /** Prints where the app stops and never settles: the test kills the process here. */
 function crash(): Promise<never> {
@@ -45,7 +81,7 @@ function crash(): Promise<never> {
 const crashingFetch: typeof fetch = async (input, init) => {
   const request = new Request(input, init);
   const [step, when] = (crashAt ?? '').split(':');
-  const here = step !== undefined && STEPS[step]?.test(`${request.method} ${new URL(request.url).pathname}`);
+  const here = crashAt !== undefined && (await stepOf(request)) === step;
   if (here && when === 'before') return crash();
   const response = await fetch(request);
   if (here && when === 'after') {
@@ -55,9 +91,9 @@ const crashingFetch: typeof fetch = async (input, init) => {
   return response;
 };
 
-// The sandbox's description (base URL, ids, key files), as `hutong-sandbox start` serves it.
+// The sandbox's description (base URLs, ids, key files), as `hutong-sandbox start` serves it.
 const sandbox = (await (await fetch(controlUrl)).json()) as {
-  baseUrls: { wechatpay: string };
+  baseUrls: { wechatpay: string; alipay: string };
   wechatpay: {
     mchId: string;
     appId: string;
@@ -66,25 +102,44 @@ const sandbox = (await (await fetch(controlUrl)).json()) as {
     wechatpayPublicKeyId: string;
     keys: { privateKey: string; wechatpayPublicKey: string };
   };
+  alipay: {
+    appId: string;
+    sellerId: string;
+    keys: { privateKey: string; appCert: string; alipayPublicCert: string; alipayRootCert: string };
+  };
 };
-const provider = wechatpay({
-  mchId: sandbox.wechatpay.mchId,
-  appId: sandbox.wechatpay.appId,
-  apiV3Key: sandbox.wechatpay.apiV3Key,
-  merchantSerialNo: sandbox.wechatpay.merchantSerialNo,
-  privateKey: readFileSync(sandbox.wechatpay.keys.privateKey, 'utf8'),
-  wechatpayPublicKey: readFileSync(sandbox.wechatpay.keys.wechatpayPublicKey, 'utf8'),
-  wechatpayPublicKeyId: sandbox.wechatpay.wechatpayPublicKeyId,
-  endpoint: sandbox.baseUrls.wechatpay,
-  fetch: crashingFetch,
-});
+const read = (path: string) => readFileSync(path, 'utf8');
+const provider: WechatpayProvider | AlipayProvider =
+  wallet === 'alipay'
+    ? // Certificate mode: Alipay takes transfers only from apps that sign with a certificate.
+      alipay({
+        appId: sandbox.alipay.appId,
+        sellerId: sandbox.alipay.sellerId,
+        privateKey: read(sandbox.alipay.keys.privateKey),
+        appCert: read(sandbox.alipay.keys.appCert),
+        alipayPublicCert: read(sandbox.alipay.keys.alipayPublicCert),
+        alipayRootCert: read(sandbox.alipay.keys.alipayRootCert),
+        endpoint: sandbox.baseUrls.alipay,
+        fetch: crashingFetch,
+      })
+    : wechatpay({
+        mchId: sandbox.wechatpay.mchId,
+        appId: sandbox.wechatpay.appId,
+        apiV3Key: sandbox.wechatpay.apiV3Key,
+        merchantSerialNo: sandbox.wechatpay.merchantSerialNo,
+        privateKey: read(sandbox.wechatpay.keys.privateKey),
+        wechatpayPublicKey: read(sandbox.wechatpay.keys.wechatpayPublicKey),
+        wechatpayPublicKeyId: sandbox.wechatpay.wechatpayPublicKeyId,
+        endpoint: sandbox.baseUrls.wechatpay,
+        fetch: crashingFetch,
+      });
 const db = connect(target);
 const store = createSqlStore({ db, tablePrefix });
-const payments = createPayments({
+const payments: Payments<WechatpayProvider | AlipayProvider> = createPayments({
   providers: [provider],
   store,
-  notifyUrl: 'http://127.0.0.1:9/webhooks/wechatpay',
-  movementNotifyUrl: 'http://127.0.0.1:9/webhooks/wechatpay/movements',
+  notifyUrl: `http://127.0.0.1:9/webhooks/${wallet}`,
+  movementNotifyUrl: `http://127.0.0.1:9/webhooks/${wallet}/movements`,
   relay: { autoStart: false, leaseMs: 500, pollIntervalMs: 20 },
 });
 for (const type of [
@@ -144,10 +199,12 @@ async function drain(): Promise<void> {
 }
 
 const COURIER_NAME = '张三';
-const PLATFORM = '86693852';
+const PLATFORM = wallet === 'alipay' ? '2088101126765726' : '86693852';
 const splitId = `${orderId}s`;
 const refundId = `${orderId}r`;
 const returnId = `${orderId}b`;
+/** Alipay's return is made within a refund of its own. */
+const returnRefundId = `${orderId}rb`;
 const transferId = `${orderId}t`;
 
 // 1. Whatever a predecessor left half done, the reconciler finishes.
@@ -155,82 +212,109 @@ const run = await reconciler.runOnce();
 say(`RECONCILED ${JSON.stringify(run)}`);
 await drain();
 
-// 2. The flow, from wherever it stands.
-const courier = await ask<string>('openid', {});
-await provider.profitSharing.addReceiver({
-  type: 'MERCHANT_ID',
-  account: PLATFORM,
-  name: '平台有限公司',
-  relationType: 'PARTNER',
-});
-await provider.profitSharing.addReceiver({
-  type: 'PERSONAL_OPENID',
-  account: courier,
-  name: COURIER_NAME,
-  relationType: 'STAFF',
-});
+// 2. The flow, from wherever it stands. The receivers are registered with the wallet first
+//    (again in each life: the wallet keeps one of each).
+let courier: Parameters<typeof payments.split>[1]['receivers'][number];
+if (provider.id === 'alipay') {
+  courier = { type: 'personal', account: '2088101126708402', amount: 800, description: '配送费' };
+  await provider.bindRoyaltyRelation({
+    requestId: `${orderId}bind`,
+    receivers: [{ account: PLATFORM }, { account: courier.account }],
+  });
+} else {
+  const openid = await ask<string>('openid', {});
+  courier = { type: 'personal', account: openid, amount: 800, description: '配送费', name: COURIER_NAME };
+  await provider.profitSharing.addReceiver({
+    type: 'MERCHANT_ID',
+    account: PLATFORM,
+    name: '平台有限公司',
+    relationType: 'PARTNER',
+  });
+  await provider.profitSharing.addReceiver({
+    type: 'PERSONAL_OPENID',
+    account: openid,
+    name: COURIER_NAME,
+    relationType: 'STAFF',
+  });
+}
 
 if (!(await store.get(orderId))) {
-  const { action } = await payments.createPayment({
-    provider: 'wechatpay',
-    method: 'qr',
-    orderId,
-    amount: 10_000,
-    subject: '外卖订单',
-    split: true,
-  });
-  await payments.handleNotification('wechatpay', await ask<NotificationInput>('pay', { orderId, action }));
+  const order = { orderId, amount: 10_000, subject: '外卖订单', split: true } as const;
+  const { action } =
+    wallet === 'alipay'
+      ? await payments.createPayment({
+          ...order,
+          provider: 'alipay',
+          method: 'page',
+          returnUrl: 'http://127.0.0.1:9/paid',
+        })
+      : await payments.createPayment({ ...order, provider: 'wechatpay', method: 'qr' });
+  await payments.handleNotification(wallet, await ask<NotificationInput>('pay', { orderId, action }));
 }
 await drain();
 
 await payments
   .split(orderId, {
     splitId,
-    receivers: [
-      { type: 'merchant', account: PLATFORM, amount: 1000, description: '平台佣金' },
-      { type: 'personal', account: courier, amount: 800, description: '配送费', name: COURIER_NAME },
-    ],
+    receivers: [{ type: 'merchant', account: PLATFORM, amount: 1000, description: '平台佣金' }, courier],
   })
   .catch(() => undefined); // a failure leaves the split pending: the reconciler below settles it
 if ((await payments.getSplit(orderId, splitId)).status === 'pending') {
-  await ask('settleSplit', { splitId });
+  await ask('settleSplit', { orderId, splitId });
   await reconciler.runOnce();
 }
 await drain();
 
-await payments.refund(orderId, { refundId, amount: 3000 }).catch(() => undefined);
-const order = await payments.getOrder(orderId);
-if (order.refunds.find((refund) => refund.id === refundId)?.status === 'pending') {
-  await payments.handleNotification('wechatpay', await ask<NotificationInput>('settleRefund', { orderId, refundId }));
+/** Refunds, and asks the wallet to settle the refund if it has not yet (Alipay refunds at once). */
+async function refund(id: string, request: Omit<Parameters<typeof payments.refund>[1], 'refundId'>): Promise<void> {
+  await payments.refund(orderId as string, { ...request, refundId: id }).catch(() => undefined);
+  const order = await payments.getOrder(orderId as string);
+  if (order.refunds.find((r) => r.id === id)?.status === 'pending') {
+    await payments.handleNotification(wallet, await ask<NotificationInput>('settleRefund', { orderId, refundId: id }));
+  }
+  await drain();
 }
-await drain();
+
+await refund(refundId, { amount: 3000 });
+
+const back = { splitId, returnId, account: PLATFORM, amount: 300, description: '佣金退回' };
+if (wallet === 'alipay') {
+  // 5.00 back to the buyer, 3.00 of it from the platform's share.
+  await refund(returnRefundId, { amount: 500, splitReturns: [back] });
+} else {
+  await payments.returnSplit(orderId, back).catch(() => undefined);
+  await drain();
+}
 
 await payments
-  .returnSplit(orderId, { splitId, returnId, account: PLATFORM, amount: 300, description: '佣金退回' })
+  .transfer(
+    provider.id === 'alipay'
+      ? {
+          provider: 'alipay',
+          transferId,
+          amount: 500,
+          payee: { type: 'loginId', account: 'courier@example.com', name: COURIER_NAME },
+          remark: '奖励',
+        }
+      : {
+          provider: 'wechatpay',
+          transferId,
+          amount: 500,
+          payee: { type: 'openid', account: courier.account, name: COURIER_NAME },
+          remark: '奖励',
+          providerOptions: {
+            sceneId: '1005',
+            sceneReports: [
+              { type: '岗位类型', content: '外卖员' },
+              { type: '报酬说明', content: '12月配送费' },
+            ],
+          },
+        },
+  )
   .catch(() => undefined);
-await drain();
-
-await payments
-  .transfer({
-    provider: 'wechatpay',
-    transferId,
-    amount: 500,
-    payee: { type: 'openid', account: courier, name: COURIER_NAME },
-    remark: '奖励',
-    providerOptions: {
-      sceneId: '1005',
-      sceneReports: [
-        { type: '岗位类型', content: '外卖员' },
-        { type: '报酬说明', content: '12月配送费' },
-      ],
-    },
-  })
-  .catch(() => undefined);
-if ((await payments.getTransfer(transferId)).status === 'pending_confirmation') {
-  await payments.handleMovementNotification(
-    'wechatpay',
-    await ask<NotificationInput>('confirmTransfer', { transferId }),
-  );
+// WeChat Pay waits for the payee to confirm; Alipay finishes the payout later.
+if (['pending_confirmation', 'processing'].includes((await payments.getTransfer(transferId)).status)) {
+  await payments.handleMovementNotification(wallet, await ask<NotificationInput>('finishTransfer', { transferId }));
 }
 await drain();
 
