@@ -54,7 +54,7 @@ export function validateAlipayRefund(provider: string, request: RefundRequest): 
   if (!RETURNS_IN_REFUND.has(method)) {
     throw new UnsupportedOperationError(
       provider,
-      `split returns within a refund of a ${method} payment (Alipay names royalty returns only for page, h5 and app payments; face-to-face refunds take royalty back by ratio)`,
+      `split returns within a refund of a ${method} payment: Alipay names royalty returns only for page, h5 and app payments. Refund at most the unsplit part, without splitReturns${method === 'qr' || method === 'pos' ? ' (Alipay then takes a face-to-face refund from the merchant and the receivers by ratio)' : ''}`,
     );
   }
 }

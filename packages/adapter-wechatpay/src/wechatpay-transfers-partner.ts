@@ -32,7 +32,7 @@
  *
  * @packageDocumentation
  */
-import { SignatureVerificationError, ValidationError } from '@hutong/core';
+import { SignatureVerificationError, UnsupportedOperationError, ValidationError } from '@hutong/core';
 import { type MerchantAccount, z } from '@hutong/core/provider-utils';
 import type { output } from 'zod/mini';
 import type { WechatpayNotificationConfig } from './wechatpay-notification.js';
@@ -68,6 +68,13 @@ export const WECHATPAY_PARTNER_TRANSFER_ASSUMPTIONS = {
    * error code is not in what we could read. The sandbox answers 403 `NO_AUTH`.
    */
   unauthorisedRefusal: '403 NO_AUTH',
+  /**
+   * A bill query refused with `NO_AUTH` means no bill the service provider may see exists there:
+   * answered as `not_found`, so a transfer refused with `NO_AUTH` is `failed` (not unknown for
+   * ever) and one whose request was lost is sent again and refused. Should a relation end after a
+   * bill was made, that bill would be recorded failed: check the merchant platform.
+   */
+  unauthorisedQuery: 'NO_AUTH on the query = not_found',
 } as const;
 
 const path = encodeURIComponent;
@@ -156,7 +163,7 @@ export function wechatpayTransferRecipient(
  * @group Transfers
  * @example
  * ```ts
- * const apply: WechatpayTransferAuthorizationApply = { subMchId: '1900000109', applyId: 'auth0001', state: 'INVITED', acceptedAt: '2025-08-01T10:00:00+08:00' };
+ * const apply: WechatpayTransferAuthorizationApply = { subMchId: '1900000109', applyId: 'auth0001', state: 'INVITED', appliedAt: '2025-08-01T10:00:00+08:00' };
  * ```
  */
 export interface WechatpayTransferAuthorizationApply {
@@ -164,8 +171,8 @@ export interface WechatpayTransferAuthorizationApply {
   /** `out_apply_no`. */
   applyId: string;
   state: 'INVITED' | 'PASSED' | 'REJECTED' | 'EXPIRED';
-  /** `accept_time`, as WeChat Pay wrote it. */
-  acceptedAt: string;
+  /** When WeChat Pay took the application (`accept_time`, 受理时间, already set while `INVITED`), as it wrote it. */
+  appliedAt: string;
   /** `update_time`, as WeChat Pay wrote it. */
   updatedAt?: string | undefined;
 }
@@ -231,14 +238,14 @@ function applyOf(reply: output<typeof applySchema>): WechatpayTransferAuthorizat
     subMchId: reply.sub_mchid,
     applyId: reply.out_apply_no,
     state: reply.state,
-    acceptedAt: reply.accept_time,
+    appliedAt: reply.accept_time,
     ...(reply.update_time ? { updatedAt: reply.update_time } : {}),
   };
 }
 
-function partnerSub({ config }: WechatpayOperationContext, merchant: MerchantAccount): WechatpaySubMerchant {
+function partnerSub({ id, config }: WechatpayOperationContext, merchant: MerchantAccount): WechatpaySubMerchant {
   if (!config.partner)
-    throw new ValidationError('merchant', "transfer authorisation is for partner mode (mode: 'partner')");
+    throw new UnsupportedOperationError(id, "transfer authorisation in direct mode (it is for mode: 'partner')");
   return wechatpaySubMerchant(config, merchant) as WechatpaySubMerchant;
 }
 

@@ -14,7 +14,7 @@
  *
  * @packageDocumentation
  */
-import { ValidationError } from '@hutong/core';
+import { ProviderApiError, ValidationError } from '@hutong/core';
 import {
   checkRefusal,
   parseWithSchema,
@@ -85,6 +85,26 @@ const transferOptionsSchema = z.strictObject({
 export const WECHATPAY_TRANSFER_NAME_REQUIRED_FROM = 200_000;
 
 /**
+ * Partner mode: the query of a bill refused with `NO_AUTH` (the service provider has no relation
+ * with the sub-merchant, or not for transfers) means that no bill of the provider's can exist there
+ * under that number: it is answered as `not_found`, so that a transfer refused the same way fails
+ * instead of staying unknown, and one whose request never arrived is sent again (and refused).
+ * Assumed, not documented: see {@link WECHATPAY_PARTNER_TRANSFER_ASSUMPTIONS}.
+ */
+function unrelatedSubMerchant(error: unknown, billId: string): unknown {
+  if (!ProviderApiError.isInstance(error) || error.providerCode !== 'NO_AUTH') return error;
+  return new ProviderApiError({
+    provider: error.provider,
+    providerCode: 'NO_AUTH',
+    providerMessage: `no transfer bill ${billId} the service provider may see at this sub-merchant`,
+    normalizedCode: 'not_found',
+    httpStatus: error.httpStatus,
+    requestId: error.requestId,
+    cause: error,
+  });
+}
+
+/**
  * The transfer operations of one provider: the spec's three, and `transfers` (partner mode's
  * sub-merchant authorisation).
  *
@@ -118,7 +138,12 @@ export function createWechatpayTransfers(context: WechatpayOperationContext) {
 
   async function queryTransfer(request: TransferRequest): Promise<TransferStatusEvent> {
     const sub = subOf(request);
-    const reply = await client.request({ method: 'GET', path: wechatpayTransferPaths(request.transfer.id, sub).query });
+    let reply: unknown;
+    try {
+      reply = await client.request({ method: 'GET', path: wechatpayTransferPaths(request.transfer.id, sub).query });
+    } catch (error) {
+      throw sub ? unrelatedSubMerchant(error, request.transfer.id) : error;
+    }
     return readWechatpayTransfer(replies, reply, request.transfer, sub?.subMchId);
   }
 

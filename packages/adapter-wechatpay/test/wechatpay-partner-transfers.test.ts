@@ -15,6 +15,7 @@ import {
   SignatureVerificationError,
   toNotificationRequest,
   UnexpectedResponseError,
+  UnsupportedOperationError,
   ValidationError,
 } from '@hutong/core';
 import type { MerchantAccount, RedactedRequest, RedactedResponse, Transfer } from '@hutong/core/provider-utils';
@@ -24,7 +25,7 @@ import { wechatpay } from '../src/index.js';
 import { parseWechatpayAuthorization, verifyWechatpayMessage, wechatpaySigningMessage } from '../src/protocol/index.js';
 import { fixture } from './helpers.js';
 import { account } from './requests.js';
-import { MERCHANT, partnerSandboxed, SERVICE_PROVIDER, SUB_A, SUB_B } from './sandbox-setup.js';
+import { MERCHANT, partnerSandboxed, SERVICE_PROVIDER, SUB_A, SUB_B, sandboxed } from './sandbox-setup.js';
 
 const A = account(SUB_A);
 const B = account(SUB_B);
@@ -158,6 +159,10 @@ describe('partner mode: the sub-merchant authorises transfers first', () => {
     ]);
     const bad = await rejectionOf(provider.transfers.authorizeSubMerchant({ merchant: A, applyId: 'auth-0004' }));
     expect(ValidationError.isInstance(bad) && bad.field).toBe('applyId');
+    // A direct merchant has no sub-merchants to authorise: the mode, not the input, is wrong.
+    const direct = sandboxed().provider;
+    const refused = await rejectionOf(direct.transfers.authorizeSubMerchant({ merchant: A, applyId: 'auth0005' }));
+    expect(UnsupportedOperationError.isInstance(refused)).toBe(true);
   });
 });
 
@@ -271,17 +276,22 @@ describe('partner mode: merchant transfers (/v3/fund-app/mch-transfer/partner/)'
     });
     const notMine = await rejectionOf(provider.queryTransfer({ transfer: later, merchant: B, notifyUrl: null }));
     expect(ProviderApiError.isInstance(notMine) && notMine.normalizedCode).toBe('not_found');
-    // Not bound to the service provider: NO_AUTH, and the query that would check the refusal is
-    // refused too, so the outcome is unknown (as for any refusal the wallet cannot check).
+    // Not bound to the service provider: NO_AUTH, and the query that checks the refusal is refused
+    // too, which means no bill of ours can exist there: the refusal stands (the transfer fails).
     const stranger = { ...A, accountId: '1900000999', fields: {} };
     const unbound = await rejectionOf(
       provider.transfer({ transfer: transferOf('ptnrNoAuth01'), merchant: stranger, notifyUrl: null }),
     );
-    expect(UnexpectedResponseError.isInstance(unbound) && unbound.message).toMatch(/NO_AUTH/);
-    const cause = (unbound as { cause?: unknown }).cause;
-    expect(ProviderApiError.isInstance(cause) && [cause.providerCode, cause.normalizedCode]).toEqual([
+    expect(ProviderApiError.isInstance(unbound) && [unbound.providerCode, unbound.normalizedCode]).toEqual([
       'NO_AUTH',
       'permission_denied',
+    ]);
+    const query = await rejectionOf(
+      provider.queryTransfer({ transfer: transferOf('ptnrNoAuth01'), merchant: stranger, notifyUrl: null }),
+    );
+    expect(ProviderApiError.isInstance(query) && [query.providerCode, query.normalizedCode]).toEqual([
+      'NO_AUTH',
+      'not_found',
     ]);
   });
 

@@ -218,8 +218,11 @@ export function splitIndexMigration(schema: SqlSchema): Migration {
 /**
  * Migration `0010_order_splits_trade`: the index's `trade` column (the order's
  * `providerTransactionId`), so that a lookup by split id and trade is not cut off by the cap when
- * more than `MAX_SPLIT_ORDERS` orders share a split id; filled from the orders stored, with any
- * index row an older process left out.
+ * more than `MAX_SPLIT_ORDERS` orders share a split id. Schema only: on PostgreSQL the pending
+ * migrations run in one transaction, and a backfill there would hold the table's lock while it
+ * reads every order. Rows without a trade are still found (their order is checked), and each
+ * order's next write fills its rows in; `backfillSplitIndex` fills the rest (and any row an older
+ * process left out) in small batches beside live traffic.
  */
 export function splitTradeMigration(schema: SqlSchema): Migration {
   const { orderSplits, prefix } = schema;
@@ -233,7 +236,6 @@ export function splitTradeMigration(schema: SqlSchema): Migration {
         .on(orderSplits)
         .columns(['provider', 'split_id', 'trade', 'order_id'])
         .execute();
-      await backfillSplitRows(db, schema);
     },
     async down(db: Kysely<unknown>) {
       const drop = db.schema.dropIndex(index);

@@ -87,7 +87,7 @@ export function runSqlSplitIndexTests(name: string, db: () => Kysely<unknown>, f
   const longTrade = `T${'9'.repeat(199)}`;
 
   describe(`the split index's trade on ${name}`, () => {
-    it('migration 0010 fills the trade of the index rows, and the rows an older process left out', async () => {
+    it('migration 0010 adds the trade column only; backfillSplitIndex then fills the trades and the rows an older process left out', async () => {
       const tablePrefix = fresh();
       await runMigrations(db(), resolveSchema(db(), { tablePrefix }), '0009_create_order_splits');
       await writeAt0009(tablePrefix, paid('trade0001', ['a', 'b'], 'txn0001'));
@@ -96,6 +96,14 @@ export function runSqlSplitIndexTests(name: string, db: () => Kysely<unknown>, f
       await writeAt0009(tablePrefix, paid('trade0004', ['a'], longTrade));
       await writeOrderOnly(tablePrefix, paid('trade0005', [], 'txn0005'));
       expect(await migrateToLatest(db(), { tablePrefix })).toEqual(['0010_order_splits_trade']);
+      // Schema only: the rows 0009 wrote have no trade yet, and the missing row is still missing.
+      expect(await indexRows(tablePrefix)).toEqual([
+        ['trade0001', 'a', null],
+        ['trade0001', 'b', null],
+        ['trade0003', 'c', null],
+        ['trade0004', 'a', null],
+      ]);
+      await backfillSplitIndex(db(), { tablePrefix });
       // No trade known (none yet, or longer than the column): the row keeps null.
       expect(await indexRows(tablePrefix)).toEqual([
         ['trade0001', 'a', 'txn0001'],

@@ -55,7 +55,9 @@ export interface SplitInput {
 }
 
 /**
- * Input of `payments.returnSplit`: take back part of what one receiver got.
+ * Input of `payments.returnSplit`: take back part of what one receiver got; also one item of
+ * `payments.refund`'s `splitReturns` (a receiver's part of a refund, where the wallet takes split
+ * money back only within refunds: Alipay).
  *
  * @example
  * ```ts
@@ -64,13 +66,17 @@ export interface SplitInput {
  */
 export interface SplitReturnInput {
   splitId: string;
-  /** The merchant's id for this return, 8 to 32 letters and digits (WeChat `out_return_no`); idempotent like `splitId`. */
+  /**
+   * The merchant's id for this return, 8 to 32 letters and digits, used once on an order (WeChat
+   * `out_return_no`; within an Alipay refund it is hutong's own, the refund's `out_request_no`
+   * identifies the request); idempotent like `splitId`.
+   */
   returnId: string;
   /** The receiver's account, as in the split. */
   account: string;
   /** Amount in fen; at most what the receiver got and has not returned. */
   amount: number;
-  /** Why (WeChat `description`), 1 to 80 characters. */
+  /** Why (WeChat `description`, Alipay `desc`), 1 to 80 characters. */
   description: string;
 }
 
