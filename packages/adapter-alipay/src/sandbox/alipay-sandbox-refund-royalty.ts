@@ -20,10 +20,21 @@ import type { AlipaySandboxState, AlipaySandboxTrade } from './alipay-sandbox-st
 /** Product codes whose refunds take named royalty returns (电脑网站, 手机网站, 手机 APP). */
 const NAMED_RETURNS = new Set(['FAST_INSTANT_TRADE_PAY', 'QUICK_WAP_WAY', 'QUICK_MSECURITY_PAY']);
 
-/** One receiver's royalty given back within a refund, in fen. */
+/**
+ * One receiver's royalty given back within a refund, as the sandbox keeps it on the trade
+ * (`trade.royaltyReturns`, by the refund's `out_request_no`).
+ *
+ * @example
+ * ```ts
+ * const back: AlipaySandboxRoyaltyReturn = { transOut: '2088101126765726', transOutType: 'userId', amount: 300 };
+ * ```
+ */
 export interface AlipaySandboxRoyaltyReturn {
+  /** The receiver giving back (`trans_out`). */
   transOut: string;
+  /** `userId` or `loginName` (`trans_out_type`). */
   transOutType: string;
+  /** Amount in fen. */
   amount: number;
 }
 

@@ -42,6 +42,7 @@ import {
 } from './alipay-sandbox-state.js';
 
 export type { AlipaySandboxHostileHooks } from './alipay-sandbox-hostile.js';
+export type { AlipaySandboxRoyaltyReturn } from './alipay-sandbox-refund-royalty.js';
 export {
   ALIPAY_SANDBOX_APP_AUTH_PATH,
   ALIPAY_SANDBOX_BRIDGE_PATH,

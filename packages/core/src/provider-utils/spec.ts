@@ -69,6 +69,7 @@ export type {
   VerifiedNotification,
   WalletOAuth,
 } from '../provider-spec.js';
+export type { RefundSplitReturnInput } from '../refund-split-returns.js';
 export type {
   StatementDifference,
   StatementDifferenceCode,
