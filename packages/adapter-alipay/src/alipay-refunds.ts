@@ -22,6 +22,7 @@ import {
   type RefundReference,
   type RefundRequest,
   type RefundStatusEvent,
+  refundSplitReturns,
 } from '@hutong/core/provider-utils';
 import type { AlipayContext } from './alipay-client.js';
 import { alipayRefundNotFound } from './alipay-errors.js';
@@ -70,17 +71,6 @@ function refundRoyaltyParameters(returns: readonly RefundSplitReturn[]) {
   }));
 }
 
-/** The returns recorded within refund `refundId` of `order` (what it was sent with), in fen. */
-function returnsOf(order: Order | undefined, refundId: string): RefundReturn[] {
-  const found: RefundReturn[] = [];
-  for (const split of order?.splits ?? []) {
-    for (const r of split.returns) {
-      if (r.refundId === refundId) found.push({ returnId: r.id, account: r.account, amount: r.amount });
-    }
-  }
-  return found;
-}
-
 /**
  * This refund as Alipay reports it by its own out_request_no (`alipay.trade.fastpay.refund.query`),
  * for `amount` fen. The query's reply must name the refund and report that amount, so a reply
@@ -126,7 +116,7 @@ async function confirmRefund(
 }
 
 /** A return within a refund, as the refund query's `refund_royaltys` must report it. */
-type RefundReturn = { returnId: string; account: string; amount: number };
+type RefundReturn = Pick<RefundSplitReturn, 'returnId' | 'account' | 'amount'>;
 
 /**
  * The succeeded refund as its query reports it: for a refund with split returns, what became of
@@ -161,8 +151,7 @@ function isNotFound(error: unknown): boolean {
 export async function refundAlipayPayment(context: AlipayContext, request: RefundRequest): Promise<RefundStatusEvent> {
   const { orderId, order, refundId, amount, reason, merchant } = request;
   validateAlipayRefund(context.id, request);
-  const splitReturns = request.splitReturns ?? [];
-  const returns = splitReturns.map((r) => ({ returnId: r.returnId, account: r.account, amount: r.amount }));
+  const returns = request.splitReturns ?? [];
   const client = await alipayClientFor(context, merchant);
   const biz: Record<string, unknown> = {
     out_trade_no: orderId,
@@ -172,7 +161,7 @@ export async function refundAlipayPayment(context: AlipayContext, request: Refun
   if (reason) biz.refund_reason = reason;
   // Only with returns: without, Alipay takes the whole refund from the merchant (page, h5, app)
   // or by ratio (face-to-face), as before.
-  if (splitReturns.length > 0) biz.refund_royalty_parameters = refundRoyaltyParameters(splitReturns);
+  if (returns.length > 0) biz.refund_royalty_parameters = refundRoyaltyParameters(returns);
   let replied: RefundStatusEvent;
   try {
     // Idempotent by out_request_no: a resent refund is not refunded twice.
@@ -257,7 +246,7 @@ export async function queryAlipayRefund(
   });
   if (!settled) throw alipayRefundNotFound(context.id, refundId);
   if (settled.type !== 'refund.succeeded') return settled;
-  const returns = returnsOf(order, refundId);
+  const returns = refundSplitReturns(order, refundId);
   return withRoyaltyResults(
     settled,
     returns,

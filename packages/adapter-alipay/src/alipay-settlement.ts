@@ -9,7 +9,7 @@
  *
  * Alipay has no split return (回退) API: money a receiver got comes back through a refund with
  * `refund_royalty_parameters`, which refunds the buyer (`payments.refund` with `splitReturns`,
- * `alipay-refunds.ts`). So `returnSplit` and `queryReturn` are not implemented.
+ * `alipay-refunds.ts`). So the provider has no `returnSplit` or `queryReturn`, by design.
  *
  * @packageDocumentation
  */

@@ -8,13 +8,9 @@
 import { SignatureVerificationError } from '@hutong/core';
 import { runMovementConformance } from '@hutong/core/conformance';
 import type { MerchantAccount, PaymentProvider } from '@hutong/core/provider-utils';
-import type { MovementSandbox } from '@hutong/core/testing';
+import { addConformanceReceivers, CONFORMANCE_MOVEMENTS, conformanceMovements } from './movement-conformance-setup.js';
 import { account } from './requests.js';
 import { partnerSandboxed, SUB_A } from './sandbox-setup.js';
-
-const PLATFORM = '86693852';
-const COURIER_NAME = '李四';
-const COURIER = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
 
 type Call = (request: object) => unknown;
 
@@ -70,48 +66,10 @@ runMovementConformance({
     const merchant = account(SUB_A);
     await provider.transfers.authorizeSubMerchant({ merchant, applyId: 'confAuth0001' });
     sandbox.acceptTransferAuthorization(merchant.accountId);
-    await provider.profitSharing.addReceiver({
-      type: 'MERCHANT_ID',
-      account: PLATFORM,
-      name: '平台有限公司',
-      relationType: 'PARTNER',
-      merchant,
-    });
-    await provider.profitSharing.addReceiver({
-      type: 'PERSONAL_OPENID',
-      account: COURIER,
-      name: COURIER_NAME,
-      relationType: 'STAFF',
-      merchant,
-    });
-    const movements: MovementSandbox = {
-      settleSplit(_orderId, splitId, options = {}) {
-        const receivers = sandbox.splitOrder(splitId)?.receivers.map((r) => r.account) ?? [];
-        const [only, ...others] = sandbox.settleSplit(splitId, options.close ? { closed: receivers } : {});
-        if (!only || others.length > 0) throw new Error('the suite’s WeChat Pay splits have one receiver each');
-        return only;
-      },
-      settleReturn() {
-        throw new Error('WeChat Pay answers a split return at once: it sends no message about one');
-      },
-      completeTransfer: (transferId) => sandbox.confirmTransfer(transferId),
-      failTransfer: (transferId, reason) => sandbox.failTransfer(transferId, reason),
-      forge(genuine) {
-        // A transfer's state is inside the encrypted resource: changing it changes the ciphertext.
-        const body = JSON.parse(String(genuine.body)) as { event_type: string; resource: { ciphertext: string } };
-        const swapped: Record<string, string> = {
-          'PROFITSHARING.SUCCESS': 'PROFITSHARING.CLOSED',
-          'PROFITSHARING.CLOSED': 'PROFITSHARING.SUCCESS',
-        };
-        const event_type = swapped[body.event_type];
-        const ciphertext = `${body.resource.ciphertext.slice(0, -4)}AAAA`;
-        const forged = event_type ? { ...body, event_type } : { ...body, resource: { ...body.resource, ciphertext } };
-        return { ...genuine, body: JSON.stringify(forged) };
-      },
-    };
+    await addConformanceReceivers(provider, merchant);
     return {
       provider: forMerchant(provider, merchant),
-      movements,
+      movements: conformanceMovements(sandbox),
       pay: (orderId, action) => {
         sandbox.open(action);
         return sandbox.pay(orderId);
@@ -119,14 +77,5 @@ runMovementConformance({
       hooked: () => hooked,
     };
   },
-  receivers: [{ type: 'merchant', account: PLATFORM, amount: 300, description: '平台佣金' }],
-  namedReceivers: [{ type: 'personal', account: COURIER, amount: 200, description: '配送费', name: COURIER_NAME }],
-  payee: { type: 'openid', account: 'o4GgauInH_RCEdvrrNGrntXDuXXX', name: '王五' },
-  transferOptions: {
-    sceneId: '1005',
-    sceneReports: [
-      { type: '岗位类型', content: '外卖员' },
-      { type: '报酬说明', content: '12月配送费' },
-    ],
-  },
+  ...CONFORMANCE_MOVEMENTS,
 });

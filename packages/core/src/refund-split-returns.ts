@@ -244,16 +244,18 @@ export function reopenRefundReturns(order: Order, refundId: string, at: string):
     const returnable = returnableAmount(split, splitReturn.account);
     if (total > returnable) throw new SplitExceedsAvailableError(order.id, total, returnable, 'return');
   }
-  return mapLinked(order, refundId, (r) => {
+  return mapLinked(order, refundId, at, (r) => {
     if (r.status !== 'failed') return r;
     const { failReason: _dropped, ...rest } = r;
     return { ...rest, status: 'pending', updatedAt: at };
   });
 }
 
+/** The order's splits with `change` applied to refund `refundId`'s returns; a split changed is stamped `at`. */
 function mapLinked(
   order: Order,
   refundId: string,
+  at: string,
   change: (splitReturn: SplitReturn) => SplitReturn,
 ): readonly Split[] | undefined {
   return order.splits?.map((split) => {
@@ -264,7 +266,7 @@ function mapLinked(
       if (next !== r) touched = true;
       return next;
     });
-    return touched ? { ...split, returns } : split;
+    return touched ? { ...split, returns, updatedAt: at } : split;
   });
 }
 
@@ -292,7 +294,7 @@ export function settleRefundReturns(
   const settledIds = new Set<string>();
   const failedBy = new Map(notTakenByWallet.map((r) => [r.returnId, r.reason]));
   let notTaken = 0;
-  const splits = mapLinked(order, refundId, (r) => {
+  const splits = mapLinked(order, refundId, at, (r) => {
     const target = status === 'succeeded' && failedBy.has(r.id) ? 'failed' : status;
     if (r.status === target || (target === 'failed' && r.status !== 'pending')) return r;
     settledIds.add(r.id);
@@ -304,15 +306,12 @@ export function settleRefundReturns(
       : { ...rest, status: target, updatedAt: at };
   });
   if (!splits || settledIds.size === 0) return undefined;
-  const updated = splits.map((split) =>
-    split.returns.some((r) => settledIds.has(r.id)) ? { ...split, updatedAt: at } : split,
-  );
-  for (const split of updated) {
+  for (const split of splits) {
     for (const splitReturn of split.returns) {
       if (!settledIds.has(splitReturn.id)) continue;
       const type = splitReturn.status === 'succeeded' ? 'split.returned' : 'split.return_failed';
       effects.push({ type, split, splitReturn });
     }
   }
-  return { splits: updated, effects, notTaken };
+  return { splits, effects, notTaken };
 }

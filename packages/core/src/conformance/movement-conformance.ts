@@ -12,6 +12,7 @@ import type {
   NotificationInput,
   Order,
   PosAction,
+  SplitInput,
   SplitReceiverRequest,
   TransferPayee,
 } from '@hutong/core';
@@ -128,6 +129,18 @@ async function paidSplitOrder(suite: MovementConformanceSuite, c: MovementContex
   return result.order;
 }
 
+/** A paid order split by `input`, the split settled by the wallet's message. */
+async function settledSplitOrder(
+  suite: MovementConformanceSuite,
+  c: MovementContext,
+  input: SplitInput,
+): Promise<Order> {
+  const order = await paidSplitOrder(suite, c);
+  await c.payments.split(order.id, input);
+  await c.payments.handleMovementNotification(c.provider.id, c.movements.settleSplit(order.id, input.splitId));
+  return order;
+}
+
 async function notFound(run: () => Promise<unknown>): Promise<void> {
   const error = await run().then(
     () => undefined,
@@ -185,9 +198,7 @@ function splitCases(suite: MovementConformanceSuite): ConformanceCase[] {
       name: 'returns part of a settled split and reports the return, bound to it (or, without returns, refuses before recording)',
       async run() {
         const c = await context(suite);
-        const order = await paidSplitOrder(suite, c);
-        await c.payments.split(order.id, input);
-        await c.payments.handleMovementNotification(c.provider.id, c.movements.settleSplit(order.id, input.splitId));
+        const order = await settledSplitOrder(suite, c, input);
         const receiver = suite.receivers[0] as SplitReceiverRequest;
         const asked = {
           splitId: input.splitId,
@@ -219,9 +230,7 @@ function splitCases(suite: MovementConformanceSuite): ConformanceCase[] {
       name: 'gives back part of a settled split within a refund, settled with it (or, without that, refuses before recording)',
       async run() {
         const c = await context(suite);
-        const order = await paidSplitOrder(suite, c);
-        await c.payments.split(order.id, input);
-        await c.payments.handleMovementNotification(c.provider.id, c.movements.settleSplit(order.id, input.splitId));
+        const order = await settledSplitOrder(suite, c, input);
         const receiver = suite.receivers[0] as SplitReceiverRequest;
         const back = {
           splitId: input.splitId,

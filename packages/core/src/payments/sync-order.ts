@@ -56,13 +56,9 @@ export async function syncOrder(context: PaymentsContext, orderId: string, optio
   if (provider.capabilities.refundQuery && provider.queryRefund) {
     const queryRefund = provider.queryRefund;
     for (const refund of latest.refunds) {
-      // A refund that settled without saying what became of its split returns is asked again.
-      if (
-        refund.status !== 'pending' &&
-        !(refund.status === 'succeeded' && hasPendingRefundReturns(latest, refund.id))
-      ) {
-        continue;
-      }
+      // Pending, or settled without saying what became of its split returns (a failed refund
+      // fails its returns): asked (again).
+      if (refund.status !== 'pending' && !hasPendingRefundReturns(latest, refund.id)) continue;
       const current = latest;
       let event: Awaited<ReturnType<typeof queryRefund>>;
       try {

@@ -28,6 +28,7 @@ export * from '../notification-status.js';
 export { assertCanClose, TRANSITIONS, transition } from '../order-state-machine.js';
 export { warnOnceInProduction } from '../production-warning.js';
 export * from '../redaction.js';
+export { refundSplitReturns } from '../refund-split-returns.js';
 export * from '../refusal.js';
 export * from '../reply-binding.js';
 export * from '../rsa-keys.js';
