@@ -7,7 +7,7 @@ import { describe, it } from 'vitest';
 import { skipUnavailable } from '../../../tests/support/unavailable.js';
 import { CHROMIUM } from './chromium.js';
 
-export { CHROMIUM, launchBrowser, MOBILE } from './chromium.js';
+export { CHROMIUM, closePage, launchBrowser, MOBILE, STEP_MS, step } from './chromium.js';
 
 /**
  * `describe(title, suite)` when Chromium is installed. Without it, one test that reports itself

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeInBrowser, launchBrowser, MOBILE } from './browser.js';
+import { closePage, describeInBrowser, launchBrowser, MOBILE } from './browser.js';
 import { setup, UA } from './checkout-setup.js';
 import { decodePng } from './qr-decode.js';
 
@@ -100,7 +100,7 @@ describeInBrowser('checkout in a real browser', () => {
     const orderId = await onlyAttempt(session.id);
     expect((await payments.getOrder(orderId)).status).toBe('paid');
     expect((await checkout.getSession(session.id))?.status).toBe('completed');
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
   it('WeChat: OAuth (stub) → openid → jsapi → WeixinJSBridge.getBrandWCPayRequest → paid', async () => {
@@ -125,7 +125,7 @@ describeInBrowser('checkout in a real browser', () => {
     const orderId = await onlyAttempt(session.id);
     const order = await payments.getOrder(orderId);
     expect(order).toMatchObject({ status: 'paid', method: 'jsapi', buyerId: 'oCODE1openid' });
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
   it('Cloud QuickPass: the link opens UnionPay h5 and ends paid', async () => {
@@ -136,7 +136,7 @@ describeInBrowser('checkout in a real browser', () => {
     await expect.poll(() => page.locator('#result').getAttribute('data-state')).toBe('paid');
     const order = await payments.getOrder(await onlyAttempt(session.id));
     expect(order).toMatchObject({ provider: 'unionpay', method: 'h5', status: 'paid' });
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
   it('desktop: the cashier shows the link as a QR code (decoded from a screenshot); WeChat native pays it', async () => {
@@ -154,7 +154,7 @@ describeInBrowser('checkout in a real browser', () => {
     // The page polls the status endpoint and reloads when the stored order changes.
     await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
     expect((await payments.getOrder(orderId)).status).toBe('paid');
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
   it('pay-for-me: two friends pay the same link at once; one completes it, the other is refunded', async () => {
@@ -203,7 +203,7 @@ describeInBrowser('checkout in a real browser', () => {
     const response = await page.goto(`${url.slice(0, -2)}xx`);
     expect(response?.status()).toBe(404);
     expect(await page.locator('.status').textContent()).toBe('找不到这个页面');
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
   it('an expired link shows the expired page', async () => {
@@ -214,7 +214,7 @@ describeInBrowser('checkout in a real browser', () => {
     const response = await page.goto(url);
     expect(response?.status()).toBe(410);
     expect(await page.locator('.status').textContent()).toBe('链接已过期');
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
   it('a reusable code (码牌) with a typed amount is paid three times', async () => {
@@ -227,7 +227,7 @@ describeInBrowser('checkout in a real browser', () => {
       await page.locator('#amount').fill(amount);
       await page.locator('button[type="submit"]').click();
       await expect.poll(() => page.locator('#result').getAttribute('data-state')).toBe('paid');
-      await page.close();
+      await closePage(page);
     }
     const stored = await checkout.getSession(session.id);
     expect(stored?.completedBy).toHaveLength(3);

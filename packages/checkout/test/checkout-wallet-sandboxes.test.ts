@@ -15,7 +15,7 @@ import { PFX } from '../../adapter-unionpay/test/helpers.js';
 import { MER_ID, MERCHANT as UNIONPAY_MERCHANT } from '../../adapter-unionpay/test/sandbox-setup.js';
 import { fixture as wechatFixture } from '../../adapter-wechatpay/test/helpers.js';
 import { MERCHANT } from '../../adapter-wechatpay/test/sandbox-setup.js';
-import { describeInBrowser, launchBrowser, MOBILE } from './browser.js';
+import { closePage, describeInBrowser, launchBrowser, MOBILE, STEP_MS, step } from './browser.js';
 import { SECRET, UA } from './checkout-setup.js';
 
 const TITLE = 'checkout in a real browser, on the wallet sandboxes';
@@ -30,6 +30,14 @@ describeInBrowser(TITLE, () => {
   let server: Server;
   let origin = '';
   let context: BrowserContext;
+  /**
+   * A test with two buyers' pages runs up to eight browser steps, so its own deadline is above the
+   * sum of theirs: a test that runs out of time names no step, a step past its deadline names
+   * itself. (Pay-for-me once ran out at 90 s while it takes half a second: closing a page that was
+   * still polling never returned. `closePage` now quiets the page first, and every browser call has
+   * a deadline, through `step` where Playwright takes none.)
+   */
+  const TWO_BUYERS_MS = 150_000;
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   let wechatSandbox: WechatpaySandbox;
   let alipaySandbox: AlipaySandbox;
@@ -133,8 +141,8 @@ describeInBrowser(TITLE, () => {
     context = browser.context;
     // Every browser step has its own deadline, well inside the test's: a step that hangs fails
     // naming itself instead of running the whole test out of time.
-    context.setDefaultTimeout(15_000);
-    context.setDefaultNavigationTimeout(15_000);
+    context.setDefaultTimeout(STEP_MS);
+    context.setDefaultNavigationTimeout(STEP_MS);
   }, 60_000);
 
   afterAll(async () => {
@@ -145,13 +153,16 @@ describeInBrowser(TITLE, () => {
 
   /** A page "in the wallet": its User-Agent, and the wallet's JS bridge injected as the wallet does. */
   async function open(userAgent: string, bridge?: 'wechatpay' | 'alipay'): Promise<{ page: Page; visited: string[] }> {
-    const page = await context.newPage();
-    await page.setViewportSize(MOBILE);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Emulation.setUserAgentOverride', { userAgent, acceptLanguage: 'zh-CN' });
+    const page = await step('open a page', context.newPage());
+    await step('size the page', page.setViewportSize(MOBILE));
+    const cdp = await step('attach to the page', context.newCDPSession(page));
+    await step(
+      'set the User-Agent',
+      cdp.send('Emulation.setUserAgentOverride', { userAgent, acceptLanguage: 'zh-CN' }),
+    );
     if (bridge) {
-      const script = await (await fetch(`${origin}/sandbox/${bridge}/bridge.js`)).text();
-      await page.addInitScript({ content: script });
+      const reply = await fetch(`${origin}/sandbox/${bridge}/bridge.js`, { signal: AbortSignal.timeout(STEP_MS) });
+      await step('inject the bridge', page.addInitScript({ content: await reply.text() }));
     }
     const visited: string[] = [];
     page.on('request', (request) => void visited.push(`${request.method()} ${request.url()}`));
@@ -193,7 +204,7 @@ describeInBrowser(TITLE, () => {
     expect(visited.some((line) => line.includes('/oauth/wechatpay?') && line.includes('code='))).toBe(true);
     expect(visited).toContain(`POST ${origin}/sandbox/wechatpay/bridge/pay`);
     expect((await checkout.getSession(session.id))?.status).toBe('completed');
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
   it('Alipay JSAPI: sandbox OAuth page → alipay.system.oauth.token → trade.create → AlipayJSBridge tradePay → paid', async () => {
@@ -222,7 +233,7 @@ describeInBrowser(TITLE, () => {
     ).toBe(true);
     expect(visited.some((line) => line.includes('/oauth/alipay?') && line.includes('auth_code='))).toBe(true);
     expect(visited).toContain(`POST ${origin}/sandbox/alipay/bridge/pay`);
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
   it('Alipay h5: the link posts the signed wap form to the sandbox’s cashier; the buyer pays; back to paid', async () => {
@@ -238,7 +249,7 @@ describeInBrowser(TITLE, () => {
     expect(alipaySandbox.trade(orderId)?.status).toBe('TRADE_SUCCESS');
     // Alipay's signed synchronous return parameters ride along; the page ignores them.
     expect(new URL(page.url()).searchParams.get('method')).toBe('alipay.trade.wap.pay.return');
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
   it('Cloud QuickPass: UnionPay h5 through the sandbox’s cashier; its POSTed front return lands on paid', async () => {
@@ -251,74 +262,84 @@ describeInBrowser(TITLE, () => {
     await expect.poll(() => page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
     const orderId = await onlyAttempt(checkout, session.id);
     expect(await payments.getOrder(orderId)).toMatchObject({ status: 'paid', provider: 'unionpay', method: 'h5' });
-    await page.close();
+    await closePage(page);
   }, 60_000);
 
-  it('pay-for-me on the real wallets: once a WeChat friend pays, the Alipay friend’s open trade is closed at Alipay', async () => {
-    current = build();
-    const { checkout, payments } = current;
-    const completions: string[] = [];
-    checkout.on('checkout.completed', ({ order }) => void completions.push(order.id));
-    const { session, url } = await checkout.createSession({ amount: 5000, subject: '帮我付：生日蛋糕' });
-    // Alice opens the link in Alipay and reaches Alipay's cashier, but has not paid yet.
-    const alice = await open(UA.alipay);
-    await alice.page.goto(url);
-    await alice.page.locator('#pay').waitFor({ timeout: 15_000 });
-    // Bob opens it in WeChat and pays at once through the sandbox's WeixinJSBridge.
-    const bob = await open(UA.wechat, 'wechatpay');
-    await bob.page.goto(url);
-    await expect.poll(() => bob.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
-    const attempts = await checkout.listAttempts(session.id);
-    const byWallet = Object.fromEntries(attempts.map((attempt) => [attempt.wallet, attempt.orderId]));
-    expect(completions).toEqual([byWallet.wechatpay]);
-    // The checkout closed Alice's attempt at Alipay: her tap on 付款 can no longer take her money.
-    await expect
-      .poll(() => alipaySandbox.trade(byWallet.alipay ?? '')?.status, { timeout: 15_000 })
-      .toBe('TRADE_CLOSED');
-    await alice.page.locator('#pay').click({ timeout: 15_000 });
-    await expect
-      .poll(() => payments.getOrder(byWallet.alipay ?? '').then((order) => order.status), { timeout: 15_000 })
-      .toBe('closed');
-    expect(alipaySandbox.trade(byWallet.alipay ?? '')).toMatchObject({ status: 'TRADE_CLOSED', paidAt: undefined });
-    expect(alipaySandbox.trade(byWallet.alipay ?? '')?.refunds.size).toBe(0);
-    const stored = await checkout.getSession(session.id);
-    expect(stored).toMatchObject({ status: 'completed', completedBy: [byWallet.wechatpay], anomalies: [] });
-    expect((await payments.getOrder(byWallet.wechatpay ?? '')).status).toBe('paid');
-    await alice.page.close();
-    await bob.page.close();
-  }, 90_000); // two buyers' pages, and Chromium shares 2 cores with the other browser suite
+  it(
+    'pay-for-me on the real wallets: once a WeChat friend pays, the Alipay friend’s open trade is closed at Alipay',
+    async () => {
+      current = build();
+      const { checkout, payments } = current;
+      const completions: string[] = [];
+      checkout.on('checkout.completed', ({ order }) => void completions.push(order.id));
+      const { session, url } = await checkout.createSession({ amount: 5000, subject: '帮我付：生日蛋糕' });
+      // Alice opens the link in Alipay and reaches Alipay's cashier, but has not paid yet.
+      const alice = await open(UA.alipay);
+      await alice.page.goto(url);
+      await alice.page.locator('#pay').waitFor({ timeout: 15_000 });
+      // Bob opens it in WeChat and pays at once through the sandbox's WeixinJSBridge.
+      const bob = await open(UA.wechat, 'wechatpay');
+      await bob.page.goto(url);
+      await expect.poll(() => bob.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+      const attempts = await checkout.listAttempts(session.id);
+      const byWallet = Object.fromEntries(attempts.map((attempt) => [attempt.wallet, attempt.orderId]));
+      expect(completions).toEqual([byWallet.wechatpay]);
+      // The checkout closed Alice's attempt at Alipay: her tap on 付款 can no longer take her money.
+      await expect
+        .poll(() => alipaySandbox.trade(byWallet.alipay ?? '')?.status, { timeout: 15_000 })
+        .toBe('TRADE_CLOSED');
+      await alice.page.locator('#pay').click({ timeout: 15_000 });
+      await expect
+        .poll(() => payments.getOrder(byWallet.alipay ?? '').then((order) => order.status), { timeout: 15_000 })
+        .toBe('closed');
+      expect(alipaySandbox.trade(byWallet.alipay ?? '')).toMatchObject({ status: 'TRADE_CLOSED', paidAt: undefined });
+      expect(alipaySandbox.trade(byWallet.alipay ?? '')?.refunds.size).toBe(0);
+      const stored = await checkout.getSession(session.id);
+      expect(stored).toMatchObject({ status: 'completed', completedBy: [byWallet.wechatpay], anomalies: [] });
+      expect((await payments.getOrder(byWallet.wechatpay ?? '')).status).toBe('paid');
+      await closePage(alice.page);
+      await closePage(bob.page);
+    },
+    TWO_BUYERS_MS,
+  );
 
-  it('a reusable code (码牌) with a typed amount, paid in WeChat and in Cloud QuickPass on the real sandboxes', async () => {
-    current = build();
-    const { checkout, payments } = current;
-    const { session, url } = await checkout.createSession({ subject: '老王煎饼', reusable: true });
-    const bob = await open(UA.wechat, 'wechatpay');
-    const violations: string[] = [];
-    bob.page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) violations.push(message.text());
-    });
-    await bob.page.goto(url);
-    await bob.page.locator('#amount').fill('8', { timeout: 15_000 });
-    await bob.page.locator('button[type="submit"]').click({ timeout: 15_000 });
-    // The typed amount leads through WeChat's OAuth page (another origin) to the payment.
-    await expect.poll(() => bob.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
-    expect(violations).toEqual([]);
-    const carol = await open(UA.cloudpay);
-    await carol.page.goto(url);
-    await carol.page.locator('#amount').fill('12.50', { timeout: 15_000 });
-    await carol.page.locator('button[type="submit"]').click({ timeout: 15_000 });
-    // UnionPay's cashier (the sandbox's page): the buyer confirms.
-    await carol.page.locator('button[type="submit"]').click({ timeout: 15_000 });
-    await expect.poll(() => carol.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
-    const stored = await checkout.getSession(session.id);
-    expect(stored?.status).toBe('open');
-    const paid = await Promise.all((stored?.completedBy ?? []).map((id) => payments.getOrder(id)));
-    expect(paid.map((order) => [order.provider, order.method, order.amount, order.status])).toEqual([
-      ['wechatpay', 'jsapi', 800, 'paid'],
-      ['unionpay', 'h5', 1250, 'paid'],
-    ]);
-    expect(wechatSandbox.trade(paid[0]?.id ?? '')?.tradeState).toBe('SUCCESS');
-    await bob.page.close();
-    await carol.page.close();
-  }, 90_000); // two buyers' pages, and Chromium shares 2 cores with the other browser suite
+  it(
+    'a reusable code (码牌) with a typed amount, paid in WeChat and in Cloud QuickPass on the real sandboxes',
+    async () => {
+      current = build();
+      const { checkout, payments } = current;
+      const { session, url } = await checkout.createSession({ subject: '老王煎饼', reusable: true });
+      const bob = await open(UA.wechat, 'wechatpay');
+      const violations: string[] = [];
+      bob.page.on('console', (message) => {
+        if (message.text().includes('Content Security Policy')) violations.push(message.text());
+      });
+      await bob.page.goto(url);
+      await bob.page.locator('#amount').fill('8', { timeout: 15_000 });
+      await bob.page.locator('button[type="submit"]').click({ timeout: 15_000 });
+      // The typed amount leads through WeChat's OAuth page (another origin) to the payment.
+      await expect.poll(() => bob.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 }).toBe('paid');
+      expect(violations).toEqual([]);
+      const carol = await open(UA.cloudpay);
+      await carol.page.goto(url);
+      await carol.page.locator('#amount').fill('12.50', { timeout: 15_000 });
+      await carol.page.locator('button[type="submit"]').click({ timeout: 15_000 });
+      // UnionPay's cashier (the sandbox's page): the buyer confirms.
+      await carol.page.locator('button[type="submit"]').click({ timeout: 15_000 });
+      await expect
+        .poll(() => carol.page.locator('#result').getAttribute('data-state'), { timeout: 15_000 })
+        .toBe('paid');
+      const stored = await checkout.getSession(session.id);
+      expect(stored?.status).toBe('open');
+      const paid = await Promise.all((stored?.completedBy ?? []).map((id) => payments.getOrder(id)));
+      expect(paid.map((order) => [order.provider, order.method, order.amount, order.status])).toEqual([
+        ['wechatpay', 'jsapi', 800, 'paid'],
+        ['unionpay', 'h5', 1250, 'paid'],
+      ]);
+      expect(wechatSandbox.trade(paid[0]?.id ?? '')?.tradeState).toBe('SUCCESS');
+      await closePage(bob.page);
+      await closePage(carol.page);
+    },
+    TWO_BUYERS_MS,
+  );
 });
